@@ -1,0 +1,68 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// The same settings for every target (see STYLE.md section 2).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+]
+
+let package = Package(
+    name: "airlock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "airlock", targets: ["airlock"]),
+        .library(name: "AirlockCore", targets: ["AirlockCore"]),
+        .library(name: "SigV4", targets: ["SigV4"]),
+        .library(name: "AirlockApp", targets: ["AirlockApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["YAML"]),
+    ],
+    targets: [
+        // Domain values, decisions and the ports adapters implement. Foundation essentials only.
+        .target(name: "AirlockCore", swiftSettings: swiftSettings),
+        // AWS Signature V4: canonical requests, presigned URLs, POST policies, header signing. Pure.
+        .target(
+            name: "SigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: configuration -> adapters -> commands and services.
+        .target(
+            name: "AirlockApp",
+            dependencies: [
+                "AirlockCore",
+                "SigV4",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "airlock",
+            dependencies: [
+                "AirlockApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers for tests that talk to real servers (Ceph RGW today; PostgreSQL and clamd later).
+        .target(name: "AirlockTesting", swiftSettings: swiftSettings),
+
+        .testTarget(name: "AirlockCoreTests", dependencies: ["AirlockCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SigV4Tests",
+            dependencies: ["SigV4", "AirlockTesting", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AirlockAppTests",
+            dependencies: ["AirlockApp", "SigV4", "AirlockTesting"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
