@@ -1,0 +1,90 @@
+public import Configuration
+import SystemPackage
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Builds the configuration reader every command uses.
+///
+/// Precedence, highest first: CLI flags (`overrides`), environment variables (`AIRLOCK_` + the key path upper-cased
+/// with words joined by `_`; a `_FILE` suffix reads the value from a file), the YAML file, then each setting's
+/// default. The file is `--config`, else `AIRLOCK_CONFIG`, else `config/airlock.yaml` (which may be absent).
+public enum ConfigLoader {
+    /// The file used when neither `--config` nor `AIRLOCK_CONFIG` names one.
+    public static let defaultPath = "config/airlock.yaml"
+
+    /// Environment variables that end in `_FILE` because their key does (`store.caFile`, `auth.jwt.jwksFile`), not
+    /// because they point at a file holding the value.
+    static let variablesNamedFile: Set<String> = ["AIRLOCK_STORE_CA_FILE", "AIRLOCK_AUTH_JWT_JWKS_FILE"]
+
+    /// Loads the configuration.
+    /// - Parameters:
+    ///   - path: The `--config` flag, if given.
+    ///   - environment: The process environment.
+    ///   - overrides: Values from CLI flags, by key path (`store.endpoint`).
+    public static func load(
+        path: String?,
+        environment: [String: String],
+        overrides: [String: ConfigValue] = [:]
+    ) async throws(AirlockError) -> ConfigReader {
+        let explicit = path ?? environment["AIRLOCK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let filePath = explicit ?? defaultPath
+        if explicit != nil, !FileManager.default.fileExists(atPath: filePath) {
+            throw AirlockError(.invalidConfig, "configuration file '\(filePath)' does not exist")
+        }
+        var providers: [any ConfigProvider] = []
+        if !overrides.isEmpty {
+            providers.append(
+                InMemoryProvider(
+                    name: "flags",
+                    values: Dictionary(uniqueKeysWithValues: overrides.map { (AbsoluteConfigKey(ConfigKey($0.key)), $0.value) })
+                )
+            )
+        }
+        let resolved = try resolvingFileVariables(environment)
+        providers.append(
+            EnvironmentVariablesProvider(
+                environmentVariables: resolved,
+                secretsSpecifier: .dynamic { name, _ in isSecretVariable(name) }
+            ).prefixKeys(with: "airlock")
+        )
+        do {
+            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath), allowMissing: explicit == nil))
+        } catch {
+            throw AirlockError(.invalidConfig, "configuration file '\(filePath)' cannot be read: \(error)")
+        }
+        return ConfigReader(providers: providers)
+    }
+
+    /// Replaces every `AIRLOCK_X_FILE=path` with `AIRLOCK_X=<contents of path>` (one trailing newline dropped).
+    static func resolvingFileVariables(_ environment: [String: String]) throws(AirlockError) -> [String: String] {
+        var result = environment
+        for (name, path) in environment where name.hasPrefix("AIRLOCK_") && name.hasSuffix("_FILE") && !variablesNamedFile.contains(name) {
+            let target = String(name.dropLast(5))
+            guard environment[target] == nil else {
+                throw AirlockError(.invalidConfig, "both \(target) and \(name) are set; set only one")
+            }
+            guard let data = FileManager.default.contents(atPath: path), var value = String(data: data, encoding: .utf8) else {
+                throw AirlockError(.invalidConfig, "\(name) names '\(path)', which cannot be read")
+            }
+            if value.hasSuffix("\r\n") {
+                value.removeLast(2)
+            } else if value.hasSuffix("\n") {
+                value.removeLast()
+            }
+            result[target] = value
+            result[name] = nil
+        }
+        return result
+    }
+
+    /// Variables whose values must never be printed.
+    static func isSecretVariable(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return upper.contains("SECRET") || upper.contains("PASSWORD") || upper.contains("TOKEN") || upper.hasSuffix("_KEY")
+            || upper.hasPrefix("AIRLOCK_CATALOG_URL")
+    }
+}

@@ -1,0 +1,31 @@
+/// An error the CLI reports as one line on stderr with exit status 2.
+///
+/// `message` is written for the operator and never contains a secret.
+public struct AirlockError: Error, Sendable, CustomStringConvertible {
+    /// A stable error code.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        private init(_ rawValue: String) { self.rawValue = rawValue }
+
+        /// A flag or argument with a value that cannot work.
+        public static let invalidArgument = Code("invalid_argument")
+        /// Credentials are missing.
+        public static let missingCredentials = Code("missing_credentials")
+        /// The configuration file is missing, unreadable or invalid.
+        public static let invalidConfig = Code("invalid_config")
+        /// Signing refused the request (bad bucket, key, endpoint, expiry, header...).
+        public static let signing = Code("signing_error")
+
+        public var description: String { rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
