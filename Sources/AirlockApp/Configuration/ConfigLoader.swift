@@ -1,5 +1,4 @@
 public import Configuration
-import SystemPackage
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -29,7 +28,7 @@ public enum ConfigLoader {
         path: String?,
         environment: [String: String],
         overrides: [String: ConfigValue] = [:]
-    ) async throws(AirlockError) -> ConfigReader {
+    ) throws(AirlockError) -> ConfigReader {
         let explicit = path ?? environment["AIRLOCK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let filePath = explicit ?? defaultPath
         if explicit != nil, !FileManager.default.fileExists(atPath: filePath) {
@@ -51,10 +50,8 @@ public enum ConfigLoader {
                 secretsSpecifier: .dynamic { name, _ in isSecretVariable(name) }
             ).prefixKeys(with: "airlock")
         )
-        do {
-            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath), allowMissing: explicit == nil))
-        } catch {
-            throw AirlockError(.invalidConfig, "configuration file '\(filePath)' cannot be read: \(error)")
+        if explicit != nil || FileManager.default.fileExists(atPath: filePath) {
+            providers.append(InMemoryProvider(name: filePath, values: try YAMLConfigFile.values(path: filePath)))
         }
         return ConfigReader(providers: providers)
     }
