@@ -1,10 +1,9 @@
+import AirlockTesting
 import Foundation
 
-/// Paths to the repository's fixtures, found from this file's location.
+/// Paths to the repository's fixtures.
 enum Fixtures {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("fixtures")
+    static let root: URL = Repository.root.appendingPathComponent("fixtures")
 
     static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 

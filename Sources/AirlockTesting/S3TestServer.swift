@@ -1,0 +1,112 @@
+public import Foundation
+
+/// The S3 server tests talk to: Ceph RGW on loopback, started by `scripts/ceph-rgw/start.sh` (the README's test
+/// command starts it). Overridable with `AIRLOCK_TEST_S3_ENDPOINT`, `AIRLOCK_TEST_S3_ACCESS_KEY`,
+/// `AIRLOCK_TEST_S3_SECRET_KEY`.
+public struct S3TestServer: Sendable {
+    public var endpoint: String
+    public var accessKey: String
+    public var secretKey: String
+    public var region: String
+
+    public static var current: S3TestServer {
+        let env = ProcessInfo.processInfo.environment
+        return S3TestServer(
+            endpoint: env["AIRLOCK_TEST_S3_ENDPOINT"] ?? "http://127.0.0.1:7480",
+            accessKey: env["AIRLOCK_TEST_S3_ACCESS_KEY"] ?? "AKIAIOSFODNN7EXAMPLE",
+            secretKey: env["AIRLOCK_TEST_S3_SECRET_KEY"] ?? "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            region: env["AIRLOCK_TEST_S3_REGION"] ?? "us-east-1"
+        )
+    }
+
+    /// A fresh bucket name for one test.
+    public static func uniqueBucketName(_ label: String = "t") -> String {
+        "airlock-\(label)-\(UUID().uuidString.lowercased().prefix(13))"
+    }
+}
+
+/// One HTTP exchange made with curl (`--path-as-is`: URLs go out exactly as signed, never normalized).
+public struct CurlResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Data
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The S3 error code in an XML error body, if any.
+    public var s3ErrorCode: String? {
+        guard let start = text.range(of: "<Code>"), let end = text.range(of: "</Code>", range: start.upperBound..<text.endIndex) else {
+            return nil
+        }
+        return String(text[start.upperBound..<end.lowerBound])
+    }
+}
+
+public enum Curl {
+    /// Sends a request with curl and returns status, headers and body.
+    /// - Parameters:
+    ///   - method: HTTP method.
+    ///   - url: The URL, sent as is.
+    ///   - headers: Headers to send.
+    ///   - body: A request body (sent with `--data-binary`).
+    ///   - form: Multipart form fields sent in order with `--form-string`, then `fileField` holding `body` as a file.
+    public static func request(
+        _ method: String,
+        _ url: String,
+        headers: [(String, String)] = [],
+        body: Data? = nil,
+        form: [(String, String)]? = nil,
+        fileField: String = "file"
+    ) throws -> CurlResponse {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-curl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bodyOut = directory.appendingPathComponent("body")
+        let headersOut = directory.appendingPathComponent("headers")
+        var arguments = ["curl", "-sS", "--path-as-is", "-o", bodyOut.path, "-D", headersOut.path, "-w", "%{http_code}"]
+        if method == "HEAD" {
+            arguments += ["-I"]
+        } else {
+            arguments += ["-X", method]
+        }
+        // curl adds Content-Type for --data-binary and Expect for large bodies unless told otherwise.
+        var sent = headers
+        if body != nil, form == nil, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            sent.append(("Content-Type", ""))
+        }
+        sent.append(("Expect", ""))
+        for (name, value) in sent {
+            arguments += ["-H", value.isEmpty ? "\(name):" : "\(name): \(value)"]
+        }
+        if let form {
+            for (name, value) in form { arguments += ["--form-string", "\(name)=\(value)"] }
+            let file = directory.appendingPathComponent("upload.bin")
+            try (body ?? Data()).write(to: file)
+            arguments += ["-F", "\(fileField)=@\(file.path);filename=upload.bin"]
+        } else if let body {
+            let file = directory.appendingPathComponent("upload.bin")
+            try body.write(to: file)
+            arguments += ["--data-binary", "@\(file.path)"]
+        }
+        arguments.append(url)
+        let output = try TestProcess.run(arguments)
+        guard output.status == 0, let status = Int(output.stdoutText) else {
+            throw TestProcess.Failure(description: "curl \(method) failed (\(output.status)): \(output.stderrText)")
+        }
+        var parsed: [String: String] = [:]
+        let headerText = (try? String(contentsOf: headersOut, encoding: .utf8)) ?? ""
+        for line in headerText.split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            parsed[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return CurlResponse(status: status, headers: parsed, body: (try? Data(contentsOf: bodyOut)) ?? Data())
+    }
+}
+
+/// Where the repository is, found from this file's location (tests run from anywhere).
+public enum Repository {
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+}
