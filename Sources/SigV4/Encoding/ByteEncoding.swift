@@ -127,39 +127,6 @@ enum ByteEncoding {
             out.append(UInt8(ascii: "="))
         }
     }
-
-    /// Decodes standard base64 (padding required); `nil` when the text is not base64.
-    static func decodeBase64(_ text: String) -> [UInt8]? {
-        let bytes = Array(text.utf8)
-        guard bytes.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count / 4 * 3)
-        func value(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return UInt32(byte - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): return UInt32(byte - UInt8(ascii: "a") + 26)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0") + 52)
-            case UInt8(ascii: "+"): return 62
-            case UInt8(ascii: "/"): return 63
-            default: return nil
-            }
-        }
-        var index = 0
-        while index < bytes.count {
-            let isLast = index + 4 == bytes.count
-            let padding = isLast ? (bytes[index + 3] == UInt8(ascii: "=") ? (bytes[index + 2] == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
-            var chunk: UInt32 = 0
-            for offset in 0..<(4 - padding) {
-                guard let sextet = value(bytes[index + offset]) else { return nil }
-                chunk |= sextet << (18 - 6 * UInt32(offset))
-            }
-            out.append(UInt8(truncatingIfNeeded: chunk >> 16))
-            if padding < 2 { out.append(UInt8(truncatingIfNeeded: chunk >> 8)) }
-            if padding < 1 { out.append(UInt8(truncatingIfNeeded: chunk)) }
-            index += 4
-        }
-        return out
-    }
 }
 
 extension Array where Element == UInt8 {
