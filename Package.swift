@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AirlockAppTests",
-            dependencies: ["AirlockApp", "SigV4", "AirlockTesting"],
+            dependencies: ["AirlockApp", "AirlockCore", "SigV4", "AirlockTesting"],
             swiftSettings: swiftSettings
         ),
     ]
