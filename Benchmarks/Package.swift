@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+// Airlock's benchmarks: a separate package so CI's build of the root package never compiles them.
+import PackageDescription
+
+let package = Package(
+    name: "AirlockBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "airlock", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
+    ],
+    targets: [
+        // `swift package benchmark`: presign-get, presign-post (wall clock, CPU, mallocs).
+        .executableTarget(
+            name: "Presign",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SigV4", package: "airlock"),
+            ],
+            path: "Benchmarks/Presign",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Used by scripts/bench/presign-vs-botocore: medians and mallocs per operation as JSON.
+        .executableTarget(
+            name: "PresignCompare",
+            dependencies: [
+                .product(name: "SigV4", package: "airlock"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Sources/PresignCompare"
+        ),
+    ]
+)
