@@ -30,62 +30,95 @@ public struct PostPolicy: Sendable, Equatable {
 
     /// Whether a form field named `name` is covered by a condition (field names compare case-insensitively).
     public func covers(field name: String) -> Bool {
-        let lowered = name.lowercased()
-        return conditions.contains { $0.field?.lowercased() == lowered }
+        conditions.contains { condition in
+            guard let field = condition.field else { return false }
+            return Self.equalIgnoringASCIICase(field, name)
+        }
+    }
+
+    static func equalIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count
+            && zip(a.utf8, b.utf8).allSatisfy { x, y in
+                x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+            }
     }
 
     /// The policy as compact JSON (UTF-8): `{"expiration":"...","conditions":[...]}`.
     public var json: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        out.append(static: "{\"expiration\":\"")
-        expiration.appendISO8601Milliseconds(to: &out)
-        out.append(static: "\",\"conditions\":[")
-        for (index, condition) in conditions.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            switch condition {
-            case .equals(let field, let value):
-                out.append(UInt8(ascii: "{"))
-                Self.appendJSONString(field, to: &out)
-                out.append(UInt8(ascii: ":"))
-                Self.appendJSONString(value, to: &out)
-                out.append(UInt8(ascii: "}"))
-            case .startsWith(let field, let prefix):
-                out.append(static: "[\"starts-with\",")
-                Self.appendJSONString("$" + field, to: &out)
-                out.append(UInt8(ascii: ","))
-                Self.appendJSONString(prefix, to: &out)
-                out.append(UInt8(ascii: "]"))
-            case .contentLengthRange(let min, let max):
-                out.append(static: "[\"content-length-range\",")
-                ByteEncoding.appendDecimal(min, to: &out)
-                out.append(UInt8(ascii: ","))
-                ByteEncoding.appendDecimal(max, to: &out)
-                out.append(UInt8(ascii: "]"))
-            }
-        }
-        out.append(static: "]}")
-        return out
+        ByteWriter.bytes(capacity: jsonCapacity) { writeJSON(to: &$0) }
     }
 
-    /// Appends `text` as a JSON string: quotes, backslashes and control characters escaped; other UTF-8 kept.
-    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(static: "\\\"")
-            case UInt8(ascii: "\\"): out.append(static: "\\\\")
-            case UInt8(ascii: "\n"): out.append(static: "\\n")
-            case UInt8(ascii: "\r"): out.append(static: "\\r")
-            case UInt8(ascii: "\t"): out.append(static: "\\t")
-            case 0..<0x20, 0x7F:
-                out.append(static: "\\u00")
-                out.append(ByteEncoding.lowerHex(byte >> 4))
-                out.append(ByteEncoding.lowerHex(byte & 0x0F))
-            default: out.append(byte)
+    /// An upper bound of the JSON's length: every string byte may become a six-byte escape.
+    var jsonCapacity: Int {
+        var total = 64
+        for condition in conditions {
+            switch condition {
+            case .equals(let field, let value), .startsWith(let field, let value):
+                total += (field.utf8.count + value.utf8.count) * 6 + 24
+            case .contentLengthRange:
+                total += 70
             }
         }
-        out.append(UInt8(ascii: "\""))
+        return total
+    }
+
+    func writeJSON(to out: inout ByteWriter) {
+        out.write("{\"expiration\":\"")
+        expiration.writeISO8601(to: &out, milliseconds: true)
+        out.write("\",\"conditions\":[")
+        for (index, condition) in conditions.enumerated() {
+            if index > 0 { out.write(UInt8(ascii: ",")) }
+            switch condition {
+            case .equals(let field, let value):
+                out.write(UInt8(ascii: "{"))
+                Self.writeJSONString(field, to: &out)
+                out.write(UInt8(ascii: ":"))
+                Self.writeJSONString(value, to: &out)
+                out.write(UInt8(ascii: "}"))
+            case .startsWith(let field, let prefix):
+                out.write("[\"starts-with\",\"$")
+                Self.writeJSONString(field, to: &out, quoted: false)
+                out.write("\",")
+                Self.writeJSONString(prefix, to: &out)
+                out.write(UInt8(ascii: "]"))
+            case .contentLengthRange(let min, let max):
+                out.write("[\"content-length-range\",")
+                out.writeDecimal(min)
+                out.write(UInt8(ascii: ","))
+                out.writeDecimal(max)
+                out.write(UInt8(ascii: "]"))
+            }
+        }
+        out.write("]}")
+    }
+
+    /// Writes `text` as a JSON string: quotes, backslashes and control characters escaped; other UTF-8 kept. Runs
+    /// that need no escaping are copied at once.
+    static func writeJSONString(_ text: String, to out: inout ByteWriter, quoted: Bool = true) {
+        if quoted { out.write(UInt8(ascii: "\"")) }
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F else { continue }
+                out.write(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): out.write("\\\"")
+                case UInt8(ascii: "\\"): out.write("\\\\")
+                case UInt8(ascii: "\n"): out.write("\\n")
+                case UInt8(ascii: "\r"): out.write("\\r")
+                case UInt8(ascii: "\t"): out.write("\\t")
+                default:
+                    out.write("\\u00")
+                    out.write(ByteEncoding.lowerHex(byte >> 4))
+                    out.write(ByteEncoding.lowerHex(byte & 0x0F))
+                }
+                runStart = index + 1
+            }
+            out.write(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        }
+        if quoted { out.write(UInt8(ascii: "\"")) }
     }
 }
 
@@ -217,27 +250,36 @@ extension Presigner {
             try pin(item.name, item.value)
         }
         try pin("x-amz-algorithm", Signer.algorithm)
-        try pin("x-amz-credential", String(decoding: entry.credential, as: UTF8.self))
+        try pin("x-amz-credential", entry.credentialString)
         try pin("x-amz-date", time.amzDate)
         if let token = signer.credentials.sessionToken { try pin("x-amz-security-token", token) }
 
         let policy = PostPolicy(expiration: time.adding(seconds: request.expires), conditions: conditions)
-        for field in fields where !policy.covers(field: field.name) {
-            throw SigV4Error(.invalidPolicy, "form field '\(field.name)' is not covered by a policy condition")
+        assert(fields.allSatisfy { policy.covers(field: $0.name) }, "every form field is pinned by a condition")
+        // JSON, then its base64 (the string to sign), then the signature: all in temporary memory.
+        let jsonCapacity = policy.jsonCapacity
+        let base64Capacity = (jsonCapacity + 2) / 3 * 4
+        ByteWriter.withTemporary(capacity: jsonCapacity + base64Capacity) { buffer in
+            policy.writeJSON(to: &buffer)
+            let jsonEnd = buffer.count
+            buffer.writeBase64(buffer.slice(0..<jsonEnd))
+            let encoded = buffer.slice(jsonEnd..<buffer.count)
+            fields.append(("policy", String(decoding: encoded, as: UTF8.self)))
+            signer.withSignature(of: encoded, entry: entry) { signature in
+                fields.append(("x-amz-signature", String(decoding: signature, as: UTF8.self)))
+            }
         }
-        var encoded: [UInt8] = []
-        policy.json.withUnsafeBufferPointer { ByteEncoding.appendBase64($0, to: &encoded) }
-        let signature = signer.signature(of: encoded, entry: entry)
-        fields.append(("policy", String(decoding: encoded, as: UTF8.self)))
-        fields.append(("x-amz-signature", String(decoding: signature, as: UTF8.self)))
 
-        let location = endpoint.location(bucket: request.bucket, addressing: addressing)
-        let url = endpoint.scheme + "://" + location.authority + (location.pathPrefix.isEmpty ? "/" : location.pathPrefix)
+        let virtualHost = endpoint.effectiveAddressing(for: request.bucket, requested: addressing) == .virtualHost
+        let url = endpoint.scheme + "://" + (virtualHost ? request.bucket + "." + endpoint.authority + "/" : endpoint.authority + "/" + request.bucket)
         return PresignedPost(url: url, fields: fields, expiresAt: policy.expiration, policy: policy)
     }
 
     /// Signs an arbitrary base64 policy (the AWS worked example uses a hand-written one): returns the hex signature.
     public func signPolicy(base64 policy: String, at time: SigningTime) -> String {
-        String(decoding: signer.signature(of: Array(policy.utf8), entry: signer.keys.entry(for: time)), as: UTF8.self)
+        var policy = policy
+        return policy.withUTF8 { bytes in
+            signer.withSignature(of: bytes, entry: signer.keys.entry(for: time)) { String(decoding: $0, as: UTF8.self) }
+        }
     }
 }

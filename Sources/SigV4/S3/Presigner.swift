@@ -86,97 +86,95 @@ public struct Presigner: Sendable {
         try S3BucketName.validate(request.bucket)
         try Self.validateKey(request.key)
         let entry = signer.keys.entry(for: time)
-        let location = endpoint.location(bucket: request.bucket, addressing: addressing)
+        let virtualHost = endpoint.effectiveAddressing(for: request.bucket, requested: addressing) == .virtualHost
+        let authority = virtualHost ? request.bucket + "." + endpoint.authority : endpoint.authority
 
-        var headers = CanonicalHeaders()
-        headers.addNormalized(name: "host", value: location.authority)
+        // Signed headers: `host` alone (downloads) needs no list; pinned upload headers go through CanonicalHeaders.
+        var headers: CanonicalHeaders?
         var clientHeaders: [(name: String, value: String)] = []
         if !request.headers.isEmpty {
+            var list = CanonicalHeaders()
+            list.addNormalized(name: "host", value: authority)
             clientHeaders.reserveCapacity(request.headers.count)
             for header in request.headers {
                 let name = CanonicalHeaders.lowercased(header.name)
                 try Self.validateSignedHeader(name: name, value: header.value)
                 let value = CanonicalHeaders.normalizedValue(header.value)
-                headers.addNormalized(name: name, value: value)
+                list.addNormalized(name: name, value: value)
                 clientHeaders.append((name, value))
             }
-            headers.sort()
+            list.sort()
+            headers = list
         }
-        var signedHeaders: [UInt8] = []
-        headers.write(signedHeadersTo: &signedHeaders)
+        let extras = try Signer.canonicalQuery(request.query)
+        let signedHeadersLength = headers?.signedHeadersLength ?? 4
+        let headersLength = headers?.canonicalLength ?? (authority.utf8.count + 6)
+        let capacity = 8 + request.bucket.utf8.count + 2 + request.key.utf8.count * 3
+            + signer.presignQueryLength(extras: extras, entry: entry, signedHeadersLength: signedHeadersLength)
+            + headersLength + signedHeadersLength + 24
 
-        var query = CanonicalQuery()
-        for item in request.query {
-            try Self.validateQueryName(item.name)
-            query.add(name: item.name, value: item.value)
+        let url = ByteWriter.withTemporary(capacity: capacity) { canonical in
+            canonical.write(utf8: request.method.rawValue)
+            canonical.write(UInt8(ascii: "\n"))
+            let pathStart = canonical.count
+            if !virtualHost {
+                canonical.write(UInt8(ascii: "/"))
+                canonical.write(utf8: request.bucket)
+            }
+            canonical.write(UInt8(ascii: "/"))
+            canonical.writeURIEncoded(request.key, keepSlash: true)
+            let pathEnd = canonical.count
+            canonical.write(UInt8(ascii: "\n"))
+            if let headers {
+                let names = headers.signedHeaders
+                names.withUnsafeBufferPointer { names in
+                    signer.writePresignQuery(extras: extras, entry: entry, time: time, expires: request.expires, signedHeaders: names, to: &canonical)
+                }
+                let queryEnd = canonical.count
+                canonical.write(UInt8(ascii: "\n"))
+                headers.write(canonicalTo: &canonical)
+                canonical.write(UInt8(ascii: "\n"))
+                canonical.write(names)
+                canonical.write("\nUNSIGNED-PAYLOAD")
+                return finishURL(canonical: canonical, path: pathStart..<pathEnd, query: (pathEnd + 1)..<queryEnd, authority: authority, time: time, entry: entry)
+            }
+            let hostOnly: StaticString = "host"
+            signer.writePresignQuery(
+                extras: extras, entry: entry, time: time, expires: request.expires,
+                signedHeaders: UnsafeBufferPointer(start: hostOnly.utf8Start, count: hostOnly.utf8CodeUnitCount), to: &canonical
+            )
+            let queryEnd = canonical.count
+            canonical.write("\nhost:")
+            canonical.write(utf8: authority)
+            canonical.write("\n\nhost\nUNSIGNED-PAYLOAD")
+            return finishURL(canonical: canonical, path: pathStart..<pathEnd, query: (pathEnd + 1)..<queryEnd, authority: authority, time: time, entry: entry)
         }
-        signer.addPresignParameters(to: &query, entry: entry, time: time, expires: request.expires, signedHeaders: signedHeaders)
-
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(384 + request.key.utf8.count * 3)
-        canonical.append(utf8: request.method.rawValue)
-        canonical.append(UInt8(ascii: "\n"))
-        let pathStart = canonical.count
-        canonical.append(utf8: location.pathPrefix)
-        canonical.append(UInt8(ascii: "/"))
-        ByteEncoding.appendURIEncoded(request.key, keepSlash: true, to: &canonical)
-        let pathEnd = canonical.count
-        canonical.append(UInt8(ascii: "\n"))
-        query.write(to: &canonical)
-        let queryEnd = canonical.count
-        canonical.append(UInt8(ascii: "\n"))
-        headers.write(canonicalTo: &canonical)
-        canonical.append(UInt8(ascii: "\n"))
-        canonical.append(contentsOf: signedHeaders)
-        canonical.append(UInt8(ascii: "\n"))
-        canonical.append(static: "UNSIGNED-PAYLOAD")
-
-        let url = signURL(canonical: canonical, path: pathStart..<pathEnd, query: (pathEnd + 1)..<queryEnd, authority: location.authority, time: time, entry: entry)
         return PresignedURL(method: request.method.rawValue, url: url, headers: clientHeaders, expiresAt: time.adding(seconds: request.expires))
     }
 
-    /// Hashes and signs the canonical request and writes `scheme://authority/path?query&X-Amz-Signature=...` straight
-    /// into the result's storage.
-    private func signURL(
-        canonical: [UInt8],
+    /// Signs the canonical request and writes `scheme://authority/path?query&X-Amz-Signature=...` straight into the
+    /// result's storage.
+    private func finishURL(
+        canonical: ByteWriter,
         path: Range<Int>,
         query: Range<Int>,
         authority: String,
         time: SigningTime,
         entry: SigningKeyCache.Entry
     ) -> String {
-        var stringToSign: [UInt8] = []
-        stringToSign.reserveCapacity(160)
-        canonical.withUnsafeBufferPointer {
-            signer.writeStringToSign(canonicalRequest: $0, time: time, entry: entry, to: &stringToSign)
-        }
-        var signature: [UInt8] = []
-        signature.reserveCapacity(64)
-        signer.appendSignature(of: stringToSign, entry: entry, to: &signature)
-
-        let scheme = endpoint.scheme
-        let marker: StaticString = "&X-Amz-Signature="
-        let length = scheme.utf8.count + 3 + authority.utf8.count + path.count + 1 + query.count + marker.utf8CodeUnitCount + 64
-        return String(unsafeUninitializedCapacity: length) { buffer in
-            var offset = 0
-            func put<C: Collection<UInt8>>(_ bytes: C) {
-                for byte in bytes {
-                    buffer[offset] = byte
-                    offset += 1
-                }
+        signer.withSignature(canonicalRequest: canonical.written, time: time, entry: entry) { _, signature in
+            let scheme = endpoint.scheme
+            let length = scheme.utf8.count + 3 + authority.utf8.count + path.count + 1 + query.count + 17 + signature.count
+            return ByteWriter.string(capacity: length) { url in
+                url.write(utf8: scheme)
+                url.write("://")
+                url.write(utf8: authority)
+                url.write(canonical.slice(path))
+                url.write(UInt8(ascii: "?"))
+                url.write(canonical.slice(query))
+                url.write("&X-Amz-Signature=")
+                url.write(signature)
             }
-            put(scheme.utf8)
-            put("://".utf8)
-            put(authority.utf8)
-            canonical.withUnsafeBufferPointer { bytes in
-                put(UnsafeBufferPointer(rebasing: bytes[path]))
-                buffer[offset] = UInt8(ascii: "?")
-                offset += 1
-                put(UnsafeBufferPointer(rebasing: bytes[query]))
-            }
-            put(UnsafeBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount))
-            put(signature)
-            return offset
         }
     }
 
@@ -201,13 +199,14 @@ public struct Presigner: Sendable {
         var path = "/"
         if let bucket {
             try S3BucketName.validate(bucket)
-            let location = endpoint.location(bucket: bucket, addressing: addressing)
-            authority = location.authority
+            let virtualHost = endpoint.effectiveAddressing(for: bucket, requested: addressing) == .virtualHost
+            authority = virtualHost ? bucket + "." + endpoint.authority : endpoint.authority
+            let prefix = virtualHost ? "" : "/" + bucket
             if let key {
                 try Self.validateKey(key)
-                path = location.pathPrefix + "/" + key
-            } else if !location.pathPrefix.isEmpty {
-                path = location.pathPrefix
+                path = prefix + "/" + key
+            } else if !prefix.isEmpty {
+                path = prefix
             }
         }
         for header in headers {
@@ -250,12 +249,6 @@ public struct Presigner: Sendable {
         }
         guard CanonicalHeaders.isValidValue(value) else {
             throw SigV4Error(.invalidHeader, "the value of '\(name)' contains control characters")
-        }
-    }
-
-    static func validateQueryName(_ name: String) throws(SigV4Error) {
-        guard !name.isEmpty, !name.lowercased().hasPrefix("x-amz-") else {
-            throw SigV4Error(.invalidHeader, "query parameter '\(name)' is reserved for the signer")
         }
     }
 }

@@ -82,9 +82,7 @@ public struct S3Endpoint: Sendable, Hashable {
 
     /// Whether the host is an IP literal (virtual-host addressing cannot work there).
     public var hostIsIPAddress: Bool {
-        if host.hasPrefix("[") { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in UInt8(part).map { _ in true } ?? false }
+        host.hasPrefix("[") || S3BucketName.looksLikeIPv4(host)
     }
 
     /// The addressing actually used for `bucket`: virtual-host only for DNS-compatible names, never on an IP
@@ -96,14 +94,6 @@ public struct S3Endpoint: Sendable, Hashable {
         if scheme == "https" && bucket.contains(".") { return .path }
         return .virtualHost
     }
-
-    /// The `Host` header value and the URI prefix (`/bucket` or empty) for a bucket.
-    func location(bucket: String, addressing: Addressing) -> (authority: String, pathPrefix: String) {
-        switch effectiveAddressing(for: bucket, requested: addressing) {
-        case .path: return (authority, "/" + bucket)
-        case .virtualHost: return (bucket + "." + authority, "")
-        }
-    }
 }
 
 /// S3 bucket-name rules.
@@ -111,30 +101,51 @@ public enum S3BucketName {
     /// Checks the general naming rules: 3-63 characters of `a-z 0-9 . -`, starting and ending with a letter or
     /// digit, no `..`, not an IPv4 address.
     public static func validate(_ name: String) throws(SigV4Error) {
-        let bytes = Array(name.utf8)
         func fail(_ why: String) -> SigV4Error {
             SigV4Error(.invalidBucketName, "invalid bucket name '\(name)': \(why)")
         }
-        guard (3...63).contains(bytes.count) else { throw fail("it must be 3 to 63 characters long") }
-        for byte in bytes {
+        let utf8 = name.utf8
+        guard (3...63).contains(utf8.count) else { throw fail("it must be 3 to 63 characters long") }
+        var previous: UInt8 = 0
+        for byte in utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"):
-                continue
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
+                break
+            case UInt8(ascii: "."):
+                if previous == UInt8(ascii: ".") { throw fail("it must not contain '..'") }
             default:
                 throw fail("only lowercase letters, digits, '.' and '-' are allowed")
             }
+            previous = byte
         }
-        guard isAlphanumeric(bytes.first!), isAlphanumeric(bytes.last!) else {
+        guard isAlphanumeric(utf8.first!), isAlphanumeric(utf8.last!) else {
             throw fail("it must start and end with a letter or digit")
         }
-        guard !name.contains("..") else { throw fail("it must not contain '..'") }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 4 && parts.allSatisfy({ UInt8($0) != nil }) { throw fail("it must not look like an IP address") }
+        if looksLikeIPv4(name) { throw fail("it must not look like an IP address") }
     }
 
     /// Whether `name` can be a DNS label sequence (virtual-host addressing): valid and no `.-` or `-.`.
     public static func isDNSCompatible(_ name: String) -> Bool {
         (try? validate(name)) != nil && !name.contains(".-") && !name.contains("-.")
+    }
+
+    /// Four dot-separated decimal numbers of at most three digits.
+    static func looksLikeIPv4(_ text: String) -> Bool {
+        var dots = 0
+        var digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0 else { return false }
+                dots += 1
+                digits = 0
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                digits += 1
+                if digits > 3 { return false }
+            } else {
+                return false
+            }
+        }
+        return dots == 3 && digits > 0
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

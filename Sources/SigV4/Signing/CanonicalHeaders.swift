@@ -21,32 +21,43 @@ struct CanonicalHeaders {
         items.contains { $0.name == lowercasedName }
     }
 
+    /// An upper bound of the bytes ``write(canonicalTo:)`` produces.
+    var canonicalLength: Int { items.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 } }
+
+    /// An upper bound of the bytes ``write(signedHeadersTo:)`` produces.
+    var signedHeadersLength: Int { items.reduce(0) { $0 + $1.name.utf8.count + 1 } }
+
     /// Writes `name:value\n` lines. Call ``sort()`` first.
-    func write(canonicalTo out: inout [UInt8]) {
+    func write(canonicalTo out: inout ByteWriter) {
         var index = 0
         while index < items.count {
             let name = items[index].name
-            out.append(utf8: name)
-            out.append(UInt8(ascii: ":"))
-            out.append(utf8: items[index].value)
+            out.write(utf8: name)
+            out.write(UInt8(ascii: ":"))
+            out.write(utf8: items[index].value)
             index += 1
             while index < items.count, items[index].name == name {
-                out.append(UInt8(ascii: ","))
-                out.append(utf8: items[index].value)
+                out.write(UInt8(ascii: ","))
+                out.write(utf8: items[index].value)
                 index += 1
             }
-            out.append(UInt8(ascii: "\n"))
+            out.write(UInt8(ascii: "\n"))
         }
     }
 
     /// Writes `name;name;...` (unique names, sorted). Call ``sort()`` first.
-    func write(signedHeadersTo out: inout [UInt8]) {
+    func write(signedHeadersTo out: inout ByteWriter) {
         var previous: String?
         for item in items where item.name != previous {
-            if previous != nil { out.append(UInt8(ascii: ";")) }
-            out.append(utf8: item.name)
+            if previous != nil { out.write(UInt8(ascii: ";")) }
+            out.write(utf8: item.name)
             previous = item.name
         }
+    }
+
+    /// The signed header names as bytes.
+    var signedHeaders: [UInt8] {
+        ByteWriter.bytes(capacity: signedHeadersLength) { write(signedHeadersTo: &$0) }
     }
 
     /// Stable insertion sort by name: merged values keep the order the caller gave them.
@@ -55,16 +66,12 @@ struct CanonicalHeaders {
         for index in 1..<items.count {
             let item = items[index]
             var position = index
-            while position > 0, Self.precedes(item.name, items[position - 1].name) {
+            while position > 0, item.name.utf8.lexicographicallyPrecedes(items[position - 1].name.utf8) {
                 items[position] = items[position - 1]
                 position -= 1
             }
             items[position] = item
         }
-    }
-
-    private static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     static func lowercased(_ name: String) -> String {
@@ -74,6 +81,17 @@ struct CanonicalHeaders {
 
     /// Trims the value and collapses runs of spaces, tabs and line breaks into one space.
     static func normalizedValue(_ value: String) -> String {
+        var needsWork = false
+        var previousSpace = true
+        for byte in value.utf8 {
+            let isSpace = byte == UInt8(ascii: " ")
+            if byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || (isSpace && previousSpace) {
+                needsWork = true
+                break
+            }
+            previousSpace = isSpace
+        }
+        if !needsWork && !previousSpace { return value }
         var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count)
         var pendingSpace = false
@@ -94,16 +112,25 @@ struct CanonicalHeaders {
         !name.isEmpty
             && name.utf8.allSatisfy { byte in
                 switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+                    UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+                    UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
                     return true
                 default:
-                    return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+                    return false
                 }
             }
     }
 
     /// Whether `value` can be sent as a header value: no control characters (so no header injection).
     static func isValidValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy { $0 == UInt8(ascii: "\t") || ($0 >= 0x20 && $0 != 0x7F) }
+        var value = value
+        return value.withUTF8 { bytes in
+            for byte in bytes where (byte < 0x20 && byte != UInt8(ascii: "\t")) || byte == 0x7F {
+                return false
+            }
+            return true
+        }
     }
 }

@@ -1,7 +1,8 @@
-/// The query part of a canonical request: parameters encoded once, sorted by encoded name, then by encoded value.
+/// Query parameters of a canonical request: encoded once, sorted by encoded name, then by encoded value.
 ///
-/// The encoded `name=value` pairs live back to back in one buffer and only their offsets are sorted, so building a
-/// query costs two allocations however many parameters it has.
+/// The encoded names and values live back to back in one buffer and only their offsets are sorted. The signer's own
+/// `X-Amz-*` presign parameters are not stored here: they are written as one group (see ``Signer/writeQuery``), which
+/// is contiguous in sort order because no caller parameter may start with `X-Amz-`.
 struct CanonicalQuery {
     private struct Span {
         var start: Int
@@ -12,15 +13,16 @@ struct CanonicalQuery {
     private var storage: [UInt8] = []
     private var spans: [Span] = []
 
-    init(capacity: Int = 256) {
-        storage.reserveCapacity(capacity)
-        spans.reserveCapacity(8)
-    }
+    init() {}
 
     var isEmpty: Bool { spans.isEmpty }
 
+    /// Bytes ``write(to:range:separatorBefore:)`` produces for every parameter (with `=` and `&`).
+    var encodedLength: Int { storage.count + spans.count * 2 }
+
     /// Adds a parameter given decoded; both sides are URI-encoded (`/` too).
     mutating func add(name: String, value: String) {
+        if storage.isEmpty { storage.reserveCapacity(128) }
         let start = storage.count
         ByteEncoding.appendURIEncoded(name, keepSlash: false, to: &storage)
         let nameEnd = storage.count
@@ -28,40 +30,8 @@ struct CanonicalQuery {
         spans.append(Span(start: start, nameEnd: nameEnd, end: storage.count))
     }
 
-    /// Adds a parameter whose name is a literal made of unreserved characters and whose value is already encoded.
-    mutating func add(literalName: StaticString, encodedValue: [UInt8]) {
-        let start = storage.count
-        storage.append(static: literalName)
-        let nameEnd = storage.count
-        storage.append(contentsOf: encodedValue)
-        spans.append(Span(start: start, nameEnd: nameEnd, end: storage.count))
-    }
-
-    /// Adds a parameter whose name is a literal made of unreserved characters and whose value is written by `body`
-    /// (which must write encoded bytes).
-    mutating func add(literalName: StaticString, encodedValue body: (inout [UInt8]) -> Void) {
-        let start = storage.count
-        storage.append(static: literalName)
-        let nameEnd = storage.count
-        body(&storage)
-        spans.append(Span(start: start, nameEnd: nameEnd, end: storage.count))
-    }
-
-    /// Writes `name=value&name=value...` in canonical order.
-    mutating func write(to out: inout [UInt8]) {
-        sortSpans()
-        storage.withUnsafeBufferPointer { bytes in
-            for (index, span) in spans.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: "&")) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[span.start..<span.nameEnd]))
-                out.append(UInt8(ascii: "="))
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[span.nameEnd..<span.end]))
-            }
-        }
-    }
-
-    /// Insertion sort: queries have a handful of parameters, usually added nearly in order.
-    private mutating func sortSpans() {
+    /// Sorts by encoded name, then encoded value (insertion sort: queries hold a handful of parameters).
+    mutating func sort() {
         guard spans.count > 1 else { return }
         storage.withUnsafeBufferPointer { bytes in
             func precedes(_ a: Span, _ b: Span) -> Bool {
@@ -80,6 +50,38 @@ struct CanonicalQuery {
                     position -= 1
                 }
                 spans[position] = item
+            }
+        }
+    }
+
+    /// How many (sorted) parameters have a name that sorts before the signer's `X-Amz-` group.
+    var countBeforeSignerGroup: Int {
+        let marker: StaticString = "X-Amz-"
+        let prefix = UnsafeBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount)
+        return storage.withUnsafeBufferPointer { bytes in
+            spans.prefix { span in bytes[span.start..<span.nameEnd].lexicographicallyPrecedes(prefix) }.count
+        }
+    }
+
+    /// Whether any parameter name starts with `X-Amz-` (reserved for the signer).
+    var hasSignerName: Bool {
+        let marker = Array("X-Amz-".utf8)
+        return storage.withUnsafeBufferPointer { bytes in
+            spans.contains { span in span.nameEnd - span.start >= marker.count && bytes[span.start..<(span.start + marker.count)].elementsEqual(marker) }
+        }
+    }
+
+    var count: Int { spans.count }
+
+    /// Writes `name=value` pairs of `range` joined by `&`, with a leading `&` when `separatorBefore`.
+    func write(to out: inout ByteWriter, range: Range<Int>, separatorBefore: Bool) {
+        storage.withUnsafeBufferPointer { bytes in
+            for index in range {
+                let span = spans[index]
+                if separatorBefore || index > range.lowerBound { out.write(UInt8(ascii: "&")) }
+                out.write(UnsafeBufferPointer(rebasing: bytes[span.start..<span.nameEnd]))
+                out.write(UInt8(ascii: "="))
+                out.write(UnsafeBufferPointer(rebasing: bytes[span.nameEnd..<span.end]))
             }
         }
     }

@@ -68,40 +68,37 @@ public struct Signer: Sendable {
 
     // MARK: - Core
 
-    /// Writes the string to sign for a canonical request into `out`.
-    func writeStringToSign(canonicalRequest: UnsafeBufferPointer<UInt8>, time: SigningTime, entry: SigningKeyCache.Entry, to out: inout [UInt8]) {
-        out.append(static: "AWS4-HMAC-SHA256\n")
-        time.appendAmzDate(to: &out)
-        out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: entry.scope)
-        out.append(UInt8(ascii: "\n"))
-        let digest = SHA256.hash(data: canonicalRequest)
-        digest.withUnsafeBytes { ByteEncoding.appendLowerHex($0, to: &out) }
-    }
+    /// Bytes of room the string to sign needs.
+    static func stringToSignCapacity(_ entry: SigningKeyCache.Entry) -> Int { 17 + 16 + 1 + entry.scope.count + 1 + 64 }
 
-    /// Appends the hex signature of `stringToSign` (HMAC with the day's pre-keyed state).
-    func appendSignature(of stringToSign: [UInt8], entry: SigningKeyCache.Entry, to out: inout [UInt8]) {
-        var mac = entry.keyedHMAC
-        mac.update(data: stringToSign)
-        let code = mac.finalize()
-        code.withUnsafeBytes { ByteEncoding.appendLowerHex($0, to: &out) }
+    /// Signs a canonical request: writes the string to sign into temporary memory, MACs it with the day's pre-keyed
+    /// HMAC and hands `body` the string to sign and the 64 lowercase hex bytes of the signature.
+    func withSignature<R>(
+        canonicalRequest: UnsafeBufferPointer<UInt8>,
+        time: SigningTime,
+        entry: SigningKeyCache.Entry,
+        _ body: (_ stringToSign: UnsafeBufferPointer<UInt8>, _ signature: UnsafeBufferPointer<UInt8>) -> R
+    ) -> R {
+        let digest = SHA256.hash(data: UnsafeRawBufferPointer(canonicalRequest))
+        return ByteWriter.withTemporary(capacity: Self.stringToSignCapacity(entry) + 64) { writer in
+            writer.write("AWS4-HMAC-SHA256\n")
+            time.writeAmzDate(to: &writer)
+            writer.write(UInt8(ascii: "\n"))
+            writer.write(entry.scope)
+            writer.write(UInt8(ascii: "\n"))
+            digest.withUnsafeBytes { writer.writeLowerHex($0) }
+            let stringToSignEnd = writer.count
+            let stringToSign = writer.written
+            entry.hmac.authenticate(UnsafeRawBufferPointer(stringToSign)) { writer.writeLowerHex($0) }
+            return body(writer.slice(0..<stringToSignEnd), writer.slice(stringToSignEnd..<writer.count))
+        }
     }
 
     /// Hex signature of an arbitrary string to sign (POST policies sign their base64 policy).
-    func signature(of stringToSign: [UInt8], entry: SigningKeyCache.Entry) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        appendSignature(of: stringToSign, entry: entry, to: &out)
-        return out
-    }
-
-    /// Signs a complete canonical request: returns the string to sign and the hex signature.
-    func sign(canonicalRequest: [UInt8], time: SigningTime, entry: SigningKeyCache.Entry) -> (stringToSign: [UInt8], signature: [UInt8]) {
-        var stringToSign: [UInt8] = []
-        stringToSign.reserveCapacity(160)
-        canonicalRequest.withUnsafeBufferPointer {
-            writeStringToSign(canonicalRequest: $0, time: time, entry: entry, to: &stringToSign)
+    func withSignature<R>(of stringToSign: UnsafeBufferPointer<UInt8>, entry: SigningKeyCache.Entry, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        ByteWriter.withTemporary(capacity: 64) { writer in
+            entry.hmac.authenticate(UnsafeRawBufferPointer(stringToSign)) { writer.writeLowerHex($0) }
+            return body(writer.written)
         }
-        return (stringToSign, signature(of: stringToSign, entry: entry))
     }
 }

@@ -11,13 +11,15 @@ final class SigningKeyCache: Sendable {
     struct Entry: @unchecked Sendable {  // HMAC<SHA256> is a value type with no shared mutable state.
         let dayNumber: Int
         let signingKey: SymmetricKey
-        let keyedHMAC: HMAC<SHA256>
+        let hmac: PrekeyedHMAC
         /// `20150830/us-east-1/s3/aws4_request`
         let scope: [UInt8]
         /// `AKID/20150830/us-east-1/s3/aws4_request`, URI-encoded for `X-Amz-Credential`.
         let encodedCredential: [UInt8]
         /// The same, not encoded, for POST policies and `Authorization` headers.
         let credential: [UInt8]
+        /// ``credential`` as a `String` (a POST form field).
+        let credentialString: String
     }
 
     private let secret: [UInt8]
@@ -58,8 +60,7 @@ final class SigningKeyCache: Sendable {
     }
 
     private func derive(time: SigningTime) -> Entry {
-        var dayBytes: [UInt8] = []
-        time.appendDay(to: &dayBytes)
+        let dayBytes = ByteWriter.bytes(capacity: 8) { time.writeDay(to: &$0) }
         let kDate = HMAC<SHA256>.authenticationCode(for: dayBytes, using: SymmetricKey(data: secret))
         let kRegion = HMAC<SHA256>.authenticationCode(for: Array(region.utf8), using: SymmetricKey(data: kDate))
         let kService = HMAC<SHA256>.authenticationCode(for: Array(service.utf8), using: SymmetricKey(data: kRegion))
@@ -76,16 +77,18 @@ final class SigningKeyCache: Sendable {
         var credential = Array(accessKeyId.utf8)
         credential.append(UInt8(ascii: "/"))
         credential.append(contentsOf: scope)
-        var encodedCredential: [UInt8] = []
-        credential.withUnsafeBufferPointer { ByteEncoding.appendURIEncoded($0, keepSlash: false, to: &encodedCredential) }
+        let encodedCredential = ByteWriter.bytes(capacity: credential.count * 3) { writer in
+            credential.withUnsafeBufferPointer { writer.writeURIEncoded($0, keepSlash: false) }
+        }
 
         return Entry(
             dayNumber: time.dayNumber,
             signingKey: signingKey,
-            keyedHMAC: HMAC<SHA256>(key: signingKey),
+            hmac: PrekeyedHMAC(key: Array(kSigning)),
             scope: scope,
             encodedCredential: encodedCredential,
-            credential: credential
+            credential: credential,
+            credentialString: String(decoding: credential, as: UTF8.self)
         )
     }
 }

@@ -91,14 +91,11 @@ extension Signer {
     /// Signs `request` with an `Authorization` header.
     public func signHeaders(_ request: SigningRequest, at time: SigningTime, options: HeaderOptions = .s3) -> HeaderSignedRequest {
         let entry = keys.entry(for: time)
-        var amzDate: [UInt8] = []
-        time.appendAmzDate(to: &amzDate)
-        let amzDateString = String(decoding: amzDate, as: UTF8.self)
-
+        let amzDate = time.amzDate
         var headers = CanonicalHeaders()
         for header in request.headers { headers.add(name: header.name, value: header.value) }
-        var added: [(name: String, value: String)] = [("x-amz-date", amzDateString)]
-        headers.addNormalized(name: "x-amz-date", value: amzDateString)
+        var added: [(name: String, value: String)] = [("x-amz-date", amzDate)]
+        headers.addNormalized(name: "x-amz-date", value: amzDate)
         if options.contentSHA256Header && !headers.contains("x-amz-content-sha256") {
             headers.addNormalized(name: "x-amz-content-sha256", value: request.payloadHash)
             added.append(("x-amz-content-sha256", request.payloadHash))
@@ -108,55 +105,57 @@ extension Signer {
             added.append(("x-amz-security-token", token))
         }
         headers.sort()
+        let signedHeaders = headers.signedHeaders
 
         var query = CanonicalQuery()
         for item in request.query { query.add(name: item.name, value: item.value) }
+        query.sort()
 
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(512)
-        canonical.append(utf8: request.method)
-        canonical.append(UInt8(ascii: "\n"))
-        let pathStart = canonical.count
-        Self.writeCanonicalURI(request.path, rule: options.pathRule, to: &canonical)
-        let pathEnd = canonical.count
-        canonical.append(UInt8(ascii: "\n"))
-        query.write(to: &canonical)
-        let queryEnd = canonical.count
-        canonical.append(UInt8(ascii: "\n"))
-        headers.write(canonicalTo: &canonical)
-        canonical.append(UInt8(ascii: "\n"))
-        var signedHeaders: [UInt8] = []
-        headers.write(signedHeadersTo: &signedHeaders)
-        canonical.append(contentsOf: signedHeaders)
-        canonical.append(UInt8(ascii: "\n"))
-        canonical.append(utf8: request.payloadHash)
+        let path = Self.canonicalPath(request.path, rule: options.pathRule)
+        let capacity = request.method.utf8.count + path.utf8.count * 3 + query.encodedLength + headers.canonicalLength
+            + signedHeaders.count + request.payloadHash.utf8.count + 8
+        return ByteWriter.withTemporary(capacity: capacity) { canonical in
+            canonical.write(utf8: request.method)
+            canonical.write(UInt8(ascii: "\n"))
+            let pathStart = canonical.count
+            canonical.writeURIEncoded(path, keepSlash: true)
+            let pathEnd = canonical.count
+            canonical.write(UInt8(ascii: "\n"))
+            query.write(to: &canonical, range: 0..<query.count, separatorBefore: false)
+            let queryEnd = canonical.count
+            canonical.write(UInt8(ascii: "\n"))
+            headers.write(canonicalTo: &canonical)
+            canonical.write(UInt8(ascii: "\n"))
+            canonical.write(signedHeaders)
+            canonical.write(UInt8(ascii: "\n"))
+            canonical.write(utf8: request.payloadHash)
 
-        let (stringToSign, signature) = sign(canonicalRequest: canonical, time: time, entry: entry)
-        var authorization: [UInt8] = []
-        authorization.reserveCapacity(200)
-        authorization.append(static: "AWS4-HMAC-SHA256 Credential=")
-        authorization.append(contentsOf: entry.credential)
-        authorization.append(static: ", SignedHeaders=")
-        authorization.append(contentsOf: signedHeaders)
-        authorization.append(static: ", Signature=")
-        authorization.append(contentsOf: signature)
-        added.append(("authorization", String(decoding: authorization, as: UTF8.self)))
-
-        return HeaderSignedRequest(
-            encodedPath: String(decoding: canonical[pathStart..<pathEnd], as: UTF8.self),
-            encodedQuery: String(decoding: canonical[(pathEnd + 1)..<queryEnd], as: UTF8.self),
-            headers: added,
-            artifacts: SignatureArtifacts(
-                canonicalRequest: String(decoding: canonical, as: UTF8.self),
-                stringToSign: String(decoding: stringToSign, as: UTF8.self),
-                signedHeaders: String(decoding: signedHeaders, as: UTF8.self),
-                signature: String(decoding: signature, as: UTF8.self)
-            )
-        )
+            return withSignature(canonicalRequest: canonical.written, time: time, entry: entry) { stringToSign, signature in
+                var authorization = "AWS4-HMAC-SHA256 Credential="
+                authorization += entry.credentialString
+                authorization += ", SignedHeaders="
+                authorization += String(decoding: signedHeaders, as: UTF8.self)
+                authorization += ", Signature="
+                authorization += String(decoding: signature, as: UTF8.self)
+                added.append(("authorization", authorization))
+                return HeaderSignedRequest(
+                    encodedPath: String(decoding: canonical.slice(pathStart..<pathEnd), as: UTF8.self),
+                    encodedQuery: String(decoding: canonical.slice((pathEnd + 1)..<queryEnd), as: UTF8.self),
+                    headers: added,
+                    artifacts: SignatureArtifacts(
+                        canonicalRequest: String(decoding: canonical.written, as: UTF8.self),
+                        stringToSign: String(decoding: stringToSign, as: UTF8.self),
+                        signedHeaders: String(decoding: signedHeaders, as: UTF8.self),
+                        signature: String(decoding: signature, as: UTF8.self)
+                    )
+                )
+            }
+        }
     }
 
     /// Signs `request` in its query string (a presigned URL), valid for `expires` seconds from `time`.
-    /// - Throws: ``SigV4Error/Code/invalidExpiry`` outside 1...604800 seconds.
+    /// - Throws: ``SigV4Error/Code/invalidExpiry`` outside 1...604800 seconds; ``SigV4Error/Code/invalidHeader`` for a
+    ///   query parameter named `X-Amz-*`.
     public func presignQuery(
         _ request: SigningRequest,
         expires: Int,
@@ -169,88 +168,59 @@ extension Signer {
         var headers = CanonicalHeaders()
         for header in request.headers { headers.add(name: header.name, value: header.value) }
         headers.sort()
-        var signedHeaders: [UInt8] = []
-        headers.write(signedHeadersTo: &signedHeaders)
+        let signedHeaders = headers.signedHeaders
+        let extras = try Self.canonicalQuery(request.query)
+        let path = Self.canonicalPath(request.path, rule: pathRule)
+        let queryLength = presignQueryLength(extras: extras, entry: entry, signedHeadersLength: signedHeaders.count)
+        let capacity = request.method.utf8.count + path.utf8.count * 3 + queryLength + headers.canonicalLength + signedHeaders.count
+            + request.payloadHash.utf8.count + 8
 
-        var query = CanonicalQuery()
-        for item in request.query { query.add(name: item.name, value: item.value) }
-        addPresignParameters(to: &query, entry: entry, time: time, expires: expires, signedHeaders: signedHeaders, signSessionToken: signSessionToken)
-
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(512)
-        canonical.append(utf8: request.method)
-        canonical.append(UInt8(ascii: "\n"))
-        Self.writeCanonicalURI(request.path, rule: pathRule, to: &canonical)
-        canonical.append(UInt8(ascii: "\n"))
-        let queryStart = canonical.count
-        query.write(to: &canonical)
-        let queryEnd = canonical.count
-        canonical.append(UInt8(ascii: "\n"))
-        headers.write(canonicalTo: &canonical)
-        canonical.append(UInt8(ascii: "\n"))
-        canonical.append(contentsOf: signedHeaders)
-        canonical.append(UInt8(ascii: "\n"))
-        canonical.append(utf8: request.payloadHash)
-
-        let (stringToSign, signature) = sign(canonicalRequest: canonical, time: time, entry: entry)
-        var queryString = Array(canonical[queryStart..<queryEnd])
-        if !signSessionToken, let token = encodedSessionToken {
-            queryString.append(static: "&X-Amz-Security-Token=")
-            queryString.append(contentsOf: token)
-        }
-        queryString.append(static: "&X-Amz-Signature=")
-        queryString.append(contentsOf: signature)
-        return QuerySignedRequest(
-            query: String(decoding: queryString, as: UTF8.self),
-            artifacts: SignatureArtifacts(
-                canonicalRequest: String(decoding: canonical, as: UTF8.self),
-                stringToSign: String(decoding: stringToSign, as: UTF8.self),
-                signedHeaders: String(decoding: signedHeaders, as: UTF8.self),
-                signature: String(decoding: signature, as: UTF8.self)
-            )
-        )
-    }
-
-    // MARK: - Shared pieces
-
-    static func validateExpiry(_ expires: Int) throws(SigV4Error) {
-        guard (1...maximumExpiry).contains(expires) else {
-            throw SigV4Error(.invalidExpiry, "expiry must be between 1 and \(maximumExpiry) seconds, got \(expires)")
-        }
-    }
-
-    /// Adds `X-Amz-Algorithm`, `-Credential`, `-Date`, `-Expires`, `-Security-Token` and `-SignedHeaders`.
-    func addPresignParameters(
-        to query: inout CanonicalQuery,
-        entry: SigningKeyCache.Entry,
-        time: SigningTime,
-        expires: Int,
-        signedHeaders: [UInt8],
-        signSessionToken: Bool = true
-    ) {
-        query.add(literalName: "X-Amz-Algorithm", encodedValue: { $0.append(static: "AWS4-HMAC-SHA256") })
-        query.add(literalName: "X-Amz-Credential", encodedValue: entry.encodedCredential)
-        query.add(literalName: "X-Amz-Date", encodedValue: { time.appendAmzDate(to: &$0) })
-        query.add(literalName: "X-Amz-Expires", encodedValue: { ByteEncoding.appendDecimal(expires, to: &$0) })
-        if signSessionToken, let token = encodedSessionToken {
-            query.add(literalName: "X-Amz-Security-Token", encodedValue: token)
-        }
-        query.add(literalName: "X-Amz-SignedHeaders") { out in
-            signedHeaders.withUnsafeBufferPointer { ByteEncoding.appendURIEncoded($0, keepSlash: false, to: &out) }
-        }
-    }
-
-    /// Writes the canonical URI of a decoded path.
-    static func writeCanonicalURI(_ path: String, rule: SigningRequest.PathRule, to out: inout [UInt8]) {
-        switch rule {
-        case .s3:
-            if path.isEmpty {
-                out.append(UInt8(ascii: "/"))
-            } else {
-                ByteEncoding.appendURIEncoded(path, keepSlash: true, to: &out)
+        return ByteWriter.withTemporary(capacity: capacity) { canonical in
+            canonical.write(utf8: request.method)
+            canonical.write(UInt8(ascii: "\n"))
+            canonical.writeURIEncoded(path, keepSlash: true)
+            canonical.write(UInt8(ascii: "\n"))
+            let queryStart = canonical.count
+            signedHeaders.withUnsafeBufferPointer { names in
+                writePresignQuery(
+                    extras: extras, entry: entry, time: time, expires: expires, signedHeaders: names, signSessionToken: signSessionToken,
+                    to: &canonical
+                )
             }
-        case .normalized:
-            ByteEncoding.appendURIEncoded(normalizedPath(path), keepSlash: true, to: &out)
+            let queryEnd = canonical.count
+            canonical.write(UInt8(ascii: "\n"))
+            headers.write(canonicalTo: &canonical)
+            canonical.write(UInt8(ascii: "\n"))
+            canonical.write(signedHeaders)
+            canonical.write(UInt8(ascii: "\n"))
+            canonical.write(utf8: request.payloadHash)
+
+            return withSignature(canonicalRequest: canonical.written, time: time, entry: entry) { stringToSign, signature in
+                var query = String(decoding: canonical.slice(queryStart..<queryEnd), as: UTF8.self)
+                if !signSessionToken, let token = encodedSessionToken {
+                    query += "&X-Amz-Security-Token=" + String(decoding: token, as: UTF8.self)
+                }
+                query += "&X-Amz-Signature=" + String(decoding: signature, as: UTF8.self)
+                return QuerySignedRequest(
+                    query: query,
+                    artifacts: SignatureArtifacts(
+                        canonicalRequest: String(decoding: canonical.written, as: UTF8.self),
+                        stringToSign: String(decoding: stringToSign, as: UTF8.self),
+                        signedHeaders: String(decoding: signedHeaders, as: UTF8.self),
+                        signature: String(decoding: signature, as: UTF8.self)
+                    )
+                )
+            }
+        }
+    }
+
+    // MARK: - Paths
+
+    /// The decoded path the canonical URI encodes: as given for S3 (`/` when empty), normalized for other services.
+    static func canonicalPath(_ path: String, rule: SigningRequest.PathRule) -> String {
+        switch rule {
+        case .s3: return path.isEmpty ? "/" : path
+        case .normalized: return normalizedPath(path)
         }
     }
 

@@ -78,58 +78,51 @@ public struct SigningTime: Sendable, Hashable {
 
     /// `YYYYMMDDTHHMMSSZ`, the `X-Amz-Date` format.
     public var amzDate: String {
-        var out: [UInt8] = []
-        appendAmzDate(to: &out)
-        return String(decoding: out, as: UTF8.self)
+        ByteWriter.string(capacity: 16) { writeAmzDate(to: &$0) }
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.000Z`, the POST policy `expiration` format (milliseconds always present).
     public var iso8601Milliseconds: String {
-        var out: [UInt8] = []
-        appendISO8601Milliseconds(to: &out)
-        return String(decoding: out, as: UTF8.self)
+        ByteWriter.string(capacity: 24) { writeISO8601(to: &$0, milliseconds: true) }
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, what the CLI prints as `expiresAt`.
     public var iso8601: String {
-        var out: [UInt8] = []
-        appendISO8601(to: &out, milliseconds: false)
-        return String(decoding: out, as: UTF8.self)
+        ByteWriter.string(capacity: 24) { writeISO8601(to: &$0, milliseconds: false) }
     }
 
-    func appendDay(to out: inout [UInt8]) {
-        ByteEncoding.appendPadded(year, width: 4, to: &out)
-        ByteEncoding.appendPadded(month, width: 2, to: &out)
-        ByteEncoding.appendPadded(day, width: 2, to: &out)
+    /// `YYYYMMDD` (8 bytes).
+    func writeDay(to out: inout ByteWriter) {
+        out.writePadded(year, width: 4)
+        out.writePadded(month, width: 2)
+        out.writePadded(day, width: 2)
     }
 
-    func appendAmzDate(to out: inout [UInt8]) {
-        appendDay(to: &out)
-        out.append(UInt8(ascii: "T"))
-        ByteEncoding.appendPadded(hour, width: 2, to: &out)
-        ByteEncoding.appendPadded(minute, width: 2, to: &out)
-        ByteEncoding.appendPadded(second, width: 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
+    /// `YYYYMMDDTHHMMSSZ` (16 bytes).
+    func writeAmzDate(to out: inout ByteWriter) {
+        writeDay(to: &out)
+        out.write(UInt8(ascii: "T"))
+        out.writePadded(hour, width: 2)
+        out.writePadded(minute, width: 2)
+        out.writePadded(second, width: 2)
+        out.write(UInt8(ascii: "Z"))
     }
 
-    func appendISO8601Milliseconds(to out: inout [UInt8]) {
-        appendISO8601(to: &out, milliseconds: true)
-    }
-
-    private func appendISO8601(to out: inout [UInt8], milliseconds: Bool) {
-        ByteEncoding.appendPadded(year, width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        ByteEncoding.appendPadded(month, width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        ByteEncoding.appendPadded(day, width: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        ByteEncoding.appendPadded(hour, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        ByteEncoding.appendPadded(minute, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        ByteEncoding.appendPadded(second, width: 2, to: &out)
-        if milliseconds { out.append(static: ".000") }
-        out.append(UInt8(ascii: "Z"))
+    /// ISO 8601 in UTC (20 bytes, 24 with milliseconds).
+    func writeISO8601(to out: inout ByteWriter, milliseconds: Bool) {
+        out.writePadded(year, width: 4)
+        out.write(UInt8(ascii: "-"))
+        out.writePadded(month, width: 2)
+        out.write(UInt8(ascii: "-"))
+        out.writePadded(day, width: 2)
+        out.write(UInt8(ascii: "T"))
+        out.writePadded(hour, width: 2)
+        out.write(UInt8(ascii: ":"))
+        out.writePadded(minute, width: 2)
+        out.write(UInt8(ascii: ":"))
+        out.writePadded(second, width: 2)
+        if milliseconds { out.write(".000") }
+        out.write(UInt8(ascii: "Z"))
     }
 
     /// Adds whole seconds.
