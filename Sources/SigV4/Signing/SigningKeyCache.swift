@@ -8,7 +8,8 @@ import Synchronization
 /// pre-keyed HMAC state, so signing a request costs one copy of that state instead of re-hashing the key pads.
 final class SigningKeyCache: Sendable {
     /// Everything that is fixed for one day: the key, its pre-keyed HMAC, and the encoded scope pieces.
-    struct Entry: @unchecked Sendable {  // HMAC<SHA256> is a value type with no shared mutable state.
+    /// A class so that handing an entry out costs one retain, not one per field.
+    final class Entry: Sendable {
         let dayNumber: Int
         let signingKey: SymmetricKey
         let hmac: PrekeyedHMAC
@@ -20,6 +21,19 @@ final class SigningKeyCache: Sendable {
         let credential: [UInt8]
         /// ``credential`` as a `String` (a POST form field).
         let credentialString: String
+
+        init(
+            dayNumber: Int, signingKey: SymmetricKey, hmac: PrekeyedHMAC, scope: [UInt8], encodedCredential: [UInt8], credential: [UInt8],
+            credentialString: String
+        ) {
+            self.dayNumber = dayNumber
+            self.signingKey = signingKey
+            self.hmac = hmac
+            self.scope = scope
+            self.encodedCredential = encodedCredential
+            self.credential = credential
+            self.credentialString = credentialString
+        }
     }
 
     private let secret: [UInt8]
