@@ -28,6 +28,11 @@ enum ByteEncoding {
 
     static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
+    /// For every 12-bit value, its two base64 characters (first in the high byte).
+    static let base64Pairs: [UInt16] = (0..<4096).map { value in
+        UInt16(base64Alphabet[value >> 6]) << 8 | UInt16(base64Alphabet[value & 0x3F])
+    }
+
     /// Appends the UTF-8 of `string` percent-encoded (for buffers that grow, such as ``CanonicalQuery``'s).
     static func appendURIEncoded(_ string: String, keepSlash: Bool, to out: inout [UInt8]) {
         let needed = string.utf8.count * 3

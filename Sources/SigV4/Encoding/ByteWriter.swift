@@ -131,29 +131,34 @@ struct ByteWriter {
         count &+= width
     }
 
-    /// Writes standard base64 with padding (4 bytes of room per 3 bytes, rounded up).
+    /// Writes standard base64 with padding (4 bytes of room per 3 bytes, rounded up). Each 12 bits of input become
+    /// two output characters with one table lookup.
     mutating func writeBase64(_ bytes: UnsafeBufferPointer<UInt8>) {
         let needed = (bytes.count + 2) / 3 * 4
         precondition(capacity - count >= needed, "ByteWriter capacity exceeded")
-        ByteEncoding.base64Alphabet.withUnsafeBufferPointer { alphabet in
+        ByteEncoding.base64Pairs.withUnsafeBufferPointer { pairs in
             var index = 0
             let total = bytes.count
             while index + 3 <= total {
-                let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-                base[count] = alphabet[Int(chunk >> 18 & 0x3F)]
-                base[count &+ 1] = alphabet[Int(chunk >> 12 & 0x3F)]
-                base[count &+ 2] = alphabet[Int(chunk >> 6 & 0x3F)]
-                base[count &+ 3] = alphabet[Int(chunk & 0x3F)]
+                let chunk = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2])
+                let high = pairs[chunk >> 12]
+                let low = pairs[chunk & 0xFFF]
+                base[count] = UInt8(truncatingIfNeeded: high >> 8)
+                base[count &+ 1] = UInt8(truncatingIfNeeded: high)
+                base[count &+ 2] = UInt8(truncatingIfNeeded: low >> 8)
+                base[count &+ 3] = UInt8(truncatingIfNeeded: low)
                 count &+= 4
                 index &+= 3
             }
             let remaining = total - index
             if remaining > 0 {
-                var chunk = UInt32(bytes[index]) << 16
-                if remaining == 2 { chunk |= UInt32(bytes[index + 1]) << 8 }
-                base[count] = alphabet[Int(chunk >> 18 & 0x3F)]
-                base[count &+ 1] = alphabet[Int(chunk >> 12 & 0x3F)]
-                base[count &+ 2] = remaining == 2 ? alphabet[Int(chunk >> 6 & 0x3F)] : UInt8(ascii: "=")
+                var chunk = Int(bytes[index]) << 16
+                if remaining == 2 { chunk |= Int(bytes[index + 1]) << 8 }
+                let high = pairs[chunk >> 12]
+                let low = pairs[chunk & 0xFFF]
+                base[count] = UInt8(truncatingIfNeeded: high >> 8)
+                base[count &+ 1] = UInt8(truncatingIfNeeded: high)
+                base[count &+ 2] = remaining == 2 ? UInt8(truncatingIfNeeded: low >> 8) : UInt8(ascii: "=")
                 base[count &+ 3] = UInt8(ascii: "=")
                 count &+= 4
             }

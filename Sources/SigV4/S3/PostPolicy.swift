@@ -45,16 +45,17 @@ public struct PostPolicy: Sendable, Equatable {
 
     /// The policy as compact JSON (UTF-8): `{"expiration":"...","conditions":[...]}`.
     public var json: [UInt8] {
-        ByteWriter.bytes(capacity: jsonCapacity) { writeJSON(to: &$0) }
+        ByteWriter.bytes(capacity: jsonCapacity(escapeFactor: 6)) { writeJSON(to: &$0) }
     }
 
-    /// An upper bound of the JSON's length: every string byte may become a six-byte escape.
-    var jsonCapacity: Int {
+    /// An upper bound of the JSON's length when each string byte becomes at most `escapeFactor` bytes: 6 in general
+    /// (`\u00XX`), 2 when no string holds a control character (only `"` and `\` are escaped then).
+    func jsonCapacity(escapeFactor: Int) -> Int {
         var total = 64
         for condition in conditions {
             switch condition {
             case .equals(let field, let value), .startsWith(let field, let value):
-                total += (field.utf8.count + value.utf8.count) * 6 + 24
+                total += (field.utf8.count + value.utf8.count) * escapeFactor + 24
             case .contentLengthRange:
                 total += 70
             }
@@ -101,6 +102,7 @@ public struct PostPolicy: Sendable, Equatable {
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
+                // Printable ASCII other than `"` and `\`, and every byte of a multi-byte character, pass as is.
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F else { continue }
                 out.write(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 switch byte {
@@ -214,8 +216,8 @@ extension Presigner {
             try Self.validateKey(key)
             try pin("key", key)
         case .prefix(let prefix):
-            guard prefix.utf8.count < Self.maximumKeyLength else {
-                throw SigV4Error(.invalidKey, "the key prefix is longer than \(Self.maximumKeyLength) bytes")
+            guard prefix.utf8.count < Self.maximumKeyLength, CanonicalHeaders.isValidValue(prefix) else {
+                throw SigV4Error(.invalidKey, "the key prefix must be under \(Self.maximumKeyLength) bytes without control characters")
             }
             fields.append(("key", prefix + "${filename}"))
             conditions.append(.startsWith(field: "key", prefix: prefix))
@@ -235,7 +237,7 @@ extension Presigner {
             try pin(name, item.value)
         }
         if let status = request.successActionStatus {
-            guard [200, 201, 204].contains(status) else {
+            guard status == 200 || status == 201 || status == 204 else {
                 throw SigV4Error(.invalidPolicy, "success_action_status must be 200, 201 or 204, got \(status)")
             }
             try pin("success_action_status", String(status))
@@ -256,8 +258,9 @@ extension Presigner {
 
         let policy = PostPolicy(expiration: time.adding(seconds: request.expires), conditions: conditions)
         assert(fields.allSatisfy { policy.covers(field: $0.name) }, "every form field is pinned by a condition")
-        // JSON, then its base64 (the string to sign), then the signature: all in temporary memory.
-        let jsonCapacity = policy.jsonCapacity
+        // JSON, then its base64 (the string to sign), then the signature: all in temporary memory. Every string was
+        // checked for control characters above, so escapes at most double a string.
+        let jsonCapacity = policy.jsonCapacity(escapeFactor: 2)
         let base64Capacity = (jsonCapacity + 2) / 3 * 4
         ByteWriter.withTemporary(capacity: jsonCapacity + base64Capacity) { buffer in
             policy.writeJSON(to: &buffer)
@@ -271,7 +274,20 @@ extension Presigner {
         }
 
         let virtualHost = endpoint.effectiveAddressing(for: request.bucket, requested: addressing) == .virtualHost
-        let url = endpoint.scheme + "://" + (virtualHost ? request.bucket + "." + endpoint.authority + "/" : endpoint.authority + "/" + request.bucket)
+        let url = ByteWriter.string(capacity: endpoint.scheme.utf8.count + endpoint.authority.utf8.count + request.bucket.utf8.count + 6) { url in
+            url.write(utf8: endpoint.scheme)
+            url.write("://")
+            if virtualHost {
+                url.write(utf8: request.bucket)
+                url.write(UInt8(ascii: "."))
+                url.write(utf8: endpoint.authority)
+                url.write(UInt8(ascii: "/"))
+            } else {
+                url.write(utf8: endpoint.authority)
+                url.write(UInt8(ascii: "/"))
+                url.write(utf8: request.bucket)
+            }
+        }
         return PresignedPost(url: url, fields: fields, expiresAt: policy.expiration, policy: policy)
     }
 

@@ -7,7 +7,7 @@
 /// let url = try presigner.presign(.init(method: .get, bucket: "airlock-processed", key: "id/report.pdf", expires: 300),
 ///                                 at: SigningTime(Date()))
 /// ```
-public struct Presigner: Sendable {
+public final class Presigner: Sendable {
     /// The HTTP methods a presigned object URL can carry.
     public enum Method: String, Sendable, CaseIterable {
         case get = "GET"

@@ -9,7 +9,7 @@ public import Crypto
 /// let request = SigningRequest(method: "GET", path: "/bucket/key", headers: [("host", "127.0.0.1:7480")])
 /// let signed = signer.signHeaders(request, at: SigningTime(Date()))
 /// ```
-public struct Signer: Sendable {
+public final class Signer: Sendable {
     public static let algorithm = "AWS4-HMAC-SHA256"
     /// The payload hash S3 accepts for presigned URLs and streamed bodies.
     public static let unsignedPayload = "UNSIGNED-PAYLOAD"
