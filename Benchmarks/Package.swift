@@ -11,12 +11,18 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
     ],
     targets: [
+        // The operations measured, shared by both executables.
+        .target(
+            name: "PresignWorkload",
+            dependencies: [.product(name: "SigV4", package: "airlock")],
+            path: "Sources/PresignWorkload"
+        ),
         // `swift package benchmark`: presign-get, presign-post (wall clock, CPU, mallocs).
         .executableTarget(
             name: "Presign",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "SigV4", package: "airlock"),
+                "PresignWorkload",
             ],
             path: "Benchmarks/Presign",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -25,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "PresignCompare",
             dependencies: [
-                .product(name: "SigV4", package: "airlock"),
+                "PresignWorkload",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Sources/PresignCompare"

@@ -1,4 +1,5 @@
 import MallocInterposerSwift
+import PresignWorkload
 
 #if canImport(Glibc)
 import Glibc

@@ -110,13 +110,7 @@ struct ByteWriter {
             probe /= 10
             digits &+= 1
         }
-        precondition(capacity - count >= digits, "ByteWriter capacity exceeded")
-        var rest = value
-        for offset in stride(from: digits - 1, through: 0, by: -1) {
-            base[count &+ offset] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
-            rest /= 10
-        }
-        count &+= digits
+        writePadded(value, width: digits)
     }
 
     /// Writes `value` as exactly `width` zero-padded decimal digits.

@@ -48,6 +48,22 @@ public struct SignatureArtifacts: Sendable, Equatable {
     public var signature: String
 }
 
+extension SignatureArtifacts {
+    init(
+        canonicalRequest: UnsafeBufferPointer<UInt8>,
+        stringToSign: UnsafeBufferPointer<UInt8>,
+        signedHeaders: [UInt8],
+        signature: UnsafeBufferPointer<UInt8>
+    ) {
+        self.init(
+            canonicalRequest: String(decoding: canonicalRequest, as: UTF8.self),
+            stringToSign: String(decoding: stringToSign, as: UTF8.self),
+            signedHeaders: String(decoding: signedHeaders, as: UTF8.self),
+            signature: String(decoding: signature, as: UTF8.self)
+        )
+    }
+}
+
 /// A request signed in its headers.
 public struct HeaderSignedRequest: Sendable {
     /// The encoded path to put on the request line (the canonical URI).
@@ -143,10 +159,7 @@ extension Signer {
                     encodedQuery: String(decoding: canonical.slice((pathEnd + 1)..<queryEnd), as: UTF8.self),
                     headers: added,
                     artifacts: SignatureArtifacts(
-                        canonicalRequest: String(decoding: canonical.written, as: UTF8.self),
-                        stringToSign: String(decoding: stringToSign, as: UTF8.self),
-                        signedHeaders: String(decoding: signedHeaders, as: UTF8.self),
-                        signature: String(decoding: signature, as: UTF8.self)
+                        canonicalRequest: canonical.written, stringToSign: stringToSign, signedHeaders: signedHeaders, signature: signature
                     )
                 )
             }
@@ -204,10 +217,7 @@ extension Signer {
                 return QuerySignedRequest(
                     query: query,
                     artifacts: SignatureArtifacts(
-                        canonicalRequest: String(decoding: canonical.written, as: UTF8.self),
-                        stringToSign: String(decoding: stringToSign, as: UTF8.self),
-                        signedHeaders: String(decoding: signedHeaders, as: UTF8.self),
-                        signature: String(decoding: signature, as: UTF8.self)
+                        canonicalRequest: canonical.written, stringToSign: stringToSign, signedHeaders: signedHeaders, signature: signature
                     )
                 )
             }

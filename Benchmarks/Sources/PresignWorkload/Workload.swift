@@ -1,19 +1,19 @@
-import SigV4
+public import SigV4
 
-/// The operations both sides of the comparison perform: the same key, bucket, expiry and POST conditions that
+/// The presign operations every benchmark measures: the same key, bucket, expiry and POST conditions that
 /// scripts/bench/botocore_presign.py gives botocore.
-enum Workload {
-    static let time = SigningTime(amzDate: "20261121T120000Z")!
-    static let presigner: Presigner = {
+public enum Workload {
+    public static let time = SigningTime(amzDate: "20261121T120000Z")!
+    public static let presigner: Presigner = {
         let signer = try! Signer(
             credentials: Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
             region: "us-east-1"
         )
         return Presigner(signer: signer, endpoint: try! S3Endpoint(url: "http://127.0.0.1:7480"))
     }()
-    static let key = "0192f1c2-7c3b-7d4e-9a8b-123456789abc/quarterly report.pdf"
-    static let get = Presigner.ObjectRequest(method: .get, bucket: "airlock-processed", key: key, expires: 300)
-    static let post = Presigner.PostRequest(
+    public static let key = "0192f1c2-7c3b-7d4e-9a8b-123456789abc/quarterly report.pdf"
+    public static let get = Presigner.ObjectRequest(method: .get, bucket: "airlock-processed", key: key, expires: 300)
+    public static let post = Presigner.PostRequest(
         bucket: "airlock-incoming",
         key: .exact("0192f1c2-7c3b-7d4e-9a8b-123456789abc"),
         expires: 900,
@@ -24,12 +24,12 @@ enum Workload {
     )
 
     @inline(never)
-    static func presignGet() -> Int {
+    public static func presignGet() -> Int {
         try! presigner.presign(get, at: time).url.utf8.count
     }
 
     @inline(never)
-    static func presignPost() -> Int {
+    public static func presignPost() -> Int {
         try! presigner.presignPost(post, at: time).fields.count
     }
 }
