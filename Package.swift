@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
     ],
     targets: [
         // Domain values, decisions and the ports adapters implement. Foundation essentials only.
@@ -33,13 +35,44 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // libcurl (with the system's OpenSSL) for the S3 data plane and webhooks.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Async HTTP over one curl multi handle on its own thread; bodies stream from and to files.
+        .target(
+            name: "Transport",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // S3 operations, XML, retries, backend profiles.
+        .target(
+            name: "S3",
+            dependencies: [
+                "AirlockCore",
+                "SigV4",
+                "Transport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration -> adapters -> commands and services.
         .target(
             name: "AirlockApp",
             dependencies: [
                 "AirlockCore",
                 "SigV4",
+                "Transport",
+                "S3",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -59,6 +92,16 @@ let package = Package(
         .testTarget(
             name: "SigV4Tests",
             dependencies: ["SigV4", "AirlockTesting", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: ["Transport", "AirlockTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "S3Tests",
+            dependencies: ["S3", "SigV4", "Transport", "AirlockCore", "AirlockTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,34 +27,31 @@ public enum TestProcess {
         environment: [String: String] = [:],
         removing: [String] = []
     ) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for name in removing { env[name] = nil }
         env.merge(environment) { _, new in new }
-        process.environment = env
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         // Files rather than pipes: no deadlock however much the program prints.
-        let outURL = directory.appendingPathComponent("out")
-        let errURL = directory.appendingPathComponent("err")
-        let inURL = directory.appendingPathComponent("in")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        FileManager.default.createFile(atPath: inURL.path, contents: stdin ?? Data())
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        let inHandle = try FileHandle(forReadingFrom: inURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = inHandle
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        try inHandle.close()
-        return Output(status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
+        let outPath = directory.appendingPathComponent("out").path
+        let errPath = directory.appendingPathComponent("err").path
+        let inPath = directory.appendingPathComponent("in").path
+        FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
+        let input = open(inPath, O_RDONLY)
+        let output = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let errors = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        defer {
+            close(input)
+            close(output)
+            close(errors)
+        }
+        let pid = try Spawn.start(arguments, environment: env, stdin: input, stdout: output, stderr: errors)
+        let status = Spawn.wait(pid)
+        return Output(
+            status: status,
+            stdout: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(),
+            stderr: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
+        )
     }
 }

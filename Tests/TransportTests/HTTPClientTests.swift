@@ -1,0 +1,169 @@
+import AirlockTesting
+import Crypto
+import Foundation
+import Testing
+import Transport
+
+/// The libcurl transport against a real HTTP/1.1 peer on loopback (scripts/testing/http_test_server.py).
+@Suite(.serialized)
+struct HTTPClientTests {
+    let server: TestHTTPServer
+    let client: HTTPClient
+
+    init() throws {
+        server = try TestHTTPServer()
+        client = try HTTPClient(configuration: .init(connectTimeout: .seconds(2), lowSpeedTime: .seconds(2)))
+    }
+
+    static func pattern(_ count: Int) -> [UInt8] { (0..<count).map { UInt8($0 % 251) } }
+
+    static func sha256(_ bytes: some DataProtocol) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test func getsIntoMemory() async throws {
+        let response = try await client.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/100000"))
+        #expect(response.status == 200)
+        #expect(response.header("Content-Length") == "100000")
+        #expect(response.body == Self.pattern(100_000))
+    }
+
+    @Test func streamsLargeBodiesToAFileAtAnOffset() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-transport-\(UUID().uuidString)").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        defer { close(descriptor); unlink(path) }
+        let size = 32 << 20
+        let response = try await client.execute(
+            HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/\(size)", response: .file(descriptor: descriptor, offset: 7))
+        )
+        #expect(response.status == 200)
+        #expect(response.bodyLength == Int64(size))
+        #expect(response.body.isEmpty)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(data.count == size + 7)
+        #expect(Self.sha256(data.dropFirst(7)) == Self.sha256(Self.pattern(size)))
+    }
+
+    @Test func errorBodiesOfFileTargetsStayOutOfTheFile() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-transport-\(UUID().uuidString)").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        defer { close(descriptor); unlink(path) }
+        let response = try await client.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/missing", response: .file(descriptor: descriptor, offset: 0)))
+        #expect(response.status == 404)
+        #expect(String(decoding: response.body, as: UTF8.self) == "not found")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
+    }
+
+    @Test func sendsBodiesFromMemoryAndFromFileRanges() async throws {
+        let bytes = Array("hello, airlock".utf8)
+        let echoed = try await client.execute(HTTPRequest(method: "PUT", url: "\(server.baseURL)/echo", body: .bytes(bytes)))
+        #expect(String(decoding: echoed.body, as: UTF8.self) == "\(bytes.count) \(Self.sha256(bytes))")
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-transport-\(UUID().uuidString)").path
+        let content = Self.pattern(3 << 20)
+        FileManager.default.createFile(atPath: path, contents: Data(content))
+        let descriptor = open(path, O_RDONLY)
+        defer { close(descriptor); unlink(path) }
+        let range = 1000..<(1000 + (2 << 20))
+        let fromFile = try await client.execute(
+            HTTPRequest(method: "POST", url: "\(server.baseURL)/echo", body: .file(descriptor: descriptor, offset: Int64(range.lowerBound), length: Int64(range.count)))
+        )
+        #expect(String(decoding: fromFile.body, as: UTF8.self) == "\(range.count) \(Self.sha256(content[range]))")
+    }
+
+    @Test func headReturnsHeadersWithoutBody() async throws {
+        let response = try await client.execute(HTTPRequest(method: "HEAD", url: "\(server.baseURL)/bytes/1234"))
+        #expect(response.status == 200)
+        #expect(response.header("content-length") == "1234")
+        #expect(response.bodyLength == 0)
+    }
+
+    @Test func httpErrorStatusesAreResponsesNotErrors() async throws {
+        #expect(try await client.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/status/503")).status == 503)
+    }
+
+    @Test func curlsOwnExpectAndFormContentTypeAreNotSent() async throws {
+        let response = try await client.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/headers", headers: [("X-Test", "a b")]))
+        let text = String(decoding: response.body, as: UTF8.self)
+        #expect(text.contains("x-test: a b"))
+        #expect(!text.contains("expect:"))
+        #expect(text.contains("user-agent: airlock"))
+    }
+
+    func expectFailure(_ code: TransportError.Code, _ request: HTTPRequest, client: HTTPClient? = nil) async {
+        do {
+            _ = try await (client ?? self.client).execute(request)
+            Issue.record("expected \(code)")
+        } catch let error as TransportError {
+            #expect(error.code == code, "\(error)")
+            #expect(!error.message.isEmpty)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func aBodyShorterThanAnnouncedIsANetworkError() async {
+        await expectFailure(.network, HTTPRequest(method: "GET", url: "\(server.baseURL)/truncated/100000"))
+    }
+
+    @Test func refusedConnectionsAndUnknownHostsAreNamed() async throws {
+        // A port that was just free.
+        let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        close(socket)
+        await expectFailure(.connect, HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/"))
+        await expectFailure(.dns, HTTPRequest(method: "GET", url: "http://airlock-test.invalid/"))
+    }
+
+    @Test func stalledTransfersTimeOut() async {
+        await expectFailure(.timeout, HTTPRequest(method: "GET", url: "\(server.baseURL)/slow"))
+        await expectFailure(.timeout, HTTPRequest(method: "GET", url: "\(server.baseURL)/slow", timeout: .milliseconds(300)))
+    }
+
+    @Test func memoryBodiesAreCapped() async {
+        await expectFailure(.responseTooLarge, HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/5000", response: .memory(limit: 4096)))
+    }
+
+    @Test func headerInjectionIsRefused() async {
+        await expectFailure(.invalidRequest, HTTPRequest(method: "GET", url: "\(server.baseURL)/headers", headers: [("X-Evil", "a\r\nInjected: 1")]))
+    }
+
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        let started = ContinuousClock.now
+        let task = Task { try await client.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/slow")) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        do {
+            _ = try await task.value
+            Issue.record("a cancelled transfer completed")
+        } catch let error as TransportError {
+            #expect(error.code == .cancelled)
+        }
+        #expect(ContinuousClock.now - started < .seconds(1.5))
+    }
+
+    @Test func manyConcurrentRequestsShareTheEngine() async throws {
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<100 {
+                group.addTask { try await client.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/\(index * 97)")).body.count }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(results.sorted() == (0..<100).map { $0 * 97 })
+    }
+
+    @Test func requestsAfterShutdownFail() async throws {
+        let other = try HTTPClient()
+        #expect(try await other.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/1")).status == 200)
+        other.shutdown()
+        other.shutdown()
+        await expectFailure(.shutdown, HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/1"), client: other)
+    }
+}
