@@ -101,7 +101,11 @@ let package = Package(
         ),
         .testTarget(
             name: "S3Tests",
-            dependencies: ["S3", "SigV4", "Transport", "AirlockCore", "AirlockTesting"],
+            dependencies: [
+                "S3", "SigV4", "Transport", "AirlockCore", "AirlockTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -8,15 +8,35 @@ public struct S3TestServer: Sendable {
     public var accessKey: String
     public var secretKey: String
     public var region: String
+    /// A second account, for AccessDenied.
+    public var otherAccessKey: String
+    public var otherSecretKey: String
+    /// The directory of the RGW started by scripts/ceph-rgw/start.sh (for restarting radosgw in outage tests).
+    public var rgwDirectory: String
+    public var rgwPort: Int
 
     public static var current: S3TestServer {
         let env = ProcessInfo.processInfo.environment
+        let endpoint = env["AIRLOCK_TEST_S3_ENDPOINT"] ?? "http://127.0.0.1:7480"
         return S3TestServer(
-            endpoint: env["AIRLOCK_TEST_S3_ENDPOINT"] ?? "http://127.0.0.1:7480",
+            endpoint: endpoint,
             accessKey: env["AIRLOCK_TEST_S3_ACCESS_KEY"] ?? "AKIAIOSFODNN7EXAMPLE",
             secretKey: env["AIRLOCK_TEST_S3_SECRET_KEY"] ?? "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            region: env["AIRLOCK_TEST_S3_REGION"] ?? "us-east-1"
+            region: env["AIRLOCK_TEST_S3_REGION"] ?? "us-east-1",
+            otherAccessKey: env["AIRLOCK_TEST_S3_OTHER_ACCESS_KEY"] ?? "AKIAOTHEREXAMPLE0000",
+            otherSecretKey: env["AIRLOCK_TEST_S3_OTHER_SECRET_KEY"] ?? "otherSecretKeyForAirlockTests0000000000",
+            rgwDirectory: env["AIRLOCK_RGW_DIR"] ?? (env["TMPDIR"] ?? "/tmp") + "/airlock-rgw",
+            rgwPort: Int(endpoint.split(separator: ":").last ?? "7480") ?? 7480
         )
+    }
+
+    /// Stops, starts or restarts only the radosgw process (scripts/ceph-rgw/restart-rgw.sh).
+    public func radosgw(_ action: String) throws {
+        let output = try TestProcess.run(
+            [Repository.path("scripts/ceph-rgw/restart-rgw.sh"), action],
+            environment: ["AIRLOCK_RGW_DIR": rgwDirectory, "AIRLOCK_RGW_PORT": String(rgwPort)]
+        )
+        guard output.status == 0 else { throw TestProcess.Failure(description: "restart-rgw.sh \(action): \(output.stderrText)") }
     }
 
     /// A fresh bucket name for one test.

@@ -6,7 +6,8 @@
 # and is wiped on every start. Debian packages: radosgw ceph-mon ceph-osd (scripts/install-deps installs them).
 #
 # env: AIRLOCK_RGW_DIR (default ${TMPDIR:-/tmp}/airlock-rgw), AIRLOCK_RGW_PORT (7480), AIRLOCK_RGW_MON_PORT (13300),
-#      AIRLOCK_RGW_ACCESS_KEY, AIRLOCK_RGW_SECRET_KEY
+#      AIRLOCK_RGW_ACCESS_KEY, AIRLOCK_RGW_SECRET_KEY, AIRLOCK_RGW_OTHER_ACCESS_KEY, AIRLOCK_RGW_OTHER_SECRET_KEY
+# The radosgw process alone can be restarted (data lives in the OSD): scripts/ceph-rgw/restart-rgw.sh.
 # prints: READY endpoint=... on success; exits non-zero with the daemons' log tails otherwise.
 set -euo pipefail
 DIR=${AIRLOCK_RGW_DIR:-${TMPDIR:-/tmp}/airlock-rgw}
@@ -90,6 +91,9 @@ rgw data = $DIR/rgw
 ms mon client mode = crc
 rgw dns name =
 log file = $DIR/log/rgw.log
+# No metadata cache, so no cache-invalidation notifies: a restarted radosgw (outage tests) would otherwise wait
+# 10-30 s on every bucket operation for the RADOS watches its killed predecessor left behind.
+rgw cache enabled = false
 CONF
 
 CEPH="timeout 20 ceph -c $CONF --connect-timeout 10"
@@ -113,6 +117,10 @@ rgw_up() {
 wait_for "radosgw is not answering on port $PORT" 240 rgw_up
 timeout 60 radosgw-admin -c "$CONF" user create --uid=airlock --display-name=airlock \
   --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null || fail "user creation failed"
+# A second account, so tests can see AccessDenied on buckets they do not own.
+timeout 60 radosgw-admin -c "$CONF" user create --uid=other --display-name=other \
+  --access-key="${AIRLOCK_RGW_OTHER_ACCESS_KEY:-AKIAOTHEREXAMPLE0000}" --secret-key="${AIRLOCK_RGW_OTHER_SECRET_KEY:-otherSecretKeyForAirlockTests0000000000}" >/dev/null \
+  || fail "second user creation failed"
 
 # One real SigV4 round trip (curl signs; radosgw requires x-amz-content-sha256), which also makes radosgw create its
 # bucket index and data pools now rather than during a test's first CreateBucket.
