@@ -11,4 +11,7 @@ public enum StoreBackend: String, Sendable, Hashable, CaseIterable {
 
     /// The signing region used when the configuration names none.
     public var defaultRegion: String { self == .r2 ? "auto" : "us-east-1" }
+
+    /// Whether the store is addressed virtual-host style when the configuration does not say (`store.addressing`).
+    public var prefersVirtualHostAddressing: Bool { self == .aws }
 }

@@ -4,18 +4,19 @@ public import Foundation
 import Glibc
 #endif
 
-/// `scripts/testing/http_test_server.py` on a free loopback port, for as long as this value lives.
+/// A Python test peer from scripts/testing/ on a free loopback port, for as long as this value lives:
+/// `http_test_server.py` (default) or `permissive_s3.py`.
 public final class TestHTTPServer: @unchecked Sendable {
     public let port: Int
     private let pid: pid_t
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    public init() throws {
+    public init(script: String = "http_test_server.py") throws {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw TestProcess.Failure(description: "pipe failed") }
         let pid = try Spawn.start(
-            ["python3", Repository.path("scripts/testing/http_test_server.py")],
+            ["python3", Repository.path("scripts/testing/" + script)],
             environment: ProcessInfo.processInfo.environment, stdin: -1, stdout: pipeEnds[1], stderr: -1
         )
         close(pipeEnds[1])

@@ -11,46 +11,30 @@ public struct BackendProfile: Sendable, Equatable {
     }
 
     public var backend: StoreBackend
-    /// Path-style unless the store wants virtual-host addressing by default.
-    public var defaultAddressing: String
-    /// The signing region when `store.region` is not set.
-    public var defaultRegion: String
-    /// Browser POST policies (not on R2: uploads use pinned presigned PUTs).
-    public var supportsPostPolicy: Bool
     /// Object tagging.
     public var supportsTagging: Bool
     public var copyPrecondition: CopyPrecondition
     /// Whether the store verifies `x-amz-checksum-sha256` on upload (Ceph RGW 16 does not: FACTS.md).
     public var verifiesChecksums: Bool
 
+    /// Browser POST policies (not on R2: uploads use pinned presigned PUTs).
+    public var supportsPostPolicy: Bool { backend.supportsPostPolicy }
+    /// The signing region when `store.region` is not set (`auto` for R2).
+    public var defaultRegion: String { backend.defaultRegion }
+
     /// The profile of a backend.
     public static func of(_ backend: StoreBackend) -> BackendProfile {
         switch backend {
         case .aws:
-            return BackendProfile(
-                backend: .aws, defaultAddressing: "virtual", defaultRegion: "us-east-1", supportsPostPolicy: true, supportsTagging: true,
-                copyPrecondition: .standard, verifiesChecksums: true
-            )
+            return BackendProfile(backend: .aws, supportsTagging: true, copyPrecondition: .standard, verifiesChecksums: true)
         case .r2:
-            return BackendProfile(
-                backend: .r2, defaultAddressing: "path", defaultRegion: "auto", supportsPostPolicy: false, supportsTagging: false,
-                copyPrecondition: .standard, verifiesChecksums: true
-            )
+            return BackendProfile(backend: .r2, supportsTagging: false, copyPrecondition: .standard, verifiesChecksums: true)
         case .seaweedfs:
-            return BackendProfile(
-                backend: .seaweedfs, defaultAddressing: "path", defaultRegion: "us-east-1", supportsPostPolicy: true, supportsTagging: true,
-                copyPrecondition: .standard, verifiesChecksums: false
-            )
+            return BackendProfile(backend: .seaweedfs, supportsTagging: true, copyPrecondition: .standard, verifiesChecksums: false)
         case .ceph:
-            return BackendProfile(
-                backend: .ceph, defaultAddressing: "path", defaultRegion: "us-east-1", supportsPostPolicy: true, supportsTagging: true,
-                copyPrecondition: .legacy, verifiesChecksums: false
-            )
+            return BackendProfile(backend: .ceph, supportsTagging: true, copyPrecondition: .legacy, verifiesChecksums: false)
         case .generic:
-            return BackendProfile(
-                backend: .generic, defaultAddressing: "path", defaultRegion: "us-east-1", supportsPostPolicy: true, supportsTagging: false,
-                copyPrecondition: .standard, verifiesChecksums: false
-            )
+            return BackendProfile(backend: .generic, supportsTagging: false, copyPrecondition: .standard, verifiesChecksums: false)
         }
     }
 }

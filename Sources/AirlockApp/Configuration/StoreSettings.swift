@@ -20,7 +20,7 @@ public struct StoreSettings: Sendable {
         backend: StoreBackend = .ceph,
         endpoint: String = "http://127.0.0.1:7480",
         region: String? = nil,
-        addressing: String = "path",
+        addressing: String? = nil,
         accessKeyId: String? = nil,
         secretAccessKey: String? = nil,
         sessionToken: String? = nil,
@@ -31,7 +31,7 @@ public struct StoreSettings: Sendable {
         self.backend = backend
         self.endpoint = endpoint
         self.region = region ?? backend.defaultRegion
-        self.addressing = addressing
+        self.addressing = addressing ?? (backend.prefersVirtualHostAddressing ? "virtual" : "path")
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
@@ -46,7 +46,7 @@ public struct StoreSettings: Sendable {
     ///   - `backend` (string, default `ceph`): `aws`, `r2`, `seaweedfs`, `ceph` or `generic`.
     ///   - `endpoint` (string, default `http://127.0.0.1:7480`): the store's URL as Airlock reaches it.
     ///   - `region` (string, default `us-east-1`, `auto` for R2): the signing region.
-    ///   - `addressing` (string, default `path`): `path` or `virtual`.
+    ///   - `addressing` (string, default `path`; `virtual` for `aws`): `path` or `virtual`.
     ///   - `accessKeyId` (string): the access key id.
     ///   - `secretAccessKey` (string, secret): the signing secret.
     ///   - `sessionToken` (string, secret): a temporary session token.
@@ -61,8 +61,8 @@ public struct StoreSettings: Sendable {
                 "store.backend '\(backendName)' is not one of \(StoreBackend.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        let addressing = reader.string(forKey: "addressing", default: "path")
-        guard ["path", "virtual"].contains(addressing) else {
+        let addressing = reader.string(forKey: "addressing")
+        if let addressing, !["path", "virtual"].contains(addressing) {
             throw AirlockError(.invalidConfig, "store.addressing '\(addressing)' must be 'path' or 'virtual'")
         }
         let thresholdText = reader.string(forKey: "multipartCopyThreshold", default: "5GiB")

@@ -15,6 +15,8 @@ public struct AirlockError: Error, Sendable, CustomStringConvertible {
         public static let invalidConfig = Code("invalid_config")
         /// Signing refused the request (bad bucket, key, endpoint, expiry, header...).
         public static let signing = Code("signing_error")
+        /// The object store failed or refused a request.
+        public static let storage = Code("storage_error")
 
         public var description: String { rawValue }
     }

@@ -1,0 +1,116 @@
+import AirlockApp
+import AirlockTesting
+import Foundation
+import SigV4
+import Testing
+
+/// `airlock storage init|check` through the real executable against Ceph RGW (and a permissive emulator that must fail).
+@Suite(.serialized)
+struct StorageCommandTests {
+    let server = S3TestServer.current
+
+    func config(endpoint: String? = nil, buckets: String, extra: String = "") throws -> String {
+        let yaml = """
+            store:
+              backend: ceph
+              endpoint: "\(endpoint ?? server.endpoint)"
+              accessKeyId: \(server.accessKey)
+              secretAccessKey: "\(server.secretKey)"
+            buckets:
+            \(buckets)
+            http:
+              corsOrigins: [https://app.example.com, "http://localhost:3000"]
+            \(extra)
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-storage-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func airlock(_ arguments: [String]) throws -> TestProcess.Output {
+        try TestProcess.run([PresignCommandTests.binary] + arguments, removing: ["AIRLOCK_CONFIG"])
+    }
+
+    @Test func initTwiceCreatesThenFindsEverything() throws {
+        let name = S3TestServer.uniqueBucketName("init")
+        let path = try config(buckets: """
+              incoming: {bucket: \(name), prefix: "incoming/"}
+              processed: {bucket: \(name), prefix: "processed/"}
+              quarantine: {bucket: \(name)-q, prefix: ""}
+            """)
+        let first = try airlock(["storage", "init", "--config", path])
+        #expect(first.status == 0, "\(first.stderrText)")
+        #expect(first.stdoutText.contains("bucket \(name): created"))
+        #expect(first.stdoutText.contains("bucket \(name)-q: created"))
+        #expect(first.stdoutText.contains("cors \(name): POST and PUT from https://app.example.com, http://localhost:3000"))
+        #expect(first.stdoutText.contains("lifecycle \(name): objects under 'incoming/' and incomplete multipart uploads expire after 7 days"))
+
+        let second = try airlock(["storage", "init", "--config", path])
+        #expect(second.status == 0, "\(second.stderrText)")
+        #expect(second.stdoutText.contains("bucket \(name): exists"))
+        #expect(second.stdoutText.contains("lifecycle \(name): unchanged"))
+        #expect(!second.stdoutText.contains("created"))
+    }
+
+    @Test func overlappingPrefixesInOneBucketAreRefused() throws {
+        let path = try config(buckets: """
+              incoming: {bucket: shared-bucket, prefix: "in/"}
+              processed: {bucket: shared-bucket, prefix: "in/processed/"}
+            """)
+        let output = try airlock(["storage", "init", "--config", path])
+        #expect(output.status == 2)
+        #expect(output.stderrText.contains("overlap"))
+        let empty = try config(buckets: """
+              incoming: {bucket: shared-bucket, prefix: ""}
+              processed: {bucket: shared-bucket, prefix: "p/"}
+            """)
+        #expect(try airlock(["storage", "init", "--config", empty]).stderrText.contains("non-empty prefix"))
+    }
+
+    @Test func checkPassesOnCephAndReportsItsGapsAsCompensated() throws {
+        let name = S3TestServer.uniqueBucketName("check")
+        let path = try config(buckets: "  incoming: {bucket: \(name)}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-q}")
+        #expect(try airlock(["storage", "init", "--config", path]).status == 0)
+        let output = try airlock(["storage", "check", "--config", path])
+        #expect(output.status == 0, "\(output.stdoutText)\(output.stderrText)")
+        let lines = output.stdoutText.split(separator: "\n").map(String.init)
+        for name in ["basic-operations", "header-signature-enforced", "presigned-url-signature", "presigned-url-expiry", "presigned-put-content-type",
+                     "presigned-put-content-length", "post-content-length-range", "post-exact-key", "post-policy-signature"] {
+            #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains(name) }, "\(name)")
+        }
+        #expect(lines.contains { $0.contains("copy-precondition") && $0.contains("honored") })
+        #expect(lines.contains { $0.contains("checksum-verification") && $0.contains("not verified") })
+        #expect(lines.last == "storage check passed")
+        // It cleaned up after itself.
+        let presigner = Presigner(
+            signer: try Signer(credentials: Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey), region: server.region),
+            endpoint: try S3Endpoint(url: server.endpoint)
+        )
+        let list = try presigner.signRequest(method: "GET", bucket: name, key: nil, query: [("list-type", "2")], at: SigningTime(Date()))
+        let listing = try Curl.request("GET", list.url, headers: list.headers.map { ($0.name, $0.value) })
+        #expect(listing.status == 200)
+        #expect(listing.text.contains("<ListBucketResult"))
+        #expect(!listing.text.contains("<Key>"), "storage check left objects behind: \(listing.text)")
+    }
+
+    @Test func checkFailsOnAStoreThatAcceptsForgedSignatures() throws {
+        let emulator = try TestHTTPServer(script: "permissive_s3.py")
+        let path = try config(endpoint: emulator.baseURL, buckets: "  incoming: {bucket: lax-incoming}\n  processed: {bucket: lax-processed}\n  quarantine: {bucket: lax-quarantine}")
+        #expect(try airlock(["storage", "init", "--config", path]).status == 0)
+        let output = try airlock(["storage", "check", "--config", path])
+        #expect(output.status == 1)
+        let lines = output.stdoutText.split(separator: "\n").map(String.init)
+        for name in ["header-signature-enforced", "presigned-url-signature", "presigned-url-expiry", "presigned-put-content-type", "post-policy-signature", "post-exact-key"] {
+            #expect(lines.contains { $0.hasPrefix("FAIL  required") && $0.contains(name) }, "\(name) should fail:\n\(output.stdoutText)")
+        }
+        #expect(lines.last?.hasPrefix("storage check failed: ") == true)
+        #expect(lines.last?.contains("presigned-url-signature") == true)
+    }
+
+    @Test func checkNamesAnUnreachableStore() throws {
+        let path = try config(endpoint: "http://127.0.0.1:9", buckets: "  incoming: {bucket: nowhere-incoming}")
+        let output = try airlock(["storage", "check", "--config", path])
+        #expect(output.status == 2)
+        #expect(output.stderrText.contains("not reachable"))
+    }
+}
