@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "AirlockCore", targets: ["AirlockCore"]),
         .library(name: "SigV4", targets: ["SigV4"]),
         .library(name: "AirlockApp", targets: ["AirlockApp"]),
+        .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "S3", targets: ["S3"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),

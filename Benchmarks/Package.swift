@@ -36,5 +36,15 @@ let package = Package(
             ],
             path: "Sources/PresignCompare"
         ),
+        // Used by scripts/bench/s3-vs-botocore-curl: S3 throughput and operations per second as JSON.
+        .executableTarget(
+            name: "S3Bench",
+            dependencies: [
+                .product(name: "S3", package: "airlock"),
+                .product(name: "Transport", package: "airlock"),
+                .product(name: "SigV4", package: "airlock"),
+            ],
+            path: "Sources/S3Bench"
+        ),
     ]
 )
