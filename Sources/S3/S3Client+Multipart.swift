@@ -45,17 +45,7 @@ extension S3Client {
     /// UploadPart from memory or a file: returns the part's ETag.
     public func uploadPart(_ location: ObjectLocation, uploadId: String, partNumber: Int, body: ObjectBody) async throws(S3Error) -> String {
         let query: [(name: String, value: String)] = [("partNumber", String(partNumber)), ("uploadId", uploadId)]
-        let call: Call
-        switch body {
-        case .bytes(let bytes):
-            call = Call(method: "PUT", bucket: location.bucket, key: location.key, query: query, body: .bytes(bytes), payloadHash: PayloadHash.hex(of: bytes))
-        case .file(let descriptor, let offset, let length):
-            call = Call(
-                method: "PUT", bucket: location.bucket, key: location.key, query: query,
-                body: .file(descriptor: descriptor, offset: offset, length: length), payloadHash: Signer.unsignedPayload
-            )
-        }
-        let response = try await send("UploadPart", call, idempotent: true)
+        let response = try await send("UploadPart", uploadCall(location, query: query, headers: [], body: body), idempotent: true)
         guard let etag = response.header("etag") else { throw S3Error.invalidResponse("UploadPart returned no ETag", operation: "UploadPart") }
         return etag
     }

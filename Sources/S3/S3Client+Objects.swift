@@ -91,19 +91,22 @@ extension S3Client {
         if let contentType { headers.append(("content-type", contentType)) }
         for item in metadata { headers.append(("x-amz-meta-" + item.name.lowercased(), item.value)) }
         if let checksumSHA256 { headers.append(("x-amz-checksum-sha256", checksumSHA256)) }
-        let call: Call
+        let response = try await send("PutObject", uploadCall(location, headers: headers, body: body), idempotent: true)
+        guard let etag = response.header("etag") else { throw S3Error.invalidResponse("PutObject returned no ETag", operation: "PutObject") }
+        return etag
+    }
+
+    /// A PUT of `body`: hashed when in memory, `UNSIGNED-PAYLOAD` when streamed from a file.
+    func uploadCall(_ location: ObjectLocation, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)], body: ObjectBody) -> Call {
         switch body {
         case .bytes(let bytes):
-            call = Call(method: "PUT", bucket: location.bucket, key: location.key, headers: headers, body: .bytes(bytes), payloadHash: PayloadHash.hex(of: bytes))
+            return Call(method: "PUT", bucket: location.bucket, key: location.key, query: query, headers: headers, body: .bytes(bytes), payloadHash: PayloadHash.hex(of: bytes))
         case .file(let descriptor, let offset, let length):
-            call = Call(
-                method: "PUT", bucket: location.bucket, key: location.key, headers: headers,
+            return Call(
+                method: "PUT", bucket: location.bucket, key: location.key, query: query, headers: headers,
                 body: .file(descriptor: descriptor, offset: offset, length: length), payloadHash: Signer.unsignedPayload
             )
         }
-        let response = try await send("PutObject", call, idempotent: true)
-        guard let etag = response.header("etag") else { throw S3Error.invalidResponse("PutObject returned no ETag", operation: "PutObject") }
-        return etag
     }
 
     /// What a copy produced.

@@ -131,11 +131,7 @@ public final class Presigner: Sendable {
                     signer.writePresignQuery(extras: extras, entry: entry, time: time, expires: request.expires, signedHeaders: names, to: &canonical)
                 }
                 let queryEnd = canonical.count
-                canonical.write(UInt8(ascii: "\n"))
-                headers.write(canonicalTo: &canonical)
-                canonical.write(UInt8(ascii: "\n"))
-                canonical.write(names)
-                canonical.write("\nUNSIGNED-PAYLOAD")
+                headers.writeCanonicalTail(to: &canonical, signedHeaders: names, payloadHash: Signer.unsignedPayload)
                 return finishURL(canonical: canonical, path: pathStart..<pathEnd, query: (pathEnd + 1)..<queryEnd, authority: authority, time: time, entry: entry)
             }
             let hostOnly: StaticString = "host"

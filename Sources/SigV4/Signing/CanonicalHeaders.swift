@@ -55,6 +55,17 @@ struct CanonicalHeaders {
         }
     }
 
+    /// Writes the end of a canonical request after its query: `\n`, the header lines, `\n`, the signed header names,
+    /// `\n` and the payload hash. Call ``sort()`` first.
+    func writeCanonicalTail(to out: inout ByteWriter, signedHeaders: [UInt8], payloadHash: String) {
+        out.write(UInt8(ascii: "\n"))
+        write(canonicalTo: &out)
+        out.write(UInt8(ascii: "\n"))
+        out.write(signedHeaders)
+        out.write(UInt8(ascii: "\n"))
+        out.write(utf8: payloadHash)
+    }
+
     /// The signed header names as bytes.
     var signedHeaders: [UInt8] {
         ByteWriter.bytes(capacity: signedHeadersLength) { write(signedHeadersTo: &$0) }

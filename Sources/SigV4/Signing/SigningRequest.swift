@@ -139,12 +139,7 @@ extension Signer {
             canonical.write(UInt8(ascii: "\n"))
             query.write(to: &canonical, range: 0..<query.count, separatorBefore: false)
             let queryEnd = canonical.count
-            canonical.write(UInt8(ascii: "\n"))
-            headers.write(canonicalTo: &canonical)
-            canonical.write(UInt8(ascii: "\n"))
-            canonical.write(signedHeaders)
-            canonical.write(UInt8(ascii: "\n"))
-            canonical.write(utf8: request.payloadHash)
+            headers.writeCanonicalTail(to: &canonical, signedHeaders: signedHeaders, payloadHash: request.payloadHash)
 
             return withSignature(canonicalRequest: canonical.written, time: time, entry: entry) { stringToSign, signature in
                 var authorization = "AWS4-HMAC-SHA256 Credential="
@@ -201,12 +196,7 @@ extension Signer {
                 )
             }
             let queryEnd = canonical.count
-            canonical.write(UInt8(ascii: "\n"))
-            headers.write(canonicalTo: &canonical)
-            canonical.write(UInt8(ascii: "\n"))
-            canonical.write(signedHeaders)
-            canonical.write(UInt8(ascii: "\n"))
-            canonical.write(utf8: request.payloadHash)
+            headers.writeCanonicalTail(to: &canonical, signedHeaders: signedHeaders, payloadHash: request.payloadHash)
 
             return withSignature(canonicalRequest: canonical.written, time: time, entry: entry) { stringToSign, signature in
                 var query = String(decoding: canonical.slice(queryStart..<queryEnd), as: UTF8.self)
