@@ -10,13 +10,18 @@ public final class TestHTTPServer: @unchecked Sendable {
     public let port: Int
     private let pid: pid_t
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let scheme: String
+    public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
-    public init(script: String = "http_test_server.py") throws {
+    /// - Parameters:
+    ///   - script: The peer under scripts/testing/.
+    ///   - arguments: Its arguments (`--tls CERT KEY` for http_test_server.py).
+    public init(script: String = "http_test_server.py", arguments: [String] = []) throws {
+        scheme = arguments.first == "--tls" ? "https" : "http"
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw TestProcess.Failure(description: "pipe failed") }
         let pid = try Spawn.start(
-            ["python3", Repository.path("scripts/testing/" + script)],
+            ["python3", Repository.path("scripts/testing/" + script)] + arguments,
             environment: ProcessInfo.processInfo.environment, stdin: -1, stdout: pipeEnds[1], stderr: -1
         )
         close(pipeEnds[1])

@@ -167,3 +167,35 @@ struct HTTPClientTests {
         await expectFailure(.shutdown, HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/1"), client: other)
     }
 }
+
+/// TLS: verification against the system bundle fails for a private CA; `caFile` makes it pass.
+struct HTTPClientTLSTests {
+    @Test func certificatesAreVerifiedAgainstTheConfiguredBundle() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cert = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let made = try TestProcess.run([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
+        ])
+        try #require(made.status == 0, "\(made.stderrText)")
+        let server = try TestHTTPServer(arguments: ["--tls", cert, key])
+
+        let system = try HTTPClient()
+        defer { system.shutdown() }
+        do {
+            _ = try await system.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/10"))
+            Issue.record("a certificate from an unknown CA was accepted")
+        } catch let error as TransportError {
+            #expect(error.code == .tls, "\(error)")
+        }
+
+        let pinned = try HTTPClient(configuration: .init(caFile: cert))
+        defer { pinned.shutdown() }
+        let response = try await pinned.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/bytes/10"))
+        #expect(response.status == 200)
+        #expect(response.body == HTTPClientTests.pattern(10))
+    }
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small HTTP/1.1 peer for the transport's tests (threaded, loopback only).
 
-Prints "PORT <n>" on stdout once listening, then serves until killed:
+Prints "PORT <n>" on stdout once listening, then serves until killed (over TLS with `--tls CERT KEY`):
   GET  /bytes/<n>        n deterministic bytes (byte i = i % 251), with Content-Length
   GET  /status/<code>    an empty response with that status
   GET  /truncated/<n>    announces n bytes, sends n/2 and closes the connection
@@ -12,6 +12,7 @@ Prints "PORT <n>" on stdout once listening, then serves until killed:
 import hashlib
 import http.server
 import socketserver
+import ssl
 import sys
 import time
 
@@ -99,6 +100,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 def main():
     server = Server(("127.0.0.1", 0), Handler)
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(f"PORT {server.server_address[1]}", flush=True)
     server.serve_forever()
 
