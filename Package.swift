@@ -49,7 +49,6 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TransportTests",
-            dependencies: ["Transport", "AirlockTesting"],
+            dependencies: ["Transport", "AirlockTesting", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -112,7 +111,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AirlockAppTests",
-            dependencies: ["AirlockApp", "AirlockCore", "SigV4", "AirlockTesting"],
+            dependencies: [
+                "AirlockApp", "AirlockCore", "SigV4", "AirlockTesting",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
