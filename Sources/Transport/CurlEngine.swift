@@ -185,6 +185,7 @@ final class CurlEngine: @unchecked Sendable {
 
     private func result(of transfer: CurlTransfer, handle: UnsafeMutableRawPointer, code: CURLcode) -> Result<HTTPResponse, any Error> {
         if code == CURLE_OK {
+            guard transfer.flushToFile() else { return .failure(transfer.callbackError!) }
             var status = 0
             _ = CCurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
             transfer.status = status

@@ -24,6 +24,11 @@ final class CurlTransfer: @unchecked Sendable {
     /// Why a callback aborted the transfer.
     var callbackError: TransportError?
 
+    /// File-bound body bytes not yet written: files get writes of ``fileChunk`` bytes, not one per network read.
+    private var pending: [UInt8] = []
+    private var pendingOffset: Int64 = 0
+    static let fileChunk = 1 << 20
+
     // Request body position (engine thread only).
     private var sent: Int64 = 0
 
@@ -84,18 +89,11 @@ final class CurlTransfer: @unchecked Sendable {
     /// Body bytes: to the file (2xx with a file target) or to memory within the limit. Returning fewer bytes than
     /// given makes curl abort the transfer.
     func receiveBody(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        if bodyGoesToFile, case .file(let descriptor, let offset) = request.response {
-            var written = 0
-            while written < bytes.count {
-                let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(offset + received + Int64(written)))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    callbackError = TransportError(.io, "writing the response body to the file failed: \(String(cString: strerror(errno)))")
-                    return 0
-                }
-                written += result
-            }
+        if bodyGoesToFile {
+            if pending.isEmpty { pending.reserveCapacity(Self.fileChunk) }
+            pending.append(contentsOf: bytes)
             received += Int64(bytes.count)
+            if pending.count >= Self.fileChunk, !flushToFile() { return 0 }
             return bytes.count
         }
         let limit: Int
@@ -110,6 +108,27 @@ final class CurlTransfer: @unchecked Sendable {
         body.append(contentsOf: bytes)
         received += Int64(bytes.count)
         return bytes.count
+    }
+
+    /// Writes the staged bytes to the file; `false` (with ``callbackError`` set) when the write fails.
+    func flushToFile() -> Bool {
+        guard !pending.isEmpty, case .file(let descriptor, let offset) = request.response else { return true }
+        let ok = pending.withUnsafeBytes { buffer -> Bool in
+            var written = 0
+            while written < buffer.count {
+                let result = pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(offset + pendingOffset + Int64(written)))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    callbackError = TransportError(.io, "writing the response body to the file failed: \(String(cString: strerror(errno)))")
+                    return false
+                }
+                written += result
+            }
+            return true
+        }
+        pendingOffset += Int64(pending.count)
+        pending.removeAll(keepingCapacity: true)
+        return ok
     }
 
     /// Request body bytes for curl to send.

@@ -49,7 +49,8 @@ struct S3OutageTests {
             _ = try await s3.client.headObject(s3.location("k"))
             Issue.record("a request to a stopped store succeeded")
         } catch {
-            #expect(error.kind == .transport(.connect), "\(error)")
+            // Refused, or a pooled connection the stopped store closed: either way named, not retried.
+            #expect(error.kind == .transport(.connect) || error.kind == .transport(.network), "\(error)")
             #expect(error.description.contains("HeadObject"))
         }
     }
