@@ -1,0 +1,74 @@
+/// What inspection concluded about an upload (DESIGN.md section 3).
+public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
+    case clean
+    /// Refused by policy (name, extension, type, size, archive members, active content, checksum).
+    case rejected
+    /// Malware: a ClamAV signature or the deny list.
+    case infected
+    /// Something could not be fully inspected (limits, encryption, formats the scanner skips). Never clean.
+    case unscannable
+    /// Inspection itself failed (scanner error, attempts exhausted).
+    case failed
+}
+
+/// A stable reason code (DESIGN.md section 3).
+public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
+    case filenameInvalid = "filename_invalid"
+    case extensionNotAllowed = "extension_not_allowed"
+    /// The detected type is not allowed for any extension of the profile.
+    case typeNotAllowed = "type_not_allowed"
+    /// The detected type is allowed, but not for this extension, or differs from the declared type.
+    case typeMismatch = "type_mismatch"
+    case archiveMemberNotAllowed = "archive_member_not_allowed"
+    case sizeExceeded = "size_exceeded"
+    case sizeMismatch = "size_mismatch"
+    case empty
+    case checksumMismatch = "checksum_mismatch"
+    case malware
+    case activeContent = "active_content"
+    case unscannable
+    case scanFailed = "scan_failed"
+    case unsolicited
+}
+
+/// One reason with its human detail (detected type, signature name, limit hit, member path).
+public struct Reason: Sendable, Hashable, Codable {
+    public var code: ReasonCode
+    public var detail: String
+
+    public init(_ code: ReasonCode, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+}
+
+/// The result of inspecting one file.
+public struct Verdict: Sendable, Hashable {
+    public var outcome: Outcome
+    public var reasons: [Reason]
+    public var detectedType: String?
+    /// Lowercase hex.
+    public var sha256: String?
+    public var size: Int64
+    /// Scanner signature names, when malware was found.
+    public var signatures: [String]
+
+    public init(reasons: [Reason], detectedType: String?, sha256: String?, size: Int64, signatures: [String] = []) {
+        self.outcome = Self.outcome(for: reasons)
+        self.reasons = reasons
+        self.detectedType = detectedType
+        self.sha256 = sha256
+        self.size = size
+        self.signatures = signatures
+    }
+
+    /// Malware outranks everything; then what could not be inspected; then failures; any other reason is a policy
+    /// rejection; no reason at all is clean.
+    public static func outcome(for reasons: [Reason]) -> Outcome {
+        let codes = Set(reasons.map(\.code))
+        if codes.contains(.malware) { return .infected }
+        if codes.contains(.unscannable) { return .unscannable }
+        if codes.contains(.scanFailed) { return .failed }
+        return codes.isEmpty ? .clean : .rejected
+    }
+}
