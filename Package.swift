@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "AirlockApp", targets: ["AirlockApp"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "S3", targets: ["S3"]),
+        .library(name: "Inspection", targets: ["Inspection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
@@ -64,6 +65,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libmagic and libclamav.
+        .systemLibrary(name: "CMagic", pkgConfig: "libmagic", providers: [.apt(["libmagic-dev"])]),
+        .systemLibrary(name: "CClamAV", pkgConfig: "libclamav", providers: [.apt(["libclamav-dev"])]),
+        // Every check of DESIGN.md section 4 on local files: libmagic, libclamav, hashes.
+        .target(
+            name: "Inspection",
+            dependencies: [
+                "AirlockCore",
+                "CMagic",
+                "CClamAV",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration -> adapters -> commands and services.
         .target(
             name: "AirlockApp",
@@ -72,6 +89,7 @@ let package = Package(
                 "SigV4",
                 "Transport",
                 "S3",
+                "Inspection",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -107,6 +125,11 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InspectionTests",
+            dependencies: ["Inspection", "AirlockCore", "AirlockTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

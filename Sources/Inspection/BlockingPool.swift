@@ -1,0 +1,89 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fixed set of threads for blocking C calls (libclamav, libmagic, file hashing), so they never occupy the
+/// cooperative thread pool. Jobs run in submission order as threads free up.
+public final class BlockingPool: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    // Guarded by `mutex`.
+    private var jobs: [@Sendable () -> Void] = []
+    private var running = true
+    private var threads: [pthread_t] = []
+
+    /// Starts `threads` threads.
+    public init(threads count: Int) {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        for _ in 0..<max(1, count) {
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(self).toOpaque()
+            let result = pthread_create(&thread, nil, { context in
+                let pool = Unmanaged<BlockingPool>.fromOpaque(context!).takeRetainedValue()
+                pool.work()
+                return nil
+            }, context)
+            if result == 0 { threads.append(thread) } else { Unmanaged<BlockingPool>.fromOpaque(context).release() }
+        }
+    }
+
+    /// Runs `body` on a pool thread and returns its result.
+    public func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let result: Result<T, E> = await withCheckedContinuation { continuation in
+            submit {
+                do throws(E) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    private func submit(_ job: @escaping @Sendable () -> Void) {
+        pthread_mutex_lock(&mutex)
+        precondition(running, "BlockingPool used after shutdown")
+        jobs.append(job)
+        pthread_cond_signal(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private func work() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            while jobs.isEmpty && running { pthread_cond_wait(&condition, &mutex) }
+            if jobs.isEmpty && !running {
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+            let job = jobs.removeFirst()
+            pthread_mutex_unlock(&mutex)
+            job()
+        }
+    }
+
+    /// Finishes queued jobs, then stops the threads.
+    public func shutdown() {
+        pthread_mutex_lock(&mutex)
+        let wasRunning = running
+        running = false
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+        guard wasRunning else { return }
+        let current = pthread_self()
+        for thread in threads {
+            // Shut down from one of its own jobs (the last reference released there): never join oneself.
+            if pthread_equal(thread, current) != 0 { pthread_detach(thread) } else { pthread_join(thread, nil) }
+        }
+        threads.removeAll()
+    }
+
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+    }
+}

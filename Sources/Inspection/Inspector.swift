@@ -1,0 +1,176 @@
+public import AirlockCore
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What is known about a file before its bytes are read.
+public struct InspectionRequest: Sendable {
+    /// A local file (the worker's private temp file, or the operator's file for `airlock scan`).
+    public var path: String
+    /// The client's filename.
+    public var filename: String
+    public var declaredSize: Int64?
+    public var declaredType: String?
+    /// Lowercase hex.
+    public var declaredSHA256: String?
+    public var profile: UploadProfile
+    /// SHA-256 values (lowercase hex) of bytes that are malware whatever the scanner says.
+    public var denyList: Set<String>
+    /// SHA-256 values of bytes a reviewer trusted: no malware scan, every other check still runs.
+    public var allowList: Set<String>
+
+    public init(
+        path: String, filename: String, declaredSize: Int64? = nil, declaredType: String? = nil, declaredSHA256: String? = nil,
+        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = []
+    ) {
+        self.path = path
+        self.filename = filename
+        self.declaredSize = declaredSize
+        self.declaredType = declaredType
+        self.declaredSHA256 = declaredSHA256.map { $0.lowercased() }
+        self.profile = profile
+        self.denyList = denyList
+        self.allowList = allowList
+    }
+}
+
+/// Runs the checks of DESIGN.md section 4 on a local file, in order, and returns the verdict.
+///
+/// Fail closed: a check that cannot run (unreadable file, libmagic or libclamav error) yields `unscannable` or
+/// `scan_failed`, never a clean verdict.
+public final class Inspector: Sendable {
+    public let magic: MagicDetector
+    public let clamav: ClamAVEngine
+    private let pool: BlockingPool
+
+    /// - Parameters:
+    ///   - magic: The type detector.
+    ///   - clamav: The compiled engine.
+    ///   - threads: Threads for the blocking work (hashing, libmagic, libclamav).
+    public init(magic: MagicDetector, clamav: ClamAVEngine, threads: Int) {
+        self.magic = magic
+        self.clamav = clamav
+        self.pool = BlockingPool(threads: threads)
+    }
+
+    /// Stops the inspection threads once queued inspections are done (also on release).
+    public func shutdown() {
+        pool.shutdown()
+    }
+
+    deinit {
+        pool.shutdown()
+    }
+
+    /// Inspects a file off the cooperative pool.
+    public func inspect(_ request: InspectionRequest) async -> Verdict {
+        await pool.run { () -> Verdict in self.inspectBlocking(request) }
+    }
+
+    /// Inspects a file on the calling thread (blocking).
+    public func inspectBlocking(_ request: InspectionRequest) -> Verdict {
+        var reasons: [Reason] = []
+        // 1-2. Filename and extension.
+        reasons += ProfilePolicy.checkDeclaration(filename: request.filename, declaredSize: nil, declaredType: nil, profile: request.profile)
+
+        let descriptor = open(request.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            return Verdict(reasons: reasons + [Reason(.scanFailed, "the file cannot be opened: \(String(cString: strerror(errno)))")], detectedType: nil, sha256: nil, size: 0)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            return Verdict(reasons: reasons + [Reason(.scanFailed, "the file cannot be examined")], detectedType: nil, sha256: nil, size: 0)
+        }
+        let size = Int64(info.st_size)
+
+        // 3. Size against the profile and the declaration.
+        reasons += ProfilePolicy.checkSize(size: size, declaredSize: request.declaredSize, profile: request.profile)
+
+        // Hash the whole file, keeping its first bytes for libmagic.
+        let hashed: (sha256: String, prefix: [UInt8])
+        do {
+            hashed = try Self.hash(descriptor: descriptor, prefix: MagicDetector.prefixBytes)
+        } catch {
+            return Verdict(reasons: reasons + [Reason(.scanFailed, error.message)], detectedType: nil, sha256: nil, size: size)
+        }
+
+        // 4. Content type from the bytes.
+        var detectedType: String?
+        if size > 0 {
+            let detection: Result<String, InspectionError> = hashed.prefix.withUnsafeBytes { bytes in
+                do throws(InspectionError) { return .success(try magic.mediaType(of: bytes)) } catch { return .failure(error) }
+            }
+            switch detection {
+            case .success(let type):
+                detectedType = type
+                reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
+            case .failure(let error):
+                reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
+            }
+        }
+
+        // 7-8. Hash lists, then ClamAV.
+        var signatures: [String] = []
+        if request.denyList.contains(hashed.sha256) {
+            reasons.append(Reason(.malware, "deny-list"))
+        } else if !request.allowList.contains(hashed.sha256), size > 0 {
+            do {
+                switch try clamav.scan(descriptor: descriptor, name: request.filename) {
+                case .clean:
+                    break
+                case .detected(let names):
+                    signatures = names
+                    reasons += names.map(Self.reason(forSignature:))
+                }
+            } catch {
+                reasons.append(Reason(.scanFailed, "ClamAV: \(error.message)"))
+            }
+        }
+
+        // 9. Checksum.
+        if let declared = request.declaredSHA256, declared != hashed.sha256 {
+            reasons.append(Reason(.checksumMismatch, "declared \(declared), found \(hashed.sha256)"))
+        }
+        return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures)
+    }
+
+    /// ClamAV's heuristic names for what it could not see become `unscannable`; macros are active content; anything
+    /// else is malware.
+    static func reason(forSignature name: String) -> Reason {
+        if name.hasPrefix("Heuristics.Limits.Exceeded") || name.hasPrefix("Heuristics.Encrypted") || name.hasPrefix("Heuristics.Broken") {
+            return Reason(.unscannable, name)
+        }
+        if name.hasPrefix("Heuristics.OLE2.ContainsMacros") {
+            return Reason(.activeContent, name)
+        }
+        return Reason(.malware, name)
+    }
+
+    /// SHA-256 of the whole file (lowercase hex) and its first `prefix` bytes, read with pread in 1 MiB chunks.
+    static func hash(descriptor: Int32, prefix: Int) throws(InspectionError) -> (sha256: String, prefix: [UInt8]) {
+        var hasher = SHA256()
+        var head: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: off_t = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw InspectionError(.io, "reading the file failed: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            if head.count < prefix { head += buffer[0..<min(count, prefix - head.count)] }
+            offset += off_t(count)
+        }
+        let digest = hasher.finalize()
+        let hex = digest.map { byte -> String in
+            let text = String(byte, radix: 16)
+            return byte < 16 ? "0" + text : text
+        }.joined()
+        return (hex, head)
+    }
+}

@@ -1,0 +1,127 @@
+import AirlockCore
+import AirlockTesting
+import Foundation
+import Inspection
+import Testing
+
+/// The inspector with real libmagic and real libclamav loaded with the fixtures' signature database.
+struct InspectorTests {
+    static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
+    static let database = Repository.path("fixtures/clamav")
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE]
+        + [0, 0, 0, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x08, 0xD7, 0x63, 0xF8, 0xCF, 0xC0, 0x00, 0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xDD, 0x8D, 0xB0]
+        + [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+
+    let profile = UploadProfile(
+        name: "documents", maxSize: 1 << 20,
+        allow: [.init(extensions: ["txt"], types: ["text/plain"]), .init(extensions: ["pdf"], types: ["application/pdf"]), .init(extensions: ["png"], types: ["image/png"])]
+    )
+    let inspector: Inspector
+
+    init() throws {
+        inspector = Inspector(magic: try MagicDetector(), clamav: try ClamAVEngine(database: Self.database, limits: ScanLimits()), threads: 2)
+    }
+
+    func file(_ bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-inspect-\(UUID().uuidString)").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func inspect(_ bytes: [UInt8], name: String, declaredType: String? = nil, declaredSHA256: String? = nil, deny: Set<String> = [], allow: Set<String> = [], inspector: Inspector? = nil) async throws -> Verdict {
+        let path = try file(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return await (inspector ?? self.inspector).inspect(
+            InspectionRequest(path: path, filename: name, declaredType: declaredType, declaredSHA256: declaredSHA256, profile: profile, denyList: deny, allowList: allow)
+        )
+    }
+
+    @Test func ordinaryTextIsClean() async throws {
+        let text = Array("Dear team,\nthe quarterly figures, as promised, are below.\n".utf8)
+        let verdict = try await inspect(text, name: "letter.txt", declaredType: "text/plain")
+        #expect(verdict.outcome == .clean, "\(verdict.reasons)")
+        #expect(verdict.reasons.isEmpty)
+        #expect(verdict.detectedType == "text/plain")
+        #expect(verdict.size == Int64(text.count))
+        #expect(verdict.sha256 == sha256(text))
+    }
+
+    @Test func eicarIsInfectedWithTheSignatureName() async throws {
+        let verdict = try await inspect(Self.eicar, name: "harmless.txt")
+        #expect(verdict.outcome == .infected)
+        #expect(verdict.signatures.contains { $0.hasPrefix("Airlock.Test.EICAR") && $0.hasSuffix(".UNOFFICIAL") })
+        #expect(verdict.reasons.contains { $0.code == .malware })
+        // With trailing bytes the exact-hash signature misses; the body signature still finds it.
+        let padded = try await inspect(Self.eicar + Array("\nsome more text\n".utf8), name: "harmless.txt")
+        #expect(padded.outcome == .infected)
+        #expect(padded.signatures.contains("Airlock.Test.EICAR-Body.UNOFFICIAL"))
+    }
+
+    @Test func aPngNamedPdfIsATypeMismatch() async throws {
+        let verdict = try await inspect(Self.png, name: "contract.pdf", declaredType: "application/pdf")
+        #expect(verdict.detectedType == "image/png")
+        #expect(verdict.outcome == .rejected)
+        #expect(verdict.reasons.map(\.code) == [.typeMismatch, .typeMismatch])
+        #expect(try await inspect(Self.png, name: "picture.png", declaredType: "image/png").outcome == .clean)
+    }
+
+    @Test func emptyFilesAndBadNamesAreRejected() async throws {
+        #expect(try await inspect([], name: "empty.txt").reasons.map(\.code) == [.empty])
+        #expect(try await inspect(Array("x".utf8), name: "a\u{202E}txt.exe").reasons.map(\.code).contains(.filenameInvalid))
+    }
+
+    @Test func hashListsAndChecksums() async throws {
+        let text = Array("known bytes\n".utf8)
+        let hash = sha256(text)
+        let denied = try await inspect(text, name: "a.txt", deny: [hash])
+        #expect(denied.outcome == .infected)
+        #expect(denied.reasons == [Reason(.malware, "deny-list")])
+        #expect(denied.signatures.isEmpty)
+        // Allow-listed bytes skip the malware scan, never the other checks.
+        let trusted = try await inspect(Self.eicar, name: "a.txt", allow: [sha256(Self.eicar)])
+        #expect(trusted.outcome == .clean)
+        let trustedButMisnamed = try await inspect(Self.png, name: "a.pdf", allow: [sha256(Self.png)])
+        #expect(trustedButMisnamed.outcome == .rejected)
+        #expect(try await inspect(text, name: "a.txt", declaredSHA256: String(repeating: "0", count: 64)).reasons.map(\.code) == [.checksumMismatch])
+        #expect(try await inspect(text, name: "a.txt", declaredSHA256: hash.uppercased()).outcome == .clean)
+    }
+
+    @Test func filesBeyondTheScannerLimitsAreUnscannable() async throws {
+        let small = Inspector(magic: try MagicDetector(), clamav: try ClamAVEngine(database: Self.database, limits: ScanLimits(maxFileSize: 1024, maxScanSize: 1024)), threads: 1)
+        defer { small.shutdown() }
+        let verdict = try await inspect(Array(repeating: UInt8(ascii: "a"), count: 4096), name: "big.txt", inspector: small)
+        #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
+        #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.hasPrefix("Heuristics.Limits.Exceeded") })
+    }
+
+    @Test func anEmptySignatureDatabaseIsRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-emptydb-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(throws: InspectionError.self) { try ClamAVEngine(database: directory, limits: ScanLimits()) }
+        #expect(throws: InspectionError.self) { try ClamAVEngine(database: "/nonexistent/clamav", limits: ScanLimits()) }
+    }
+
+    @Test func concurrentInspectionsShareOneEngine() async throws {
+        let verdicts = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    let bytes = index % 3 == 0 ? Self.eicar : Array("plain text number \(index)\n".utf8)
+                    return (index, try await inspect(bytes, name: "f\(index).txt").outcome)
+                }
+            }
+            return try await group.reduce(into: [Int: Outcome]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, outcome) in verdicts {
+            #expect(outcome == (index % 3 == 0 ? .infected : .clean), "file \(index)")
+        }
+    }
+}
+
+func sha256(_ bytes: [UInt8]) -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-sha-\(UUID().uuidString)").path
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let output = try? TestProcess.run(["sha256sum", path])
+    return String(output?.stdoutText.prefix(64) ?? "")
+}
