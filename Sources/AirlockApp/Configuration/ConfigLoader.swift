@@ -29,9 +29,8 @@ public enum ConfigLoader {
         environment: [String: String],
         overrides: [String: ConfigValue] = [:]
     ) throws(AirlockError) -> ConfigReader {
-        let explicit = path ?? environment["AIRLOCK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        let filePath = explicit ?? defaultPath
-        if explicit != nil, !FileManager.default.fileExists(atPath: filePath) {
+        let (filePath, explicit) = resolvePath(path, environment: environment)
+        if explicit, !FileManager.default.fileExists(atPath: filePath) {
             throw AirlockError(.invalidConfig, "configuration file '\(filePath)' does not exist")
         }
         var providers: [any ConfigProvider] = []
@@ -50,10 +49,28 @@ public enum ConfigLoader {
                 secretsSpecifier: .dynamic { name, _ in isSecretVariable(name) }
             ).prefixKeys(with: "airlock")
         )
-        if explicit != nil || FileManager.default.fileExists(atPath: filePath) {
+        if explicit || FileManager.default.fileExists(atPath: filePath) {
             providers.append(InMemoryProvider(name: filePath, values: try YAMLConfigFile.values(path: filePath)))
         }
         return ConfigReader(providers: providers)
+    }
+
+    /// The configuration file: `--config`, else `AIRLOCK_CONFIG`, else the default (which may be absent).
+    static func resolvePath(_ path: String?, environment: [String: String]) -> (path: String, explicit: Bool) {
+        if let explicit = path ?? environment["AIRLOCK_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) { return (explicit, true) }
+        return (defaultPath, false)
+    }
+
+    /// The profile names the configuration file defines (`profiles.<name>`), in file order of first appearance.
+    public static func profileNames(path: String?, environment: [String: String]) throws(AirlockError) -> [String] {
+        let (filePath, explicit) = resolvePath(path, environment: environment)
+        guard explicit || FileManager.default.fileExists(atPath: filePath) else { return [] }
+        var names: [String] = []
+        for key in try YAMLConfigFile.values(path: filePath).keys.sorted(by: { $0.components.joined(separator: ".") < $1.components.joined(separator: ".") })
+        where key.components.count >= 3 && key.components[0] == "profiles" && !names.contains(key.components[1]) {
+            names.append(key.components[1])
+        }
+        return names
     }
 
     /// Replaces every `AIRLOCK_X_FILE=path` with `AIRLOCK_X=<contents of path>` (one trailing newline dropped).

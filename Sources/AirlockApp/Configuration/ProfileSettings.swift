@@ -1,0 +1,58 @@
+public import AirlockCore
+public import Configuration
+
+/// `profiles.<name>`: the upload profiles.
+public enum ProfileSettings {
+    /// Reads every profile named in the configuration file.
+    /// - Parameters:
+    ///   - reader: The whole configuration.
+    ///   - names: Profile names (from ``ConfigLoader/profileNames(path:environment:)``).
+    public static func read(_ reader: ConfigReader, names: [String]) throws(AirlockError) -> [String: UploadProfile] {
+        var profiles: [String: UploadProfile] = [:]
+        for name in names {
+            profiles[name] = try read(reader.scoped(to: ConfigKey(["profiles", name])), name: name)
+        }
+        return profiles
+    }
+
+    /// Reads one profile from a reader scoped to `profiles.<name>`.
+    ///
+    /// - Configuration keys:
+    ///   - `maxSize` (size, required).
+    ///   - `allow` (list of `{extensions: [...], types: [...]}`, at least one).
+    ///   - `archives.allowed` (bool, default false), `archives.maxEntries` (default 1000), `archives.maxTotalSize`
+    ///     (size, default 1GiB), `archives.maxDepth` (default 3).
+    public static func read(_ reader: ConfigReader, name: String) throws(AirlockError) -> UploadProfile {
+        let section = "profiles.\(name)"
+        guard reader.string(forKey: "maxSize") != nil else {
+            throw AirlockError(.invalidConfig, "\(section).maxSize is required")
+        }
+        let maxSize = try reader.size("maxSize", in: section, default: .mebibytes(50))
+        var rules: [UploadProfile.AllowRule] = []
+        var index = 0
+        while true {
+            let extensions = reader.list("allow.\(index).extensions")
+            let types = reader.list("allow.\(index).types")
+            if extensions.isEmpty && types.isEmpty { break }
+            guard !extensions.isEmpty, !types.isEmpty else {
+                throw AirlockError(.invalidConfig, "\(section).allow[\(index)] needs both extensions and types")
+            }
+            guard extensions.allSatisfy({ !$0.isEmpty && !$0.contains(".") && !$0.contains("/") }) else {
+                throw AirlockError(.invalidConfig, "\(section).allow[\(index)].extensions are written without dots: [pdf, txt]")
+            }
+            guard types.allSatisfy({ $0.contains("/") }) else {
+                throw AirlockError(.invalidConfig, "\(section).allow[\(index)].types are media types such as application/pdf")
+            }
+            rules.append(UploadProfile.AllowRule(extensions: extensions, types: types))
+            index += 1
+        }
+        guard !rules.isEmpty else { throw AirlockError(.invalidConfig, "\(section).allow must name at least one extension") }
+        let archives = UploadProfile.ArchivePolicy(
+            allowed: try reader.boolean("archives.allowed", in: section, default: false),
+            maxEntries: try reader.integer("archives.maxEntries", in: section, default: 1000, range: 1...1_000_000),
+            maxTotalSize: try reader.size("archives.maxTotalSize", in: section, default: .gibibytes(1)).bytes,
+            maxDepth: try reader.integer("archives.maxDepth", in: section, default: 3, range: 1...16)
+        )
+        return UploadProfile(name: name, maxSize: maxSize.bytes, allow: rules, archives: archives)
+    }
+}

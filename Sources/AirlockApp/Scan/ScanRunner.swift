@@ -1,0 +1,110 @@
+public import AirlockCore
+public import Configuration
+import Inspection
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `airlock scan` was asked.
+public struct ScanInput: Sendable {
+    public var files: [String]
+    public var profile: String?
+    /// The client filename to judge by (default: each file's own name).
+    public var name: String?
+    public var declaredType: String?
+    public var declaredSize: Int64?
+    public var declaredSHA256: String?
+    /// A signature directory instead of `scanner.database`.
+    public var database: String?
+    public var json: Bool
+
+    public init(files: [String]) {
+        self.files = files
+        self.json = false
+    }
+}
+
+/// `airlock scan`: the inspection on local files, reading only `scanner` and `profiles` from the configuration.
+public enum ScanRunner {
+    public struct Result: Sendable {
+        /// One line per file (JSON Lines with `--json`).
+        public var lines: [String]
+        public var verdicts: [Verdict]
+        public var allClean: Bool { verdicts.allSatisfy { $0.outcome == .clean } }
+    }
+
+    public static func run(_ input: ScanInput, config: ConfigReader, profileNames: [String]) async throws(AirlockError) -> Result {
+        guard !input.files.isEmpty else { throw AirlockError(.invalidArgument, "name at least one file to scan") }
+        if input.name != nil && input.files.count > 1 {
+            throw AirlockError(.invalidArgument, "--name applies to a single file")
+        }
+        if let hash = input.declaredSHA256, hash.count != 64 || !hash.allSatisfy(\.isHexDigit) {
+            throw AirlockError(.invalidArgument, "--declared-sha256 must be 64 hexadecimal digits")
+        }
+        if let size = input.declaredSize, size < 0 { throw AirlockError(.invalidArgument, "--declared-size must not be negative") }
+        let profiles = try ProfileSettings.read(config, names: profileNames)
+        let profile: UploadProfile
+        switch (input.profile, profiles.count) {
+        case (let name?, _):
+            guard let found = profiles[name] else {
+                throw AirlockError(.invalidArgument, "no profile '\(name)' (configured: \(profileNames.joined(separator: ", ")))")
+            }
+            profile = found
+        case (nil, 1):
+            profile = profiles.values.first!
+        case (nil, 0):
+            throw AirlockError(.invalidConfig, "the configuration defines no profiles")
+        default:
+            throw AirlockError(.invalidArgument, "--profile is required: the configuration defines \(profileNames.joined(separator: ", "))")
+        }
+        for file in input.files where access(file, R_OK) != 0 {
+            throw AirlockError(.invalidArgument, "cannot read '\(file)'")
+        }
+        let scanner = try ScannerSettings(reader: config.scoped(to: "scanner"))
+        guard scanner.engine == .libclamav || input.database != nil else {
+            throw AirlockError(.invalidConfig, "airlock scan runs libclamav in-process: pass --database DIR when scanner.engine is clamd")
+        }
+        let inspector: Inspector
+        do {
+            let engine = try ClamAVEngine(database: input.database ?? scanner.database, limits: scanner.limits, temporaryDirectory: scanner.tempDirectory)
+            inspector = Inspector(magic: try MagicDetector(), clamav: engine, threads: min(4, max(1, input.files.count)))
+        } catch {
+            throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
+        }
+        defer { inspector.shutdown() }
+        var verdicts: [Verdict] = []
+        var lines: [String] = []
+        for file in input.files {
+            let filename = input.name ?? (file.split(separator: "/").last.map(String.init) ?? file)
+            let verdict = await inspector.inspect(
+                InspectionRequest(
+                    path: file, filename: filename, declaredSize: input.declaredSize, declaredType: input.declaredType,
+                    declaredSHA256: input.declaredSHA256, profile: profile
+                )
+            )
+            verdicts.append(verdict)
+            lines.append(input.json ? json(file: file, verdict).rendered : text(file: file, verdict))
+        }
+        return Result(lines: lines, verdicts: verdicts)
+    }
+
+    static func json(file: String, _ verdict: Verdict) -> JSONText {
+        .object([
+            ("file", .string(file)),
+            ("outcome", .string(verdict.outcome.rawValue)),
+            ("reasons", .array(verdict.reasons.map { .object([("code", .string($0.code.rawValue)), ("detail", .string($0.detail))]) })),
+            ("detectedType", verdict.detectedType.map { .string($0) } ?? .null),
+            ("sha256", verdict.sha256.map { .string($0) } ?? .null),
+            ("size", .int(Int(verdict.size))),
+            ("signatures", .array(verdict.signatures.map { .string($0) })),
+        ])
+    }
+
+    static func text(file: String, _ verdict: Verdict) -> String {
+        var line = "\(file): \(verdict.outcome.rawValue)"
+        if let type = verdict.detectedType { line += " [\(type)]" }
+        if !verdict.reasons.isEmpty { line += " — " + verdict.reasons.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ") }
+        return line
+    }
+}

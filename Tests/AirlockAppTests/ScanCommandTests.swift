@@ -1,0 +1,62 @@
+import AirlockApp
+import AirlockTesting
+import Foundation
+import Testing
+
+/// `airlock scan` through the real executable, with the fixtures' signature database.
+struct ScanCommandTests {
+    let database = Repository.path("fixtures/clamav")
+
+    func file(_ text: String, name: String = UUID().uuidString) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-scan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func airlock(_ arguments: [String]) throws -> TestProcess.Output {
+        try TestProcess.run([PresignCommandTests.binary, "scan", "--config", Repository.path("config/airlock.yaml"), "--database", database] + arguments)
+    }
+
+    @Test func jsonLinesAndExitCodes() throws {
+        let clean = try file("Minutes of the meeting, 21 November.\n", name: "minutes.txt")
+        let eicar = try file(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#, name: "note.txt")
+        let onlyClean = try airlock(["--json", clean])
+        #expect(onlyClean.status == 0, "\(onlyClean.stderrText)")
+        let object = try #require(try JSONSerialization.jsonObject(with: onlyClean.stdout) as? [String: Any])
+        #expect(Set(object.keys) == ["file", "outcome", "reasons", "detectedType", "sha256", "size", "signatures"])
+        #expect(object["outcome"] as? String == "clean")
+        #expect((object["sha256"] as? String)?.count == 64)
+
+        let mixed = try airlock(["--json", clean, eicar])
+        #expect(mixed.status == 1)
+        let lines = mixed.stdoutText.split(separator: "\n")
+        #expect(lines.count == 2)
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(second["outcome"] as? String == "infected")
+        #expect((second["signatures"] as? [String])?.contains("Airlock.Test.EICAR-MD5.UNOFFICIAL") == true)
+    }
+
+    @Test func declaredValuesAndNamesAreChecked() throws {
+        let text = try file("plain words\n", name: "words.txt")
+        let renamed = try airlock(["--json", "--name", "invoice.pdf.exe", text])
+        #expect(renamed.status == 1)
+        #expect(renamed.stdoutText.contains(#""code":"extension_not_allowed""#))
+        let declared = try airlock(["--json", "--declared-size", "3", "--declared-type", "application/pdf", text])
+        #expect(declared.stdoutText.contains(#""code":"size_mismatch""#))
+        #expect(declared.stdoutText.contains(#""code":"type_mismatch""#))
+    }
+
+    @Test(arguments: [
+        (["--declared-sha256", "xyz"], "--declared-sha256"),
+        (["--profile", "nope"], "no profile 'nope'"),
+        (["--name", "a.txt", "/etc/hostname", "/etc/hostname"], "--name applies to a single file"),
+        ([] as [String], "name at least one file"),
+    ])
+    func badInputExitsTwo(_ arguments: [String], _ message: String) throws {
+        let output = try airlock(arguments + (arguments.contains("/etc/hostname") || arguments.isEmpty ? [] : [try file("x\n", name: "x.txt")]))
+        #expect(output.status == 2)
+        #expect(output.stderrText.contains(message), "\(output.stderrText)")
+    }
+}
