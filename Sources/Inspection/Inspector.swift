@@ -42,16 +42,16 @@ public struct InspectionRequest: Sendable {
 /// `scan_failed`, never a clean verdict.
 public final class Inspector: Sendable {
     public let magic: MagicDetector
-    public let clamav: ClamAVEngine
+    public let scanner: any MalwareScanner
     private let pool: BlockingPool
 
     /// - Parameters:
     ///   - magic: The type detector.
-    ///   - clamav: The compiled engine.
-    ///   - threads: Threads for the blocking work (hashing, libmagic, libclamav).
-    public init(magic: MagicDetector, clamav: ClamAVEngine, threads: Int) {
+    ///   - scanner: In-process libclamav or clamd.
+    ///   - threads: Threads for the blocking work (hashing, libmagic, the scanner).
+    public init(magic: MagicDetector, scanner: any MalwareScanner, threads: Int) {
         self.magic = magic
-        self.clamav = clamav
+        self.scanner = scanner
         self.pool = BlockingPool(threads: threads)
     }
 
@@ -118,7 +118,7 @@ public final class Inspector: Sendable {
             reasons.append(Reason(.malware, "deny-list"))
         } else if !request.allowList.contains(hashed.sha256), size > 0 {
             do {
-                switch try clamav.scan(descriptor: descriptor, name: request.filename) {
+                switch try scanner.scan(descriptor: descriptor, name: request.filename) {
                 case .clean:
                     break
                 case .detected(let names):
@@ -126,7 +126,7 @@ public final class Inspector: Sendable {
                     reasons += names.map(Self.reason(forSignature:))
                 }
             } catch {
-                reasons.append(Reason(.scanFailed, "ClamAV: \(error.message)"))
+                reasons.append(Reason(.scanFailed, error.message))
             }
         }
 

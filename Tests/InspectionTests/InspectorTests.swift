@@ -1,7 +1,7 @@
 import AirlockCore
 import AirlockTesting
 import Foundation
-import Inspection
+@testable import Inspection
 import Testing
 
 /// The inspector with real libmagic and real libclamav loaded with the fixtures' signature database.
@@ -16,10 +16,29 @@ struct InspectorTests {
         name: "documents", maxSize: 1 << 20,
         allow: [.init(extensions: ["txt"], types: ["text/plain"]), .init(extensions: ["pdf"], types: ["application/pdf"]), .init(extensions: ["png"], types: ["image/png"])]
     )
+    /// The same corpus runs on every engine; clamd is started by scripts/test with the fixtures database.
+    enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case libclamav, clamdUnix, clamdTCP
+        var testDescription: String { rawValue }
+
+        func scanner() throws -> any MalwareScanner {
+            let env = ProcessInfo.processInfo.environment
+            switch self {
+            case .libclamav: return try ClamAVEngine(database: InspectorTests.database, limits: ScanLimits())
+            case .clamdUnix: return try ClamdScanner(address: "unix://" + (env["AIRLOCK_TEST_CLAMD_SOCKET"] ?? "/tmp/airlock-clamd/clamd.sock"), timeout: .seconds(30))
+            case .clamdTCP: return try ClamdScanner(address: "tcp://" + (env["AIRLOCK_TEST_CLAMD_TCP"] ?? "127.0.0.1:13310"), timeout: .seconds(30))
+            }
+        }
+    }
+
     let inspector: Inspector
 
     init() throws {
-        inspector = Inspector(magic: try MagicDetector(), clamav: try ClamAVEngine(database: Self.database, limits: ScanLimits()), threads: 2)
+        inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Self.database, limits: ScanLimits()), threads: 2)
+    }
+
+    func inspector(_ engine: Engine) throws -> Inspector {
+        Inspector(magic: try MagicDetector(), scanner: try engine.scanner(), threads: 2)
     }
 
     func file(_ bytes: [UInt8]) throws -> String {
@@ -36,9 +55,10 @@ struct InspectorTests {
         )
     }
 
-    @Test func ordinaryTextIsClean() async throws {
+    @Test(arguments: Engine.allCases)
+    func ordinaryTextIsClean(_ engine: Engine) async throws {
         let text = Array("Dear team,\nthe quarterly figures, as promised, are below.\n".utf8)
-        let verdict = try await inspect(text, name: "letter.txt", declaredType: "text/plain")
+        let verdict = try await inspect(text, name: "letter.txt", declaredType: "text/plain", inspector: try inspector(engine))
         #expect(verdict.outcome == .clean, "\(verdict.reasons)")
         #expect(verdict.reasons.isEmpty)
         #expect(verdict.detectedType == "text/plain")
@@ -46,13 +66,15 @@ struct InspectorTests {
         #expect(verdict.sha256 == sha256(text))
     }
 
-    @Test func eicarIsInfectedWithTheSignatureName() async throws {
-        let verdict = try await inspect(Self.eicar, name: "harmless.txt")
+    @Test(arguments: Engine.allCases)
+    func eicarIsInfectedWithTheSignatureName(_ engine: Engine) async throws {
+        let inspector = try inspector(engine)
+        let verdict = try await inspect(Self.eicar, name: "harmless.txt", inspector: inspector)
         #expect(verdict.outcome == .infected)
         #expect(verdict.signatures.contains { $0.hasPrefix("Airlock.Test.EICAR") && $0.hasSuffix(".UNOFFICIAL") })
         #expect(verdict.reasons.contains { $0.code == .malware })
         // With trailing bytes the exact-hash signature misses; the body signature still finds it.
-        let padded = try await inspect(Self.eicar + Array("\nsome more text\n".utf8), name: "harmless.txt")
+        let padded = try await inspect(Self.eicar + Array("\nsome more text\n".utf8), name: "harmless.txt", inspector: inspector)
         #expect(padded.outcome == .infected)
         #expect(padded.signatures.contains("Airlock.Test.EICAR-Body.UNOFFICIAL"))
     }
@@ -87,11 +109,27 @@ struct InspectorTests {
     }
 
     @Test func filesBeyondTheScannerLimitsAreUnscannable() async throws {
-        let small = Inspector(magic: try MagicDetector(), clamav: try ClamAVEngine(database: Self.database, limits: ScanLimits(maxFileSize: 1024, maxScanSize: 1024)), threads: 1)
+        let small = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Self.database, limits: ScanLimits(maxFileSize: 1024, maxScanSize: 1024)), threads: 1)
         defer { small.shutdown() }
         let verdict = try await inspect(Array(repeating: UInt8(ascii: "a"), count: 4096), name: "big.txt", inspector: small)
         #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
         #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.hasPrefix("Heuristics.Limits.Exceeded") })
+    }
+
+    @Test func anUnreachableClamdIsAScanFailureNeverClean() async throws {
+        let absent = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock"), threads: 1)
+        let verdict = try await inspect(Array("text\n".utf8), name: "a.txt", inspector: absent)
+        #expect(verdict.outcome == .failed)
+        #expect(verdict.reasons.first?.detail.contains("cannot reach clamd") == true)
+        #expect(throws: InspectionError.self) { try ClamdScanner(address: "http://clamd") }
+        #expect(throws: InspectionError.self) { try ClamdScanner(address: "tcp://host") }
+    }
+
+    @Test func clamdRepliesAreParsed() throws {
+        #expect(try ClamdScanner.result(from: "stream: OK") == .clean)
+        #expect(try ClamdScanner.result(from: "fd[12]: Eicar-Test FOUND") == .detected(["Eicar-Test"]))
+        #expect(try ClamdScanner.result(from: "INSTREAM size limit exceeded. ERROR") == .detected(["Heuristics.Limits.Exceeded.StreamMaxLength"]))
+        #expect(throws: InspectionError.self) { try ClamdScanner.result(from: "stream: lstat() failed. ERROR") }
     }
 
     @Test func anEmptySignatureDatabaseIsRefused() throws {
@@ -102,12 +140,14 @@ struct InspectorTests {
         #expect(throws: InspectionError.self) { try ClamAVEngine(database: "/nonexistent/clamav", limits: ScanLimits()) }
     }
 
-    @Test func concurrentInspectionsShareOneEngine() async throws {
+    @Test(arguments: Engine.allCases)
+    func concurrentInspectionsShareOneEngine(_ engine: Engine) async throws {
+        let inspector = try inspector(engine)
         let verdicts = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
             for index in 0..<60 {
                 group.addTask {
                     let bytes = index % 3 == 0 ? Self.eicar : Array("plain text number \(index)\n".utf8)
-                    return (index, try await inspect(bytes, name: "f\(index).txt").outcome)
+                    return (index, try await inspect(bytes, name: "f\(index).txt", inspector: inspector).outcome)
                 }
             }
             return try await group.reduce(into: [Int: Outcome]()) { $0[$1.0] = $1.1 }

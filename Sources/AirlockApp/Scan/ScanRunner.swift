@@ -68,7 +68,7 @@ public enum ScanRunner {
         let inspector: Inspector
         do {
             let engine = try ClamAVEngine(database: input.database ?? scanner.database, limits: scanner.limits, temporaryDirectory: scanner.tempDirectory)
-            inspector = Inspector(magic: try MagicDetector(), clamav: engine, threads: min(4, max(1, input.files.count)))
+            inspector = Inspector(magic: try MagicDetector(), scanner: engine, threads: min(4, max(1, input.files.count)))
         } catch {
             throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
         }
