@@ -107,6 +107,16 @@ public final class Inspector: Sendable {
             case .success(let type):
                 detectedType = type
                 reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
+                // Data after an image's end marker: a polyglot.
+                var cursor = FileCursor(descriptor: descriptor, size: size)
+                switch ImageTrailer.end(of: MediaType.essence(type), cursor: &cursor) {
+                case .offset(let end) where end < size:
+                    reasons.append(Reason(.typeMismatch, "\(size - end) bytes follow the end of the \(type) image (a polyglot)"))
+                case .malformed(let why):
+                    reasons.append(Reason(.unscannable, "\(type) structure: \(why)"))
+                default:
+                    break
+                }
             case .failure(let error):
                 reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
             }

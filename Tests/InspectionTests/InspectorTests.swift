@@ -87,6 +87,35 @@ struct InspectorTests {
         #expect(try await inspect(Self.png, name: "picture.png", declaredType: "image/png").outcome == .clean)
     }
 
+    static let gif: [UInt8] = [
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B,
+    ]
+
+    @Test func bytesAfterAnImageEndAreAPolyglot() async throws {
+        let imageProfile = UploadProfile(name: "images", maxSize: 1 << 20, allow: [.init(extensions: ["png"], types: ["image/png"]), .init(extensions: ["gif"], types: ["image/gif"])])
+        func check(_ bytes: [UInt8], _ name: String) async throws -> Verdict {
+            let path = try file(bytes)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: imageProfile))
+        }
+        #expect(try await check(Self.png, "a.png").outcome == .clean)
+        #expect(try await check(Self.gif, "a.gif").outcome == .clean)
+        // PNG + appended zip (FACTS.md: libmagic still says image/png).
+        let zipTail: [UInt8] = [0x50, 0x4B, 0x05, 0x06] + [UInt8](repeating: 0, count: 18)
+        let polyglot = try await check(Self.png + zipTail, "a.png")
+        #expect(polyglot.detectedType == "image/png")
+        #expect(polyglot.outcome == .rejected)
+        #expect(polyglot.reasons.contains { $0.code == .typeMismatch && $0.detail.contains("22 bytes follow the end") })
+        // A GIF header followed by JavaScript is an image to libmagic and a script to a browser.
+        let script = Array("GIF89a=1;alert(document.cookie);//".utf8)
+        let gifScript = try await check(script, "a.gif")
+        #expect(gifScript.detectedType == "image/gif")
+        #expect(gifScript.outcome != .clean, "\(gifScript.reasons)")
+        // A truncated PNG does not hold together.
+        #expect(try await check(Array(Self.png.prefix(40)), "a.png").outcome == .unscannable)
+    }
+
     @Test func emptyFilesAndBadNamesAreRejected() async throws {
         #expect(try await inspect([], name: "empty.txt").reasons.map(\.code) == [.empty])
         #expect(try await inspect(Array("x".utf8), name: "a\u{202E}txt.exe").reasons.map(\.code).contains(.filenameInvalid))

@@ -1,0 +1,101 @@
+/// Where an image format says the image ends. Bytes after that end are how polyglots work (a PNG that is also a
+/// zip, a GIF that is also JavaScript): libmagic reads only the start and names the image (FACTS.md).
+enum ImageTrailer {
+    /// The end offset of the image for the formats Airlock walks, `nil` for other types, or `.malformed` when the
+    /// structure does not hold together.
+    enum End: Equatable {
+        case offset(Int64)
+        case malformed(String)
+    }
+
+    static func end(of mediaType: String, cursor: inout FileCursor) -> End? {
+        switch mediaType {
+        case "image/png": return png(&cursor)
+        case "image/jpeg": return jpeg(&cursor)
+        case "image/gif": return gif(&cursor)
+        default: return nil
+        }
+    }
+
+    /// Chunks until IEND (length, type, data, CRC each).
+    static func png(_ cursor: inout FileCursor) -> End {
+        guard cursor.seek(to: 8) else { return .malformed("shorter than the PNG signature") }
+        for _ in 0..<1_000_000 {
+            guard let length = cursor.uint32BigEndian(), let type = cursor.bytes(4), length <= cursor.remaining else {
+                return .malformed("a PNG chunk runs past the end of the file")
+            }
+            guard cursor.skip(length + 4) else { return .malformed("a PNG chunk runs past the end of the file") }
+            if type == Array("IEND".utf8) { return .offset(cursor.position) }
+        }
+        return .malformed("too many PNG chunks")
+    }
+
+    /// Marker segments until SOS, entropy-coded data until EOI (0xFFD9), then again for progressive frames.
+    static func jpeg(_ cursor: inout FileCursor) -> End {
+        guard cursor.seek(to: 2) else { return .malformed("shorter than the JPEG signature") }
+        while true {
+            guard let prefix = cursor.byte() else { return .malformed("the JPEG ends without an EOI marker") }
+            guard prefix == 0xFF else { return .malformed("expected a JPEG marker") }
+            var marker: UInt8 = 0xFF
+            while marker == 0xFF {
+                guard let next = cursor.byte() else { return .malformed("the JPEG ends inside a marker") }
+                marker = next
+            }
+            switch marker {
+            case 0xD9:
+                return .offset(cursor.position)
+            case 0xD0...0xD7, 0x01:
+                continue
+            case 0xDA:
+                // Start of scan: header, then entropy-coded data up to the next marker that is not a stuffed 0xFF00
+                // or a restart marker.
+                guard let length = cursor.uint16BigEndian(), length >= 2, cursor.skip(Int64(length - 2)) else {
+                    return .malformed("a JPEG scan header runs past the end")
+                }
+                while true {
+                    guard let value = cursor.byte() else { return .malformed("the JPEG ends inside scan data") }
+                    guard value == 0xFF else { continue }
+                    guard let next = cursor.byte() else { return .malformed("the JPEG ends inside scan data") }
+                    if next == 0x00 || (0xD0...0xD7).contains(next) || next == 0xFF {
+                        if next == 0xFF { _ = cursor.seek(to: cursor.position - 1) }
+                        continue
+                    }
+                    _ = cursor.seek(to: cursor.position - 2)
+                    break
+                }
+            default:
+                guard let length = cursor.uint16BigEndian(), length >= 2, cursor.skip(Int64(length - 2)) else {
+                    return .malformed("a JPEG segment runs past the end")
+                }
+            }
+        }
+    }
+
+    /// Header, color tables, extensions and images (each with sub-blocks) until the 0x3B trailer.
+    static func gif(_ cursor: inout FileCursor) -> End {
+        guard cursor.seek(to: 10), let flags = cursor.byte(), cursor.skip(2) else { return .malformed("shorter than a GIF header") }
+        if flags & 0x80 != 0, !cursor.skip(3 << (Int64(flags & 0x07) + 1)) { return .malformed("the global color table runs past the end") }
+        func skipSubBlocks(_ cursor: inout FileCursor) -> Bool {
+            while true {
+                guard let size = cursor.byte() else { return false }
+                if size == 0 { return true }
+                guard cursor.skip(Int64(size)) else { return false }
+            }
+        }
+        while true {
+            guard let introducer = cursor.byte() else { return .malformed("the GIF ends without a trailer") }
+            switch introducer {
+            case 0x3B:
+                return .offset(cursor.position)
+            case 0x21:
+                guard cursor.byte() != nil, skipSubBlocks(&cursor) else { return .malformed("a GIF extension runs past the end") }
+            case 0x2C:
+                guard cursor.skip(8), let local = cursor.byte() else { return .malformed("a GIF image descriptor runs past the end") }
+                if local & 0x80 != 0, !cursor.skip(3 << (Int64(local & 0x07) + 1)) { return .malformed("a local color table runs past the end") }
+                guard cursor.byte() != nil, skipSubBlocks(&cursor) else { return .malformed("GIF image data runs past the end") }
+            default:
+                return .malformed("an unknown GIF block 0x\(String(introducer, radix: 16))")
+            }
+        }
+    }
+}
