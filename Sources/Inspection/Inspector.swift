@@ -117,6 +117,10 @@ public final class Inspector: Sendable {
                 default:
                     break
                 }
+                // Active content in markup.
+                if MarkupActiveContent.markupTypes.contains(MediaType.essence(type)) {
+                    reasons += Self.markupFindings(descriptor: descriptor, size: size)
+                }
             case .failure(let error):
                 reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
             }
@@ -145,6 +149,22 @@ public final class Inspector: Sendable {
             reasons.append(Reason(.checksumMismatch, "declared \(declared), found \(hashed.sha256)"))
         }
         return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures)
+    }
+
+    /// Markup is read whole up to this size; larger markup is unscannable.
+    static let markupLimit: Int64 = 16 << 20
+
+    static func markupFindings(descriptor: Int32, size: Int64) -> [Reason] {
+        guard size <= markupLimit else { return [Reason(.unscannable, "markup larger than \(markupLimit >> 20) MiB is not walked")] }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var read = 0
+        while read < bytes.count {
+            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + read, $0.count - read, off_t(read)) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { return [Reason(.scanFailed, "reading the markup failed")] }
+            read += result
+        }
+        return MarkupActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
     }
 
     /// ClamAV's heuristic names for what it could not see become `unscannable`; macros are active content; anything

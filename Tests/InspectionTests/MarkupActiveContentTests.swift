@@ -1,0 +1,69 @@
+import AirlockCore
+import AirlockTesting
+import Foundation
+@testable import Inspection
+import Testing
+
+struct MarkupActiveContentTests {
+    static let cleanSVG = #"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="40" viewBox="0 0 40 40">
+          <!-- a logo: <script> in a comment is not a script -->
+          <defs><linearGradient id="g"><stop offset="0" stop-color="#08f"/></linearGradient></defs>
+          <a xlink:href="https://example.com/about"><circle cx="20" cy="20" r="18" fill="url(#g)" style="stroke: black"/></a>
+          <text x="5" y="25">Hello &amp; welcome</text>
+        </svg>
+        """#
+
+    @Test func ordinarySVGHasNoFindings() {
+        #expect(MarkupActiveContent.findings(in: Array(Self.cleanSVG.utf8)).isEmpty)
+    }
+
+    @Test(arguments: [
+        (#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#, "<script>"),
+        (#"<svg xmlns="http://www.w3.org/2000/svg"><svg:SCRIPT xlink:href="x.js"/></svg>"#, "<script>"),
+        (#"<svg onload="alert(1)"/>"#, "onload"),
+        (#"<svg><circle ONMOUSEOVER = 'x()'/></svg>"#, "onmouseover"),
+        (#"<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>"#, "javascript URL in xlink:href"),
+        (#"<svg><a href="&#106;ava&#x73;cript&colon;alert(1)">x</a></svg>"#, "javascript URL in href"),
+        ("<svg><a href=\" java\tscript:alert(1)\">x</a></svg>", "javascript URL"),
+        (#"<svg><foreignObject><body xmlns="http://www.w3.org/1999/xhtml"></body></foreignObject></svg>"#, "<foreignobject>"),
+        (#"<svg><animate attributeName="href" values="javascript:alert(1)"/></svg>"#, "javascript URL in values"),
+        (#"<html><body><iframe src="https://evil.example"></iframe></body></html>"#, "<iframe>"),
+        (#"<img src=x onerror=alert(1)>"#, "onerror"),
+        (#"<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>"#, "data URL"),
+        (#"<div style="width: expression(alert(1))">x</div>"#, "style attribute"),
+        (#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><x>&b;</x>"#, "entity declaration"),
+        (#"<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://evil.example/x.dtd"><x/>"#, "external DTD"),
+        (#"<?xml-stylesheet type="text/xsl" href="evil.xsl"?><x/>"#, "xml-stylesheet"),
+        (#"<meta http-equiv="refresh" content="0;url=https://evil.example">"#, "meta refresh"),
+    ])
+    func activeContentIsFound(_ markup: String, _ expected: String) {
+        let findings = MarkupActiveContent.findings(in: Array(markup.utf8))
+        #expect(findings.contains { $0.contains(expected) }, "\(markup) -> \(findings)")
+    }
+
+    @Test func inspectionRejectsAnSVGWithScript() async throws {
+        let profile = UploadProfile(name: "images", maxSize: 1 << 20, allow: [.init(extensions: ["svg"], types: ["image/svg+xml"])])
+        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 1)
+        defer { inspector.shutdown() }
+        func inspect(_ text: String) async throws -> Verdict {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-svg-\(UUID().uuidString).svg").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return await inspector.inspect(InspectionRequest(path: path, filename: "logo.svg", profile: profile))
+        }
+        let clean = try await inspect(Self.cleanSVG)
+        #expect(clean.outcome == .clean, "\(clean.reasons)")
+        #expect(clean.detectedType == "image/svg+xml")
+        let active = try await inspect(Self.cleanSVG.replacingOccurrences(of: "<defs>", with: "<script>fetch('/steal')</script><defs>"))
+        #expect(active.outcome == .rejected)
+        #expect(active.reasons.map(\.code) == [.activeContent])
+    }
+
+    @Test func characterReferencesAreDecodedButNeverExpanded() {
+        #expect(MarkupActiveContent.decodeCharacterReferences("&#106;&#X61;&amp;&custom;") == "ja&&custom;")
+        #expect(MarkupActiveContent.dangerousScheme(" JaVa\u{0}Script:x") == "javascript")
+        #expect(MarkupActiveContent.dangerousScheme("https://example.com/javascript:") == nil)
+    }
+}
