@@ -104,7 +104,16 @@ public final class Inspector: Sendable {
                 do throws(InspectionError) { return .success(try magic.mediaType(of: bytes)) } catch { return .failure(error) }
             }
             switch detection {
-            case .success(let type):
+            case .success(var type):
+                // ZIP-based files: structure, member names, OOXML parts (before the type check: an OOXML document
+                // libmagic calls application/zip is recognized from its parts).
+                if ContainerInspection.isZipBased(MediaType.essence(type)) {
+                    let container = ContainerInspection.inspect(
+                        descriptor: descriptor, size: size, detectedType: MediaType.essence(type), filename: request.filename, profile: request.profile
+                    )
+                    type = container.refinedType ?? type
+                    reasons += container.reasons
+                }
                 detectedType = type
                 reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
                 // Data after an image's end marker: a polyglot.

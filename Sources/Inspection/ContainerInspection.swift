@@ -1,0 +1,104 @@
+import AirlockCore
+
+/// Checks of ZIP-based files that need only the central directory: OOXML documents (recognized even when libmagic
+/// says `application/zip`, FACTS.md), their macro and embedding parts, and archive structure and member names.
+enum ContainerInspection {
+    static let ooxmlTypes: [String: (mainPart: String, type: String)] = [
+        "docx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        "xlsx": ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "pptx": ("ppt/presentation.xml", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ]
+
+    static func isZipBased(_ type: String) -> Bool {
+        type == "application/zip" || type.hasPrefix("application/vnd.openxmlformats-officedocument.")
+    }
+
+    struct Result {
+        var reasons: [Reason] = []
+        /// The OOXML type when libmagic said `application/zip` but the parts say otherwise.
+        var refinedType: String?
+    }
+
+    static func inspect(descriptor: Int32, size: Int64, detectedType: String, filename: String, profile: UploadProfile) -> Result {
+        var result = Result()
+        var cursor = FileCursor(descriptor: descriptor, size: size)
+        let directory: ZipDirectory
+        switch ZipDirectory.read(&cursor) {
+        case .failure(.malformed(let why)):
+            result.reasons.append(Reason(.unscannable, "ZIP structure: \(why)"))
+            return result
+        case .failure(.prepended(let bytes)):
+            result.reasons.append(Reason(.unscannable, "several archives or central directories in one file (\(bytes) bytes before the last archive)"))
+            return result
+        case .success(let read):
+            directory = read
+        }
+        if directory.endRecords > 1 || directory.unaccountedBytes > 0 {
+            result.reasons.append(
+                Reason(.unscannable, "several archives or central directories in one file (\(directory.unaccountedBytes) bytes outside the listed entries)")
+            )
+        }
+        if directory.overlapping { result.reasons.append(Reason(.unscannable, "entries overlap (a zip bomb technique)")) }
+        if directory.usesZip64 {
+            result.reasons.append(Reason(.unscannable, "ZIP64 members: ClamAV never unpacks them (Cisco-Talos/clamav#1527)"))
+        }
+        if let encrypted = directory.entries.first(where: \.isEncrypted) {
+            result.reasons.append(Reason(.unscannable, "encrypted member '\(encrypted.name)'"))
+        }
+        for entry in directory.entries {
+            if let problem = ZipDirectory.nameProblem(entry) {
+                result.reasons.append(Reason(.filenameInvalid, "archive member \(problem)"))
+            }
+        }
+        let names = Set(directory.entries.map { $0.name.lowercased() })
+        let fileExtension = FilenamePolicy.fileExtension(of: filename) ?? ""
+        if let ooxml = ooxmlTypes[fileExtension], names.contains("[content_types].xml"), names.contains(ooxml.mainPart) {
+            if detectedType == "application/zip" { result.refinedType = ooxml.type }
+            result.reasons += ooxmlActiveParts(directory.entries)
+            return result
+        }
+        if detectedType.hasPrefix("application/vnd.openxmlformats-officedocument.") {
+            result.reasons += ooxmlActiveParts(directory.entries)
+            return result
+        }
+        // A plain archive: only when the profile accepts archives (the type check refuses it otherwise).
+        guard profile.archives.allowed else { return result }
+        let files = directory.entries.filter { !$0.isDirectory }
+        if files.count > profile.archives.maxEntries {
+            result.reasons.append(Reason(.unscannable, "\(files.count) entries; profile '\(profile.name)' walks at most \(profile.archives.maxEntries)"))
+        }
+        let total = files.reduce(Int64(0)) { $0 + max(0, $1.uncompressedSize) }
+        if total > profile.archives.maxTotalSize {
+            result.reasons.append(Reason(.unscannable, "\(total) bytes uncompressed; profile '\(profile.name)' allows \(profile.archives.maxTotalSize)"))
+        }
+        for entry in files {
+            let memberExtension = FilenamePolicy.fileExtension(of: String(entry.name.split(separator: "/").last ?? ""))
+            if memberExtension.flatMap({ profile.allowedTypes(forExtension: $0) }) == nil {
+                result.reasons.append(Reason(.archiveMemberNotAllowed, "'\(entry.name)'"))
+            }
+        }
+        // Member contents are not decompressed here: what is not seen is not clean.
+        if !files.isEmpty {
+            result.reasons.append(Reason(.unscannable, "archive member contents are not walked by this version"))
+        }
+        return result
+    }
+
+    /// VBA projects, ActiveX controls, Excel 4 macro sheets and embedded OLE objects in an OOXML package.
+    static func ooxmlActiveParts(_ entries: [ZipDirectory.Entry]) -> [Reason] {
+        var reasons: [Reason] = []
+        for entry in entries {
+            let name = entry.name.lowercased()
+            if name.hasSuffix("vbaproject.bin") || name.hasSuffix("vbadata.xml") {
+                reasons.append(Reason(.activeContent, "a VBA macro project ('\(entry.name)')"))
+            } else if name.contains("/activex/") {
+                reasons.append(Reason(.activeContent, "an ActiveX control ('\(entry.name)')"))
+            } else if name.contains("/macrosheets/") {
+                reasons.append(Reason(.activeContent, "an Excel 4 macro sheet ('\(entry.name)')"))
+            } else if name.contains("/embeddings/"), !(name.hasSuffix(".png") || name.hasSuffix(".jpeg") || name.hasSuffix(".jpg") || name.hasSuffix(".emf") || name.hasSuffix(".wmf")) {
+                reasons.append(Reason(.activeContent, "an embedded object ('\(entry.name)')"))
+            }
+        }
+        return reasons
+    }
+}
