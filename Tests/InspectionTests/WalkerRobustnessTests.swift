@@ -7,19 +7,7 @@ import Testing
 /// A bounded random-input harness: mutated ZIPs, images and markup through the walkers must never crash or hang, and
 /// a structure that does not hold together must never read as an accepted one.
 struct WalkerRobustnessTests {
-    /// SplitMix64, for reproducible mutations.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func mutate(_ seed: [UInt8], _ rng: inout Generator) -> [UInt8] {
+    static func mutate(_ seed: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
         var bytes = seed
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
             switch Int.random(in: 0..<5, using: &rng) {
@@ -54,7 +42,7 @@ struct WalkerRobustnessTests {
         try #require(built.status == 0)
         let seed = Array(try Data(contentsOf: URL(fileURLWithPath: seedPath)))
         try? FileManager.default.removeItem(atPath: seedPath)
-        var rng = Generator(state: 2026)
+        var rng = SeededGenerator(seed: 2026)
         var malformed = 0
         for _ in 0..<1500 {
             let input = Self.mutate(seed, &rng)
@@ -68,7 +56,7 @@ struct WalkerRobustnessTests {
     }
 
     @Test func mutatedImagesNeverCrashTheTrailerWalkers() throws {
-        var rng = Generator(state: 11)
+        var rng = SeededGenerator(seed: 11)
         for (type, seed) in [("image/png", InspectorTests.png), ("image/gif", InspectorTests.gif)] {
             for _ in 0..<1500 {
                 let input = Self.mutate(seed, &rng)
@@ -89,7 +77,7 @@ struct WalkerRobustnessTests {
     }
 
     @Test func mutatedMarkupNeverCrashesTheActiveContentScanner() {
-        var rng = Generator(state: 7)
+        var rng = SeededGenerator(seed: 7)
         let seed = Array(#"<svg onload="x"><a xlink:href="&#106;avascript:1"><![CDATA[<script>]]><!-- c --><?pi?><!DOCTYPE x [<!ENTITY a "b">]></a></svg>"#.utf8)
         for _ in 0..<5000 {
             _ = MarkupActiveContent.findings(in: Self.mutate(seed, &rng))

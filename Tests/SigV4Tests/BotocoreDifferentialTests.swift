@@ -9,18 +9,6 @@ import Testing
 /// conditions and each side's policy must verify under the other's signing key.
 @Suite(.serialized)
 struct BotocoreDifferentialTests {
-    /// SplitMix64: reproducible cases from a fixed seed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     struct Case {
         var json: [String: Any]
         var airlock: [String: String]
@@ -60,7 +48,7 @@ struct BotocoreDifferentialTests {
     }
 
     static func makeCases(count: Int) throws -> [Case] {
-        var rng = SeededGenerator(state: 0xA1_4C_0C)
+        var rng = SeededGenerator(seed: 0xA1_4C_0C)
         var cases: [Case] = []
         for index in 0..<count {
             let op = index % 5 < 2 ? "get" : (index % 5 < 4 ? "put" : "post")
