@@ -194,3 +194,34 @@ func sha256(_ bytes: [UInt8]) -> String {
     let output = try? TestProcess.run(["sha256sum", path])
     return String(output?.stdoutText.prefix(64) ?? "")
 }
+
+/// A signature added while the engine runs is detected after a reload, without a restart.
+struct ReloadingClamAVTests {
+    @Test func aNewSignatureIsPickedUpWithoutRestart() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-reload-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: Repository.path("fixtures/clamav/airlock-test.hdb"), toPath: directory + "/airlock-test.hdb")
+        let scanner = try ReloadingClamAV(database: directory, limits: ScanLimits())
+        #expect(try scanner.reloadIfChanged() == false)
+
+        // EICAR with trailing bytes: the exact-hash signature misses it.
+        let path = directory + "/../airlock-reload-sample-\(UUID().uuidString)"
+        try Data(InspectorTests.eicar + Array(" trailing".utf8)).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let descriptor = open(path, O_RDONLY)
+        defer { close(descriptor) }
+        #expect(try scanner.scan(descriptor: descriptor, name: "sample") == .clean)
+
+        try FileManager.default.copyItem(atPath: Repository.path("fixtures/clamav/airlock-test.ndb"), toPath: directory + "/airlock-test.ndb")
+        #expect(try scanner.reloadIfChanged())
+        #expect(try scanner.scan(descriptor: descriptor, name: "sample") == .detected(["Airlock.Test.EICAR-Body.UNOFFICIAL"]))
+        #expect(scanner.engine.signatureCount == 2)
+        #expect(scanner.databaseAge(now: Int(Date().timeIntervalSince1970)) < 60)
+
+        // A broken update keeps the working engine.
+        try "not a signature\n".write(toFile: directory + "/broken.ndb", atomically: true, encoding: .utf8)
+        #expect(throws: InspectionError.self) { try scanner.reloadIfChanged() }
+        #expect(try scanner.scan(descriptor: descriptor, name: "sample") == .detected(["Airlock.Test.EICAR-Body.UNOFFICIAL"]))
+    }
+}
