@@ -92,7 +92,7 @@ public final class Inspector: Sendable {
         // Hash the whole file, keeping its first bytes for libmagic.
         let hashed: (sha256: String, prefix: [UInt8])
         do {
-            hashed = try Self.hash(descriptor: descriptor, prefix: MagicDetector.prefixBytes)
+            hashed = try Self.hash(descriptor: descriptor, size: size, prefix: MagicDetector.prefixBytes)
         } catch {
             return Verdict(reasons: reasons + [Reason(.scanFailed, error.message)], detectedType: nil, sha256: nil, size: size)
         }
@@ -189,10 +189,10 @@ public final class Inspector: Sendable {
     }
 
     /// SHA-256 of the whole file (lowercase hex) and its first `prefix` bytes, read with pread in 1 MiB chunks.
-    static func hash(descriptor: Int32, prefix: Int) throws(InspectionError) -> (sha256: String, prefix: [UInt8]) {
+    static func hash(descriptor: Int32, size: Int64, prefix: Int) throws(InspectionError) -> (sha256: String, prefix: [UInt8]) {
         var hasher = SHA256()
         var head: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: Int(min(max(size, 4096), 1 << 20)))
         var offset: off_t = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }

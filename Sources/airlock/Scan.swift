@@ -25,6 +25,7 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Declared SHA-256 (hex).") var declaredSha256: String?
     @Option(help: "Signature directory instead of scanner.database.") var database: String?
     @Flag(help: "JSON Lines: {file, outcome, reasons, detectedType, sha256, size, signatures}.") var json = false
+    @Option(help: "Files inspected at once (default: the number of processors).") var threads: Int?
     @Argument(help: "Files to inspect.") var files: [String] = []
 
     func run() async throws {
@@ -38,6 +39,10 @@ struct Scan: AsyncParsableCommand {
         input.declaredSHA256 = declaredSha256
         input.database = database
         input.json = json
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            input.concurrency = threads
+        }
         let result = try await ScanRunner.run(input, config: config, profileNames: try ConfigLoader.profileNames(path: configOption.config, environment: environment))
         for line in result.lines { print(line) }
         if !result.allClean { Glibc.exit(1) }

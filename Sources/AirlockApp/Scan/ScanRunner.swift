@@ -18,10 +18,13 @@ public struct ScanInput: Sendable {
     /// A signature directory instead of `scanner.database`.
     public var database: String?
     public var json: Bool
+    /// Files inspected at once (`--threads`, default the number of processors).
+    public var concurrency: Int
 
     public init(files: [String]) {
         self.files = files
         self.json = false
+        self.concurrency = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 }
 
@@ -68,24 +71,38 @@ public enum ScanRunner {
         let inspector: Inspector
         do {
             let engine = try ClamAVEngine(database: input.database ?? scanner.database, limits: scanner.limits, temporaryDirectory: scanner.tempDirectory)
-            inspector = Inspector(magic: try MagicDetector(), scanner: engine, threads: min(4, max(1, input.files.count)))
+            inspector = Inspector(magic: try MagicDetector(), scanner: engine, threads: max(1, min(input.concurrency, input.files.count)))
         } catch {
             throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
         }
         defer { inspector.shutdown() }
-        var verdicts: [Verdict] = []
-        var lines: [String] = []
-        for file in input.files {
-            let filename = input.name ?? (file.split(separator: "/").last.map(String.init) ?? file)
-            let verdict = await inspector.inspect(
-                InspectionRequest(
-                    path: file, filename: filename, declaredSize: input.declaredSize, declaredType: input.declaredType,
-                    declaredSHA256: input.declaredSHA256, profile: profile
-                )
+        // Files are inspected a few at a time (the inspector's threads); lines come out in the order given.
+        let concurrency = max(1, input.concurrency)
+        let requests = input.files.map { file in
+            InspectionRequest(
+                path: file, filename: input.name ?? (file.split(separator: "/").last.map(String.init) ?? file), declaredSize: input.declaredSize,
+                declaredType: input.declaredType, declaredSHA256: input.declaredSHA256, profile: profile
             )
-            verdicts.append(verdict)
-            lines.append(input.json ? json(file: file, verdict).rendered : text(file: file, verdict))
         }
+        var results = [Verdict?](repeating: nil, count: requests.count)
+        await withTaskGroup(of: (Int, Verdict).self) { group in
+            var next = 0
+            for _ in 0..<min(concurrency, requests.count) {
+                let index = next
+                group.addTask { (index, await inspector.inspect(requests[index])) }
+                next += 1
+            }
+            for await (index, verdict) in group {
+                results[index] = verdict
+                if next < requests.count {
+                    let index = next
+                    group.addTask { (index, await inspector.inspect(requests[index])) }
+                    next += 1
+                }
+            }
+        }
+        let verdicts = results.map { $0! }
+        let lines = zip(input.files, verdicts).map { file, verdict in input.json ? json(file: file, verdict).rendered : text(file: file, verdict) }
         return Result(lines: lines, verdicts: verdicts)
     }
 
