@@ -128,7 +128,7 @@ public final class Inspector: Sendable {
                 }
                 // Active content in markup.
                 if MarkupActiveContent.markupTypes.contains(MediaType.essence(type)) {
-                    reasons += Self.markupFindings(descriptor: descriptor, size: size)
+                    reasons += Self.markupFindings(descriptor: descriptor, size: size, prefix: hashed.prefix)
                 }
             case .failure(let error):
                 reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
@@ -163,8 +163,11 @@ public final class Inspector: Sendable {
     /// Markup is read whole up to this size; larger markup is unscannable.
     static let markupLimit: Int64 = 16 << 20
 
-    static func markupFindings(descriptor: Int32, size: Int64) -> [Reason] {
+    /// - Parameter prefix: The file's first bytes from the hashing pass: the whole file when it is that small, so it is
+    ///   not read again.
+    static func markupFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "markup larger than \(markupLimit >> 20) MiB is not walked")] }
+        if Int64(prefix.count) == size { return MarkupActiveContent.findings(in: prefix).map { Reason(.activeContent, $0) } }
         var bytes = [UInt8](repeating: 0, count: Int(size))
         var read = 0
         while read < bytes.count {
