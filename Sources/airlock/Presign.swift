@@ -50,8 +50,7 @@ struct Presign: ParsableCommand {
         }
 
         func run(_ input: PresignInput) async throws {
-            let environment = ProcessInfo.processInfo.environment
-            let config = try ConfigLoader.load(path: configOption.config, environment: environment)
+            let (config, environment) = try ConfigLoader.loadForCommand(path: configOption.config)
             let output = try PresignRunner.run(input, config: config, environment: environment, now: Date())
             print(output.rendered)
         }

@@ -1,12 +1,6 @@
 import AirlockApp
 import ArgumentParser
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,8 +23,7 @@ struct Scan: AsyncParsableCommand {
     @Argument(help: "Files to inspect.") var files: [String] = []
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let config = try ConfigLoader.load(path: configOption.config, environment: environment)
+        let (config, environment) = try ConfigLoader.loadForCommand(path: configOption.config)
         var input = ScanInput(files: files)
         input.profile = profile
         input.name = name

@@ -1,12 +1,6 @@
 import AirlockApp
 import ArgumentParser
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,8 +20,7 @@ struct Storage: AsyncParsableCommand {
         @OptionGroup var configOption: ConfigOption
 
         func run() async throws {
-            let environment = ProcessInfo.processInfo.environment
-            let config = try ConfigLoader.load(path: configOption.config, environment: environment)
+            let (config, environment) = try ConfigLoader.loadForCommand(path: configOption.config)
             let lines = try await StorageCommands.initialize(config: config, logger: StorageCommands.commandLogger(environment: environment))
             for line in lines { print(line) }
         }
@@ -40,8 +33,7 @@ struct Storage: AsyncParsableCommand {
         @OptionGroup var configOption: ConfigOption
 
         func run() async throws {
-            let environment = ProcessInfo.processInfo.environment
-            let config = try ConfigLoader.load(path: configOption.config, environment: environment)
+            let (config, environment) = try ConfigLoader.loadForCommand(path: configOption.config)
             let report = try await StorageCommands.check(config: config, logger: StorageCommands.commandLogger(environment: environment))
             for row in report.rows { print(row.line) }
             if !report.passed {

@@ -55,6 +55,12 @@ public enum ConfigLoader {
         return ConfigReader(providers: providers)
     }
 
+    /// What every CLI command starts with: this process's environment and the configuration it and `--config` select.
+    public static func loadForCommand(path: String?) throws(AirlockError) -> (config: ConfigReader, environment: [String: String]) {
+        let environment = ProcessInfo.processInfo.environment
+        return (try load(path: path, environment: environment), environment)
+    }
+
     /// The configuration file: `--config`, else `AIRLOCK_CONFIG`, else the default (which may be absent).
     static func resolvePath(_ path: String?, environment: [String: String]) -> (path: String, explicit: Bool) {
         if let explicit = path ?? environment["AIRLOCK_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) { return (explicit, true) }
