@@ -68,6 +68,8 @@ let package = Package(
         // libmagic and libclamav.
         .systemLibrary(name: "CMagic", pkgConfig: "libmagic", providers: [.apt(["libmagic-dev"])]),
         .systemLibrary(name: "CClamAV", pkgConfig: "libclamav", providers: [.apt(["libclamav-dev"])]),
+        // zlib: archive members and PDF object streams are inflated by Airlock itself.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Every check of DESIGN.md section 4 on local files: libmagic, libclamav, hashes.
         .target(
             name: "Inspection",
@@ -75,6 +77,7 @@ let package = Package(
                 "AirlockCore",
                 "CMagic",
                 "CClamAV",
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -129,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InspectionTests",
-            dependencies: ["Inspection", "AirlockCore", "AirlockTesting"],
+            dependencies: ["Inspection", "AirlockCore", "AirlockTesting", "CZlib"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

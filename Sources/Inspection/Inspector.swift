@@ -130,6 +130,10 @@ public final class Inspector: Sendable {
                 if MarkupActiveContent.markupTypes.contains(MediaType.essence(type)) {
                     reasons += Self.markupFindings(descriptor: descriptor, size: size, prefix: hashed.prefix)
                 }
+                // Active content in PDF.
+                if MediaType.essence(type) == "application/pdf" {
+                    reasons += Self.pdfFindings(descriptor: descriptor, size: size, prefix: hashed.prefix)
+                }
             case .failure(let error):
                 reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
             }
@@ -167,16 +171,31 @@ public final class Inspector: Sendable {
     ///   not read again.
     static func markupFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "markup larger than \(markupLimit >> 20) MiB is not walked")] }
-        if Int64(prefix.count) == size { return MarkupActiveContent.findings(in: prefix).map { Reason(.activeContent, $0) } }
+        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the markup failed")] }
+        return MarkupActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
+    }
+
+    static func pdfFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
+        guard size <= PDFActiveContent.sizeLimit else {
+            return [Reason(.unscannable, "a PDF larger than \(PDFActiveContent.sizeLimit >> 20) MiB is not walked")]
+        }
+        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the PDF failed")] }
+        let findings = PDFActiveContent.findings(in: bytes)
+        return findings.active.map { Reason(.activeContent, "PDF: \($0)") } + findings.unscannable.map { Reason(.unscannable, "PDF: \($0)") }
+    }
+
+    /// The whole file: `prefix` itself when it already holds every byte.
+    static func readWhole(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [UInt8]? {
+        if Int64(prefix.count) == size { return prefix }
         var bytes = [UInt8](repeating: 0, count: Int(size))
         var read = 0
         while read < bytes.count {
             let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + read, $0.count - read, off_t(read)) }
             if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { return [Reason(.scanFailed, "reading the markup failed")] }
+            guard result > 0 else { return nil }
             read += result
         }
-        return MarkupActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
+        return bytes
     }
 
     /// ClamAV's heuristic names for what it could not see become `unscannable`; macros are active content; anything
