@@ -17,6 +17,8 @@ enum ContainerInspection {
         var reasons: [Reason] = []
         /// The OOXML type when libmagic said `application/zip` but the parts say otherwise.
         var refinedType: String?
+        /// Members of a plain archive the profile accepts: the inspector extracts and inspects each like a file.
+        var members: [ZipDirectory.Entry] = []
     }
 
     static func inspect(descriptor: Int32, size: Int64, detectedType: String, filename: String, profile: UploadProfile) -> Result {
@@ -77,10 +79,7 @@ enum ContainerInspection {
                 result.reasons.append(Reason(.archiveMemberNotAllowed, "'\(entry.name)'"))
             }
         }
-        // Member contents are not decompressed here: what is not seen is not clean.
-        if !files.isEmpty {
-            result.reasons.append(Reason(.unscannable, "archive member contents are not walked by this version"))
-        }
+        result.members = files.filter { !$0.isEncrypted }
         return result
     }
 

@@ -43,15 +43,19 @@ public struct InspectionRequest: Sendable {
 public final class Inspector: Sendable {
     public let magic: MagicDetector
     public let scanner: any MalwareScanner
+    /// Where archive members are extracted (private files, removed after inspection).
+    public let temporaryDirectory: String
     private let pool: BlockingPool
 
     /// - Parameters:
     ///   - magic: The type detector.
     ///   - scanner: In-process libclamav or clamd.
     ///   - threads: Threads for the blocking work (hashing, libmagic, the scanner).
-    public init(magic: MagicDetector, scanner: any MalwareScanner, threads: Int) {
+    ///   - temporaryDirectory: Where archive members are extracted (`scanner.tempDir`); `TMPDIR` or `/tmp` when nil.
+    public init(magic: MagicDetector, scanner: any MalwareScanner, threads: Int, temporaryDirectory: String? = nil) {
         self.magic = magic
         self.scanner = scanner
+        self.temporaryDirectory = temporaryDirectory ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         self.pool = BlockingPool(threads: threads)
     }
 
@@ -71,9 +75,29 @@ public final class Inspector: Sendable {
 
     /// Inspects a file on the calling thread (blocking).
     public func inspectBlocking(_ request: InspectionRequest) -> Verdict {
+        inspectBlocking(request, context: MemberContext(budget: ArchiveBudget(bytes: request.profile.archives.maxTotalSize), depth: 0))
+    }
+
+    /// Bytes of archive members the whole inspection may still extract (shared by every nesting level).
+    final class ArchiveBudget {
+        var bytes: Int64
+        init(bytes: Int64) { self.bytes = bytes }
+    }
+
+    struct MemberContext {
+        var budget: ArchiveBudget
+        /// 0 for the uploaded file, 1 for its archive's members, and so on.
+        var depth: Int
+        /// `outer.zip/inner.zip/` for reason details.
+        var path: String = ""
+    }
+
+    func inspectBlocking(_ request: InspectionRequest, context: MemberContext) -> Verdict {
         var reasons: [Reason] = []
-        // 1-2. Filename and extension.
-        reasons += ProfilePolicy.checkDeclaration(filename: request.filename, declaredSize: nil, declaredType: nil, profile: request.profile)
+        // 1-2. Filename and extension (a member's name was judged from its archive's directory).
+        if context.depth == 0 {
+            reasons += ProfilePolicy.checkDeclaration(filename: request.filename, declaredSize: nil, declaredType: nil, profile: request.profile)
+        }
 
         let descriptor = open(request.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -86,8 +110,10 @@ public final class Inspector: Sendable {
         }
         let size = Int64(info.st_size)
 
-        // 3. Size against the profile and the declaration.
-        reasons += ProfilePolicy.checkSize(size: size, declaredSize: request.declaredSize, profile: request.profile)
+        // 3. Size against the profile and the declaration (members: the archive's total-size limit instead).
+        if context.depth == 0 {
+            reasons += ProfilePolicy.checkSize(size: size, declaredSize: request.declaredSize, profile: request.profile)
+        }
 
         // Hash the whole file, keeping its first bytes for libmagic.
         let hashed: (sha256: String, prefix: [UInt8])
@@ -99,6 +125,7 @@ public final class Inspector: Sendable {
 
         // 4. Content type from the bytes.
         var detectedType: String?
+        var memberSignatures: [String] = []
         if size > 0 {
             let detection: Result<String, InspectionError> = hashed.prefix.withUnsafeBytes { bytes in
                 do throws(InspectionError) { return .success(try magic.mediaType(of: bytes)) } catch { return .failure(error) }
@@ -113,6 +140,11 @@ public final class Inspector: Sendable {
                     )
                     type = container.refinedType ?? type
                     reasons += container.reasons
+                    if !container.members.isEmpty {
+                        let walked = walkMembers(container.members, of: descriptor, request: request, context: context)
+                        reasons += walked.reasons
+                        memberSignatures = walked.signatures
+                    }
                 }
                 detectedType = type
                 reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
@@ -161,7 +193,55 @@ public final class Inspector: Sendable {
         if let declared = request.declaredSHA256, declared != hashed.sha256 {
             reasons.append(Reason(.checksumMismatch, "declared \(declared), found \(hashed.sha256)"))
         }
-        return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures)
+        return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures + memberSignatures)
+    }
+
+    /// Extracts each member of an archive and inspects it like a file, one level deeper; what cannot be extracted,
+    /// or lies deeper than the profile's `maxDepth`, is unscannable.
+    func walkMembers(_ members: [ZipDirectory.Entry], of descriptor: Int32, request: InspectionRequest, context: MemberContext) -> (reasons: [Reason], signatures: [String]) {
+        let archives = request.profile.archives
+        guard context.depth < archives.maxDepth else {
+            return ([Reason(.unscannable, "archives nested deeper than \(archives.maxDepth) levels are not walked")], [])
+        }
+        var reasons: [Reason] = []
+        var signatures: [String] = []
+        for member in members {
+            let label = "'\(context.path)\(member.name)'"
+            guard member.uncompressedSize <= context.budget.bytes else {
+                reasons.append(Reason(.unscannable, "archive members inflate past \(archives.maxTotalSize) bytes in total (at \(label))"))
+                break
+            }
+            context.budget.bytes -= member.uncompressedSize
+            let extracted: ZipMember.Extracted
+            switch ZipMember.extract(member, from: descriptor, into: temporaryDirectory) {
+            case .success(let file):
+                extracted = file
+            case .failure(.unsupportedMethod(let method)):
+                reasons.append(Reason(.unscannable, "member \(label) uses compression method \(method), which is not unpacked"))
+                continue
+            case .failure(.corrupt(let why)):
+                reasons.append(Reason(.unscannable, "member \(label): \(why)"))
+                continue
+            case .failure(.io(let why)):
+                reasons.append(Reason(.scanFailed, "member \(label): \(why)"))
+                continue
+            }
+            let name = String(member.name.split(separator: "/").last ?? "")
+            var child = request
+            child.path = extracted.path
+            child.filename = name
+            child.declaredSize = nil
+            child.declaredType = nil
+            child.declaredSHA256 = nil
+            let verdict = inspectBlocking(child, context: MemberContext(budget: context.budget, depth: context.depth + 1, path: context.path + member.name + "/"))
+            for reason in verdict.reasons {
+                // Nested members already carry their full path.
+                let detail = reason.detail.hasPrefix("member '") ? reason.detail : "member \(label): \(reason.detail)"
+                reasons.append(Reason(reason.code, detail))
+            }
+            signatures += verdict.signatures.filter { !signatures.contains($0) }
+        }
+        return (reasons, signatures)
     }
 
     /// Markup is read whole up to this size; larger markup is unscannable.

@@ -15,6 +15,9 @@ struct ZipDirectory {
         var uncompressedSize: Int64
         var localHeaderOffset: Int64
         var usesZip64: Bool
+        var crc32: UInt32 = 0
+        /// Where the member's compressed bytes start (after its local header), once the local header was read.
+        var dataOffset: Int64 = -1
 
         var isEncrypted: Bool { flags & 0x1 != 0 }
         var isDirectory: Bool { name.hasSuffix("/") }
@@ -107,7 +110,8 @@ struct ZipDirectory {
             }
             var entry = Entry(
                 name: String(decoding: nameBytes, as: UTF8.self), nameBytes: nameBytes, flags: Int(le16(fixed, 8)), method: Int(le16(fixed, 10)),
-                compressedSize: le32(fixed, 20), uncompressedSize: le32(fixed, 24), localHeaderOffset: le32(fixed, 42), usesZip64: false
+                compressedSize: le32(fixed, 20), uncompressedSize: le32(fixed, 24), localHeaderOffset: le32(fixed, 42), usesZip64: false,
+                crc32: UInt32(le32(fixed, 16))
             )
             // The ZIP64 extra field holds, in order, the fields that are 0xFFFFFFFF above.
             if entry.uncompressedSize == 0xFFFF_FFFF || entry.compressedSize == 0xFFFF_FFFF || entry.localHeaderOffset == 0xFFFF_FFFF {
@@ -141,7 +145,7 @@ struct ZipDirectory {
         }
         // Cross-check against the local headers: every byte before the directory belongs to exactly one entry.
         var spans: [(start: Int64, end: Int64)] = []
-        for entry in entries {
+        for (position, entry) in entries.enumerated() {
             guard entry.localHeaderOffset >= 0, entry.localHeaderOffset + 30 <= directoryOffset, cursor.seek(to: entry.localHeaderOffset),
                 let local = cursor.bytes(30), local.starts(with: [0x50, 0x4B, 0x03, 0x04])
             else {
@@ -158,7 +162,8 @@ struct ZipDirectory {
                     position += 4 + Int(le16(localExtra, position + 2))
                 }
             }
-            var dataEnd = entry.localHeaderOffset + 30 + le16(local, 26) + Int64(localExtraLength) + entry.compressedSize
+            entries[position].dataOffset = entry.localHeaderOffset + 30 + le16(local, 26) + Int64(localExtraLength)
+            var dataEnd = entries[position].dataOffset + entry.compressedSize
             if entry.flags & 0x8 != 0 {
                 // A data descriptor follows: 12 or 16 bytes, plus an optional signature, 8-byte sizes with ZIP64.
                 let base: Int64 = entry.usesZip64 ? 20 : 12

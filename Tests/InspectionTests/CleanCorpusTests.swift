@@ -22,7 +22,9 @@ struct CleanCorpusTests {
             .init(extensions: ["docx"], types: ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"]),
             .init(extensions: ["xlsx"], types: ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]),
             .init(extensions: ["pptx"], types: ["application/vnd.openxmlformats-officedocument.presentationml.presentation"]),
-        ]
+            .init(extensions: ["zip"], types: ["application/zip"]),
+        ],
+        archives: .init(allowed: true, maxEntries: 100, maxTotalSize: 64 << 20, maxDepth: 3)
     )
 
     @Test func everyOrdinaryFilePasses() async throws {

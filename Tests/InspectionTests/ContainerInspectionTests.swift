@@ -13,9 +13,23 @@ struct ContainerInspectionTests {
     )
     let archives = UploadProfile(
         name: "bundles", maxSize: 1 << 20,
-        allow: [.init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"])],
+        allow: [
+            .init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"]),
+            .init(extensions: ["svg"], types: ["image/svg+xml"]), .init(extensions: ["pdf"], types: ["application/pdf"]),
+        ],
         archives: .init(allowed: true, maxEntries: 10, maxTotalSize: 1 << 20, maxDepth: 2)
     )
+    /// EICAR written by Python from two halves (the repository holds no whole sample).
+    static let eicar = "('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-' + 'ANTIVIRUS-TEST-FILE!$H+H*').encode()"
+    static let nest = """
+        import io
+        def nest(members, method=zipfile.ZIP_DEFLATED):
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, 'w', method) as z:
+                for name, content in members.items(): z.writestr(name, content)
+            return buffer.getvalue()
+
+        """
 
     /// Runs a Python snippet with `zipfile` imported and `path` set, returns the file it wrote.
     func build(_ script: String) throws -> String {
@@ -68,7 +82,7 @@ struct ContainerInspectionTests {
         let verdict = try await inspect(path, name: "bundle.zip", profile: archives)
         let invalid = verdict.reasons.filter { $0.code == .filenameInvalid }
         #expect(invalid.count == 2, "\(verdict.reasons)")
-        #expect(verdict.outcome == .unscannable)  // member contents are not walked yet: never clean
+        #expect(verdict.outcome == .rejected)
     }
 
     @Test func disallowedMembersAndLimits() async throws {
@@ -108,5 +122,74 @@ struct ContainerInspectionTests {
         try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: path))
         let verdict = try await inspect(path, name: "report.docx", profile: profile)
         #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
+    }
+
+    @Test func membersAreExtractedAndInspectedLikeFiles() async throws {
+        let clean = try build(Self.nest + """
+            inner = nest({'b.txt': 'inner text\\n' * 50})
+            open(path, 'wb').write(nest({'a.txt': 'outer text\\n', 'inner.zip': inner}))
+            """)
+        let cleanVerdict = try await inspect(clean, name: "bundle.zip", profile: archives)
+        #expect(cleanVerdict.outcome == .clean, "\(cleanVerdict.reasons)")
+
+        // EICAR two levels down, in a stored (uncompressed) inner archive and in a deflated one.
+        for method in ["zipfile.ZIP_STORED", "zipfile.ZIP_DEFLATED"] {
+            let infected = try build(Self.nest + """
+                inner = nest({'readme.txt': \(Self.eicar)}, \(method))
+                open(path, 'wb').write(nest({'a.txt': 'fine', 'deeper/inner.zip': inner}))
+                """)
+            let verdict = try await inspect(infected, name: "bundle.zip", profile: archives)
+            #expect(verdict.outcome == .infected, "\(verdict.reasons)")
+            #expect(verdict.reasons.contains { $0.code == .malware && $0.detail.contains("deeper/inner.zip/readme.txt") }, "\(verdict.reasons)")
+        }
+
+        // Active content and a spoofed type inside, each named by its path.
+        let active = try build(Self.nest + """
+            svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+            pdf = b'%PDF-1.4\\n1 0 obj\\n<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\\nendobj\\ntrailer\\n<< /Root 1 0 R >>\\n%%EOF\\n'
+            open(path, 'wb').write(nest({'logo.svg': svg, 'doc.pdf': pdf, 'notes.txt': b'MZ\\x90\\x00' + b'\\x00' * 60 + b'\\x80\\x00\\x00\\x00' + b'PE\\x00\\x00' + b'\\x00' * 200}))
+            """)
+        let verdict = try await inspect(active, name: "bundle.zip", profile: archives)
+        #expect(verdict.outcome == .rejected, "\(verdict.reasons)")
+        #expect(verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("'logo.svg'") }, "\(verdict.reasons)")
+        #expect(verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("'doc.pdf'") && $0.detail.contains("JavaScript") }, "\(verdict.reasons)")
+        #expect(verdict.reasons.contains { [.typeNotAllowed, .typeMismatch].contains($0.code) && $0.detail.contains("'notes.txt'") }, "\(verdict.reasons)")
+    }
+
+    @Test func depthBombsAndDamagedMembersAreUnscannable() async throws {
+        // maxDepth 2: a zip in a zip is walked, a third level is not.
+        let deep = try build(Self.nest + """
+            open(path, 'wb').write(nest({'l1.zip': nest({'l2.zip': nest({'l3.txt': 'bottom'})})}))
+            """)
+        let deepVerdict = try await inspect(deep, name: "deep.zip", profile: archives)
+        #expect(deepVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("nested deeper than 2") }, "\(deepVerdict.reasons)")
+
+        // More than maxTotalSize (1 MiB) once inflated, spread over nested archives so no one directory shows it.
+        let bomb = try build(Self.nest + """
+            part = nest({'zeros.txt': 'a' * (600 << 10)})
+            open(path, 'wb').write(nest({'one.zip': part, 'two.zip': part}))
+            """)
+        let bombVerdict = try await inspect(bomb, name: "bomb.zip", profile: archives)
+        #expect(bombVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("in total") }, "\(bombVerdict.reasons)")
+
+        // A stored member whose bytes were altered after the CRC was written.
+        let damaged = try build(Self.nest + """
+            data = bytearray(nest({'a.txt': 'original text ' * 20}, zipfile.ZIP_STORED))
+            data[40] ^= 0x20
+            open(path, 'wb').write(bytes(data))
+            """)
+        let damagedVerdict = try await inspect(damaged, name: "damaged.zip", profile: archives)
+        #expect(damagedVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("CRC-32") }, "\(damagedVerdict.reasons)")
+        #expect(damagedVerdict.outcome == .unscannable)
+    }
+
+    @Test func eicarInZip64IsFoundByWalkingItsMembers() async throws {
+        let zip64 = try build("""
+            with zipfile.ZipFile(path, 'w') as z:
+                with z.open('big.txt', 'w', force_zip64=True) as member: member.write(\(Self.eicar))
+            """)
+        let verdict = try await inspect(zip64, name: "big.zip", profile: archives)
+        #expect(verdict.outcome == .infected, "\(verdict.reasons)")
+        #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("ZIP64") })
     }
 }

@@ -120,5 +120,24 @@ write("budget.xlsx", ooxml({"[Content_Types].xml": types, "_rels/.rels": rels, "
 write("deck.pptx", ooxml({"[Content_Types].xml": types, "_rels/.rels": rels, "ppt/presentation.xml": "<presentation/>", "ppt/slides/slide1.xml": "<sld/>"}),
       "application/vnd.openxmlformats-officedocument.presentationml.presentation")
 
+
+
+def archive(members, method=zipfile.ZIP_DEFLATED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return buffer.getvalue()
+
+
+# Plain archives of ordinary files (walked member by member), one nested, one stored without compression.
+photos = archive({"photos/icon.png": png(16, 16, lambda x, y: (x * 16, y * 16, 128)),
+                  "photos/README.txt": "Two pictures from the trip.\n", "photos/": ""})
+write("photos.zip", photos, "application/zip")
+write("bundle.zip", archive({"inner/photos.zip": photos, "data/values.csv": "name,value\nalpha,1\nbeta,2\ngamma,3\n",
+                             "notes.md": "# Notes\n\nNothing to see here.\n"}), "application/zip")
+write("stored.zip", archive({"a.txt": "plain text\n" * 40, "b.json": '{"ok": true, "items": [1, 2, 3]}'}, zipfile.ZIP_STORED),
+      "application/zip")
+
 for name, declared in files:
     print(f"{name}\t{declared}")
