@@ -6,7 +6,18 @@ import Testing
 
 /// A bounded random-input harness: mutated ZIPs, images and markup through the walkers must never crash or hang, and
 /// a structure that does not hold together must never read as an accepted one.
+///
+/// `scripts/fuzz` runs it longer: `AIRLOCK_FUZZ_SCALE` multiplies the iterations and `AIRLOCK_FUZZ_SEED` changes the
+/// inputs (printed so a crash can be replayed and kept as a regression case).
 struct WalkerRobustnessTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let scale = max(1, Int(environment["AIRLOCK_FUZZ_SCALE"] ?? "") ?? 1)
+    static let seedOffset = UInt64(environment["AIRLOCK_FUZZ_SEED"] ?? "") ?? 0
+
+    static func rng(_ seed: UInt64) -> SeededGenerator {
+        SeededGenerator(seed: seed &+ seedOffset)
+    }
+
     static func mutate(_ seed: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
         var bytes = seed
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
@@ -42,9 +53,9 @@ struct WalkerRobustnessTests {
         try #require(built.status == 0)
         let seed = Array(try Data(contentsOf: URL(fileURLWithPath: seedPath)))
         try? FileManager.default.removeItem(atPath: seedPath)
-        var rng = SeededGenerator(seed: 2026)
+        var rng = Self.rng(2026)
         var malformed = 0
-        for _ in 0..<1500 {
+        for _ in 0..<1500 * Self.scale {
             let input = Self.mutate(seed, &rng)
             let result = try withFile(input) { descriptor, size in
                 var cursor = FileCursor(descriptor: descriptor, size: size)
@@ -55,10 +66,58 @@ struct WalkerRobustnessTests {
         #expect(malformed > 100)  // the mutations do break structure, and the walker says so
     }
 
+    @Test func mutatedArchivesNeverCrashMemberExtraction() throws {
+        let seedPath = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-fuzz-seed-\(UUID().uuidString)").path
+        let built = try TestProcess.run([
+            "python3", "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n  z.writestr(zipfile.ZipInfo('a.txt'), 'stored ' * 40)\n  z.writestr('b.txt', 'deflated ' * 200, zipfile.ZIP_DEFLATED)",
+            seedPath,
+        ])
+        try #require(built.status == 0)
+        let seed = Array(try Data(contentsOf: URL(fileURLWithPath: seedPath)))
+        try? FileManager.default.removeItem(atPath: seedPath)
+        var rng = Self.rng(404)
+        var extracted = 0
+        var refused = 0
+        for _ in 0..<1000 * Self.scale {
+            let input = Self.mutate(seed, &rng)
+            try withFile(input) { descriptor, size in
+                var cursor = FileCursor(descriptor: descriptor, size: size)
+                guard case .success(let directory) = ZipDirectory.read(&cursor) else { return }
+                for entry in directory.entries where entry.uncompressedSize <= 1 << 20 {
+                    switch ZipMember.extract(entry, from: descriptor, into: FileManager.default.temporaryDirectory.path) {
+                    case .success(let file):
+                        // What comes out is exactly what the directory promised.
+                        var info = stat()
+                        fstat(file.descriptor, &info)
+                        #expect(Int64(info.st_size) == entry.uncompressedSize)
+                        extracted += 1
+                    case .failure:
+                        refused += 1
+                    }
+                }
+            }
+        }
+        #expect(extracted > 0 && refused > 0)
+    }
+
+    @Test func mutatedPDFsNeverCrashTheActiveContentScanner() {
+        var rng = Self.rng(1717)
+        let seeds = [
+            PDFActiveContentTests.ordinary,
+            PDFBuilder.pdf(catalogExtra: "/OpenAction << /S /J#61vaScript /JS (x\\) \\(y) >>", objects: [PDFBuilder.objectStream(["<< /S /Launch >>", "[(a) <41> /N]"])]),
+        ]
+        for seed in seeds {
+            for _ in 0..<3000 * Self.scale {
+                _ = PDFActiveContent.findings(in: Self.mutate(seed, &rng))
+            }
+        }
+    }
+
     @Test func mutatedImagesNeverCrashTheTrailerWalkers() throws {
-        var rng = SeededGenerator(seed: 11)
+        var rng = Self.rng(11)
         for (type, seed) in [("image/png", InspectorTests.png), ("image/gif", InspectorTests.gif)] {
-            for _ in 0..<1500 {
+            for _ in 0..<1500 * Self.scale {
                 let input = Self.mutate(seed, &rng)
                 _ = try withFile(input) { descriptor, size in
                     var cursor = FileCursor(descriptor: descriptor, size: size)
@@ -67,7 +126,7 @@ struct WalkerRobustnessTests {
             }
         }
         // JPEG from arbitrary bytes behind an SOI marker.
-        for _ in 0..<1500 {
+        for _ in 0..<1500 * Self.scale {
             let input: [UInt8] = [0xFF, 0xD8] + (0..<Int.random(in: 0...200, using: &rng)).map { _ in [0xFF, 0xD9, 0xDA, 0x00, 0x12][Int.random(in: 0..<5, using: &rng)] }
             _ = try withFile(input) { descriptor, size in
                 var cursor = FileCursor(descriptor: descriptor, size: size)
@@ -77,9 +136,9 @@ struct WalkerRobustnessTests {
     }
 
     @Test func mutatedMarkupNeverCrashesTheActiveContentScanner() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = Self.rng(7)
         let seed = Array(#"<svg onload="x"><a xlink:href="&#106;avascript:1"><![CDATA[<script>]]><!-- c --><?pi?><!DOCTYPE x [<!ENTITY a "b">]></a></svg>"#.utf8)
-        for _ in 0..<5000 {
+        for _ in 0..<5000 * Self.scale {
             _ = MarkupActiveContent.findings(in: Self.mutate(seed, &rng))
         }
     }
