@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Writes the threat corpus: at least two samples for every inspection reason code, each with the filename and
+declarations a client would send and the reason code inspection must report. Used by ThreatCorpusTests on every
+engine; also usable by hand (`airlock scan`).
+
+    generate_threats.py OUT_DIR   -> files in OUT_DIR, manifest.json listing them
+
+EICAR is assembled from two halves at run time: the repository holds no whole sample."""
+import hashlib
+import io
+import json
+import os
+import struct
+import sys
+import zipfile
+import zlib
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+manifest = []
+EICAR = ("X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-" + "ANTIVIRUS-TEST-FILE!$H+H*").encode()
+
+
+def sample(file, data, expect, name=None, declared_type=None, declared_size=None, declared_sha256=None, why=""):
+    data = data.encode() if isinstance(data, str) else data
+    with open(os.path.join(out, file), "wb") as f:
+        f.write(data)
+    manifest.append({"file": file, "name": name or file, "declaredType": declared_type, "declaredSize": declared_size,
+                     "declaredSHA256": declared_sha256, "expect": expect, "why": why})
+
+
+def zipped(members, method=zipfile.ZIP_DEFLATED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return buffer.getvalue()
+
+
+def png_bytes():
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    image = b"".join(b"\0" + b"".join(bytes([(x * 30) % 256, (y * 30) % 256, 128]) for x in range(8)) for y in range(8))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(image)) + chunk(b"IEND", b""))
+
+
+def pdf(catalog_extra=b"", extra_objects=(), trailer_extra=b""):
+    objects = [b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] + list(extra_objects)
+    body = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n".encode() + content + b"\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R ".encode() + trailer_extra + f" >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return body
+
+
+def object_stream(objects):
+    header, content = b"", b""
+    for index, obj in enumerate(objects):
+        header += f"{10 + index} {len(content)} ".encode()
+        content += obj + b"\n"
+    data = zlib.compress(header + content)
+    return (f"<< /Type /ObjStm /N {len(objects)} /First {len(header)} /Filter /FlateDecode /Length {len(data)} >>\nstream\n".encode()
+            + data + b"\nendstream")
+
+
+def pe():
+    return b"MZ\x90\x00" + b"\x00" * 56 + struct.pack("<I", 64) + b"PE\x00\x00" + b"\x4c\x01" + b"\x00" * 18 + b"\x0b\x01" + b"\x00" * 300
+
+
+def elf():
+    return b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + b"\x02\x00\x3e\x00" + b"\x01\x00\x00\x00" + b"\x00" * 200
+
+
+def set_encrypted_flag(data):
+    data = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (found := data.find(signature, start)) >= 0:
+            data[found + offset] |= 1
+            start = found + 4
+    return bytes(data)
+
+
+text = "An ordinary line of text for the corpus.\n"
+
+# filename_invalid
+sample("fn-traversal.txt", text, "filename_invalid", name="../../etc/cron.d/job.txt", why="path separators and '..'")
+sample("fn-bidi.txt", text, "filename_invalid", name="invoice\u202etxt.exe.txt", why="U+202E right-to-left override")
+sample("fn-control.txt", text, "filename_invalid", name="report\x07.txt", why="a control character")
+sample("fn-long.txt", text, "filename_invalid", name="a" * 252 + "é.txt", why="longer than 255 bytes")
+# extension_not_allowed
+sample("ext-exe.exe", pe(), "extension_not_allowed", name="setup.exe")
+sample("ext-double.exe", pe(), "extension_not_allowed", name="invoice.pdf.exe", why="the last suffix counts")
+sample("ext-js.js", "alert(1)\n", "extension_not_allowed", name="readme.js")
+# type_not_allowed
+sample("tna-pe.txt", pe(), "type_not_allowed", name="notes.txt", why="a Windows executable named .txt")
+sample("tna-elf.png", elf(), "type_not_allowed", name="photo.png", why="an ELF executable named .png")
+# type_mismatch
+sample("tm-pdf-as-png.png", pdf(), "type_mismatch", name="photo.png", why="a PDF named .png")
+sample("tm-png-as-csv.csv", png_bytes(), "type_mismatch", name="data.csv", why="a PNG named .csv")
+sample("tm-declared.txt", text, "type_mismatch", name="letter.txt", declared_type="image/png", why="declared image/png")
+sample("tm-polyglot.png", png_bytes() + zipped({"a.txt": "hidden"}), "type_mismatch", name="photo.png", why="a zip after IEND")
+# archive_member_not_allowed
+sample("amna-exe.zip", zipped({"readme.txt": text, "tools/setup.exe": pe()}), "archive_member_not_allowed", name="bundle.zip")
+sample("amna-nested.zip", zipped({"inner.zip": zipped({"payload.js": "alert(1)"})}), "archive_member_not_allowed", name="bundle.zip",
+       why="a disallowed member one level down")
+# size_exceeded (profile maxSize 256 KiB)
+sample("se-text.txt", text * 7000, "size_exceeded", name="big.txt")
+sample("se-csv.csv", "a,b,c\n" * 60000, "size_exceeded", name="big.csv")
+# size_mismatch
+sample("sm-larger.txt", text, "size_mismatch", name="a.txt", declared_size=10)
+sample("sm-smaller.txt", text, "size_mismatch", name="b.txt", declared_size=len(text) * 3)
+# empty
+sample("empty.txt", b"", "empty", name="empty.txt")
+sample("empty.pdf", b"", "empty", name="scan.pdf")
+# checksum_mismatch
+sample("cm-other.txt", text, "checksum_mismatch", name="a.txt", declared_sha256=hashlib.sha256(b"other bytes").hexdigest())
+sample("cm-upper.txt", text + "x", "checksum_mismatch", name="b.txt", declared_sha256=hashlib.sha256(text.encode()).hexdigest().upper())
+# malware (EICAR in many wrappings)
+sample("mw-plain.txt", EICAR, "malware", name="harmless.txt")
+sample("mw-nested.zip", zipped({"a/inner.zip": zipped({"b/deeper.zip": zipped({"eicar.txt": EICAR})})}), "malware", name="bundle.zip",
+       why="three levels deep")
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w") as z:
+    with z.open("big.txt", "w", force_zip64=True) as member:
+        member.write(EICAR)
+sample("mw-zip64.zip", buffer.getvalue(), "malware", name="bundle.zip", why="ZIP64, which ClamAV does not unpack")
+sample("mw-concatenated-stored.zip", zipped({"eicar.txt": EICAR}, zipfile.ZIP_STORED) + zipped({"ok.txt": text}), "malware", name="two.zip",
+       why="the infected archive is the first of two, stored")
+# ClamAV misses a deflated EICAR in the first of two concatenated archives; Airlock refuses the layout.
+sample("un-concatenated.zip", zipped({"eicar.txt": EICAR}) + zipped({"ok.txt": text}), "unscannable", name="two.zip",
+       why="two archives in one file (ClamAV does not see the first one's deflated member)")
+sample("mw-polyglot.png", png_bytes() + zipped({"eicar.txt": EICAR}), "malware", name="photo.png", why="EICAR in a zip after IEND")
+# active_content
+sample("ac-svg.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "active_content", name="logo.svg")
+sample("ac-svg-href.svg", '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+       '<a xlink:href="&#106;avascript:alert(1)"><text>x</text></a></svg>', "active_content", name="icon.svg")
+sample("ac-pdf-js.pdf", pdf(b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>"), "active_content", name="report.pdf")
+sample("ac-pdf-escaped-objstm.pdf", pdf(extra_objects=[object_stream([b"<< /S /J#61vaScript /JS (x) >>"])]), "active_content",
+       name="report.pdf", why="an escaped name inside a compressed object stream")
+sample("ac-pdf-launch.pdf", pdf(extra_objects=[b"<< /S /Launch /F (cmd.exe) >>"]), "active_content", name="form.pdf")
+sample("ac-docm.docx", zipped({"[Content_Types].xml": "<Types/>", "_rels/.rels": "<Relationships/>", "word/document.xml": "<w:document/>",
+                                "word/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 200}), "active_content", name="invoice.docx")
+# unscannable
+sample("un-encrypted.zip", set_encrypted_flag(zipped({"secret.txt": text}, zipfile.ZIP_STORED)), "unscannable", name="secret.zip")
+sample("un-pdf-encrypted.pdf", pdf(trailer_extra=b"/Encrypt << /Filter /Standard /V 2 /R 3 >>"), "unscannable", name="locked.pdf")
+sample("un-deep.zip", zipped({"1.zip": zipped({"2.zip": zipped({"3.zip": zipped({"4.txt": text})})})}), "unscannable", name="deep.zip",
+       why="nested deeper than maxDepth 3")
+sample("un-bzip2.zip", zipped({"a.txt": text * 10}, zipfile.ZIP_BZIP2), "unscannable", name="packed.zip", why="a compression method not unpacked")
+
+with open(os.path.join(out, "manifest.json"), "w") as f:
+    json.dump(manifest, f, indent=1, ensure_ascii=False)
+print(len(manifest))
