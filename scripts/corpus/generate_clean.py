@@ -13,6 +13,9 @@ import sys
 import zipfile
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from formats import pdf_document, png, zipped  # noqa: E402
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 files = []
@@ -52,14 +55,6 @@ write("logo.svg", """<?xml version="1.0" encoding="UTF-8"?>
 """, "image/svg+xml")
 
 
-def png(width, height, pixel):
-    raw = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(height))
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + \
-        chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-
-
 write("icon.png", png(16, 16, lambda x, y: (x * 16, y * 16, 128)), "image/png")
 write("gradient.png", png(320, 200, lambda x, y: (x % 256, y % 256, (x + y) % 256)), "image/png")
 write("pixel.gif", bytes([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0x2C, 0, 0, 0, 0, 1, 0, 1,
@@ -80,16 +75,7 @@ def pdf(text):
     ]
     stream = f"BT /F1 18 Tf 72 760 Td ({text}) Tj ET".encode()
     objects[3] = b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream"
-    body = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
-    offsets = []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += f"{number} 0 obj\n".encode() + content + b"\nendobj\n"
-    xref = len(body)
-    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return body
+    return pdf_document(objects)
 
 
 write("letter.pdf", pdf("Quarterly report - all figures attached"), "application/pdf")
@@ -122,21 +108,13 @@ write("deck.pptx", ooxml({"[Content_Types].xml": types, "_rels/.rels": rels, "pp
 
 
 
-def archive(members, method=zipfile.ZIP_DEFLATED):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", method) as z:
-        for name, content in members.items():
-            z.writestr(name, content)
-    return buffer.getvalue()
-
-
 # Plain archives of ordinary files (walked member by member), one nested, one stored without compression.
-photos = archive({"photos/icon.png": png(16, 16, lambda x, y: (x * 16, y * 16, 128)),
+photos = zipped({"photos/icon.png": png(16, 16, lambda x, y: (x * 16, y * 16, 128)),
                   "photos/README.txt": "Two pictures from the trip.\n", "photos/": ""})
 write("photos.zip", photos, "application/zip")
-write("bundle.zip", archive({"inner/photos.zip": photos, "data/values.csv": "name,value\nalpha,1\nbeta,2\ngamma,3\n",
+write("bundle.zip", zipped({"inner/photos.zip": photos, "data/values.csv": "name,value\nalpha,1\nbeta,2\ngamma,3\n",
                              "notes.md": "# Notes\n\nNothing to see here.\n"}), "application/zip")
-write("stored.zip", archive({"a.txt": "plain text\n" * 40, "b.json": '{"ok": true, "items": [1, 2, 3]}'}, zipfile.ZIP_STORED),
+write("stored.zip", zipped({"a.txt": "plain text\n" * 40, "b.json": '{"ok": true, "items": [1, 2, 3]}'}, zipfile.ZIP_STORED),
       "application/zip")
 
 for name, declared in files:

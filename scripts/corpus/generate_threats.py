@@ -15,6 +15,9 @@ import sys
 import zipfile
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from formats import pdf_document, png, zipped  # noqa: E402
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 manifest = []
@@ -29,35 +32,13 @@ def sample(file, data, expect, name=None, declared_type=None, declared_size=None
                      "declaredSHA256": declared_sha256, "expect": expect, "why": why})
 
 
-def zipped(members, method=zipfile.ZIP_DEFLATED):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", method) as z:
-        for name, content in members.items():
-            z.writestr(name, content)
-    return buffer.getvalue()
-
-
 def png_bytes():
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-    image = b"".join(b"\0" + b"".join(bytes([(x * 30) % 256, (y * 30) % 256, 128]) for x in range(8)) for y in range(8))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(image)) + chunk(b"IEND", b""))
+    return png(8, 8, lambda x, y: ((x * 30) % 256, (y * 30) % 256, 128))
 
 
 def pdf(catalog_extra=b"", extra_objects=(), trailer_extra=b""):
-    objects = [b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] + list(extra_objects)
-    body = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
-    offsets = []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += f"{number} 0 obj\n".encode() + content + b"\nendobj\n"
-    xref = len(body)
-    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R ".encode() + trailer_extra + f" >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return body
+    return pdf_document([b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] + list(extra_objects), trailer_extra, b"1.7")
 
 
 def object_stream(objects):
