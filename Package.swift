@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "S3", targets: ["S3"]),
         .library(name: "Inspection", targets: ["Inspection"]),
+        .library(name: "Catalog", targets: ["Catalog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // Domain values, decisions and the ports adapters implement. Foundation essentials only.
@@ -84,6 +87,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Intents, leases, verdicts (and later audit, keys, hash lists, events) on SQLite or PostgreSQL.
+        .target(
+            name: "Catalog",
+            dependencies: [
+                "AirlockCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration -> adapters -> commands and services.
         .target(
             name: "AirlockApp",
@@ -133,6 +147,11 @@ let package = Package(
         .testTarget(
             name: "InspectionTests",
             dependencies: ["Inspection", "AirlockCore", "AirlockTesting", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: ["Catalog", "AirlockCore", "AirlockTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

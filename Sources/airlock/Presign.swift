@@ -52,7 +52,7 @@ struct Presign: ParsableCommand {
         func run(_ input: PresignInput) async throws {
             let (config, environment) = try ConfigLoader.loadForCommand(path: configOption.config)
             let output = try PresignRunner.run(input, config: config, environment: environment, now: Date())
-            print(output.rendered)
+            print(output)
         }
     }
 

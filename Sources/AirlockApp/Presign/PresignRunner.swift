@@ -1,3 +1,4 @@
+import AirlockCore
 public import Configuration
 import SigV4
 
@@ -15,7 +16,12 @@ public enum PresignRunner {
     ///   - config: The configuration (only `store` is read).
     ///   - environment: The process environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
     ///   - now: The signing time when `--date` is absent.
-    public static func run(_ input: PresignInput, config: ConfigReader, environment: [String: String], now: Date) throws(AirlockError) -> JSONText {
+    /// - Returns: The JSON document to print.
+    public static func run(_ input: PresignInput, config: ConfigReader, environment: [String: String], now: Date) throws(AirlockError) -> String {
+        try document(input, config: config, environment: environment, now: now).rendered
+    }
+
+    static func document(_ input: PresignInput, config: ConfigReader, environment: [String: String], now: Date) throws(AirlockError) -> JSONText {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
         let signer = try makeSigner(input, store: store, environment: environment)
         let endpointText = input.endpoint ?? store.publicEndpoint ?? store.endpoint

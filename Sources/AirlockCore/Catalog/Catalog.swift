@@ -1,0 +1,87 @@
+/// The catalog: upload intents, leases and verdicts (and, in later parts, audit, keys, hash lists and event
+/// deliveries). SQLite and PostgreSQL implement it and pass one shared test suite.
+///
+/// Every state change is a compare-and-set: it names the state (and for workers, the lease) it expects, and returns
+/// whether it applied, so two processes never both win.
+public protocol Catalog: Sendable {
+    /// Applies pending schema migrations; returns how many ran.
+    @discardableResult
+    func migrate() async throws -> Int
+
+    /// Records a new intent. With an idempotency key already used by the same owner, returns the upload that key
+    /// created (the caller compares the declarations) instead of creating another.
+    func createUpload(_ upload: Upload) async throws -> Upload
+
+    func upload(id: UploadID) async throws -> Upload?
+
+    func upload(incomingKey: String) async throws -> Upload?
+
+    /// `pending` → `uploaded` (the object is in incoming).
+    func markUploaded(id: UploadID, now: EpochMillis) async throws -> Bool
+
+    /// Leases up to `limit` uploads that are `uploaded`, or `inspecting` with an expired lease, whose retry time has
+    /// come; each attempt counts. Oldest first.
+    func claim(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload]
+
+    /// Extends a lease the worker still holds.
+    func renewLease(id: UploadID, worker: String, until: EpochMillis, now: EpochMillis) async throws -> Bool
+
+    /// Records what inspection found (the step before the move), under the worker's lease.
+    func recordScan(id: UploadID, worker: String, scan: ScanRecord, now: EpochMillis) async throws -> Bool
+
+    /// Forgets a recorded scan whose copy did not verify (the source changed): the next attempt inspects again.
+    func clearScan(id: UploadID, worker: String, now: EpochMillis) async throws -> Bool
+
+    /// `inspecting` → `processed` or `quarantined` once the object is at its destination; ends the lease.
+    func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis) async throws -> Bool
+
+    /// Ends the lease after a failed attempt; the upload is claimable again at `retryAt`.
+    func retryLater(id: UploadID, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool
+
+    /// Gives leases back (graceful shutdown): the uploads are claimable at once, the attempt is not counted.
+    func releaseLeases(worker: String, now: EpochMillis) async throws -> Int
+
+    /// Records an object that arrived with no intent (or at a consumed key) as a quarantined upload being moved.
+    func createUnsolicited(_ upload: Upload) async throws -> Upload
+
+    /// `pending` intents whose URLs expired: → `expired`; returns them (their multipart uploads are aborted).
+    func expirePending(now: EpochMillis, limit: Int) async throws -> [Upload]
+
+    /// Uploads in a state, oldest first, after an id (cursor paging), optionally for one owner.
+    func uploads(state: UploadState, owner: String?, after: UploadID?, limit: Int) async throws -> [Upload]
+
+    /// How many uploads are in each state.
+    func countByState() async throws -> [UploadState: Int]
+
+    /// A named lease among processes (the reconciler): taken when free, expired or already held by `holder`.
+    func acquireLeadership(role: String, holder: String, until: EpochMillis, now: EpochMillis) async throws -> Bool
+
+    /// Gives a leadership lease back.
+    func releaseLeadership(role: String, holder: String) async throws
+}
+
+/// A catalog failure, with a stable code.
+public struct CatalogError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The database cannot be reached or opened.
+        case unavailable
+        /// A statement failed.
+        case query
+        /// A row could not be read back (a schema or data problem).
+        case corrupt
+        /// A unique key is taken (e.g. an incoming key).
+        case conflict
+        /// The database's schema is newer than this program.
+        case schemaTooNew = "schema_too_new"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,39 @@
+/// Where an upload is in its life (DESIGN.md section 2).
+public enum UploadState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// An intent: Airlock returned upload URLs; no object seen yet.
+    case pending
+    /// The object is in incoming, waiting for a worker.
+    case uploaded
+    /// A worker holds a lease on it.
+    case inspecting
+    /// Clean and moved to the processed bucket.
+    case processed
+    /// Not clean (or never solicited) and moved to quarantine.
+    case quarantined
+    /// The intent expired with no object.
+    case expired
+    /// A reviewer purged it from quarantine (or retention did).
+    case purged
+    /// The owner deleted the processed file (or retention did).
+    case deleted
+
+    /// States a worker may still act on.
+    public var isActive: Bool { self == .pending || self == .uploaded || self == .inspecting }
+
+    /// Whether the state machine allows going from `self` to `next`.
+    public func canMove(to next: UploadState) -> Bool {
+        switch (self, next) {
+        case (.pending, .uploaded), (.pending, .expired), (.pending, .inspecting):
+            true
+        case (.uploaded, .inspecting), (.inspecting, .uploaded), (.inspecting, .processed), (.inspecting, .quarantined):
+            true
+        case (.quarantined, .processed), (.quarantined, .purged), (.quarantined, .inspecting), (.processed, .deleted):
+            true
+        default:
+            false
+        }
+    }
+}
+
+/// Milliseconds since 1970-01-01 UTC: how the catalog stores time.
+public typealias EpochMillis = Int64

@@ -1,0 +1,25 @@
+public import AirlockCore
+public import Logging
+import PostgresNIO
+
+/// Opens the catalog a configuration names.
+public enum CatalogFactory {
+    /// The embedded catalog: a SQLite file (created if missing), migrated.
+    public static func openSQLite(path: String, logger: Logger) async throws -> SQLCatalog {
+        let catalog = SQLCatalog(driver: try await SQLiteDriver.open(path: path, logger: logger))
+        try await catalog.migrate()
+        return catalog
+    }
+
+    /// A PostgreSQL catalog and the task that keeps its connection pool running: call `run()` in a long-running task
+    /// (the service group) before the first query. Not migrated (`airlock migrate`, or `migrate()`).
+    public static func postgres(
+        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 20, logger: Logger
+    ) -> (catalog: SQLCatalog, run: @Sendable () async -> Void) {
+        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.maximumConnections = maxConnections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let driver = PostgresDriver(client: client, logger: logger)
+        return (SQLCatalog(driver: driver), { await driver.run() })
+    }
+}

@@ -1,0 +1,71 @@
+import AirlockCore
+
+/// The catalog schema, as numbered migrations applied in order and recorded in `airlock_migrations`.
+/// A migration is never edited once released: changes are new migrations.
+enum Migrations {
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        /// Statements, run in one transaction.
+        var sqlite: [String]
+        var postgres: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "uploads and leadership",
+            sqlite: uploads(integer: "INTEGER") + leadership(integer: "INTEGER"),
+            postgres: uploads(integer: "BIGINT") + leadership(integer: "BIGINT")
+        ),
+    ]
+
+    static func uploads(integer: String) -> [String] {
+        [
+            """
+            CREATE TABLE uploads (
+                id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                profile TEXT NOT NULL,
+                filename TEXT NOT NULL,
+                safe_name TEXT NOT NULL,
+                declared_size \(integer) NOT NULL,
+                declared_type TEXT NOT NULL,
+                declared_sha256 TEXT,
+                incoming_key TEXT NOT NULL,
+                multipart_upload_id TEXT,
+                state TEXT NOT NULL,
+                flags TEXT NOT NULL DEFAULT '',
+                attempts \(integer) NOT NULL DEFAULT 0,
+                lease_owner TEXT,
+                lease_expires_at \(integer),
+                not_before \(integer) NOT NULL DEFAULT 0,
+                scanned_etag TEXT,
+                outcome TEXT,
+                reasons TEXT NOT NULL DEFAULT '[]',
+                detected_type TEXT,
+                sha256 TEXT,
+                size \(integer),
+                destination_key TEXT,
+                original_key TEXT,
+                idempotency_key TEXT,
+                last_error TEXT,
+                created_at \(integer) NOT NULL,
+                updated_at \(integer) NOT NULL,
+                expires_at \(integer) NOT NULL
+            )
+            """,
+            // One solicited upload per incoming key; unsolicited records keep the key they were found at.
+            "CREATE UNIQUE INDEX uploads_incoming_key ON uploads (incoming_key) WHERE original_key IS NULL",
+            "CREATE UNIQUE INDEX uploads_idempotency ON uploads (owner, idempotency_key) WHERE idempotency_key IS NOT NULL",
+            "CREATE INDEX uploads_work ON uploads (state, not_before)",
+            "CREATE INDEX uploads_owner ON uploads (owner, state, id)",
+            "CREATE INDEX uploads_state_id ON uploads (state, id)",
+            // The same incoming object is recorded as unsolicited once while it waits to be moved.
+            "CREATE UNIQUE INDEX uploads_unsolicited ON uploads (original_key) WHERE original_key IS NOT NULL AND state IN ('uploaded', 'inspecting')",
+        ]
+    }
+
+    static func leadership(integer: String) -> [String] {
+        ["CREATE TABLE leadership (role TEXT PRIMARY KEY, holder TEXT NOT NULL, until_at \(integer) NOT NULL)"]
+    }
+}

@@ -1,0 +1,303 @@
+public import AirlockCore
+
+/// The catalog's logic, written once over a SQL driver (SQLite or PostgreSQL). Every change of state is one
+/// compare-and-set statement; what needs several statements runs in a transaction.
+public final class SQLCatalog: Catalog {
+    let driver: any SQLDriver
+
+    init(driver: any SQLDriver) {
+        self.driver = driver
+    }
+
+    /// Closes the database (SQLite); the PostgreSQL pool ends with its service.
+    public func close() async {
+        await driver.close()
+    }
+
+    private var dialect: SQLDialect { driver.dialect }
+
+    // MARK: Migrations
+
+    @discardableResult
+    public func migrate() async throws -> Int {
+        let integer = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        _ = try await driver.query(
+            "CREATE TABLE IF NOT EXISTS airlock_migrations (version \(integer) PRIMARY KEY, name TEXT NOT NULL, applied_at \(integer) NOT NULL)", []
+        )
+        let dialect = self.dialect
+        return try await driver.transaction { executor in
+            if dialect == .postgres {
+                // Replicas starting together migrate one at a time.
+                _ = try await executor.query("SELECT pg_advisory_xact_lock(7340033)", [])
+            }
+            let current = try await executor.query("SELECT COALESCE(MAX(version), 0) AS version FROM airlock_migrations", []).first?.int("version") ?? 0
+            let newest = Migrations.all.last?.version ?? 0
+            guard current <= newest else {
+                throw CatalogError(.schemaTooNew, "the catalog's schema is at version \(current); this airlock knows up to \(newest): upgrade airlock")
+            }
+            var applied = 0
+            for migration in Migrations.all where migration.version > current {
+                for statement in dialect == .sqlite ? migration.sqlite : migration.postgres {
+                    _ = try await executor.query(statement, [])
+                }
+                _ = try await executor.query(
+                    "INSERT INTO airlock_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    [.int(Int64(migration.version)), .text(migration.name), .int(Self.wallClockMillis())]
+                )
+                applied += 1
+            }
+            return applied
+        }
+    }
+
+    /// The schema version the database is at.
+    public func schemaVersion() async throws -> Int {
+        let rows = try await driver.query("SELECT COALESCE(MAX(version), 0) AS version FROM airlock_migrations", [])
+        return Int(rows.first?.int("version") ?? 0)
+    }
+
+    // MARK: Uploads
+
+    public func createUpload(_ upload: Upload) async throws -> Upload {
+        do {
+            return try await insert(upload)
+        } catch let error as CatalogError where error.code == .conflict {
+            if let key = upload.idempotencyKey,
+                let existing = try await driver.query("SELECT * FROM uploads WHERE owner = $1 AND idempotency_key = $2", [.text(upload.owner), .text(key)]).first
+            {
+                return try Self.upload(from: existing)
+            }
+            throw error
+        }
+    }
+
+    public func createUnsolicited(_ upload: Upload) async throws -> Upload {
+        do {
+            return try await insert(upload)
+        } catch let error as CatalogError where error.code == .conflict {
+            if let key = upload.originalKey,
+                let existing = try await driver.query(
+                    "SELECT * FROM uploads WHERE original_key = $1 AND state IN ('uploaded', 'inspecting')", [.text(key)]
+                ).first
+            {
+                return try Self.upload(from: existing)
+            }
+            throw error
+        }
+    }
+
+    private func insert(_ upload: Upload) async throws -> Upload {
+        let columns = Self.columns.joined(separator: ", ")
+        let placeholders = (1...Self.columns.count).map { "$\($0)" }.joined(separator: ", ")
+        let rows = try await driver.query("INSERT INTO uploads (\(columns)) VALUES (\(placeholders)) RETURNING *", Self.values(of: upload))
+        guard let row = rows.first else { throw CatalogError(.query, "the insert returned nothing") }
+        return try Self.upload(from: row)
+    }
+
+    public func upload(id: UploadID) async throws -> Upload? {
+        try await driver.query("SELECT * FROM uploads WHERE id = $1", [.text(id.rawValue)]).first.map(Self.upload(from:))
+    }
+
+    public func upload(incomingKey: String) async throws -> Upload? {
+        try await driver.query("SELECT * FROM uploads WHERE incoming_key = $1 AND original_key IS NULL", [.text(incomingKey)]).first.map(Self.upload(from:))
+    }
+
+    public func markUploaded(id: UploadID, now: EpochMillis) async throws -> Bool {
+        try await changed("UPDATE uploads SET state = 'uploaded', updated_at = $2 WHERE id = $1 AND state = 'pending' RETURNING id", [.text(id.rawValue), .int(now)])
+    }
+
+    public func claim(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
+        let lock = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await driver.query(
+            """
+            UPDATE uploads SET state = 'inspecting', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1, updated_at = $3
+            WHERE id IN (
+                SELECT id FROM uploads
+                WHERE (state = 'uploaded' OR (state = 'inspecting' AND lease_expires_at < $3)) AND not_before <= $3
+                ORDER BY created_at, id LIMIT $4\(lock)
+            )
+            RETURNING *
+            """,
+            [.text(worker), .int(now + leaseMillis), .int(now), .int(Int64(limit))]
+        )
+        return try rows.map(Self.upload(from:)).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    public func renewLease(id: UploadID, worker: String, until: EpochMillis, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            "UPDATE uploads SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id",
+            [.text(id.rawValue), .text(worker), .int(until), .int(now)]
+        )
+    }
+
+    public func recordScan(id: UploadID, worker: String, scan: ScanRecord, now: EpochMillis) async throws -> Bool {
+        let verdict = scan.verdict
+        return try await changed(
+            """
+            UPDATE uploads SET scanned_etag = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, size = $8, destination_key = $9,
+                updated_at = $10
+            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
+            """,
+            [
+                .text(id.rawValue), .text(worker), .text(scan.etag), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
+                SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(verdict.size), .text(scan.destinationKey), .int(now),
+            ]
+        )
+    }
+
+    public func clearScan(id: UploadID, worker: String, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            """
+            UPDATE uploads SET scanned_etag = NULL, outcome = NULL, reasons = '[]', detected_type = NULL, sha256 = NULL, size = NULL,
+                destination_key = NULL, updated_at = $3
+            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
+            """,
+            [.text(id.rawValue), .text(worker), .int(now)]
+        )
+    }
+
+    public func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis) async throws -> Bool {
+        guard state == .processed || state == .quarantined else {
+            throw CatalogError(.query, "a worker finishes an upload as processed or quarantined, not \(state.rawValue)")
+        }
+        return try await changed(
+            """
+            UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = $4
+            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
+            """,
+            [.text(id.rawValue), .text(worker), .text(state.rawValue), .int(now)]
+        )
+    }
+
+    public func retryLater(id: UploadID, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            """
+            UPDATE uploads SET state = 'uploaded', lease_owner = NULL, lease_expires_at = NULL, not_before = $3, last_error = $4, updated_at = $5
+            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
+            """,
+            [.text(id.rawValue), .text(worker), .int(retryAt), .text(String(error.prefix(1000))), .int(now)]
+        )
+    }
+
+    public func releaseLeases(worker: String, now: EpochMillis) async throws -> Int {
+        try await driver.query(
+            """
+            UPDATE uploads SET state = 'uploaded', lease_owner = NULL, lease_expires_at = NULL, attempts = attempts - 1, updated_at = $2
+            WHERE lease_owner = $1 AND state = 'inspecting' RETURNING id
+            """,
+            [.text(worker), .int(now)]
+        ).count
+    }
+
+    public func expirePending(now: EpochMillis, limit: Int) async throws -> [Upload] {
+        try await driver.query(
+            """
+            UPDATE uploads SET state = 'expired', updated_at = $1
+            WHERE id IN (SELECT id FROM uploads WHERE state = 'pending' AND expires_at < $1 ORDER BY expires_at LIMIT $2)
+            RETURNING *
+            """,
+            [.int(now), .int(Int64(limit))]
+        ).map(Self.upload(from:))
+    }
+
+    public func uploads(state: UploadState, owner: String?, after: UploadID?, limit: Int) async throws -> [Upload] {
+        var sql = "SELECT * FROM uploads WHERE state = $1"
+        var binds: [SQLValue] = [.text(state.rawValue)]
+        if let owner {
+            binds.append(.text(owner))
+            sql += " AND owner = $\(binds.count)"
+        }
+        if let after {
+            binds.append(.text(after.rawValue))
+            sql += " AND id > $\(binds.count)"
+        }
+        binds.append(.int(Int64(limit)))
+        sql += " ORDER BY id LIMIT $\(binds.count)"
+        return try await driver.query(sql, binds).map(Self.upload(from:))
+    }
+
+    public func countByState() async throws -> [UploadState: Int] {
+        var counts: [UploadState: Int] = [:]
+        for row in try await driver.query("SELECT state, COUNT(*) AS n FROM uploads GROUP BY state", []) {
+            if let state = row.text("state").flatMap(UploadState.init(rawValue:)) { counts[state] = Int(row.int("n") ?? 0) }
+        }
+        return counts
+    }
+
+    // MARK: Leadership
+
+    public func acquireLeadership(role: String, holder: String, until: EpochMillis, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            """
+            INSERT INTO leadership (role, holder, until_at) VALUES ($1, $2, $3)
+            ON CONFLICT (role) DO UPDATE SET holder = excluded.holder, until_at = excluded.until_at
+            WHERE leadership.holder = excluded.holder OR leadership.until_at < $4
+            RETURNING role
+            """,
+            [.text(role), .text(holder), .int(until), .int(now)]
+        )
+    }
+
+    public func releaseLeadership(role: String, holder: String) async throws {
+        _ = try await driver.query("DELETE FROM leadership WHERE role = $1 AND holder = $2", [.text(role), .text(holder)])
+    }
+
+    // MARK: Rows
+
+    private func changed(_ sql: String, _ binds: [SQLValue]) async throws -> Bool {
+        try await !driver.query(sql, binds).isEmpty
+    }
+
+    static let columns = [
+        "id", "owner", "profile", "filename", "safe_name", "declared_size", "declared_type", "declared_sha256", "incoming_key", "multipart_upload_id",
+        "state", "flags", "attempts", "lease_owner", "lease_expires_at", "not_before", "scanned_etag", "outcome", "reasons", "detected_type", "sha256",
+        "size", "destination_key", "original_key", "idempotency_key", "last_error", "created_at", "updated_at", "expires_at",
+    ]
+
+    static func values(of upload: Upload) -> [SQLValue] {
+        [
+            .text(upload.id.rawValue), .text(upload.owner), .text(upload.profile), .text(upload.filename), .text(upload.safeName), .int(upload.declaredSize),
+            .text(upload.declaredType), SQLValue(upload.declaredSHA256), .text(upload.incomingKey), SQLValue(upload.multipartUploadID),
+            .text(upload.state.rawValue), .text(upload.flags.joined(separator: ",")), .int(Int64(upload.attempts)), SQLValue(upload.leaseOwner),
+            SQLValue(upload.leaseExpiresAt), .int(upload.notBefore), SQLValue(upload.scannedETag), SQLValue(upload.outcome?.rawValue),
+            .text(ReasonList.json(upload.reasons)), SQLValue(upload.detectedType), SQLValue(upload.sha256), SQLValue(upload.size),
+            SQLValue(upload.destinationKey), SQLValue(upload.originalKey), SQLValue(upload.idempotencyKey), SQLValue(upload.lastError),
+            .int(upload.createdAt), .int(upload.updatedAt), .int(upload.expiresAt),
+        ]
+    }
+
+    static func upload(from row: SQLRow) throws(CatalogError) -> Upload {
+        let idText = try row.requireText("id")
+        guard let id = UploadID(idText) else { throw CatalogError(.corrupt, "upload id '\(idText)' is not an id") }
+        let stateText = try row.requireText("state")
+        guard let state = UploadState(rawValue: stateText) else { throw CatalogError(.corrupt, "upload \(idText) has state '\(stateText)'") }
+        var outcome: Outcome?
+        if let text = row.text("outcome") {
+            guard let value = Outcome(rawValue: text) else { throw CatalogError(.corrupt, "upload \(idText) has outcome '\(text)'") }
+            outcome = value
+        }
+        guard let reasons = ReasonList.parse(row.text("reasons") ?? "[]") else { throw CatalogError(.corrupt, "upload \(idText) has unreadable reasons") }
+        let flags = (row.text("flags") ?? "").split(separator: ",").map(String.init)
+        return Upload(
+            id: id, owner: try row.requireText("owner"), profile: try row.requireText("profile"), filename: try row.requireText("filename"),
+            safeName: try row.requireText("safe_name"), declaredSize: try row.requireInt("declared_size"), declaredType: try row.requireText("declared_type"),
+            declaredSHA256: row.text("declared_sha256"), incomingKey: try row.requireText("incoming_key"), multipartUploadID: row.text("multipart_upload_id"),
+            state: state, flags: flags, attempts: Int(row.int("attempts") ?? 0), leaseOwner: row.text("lease_owner"), leaseExpiresAt: row.int("lease_expires_at"),
+            notBefore: row.int("not_before") ?? 0, scannedETag: row.text("scanned_etag"), outcome: outcome, reasons: reasons,
+            detectedType: row.text("detected_type"), sha256: row.text("sha256"), size: row.int("size"), destinationKey: row.text("destination_key"),
+            originalKey: row.text("original_key"), idempotencyKey: row.text("idempotency_key"), lastError: row.text("last_error"),
+            createdAt: try row.requireInt("created_at"), updatedAt: try row.requireInt("updated_at"), expiresAt: try row.requireInt("expires_at")
+        )
+    }
+
+    /// Only for the migrations table's record.
+    static func wallClockMillis() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,233 @@
+import AirlockCore
+@testable import Catalog
+import Testing
+
+/// One suite, both engines: what the pipeline and the API rely on from the catalog.
+@Suite struct CatalogSuiteTests {
+    @Test(arguments: CatalogEngine.allCases)
+    func migrationsApplyOnceAndRefuseANewerSchema(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            #expect(try await catalog.migrate() == 0)
+            #expect(try await catalog.schemaVersion() == Migrations.all.count)
+            _ = try await catalog.driver.query("INSERT INTO airlock_migrations (version, name, applied_at) VALUES (999, 'future', 0)", [])
+            await #expect(throws: CatalogError.self) { try await catalog.migrate() }
+            do {
+                try await catalog.migrate()
+            } catch let error as CatalogError {
+                #expect(error.code == .schemaTooNew)
+            }
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func uploadsRoundTripAndKeysAreUnique(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            var upload = Upload.sample(2, idempotencyKey: "req-1")
+            upload.filename = "naïve 'quoted' \"name\"\n.pdf"
+            upload.flags = ["rescanned_clean"]
+            upload.reasons = [Reason(.typeMismatch, "detected \"text/html\"\t→ é"), Reason(.malware, "Eicar")]
+            upload.outcome = .infected
+            upload.size = 12_345_678_901
+            let stored = try await catalog.createUpload(upload)
+            #expect(stored == upload)
+            #expect(try await catalog.upload(id: upload.id) == upload)
+            #expect(try await catalog.upload(incomingKey: upload.incomingKey) == upload)
+            #expect(try await catalog.upload(id: UploadID.generate(at: 5)) == nil)
+
+            // The same idempotency key from the same owner returns the first upload; another owner gets its own.
+            var again = Upload.sample(3, idempotencyKey: "req-1")
+            #expect(try await catalog.createUpload(again).id == upload.id)
+            again.owner = "key:other"
+            #expect(try await catalog.createUpload(again).id == again.id)
+
+            // One solicited upload per incoming key.
+            var clash = Upload.sample(4)
+            clash.incomingKey = upload.incomingKey
+            await #expect(throws: CatalogError.self) { try await catalog.createUpload(clash) }
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func concurrentClaimsLeaseEachUploadOnce(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            var ids: [UploadID] = []
+            for number in 0..<60 {
+                let upload = try await catalog.createUpload(.sample(number))
+                if number % 10 != 9 { #expect(try await catalog.markUploaded(id: upload.id, now: 2_000_000)) }
+                ids.append(upload.id)
+            }
+            // Marking twice does nothing.
+            #expect(try await !catalog.markUploaded(id: ids[0], now: 2_000_000))
+            let claimed = try await withThrowingTaskGroup(of: [UploadID].self) { group in
+                for worker in 0..<6 {
+                    group.addTask {
+                        var mine: [UploadID] = []
+                        while true {
+                            let batch = try await catalog.claim(worker: "w\(worker)", limit: 3, leaseMillis: 60_000, now: 2_000_000)
+                            if batch.isEmpty { return mine }
+                            #expect(batch.allSatisfy { $0.state == .inspecting && $0.leaseOwner == "w\(worker)" && $0.attempts == 1 })
+                            mine += batch.map(\.id)
+                        }
+                    }
+                }
+                var all: [UploadID] = []
+                for try await batch in group { all += batch }
+                return all
+            }
+            #expect(claimed.count == 54)
+            #expect(Set(claimed).count == 54)
+            #expect(Set(claimed) == Set(ids.enumerated().filter { $0.offset % 10 != 9 }.map(\.element)))
+            let counts = try await catalog.countByState()
+            #expect(counts[.inspecting] == 54 && counts[.pending] == 6)
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func leasesExpireRetriesWaitAndStaleWorkersLose(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            let upload = try await catalog.createUpload(.sample(1))
+            _ = try await catalog.markUploaded(id: upload.id, now: 10)
+            #expect(try await catalog.claim(worker: "a", limit: 5, leaseMillis: 1000, now: 100).map(\.id) == [upload.id])
+            #expect(try await catalog.claim(worker: "b", limit: 5, leaseMillis: 1000, now: 500).isEmpty)  // lease held
+            #expect(try await catalog.renewLease(id: upload.id, worker: "a", until: 2000, now: 600))
+            #expect(try await catalog.claim(worker: "b", limit: 5, leaseMillis: 1000, now: 1500).isEmpty)  // renewed
+            let reclaimed = try await catalog.claim(worker: "b", limit: 5, leaseMillis: 1000, now: 2500)
+            #expect(reclaimed.map(\.attempts) == [2])
+            // The worker whose lease expired can no longer record or finish.
+            let verdict = Verdict(reasons: [], detectedType: "application/pdf", sha256: String(repeating: "0", count: 64), size: 1001)
+            #expect(try await !catalog.recordScan(id: upload.id, worker: "a", scan: ScanRecord(etag: "\"e\"", verdict: verdict, destinationKey: "p/x"), now: 2600))
+            #expect(try await !catalog.finish(id: upload.id, worker: "a", state: .processed, now: 2600))
+            #expect(try await !catalog.renewLease(id: upload.id, worker: "a", until: 9000, now: 2600))
+
+            // A failed attempt waits for its retry time.
+            #expect(try await catalog.retryLater(id: upload.id, worker: "b", retryAt: 10_000, error: "store unavailable", now: 2700))
+            #expect(try await catalog.claim(worker: "c", limit: 5, leaseMillis: 1000, now: 9999).isEmpty)
+            let retried = try await catalog.claim(worker: "c", limit: 5, leaseMillis: 1000, now: 10_000)
+            #expect(retried.first?.attempts == 3)
+            #expect(retried.first?.lastError == "store unavailable")
+
+            // Scan recorded, cleared (the source changed), recorded again, finished.
+            #expect(try await catalog.recordScan(id: upload.id, worker: "c", scan: ScanRecord(etag: "\"e1\"", verdict: verdict, destinationKey: "p/x"), now: 10_100))
+            var current = try #require(try await catalog.upload(id: upload.id))
+            #expect(current.scannedETag == "\"e1\"" && current.outcome == .clean && current.sha256 == verdict.sha256 && current.destinationKey == "p/x")
+            #expect(try await catalog.clearScan(id: upload.id, worker: "c", now: 10_200))
+            current = try #require(try await catalog.upload(id: upload.id))
+            #expect(current.scannedETag == nil && current.outcome == nil && current.destinationKey == nil)
+            #expect(try await catalog.recordScan(id: upload.id, worker: "c", scan: ScanRecord(etag: "\"e2\"", verdict: verdict, destinationKey: "p/x"), now: 10_300))
+            await #expect(throws: CatalogError.self) { try await catalog.finish(id: upload.id, worker: "c", state: .expired, now: 10_400) }
+            #expect(try await catalog.finish(id: upload.id, worker: "c", state: .processed, now: 10_400))
+            current = try #require(try await catalog.upload(id: upload.id))
+            #expect(current.state == .processed && current.leaseOwner == nil && current.lastError == nil && current.scannedETag == "\"e2\"")
+            #expect(try await !catalog.finish(id: upload.id, worker: "c", state: .quarantined, now: 10_500))
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func shutdownReleasesLeasesWithoutCountingTheAttempt(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            for number in 0..<3 {
+                let upload = try await catalog.createUpload(.sample(number))
+                _ = try await catalog.markUploaded(id: upload.id, now: 1)
+            }
+            #expect(try await catalog.claim(worker: "w", limit: 2, leaseMillis: 60_000, now: 10).count == 2)
+            #expect(try await catalog.releaseLeases(worker: "w", now: 20) == 2)
+            let again = try await catalog.claim(worker: "x", limit: 10, leaseMillis: 60_000, now: 30)
+            #expect(again.count == 3)
+            #expect(again.allSatisfy { $0.attempts == 1 })
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func pendingIntentsExpireAndUnsolicitedObjectsAreRecordedOnce(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            let early = try await catalog.createUpload(.sample(1, at: 0))
+            let late = try await catalog.createUpload(.sample(2, at: 500_000))
+            let expired = try await catalog.expirePending(now: 901_000, limit: 10)
+            #expect(expired.map(\.id) == [early.id])
+            #expect(try await catalog.upload(id: early.id)?.state == .expired)
+            #expect(try await catalog.upload(id: late.id)?.state == .pending)
+            #expect(try await !catalog.markUploaded(id: early.id, now: 901_001))
+
+            var stray = Upload.sample(3)
+            stray.state = .uploaded
+            stray.originalKey = "incoming/not-ours"
+            stray.incomingKey = "incoming/not-ours"
+            stray.owner = "unknown"
+            stray.reasons = [Reason(.unsolicited, "no upload intent for this key")]
+            let first = try await catalog.createUnsolicited(stray)
+            var second = Upload.sample(4)
+            second.state = .uploaded
+            second.originalKey = stray.originalKey
+            second.incomingKey = stray.incomingKey
+            #expect(try await catalog.createUnsolicited(second).id == first.id)
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func listingPagesByIdPerOwner(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            var mine: [UploadID] = []
+            for number in 0..<7 {
+                let upload = try await catalog.createUpload(.sample(number, owner: number % 2 == 0 ? "key:a" : "key:b"))
+                if number % 2 == 0 { mine.append(upload.id) }
+            }
+            let page1 = try await catalog.uploads(state: .pending, owner: "key:a", after: nil, limit: 3)
+            let page2 = try await catalog.uploads(state: .pending, owner: "key:a", after: page1.last?.id, limit: 3)
+            #expect(page1.map(\.id) + page2.map(\.id) == mine.sorted())
+            #expect(try await catalog.uploads(state: .pending, owner: nil, after: nil, limit: 100).count == 7)
+            #expect(try await catalog.uploads(state: .processed, owner: nil, after: nil, limit: 100).isEmpty)
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func oneLeaderAtATime(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            #expect(try await catalog.acquireLeadership(role: "reconciler", holder: "a", until: 1000, now: 0))
+            #expect(try await !catalog.acquireLeadership(role: "reconciler", holder: "b", until: 1500, now: 500))
+            #expect(try await catalog.acquireLeadership(role: "reconciler", holder: "a", until: 2000, now: 900))  // renewal
+            #expect(try await !catalog.acquireLeadership(role: "reconciler", holder: "b", until: 2500, now: 1999))
+            #expect(try await catalog.acquireLeadership(role: "reconciler", holder: "b", until: 3000, now: 2001))  // expired
+            #expect(try await !catalog.acquireLeadership(role: "reconciler", holder: "a", until: 3000, now: 2002))
+            try await catalog.releaseLeadership(role: "reconciler", holder: "b")
+            #expect(try await catalog.acquireLeadership(role: "reconciler", holder: "a", until: 4000, now: 2003))
+            #expect(try await catalog.acquireLeadership(role: "other", holder: "b", until: 4000, now: 2003))
+        }
+    }
+}
+
+@Suite struct UploadModelTests {
+    @Test func idsAreCanonicalTimeOrderedUUIDv7() {
+        var generator = SystemRandomNumberGenerator()
+        let ids = (0..<200).map { UploadID.generate(at: 1_700_000_000_000 + Int64($0), using: &generator) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == 200)
+        for id in ids {
+            let text = id.rawValue
+            #expect(UploadID(text) == id)
+            #expect(Array(text)[14] == "7")
+            #expect("89ab".contains(Array(text)[19]))
+        }
+        #expect(UploadID("0190d6e2-7f4a-7c3b-9f00-ABCDEFabcdef") == nil)  // uppercase
+        #expect(UploadID("../etc/passwd") == nil)
+        #expect(UploadID("0190d6e27f4a-7c3b-9f00-abcdefabcdef0") == nil)
+    }
+
+    @Test func reasonsSurviveTheirJSONForm() {
+        let reasons = [Reason(.malware, "Eicar \"quoted\" \\ back\nline\u{1} é 😀"), Reason(.unsolicited, "")]
+        #expect(ReasonList.parse(ReasonList.json(reasons)) == reasons)
+        #expect(ReasonList.parse("[]") == [])
+        #expect(ReasonList.parse("[{\"code\":\"nope\",\"detail\":\"x\"}]") == nil)
+        #expect(ReasonList.parse("[{\"code\":\"malware\"}]") == nil)
+        #expect(ReasonList.parse("[{\"code\":\"malware\",\"detail\":\"\\ud83d\\ude00\"}] ") == [Reason(.malware, "😀")])
+        #expect(ReasonList.parse("[{\"code\":\"malware\",\"detail\":\"x\"}] junk") == nil)
+    }
+
+    @Test func theStateMachine() {
+        #expect(UploadState.pending.canMove(to: .uploaded))
+        #expect(UploadState.inspecting.canMove(to: .processed))
+        #expect(!UploadState.pending.canMove(to: .processed))
+        #expect(!UploadState.expired.canMove(to: .uploaded))
+        #expect(!UploadState.processed.canMove(to: .quarantined))
+        #expect(UploadState.quarantined.canMove(to: .processed))
+    }
+}
