@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "S3", targets: ["S3"]),
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "Catalog", targets: ["Catalog"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Domain values, decisions and the ports adapters implement. Foundation essentials only.
@@ -98,6 +100,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The worker, reconciler and event sender, as services over the AirlockCore ports.
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "AirlockCore",
+                "Transport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration -> adapters -> commands and services.
         .target(
             name: "AirlockApp",
@@ -107,6 +122,8 @@ let package = Package(
                 "Transport",
                 "S3",
                 "Inspection",
+                "Catalog",
+                "Pipeline",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -152,6 +169,15 @@ let package = Package(
         .testTarget(
             name: "CatalogTests",
             dependencies: ["Catalog", "AirlockCore", "AirlockTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "Pipeline", "Catalog", "S3", "SigV4", "Transport", "Inspection", "AirlockApp", "AirlockCore", "AirlockTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

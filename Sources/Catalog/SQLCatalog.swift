@@ -42,7 +42,7 @@ public final class SQLCatalog: Catalog {
                 }
                 _ = try await executor.query(
                     "INSERT INTO airlock_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                    [.int(Int64(migration.version)), .text(migration.name), .int(Self.wallClockMillis())]
+                    [.int(Int64(migration.version)), .text(migration.name), .int(SystemWallClock().now())]
                 )
                 applied += 1
             }
@@ -289,15 +289,4 @@ public final class SQLCatalog: Catalog {
             createdAt: try row.requireInt("created_at"), updatedAt: try row.requireInt("updated_at"), expiresAt: try row.requireInt("expires_at")
         )
     }
-
-    /// Only for the migrations table's record.
-    static func wallClockMillis() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -5,42 +5,11 @@ import Crypto
 import Glibc
 #endif
 
-/// What is known about a file before its bytes are read.
-public struct InspectionRequest: Sendable {
-    /// A local file (the worker's private temp file, or the operator's file for `airlock scan`).
-    public var path: String
-    /// The client's filename.
-    public var filename: String
-    public var declaredSize: Int64?
-    public var declaredType: String?
-    /// Lowercase hex.
-    public var declaredSHA256: String?
-    public var profile: UploadProfile
-    /// SHA-256 values (lowercase hex) of bytes that are malware whatever the scanner says.
-    public var denyList: Set<String>
-    /// SHA-256 values of bytes a reviewer trusted: no malware scan, every other check still runs.
-    public var allowList: Set<String>
-
-    public init(
-        path: String, filename: String, declaredSize: Int64? = nil, declaredType: String? = nil, declaredSHA256: String? = nil,
-        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = []
-    ) {
-        self.path = path
-        self.filename = filename
-        self.declaredSize = declaredSize
-        self.declaredType = declaredType
-        self.declaredSHA256 = declaredSHA256.map { $0.lowercased() }
-        self.profile = profile
-        self.denyList = denyList
-        self.allowList = allowList
-    }
-}
-
 /// Runs the checks of DESIGN.md section 4 on a local file, in order, and returns the verdict.
 ///
 /// Fail closed: a check that cannot run (unreadable file, libmagic or libclamav error) yields `unscannable` or
 /// `scan_failed`, never a clean verdict.
-public final class Inspector: Sendable {
+public final class Inspector: FileInspector {
     public let magic: MagicDetector
     public let scanner: any MalwareScanner
     /// Where archive members are extracted (private files, removed after inspection).

@@ -1,3 +1,4 @@
+public import AirlockCore
 public import SigV4
 import Transport
 

@@ -1,3 +1,4 @@
+public import AirlockCore
 import SigV4
 import Transport
 

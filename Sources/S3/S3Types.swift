@@ -1,15 +1,7 @@
-/// A bucket and key.
-public struct ObjectLocation: Sendable, Hashable, CustomStringConvertible {
-    public var bucket: String
-    public var key: String
+public import AirlockCore
 
-    public init(bucket: String, key: String) {
-        self.bucket = bucket
-        self.key = key
-    }
-
-    public var description: String { "\(bucket)/\(key)" }
-}
+/// A bucket and key (the core's object reference).
+public typealias ObjectLocation = ObjectRef
 
 /// What HEAD (or GET) says about an object.
 public struct ObjectMetadata: Sendable, Equatable {

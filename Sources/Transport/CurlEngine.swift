@@ -290,7 +290,7 @@ final class CurlEngine: @unchecked Sendable {
                 throw TransportError(.invalidRequest, "header '\(header.name)' contains a line break or colon")
             }
             names.insert(header.name.lowercased())
-            list = curl_slist_append(list, header.value.isEmpty ? "\(header.name):" : "\(header.name): \(header.value)")
+            list = curl_slist_append(list, header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
         }
         if !names.contains("expect") { list = curl_slist_append(list, "Expect:") }
         if !names.contains("content-type") && (request.method == "POST" || request.method == "PUT") {

@@ -1,0 +1,35 @@
+/// What is known about a file before its bytes are read.
+public struct InspectionRequest: Sendable {
+    /// A local file (the worker's private temp file, or the operator's file for `airlock scan`).
+    public var path: String
+    /// The client's filename.
+    public var filename: String
+    public var declaredSize: Int64?
+    public var declaredType: String?
+    /// Lowercase hex.
+    public var declaredSHA256: String?
+    public var profile: UploadProfile
+    /// SHA-256 values (lowercase hex) of bytes that are malware whatever the scanner says.
+    public var denyList: Set<String>
+    /// SHA-256 values of bytes a reviewer trusted: no malware scan, every other check still runs.
+    public var allowList: Set<String>
+
+    public init(
+        path: String, filename: String, declaredSize: Int64? = nil, declaredType: String? = nil, declaredSHA256: String? = nil,
+        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = []
+    ) {
+        self.path = path
+        self.filename = filename
+        self.declaredSize = declaredSize
+        self.declaredType = declaredType
+        self.declaredSHA256 = declaredSHA256.map { $0.lowercased() }
+        self.profile = profile
+        self.denyList = denyList
+        self.allowList = allowList
+    }
+}
+
+/// Inspects local files (DESIGN.md section 4): the worker's port to the inspection adapter.
+public protocol FileInspector: Sendable {
+    func inspect(_ request: InspectionRequest) async -> Verdict
+}

@@ -1,0 +1,106 @@
+/// An object in a bucket.
+public struct ObjectRef: Sendable, Hashable, CustomStringConvertible {
+    public var bucket: String
+    public var key: String
+
+    public init(bucket: String, key: String) {
+        self.bucket = bucket
+        self.key = key
+    }
+
+    public var description: String { "\(bucket)/\(key)" }
+}
+
+/// What HEAD (or a download) says about an object.
+public struct ObjectInfo: Sendable, Hashable {
+    public var size: Int64
+    /// Unquoted.
+    public var etag: String
+    public var contentType: String?
+    /// User metadata without the `x-amz-meta-` prefix, lowercase names.
+    public var metadata: [String: String]
+
+    public init(size: Int64, etag: String, contentType: String? = nil, metadata: [String: String] = [:]) {
+        self.size = size
+        self.etag = etag
+        self.contentType = contentType
+        self.metadata = metadata
+    }
+}
+
+/// One entry of a listing.
+public struct ListedObjectInfo: Sendable, Hashable {
+    public var key: String
+    public var size: Int64
+    public var etag: String
+
+    public init(key: String, size: Int64, etag: String) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+    }
+}
+
+/// What a copy produced.
+public struct CopyOutcome: Sendable, Hashable {
+    /// The destination's ETag, unquoted.
+    public var etag: String
+    /// The part size when the copy was done in parts (the destination ETag is then a multipart ETag).
+    public var partSize: Int64?
+
+    public init(etag: String, partSize: Int64?) {
+        self.etag = etag
+        self.partSize = partSize
+    }
+}
+
+/// A store failure the pipeline acts on.
+public struct StoreFailure: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The object (or bucket) does not exist.
+        case notFound
+        /// An ETag precondition did not hold: the object changed.
+        case preconditionFailed
+        /// Worth retrying later (network, 5xx, throttling, timeouts).
+        case transient
+        /// Retrying will not help (access denied, invalid request).
+        case permanent
+    }
+
+    public var kind: Kind
+    /// Without secrets.
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "\(kind.rawValue): \(message)" }
+}
+
+/// The object store as the pipeline uses it (the S3 adapter implements it). Errors are ``StoreFailure``.
+public protocol ObjectStore: Sendable {
+    /// `nil` when the object does not exist.
+    func head(_ object: ObjectRef) async throws -> ObjectInfo?
+
+    /// Streams exactly the version with `etag` into the open file (truncated to what arrived).
+    func download(_ object: ObjectRef, ifMatch etag: String, to descriptor: Int32) async throws -> ObjectInfo
+
+    /// Server-side copy pinned to the source ETag, replacing content type and user metadata.
+    func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome
+
+    /// Succeeds when the object is already gone.
+    func delete(_ object: ObjectRef) async throws
+
+    /// Keys under `prefix` after `startAfter`, in key order, at most `limit`; `more` when the listing goes on.
+    func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool)
+
+    /// Aborts a client's multipart upload (its parts are discarded).
+    func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws
+}
+
+/// Wall-clock time for the pipeline, injectable in tests.
+public protocol WallClock: Sendable {
+    func now() -> EpochMillis
+}

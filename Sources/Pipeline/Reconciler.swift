@@ -1,0 +1,161 @@
+public import AirlockCore
+public import Logging
+import Metrics
+public import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the reconciler runs.
+public struct ReconcilerConfiguration: Sendable {
+    /// Unique per process (the leadership lease names it).
+    public var holderID: String
+    /// `worker.reconcileInterval`.
+    public var interval: Duration
+    /// Intents are expired this long after their URLs expire (an upload in flight at expiry may still land).
+    public var expiryGraceMillis: Int64
+    /// Private temp files older than this are leftovers of a crashed process.
+    public var temporaryDirectory: String
+    public var staleTemporaryFileMillis: Int64
+
+    public init(holderID: String, interval: Duration = .seconds(30), expiryGraceMillis: Int64 = 3_600_000, temporaryDirectory: String, staleTemporaryFileMillis: Int64 = 3_600_000) {
+        self.holderID = holderID
+        self.interval = interval
+        self.expiryGraceMillis = expiryGraceMillis
+        self.temporaryDirectory = temporaryDirectory
+        self.staleTemporaryFileMillis = staleTemporaryFileMillis
+    }
+}
+
+/// The safety net (DESIGN.md section 1, step 3b): one active at a time across processes. Each pass lists incoming
+/// (objects of pending intents become `uploaded`; objects nobody asked for, or re-uploaded to a consumed key, are
+/// recorded as unsolicited for the worker to quarantine), expires intents whose URLs ran out (aborting their multipart
+/// uploads) and removes temp files a crashed process left.
+public final class Reconciler: Service {
+    let configuration: ReconcilerConfiguration
+    let layout: ObjectLayout
+    let catalog: any Catalog
+    let store: any ObjectStore
+    let clock: any WallClock
+    /// Woken when work appears.
+    let wake: WakeSignal
+    let logger: Logger
+
+    public struct PassReport: Sendable, Equatable {
+        public var leader = false
+        public var markedUploaded = 0
+        public var unsolicited = 0
+        public var expired = 0
+        public var temporaryFilesRemoved = 0
+    }
+
+    public init(configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal, logger: Logger) {
+        self.configuration = configuration
+        self.layout = layout
+        self.catalog = catalog
+        self.store = store
+        self.clock = clock
+        self.wake = wake
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                _ = try await pass()
+            } catch {
+                logger.warning("reconciliation pass failed", metadata: ["error": "\(error)"])
+            }
+            let interval = configuration.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+        try? await catalog.releaseLeadership(role: "reconciler", holder: configuration.holderID)
+    }
+
+    /// One pass, if this process holds (or takes) the leadership lease.
+    public func pass() async throws -> PassReport {
+        var report = PassReport()
+        let intervalMillis = configuration.interval.components.seconds * 1000 + configuration.interval.components.attoseconds / 1_000_000_000_000_000
+        let now = clock.now()
+        guard try await catalog.acquireLeadership(role: "reconciler", holder: configuration.holderID, until: now + 3 * max(intervalMillis, 1000), now: now) else {
+            return report
+        }
+        report.leader = true
+        try await sweepIncoming(&report)
+        for upload in try await catalog.expirePending(now: clock.now() - configuration.expiryGraceMillis, limit: 1000) {
+            report.expired += 1
+            if let uploadID = upload.multipartUploadID {
+                do {
+                    try await store.abortMultipartUpload(ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey), uploadID: uploadID)
+                } catch {
+                    logger.warning("aborting an expired multipart upload failed", metadata: ["upload": "\(upload.id)", "error": "\(error)"])
+                }
+            }
+        }
+        report.temporaryFilesRemoved = removeStaleTemporaryFiles()
+        if report.markedUploaded + report.unsolicited > 0 { wake.signal() }
+        Metrics.Counter(label: "airlock_reconciler_unsolicited_total").increment(by: report.unsolicited)
+        Metrics.Counter(label: "airlock_reconciler_expired_total").increment(by: report.expired)
+        return report
+    }
+
+    func sweepIncoming(_ report: inout PassReport) async throws {
+        var after: String?
+        while true {
+            let page = try await store.list(bucket: layout.incoming.bucket, prefix: layout.incoming.prefix, startAfter: after, limit: 1000)
+            for object in page.objects {
+                if let upload = try await catalog.upload(incomingKey: object.key) {
+                    switch upload.state {
+                    case .pending:
+                        if try await catalog.markUploaded(id: upload.id, now: clock.now()) { report.markedUploaded += 1 }
+                        continue
+                    case .uploaded, .inspecting:
+                        continue
+                    case .processed, .quarantined, .expired, .purged, .deleted:
+                        break  // a consumed key: whatever is there now was never inspected for this intent
+                    }
+                }
+                if try await recordUnsolicited(object) { report.unsolicited += 1 }
+            }
+            guard page.more, let last = page.objects.last else { return }
+            after = last.key
+        }
+    }
+
+    /// Records an object nobody asked for (once while it waits to be moved).
+    func recordUnsolicited(_ object: ListedObjectInfo) async throws -> Bool {
+        // Still there? (a worker may have just moved it)
+        guard try await store.head(ObjectRef(bucket: layout.incoming.bucket, key: object.key)) != nil else { return false }
+        let now = clock.now()
+        let name = String(object.key.split(separator: "/").last ?? "unsolicited")
+        let record = Upload(
+            id: UploadID.generate(at: now), owner: "", profile: "", filename: name, safeName: name, declaredSize: object.size,
+            declaredType: "application/octet-stream", incomingKey: object.key, state: .uploaded,
+            reasons: [Reason(.unsolicited, "no upload intent for '\(object.key)'")], originalKey: object.key, createdAt: now, expiresAt: now
+        )
+        let stored = try await catalog.createUnsolicited(record)
+        if stored.id == record.id {
+            logger.warning("unsolicited object in incoming", metadata: ["key": "\(object.key)", "upload": "\(stored.id)"])
+            return true
+        }
+        return false
+    }
+
+    /// Removes `airlock-object-*` and `airlock-member-*` files older than the limit.
+    func removeStaleTemporaryFiles() -> Int {
+        guard let directory = opendir(configuration.temporaryDirectory) else { return 0 }
+        defer { closedir(directory) }
+        let cutoff = clock.now() - configuration.staleTemporaryFileMillis
+        var removed = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix("airlock-object-") || name.hasPrefix("airlock-member-") else { continue }
+            let path = configuration.temporaryDirectory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            if Int64(info.st_mtim.tv_sec) * 1000 < cutoff, unlink(path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+}
