@@ -1,0 +1,147 @@
+import AirlockCore
+import Catalog
+public import Configuration
+import Inspection
+public import Logging
+import Pipeline
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `airlock worker`: the worker, the reconciler and the signature reloader in one service group, stopped gracefully
+/// by SIGTERM or SIGINT (in-flight uploads finish or give their leases back).
+public enum WorkerRuntime {
+    /// The CLI entry point: configuration from `--config`/`AIRLOCK_CONFIG`, logs at info unless `AIRLOCK_LOG_LEVEL`.
+    public static func command(configPath: String?, once: Bool) async throws(AirlockError) {
+        let (config, environment) = try ConfigLoader.loadForCommand(path: configPath)
+        let names = try ConfigLoader.profileNames(path: configPath, environment: environment)
+        var logger = StorageCommands.commandLogger(environment: environment)
+        if environment["AIRLOCK_LOG_LEVEL"] == nil { logger.logLevel = .info }
+        try await run(config: config, profileNames: names, logger: logger, once: once)
+    }
+
+    /// - Parameters:
+    ///   - profileNames: The profiles the configuration defines (``ConfigLoader/profileNames(path:environment:)``).
+    ///   - once: One reconciliation pass, then work until nothing is claimable, then exit (no service group).
+    public static func run(config: ConfigReader, profileNames: [String], logger: Logger, once: Bool = false) async throws(AirlockError) {
+        let parts = try await assemble(config: config, profileNames: profileNames, logger: logger)
+        defer {
+            parts.inspector.shutdown()
+            parts.clients.shutdown()
+        }
+        do {
+            if once {
+                try await parts.catalog.withPool { _ in
+                    _ = try await parts.reconciler.pass()
+                    while try await parts.worker.processBatch() > 0 {}
+                }
+            } else {
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+                if let pool = parts.catalog.pool { services.append(.init(service: pool)) }
+                services += [.init(service: parts.worker), .init(service: parts.reconciler)]
+                if let reloader = parts.reloader { services.append(.init(service: reloader)) }
+                var configuration = ServiceGroupConfiguration(services: services, logger: logger)
+                configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+                try await ServiceGroup(configuration: configuration).run()
+            }
+        } catch let error as AirlockError {
+            throw error
+        } catch {
+            throw AirlockError(.storage, "the worker stopped: \(error)")
+        }
+        await parts.catalog.close()
+    }
+
+    struct Parts {
+        var catalog: OpenedCatalog
+        var clients: StoreClients
+        var inspector: Inspector
+        var worker: Worker
+        var reconciler: Reconciler
+        var reloader: SignatureReloader?
+    }
+
+    static func assemble(config: ConfigReader, profileNames: [String], logger: Logger) async throws(AirlockError) -> Parts {
+        let store = try StoreSettings(reader: config.scoped(to: "store"))
+        let buckets = try BucketSettings(reader: config.scoped(to: "buckets"))
+        let catalogSettings = try CatalogSettings(reader: config.scoped(to: "catalog"))
+        let scanner = try ScannerSettings(reader: config.scoped(to: "scanner"))
+        let workerSettings = try WorkerSettings(reader: config.scoped(to: "worker"))
+        let profiles = try ProfileSettings.read(config, names: profileNames)
+        let temporaryDirectory = scanner.tempDirectory ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+
+        let malware: any MalwareScanner
+        var reloader: SignatureReloader?
+        do {
+            switch scanner.engine {
+            case .libclamav:
+                let reloading = try ReloadingClamAV(database: scanner.database, limits: scanner.limits, temporaryDirectory: temporaryDirectory)
+                malware = reloading
+                reloader = SignatureReloader(scanner: reloading, logger: logger)
+            case .clamd:
+                malware = try ClamdScanner(address: scanner.clamd ?? "", timeout: .milliseconds(Int64(scanner.limits.maxScanTime) + 30_000))
+            }
+        } catch {
+            throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
+        }
+        let inspector: Inspector
+        do {
+            inspector = Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, temporaryDirectory: temporaryDirectory)
+        } catch {
+            throw AirlockError(.invalidConfig, "libmagic could not start: \(error.message)")
+        }
+        let clients = try StoreClients(store: store, logger: logger)
+        let catalog = try await CatalogRuntime.open(catalogSettings, logger: logger)
+        let layout = ObjectLayout(
+            incoming: BucketPrefix(bucket: buckets.incoming.bucket, prefix: buckets.incoming.prefix),
+            processed: BucketPrefix(bucket: buckets.processed.bucket, prefix: buckets.processed.prefix),
+            quarantine: BucketPrefix(bucket: buckets.quarantine.bucket, prefix: buckets.quarantine.prefix)
+        )
+        let identity = processIdentity()
+        let wake = WakeSignal()
+        let worker = Worker(
+            configuration: WorkerConfiguration(
+                workerID: identity, concurrency: workerSettings.concurrency, leaseMillis: workerSettings.lease.milliseconds,
+                maxAttempts: workerSettings.maxAttempts, temporaryDirectory: temporaryDirectory, engine: malware.engineDescription
+            ),
+            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), inspector: inspector, profiles: profiles,
+            clock: SystemWallClock(), wake: wake, logger: logger
+        )
+        let reconciler = Reconciler(
+            configuration: ReconcilerConfiguration(
+                holderID: identity, interval: .milliseconds(workerSettings.reconcileInterval.milliseconds), temporaryDirectory: temporaryDirectory,
+                staleTemporaryFileMillis: max(workerSettings.lease.milliseconds * 2, 60_000)
+            ),
+            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, logger: logger
+        )
+        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, reloader: reloader)
+    }
+
+    /// `host:pid:random`: unique per process, readable in the catalog.
+    static func processIdentity() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
+    }
+}
+
+/// Follows the signature directory: a changed database is loaded beside the running engine and swapped in.
+struct SignatureReloader: Service {
+    let scanner: ReloadingClamAV
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+            do {
+                if try scanner.reloadIfChanged() { logger.info("signature database reloaded", metadata: ["engine": "\(scanner.engineDescription)"]) }
+            } catch {
+                logger.error("signature database reload failed; the running engine stays", metadata: ["error": "\(error.message)"])
+            }
+        }
+    }
+}
