@@ -17,7 +17,44 @@ enum Migrations {
             sqlite: uploads(integer: "INTEGER") + leadership(integer: "INTEGER"),
             postgres: uploads(integer: "BIGINT") + leadership(integer: "BIGINT")
         ),
+        Migration(
+            version: 2, name: "audit log, hash lists, API keys, event deliveries",
+            sqlite: records(integer: "INTEGER"), postgres: records(integer: "BIGINT")
+        ),
     ]
+
+    static func records(integer: String) -> [String] {
+        [
+            """
+            CREATE TABLE audit_log (
+                sequence \(integer) PRIMARY KEY, at \(integer) NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, upload_id TEXT, note TEXT,
+                detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_upload ON audit_log (upload_id, sequence)",
+            """
+            CREATE TABLE hash_list (
+                sha256 TEXT PRIMARY KEY, list TEXT NOT NULL CHECK (list IN ('deny', 'allow')), note TEXT, actor TEXT NOT NULL,
+                created_at \(integer) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, owner TEXT NOT NULL, service \(integer) NOT NULL DEFAULT 0,
+                profiles TEXT NOT NULL DEFAULT '', key_hash TEXT NOT NULL UNIQUE, created_at \(integer) NOT NULL, expires_at \(integer), revoked_at \(integer)
+            )
+            """,
+            """
+            CREATE TABLE event_deliveries (
+                id TEXT PRIMARY KEY, upload_id TEXT NOT NULL, type TEXT NOT NULL, webhook TEXT NOT NULL, body TEXT NOT NULL,
+                attempts \(integer) NOT NULL DEFAULT 0, next_attempt_at \(integer) NOT NULL, delivered_at \(integer), last_error TEXT,
+                created_at \(integer) NOT NULL, lease_owner TEXT, lease_expires_at \(integer)
+            )
+            """,
+            "CREATE INDEX event_deliveries_due ON event_deliveries (delivered_at, next_attempt_at)",
+            "CREATE INDEX event_deliveries_upload ON event_deliveries (upload_id)",
+        ]
+    }
 
     static func uploads(integer: String) -> [String] {
         [

@@ -156,17 +156,30 @@ public final class SQLCatalog: Catalog {
         )
     }
 
-    public func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis) async throws -> Bool {
+    public func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis, events: [EventDelivery]) async throws -> Bool {
         guard state == .processed || state == .quarantined else {
             throw CatalogError(.query, "a worker finishes an upload as processed or quarantined, not \(state.rawValue)")
         }
-        return try await changed(
-            """
-            UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = $4
-            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
-            """,
-            [.text(id.rawValue), .text(worker), .text(state.rawValue), .int(now)]
-        )
+        return try await driver.transaction { executor in
+            let changed = try await executor.query(
+                """
+                UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = $4
+                WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
+                """,
+                [.text(id.rawValue), .text(worker), .text(state.rawValue), .int(now)]
+            )
+            guard !changed.isEmpty else { return false }
+            for event in events {
+                _ = try await executor.query(
+                    """
+                    INSERT INTO event_deliveries (id, upload_id, type, webhook, body, attempts, next_attempt_at, created_at)
+                    VALUES ($1, $2, $3, $4, $5, 0, $6, $7)
+                    """,
+                    [.text(event.id), .text(event.uploadID), .text(event.type), .text(event.webhook), .text(event.body), .int(event.nextAttemptAt), .int(event.createdAt)]
+                )
+            }
+            return true
+        }
     }
 
     public func retryLater(id: UploadID, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool {
@@ -240,6 +253,116 @@ public final class SQLCatalog: Catalog {
 
     public func releaseLeadership(role: String, holder: String) async throws {
         _ = try await driver.query("DELETE FROM leadership WHERE role = $1 AND holder = $2", [.text(role), .text(holder)])
+    }
+
+    // MARK: Audit
+
+    public func appendAudit(_ entry: AuditEntry, seal: @escaping @Sendable (String, AuditEntry) -> String) async throws -> AuditEntry {
+        let dialect = self.dialect
+        return try await driver.transaction { executor in
+            if dialect == .postgres { _ = try await executor.query("SELECT pg_advisory_xact_lock(7340034)", []) }
+            let last = try await executor.query("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1", []).first
+            var sealed = entry
+            sealed.sequence = (last?.int("sequence") ?? 0) + 1
+            sealed.previousHash = last?.text("hash") ?? AuditEntry.genesisHash
+            sealed.hash = seal(sealed.previousHash, sealed)
+            _ = try await executor.query(
+                """
+                INSERT INTO audit_log (sequence, at, actor, action, upload_id, note, detail, previous_hash, hash)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                """,
+                [
+                    .int(sealed.sequence), .int(sealed.at), .text(sealed.actor), .text(sealed.action), SQLValue(sealed.uploadID), SQLValue(sealed.note),
+                    .text(sealed.detail), .text(sealed.previousHash), .text(sealed.hash),
+                ]
+            )
+            return sealed
+        }
+    }
+
+    public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await driver.query("SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2", [.int(sequence), .int(Int64(limit))]).map { row in
+            AuditEntry(
+                sequence: try row.requireInt("sequence"), at: try row.requireInt("at"), actor: try row.requireText("actor"), action: try row.requireText("action"),
+                uploadID: row.text("upload_id"), note: row.text("note"), detail: try row.requireText("detail"), previousHash: try row.requireText("previous_hash"),
+                hash: try row.requireText("hash")
+            )
+        }
+    }
+
+    // MARK: Hash lists
+
+    public func setHashListEntry(_ entry: HashListEntry) async throws {
+        _ = try await driver.query(
+            """
+            INSERT INTO hash_list (sha256, list, note, actor, created_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (sha256) DO UPDATE SET list = excluded.list, note = excluded.note, actor = excluded.actor, created_at = excluded.created_at
+            """,
+            [.text(entry.sha256.lowercased()), .text(entry.list.rawValue), SQLValue(entry.note), .text(entry.actor), .int(entry.createdAt)]
+        )
+    }
+
+    public func removeHashListEntry(sha256: String) async throws -> Bool {
+        try await changed("DELETE FROM hash_list WHERE sha256 = $1 RETURNING sha256", [.text(sha256.lowercased())])
+    }
+
+    public func hashListEntries() async throws -> [HashListEntry] {
+        try await driver.query("SELECT * FROM hash_list ORDER BY created_at, sha256", []).map { row in
+            guard let list = HashListKind(rawValue: try row.requireText("list")) else { throw CatalogError(.corrupt, "a hash list entry names no list") }
+            return HashListEntry(
+                sha256: try row.requireText("sha256"), list: list, note: row.text("note"), actor: try row.requireText("actor"), createdAt: try row.requireInt("created_at")
+            )
+        }
+    }
+
+    // MARK: Events
+
+    public func claimEvents(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [EventDelivery] {
+        let lock = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await driver.query(
+            """
+            UPDATE event_deliveries SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1
+            WHERE id IN (
+                SELECT id FROM event_deliveries
+                WHERE delivered_at IS NULL AND next_attempt_at <= $3 AND (lease_expires_at IS NULL OR lease_expires_at < $3)
+                ORDER BY next_attempt_at, id LIMIT $4\(lock)
+            )
+            RETURNING *
+            """,
+            [.text(worker), .int(now + leaseMillis), .int(now), .int(Int64(limit))]
+        ).map(Self.event(from:)).sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
+    }
+
+    public func markDelivered(id: String, worker: String, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            """
+            UPDATE event_deliveries SET delivered_at = $3, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
+            WHERE id = $1 AND lease_owner = $2 AND delivered_at IS NULL RETURNING id
+            """,
+            [.text(id), .text(worker), .int(now)]
+        )
+    }
+
+    public func retryEvent(id: String, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            """
+            UPDATE event_deliveries SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = $1 AND lease_owner = $2 AND delivered_at IS NULL RETURNING id
+            """,
+            [.text(id), .text(worker), .int(retryAt), .text(String(error.prefix(500)))]
+        )
+    }
+
+    public func events(uploadID: String) async throws -> [EventDelivery] {
+        try await driver.query("SELECT * FROM event_deliveries WHERE upload_id = $1 ORDER BY created_at, id", [.text(uploadID)]).map(Self.event(from:))
+    }
+
+    static func event(from row: SQLRow) throws(CatalogError) -> EventDelivery {
+        EventDelivery(
+            id: try row.requireText("id"), uploadID: try row.requireText("upload_id"), type: try row.requireText("type"), webhook: try row.requireText("webhook"),
+            body: try row.requireText("body"), attempts: Int(row.int("attempts") ?? 0), nextAttemptAt: try row.requireInt("next_attempt_at"),
+            deliveredAt: row.int("delivered_at"), lastError: row.text("last_error"), createdAt: try row.requireInt("created_at")
+        )
     }
 
     // MARK: Rows

@@ -57,6 +57,7 @@ public final class Worker: Service {
     let hashLists: @Sendable () async throws -> (deny: Set<String>, allow: Set<String>)
     let clock: any WallClock
     let wake: WakeSignal
+    let webhooks: [Webhook]
     let logger: Logger
     private let running = Mutex(0)
     private let stopping = Atomic(false)
@@ -64,7 +65,7 @@ public final class Worker: Service {
     public init(
         configuration: WorkerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, inspector: any FileInspector,
         profiles: [String: UploadProfile], hashLists: @escaping @Sendable () async throws -> (deny: Set<String>, allow: Set<String>) = { ([], []) },
-        clock: any WallClock, wake: WakeSignal = WakeSignal(), logger: Logger
+        clock: any WallClock, wake: WakeSignal = WakeSignal(), webhooks: [Webhook] = [], logger: Logger
     ) {
         self.configuration = configuration
         self.layout = layout
@@ -75,6 +76,7 @@ public final class Worker: Service {
         self.hashLists = hashLists
         self.clock = clock
         self.wake = wake
+        self.webhooks = webhooks
         self.logger = logger
     }
 
@@ -261,12 +263,15 @@ public final class Worker: Service {
             throw AttemptError.sourceChanged("the destination holds other bytes (ETag \(placed?.etag ?? "none"), expected \(expected))")
         }
         try await store.delete(source)
-        try await finish(upload, outcome: verdict.outcome, logger: logger)
+        try await finish(upload, outcome: verdict.outcome, verdict: verdict, logger: logger)
     }
 
-    func finish(_ upload: Upload, outcome: Outcome, logger: Logger) async throws {
+    func finish(_ upload: Upload, outcome: Outcome, verdict: Verdict? = nil, logger: Logger) async throws {
         let state: UploadState = outcome == .clean ? .processed : .quarantined
-        guard try await catalog.finish(id: upload.id, worker: configuration.workerID, state: state, now: clock.now()) else { throw AttemptError.leaseLost }
+        let now = clock.now()
+        let recorded = verdict ?? Verdict(reasons: upload.reasons, detectedType: upload.detectedType, sha256: upload.sha256, size: upload.size ?? 0)
+        let events = EventSigning.deliveries(for: upload, verdict: recorded, processed: state == .processed, webhooks: webhooks, now: now)
+        guard try await catalog.finish(id: upload.id, worker: configuration.workerID, state: state, now: now, events: events) else { throw AttemptError.leaseLost }
         Metrics.Counter(label: "airlock_pipeline_outcomes_total", dimensions: [("outcome", outcome.rawValue)]).increment()
         if outcome != .clean { Metrics.Counter(label: "airlock_security_violations_total", dimensions: [("outcome", outcome.rawValue)]).increment() }
         logger.info("upload \(state.rawValue)", metadata: ["outcome": "\(outcome.rawValue)"])
@@ -290,7 +295,7 @@ public final class Worker: Service {
             }
             try await store.delete(source)
         }
-        try await finish(upload, outcome: .failed, logger: logger)
+        try await finish(upload, outcome: .failed, verdict: verdict, logger: logger)
     }
 
     /// The user metadata of DESIGN.md section 5 (plus the source ETag, to recognize a finished copy after a crash).

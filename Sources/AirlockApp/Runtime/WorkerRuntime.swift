@@ -37,11 +37,12 @@ public enum WorkerRuntime {
                 try await parts.catalog.withPool { _ in
                     _ = try await parts.reconciler.pass()
                     while try await parts.worker.processBatch() > 0 {}
+                    try await parts.sender.sendDue()
                 }
             } else {
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
                 if let pool = parts.catalog.pool { services.append(.init(service: pool)) }
-                services += [.init(service: parts.worker), .init(service: parts.reconciler)]
+                services += [.init(service: parts.worker), .init(service: parts.reconciler), .init(service: parts.sender)]
                 if let reloader = parts.reloader { services.append(.init(service: reloader)) }
                 var configuration = ServiceGroupConfiguration(services: services, logger: logger)
                 configuration.gracefulShutdownSignals = [.sigterm, .sigint]
@@ -61,6 +62,7 @@ public enum WorkerRuntime {
         var inspector: Inspector
         var worker: Worker
         var reconciler: Reconciler
+        var sender: EventSender
         var reloader: SignatureReloader?
     }
 
@@ -71,6 +73,8 @@ public enum WorkerRuntime {
         let scanner = try ScannerSettings(reader: config.scoped(to: "scanner"))
         let workerSettings = try WorkerSettings(reader: config.scoped(to: "worker"))
         let profiles = try ProfileSettings.read(config, names: profileNames)
+        let events = try EventSettings(reader: config.scoped(to: "events"))
+        let webhooks = events.webhooks.map { Webhook(url: $0.url, secret: $0.secret, types: Set($0.types)) }
         let temporaryDirectory = scanner.tempDirectory ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
 
         let malware: any MalwareScanner
@@ -108,7 +112,7 @@ public enum WorkerRuntime {
                 maxAttempts: workerSettings.maxAttempts, temporaryDirectory: temporaryDirectory, engine: malware.engineDescription
             ),
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), inspector: inspector, profiles: profiles,
-            clock: SystemWallClock(), wake: wake, logger: logger
+            hashLists: { [catalog] in try await catalog.catalog.hashLists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks, logger: logger
         )
         let reconciler = Reconciler(
             configuration: ReconcilerConfiguration(
@@ -117,7 +121,8 @@ public enum WorkerRuntime {
             ),
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, logger: logger
         )
-        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, reloader: reloader)
+        let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
+        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader)
     }
 
     /// `host:pid:random`: unique per process, readable in the catalog.

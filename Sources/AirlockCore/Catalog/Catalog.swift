@@ -32,8 +32,9 @@ public protocol Catalog: Sendable {
     /// Forgets a recorded scan whose copy did not verify (the source changed): the next attempt inspects again.
     func clearScan(id: UploadID, worker: String, now: EpochMillis) async throws -> Bool
 
-    /// `inspecting` → `processed` or `quarantined` once the object is at its destination; ends the lease.
-    func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis) async throws -> Bool
+    /// `inspecting` → `processed` or `quarantined` once the object is at its destination; ends the lease. The events
+    /// are queued in the same transaction: a finished upload always has its deliveries.
+    func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis, events: [EventDelivery]) async throws -> Bool
 
     /// Ends the lease after a failed attempt; the upload is claimable again at `retryAt`.
     func retryLater(id: UploadID, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool
@@ -58,6 +59,53 @@ public protocol Catalog: Sendable {
 
     /// Gives a leadership lease back.
     func releaseLeadership(role: String, holder: String) async throws
+
+    // MARK: Audit
+
+    /// Appends to the audit log: `seal` computes the entry's hash from the previous entry's hash and the entry (with
+    /// its sequence number assigned); appends are serialized so the chain never forks.
+    func appendAudit(_ entry: AuditEntry, seal: @escaping @Sendable (_ previousHash: String, _ entry: AuditEntry) -> String) async throws -> AuditEntry
+
+    /// Entries after a sequence number, in order.
+    func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditEntry]
+
+    // MARK: Hash lists
+
+    /// Puts a SHA-256 on a list (replacing its previous list).
+    func setHashListEntry(_ entry: HashListEntry) async throws
+
+    func removeHashListEntry(sha256: String) async throws -> Bool
+
+    func hashListEntries() async throws -> [HashListEntry]
+
+    // MARK: Events
+
+    /// Deliveries due at `now` or earlier, leased to `worker`, oldest first.
+    func claimEvents(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [EventDelivery]
+
+    func markDelivered(id: String, worker: String, now: EpochMillis) async throws -> Bool
+
+    func retryEvent(id: String, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool
+
+    /// Deliveries of one upload (for the API and tests).
+    func events(uploadID: String) async throws -> [EventDelivery]
+}
+
+extension Catalog {
+    /// Finishes without events.
+    public func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis) async throws -> Bool {
+        try await finish(id: id, worker: worker, state: state, now: now, events: [])
+    }
+
+    /// The deny and allow sets the inspection takes.
+    public func hashLists() async throws -> (deny: Set<String>, allow: Set<String>) {
+        var deny: Set<String> = []
+        var allow: Set<String> = []
+        for entry in try await hashListEntries() {
+            if entry.list == .deny { deny.insert(entry.sha256) } else { allow.insert(entry.sha256) }
+        }
+        return (deny, allow)
+    }
 }
 
 /// A catalog failure, with a stable code.

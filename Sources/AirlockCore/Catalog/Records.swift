@@ -1,0 +1,102 @@
+/// One line of the audit log: who did what to which upload, chained by hashes so that an edited or removed line is
+/// detected (`airlock audit verify`).
+public struct AuditEntry: Sendable, Hashable {
+    /// Position in the log (assigned by the catalog).
+    public var sequence: Int64
+    public var at: EpochMillis
+    /// `key:<name>`, a JWT subject, `operator` (CLI) or `system` (retention).
+    public var actor: String
+    /// E.g. `quarantine.release`, `quarantine.purge`, `upload.deleted`, `retention.purge`, `hashlist.add`.
+    public var action: String
+    public var uploadID: String?
+    public var note: String?
+    /// Further facts as JSON text.
+    public var detail: String
+    /// The previous entry's hash (64 zeros for the first).
+    public var previousHash: String
+    /// SHA-256 (hex) of `previousHash` and this entry's canonical text.
+    public var hash: String
+
+    public init(
+        sequence: Int64 = 0, at: EpochMillis, actor: String, action: String, uploadID: String? = nil, note: String? = nil, detail: String = "{}",
+        previousHash: String = "", hash: String = ""
+    ) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.uploadID = uploadID
+        self.note = note
+        self.detail = detail
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// The bytes the hash covers: the previous hash and every field, as one JSON array.
+    public func canonicalText(previousHash: String) -> String {
+        JSONText.array([
+            .string(previousHash), .string(String(sequence)), .string(String(at)), .string(actor), .string(action), uploadID.map(JSONText.string) ?? .null,
+            note.map(JSONText.string) ?? .null, .string(detail),
+        ]).rendered
+    }
+}
+
+/// Which hash list a SHA-256 is on.
+public enum HashListKind: String, Sendable, Hashable, CaseIterable {
+    /// Malware whatever the scanner says.
+    case deny
+    /// Trusted by a reviewer: no malware scan, every other check still runs.
+    case allow
+}
+
+public struct HashListEntry: Sendable, Hashable {
+    /// Lowercase hex.
+    public var sha256: String
+    public var list: HashListKind
+    public var note: String?
+    public var actor: String
+    public var createdAt: EpochMillis
+
+    public init(sha256: String, list: HashListKind, note: String?, actor: String, createdAt: EpochMillis) {
+        self.sha256 = sha256
+        self.list = list
+        self.note = note
+        self.actor = actor
+        self.createdAt = createdAt
+    }
+}
+
+/// A webhook delivery waiting, delivered or failed.
+public struct EventDelivery: Sendable, Hashable {
+    public var id: String
+    public var uploadID: String
+    /// `upload.processed` or `upload.quarantined`.
+    public var type: String
+    /// The webhook's URL.
+    public var webhook: String
+    /// The JSON body, exactly as signed.
+    public var body: String
+    public var attempts: Int
+    public var nextAttemptAt: EpochMillis
+    public var deliveredAt: EpochMillis?
+    public var lastError: String?
+    public var createdAt: EpochMillis
+
+    public init(
+        id: String, uploadID: String, type: String, webhook: String, body: String, attempts: Int = 0, nextAttemptAt: EpochMillis, deliveredAt: EpochMillis? = nil,
+        lastError: String? = nil, createdAt: EpochMillis
+    ) {
+        self.id = id
+        self.uploadID = uploadID
+        self.type = type
+        self.webhook = webhook
+        self.body = body
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.deliveredAt = deliveredAt
+        self.lastError = lastError
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,85 @@
+import AirlockCore
+@testable import Catalog
+import Testing
+
+/// Audit log, hash lists and event deliveries, on both engines.
+@Suite struct CatalogRecordsTests {
+    /// A stand-in seal for the chain (the real one is SHA-256 in the pipeline): deterministic and order-sensitive.
+    static let seal: @Sendable (String, AuditEntry) -> String = { previous, entry in
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for byte in entry.canonicalText(previousHash: previous).utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return String(hash, radix: 16)
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func auditAppendsChainInOrderUnderConcurrency(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for number in 0..<40 {
+                    group.addTask {
+                        _ = try await catalog.appendAudit(
+                            AuditEntry(at: Int64(number), actor: "key:reviewer", action: "quarantine.release", uploadID: "u\(number)", note: "note \(number)"), seal: Self.seal
+                        )
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let entries = try await catalog.auditEntries(after: 0, limit: 100)
+            #expect(entries.map(\.sequence) == Array(1...40))
+            var previous = AuditEntry.genesisHash
+            for entry in entries {
+                #expect(entry.previousHash == previous)
+                #expect(entry.hash == Self.seal(previous, entry))
+                previous = entry.hash
+            }
+            #expect(try await catalog.auditEntries(after: 38, limit: 10).map(\.sequence) == [39, 40])
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func hashListsHoldOneListPerHash(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            let a = String(repeating: "a", count: 64)
+            let b = String(repeating: "B", count: 64)
+            try await catalog.setHashListEntry(HashListEntry(sha256: a, list: .deny, note: "sample", actor: "key:sec", createdAt: 1))
+            try await catalog.setHashListEntry(HashListEntry(sha256: b, list: .allow, note: nil, actor: "key:sec", createdAt: 2))
+            var lists = try await catalog.hashLists()
+            #expect(lists.deny == [a] && lists.allow == [b.lowercased()])
+            try await catalog.setHashListEntry(HashListEntry(sha256: a, list: .allow, note: "false positive", actor: "key:sec", createdAt: 3))
+            lists = try await catalog.hashLists()
+            #expect(lists.deny.isEmpty && lists.allow == [a, b.lowercased()])
+            #expect(try await catalog.removeHashListEntry(sha256: a))
+            #expect(try await !catalog.removeHashListEntry(sha256: a))
+            #expect(try await catalog.hashListEntries().map(\.sha256) == [b.lowercased()])
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
+    func finishingQueuesEventsThatAreLeasedRetriedAndDelivered(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            let upload = try await catalog.createUpload(.sample(1))
+            _ = try await catalog.markUploaded(id: upload.id, now: 1)
+            _ = try await catalog.claim(worker: "w", limit: 1, leaseMillis: 60_000, now: 2)
+            let events = ["https://a.example/hook", "https://b.example/hook"].enumerated().map { index, url in
+                EventDelivery(id: "e\(index)", uploadID: upload.id.rawValue, type: "upload.processed", webhook: url, body: "{\"id\":\"x\"}", nextAttemptAt: 3, createdAt: 3)
+            }
+            // A stale worker's finish queues nothing.
+            #expect(try await !catalog.finish(id: upload.id, worker: "other", state: .processed, now: 3, events: events))
+            #expect(try await catalog.events(uploadID: upload.id.rawValue).isEmpty)
+            #expect(try await catalog.finish(id: upload.id, worker: "w", state: .processed, now: 3, events: events))
+            #expect(try await catalog.events(uploadID: upload.id.rawValue).count == 2)
+
+            let first = try await catalog.claimEvents(worker: "s1", limit: 10, leaseMillis: 1000, now: 10)
+            #expect(first.map(\.id) == ["e0", "e1"] && first.allSatisfy { $0.attempts == 1 })
+            #expect(try await catalog.claimEvents(worker: "s2", limit: 10, leaseMillis: 1000, now: 500).isEmpty)  // leased
+            #expect(try await catalog.markDelivered(id: "e0", worker: "s1", now: 20))
+            #expect(try await catalog.retryEvent(id: "e1", worker: "s1", retryAt: 2000, error: "HTTP 500", now: 20))
+            #expect(try await catalog.claimEvents(worker: "s2", limit: 10, leaseMillis: 1000, now: 1999).isEmpty)
+            let again = try await catalog.claimEvents(worker: "s2", limit: 10, leaseMillis: 1000, now: 2000)
+            #expect(again.map(\.id) == ["e1"] && again.first?.attempts == 2 && again.first?.lastError == "HTTP 500")
+            #expect(try await !catalog.markDelivered(id: "e1", worker: "s1", now: 2001))  // not its lease
+            #expect(try await catalog.markDelivered(id: "e1", worker: "s2", now: 2001))
+            #expect(try await catalog.claimEvents(worker: "s3", limit: 10, leaseMillis: 1000, now: 99_999).isEmpty)
+        }
+    }
+}
