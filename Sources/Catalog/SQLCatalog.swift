@@ -229,6 +229,20 @@ public final class SQLCatalog: Catalog {
         return try await driver.query(sql, binds).map(Self.upload(from:))
     }
 
+    public func uploads(state: UploadState, updatedBefore before: EpochMillis, limit: Int) async throws -> [Upload] {
+        try await driver.query(
+            "SELECT * FROM uploads WHERE state = $1 AND updated_at < $2 ORDER BY updated_at, id LIMIT $3", [.text(state.rawValue), .int(before), .int(Int64(limit))]
+        ).map(Self.upload(from:))
+    }
+
+    public func transition(id: UploadID, from: UploadState, to: UploadState, now: EpochMillis) async throws -> Bool {
+        guard from.canMove(to: to) else { throw CatalogError(.query, "an upload does not move from \(from.rawValue) to \(to.rawValue)") }
+        return try await changed(
+            "UPDATE uploads SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2 RETURNING id",
+            [.text(id.rawValue), .text(from.rawValue), .text(to.rawValue), .int(now)]
+        )
+    }
+
     public func countByState() async throws -> [UploadState: Int] {
         var counts: [UploadState: Int] = [:]
         for row in try await driver.query("SELECT state, COUNT(*) AS n FROM uploads GROUP BY state", []) {

@@ -18,8 +18,17 @@ public struct ReconcilerConfiguration: Sendable {
     /// Private temp files older than this are leftovers of a crashed process.
     public var temporaryDirectory: String
     public var staleTemporaryFileMillis: Int64
+    /// `uploads.processedRetention`: processed files older than this are deleted (nil keeps them).
+    public var processedRetentionMillis: Int64?
+    /// `uploads.quarantineRetention`: quarantined files older than this are purged (nil keeps them).
+    public var quarantineRetentionMillis: Int64?
 
-    public init(holderID: String, interval: Duration = .seconds(30), expiryGraceMillis: Int64 = 3_600_000, temporaryDirectory: String, staleTemporaryFileMillis: Int64 = 3_600_000) {
+    public init(
+        holderID: String, interval: Duration = .seconds(30), expiryGraceMillis: Int64 = 3_600_000, temporaryDirectory: String,
+        staleTemporaryFileMillis: Int64 = 3_600_000, processedRetentionMillis: Int64? = nil, quarantineRetentionMillis: Int64? = nil
+    ) {
+        self.processedRetentionMillis = processedRetentionMillis
+        self.quarantineRetentionMillis = quarantineRetentionMillis
         self.holderID = holderID
         self.interval = interval
         self.expiryGraceMillis = expiryGraceMillis
@@ -48,6 +57,7 @@ public final class Reconciler: Service {
         public var unsolicited = 0
         public var expired = 0
         public var temporaryFilesRemoved = 0
+        public var retired = 0
     }
 
     public init(configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal, logger: Logger) {
@@ -94,6 +104,7 @@ public final class Reconciler: Service {
             }
         }
         report.temporaryFilesRemoved = removeStaleTemporaryFiles()
+        report.retired = try await applyRetention()
         if report.markedUploaded + report.unsolicited > 0 { wake.signal() }
         Metrics.Counter(label: "airlock_reconciler_unsolicited_total").increment(by: report.unsolicited)
         Metrics.Counter(label: "airlock_reconciler_expired_total").increment(by: report.expired)
@@ -140,6 +151,32 @@ public final class Reconciler: Service {
             return true
         }
         return false
+    }
+
+    /// Deletes processed and purges quarantined objects past their retention; each one audited as `system`.
+    func applyRetention() async throws -> Int {
+        var retired = 0
+        let rules: [(UploadState, UploadState, Int64?, String)] = [
+            (.processed, .deleted, configuration.processedRetentionMillis, "retention.delete"),
+            (.quarantined, .purged, configuration.quarantineRetentionMillis, "retention.purge"),
+        ]
+        for (state, next, retention, action) in rules {
+            guard let retention else { continue }
+            for upload in try await catalog.uploads(state: state, updatedBefore: clock.now() - retention, limit: 500) {
+                let bucket = state == .processed ? layout.processed.bucket : layout.quarantine.bucket
+                if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
+                guard try await catalog.transition(id: upload.id, from: state, to: next, now: clock.now()) else { continue }
+                _ = try await catalog.appendAudit(
+                    AuditEntry(
+                        at: clock.now(), actor: "system", action: action, uploadID: upload.id.rawValue, note: "retention of \(retention / 86_400_000) days",
+                        detail: JSONText.object([("key", .string(upload.destinationKey ?? "")), ("sha256", upload.sha256.map(JSONText.string) ?? .null)]).rendered
+                    ),
+                    seal: AuditSeal.sha256
+                )
+                retired += 1
+            }
+        }
+        return retired
     }
 
     /// Removes `airlock-object-*` and `airlock-member-*` files older than the limit.

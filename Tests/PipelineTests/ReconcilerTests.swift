@@ -97,4 +97,39 @@ import Testing
         #expect(try await reconciler(harness, temporaryDirectory: directory).pass().temporaryFilesRemoved == 2)
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == ["airlock-object-new", "unrelated-old"])
     }
+
+    @Test func retentionDeletesAndPurgesAndAuditsEachOne() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let clean = try await harness.upload(PipelineHarness.pdf("old report"), filename: "old.pdf")
+        let infected = try await harness.upload(PipelineHarness.eicar, filename: "old.txt", declaredType: "text/plain")
+        while try await harness.worker().processBatch() > 0 {}
+        try await Task.sleep(for: .milliseconds(20))
+        let kept = Reconciler(
+            configuration: ReconcilerConfiguration(holderID: "r", interval: .seconds(1), temporaryDirectory: FileManager.default.temporaryDirectory.path),
+            layout: harness.layout, catalog: harness.catalog, store: harness.store, clock: SystemWallClock(), wake: WakeSignal(), logger: PipelineHarness.logger
+        )
+        #expect(try await kept.pass().retired == 0)  // no retention configured: nothing goes
+        let retaining = Reconciler(
+            configuration: ReconcilerConfiguration(
+                holderID: "r", interval: .seconds(1), temporaryDirectory: FileManager.default.temporaryDirectory.path, processedRetentionMillis: 10,
+                quarantineRetentionMillis: 10
+            ),
+            layout: harness.layout, catalog: harness.catalog, store: harness.store, clock: SystemWallClock(), wake: WakeSignal(), logger: PipelineHarness.logger
+        )
+        #expect(try await retaining.pass().retired == 2)
+        #expect(try await harness.catalog.upload(id: clean.id)?.state == .deleted)
+        #expect(try await harness.catalog.upload(id: infected.id)?.state == .purged)
+        #expect(try await harness.keys(under: "processed/").isEmpty)
+        #expect(try await harness.keys(under: "quarantine/").isEmpty)
+        let audit = try await harness.catalog.auditEntries(after: 0, limit: 10)
+        #expect(Set(audit.map(\.action)) == ["retention.delete", "retention.purge"])
+        #expect(Set(audit.compactMap(\.uploadID)) == [clean.id.rawValue, infected.id.rawValue])
+        var previous = AuditEntry.genesisHash
+        for entry in audit {
+            #expect(entry.previousHash == previous && entry.hash == AuditSeal.sha256(previous, entry) && entry.actor == "system")
+            previous = entry.hash
+        }
+        #expect(try await retaining.pass().retired == 0)
+    }
 }

@@ -72,6 +72,7 @@ public enum WorkerRuntime {
         let catalogSettings = try CatalogSettings(reader: config.scoped(to: "catalog"))
         let scanner = try ScannerSettings(reader: config.scoped(to: "scanner"))
         let workerSettings = try WorkerSettings(reader: config.scoped(to: "worker"))
+        let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
         let profiles = try ProfileSettings.read(config, names: profileNames)
         let events = try EventSettings(reader: config.scoped(to: "events"))
         let webhooks = events.webhooks.map { Webhook(url: $0.url, secret: $0.secret, types: Set($0.types)) }
@@ -117,7 +118,8 @@ public enum WorkerRuntime {
         let reconciler = Reconciler(
             configuration: ReconcilerConfiguration(
                 holderID: identity, interval: .milliseconds(workerSettings.reconcileInterval.milliseconds), temporaryDirectory: temporaryDirectory,
-                staleTemporaryFileMillis: max(workerSettings.lease.milliseconds * 2, 60_000)
+                staleTemporaryFileMillis: max(workerSettings.lease.milliseconds * 2, 60_000),
+                processedRetentionMillis: uploads.processedRetention?.milliseconds, quarantineRetentionMillis: uploads.quarantineRetention?.milliseconds
             ),
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, logger: logger
         )

@@ -51,6 +51,13 @@ public protocol Catalog: Sendable {
     /// Uploads in a state, oldest first, after an id (cursor paging), optionally for one owner.
     func uploads(state: UploadState, owner: String?, after: UploadID?, limit: Int) async throws -> [Upload]
 
+    /// Uploads in a final state whose last change is older than `before`, oldest first (retention).
+    func uploads(state: UploadState, updatedBefore before: EpochMillis, limit: Int) async throws -> [Upload]
+
+    /// A compare-and-set move between states outside the worker (retention, reviewers, owners): applies only from
+    /// `from`, and only along the state machine.
+    func transition(id: UploadID, from: UploadState, to: UploadState, now: EpochMillis) async throws -> Bool
+
     /// How many uploads are in each state.
     func countByState() async throws -> [UploadState: Int]
 
