@@ -38,6 +38,14 @@ final class PostgresDriver: SQLDriver {
 
     func close() async {}
 
+    func listen(channel: String, _ onNotify: @escaping @Sendable () -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: channel) { notifications in
+                for try await _ in notifications { onNotify() }
+            }
+        }
+    }
+
     /// Runs one statement through `send` and reads every row.
     static func collect(logger: Logger, _ send: (PostgresQuery) async throws -> PostgresRowSequence, sql: String, binds: [SQLValue]) async throws -> [SQLRow] {
         var bindings = PostgresBindings(capacity: binds.count)

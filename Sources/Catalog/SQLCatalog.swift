@@ -103,7 +103,19 @@ public final class SQLCatalog: Catalog {
     }
 
     public func markUploaded(id: UploadID, now: EpochMillis) async throws -> Bool {
-        try await changed("UPDATE uploads SET state = 'uploaded', updated_at = $2 WHERE id = $1 AND state = 'pending' RETURNING id", [.text(id.rawValue), .int(now)])
+        let update = "UPDATE uploads SET state = 'uploaded', updated_at = $2 WHERE id = $1 AND state = 'pending' RETURNING id"
+        guard dialect == .postgres else { return try await changed(update, [.text(id.rawValue), .int(now)]) }
+        // Wakes a worker on any replica at once (LISTEN airlock_uploads).
+        return try await changed("WITH marked AS (\(update)) SELECT id, pg_notify('\(Self.uploadsChannel)', id) FROM marked", [.text(id.rawValue), .int(now)])
+    }
+
+    /// The PostgreSQL channel `markUploaded` notifies.
+    public static let uploadsChannel = "airlock_uploads"
+
+    /// Calls `onNotify` whenever any process marks an upload uploaded (PostgreSQL); waits forever on SQLite, where
+    /// the in-process wake-up is the only one.
+    public func listenForUploads(_ onNotify: @escaping @Sendable () -> Void) async throws {
+        try await driver.listen(channel: Self.uploadsChannel, onNotify)
     }
 
     public func claim(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {

@@ -66,4 +66,7 @@ protocol SQLDriver: SQLExecutor {
     /// transaction takes the write lock at once (`BEGIN IMMEDIATE`).
     func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result
     func close() async
+    /// Calls `onNotify` for each notification on `channel` until cancelled (PostgreSQL LISTEN); SQLite has no
+    /// notifications between processes and just waits.
+    func listen(channel: String, _ onNotify: @escaping @Sendable () -> Void) async throws
 }

@@ -55,6 +55,10 @@ final class SQLiteDriver: SQLDriver {
         try? await connection.close()
     }
 
+    func listen(channel: String, _ onNotify: @escaping @Sendable () -> Void) async throws {
+        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+    }
+
     /// Runs a statement on the connection; the caller holds the mutex.
     fileprivate func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let data = binds.map { value -> SQLiteData in

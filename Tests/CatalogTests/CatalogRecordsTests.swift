@@ -83,3 +83,32 @@ import Testing
         }
     }
 }
+
+@Suite struct CatalogNotificationTests {
+    /// A `complete` on one replica wakes the workers of every other at once.
+    @Test func markingUploadedNotifiesListenersOnPostgres() async throws {
+        try await CatalogEngine.postgres.withCatalog { catalog in
+            let upload = try await catalog.createUpload(.sample(1))
+            let heard = AsyncStream<Void>.makeStream()
+            let listener = Task { try await catalog.listenForUploads { heard.continuation.yield() } }
+            defer { listener.cancel() }
+            try await Task.sleep(for: .milliseconds(300))  // LISTEN is in place
+            #expect(try await catalog.markUploaded(id: upload.id, now: 5))
+            let arrived = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    for await _ in heard.stream { return true }
+                    return false
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(5))
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(arrived)
+            heard.continuation.finish()
+        }
+    }
+}

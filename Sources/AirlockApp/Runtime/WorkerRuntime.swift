@@ -43,6 +43,7 @@ public enum WorkerRuntime {
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
                 if let pool = parts.catalog.pool { services.append(.init(service: pool)) }
                 services += [.init(service: parts.worker), .init(service: parts.reconciler), .init(service: parts.sender)]
+                services.append(.init(service: UploadListener(catalog: parts.catalog.catalog, wake: parts.wake, logger: logger)))
                 if let reloader = parts.reloader { services.append(.init(service: reloader)) }
                 var configuration = ServiceGroupConfiguration(services: services, logger: logger)
                 configuration.gracefulShutdownSignals = [.sigterm, .sigint]
@@ -64,6 +65,7 @@ public enum WorkerRuntime {
         var reconciler: Reconciler
         var sender: EventSender
         var reloader: SignatureReloader?
+        var wake: WakeSignal
     }
 
     static func assemble(config: ConfigReader, profileNames: [String], logger: Logger) async throws(AirlockError) -> Parts {
@@ -124,7 +126,7 @@ public enum WorkerRuntime {
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, logger: logger
         )
         let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
-        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader)
+        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake)
     }
 
     /// `host:pid:random`: unique per process, readable in the catalog.
@@ -133,6 +135,25 @@ public enum WorkerRuntime {
         gethostname(&name, name.count)
         let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return "\(host):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
+    }
+}
+
+/// Wakes the worker when any process marks an upload uploaded (PostgreSQL LISTEN/NOTIFY); reconnects after errors.
+struct UploadListener: Service {
+    let catalog: SQLCatalog
+    let wake: WakeSignal
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { [catalog, wake] in try await catalog.listenForUploads { wake.signal() } }
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                logger.warning("listening for uploads failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
     }
 }
 
