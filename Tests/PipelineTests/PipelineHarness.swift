@@ -33,7 +33,8 @@ final class PipelineHarness: Sendable {
         ),
     ]
 
-    init(profile: BackendProfile = .of(.ceph)) async throws {
+    /// - Parameter catalog: A catalog to use instead of a new SQLite file (a PostgreSQL one whose pool the caller runs).
+    init(profile: BackendProfile = .of(.ceph), catalog: SQLCatalog? = nil) async throws {
         let server = S3TestServer.current
         http = try HTTPClient(configuration: .init(connectTimeout: .seconds(2), lowSpeedTime: .seconds(5)))
         let signer = try Signer(credentials: Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey), region: server.region)
@@ -50,7 +51,11 @@ final class PipelineHarness: Sendable {
             quarantine: BucketPrefix(bucket: bucket, prefix: "quarantine/")
         )
         databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pipeline-\(UUID().uuidString).sqlite").path
-        catalog = try await CatalogFactory.openSQLite(path: databasePath, logger: Self.logger)
+        if let catalog {
+            self.catalog = catalog
+        } else {
+            self.catalog = try await CatalogFactory.openSQLite(path: databasePath, logger: Self.logger)
+        }
         inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 2)
     }
 
