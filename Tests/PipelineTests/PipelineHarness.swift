@@ -26,6 +26,7 @@ final class PipelineHarness: Sendable {
     let layout: ObjectLayout
     let inspector: Inspector
     let databasePath: String
+    let server = S3TestServer.current
     let profiles: [String: UploadProfile] = [
         "documents": UploadProfile(
             name: "documents", maxSize: 8 << 20,
@@ -35,7 +36,6 @@ final class PipelineHarness: Sendable {
 
     /// - Parameter catalog: A catalog to use instead of a new SQLite file (a PostgreSQL one whose pool the caller runs).
     init(profile: BackendProfile = .of(.ceph), catalog: SQLCatalog? = nil) async throws {
-        let server = S3TestServer.current
         http = try HTTPClient(configuration: .init(connectTimeout: .seconds(2), lowSpeedTime: .seconds(5)))
         let signer = try Signer(credentials: Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey), region: server.region)
         client = S3Client(
