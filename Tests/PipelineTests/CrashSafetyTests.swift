@@ -78,6 +78,8 @@ import Glibc
         }
         // Then one runs to the end and is stopped gracefully.
         let last = try BackgroundProcess([binary, "worker", "--config", configPath], environment: environment, logPath: directory + "/worker.log")
+        // (Give it time to start its service group: a SIGTERM before that ends it the default way.)
+        try await Task.sleep(for: .seconds(2))
         let deadline = ContinuousClock.now + .seconds(240)
         while ContinuousClock.now < deadline {
             let counts = try await harness.catalog.countByState()

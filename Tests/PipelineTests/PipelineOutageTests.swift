@@ -36,6 +36,7 @@ struct PipelineOutageTests {
         try harness.server.radosgw("stop")
         try await Task.sleep(for: .seconds(20))
         try harness.server.radosgw("start")
+        try await Task.sleep(for: .seconds(2))  // the service groups are up before any SIGTERM
         let deadline = ContinuousClock.now + .seconds(240)
         while ContinuousClock.now < deadline {
             if try await harness.catalog.countByState()[.processed] ?? 0 >= expected.count { break }

@@ -68,6 +68,7 @@ import Glibc
         let workers = try (0..<3).map { index in
             try BackgroundProcess([binary, "worker", "--config", configPath], environment: environment, logPath: directory + "/worker-\(index).log")
         }
+        try await Task.sleep(for: .seconds(2))  // the service groups are up before any SIGTERM
         let deadline = ContinuousClock.now + .seconds(180)
         let total = Self.uploads + Self.strays
         while ContinuousClock.now < deadline {

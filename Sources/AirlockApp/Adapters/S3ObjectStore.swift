@@ -13,7 +13,7 @@ public struct S3ObjectStore: ObjectStore {
         try await mapped { () throws(S3Error) in try await client.headObject(Self.location(object)).map(Self.info) }
     }
 
-    public func download(_ object: ObjectRef, ifMatch etag: String, to descriptor: Int32) async throws -> ObjectInfo {
+    public func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32) async throws -> ObjectInfo {
         try await mapped { () throws(S3Error) in Self.info(try await client.getObject(Self.location(object), to: descriptor, ifMatch: etag)) }
     }
 

@@ -84,8 +84,8 @@ public protocol ObjectStore: Sendable {
     /// `nil` when the object does not exist.
     func head(_ object: ObjectRef) async throws -> ObjectInfo?
 
-    /// Streams exactly the version with `etag` into the open file (truncated to what arrived).
-    func download(_ object: ObjectRef, ifMatch etag: String, to descriptor: Int32) async throws -> ObjectInfo
+    /// Streams the object (exactly the version with `etag` when given) into the open file (truncated to what arrived).
+    func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32) async throws -> ObjectInfo
 
     /// Server-side copy pinned to the source ETag, replacing content type and user metadata.
     func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome
