@@ -46,5 +46,21 @@ let package = Package(
             ],
             path: "Sources/S3Bench"
         ),
+        // Used by scripts/bench/pipeline: objects per second through the worker vs the same store requests, and
+        // complete-to-verdict latency.
+        .executableTarget(
+            name: "PipelineBench",
+            dependencies: [
+                .product(name: "Pipeline", package: "airlock"),
+                .product(name: "Catalog", package: "airlock"),
+                .product(name: "Inspection", package: "airlock"),
+                .product(name: "AirlockApp", package: "airlock"),
+                .product(name: "AirlockCore", package: "airlock"),
+                .product(name: "S3", package: "airlock"),
+                .product(name: "Transport", package: "airlock"),
+                .product(name: "SigV4", package: "airlock"),
+            ],
+            path: "Sources/PipelineBench"
+        ),
     ]
 )

@@ -1,0 +1,174 @@
+// Pipeline throughput and latency on a live RGW (scripts/bench/pipeline starts one).
+// Prints one line per measurement:
+//   pipeline <size> c=<n> airlock=<objects/s> store-sequence=<objects/s> ratio=<airlock/sequence>
+//   latency 10KiB complete-to-verdict p50_ms=<v> p99_ms=<v> n=<count>
+import AirlockApp
+import AirlockCore
+import Catalog
+import Foundation
+import Inspection
+import Logging
+import Pipeline
+import S3
+import SigV4
+import Transport
+
+let environment = ProcessInfo.processInfo.environment
+let endpoint = environment["AIRLOCK_BENCH_ENDPOINT"] ?? "http://127.0.0.1:17580"
+let database = environment["AIRLOCK_BENCH_CLAMAV"] ?? "fixtures/clamav"
+let arguments = CommandLine.arguments
+let smallCount = arguments.count > 1 ? Int(arguments[1]) ?? 400 : 400
+let largeCount = arguments.count > 2 ? Int(arguments[2]) ?? 16 : 16
+let logger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    return logger
+}()
+
+let http = try HTTPClient(configuration: .init(maximumConnectionsPerHost: 64))
+let signer = try Signer(credentials: Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), region: "us-east-1")
+let client = S3Client(presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: endpoint)), http: http, configuration: .init(profile: .of(.ceph)), logger: logger)
+let store = S3ObjectStore(client: client)
+let bucket = "airlock-pipeline-bench"
+try await client.createBucket(bucket)
+let layout = ObjectLayout(
+    incoming: BucketPrefix(bucket: bucket, prefix: "incoming/"), processed: BucketPrefix(bucket: bucket, prefix: "processed/"),
+    quarantine: BucketPrefix(bucket: bucket, prefix: "quarantine/")
+)
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pipeline-bench-\(UUID().uuidString)").path
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+let catalog = try await CatalogFactory.openSQLite(path: scratch + "/catalog.sqlite", logger: logger)
+let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: database, limits: ScanLimits()), threads: 16, temporaryDirectory: scratch)
+let profile = UploadProfile(name: "bench", maxSize: 64 << 20, allow: [.init(extensions: ["txt"], types: ["text/plain"])])
+let clock = SystemWallClock()
+
+func text(_ size: Int, seed: Int) -> [UInt8] {
+    let line = Array("line \(seed) of ordinary text for the pipeline benchmark, nothing to see here.\n".utf8)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(size)
+    while bytes.count < size { bytes += line }
+    return Array(bytes.prefix(size))
+}
+
+/// Intents with their objects in incoming (not timed).
+func stage(_ count: Int, size: Int, markUploaded: Bool) async throws -> [UploadID] {
+    try await withThrowingTaskGroup(of: UploadID.self) { group in
+        var ids: [UploadID] = []
+        for number in 0..<count {
+            group.addTask {
+                let now = clock.now()
+                let id = UploadID.generate(at: now)
+                let bytes = text(size, seed: number)
+                _ = try await catalog.createUpload(
+                    Upload(
+                        id: id, owner: "bench", profile: "bench", filename: "f\(number).txt", safeName: "f\(number).txt", declaredSize: Int64(size),
+                        declaredType: "text/plain", incomingKey: layout.incoming(id).key, createdAt: now, expiresAt: now + 3_600_000
+                    )
+                )
+                _ = try await client.putObject(layout.incoming(id), body: .bytes(bytes))
+                if markUploaded { _ = try await catalog.markUploaded(id: id, now: now) }
+                return id
+            }
+            if number % 16 == 15 { while let id = try await group.next() { ids.append(id) } }
+        }
+        while let id = try await group.next() { ids.append(id) }
+        return ids
+    }
+}
+
+func worker(concurrency: Int, wake: WakeSignal = WakeSignal()) -> Worker {
+    Worker(
+        configuration: WorkerConfiguration(
+            workerID: "bench-\(concurrency)", concurrency: concurrency, pollInterval: .milliseconds(20), temporaryDirectory: scratch, engine: "bench"
+        ),
+        layout: layout, catalog: catalog, store: store, inspector: inspector, profiles: ["bench": profile], clock: clock, wake: wake, logger: logger
+    )
+}
+
+func finishedCount() async throws -> Int {
+    let counts = try await catalog.countByState()
+    return (counts[.processed] ?? 0) + (counts[.quarantined] ?? 0)
+}
+
+/// Objects per second through the worker at `concurrency`.
+func pipelineRate(count: Int, size: Int, concurrency: Int) async throws -> Double {
+    let before = try await finishedCount()
+    _ = try await stage(count, size: size, markUploaded: true)
+    let service = worker(concurrency: concurrency)
+    let start = ContinuousClock.now
+    let task = Task { try await service.run() }
+    while try await finishedCount() < before + count { try await Task.sleep(for: .milliseconds(2)) }
+    let elapsed = ContinuousClock.now - start
+    task.cancel()
+    _ = try? await task.value
+    return Double(count) / seconds(elapsed)
+}
+
+/// The same store requests the worker makes per object (GET to a file, pinned COPY, DELETE), back to back.
+func sequenceRate(count: Int, size: Int, concurrency: Int) async throws -> Double {
+    let keys = (0..<count).map { "sequence/\(size)/\(concurrency)/\($0)" }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for (index, key) in keys.enumerated() {
+            group.addTask { _ = try await client.putObject(ObjectRef(bucket: bucket, key: key), body: .bytes(text(size, seed: index))) }
+            if index % 16 == 15 { try await group.waitForAll() }
+        }
+        try await group.waitForAll()
+    }
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var next = 0
+        func add() {
+            let key = keys[next]
+            next += 1
+            group.addTask {
+                let path = scratch + "/seq-\(UUID().uuidString)"
+                let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
+                defer { close(descriptor); unlink(path) }
+                let source = ObjectRef(bucket: bucket, key: key)
+                let info = try await store.download(source, ifMatch: nil, to: descriptor)
+                _ = try await store.copy(from: source, ifMatch: info.etag, size: info.size, to: ObjectRef(bucket: bucket, key: "sequence-done/" + key), contentType: "text/plain", metadata: [("airlock-id", "x")])
+                try await store.delete(source)
+            }
+        }
+        for _ in 0..<min(concurrency, keys.count) { add() }
+        while try await group.next() != nil { if next < keys.count { add() } }
+    }
+    return Double(count) / seconds(ContinuousClock.now - start)
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+for (label, size, count) in [("10KiB", 10 << 10, smallCount), ("10MiB", 10 << 20, largeCount)] {
+    for concurrency in [1, 4, 16] {
+        let airlock = try await pipelineRate(count: count, size: size, concurrency: concurrency)
+        let sequence = try await sequenceRate(count: count, size: size, concurrency: concurrency)
+        print(String(format: "pipeline %@ c=%d airlock=%.1f store-sequence=%.1f ratio=%.2f objects/s", label, concurrency, airlock, sequence, airlock / sequence))
+    }
+}
+
+// Complete-to-verdict latency: the worker runs; each upload is marked uploaded (as `complete` does) and woken.
+let wake = WakeSignal()
+let latencyWorker = worker(concurrency: 4, wake: wake)
+let running = Task { try await latencyWorker.run() }
+var latencies: [Double] = []
+let latencyIDs = try await stage(min(200, smallCount), size: 10 << 10, markUploaded: false)
+for id in latencyIDs {
+    let start = ContinuousClock.now
+    _ = try await catalog.markUploaded(id: id, now: clock.now())
+    wake.signal()
+    while true {
+        let state = try await catalog.upload(id: id)?.state
+        if state == .processed || state == .quarantined { break }
+        try await Task.sleep(for: .microseconds(500))
+    }
+    latencies.append(seconds(ContinuousClock.now - start) * 1000)
+}
+running.cancel()
+_ = try? await running.value
+latencies.sort()
+print(String(format: "latency 10KiB complete-to-verdict p50_ms=%.1f p99_ms=%.1f n=%d", latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.count))
+inspector.shutdown()
+await catalog.close()
