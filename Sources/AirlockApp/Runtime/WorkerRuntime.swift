@@ -44,6 +44,9 @@ public enum WorkerRuntime {
                 if let pool = parts.catalog.pool { services.append(.init(service: pool)) }
                 services += [.init(service: parts.worker), .init(service: parts.reconciler), .init(service: parts.sender)]
                 services.append(.init(service: UploadListener(catalog: parts.catalog.catalog, wake: parts.wake, logger: logger)))
+                if parts.metricsPort > 0 {
+                    services.append(.init(service: MetricsServer.make(host: parts.metricsHost, port: parts.metricsPort, catalog: parts.catalog.catalog, logger: logger)))
+                }
                 if let reloader = parts.reloader { services.append(.init(service: reloader)) }
                 var configuration = ServiceGroupConfiguration(services: services, logger: logger)
                 configuration.gracefulShutdownSignals = [.sigterm, .sigint]
@@ -66,9 +69,12 @@ public enum WorkerRuntime {
         var sender: EventSender
         var reloader: SignatureReloader?
         var wake: WakeSignal
+        var metricsHost: String
+        var metricsPort: Int
     }
 
     static func assemble(config: ConfigReader, profileNames: [String], logger: Logger) async throws(AirlockError) -> Parts {
+        _ = MetricsRegistry.bootstrap()
         let store = try StoreSettings(reader: config.scoped(to: "store"))
         let buckets = try BucketSettings(reader: config.scoped(to: "buckets"))
         let catalogSettings = try CatalogSettings(reader: config.scoped(to: "catalog"))
@@ -126,7 +132,9 @@ public enum WorkerRuntime {
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, logger: logger
         )
         let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
-        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake)
+        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
+            metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort
+        )
     }
 
     /// `host:pid:random`: unique per process, readable in the catalog.
