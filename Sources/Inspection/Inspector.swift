@@ -85,9 +85,9 @@ public final class Inspector: FileInspector {
         }
 
         // Hash the whole file, keeping its first bytes for libmagic.
-        let hashed: (sha256: String, prefix: [UInt8])
+        let hashed: (sha256: String, prefix: [UInt8], md5: String?)
         do {
-            hashed = try Self.hash(descriptor: descriptor, size: size, prefix: MagicDetector.prefixBytes)
+            hashed = try Self.hash(descriptor: descriptor, size: size, prefix: MagicDetector.prefixBytes, md5: request.computeMD5 && context.depth == 0)
         } catch {
             return Verdict(reasons: reasons + [Reason(.scanFailed, error.message)], detectedType: nil, sha256: nil, size: size)
         }
@@ -162,7 +162,7 @@ public final class Inspector: FileInspector {
         if let declared = request.declaredSHA256, declared != hashed.sha256 {
             reasons.append(Reason(.checksumMismatch, "declared \(declared), found \(hashed.sha256)"))
         }
-        return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures + memberSignatures)
+        return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures + memberSignatures, md5: hashed.md5)
     }
 
     /// Extracts each member of an archive and inspects it like a file, one level deeper; what cannot be extracted,
@@ -259,9 +259,11 @@ public final class Inspector: FileInspector {
         return Reason(.malware, name)
     }
 
-    /// SHA-256 of the whole file (lowercase hex) and its first `prefix` bytes, read with pread in 1 MiB chunks.
-    static func hash(descriptor: Int32, size: Int64, prefix: Int) throws(InspectionError) -> (sha256: String, prefix: [UInt8]) {
+    /// SHA-256 of the whole file (lowercase hex), its first `prefix` bytes and, when asked, its MD5; read with pread
+    /// in 1 MiB chunks.
+    static func hash(descriptor: Int32, size: Int64, prefix: Int, md5: Bool = false) throws(InspectionError) -> (sha256: String, prefix: [UInt8], md5: String?) {
         var hasher = SHA256()
+        var md5Hasher = md5 ? Insecure.MD5() : nil
         var head: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: Int(min(max(size, 4096), 1 << 20)))
         var offset: off_t = 0
@@ -272,15 +274,20 @@ public final class Inspector: FileInspector {
                 throw InspectionError(.io, "reading the file failed: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            buffer.withUnsafeBytes {
+                let chunk = UnsafeRawBufferPointer(rebasing: $0[0..<count])
+                hasher.update(bufferPointer: chunk)
+                md5Hasher?.update(bufferPointer: chunk)
+            }
             if head.count < prefix { head += buffer[0..<min(count, prefix - head.count)] }
             offset += off_t(count)
         }
-        let digest = hasher.finalize()
-        let hex = digest.map { byte -> String in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
-        return (hex, head)
+        func hex(_ digest: some Sequence<UInt8>) -> String {
+            digest.map { byte -> String in
+                let text = String(byte, radix: 16)
+                return byte < 16 ? "0" + text : text
+            }.joined()
+        }
+        return (hex(hasher.finalize()), head, md5Hasher.map { hex($0.finalize()) })
     }
 }

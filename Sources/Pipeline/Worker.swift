@@ -217,7 +217,7 @@ public final class Worker: Service {
             verdict = await inspector.inspect(
                 InspectionRequest(
                     path: file.path, filename: upload.filename, declaredSize: upload.declaredSize, declaredType: upload.declaredType,
-                    declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow
+                    declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow, computeMD5: true
                 )
             )
         } else {
@@ -252,7 +252,12 @@ public final class Worker: Service {
             throw AttemptError.sourceChanged("the copy precondition failed: \(failure.message)")
         }
         // The copy's own answer names the destination's ETag; a store that leaves it empty is asked with HEAD.
-        let expected = try await Self.expectedETag(descriptor: file.descriptor, size: downloaded.size, partSize: copied.partSize)
+        let expected: String
+        if copied.partSize == nil, let md5 = verdict.md5 {
+            expected = md5  // computed in the inspection's single read of the file
+        } else {
+            expected = try await Self.expectedETag(descriptor: file.descriptor, size: downloaded.size, partSize: copied.partSize)
+        }
         var placedETag = ETagText.normalized(copied.etag)
         if placedETag.isEmpty {
             let placed = try await store.head(destination)

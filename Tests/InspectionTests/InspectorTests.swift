@@ -224,4 +224,18 @@ struct ReloadingClamAVTests {
         #expect(throws: InspectionError.self) { try scanner.reloadIfChanged() }
         #expect(try scanner.scan(descriptor: descriptor, name: "sample") == .detected(["Airlock.Test.EICAR-Body.UNOFFICIAL"]))
     }
+
+    @Test func theMD5ComesFromTheSameReadOnlyWhenAskedFor() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-md5-\(UUID().uuidString)").path
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let profile = UploadProfile(name: "t", maxSize: 1 << 20, allow: [.init(extensions: ["txt"], types: ["text/plain"])])
+        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 1)
+        defer { inspector.shutdown() }
+        let asked = await inspector.inspect(InspectionRequest(path: path, filename: "a.txt", profile: profile, computeMD5: true))
+        #expect(asked.md5 == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(asked.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let plain = await inspector.inspect(InspectionRequest(path: path, filename: "a.txt", profile: profile))
+        #expect(plain.md5 == nil)
+    }
 }

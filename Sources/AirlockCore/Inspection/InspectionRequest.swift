@@ -13,11 +13,14 @@ public struct InspectionRequest: Sendable {
     public var denyList: Set<String>
     /// SHA-256 values of bytes a reviewer trusted: no malware scan, every other check still runs.
     public var allowList: Set<String>
+    /// Also compute the file's MD5 in the hashing pass (``Verdict/md5``).
+    public var computeMD5: Bool
 
     public init(
         path: String, filename: String, declaredSize: Int64? = nil, declaredType: String? = nil, declaredSHA256: String? = nil,
-        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = []
+        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = [], computeMD5: Bool = false
     ) {
+        self.computeMD5 = computeMD5
         self.path = path
         self.filename = filename
         self.declaredSize = declaredSize

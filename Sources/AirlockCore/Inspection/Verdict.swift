@@ -52,14 +52,17 @@ public struct Verdict: Sendable, Hashable {
     public var size: Int64
     /// Scanner signature names, when malware was found.
     public var signatures: [String]
+    /// Lowercase hex MD5 of the whole file, when the request asked for it (the worker verifies copies with it).
+    public var md5: String?
 
-    public init(reasons: [Reason], detectedType: String?, sha256: String?, size: Int64, signatures: [String] = []) {
+    public init(reasons: [Reason], detectedType: String?, sha256: String?, size: Int64, signatures: [String] = [], md5: String? = nil) {
         self.outcome = Self.outcome(for: reasons)
         self.reasons = reasons
         self.detectedType = detectedType
         self.sha256 = sha256
         self.size = size
         self.signatures = signatures
+        self.md5 = md5
     }
 
     /// Malware outranks everything; then what could not be inspected; then failures; any other reason is a policy
