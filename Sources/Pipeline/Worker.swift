@@ -403,14 +403,7 @@ public final class Worker: Service {
     }
 
     static func iso8601(_ millis: EpochMillis) -> String {
-        var seconds = time_t(millis / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
+        Timestamp.iso8601(millis)
     }
 
     /// RFC 3986 unreserved characters kept, everything else %XX (metadata values must be ASCII).

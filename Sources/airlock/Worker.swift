@@ -1,6 +1,10 @@
 import AirlockApp
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `airlock worker`.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,5 +27,28 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         print(try await CatalogRuntime.migrateCommand(configPath: configOption.config))
+    }
+}
+
+/// `airlock audit verify|export`.
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check or export the audit log.", subcommands: [Verify.self, Export.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-compute the audit log's hash chain; exits 1 when an entry was altered or removed.")
+        @OptionGroup var configOption: ConfigOption
+
+        func run() async throws {
+            if try await !AuditCommands.command(configPath: configOption.config, export: false) { Glibc.exit(1) }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the audit log as JSON Lines, oldest first.")
+        @OptionGroup var configOption: ConfigOption
+
+        func run() async throws {
+            _ = try await AuditCommands.command(configPath: configOption.config, export: true)
+        }
     }
 }

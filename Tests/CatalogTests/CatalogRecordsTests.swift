@@ -112,3 +112,13 @@ import Testing
         }
     }
 }
+
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00Z"), (951_782_400_000, "2000-02-29T00:00:00Z"), (1_795_301_999_999, "2026-11-21T22:59:59Z"),
+        (4_102_444_800_000, "2100-01-01T00:00:00Z"), (-1000, "1969-12-31T23:59:59Z"),
+    ])
+    func iso8601(_ millis: Int64, _ text: String) {
+        #expect(Timestamp.iso8601(millis) == text)
+    }
+}

@@ -1,7 +1,7 @@
 import AirlockApp
 import AirlockCore
 import AirlockTesting
-import Catalog
+@testable import Catalog
 import Foundation
 import Pipeline
 import Testing
@@ -68,5 +68,38 @@ import Glibc
         #expect(bad.status == 2)
         #expect(bad.stderrText.hasPrefix("airlock: catalog.url"))
         #expect(!bad.stderrText.contains("hunter2"))
+    }
+
+    @Test func auditVerifyFindsAlteredAndMissingEntries() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-audit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = directory + "/airlock.yaml"
+        try "catalog: {url: \"sqlite://\(directory)/catalog.sqlite\"}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let catalog = try await CatalogFactory.openSQLite(path: directory + "/catalog.sqlite", logger: PipelineHarness.logger)
+        for number in 1...3 {
+            _ = try await catalog.appendAudit(
+                AuditEntry(at: 1_795_301_999_000, actor: "key:reviewer", action: "quarantine.release", uploadID: "u\(number)", note: "checked \(number)"),
+                seal: AuditSeal.sha256
+            )
+        }
+        let binary = Repository.path(".build/debug/airlock")
+        let verified = try TestProcess.run([binary, "audit", "verify", "--config", config])
+        #expect(verified.status == 0)
+        #expect(verified.stdoutText.hasPrefix("audit log verified: 3 entries, head "))
+        let exported = try TestProcess.run([binary, "audit", "export", "--config", config])
+        let lines = exported.stdoutText.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.first?.hasPrefix(#"{"sequence":1,"at":"2026-11-21T22:59:59Z","actor":"key:reviewer","action":"quarantine.release","uploadId":"u1","note":"checked 1""#) == true)
+
+        _ = try await catalog.driver.query("UPDATE audit_log SET note = 'nothing to see' WHERE sequence = 2", [])
+        let altered = try TestProcess.run([binary, "audit", "verify", "--config", config])
+        #expect(altered.status == 1)
+        #expect(altered.stdoutText == "audit log broken: entry 2 was altered\n")
+        _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence = 2", [])
+        let removed = try TestProcess.run([binary, "audit", "verify", "--config", config])
+        #expect(removed.status == 1)
+        #expect(removed.stdoutText == "audit log broken: entry 2 is missing (next is 3)\n")
+        await catalog.close()
     }
 }

@@ -121,7 +121,7 @@ public enum WorkerRuntime {
                 maxAttempts: workerSettings.maxAttempts, temporaryDirectory: temporaryDirectory, engine: malware.engineDescription
             ),
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), inspector: inspector, profiles: profiles,
-            hashLists: { [catalog] in try await catalog.catalog.hashLists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks, logger: logger
+            hashLists: { [hashLists = HashListCache(catalog: catalog.catalog)] in try await hashLists.lists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks, logger: logger
         )
         let reconciler = Reconciler(
             configuration: ReconcilerConfiguration(
