@@ -29,7 +29,7 @@ import Glibc
               quarantine: {bucket: \(harness.layout.quarantine.bucket), prefix: quarantine/}
             catalog: {url: "sqlite://\(database)"}
             scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(temporaryDirectory)"}
-            worker: {concurrency: 4, maxAttempts: 50, lease: 2s, reconcileInterval: 1s}
+            worker: {concurrency: 4, maxAttempts: 50, lease: 2s, reconcileInterval: 1s, metricsPort: 0}
             profiles:
               documents:
                 maxSize: 1MiB

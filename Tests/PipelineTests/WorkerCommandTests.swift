@@ -22,7 +22,7 @@ import Glibc
         let port = 19_000 + Int(getpid() % 500)
         let configPath = directory + "/airlock.yaml"
         try CrashSafetyTests.configuration(harness: harness, database: harness.databasePath, temporaryDirectory: directory + "/tmp")
-            .replacingOccurrences(of: "reconcileInterval: 1s}", with: "reconcileInterval: 1s, metricsPort: \(port)}")
+            .replacingOccurrences(of: "metricsPort: 0}", with: "metricsPort: \(port)}")
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         _ = try await harness.upload(Array("fine text\n".utf8), filename: "a.txt", declaredType: "text/plain")
         _ = try await harness.upload(PipelineHarness.eicar, filename: "b.txt", declaredType: "text/plain")
