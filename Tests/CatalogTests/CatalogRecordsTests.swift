@@ -122,3 +122,30 @@ import Testing
         #expect(Timestamp.iso8601(millis) == text)
     }
 }
+
+@Suite struct CatalogAPIKeyTests {
+    @Test(arguments: CatalogEngine.allCases)
+    func keysAreStoredByHashUniqueAndRevocable(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            let key = APIKeyRecord(
+                id: "k1", name: "mobile-app", role: "uploader", owner: "key:mobile-app", service: false, profiles: ["documents", "images"],
+                keyHash: String(repeating: "1", count: 64), createdAt: 10, expiresAt: 1000
+            )
+            try await catalog.createAPIKey(key)
+            #expect(try await catalog.apiKey(hash: key.keyHash) == key)
+            #expect(try await catalog.apiKey(hash: String(repeating: "2", count: 64)) == nil)
+            var sameName = key
+            sameName.id = "k2"
+            sameName.keyHash = String(repeating: "3", count: 64)
+            await #expect(throws: CatalogError.self) { try await catalog.createAPIKey(sameName) }
+            let service = APIKeyRecord(id: "k3", name: "backend", role: "uploader", owner: "key:backend", service: true, profiles: [], keyHash: String(repeating: "4", count: 64), createdAt: 11)
+            try await catalog.createAPIKey(service)
+            #expect(try await catalog.apiKeys().map(\.name) == ["mobile-app", "backend"])
+            #expect(key.isActive(at: 999) && !key.isActive(at: 1000))
+            #expect(try await catalog.revokeAPIKey("backend", now: 50))
+            #expect(try await !catalog.revokeAPIKey("k3", now: 60))
+            let revoked = try #require(try await catalog.apiKey(hash: service.keyHash))
+            #expect(revoked.revokedAt == 50 && !revoked.isActive(at: 51) && revoked.service && revoked.profiles.isEmpty)
+        }
+    }
+}

@@ -85,6 +85,19 @@ public protocol Catalog: Sendable {
 
     func hashListEntries() async throws -> [HashListEntry]
 
+    // MARK: API keys
+
+    /// Stores a new key (names and key hashes are unique: `.conflict`).
+    func createAPIKey(_ key: APIKeyRecord) async throws
+
+    /// The key with this hash, revoked or not (the caller checks ``APIKeyRecord/isActive(at:)``).
+    func apiKey(hash: String) async throws -> APIKeyRecord?
+
+    func apiKeys() async throws -> [APIKeyRecord]
+
+    /// Revokes a key by id (or name); false when none is active under it.
+    func revokeAPIKey(_ idOrName: String, now: EpochMillis) async throws -> Bool
+
     // MARK: Events
 
     /// Deliveries due at `now` or earlier, leased to `worker`, oldest first.

@@ -100,3 +100,43 @@ public struct EventDelivery: Sendable, Hashable {
         self.createdAt = createdAt
     }
 }
+
+/// An API key as the catalog keeps it: never the key itself, only its hash.
+public struct APIKeyRecord: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    /// `uploader`, `reviewer`, `admin`.
+    public var role: String
+    /// `key:<name>` unless created with `--owner`.
+    public var owner: String
+    /// Service keys may act for an `owner` named in a request body.
+    public var service: Bool
+    /// Profiles the key may use (empty: all).
+    public var profiles: [String]
+    /// Lowercase hex SHA-256 of the key.
+    public var keyHash: String
+    public var createdAt: EpochMillis
+    public var expiresAt: EpochMillis?
+    public var revokedAt: EpochMillis?
+
+    public init(
+        id: String, name: String, role: String, owner: String, service: Bool, profiles: [String], keyHash: String, createdAt: EpochMillis,
+        expiresAt: EpochMillis? = nil, revokedAt: EpochMillis? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.owner = owner
+        self.service = service
+        self.profiles = profiles
+        self.keyHash = keyHash
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Usable at `now`: not revoked, not expired.
+    public func isActive(at now: EpochMillis) -> Bool {
+        revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
+    }
+}
