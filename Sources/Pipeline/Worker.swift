@@ -140,6 +140,11 @@ public final class Worker: Service {
     func process(_ upload: Upload) async {
         var logger = self.logger
         logger[metadataKey: "upload"] = "\(upload.id)"
+        if upload.attempts > 1 && upload.lastError == nil {
+            // Claimed again without a recorded failure: the previous holder's lease ran out (a crash or a stall).
+            Metrics.Counter(label: "airlock_lease_reclaims_total").increment()
+            logger.info("resuming an upload whose lease expired", metadata: ["attempt": "\(upload.attempts)"])
+        }
         do {
             try await withLeaseRenewal(upload.id) {
                 if upload.attempts > configuration.maxAttempts {
