@@ -1,0 +1,56 @@
+import AirlockApp
+import AirlockCore
+import AirlockTesting
+import Foundation
+import Testing
+
+/// `airlock keys` end to end on a SQLite catalog.
+struct KeysCommandTests {
+    struct Created: Decodable {
+        var id: String
+        var name: String
+        var role: String
+        var owner: String
+        var key: String
+    }
+
+    @Test func keysAreShownOnceStoredHashedListedAndRevoked() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-keys-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = directory + "/airlock.yaml"
+        try """
+            catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
+            profiles:
+              documents: {maxSize: 1MiB, allow: [{extensions: [pdf], types: [application/pdf]}]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let binary = Repository.path(".build/debug/airlock")
+        func airlock(_ arguments: [String]) throws -> TestProcess.Output { try TestProcess.run([binary] + arguments + ["--config", config]) }
+
+        let made = try airlock(["keys", "create", "--role", "uploader", "--name", "mobile-app", "--profiles", "documents", "--expires", "90d"])
+        #expect(made.status == 0, "\(made.stderrText)")
+        let created = try JSONDecoder().decode(Created.self, from: made.stdout)
+        #expect(made.stdoutText.hasPrefix(#"{"id":""#) && made.stdoutText.contains(#","name":"mobile-app","role":"uploader","owner":"key:mobile-app","key":"alk_"#))
+        #expect(created.key.count == 47)
+        let service = try airlock(["keys", "create", "--role", "uploader", "--name", "backend", "--service", "--owner", "team:payments"])
+        #expect(service.status == 0)
+        #expect(try airlock(["keys", "create", "--role", "uploader", "--name", "mobile-app"]).stderrText == "airlock: a key named 'mobile-app' already exists\n")
+        #expect(try airlock(["keys", "create", "--role", "root", "--name", "x"]).status == 2)
+        #expect(try airlock(["keys", "create", "--role", "uploader", "--name", "x", "--profiles", "images"]).stderrText.contains("no profile 'images'"))
+
+        let listed = try airlock(["keys", "list"])
+        #expect(listed.status == 0)
+        let lines = listed.stdoutText.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(!listed.stdoutText.contains(created.key))  // never shown again
+        #expect(lines[0].contains(#""profiles":["documents"]"#) && lines[0].contains(#""revokedAt":null"#))
+        #expect(lines[1].contains(#""owner":"team:payments","service":true"#))
+        // Stored as its SHA-256, nothing else.
+        let database = try Data(contentsOf: URL(fileURLWithPath: directory + "/catalog.sqlite"))
+        #expect(database.range(of: Data(created.key.utf8)) == nil)
+
+        #expect(try airlock(["keys", "revoke", created.id]).stdoutText == "{\"revoked\":\"\(created.id)\"}\n")
+        #expect(try airlock(["keys", "revoke", created.id]).status == 2)
+        #expect(try airlock(["keys", "list"]).stdoutText.split(separator: "\n")[0].contains(#""revokedAt":"20"#))
+    }
+}
