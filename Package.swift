@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "HTTPAPI", targets: ["HTTPAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
@@ -115,6 +116,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API: routes, authentication, errors (Hummingbird).
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "AirlockCore",
+                "SigV4",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration -> adapters -> commands and services.
         .target(
             name: "AirlockApp",
@@ -126,6 +140,7 @@ let package = Package(
                 "Inspection",
                 "Catalog",
                 "Pipeline",
+                "HTTPAPI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -186,6 +201,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HTTPAPITests",
+            dependencies: ["HTTPAPI", "AirlockTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

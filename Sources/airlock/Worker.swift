@@ -52,3 +52,15 @@ struct Audit: AsyncParsableCommand {
         }
     }
 }
+
+/// `airlock serve`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the HTTP API; also the worker, reconciler and event sender unless worker.enabled is false."
+    )
+    @OptionGroup var configOption: ConfigOption
+
+    func run() async throws {
+        try await ServeRuntime.command(configPath: configOption.config)
+    }
+}

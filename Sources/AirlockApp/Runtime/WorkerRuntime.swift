@@ -27,6 +27,12 @@ public enum WorkerRuntime {
     ///   - profileNames: The profiles the configuration defines (``ConfigLoader/profileNames(path:environment:)``).
     ///   - once: One reconciliation pass, then work until nothing is claimable, then exit (no service group).
     public static func run(config: ConfigReader, profileNames: [String], logger: Logger, once: Bool = false) async throws(AirlockError) {
+        try await run(config: config, profileNames: profileNames, logger: logger, once: once, api: false)
+    }
+
+    /// - Parameter api: Also serve the HTTP API (`airlock serve`); the pipeline services then run only when
+    ///   `worker.enabled` is true.
+    static func run(config: ConfigReader, profileNames: [String], logger: Logger, once: Bool, api: Bool) async throws(AirlockError) {
         let parts = try await assemble(config: config, profileNames: profileNames, logger: logger)
         defer {
             parts.inspector.shutdown()
@@ -42,9 +48,13 @@ public enum WorkerRuntime {
             } else {
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
                 if let pool = parts.catalog.pool { services.append(.init(service: pool)) }
-                services += [.init(service: parts.worker), .init(service: parts.reconciler), .init(service: parts.sender)]
-                services.append(.init(service: UploadListener(catalog: parts.catalog.catalog, wake: parts.wake, logger: logger)))
-                if parts.metricsPort > 0 {
+                if !api || parts.workerEnabled {
+                    services += [.init(service: parts.worker), .init(service: parts.reconciler), .init(service: parts.sender)]
+                    services.append(.init(service: UploadListener(catalog: parts.catalog.catalog, wake: parts.wake, logger: logger)))
+                }
+                if api {
+                    services.append(.init(service: try ServeRuntime.application(config: config, parts: parts, logger: logger)))
+                } else if parts.metricsPort > 0 {
                     services.append(.init(service: MetricsServer.make(host: parts.metricsHost, port: parts.metricsPort, catalog: parts.catalog.catalog, logger: logger)))
                 }
                 if let reloader = parts.reloader { services.append(.init(service: reloader)) }
@@ -55,7 +65,7 @@ public enum WorkerRuntime {
         } catch let error as AirlockError {
             throw error
         } catch {
-            throw AirlockError(.storage, "the worker stopped: \(error)")
+            throw AirlockError(.storage, "\(api ? "the server" : "the worker") stopped: \(error)")
         }
         await parts.catalog.close()
     }
@@ -71,6 +81,9 @@ public enum WorkerRuntime {
         var wake: WakeSignal
         var metricsHost: String
         var metricsPort: Int
+        var workerEnabled: Bool
+        var profiles: [String: UploadProfile]
+        var layout: ObjectLayout
     }
 
     static func assemble(config: ConfigReader, profileNames: [String], logger: Logger) async throws(AirlockError) -> Parts {
@@ -133,7 +146,8 @@ public enum WorkerRuntime {
         )
         let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
         return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
-            metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort
+            metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort,
+            workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout
         )
     }
 

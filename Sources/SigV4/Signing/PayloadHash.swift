@@ -37,3 +37,28 @@ public enum URIEncoding {
         ByteWriter.string(capacity: text.utf8.count * 3) { $0.writeURIEncoded(text, keepSlash: keepSlash) }
     }
 }
+
+extension PayloadHash {
+    /// The base64 form of a lowercase hex SHA-256 (a declared checksum as the `x-amz-checksum-sha256` header wants it);
+    /// `nil` unless `hex` is exactly 64 lowercase hex digits.
+    public static func base64(hexDigest hex: String) -> String? {
+        let bytes = Array(hex.utf8)
+        guard bytes.count == 64 else { return nil }
+        func nibble(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var raw: [UInt8] = []
+        raw.reserveCapacity(32)
+        var index = 0
+        while index < 64 {
+            guard let high = nibble(bytes[index]), let low = nibble(bytes[index + 1]) else { return nil }
+            raw.append(high << 4 | low)
+            index += 2
+        }
+        return raw.withUnsafeBufferPointer { buffer in ByteWriter.string(capacity: 44) { $0.writeBase64(buffer) } }
+    }
+}

@@ -1,0 +1,39 @@
+public import AirlockCore
+
+/// What the API's routes work with: the AirlockCore ports, configuration and a few closures from the composition root.
+public struct APIEnvironment: Sendable {
+    public var catalog: any Catalog
+    public var store: any ObjectStore
+    public var signer: UploadSigner
+    public var layout: ObjectLayout
+    public var profiles: [String: UploadProfile]
+    /// `uploads.expires`.
+    public var uploadExpiresSeconds: Int
+    /// `uploads.downloadExpires`.
+    public var downloadExpiresSeconds: Int
+    public var clock: any WallClock
+    /// NFC normalization for safe names.
+    public var normalize: @Sendable (String) -> String
+    /// Wakes this process's worker (an upload was completed).
+    public var wake: @Sendable () -> Void
+    /// Appends to the audit log (sealed by the composition root).
+    public var audit: @Sendable (AuditEntry) async throws -> Void
+
+    public init(
+        catalog: any Catalog, store: any ObjectStore, signer: UploadSigner, layout: ObjectLayout, profiles: [String: UploadProfile], uploadExpiresSeconds: Int,
+        downloadExpiresSeconds: Int, clock: any WallClock, normalize: @escaping @Sendable (String) -> String, wake: @escaping @Sendable () -> Void,
+        audit: @escaping @Sendable (AuditEntry) async throws -> Void
+    ) {
+        self.catalog = catalog
+        self.store = store
+        self.signer = signer
+        self.layout = layout
+        self.profiles = profiles
+        self.uploadExpiresSeconds = uploadExpiresSeconds
+        self.downloadExpiresSeconds = downloadExpiresSeconds
+        self.clock = clock
+        self.normalize = normalize
+        self.wake = wake
+        self.audit = audit
+    }
+}

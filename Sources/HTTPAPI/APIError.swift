@@ -1,0 +1,34 @@
+import AirlockCore
+public import Hummingbird
+
+/// An API failure with a stable code, rendered as `{"error":{"code","message","requestId"}}`.
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    /// Seconds, for 429.
+    public var retryAfter: Int?
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    public static func invalid(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }
+    public static let unauthenticated = APIError(.unauthorized, "unauthenticated", "a valid API key or token is required")
+    public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
+    /// Unknown, or another owner's: the two are indistinguishable.
+    public static let notFound = APIError(.notFound, "not_found", "no such upload")
+    public static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code, message) }
+    public static let internalError = APIError(.internalServerError, "internal", "the request could not be completed")
+    public static let unavailable = APIError(.serviceUnavailable, "unavailable", "a dependency is unavailable; retry later")
+
+    /// The JSON body.
+    func body(requestID: String) -> String {
+        JSONBody.object([
+            ("error", .object([("code", .string(code)), ("message", .string(message)), ("requestId", .string(requestID))])),
+        ]).rendered
+    }
+}

@@ -1,0 +1,61 @@
+public import AirlockCore
+import Crypto
+
+/// Turns a bearer token into a principal; `nil` when the token is not valid.
+public protocol Authenticator: Sendable {
+    func principal(for token: String) async throws -> Principal?
+}
+
+/// API keys (`alk_…`) looked up by their SHA-256 in the catalog; the stored hash is compared in constant time.
+public struct APIKeyAuthenticator: Authenticator {
+    let catalog: any Catalog
+    let clock: any WallClock
+
+    public init(catalog: any Catalog, clock: any WallClock) {
+        self.catalog = catalog
+        self.clock = clock
+    }
+
+    public func principal(for token: String) async throws -> Principal? {
+        guard token.hasPrefix("alk_") else { return nil }
+        let digest = Array(SHA256.hash(data: Array(token.utf8)))
+        let hash = Self.hex(digest)
+        guard let record = try await catalog.apiKey(hash: hash), Self.constantTimeEqual(Array(record.keyHash.utf8), Array(hash.utf8)),
+            record.isActive(at: clock.now()), let role = Principal.Role(rawValue: record.role)
+        else { return nil }
+        return Principal(owner: record.owner, role: role, profiles: record.profiles, service: record.service, actor: "key:\(record.name)")
+    }
+
+    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+        return difference == 0
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Tries each authenticator in turn (API keys, then JWTs).
+public struct ChainedAuthenticator: Authenticator {
+    let authenticators: [any Authenticator]
+
+    public init(_ authenticators: [any Authenticator]) {
+        self.authenticators = authenticators
+    }
+
+    public func principal(for token: String) async throws -> Principal? {
+        for authenticator in authenticators {
+            if let principal = try await authenticator.principal(for: token) { return principal }
+        }
+        return nil
+    }
+}

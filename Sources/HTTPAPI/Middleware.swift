@@ -1,0 +1,95 @@
+import AirlockCore
+public import Hummingbird
+import Logging
+
+/// Gives each request an id (response header `X-Request-Id`, log metadata), renders every error as the API's JSON
+/// error (never a stack trace or an internal message), and adds security headers.
+struct ErrorAndRequestIDMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+
+    func handle(_ request: Request, context: APIContext, next: @concurrent (Request, APIContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestID = Self.newRequestID()
+        context.logger[metadataKey: "request"] = "\(context.requestID)"
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as APIError {
+            response = Self.render(error, requestID: context.requestID)
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own (and NIO's too-many-bytes): unknown routes, oversized or undecodable bodies.
+            let mapped: APIError =
+                switch error.status {
+                case .contentTooLarge: APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(context.maxBodyBytes) bytes")
+                case .notFound: APIError(.notFound, "not_found", "no such route")
+                case .methodNotAllowed: APIError(.methodNotAllowed, "method_not_allowed", "this route does not take that method")
+                case .badRequest: APIError(.badRequest, "invalid_request", "the request body is not valid JSON for this route")
+                default: APIError(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
+                }
+            response = Self.render(mapped, requestID: context.requestID)
+        } catch is DecodingError {
+            response = Self.render(APIError(.badRequest, "invalid_request", "the request body is not valid JSON for this route"), requestID: context.requestID)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(String(describing: type(of: error)))"])
+            response = Self.render(.internalError, requestID: context.requestID)
+        }
+        response.headers[.init("X-Request-Id")!] = context.requestID
+        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if response.headers[.init("Content-Security-Policy")!] == nil {
+            response.headers[.init("Content-Security-Policy")!] = "default-src 'none'; frame-ancestors 'none'"
+        }
+        return response
+    }
+
+    static func render(_ error: APIError, requestID: String) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: error.body(requestID: requestID))))
+    }
+
+    static func newRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let text = String(value, radix: 16)
+        return "req_" + String(repeating: "0", count: 16 - text.count) + text
+    }
+}
+
+/// Resolves `Authorization: Bearer <token>` to a principal (a missing header leaves none; a bad token is 401).
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let authenticator: any Authenticator
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: APIContext, next: @concurrent (Request, APIContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.maxBodyBytes = maxBodyBytes
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 8192 else {
+                throw APIError.unauthenticated
+            }
+            guard let principal = try await authenticator.principal(for: String(parts[1])) else { throw APIError.unauthenticated }
+            context.principal = principal
+            context.logger[metadataKey: "actor"] = "\(principal.actor)"
+        }
+        return try await next(request, context)
+    }
+}
+
+extension APIContext {
+    /// The caller, or 401.
+    func requirePrincipal() throws(APIError) -> Principal {
+        guard let principal else { throw APIError.unauthenticated }
+        return principal
+    }
+
+    /// The caller with one of the roles, or 401/403.
+    func require(_ roles: Set<Principal.Role>) throws(APIError) -> Principal {
+        let principal = try requirePrincipal()
+        guard roles.contains(principal.role) else { throw APIError.forbidden("this route needs the \(roles.map(\.rawValue).sorted().joined(separator: " or ")) role") }
+        return principal
+    }
+}

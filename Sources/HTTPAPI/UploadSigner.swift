@@ -1,0 +1,71 @@
+public import AirlockCore
+public import SigV4
+
+/// Presigned upload and download URLs for the API.
+public struct UploadSigner: Sendable {
+    let presigner: Presigner
+    /// False on R2: uploads use a pinned presigned PUT instead of a POST policy.
+    let supportsPostPolicy: Bool
+
+    public init(presigner: Presigner, supportsPostPolicy: Bool) {
+        self.presigner = presigner
+        self.supportsPostPolicy = supportsPostPolicy
+    }
+
+    /// The form (POST) or pinned request (PUT) a client uploads with: exact key, exact size, the declared type and the
+    /// upload id as metadata (and the SHA-256 checksum header on PUT when declared).
+    func upload(_ upload: Upload, to object: ObjectRef, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> JSONText {
+        let time = SigningTime(secondsSinceEpoch: Int(now / 1000))
+        if supportsPostPolicy {
+            let post = try presigner.presignPost(
+                .init(
+                    bucket: object.bucket, key: .exact(object.key), expires: expiresSeconds, contentType: upload.declaredType,
+                    contentLength: Int(upload.declaredSize)...Int(upload.declaredSize), metadata: [("airlock-id", upload.id.rawValue)],
+                    successActionStatus: 204
+                ),
+                at: time
+            )
+            return .object([("method", .string("POST")), ("url", .string(post.url)), ("fields", .object(post.fields.map { ($0.name, .string($0.value)) }))])
+        }
+        var headers: [(name: String, value: String)] = [
+            ("content-type", upload.declaredType), ("content-length", String(upload.declaredSize)), ("x-amz-meta-airlock-id", upload.id.rawValue),
+        ]
+        if let sha256 = upload.declaredSHA256, let checksum = PayloadHash.base64(hexDigest: sha256) { headers.append(("x-amz-checksum-sha256", checksum)) }
+        let put = try presigner.presign(.init(method: .put, bucket: object.bucket, key: object.key, expires: expiresSeconds, headers: headers), at: time)
+        return .object([("method", .string("PUT")), ("url", .string(put.url)), ("headers", .object(put.headers.map { ($0.name, .string($0.value)) }))])
+    }
+
+    /// A short-lived GET forcing a download under the safe name (RFC 5987 `filename*`).
+    func download(_ object: ObjectRef, filename: String, contentType: String, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> (url: String, expiresAt: String) {
+        let time = SigningTime(secondsSinceEpoch: Int(now / 1000))
+        let url = try presigner.presign(
+            .init(
+                method: .get, bucket: object.bucket, key: object.key, expires: expiresSeconds,
+                query: [("response-content-disposition", Self.attachment(filename)), ("response-content-type", contentType)]
+            ),
+            at: time
+        )
+        return (url.url, url.expiresAt.iso8601)
+    }
+
+    /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>`.
+    static func attachment(_ name: String) -> String {
+        let fallback = String(name.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar.value != 0x7F ? Character(scalar) : "_"
+        })
+        var encoded = ""
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let digits = Array("0123456789ABCDEF".unicodeScalars)
+                encoded += "%"
+                encoded.unicodeScalars.append(digits[Int(byte >> 4)])
+                encoded.unicodeScalars.append(digits[Int(byte & 0x0F)])
+            }
+        }
+        return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+}

@@ -1,0 +1,212 @@
+import AirlockTesting
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `airlock serve` end to end: a real process on loopback with Ceph RGW, a SQLite catalog, libmagic and libclamav;
+/// API keys made with `airlock keys create`; uploads sent with the presigned forms it returns.
+@Suite(.serialized) final class ServeFlowTests {
+    let directory: String
+    let config: String
+    let port: Int
+    let server: BackgroundProcess
+    let bucket = S3TestServer.uniqueBucketName("api")
+    let binary = Repository.path(".build/debug/airlock")
+
+    init() async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-serve-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
+        port = 20_000 + Int(getpid() % 1000)
+        let s3 = S3TestServer.current
+        config = directory + "/airlock.yaml"
+        try """
+            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096}
+            store: {backend: ceph, endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
+                    accessKeyId: \(s3.accessKey), secretAccessKey: "\(s3.secretKey)"}
+            buckets:
+              incoming: {bucket: \(bucket), prefix: incoming/}
+              processed: {bucket: \(bucket), prefix: processed/}
+              quarantine: {bucket: \(bucket), prefix: quarantine/}
+            catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
+            scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp"}
+            worker: {concurrency: 2, lease: 30s, reconcileInterval: 1s, metricsPort: 0}
+            profiles:
+              documents:
+                maxSize: 1MiB
+                allow:
+                  - {extensions: [txt], types: [text/plain]}
+                  - {extensions: [pdf], types: [application/pdf]}
+              images:
+                maxSize: 1MiB
+                allow:
+                  - {extensions: [png], types: [image/png]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let created = try TestProcess.run([binary, "storage", "init", "--config", config])
+        guard created.status == 0 else { throw TestProcess.Failure(description: "storage init: \(created.stderrText)") }
+        server = try BackgroundProcess([binary, "serve", "--config", config], logPath: directory + "/serve.log")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let health = try? Curl.request("GET", "http://127.0.0.1:\(port)/health"), health.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestProcess.Failure(description: "airlock serve did not start: \((try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "")")
+    }
+
+    deinit {
+        server.signal(SIGTERM)
+        server.wait()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func key(_ name: String, role: String = "uploader", extra: [String] = []) throws -> String {
+        let output = try TestProcess.run([binary, "keys", "create", "--role", role, "--name", name, "--config", config] + extra)
+        guard output.status == 0, let object = try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any], let key = object["key"] as? String else {
+            throw TestProcess.Failure(description: "keys create: \(output.stderrText)")
+        }
+        return key
+    }
+
+    func call(_ method: String, _ path: String, key: String?, json: Any? = nil, raw: Data? = nil, headers: [(String, String)] = []) throws -> (status: Int, body: [String: Any], headers: [String: String]) {
+        var sent = headers
+        if let key { sent.append(("Authorization", "Bearer \(key)")) }
+        var body: Data?
+        if let json { body = try JSONSerialization.data(withJSONObject: json) }
+        if let raw { body = raw }
+        if body != nil { sent.append(("Content-Type", "application/json")) }
+        let response = try Curl.request(method, "http://127.0.0.1:\(port)" + path, headers: sent, body: body)
+        let object = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:]
+        return (response.status, object, response.headers)
+    }
+
+    func errorCode(_ body: [String: Any]) -> String? { (body["error"] as? [String: Any])?["code"] as? String }
+
+    /// Sends the bytes with the presigned form or request the API returned.
+    func send(_ upload: [String: Any], bytes: [UInt8]) throws -> Int {
+        let method = upload["method"] as? String
+        let url = try #require(upload["url"] as? String)
+        if method == "POST" {
+            let fields = try #require(upload["fields"] as? [String: String])
+            let ordered = fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            return try Curl.request("POST", url, body: Data(bytes), form: ordered).status
+        }
+        let headers = (upload["headers"] as? [String: String] ?? [:]).map { ($0.key, $0.value) }
+        return try Curl.request("PUT", url, headers: headers, body: Data(bytes)).status
+    }
+
+    func waitForState(_ id: String, key: String, notIn states: Set<String> = ["pending", "uploaded", "inspecting"]) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let file = try call("GET", "/v1/files/\(id)", key: key)
+            if let state = file.body["state"] as? String, !states.contains(state) { return file.body }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("upload \(id) did not finish")
+        return [:]
+    }
+
+    @Test func aCleanUploadFromRequestToDownload() async throws {
+        let app = try key("mobile-app", extra: ["--profiles", "documents"])
+        let text = Array("Quarterly figures, as promised.\n".utf8)
+        let created = try call("POST", "/v1/uploads", key: app, json: ["profile": "documents", "filename": "Report Q3.txt", "size": text.count, "contentType": "text/plain"])
+        #expect(created.status == 201, "\(created.body)")
+        #expect(created.headers["x-request-id"]?.hasPrefix("req_") == true)
+        let id = try #require(created.body["id"] as? String)
+        #expect(created.body["state"] as? String == "pending")
+        let form = try #require(created.body["upload"] as? [String: Any])
+        #expect(form["method"] as? String == "POST")
+        #expect(try send(form, bytes: text) == 204)
+        // The form pins the size: other bytes are refused by the store itself.
+        #expect(try send(form, bytes: text + Array("more".utf8)) == 400)
+
+        let completed = try call("POST", "/v1/uploads/\(id)/complete", key: app)
+        #expect(completed.status == 202 && completed.body["state"] as? String == "uploaded", "\(completed.body)")
+        let file = try await waitForState(id, key: app)
+        #expect(file["state"] as? String == "processed", "\(file)")
+        #expect(file["outcome"] as? String == "clean")
+        #expect(file["detectedType"] as? String == "text/plain")
+        #expect((file["sha256"] as? String)?.count == 64)
+
+        let download = try call("GET", "/v1/files/\(id)/download", key: app)
+        #expect(download.status == 200)
+        let url = try #require(download.body["url"] as? String)
+        let fetched = try Curl.request("GET", url)
+        #expect(fetched.status == 200 && Array(fetched.body) == text)
+        #expect(fetched.headers["content-disposition"] == #"attachment; filename="Report Q3.txt"; filename*=UTF-8''Report%20Q3.txt"#)
+
+        // Another owner learns nothing; the owner deletes it.
+        let other = try key("other-app")
+        #expect(try call("GET", "/v1/files/\(id)", key: other).status == 404)
+        #expect(try call("GET", "/v1/files/\(id)/download", key: other).status == 404)
+        #expect(try call("DELETE", "/v1/files/\(id)", key: other).status == 404)
+        #expect(try call("DELETE", "/v1/files/\(id)", key: app).status == 204)
+        #expect(try call("GET", "/v1/files/\(id)", key: app).body["state"] as? String == "deleted")
+        #expect(try Curl.request("GET", url).status == 404)
+        let audit = try TestProcess.run([binary, "audit", "export", "--config", config])
+        #expect(audit.stdoutText.contains(#""actor":"key:mobile-app","action":"upload.deleted","uploadId":"\#(id)""#))
+    }
+
+    @Test func infectedUploadsAreQuarantinedAndNeverDownloadable() async throws {
+        let app = try key("scanner-app")
+        let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
+        let created = try call("POST", "/v1/uploads", key: app, json: ["profile": "documents", "filename": "notes.txt", "size": eicar.count, "contentType": "text/plain"])
+        let id = try #require(created.body["id"] as? String)
+        #expect(try send(try #require(created.body["upload"] as? [String: Any]), bytes: eicar) == 204)
+        // No complete: the reconciler notices the object.
+        let file = try await waitForState(id, key: app)
+        #expect(file["state"] as? String == "quarantined" && file["outcome"] as? String == "infected", "\(file)")
+        let download = try call("GET", "/v1/files/\(id)/download", key: app)
+        #expect(download.status == 409 && errorCode(download.body) == "not_processed")
+    }
+
+    @Test func requestsAreCheckedBeforeAnyURLIsSigned() throws {
+        let app = try key("checked-app", extra: ["--profiles", "documents"])
+        let none = try call("POST", "/v1/uploads", key: nil, json: ["profile": "documents", "filename": "a.txt", "size": 1, "contentType": "text/plain"])
+        #expect(none.status == 401 && errorCode(none.body) == "unauthenticated")
+        #expect((none.body["error"] as? [String: Any])?["requestId"] as? String == none.headers["x-request-id"])
+        #expect(try call("POST", "/v1/uploads", key: "alk_forged", json: ["profile": "documents"]).status == 401)
+        #expect(try call("POST", "/v1/uploads", key: app, headers: [("Authorization", "Basic x")]).status == 401)
+
+        func create(_ body: [String: Any]) throws -> (Int, String?) {
+            let response = try call("POST", "/v1/uploads", key: app, json: body)
+            return (response.status, errorCode(response.body))
+        }
+        #expect(try create(["profile": "documents", "filename": "setup.exe", "size": 10, "contentType": "text/plain"]) == (400, "extension_not_allowed"))
+        #expect(try create(["profile": "documents", "filename": "../../a.txt", "size": 10, "contentType": "text/plain"]) == (400, "filename_invalid"))
+        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 2 << 20, "contentType": "text/plain"]) == (400, "size_exceeded"))
+        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 0, "contentType": "text/plain"]) == (400, "empty"))
+        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "image/png"]) == (400, "type_not_allowed"))
+        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "application/pdf"]) == (400, "type_mismatch"))
+        #expect(try create(["profile": "images", "filename": "a.png", "size": 10, "contentType": "image/png"]) == (403, "forbidden"))
+        #expect(try create(["profile": "nope", "filename": "a.txt", "size": 10, "contentType": "text/plain"]) == (400, "profile_unknown"))
+        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "text/plain", "owner": "someone-else"]) == (403, "forbidden"))
+        #expect(try create(["profile": "documents", "filename": "a.txt", "size": "ten", "contentType": "text/plain"]) == (400, "invalid_request"))
+        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "text/plain", "sha256": "xyz"]) == (400, "invalid_request"))
+        let huge = try call("POST", "/v1/uploads", key: app, raw: Data(("{\"profile\":\"" + String(repeating: "a", count: 8000) + "\"}").utf8))
+        #expect(huge.status == 413 && errorCode(huge.body) == "body_too_large", "\(huge)")
+        let garbage = try call("POST", "/v1/uploads", key: app, raw: Data([0x7B, 0xFF, 0xFE]))
+        #expect(garbage.status == 400 && errorCode(garbage.body) == "invalid_request")
+        #expect(try call("GET", "/v1/files/not-an-id", key: app).status == 404)
+        #expect(try call("GET", "/v1/nothing", key: app).status == 404)
+    }
+
+    @Test func idempotentRetriesReturnTheSameUpload() throws {
+        let app = try key("retrying-app")
+        let body: [String: Any] = ["profile": "documents", "filename": "a.txt", "size": 5, "contentType": "text/plain"]
+        let first = try call("POST", "/v1/uploads", key: app, json: body, headers: [("Idempotency-Key", "req-42")])
+        let second = try call("POST", "/v1/uploads", key: app, json: body, headers: [("Idempotency-Key", "req-42")])
+        #expect(first.status == 201 && second.status == 201)
+        #expect(first.body["id"] as? String == second.body["id"] as? String)
+        var changed = body
+        changed["size"] = 6
+        let conflict = try call("POST", "/v1/uploads", key: app, json: changed, headers: [("Idempotency-Key", "req-42")])
+        #expect(conflict.status == 409 && errorCode(conflict.body) == "idempotency_conflict")
+        let fresh = try call("POST", "/v1/uploads", key: app, json: body)
+        #expect(fresh.body["id"] as? String != first.body["id"] as? String)
+        // Completing before anything was uploaded is a conflict, not an error.
+        let early = try call("POST", "/v1/uploads/\(try #require(fresh.body["id"] as? String))/complete", key: app)
+        #expect(early.status == 409 && errorCode(early.body) == "object_missing")
+    }
+}
