@@ -209,4 +209,68 @@ import Glibc
         let early = try call("POST", "/v1/uploads/\(try #require(fresh.body["id"] as? String))/complete", key: app)
         #expect(early.status == 409 && errorCode(early.body) == "object_missing")
     }
+
+    /// Upload bytes as `name` through the API and wait for the verdict; returns the id.
+    func uploaded(_ bytes: [UInt8], name: String, key: String, contentType: String = "text/plain") async throws -> String {
+        let created = try call("POST", "/v1/uploads", key: key, json: ["profile": "documents", "filename": name, "size": bytes.count, "contentType": contentType])
+        let id = try #require(created.body["id"] as? String, "\(created.body)")
+        #expect(try send(try #require(created.body["upload"] as? [String: Any]), bytes: bytes) == 204)
+        _ = try call("POST", "/v1/uploads/\(id)/complete", key: key)
+        _ = try await waitForState(id, key: key)
+        return id
+    }
+
+    @Test func reviewersListDownloadReleaseAndPurgeTheQuarantine() async throws {
+        let app = try key("review-app")
+        let reviewer = try key("alice", role: "reviewer")
+        let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
+        let infected = try await uploaded(eicar, name: "bad.txt", key: app)
+        let pdf = Array("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8)
+        let mislabeled = try await uploaded(pdf, name: "letter.txt", key: app)
+        #expect(try call("GET", "/v1/files/\(mislabeled)", key: app).body["outcome"] as? String == "rejected")
+
+        // Uploaders cannot see the quarantine.
+        #expect(try call("GET", "/v1/quarantine", key: app).status == 403)
+        let malware = try call("GET", "/v1/quarantine?reason=malware", key: reviewer)
+        let items = try #require(malware.body["items"] as? [[String: Any]])
+        #expect(items.contains { $0["id"] as? String == infected } && !items.contains { $0["id"] as? String == mislabeled })
+        #expect(try call("GET", "/v1/quarantine?reason=nonsense", key: reviewer).status == 400)
+        #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).body["owner"] as? String == "key:review-app")
+        // Reviewers see files too; owners' routes still refuse them the download.
+        #expect(try call("GET", "/v1/files/\(infected)", key: reviewer).status == 200)
+
+        let link = try call("POST", "/v1/quarantine/\(infected)/download", key: reviewer)
+        let fetched = try Curl.request("GET", try #require(link.body["url"] as? String))
+        #expect(fetched.status == 200 && Array(fetched.body) == eicar)
+        #expect(fetched.headers["content-type"] == "application/octet-stream")
+
+        // Purge with block: the SHA-256 goes on the deny list.
+        #expect(try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer).status == 400)  // a note is required
+        #expect(try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": "EICAR test file", "block": true]).status == 204)
+        #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 404)
+        let deny = try #require(try call("GET", "/v1/hashlists/deny", key: reviewer).body["items"] as? [[String: Any]])
+        #expect(deny.contains { $0["actor"] as? String == "key:alice" && $0["note"] as? String == "EICAR test file" })
+
+        // Release with trust: processed, downloadable by its owner, SHA-256 allowed.
+        let released = try call("POST", "/v1/quarantine/\(mislabeled)/release", key: reviewer, json: ["note": "a PDF named .txt by the scanner team", "trust": true])
+        #expect(released.status == 200 && released.body["state"] as? String == "processed", "\(released.body)")
+        let download = try call("GET", "/v1/files/\(mislabeled)/download", key: app)
+        #expect(try Curl.request("GET", try #require(download.body["url"] as? String)).body == Data(pdf))
+        #expect((try call("GET", "/v1/hashlists/allow", key: reviewer).body["items"] as? [[String: Any]])?.count == 1)
+
+        // Everything was audited under the reviewer's name, and the chain holds.
+        let audit = try #require(try call("GET", "/v1/audit", key: reviewer).body["items"] as? [[String: Any]])
+        let actions = audit.filter { $0["actor"] as? String == "key:alice" }.compactMap { $0["action"] as? String }
+        #expect(["quarantine.download", "quarantine.purge", "hashlist.deny", "quarantine.release", "hashlist.allow"].allSatisfy(actions.contains), "\(actions)")
+        #expect(try call("GET", "/v1/audit", key: app).status == 403)
+        #expect(try TestProcess.run([binary, "audit", "verify", "--config", config]).status == 0)
+
+        // Hash lists by hand.
+        let sha = String(repeating: "ab", count: 32)
+        #expect(try call("POST", "/v1/hashlists/deny", key: reviewer, json: ["sha256": sha, "note": "seen in the wild"]).status == 201)
+        #expect(try call("POST", "/v1/hashlists/deny", key: reviewer, json: ["sha256": "nope"]).status == 400)
+        #expect(try call("POST", "/v1/hashlists/grey", key: reviewer, json: ["sha256": sha]).status == 404)
+        #expect(try call("DELETE", "/v1/hashlists/allow/\(sha)", key: reviewer).status == 404)
+        #expect(try call("DELETE", "/v1/hashlists/deny/\(sha)", key: reviewer).status == 204)
+    }
 }

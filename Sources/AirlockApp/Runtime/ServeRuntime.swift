@@ -33,7 +33,7 @@ public enum ServeRuntime {
         )
         return APIServer.application(
             environment: environment, authenticator: APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()), host: http.host, port: http.port,
-            maxBodyBytes: http.maxBodyBytes, logger: logger
+            maxBodyBytes: http.maxBodyBytes, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds), logger: logger
         )
     }
 }
