@@ -137,15 +137,7 @@ struct ReviewRoutes: Sendable {
         } catch {
             throw APIError.unavailable
         }
-        guard try await environment.catalog.transition(id: upload.id, from: .quarantined, to: .processed, now: environment.clock.now()) else {
-            throw APIError.conflict("state_changed", "the upload changed state meanwhile")
-        }
-        let now = environment.clock.now()
-        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "quarantine.release", uploadID: upload.id.rawValue, note: body.note))
-        if body.trust == true, let sha256 = upload.sha256 {
-            try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: .allow, note: body.note, actor: principal.actor, createdAt: now))
-            try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "hashlist.allow", uploadID: upload.id.rawValue, note: body.note, detail: "{\"sha256\":\"\(sha256)\"}"))
-        }
+        try await conclude(upload, to: .processed, action: "quarantine.release", principal: principal, note: body.note, list: body.trust == true ? .allow : nil)
         return .json(.ok, .object([("id", .string(upload.id.rawValue)), ("state", .string(UploadState.processed.rawValue))]))
     }
 
@@ -160,16 +152,23 @@ struct ReviewRoutes: Sendable {
         } catch {
             throw APIError.unavailable
         }
-        guard try await environment.catalog.transition(id: upload.id, from: .quarantined, to: .purged, now: environment.clock.now()) else {
+        try await conclude(upload, to: .purged, action: "quarantine.purge", principal: principal, note: body.note, list: body.block == true ? .deny : nil)
+        return Response(status: .noContent)
+    }
+
+    /// Moves a reviewed upload out of quarantine, audits the decision and, when asked, lists its SHA-256.
+    func conclude(_ upload: Upload, to state: UploadState, action: String, principal: Principal, note: String, list: HashListKind?) async throws {
+        guard try await environment.catalog.transition(id: upload.id, from: .quarantined, to: state, now: environment.clock.now()) else {
             throw APIError.conflict("state_changed", "the upload changed state meanwhile")
         }
         let now = environment.clock.now()
-        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "quarantine.purge", uploadID: upload.id.rawValue, note: body.note))
-        if body.block == true, let sha256 = upload.sha256 {
-            try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: .deny, note: body.note, actor: principal.actor, createdAt: now))
-            try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "hashlist.deny", uploadID: upload.id.rawValue, note: body.note, detail: "{\"sha256\":\"\(sha256)\"}"))
+        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: action, uploadID: upload.id.rawValue, note: note))
+        if let list, let sha256 = upload.sha256 {
+            try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: list, note: note, actor: principal.actor, createdAt: now))
+            try await environment.audit(
+                AuditEntry(at: now, actor: principal.actor, action: "hashlist.\(list.rawValue)", uploadID: upload.id.rawValue, note: note, detail: "{\"sha256\":\"\(sha256)\"}")
+            )
         }
-        return Response(status: .noContent)
     }
 
     // MARK: Hash lists
