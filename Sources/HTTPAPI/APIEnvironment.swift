@@ -18,6 +18,12 @@ public struct APIEnvironment: Sendable {
     public var wake: @Sendable () -> Void
     /// Appends to the audit log (sealed by the composition root).
     public var audit: @Sendable (AuditEntry) async throws -> Void
+    /// `/ready`: each dependency's name, whether it is ready, and a detail.
+    public var readiness: @Sendable () async -> [(name: String, ready: Bool, detail: String)] = { [] }
+    /// `/metrics`: the Prometheus text.
+    public var metrics: @Sendable () async -> String = { "" }
+    /// Requests per second and burst per principal (`http.rateLimit`).
+    public var rateLimit: (perSecond: Int, burst: Int) = (50, 200)
 
     public init(
         catalog: any Catalog, store: any ObjectStore, signer: UploadSigner, layout: ObjectLayout, profiles: [String: UploadProfile], uploadExpiresSeconds: Int,

@@ -8,7 +8,24 @@ public enum APIServer {
         let router = Router(context: APIContext.self)
         router.add(middleware: ErrorAndRequestIDMiddleware())
         router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, maxBodyBytes: maxBodyBytes))
+        router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: environment.rateLimit.perSecond, burst: environment.rateLimit.burst)))
         router.get("/health") { _, _ in Response.json(.ok, .object([("status", .string("ok"))])) }
+        router.get("/ready") { _, _ in
+            let checks = await environment.readiness()
+            let ready = checks.allSatisfy(\.ready)
+            return Response.json(
+                ready ? .ok : .serviceUnavailable,
+                .object([
+                    ("status", .string(ready ? "ready" : "not_ready")),
+                    ("checks", .object(checks.map { ($0.name, .object([("ready", .bool($0.ready)), ("detail", .string($0.detail))])) })),
+                ])
+            )
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: await environment.metrics()))
+            )
+        }
         UploadRoutes(environment: environment).register(on: router)
         ReviewRoutes(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds).register(on: router)
         return router

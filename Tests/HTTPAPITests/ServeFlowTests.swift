@@ -23,7 +23,7 @@ import Glibc
         let s3 = S3TestServer.current
         config = directory + "/airlock.yaml"
         try """
-            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096}
+            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}}
             store: {backend: ceph, endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
                     accessKeyId: \(s3.accessKey), secretAccessKey: "\(s3.secretKey)"}
             buckets:
@@ -31,7 +31,7 @@ import Glibc
               processed: {bucket: \(bucket), prefix: processed/}
               quarantine: {bucket: \(bucket), prefix: quarantine/}
             catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
-            scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp"}
+            scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp", maxSignatureAge: 3650d}
             worker: {concurrency: 2, lease: 30s, reconcileInterval: 1s, metricsPort: 0}
             profiles:
               documents:
@@ -272,5 +272,33 @@ import Glibc
         #expect(try call("POST", "/v1/hashlists/grey", key: reviewer, json: ["sha256": sha]).status == 404)
         #expect(try call("DELETE", "/v1/hashlists/allow/\(sha)", key: reviewer).status == 404)
         #expect(try call("DELETE", "/v1/hashlists/deny/\(sha)", key: reviewer).status == 204)
+    }
+
+    @Test func readinessMetricsAndRateLimits() throws {
+        let ready = try call("GET", "/ready", key: nil)
+        #expect(ready.status == 200, "\(ready.body)")
+        let checks = try #require(ready.body["checks"] as? [String: [String: Any]])
+        #expect(Set(checks.keys) == ["catalog", "store", "scanner"])
+        #expect(checks.values.allSatisfy { $0["ready"] as? Bool == true })
+        #expect((checks["scanner"]?["detail"] as? String)?.hasPrefix("libclamav") == true)
+        let metrics = try Curl.request("GET", "http://127.0.0.1:\(port)/metrics")
+        #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("airlock_s3_requests_total"))
+
+        let busy = try key("busy-app")
+        var limited: [Int] = []
+        var retryAfter: String?
+        for _ in 0..<50 {
+            let response = try call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: busy)
+            limited.append(response.status)
+            if response.status == 429 {
+                retryAfter = response.headers["retry-after"]
+                #expect(errorCode(response.body) == "rate_limited")
+            }
+        }
+        #expect(limited.prefix(40).allSatisfy { $0 == 404 })
+        #expect(limited.contains(429))
+        #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
+        // Another principal is not affected.
+        #expect(try call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: try key("calm-app")).status == 404)
     }
 }

@@ -3,10 +3,12 @@ import Catalog
 public import Configuration
 import Foundation
 import HTTPAPI
+import Inspection
 import Hummingbird
 public import Logging
 import Pipeline
 import ServiceLifecycle
+import Prometheus
 
 /// `airlock serve`: the HTTP API, and the worker, reconciler and event sender unless `worker.enabled: false`.
 public enum ServeRuntime {
@@ -18,19 +20,62 @@ public enum ServeRuntime {
         try await WorkerRuntime.run(config: config, profileNames: names, logger: logger, once: false, api: true)
     }
 
+    /// The scanner is loaded (libclamav) or answers PING (clamd), and its signatures are younger than the limit.
+    static func scannerCheck(_ scanner: any MalwareScanner, maxAge: ConfigDuration) -> (name: String, ready: Bool, detail: String) {
+        switch scanner {
+        case let reloading as ReloadingClamAV:
+            let age = reloading.databaseAge(now: Int(SystemWallClock().now() / 1000))
+            let fresh = Int64(age) * 1000 <= maxAge.milliseconds
+            return ("scanner", fresh, "\(reloading.engineDescription); signatures \(age / 3600) h old (limit \(maxAge))")
+        case let clamd as ClamdScanner:
+            do {
+                try clamd.ping()
+                return ("scanner", true, clamd.engineDescription)
+            } catch {
+                return ("scanner", false, "clamd does not answer")
+            }
+        default:
+            return ("scanner", true, scanner.engineDescription)
+        }
+    }
+
     static func application(config: ConfigReader, parts: WorkerRuntime.Parts, logger: Logger) throws(AirlockError) -> some Service {
         let http = try HTTPSettings(reader: config.scoped(to: "http"))
         let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
         let store = try StoreSettings(reader: config.scoped(to: "store"))
         let catalog = parts.catalog.catalog
         let wake = parts.wake
-        let environment = APIEnvironment(
+        var environment = APIEnvironment(
             catalog: catalog, store: S3ObjectStore(client: parts.clients.s3),
             signer: UploadSigner(presigner: parts.clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy), layout: parts.layout,
             profiles: parts.profiles, uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
             clock: SystemWallClock(), normalize: { $0.precomposedStringWithCanonicalMapping }, wake: { wake.signal() },
             audit: { entry in _ = try await catalog.appendAudit(entry, seal: AuditSeal.sha256) }
         )
+        environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
+        let registry = MetricsRegistry.bootstrap()
+        environment.metrics = { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
+        let objectStore = S3ObjectStore(client: parts.clients.s3)
+        let probe = ObjectRef(bucket: parts.layout.incoming.bucket, key: parts.layout.incoming.prefix + ".airlock-ready-probe")
+        let malware = parts.scanner
+        let maxAge = parts.maxSignatureAge
+        environment.readiness = {
+            var checks: [(name: String, ready: Bool, detail: String)] = []
+            do {
+                _ = try await catalog.countByState()
+                checks.append(("catalog", true, "reachable"))
+            } catch {
+                checks.append(("catalog", false, "unreachable"))
+            }
+            do {
+                _ = try await objectStore.head(probe)
+                checks.append(("store", true, "reachable"))
+            } catch {
+                checks.append(("store", false, "unreachable"))
+            }
+            checks.append(Self.scannerCheck(malware, maxAge: maxAge))
+            return checks
+        }
         return APIServer.application(
             environment: environment, authenticator: APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()), host: http.host, port: http.port,
             maxBodyBytes: http.maxBodyBytes, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds), logger: logger

@@ -84,6 +84,8 @@ public enum WorkerRuntime {
         var workerEnabled: Bool
         var profiles: [String: UploadProfile]
         var layout: ObjectLayout
+        var scanner: any MalwareScanner
+        var maxSignatureAge: ConfigDuration
     }
 
     static func assemble(config: ConfigReader, profileNames: [String], logger: Logger) async throws(AirlockError) -> Parts {
@@ -147,7 +149,7 @@ public enum WorkerRuntime {
         let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
         return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
             metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort,
-            workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout
+            workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout, scanner: malware, maxSignatureAge: scanner.maxSignatureAge
         )
     }
 
