@@ -24,6 +24,8 @@ public struct APIEnvironment: Sendable {
     public var metrics: @Sendable () async -> String = { "" }
     /// Requests per second and burst per principal (`http.rateLimit`).
     public var rateLimit: (perSecond: Int, burst: Int) = (50, 200)
+    /// Browser origins allowed to call the API (`http.corsOrigins`).
+    public var corsOrigins: [String] = []
 
     public init(
         catalog: any Catalog, store: any ObjectStore, signer: UploadSigner, layout: ObjectLayout, profiles: [String: UploadProfile], uploadExpiresSeconds: Int,

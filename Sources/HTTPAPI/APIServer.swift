@@ -6,6 +6,8 @@ public import Logging
 public enum APIServer {
     public static func router(environment: APIEnvironment, authenticator: any Authenticator, maxBodyBytes: Int, quarantineDownloadSeconds: Int = 120) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
+        // CORS outermost: error responses carry its headers too.
+        if !environment.corsOrigins.isEmpty { router.add(middleware: AllowedOriginsMiddleware(origins: Set(environment.corsOrigins))) }
         router.add(middleware: ErrorAndRequestIDMiddleware())
         router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, maxBodyBytes: maxBodyBytes))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: environment.rateLimit.perSecond, burst: environment.rateLimit.burst)))

@@ -23,7 +23,7 @@ import Glibc
         let s3 = S3TestServer.current
         config = directory + "/airlock.yaml"
         try """
-            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}}
+            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}, corsOrigins: ["https://app.example"]}
             store: {backend: ceph, endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
                     accessKeyId: \(s3.accessKey), secretAccessKey: "\(s3.secretKey)"}
             buckets:
@@ -300,5 +300,21 @@ import Glibc
         #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
         // Another principal is not affected.
         #expect(try call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: try key("calm-app")).status == 404)
+    }
+
+    @Test func onlyConfiguredOriginsGetCORS() throws {
+        let preflight = try Curl.request(
+            "OPTIONS", "http://127.0.0.1:\(port)/v1/uploads",
+            headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization, content-type")]
+        )
+        #expect(preflight.status == 204)
+        #expect(preflight.headers["access-control-allow-origin"] == "https://app.example")
+        #expect(preflight.headers["access-control-allow-headers"]?.contains("Authorization") == true)
+        let allowed = try call("POST", "/v1/uploads", key: nil, json: [:], headers: [("Origin", "https://app.example")])
+        #expect(allowed.status == 401 && allowed.headers["access-control-allow-origin"] == "https://app.example")
+        let other = try call("POST", "/v1/uploads", key: nil, json: [:], headers: [("Origin", "https://evil.example")])
+        #expect(other.headers["access-control-allow-origin"] == nil)
+        let otherPreflight = try Curl.request("OPTIONS", "http://127.0.0.1:\(port)/v1/uploads", headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
+        #expect(otherPreflight.headers["access-control-allow-origin"] == nil)
     }
 }

@@ -53,6 +53,7 @@ public enum ServeRuntime {
             audit: { entry in _ = try await catalog.appendAudit(entry, seal: AuditSeal.sha256) }
         )
         environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
+        environment.corsOrigins = http.corsOrigins
         let registry = MetricsRegistry.bootstrap()
         environment.metrics = { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
         let objectStore = S3ObjectStore(client: parts.clients.s3)
