@@ -317,4 +317,20 @@ import Glibc
         let otherPreflight = try Curl.request("OPTIONS", "http://127.0.0.1:\(port)/v1/uploads", headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
         #expect(otherPreflight.headers["access-control-allow-origin"] == nil)
     }
+
+    /// schemathesis (PyPI) against /openapi.yaml with the server running: no 5xx, responses match the document.
+    @Test func schemathesisFindsNoServerErrorsAndNoSchemaViolations() throws {
+        let openapi = try Curl.request("GET", "http://127.0.0.1:\(port)/openapi.yaml")
+        #expect(openapi.status == 200 && openapi.headers["content-type"] == "application/yaml")
+        for (name, role) in [("fuzz-uploader", "uploader"), ("fuzz-reviewer", "reviewer")] {
+            let token = try key(name, role: role)
+            let run = try TestProcess.run([
+                "schemathesis", "run", "http://127.0.0.1:\(port)/openapi.yaml", "--header", "Authorization: Bearer \(token)",
+                "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
+                "--max-examples", "25", "--no-color",
+            ])
+            #expect(run.status == 0, "\(role): \(run.stdoutText.suffix(6000))")
+            print("schemathesis as \(role):", run.stdoutText.split(separator: "\n").filter { $0.contains("passed") || $0.contains("Operations") || $0.contains("test cases") || $0.contains("failed") }.joined(separator: " / "))
+        }
+    }
 }
