@@ -1,5 +1,6 @@
 import AirlockTesting
 import Foundation
+import JWTKit
 import Testing
 
 #if canImport(Glibc)
@@ -15,6 +16,7 @@ import Glibc
     let server: BackgroundProcess
     let bucket = S3TestServer.uniqueBucketName("api")
     let binary = Repository.path(".build/debug/airlock")
+    static let jwtSecret = "the-test-idp-shares-this-hs256-secret"
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-serve-\(UUID().uuidString)").path
@@ -33,6 +35,7 @@ import Glibc
             catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
             scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp", maxSignatureAge: 3650d}
             worker: {concurrency: 2, lease: 30s, reconcileInterval: 1s, metricsPort: 0}
+            auth: {jwt: {issuer: "https://idp.example", audience: airlock, hs256Secret: "\(Self.jwtSecret)"}}
             profiles:
               documents:
                 maxSize: 1MiB
@@ -332,5 +335,28 @@ import Glibc
             #expect(run.status == 0, "\(role): \(run.stdoutText.suffix(6000))")
             print("schemathesis as \(role):", run.stdoutText.split(separator: "\n").filter { $0.contains("passed") || $0.contains("Operations") || $0.contains("test cases") || $0.contains("failed") }.joined(separator: " / "))
         }
+    }
+
+    @Test func jwtsFromTheConfiguredIssuerAreAccepted() async throws {
+        struct Claims: JWTPayload {
+            var sub: String
+            var exp: Int
+            var iss: String
+            var aud: String
+            var roles: [String]
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: Self.jwtSecret), digestAlgorithm: .sha256)
+        let exp = Int(Date().timeIntervalSince1970) + 300
+        let token = try await keys.sign(Claims(sub: "user-42", exp: exp, iss: "https://idp.example", aud: "airlock", roles: ["uploader"]))
+        let created = try call("POST", "/v1/uploads", key: token, json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"])
+        #expect(created.status == 201, "\(created.body)")
+        let id = try #require(created.body["id"] as? String)
+        #expect(try call("GET", "/v1/files/\(id)", key: token).status == 200)
+        let stranger = try await keys.sign(Claims(sub: "user-43", exp: exp, iss: "https://idp.example", aud: "airlock", roles: ["uploader"]))
+        #expect(try call("GET", "/v1/files/\(id)", key: stranger).status == 404)
+        let wrongAudience = try await keys.sign(Claims(sub: "user-42", exp: exp, iss: "https://idp.example", aud: "elsewhere", roles: ["uploader"]))
+        #expect(try call("GET", "/v1/files/\(id)", key: wrongAudience).status == 401)
     }
 }

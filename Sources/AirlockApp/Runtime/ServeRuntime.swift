@@ -39,7 +39,7 @@ public enum ServeRuntime {
         }
     }
 
-    static func application(config: ConfigReader, parts: WorkerRuntime.Parts, logger: Logger) throws(AirlockError) -> some Service {
+    static func application(config: ConfigReader, parts: WorkerRuntime.Parts, logger: Logger) async throws(AirlockError) -> some Service {
         let http = try HTTPSettings(reader: config.scoped(to: "http"))
         let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
         let store = try StoreSettings(reader: config.scoped(to: "store"))
@@ -77,8 +77,17 @@ public enum ServeRuntime {
             checks.append(Self.scannerCheck(malware, maxAge: maxAge))
             return checks
         }
+        var authenticators: [any Authenticator] = [APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock())]
+        let jwt = try AuthSettings.jwt(reader: config.scoped(to: "auth"))
+        if jwt.isConfigured {
+            do {
+                authenticators.append(try await JWTAuthenticator(settings: jwt, clock: SystemWallClock()))
+            } catch {
+                throw AirlockError(.invalidConfig, error.message)
+            }
+        }
         return APIServer.application(
-            environment: environment, authenticator: APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()), host: http.host, port: http.port,
+            environment: environment, authenticator: ChainedAuthenticator(authenticators), host: http.host, port: http.port,
             maxBodyBytes: http.maxBodyBytes, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds), logger: logger
         )
     }
