@@ -64,3 +64,24 @@ struct Serve: AsyncParsableCommand {
         try await ServeRuntime.command(configPath: configOption.config)
     }
 }
+
+/// `airlock config check`.
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the configuration.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every section and cross-check them; print the effective values (secrets masked) with their environment variables. Exit 1 on problems."
+        )
+        @OptionGroup var configOption: ConfigOption
+
+        func run() async throws {
+            let report = ConfigCheck.command(configPath: configOption.config)
+            for line in report.lines { print(line) }
+            for warning in report.warnings { print("warning: \(warning)") }
+            for problem in report.problems { print("problem: \(problem)") }
+            print(report.passed ? "config check passed" : "config check failed: \(report.problems.count) problem(s)")
+            if !report.passed { Glibc.exit(1) }
+        }
+    }
+}

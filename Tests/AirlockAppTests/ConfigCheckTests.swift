@@ -1,0 +1,62 @@
+import AirlockApp
+import AirlockTesting
+import Foundation
+import Testing
+
+/// `airlock config check` as an operator runs it.
+struct ConfigCheckTests {
+    let binary = Repository.path(".build/debug/airlock")
+
+    func check(_ yaml: String?, environment: [String: String] = [:]) throws -> TestProcess.Output {
+        var arguments = [binary, "config", "check"]
+        if let yaml {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-config-\(UUID().uuidString).yaml").path
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            arguments += ["--config", path]
+        } else {
+            arguments += ["--config", Repository.path("config/airlock.yaml")]
+        }
+        return try TestProcess.run(arguments, environment: environment)
+    }
+
+    @Test func theDocumentedConfigurationPassesAndSecretsNeverShow() throws {
+        let output = try check(nil, environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "s3cr3t-value-never-printed", "AIRLOCK_WORKER_CONCURRENCY": "7"])
+        #expect(output.status == 0, "\(output.stdoutText)")
+        #expect(output.stdoutText.hasSuffix("config check passed\n"))
+        #expect(!output.stdoutText.contains("s3cr3t-value-never-printed"))
+        #expect(output.stdoutText.contains("store.secretAccessKey = ***    (AIRLOCK_STORE_SECRET_ACCESS_KEY, set)"))
+        #expect(output.stdoutText.contains("worker.concurrency = 7    (AIRLOCK_WORKER_CONCURRENCY, set)"))
+        #expect(output.stdoutText.contains("store.accessKeyId = "))
+    }
+
+    @Test func crossChecksFindWhatEachSectionAloneAccepts() throws {
+        let output = try check("""
+            store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
+            buckets:
+              incoming: {bucket: shared}
+              processed: {bucket: shared, prefix: done/}
+              quarantine: {bucket: shared, prefix: bad/}
+            scanner: {limits: {maxFileSize: 10MiB, maxScanSize: 10MiB}}
+            uploads: {expires: 2d, incomingRetention: 7d}
+            catalog: {url: "postgres://airlock:hunter2@db.internal:5432/airlock"}
+            profiles:
+              videos:
+                maxSize: 2GiB
+                allow: [{extensions: [mp4], types: [video/mp4]}]
+            """)
+        #expect(output.status == 1)
+        let text = output.stdoutText
+        #expect(text.contains("problem: profiles.videos.maxSize (2GiB) exceeds scanner.limits.maxScanSize (10MiB)"), "\(text)")
+        #expect(text.contains("problem: buckets.incoming and buckets.processed share bucket 'shared'"))
+        #expect(text.contains("problem: uploads.incomingRetention 7d must be at least 1d and far above uploads.expires 2d"))
+        #expect(text.contains("catalog.url = ***"))
+        #expect(!text.contains("hunter2"))
+        #expect(text.hasSuffix("config check failed: 3 problem(s)\n"))
+    }
+
+    @Test func aBrokenSectionIsNamed() throws {
+        let output = try check("scanner: {engine: clamscan}\nprofiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}\n")
+        #expect(output.status == 1)
+        #expect(output.stdoutText.contains("problem: scanner.engine 'clamscan' must be libclamav or clamd"))
+    }
+}
