@@ -24,6 +24,10 @@ public struct APIEnvironment: Sendable {
     public var metrics: @Sendable () async -> String = { "" }
     /// Requests per second and burst per principal (`http.rateLimit`).
     public var rateLimit: (perSecond: Int, burst: Int) = (50, 200)
+    /// Above this declared size, uploads are multipart (`uploads.multipartThreshold`).
+    public var multipartThreshold: Int64 = 100 << 20
+    /// `uploads.partSize`.
+    public var partSize: Int64 = 16 << 20
     /// Browser origins allowed to call the API (`http.corsOrigins`).
     public var corsOrigins: [String] = []
 

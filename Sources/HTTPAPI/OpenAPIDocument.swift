@@ -74,6 +74,20 @@ enum OpenAPIDocument {
                     method: {const: PUT}
                     url: {type: string}
                     headers: {type: object, additionalProperties: {type: string}}
+                - type: object
+                  required: [method, partSize, parts]
+                  properties:
+                    method: {const: MULTIPART}
+                    partSize: {type: integer}
+                    parts:
+                      type: array
+                      items:
+                        type: object
+                        required: [number, url, size]
+                        properties:
+                          number: {type: integer}
+                          url: {type: string}
+                          size: {type: integer}
             UploadCreated:
               type: object
               required: [id, state, expiresAt, upload]
@@ -182,16 +196,35 @@ enum OpenAPIDocument {
                 "429": {$ref: "#/components/responses/Error"}
           /v1/uploads/{id}/complete:
             post:
-              summary: Tell Airlock the bytes are in the store (owner)
+              summary: Tell Airlock the bytes are in the store (owner); multipart uploads list their parts
               parameters: [{$ref: "#/components/parameters/id"}]
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [parts]
+                      properties:
+                        parts:
+                          type: array
+                          items:
+                            type: object
+                            required: [number, etag]
+                            properties:
+                              number: {type: integer}
+                              etag: {type: string}
               responses:
                 "202":
                   description: Noticed.
                   content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}
+                "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
+                "413": {$ref: "#/components/responses/Error"}
                 "429": {$ref: "#/components/responses/Error"}
+                "503": {$ref: "#/components/responses/Error"}
           /v1/files/{id}:
             get:
               summary: An upload's state and verdict (owner, reviewer)

@@ -9,6 +9,14 @@ import Logging
 struct UploadRoutes: Sendable {
     let environment: APIEnvironment
 
+    struct CompleteBody: Decodable {
+        struct Part: Decodable {
+            var number: Int
+            var etag: String
+        }
+        var parts: [Part]
+    }
+
     struct CreateBody: Decodable {
         var profile: String
         var filename: String
@@ -59,10 +67,23 @@ struct UploadRoutes: Sendable {
         }
         let now = environment.clock.now()
         let id = UploadID.generate(at: now)
+        let object = environment.layout.incoming(id)
+        let multipart = body.size > environment.multipartThreshold
+        var multipartUploadID: String?
+        if multipart {
+            // The multipart upload exists before the intent that names it (an orphan is aborted by the store's
+            // lifecycle rule for incomplete uploads).
+            do {
+                multipartUploadID = try await environment.store.createMultipartUpload(object, contentType: body.contentType, metadata: [("airlock-id", id.rawValue)])
+            } catch {
+                throw APIError.unavailable
+            }
+        }
         let intent = Upload(
             id: id, owner: owner, profile: body.profile, filename: body.filename, safeName: FilenamePolicy.safeName(body.filename, normalize: environment.normalize),
-            declaredSize: body.size, declaredType: body.contentType, declaredSHA256: sha256, incomingKey: environment.layout.incoming(id).key,
-            idempotencyKey: idempotencyKey, createdAt: now, expiresAt: now + Int64(environment.uploadExpiresSeconds) * 1000
+            declaredSize: body.size, declaredType: body.contentType, declaredSHA256: sha256, incomingKey: object.key,
+            multipartUploadID: multipartUploadID, idempotencyKey: idempotencyKey, createdAt: now,
+            expiresAt: now + Int64(environment.uploadExpiresSeconds) * 1000
         )
         let stored: Upload
         do {
@@ -70,6 +91,9 @@ struct UploadRoutes: Sendable {
         } catch {
             context.logger.error("recording an upload intent failed", metadata: ["error": "\(error)"])
             throw APIError.unavailable
+        }
+        if stored.id != intent.id, let orphan = multipartUploadID {
+            try? await environment.store.abortMultipartUpload(object, uploadID: orphan)
         }
         if stored.id != intent.id {
             // A retry with the same Idempotency-Key: the same upload, if the declaration is the same.
@@ -81,7 +105,15 @@ struct UploadRoutes: Sendable {
         let remaining = Int((stored.expiresAt - now) / 1000)
         let form: JSONText
         do {
-            form = try environment.signer.upload(stored, to: ObjectRef(bucket: environment.layout.incoming.bucket, key: stored.incomingKey), expiresSeconds: remaining, now: now)
+            let target = ObjectRef(bucket: environment.layout.incoming.bucket, key: stored.incomingKey)
+            if let uploadID = stored.multipartUploadID {
+                form = try environment.signer.parts(
+                    of: target, uploadID: uploadID, size: stored.declaredSize,
+                    partSize: UploadSigner.partSize(for: stored.declaredSize, preferred: environment.partSize), expiresSeconds: remaining, now: now
+                )
+            } else {
+                form = try environment.signer.upload(stored, to: target, expiresSeconds: remaining, now: now)
+            }
         } catch {
             context.logger.error("signing an upload failed", metadata: ["error": "\(error)"])
             throw APIError.internalError
@@ -101,6 +133,24 @@ struct UploadRoutes: Sendable {
         case .pending:
             guard upload.expiresAt + 3_600_000 > environment.clock.now() else { throw APIError.conflict("upload_expired", "this upload's URLs have expired") }
             let object = ObjectRef(bucket: environment.layout.incoming.bucket, key: upload.incomingKey)
+            if let uploadID = upload.multipartUploadID {
+                let body = try await request.decode(as: CompleteBody.self, context: context)
+                let expected = Int((upload.declaredSize + UploadSigner.partSize(for: upload.declaredSize, preferred: environment.partSize) - 1)
+                    / UploadSigner.partSize(for: upload.declaredSize, preferred: environment.partSize))
+                guard body.parts.map(\.number).sorted() == Array(1...max(expected, 1)), body.parts.allSatisfy({ !$0.etag.isEmpty && $0.etag.utf8.count <= 128 }) else {
+                    throw APIError.invalid("parts_invalid", "list every part 1...\(expected) once, each with the ETag the store returned")
+                }
+                do {
+                    try await environment.store.completeMultipartUpload(object, uploadID: uploadID, parts: body.parts.map { ($0.number, $0.etag) })
+                } catch let failure as StoreFailure where failure.kind == .permanent || failure.kind == .notFound {
+                    // Wrong ETags, missing or undersized parts: the store's answer, as a conflict the client can fix.
+                    if try await environment.store.head(object) == nil {
+                        throw APIError.conflict("parts_invalid", "the store refused the parts")
+                    }
+                } catch {
+                    throw APIError.unavailable
+                }
+            }
             let head: ObjectInfo?
             do {
                 head = try await environment.store.head(object)

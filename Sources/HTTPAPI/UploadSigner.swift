@@ -35,6 +35,35 @@ public struct UploadSigner: Sendable {
         return .object([("method", .string("PUT")), ("url", .string(put.url)), ("headers", .object(put.headers.map { ($0.name, .string($0.value)) }))])
     }
 
+    /// One presigned UploadPart URL per part, each pinned to its part's exact length.
+    func parts(of object: ObjectRef, uploadID: String, size: Int64, partSize: Int64, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> JSONText {
+        let time = SigningTime(secondsSinceEpoch: Int(now / 1000))
+        var parts: [JSONText] = []
+        var offset: Int64 = 0
+        var number = 1
+        while offset < size {
+            let length = min(partSize, size - offset)
+            let url = try presigner.presign(
+                .init(
+                    method: .put, bucket: object.bucket, key: object.key, expires: expiresSeconds, headers: [("content-length", String(length))],
+                    query: [("partNumber", String(number)), ("uploadId", uploadID)]
+                ),
+                at: time
+            )
+            parts.append(.object([("number", .int(number)), ("url", .string(url.url)), ("size", .int(Int(length)))]))
+            offset += length
+            number += 1
+        }
+        return .object([("method", .string("MULTIPART")), ("partSize", .int(Int(partSize))), ("parts", .array(parts))])
+    }
+
+    /// The part size for an object: the configured one, grown (in MiB steps) so no upload needs more than 10,000.
+    static func partSize(for size: Int64, preferred: Int64) -> Int64 {
+        let mebibyte: Int64 = 1 << 20
+        let needed = max(preferred, 5 * mebibyte, (size + 9_999) / 10_000)
+        return (needed + mebibyte - 1) / mebibyte * mebibyte
+    }
+
     /// A short-lived GET forcing a download under the safe name (RFC 5987 `filename*`).
     func download(_ object: ObjectRef, filename: String, contentType: String, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> (url: String, expiresAt: String) {
         let time = SigningTime(secondsSinceEpoch: Int(now / 1000))

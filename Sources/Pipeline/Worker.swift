@@ -268,7 +268,10 @@ public final class Worker: Service {
             let placed = try await store.head(destination)
             placedETag = placed.map { $0.size == downloaded.size ? ETagText.normalized($0.etag) : "size \($0.size)" } ?? "none"
         }
-        guard placedETag == expected else {
+        // A store may copy a multipart object as it is, keeping its multipart ETag: that ETag names the exact
+        // version that was scanned (a replaced object gets another), so it verifies too.
+        let scannedETag = ETagText.normalized(downloaded.etag)
+        guard placedETag == expected || (scannedETag.contains("-") && placedETag == scannedETag) else {
             // Never promote bytes that were not scanned: remove what the copy produced and inspect again.
             try await store.delete(destination)
             throw AttemptError.sourceChanged("the destination holds other bytes (ETag \(placedETag), expected \(expected))")

@@ -35,6 +35,7 @@ import Glibc
             catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
             scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp", maxSignatureAge: 3650d}
             worker: {concurrency: 2, lease: 30s, reconcileInterval: 1s, metricsPort: 0}
+            uploads: {multipartThreshold: 6MiB, partSize: 5MiB}
             auth: {jwt: {issuer: "https://idp.example", audience: airlock, hs256Secret: "\(Self.jwtSecret)"}}
             profiles:
               documents:
@@ -42,6 +43,10 @@ import Glibc
                 allow:
                   - {extensions: [txt], types: [text/plain]}
                   - {extensions: [pdf], types: [application/pdf]}
+              bulk:
+                maxSize: 64MiB
+                allow:
+                  - {extensions: [txt], types: [text/plain]}
               images:
                 maxSize: 1MiB
                 allow:
@@ -358,5 +363,44 @@ import Glibc
         #expect(try call("GET", "/v1/files/\(id)", key: stranger).status == 404)
         let wrongAudience = try await keys.sign(Claims(sub: "user-42", exp: exp, iss: "https://idp.example", aud: "elsewhere", roles: ["uploader"]))
         #expect(try call("GET", "/v1/files/\(id)", key: wrongAudience).status == 401)
+    }
+
+    @Test func aMultipartUploadAboveTheThresholdEndToEnd() async throws {
+        let app = try key("bulk-app")
+        let line = Array("a line of an ordinary, rather long text file.\n".utf8)
+        var text: [UInt8] = []
+        while text.count < 11 << 20 { text += line }
+        let created = try call("POST", "/v1/uploads", key: app, json: ["profile": "bulk", "filename": "big.txt", "size": text.count, "contentType": "text/plain"])
+        #expect(created.status == 201, "\(created.body)")
+        let id = try #require(created.body["id"] as? String)
+        let upload = try #require(created.body["upload"] as? [String: Any])
+        #expect(upload["method"] as? String == "MULTIPART" && upload["partSize"] as? Int == 5 << 20)
+        let parts = try #require(upload["parts"] as? [[String: Any]])
+        #expect(parts.count == 3)
+        var etags: [[String: Any]] = []
+        for part in parts {
+            let number = try #require(part["number"] as? Int)
+            let start = (number - 1) * (5 << 20)
+            let chunk = Array(text[start..<min(start + (5 << 20), text.count)])
+            let sent = try Curl.request("PUT", try #require(part["url"] as? String), body: Data(chunk))
+            #expect(sent.status == 200, "\(String(decoding: sent.body, as: UTF8.self))")
+            etags.append(["number": number, "etag": try #require(sent.headers["etag"])])
+        }
+        // A part missing, or a wrong ETag: refused; the upload stays pending.
+        let missing = try call("POST", "/v1/uploads/\(id)/complete", key: app, json: ["parts": Array(etags.prefix(2))])
+        #expect(missing.status == 400 && errorCode(missing.body) == "parts_invalid")
+        var wrong = etags
+        wrong[1]["etag"] = "\"0123456789abcdef0123456789abcdef\""
+        let refused = try call("POST", "/v1/uploads/\(id)/complete", key: app, json: ["parts": wrong])
+        #expect(refused.status == 409 && errorCode(refused.body) == "parts_invalid", "\(refused.body)")
+
+        let completed = try call("POST", "/v1/uploads/\(id)/complete", key: app, json: ["parts": etags])
+        #expect(completed.status == 202, "\(completed.body)")
+        let file = try await waitForState(id, key: app)
+        #expect(file["state"] as? String == "processed", "\(file)")
+        #expect(file["size"] as? Int == text.count)
+        let download = try call("GET", "/v1/files/\(id)/download", key: app)
+        let fetched = try Curl.request("GET", try #require(download.body["url"] as? String))
+        #expect(fetched.body == Data(text))
     }
 }

@@ -44,6 +44,16 @@ public struct S3ObjectStore: ObjectStore {
         try await mapped { () throws(S3Error) in try await client.abortMultipartUpload(Self.location(object), uploadId: uploadID) }
     }
 
+    public func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String {
+        try await mapped { () throws(S3Error) in try await client.createMultipartUpload(object, contentType: contentType, metadata: metadata) }
+    }
+
+    public func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {
+        try await mapped { () throws(S3Error) in
+            _ = try await client.completeMultipartUpload(object, uploadId: uploadID, parts: parts.map { UploadedPart(number: $0.number, etag: $0.etag) })
+        }
+    }
+
     static func location(_ object: ObjectRef) -> ObjectLocation { object }
 
     static func info(_ metadata: ObjectMetadata) -> ObjectInfo {

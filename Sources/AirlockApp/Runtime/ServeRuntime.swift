@@ -54,6 +54,8 @@ public enum ServeRuntime {
         )
         environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
         environment.corsOrigins = http.corsOrigins
+        environment.multipartThreshold = uploads.multipartThreshold.bytes
+        environment.partSize = uploads.partSize.bytes
         let registry = MetricsRegistry.bootstrap()
         environment.metrics = { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
         let objectStore = S3ObjectStore(client: parts.clients.s3)

@@ -98,6 +98,12 @@ public protocol ObjectStore: Sendable {
 
     /// Aborts a client's multipart upload (its parts are discarded).
     func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws
+
+    /// Starts a multipart upload a client will send parts to; returns its upload id.
+    func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String
+
+    /// Joins the parts a client sent (number and ETag each).
+    func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws
 }
 
 /// Wall-clock time for the pipeline, injectable in tests.
