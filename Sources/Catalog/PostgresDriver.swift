@@ -78,6 +78,7 @@ final class PostgresDriver: SQLDriver {
             let state = error.serverInfo?[.sqlState]
             let message = error.serverInfo?[.message] ?? "\(error.code)"
             if state == "23505" { throw CatalogError(.conflict, message) }
+            if state == "42P01" { throw CatalogError(.notMigrated, "the catalog's schema is missing (\(message)): run airlock migrate") }
             throw CatalogError(state == nil ? .unavailable : .query, message)
         }
     }

@@ -1,6 +1,8 @@
 import AirlockTesting
 import Foundation
 import JWTKit
+import Logging
+@testable import Catalog
 import Testing
 
 #if canImport(Glibc)
@@ -32,7 +34,7 @@ import Glibc
               incoming: {bucket: \(bucket), prefix: incoming/}
               processed: {bucket: \(bucket), prefix: processed/}
               quarantine: {bucket: \(bucket), prefix: quarantine/}
-            catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
+            catalog: {url: "\(try await Self.catalogURL(directory: directory))"}
             scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp", maxSignatureAge: 3650d}
             worker: {concurrency: 2, lease: 30s, reconcileInterval: 1s, metricsPort: 0}
             uploads: {multipartThreshold: 6MiB, partSize: 5MiB}
@@ -52,6 +54,8 @@ import Glibc
                 allow:
                   - {extensions: [png], types: [image/png]}
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        let migrated = try TestProcess.run([binary, "migrate", "--config", config])
+        guard migrated.status == 0 else { throw TestProcess.Failure(description: "migrate: \(migrated.stderrText)") }
         let created = try TestProcess.run([binary, "storage", "init", "--config", config])
         guard created.status == 0 else { throw TestProcess.Failure(description: "storage init: \(created.stderrText)") }
         server = try BackgroundProcess([binary, "serve", "--config", config], logPath: directory + "/serve.log")
@@ -61,6 +65,27 @@ import Glibc
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestProcess.Failure(description: "airlock serve did not start: \((try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "")")
+    }
+
+    /// SQLite by default; a fresh PostgreSQL database when AIRLOCK_TEST_API_CATALOG=postgres (scripts/test runs both).
+    static func catalogURL(directory: String) async throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["AIRLOCK_TEST_API_CATALOG"] == "postgres" else { return "sqlite://\(directory)/catalog.sqlite" }
+        let url = environment["AIRLOCK_TEST_POSTGRES_URL"] ?? "postgres://airlock:airlock@127.0.0.1:15432/airlock"
+        let components = try #require(URLComponents(string: url))
+        let database = "airlock_api_\(UInt32.random(in: 0...UInt32.max))"
+        let opened = CatalogFactory.postgres(
+            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "airlock", password: components.password,
+            database: String(components.path.dropFirst()), maxConnections: 2, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await opened.run() }
+            defer { group.cancelAll() }
+            _ = try await opened.catalog.driver.query("CREATE DATABASE \(database)", [])
+        }
+        var target = components
+        target.path = "/" + database
+        return try #require(target.string)
     }
 
     deinit {

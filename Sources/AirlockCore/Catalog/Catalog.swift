@@ -141,6 +141,8 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         case conflict
         /// The database's schema is newer than this program.
         case schemaTooNew = "schema_too_new"
+        /// The schema is not there yet (PostgreSQL: `airlock migrate` was not run).
+        case notMigrated = "not_migrated"
     }
 
     public var code: Code
