@@ -9,6 +9,7 @@ let package = Package(
         .package(name: "airlock", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
     ],
     targets: [
         // The operations measured, shared by both executables.
@@ -61,6 +62,12 @@ let package = Package(
                 .product(name: "SigV4", package: "airlock"),
             ],
             path: "Sources/PipelineBench"
+        ),
+        // Used by scripts/bench/api: a bare Hummingbird echo route, the ceiling for the API benchmark.
+        .executableTarget(
+            name: "EchoServer",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/EchoServer"
         ),
     ]
 )
