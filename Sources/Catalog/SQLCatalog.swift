@@ -255,6 +255,52 @@ public final class SQLCatalog: Catalog {
         )
     }
 
+    public func requestRescan(id: UploadID, now: EpochMillis) async throws -> Bool {
+        let flagged = try await changed(
+            """
+            UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END, updated_at = $2
+            WHERE id = $1 AND state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%' RETURNING id
+            """,
+            [.text(id.rawValue), .int(now)]
+        )
+        if flagged { return true }
+        // Already requested: the same answer.
+        return try await upload(id: id)?.state == .quarantined
+    }
+
+    public func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
+        let lock = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await driver.query(
+            """
+            UPDATE uploads SET lease_owner = $1, lease_expires_at = $2
+            WHERE id IN (
+                SELECT id FROM uploads
+                WHERE state = 'quarantined' AND (',' || flags || ',') LIKE '%,rescan_requested,%' AND (lease_expires_at IS NULL OR lease_expires_at < $3)
+                ORDER BY updated_at, id LIMIT $4\(lock)
+            )
+            RETURNING *
+            """,
+            [.text(worker), .int(now + leaseMillis), .int(now), .int(Int64(limit))]
+        ).map(Self.upload(from:))
+    }
+
+    public func finishRescan(id: UploadID, worker: String, verdict: Verdict, now: EpochMillis) async throws -> Bool {
+        guard let current = try await upload(id: id), current.state == .quarantined, current.leaseOwner == worker else { return false }
+        var flags = current.flags.filter { $0 != "rescan_requested" && $0 != "rescanned_clean" }
+        if verdict.outcome == .clean { flags.append("rescanned_clean") }
+        return try await changed(
+            """
+            UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
+                updated_at = $8
+            WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id
+            """,
+            [
+                .text(id.rawValue), .text(worker), .text(flags.joined(separator: ",")), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
+                SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(now),
+            ]
+        )
+    }
+
     public func countByState() async throws -> [UploadState: Int] {
         var counts: [UploadState: Int] = [:]
         for row in try await driver.query("SELECT state, COUNT(*) AS n FROM uploads GROUP BY state", []) {

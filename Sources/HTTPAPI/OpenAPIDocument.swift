@@ -313,6 +313,18 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "429": {$ref: "#/components/responses/Error"}
+          /v1/quarantine/{id}/rescan:
+            post:
+              summary: Inspect the quarantined bytes again (reviewer); a clean result only flags rescanned_clean
+              parameters: [{$ref: "#/components/parameters/id"}]
+              responses:
+                "202":
+                  description: Queued.
+                  content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "429": {$ref: "#/components/responses/Error"}
           /v1/quarantine/{id}/release:
             post:
               summary: Release to processed with a note (reviewer); trust adds the SHA-256 to the allow list

@@ -26,6 +26,7 @@ struct ReviewRoutes: Sendable {
         router.get("/v1/quarantine/:id") { _, context in try await self.detail(context: context) }
         router.post("/v1/quarantine/:id/download") { request, context in try await self.download(request, context: context) }
         router.post("/v1/quarantine/:id/release") { request, context in try await self.release(request, context: context) }
+        router.post("/v1/quarantine/:id/rescan") { _, context in try await self.rescan(context: context) }
         router.delete("/v1/quarantine/:id") { request, context in try await self.purge(request, context: context) }
         router.get("/v1/hashlists/:list") { _, context in try await self.hashList(context: context) }
         router.post("/v1/hashlists/:list") { request, context in try await self.addHash(request, context: context) }
@@ -109,6 +110,16 @@ struct ReviewRoutes: Sendable {
         }
         try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue))
         return .json(.ok, .object([("url", .string(signed.url)), ("expiresAt", .string(signed.expiresAt))]))
+    }
+
+    /// Queues a new inspection of the quarantined bytes (a worker does it); 202.
+    func rescan(context: APIContext) async throws -> Response {
+        let principal = try context.require([.reviewer, .admin])
+        let upload = try await quarantined(context: context)
+        guard try await environment.catalog.requestRescan(id: upload.id, now: environment.clock.now()) else { throw APIError.notFound }
+        try await environment.audit(AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.rescan", uploadID: upload.id.rawValue))
+        environment.wake()
+        return .json(.accepted, .object([("id", .string(upload.id.rawValue)), ("state", .string(UploadState.quarantined.rawValue))]))
     }
 
     /// Moves the object to processed (copy pinned to its ETag, verified, source deleted) and records who and why.

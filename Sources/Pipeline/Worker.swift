@@ -94,13 +94,21 @@ public final class Worker: Service {
                             logger.warning("claiming work failed", metadata: ["error": "\(error)"])
                         }
                     }
-                    for upload in claimed {
+                    // Each job counts against the concurrency until it ends, then wakes the loop.
+                    func start(_ job: @escaping @Sendable () async -> Void) {
                         running.withLock { $0 += 1 }
                         group.addTask {
-                            await self.process(upload)
+                            await job()
                             self.running.withLock { $0 -= 1 }
                             self.wake.signal()
                         }
+                    }
+                    for upload in claimed { start { await self.process(upload) } }
+                    if claimed.count < free, let rescans = try? await catalog.claimRescans(
+                        worker: configuration.workerID, limit: free - claimed.count, leaseMillis: configuration.leaseMillis, now: clock.now()
+                    ) {
+                        for upload in rescans { start { await self.rescan(upload) } }
+                        claimed += rescans
                     }
                     if claimed.isEmpty || claimed.count < free {
                         await wake.wait(timeout: configuration.pollInterval)
@@ -121,10 +129,46 @@ public final class Worker: Service {
         let claimed = try await catalog.claim(
             worker: configuration.workerID, limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now()
         )
+        let rescans = try await catalog.claimRescans(worker: configuration.workerID, limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now())
         await withDiscardingTaskGroup { group in
             for upload in claimed { group.addTask { await self.process(upload) } }
+            for upload in rescans { group.addTask { await self.rescan(upload) } }
         }
-        return claimed.count
+        return claimed.count + rescans.count
+    }
+
+    /// Inspects a quarantined object again (a reviewer asked): the verdict is updated, the object stays where it is;
+    /// a clean result only flags the upload `rescanned_clean` for the reviewer. A failure leaves the lease to expire
+    /// and the request to be retried.
+    func rescan(_ upload: Upload) async {
+        var logger = self.logger
+        logger[metadataKey: "upload"] = "\(upload.id)"
+        do {
+            let file = try TemporaryFile(in: configuration.temporaryDirectory)
+            let downloaded = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: file.descriptor)
+            let profile = profiles[upload.profile] ?? UploadProfile(name: "unsolicited", maxSize: .max, allow: [])
+            let lists = try await hashLists()
+            var verdict = await inspector.inspect(
+                InspectionRequest(
+                    path: file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
+                    declaredType: upload.originalKey == nil ? upload.declaredType : nil, declaredSHA256: upload.declaredSHA256, profile: profile,
+                    denyList: lists.deny, allowList: lists.allow
+                )
+            )
+            if let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
+                throw StoreFailure(.transient, "inspection failed: \(failure.detail)")
+            }
+            if upload.originalKey != nil {
+                verdict = Verdict(
+                    reasons: [Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'")] + verdict.reasons, detectedType: verdict.detectedType,
+                    sha256: verdict.sha256, size: downloaded.size, signatures: verdict.signatures
+                )
+            }
+            _ = try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, now: clock.now())
+            logger.info("rescanned", metadata: ["outcome": "\(verdict.outcome.rawValue)"])
+        } catch {
+            logger.warning("rescan failed; it will be retried", metadata: ["error": "\(Self.describe(error))"])
+        }
     }
 
     // MARK: One upload

@@ -1,4 +1,5 @@
 import AirlockTesting
+import Crypto
 import Foundation
 import JWTKit
 import Logging
@@ -427,5 +428,35 @@ import Glibc
         let download = try call("GET", "/v1/files/\(id)/download", key: app)
         let fetched = try Curl.request("GET", try #require(download.body["url"] as? String))
         #expect(fetched.body == Data(text))
+    }
+
+    /// A file quarantined because its hash was deny-listed is found clean once the reviewer lifts the listing and
+    /// asks for a rescan: it stays quarantined, flagged rescanned_clean, until a reviewer decides.
+    @Test func aRescanUpdatesTheVerdictWithoutReleasing() async throws {
+        let app = try key("rescan-app")
+        let reviewer = try key("bob", role: "reviewer")
+        let text = Array("a harmless note someone deny-listed by mistake\n".utf8)
+        let sha = SHA256.hash(data: text).map { String(format: "%02x", $0) }.joined()
+        #expect(try call("POST", "/v1/hashlists/deny", key: reviewer, json: ["sha256": sha, "note": "mistake"]).status == 201)
+        try await Task.sleep(for: .seconds(6))  // the workers' hash-list cache
+        let id = try await uploaded(text, name: "note.txt", key: app)
+        let before = try call("GET", "/v1/quarantine/\(id)", key: reviewer)
+        #expect(before.body["outcome"] as? String == "infected", "\(before.body)")
+        #expect(try call("DELETE", "/v1/hashlists/deny/\(sha)", key: reviewer).status == 204)
+        try await Task.sleep(for: .seconds(6))
+        #expect(try call("POST", "/v1/quarantine/\(id)/rescan", key: app).status == 403)
+        let queued = try call("POST", "/v1/quarantine/\(id)/rescan", key: reviewer)
+        #expect(queued.status == 202)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var detail: [String: Any] = [:]
+        while ContinuousClock.now < deadline {
+            detail = try call("GET", "/v1/quarantine/\(id)", key: reviewer).body
+            if (detail["flags"] as? [String])?.contains("rescanned_clean") == true { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(detail["state"] as? String == "quarantined")
+        #expect(detail["outcome"] as? String == "clean", "\(detail)")
+        #expect((detail["flags"] as? [String]) == ["rescanned_clean"])
+        #expect(try call("GET", "/v1/quarantine?flag=rescanned_clean", key: reviewer).body["items"].map { ($0 as? [[String: Any]])?.count } == 1)
     }
 }

@@ -58,6 +58,16 @@ public protocol Catalog: Sendable {
     /// `from`, and only along the state machine.
     func transition(id: UploadID, from: UploadState, to: UploadState, now: EpochMillis) async throws -> Bool
 
+    /// Asks for a quarantined upload to be inspected again (flag `rescan_requested`); false unless it is quarantined.
+    func requestRescan(id: UploadID, now: EpochMillis) async throws -> Bool
+
+    /// Leases quarantined uploads waiting for a rescan (their state stays `quarantined`).
+    func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload]
+
+    /// Records a rescan's verdict and ends its lease: the upload stays quarantined, flagged `rescanned_clean` when
+    /// the new verdict is clean (a reviewer decides).
+    func finishRescan(id: UploadID, worker: String, verdict: Verdict, now: EpochMillis) async throws -> Bool
+
     /// How many uploads are in each state.
     func countByState() async throws -> [UploadState: Int]
 
