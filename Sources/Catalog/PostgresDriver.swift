@@ -1,6 +1,6 @@
 import AirlockCore
 import Logging
-import NIOCore
+
 import PostgresNIO
 
 /// The scale-out catalog database: a PostgreSQL connection pool shared by API replicas and workers.

@@ -8,7 +8,6 @@ enum SQLValue: Sendable, Hashable {
 
     init(_ text: String?) { self = text.map(SQLValue.text) ?? .null }
     init(_ int: Int64?) { self = int.map(SQLValue.int) ?? .null }
-    init(_ int: Int?) { self = int.map { SQLValue.int(Int64($0)) } ?? .null }
 }
 
 /// One result row by column name.

@@ -27,7 +27,7 @@ public struct APIError: Error, Sendable {
 
     /// The JSON body.
     func body(requestID: String) -> String {
-        JSONBody.object([
+        JSONText.object([
             ("error", .object([("code", .string(code)), ("message", .string(message)), ("requestId", .string(requestID))])),
         ]).rendered
     }

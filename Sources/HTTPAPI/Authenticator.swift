@@ -23,8 +23,7 @@ public final class APIKeyAuthenticator: Authenticator {
 
     public func principal(for token: String) async throws -> Principal? {
         guard token.hasPrefix("alk_"), token.utf8.count <= 128 else { return nil }
-        let digest = Array(SHA256.hash(data: Array(token.utf8)))
-        let hash = Self.hex(digest)
+        let hash = Hex.lowercase(SHA256.hash(data: Array(token.utf8)))
         let now = clock.now()
         let record: APIKeyRecord?
         if let cached = cache.withLock({ $0[hash] }), cached.until > now {
@@ -47,16 +46,6 @@ public final class APIKeyAuthenticator: Authenticator {
         var difference: UInt8 = 0
         for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
         return difference == 0
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

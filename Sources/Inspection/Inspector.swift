@@ -282,12 +282,6 @@ public final class Inspector: FileInspector {
             if head.count < prefix { head += buffer[0..<min(count, prefix - head.count)] }
             offset += off_t(count)
         }
-        func hex(_ digest: some Sequence<UInt8>) -> String {
-            digest.map { byte -> String in
-                let text = String(byte, radix: 16)
-                return byte < 16 ? "0" + text : text
-            }.joined()
-        }
-        return (hex(hasher.finalize()), head, md5Hasher.map { hex($0.finalize()) })
+        return (Hex.lowercase(hasher.finalize()), head, md5Hasher.map { Hex.lowercase($0.finalize()) })
     }
 }

@@ -1,3 +1,5 @@
+import AirlockCore
+
 /// Active content in PDF: JavaScript, OpenAction and additional actions (/AA), Launch, form submission and import
 /// actions, embedded files, RichMedia and XFA; names are read with their `#xx` escapes decoded (`/J#61vaScript` is
 /// `/JavaScript`), and compressed object streams are inflated and walked the same way. An encrypted PDF, or an object
@@ -197,7 +199,7 @@ enum PDFActiveContent {
         var escaped = false
         var index = start
         while index < bytes.count, !isWhitespace(bytes[index]), !isDelimiter(bytes[index]) {
-            if bytes[index] == UInt8(ascii: "#"), index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+            if bytes[index] == UInt8(ascii: "#"), index + 2 < bytes.count, let high = Hex.value(ofDigit: bytes[index + 1]), let low = Hex.value(ofDigit: bytes[index + 2]) {
                 decoded.append(high << 4 | low)
                 escaped = true
                 index += 3
@@ -207,15 +209,6 @@ enum PDFActiveContent {
             }
         }
         return (String(decoding: decoded, as: UTF8.self), escaped, index)
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// The index after a literal string that opens at `start` (balanced parentheses, backslash escapes).

@@ -25,7 +25,7 @@ public enum EventSigning {
     /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
     public static func signature(secret: String, timestamp: Int64, body: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: Array(secret.utf8)))
-        return "t=\(timestamp),v1=\(Worker.hex(mac))"
+        return "t=\(timestamp),v1=\(Hex.lowercase(mac))"
     }
 
     /// The JSON body of an upload's event.
@@ -41,7 +41,7 @@ public enum EventSigning {
             ("sha256", verdict.sha256.map(JSONText.string) ?? .null),
             ("size", .int(Int(verdict.size))),
             ("detectedType", verdict.detectedType.map(JSONText.string) ?? .null),
-            ("at", .string(Worker.iso8601(at))),
+            ("at", .string(Timestamp.iso8601(at))),
         ]).rendered
     }
 
@@ -62,7 +62,7 @@ public enum EventSigning {
 /// The audit chain's seal: SHA-256 of the previous hash and the entry's canonical text.
 public enum AuditSeal {
     public static let sha256: @Sendable (String, AuditEntry) -> String = { previous, entry in
-        Worker.hex(SHA256.hash(data: Array(entry.canonicalText(previousHash: previous).utf8)))
+        Hex.lowercase(SHA256.hash(data: Array(entry.canonicalText(previousHash: previous).utf8)))
     }
 }
 

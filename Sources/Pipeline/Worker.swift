@@ -364,7 +364,7 @@ public final class Worker: Service {
             ("airlock-outcome", verdict.outcome.rawValue),
             ("airlock-reasons", verdict.reasons.map(\.code.rawValue).joined(separator: ",")),
             ("airlock-type", verdict.detectedType ?? ""),
-            ("airlock-scanned-at", Self.iso8601(clock.now())),
+            ("airlock-scanned-at", Timestamp.iso8601(clock.now())),
             ("airlock-engine", configuration.engine),
             ("airlock-source-etag", ETagText.normalized(sourceETag)),
         ]
@@ -428,21 +428,11 @@ public final class Worker: Service {
             offset += Int64(count)
             await Task.yield()
         }
-        guard partSize != nil else { return hex(whole.finalize()) }
+        guard partSize != nil else { return Hex.lowercase(whole.finalize()) }
         if inPart > 0 { parts.append(part.finalize()) }
         var combined = Insecure.MD5()
         for digest in parts { digest.withUnsafeBytes { combined.update(bufferPointer: $0) } }
-        return hex(combined.finalize()) + "-\(parts.count)"
-    }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Hex.lowercase(combined.finalize()) + "-\(parts.count)"
     }
 
     static func describe(_ error: any Error) -> String {
@@ -452,10 +442,6 @@ public final class Worker: Service {
         case let catalog as CatalogError: catalog.description
         default: String(describing: error)
         }
-    }
-
-    static func iso8601(_ millis: EpochMillis) -> String {
-        Timestamp.iso8601(millis)
     }
 
     /// RFC 3986 unreserved characters kept, everything else %XX (metadata values must be ASCII).

@@ -54,10 +54,7 @@ public enum KeyCommands {
 
     /// Lowercase hex SHA-256 of a key: what the catalog stores and looks keys up by.
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).map { byte -> String in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        Hex.lowercase(SHA256.hash(data: Array(key.utf8)))
     }
 
     /// Creates a key; returns the one JSON object to print (the only place the key ever appears).

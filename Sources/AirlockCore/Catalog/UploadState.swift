@@ -17,9 +17,6 @@ public enum UploadState: String, Sendable, Hashable, Codable, CaseIterable {
     /// The owner deleted the processed file (or retention did).
     case deleted
 
-    /// States a worker may still act on.
-    public var isActive: Bool { self == .pending || self == .uploaded || self == .inspecting }
-
     /// Whether the state machine allows going from `self` to `next`.
     public func canMove(to next: UploadState) -> Bool {
         switch (self, next) {

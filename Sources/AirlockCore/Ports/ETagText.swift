@@ -2,18 +2,9 @@
 public enum ETagText {
     /// Unquoted, without a `W/` prefix, lowercase.
     public static func normalized(_ etag: String) -> String {
-        var text = Substring(etag.trimmingSpaces)
+        var text = Substring(etag.trimmingSpaces())
         if text.hasPrefix("W/") { text = text.dropFirst(2) }
         if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { text = text.dropFirst().dropLast() }
         return text.lowercased()
-    }
-}
-
-extension String {
-    var trimmingSpaces: Substring {
-        var text = Substring(self)
-        while text.first == " " { text = text.dropFirst() }
-        while text.last == " " { text = text.dropLast() }
-        return text
     }
 }

@@ -32,10 +32,4 @@ public struct ObjectLayout: Sendable, Hashable {
     public func quarantine(_ id: UploadID) -> ObjectRef {
         ObjectRef(bucket: quarantine.bucket, key: quarantine.prefix + id.rawValue)
     }
-
-    /// The id an incoming key names, when it is one of ours.
-    public func uploadID(incomingKey key: String) -> UploadID? {
-        guard key.hasPrefix(incoming.prefix) else { return nil }
-        return UploadID(key.dropFirst(incoming.prefix.count))
-    }
 }
