@@ -374,8 +374,8 @@ public final class SQLCatalog: Catalog {
         )
     }
 
-    public func removeHashListEntry(sha256: String) async throws -> Bool {
-        try await changed("DELETE FROM hash_list WHERE sha256 = $1 RETURNING sha256", [.text(sha256.lowercased())])
+    public func removeHashListEntry(sha256: String, list: HashListKind) async throws -> Bool {
+        try await changed("DELETE FROM hash_list WHERE sha256 = $1 AND list = $2 RETURNING sha256", [.text(sha256.lowercased()), .text(list.rawValue)])
     }
 
     public func hashListEntries() async throws -> [HashListEntry] {

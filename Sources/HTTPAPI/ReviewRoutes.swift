@@ -50,7 +50,7 @@ struct ReviewRoutes: Sendable {
         let flag = query["flag"].map(String.init)
         var since: EpochMillis?
         if let text = query["since"] {
-            guard let millis = Self.parseTime(String(text)) else { throw APIError.invalid("invalid_request", "since must be an ISO 8601 date or time") }
+            guard let millis = Timestamp.parse(String(text)) else { throw APIError.invalid("invalid_request", "since must be an ISO 8601 date or time") }
             since = millis
         }
         var items: [Upload] = []
@@ -223,10 +223,9 @@ struct ReviewRoutes: Sendable {
     func removeHash(context: APIContext) async throws -> Response {
         let principal = try context.require([.reviewer, .admin])
         let kind = try listKind(context: context)
-        guard let sha256 = context.parameters.get("sha256")?.lowercased(),
-            try await environment.catalog.hashListEntries().contains(where: { $0.sha256 == sha256 && $0.list == kind }),
-            try await environment.catalog.removeHashListEntry(sha256: sha256)
-        else { throw APIError.notFound }
+        guard let sha256 = context.parameters.get("sha256")?.lowercased(), try await environment.catalog.removeHashListEntry(sha256: sha256, list: kind) else {
+            throw APIError.notFound
+        }
         try await environment.audit(
             AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "hashlist.remove", detail: "{\"sha256\":\"\(sha256)\",\"list\":\"\(kind.rawValue)\"}")
         )
@@ -262,27 +261,5 @@ struct ReviewRoutes: Sendable {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { return nil }
         return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
-    }
-
-    /// `2026-11-21` or `2026-11-21T10:00:00Z` → milliseconds.
-    static func parseTime(_ text: String) -> EpochMillis? {
-        let parts = text.split(separator: "T", maxSplits: 1)
-        let date = parts[0].split(separator: "-").compactMap { Int64($0) }
-        guard date.count == 3, (1...12).contains(date[1]), (1...31).contains(date[2]) else { return nil }
-        var seconds: Int64 = 0
-        if parts.count == 2 {
-            let time = parts[1].hasSuffix("Z") ? parts[1].dropLast() : parts[1]
-            let fields = time.split(separator: ":").compactMap { Int64($0.prefix(2)) }
-            guard fields.count >= 2 else { return nil }
-            seconds = fields[0] * 3600 + fields[1] * 60 + (fields.count > 2 ? fields[2] : 0)
-        }
-        // Days from civil (proleptic Gregorian).
-        let (year, month, day) = (date[0] - (date[1] <= 2 ? 1 : 0), date[1], date[2])
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yearOfEra = year - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        return (days * 86_400 + seconds) * 1000
     }
 }

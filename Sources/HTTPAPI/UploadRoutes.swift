@@ -109,7 +109,7 @@ struct UploadRoutes: Sendable {
             if let uploadID = stored.multipartUploadID {
                 form = try environment.signer.parts(
                     of: target, uploadID: uploadID, size: stored.declaredSize,
-                    partSize: UploadSigner.partSize(for: stored.declaredSize, preferred: environment.partSize), expiresSeconds: remaining, now: now
+                    partSize: UploadSigner.partLayout(for: stored.declaredSize, preferred: environment.partSize).partSize, expiresSeconds: remaining, now: now
                 )
             } else {
                 form = try environment.signer.upload(stored, to: target, expiresSeconds: remaining, now: now)
@@ -135,9 +135,8 @@ struct UploadRoutes: Sendable {
             let object = ObjectRef(bucket: environment.layout.incoming.bucket, key: upload.incomingKey)
             if let uploadID = upload.multipartUploadID {
                 let body = try await request.decode(as: CompleteBody.self, context: context)
-                let expected = Int((upload.declaredSize + UploadSigner.partSize(for: upload.declaredSize, preferred: environment.partSize) - 1)
-                    / UploadSigner.partSize(for: upload.declaredSize, preferred: environment.partSize))
-                guard body.parts.map(\.number).sorted() == Array(1...max(expected, 1)), body.parts.allSatisfy({ !$0.etag.isEmpty && $0.etag.utf8.count <= 128 }) else {
+                let expected = UploadSigner.partLayout(for: upload.declaredSize, preferred: environment.partSize).count
+                guard body.parts.map(\.number).sorted() == Array(1...expected), body.parts.allSatisfy({ !$0.etag.isEmpty && $0.etag.utf8.count <= 128 }) else {
                     throw APIError.invalid("parts_invalid", "list every part 1...\(expected) once, each with the ETag the store returned")
                 }
                 do {

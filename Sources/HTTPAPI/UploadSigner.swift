@@ -57,11 +57,13 @@ public struct UploadSigner: Sendable {
         return .object([("method", .string("MULTIPART")), ("partSize", .int(Int(partSize))), ("parts", .array(parts))])
     }
 
-    /// The part size for an object: the configured one, grown (in MiB steps) so no upload needs more than 10,000.
-    static func partSize(for size: Int64, preferred: Int64) -> Int64 {
+    /// The part size for an object (the configured one, grown in MiB steps so no upload needs more than 10,000 parts)
+    /// and how many parts that makes.
+    static func partLayout(for size: Int64, preferred: Int64) -> (partSize: Int64, count: Int) {
         let mebibyte: Int64 = 1 << 20
         let needed = max(preferred, 5 * mebibyte, (size + 9_999) / 10_000)
-        return (needed + mebibyte - 1) / mebibyte * mebibyte
+        let partSize = (needed + mebibyte - 1) / mebibyte * mebibyte
+        return (partSize, Int(max(1, (size + partSize - 1) / partSize)))
     }
 
     /// A short-lived GET forcing a download under the safe name (RFC 5987 `filename*`).
@@ -82,19 +84,7 @@ public struct UploadSigner: Sendable {
         let fallback = String(name.unicodeScalars.map { scalar -> Character in
             scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar.value != 0x7F ? Character(scalar) : "_"
         })
-        var encoded = ""
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let digits = Array("0123456789ABCDEF".unicodeScalars)
-                encoded += "%"
-                encoded.unicodeScalars.append(digits[Int(byte >> 4)])
-                encoded.unicodeScalars.append(digits[Int(byte & 0x0F)])
-            }
-        }
+        let encoded = URIEncoding.encode(name, keepSlash: false)
         return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }
 }

@@ -48,8 +48,9 @@ import Testing
             try await catalog.setHashListEntry(HashListEntry(sha256: a, list: .allow, note: "false positive", actor: "key:sec", createdAt: 3))
             lists = try await catalog.hashLists()
             #expect(lists.deny.isEmpty && lists.allow == [a, b.lowercased()])
-            #expect(try await catalog.removeHashListEntry(sha256: a))
-            #expect(try await !catalog.removeHashListEntry(sha256: a))
+            #expect(try await !catalog.removeHashListEntry(sha256: a, list: .deny))  // it is on the allow list now
+            #expect(try await catalog.removeHashListEntry(sha256: a, list: .allow))
+            #expect(try await !catalog.removeHashListEntry(sha256: a, list: .allow))
             #expect(try await catalog.hashListEntries().map(\.sha256) == [b.lowercased()])
         }
     }
@@ -120,6 +121,14 @@ import Testing
     ])
     func iso8601(_ millis: Int64, _ text: String) {
         #expect(Timestamp.iso8601(millis) == text)
+        #expect(Timestamp.parse(text) == millis / 1000 * 1000 - (millis < 0 && millis % 1000 != 0 ? 1000 : 0))
+    }
+
+    @Test func parsingRefusesWhatIsNotADate() {
+        #expect(Timestamp.parse("2026-11-21") == 1_795_219_200_000)
+        for text in ["", "T", "2026-11", "2026-13-01", "2026-11-21T25:00:00Z", "2026-11-21T10", "yesterday"] {
+            #expect(Timestamp.parse(text) == nil, "\(text)")
+        }
     }
 }
 

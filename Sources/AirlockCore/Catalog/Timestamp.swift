@@ -21,4 +21,27 @@ public enum Timestamp {
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
     }
+
+    /// `2026-11-21` or `2026-11-21T10:00:00Z` (UTC) → milliseconds; `nil` for anything else.
+    public static func parse(_ text: String) -> EpochMillis? {
+        let parts = text.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = parts.first else { return nil }
+        let date = first.split(separator: "-", omittingEmptySubsequences: false).compactMap { Int64($0) }
+        guard date.count == 3, (1...12).contains(date[1]), (1...31).contains(date[2]) else { return nil }
+        var seconds: Int64 = 0
+        if parts.count == 2 {
+            let time = parts[1].hasSuffix("Z") ? parts[1].dropLast() : parts[1]
+            let fields = time.split(separator: ":").compactMap { Int64($0.prefix(2)) }
+            guard fields.count >= 2, fields[0] < 24, fields[1] < 60, fields.count < 3 || fields[2] < 60 else { return nil }
+            seconds = fields[0] * 3600 + fields[1] * 60 + (fields.count > 2 ? fields[2] : 0)
+        }
+        // Days from civil (proleptic Gregorian).
+        let (year, month, day) = (date[0] - (date[1] <= 2 ? 1 : 0), date[1], date[2])
+        let era = (year >= 0 ? year : year - 399) / 400
+        let yearOfEra = year - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return (days * 86_400 + seconds) * 1000
+    }
 }
