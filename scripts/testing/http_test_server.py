@@ -10,27 +10,13 @@ Prints "PORT <n>" on stdout once listening, then serves until killed (over TLS w
   PUT|POST /echo         replies "<length> <sha256 hex>" of the request body
 """
 import hashlib
-import http.server
-import socketserver
-import ssl
 import sys
 import time
 
+from peer import QuietHandler, serve  # noqa: E402  (scripts/testing/peer.py, next to this script)
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=b"", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+class Handler(QuietHandler):
 
     def do_HEAD(self):
         self.do_GET()
@@ -92,20 +78,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_POST = do_PUT
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-    allow_reuse_address = True
-
-
 def main():
-    server = Server(("127.0.0.1", 0), Handler)
-    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(sys.argv[2], sys.argv[3])
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    print(f"PORT {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(Handler, tls=(sys.argv[2], sys.argv[3]) if len(sys.argv) == 4 and sys.argv[1] == "--tls" else None)
 
 
 if __name__ == "__main__":

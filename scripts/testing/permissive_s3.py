@@ -6,29 +6,16 @@ Prints "PORT <n>" once listening. In memory, loopback only, path-style only.
 """
 import cgi
 import hashlib
-import http.server
-import socketserver
 import sys
 import urllib.parse
+
+from peer import QuietHandler, serve  # noqa: E402  (scripts/testing/peer.py, next to this script)
 
 OBJECTS = {}
 BUCKETS = set()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=b"", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+class Handler(QuietHandler):
 
     def target(self):
         parsed = urllib.parse.urlsplit(self.path)
@@ -97,15 +84,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(int(form.getvalue("success_action_status") or 204))
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
-
 def main():
-    server = Server(("127.0.0.1", 0), Handler)
-    print(f"PORT {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(Handler)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ later ones get 204. Every request is appended to LOG as one JSON line {delivery,
 """
 import hashlib
 import hmac
-import http.server
 import json
-import socketserver
 import sys
 import threading
+
+from peer import QuietHandler, serve  # noqa: E402  (scripts/testing/peer.py, next to this script)
 
 SECRET = sys.argv[1].encode()
 LOG = sys.argv[2]
@@ -21,12 +21,7 @@ attempts = {}
 lock = threading.Lock()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(QuietHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         signature = self.headers.get("Airlock-Signature", "")
@@ -40,15 +35,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(LOG, "a") as log:
                 log.write(json.dumps({"delivery": delivery, "type": self.headers.get("Airlock-Event"), "verified": verified,
                                       "status": status, "body": body.decode()}) + "\n")
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.reply(status)
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-
-server = Server(("127.0.0.1", 0), Handler)
-print(f"PORT {server.server_address[1]}", flush=True)
-server.serve_forever()
+serve(Handler)
