@@ -285,20 +285,26 @@ public final class SQLCatalog: Catalog {
     }
 
     public func finishRescan(id: UploadID, worker: String, verdict: Verdict, now: EpochMillis) async throws -> Bool {
-        guard let current = try await upload(id: id), current.state == .quarantined, current.leaseOwner == worker else { return false }
-        var flags = current.flags.filter { $0 != "rescan_requested" && $0 != "rescanned_clean" }
-        if verdict.outcome == .clean { flags.append("rescanned_clean") }
-        return try await changed(
-            """
-            UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
-                updated_at = $8
-            WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id
-            """,
-            [
-                .text(id.rawValue), .text(worker), .text(flags.joined(separator: ",")), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
-                SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(now),
-            ]
-        )
+        // Read the flags and write them back in one transaction: flags set meanwhile are not overwritten.
+        try await driver.transaction { executor in
+            let lock = executor.dialect == .postgres ? " FOR UPDATE" : ""
+            guard let row = try await executor.query("SELECT * FROM uploads WHERE id = $1\(lock)", [.text(id.rawValue)]).first else { return false }
+            let current = try Self.upload(from: row)
+            guard current.state == .quarantined, current.leaseOwner == worker else { return false }
+            var flags = current.flags.filter { $0 != "rescan_requested" && $0 != "rescanned_clean" }
+            if verdict.outcome == .clean { flags.append("rescanned_clean") }
+            return try await !executor.query(
+                """
+                UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
+                    updated_at = $8
+                WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id
+                """,
+                [
+                    .text(id.rawValue), .text(worker), .text(flags.joined(separator: ",")), .text(verdict.outcome.rawValue),
+                    .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(now),
+                ]
+            ).isEmpty
+        }
     }
 
     public func countByState() async throws -> [UploadState: Int] {

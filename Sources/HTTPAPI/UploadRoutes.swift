@@ -1,5 +1,4 @@
 import AirlockCore
-import Foundation
 import Hummingbird
 import SigV4
 import Logging
