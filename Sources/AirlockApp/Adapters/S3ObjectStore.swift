@@ -10,11 +10,11 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func head(_ object: ObjectRef) async throws -> ObjectInfo? {
-        try await mapped { () throws(S3Error) in try await client.headObject(Self.location(object)).map(Self.info) }
+        try await mapped { () throws(S3Error) in try await client.headObject(object).map(Self.info) }
     }
 
     public func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32) async throws -> ObjectInfo {
-        try await mapped { () throws(S3Error) in Self.info(try await client.getObject(Self.location(object), to: descriptor, ifMatch: etag)) }
+        try await mapped { () throws(S3Error) in Self.info(try await client.getObject(object, to: descriptor, ifMatch: etag)) }
     }
 
     public func copy(
@@ -22,7 +22,7 @@ public struct S3ObjectStore: ObjectStore {
     ) async throws -> CopyOutcome {
         try await mapped { () throws(S3Error) in
             let result = try await client.copyObject(
-                from: Self.location(source), ifMatch: etag, sourceSize: size, to: Self.location(destination), contentType: contentType, metadata: metadata
+                from: source, ifMatch: etag, sourceSize: size, to: destination, contentType: contentType, metadata: metadata
             )
             let partSize = result.multipart ? S3Client.partRanges(size: size, preferredPartSize: client.configuration.multipartCopyPartSize).first.map { Int64($0.count) } : nil
             return CopyOutcome(etag: result.etag, partSize: partSize)
@@ -30,7 +30,7 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func delete(_ object: ObjectRef) async throws {
-        try await mapped { () throws(S3Error) in try await client.deleteObject(Self.location(object)) }
+        try await mapped { () throws(S3Error) in try await client.deleteObject(object) }
     }
 
     public func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
@@ -41,7 +41,7 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws {
-        try await mapped { () throws(S3Error) in try await client.abortMultipartUpload(Self.location(object), uploadId: uploadID) }
+        try await mapped { () throws(S3Error) in try await client.abortMultipartUpload(object, uploadId: uploadID) }
     }
 
     public func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String {
@@ -53,8 +53,6 @@ public struct S3ObjectStore: ObjectStore {
             _ = try await client.completeMultipartUpload(object, uploadId: uploadID, parts: parts.map { UploadedPart(number: $0.number, etag: $0.etag) })
         }
     }
-
-    static func location(_ object: ObjectRef) -> ObjectLocation { object }
 
     static func info(_ metadata: ObjectMetadata) -> ObjectInfo {
         var user: [String: String] = [:]
