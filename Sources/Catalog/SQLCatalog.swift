@@ -75,6 +75,12 @@ public final class SQLCatalog: Catalog {
         do {
             return try await insert(upload)
         } catch let error as CatalogError where error.code == .conflict {
+            // The same object version (its idempotency key), in any state, or any version of the key still waiting.
+            if let version = upload.idempotencyKey,
+                let existing = try await driver.query("SELECT * FROM uploads WHERE owner = $1 AND idempotency_key = $2", [.text(upload.owner), .text(version)]).first
+            {
+                return try Self.upload(from: existing)
+            }
             if let key = upload.originalKey,
                 let existing = try await driver.query(
                     "SELECT * FROM uploads WHERE original_key = $1 AND state IN ('uploaded', 'inspecting')", [.text(key)]

@@ -143,7 +143,8 @@ public final class Reconciler: Service {
         let record = Upload(
             id: UploadID.generate(at: now), owner: "", profile: "", filename: name, safeName: name, declaredSize: object.size,
             declaredType: "application/octet-stream", incomingKey: object.key, state: .uploaded,
-            reasons: [Reason(.unsolicited, "no upload intent for '\(object.key)'")], originalKey: object.key, createdAt: now, expiresAt: now
+            reasons: [Reason(.unsolicited, "no upload intent for '\(object.key)'")], originalKey: object.key,
+            idempotencyKey: "unsolicited:\(object.key)@\(object.etag)@\(object.lastModified)", createdAt: now, expiresAt: now
         )
         let stored = try await catalog.createUnsolicited(record)
         if stored.id == record.id {

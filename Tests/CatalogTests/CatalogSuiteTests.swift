@@ -160,6 +160,27 @@ import Testing
             second.originalKey = stray.originalKey
             second.incomingKey = stray.incomingKey
             #expect(try await catalog.createUnsolicited(second).id == first.id)
+
+            // Once the first record is finished, the same object version is still not recorded again...
+            var version = Upload.sample(5)
+            version.state = .uploaded
+            version.owner = ""
+            version.originalKey = "incoming/versioned"
+            version.incomingKey = "incoming/versioned"
+            version.idempotencyKey = "unsolicited:incoming/versioned@e1@t1"
+            let recorded = try await catalog.createUnsolicited(version)
+            _ = try await catalog.claim(worker: "w", limit: 10, leaseMillis: 60_000, now: 2_000_000)
+            #expect(try await catalog.finish(id: recorded.id, worker: "w", state: .quarantined, now: 2_000_001))
+            var again = Upload.sample(6)
+            again.state = .uploaded
+            again.owner = ""
+            again.originalKey = version.originalKey
+            again.incomingKey = version.incomingKey
+            again.idempotencyKey = version.idempotencyKey
+            #expect(try await catalog.createUnsolicited(again).id == recorded.id)
+            // ...while a new version at the same key is.
+            again.idempotencyKey = "unsolicited:incoming/versioned@e2@t2"
+            #expect(try await catalog.createUnsolicited(again).id == again.id)
         }
     }
 

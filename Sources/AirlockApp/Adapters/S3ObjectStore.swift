@@ -36,7 +36,7 @@ public struct S3ObjectStore: ObjectStore {
     public func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
         try await mapped { () throws(S3Error) in
             let page = try await client.listObjects(bucket: bucket, prefix: prefix.isEmpty ? nil : prefix, startAfter: startAfter, maxKeys: limit)
-            return (page.objects.map { ListedObjectInfo(key: $0.key, size: $0.size, etag: ETagText.normalized($0.etag)) }, page.isTruncated)
+            return (page.objects.map { ListedObjectInfo(key: $0.key, size: $0.size, etag: ETagText.normalized($0.etag), lastModified: $0.lastModified) }, page.isTruncated)
         }
     }
 

@@ -42,7 +42,9 @@ public protocol Catalog: Sendable {
     /// Gives leases back (graceful shutdown): the uploads are claimable at once, the attempt is not counted.
     func releaseLeases(worker: String, now: EpochMillis) async throws -> Int
 
-    /// Records an object that arrived with no intent (or at a consumed key) as a quarantined upload being moved.
+    /// Records an object that arrived with no intent (or at a consumed key) as a quarantined upload being moved. The
+    /// record's idempotency key names the object version: the same version is never recorded twice, whatever state
+    /// its first record reached (reconciler passes can overlap, and a worker can finish one in between).
     func createUnsolicited(_ upload: Upload) async throws -> Upload
 
     /// `pending` intents whose URLs expired: → `expired`; returns them (their multipart uploads are aborted).

@@ -33,11 +33,14 @@ public struct ListedObjectInfo: Sendable, Hashable {
     public var key: String
     public var size: Int64
     public var etag: String
+    /// As the store wrote it; with the ETag it names one version of the object.
+    public var lastModified: String
 
-    public init(key: String, size: Int64, etag: String) {
+    public init(key: String, size: Int64, etag: String, lastModified: String) {
         self.key = key
         self.size = size
         self.etag = etag
+        self.lastModified = lastModified
     }
 }
 
