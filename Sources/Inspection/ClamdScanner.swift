@@ -99,17 +99,6 @@ public final class ClamdScanner: MalwareScanner, Sendable {
     }
 
     private func connect() throws(InspectionError) -> Int32 {
-        let family: Int32
-        switch address {
-        case .unix: family = AF_UNIX
-        case .tcp: family = AF_INET
-        }
-        let connection = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard connection >= 0 else { throw InspectionError(.scanFailed, "socket: \(String(cString: strerror(errno)))") }
-        var deadline = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
-        let result: Int32
         switch address {
         case .unix(let path):
             var socketAddress = sockaddr_un()
@@ -117,22 +106,44 @@ public final class ClamdScanner: MalwareScanner, Sendable {
             withUnsafeMutableBytes(of: &socketAddress.sun_path) { buffer in
                 for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
             }
-            result = withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            return try withUnsafePointer(to: &socketAddress) { pointer throws(InspectionError) in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(InspectionError) in
+                    try connectSocket(family: AF_UNIX, address: address, length: socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
             }
         case .tcp(let host, let port):
-            var socketAddress = sockaddr_in()
-            socketAddress.sin_family = sa_family_t(AF_INET)
-            socketAddress.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &socketAddress.sin_addr) == 1 else {
-                close(connection)
-                throw InspectionError(.scanFailed, "clamd host '\(host)' must be an IPv4 address")
+            // A name (a Compose or Kubernetes service), an IPv4 or an IPv6 address: every address it resolves to, in order.
+            var hints = addrinfo()
+            hints.ai_family = AF_UNSPEC
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            hints.ai_flags = AI_NUMERICSERV
+            var list: UnsafeMutablePointer<addrinfo>?
+            let status = getaddrinfo(host, String(port), &hints, &list)
+            guard status == 0, let list else {
+                throw InspectionError(.scanFailed, "cannot resolve the clamd host '\(host)': \(String(cString: gai_strerror(status)))")
             }
-            result = withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(connection, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            defer { freeaddrinfo(list) }
+            var lastError = InspectionError(.scanFailed, "the clamd host '\(host)' has no address")
+            var entry: UnsafeMutablePointer<addrinfo>? = list
+            while let current = entry {
+                do {
+                    return try connectSocket(family: current.pointee.ai_family, address: current.pointee.ai_addr, length: current.pointee.ai_addrlen)
+                } catch {
+                    lastError = error
+                }
+                entry = current.pointee.ai_next
             }
+            throw lastError
         }
-        guard result == 0 else {
+    }
+
+    private func connectSocket(family: Int32, address socketAddress: UnsafePointer<sockaddr>, length: socklen_t) throws(InspectionError) -> Int32 {
+        let connection = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard connection >= 0 else { throw InspectionError(.scanFailed, "socket: \(String(cString: strerror(errno)))") }
+        var deadline = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
+        guard Glibc.connect(connection, socketAddress, length) == 0 else {
             let reason = String(cString: strerror(errno))
             close(connection)
             throw InspectionError(.scanFailed, "cannot reach clamd at \(address): \(reason)")

@@ -316,7 +316,12 @@ import Glibc
         #expect(checks.values.allSatisfy { $0["ready"] as? Bool == true })
         #expect((checks["scanner"]?["detail"] as? String)?.hasPrefix("libclamav") == true)
         let metrics = try Curl.request("GET", "http://127.0.0.1:\(port)/metrics")
-        #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("airlock_s3_requests_total"))
+        let exposition = String(decoding: metrics.body, as: UTF8.self)
+        #expect(metrics.status == 200 && exposition.contains("airlock_s3_requests_total"))
+        // Read at scrape time: the backlog per state and the signature database's age (the newest fixture file's).
+        #expect(exposition.contains(#"airlock_uploads{state="uploaded"}"#))
+        let age = exposition.split(separator: "\n").first { $0.hasPrefix("airlock_signature_database_age_seconds ") }
+        #expect(age.flatMap { Double($0.split(separator: " ")[1]) }.map { $0 >= 0 && $0 < 3650 * 86_400 } == true, "\(String(describing: age))")
 
         let busy = try key("busy-app")
         var limited: [Int] = []

@@ -154,6 +154,18 @@ struct InspectorTests {
         #expect(throws: InspectionError.self) { try ClamdScanner(address: "tcp://host") }
     }
 
+    /// Compose and Kubernetes name clamd by a service name: the TCP address resolves (every address in turn).
+    @Test func clamdIsReachedByHostName() async throws {
+        let port = (ProcessInfo.processInfo.environment["AIRLOCK_TEST_CLAMD_TCP"] ?? "127.0.0.1:13310").split(separator: ":").last.map(String.init) ?? "13310"
+        let named = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "tcp://localhost:\(port)", timeout: .seconds(30)), threads: 1)
+        let verdict = try await inspect(Self.eicar, name: "harmless.txt", inspector: named)
+        #expect(verdict.outcome == .infected, "\(verdict.reasons)")
+        let unknown = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "tcp://clamd.invalid:3310"), threads: 1)
+        let failed = try await inspect(Array("text\n".utf8), name: "a.txt", inspector: unknown)
+        #expect(failed.outcome == .failed)
+        #expect(failed.reasons.first?.detail.contains("cannot resolve the clamd host 'clamd.invalid'") == true, "\(failed.reasons)")
+    }
+
     @Test func clamdRepliesAreParsed() throws {
         #expect(try ClamdScanner.result(from: "stream: OK") == .clean)
         #expect(try ClamdScanner.result(from: "fd[12]: Eicar-Test FOUND") == .detected(["Eicar-Test"]))

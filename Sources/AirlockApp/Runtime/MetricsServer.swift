@@ -1,6 +1,7 @@
 import AirlockCore
 import Catalog
 import Hummingbird
+import Inspection
 import Logging
 import Metrics
 import Prometheus
@@ -25,9 +26,8 @@ enum MetricsRegistry {
 
 /// `/health` and `/metrics` for `airlock worker` on `worker.metricsPort` (loopback unless told otherwise).
 enum MetricsServer {
-    static func make(host: String, port: Int, catalog: SQLCatalog, logger: Logger) -> some Service {
-        let registry = MetricsRegistry.bootstrap()
-        let states = UploadState.allCases.map { state in (state, registry.makeGauge(name: "airlock_uploads", labels: [("state", state.rawValue)])) }
+    static func make(host: String, port: Int, catalog: SQLCatalog, scanner: any MalwareScanner, logger: Logger) -> some Service {
+        let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: scanner)
         let router = Router()
         router.get("/health") { _, _ -> Response in
             do {
@@ -38,12 +38,8 @@ enum MetricsServer {
             }
         }
         router.get("/metrics") { _, _ -> Response in
-            // Uploads by state (the queue depth is `uploaded`), read at scrape time.
-            if let counts = try? await catalog.countByState() {
-                for (state, gauge) in states { gauge.set(Double(counts[state] ?? 0)) }
-            }
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: await gauges.render()))
             )
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)

@@ -56,8 +56,8 @@ public enum ServeRuntime {
         environment.corsOrigins = http.corsOrigins
         environment.multipartThreshold = uploads.multipartThreshold.bytes
         environment.partSize = uploads.partSize.bytes
-        let registry = MetricsRegistry.bootstrap()
-        environment.metrics = { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
+        let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: parts.scanner)
+        environment.metrics = { String(decoding: await gauges.render(), as: UTF8.self) }
         let objectStore = S3ObjectStore(client: parts.clients.s3)
         let probe = ObjectRef(bucket: parts.layout.incoming.bucket, key: parts.layout.incoming.prefix + ".airlock-ready-probe")
         let malware = parts.scanner
