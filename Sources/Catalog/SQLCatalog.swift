@@ -261,17 +261,29 @@ public final class SQLCatalog: Catalog {
         )
     }
 
+    // Rescans leave `updated_at` alone: it is when the upload entered quarantine, which retention and the review
+    // page's date filter count from.
     public func requestRescan(id: UploadID, now: EpochMillis) async throws -> Bool {
         let flagged = try await changed(
             """
-            UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END, updated_at = $2
+            UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END
             WHERE id = $1 AND state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%' RETURNING id
             """,
-            [.text(id.rawValue), .int(now)]
+            [.text(id.rawValue)]
         )
         if flagged { return true }
         // Already requested: the same answer.
         return try await upload(id: id)?.state == .quarantined
+    }
+
+    public func requestRescans(now: EpochMillis) async throws -> Int {
+        try await driver.query(
+            """
+            UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END
+            WHERE state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%' RETURNING id
+            """,
+            []
+        ).count
     }
 
     public func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
@@ -301,13 +313,12 @@ public final class SQLCatalog: Catalog {
             if verdict.outcome == .clean { flags.append("rescanned_clean") }
             return try await !executor.query(
                 """
-                UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
-                    updated_at = $8
+                UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id
                 """,
                 [
                     .text(id.rawValue), .text(worker), .text(flags.joined(separator: ",")), .text(verdict.outcome.rawValue),
-                    .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(now),
+                    .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256),
                 ]
             ).isEmpty
         }

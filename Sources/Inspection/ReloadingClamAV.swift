@@ -36,6 +36,20 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
 
     public var engineDescription: String { engine.engineDescription }
 
+    /// Names and sizes of the database files in use (FNV-1a, hex): the same database on every host gives the same
+    /// value whatever the files' times, so processes that load it can agree that it is one database.
+    public var databaseFingerprint: String {
+        let items = state.withLock { $0.fingerprint }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for item in items {
+            let parts = item.split(separator: "|", omittingEmptySubsequences: false)
+            for byte in (parts.prefix(2).joined(separator: "|") + "\n").utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+        }
+        return String(hash, radix: 16)
+    }
+
     /// Seconds since the signature database was built (its own time when it carries one, else the newest file's
     /// modification time): what `/ready` compares with `scanner.maxSignatureAge`.
     public func databaseAge(now: Int) -> Int {

@@ -123,6 +123,45 @@ import Testing
     }
 
     @Test(arguments: CatalogEngine.allCases)
+    func rescansAreQueuedClaimedAndFlaggedWithoutResettingTheQuarantineClock(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            var ids: [UploadID] = []
+            for number in 0..<4 {
+                let upload = try await catalog.createUpload(.sample(number))
+                _ = try await catalog.markUploaded(id: upload.id, now: 10)
+                ids.append(upload.id)
+            }
+            let claimed = try await catalog.claim(worker: "w", limit: 4, leaseMillis: 60_000, now: 20)
+            #expect(claimed.count == 4)
+            for (index, id) in ids.enumerated() {
+                #expect(try await catalog.finish(id: id, worker: "w", state: index == 3 ? .processed : .quarantined, now: 30, events: []))
+            }
+            // A signature update queues every quarantined upload once; the processed one is not touched.
+            #expect(try await catalog.requestRescans(now: 40) == 3)
+            #expect(try await catalog.requestRescans(now: 41) == 0)
+            #expect(try await catalog.requestRescan(id: ids[0], now: 42))  // already queued: still accepted
+            #expect(try await !catalog.requestRescan(id: ids[3], now: 42))  // not quarantined
+            let rescans = try await catalog.claimRescans(worker: "r", limit: 10, leaseMillis: 60_000, now: 50)
+            #expect(Set(rescans.map(\.id)) == Set(ids.prefix(3)))
+            #expect(try await catalog.claimRescans(worker: "s", limit: 10, leaseMillis: 60_000, now: 51).isEmpty)  // leased
+
+            let clean = Verdict(reasons: [], detectedType: "application/pdf", sha256: String(repeating: "cd", count: 32), size: 1000)
+            let infected = Verdict(reasons: [Reason(.malware, "Eicar")], detectedType: "text/plain", sha256: String(repeating: "ef", count: 32), size: 1000)
+            #expect(try await catalog.finishRescan(id: ids[0], worker: "r", verdict: clean, now: 60))
+            #expect(try await catalog.finishRescan(id: ids[1], worker: "r", verdict: infected, now: 60))
+            #expect(try await !catalog.finishRescan(id: ids[2], worker: "other", verdict: clean, now: 60))  // not its lease
+            let first = try #require(try await catalog.upload(id: ids[0]))
+            #expect(first.state == .quarantined && first.flags == ["rescanned_clean"] && first.outcome == .clean && first.leaseOwner == nil)
+            let second = try #require(try await catalog.upload(id: ids[1]))
+            #expect(second.flags.isEmpty && second.outcome == .infected && second.reasons.map(\.code) == [.malware])
+            // Entering quarantine is what retention and the review page count from: rescans do not move it.
+            #expect(first.updatedAt == 30 && second.updatedAt == 30)
+            // The next signature update queues them again, rescanned_clean ones included.
+            #expect(try await catalog.requestRescans(now: 70) == 2)
+        }
+    }
+
+    @Test(arguments: CatalogEngine.allCases)
     func shutdownReleasesLeasesWithoutCountingTheAttempt(_ engine: CatalogEngine) async throws {
         try await engine.withCatalog { catalog in
             for number in 0..<3 {

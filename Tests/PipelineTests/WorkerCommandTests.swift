@@ -54,6 +54,66 @@ import Glibc
         #expect(worker.wait() == 0)
     }
 
+    /// freshclam replaced the database: the worker loads it without a restart and queues every quarantined upload for
+    /// a rescan; one that the new signatures find clean is flagged `rescanned_clean` and stays quarantined.
+    @Test func aNewSignatureDatabaseIsLoadedAndTheQuarantineRescanned() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-reload-\(UUID().uuidString)").path
+        let signatures = directory + "/signatures"
+        try FileManager.default.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: signatures, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["airlock-test.hdb", "airlock-test.ndb"] {
+            try FileManager.default.copyItem(atPath: Repository.path("fixtures/clamav/" + name), toPath: signatures + "/" + name)
+        }
+        // A signature that is a false positive on an ordinary text, withdrawn by the next update.
+        let marker = "quarterly figures, draft seven"
+        let hex = marker.utf8.map { String(format: "%02x", $0) }.joined()
+        try "Airlock.Test.FalsePositive:0:*:\(hex)\n".write(toFile: signatures + "/false-positive.ndb", atomically: true, encoding: .utf8)
+        let configPath = directory + "/airlock.yaml"
+        try CrashSafetyTests.configuration(harness: harness, database: harness.databasePath, temporaryDirectory: directory + "/tmp")
+            .replacingOccurrences(of: "database: \"\(Repository.path("fixtures/clamav"))\"", with: "database: \"\(signatures)\", reloadInterval: 1s")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let flagged = try await harness.upload(Array("the \(marker)\n".utf8), filename: "figures.txt", declaredType: "text/plain")
+        let infected = try await harness.upload(PipelineHarness.eicar, filename: "eicar.txt", declaredType: "text/plain")
+
+        let worker = try BackgroundProcess(
+            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath], environment: ProcessInfo.processInfo.environment,
+            logPath: directory + "/worker.log"
+        )
+        defer { worker.signal(SIGTERM); _ = worker.wait() }
+        func waitFor(_ condition: @escaping () async throws -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                if try await condition() { return true }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            return false
+        }
+        let bothQuarantined = try await waitFor {
+            let first = try await harness.catalog.upload(id: flagged.id)
+            let second = try await harness.catalog.upload(id: infected.id)
+            return first?.state == .quarantined && second?.state == .quarantined
+        }
+        #expect(bothQuarantined)
+        let before = try #require(try await harness.catalog.upload(id: flagged.id))
+        #expect(before.reasons.contains { $0.code == .malware && $0.detail.hasPrefix("Airlock.Test.FalsePositive") }, "\(before.reasons)")
+
+        // The update withdraws the signature.
+        try FileManager.default.removeItem(atPath: signatures + "/false-positive.ndb")
+        let rescanned = try await waitFor { try await harness.catalog.upload(id: flagged.id)?.flags.contains("rescanned_clean") == true }
+        #expect(rescanned, "\((try? String(contentsOfFile: directory + "/worker.log", encoding: .utf8)) ?? "")")
+        let after = try #require(try await harness.catalog.upload(id: flagged.id))
+        #expect(after.state == .quarantined && after.outcome == .clean && after.reasons.isEmpty)
+        // EICAR is still found by the new database: rescanned, not flagged.
+        let settled = try await waitFor { try await harness.catalog.upload(id: infected.id)?.flags.isEmpty == true }
+        #expect(settled)
+        #expect(try await harness.catalog.upload(id: infected.id)?.outcome == .infected)
+        let audit = try await harness.catalog.auditEntries(after: 0, limit: 100)
+        #expect(audit.contains { $0.actor == "system:signatures" && $0.action == "quarantine.rescan_all" && $0.detail.contains("\"queued\":2") }, "\(audit)")
+    }
+
     @Test func migratePrintsWhatItApplied() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-migrate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -14,6 +14,8 @@ public struct ScannerSettings: Sendable {
     public var clamd: String?
     public var tempDirectory: String?
     public var maxSignatureAge: ConfigDuration
+    /// How often the signature directory is checked for a new database (libclamav).
+    public var reloadInterval: ConfigDuration
     public var limits: ScanLimits
 
     /// Reads the section from a reader scoped to `scanner`.
@@ -24,6 +26,7 @@ public struct ScannerSettings: Sendable {
     ///   - `clamd` (string): `unix:///run/clamav/clamd.ctl` or `tcp://host:3310`.
     ///   - `tempDir` (string): private temp files; the system temp directory when unset.
     ///   - `maxSignatureAge` (duration, default `7d`).
+    ///   - `reloadInterval` (duration, default `60s`): how often `database` is checked for changes (libclamav).
     ///   - `limits.maxFileSize` (size, default `100MiB`), `limits.maxScanSize` (size, default `100MiB`, at most
     ///     maxFileSize), `limits.maxRecursion` (default 16), `limits.maxFiles` (default 10000), `limits.maxScanTime`
     ///     (duration, default `120s`). Missing limits take these defaults, never ClamAV's own.
@@ -38,6 +41,8 @@ public struct ScannerSettings: Sendable {
         clamd = reader.string(forKey: "clamd")
         tempDirectory = reader.string(forKey: "tempDir")
         maxSignatureAge = try reader.duration("maxSignatureAge", in: section, default: .days(7))
+        reloadInterval = try reader.duration("reloadInterval", in: section, default: .seconds(60))
+        guard reloadInterval.milliseconds >= 1000 else { throw AirlockError(.invalidConfig, "scanner.reloadInterval must be at least 1s") }
         let maxFileSize = try reader.size("limits.maxFileSize", in: section, default: .mebibytes(100))
         let maxScanSize = try reader.size("limits.maxScanSize", in: section, default: .mebibytes(100))
         guard maxScanSize <= maxFileSize else {

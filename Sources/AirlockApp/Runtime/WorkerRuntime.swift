@@ -102,13 +102,13 @@ public enum WorkerRuntime {
         let temporaryDirectory = scanner.tempDirectory ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
 
         let malware: any MalwareScanner
-        var reloader: SignatureReloader?
+        var reloading: ReloadingClamAV?
         do {
             switch scanner.engine {
             case .libclamav:
-                let reloading = try ReloadingClamAV(database: scanner.database, limits: scanner.limits, temporaryDirectory: temporaryDirectory)
-                malware = reloading
-                reloader = SignatureReloader(scanner: reloading, logger: logger)
+                let engine = try ReloadingClamAV(database: scanner.database, limits: scanner.limits, temporaryDirectory: temporaryDirectory)
+                malware = engine
+                reloading = engine
             case .clamd:
                 malware = try ClamdScanner(address: scanner.clamd ?? "", timeout: .milliseconds(Int64(scanner.limits.maxScanTime) + 30_000))
             }
@@ -147,6 +147,11 @@ public enum WorkerRuntime {
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, logger: logger
         )
         let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
+        let reloader = reloading.map { engine in
+            SignatureReloader(
+                scanner: engine, catalog: catalog.catalog, holder: identity, interval: .milliseconds(scanner.reloadInterval.milliseconds), wake: wake, logger: logger
+            )
+        }
         return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
             metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort,
             workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout, scanner: malware, maxSignatureAge: scanner.maxSignatureAge
@@ -181,19 +186,52 @@ struct UploadListener: Service {
     }
 }
 
-/// Follows the signature directory: a changed database is loaded beside the running engine and swapped in.
+/// Follows the signature directory: a changed database is loaded beside the running engine (off the cooperative pool:
+/// loading the official database takes many seconds) and swapped in. Then every quarantined upload is queued for a
+/// rescan with the new signatures, once per database across all processes (the first to claim the version does it):
+/// a rescan that comes out clean only flags the upload `rescanned_clean` for a reviewer.
 struct SignatureReloader: Service {
     let scanner: ReloadingClamAV
+    let catalog: SQLCatalog
+    let holder: String
+    let interval: Duration
+    let wake: WakeSignal
     let logger: Logger
 
     func run() async throws {
+        let loader = BlockingPool(threads: 1)
+        defer { loader.shutdown() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
             do {
-                if try scanner.reloadIfChanged() { logger.info("signature database reloaded", metadata: ["engine": "\(scanner.engineDescription)"]) }
-            } catch {
+                let reloaded = try await loader.run { [scanner] () throws(InspectionError) -> Bool in try scanner.reloadIfChanged() }
+                guard reloaded else { continue }
+                logger.info("signature database reloaded", metadata: ["engine": "\(scanner.engineDescription)"])
+                try await queueRescans()
+            } catch let error as InspectionError {
                 logger.error("signature database reload failed; the running engine stays", metadata: ["error": "\(error.message)"])
+            } catch {
+                logger.warning("queueing rescans after a signature reload failed", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    func queueRescans() async throws {
+        let clock = SystemWallClock()
+        let version = scanner.databaseFingerprint
+        // A lease named after the database: one process per new database queues the rescans.
+        let day: Int64 = 86_400_000
+        guard try await catalog.acquireLeadership(role: "rescan:\(version)", holder: holder, until: clock.now() + day, now: clock.now()) else { return }
+        let queued = try await catalog.requestRescans(now: clock.now())
+        _ = try await catalog.appendAudit(
+            AuditEntry(
+                at: clock.now(), actor: "system:signatures", action: "quarantine.rescan_all",
+                detail: JSONText.object([("queued", .int(queued)), ("engine", .string(scanner.engineDescription))]).rendered
+            ),
+            seal: AuditSeal.sha256
+        )
+        logger.info("quarantined uploads queued for rescan with the new signatures", metadata: ["count": "\(queued)"])
+        wake.signal()
     }
 }

@@ -63,6 +63,9 @@ public protocol Catalog: Sendable {
     /// Asks for a quarantined upload to be inspected again (flag `rescan_requested`); false unless it is quarantined.
     func requestRescan(id: UploadID, now: EpochMillis) async throws -> Bool
 
+    /// Queues every quarantined upload for a rescan (after a signature update); how many were newly queued.
+    func requestRescans(now: EpochMillis) async throws -> Int
+
     /// Leases quarantined uploads waiting for a rescan (their state stays `quarantined`).
     func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload]
 
