@@ -50,6 +50,8 @@ public struct CurlResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
     public var body: Data
+    /// Every `Set-Cookie` header, in order (`headers` keeps only the last one of each name).
+    public var setCookies: [String] = []
 
     public var text: String { String(decoding: body, as: UTF8.self) }
 
@@ -114,12 +116,18 @@ public enum Curl {
             throw TestProcess.Failure(description: "curl \(method) failed (\(output.status)): \(output.stderrText)")
         }
         var parsed: [String: String] = [:]
+        var cookies: [String] = []
         let headerText = (try? String(contentsOf: headersOut, encoding: .utf8)) ?? ""
         for line in headerText.split(whereSeparator: \.isNewline) {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            parsed[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            parsed[name] = value
+            if name == "set-cookie" { cookies.append(value) }
         }
-        return CurlResponse(status: status, headers: parsed, body: (try? Data(contentsOf: bodyOut)) ?? Data())
+        var response = CurlResponse(status: status, headers: parsed, body: (try? Data(contentsOf: bodyOut)) ?? Data())
+        response.setCookies = cookies
+        return response
     }
 }
 

@@ -21,7 +21,20 @@ enum Migrations {
             version: 2, name: "audit log, hash lists, API keys, event deliveries",
             sqlite: records(integer: "INTEGER"), postgres: records(integer: "BIGINT")
         ),
+        Migration(version: 3, name: "review sessions", sqlite: sessions(integer: "INTEGER"), postgres: sessions(integer: "BIGINT")),
     ]
+
+    static func sessions(integer: String) -> [String] {
+        [
+            """
+            CREATE TABLE review_sessions (
+                token_hash TEXT PRIMARY KEY, actor TEXT NOT NULL, owner TEXT NOT NULL, role TEXT NOT NULL, csrf_token TEXT NOT NULL, key_hash TEXT,
+                created_at \(integer) NOT NULL, expires_at \(integer) NOT NULL
+            )
+            """,
+            "CREATE INDEX review_sessions_expiry ON review_sessions (expires_at)",
+        ]
+    }
 
     static func records(integer: String) -> [String] {
         [

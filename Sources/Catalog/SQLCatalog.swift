@@ -232,18 +232,26 @@ public final class SQLCatalog: Catalog {
     }
 
     public func uploads(state: UploadState, owner: String?, after: UploadID?, limit: Int) async throws -> [Upload] {
+        try await uploads(state: state, owner: owner, from: after, newestFirst: false, limit: limit)
+    }
+
+    public func uploads(state: UploadState, owner: String?, before: UploadID?, limit: Int) async throws -> [Upload] {
+        try await uploads(state: state, owner: owner, from: before, newestFirst: true, limit: limit)
+    }
+
+    private func uploads(state: UploadState, owner: String?, from cursor: UploadID?, newestFirst: Bool, limit: Int) async throws -> [Upload] {
         var sql = "SELECT * FROM uploads WHERE state = $1"
         var binds: [SQLValue] = [.text(state.rawValue)]
         if let owner {
             binds.append(.text(owner))
             sql += " AND owner = $\(binds.count)"
         }
-        if let after {
-            binds.append(.text(after.rawValue))
-            sql += " AND id > $\(binds.count)"
+        if let cursor {
+            binds.append(.text(cursor.rawValue))
+            sql += " AND id \(newestFirst ? "<" : ">") $\(binds.count)"
         }
         binds.append(.int(Int64(limit)))
-        sql += " ORDER BY id LIMIT $\(binds.count)"
+        sql += " ORDER BY id\(newestFirst ? " DESC" : "") LIMIT $\(binds.count)"
         return try await driver.query(sql, binds).map(Self.upload(from:))
     }
 
@@ -376,13 +384,19 @@ public final class SQLCatalog: Catalog {
     }
 
     public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditEntry] {
-        try await driver.query("SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2", [.int(sequence), .int(Int64(limit))]).map { row in
-            AuditEntry(
-                sequence: try row.requireInt("sequence"), at: try row.requireInt("at"), actor: try row.requireText("actor"), action: try row.requireText("action"),
-                uploadID: row.text("upload_id"), note: row.text("note"), detail: try row.requireText("detail"), previousHash: try row.requireText("previous_hash"),
-                hash: try row.requireText("hash")
-            )
-        }
+        try await driver.query("SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2", [.int(sequence), .int(Int64(limit))]).map(Self.auditEntry(from:))
+    }
+
+    public func auditEntries(uploadID: String) async throws -> [AuditEntry] {
+        try await driver.query("SELECT * FROM audit_log WHERE upload_id = $1 ORDER BY sequence", [.text(uploadID)]).map(Self.auditEntry(from:))
+    }
+
+    static func auditEntry(from row: SQLRow) throws(CatalogError) -> AuditEntry {
+        AuditEntry(
+            sequence: try row.requireInt("sequence"), at: try row.requireInt("at"), actor: try row.requireText("actor"), action: try row.requireText("action"),
+            uploadID: row.text("upload_id"), note: row.text("note"), detail: try row.requireText("detail"), previousHash: try row.requireText("previous_hash"),
+            hash: try row.requireText("hash")
+        )
     }
 
     // MARK: Hash lists
@@ -445,6 +459,50 @@ public final class SQLCatalog: Catalog {
             service: (row.int("service") ?? 0) != 0, profiles: (row.text("profiles") ?? "").split(separator: ",").map(String.init),
             keyHash: try row.requireText("key_hash"), createdAt: try row.requireInt("created_at"), expiresAt: row.int("expires_at"), revokedAt: row.int("revoked_at")
         )
+    }
+
+    // MARK: Review
+
+    public func updateFlags(id: UploadID, adding: [String], removing: [String]) async throws -> Bool {
+        try await driver.transaction { executor in
+            let lock = executor.dialect == .postgres ? " FOR UPDATE" : ""
+            guard let row = try await executor.query("SELECT * FROM uploads WHERE id = $1\(lock)", [.text(id.rawValue)]).first else { return false }
+            let current = try Self.upload(from: row)
+            guard current.state == .quarantined else { return false }
+            var flags = current.flags.filter { !removing.contains($0) }
+            for flag in adding where !flags.contains(flag) { flags.append(flag) }
+            return try await !executor.query(
+                "UPDATE uploads SET flags = $2 WHERE id = $1 AND state = 'quarantined' RETURNING id", [.text(id.rawValue), .text(flags.joined(separator: ","))]
+            ).isEmpty
+        }
+    }
+
+    public func createSession(_ session: ReviewSession) async throws {
+        _ = try await driver.query("DELETE FROM review_sessions WHERE expires_at <= $1", [.int(session.createdAt)])
+        _ = try await driver.query(
+            """
+            INSERT INTO review_sessions (token_hash, actor, owner, role, csrf_token, key_hash, created_at, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [
+                .text(session.tokenHash), .text(session.actor), .text(session.owner), .text(session.role), .text(session.csrfToken), SQLValue(session.keyHash),
+                .int(session.createdAt), .int(session.expiresAt),
+            ]
+        )
+    }
+
+    public func session(tokenHash: String, now: EpochMillis) async throws -> ReviewSession? {
+        try await driver.query("SELECT * FROM review_sessions WHERE token_hash = $1 AND expires_at > $2", [.text(tokenHash), .int(now)]).first.map { row in
+            ReviewSession(
+                tokenHash: try row.requireText("token_hash"), actor: try row.requireText("actor"), owner: try row.requireText("owner"),
+                role: try row.requireText("role"), csrfToken: try row.requireText("csrf_token"), keyHash: row.text("key_hash"),
+                createdAt: try row.requireInt("created_at"), expiresAt: try row.requireInt("expires_at")
+            )
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        _ = try await driver.query("DELETE FROM review_sessions WHERE token_hash = $1", [.text(tokenHash)])
     }
 
     // MARK: Events

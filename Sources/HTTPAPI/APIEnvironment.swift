@@ -30,6 +30,10 @@ public struct APIEnvironment: Sendable {
     public var partSize: Int64 = 16 << 20
     /// Browser origins allowed to call the API (`http.corsOrigins`).
     public var corsOrigins: [String] = []
+    /// The review page's session lifetime (`http.sessionLifetime`).
+    public var sessionLifetimeSeconds: Int = 8 * 3600
+    /// A release needs a second, different reviewer (`review.requireSecondReviewer`).
+    public var requireSecondReviewer = false
 
     public init(
         catalog: any Catalog, store: any ObjectStore, signer: UploadSigner, layout: ObjectLayout, profiles: [String: UploadProfile], uploadExpiresSeconds: Int,

@@ -33,6 +33,10 @@ public enum APIServer {
         }
         UploadRoutes(environment: environment).register(on: router)
         ReviewRoutes(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds).register(on: router)
+        ReviewPage(
+            environment: environment, authenticator: authenticator,
+            actions: ReviewActions(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds)
+        ).register(on: router)
         return router
     }
 

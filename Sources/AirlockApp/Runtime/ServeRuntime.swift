@@ -56,6 +56,8 @@ public enum ServeRuntime {
         environment.corsOrigins = http.corsOrigins
         environment.multipartThreshold = uploads.multipartThreshold.bytes
         environment.partSize = uploads.partSize.bytes
+        environment.sessionLifetimeSeconds = Int(http.sessionLifetime.seconds)
+        environment.requireSecondReviewer = try config.scoped(to: "review").boolean("requireSecondReviewer", in: "review", default: false)
         let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: parts.scanner)
         environment.metrics = { String(decoding: await gauges.render(), as: UTF8.self) }
         let objectStore = S3ObjectStore(client: parts.clients.s3)

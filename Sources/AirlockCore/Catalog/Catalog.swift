@@ -53,6 +53,9 @@ public protocol Catalog: Sendable {
     /// Uploads in a state, oldest first, after an id (cursor paging), optionally for one owner.
     func uploads(state: UploadState, owner: String?, after: UploadID?, limit: Int) async throws -> [Upload]
 
+    /// Uploads in a state, newest first, before an id (cursor paging), optionally for one owner.
+    func uploads(state: UploadState, owner: String?, before: UploadID?, limit: Int) async throws -> [Upload]
+
     /// Uploads in a final state whose last change is older than `before`, oldest first (retention).
     func uploads(state: UploadState, updatedBefore before: EpochMillis, limit: Int) async throws -> [Upload]
 
@@ -91,6 +94,9 @@ public protocol Catalog: Sendable {
     /// Entries after a sequence number, in order.
     func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditEntry]
 
+    /// One upload's audit trail, oldest first.
+    func auditEntries(uploadID: String) async throws -> [AuditEntry]
+
     // MARK: Hash lists
 
     /// Puts a SHA-256 on a list (replacing its previous list).
@@ -125,6 +131,20 @@ public protocol Catalog: Sendable {
 
     /// Deliveries of one upload (for the API and tests).
     func events(uploadID: String) async throws -> [EventDelivery]
+
+    // MARK: Review
+
+    /// Adds and removes flags of a quarantined upload in one transaction; false unless it is quarantined.
+    func updateFlags(id: UploadID, adding: [String], removing: [String]) async throws -> Bool
+
+    /// Stores a new review session (and forgets expired ones).
+    func createSession(_ session: ReviewSession) async throws
+
+    /// The session with this token hash, unless it expired.
+    func session(tokenHash: String, now: EpochMillis) async throws -> ReviewSession?
+
+    /// Signs a session out.
+    func deleteSession(tokenHash: String) async throws
 }
 
 extension Catalog {
@@ -170,4 +190,5 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
 }

@@ -140,3 +140,34 @@ public struct APIKeyRecord: Sendable, Hashable {
         revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
     }
 }
+
+/// A signed-in reviewer on the review page. The browser holds the token in an HttpOnly cookie; the catalog keeps only
+/// its SHA-256, so a copy of the catalog signs nobody in.
+public struct ReviewSession: Sendable, Hashable {
+    /// Lowercase hex SHA-256 of the cookie's token.
+    public var tokenHash: String
+    /// `key:<name>` or `jwt:<sub>`: what the audit log records for this session's actions.
+    public var actor: String
+    public var owner: String
+    /// `reviewer` or `admin`.
+    public var role: String
+    /// The token every form of this session carries (CSRF).
+    public var csrfToken: String
+    /// For sessions opened with an API key: the key's hash, checked on every request (a revoked key ends the session).
+    public var keyHash: String?
+    public var createdAt: EpochMillis
+    public var expiresAt: EpochMillis
+
+    public init(
+        tokenHash: String, actor: String, owner: String, role: String, csrfToken: String, keyHash: String?, createdAt: EpochMillis, expiresAt: EpochMillis
+    ) {
+        self.tokenHash = tokenHash
+        self.actor = actor
+        self.owner = owner
+        self.role = role
+        self.csrfToken = csrfToken
+        self.keyHash = keyHash
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}

@@ -1,0 +1,211 @@
+import AirlockCore
+
+/// What reviewers do to the quarantine, shared by the JSON API (`/v1/quarantine`) and the review page (`/review`):
+/// each action checks the upload's state, acts, and lands in the audit log under the reviewer's identity.
+struct ReviewActions: Sendable {
+    let environment: APIEnvironment
+    /// `uploads.quarantineDownloadExpires`.
+    let quarantineDownloadSeconds: Int
+
+    /// Filters of the quarantine list.
+    struct Filter: Sendable {
+        var reason: ReasonCode?
+        var flag: String?
+        /// Entered quarantine at or after.
+        var since: EpochMillis?
+        /// Entered quarantine before.
+        var until: EpochMillis?
+        var cursor: UploadID?
+        var limit: Int = 50
+    }
+
+    /// What a release did: moved the object, or (with `review.requireSecondReviewer`) recorded the first approval.
+    enum ReleaseOutcome: Sendable, Equatable {
+        case released
+        case awaitingSecondReviewer
+    }
+
+    static let releaseRequestedFlag = "release_requested"
+
+    func quarantined(_ text: String?) async throws -> Upload {
+        guard let text, let id = UploadID(text), let upload = try await environment.catalog.upload(id: id), upload.state == .quarantined else {
+            throw APIError.notFound
+        }
+        return upload
+    }
+
+    /// Newest first. Filters apply while paging through ids; the scan is bounded so a rare filter cannot run away.
+    func list(_ filter: Filter) async throws -> (items: [Upload], next: UploadID?) {
+        let limit = min(max(filter.limit, 1), 200)
+        var cursor = filter.cursor
+        var items: [Upload] = []
+        var scanned = 0
+        scan: while items.count < limit && scanned < 5000 {
+            let page = try await environment.catalog.uploads(state: .quarantined, owner: nil, before: cursor, limit: 200)
+            if page.isEmpty { break }
+            for upload in page {
+                scanned += 1
+                cursor = upload.id
+                if let reason = filter.reason, !upload.reasons.contains(where: { $0.code == reason }) { continue }
+                if let flag = filter.flag, !upload.flags.contains(flag) { continue }
+                if let since = filter.since, upload.updatedAt < since { continue }
+                if let until = filter.until, upload.updatedAt >= until { continue }
+                items.append(upload)
+                if items.count == limit { break scan }
+            }
+        }
+        return (items, items.count == limit ? items.last?.id : nil)
+    }
+
+    /// Quarantined uploads per reason code (an upload with two reasons counts for both), over the newest 5,000.
+    func reasonCounts() async throws -> [(code: ReasonCode, count: Int)] {
+        var counts: [ReasonCode: Int] = [:]
+        var cursor: UploadID?
+        var scanned = 0
+        while scanned < 5000 {
+            let page = try await environment.catalog.uploads(state: .quarantined, owner: nil, before: cursor, limit: 500)
+            if page.isEmpty { break }
+            for upload in page {
+                for code in Set(upload.reasons.map(\.code)) { counts[code, default: 0] += 1 }
+            }
+            scanned += page.count
+            cursor = page.last?.id
+        }
+        return counts.map { ($0.key, $0.value) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.code.rawValue < $1.code.rawValue }
+    }
+
+    /// A short-lived presigned GET forced to an attachment of type application/octet-stream.
+    func download(_ upload: Upload, by principal: Principal) async throws -> (url: String, expiresAt: String) {
+        let now = environment.clock.now()
+        let signed: (url: String, expiresAt: String)
+        do {
+            signed = try environment.signer.download(
+                environment.layout.quarantine(upload.id), filename: upload.safeName + ".quarantined", contentType: "application/octet-stream",
+                expiresSeconds: quarantineDownloadSeconds, now: now
+            )
+        } catch {
+            throw APIError.internalError
+        }
+        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue))
+        return signed
+    }
+
+    /// Queues a new inspection of the quarantined bytes (a worker does it).
+    func rescan(_ upload: Upload, by principal: Principal) async throws {
+        guard try await environment.catalog.requestRescan(id: upload.id, now: environment.clock.now()) else { throw APIError.notFound }
+        try await environment.audit(AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.rescan", uploadID: upload.id.rawValue))
+        environment.wake()
+    }
+
+    /// Moves the object to processed (copy pinned to its ETag, verified, source deleted) and records who and why.
+    /// With `review.requireSecondReviewer`, the first reviewer's release is recorded as a request and a different
+    /// reviewer's release carries it out.
+    func release(_ upload: Upload, note: String, trust: Bool, by principal: Principal) async throws -> ReleaseOutcome {
+        guard !note.trimmingWhitespace.isEmpty else { throw APIError.invalid("note_required", "a release needs a note") }
+        guard upload.originalKey == nil else { throw APIError.conflict("unsolicited", "an unsolicited object has no owner to release it to") }
+        var requestedBy: String?
+        if environment.requireSecondReviewer {
+            let pending = upload.flags.contains(Self.releaseRequestedFlag)
+                ? try await environment.catalog.auditEntries(uploadID: upload.id.rawValue).last { $0.action == "quarantine.release_requested" } : nil
+            guard let pending else {
+                guard try await environment.catalog.updateFlags(id: upload.id, adding: [Self.releaseRequestedFlag], removing: []) else {
+                    throw APIError.conflict("state_changed", "the upload changed state meanwhile")
+                }
+                try await environment.audit(
+                    AuditEntry(
+                        at: environment.clock.now(), actor: principal.actor, action: "quarantine.release_requested", uploadID: upload.id.rawValue, note: note,
+                        detail: JSONText.object([("trust", .bool(trust))]).rendered
+                    )
+                )
+                return .awaitingSecondReviewer
+            }
+            guard pending.actor != principal.actor else {
+                throw APIError.conflict("second_reviewer_required", "another reviewer must confirm this release")
+            }
+            requestedBy = pending.actor
+        }
+        let source = environment.layout.quarantine(upload.id)
+        let destination = environment.layout.processed(upload.id, safeName: upload.safeName)
+        do {
+            guard let head = try await environment.store.head(source) else { throw APIError.conflict("object_missing", "the quarantined object is gone") }
+            let copied = try await environment.store.copy(
+                from: source, ifMatch: head.etag, size: head.size, to: destination, contentType: upload.detectedType ?? "application/octet-stream",
+                metadata: [("airlock-id", upload.id.rawValue), ("airlock-outcome", "released"), ("airlock-sha256", upload.sha256 ?? "")]
+            )
+            if copied.partSize == nil, !copied.etag.isEmpty, ETagText.normalized(copied.etag) != ETagText.normalized(head.etag) {
+                try await environment.store.delete(destination)
+                throw APIError.conflict("object_changed", "the quarantined object changed during the release")
+            }
+            try await environment.store.delete(source)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.unavailable
+        }
+        let detail = requestedBy.map { JSONText.object([("requestedBy", .string($0))]).rendered } ?? "{}"
+        try await conclude(upload, to: .processed, action: "quarantine.release", principal: principal, note: note, detail: detail, list: trust ? .allow : nil)
+        return .released
+    }
+
+    /// Deletes the quarantined object; with `block`, its SHA-256 goes on the deny list.
+    func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
+        guard !note.trimmingWhitespace.isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
+        do {
+            try await environment.store.delete(environment.layout.quarantine(upload.id))
+        } catch {
+            throw APIError.unavailable
+        }
+        try await conclude(upload, to: .purged, action: "quarantine.purge", principal: principal, note: note, detail: "{}", list: block ? .deny : nil)
+    }
+
+    /// Moves a reviewed upload out of quarantine, audits the decision and, when asked, lists its SHA-256.
+    private func conclude(_ upload: Upload, to state: UploadState, action: String, principal: Principal, note: String, detail: String, list: HashListKind?) async throws {
+        guard try await environment.catalog.transition(id: upload.id, from: .quarantined, to: state, now: environment.clock.now()) else {
+            throw APIError.conflict("state_changed", "the upload changed state meanwhile")
+        }
+        let now = environment.clock.now()
+        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: action, uploadID: upload.id.rawValue, note: note, detail: detail))
+        if let list, let sha256 = upload.sha256 {
+            try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: list, note: note, actor: principal.actor, createdAt: now))
+            try await environment.audit(
+                AuditEntry(at: now, actor: principal.actor, action: "hashlist.\(list.rawValue)", uploadID: upload.id.rawValue, note: note, detail: "{\"sha256\":\"\(sha256)\"}")
+            )
+        }
+    }
+
+    // MARK: Hash lists
+
+    /// Lowercase 64-hex SHA-256, or 400.
+    static func sha256(_ text: String) throws -> String {
+        let sha256 = text.trimmingWhitespace.lowercased()
+        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            throw APIError.invalid("invalid_request", "sha256 must be 64 hex digits")
+        }
+        return sha256
+    }
+
+    func addHash(_ text: String, to kind: HashListKind, note: String?, by principal: Principal) async throws -> String {
+        let sha256 = try Self.sha256(text)
+        let now = environment.clock.now()
+        try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: kind, note: note, actor: principal.actor, createdAt: now))
+        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "hashlist.\(kind.rawValue)", note: note, detail: "{\"sha256\":\"\(sha256)\"}"))
+        return sha256
+    }
+
+    func removeHash(_ text: String, from kind: HashListKind, by principal: Principal) async throws {
+        let sha256 = text.lowercased()
+        guard try await environment.catalog.removeHashListEntry(sha256: sha256, list: kind) else { throw APIError.notFound }
+        try await environment.audit(
+            AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "hashlist.remove", detail: "{\"sha256\":\"\(sha256)\",\"list\":\"\(kind.rawValue)\"}")
+        )
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and newlines.
+    var trimmingWhitespace: Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return self[first...last]
+    }
+}

@@ -1,0 +1,222 @@
+import AirlockTesting
+import Foundation
+import Logging
+@testable import Catalog
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The review page (`/review`) on the same real `airlock serve` as the API flows.
+extension ServeFlowTests {
+    static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
+    static let pdf = Array("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8)
+    /// Markup and quotes in a filename (allowed: only controls, bidi controls and path parts are refused at request).
+    static let hostileName = "\"><svg onload=alert('x')>.txt"
+    /// An owner named by a service key: any 1-256 bytes, here markup and a right-to-left override.
+    static let hostileOwner = "<script>alert(1)</script>\u{202E}gnp.exe"
+
+    /// An upload with hostile metadata, sent by a service key on behalf of a hostile owner; waits for its verdict.
+    func hostileUpload() async throws -> String {
+        let service = try key("svc-\(UInt32.random(in: 0...UInt32.max))", extra: ["--service"])
+        let created = try call(
+            "POST", "/v1/uploads", key: service,
+            json: ["profile": "documents", "filename": Self.hostileName, "size": Self.pdf.count, "contentType": "text/plain", "owner": Self.hostileOwner]
+        )
+        let id = try #require(created.body["id"] as? String, "\(created.body)")
+        #expect(try send(try #require(created.body["upload"] as? [String: Any]), bytes: Self.pdf) == 204)
+        _ = try call("POST", "/v1/uploads/\(id)/complete", key: service)
+        // The service key acts for the owner but does not read as it; a reviewer watches the verdict.
+        _ = try await waitForState(id, key: try key("watcher-\(UInt32.random(in: 0...UInt32.max))", role: "reviewer"))
+        return id
+    }
+
+    /// Where the browser test leaves its screenshots (kept after the run for people to look at).
+    static let screenshots = Repository.path(".build/review-screenshots")
+
+    /// The session cookie of a reviewer signed in through the form, or the response that refused it.
+    func signIn(_ credential: String, headers: [(String, String)] = []) throws -> (cookie: String?, response: CurlResponse) {
+        let page = try Curl.request("GET", "http://127.0.0.1:\(port)/review")
+        let nonceCookie = try #require(page.setCookies.first { $0.hasPrefix("airlock_signin=") })
+        let nonce = String(nonceCookie.dropFirst("airlock_signin=".count).prefix { $0 != ";" })
+        let body = "nonce=\(nonce)&credential=\(credential.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        let response = try Curl.request(
+            "POST", "http://127.0.0.1:\(port)/review/sign-in",
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "airlock_signin=\(nonce)")] + headers, body: Data(body.utf8)
+        )
+        let session = response.setCookies.first { $0.hasPrefix("airlock_review=") && !$0.hasPrefix("airlock_review=;") }
+        return (session.map { String($0.prefix { $0 != ";" }) }, response)
+    }
+
+    func page(_ path: String, cookie: String?) throws -> CurlResponse {
+        try Curl.request("GET", "http://127.0.0.1:\(port)\(path)", headers: cookie.map { [("Cookie", $0)] } ?? [])
+    }
+
+    func post(_ path: String, cookie: String?, fields: [(String, String)], headers: [(String, String)] = []) throws -> CurlResponse {
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return try Curl.request(
+            "POST", "http://127.0.0.1:\(port)\(path)",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")] + (cookie.map { [("Cookie", $0)] } ?? []) + headers, body: Data(body.utf8)
+        )
+    }
+
+    /// The CSRF token the page's forms carry.
+    func csrf(in html: String) throws -> String {
+        let marker = "name=\"csrf\" value=\""
+        let start = try #require(html.range(of: marker))
+        return String(html[start.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func theReviewPageInARealBrowser() async throws {
+        let app = try key("browser-app")
+        let reviewer = try key("alice", role: "reviewer")
+        let infected = try await uploaded(Self.eicar, name: "invoice.txt", key: app)
+        let mislabeled = try await uploaded(Self.pdf, name: "letter.txt", key: app)
+        let hostile = try await hostileUpload()
+        let sha256 = try #require(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).body["sha256"] as? String)
+
+        try? FileManager.default.removeItem(atPath: Self.screenshots)
+        let browser = try TestProcess.run(
+            [
+                "python3", Repository.path("scripts/testing/review_browser.py"), "--url", "http://127.0.0.1:\(port)", "--key", reviewer, "--actor", "key:alice",
+                "--release", mislabeled, "--purge", infected, "--purge-sha256", sha256, "--hostile", hostile, "--screenshots", Self.screenshots,
+            ]
+        )
+        #expect(browser.status == 0, "\(browser.stdoutText)\n\(browser.stderrText.suffix(3000))")
+        #expect(FileManager.default.fileExists(atPath: Self.screenshots + "/review-list.png"))
+        #expect(FileManager.default.fileExists(atPath: Self.screenshots + "/review-detail.png"))
+
+        // What the browser did, seen through the API.
+        #expect(try call("GET", "/v1/files/\(mislabeled)", key: app).body["state"] as? String == "processed")
+        #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 404)
+        let deny = try #require(try call("GET", "/v1/hashlists/deny", key: reviewer).body["items"] as? [[String: Any]])
+        #expect(deny.contains { $0["sha256"] as? String == sha256 && $0["actor"] as? String == "key:alice" })
+        let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: reviewer).body["items"] as? [[String: Any]])
+        let mine = audit.filter { $0["actor"] as? String == "key:alice" }.compactMap { $0["action"] as? String }
+        #expect(["review.sign_in", "quarantine.release", "quarantine.purge", "hashlist.deny", "review.sign_out"].allSatisfy(mine.contains), "\(mine)")
+        #expect(try TestProcess.run([binary, "audit", "verify", "--config", config]).status == 0)
+    }
+
+    @Test func theReviewPageShowsNothingBeforeSignInAndRefusesForgedPosts() async throws {
+        let app = try key("forms-app")
+        let reviewer = try key("bob", role: "reviewer")
+        let hostile = try await hostileUpload()
+        let long = try await uploaded(Self.pdf, name: String(repeating: "very-long-name-", count: 16) + ".txt", key: app)
+
+        // Signed out: the sign-in form only, under the strict policy.
+        let anonymous = try page("/review", cookie: nil)
+        #expect(anonymous.status == 200 && anonymous.text.contains("name=\"credential\""))
+        #expect(!anonymous.text.contains(hostile) && !anonymous.text.contains("quarantine\""))
+        let policy = try #require(anonymous.headers["content-security-policy"])
+        #expect(policy.contains("default-src 'none'") && policy.contains("form-action 'self'") && policy.contains("frame-ancestors 'none'"))
+        #expect(!policy.contains("script-src") && !anonymous.text.contains("<script"))
+        #expect(try page("/review/items/\(hostile)", cookie: nil).status == 401)
+        #expect(try page("/review/audit", cookie: nil).status == 401)
+
+        // Sign-in: a wrong key, an uploader's key, a forged nonce are refused; a reviewer gets a strict cookie.
+        #expect(try signIn("alk_wrong").response.status == 401)
+        #expect(try signIn(app).response.status == 403)
+        let forged = try Curl.request(
+            "POST", "http://127.0.0.1:\(port)/review/sign-in", headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "airlock_signin=aaaa")],
+            body: Data("nonce=bbbb&credential=\(reviewer)".utf8)
+        )
+        #expect(forged.status == 403 && forged.setCookies.allSatisfy { !$0.hasPrefix("airlock_review=") })
+        let (cookie, signedIn) = try signIn(reviewer)
+        #expect(signedIn.status == 303 && signedIn.headers["location"] == "/review")
+        let sessionCookie = try #require(signedIn.setCookies.first { $0.hasPrefix("airlock_review=") })
+        #expect(sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Strict") && sessionCookie.contains("Max-Age=") && !sessionCookie.contains("Secure"))
+        #expect(try signIn(reviewer, headers: [("X-Forwarded-Proto", "https")]).response.setCookies.first { $0.hasPrefix("airlock_review=") }?.contains("; Secure") == true)
+        let cookieValue = try #require(cookie)
+
+        // Hostile metadata is inert: escaped markup, the bidi override shown as a code point, long names kept whole.
+        let list = try page("/review", cookie: cookieValue)
+        #expect(list.status == 200 && list.text.contains(hostile))
+        #expect(list.text.contains("&quot;&gt;&lt;svg onload=alert(&#39;x&#39;)&gt;.txt"))
+        #expect(list.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;<span class=\"cc\">[U+202E]</span>gnp.exe"))
+        #expect(!list.text.contains("<script>") && !list.text.contains("<svg") && !list.text.contains("\u{202E}"))
+        #expect(list.text.contains("very-long-name-") && list.text.contains("…"))
+        let detail = try page("/review/items/\(long)", cookie: cookieValue)
+        #expect(detail.text.contains(String(repeating: "very-long-name-", count: 16) + ".txt"))
+        let token = try csrf(in: detail.text)
+
+        // Posts without the CSRF token, with another session's token, or from another origin are refused; nothing moves.
+        let release = "/review/items/\(hostile)/release"
+        let decision = [("note", "looks fine"), ("confirm", "yes")]
+        let missing = try post(release, cookie: cookieValue, fields: decision)
+        #expect(missing.status == 403 && missing.text.contains("csrf_failed"))
+        let other = try #require(try signIn(reviewer).cookie)
+        let otherToken = try csrf(in: try page("/review", cookie: other).text)
+        #expect(otherToken != token)
+        #expect(try post(release, cookie: cookieValue, fields: [("csrf", otherToken)] + decision).status == 403)
+        #expect(try post(release, cookie: cookieValue, fields: [("csrf", token)] + decision, headers: [("Origin", "https://evil.example")]).status == 403)
+        // Without the confirmation box, or without a note: refused.
+        #expect(try post(release, cookie: cookieValue, fields: [("csrf", token), ("note", "fine")]).status == 400)
+        #expect(try post(release, cookie: cookieValue, fields: [("csrf", token), ("note", "  "), ("confirm", "yes")]).status == 400)
+        #expect(try call("GET", "/v1/quarantine/\(hostile)", key: reviewer).status == 200)
+
+        // Signed out, or expired: the old cookie opens nothing.
+        let signOutToken = try csrf(in: try page("/review", cookie: other).text)
+        #expect(try post("/review/sign-out", cookie: other, fields: [("csrf", signOutToken)]).status == 303)
+        #expect(try page("/review/items/\(hostile)", cookie: other).status == 401)
+        if let path = sqlitePath {
+            let catalog = try await CatalogFactory.openSQLite(path: path, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            _ = try await catalog.driver.query("UPDATE review_sessions SET expires_at = 1", [])
+            await catalog.close()
+            #expect(try page("/review/items/\(hostile)", cookie: cookieValue).status == 401)
+            #expect(try post(release, cookie: cookieValue, fields: [("csrf", token)] + decision).status == 401)
+            #expect(try page("/review", cookie: cookieValue).text.contains("name=\"credential\""))
+        }
+
+        // A revoked key ends its sessions.
+        let (revokable, _) = try signIn(reviewer)
+        #expect(try page("/review/audit", cookie: try #require(revokable)).status == 200)
+        #expect(try TestProcess.run([binary, "keys", "revoke", "bob", "--config", config]).status == 0)
+        #expect(try page("/review/audit", cookie: try #require(revokable)).status == 401)
+    }
+
+    @Test func aSecondReviewerMustConfirmAReleaseWhenConfigured() async throws {
+        let app = try key("strict-app")
+        let alice = try key("carol", role: "reviewer")
+        let dave = try key("dave", role: "reviewer")
+        let mislabeled = try await uploaded(Self.pdf, name: "memo.txt", key: app)
+        // A second API process on the same catalog and store, with the setting on (API only: no second worker).
+        let strictPort = port + 1
+        var environment = ProcessInfo.processInfo.environment
+        environment["AIRLOCK_REVIEW_REQUIRE_SECOND_REVIEWER"] = "true"
+        environment["AIRLOCK_HTTP_PORT"] = String(strictPort)
+        environment["AIRLOCK_WORKER_ENABLED"] = "false"
+        let strict = try BackgroundProcess([binary, "serve", "--config", config], environment: environment, logPath: directory + "/strict.log")
+        defer {
+            strict.signal(SIGTERM)
+            _ = strict.wait()
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, (try? Curl.request("GET", "http://127.0.0.1:\(strictPort)/health"))?.status != 200 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        func release(_ key: String, note: String) throws -> (status: Int, body: [String: Any]) {
+            let response = try Curl.request(
+                "POST", "http://127.0.0.1:\(strictPort)/v1/quarantine/\(mislabeled)/release",
+                headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")], body: try JSONSerialization.data(withJSONObject: ["note": note])
+            )
+            return (response.status, (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:])
+        }
+        let first = try release(alice, note: "the sender confirmed by phone")
+        #expect(first.status == 202 && first.body["pendingApproval"] as? Bool == true, "\(first.body)")
+        #expect(try call("GET", "/v1/quarantine/\(mislabeled)", key: alice).body["flags"] as? [String] == ["release_requested"])
+        let again = try release(alice, note: "please")
+        #expect(again.status == 409 && errorCode(again.body) == "second_reviewer_required")
+        let second = try release(dave, note: "agreed")
+        #expect(second.status == 200 && second.body["state"] as? String == "processed", "\(second.body)")
+        let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: alice).body["items"] as? [[String: Any]])
+        let trail = audit.filter { $0["uploadId"] as? String == mislabeled }
+        #expect(trail.contains { $0["action"] as? String == "quarantine.release_requested" && $0["actor"] as? String == "key:carol" })
+        #expect(trail.contains { $0["action"] as? String == "quarantine.release" && $0["actor"] as? String == "key:dave" && ($0["detail"] as? String)?.contains("key:carol") == true })
+    }
+
+    /// The SQLite catalog's file, when this run uses SQLite.
+    var sqlitePath: String? {
+        ProcessInfo.processInfo.environment["AIRLOCK_TEST_API_CATALOG"] == "postgres" ? nil : directory + "/catalog.sqlite"
+    }
+}
