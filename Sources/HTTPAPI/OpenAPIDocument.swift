@@ -102,6 +102,7 @@ enum OpenAPIDocument {
               properties:
                 id: {type: string}
                 state: {type: string}
+                pendingApproval: {type: boolean, description: "release with review.requireSecondReviewer: another reviewer must confirm"}
             File:
               type: object
               required: [id, state, filename, size, declaredType, detectedType, sha256, outcome, reasons, flags, createdAt, updatedAt]
@@ -335,6 +336,9 @@ enum OpenAPIDocument {
               responses:
                 "200":
                   description: Released.
+                  content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}
+                "202":
+                  description: Recorded as the first approval (review.requireSecondReviewer); still quarantined.
                   content: {application/json: {schema: {$ref: "#/components/schemas/State"}}}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
