@@ -34,6 +34,14 @@ public struct APIEnvironment: Sendable {
     public var sessionLifetimeSeconds: Int = 8 * 3600
     /// A release needs a second, different reviewer (`review.requireSecondReviewer`).
     public var requireSecondReviewer = false
+    /// Where analysis zips are assembled (`scanner.tempDir`, else the system's).
+    public var temporaryDirectory = "/tmp"
+    /// Signs the links of analysis zips; every replica needs the same key (the composition root derives it from the
+    /// store's secret). A random key by default: links then work only on the process that made them.
+    public var linkKey: [UInt8] = {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }()
 
     public init(
         catalog: any Catalog, store: any ObjectStore, signer: UploadSigner, layout: ObjectLayout, profiles: [String: UploadProfile], uploadExpiresSeconds: Int,

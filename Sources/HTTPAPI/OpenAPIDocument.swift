@@ -326,6 +326,23 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "429": {$ref: "#/components/responses/Error"}
+          /v1/quarantine/{id}/archive:
+            get:
+              summary: The sample as a zip with the password "infected" (the signed link from download with zip true; no other authorization)
+              parameters:
+                - {$ref: "#/components/parameters/id"}
+                - {name: expires, in: query, required: true, schema: {type: integer}}
+                - {name: signature, in: query, required: true, schema: {type: string}}
+              security: []
+              responses:
+                "200":
+                  description: The zip.
+                  content: {application/zip: {schema: {type: string, format: binary}}}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "503": {$ref: "#/components/responses/Error"}
           /v1/quarantine/{id}/release:
             post:
               summary: Release to processed with a note (reviewer); trust adds the SHA-256 to the allow list

@@ -1,4 +1,5 @@
 import AirlockCore
+import Hummingbird
 
 /// What reviewers do to the quarantine, shared by the JSON API (`/v1/quarantine`) and the review page (`/review`):
 /// each action checks the upload's state, acts, and lands in the audit log under the reviewer's identity.
@@ -88,6 +89,20 @@ struct ReviewActions: Sendable {
         }
         try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue))
         return signed
+    }
+
+    var archive: AnalysisArchive { AnalysisArchive(environment: environment, expiresSeconds: quarantineDownloadSeconds) }
+
+    /// A link to the sample as a zip with the password `infected` (served by Airlock, see `AnalysisArchive`).
+    func zipDownload(_ upload: Upload, by principal: Principal, base: String) async throws -> (url: String, expiresAt: String) {
+        guard (upload.size ?? upload.declaredSize) <= AnalysisZip.maxSize else {
+            throw APIError(.contentTooLarge, "too_large", "the object is too large for a zip; download the raw object instead")
+        }
+        let link = archive.link(for: upload, base: base)
+        try await environment.audit(
+            AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue, detail: #"{"zip":true}"#)
+        )
+        return link
     }
 
     /// Queues a new inspection of the quarantined bytes (a worker does it).

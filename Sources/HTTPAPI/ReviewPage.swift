@@ -291,7 +291,9 @@ struct ReviewPage: Sendable {
             <h3>Actions</h3><div class="actions">
             <form method="post" action="\(action)/download" class="action" id="download-form"><h3>Download for analysis</h3>
             <input type="hidden" name="csrf" value="\(csrf)">
-            <p class="muted">A link valid for a short time, forced to an attachment of type application/octet-stream. Handle it as malware.</p>
+            <p class="muted">A link valid for a short time: the raw bytes forced to an attachment of type application/octet-stream, or a zip
+            with the password <code>infected</code>. Handle it as malware.</p>
+            <label class="check"><input type="checkbox" name="zip" value="yes" id="download-zip"> As a zip with the password <code>infected</code></label>
             <button type="submit" id="download">Get a download link</button></form>
             <form method="post" action="\(action)/rescan" class="action" id="rescan-form"><h3>Rescan</h3>
             <input type="hidden" name="csrf" value="\(csrf)">
@@ -325,12 +327,17 @@ struct ReviewPage: Sendable {
         let done: String
         switch action {
         case "download":
-            let signedURL = try await actions.download(upload, by: signed.principal)
+            let zip = fields["zip"] == "yes"
+            let signedURL =
+                zip
+                ? try await actions.zipDownload(upload, by: signed.principal, base: AnalysisArchive.base(of: request))
+                : try await actions.download(upload, by: signed.principal)
+            let what = zip ? "as a zip encrypted with the password <code>infected</code>" : "as an attachment of type application/octet-stream"
             let html = """
                 <h2>Download for analysis</h2>
-                <p>This link downloads upload <span class="mono">\(upload.id.rawValue)</span> as an attachment of type application/octet-stream. It
+                <p>This link downloads upload <span class="mono">\(upload.id.rawValue)</span> \(what). It
                 expires at \(HTML.text(signedURL.expiresAt)). Handle the file as malware: open it only in an isolated analysis environment.</p>
-                <p><a id="download-link" href="\(HTML.text(signedURL.url))" rel="noreferrer noopener" download>Download \(HTML.short(upload.safeName, 80)).quarantined</a></p>
+                <p><a id="download-link" href="\(HTML.text(signedURL.url))" rel="noreferrer noopener" download>Download \(HTML.short(upload.safeName, 80))\(zip ? ".zip" : ".quarantined")</a></p>
                 <p><a href="/review/items/\(upload.id.rawValue)">Back to the upload</a></p>
                 """
             return HTML.response(.ok, HTML.page(title: "Download", signedIn: (signed.principal.actor, signed.session.csrfToken), html))

@@ -9,7 +9,7 @@ struct ReviewRoutes: Sendable {
     let quarantineDownloadSeconds: Int
 
     struct NoteBody: Decodable {
-        var note: String
+        var note: String?
         var trust: Bool?
         var block: Bool?
         var zip: Bool?
@@ -24,6 +24,7 @@ struct ReviewRoutes: Sendable {
         router.get("/v1/quarantine") { request, context in try await self.list(request, context: context) }
         router.get("/v1/quarantine/:id") { _, context in try await self.detail(context: context) }
         router.post("/v1/quarantine/:id/download") { request, context in try await self.download(request, context: context) }
+        router.get("/v1/quarantine/:id/archive") { request, context in try await self.actions.archive.serve(request, context: context) }
         router.post("/v1/quarantine/:id/release") { request, context in try await self.release(request, context: context) }
         router.post("/v1/quarantine/:id/rescan") { _, context in try await self.rescan(context: context) }
         router.delete("/v1/quarantine/:id") { request, context in try await self.purge(request, context: context) }
@@ -76,8 +77,10 @@ struct ReviewRoutes: Sendable {
         let principal = try context.require([.reviewer, .admin])
         let upload = try await actions.quarantined(context.parameters.get("id"))
         let body = try await Self.optionalBody(NoteBody.self, request: request, context: context)
-        if body?.zip == true { throw APIError.invalid("unsupported", "zip downloads are not available yet; download the raw object") }
-        let signed = try await actions.download(upload, by: principal)
+        let signed =
+            body?.zip == true
+            ? try await actions.zipDownload(upload, by: principal, base: AnalysisArchive.base(of: request))
+            : try await actions.download(upload, by: principal)
         return .json(.ok, .object([("url", .string(signed.url)), ("expiresAt", .string(signed.expiresAt))]))
     }
 
@@ -96,7 +99,7 @@ struct ReviewRoutes: Sendable {
         guard let body = try await Self.optionalBody(NoteBody.self, request: request, context: context) else {
             throw APIError.invalid("note_required", "a release needs a note")
         }
-        switch try await actions.release(upload, note: body.note, trust: body.trust == true, by: principal) {
+        switch try await actions.release(upload, note: body.note ?? "", trust: body.trust == true, by: principal) {
         case .released:
             return .json(.ok, .object([("id", .string(upload.id.rawValue)), ("state", .string(UploadState.processed.rawValue))]))
         case .awaitingSecondReviewer:
@@ -112,7 +115,7 @@ struct ReviewRoutes: Sendable {
         guard let body = try await Self.optionalBody(NoteBody.self, request: request, context: context) else {
             throw APIError.invalid("note_required", "a purge needs a note")
         }
-        try await actions.purge(upload, note: body.note, block: body.block == true, by: principal)
+        try await actions.purge(upload, note: body.note ?? "", block: body.block == true, by: principal)
         return Response(status: .noContent)
     }
 

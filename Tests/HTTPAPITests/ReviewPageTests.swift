@@ -215,6 +215,42 @@ extension ServeFlowTests {
         #expect(trail.contains { $0["action"] as? String == "quarantine.release" && $0["actor"] as? String == "key:dave" && ($0["detail"] as? String)?.contains("key:carol") == true })
     }
 
+    @Test func aQuarantinedSampleDownloadsAsAZipWithThePasswordInfected() async throws {
+        let app = try key("zip-app")
+        let reviewer = try key("erin", role: "reviewer")
+        let infected = try await uploaded(Self.eicar, name: "payload.txt", key: app)
+        #expect(try call("POST", "/v1/quarantine/\(infected)/download", key: app, json: ["zip": true]).status == 403)
+        let link = try call("POST", "/v1/quarantine/\(infected)/download", key: reviewer, json: ["zip": true])
+        #expect(link.status == 200, "\(link.body)")
+        let url = try #require(link.body["url"] as? String)
+        #expect(url.hasPrefix("http://127.0.0.1:\(port)/v1/quarantine/\(infected)/archive?expires="))
+
+        let fetched = try Curl.request("GET", url)
+        #expect(fetched.status == 200 && fetched.headers["content-type"] == "application/zip")
+        #expect(fetched.headers["content-disposition"] == "attachment; filename=\"\(infected).zip\"")
+        #expect(fetched.body.range(of: Data(Self.eicar.prefix(20))) == nil)  // not in the clear
+        let path = directory + "/sample.zip"
+        try fetched.body.write(to: URL(fileURLWithPath: path))
+        let unzip = try TestProcess.run(["unzip", "-p", "-P", "infected", path])
+        #expect(unzip.status == 0 && Array(unzip.stdout) == Self.eicar, "\(unzip.stderrText)")
+        let listing = try TestProcess.run(["unzip", "-Z1", path])
+        #expect(listing.stdoutText == "payload.txt.quarantined\n")
+
+        // The link is the authorization: a changed signature, id or expiry is refused.
+        let tampered = url.replacingOccurrences(of: "signature=", with: "signature=0")
+        #expect(try Curl.request("GET", tampered).status == 403)
+        let expires = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "expires" }?.value)
+        #expect(try Curl.request("GET", url.replacingOccurrences(of: "expires=\(expires)", with: "expires=\(Int(expires)! + 1000)")).status == 403)
+        let other = try await uploaded(Self.eicar + Array("\n".utf8), name: "other.txt", key: app)
+        #expect(try Curl.request("GET", url.replacingOccurrences(of: infected, with: other)).status == 403)
+
+        let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: reviewer).body["items"] as? [[String: Any]])
+        #expect(audit.contains { $0["actor"] as? String == "key:erin" && $0["action"] as? String == "quarantine.download" && $0["detail"] as? String == #"{"zip":true}"# })
+        // Once purged, the link serves nothing.
+        #expect(try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": "done"]).status == 204)
+        #expect(try Curl.request("GET", url).status == 404)
+    }
+
     /// The SQLite catalog's file, when this run uses SQLite.
     var sqlitePath: String? {
         ProcessInfo.processInfo.environment["AIRLOCK_TEST_API_CATALOG"] == "postgres" ? nil : directory + "/catalog.sqlite"

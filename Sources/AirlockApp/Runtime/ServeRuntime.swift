@@ -1,6 +1,7 @@
 import AirlockCore
 import Catalog
 public import Configuration
+import Crypto
 import Foundation
 import HTTPAPI
 import Inspection
@@ -57,6 +58,14 @@ public enum ServeRuntime {
         environment.multipartThreshold = uploads.multipartThreshold.bytes
         environment.partSize = uploads.partSize.bytes
         environment.sessionLifetimeSeconds = Int(http.sessionLifetime.seconds)
+        let scanner = try ScannerSettings(reader: config.scoped(to: "scanner"))
+        environment.temporaryDirectory = scanner.tempDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        // Every replica shares the store's secret, so links to analysis zips made by one are valid on all (a derived key:
+        // the secret itself signs nothing but store requests).
+        if let secret = store.secretAccessKey {
+            let derived = HMAC<SHA256>.authenticationCode(for: Array("airlock analysis-zip links v1".utf8), using: SymmetricKey(data: Array(secret.utf8)))
+            environment.linkKey = Array(derived)
+        }
         environment.requireSecondReviewer = try config.scoped(to: "review").boolean("requireSecondReviewer", in: "review", default: false)
         let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: parts.scanner)
         environment.metrics = { String(decoding: await gauges.render(), as: UTF8.self) }

@@ -1,0 +1,134 @@
+import AirlockCore
+import Crypto
+import Hummingbird
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Quarantined samples as the zip analysts expect (one entry, password `infected`), for `POST
+/// /v1/quarantine/{id}/download` with `{"zip": true}` and the review page.
+///
+/// The zip cannot be a presigned store URL (the store holds the raw bytes), so Airlock serves it itself at
+/// `GET /v1/quarantine/{id}/archive?expires=…&signature=…`: a link that expires like the raw download's and is signed
+/// with `APIEnvironment.linkKey` (HMAC-SHA256 over the id and the expiry). Serving it streams the object into a private,
+/// already unlinked temp file, computes its CRC-32, then sends header, encrypted bytes and trailer. File reads run on
+/// NIO's blocking thread pool.
+struct AnalysisArchive: Sendable {
+    let environment: APIEnvironment
+    let expiresSeconds: Int
+
+    /// The signed link (absolute when the request names its host) and its expiry.
+    func link(for upload: Upload, base: String) -> (url: String, expiresAt: String) {
+        let expires = environment.clock.now() / 1000 + Int64(expiresSeconds)
+        let signature = sign(id: upload.id.rawValue, expires: expires)
+        return ("\(base)/v1/quarantine/\(upload.id.rawValue)/archive?expires=\(expires)&signature=\(signature)", Timestamp.iso8601(expires * 1000))
+    }
+
+    func sign(id: String, expires: Int64) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("airlock-analysis-zip\n\(id)\n\(expires)".utf8), using: SymmetricKey(data: environment.linkKey))
+        return Hex.lowercase(mac)
+    }
+
+    /// `scheme://host` of the request as the client sent it (behind a proxy: `X-Forwarded-Proto`), or "" (a relative link).
+    static func base(of request: Request) -> String {
+        guard let host = request.head.authority, !host.isEmpty, !host.contains(where: { $0 == "/" || $0 == " " || $0 == "\"" }) else { return "" }
+        let forwarded = request.headers[.init("X-Forwarded-Proto")!]?.lowercased()
+        let scheme = forwarded == "https" || request.head.scheme == "https" ? "https" : "http"
+        return "\(scheme)://\(host)"
+    }
+
+    /// `GET /v1/quarantine/{id}/archive`: the signature is the authorization.
+    func serve(_ request: Request, context: APIContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let id = context.parameters.get("id"), let expires = query["expires"].flatMap({ Int64(String($0)) }), let signature = query["signature"].map(String.init),
+            APIKeyAuthenticator.constantTimeEqual(Array(signature.utf8), Array(sign(id: id, expires: expires).utf8))
+        else {
+            throw APIError(.forbidden, "invalid_link", "the link is not valid")
+        }
+        guard environment.clock.now() / 1000 <= expires else { throw APIError(.forbidden, "link_expired", "the link expired; ask for a new one") }
+        guard let uploadID = UploadID(id), let upload = try await environment.catalog.upload(id: uploadID), upload.state == .quarantined else {
+            throw APIError.notFound
+        }
+        let object = environment.layout.quarantine(upload.id)
+        guard let head = try await environment.store.head(object) else { throw APIError.conflict("object_missing", "the quarantined object is gone") }
+        guard head.size <= AnalysisZip.maxSize else {
+            throw APIError(.contentTooLarge, "too_large", "the object is too large for a zip; download the raw object instead")
+        }
+
+        var template = Array("\(environment.temporaryDirectory)/airlock-zip-XXXXXX\0".utf8).map { CChar(bitPattern: $0) }
+        let descriptor = mkstemp(&template)
+        guard descriptor >= 0 else { throw APIError.internalError }
+        unlink(template)  // private and gone when closed, whatever happens next
+        let file = OpenFile(descriptor: descriptor)
+        let info: ObjectInfo
+        do {
+            info = try await environment.store.download(object, ifMatch: head.etag, to: descriptor)
+        } catch {
+            throw APIError.unavailable
+        }
+        let crc = try await NIOThreadPool.singleton.runIfActive { try file.crc32(size: info.size) }
+        let name = upload.safeName + ".quarantined"
+        var zip = AnalysisZip(name: name, crc: crc, size: info.size, epochSeconds: environment.clock.now() / 1000)
+        var generator = SystemRandomNumberGenerator()
+        let header = zip.header(random: (0..<11).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let length = AnalysisZip.length(nameBytes: zip.name.count, size: info.size)
+        let attachment = "attachment; filename=\"\(upload.id.rawValue).zip\""
+        let started = zip  // the cipher's state after the header; the body continues it
+        let body = ResponseBody(contentLength: Int(length)) { writer in
+            var zip = started
+            try await writer.write(ByteBuffer(bytes: header))
+            var offset: Int64 = 0
+            while offset < info.size {
+                let (at, count) = (offset, Int(min(1 << 16, info.size - offset)))
+                var chunk = try await NIOThreadPool.singleton.runIfActive { try file.read(at: at, count: count) }
+                offset += Int64(chunk.count)
+                zip.encrypt(&chunk)
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.write(ByteBuffer(bytes: zip.trailer()))
+            try await writer.finish(nil)
+            withExtendedLifetime(file) {}
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/zip", .contentDisposition: attachment, .cacheControl: "no-store"], body: body
+        )
+    }
+}
+
+/// An open file descriptor, closed when the last reference goes.
+final class OpenFile: Sendable {
+    let descriptor: Int32
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    deinit { close(descriptor) }
+
+    struct ReadError: Error {}
+
+    /// Exactly `count` bytes at `offset` (blocking).
+    func read(at offset: Int64, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled)) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { throw ReadError() }
+            filled += result
+        }
+        return bytes
+    }
+
+    /// CRC-32 of the first `size` bytes (blocking).
+    func crc32(size: Int64) throws -> UInt32 {
+        var crc: UInt32 = 0
+        var offset: Int64 = 0
+        while offset < size {
+            let chunk = try read(at: offset, count: Int(min(1 << 20, size - offset)))
+            crc = CRC32.checksum(chunk, continuing: crc)
+            offset += Int64(chunk.count)
+        }
+        return crc
+    }
+}
