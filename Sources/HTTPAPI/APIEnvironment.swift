@@ -34,6 +34,8 @@ public struct APIEnvironment: Sendable {
     public var sessionLifetimeSeconds: Int = 8 * 3600
     /// A release needs a second, different reviewer (`review.requireSecondReviewer`).
     public var requireSecondReviewer = false
+    /// Runs blocking work (file reads of analysis zips) off the cooperative pool; the composition root gives it threads.
+    public var blocking: @Sendable (_ work: @escaping @Sendable () throws -> Void) async throws -> Void = { work in try work() }
     /// Where analysis zips are assembled (`scanner.tempDir`, else the system's).
     public var temporaryDirectory = "/tmp"
     /// Signs the links of analysis zips; every replica needs the same key (the composition root derives it from the

@@ -1,7 +1,7 @@
 import AirlockCore
 import Crypto
 import Hummingbird
-import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,8 +14,8 @@ import Glibc
 /// `GET /v1/quarantine/{id}/archive?expires=…&signature=…`: a link that expires like the raw download's and is signed
 /// with `APIEnvironment.linkKey` (HMAC-SHA256 over the id and the expiry). Serving it streams the object into a private,
 /// already unlinked temp file, computes its CRC-32, then sends header, encrypted bytes and trailer. File reads run on
-/// NIO's blocking thread pool.
-struct AnalysisArchive: Sendable {
+/// `APIEnvironment.blocking`'s threads.
+public struct AnalysisArchive: Sendable {
     let environment: APIEnvironment
     let expiresSeconds: Int
 
@@ -37,6 +37,17 @@ struct AnalysisArchive: Sendable {
         let forwarded = request.headers[.init("X-Forwarded-Proto")!]?.lowercased()
         let scheme = forwarded == "https" || request.head.scheme == "https" ? "https" : "http"
         return "\(scheme)://\(host)"
+    }
+
+    /// `work` on the environment's blocking threads; its result.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let result = Mutex<T?>(nil)
+        try await environment.blocking {
+            let value = try work()
+            result.withLock { $0 = value }
+        }
+        guard let value = result.withLock({ $0 }) else { throw OpenFile.ReadError() }
+        return value
     }
 
     /// `GET /v1/quarantine/{id}/archive`: the signature is the authorization.
@@ -68,7 +79,7 @@ struct AnalysisArchive: Sendable {
         } catch {
             throw APIError.unavailable
         }
-        let crc = try await NIOThreadPool.singleton.runIfActive { try file.crc32(size: info.size) }
+        let crc = try await run { try file.crc32(size: info.size) }
         let name = upload.safeName + ".quarantined"
         var zip = AnalysisZip(name: name, crc: crc, size: info.size, epochSeconds: environment.clock.now() / 1000)
         var generator = SystemRandomNumberGenerator()
@@ -82,7 +93,7 @@ struct AnalysisArchive: Sendable {
             var offset: Int64 = 0
             while offset < info.size {
                 let (at, count) = (offset, Int(min(1 << 16, info.size - offset)))
-                var chunk = try await NIOThreadPool.singleton.runIfActive { try file.read(at: at, count: count) }
+                var chunk = try await run { try file.read(at: at, count: count) }
                 offset += Int64(chunk.count)
                 zip.encrypt(&chunk)
                 try await writer.write(ByteBuffer(bytes: chunk))
@@ -94,6 +105,34 @@ struct AnalysisArchive: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "application/zip", .contentDisposition: attachment, .cacheControl: "no-store"], body: body
         )
+    }
+}
+
+extension AnalysisArchive {
+    /// Writes the zip of the first `size` bytes of `source` to `output` (blocking; `airlock quarantine download --zip`).
+    public static func write(source: Int32, size: Int64, name: String, epochSeconds: Int64, to output: Int32) throws {
+        let file = OpenFile(descriptor: dup(source))
+        var zip = AnalysisZip(name: name, crc: try file.crc32(size: size), size: size, epochSeconds: epochSeconds)
+        var generator = SystemRandomNumberGenerator()
+        try writeAll(output, zip.header(random: (0..<11).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        var offset: Int64 = 0
+        while offset < size {
+            var chunk = try file.read(at: offset, count: Int(min(1 << 16, size - offset)))
+            offset += Int64(chunk.count)
+            zip.encrypt(&chunk)
+            try writeAll(output, chunk)
+        }
+        try writeAll(output, zip.trailer())
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { throw OpenFile.ReadError() }
+            written += result
+        }
     }
 }
 

@@ -1,34 +1,55 @@
-import AirlockCore
+public import AirlockCore
 import Hummingbird
 
 /// What reviewers do to the quarantine, shared by the JSON API (`/v1/quarantine`) and the review page (`/review`):
 /// each action checks the upload's state, acts, and lands in the audit log under the reviewer's identity.
-struct ReviewActions: Sendable {
+/// `airlock quarantine` uses them too, as the operator.
+public struct ReviewActions: Sendable {
     let environment: APIEnvironment
     /// `uploads.quarantineDownloadExpires`.
     let quarantineDownloadSeconds: Int
 
+    public init(environment: APIEnvironment, quarantineDownloadSeconds: Int) {
+        self.environment = environment
+        self.quarantineDownloadSeconds = quarantineDownloadSeconds
+    }
+
     /// Filters of the quarantine list.
-    struct Filter: Sendable {
-        var reason: ReasonCode?
-        var flag: String?
+    public struct Filter: Sendable {
+        public var reason: ReasonCode?
+        public var flag: String?
         /// Entered quarantine at or after.
-        var since: EpochMillis?
+        public var since: EpochMillis?
         /// Entered quarantine before.
-        var until: EpochMillis?
-        var cursor: UploadID?
-        var limit: Int = 50
+        public var until: EpochMillis?
+        public var cursor: UploadID?
+        public var limit: Int = 50
+
+        public init() {}
     }
 
     /// What a release did: moved the object, or (with `review.requireSecondReviewer`) recorded the first approval.
-    enum ReleaseOutcome: Sendable, Equatable {
+    public enum ReleaseOutcome: Sendable, Equatable {
         case released
         case awaitingSecondReviewer
     }
 
+    /// The JSON the API shows for a quarantined upload.
+    public static func summary(_ upload: Upload) -> JSONText { ReviewRoutes.summary(upload) }
+
+    /// Records a download the operator made to a local file (`airlock quarantine download --output`).
+    public func recordDownload(_ upload: Upload, by principal: Principal, zip: Bool) async throws {
+        try await environment.audit(
+            AuditEntry(
+                at: environment.clock.now(), actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue,
+                detail: JSONText.object([("zip", .bool(zip)), ("to", .string("file"))]).rendered
+            )
+        )
+    }
+
     static let releaseRequestedFlag = "release_requested"
 
-    func quarantined(_ text: String?) async throws -> Upload {
+    public func quarantined(_ text: String?) async throws -> Upload {
         guard let text, let id = UploadID(text), let upload = try await environment.catalog.upload(id: id), upload.state == .quarantined else {
             throw APIError.notFound
         }
@@ -36,7 +57,7 @@ struct ReviewActions: Sendable {
     }
 
     /// Newest first. Filters apply while paging through ids; the scan is bounded so a rare filter cannot run away.
-    func list(_ filter: Filter) async throws -> (items: [Upload], next: UploadID?) {
+    public func list(_ filter: Filter) async throws -> (items: [Upload], next: UploadID?) {
         let limit = min(max(filter.limit, 1), 200)
         var cursor = filter.cursor
         var items: [Upload] = []
@@ -59,7 +80,7 @@ struct ReviewActions: Sendable {
     }
 
     /// Quarantined uploads per reason code (an upload with two reasons counts for both), over the newest 5,000.
-    func reasonCounts() async throws -> [(code: ReasonCode, count: Int)] {
+    public func reasonCounts() async throws -> [(code: ReasonCode, count: Int)] {
         var counts: [ReasonCode: Int] = [:]
         var cursor: UploadID?
         var scanned = 0
@@ -76,7 +97,7 @@ struct ReviewActions: Sendable {
     }
 
     /// A short-lived presigned GET forced to an attachment of type application/octet-stream.
-    func download(_ upload: Upload, by principal: Principal) async throws -> (url: String, expiresAt: String) {
+    public func download(_ upload: Upload, by principal: Principal) async throws -> (url: String, expiresAt: String) {
         let now = environment.clock.now()
         let signed: (url: String, expiresAt: String)
         do {
@@ -94,7 +115,7 @@ struct ReviewActions: Sendable {
     var archive: AnalysisArchive { AnalysisArchive(environment: environment, expiresSeconds: quarantineDownloadSeconds) }
 
     /// A link to the sample as a zip with the password `infected` (served by Airlock, see `AnalysisArchive`).
-    func zipDownload(_ upload: Upload, by principal: Principal, base: String) async throws -> (url: String, expiresAt: String) {
+    public func zipDownload(_ upload: Upload, by principal: Principal, base: String) async throws -> (url: String, expiresAt: String) {
         guard (upload.size ?? upload.declaredSize) <= AnalysisZip.maxSize else {
             throw APIError(.contentTooLarge, "too_large", "the object is too large for a zip; download the raw object instead")
         }
@@ -106,7 +127,7 @@ struct ReviewActions: Sendable {
     }
 
     /// Queues a new inspection of the quarantined bytes (a worker does it).
-    func rescan(_ upload: Upload, by principal: Principal) async throws {
+    public func rescan(_ upload: Upload, by principal: Principal) async throws {
         guard try await environment.catalog.requestRescan(id: upload.id, now: environment.clock.now()) else { throw APIError.notFound }
         try await environment.audit(AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.rescan", uploadID: upload.id.rawValue))
         environment.wake()
@@ -115,7 +136,7 @@ struct ReviewActions: Sendable {
     /// Moves the object to processed (copy pinned to its ETag, verified, source deleted) and records who and why.
     /// With `review.requireSecondReviewer`, the first reviewer's release is recorded as a request and a different
     /// reviewer's release carries it out.
-    func release(_ upload: Upload, note: String, trust: Bool, by principal: Principal) async throws -> ReleaseOutcome {
+    public func release(_ upload: Upload, note: String, trust: Bool, by principal: Principal) async throws -> ReleaseOutcome {
         guard !note.trimmingWhitespace.isEmpty else { throw APIError.invalid("note_required", "a release needs a note") }
         guard upload.originalKey == nil else { throw APIError.conflict("unsolicited", "an unsolicited object has no owner to release it to") }
         var requestedBy: String?
@@ -163,7 +184,7 @@ struct ReviewActions: Sendable {
     }
 
     /// Deletes the quarantined object; with `block`, its SHA-256 goes on the deny list.
-    func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
+    public func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
         guard !note.trimmingWhitespace.isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
         do {
             try await environment.store.delete(environment.layout.quarantine(upload.id))

@@ -251,6 +251,50 @@ extension ServeFlowTests {
         #expect(try Curl.request("GET", url).status == 404)
     }
 
+    @Test func theQuarantineCommandsActAsTheOperator() async throws {
+        let app = try key("cli-app")
+        let reviewer = try key("frank", role: "reviewer")
+        let infected = try await uploaded(Self.eicar, name: "dropper.txt", key: app)
+        let mislabeled = try await uploaded(Self.pdf, name: "notes.txt", key: app)
+        func airlock(_ arguments: [String]) throws -> TestProcess.Output {
+            try TestProcess.run([binary, "quarantine"] + arguments + ["--config", config])
+        }
+        let listed = try airlock(["list", "--reason", "malware"])
+        #expect(listed.status == 0, "\(listed.stderrText)")
+        let ids = listed.stdoutText.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? String
+        }
+        #expect(ids.contains(infected) && !ids.contains(mislabeled), "\(listed.stdoutText)")
+        #expect(try airlock(["list", "--reason", "nonsense"]).status == 2)
+        let shown = try airlock(["show", infected])
+        let detail = try #require(try JSONSerialization.jsonObject(with: shown.stdout) as? [String: Any])
+        #expect(detail["owner"] as? String == "key:cli-app" && detail["audit"] is [Any])
+        #expect(try airlock(["show", "01a20067-0000-7000-8000-000000000000"]).stderrText.contains("not_found"))
+
+        // Download: a link, or the bytes as the analysts' zip in a new private file.
+        let link = try #require(try JSONSerialization.jsonObject(with: try airlock(["download", infected]).stdout) as? [String: Any])
+        #expect(try Curl.request("GET", try #require(link["url"] as? String)).body == Data(Self.eicar))
+        let zipPath = directory + "/dropper.zip"
+        #expect(try airlock(["download", infected, "--output", zipPath, "--zip"]).status == 0)
+        #expect((try FileManager.default.attributesOfItem(atPath: zipPath)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(Array(try TestProcess.run(["unzip", "-p", "-P", "infected", zipPath]).stdout) == Self.eicar)
+        #expect(try airlock(["download", infected, "--output", zipPath]).status == 2)  // never over an existing file
+
+        #expect(try airlock(["rescan", infected]).status == 0)
+        #expect(try airlock(["release", mislabeled]).status == 2)  // a note is required
+        let released = try airlock(["release", mislabeled, "--note", "a PDF in a .txt, checked", "--trust"])
+        #expect(released.status == 0 && released.stdoutText.contains("\"state\":\"processed\""), "\(released.stderrText)")
+        #expect(try call("GET", "/v1/files/\(mislabeled)", key: app).body["state"] as? String == "processed")
+        #expect(try airlock(["purge", infected, "--note", "known dropper", "--block"]).status == 0)
+        #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 404)
+
+        let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: reviewer).body["items"] as? [[String: Any]])
+        let byOperator = audit.filter { ($0["actor"] as? String)?.hasPrefix("operator:") == true }.compactMap { $0["action"] as? String }
+        for action in ["quarantine.download", "quarantine.rescan", "quarantine.release", "hashlist.allow", "quarantine.purge", "hashlist.deny"] {
+            #expect(byOperator.contains(action), "\(action) in \(byOperator)")
+        }
+    }
+
     /// The SQLite catalog's file, when this run uses SQLite.
     var sqlitePath: String? {
         ProcessInfo.processInfo.environment["AIRLOCK_TEST_API_CATALOG"] == "postgres" ? nil : directory + "/catalog.sqlite"

@@ -1,3 +1,4 @@
+public import AirlockCore
 public import Configuration
 
 /// The `buckets` section: where incoming, processed and quarantined objects live (DESIGN.md section 5).
@@ -68,5 +69,14 @@ public struct BucketSettings: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// Where objects live, as the pipeline and the API address them.
+    public var layout: ObjectLayout {
+        ObjectLayout(
+            incoming: BucketPrefix(bucket: incoming.bucket, prefix: incoming.prefix),
+            processed: BucketPrefix(bucket: processed.bucket, prefix: processed.prefix),
+            quarantine: BucketPrefix(bucket: quarantine.bucket, prefix: quarantine.prefix)
+        )
     }
 }

@@ -59,6 +59,8 @@ public enum ServeRuntime {
         environment.partSize = uploads.partSize.bytes
         environment.sessionLifetimeSeconds = Int(http.sessionLifetime.seconds)
         let scanner = try ScannerSettings(reader: config.scoped(to: "scanner"))
+        let blockingPool = BlockingPool(threads: 2)
+        environment.blocking = { work in try await blockingPool.run { () throws -> Void in try work() } }
         environment.temporaryDirectory = scanner.tempDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         // Every replica shares the store's secret, so links to analysis zips made by one are valid on all (a derived key:
         // the secret itself signs nothing but store requests).

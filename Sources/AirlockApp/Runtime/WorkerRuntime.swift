@@ -123,11 +123,7 @@ public enum WorkerRuntime {
         }
         let clients = try StoreClients(store: store, logger: logger)
         let catalog = try await CatalogRuntime.open(catalogSettings, logger: logger)
-        let layout = ObjectLayout(
-            incoming: BucketPrefix(bucket: buckets.incoming.bucket, prefix: buckets.incoming.prefix),
-            processed: BucketPrefix(bucket: buckets.processed.bucket, prefix: buckets.processed.prefix),
-            quarantine: BucketPrefix(bucket: buckets.quarantine.bucket, prefix: buckets.quarantine.prefix)
-        )
+        let layout = buckets.layout
         let identity = processIdentity()
         let wake = WakeSignal()
         let worker = Worker(
