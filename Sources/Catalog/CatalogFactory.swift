@@ -1,6 +1,6 @@
 public import AirlockCore
 public import Logging
-import PostgresNIO
+public import PostgresNIO
 
 /// Opens the catalog a configuration names.
 public enum CatalogFactory {
@@ -13,10 +13,12 @@ public enum CatalogFactory {
 
     /// A PostgreSQL catalog and the task that keeps its connection pool running: call `run()` in a long-running task
     /// (the service group) before the first query. Not migrated (`airlock migrate`, or `migrate()`).
+    /// - Parameter tls: `.disable` (the default: loopback tests), or what `catalog.url`'s `sslmode` asks for.
     public static func postgres(
-        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 20, logger: Logger
+        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 20,
+        tls: PostgresClient.Configuration.TLS = .disable, logger: Logger
     ) -> (catalog: SQLCatalog, run: @Sendable () async -> Void) {
-        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maxConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let driver = PostgresDriver(client: client, logger: logger)

@@ -130,6 +130,26 @@ import Glibc
         #expect(!bad.stderrText.contains("hunter2"))
     }
 
+    /// The test server speaks no TLS: `prefer` falls back to plain, `require` fails with a clear error.
+    @Test func postgresTLSModesFollowLibpq() throws {
+        let url = ProcessInfo.processInfo.environment["AIRLOCK_TEST_POSTGRES_URL"] ?? "postgres://airlock:airlock@127.0.0.1:15432/airlock"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pgtls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "catalog: {url: \"sqlite://\(directory)/unused.sqlite\"}\n".write(toFile: directory + "/airlock.yaml", atomically: true, encoding: .utf8)
+        let binary = Repository.path(".build/debug/airlock")
+        func migrate(_ query: String) throws -> TestProcess.Output {
+            try TestProcess.run([binary, "migrate", "--config", directory + "/airlock.yaml"], environment: ["AIRLOCK_CATALOG_URL": url + query])
+        }
+        for query in ["", "?sslmode=prefer", "?sslmode=disable"] {
+            let result = try migrate(query)
+            #expect(result.status == 0, "\(query): \(result.stderrText)")
+        }
+        let required = try migrate("?sslmode=require")
+        #expect(required.status == 2)
+        #expect(required.stderrText.contains("the server does not offer TLS (sslmode=require)") && !required.stderrText.contains(":airlock@"), "\(required.stderrText)")
+    }
+
     @Test func auditVerifyFindsAlteredAndMissingEntries() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-audit-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

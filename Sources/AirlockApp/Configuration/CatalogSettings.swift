@@ -8,6 +8,19 @@ public struct CatalogSettings: Sendable {
         case postgres(host: String, port: Int, username: String, password: String?, database: String)
     }
 
+    /// TLS to PostgreSQL, named as libpq's `sslmode`: `disable`; `prefer` (the default: TLS when the server offers
+    /// it, unverified); `require` (TLS, unverified); `verify-ca` (TLS, the certificate chains to `sslrootcert` or the
+    /// system's roots); `verify-full` (also the host name). Use `verify-full` across any network you do not own.
+    public enum TLSMode: String, Sendable, Equatable, CaseIterable {
+        case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
+    public var tlsMode: TLSMode = .prefer
+    /// `sslrootcert`: a PEM file of the CAs to trust (verify-ca, verify-full).
+    public var rootCertificates: String?
+
     public var location: Location
 
     public init(location: Location) {
@@ -31,6 +44,20 @@ public struct CatalogSettings: Sendable {
             // Never echo the URL: it may hold a password.
             throw AirlockError(.invalidConfig, "catalog.url must be sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let mode = TLSMode(rawValue: item.value ?? "") else {
+                    throw AirlockError(.invalidConfig, "catalog.url sslmode must be one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                tlsMode = mode
+            case "sslrootcert":
+                guard let path = item.value, !path.isEmpty else { throw AirlockError(.invalidConfig, "catalog.url sslrootcert needs a file") }
+                rootCertificates = path
+            default:
+                throw AirlockError(.invalidConfig, "catalog.url has an unknown parameter '\(item.name)' (sslmode and sslrootcert are known)")
+            }
+        }
         let database = String(components.path.dropFirst())
         guard !database.isEmpty, let user = components.user, !user.isEmpty else {
             throw AirlockError(.invalidConfig, "catalog.url for PostgreSQL needs a user and a database (postgres://USER:PASSWORD@HOST:PORT/DATABASE)")
@@ -45,7 +72,7 @@ public struct CatalogSettings: Sendable {
     public var redacted: String {
         switch location {
         case .sqlite(let path): "sqlite://\(path)"
-        case .postgres(let host, let port, let username, _, let database): "postgres://\(username):***@\(host):\(port)/\(database)"
+        case .postgres(let host, let port, let username, _, let database): "postgres://\(username):***@\(host):\(port)/\(database)?sslmode=\(tlsMode.rawValue)"
         }
     }
 }

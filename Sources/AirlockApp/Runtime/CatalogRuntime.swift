@@ -3,6 +3,8 @@ public import Catalog
 public import Logging
 public import ServiceLifecycle
 import Configuration
+import NIOSSL
+import PostgresNIO
 
 /// The configured catalog, open, with the service that keeps a PostgreSQL pool running.
 public struct OpenedCatalog: Sendable {
@@ -46,9 +48,69 @@ public enum CatalogRuntime {
                 throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be opened: \(error)")
             }
         case .postgres(let host, let port, let username, let password, let database):
-            let opened = CatalogFactory.postgres(host: host, port: port, username: username, password: password, database: database, logger: logger)
+            let tls = try tls(settings)
+            try await probe(settings, host: host, port: port, username: username, password: password, database: database, logger: logger)
+            let opened = CatalogFactory.postgres(host: host, port: port, username: username, password: password, database: database, tls: tls, logger: logger)
             return OpenedCatalog(catalog: opened.catalog, pool: ClosureService(body: opened.run))
         }
+    }
+
+    /// One connection, opened and closed, before the pool starts: a wrong address, password or TLS mode fails at once and
+    /// by name (the pool would retry for a minute and report only that its circuit breaker tripped).
+    static func probe(
+        _ settings: CatalogSettings, host: String, port: Int, username: String, password: String?, database: String, logger: Logger
+    ) async throws(AirlockError) {
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        if settings.tlsMode != .disable {
+            do {
+                let context = try NIOSSLContext(configuration: try clientTLSConfiguration(settings))
+                configuration.tls = settings.tlsMode == .prefer ? .prefer(context) : .require(context)
+            } catch let error as AirlockError {
+                throw error
+            } catch {
+                throw AirlockError(.invalidConfig, "catalog.url: the TLS settings cannot be used (\(error))")
+            }
+        }
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+        } catch let error as PSQLError {
+            let reason: String =
+                switch error.code {
+                case .sslUnsupported: "the server does not offer TLS (sslmode=\(settings.tlsMode.rawValue))"
+                case .failedToAddSSLHandler: "TLS could not start"
+                case .server: error.serverInfo?[.message] ?? "the server refused the connection"
+                default: error.underlying.map { "\($0)" } ?? "\(error.code)"
+                }
+            throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be reached: \(reason)")
+        } catch {
+            throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be reached: \(error)")
+        }
+    }
+
+    static func clientTLSConfiguration(_ settings: CatalogSettings) throws(AirlockError) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch settings.tlsMode {
+        case .disable, .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let path = settings.rootCertificates {
+            do {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+            } catch {
+                throw AirlockError(.invalidConfig, "catalog.url sslrootcert '\(path)' is not a readable PEM file")
+            }
+        }
+        return configuration
+    }
+
+    /// The PostgreSQL client's TLS for `catalog.url`'s `sslmode` and `sslrootcert`.
+    static func tls(_ settings: CatalogSettings) throws(AirlockError) -> PostgresClient.Configuration.TLS {
+        guard settings.tlsMode != .disable else { return .disable }
+        let configuration = try clientTLSConfiguration(settings)
+        return settings.tlsMode == .prefer ? .prefer(configuration) : .require(configuration)
     }
 
     /// The CLI entry point of `airlock migrate`: the JSON line to print.
