@@ -83,19 +83,7 @@ public struct AnalysisZip: Sendable {
 
     /// MS-DOS time and date fields (two-second resolution; 1980 at the earliest).
     static func dosDateTime(_ epochSeconds: Int64) -> (time: UInt16, date: UInt16) {
-        let seconds = max(epochSeconds, 315_532_800)  // 1980-01-01
-        let days = seconds / 86_400
-        let rest = seconds % 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day, rest) = Timestamp.civil(seconds: max(epochSeconds, 315_532_800))  // 1980 at the earliest
         let time = UInt16((rest / 3600) << 11 | ((rest % 3600) / 60) << 5 | (rest % 60) / 2)
         let date = UInt16((min(year, 2107) - 1980) << 9 | month << 5 | day)
         return (time, date)
