@@ -338,10 +338,12 @@ enum OpenAPIDocument {
                 "200":
                   description: The zip.
                   content: {application/zip: {schema: {type: string, format: binary}}}
+                "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "413": {$ref: "#/components/responses/Error"}
+                "429": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
           /v1/quarantine/{id}/release:
             post:
