@@ -100,7 +100,8 @@ fi
 
 # ---- The journal: every change is recorded so that a failure can undo it ------------------------------------------
 JOURNAL=()          # entries: "file:PATH:BACKUP" (BACKUP empty when PATH was created), "dir:PATH", "user:NAME"
-BACKUPS=$(mktemp -d "${TMPDIR:-/tmp}/airlock-install.XXXXXX") || { fail_now "cannot create a temporary directory"; exit 1; }
+# Backups of replaced files live beside the install (under the prefix), so that --prefix touches nothing outside it.
+BACKUPS=$(mktemp -d "${PREFIX:-${TMPDIR:-/tmp}}/.airlock-install.XXXXXX") || { fail_now "cannot create a temporary directory"; exit 1; }
 CHANGED=0
 UNITS_CHANGED=0
 trap 'rm -rf "$BACKUPS"' EXIT
