@@ -92,13 +92,15 @@ public final class SQLCatalog: Catalog {
         }
     }
 
+    /// Every column is written from `upload`, so the stored row is `upload` itself (the catalog suite checks the
+    /// round trip); no row is read back.
     private func insert(_ upload: Upload) async throws -> Upload {
-        let columns = Self.columns.joined(separator: ", ")
-        let placeholders = (1...Self.columns.count).map { "$\($0)" }.joined(separator: ", ")
-        let rows = try await driver.query("INSERT INTO uploads (\(columns)) VALUES (\(placeholders)) RETURNING *", Self.values(of: upload))
-        guard let row = rows.first else { throw CatalogError(.query, "the insert returned nothing") }
-        return try Self.upload(from: row)
+        _ = try await driver.query(Self.insertStatement, Self.values(of: upload))
+        return upload
     }
+
+    static let insertStatement =
+        "INSERT INTO uploads (\(columns.joined(separator: ", "))) VALUES (\((1...columns.count).map { "$\($0)" }.joined(separator: ", ")))"
 
     public func upload(id: UploadID) async throws -> Upload? {
         try await driver.query("SELECT * FROM uploads WHERE id = $1", [.text(id.rawValue)]).first.map(Self.upload(from:))

@@ -1,3 +1,4 @@
+import Synchronization
 import AirlockCore
 import Logging
 import SQLiteNIO
@@ -69,7 +70,7 @@ final class SQLiteDriver: SQLDriver {
             }
         }
         do {
-            let rows = try await connection.query(Self.numberedPlaceholders(sql), data)
+            let rows = try await connection.query(Self.placeholders.numbered(sql), data)
             return rows.map { row in
                 var values: [String: SQLValue] = [:]
                 for column in row.columns {
@@ -86,6 +87,23 @@ final class SQLiteDriver: SQLDriver {
             throw CatalogError(.conflict, "\(error.message)")
         } catch let error as SQLiteError {
             throw CatalogError(.query, "\(error.message)")
+        }
+    }
+
+    /// The catalog's statements are a fixed set: each is rewritten once.
+    static let placeholders = PlaceholderCache()
+
+    final class PlaceholderCache: Sendable {
+        private let rewritten = Mutex<[String: String]>([:])
+
+        func numbered(_ sql: String) -> String {
+            if let cached = rewritten.withLock({ $0[sql] }) { return cached }
+            let result = SQLiteDriver.numberedPlaceholders(sql)
+            rewritten.withLock { cache in
+                if cache.count > 1000 { cache.removeAll() }  // bounded, should the set ever grow
+                cache[sql] = result
+            }
+            return result
         }
     }
 
