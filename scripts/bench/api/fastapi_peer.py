@@ -22,11 +22,28 @@ PROFILE = {"maxSize": 50 << 20, "allow": {"txt": ["text/plain"], "pdf": ["applic
 local = threading.local()
 
 
+def prepare():
+    """WAL and the table, once per process: switching the journal mode takes an exclusive lock that SQLite's busy
+    timeout does not wait for, so doing it on every thread's connection failed requests under load."""
+    for _ in range(100):
+        try:
+            conn = sqlite3.connect(DB, timeout=10, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS intents (id TEXT PRIMARY KEY, owner TEXT, filename TEXT, size INTEGER, type TEXT, created REAL)")
+            conn.close()
+            return
+        except sqlite3.OperationalError:
+            time.sleep(0.05)
+    raise RuntimeError("the peer's database stays locked")
+
+
+prepare()
+
+
 def db():
     if not hasattr(local, "conn"):
         local.conn = sqlite3.connect(DB, timeout=10, isolation_level=None)
-        local.conn.execute("PRAGMA journal_mode=WAL")
-        local.conn.execute("CREATE TABLE IF NOT EXISTS intents (id TEXT PRIMARY KEY, owner TEXT, filename TEXT, size INTEGER, type TEXT, created REAL)")
+        local.conn.execute("PRAGMA synchronous=NORMAL")  # as Airlock's catalog
     return local.conn
 
 
