@@ -1,5 +1,6 @@
 import AirlockCore
 public import Hummingbird
+import SigV4
 
 /// HTML for the review page: escaping, the page frame, and the one stylesheet. Everything shown comes from attackers
 /// (filenames, owners' declarations, signature names) and goes through `HTML.text`, which escapes markup and makes
@@ -46,22 +47,7 @@ enum HTML {
     static func query(_ pairs: [(String, String?)]) -> String {
         let present = pairs.compactMap { pair in pair.1.map { (pair.0, $0) } }.filter { !$0.1.isEmpty }
         guard !present.isEmpty else { return "" }
-        return "?" + present.map { "\($0.0)=\(percentEncoded($0.1))" }.joined(separator: "&")
-    }
-
-    static func percentEncoded(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" : "") + hex
-            }
-        }
-        return out
+        return "?" + present.map { "\($0.0)=\(URIEncoding.encode($0.1, keepSlash: false))" }.joined(separator: "&")
     }
 
     static func time(_ millis: EpochMillis) -> String {
@@ -174,8 +160,8 @@ enum FormBody {
         while let byte = iterator.popFirst() {
             if byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2, let high = hexValue(iterator[iterator.startIndex]),
-                let low = hexValue(iterator[iterator.startIndex + 1])
+            } else if byte == UInt8(ascii: "%"), iterator.count >= 2, let high = Hex.value(ofDigit: iterator[iterator.startIndex]),
+                let low = Hex.value(ofDigit: iterator[iterator.startIndex + 1])
             {
                 bytes.append(high << 4 | low)
                 iterator = iterator.dropFirst(2)
@@ -184,14 +170,5 @@ enum FormBody {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
