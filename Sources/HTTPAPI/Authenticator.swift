@@ -23,7 +23,7 @@ public final class APIKeyAuthenticator: Authenticator {
 
     public func principal(for token: String) async throws -> Principal? {
         guard token.hasPrefix("alk_"), token.utf8.count <= 128 else { return nil }
-        let hash = Hex.lowercase(SHA256.hash(data: Array(token.utf8)))
+        let hash = Self.hash(token)
         let now = clock.now()
         let record: APIKeyRecord?
         if let cached = cache.withLock({ $0[hash] }), cached.until > now {
@@ -39,6 +39,11 @@ public final class APIKeyAuthenticator: Authenticator {
             let role = Principal.Role(rawValue: record.role)
         else { return nil }
         return Principal(owner: record.owner, role: role, profiles: record.profiles, service: record.service, actor: "key:\(record.name)")
+    }
+
+    /// Lowercase hex SHA-256 of a key or token: what the catalog stores keys (and review sessions) by.
+    public static func hash(_ token: String) -> String {
+        Hex.lowercase(SHA256.hash(data: Array(token.utf8)))
     }
 
     static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {

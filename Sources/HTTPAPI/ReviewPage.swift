@@ -1,5 +1,4 @@
 import AirlockCore
-import Crypto
 import Hummingbird
 
 /// `GET /review`: the quarantine review page, server-rendered, with no script and nothing loaded from elsewhere.
@@ -62,7 +61,7 @@ struct ReviewPage: Sendable {
         return Hex.lowercase((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
-    static func hash(_ token: String) -> String { Hex.lowercase(SHA256.hash(data: Array(token.utf8))) }
+    static func hash(_ token: String) -> String { APIKeyAuthenticator.hash(token) }
 
     /// The signed-in reviewer, or nil (no cookie, an unknown or expired session, a revoked key).
     func signedIn(_ request: Request) async throws -> SignedIn? {

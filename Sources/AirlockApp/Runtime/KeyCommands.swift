@@ -1,6 +1,6 @@
 public import AirlockCore
 import Catalog
-import Crypto
+import HTTPAPI
 import Logging
 import Configuration
 
@@ -54,7 +54,7 @@ public enum KeyCommands {
 
     /// Lowercase hex SHA-256 of a key: what the catalog stores and looks keys up by.
     public static func hash(_ key: String) -> String {
-        Hex.lowercase(SHA256.hash(data: Array(key.utf8)))
+        APIKeyAuthenticator.hash(key)  // the one definition the API looks keys up by
     }
 
     /// Creates a key; returns the one JSON object to print (the only place the key ever appears).
