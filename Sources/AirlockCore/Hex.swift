@@ -20,4 +20,9 @@ public enum Hex {
         default: nil
         }
     }
+
+    /// Exactly 64 lowercase hex digits: a SHA-256 as the catalog, the hash lists and the API write it.
+    public static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
 }

@@ -214,7 +214,7 @@ public struct ReviewActions: Sendable {
     /// Lowercase 64-hex SHA-256, or 400.
     static func sha256(_ text: String) throws -> String {
         let sha256 = text.trimmingWhitespace.lowercased()
-        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+        guard Hex.isSHA256(sha256) else {
             throw APIError.invalid("invalid_request", "sha256 must be 64 hex digits")
         }
         return sha256

@@ -50,7 +50,7 @@ struct UploadRoutes: Sendable {
         var sha256: String?
         if let declared = body.sha256 {
             let lowered = declared.lowercased()
-            guard lowered.utf8.count == 64, lowered.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            guard Hex.isSHA256(lowered) else {
                 throw APIError.invalid("invalid_request", "sha256 must be 64 hex digits")
             }
             sha256 = lowered

@@ -42,7 +42,7 @@ public enum ScanRunner {
         if input.name != nil && input.files.count > 1 {
             throw AirlockError(.invalidArgument, "--name applies to a single file")
         }
-        if let hash = input.declaredSHA256, hash.count != 64 || !hash.allSatisfy(\.isHexDigit) {
+        if let hash = input.declaredSHA256, !Hex.isSHA256(hash.lowercased()) {
             throw AirlockError(.invalidArgument, "--declared-sha256 must be 64 hexadecimal digits")
         }
         if let size = input.declaredSize, size < 0 { throw AirlockError(.invalidArgument, "--declared-size must not be negative") }
