@@ -50,7 +50,9 @@ extension Character {
 }
 
 extension StringProtocol {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    /// Without leading and trailing spaces and tabs, and line breaks too when `newlines` (`\r\n` is one Character).
+    public func trimmingSpaces(newlines: Bool = false) -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || (newlines && $0.isNewline) }
+        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
     }
 }

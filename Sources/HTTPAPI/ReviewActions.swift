@@ -137,7 +137,7 @@ public struct ReviewActions: Sendable {
     /// With `review.requireSecondReviewer`, the first reviewer's release is recorded as a request and a different
     /// reviewer's release carries it out.
     public func release(_ upload: Upload, note: String, trust: Bool, by principal: Principal) async throws -> ReleaseOutcome {
-        guard !note.trimmingWhitespace.isEmpty else { throw APIError.invalid("note_required", "a release needs a note") }
+        guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a release needs a note") }
         guard upload.originalKey == nil else { throw APIError.conflict("unsolicited", "an unsolicited object has no owner to release it to") }
         var requestedBy: String?
         if environment.requireSecondReviewer {
@@ -185,7 +185,7 @@ public struct ReviewActions: Sendable {
 
     /// Deletes the quarantined object; with `block`, its SHA-256 goes on the deny list.
     public func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
-        guard !note.trimmingWhitespace.isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
+        guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
         do {
             try await environment.store.delete(environment.layout.quarantine(upload.id))
         } catch {
@@ -213,7 +213,7 @@ public struct ReviewActions: Sendable {
 
     /// Lowercase 64-hex SHA-256, or 400.
     static func sha256(_ text: String) throws -> String {
-        let sha256 = text.trimmingWhitespace.lowercased()
+        let sha256 = text.trimmingSpaces(newlines: true).lowercased()
         guard Hex.isSHA256(sha256) else {
             throw APIError.invalid("invalid_request", "sha256 must be 64 hex digits")
         }
@@ -234,14 +234,5 @@ public struct ReviewActions: Sendable {
         try await environment.audit(
             AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "hashlist.remove", detail: "{\"sha256\":\"\(sha256)\",\"list\":\"\(kind.rawValue)\"}")
         )
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces, tabs and newlines.
-    var trimmingWhitespace: Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return self[first...last]
     }
 }

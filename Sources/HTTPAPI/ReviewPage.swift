@@ -136,7 +136,7 @@ struct ReviewPage: Sendable {
         else {
             return signInPage(request, message: "The sign-in form expired; try again.", status: .forbidden)
         }
-        let credential = String(fields["credential"]?.trimmingWhitespace ?? "")
+        let credential = fields["credential"]?.trimmingSpaces(newlines: true) ?? ""
         guard !credential.isEmpty, credential.utf8.count <= 8192, let principal = try await authenticator.principal(for: credential) else {
             return signInPage(request, message: "That key or token is not valid.", status: .unauthorized)
         }
@@ -398,7 +398,7 @@ struct ReviewPage: Sendable {
         switch action {
         case "add":
             if fields["allow"] == "yes" { kind = .allow }
-            let note = fields["note"].flatMap { $0.trimmingWhitespace.isEmpty ? nil : $0 }
+            let note = fields["note"].flatMap { $0.trimmingSpaces(newlines: true).isEmpty ? nil : $0 }
             _ = try await actions.addHash(fields["sha256"] ?? "", to: kind, note: note, by: signed.principal)
             return HTML.response(.seeOther, "", headers: [.location: "/review/hashlists?done=hash_added"])
         case "remove":

@@ -153,6 +153,8 @@ extension ServeFlowTests {
         // Without the confirmation box, or without a note: refused.
         #expect(try post(release, cookie: cookieValue, fields: [("csrf", token), ("note", "fine")]).status == 400)
         #expect(try post(release, cookie: cookieValue, fields: [("csrf", token), ("note", "  "), ("confirm", "yes")]).status == 400)
+        // A textarea sends line breaks as CRLF: a note of only those is blank too.
+        #expect(try post(release, cookie: cookieValue, fields: [("csrf", token), ("note", "\r\n \r\n"), ("confirm", "yes")]).status == 400)
         #expect(try call("GET", "/v1/quarantine/\(hostile)", key: reviewer).status == 200)
 
         // Signed out, or expired: the old cookie opens nothing.
