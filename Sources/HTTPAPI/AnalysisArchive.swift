@@ -34,9 +34,7 @@ public struct AnalysisArchive: Sendable {
     /// `scheme://host` of the request as the client sent it (behind a proxy: `X-Forwarded-Proto`), or "" (a relative link).
     static func base(of request: Request) -> String {
         guard let host = request.head.authority, !host.isEmpty, !host.contains(where: { $0 == "/" || $0 == " " || $0 == "\"" }) else { return "" }
-        let forwarded = request.headers[.init("X-Forwarded-Proto")!]?.lowercased()
-        let scheme = forwarded == "https" || request.head.scheme == "https" ? "https" : "http"
-        return "\(scheme)://\(host)"
+        return "\(ReviewPage.secure(request) ? "https" : "http")://\(host)"
     }
 
     /// `work` on the environment's blocking threads; its result.

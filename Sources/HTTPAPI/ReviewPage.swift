@@ -79,6 +79,7 @@ struct ReviewPage: Sendable {
         return SignedIn(principal: Principal(owner: session.owner, role: role, profiles: [], service: false, actor: session.actor), session: session)
     }
 
+    /// Whether the client used https (directly, or as `X-Forwarded-Proto` from a proxy says).
     static func secure(_ request: Request) -> Bool {
         request.head.scheme == "https" || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
