@@ -1,5 +1,6 @@
 public import AirlockCore
 public import Configuration
+import Foundation
 public import Inspection
 
 /// The `scanner` section.
@@ -13,6 +14,8 @@ public struct ScannerSettings: Sendable {
     /// `unix:///path` or `tcp://host:port` (engine clamd).
     public var clamd: String?
     public var tempDirectory: String?
+    /// Where private temp files go: `tempDir`, else `TMPDIR`, else /tmp.
+    public var temporaryDirectory: String { tempDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp" }
     public var maxSignatureAge: ConfigDuration
     /// How often the signature directory is checked for a new database (libclamav).
     public var reloadInterval: ConfigDuration

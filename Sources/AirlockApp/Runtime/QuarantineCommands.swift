@@ -61,22 +61,17 @@ public enum QuarantineCommands {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
         let buckets = try BucketSettings(reader: config.scoped(to: "buckets"))
         let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
-        let review = try config.scoped(to: "review").boolean("requireSecondReviewer", in: "review", default: false)
+        let temporaryDirectory = try ScannerSettings(reader: config.scoped(to: "scanner")).temporaryDirectory
         let clients = try StoreClients(store: store, logger: logger)
         defer { clients.shutdown() }
         let opened = try await CatalogRuntime.open(try CatalogSettings(reader: config.scoped(to: "catalog")), logger: logger)
         do {
             try await opened.withPool { catalog in
-                var api = APIEnvironment(
-                    catalog: catalog, store: S3ObjectStore(client: clients.s3),
-                    signer: UploadSigner(presigner: clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy), layout: buckets.layout,
-                    profiles: [:], uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
-                    clock: SystemWallClock(), normalize: { $0.precomposedStringWithCanonicalMapping }, wake: {},
-                    audit: { entry in _ = try await catalog.appendAudit(entry, seal: AuditSeal.sha256) }
+                let api = try ServeRuntime.environment(
+                    config: config, catalog: catalog, clients: clients, layout: buckets.layout, profiles: [:], uploads: uploads, wake: {}
                 )
-                api.requireSecondReviewer = review
                 let actions = ReviewActions(environment: api, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds))
-                try await run(action, actions: actions, catalog: catalog, store: S3ObjectStore(client: clients.s3), layout: buckets.layout)
+                try await run(action, actions: actions, catalog: catalog, store: api.store, layout: buckets.layout, temporaryDirectory: temporaryDirectory)
             }
             await opened.close()
         } catch let error as AirlockError {
@@ -99,7 +94,9 @@ public enum QuarantineCommands {
         return Principal(owner: actor, role: .admin, profiles: [], service: false, actor: actor)
     }
 
-    static func run(_ action: Action, actions: ReviewActions, catalog: any Catalog, store: any ObjectStore, layout: ObjectLayout) async throws {
+    static func run(
+        _ action: Action, actions: ReviewActions, catalog: any Catalog, store: any ObjectStore, layout: ObjectLayout, temporaryDirectory: String
+    ) async throws {
         let principal = operatorPrincipal
         switch action {
         case .list(let options):
@@ -125,7 +122,7 @@ public enum QuarantineCommands {
                 print(JSONText.object([("url", .string(link.url)), ("expiresAt", .string(link.expiresAt))]).rendered)
                 return
             }
-            try await write(upload, to: output, zip: zip, store: store, layout: layout)
+            try await write(upload, to: output, zip: zip, store: store, layout: layout, temporaryDirectory: temporaryDirectory)
             try await actions.recordDownload(upload, by: principal, zip: zip)
             print(JSONText.object([("id", .string(upload.id.rawValue)), ("file", .string(output)), ("zip", .bool(zip))]).rendered)
         case .rescan(let id):
@@ -145,7 +142,7 @@ public enum QuarantineCommands {
     }
 
     /// The object (or its zip) into a new file the operator alone can read; never over an existing file.
-    static func write(_ upload: Upload, to path: String, zip: Bool, store: any ObjectStore, layout: ObjectLayout) async throws {
+    static func write(_ upload: Upload, to path: String, zip: Bool, store: any ObjectStore, layout: ObjectLayout, temporaryDirectory: String) async throws {
         let output = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw AirlockError(.invalidArgument, "cannot create \(path): \(String(cString: strerror(errno))) (it must not exist)") }
         defer { close(output) }
@@ -154,7 +151,7 @@ public enum QuarantineCommands {
             return
         }
         // The raw bytes go to an unlinked private temp file; only the zip reaches the named file.
-        var template = Array("\(NSTemporaryDirectory())/airlock-sample-XXXXXX\0".utf8).map { CChar(bitPattern: $0) }
+        var template = Array("\(temporaryDirectory)/airlock-sample-XXXXXX\0".utf8).map { CChar(bitPattern: $0) }
         let source = mkstemp(&template)
         guard source >= 0 else { throw AirlockError(.storage, "cannot create a temporary file") }
         unlink(template)

@@ -40,35 +40,46 @@ public enum ServeRuntime {
         }
     }
 
-    static func application(config: ConfigReader, parts: WorkerRuntime.Parts, logger: Logger) async throws(AirlockError) -> some Service {
-        let http = try HTTPSettings(reader: config.scoped(to: "http"))
-        let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
+    /// What the API's routes and `airlock quarantine` share: the ports, the signer, the audit log, the upload settings,
+    /// `review.requireSecondReviewer`, and the key that signs analysis-zip links.
+    static func environment(
+        config: ConfigReader, catalog: SQLCatalog, clients: StoreClients, layout: ObjectLayout, profiles: [String: UploadProfile], uploads: UploadSettings,
+        wake: @escaping @Sendable () -> Void
+    ) throws(AirlockError) -> APIEnvironment {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
-        let catalog = parts.catalog.catalog
-        let wake = parts.wake
         var environment = APIEnvironment(
-            catalog: catalog, store: S3ObjectStore(client: parts.clients.s3),
-            signer: UploadSigner(presigner: parts.clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy), layout: parts.layout,
-            profiles: parts.profiles, uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
-            clock: SystemWallClock(), normalize: { $0.precomposedStringWithCanonicalMapping }, wake: { wake.signal() },
+            catalog: catalog, store: S3ObjectStore(client: clients.s3),
+            signer: UploadSigner(presigner: clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy), layout: layout,
+            profiles: profiles, uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
+            clock: SystemWallClock(), normalize: { $0.precomposedStringWithCanonicalMapping }, wake: wake,
             audit: { entry in _ = try await catalog.appendAudit(entry, seal: AuditSeal.sha256) }
         )
-        environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
-        environment.corsOrigins = http.corsOrigins
         environment.multipartThreshold = uploads.multipartThreshold.bytes
         environment.partSize = uploads.partSize.bytes
-        environment.sessionLifetimeSeconds = Int(http.sessionLifetime.seconds)
-        let scanner = try ScannerSettings(reader: config.scoped(to: "scanner"))
-        let blockingPool = BlockingPool(threads: 2)
-        environment.blocking = { work in try await blockingPool.run { () throws -> Void in try work() } }
-        environment.temporaryDirectory = scanner.tempDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        environment.requireSecondReviewer = try config.scoped(to: "review").boolean("requireSecondReviewer", in: "review", default: false)
         // Every replica shares the store's secret, so links to analysis zips made by one are valid on all (a derived key:
         // the secret itself signs nothing but store requests).
         if let secret = store.secretAccessKey {
             let derived = HMAC<SHA256>.authenticationCode(for: Array("airlock analysis-zip links v1".utf8), using: SymmetricKey(data: Array(secret.utf8)))
             environment.linkKey = Array(derived)
         }
-        environment.requireSecondReviewer = try config.scoped(to: "review").boolean("requireSecondReviewer", in: "review", default: false)
+        return environment
+    }
+
+    static func application(config: ConfigReader, parts: WorkerRuntime.Parts, logger: Logger) async throws(AirlockError) -> some Service {
+        let http = try HTTPSettings(reader: config.scoped(to: "http"))
+        let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
+        let catalog = parts.catalog.catalog
+        let wake = parts.wake
+        var environment = try Self.environment(
+            config: config, catalog: catalog, clients: parts.clients, layout: parts.layout, profiles: parts.profiles, uploads: uploads, wake: { wake.signal() }
+        )
+        environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
+        environment.corsOrigins = http.corsOrigins
+        environment.sessionLifetimeSeconds = Int(http.sessionLifetime.seconds)
+        let blockingPool = BlockingPool(threads: 2)
+        environment.blocking = { work in try await blockingPool.run { () throws -> Void in try work() } }
+        environment.temporaryDirectory = parts.temporaryDirectory
         let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: parts.scanner)
         environment.metrics = { String(decoding: await gauges.render(), as: UTF8.self) }
         let objectStore = S3ObjectStore(client: parts.clients.s3)

@@ -86,6 +86,8 @@ public enum WorkerRuntime {
         var layout: ObjectLayout
         var scanner: any MalwareScanner
         var maxSignatureAge: ConfigDuration
+        /// `scanner.tempDir` or the system's: inspection's and analysis zips' private temp files.
+        var temporaryDirectory: String
     }
 
     static func assemble(config: ConfigReader, profileNames: [String], logger: Logger) async throws(AirlockError) -> Parts {
@@ -99,7 +101,7 @@ public enum WorkerRuntime {
         let profiles = try ProfileSettings.read(config, names: profileNames)
         let events = try EventSettings(reader: config.scoped(to: "events"))
         let webhooks = events.webhooks.map { Webhook(url: $0.url, secret: $0.secret, types: Set($0.types)) }
-        let temporaryDirectory = scanner.tempDirectory ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let temporaryDirectory = scanner.temporaryDirectory
 
         let malware: any MalwareScanner
         var reloading: ReloadingClamAV?
@@ -150,7 +152,8 @@ public enum WorkerRuntime {
         }
         return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
             metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort,
-            workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout, scanner: malware, maxSignatureAge: scanner.maxSignatureAge
+            workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout, scanner: malware, maxSignatureAge: scanner.maxSignatureAge,
+            temporaryDirectory: temporaryDirectory
         )
     }
 
