@@ -66,34 +66,30 @@ public struct AnalysisArchive: Sendable {
             throw APIError(.contentTooLarge, "too_large", "the object is too large for a zip; download the raw object instead")
         }
 
-        var template = Array("\(environment.temporaryDirectory)/airlock-zip-XXXXXX\0".utf8).map { CChar(bitPattern: $0) }
-        let descriptor = mkstemp(&template)
-        guard descriptor >= 0 else { throw APIError.internalError }
-        unlink(template)  // private and gone when closed, whatever happens next
-        let file = OpenFile(descriptor: descriptor)
+        guard let file = OpenFile.privateTemporary(in: environment.temporaryDirectory) else { throw APIError.internalError }
         let info: ObjectInfo
         do {
-            info = try await environment.store.download(object, ifMatch: head.etag, to: descriptor)
+            info = try await environment.store.download(object, ifMatch: head.etag, to: file.descriptor)
         } catch {
             throw APIError.unavailable
         }
-        let crc = try await run { try file.crc32(size: info.size) }
         let name = upload.safeName + ".quarantined"
-        var zip = AnalysisZip(name: name, crc: crc, size: info.size, epochSeconds: environment.clock.now() / 1000)
-        var generator = SystemRandomNumberGenerator()
-        let header = zip.header(random: (0..<11).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        let length = AnalysisZip.length(nameBytes: zip.name.count, size: info.size)
+        let epochSeconds = environment.clock.now() / 1000
+        let (started, header) = try await run { try Self.begin(file, size: info.size, name: name, epochSeconds: epochSeconds) }
+        let length = AnalysisZip.length(nameBytes: started.name.count, size: info.size)
         let attachment = "attachment; filename=\"\(upload.id.rawValue).zip\""
-        let started = zip  // the cipher's state after the header; the body continues it
         let body = ResponseBody(contentLength: Int(length)) { writer in
-            var zip = started
+            var zip = started  // the cipher's state after the header; each chunk continues it
             try await writer.write(ByteBuffer(bytes: header))
             var offset: Int64 = 0
             while offset < info.size {
-                let (at, count) = (offset, Int(min(1 << 16, info.size - offset)))
-                var chunk = try await run { try file.read(at: at, count: count) }
+                let (at, current) = (offset, zip)
+                let (chunk, next) = try await run {
+                    var state = current
+                    return (try Self.encryptedChunk(file, at: at, size: info.size, zip: &state), state)
+                }
+                zip = next
                 offset += Int64(chunk.count)
-                zip.encrypt(&chunk)
                 try await writer.write(ByteBuffer(bytes: chunk))
             }
             try await writer.write(ByteBuffer(bytes: zip.trailer()))
@@ -107,17 +103,29 @@ public struct AnalysisArchive: Sendable {
 }
 
 extension AnalysisArchive {
-    /// Writes the zip of the first `size` bytes of `source` to `output` (blocking; `airlock quarantine download --zip`).
-    public static func write(source: Int32, size: Int64, name: String, epochSeconds: Int64, to output: Int32) throws {
-        let file = OpenFile(descriptor: dup(source))
+    /// The entry's cipher after its header, and the header's bytes (blocking: reads the file for its CRC-32).
+    static func begin(_ file: OpenFile, size: Int64, name: String, epochSeconds: Int64) throws -> (zip: AnalysisZip, header: [UInt8]) {
         var zip = AnalysisZip(name: name, crc: try file.crc32(size: size), size: size, epochSeconds: epochSeconds)
         var generator = SystemRandomNumberGenerator()
-        try writeAll(output, zip.header(random: (0..<11).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        let header = zip.header(random: (0..<11).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return (zip, header)
+    }
+
+    /// The next encrypted piece of the file at `offset` (blocking).
+    static func encryptedChunk(_ file: OpenFile, at offset: Int64, size: Int64, zip: inout AnalysisZip) throws -> [UInt8] {
+        var chunk = try file.read(at: offset, count: Int(min(1 << 16, size - offset)))
+        zip.encrypt(&chunk)
+        return chunk
+    }
+
+    /// Writes the zip of the first `size` bytes of `source` to `output` (blocking; `airlock quarantine download --zip`).
+    public static func write(source: OpenFile, size: Int64, name: String, epochSeconds: Int64, to output: Int32) throws {
+        var (zip, header) = try begin(source, size: size, name: name, epochSeconds: epochSeconds)
+        try writeAll(output, header)
         var offset: Int64 = 0
         while offset < size {
-            var chunk = try file.read(at: offset, count: Int(min(1 << 16, size - offset)))
+            let chunk = try encryptedChunk(source, at: offset, size: size, zip: &zip)
             offset += Int64(chunk.count)
-            zip.encrypt(&chunk)
             try writeAll(output, chunk)
         }
         try writeAll(output, zip.trailer())
@@ -135,10 +143,19 @@ extension AnalysisArchive {
 }
 
 /// An open file descriptor, closed when the last reference goes.
-final class OpenFile: Sendable {
-    let descriptor: Int32
+public final class OpenFile: Sendable {
+    public let descriptor: Int32
 
     init(descriptor: Int32) { self.descriptor = descriptor }
+
+    /// A new file (mode 0600) in `directory` that no other process can open: unlinked at once, gone when closed.
+    public static func privateTemporary(in directory: String) -> OpenFile? {
+        var template = Array("\(directory)/airlock-zip-XXXXXX\0".utf8).map { CChar(bitPattern: $0) }
+        let descriptor = mkstemp(&template)
+        guard descriptor >= 0 else { return nil }
+        unlink(template)
+        return OpenFile(descriptor: descriptor)
+    }
 
     deinit { close(descriptor) }
 

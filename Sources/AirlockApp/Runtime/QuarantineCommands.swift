@@ -151,12 +151,8 @@ public enum QuarantineCommands {
             return
         }
         // The raw bytes go to an unlinked private temp file; only the zip reaches the named file.
-        var template = Array("\(temporaryDirectory)/airlock-sample-XXXXXX\0".utf8).map { CChar(bitPattern: $0) }
-        let source = mkstemp(&template)
-        guard source >= 0 else { throw AirlockError(.storage, "cannot create a temporary file") }
-        unlink(template)
-        defer { close(source) }
-        let info = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: source)
+        guard let source = OpenFile.privateTemporary(in: temporaryDirectory) else { throw AirlockError(.storage, "cannot create a temporary file in \(temporaryDirectory)") }
+        let info = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: source.descriptor)
         guard info.size <= AnalysisZip.maxSize else { throw AirlockError(.invalidArgument, "the object is too large for a zip; download it without --zip") }
         try AnalysisArchive.write(source: source, size: info.size, name: upload.safeName + ".quarantined", epochSeconds: Int64(Date().timeIntervalSince1970), to: output)
     }
