@@ -274,26 +274,20 @@ public final class SQLCatalog: Catalog {
     // Rescans leave `updated_at` alone: it is when the upload entered quarantine, which retention and the review
     // page's date filter count from.
     public func requestRescan(id: UploadID, now: EpochMillis) async throws -> Bool {
-        let flagged = try await changed(
-            """
-            UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END
-            WHERE id = $1 AND state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%' RETURNING id
-            """,
-            [.text(id.rawValue)]
-        )
+        let flagged = try await changed(Self.flagRescan + " AND id = $1 RETURNING id", [.text(id.rawValue)])
         if flagged { return true }
         // Already requested: the same answer.
         return try await upload(id: id)?.state == .quarantined
     }
 
+    /// Adds `rescan_requested` to quarantined uploads that do not have it yet (narrowed by the caller).
+    static let flagRescan = """
+        UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END
+        WHERE state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%'
+        """
+
     public func requestRescans(now: EpochMillis) async throws -> Int {
-        try await driver.query(
-            """
-            UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END
-            WHERE state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%' RETURNING id
-            """,
-            []
-        ).count
+        try await driver.query(Self.flagRescan + " RETURNING id", []).count
     }
 
     public func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
