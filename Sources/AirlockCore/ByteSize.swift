@@ -53,6 +53,7 @@ extension StringProtocol {
     /// Without leading and trailing spaces and tabs, and line breaks too when `newlines` (`\r\n` is one Character).
     public func trimmingSpaces(newlines: Bool = false) -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || (newlines && $0.isNewline) }
-        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
     }
 }

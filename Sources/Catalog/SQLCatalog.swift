@@ -4,9 +4,12 @@ public import AirlockCore
 /// compare-and-set statement; what needs several statements runs in a transaction.
 public final class SQLCatalog: Catalog {
     let driver: any SQLDriver
+    /// New intents from concurrent requests are inserted together (one statement, one commit).
+    private let intents: GroupCommit<Upload>
 
     init(driver: any SQLDriver) {
         self.driver = driver
+        self.intents = GroupCommit(maxBatch: Self.maxInsertBatch) { uploads in await Self.insert(uploads, into: driver) }
     }
 
     /// Closes the database (SQLite); the PostgreSQL pool ends with its service.
@@ -60,7 +63,8 @@ public final class SQLCatalog: Catalog {
 
     public func createUpload(_ upload: Upload) async throws -> Upload {
         do {
-            return try await insert(upload)
+            try await intents.submit(upload)
+            return upload
         } catch let error as CatalogError where error.code == .conflict {
             if let key = upload.idempotencyKey,
                 let existing = try await driver.query("SELECT * FROM uploads WHERE owner = $1 AND idempotency_key = $2", [.text(upload.owner), .text(key)]).first
@@ -99,8 +103,47 @@ public final class SQLCatalog: Catalog {
         return upload
     }
 
-    static let insertStatement =
-        "INSERT INTO uploads (\(columns.joined(separator: ", "))) VALUES (\((1...columns.count).map { "$\($0)" }.joined(separator: ", ")))"
+    static let insertStatement = insertStatement(rows: 1)
+
+    /// `INSERT INTO uploads (…) VALUES ($1, …), ($31, …), …` for `rows` rows.
+    static func insertStatement(rows: Int) -> String {
+        let tuples = (0..<rows).map { row in "(" + (1...columns.count).map { "$\(row * columns.count + $0)" }.joined(separator: ", ") + ")" }
+        return "INSERT INTO uploads (\(columns.joined(separator: ", "))) VALUES " + tuples.joined(separator: ", ")
+    }
+
+    /// Rows per multi-row insert (binds well under both engines' limits).
+    static let maxInsertBatch = 64
+    private static let batchStatements: [String] = (0...maxInsertBatch).map { $0 == 0 ? "" : insertStatement(rows: $0) }
+
+    /// Inserts a group of intents in one statement (atomic: all or none). When that fails on a constraint (a
+    /// retried Idempotency-Key, say) each is inserted alone, so each gets its own answer.
+    static func insert(_ uploads: [Upload], into driver: any SQLDriver) async -> [Result<Void, any Error>] {
+        if uploads.count == 1 {
+            do {
+                _ = try await driver.query(insertStatement, values(of: uploads[0]))
+                return [.success(())]
+            } catch {
+                return [.failure(error)]
+            }
+        }
+        do {
+            _ = try await driver.query(batchStatements[uploads.count], uploads.flatMap(values(of:)))
+            return Array(repeating: .success(()), count: uploads.count)
+        } catch let error as CatalogError where error.code == .conflict {
+            var results: [Result<Void, any Error>] = []
+            for upload in uploads {
+                do {
+                    _ = try await driver.query(insertStatement, values(of: upload))
+                    results.append(.success(()))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            return results
+        } catch {
+            return Array(repeating: .failure(error), count: uploads.count)
+        }
+    }
 
     public func upload(id: UploadID) async throws -> Upload? {
         try await driver.query("SELECT * FROM uploads WHERE id = $1", [.text(id.rawValue)]).first.map(Self.upload(from:))

@@ -1,5 +1,6 @@
 import AirlockCore
 @testable import Catalog
+import Synchronization
 import Testing
 
 /// One suite, both engines: what the pipeline and the API rely on from the catalog.
@@ -45,6 +46,68 @@ import Testing
             clash.incomingKey = upload.incomingKey
             await #expect(throws: CatalogError.self) { try await catalog.createUpload(clash) }
         }
+    }
+
+    /// Intents from concurrent requests are inserted in groups: every one is stored exactly as given, a retried
+    /// Idempotency-Key in the same group still returns the first upload, and a clashing key fails only its own caller.
+    @Test(arguments: CatalogEngine.allCases)
+    func concurrentCreatesAreEachStoredOrRefusedAlone(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            let clashKey = try await catalog.createUpload(.sample(1000)).incomingKey
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Upload, Result<Upload, any Error>).self) { group in
+                for number in 0..<300 {
+                    group.addTask {
+                        // Pairs 2k and 2k+1 below 40 share an idempotency key; 299 reuses an existing incoming key.
+                        var upload = Upload.sample(number, idempotencyKey: number < 40 ? "retry-\(number / 2)" : nil)
+                        if number == 299 { upload.incomingKey = clashKey }
+                        do { return (number, upload, .success(try await catalog.createUpload(upload))) } catch { return (number, upload, .failure(error)) }
+                    }
+                }
+                var all: [(Int, Upload, Result<Upload, any Error>)] = []
+                for try await outcome in group { all.append(outcome) }
+                return all.sorted { $0.0 < $1.0 }
+            }
+            var stored: [Int: Upload] = [:]
+            for (number, upload, result) in outcomes {
+                if number == 299 {
+                    #expect(throws: CatalogError.self) { try result.get() }
+                    continue
+                }
+                stored[number] = try result.get()
+                if number >= 40 { #expect(stored[number] == upload) }
+            }
+            for pair in 0..<20 {
+                let first = try #require(stored[2 * pair]), second = try #require(stored[2 * pair + 1])
+                #expect(first.id == second.id)
+                #expect(try await catalog.upload(id: first.id) == first)
+            }
+            for number in 40..<299 { #expect(try await catalog.upload(id: stored[number]!.id) == stored[number]) }
+            #expect(try await catalog.countByState()[.pending] == 1 + 20 + 259)
+        }
+    }
+
+    @Test func groupCommitBatchesWaitingCallersAndAnswersEachAlone() async throws {
+        let batches = Mutex<[[Int]]>([])
+        let commit = GroupCommit<Int>(maxBatch: 8) { items in
+            batches.withLock { $0.append(items) }
+            try? await Task.sleep(for: .milliseconds(5))
+            return items.map { $0 % 7 == 3 ? .failure(CatalogError(.conflict, "odd one")) : .success(()) }
+        }
+        let failed = await withTaskGroup(of: Int?.self) { group in
+            for item in 0..<100 {
+                group.addTask {
+                    do { try await commit.submit(item); return nil } catch { return item }
+                }
+            }
+            var failed: [Int] = []
+            for await item in group { if let item { failed.append(item) } }
+            return failed.sorted()
+        }
+        #expect(failed == (0..<100).filter { $0 % 7 == 3 })
+        let seen = batches.withLock { $0 }
+        #expect(seen.flatMap { $0 }.sorted() == Array(0..<100))
+        #expect(seen.allSatisfy { $0.count <= 8 })
+        #expect(seen.count < 100)  // callers that waited were written together
     }
 
     @Test(arguments: CatalogEngine.allCases)
