@@ -6,7 +6,7 @@ import S3
 public enum StorageCommands {
     /// The logger the CLI commands use (stderr, warnings and above unless `AIRLOCK_LOG_LEVEL` says otherwise).
     public static func commandLogger(environment: [String: String]) -> Logger {
-        var logger = Logger(label: "airlock")
+        var logger = Logger(label: "airlock", factory: LineLogHandler.init)
         logger.logLevel = environment["AIRLOCK_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         return logger
     }
