@@ -26,8 +26,11 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// File-bound body bytes not yet written: files get writes of ``fileChunk`` bytes, not one per network read.
     private var pending: [UInt8] = []
-    private var pendingOffset: Int64 = 0
+    /// Body bytes already in the file (where the next write goes, from the response offset).
+    private var fileBytesWritten: Int64 = 0
     static let fileChunk = 1 << 20
+    /// Reads at least this large are written as they are.
+    static let directWrite = 128 << 10
 
     // Request body position (engine thread only).
     private var sent: Int64 = 0
@@ -90,9 +93,13 @@ final class CurlTransfer: @unchecked Sendable {
     /// given makes curl abort the transfer.
     func receiveBody(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         if bodyGoesToFile {
+            received += Int64(bytes.count)
+            if pending.isEmpty && bytes.count >= Self.directWrite {
+                // A large read goes straight from curl's buffer to the file (no copy through `pending`).
+                return writeToFile(UnsafeRawBufferPointer(bytes)) ? bytes.count : 0
+            }
             if pending.isEmpty { pending.reserveCapacity(Self.fileChunk) }
             pending.append(contentsOf: bytes)
-            received += Int64(bytes.count)
             if pending.count >= Self.fileChunk, !flushToFile() { return 0 }
             return bytes.count
         }
@@ -112,23 +119,27 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Writes the staged bytes to the file; `false` (with ``callbackError`` set) when the write fails.
     func flushToFile() -> Bool {
-        guard !pending.isEmpty, case .file(let descriptor, let offset) = request.response else { return true }
-        let ok = pending.withUnsafeBytes { buffer -> Bool in
-            var written = 0
-            while written < buffer.count {
-                let result = pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(offset + pendingOffset + Int64(written)))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    callbackError = TransportError(.io, "writing the response body to the file failed: \(String(cString: strerror(errno)))")
-                    return false
-                }
-                written += result
-            }
-            return true
-        }
-        pendingOffset += Int64(pending.count)
+        guard !pending.isEmpty else { return true }
+        let ok = pending.withUnsafeBytes { writeToFile($0) }
         pending.removeAll(keepingCapacity: true)
         return ok
+    }
+
+    /// Writes `buffer` at the file's next position; `false` (with ``callbackError`` set) when the write fails.
+    private func writeToFile(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        guard case .file(let descriptor, let offset) = request.response else { return true }
+        var written = 0
+        while written < buffer.count {
+            let result = pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(offset + fileBytesWritten + Int64(written)))
+            if result < 0 {
+                if errno == EINTR { continue }
+                callbackError = TransportError(.io, "writing the response body to the file failed: \(String(cString: strerror(errno)))")
+                return false
+            }
+            written += result
+        }
+        fileBytesWritten += Int64(buffer.count)
+        return true
     }
 
     /// Request body bytes for curl to send.

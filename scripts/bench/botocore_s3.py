@@ -4,7 +4,7 @@
 usage: botocore_s3.py ENDPOINT AK SK BUCKET OP SIZE CONCURRENCY COUNT [FILE]
 prints {"op","size","concurrency","count","seconds","ops_per_s","mb_per_s"}
 """
-import json
+import json, os
 import shutil
 import sys
 import time
@@ -40,8 +40,11 @@ def one(index):
     elif op == "get":
         response = s3.get_object(Bucket=bucket, Key=key(index))
         if file:
-            with open(f"{file}.{index % concurrency}", "wb") as target:
+            # Overwritten in place and truncated after, as Airlock's side does (see S3Bench).
+            path = f"{file}.{index % concurrency}"
+            with open(path, "r+b" if os.path.exists(path) else "w+b") as target:
                 shutil.copyfileobj(response["Body"], target, 1 << 20)
+                target.truncate()
         else:
             response["Body"].read()
     elif op == "head":
