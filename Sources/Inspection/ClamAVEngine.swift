@@ -107,6 +107,41 @@ public final class ClamAVEngine: @unchecked Sendable {
     /// Scans an open file (blocking: call it off the cooperative pool). Heuristics for exceeded limits, encryption,
     /// macros and broken files are on, so what ClamAV cannot see comes back as a `Heuristics.*` detection.
     public func scan(descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw InspectionError(.io, "cannot rewind the file: \(String(cString: strerror(errno)))")
+        }
+        return try scan(name: name) { virusName, scanned, options, context in
+            cl_scandesc_callback(descriptor, name, virusName, scanned, engine, options, context)
+        }
+    }
+
+    /// Files up to this size that no one else writes are scanned from a read-only map of the file: libclamav reads a
+    /// descriptor by copying each page into anonymous memory it maps for the scan (write faults, each a TLB flush
+    /// across the process's threads), which takes up to twice as long. Larger files keep the descriptor path, whose
+    /// page aging bounds the memory a scan holds.
+    public static let mappedScanLimit: Int64 = 64 << 20
+
+    /// Scans a file no other process writes meanwhile (the worker's private copy): mapped when it is at most
+    /// ``mappedScanLimit`` bytes, else as ``scan(descriptor:name:)``.
+    public func scan(exclusive descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
+        // The size from the end offset (a descriptor that cannot seek, or cannot be mapped, takes the descriptor path).
+        let size = Int64(lseek(descriptor, 0, SEEK_END))
+        guard size > 0, size <= Self.mappedScanLimit else { return try scan(descriptor: descriptor, name: name) }
+        guard let base = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            return try scan(descriptor: descriptor, name: name)
+        }
+        defer { munmap(base, Int(size)) }
+        guard let map = cl_fmap_open_memory(base, Int(size)) else { return try scan(descriptor: descriptor, name: name) }
+        defer { cl_fmap_close(map) }
+        return try scan(name: name) { virusName, scanned, options, context in
+            cl_scanmap_callback(map, name, virusName, scanned, engine, options, context)
+        }
+    }
+
+    private func scan(
+        name: String,
+        _ run: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<UInt>, UnsafeMutablePointer<cl_scan_options>, UnsafeMutableRawPointer) -> cl_error_t
+    ) throws(InspectionError) -> ClamAVResult {
         var options = cl_scan_options()
         options.general = UInt32(CL_SCAN_GENERAL_HEURISTICS | CL_SCAN_GENERAL_ALLMATCHES)
         options.parse = ~UInt32(0)
@@ -117,11 +152,8 @@ public final class ClamAVEngine: @unchecked Sendable {
         let collector = Detections()
         var virusName: UnsafePointer<CChar>?
         var scanned: UInt = 0
-        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
-            throw InspectionError(.io, "cannot rewind the file: \(String(cString: strerror(errno)))")
-        }
         let result = withExtendedLifetime(collector) {
-            cl_scandesc_callback(descriptor, name, &virusName, &scanned, engine, &options, Unmanaged.passUnretained(collector).toOpaque())
+            run(&virusName, &scanned, &options, Unmanaged.passUnretained(collector).toOpaque())
         }
         switch result {
         case CL_CLEAN:

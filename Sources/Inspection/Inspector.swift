@@ -146,7 +146,8 @@ public final class Inspector: FileInspector {
             reasons.append(Reason(.malware, "deny-list"))
         } else if !request.allowList.contains(hashed.sha256), size > 0 {
             do {
-                switch try scanner.scan(descriptor: descriptor, name: request.filename) {
+                let result = request.exclusive ? try scanner.scan(exclusive: descriptor, name: request.filename) : try scanner.scan(descriptor: descriptor, name: request.filename)
+                switch result {
                 case .clean:
                     break
                 case .detected(let names):
@@ -202,6 +203,7 @@ public final class Inspector: FileInspector {
             child.declaredSize = nil
             child.declaredType = nil
             child.declaredSHA256 = nil
+            child.exclusive = true  // extracted into a private temp file
             let verdict = inspectBlocking(child, context: MemberContext(budget: context.budget, depth: context.depth + 1, path: context.path + member.name + "/"))
             for reason in verdict.reasons {
                 // Nested members already carry their full path.

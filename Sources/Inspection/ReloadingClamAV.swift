@@ -34,6 +34,10 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
         try engine.scan(descriptor: descriptor, name: name)
     }
 
+    public func scan(exclusive descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
+        try engine.scan(exclusive: descriptor, name: name)
+    }
+
     public var engineDescription: String { engine.engineDescription }
 
     /// Names and sizes of the database files in use (FNV-1a, hex): the same database on every host gives the same

@@ -152,7 +152,7 @@ public final class Worker: Service {
                 InspectionRequest(
                     path: file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
                     declaredType: upload.originalKey == nil ? upload.declaredType : nil, declaredSHA256: upload.declaredSHA256, profile: profile,
-                    denyList: lists.deny, allowList: lists.allow
+                    denyList: lists.deny, allowList: lists.allow, exclusive: true
                 )
             )
             if let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
@@ -266,7 +266,8 @@ public final class Worker: Service {
             verdict = await inspector.inspect(
                 InspectionRequest(
                     path: file.path, filename: upload.filename, declaredSize: upload.declaredSize, declaredType: upload.declaredType,
-                    declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow, computeMD5: true
+                    declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow, computeMD5: true,
+                    exclusive: true  // the worker's private temp file
                 )
             )
         } else {

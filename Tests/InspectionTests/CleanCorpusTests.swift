@@ -27,7 +27,9 @@ struct CleanCorpusTests {
         archives: .init(allowed: true, maxEntries: 100, maxTotalSize: 64 << 20, maxDepth: 3)
     )
 
-    @Test func everyOrdinaryFilePasses() async throws {
+    /// Exclusive: as the worker inspects its private copy (libclamav reads it through a memory map).
+    @Test(arguments: [false, true])
+    func everyOrdinaryFilePasses(exclusive: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-corpus-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let generated = try TestProcess.run(["python3", Repository.path("scripts/corpus/generate_clean.py"), directory])
@@ -38,7 +40,7 @@ struct CleanCorpusTests {
         defer { inspector.shutdown() }
         for file in files {
             let verdict = await inspector.inspect(
-                InspectionRequest(path: directory + "/" + file[0], filename: file[0], declaredType: file[1], profile: Self.profile)
+                InspectionRequest(path: directory + "/" + file[0], filename: file[0], declaredType: file[1], profile: Self.profile, exclusive: exclusive)
             )
             #expect(verdict.outcome == .clean, "\(file[0]) [\(verdict.detectedType ?? "?")]: \(verdict.reasons)")
         }

@@ -145,6 +145,27 @@ struct InspectorTests {
         #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.hasPrefix("Heuristics.Limits.Exceeded") })
     }
 
+    /// A private file scanned through a memory map answers as the descriptor path does: signatures anywhere in the
+    /// file, limits, nothing, and an empty file (never mapped).
+    @Test func mappedAndDescriptorScansAgree() throws {
+        let engine = try ClamAVEngine(database: Self.database, limits: ScanLimits(maxFileSize: 64 << 10, maxScanSize: 64 << 10))
+        let samples: [[UInt8]] = [
+            Self.eicar, Array("clean text\n".utf8), Array(repeating: UInt8(ascii: "x"), count: 40_000) + Self.eicar, Array(repeating: 0x41, count: 100_000), [],
+        ]
+        var answers: [ClamAVResult] = []
+        for bytes in samples {
+            let path = try file(bytes)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let descriptor = open(path, O_RDONLY)
+            defer { close(descriptor) }
+            let mapped = try engine.scan(exclusive: descriptor, name: "sample")
+            #expect(mapped == (try engine.scan(descriptor: descriptor, name: "sample")), "\(bytes.count) bytes")
+            answers.append(mapped)
+        }
+        #expect(answers[0] != .clean && answers[2] != .clean && answers[3] != .clean)
+        #expect(answers[1] == .clean && answers[4] == .clean)
+    }
+
     @Test func anUnreachableClamdIsAScanFailureNeverClean() async throws {
         let absent = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock"), threads: 1)
         let verdict = try await inspect(Array("text\n".utf8), name: "a.txt", inspector: absent)

@@ -37,8 +37,9 @@ struct ThreatCorpusTests {
         .sizeMismatch, .empty, .checksumMismatch, .malware, .activeContent, .unscannable,
     ]
 
-    @Test(arguments: [InspectorTests.Engine.libclamav, .clamdUnix])
-    func everySampleIsReportedWithItsReason(_ engine: InspectorTests.Engine) async throws {
+    /// `exclusive`: as the worker inspects its private copy (libclamav then scans a memory map of it).
+    @Test(arguments: [(InspectorTests.Engine.libclamav, false), (.libclamav, true), (.clamdUnix, false)])
+    func everySampleIsReportedWithItsReason(_ engine: InspectorTests.Engine, exclusive: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-threats-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let generated = try TestProcess.run(["python3", Repository.path("scripts/corpus/generate_threats.py"), directory])
@@ -56,7 +57,7 @@ struct ThreatCorpusTests {
             let verdict = await inspector.inspect(
                 InspectionRequest(
                     path: directory + "/" + sample.file, filename: sample.name, declaredSize: sample.declaredSize, declaredType: sample.declaredType,
-                    declaredSHA256: sample.declaredSHA256, profile: Self.profile
+                    declaredSHA256: sample.declaredSHA256, profile: Self.profile, exclusive: exclusive
                 )
             )
             #expect(verdict.outcome != .clean, "\(sample.file) came out clean")

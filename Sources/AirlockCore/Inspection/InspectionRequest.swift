@@ -15,12 +15,17 @@ public struct InspectionRequest: Sendable {
     public var allowList: Set<String>
     /// Also compute the file's MD5 in the hashing pass (``Verdict/md5``).
     public var computeMD5: Bool
+    /// No other process writes the file while it is inspected (the worker's private copy, never an operator's file):
+    /// the scanner may read it through a read-only memory map, which a concurrent truncation would turn into SIGBUS.
+    public var exclusive: Bool
 
     public init(
         path: String, filename: String, declaredSize: Int64? = nil, declaredType: String? = nil, declaredSHA256: String? = nil,
-        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = [], computeMD5: Bool = false
+        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = [], computeMD5: Bool = false,
+        exclusive: Bool = false
     ) {
         self.computeMD5 = computeMD5
+        self.exclusive = exclusive
         self.path = path
         self.filename = filename
         self.declaredSize = declaredSize
