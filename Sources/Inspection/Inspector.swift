@@ -84,10 +84,15 @@ public final class Inspector: FileInspector {
             reasons += ProfilePolicy.checkSize(size: size, declaredSize: request.declaredSize, profile: request.profile)
         }
 
-        // Hash the whole file, keeping its first bytes for libmagic.
+        // Hash the whole file, keeping its first bytes for libmagic (or only read those when the digests came with it).
         let hashed: (sha256: String, prefix: [UInt8], md5: String?)
         do {
-            hashed = try Self.hash(descriptor: descriptor, size: size, prefix: MagicDetector.prefixBytes, md5: request.computeMD5 && context.depth == 0)
+            if context.depth == 0, let digests = request.digests, digests.size == size {
+                let head = try Self.read(descriptor: descriptor, count: Int(min(size, Int64(MagicDetector.prefixBytes))))
+                hashed = (digests.sha256, head, request.computeMD5 ? digests.md5 : nil)
+            } else {
+                hashed = try Self.hash(descriptor: descriptor, size: size, prefix: MagicDetector.prefixBytes, md5: request.computeMD5 && context.depth == 0)
+            }
         } catch {
             return Verdict(reasons: reasons + [Reason(.scanFailed, error.message)], detectedType: nil, sha256: nil, size: size)
         }
@@ -259,6 +264,22 @@ public final class Inspector: FileInspector {
             return Reason(.activeContent, name)
         }
         return Reason(.malware, name)
+    }
+
+    /// The first `count` bytes of the file (fewer if it is shorter).
+    static func read(descriptor: Int32, count: Int) throws(InspectionError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(filled)) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw InspectionError(.io, "reading the file failed: \(String(cString: strerror(errno)))")
+            }
+            if result == 0 { break }
+            filled += result
+        }
+        return Array(bytes.prefix(filled))
     }
 
     /// SHA-256 of the whole file (lowercase hex), its first `prefix` bytes and, when asked, its MD5; read with pread

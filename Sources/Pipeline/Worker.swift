@@ -145,14 +145,15 @@ public final class Worker: Service {
         logger[metadataKey: "upload"] = "\(upload.id)"
         do {
             let file = try TemporaryFile(in: configuration.temporaryDirectory)
-            let downloaded = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: file.descriptor)
+            let digest = StreamingDigest()
+            let downloaded = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: file.descriptor, observe: digest.observer)
             let profile = profiles[upload.profile] ?? UploadProfile(name: "unsolicited", maxSize: .max, allow: [])
             let lists = try await hashLists()
             var verdict = await inspector.inspect(
                 InspectionRequest(
                     path: file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
                     declaredType: upload.originalKey == nil ? upload.declaredType : nil, declaredSHA256: upload.declaredSHA256, profile: profile,
-                    denyList: lists.deny, allowList: lists.allow, exclusive: true
+                    denyList: lists.deny, allowList: lists.allow, exclusive: true, digests: digest.digests(size: downloaded.size)
                 )
             )
             if let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
@@ -250,8 +251,9 @@ public final class Worker: Service {
         // Stream the object to a private file; what arrived (and its ETag) is what gets inspected and pinned.
         let file = try TemporaryFile(in: configuration.temporaryDirectory)
         let downloaded: ObjectInfo
+        let digest = StreamingDigest()  // hashed as it arrives: the inspection does not read the whole file again
         do {
-            downloaded = try await store.download(source, ifMatch: nil, to: file.descriptor)
+            downloaded = try await store.download(source, ifMatch: nil, to: file.descriptor, observe: digest.observer)
         } catch let failure as StoreFailure where failure.kind == .notFound {
             throw StoreFailure(.notFound, "the object is not in incoming")
         }
@@ -267,7 +269,7 @@ public final class Worker: Service {
                 InspectionRequest(
                     path: file.path, filename: upload.filename, declaredSize: upload.declaredSize, declaredType: upload.declaredType,
                     declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow, computeMD5: true,
-                    exclusive: true  // the worker's private temp file
+                    exclusive: true, digests: digest.digests(size: downloaded.size)  // the worker's private temp file
                 )
             )
         } else {

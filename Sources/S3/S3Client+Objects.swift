@@ -21,18 +21,22 @@ extension S3Client {
     /// GetObject streamed into an open file from `offset` (the bytes never sit in memory). With `ifMatch`, the store
     /// refuses to send anything but that exact version (412). A retried download rewrites the file from `offset`, and
     /// the file is truncated to exactly what arrived: a partial object is never presented as whole.
+    /// `observe` sees the bytes as they are written (offsets from `offset`); a retry starts again at 0.
     /// - Returns: The metadata of what was written.
     public func getObject(
         _ location: ObjectLocation,
         to descriptor: Int32,
         offset: Int64 = 0,
         range: ClosedRange<Int64>? = nil,
-        ifMatch etag: String? = nil
+        ifMatch etag: String? = nil,
+        observe: (@Sendable (_ bytes: UnsafeRawBufferPointer, _ offset: Int64) -> Void)? = nil
     ) async throws(S3Error) -> ObjectMetadata {
         var headers: [(name: String, value: String)] = []
         if let range { headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
         if let etag { headers.append(("if-match", ETag.quoted(etag))) }
-        let call = Call(method: "GET", bucket: location.bucket, key: location.key, headers: headers, response: .file(descriptor: descriptor, offset: offset))
+        let call = Call(
+            method: "GET", bucket: location.bucket, key: location.key, headers: headers, response: .file(descriptor: descriptor, offset: offset), observer: observe
+        )
         let response = try await send("GetObject", call, idempotent: true)
         var metadata = try Self.metadata(of: response, operation: "GetObject")
         guard response.bodyLength == metadata.size else {

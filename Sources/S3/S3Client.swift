@@ -83,6 +83,7 @@ public final class S3Client: Sendable {
         var payloadHash: String = Signer.emptyPayloadHash
         var response: HTTPRequest.ResponseTarget = .memory(limit: 8 << 20)
         var timeout: Duration?
+        var observer: HTTPRequest.BodyObserver?
     }
 
     /// Signs and sends `call`, retrying transient failures when `idempotent`; returns a 2xx response (or one whose
@@ -100,7 +101,10 @@ public final class S3Client: Sendable {
                     payloadHash: call.payloadHash, at: SigningTime(now())
                 )
                 let response = try await http.execute(
-                    HTTPRequest(method: call.method, url: signed.url, headers: signed.headers, body: call.body, response: call.response, timeout: call.timeout)
+                    HTTPRequest(
+                        method: call.method, url: signed.url, headers: signed.headers, body: call.body, response: call.response, timeout: call.timeout,
+                        observer: call.observer
+                    )
                 )
                 if response.isSuccess || accept.contains(response.status) {
                     outcome = .success(response)

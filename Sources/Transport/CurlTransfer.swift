@@ -138,6 +138,7 @@ final class CurlTransfer: @unchecked Sendable {
             }
             written += result
         }
+        request.observer?(buffer, fileBytesWritten)
         fileBytesWritten += Int64(buffer.count)
         return true
     }

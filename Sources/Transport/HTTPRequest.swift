@@ -9,6 +9,11 @@ public struct HTTPRequest: Sendable {
     public var response: ResponseTarget
     /// A deadline for the whole exchange, on top of the client's connect and low-speed timeouts.
     public var timeout: Duration?
+    /// Sees a file target's body as it is written: each run of bytes with its offset from the start of the body,
+    /// in order, on the transfer's thread (it must not block). Error bodies are not shown.
+    public var observer: BodyObserver?
+
+    public typealias BodyObserver = @Sendable (_ bytes: UnsafeRawBufferPointer, _ offset: Int64) -> Void
 
     /// Where the request body comes from.
     public enum Body: Sendable {
@@ -50,8 +55,10 @@ public struct HTTPRequest: Sendable {
         headers: [(name: String, value: String)] = [],
         body: Body = .none,
         response: ResponseTarget = .memory(limit: 1 << 20),
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        observer: BodyObserver? = nil
     ) {
+        self.observer = observer
         self.method = method
         self.url = url
         self.headers = headers

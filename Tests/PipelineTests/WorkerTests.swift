@@ -35,6 +35,24 @@ import Testing
         #expect(try await harness.keys(under: "quarantine/").isEmpty)
     }
 
+    /// The worker hashes its download as it arrives (several MiB: many runs of bytes): the inspection is handed
+    /// the whole file's digests, and they are the file's.
+    @Test func theDownloadIsHashedOnTheWayAndTheDigestsAreTheFiles() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let line = Array("an ordinary line of a long text report\n".utf8)
+        let bytes = Array((0..<(5 << 20) / line.count).flatMap { _ in line })
+        let upload = try await harness.upload(bytes, filename: "long.txt", declaredType: "text/plain")
+        let seen = RecordingInspector(inner: harness.inspector)
+        #expect(try await harness.worker(inspector: seen).processBatch() == 1)
+        let request = try #require(seen.requests.withLock { $0.first })
+        #expect(request.digests == FileDigests(size: Int64(bytes.count), sha256: sha256Hex(bytes), md5: Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()))
+        #expect(request.exclusive)
+        let stored = try #require(try await harness.catalog.upload(id: upload.id))
+        #expect(stored.state == .processed, "\(stored.lastError ?? "")")
+        #expect(stored.sha256 == sha256Hex(bytes))
+    }
+
     @Test func infectedSpoofedAndUnsolicitedObjectsAreQuarantined() async throws {
         let harness = try await PipelineHarness()
         defer { Task { await harness.close() } }
@@ -137,3 +155,18 @@ func sha256Hex(_ bytes: [UInt8]) -> String {
 
 import Crypto
 import Synchronization
+
+/// Remembers what it was asked, then inspects with `inner`.
+final class RecordingInspector: FileInspector {
+    let inner: any FileInspector
+    let requests = Mutex<[InspectionRequest]>([])
+
+    init(inner: any FileInspector) {
+        self.inner = inner
+    }
+
+    func inspect(_ request: InspectionRequest) async -> Verdict {
+        requests.withLock { $0.append(request) }
+        return await inner.inspect(request)
+    }
+}

@@ -13,8 +13,8 @@ public struct S3ObjectStore: ObjectStore {
         try await mapped { () throws(S3Error) in try await client.headObject(object).map(Self.info) }
     }
 
-    public func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32) async throws -> ObjectInfo {
-        try await mapped { () throws(S3Error) in Self.info(try await client.getObject(object, to: descriptor, ifMatch: etag)) }
+    public func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo {
+        try await mapped { () throws(S3Error) in Self.info(try await client.getObject(object, to: descriptor, ifMatch: etag, observe: observe)) }
     }
 
     public func copy(

@@ -18,12 +18,16 @@ public struct InspectionRequest: Sendable {
     /// No other process writes the file while it is inspected (the worker's private copy, never an operator's file):
     /// the scanner may read it through a read-only memory map, which a concurrent truncation would turn into SIGBUS.
     public var exclusive: Bool
+    /// The file's digests, when whoever wrote it computed them on the way (the worker hashes its download): the
+    /// inspection then reads only the first bytes instead of the whole file. Ignored unless the size matches.
+    public var digests: FileDigests?
 
     public init(
         path: String, filename: String, declaredSize: Int64? = nil, declaredType: String? = nil, declaredSHA256: String? = nil,
         profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = [], computeMD5: Bool = false,
-        exclusive: Bool = false
+        exclusive: Bool = false, digests: FileDigests? = nil
     ) {
+        self.digests = digests
         self.computeMD5 = computeMD5
         self.exclusive = exclusive
         self.path = path
@@ -34,6 +38,19 @@ public struct InspectionRequest: Sendable {
         self.profile = profile
         self.denyList = denyList
         self.allowList = allowList
+    }
+}
+
+/// SHA-256 and MD5 (lowercase hex) of a file of `size` bytes.
+public struct FileDigests: Sendable, Hashable {
+    public var size: Int64
+    public var sha256: String
+    public var md5: String
+
+    public init(size: Int64, sha256: String, md5: String) {
+        self.size = size
+        self.sha256 = sha256
+        self.md5 = md5
     }
 }
 

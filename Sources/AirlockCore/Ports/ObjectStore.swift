@@ -88,7 +88,9 @@ public protocol ObjectStore: Sendable {
     func head(_ object: ObjectRef) async throws -> ObjectInfo?
 
     /// Streams the object (exactly the version with `etag` when given) into the open file (truncated to what arrived).
-    func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32) async throws -> ObjectInfo
+    /// `observe` sees the bytes in file order as they are written, with their offsets; a retried download starts
+    /// again at offset 0.
+    func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo
 
     /// Server-side copy pinned to the source ETag, replacing content type and user metadata.
     func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome
@@ -112,4 +114,13 @@ public protocol ObjectStore: Sendable {
 /// Wall-clock time for the pipeline, injectable in tests.
 public protocol WallClock: Sendable {
     func now() -> EpochMillis
+}
+
+/// Sees a download's bytes as they reach the file: each run with its offset (see ``ObjectStore/download(_:ifMatch:to:observe:)``).
+public typealias DownloadObserver = @Sendable (_ bytes: UnsafeRawBufferPointer, _ offset: Int64) -> Void
+
+extension ObjectStore {
+    public func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32) async throws -> ObjectInfo {
+        try await download(object, ifMatch: etag, to: descriptor, observe: nil)
+    }
 }
