@@ -223,14 +223,15 @@ public final class SQLCatalog: Catalog {
         guard state == .processed || state == .quarantined else {
             throw CatalogError(.query, "a worker finishes an upload as processed or quarantined, not \(state.rawValue)")
         }
+        let update = """
+            UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = $4
+            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
+            """
+        let binds: [SQLValue] = [.text(id.rawValue), .text(worker), .text(state.rawValue), .int(now)]
+        // No events to record: one statement, no transaction around it.
+        if events.isEmpty { return try await !driver.query(update, binds).isEmpty }
         return try await driver.transaction { executor in
-            let changed = try await executor.query(
-                """
-                UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = $4
-                WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
-                """,
-                [.text(id.rawValue), .text(worker), .text(state.rawValue), .int(now)]
-            )
+            let changed = try await executor.query(update, binds)
             guard !changed.isEmpty else { return false }
             for event in events {
                 _ = try await executor.query(
