@@ -16,16 +16,22 @@ final class PostgresDriver: SQLDriver {
         self.logger = logger
     }
 
+    /// Statements wait until the pool runs (one sent before logs a warning from the pool on every CLI command).
+    private let running = ReadyGate()
+
     /// Runs the pool until the task is cancelled.
     func run() async {
+        running.open()
         await client.run()
     }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await Self.collect(logger: logger, { query in try await self.client.query(query, logger: self.logger) }, sql: sql, binds: binds)
+        await running.wait()
+        return try await Self.collect(logger: logger, { query in try await self.client.query(query, logger: self.logger) }, sql: sql, binds: binds)
     }
 
     func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
+        await running.wait()
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(ConnectionExecutor(connection: connection, logger: self.logger))
@@ -39,6 +45,7 @@ final class PostgresDriver: SQLDriver {
     func close() async {}
 
     func listen(channel: String, _ onNotify: @escaping @Sendable () -> Void) async throws {
+        await running.wait()
         try await client.withConnection { connection in
             try await connection.listen(on: channel) { notifications in
                 for try await _ in notifications { onNotify() }

@@ -145,6 +145,12 @@ import Glibc
             let result = try migrate(query)
             #expect(result.status == 0, "\(query): \(result.stderrText)")
         }
+        // Statements wait for the pool to run: no warning about a lease before `run()` on a plain command.
+        let key = try TestProcess.run(
+            [binary, "keys", "create", "--role", "uploader", "--name", "pg-\(UUID().uuidString.prefix(8).lowercased())", "--config", directory + "/airlock.yaml"],
+            environment: ["AIRLOCK_CATALOG_URL": url]
+        )
+        #expect(key.status == 0 && key.stderrText.isEmpty, "\(key.stderrText)")
         let required = try migrate("?sslmode=require")
         #expect(required.status == 2)
         #expect(required.stderrText.contains("the server does not offer TLS (sslmode=require)") && !required.stderrText.contains(":airlock@"), "\(required.stderrText)")
