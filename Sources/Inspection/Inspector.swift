@@ -208,6 +208,7 @@ public final class Inspector: FileInspector {
             child.declaredSize = nil
             child.declaredType = nil
             child.declaredSHA256 = nil
+            child.digests = nil
             child.exclusive = true  // extracted into a private temp file
             let verdict = inspectBlocking(child, context: MemberContext(budget: context.budget, depth: context.depth + 1, path: context.path + member.name + "/"))
             for reason in verdict.reasons {
