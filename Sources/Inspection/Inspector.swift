@@ -86,9 +86,11 @@ public final class Inspector: FileInspector {
 
         // Hash the whole file, keeping its first bytes for libmagic (or only read those when the digests came with it).
         let hashed: (sha256: String, prefix: [UInt8], md5: String?)
-        do {
+        do throws(InspectionError) {
             if context.depth == 0, let digests = request.digests, digests.size == size {
-                let head = try Self.read(descriptor: descriptor, count: Int(min(size, Int64(MagicDetector.prefixBytes))))
+                guard let head = Self.read(descriptor: descriptor, count: Int(min(size, Int64(MagicDetector.prefixBytes)))) else {
+                    throw InspectionError(.io, "reading the file failed")
+                }
                 hashed = (digests.sha256, head, request.computeMD5 ? digests.md5 : nil)
             } else {
                 hashed = try Self.hash(descriptor: descriptor, size: size, prefix: MagicDetector.prefixBytes, md5: request.computeMD5 && context.depth == 0)
@@ -243,14 +245,18 @@ public final class Inspector: FileInspector {
 
     /// The whole file: `prefix` itself when it already holds every byte.
     static func readWhole(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [UInt8]? {
-        if Int64(prefix.count) == size { return prefix }
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        var read = 0
-        while read < bytes.count {
-            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + read, $0.count - read, off_t(read)) }
+        Int64(prefix.count) == size ? prefix : read(descriptor: descriptor, count: Int(size))
+    }
+
+    /// The file's first `count` bytes, or nil when it cannot be read or ends sooner.
+    static func read(descriptor: Int32, count: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(filled)) }
             if result < 0 && errno == EINTR { continue }
             guard result > 0 else { return nil }
-            read += result
+            filled += result
         }
         return bytes
     }
@@ -265,22 +271,6 @@ public final class Inspector: FileInspector {
             return Reason(.activeContent, name)
         }
         return Reason(.malware, name)
-    }
-
-    /// The first `count` bytes of the file (fewer if it is shorter).
-    static func read(descriptor: Int32, count: Int) throws(InspectionError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(filled)) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw InspectionError(.io, "reading the file failed: \(String(cString: strerror(errno)))")
-            }
-            if result == 0 { break }
-            filled += result
-        }
-        return Array(bytes.prefix(filled))
     }
 
     /// SHA-256 of the whole file (lowercase hex), its first `prefix` bytes and, when asked, its MD5; read with pread
