@@ -103,46 +103,38 @@ public final class SQLCatalog: Catalog {
         return upload
     }
 
-    static let insertStatement = insertStatement(rows: 1)
-
-    /// `INSERT INTO uploads (…) VALUES ($1, …), ($31, …), …` for `rows` rows.
-    static func insertStatement(rows: Int) -> String {
+    /// Rows per multi-row insert (binds well under both engines' limits).
+    static let maxInsertBatch = 64
+    /// `INSERT INTO uploads (…) VALUES ($1, …), ($31, …), …`: element `n - 1` inserts `n` rows.
+    private static let insertStatements: [String] = (1...maxInsertBatch).map { rows in
         let tuples = (0..<rows).map { row in "(" + (1...columns.count).map { "$\(row * columns.count + $0)" }.joined(separator: ", ") + ")" }
         return "INSERT INTO uploads (\(columns.joined(separator: ", "))) VALUES " + tuples.joined(separator: ", ")
     }
-
-    /// Rows per multi-row insert (binds well under both engines' limits).
-    static let maxInsertBatch = 64
-    private static let batchStatements: [String] = (0...maxInsertBatch).map { $0 == 0 ? "" : insertStatement(rows: $0) }
+    static var insertStatement: String { insertStatements[0] }
 
     /// Inserts a group of intents in one statement (atomic: all or none). When that fails on a constraint (a
     /// retried Idempotency-Key, say) each is inserted alone, so each gets its own answer.
     static func insert(_ uploads: [Upload], into driver: any SQLDriver) async -> [Result<Void, any Error>] {
-        if uploads.count == 1 {
+        if uploads.count > 1 {
             do {
-                _ = try await driver.query(insertStatement, values(of: uploads[0]))
-                return [.success(())]
+                _ = try await driver.query(insertStatements[uploads.count - 1], uploads.flatMap(values(of:)))
+                return Array(repeating: .success(()), count: uploads.count)
+            } catch let error as CatalogError where error.code == .conflict {
+                // One of them clashes: each alone below.
             } catch {
-                return [.failure(error)]
+                return Array(repeating: .failure(error), count: uploads.count)
             }
         }
-        do {
-            _ = try await driver.query(batchStatements[uploads.count], uploads.flatMap(values(of:)))
-            return Array(repeating: .success(()), count: uploads.count)
-        } catch let error as CatalogError where error.code == .conflict {
-            var results: [Result<Void, any Error>] = []
-            for upload in uploads {
-                do {
-                    _ = try await driver.query(insertStatement, values(of: upload))
-                    results.append(.success(()))
-                } catch {
-                    results.append(.failure(error))
-                }
+        var results: [Result<Void, any Error>] = []
+        for upload in uploads {
+            do {
+                _ = try await driver.query(insertStatement, values(of: upload))
+                results.append(.success(()))
+            } catch {
+                results.append(.failure(error))
             }
-            return results
-        } catch {
-            return Array(repeating: .failure(error), count: uploads.count)
         }
+        return results
     }
 
     public func upload(id: UploadID) async throws -> Upload? {
