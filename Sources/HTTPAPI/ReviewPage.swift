@@ -61,13 +61,12 @@ struct ReviewPage: Sendable {
         return Hex.lowercase((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
-    static func hash(_ token: String) -> String { APIKeyAuthenticator.hash(token) }
 
     /// The signed-in reviewer, or nil (no cookie, an unknown or expired session, a revoked key).
     func signedIn(_ request: Request) async throws -> SignedIn? {
         guard let token = request.cookies[Self.sessionCookie]?.value, token.utf8.count == 64 else { return nil }
         let now = environment.clock.now()
-        guard let session = try await environment.catalog.session(tokenHash: Self.hash(token), now: now),
+        guard let session = try await environment.catalog.session(tokenHash: APIKeyAuthenticator.hash(token), now: now),
             let role = Principal.Role(rawValue: session.role), role == .reviewer || role == .admin
         else { return nil }
         if let keyHash = session.keyHash {
@@ -147,8 +146,8 @@ struct ReviewPage: Sendable {
         let token = Self.randomToken()
         let now = environment.clock.now()
         let session = ReviewSession(
-            tokenHash: Self.hash(token), actor: principal.actor, owner: principal.owner, role: principal.role.rawValue, csrfToken: Self.randomToken(),
-            keyHash: credential.hasPrefix("alk_") ? Self.hash(credential) : nil, createdAt: now,
+            tokenHash: APIKeyAuthenticator.hash(token), actor: principal.actor, owner: principal.owner, role: principal.role.rawValue, csrfToken: Self.randomToken(),
+            keyHash: credential.hasPrefix("alk_") ? APIKeyAuthenticator.hash(credential) : nil, createdAt: now,
             expiresAt: now + EpochMillis(environment.sessionLifetimeSeconds) * 1000
         )
         try await environment.catalog.createSession(session)

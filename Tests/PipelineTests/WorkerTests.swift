@@ -46,7 +46,7 @@ import Testing
         let seen = RecordingInspector(inner: harness.inspector)
         #expect(try await harness.worker(inspector: seen).processBatch() == 1)
         let request = try #require(seen.requests.withLock { $0.first })
-        #expect(request.digests == FileDigests(size: Int64(bytes.count), sha256: sha256Hex(bytes), md5: Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()))
+        #expect(request.digests == FileDigests(size: Int64(bytes.count), sha256: sha256Hex(bytes), md5: md5Hex(bytes)))
         #expect(request.exclusive)
         let stored = try #require(try await harness.catalog.upload(id: upload.id))
         #expect(stored.state == .processed, "\(stored.lastError ?? "")")
@@ -151,6 +151,10 @@ import Testing
 
 func sha256Hex(_ bytes: [UInt8]) -> String {
     SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+}
+
+func md5Hex(_ bytes: [UInt8]) -> String {
+    Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
 }
 
 import Crypto

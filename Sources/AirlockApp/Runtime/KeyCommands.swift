@@ -52,11 +52,6 @@ public enum KeyCommands {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Lowercase hex SHA-256 of a key: what the catalog stores and looks keys up by.
-    public static func hash(_ key: String) -> String {
-        APIKeyAuthenticator.hash(key)  // the one definition the API looks keys up by
-    }
-
     /// Creates a key; returns the one JSON object to print (the only place the key ever appears).
     public static func create(_ input: CreateInput, catalog: any Catalog, profileNames: [String], now: EpochMillis) async throws(AirlockError) -> String {
         guard !input.name.isEmpty, input.name.utf8.count <= 64, input.name.utf8.allSatisfy({ byte in
@@ -81,7 +76,7 @@ public enum KeyCommands {
         let key = newKey()
         let record = APIKeyRecord(
             id: "key_" + String(UploadID.generate(at: now).rawValue.filter { $0 != "-" }), name: input.name, role: input.role,
-            owner: input.owner ?? "key:\(input.name)", service: input.service, profiles: input.profiles, keyHash: hash(key), createdAt: now, expiresAt: expiresAt
+            owner: input.owner ?? "key:\(input.name)", service: input.service, profiles: input.profiles, keyHash: APIKeyAuthenticator.hash(key), createdAt: now, expiresAt: expiresAt
         )
         do {
             try await catalog.createAPIKey(record)
