@@ -61,7 +61,6 @@ struct ReviewPage: Sendable {
         return Hex.lowercase((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
-
     /// The signed-in reviewer, or nil (no cookie, an unknown or expired session, a revoked key).
     func signedIn(_ request: Request) async throws -> SignedIn? {
         guard let token = request.cookies[Self.sessionCookie]?.value, token.utf8.count == 64 else { return nil }

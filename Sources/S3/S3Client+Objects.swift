@@ -1,6 +1,6 @@
 public import AirlockCore
 import SigV4
-import Transport
+public import Transport
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +29,7 @@ extension S3Client {
         offset: Int64 = 0,
         range: ClosedRange<Int64>? = nil,
         ifMatch etag: String? = nil,
-        observe: (@Sendable (_ bytes: UnsafeRawBufferPointer, _ offset: Int64) -> Void)? = nil
+        observe: HTTPRequest.BodyObserver? = nil
     ) async throws(S3Error) -> ObjectMetadata {
         var headers: [(name: String, value: String)] = []
         if let range { headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
