@@ -87,7 +87,7 @@ public final class Inspector: FileInspector {
         // Hash the whole file, keeping its first bytes for libmagic (or only read those when the digests came with it).
         let hashed: (sha256: String, prefix: [UInt8], md5: String?)
         do throws(InspectionError) {
-            if context.depth == 0, let digests = request.digests, digests.size == size {
+            if let digests = request.digests, digests.size == size {  // archive members: none (their requests clear them)
                 guard let head = Self.read(descriptor: descriptor, count: Int(min(size, Int64(MagicDetector.prefixBytes)))) else {
                     throw InspectionError(.io, "reading the file failed")
                 }

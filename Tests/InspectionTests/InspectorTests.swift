@@ -66,6 +66,31 @@ struct InspectorTests {
         #expect(verdict.sha256 == sha256(text))
     }
 
+    /// Digests computed by whoever wrote the file (the worker, while downloading) stand in for hashing it again, but
+    /// only for a file of exactly their size; the type still comes from the file's own first bytes.
+    @Test func digestsHandedInAreUsedOnlyForTheirSize() async throws {
+        let text = Array("Dear team,\nthe quarterly figures, as promised, are below.\n".utf8)
+        let path = try file(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handed = FileDigests(size: Int64(text.count), sha256: String(repeating: "ab", count: 32), md5: String(repeating: "cd", count: 16))
+        func inspect(_ digests: FileDigests) async -> Verdict {
+            await inspector.inspect(
+                InspectionRequest(path: path, filename: "letter.txt", declaredType: "text/plain", profile: profile, computeMD5: true, exclusive: true, digests: digests)
+            )
+        }
+        let trusted = await inspect(handed)
+        #expect(trusted.outcome == .clean, "\(trusted.reasons)")
+        #expect(trusted.sha256 == handed.sha256)
+        #expect(trusted.md5 == handed.md5)
+        #expect(trusted.detectedType == "text/plain")
+
+        var otherSize = handed
+        otherSize.size += 1
+        let hashed = await inspect(otherSize)
+        #expect(hashed.sha256 == sha256(text))
+        #expect(hashed.md5 != handed.md5)
+    }
+
     @Test(arguments: Engine.allCases)
     func eicarIsInfectedWithTheSignatureName(_ engine: Engine) async throws {
         let inspector = try inspector(engine)

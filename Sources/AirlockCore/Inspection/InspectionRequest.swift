@@ -27,9 +27,9 @@ public struct InspectionRequest: Sendable {
         profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = [], computeMD5: Bool = false,
         exclusive: Bool = false, digests: FileDigests? = nil
     ) {
-        self.digests = digests
         self.computeMD5 = computeMD5
         self.exclusive = exclusive
+        self.digests = digests
         self.path = path
         self.filename = filename
         self.declaredSize = declaredSize
