@@ -2,10 +2,12 @@ import AirlockApp
 import AirlockCore
 import AirlockTesting
 import Catalog
+import Crypto
 import Foundation
 import Inspection
 import Pipeline
 import S3
+import Synchronization
 import Testing
 
 /// The worker end to end on Ceph RGW, a SQLite catalog, libmagic and libclamav.
@@ -149,16 +151,9 @@ import Testing
     }
 }
 
-func sha256Hex(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-}
+func sha256Hex(_ bytes: [UInt8]) -> String { Hex.lowercase(SHA256.hash(data: bytes)) }
 
-func md5Hex(_ bytes: [UInt8]) -> String {
-    Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-}
-
-import Crypto
-import Synchronization
+func md5Hex(_ bytes: [UInt8]) -> String { Hex.lowercase(Insecure.MD5.hash(data: bytes)) }
 
 /// Remembers what it was asked, then inspects with `inner`.
 final class RecordingInspector: FileInspector {
