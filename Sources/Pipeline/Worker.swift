@@ -376,9 +376,15 @@ public final class Worker: Service {
     }
 
     func retryDelay(attempt: Int) -> Int64 {
+        Self.retryDelay(attempt: attempt, baseMillis: configuration.retryBaseMillis, maxMillis: configuration.retryMaxMillis)
+    }
+
+    /// Exponential backoff with jitter: between half and all of `base << (attempt - 1)`, capped at `maxMillis`. A zero
+    /// base is no delay at all.
+    static func retryDelay(attempt: Int, baseMillis: Int64, maxMillis: Int64) -> Int64 {
         let exponent = min(max(attempt - 1, 0), 20)
-        let base = min(configuration.retryMaxMillis, configuration.retryBaseMillis << Int64(exponent))
-        return base / 2 + Int64.random(in: 0...max(1, base / 2))
+        let base = min(maxMillis, baseMillis << Int64(exponent))
+        return base / 2 + Int64.random(in: 0...base / 2)
     }
 
     /// Renews the lease every third of its length while `body` runs.
