@@ -145,6 +145,10 @@ public final class SQLCatalog: Catalog {
         try await driver.query("SELECT * FROM uploads WHERE incoming_key = $1 AND original_key IS NULL", [.text(incomingKey)]).first.map(Self.upload(from:))
     }
 
+    public func uploads(incomingKey: String) async throws -> [Upload] {
+        try await driver.query("SELECT * FROM uploads WHERE incoming_key = $1 ORDER BY id", [.text(incomingKey)]).map(Self.upload(from:))
+    }
+
     public func markUploaded(id: UploadID, now: EpochMillis) async throws -> Bool {
         let update = "UPDATE uploads SET state = 'uploaded', updated_at = $2 WHERE id = $1 AND state = 'pending' RETURNING id"
         guard dialect == .postgres else { return try await changed(update, [.text(id.rawValue), .int(now)]) }
@@ -200,17 +204,6 @@ public final class SQLCatalog: Catalog {
         )
     }
 
-    public func clearScan(id: UploadID, worker: String, now: EpochMillis) async throws -> Bool {
-        try await changed(
-            """
-            UPDATE uploads SET scanned_etag = NULL, outcome = NULL, reasons = '[]', detected_type = NULL, sha256 = NULL, size = NULL,
-                destination_key = NULL, updated_at = $3
-            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
-            """,
-            [.text(id.rawValue), .text(worker), .int(now)]
-        )
-    }
-
     public func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis, events: [EventDelivery]) async throws -> Bool {
         guard state == .processed || state == .quarantined else {
             throw CatalogError(.query, "a worker finishes an upload as processed or quarantined, not \(state.rawValue)")
@@ -236,6 +229,23 @@ public final class SQLCatalog: Catalog {
             }
             return true
         }
+    }
+
+    public func end(id: UploadID, worker: String, state: UploadState, verdict: Verdict, now: EpochMillis) async throws -> Bool {
+        guard state == .expired || state == .quarantined else {
+            throw CatalogError(.query, "an upload ends unplaced as expired or quarantined, not \(state.rawValue)")
+        }
+        return try await changed(
+            """
+            UPDATE uploads SET state = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, size = $8, destination_key = NULL,
+                lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
+            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
+            """,
+            [
+                .text(id.rawValue), .text(worker), .text(state.rawValue), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
+                SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(verdict.size), .int(now),
+            ]
+        )
     }
 
     public func retryLater(id: UploadID, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool {
@@ -307,6 +317,35 @@ public final class SQLCatalog: Catalog {
         )
     }
 
+    public func leaseQuarantined(id: UploadID, holder: String, until: EpochMillis, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            """
+            UPDATE uploads SET lease_owner = $2, lease_expires_at = $3
+            WHERE id = $1 AND state = 'quarantined' AND (lease_owner IS NULL OR lease_expires_at < $4) RETURNING id
+            """,
+            [.text(id.rawValue), .text(holder), .int(until), .int(now)]
+        )
+    }
+
+    public func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, now: EpochMillis) async throws -> Bool {
+        guard UploadState.quarantined.canMove(to: state), state != .inspecting else {
+            throw CatalogError(.query, "a reviewed upload does not move from quarantined to \(state.rawValue)")
+        }
+        return try await changed(
+            """
+            UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
+            WHERE id = $1 AND state = 'quarantined' AND lease_owner = $2 RETURNING id
+            """,
+            [.text(id.rawValue), .text(holder), .text(state.rawValue), .int(now)]
+        )
+    }
+
+    public func releaseQuarantinedLease(id: UploadID, holder: String) async throws {
+        _ = try await driver.query(
+            "UPDATE uploads SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND state = 'quarantined' AND lease_owner = $2", [.text(id.rawValue), .text(holder)]
+        )
+    }
+
     // Rescans leave `updated_at` alone: it is when the upload entered quarantine, which retention and the review
     // page's date filter count from.
     public func requestRescan(id: UploadID, now: EpochMillis) async throws -> Bool {
@@ -342,7 +381,7 @@ public final class SQLCatalog: Catalog {
         ).map(Self.upload(from:))
     }
 
-    public func finishRescan(id: UploadID, worker: String, verdict: Verdict, now: EpochMillis) async throws -> Bool {
+    public func finishRescan(id: UploadID, worker: String, verdict: Verdict, destinationKey: String?, now: EpochMillis) async throws -> Bool {
         // Read the flags and write them back in one transaction: flags set meanwhile are not overwritten.
         try await driver.transaction { executor in
             let lock = executor.dialect == .postgres ? " FOR UPDATE" : ""
@@ -353,12 +392,13 @@ public final class SQLCatalog: Catalog {
             if verdict.outcome == .clean { flags.append("rescanned_clean") }
             return try await !executor.query(
                 """
-                UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL
+                UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
+                    destination_key = COALESCE(CAST($8 AS TEXT), destination_key), size = $9
                 WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id
                 """,
                 [
                     .text(id.rawValue), .text(worker), .text(flags.joined(separator: ",")), .text(verdict.outcome.rawValue),
-                    .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256),
+                    .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256), SQLValue(destinationKey), .int(verdict.size),
                 ]
             ).isEmpty
         }

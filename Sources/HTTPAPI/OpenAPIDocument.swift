@@ -48,7 +48,7 @@ enum OpenAPIDocument {
                 code:
                   type: string
                   enum: [filename_invalid, extension_not_allowed, type_not_allowed, type_mismatch, archive_member_not_allowed,
-                         size_exceeded, size_mismatch, empty, checksum_mismatch, malware, active_content, unscannable, scan_failed, unsolicited]
+                         size_exceeded, size_mismatch, empty, checksum_mismatch, malware, active_content, unscannable, scan_failed, unsolicited, source_missing]
                 detail: {type: string}
             UploadRequest:
               type: object

@@ -145,7 +145,7 @@ public struct ReviewActions: Sendable {
                 ? try await environment.catalog.auditEntries(uploadID: upload.id.rawValue).last { $0.action == "quarantine.release_requested" } : nil
             guard let pending else {
                 guard try await environment.catalog.updateFlags(id: upload.id, adding: [Self.releaseRequestedFlag], removing: []) else {
-                    throw APIError.conflict("state_changed", "the upload changed state meanwhile")
+                    throw APIError.conflict("state_conflict", "the upload changed state meanwhile")
                 }
                 try await environment.audit(
                     AuditEntry(
@@ -160,44 +160,79 @@ public struct ReviewActions: Sendable {
             }
             requestedBy = pending.actor
         }
-        let source = environment.layout.quarantine(upload.id)
-        let destination = environment.layout.processed(upload.id, safeName: upload.safeName)
-        do {
-            guard let head = try await environment.store.head(source) else { throw APIError.conflict("object_missing", "the quarantined object is gone") }
-            let copied = try await environment.store.copy(
-                from: source, ifMatch: head.etag, size: head.size, to: destination, contentType: upload.detectedType ?? "application/octet-stream",
-                metadata: [("airlock-id", upload.id.rawValue), ("airlock-outcome", "released"), ("airlock-sha256", upload.sha256 ?? "")]
-            )
-            if copied.partSize == nil, !copied.etag.isEmpty, ETagText.normalized(copied.etag) != ETagText.normalized(head.etag) {
-                try await environment.store.delete(destination)
-                throw APIError.conflict("object_changed", "the quarantined object changed during the release")
-            }
-            try await environment.store.delete(source)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.unavailable
-        }
         let detail = requestedBy.map { JSONText.object([("requestedBy", .string($0))]).rendered } ?? "{}"
-        try await conclude(upload, to: .processed, action: "quarantine.release", principal: principal, note: note, detail: detail, list: trust ? .allow : nil)
+        try await underReviewLease(upload) { holder in
+            let source = environment.layout.quarantine(upload.id)
+            let destination = environment.layout.processed(upload.id, safeName: upload.safeName)
+            do {
+                if let head = try await environment.store.head(source) {
+                    // Quarantine is written only by Airlock and named by no URL that writes: a copy of it is the
+                    // quarantined bytes.
+                    let copied = try await environment.store.copy(
+                        from: source, ifMatch: head.etag, size: head.size, to: destination, contentType: upload.detectedType ?? "application/octet-stream",
+                        metadata: [("airlock-id", upload.id.rawValue), ("airlock-outcome", "released"), ("airlock-sha256", upload.sha256 ?? "")]
+                    )
+                    if copied.partSize == nil, !copied.etag.isEmpty, ETagText.normalized(copied.etag) != ETagText.normalized(head.etag) {
+                        try await environment.store.delete(destination)
+                        throw APIError.conflict("object_changed", "the quarantined object changed during the release")
+                    }
+                    try await environment.store.delete(source)
+                } else {
+                    // An earlier release of this upload copied and deleted, then stopped before recording it.
+                    guard let placed = try await environment.store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue else {
+                        throw APIError.conflict("object_missing", "the quarantined object is gone")
+                    }
+                }
+            } catch let error as APIError {
+                throw error
+            } catch {
+                throw APIError.unavailable
+            }
+            try await conclude(upload, holder: holder, to: .processed, action: "quarantine.release", principal: principal, note: note, detail: detail, list: trust ? .allow : nil)
+        }
         return .released
     }
 
     /// Deletes the quarantined object; with `block`, its SHA-256 goes on the deny list.
     public func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
         guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
-        do {
-            try await environment.store.delete(environment.layout.quarantine(upload.id))
-        } catch {
-            throw APIError.unavailable
+        try await underReviewLease(upload) { holder in
+            do {
+                try await environment.store.delete(environment.layout.quarantine(upload.id))
+            } catch {
+                throw APIError.unavailable
+            }
+            try await conclude(upload, holder: holder, to: .purged, action: "quarantine.purge", principal: principal, note: note, detail: "{}", list: block ? .deny : nil)
         }
-        try await conclude(upload, to: .purged, action: "quarantine.purge", principal: principal, note: note, detail: "{}", list: block ? .deny : nil)
+    }
+
+    /// How long one release or purge may hold an upload before another action may take it over (a crashed action is
+    /// redone by the next one: each step is idempotent).
+    static let reviewLeaseMillis: EpochMillis = 120_000
+
+    /// Runs a release or purge holding the upload's review lease: a concurrent release, purge or rescan of the same
+    /// upload gets 409 `state_conflict` instead of racing it in the store. The lease is given back when the action
+    /// fails; on success the conclusion ends it.
+    private func underReviewLease(_ upload: Upload, _ action: (String) async throws -> Void) async throws {
+        let now = environment.clock.now()
+        let holder = "review:" + UploadID.generate(at: now).rawValue
+        guard try await environment.catalog.leaseQuarantined(id: upload.id, holder: holder, until: now + Self.reviewLeaseMillis, now: now) else {
+            throw APIError.conflict("state_conflict", "another action on this upload is in progress, or it left quarantine")
+        }
+        do {
+            try await action(holder)
+        } catch {
+            try? await environment.catalog.releaseQuarantinedLease(id: upload.id, holder: holder)
+            throw error
+        }
     }
 
     /// Moves a reviewed upload out of quarantine, audits the decision and, when asked, lists its SHA-256.
-    private func conclude(_ upload: Upload, to state: UploadState, action: String, principal: Principal, note: String, detail: String, list: HashListKind?) async throws {
-        guard try await environment.catalog.transition(id: upload.id, from: .quarantined, to: state, now: environment.clock.now()) else {
-            throw APIError.conflict("state_changed", "the upload changed state meanwhile")
+    private func conclude(
+        _ upload: Upload, holder: String, to state: UploadState, action: String, principal: Principal, note: String, detail: String, list: HashListKind?
+    ) async throws {
+        guard try await environment.catalog.concludeQuarantined(id: upload.id, holder: holder, to: state, now: environment.clock.now()) else {
+            throw APIError.conflict("state_conflict", "the upload changed state meanwhile")
         }
         let now = environment.clock.now()
         try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: action, uploadID: upload.id.rawValue, note: note, detail: detail))

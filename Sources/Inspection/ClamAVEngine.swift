@@ -74,6 +74,9 @@ public final class ClamAVEngine: @unchecked Sendable {
             (CL_ENGINE_MAX_FILESIZE, limits.maxFileSize), (CL_ENGINE_MAX_SCANSIZE, limits.maxScanSize),
             (CL_ENGINE_MAX_RECURSION, Int64(limits.maxRecursion)), (CL_ENGINE_MAX_FILES, Int64(limits.maxFiles)),
             (CL_ENGINE_MAX_SCANTIME, Int64(limits.maxScanTime)),
+            // libclamav remembers clean files by MD5 and skips them: a file with the MD5 of an earlier clean one (a
+            // collision costs seconds) would be called clean unscanned.
+            (CL_ENGINE_DISABLE_CACHE, 1),
         ]
         for (field, value) in settings {
             let result = cl_engine_set_num(engine, field, value)

@@ -63,8 +63,15 @@ enum ContainerInspection {
             result.reasons += ooxmlActiveParts(directory.entries)
             return result
         }
-        // A plain archive: only when the profile accepts archives (the type check refuses it otherwise).
-        guard profile.archives.allowed else { return result }
+        // A plain archive: only when the profile accepts archives. The type check refuses it otherwise; a profile
+        // that admits the type but does not walk archives cannot pass it unseen (configuration refuses such a
+        // profile too).
+        guard profile.archives.allowed else {
+            if profile.allowedTypes.contains(where: { MediaType.isCompatible(detected: detectedType, allowed: $0) }) {
+                result.reasons.append(Reason(.unscannable, "profile '\(profile.name)' admits \(detectedType) but does not walk archive members"))
+            }
+            return result
+        }
         let files = directory.entries.filter { !$0.isDirectory }
         if files.count > profile.archives.maxEntries {
             result.reasons.append(Reason(.unscannable, "\(files.count) entries; profile '\(profile.name)' walks at most \(profile.archives.maxEntries)"))

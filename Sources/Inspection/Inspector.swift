@@ -124,6 +124,9 @@ public final class Inspector: FileInspector {
                 }
                 detectedType = type
                 reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
+                if UploadProfile.unwalkableArchiveTypes.contains(MediaType.essence(type)) {
+                    reasons.append(Reason(.unscannable, "\(MediaType.essence(type)) archives are not unpacked by Airlock: their members cannot be inspected"))
+                }
                 // Data after an image's end marker: a polyglot.
                 var cursor = FileCursor(descriptor: descriptor, size: size)
                 switch ImageTrailer.end(of: MediaType.essence(type), cursor: &cursor) {

@@ -38,7 +38,8 @@ public struct ReconcilerConfiguration: Sendable {
 }
 
 /// The safety net (DESIGN.md section 1, step 3b): one active at a time across processes. Each pass lists incoming
-/// (objects of pending intents become `uploaded`; objects nobody asked for, or re-uploaded to a consumed key, are
+/// (objects of pending intents become `uploaded`; originals whose inspected copies were placed are deleted once no URL
+/// can write them and their SHA-256 is the inspected one; objects nobody asked for, or written to a consumed key, are
 /// recorded as unsolicited for the worker to quarantine), expires intents whose URLs ran out (aborting their multipart
 /// uploads) and removes temp files a crashed process left.
 public final class Reconciler: Service {
@@ -58,6 +59,8 @@ public final class Reconciler: Service {
         public var expired = 0
         public var temporaryFilesRemoved = 0
         public var retired = 0
+        /// Incoming originals deleted once their inspected copies were placed and no URL could write them.
+        public var removedFromIncoming = 0
     }
 
     public init(configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal, logger: Logger) {
@@ -116,26 +119,63 @@ public final class Reconciler: Service {
         while true {
             let page = try await store.list(bucket: layout.incoming.bucket, prefix: layout.incoming.prefix, startAfter: after, limit: 1000)
             for object in page.objects {
-                if let upload = try await catalog.upload(incomingKey: object.key) {
-                    switch upload.state {
-                    case .pending:
-                        if try await catalog.markUploaded(id: upload.id, now: clock.now()) { report.markedUploaded += 1 }
+                let records = try await catalog.uploads(incomingKey: object.key)
+                let intent = records.first { $0.originalKey == nil }
+                if let intent, intent.state == .pending {
+                    if try await catalog.markUploaded(id: intent.id, now: clock.now()) { report.markedUploaded += 1 }
+                    continue
+                }
+                // A worker has it, or it ended in quarantine before it left incoming (a rescan places it).
+                if records.contains(where: { $0.state == .uploaded || $0.state == .inspecting || ($0.state == .quarantined && $0.destinationKey == nil) }) {
+                    continue
+                }
+                // Consumed: the SHA-256s of what workers took custody of at this key.
+                let inspected = Set(records.compactMap { $0.destinationKey != nil ? $0.sha256 : nil })
+                if !inspected.isEmpty {
+                    // Nothing is judged while a URL could still write here (an upload in flight at expiry may land
+                    // during the grace): after that, the object can no longer change under us.
+                    if let intent, clock.now() < intent.expiresAt + configuration.expiryGraceMillis { continue }
+                    switch try await removeIfInspected(object, inspected: inspected) {
+                    case .removed:
+                        report.removedFromIncoming += 1
                         continue
-                    case .uploaded, .inspecting:
+                    case .gone:
                         continue
-                    case .processed, .quarantined, .expired, .purged, .deleted:
-                        break  // a consumed key: whatever is there now was never inspected for this intent
+                    case .other:
+                        break  // bytes nobody inspected: recorded below
                     }
                 }
-                if try await recordUnsolicited(object) { report.unsolicited += 1 }
+                if try await recordUnsolicited(object, writableUntil: intent.map { $0.expiresAt + configuration.expiryGraceMillis }) { report.unsolicited += 1 }
             }
             guard page.more, let last = page.objects.last else { return }
             after = last.key
         }
     }
 
+    enum Removal {
+        case removed
+        case gone
+        case other
+    }
+
+    /// Deletes an incoming original whose bytes are exactly bytes a worker inspected and placed (SHA-256, read back
+    /// here: no ETag or MD5 is trusted). Called only once no URL can write the key, so what was hashed is what is
+    /// deleted. Anything else is left for the caller to record.
+    func removeIfInspected(_ object: ListedObjectInfo, inspected: Set<String>) async throws -> Removal {
+        let ref = ObjectRef(bucket: layout.incoming.bucket, key: object.key)
+        guard let copy = try await PrivateCopy.fetch(ref, from: store, into: configuration.temporaryDirectory) else { return .gone }
+        guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download of \(ref) arrived out of order") }
+        guard inspected.contains(sha256) else {
+            logger.warning("incoming holds bytes that were not inspected at a consumed key", metadata: ["key": "\(object.key)", "sha256": "\(sha256)"])
+            return .other
+        }
+        try await store.delete(ref)
+        return .removed
+    }
+
     /// Records an object nobody asked for (once while it waits to be moved).
-    func recordUnsolicited(_ object: ListedObjectInfo) async throws -> Bool {
+    /// - Parameter writableUntil: When the last URL that could write the key stops working (nil: no URL ever named it).
+    func recordUnsolicited(_ object: ListedObjectInfo, writableUntil: EpochMillis? = nil) async throws -> Bool {
         // Still there? (a worker may have just moved it)
         guard try await store.head(ObjectRef(bucket: layout.incoming.bucket, key: object.key)) != nil else { return false }
         let now = clock.now()
@@ -144,7 +184,7 @@ public final class Reconciler: Service {
             id: UploadID.generate(at: now), owner: "", profile: "", filename: name, safeName: name, declaredSize: object.size,
             declaredType: "application/octet-stream", incomingKey: object.key, state: .uploaded,
             reasons: [Reason(.unsolicited, "no upload intent for '\(object.key)'")], originalKey: object.key,
-            idempotencyKey: "unsolicited:\(object.key)@\(object.etag)@\(object.lastModified)", createdAt: now, expiresAt: now
+            idempotencyKey: "unsolicited:\(object.key)@\(object.etag)@\(object.lastModified)", createdAt: now, expiresAt: max(now, writableUntil ?? now)
         )
         let stored = try await catalog.createUnsolicited(record)
         if stored.id == record.id {
@@ -165,8 +205,16 @@ public final class Reconciler: Service {
             guard let retention else { continue }
             for upload in try await catalog.uploads(state: state, updatedBefore: clock.now() - retention, limit: 500) {
                 let bucket = state == .processed ? layout.processed.bucket : layout.quarantine.bucket
-                if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
-                guard try await catalog.transition(id: upload.id, from: state, to: next, now: clock.now()) else { continue }
+                if state == .quarantined {
+                    // Like a reviewer's purge: under the upload's review lease, so a release or rescan does not race it.
+                    let holder = "retention:" + configuration.holderID
+                    guard try await catalog.leaseQuarantined(id: upload.id, holder: holder, until: clock.now() + 120_000, now: clock.now()) else { continue }
+                    if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
+                    guard try await catalog.concludeQuarantined(id: upload.id, holder: holder, to: next, now: clock.now()) else { continue }
+                } else {
+                    if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
+                    guard try await catalog.transition(id: upload.id, from: state, to: next, now: clock.now()) else { continue }
+                }
                 _ = try await catalog.appendAudit(
                     AuditEntry(
                         at: clock.now(), actor: "system", action: action, uploadID: upload.id.rawValue, note: "retention of \(retention / 86_400_000) days",

@@ -1,3 +1,4 @@
+import AirlockCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,7 @@ final class TemporaryFile {
         guard descriptor >= 0 else { throw StoreFailureBox("a temporary file cannot be created in \(directory): \(String(cString: strerror(errno)))") }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         self.descriptor = descriptor
-        self.path = String(cString: template)
+        self.path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit {
@@ -26,4 +27,25 @@ final class TemporaryFile {
 struct StoreFailureBox: Error {
     var message: String
     init(_ message: String) { self.message = message }
+}
+
+/// An object streamed into a private temp file and hashed on the way: the only bytes the pipeline inspects, places
+/// or compares (no second read of the object, no trust in its ETag).
+struct PrivateCopy {
+    let file: TemporaryFile
+    let info: ObjectInfo
+    /// The digests of the whole file, unless the download arrived out of order.
+    let digests: FileDigests?
+
+    /// `nil` when the object does not exist.
+    static func fetch(_ object: ObjectRef, from store: any ObjectStore, into directory: String) async throws -> PrivateCopy? {
+        let file = try TemporaryFile(in: directory)
+        let digest = StreamingDigest()
+        do {
+            let info = try await store.download(object, ifMatch: nil, to: file.descriptor, observe: digest.observer)
+            return PrivateCopy(file: file, info: info, digests: digest.digests(size: info.size))
+        } catch let failure as StoreFailure where failure.kind == .notFound {
+            return nil
+        }
+    }
 }

@@ -43,10 +43,26 @@ public struct WorkerConfiguration: Sendable {
     }
 }
 
-/// The worker (DESIGN.md section 1, step 4): claims uploads, streams each object to a private temp file, inspects it,
-/// moves it with a copy pinned to the scanned ETag, verifies the destination holds exactly the scanned bytes, deletes
-/// the source, records the verdict. Every step is recorded or idempotent, so a crash anywhere is recovered by the
-/// next claim; nothing is promoted without a clean verdict on the exact bytes that were scanned.
+/// Points in the worker's sequence where tests pause it (to race an uploader against it). Empty in production.
+public struct WorkerHooks: Sendable {
+    public var afterDownload: (@Sendable (Upload) async -> Void)?
+    public var afterInspection: (@Sendable (Upload) async -> Void)?
+    public var afterPromotion: (@Sendable (Upload) async -> Void)?
+
+    public init(
+        afterDownload: (@Sendable (Upload) async -> Void)? = nil, afterInspection: (@Sendable (Upload) async -> Void)? = nil,
+        afterPromotion: (@Sendable (Upload) async -> Void)? = nil
+    ) {
+        self.afterDownload = afterDownload
+        self.afterInspection = afterInspection
+        self.afterPromotion = afterPromotion
+    }
+}
+
+/// The worker (DESIGN.md section 1, step 4): claims uploads, streams each object to a private temp file, inspects that
+/// file, records the verdict and uploads that same file to processed or quarantine. Every step is recorded or
+/// idempotent, so a crash anywhere is recovered by the next claim; what is promoted is, by construction, the bytes
+/// that were inspected (no ETag or MD5 is trusted for it). The original stays in incoming for the reconciler.
 public final class Worker: Service {
     let configuration: WorkerConfiguration
     let layout: ObjectLayout
@@ -59,14 +75,16 @@ public final class Worker: Service {
     let wake: WakeSignal
     let webhooks: [Webhook]
     let logger: Logger
+    let hooks: WorkerHooks
     private let running = Mutex(0)
     private let stopping = Atomic(false)
 
     public init(
         configuration: WorkerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, inspector: any FileInspector,
         profiles: [String: UploadProfile], hashLists: @escaping @Sendable () async throws -> (deny: Set<String>, allow: Set<String>) = { ([], []) },
-        clock: any WallClock, wake: WakeSignal = WakeSignal(), webhooks: [Webhook] = [], logger: Logger
+        clock: any WallClock, wake: WakeSignal = WakeSignal(), webhooks: [Webhook] = [], hooks: WorkerHooks = WorkerHooks(), logger: Logger
     ) {
+        self.hooks = hooks
         self.configuration = configuration
         self.layout = layout
         self.catalog = catalog
@@ -137,35 +155,53 @@ public final class Worker: Service {
         return claimed.count + rescans.count
     }
 
-    /// Inspects a quarantined object again (a reviewer asked): the verdict is updated, the object stays where it is;
-    /// a clean result only flags the upload `rescanned_clean` for the reviewer. A failure leaves the lease to expire
-    /// and the request to be retried.
+    /// Inspects a quarantined upload again (a reviewer or operator asked): the verdict is updated and the upload stays
+    /// quarantined; a clean result only flags it `rescanned_clean` for the reviewer. An upload that ended before its
+    /// object reached quarantine (the store kept refusing writes) is read from incoming and placed in quarantine now.
+    /// A missing object ends the request with `source_missing`; other failures leave the lease to expire and the
+    /// request to be retried.
     func rescan(_ upload: Upload) async {
         var logger = self.logger
         logger[metadataKey: "upload"] = "\(upload.id)"
+        let placed = upload.destinationKey != nil
+        let source = placed ? layout.quarantine(upload.id) : ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)
         do {
-            let file = try TemporaryFile(in: configuration.temporaryDirectory)
-            let digest = StreamingDigest()
-            let downloaded = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: file.descriptor, observe: digest.observer)
+            guard let copy = try await PrivateCopy.fetch(source, from: store, into: configuration.temporaryDirectory) else {
+                let verdict = Verdict(
+                    reasons: upload.reasons.filter { $0.code != .sourceMissing } + [Reason(.sourceMissing, "\(source) is gone")], detectedType: upload.detectedType,
+                    sha256: upload.sha256, size: upload.size ?? 0
+                )
+                _ = try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: nil, now: clock.now())
+                Metrics.Counter(label: "airlock_pipeline_source_missing_total").increment()
+                logger.error("the object to rescan is gone", metadata: ["object": "\(source)"])
+                return
+            }
             let profile = profiles[upload.profile] ?? UploadProfile(name: "unsolicited", maxSize: .max, allow: [])
             let lists = try await hashLists()
             var verdict = await inspector.inspect(
                 InspectionRequest(
-                    path: file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
+                    path: copy.file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
                     declaredType: upload.originalKey == nil ? upload.declaredType : nil, declaredSHA256: upload.declaredSHA256, profile: profile,
-                    denyList: lists.deny, allowList: lists.allow, exclusive: true, digests: digest.digests(size: downloaded.size)
+                    denyList: lists.deny, allowList: lists.allow, exclusive: true, digests: copy.digests
                 )
             )
             if let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
                 throw StoreFailure(.transient, "inspection failed: \(failure.detail)")
             }
             if upload.originalKey != nil {
-                verdict = Verdict(
-                    reasons: [Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'")] + verdict.reasons, detectedType: verdict.detectedType,
-                    sha256: verdict.sha256, size: downloaded.size, signatures: verdict.signatures
-                )
+                verdict = verdict.adding(Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'"))
             }
-            _ = try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, now: clock.now())
+            var destinationKey: String?
+            if !placed {
+                // Custody now: the inspected private copy goes to quarantine; incoming's original is the reconciler's.
+                let destination = layout.quarantine(upload.id)
+                try await store.upload(
+                    from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
+                    metadata: movedMetadata(upload, verdict: verdict), md5: copy.digests?.md5, sha256: verdict.sha256
+                )
+                destinationKey = destination.key
+            }
+            _ = try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: destinationKey, now: clock.now())
             logger.info("rescanned", metadata: ["outcome": "\(verdict.outcome.rawValue)"])
         } catch {
             logger.warning("rescan failed; it will be retried", metadata: ["error": "\(Self.describe(error))"])
@@ -178,8 +214,6 @@ public final class Worker: Service {
     enum AttemptError: Error {
         /// The lease was lost to another worker: stop touching this upload.
         case leaseLost
-        /// The source changed after it was scanned: inspect it again.
-        case sourceChanged(String)
     }
 
     func process(_ upload: Upload) async {
@@ -192,26 +226,15 @@ public final class Worker: Service {
         }
         do {
             try await withLeaseRenewal(upload.id) {
-                if upload.attempts > configuration.maxAttempts {
+                if upload.attempts > configuration.maxAttempts + Self.finalAttempts {
+                    // Even quarantining failed (the store refuses writes): end here, visibly; `airlock quarantine
+                    // rescan` (or the review API's rescan) places the object once the store works again.
+                    try await endUnplaced(upload, why: upload.lastError ?? "the store refused every write", logger: logger)
+                } else if upload.attempts > configuration.maxAttempts {
                     try await giveUp(upload, why: upload.lastError ?? "inspection failed \(upload.attempts - 1) times", logger: logger)
-                    return
+                } else {
+                    try await move(upload, logger: logger)
                 }
-                // A source that changes under us is inspected again, a few times within one attempt.
-                var current = upload
-                for round in 1...3 {
-                    do {
-                        try await move(current, logger: logger)
-                        return
-                    } catch AttemptError.sourceChanged(let why) {
-                        logger.warning("the object changed after it was scanned; inspecting again", metadata: ["why": "\(why)", "round": "\(round)"])
-                        Metrics.Counter(label: "airlock_pipeline_source_changed_total").increment()
-                        guard try await catalog.clearScan(id: current.id, worker: configuration.workerID, now: clock.now()) else { throw AttemptError.leaseLost }
-                        current.scannedETag = nil
-                        current.destinationKey = nil
-                        current.outcome = nil
-                    }
-                }
-                throw StoreFailure(.transient, "the object kept changing while it was inspected")
             }
         } catch AttemptError.leaseLost {
             logger.warning("lease lost to another worker")
@@ -220,110 +243,84 @@ public final class Worker: Service {
             let delay = retryDelay(attempt: upload.attempts)
             logger.warning("attempt failed; retrying later", metadata: ["attempt": "\(upload.attempts)", "error": "\(message)", "retryInMillis": "\(delay)"])
             Metrics.Counter(label: "airlock_pipeline_attempt_failures_total").increment()
+            if error is StoreFailure { Metrics.Counter(label: "airlock_pipeline_store_failures_total").increment() }
             _ = try? await catalog.retryLater(id: upload.id, worker: configuration.workerID, retryAt: clock.now() + delay, error: message, now: clock.now())
         }
     }
 
-    /// Inspect and move one upload; throws to retry.
+    /// Attempts after `maxAttempts` that try to quarantine the object as `scan_failed` before the upload ends unplaced.
+    static let finalAttempts = 2
+
+    /// Takes custody of one upload and places it; throws to retry.
+    ///
+    /// Custody by construction (docs/architecture.md): the object is streamed once into a private temp file, that file
+    /// is inspected, and that same file is uploaded to processed or quarantine. No ETag, MD5 or copy precondition is
+    /// trusted: whatever the uploader writes to incoming afterwards is never what gets promoted. The original in
+    /// incoming is left for the reconciler, which deletes it only once no URL can write it any more and only if its
+    /// SHA-256 is the inspected one (anything else there becomes a recorded `unsolicited` upload).
     func move(_ upload: Upload, logger: Logger) async throws {
-        let source = ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)
-        // A scan was recorded by an earlier attempt: the move may be done or half done. (Otherwise no HEAD: the
-        // download says what the object is, one request fewer per upload.)
-        if let scannedETag = upload.scannedETag, let destinationKey = upload.destinationKey, let outcome = upload.outcome {
-            let head = try await store.head(source)
+        // An earlier attempt recorded a scan and may have placed the object: only Airlock writes the destination, so an
+        // object there carrying this upload's id and SHA-256 is that attempt's upload of its inspected copy.
+        if let destinationKey = upload.destinationKey, let outcome = upload.outcome, let sha256 = upload.sha256 {
             let destination = ObjectRef(bucket: outcome == .clean ? layout.processed.bucket : layout.quarantine.bucket, key: destinationKey)
-            let placed = try await store.head(destination)
-            let ours = placed.map { $0.metadata["airlock-id"] == upload.id.rawValue && $0.metadata["airlock-source-etag"] == ETagText.normalized(scannedETag) } ?? false
-            if head == nil, ours {
-                // The source is deleted only after the destination verified: the move is complete.
-                try await finish(upload, outcome: outcome, logger: logger)
-                return
-            }
-            if let head, ours, let placed, ETagText.normalized(head.etag) == ETagText.normalized(scannedETag), placed.size == head.size,
-                ETagText.normalized(placed.etag) == ETagText.normalized(scannedETag)
-            {
-                // Copied and identical to the scanned version (same single-part ETag): not copied again.
-                try await store.delete(source)
+            if let placed = try await store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue, placed.metadata["airlock-sha256"] == sha256 {
                 try await finish(upload, outcome: outcome, logger: logger)
                 return
             }
         }
-        // Stream the object to a private file; what arrived (and its ETag) is what gets inspected and pinned.
-        let file = try TemporaryFile(in: configuration.temporaryDirectory)
-        let downloaded: ObjectInfo
-        let digest = StreamingDigest()  // hashed as it arrives: the inspection does not read the whole file again
-        do {
-            downloaded = try await store.download(source, ifMatch: nil, to: file.descriptor, observe: digest.observer)
-        } catch let failure as StoreFailure where failure.kind == .notFound {
-            throw StoreFailure(.notFound, "the object is not in incoming")
+        let source = ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)
+        guard let copy = try await PrivateCopy.fetch(source, from: store, into: configuration.temporaryDirectory) else {
+            try await endMissing(upload, logger: logger)
+            return
         }
+        await hooks.afterDownload?(upload)
 
         // Inspect.
         let started = ContinuousClock.now
         var verdict: Verdict
         // Unsolicited objects have no profile: judged against one that allows nothing, so every finding is recorded.
         let profile = profiles[upload.profile] ?? (upload.originalKey != nil ? UploadProfile(name: "unsolicited", maxSize: .max, allow: []) : nil)
+        let digests = copy.digests  // hashed as it arrived: the inspection does not read the whole file again
         if let profile {
             let lists = try await hashLists()
             verdict = await inspector.inspect(
                 InspectionRequest(
-                    path: file.path, filename: upload.filename, declaredSize: upload.declaredSize, declaredType: upload.declaredType,
-                    declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow, computeMD5: true,
-                    exclusive: true, digests: digest.digests(size: downloaded.size)  // the worker's private temp file
+                    path: copy.file.path, filename: upload.filename, declaredSize: upload.declaredSize, declaredType: upload.declaredType,
+                    declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow, computeMD5: digests == nil,
+                    exclusive: true, digests: digests  // the worker's private temp file
                 )
             )
         } else {
-            verdict = Verdict(reasons: [Reason(.scanFailed, "profile '\(upload.profile)' is not configured")], detectedType: nil, sha256: nil, size: downloaded.size)
+            verdict = Verdict(reasons: [Reason(.scanFailed, "profile '\(upload.profile)' is not configured")], detectedType: nil, sha256: nil, size: copy.info.size)
         }
         Metrics.Timer(label: "airlock_inspection_duration_seconds").record(duration: ContinuousClock.now - started)
         if upload.originalKey != nil {
-            verdict = Verdict(
-                reasons: [Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'")] + verdict.reasons, detectedType: verdict.detectedType,
-                sha256: verdict.sha256, size: verdict.size, signatures: verdict.signatures
-            )
+            verdict = verdict.adding(Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'"), first: true)
         }
         // The scanner failing is not a verdict about the file: retry (after maxAttempts it is quarantined as scan_failed).
         if profile != nil, let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
             throw StoreFailure(.transient, "inspection failed: \(failure.detail)")
         }
+        // An earlier attempt inspected other bytes under this key: they were replaced after custody began, so these
+        // are not what the client completed. Recorded and quarantined, never promoted.
+        if let earlier = upload.sha256, let now = verdict.sha256, earlier != now {
+            verdict = verdict.adding(Reason(.unsolicited, "the object changed after it was first inspected (sha256 \(earlier))"), first: true)
+        }
+        await hooks.afterInspection?(upload)
         let clean = verdict.outcome == .clean
         let destination = clean ? layout.processed(upload.id, safeName: upload.safeName) : layout.quarantine(upload.id)
         guard try await catalog.recordScan(
-            id: upload.id, worker: configuration.workerID, scan: ScanRecord(etag: downloaded.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
+            id: upload.id, worker: configuration.workerID, scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
         ) else { throw AttemptError.leaseLost }
 
-        // Copy pinned to the scanned version, then verify the destination holds exactly the scanned bytes.
-        let metadata = movedMetadata(upload, verdict: verdict, sourceETag: downloaded.etag)
-        let copied: CopyOutcome
-        do {
-            copied = try await store.copy(
-                from: source, ifMatch: downloaded.etag, size: downloaded.size, to: destination,
-                contentType: clean ? (verdict.detectedType ?? "application/octet-stream") : "application/octet-stream", metadata: metadata
-            )
-        } catch let failure as StoreFailure where failure.kind == .preconditionFailed || failure.kind == .notFound {
-            throw AttemptError.sourceChanged("the copy precondition failed: \(failure.message)")
-        }
-        // The copy's own answer names the destination's ETag; a store that leaves it empty is asked with HEAD.
-        let expected: String
-        if copied.partSize == nil, let md5 = verdict.md5 {
-            expected = md5  // computed in the inspection's single read of the file
-        } else {
-            expected = try await Self.expectedETag(descriptor: file.descriptor, size: downloaded.size, partSize: copied.partSize)
-        }
-        var placedETag = ETagText.normalized(copied.etag)
-        if placedETag.isEmpty {
-            let placed = try await store.head(destination)
-            placedETag = placed.map { $0.size == downloaded.size ? ETagText.normalized($0.etag) : "size \($0.size)" } ?? "none"
-        }
-        // A store may copy a multipart object as it is, keeping its multipart ETag: that ETag names the exact
-        // version that was scanned (a replaced object gets another), so it verifies too.
-        let scannedETag = ETagText.normalized(downloaded.etag)
-        guard placedETag == expected || (scannedETag.contains("-") && placedETag == scannedETag) else {
-            // Never promote bytes that were not scanned: remove what the copy produced and inspect again.
-            try await store.delete(destination)
-            throw AttemptError.sourceChanged("the destination holds other bytes (ETag \(placedETag), expected \(expected))")
-        }
-        try await store.delete(source)
+        // Place the inspected copy itself. Content-MD5 (and the SHA-256 where the store verifies checksums) make the
+        // store refuse anything but these bytes.
+        try await store.upload(
+            from: copy.file.descriptor, size: copy.info.size, to: destination,
+            contentType: clean ? (verdict.detectedType ?? "application/octet-stream") : "application/octet-stream", metadata: movedMetadata(upload, verdict: verdict),
+            md5: digests?.md5 ?? verdict.md5, sha256: verdict.sha256
+        )
+        await hooks.afterPromotion?(upload)
         try await finish(upload, outcome: verdict.outcome, verdict: verdict, logger: logger)
     }
 
@@ -338,29 +335,53 @@ public final class Worker: Service {
         logger.info("upload \(state.rawValue)", metadata: ["outcome": "\(outcome.rawValue)"])
     }
 
-    /// Attempts exhausted: quarantine as `scan_failed` what is there (unscanned bytes never go to processed).
+    /// The object is not in incoming (a lifecycle rule or an operator removed it): the upload ends `expired` with the
+    /// reason `source_missing`. Nothing was inspected, so nothing is placed.
+    func endMissing(_ upload: Upload, logger: Logger) async throws {
+        let verdict = Verdict(reasons: [Reason(.sourceMissing, "\(layout.incoming.bucket)/\(upload.incomingKey) is gone")], detectedType: nil, sha256: nil, size: 0)
+        guard try await catalog.end(id: upload.id, worker: configuration.workerID, state: .expired, verdict: verdict, now: clock.now()) else {
+            throw AttemptError.leaseLost
+        }
+        Metrics.Counter(label: "airlock_pipeline_source_missing_total").increment()
+        Metrics.Counter(label: "airlock_pipeline_outcomes_total", dimensions: [("outcome", Outcome.failed.rawValue)]).increment()
+        logger.error("the object vanished from incoming before it was inspected", metadata: ["key": "\(upload.incomingKey)"])
+    }
+
+    /// Attempts exhausted: quarantine as `scan_failed` a private copy of what is there (unscanned bytes never go to
+    /// processed; a reviewer decides).
     func giveUp(_ upload: Upload, why: String, logger: Logger) async throws {
         let source = ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)
         let destination = layout.quarantine(upload.id)
-        let verdict = Verdict(reasons: [Reason(.scanFailed, why)], detectedType: nil, sha256: nil, size: upload.size ?? 0)
-        if let head = try await store.head(source) {
-            guard try await catalog.recordScan(
-                id: upload.id, worker: configuration.workerID, scan: ScanRecord(etag: head.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
-            ) else { throw AttemptError.leaseLost }
-            _ = try await store.copy(
-                from: source, ifMatch: head.etag, size: head.size, to: destination, contentType: "application/octet-stream",
-                metadata: movedMetadata(upload, verdict: verdict, sourceETag: head.etag)
-            )
-            guard let placed = try await store.head(destination), placed.size == head.size else {
-                throw StoreFailure(.transient, "the quarantine copy did not arrive")
-            }
-            try await store.delete(source)
+        guard let copy = try await PrivateCopy.fetch(source, from: store, into: configuration.temporaryDirectory) else {
+            try await endMissing(upload, logger: logger)
+            return
         }
+        guard let digests = copy.digests else { throw StoreFailure(.transient, "the download arrived out of order") }
+        let verdict = Verdict(reasons: [Reason(.scanFailed, why)], detectedType: nil, sha256: digests.sha256, size: copy.info.size)
+        guard try await catalog.recordScan(
+            id: upload.id, worker: configuration.workerID, scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
+        ) else { throw AttemptError.leaseLost }
+        try await store.upload(
+            from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream", metadata: movedMetadata(upload, verdict: verdict),
+            md5: digests.md5, sha256: digests.sha256
+        )
         try await finish(upload, outcome: .failed, verdict: verdict, logger: logger)
     }
 
-    /// The user metadata of DESIGN.md section 5 (plus the source ETag, to recognize a finished copy after a crash).
-    func movedMetadata(_ upload: Upload, verdict: Verdict, sourceETag: String) -> [(name: String, value: String)] {
+    /// Even the quarantine copy failed: the upload ends `quarantined` (`scan_failed`) with its object still in incoming,
+    /// so reviewers and operators see it; a rescan places it.
+    func endUnplaced(_ upload: Upload, why: String, logger: Logger) async throws {
+        let verdict = Verdict(reasons: [Reason(.scanFailed, "not moved out of incoming: \(why)")], detectedType: nil, sha256: nil, size: upload.size ?? 0)
+        guard try await catalog.end(id: upload.id, worker: configuration.workerID, state: .quarantined, verdict: verdict, now: clock.now()) else {
+            throw AttemptError.leaseLost
+        }
+        Metrics.Counter(label: "airlock_pipeline_outcomes_total", dimensions: [("outcome", Outcome.failed.rawValue)]).increment()
+        Metrics.Counter(label: "airlock_pipeline_unplaced_total").increment()
+        logger.error("the upload ended in quarantine with its object still in incoming: the store refused every write", metadata: ["why": "\(why)"])
+    }
+
+    /// The user metadata of DESIGN.md section 5 (the id and SHA-256 also let a later attempt recognize its own upload).
+    func movedMetadata(_ upload: Upload, verdict: Verdict) -> [(name: String, value: String)] {
         var metadata: [(name: String, value: String)] = [
             ("airlock-id", upload.id.rawValue),
             ("airlock-sha256", verdict.sha256 ?? ""),
@@ -369,7 +390,6 @@ public final class Worker: Service {
             ("airlock-type", verdict.detectedType ?? ""),
             ("airlock-scanned-at", Timestamp.iso8601(clock.now())),
             ("airlock-engine", configuration.engine),
-            ("airlock-source-etag", ETagText.normalized(sourceETag)),
         ]
         if let original = upload.originalKey { metadata.append(("airlock-original-key", Self.percentEncoded(original))) }
         return metadata
@@ -405,44 +425,6 @@ public final class Worker: Service {
     }
 
     // MARK: Helpers
-
-    /// The ETag a store gives a copy of these bytes: their MD5, or for a copy in parts of `partSize` the MD5 of the
-    /// parts' MD5s with `-N`.
-    static func expectedETag(descriptor: Int32, size: Int64, partSize: Int64?) async throws -> String {
-        var whole = Insecure.MD5()
-        var parts: [Insecure.MD5.Digest] = []
-        var part = Insecure.MD5()
-        var inPart: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: Int64 = 0
-        while offset < size {
-            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw StoreFailure(.transient, "reading the temporary file failed") }
-            var consumed = 0
-            while consumed < count {
-                let take = partSize.map { min(count - consumed, Int($0 - inPart)) } ?? (count - consumed)
-                buffer.withUnsafeBytes { bytes in
-                    let slice = UnsafeRawBufferPointer(rebasing: bytes[consumed..<consumed + take])
-                    if partSize == nil { whole.update(bufferPointer: slice) } else { part.update(bufferPointer: slice) }
-                }
-                consumed += take
-                inPart += Int64(take)
-                if let partSize, inPart == partSize {
-                    parts.append(part.finalize())
-                    part = Insecure.MD5()
-                    inPart = 0
-                }
-            }
-            offset += Int64(count)
-            await Task.yield()
-        }
-        guard partSize != nil else { return Hex.lowercase(whole.finalize()) }
-        if inPart > 0 { parts.append(part.finalize()) }
-        var combined = Insecure.MD5()
-        for digest in parts { digest.withUnsafeBytes { combined.update(bufferPointer: $0) } }
-        return Hex.lowercase(combined.finalize()) + "-\(parts.count)"
-    }
 
     static func describe(_ error: any Error) -> String {
         switch error {

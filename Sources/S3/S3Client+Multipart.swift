@@ -154,8 +154,20 @@ extension S3Client {
         contentType: String?,
         metadata: [(name: String, value: String)]
     ) async throws(S3Error) -> String {
+        try await inParts(destination, size: sourceSize, contentType: contentType, metadata: metadata, operation: "UploadPartCopy") { uploadId, number, range in
+            try await self.uploadPartCopy(destination, uploadId: uploadId, partNumber: number, from: source, ifMatch: sourceETag, range: range)
+        }
+    }
+
+    /// A multipart upload of `size` bytes in equal parts (``partRanges(size:preferredPartSize:)`` of
+    /// ``Configuration/multipartCopyPartSize``), a few at a time: CreateMultipartUpload, `part` for each (its ETag),
+    /// Complete. Aborted if any step fails. Returns the object's ETag.
+    func inParts(
+        _ destination: ObjectLocation, size: Int64, contentType: String?, metadata: [(name: String, value: String)], operation: String,
+        part: @escaping @Sendable (_ uploadId: String, _ number: Int, _ range: ClosedRange<Int64>) async throws -> String
+    ) async throws(S3Error) -> String {
         let uploadId = try await createMultipartUpload(destination, contentType: contentType, metadata: metadata)
-        let ranges = Self.partRanges(size: sourceSize, preferredPartSize: configuration.multipartCopyPartSize)
+        let ranges = Self.partRanges(size: size, preferredPartSize: configuration.multipartCopyPartSize)
         do {
             let parts = try await withThrowingTaskGroup(of: UploadedPart.self, returning: [UploadedPart].self) { group in
                 var next = 0
@@ -165,7 +177,7 @@ extension S3Client {
                     let range = ranges[next]
                     next += 1
                     group.addTask {
-                        let etag = try await self.uploadPartCopy(destination, uploadId: uploadId, partNumber: number, from: source, ifMatch: sourceETag, range: range)
+                        let etag = try await part(uploadId, number, range)
                         return UploadedPart(number: number, etag: etag, size: Int64(range.count))
                     }
                 }
@@ -180,7 +192,7 @@ extension S3Client {
         } catch {
             try? await abortMultipartUpload(destination, uploadId: uploadId)
             if let error = error as? S3Error { throw error }
-            throw S3Error(kind: .transport(.cancelled), code: "Transport.cancelled", message: "\(error)", operation: "UploadPartCopy")
+            throw S3Error(kind: .transport(.cancelled), code: "Transport.cancelled", message: "\(error)", operation: operation)
         }
     }
 }

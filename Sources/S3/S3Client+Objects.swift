@@ -101,6 +101,35 @@ extension S3Client {
         return etag
     }
 
+    /// Writes `size` bytes of an open file as one object: one PutObject, or a multipart upload above
+    /// ``Configuration/multipartCopyThreshold`` (parts of ``Configuration/multipartCopyPartSize``, a few at a time).
+    /// - Parameters:
+    ///   - contentMD5: Base64 MD5 of the whole file, sent on a single PUT so the store refuses other bytes.
+    ///   - checksumSHA256: Base64 SHA-256 of the whole file, sent on a single PUT where the store verifies it
+    ///     (``BackendProfile/verifiesChecksums``).
+    /// - Returns: The new object's ETag.
+    @discardableResult
+    public func putFile(
+        _ location: ObjectLocation, descriptor: Int32, size: Int64, contentType: String?, metadata: [(name: String, value: String)],
+        contentMD5: String? = nil, checksumSHA256: String? = nil
+    ) async throws(S3Error) -> String {
+        guard size > configuration.multipartCopyThreshold else {
+            var headers: [(name: String, value: String)] = []
+            if let contentMD5 { headers.append(("content-md5", contentMD5)) }
+            if let checksumSHA256, configuration.profile.verifiesChecksums { headers.append(("x-amz-checksum-sha256", checksumSHA256)) }
+            if let contentType { headers.append(("content-type", contentType)) }
+            for item in metadata { headers.append(("x-amz-meta-" + item.name.lowercased(), item.value)) }
+            let response = try await send("PutObject", uploadCall(location, headers: headers, body: .file(descriptor: descriptor, offset: 0, length: size)), idempotent: true)
+            guard let etag = response.header("etag") else { throw S3Error.invalidResponse("PutObject returned no ETag", operation: "PutObject") }
+            return etag
+        }
+        return try await inParts(location, size: size, contentType: contentType, metadata: metadata, operation: "UploadPart") { uploadId, number, range in
+            try await self.uploadPart(
+                location, uploadId: uploadId, partNumber: number, body: .file(descriptor: descriptor, offset: range.lowerBound, length: Int64(range.count))
+            )
+        }
+    }
+
     /// A PUT of `body`: hashed when in memory, `UNSIGNED-PAYLOAD` when streamed from a file.
     func uploadCall(_ location: ObjectLocation, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)], body: ObjectBody) -> Call {
         switch body {

@@ -90,6 +90,7 @@ import Glibc
         #expect(last.wait() == 0, "\(Self.tail(directory + "/worker.log"))")
 
         // Every object exactly once, where its verdict says, byte for byte; nothing left in incoming.
+        try await harness.sweepAfterExpiry()
         #expect(try await harness.keys(under: "incoming/").isEmpty)
         let processed = Set(try await harness.keys(under: "processed/"))
         let quarantined = Set(try await harness.keys(under: "quarantine/"))

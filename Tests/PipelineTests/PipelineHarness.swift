@@ -5,6 +5,7 @@ import Catalog
 import Foundation
 import Inspection
 import Logging
+import Synchronization
 import Pipeline
 import S3
 import SigV4
@@ -26,12 +27,15 @@ final class PipelineHarness: Sendable {
     let layout: ObjectLayout
     let inspector: Inspector
     let databasePath: String
+    /// Private to this harness: a reconciler's sweep of stale temp files never reaches another test's.
+    let temporaryDirectory: String
     let server = S3TestServer.current
     let profiles: [String: UploadProfile] = [
         "documents": UploadProfile(
             name: "documents", maxSize: 8 << 20,
             allow: [.init(extensions: ["pdf"], types: ["application/pdf"]), .init(extensions: ["txt"], types: ["text/plain"])]
         ),
+        "binaries": UploadProfile(name: "binaries", maxSize: 1 << 20, allow: [.init(extensions: ["bin"], types: ["application/octet-stream"])]),
     ]
 
     /// - Parameter catalog: A catalog to use instead of a new SQLite file (a PostgreSQL one whose pool the caller runs).
@@ -51,6 +55,8 @@ final class PipelineHarness: Sendable {
             quarantine: BucketPrefix(bucket: bucket, prefix: "quarantine/")
         )
         databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pipeline-\(UUID().uuidString).sqlite").path
+        temporaryDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pipeline-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: true)
         if let catalog {
             self.catalog = catalog
         } else {
@@ -63,26 +69,49 @@ final class PipelineHarness: Sendable {
         inspector.shutdown()
         await catalog.close()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
+        try? FileManager.default.removeItem(atPath: temporaryDirectory)
     }
 
-    func worker(_ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3) -> Worker {
+    /// A reconciler over the harness's parts (no grace after URL expiry).
+    func reconciler(holder: String = "r1", clock: any WallClock = SystemWallClock(), temporaryDirectory: String? = nil) -> Reconciler {
+        Reconciler(
+            configuration: ReconcilerConfiguration(
+                holderID: holder, interval: .seconds(1), expiryGraceMillis: 0,
+                temporaryDirectory: temporaryDirectory ?? self.temporaryDirectory, staleTemporaryFileMillis: 60_000
+            ),
+            layout: layout, catalog: catalog, store: store, clock: clock, wake: WakeSignal(), logger: Self.logger
+        )
+    }
+
+    /// One reconciler pass as it runs a day later, when no upload URL can write any more: it deletes the incoming
+    /// originals whose inspected copies were placed (and records anything else as unsolicited). Gives the leadership
+    /// back so other reconcilers of the test can lead.
+    @discardableResult
+    func sweepAfterExpiry() async throws -> Reconciler.PassReport {
+        let reconciler = reconciler(holder: "after-expiry", clock: ShiftedClock(offsetMillis: 86_400_000))
+        let report = try await reconciler.pass()
+        try await catalog.releaseLeadership(role: "reconciler", holder: "after-expiry")
+        return report
+    }
+
+    func worker(_ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3, hooks: WorkerHooks = WorkerHooks()) -> Worker {
         Worker(
             configuration: WorkerConfiguration(
                 workerID: id, concurrency: 4, leaseMillis: 60_000, maxAttempts: maxAttempts, retryBaseMillis: 0, retryMaxMillis: 0,
-                pollInterval: .milliseconds(50), temporaryDirectory: FileManager.default.temporaryDirectory.path, engine: "clamav-test"
+                pollInterval: .milliseconds(50), temporaryDirectory: temporaryDirectory, engine: "clamav-test"
             ),
             layout: layout, catalog: catalog, store: store, inspector: inspector ?? self.inspector, profiles: profiles, clock: SystemWallClock(),
-            logger: Self.logger
+            hooks: hooks, logger: Self.logger
         )
     }
 
     /// An intent for `filename`, its object in incoming, marked uploaded.
     @discardableResult
-    func upload(_ bytes: [UInt8], filename: String, declaredType: String = "application/pdf") async throws -> Upload {
+    func upload(_ bytes: [UInt8], filename: String, declaredType: String = "application/pdf", profile: String = "documents") async throws -> Upload {
         let now = SystemWallClock().now()
         let id = UploadID.generate(at: now)
         let upload = Upload(
-            id: id, owner: "key:app", profile: "documents", filename: filename, safeName: filename, declaredSize: Int64(bytes.count), declaredType: declaredType,
+            id: id, owner: "key:app", profile: profile, filename: filename, safeName: filename, declaredSize: Int64(bytes.count), declaredType: declaredType,
             incomingKey: layout.incoming(id).key, createdAt: now, expiresAt: now + 900_000
         )
         _ = try await catalog.createUpload(upload)
@@ -112,5 +141,22 @@ final class PipelineHarness: Sendable {
     static func pdf(_ text: String) -> [UInt8] {
         let body = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n% \(text)\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
         return Array(body.utf8)
+    }
+}
+
+/// The system clock moved by an offset a test can change (URL expiry, leases, retention).
+final class ShiftedClock: WallClock {
+    private let offset: Mutex<Int64>
+
+    init(offsetMillis: Int64 = 0) {
+        offset = Mutex(offsetMillis)
+    }
+
+    func advance(byMillis millis: Int64) {
+        offset.withLock { $0 += millis }
+    }
+
+    func now() -> EpochMillis {
+        SystemWallClock().now() + offset.withLock { $0 }
     }
 }

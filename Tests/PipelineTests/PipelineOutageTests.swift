@@ -45,6 +45,7 @@ struct PipelineOutageTests {
         worker.signal(SIGTERM)
         #expect(worker.wait() == 0)
         #expect(try await harness.catalog.countByState() == [.processed: expected.count])
+        try await harness.sweepAfterExpiry()
         #expect(try await harness.keys(under: "incoming/").isEmpty)
         for (id, bytes) in expected {
             let record = try #require(try await harness.catalog.upload(id: id))

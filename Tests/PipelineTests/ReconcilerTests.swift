@@ -7,14 +7,8 @@ import Pipeline
 import Testing
 
 @Suite struct ReconcilerTests {
-    func reconciler(_ harness: PipelineHarness, holder: String = "r1", temporaryDirectory: String? = nil) -> Reconciler {
-        Reconciler(
-            configuration: ReconcilerConfiguration(
-                holderID: holder, interval: .seconds(1), expiryGraceMillis: 0,
-                temporaryDirectory: temporaryDirectory ?? FileManager.default.temporaryDirectory.path, staleTemporaryFileMillis: 60_000
-            ),
-            layout: harness.layout, catalog: harness.catalog, store: harness.store, clock: SystemWallClock(), wake: WakeSignal(), logger: PipelineHarness.logger
-        )
+    func reconciler(_ harness: PipelineHarness, holder: String = "r1", clock: any WallClock = SystemWallClock(), temporaryDirectory: String? = nil) -> Reconciler {
+        harness.reconciler(holder: holder, clock: clock, temporaryDirectory: temporaryDirectory)
     }
 
     @Test func sweepsIncomingUnsolicitedAndConsumedKeys() async throws {
@@ -50,15 +44,25 @@ import Testing
         #expect(quarantined.first?.originalKey == strayKey)
         #expect(quarantined.first?.outcome == .infected)
 
-        // The client uploads again with its old form: the key is consumed, the new object is unsolicited.
+        // The client uploads again with its still-valid form: the key is consumed. Nothing there is judged or
+        // deleted while the URL could still write it.
         try await harness.put(PipelineHarness.pdf("second version"), at: harness.layout.incoming(id))
         report = try await reconciler.pass()
-        #expect(report.unsolicited == 1)
+        #expect(report.unsolicited == 0 && report.removedFromIncoming == 1, "\(report)")  // only the stray's original went
+        #expect(try await harness.bytes(at: harness.layout.incoming(id)) == PipelineHarness.pdf("second version"))
+        // Once it expired, the new bytes are not the inspected ones: recorded as unsolicited, quarantined, never promoted.
+        let later = ShiftedClock(offsetMillis: 86_400_000)
+        let expired = self.reconciler(harness, holder: "r1", clock: later)
+        report = try await expired.pass()
+        #expect(report.unsolicited == 1 && report.removedFromIncoming == 0, "\(report)")
         while try await worker.processBatch() > 0 {}
         #expect(try await harness.bytes(at: harness.layout.processed(id, safeName: "a.pdf")) == bytes)
         let all = try await harness.catalog.uploads(state: .quarantined, owner: nil, after: nil, limit: 10)
         #expect(all.count == 2)
         #expect(all.contains { $0.originalKey == harness.layout.incoming(id).key && $0.reasons.first?.code == .unsolicited })
+        // Now it is what the worker inspected (as the unsolicited record): deleted; nothing is recorded twice.
+        report = try await expired.pass()
+        #expect(report.unsolicited == 0 && report.removedFromIncoming == 1, "\(report)")
         #expect(try await harness.keys(under: "incoming/").isEmpty)
     }
 

@@ -95,6 +95,7 @@ import Glibc
         }
         #expect(all.allSatisfy { $0.attempts == 1 }, "an upload was claimed twice")
         #expect(Set(all.compactMap(\.originalKey)).count == Self.strays)
+        try await harness.sweepAfterExpiry()
         #expect(try await harness.keys(under: "incoming/").isEmpty)
         #expect(try await harness.keys(under: "processed/").count == expectedClean)
         #expect(try await harness.keys(under: "quarantine/").count == total - expectedClean)

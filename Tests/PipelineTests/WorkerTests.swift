@@ -26,6 +26,10 @@ import Testing
         #expect(stored.leaseOwner == nil)
         let destination = harness.layout.processed(upload.id, safeName: "report.pdf")
         #expect(try await harness.bytes(at: destination) == bytes)
+        // The original stays in incoming while its upload URL could still write it, then goes once its bytes are
+        // read back and are the inspected ones.
+        #expect(try await harness.bytes(at: harness.layout.incoming(upload.id)) == bytes)
+        #expect(try await harness.sweepAfterExpiry().removedFromIncoming == 1)
         #expect(try await harness.bytes(at: harness.layout.incoming(upload.id)) == nil)
         let head = try #require(try await harness.store.head(destination))
         #expect(head.metadata["airlock-id"] == upload.id.rawValue)
@@ -89,6 +93,7 @@ import Testing
         let strayHead = try #require(try await harness.store.head(harness.layout.quarantine(stray.id)))
         #expect(strayHead.metadata["airlock-original-key"] == strayKey)
         #expect(strayHead.metadata["airlock-reasons"]?.hasPrefix("unsolicited") == true)
+        try await harness.sweepAfterExpiry()
         #expect(try await harness.keys(under: "incoming/").isEmpty)
         #expect(try await harness.keys(under: "processed/").isEmpty)
     }
@@ -112,7 +117,7 @@ import Testing
     }
 
     /// An inspector that, while inspecting the first version, replaces the object in incoming with EICAR: the race a
-    /// client can run between the scan and the copy.
+    /// client can run between the scan and the promotion.
     final class Overwriter: FileInspector {
         let harness: PipelineHarness
         let target: ObjectRef
@@ -134,20 +139,28 @@ import Testing
     }
 
     @Test(arguments: [BackendProfile.of(.ceph), BackendProfile.of(.aws)])
-    func anObjectReplacedAfterItsScanIsInspectedAgainNeverPromoted(_ profile: BackendProfile) async throws {
-        // With the aws profile RGW ignores the copy precondition, so only the verification stands between the
-        // replaced bytes and processed.
+    func anObjectReplacedAfterCustodyIsRecordedNeverPromoted(_ profile: BackendProfile) async throws {
         let harness = try await PipelineHarness(profile: profile)
         defer { Task { await harness.close() } }
-        let upload = try await harness.upload(Array("an ordinary letter\n".utf8), filename: "letter.txt", declaredType: "text/plain")
+        let letter = Array("an ordinary letter\n".utf8)
+        let upload = try await harness.upload(letter, filename: "letter.txt", declaredType: "text/plain")
         let worker = harness.worker(inspector: Overwriter(harness: harness, target: harness.layout.incoming(upload.id)))
         _ = try await worker.processBatch()
+        // What was inspected is what was promoted: the worker's own copy, not whatever incoming holds now.
         let record = try #require(try await harness.catalog.upload(id: upload.id))
-        #expect(record.state == .quarantined, "\(record)")
-        #expect(record.outcome == .infected)
-        #expect(try await harness.keys(under: "processed/").isEmpty)
-        #expect(try await harness.bytes(at: harness.layout.quarantine(upload.id)) == PipelineHarness.eicar + Array(" replaced".utf8))
+        #expect(record.state == .processed && record.sha256 == sha256Hex(letter), "\(record)")
+        #expect(try await harness.bytes(at: harness.layout.processed(upload.id, safeName: "letter.txt")) == letter)
+        // The replacement is left where it is, then recorded as unsolicited and quarantined.
+        let replaced = PipelineHarness.eicar + Array(" replaced".utf8)
+        #expect(try await harness.bytes(at: harness.layout.incoming(upload.id)) == replaced)
+        #expect(try await harness.sweepAfterExpiry().unsolicited == 1)
+        while try await worker.processBatch() > 0 {}
+        let quarantined = try await harness.catalog.uploads(state: .quarantined, owner: nil, after: nil, limit: 10)
+        #expect(quarantined.count == 1 && quarantined.first?.outcome == .infected && quarantined.first?.originalKey == upload.incomingKey, "\(quarantined)")
+        if let stray = quarantined.first { #expect(try await harness.bytes(at: harness.layout.quarantine(stray.id)) == replaced) }
+        #expect(try await harness.sweepAfterExpiry().removedFromIncoming == 1)
         #expect(try await harness.keys(under: "incoming/").isEmpty)
+        #expect(try await harness.keys(under: "processed/").count == 1)
     }
 }
 

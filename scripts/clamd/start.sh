@@ -32,6 +32,7 @@ AlertOLE2Macros yes
 AlertBrokenExecutables yes
 HeuristicAlerts yes
 SelfCheck 1
+DisableCache yes
 CONF
 setsid nohup clamd -c "$DIR/clamd.conf" >"$DIR/clamd.out" 2>&1 </dev/null &
 echo $! >"$DIR/clamd.pid"

@@ -1,5 +1,6 @@
 public import AirlockCore
 public import S3
+import SigV4
 
 /// The pipeline's object-store port over the S3 client: S3 errors become the failures the pipeline acts on.
 public struct S3ObjectStore: ObjectStore {
@@ -26,6 +27,20 @@ public struct S3ObjectStore: ObjectStore {
             )
             let partSize = result.multipart ? S3Client.partRanges(size: size, preferredPartSize: client.configuration.multipartCopyPartSize).first.map { Int64($0.count) } : nil
             return CopyOutcome(etag: result.etag, partSize: partSize)
+        }
+    }
+
+    public func upload(
+        from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?,
+        sha256: String?
+    ) async throws -> String {
+        try await mapped { () throws(S3Error) in
+            ETagText.normalized(
+                try await client.putFile(
+                    destination, descriptor: descriptor, size: size, contentType: contentType, metadata: metadata,
+                    contentMD5: md5.flatMap(PayloadHash.base64(hexDigest:)), checksumSHA256: sha256.flatMap(PayloadHash.base64(hexDigest:))
+                )
+            )
         }
     }
 

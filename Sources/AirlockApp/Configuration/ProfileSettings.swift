@@ -47,8 +47,20 @@ public enum ProfileSettings {
             index += 1
         }
         guard !rules.isEmpty else { throw AirlockError(.invalidConfig, "\(section).allow must name at least one extension") }
+        // Fail closed: a profile that admits zip archives always walks their members (defaults apply); one that
+        // admits an archive format Airlock cannot walk, or turns the walk off while admitting zip, is refused.
+        let draft = UploadProfile(name: name, maxSize: maxSize.bytes, allow: rules)
+        if let unwalked = draft.unwalkableArchiveTypes.first {
+            throw AirlockError(
+                .invalidConfig, "\(section).allow admits \(unwalked), an archive format whose members Airlock cannot walk (only zip archives are walked)"
+            )
+        }
+        let allowed = try reader.boolean("archives.allowed", in: section, default: draft.admitsZipArchives)
+        if draft.admitsZipArchives, !allowed {
+            throw AirlockError(.invalidConfig, "\(section).allow admits zip archives but archives.allowed is false: their members would not be inspected")
+        }
         let archives = UploadProfile.ArchivePolicy(
-            allowed: try reader.boolean("archives.allowed", in: section, default: false),
+            allowed: allowed,
             maxEntries: try reader.integer("archives.maxEntries", in: section, default: 1000, range: 1...1_000_000),
             maxTotalSize: try reader.size("archives.maxTotalSize", in: section, default: .gibibytes(1)).bytes,
             maxDepth: try reader.integer("archives.maxDepth", in: section, default: 3, range: 1...16)

@@ -1,6 +1,6 @@
 import AirlockCore
 import Catalog
-public import Configuration
+import Configuration
 import Crypto
 import Foundation
 import HTTPAPI

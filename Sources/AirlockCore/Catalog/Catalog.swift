@@ -16,6 +16,9 @@ public protocol Catalog: Sendable {
 
     func upload(incomingKey: String) async throws -> Upload?
 
+    /// Every upload recorded at an incoming key (its intent and any unsolicited records), oldest first.
+    func uploads(incomingKey: String) async throws -> [Upload]
+
     /// `pending` → `uploaded` (the object is in incoming).
     func markUploaded(id: UploadID, now: EpochMillis) async throws -> Bool
 
@@ -29,12 +32,13 @@ public protocol Catalog: Sendable {
     /// Records what inspection found (the step before the move), under the worker's lease.
     func recordScan(id: UploadID, worker: String, scan: ScanRecord, now: EpochMillis) async throws -> Bool
 
-    /// Forgets a recorded scan whose copy did not verify (the source changed): the next attempt inspects again.
-    func clearScan(id: UploadID, worker: String, now: EpochMillis) async throws -> Bool
-
     /// `inspecting` → `processed` or `quarantined` once the object is at its destination; ends the lease. The events
     /// are queued in the same transaction: a finished upload always has its deliveries.
     func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis, events: [EventDelivery]) async throws -> Bool
+
+    /// `inspecting` → `expired` (the object vanished) or `quarantined` (it could not be moved out of incoming) with no
+    /// object placed: records the verdict, clears the destination and ends the lease.
+    func end(id: UploadID, worker: String, state: UploadState, verdict: Verdict, now: EpochMillis) async throws -> Bool
 
     /// Ends the lease after a failed attempt; the upload is claimable again at `retryAt`.
     func retryLater(id: UploadID, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool
@@ -73,8 +77,19 @@ public protocol Catalog: Sendable {
     func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload]
 
     /// Records a rescan's verdict and ends its lease: the upload stays quarantined, flagged `rescanned_clean` when
-    /// the new verdict is clean (a reviewer decides).
-    func finishRescan(id: UploadID, worker: String, verdict: Verdict, now: EpochMillis) async throws -> Bool
+    /// the new verdict is clean (a reviewer decides). `destinationKey`, when given, is where the rescan placed the
+    /// object (an upload that ended before its object left incoming).
+    func finishRescan(id: UploadID, worker: String, verdict: Verdict, destinationKey: String?, now: EpochMillis) async throws -> Bool
+
+    /// Takes a quarantined upload for one review action (release, purge, retention) with a lease, unless a rescan or
+    /// another action holds it: two conflicting actions on one upload never both proceed.
+    func leaseQuarantined(id: UploadID, holder: String, until: EpochMillis, now: EpochMillis) async throws -> Bool
+
+    /// `quarantined` → `to` (`processed` or `purged`) by the holder of the review lease; ends the lease.
+    func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, now: EpochMillis) async throws -> Bool
+
+    /// Gives a review lease back (the action failed before it changed anything it cannot redo).
+    func releaseQuarantinedLease(id: UploadID, holder: String) async throws
 
     /// How many uploads are in each state.
     func countByState() async throws -> [UploadState: Int]

@@ -10,7 +10,7 @@ public enum UploadState: String, Sendable, Hashable, Codable, CaseIterable {
     case processed
     /// Not clean (or never solicited) and moved to quarantine.
     case quarantined
-    /// The intent expired with no object.
+    /// The intent expired with no object (or the object vanished before it was inspected: `source_missing`).
     case expired
     /// A reviewer purged it from quarantine (or retention did).
     case purged
@@ -22,7 +22,7 @@ public enum UploadState: String, Sendable, Hashable, Codable, CaseIterable {
         switch (self, next) {
         case (.pending, .uploaded), (.pending, .expired), (.pending, .inspecting):
             true
-        case (.uploaded, .inspecting), (.inspecting, .uploaded), (.inspecting, .processed), (.inspecting, .quarantined):
+        case (.uploaded, .inspecting), (.inspecting, .uploaded), (.inspecting, .processed), (.inspecting, .quarantined), (.inspecting, .expired):
             true
         case (.quarantined, .processed), (.quarantined, .purged), (.quarantined, .inspecting), (.processed, .deleted):
             true

@@ -54,6 +54,25 @@ public struct UploadProfile: Sendable, Hashable {
         return seen
     }
 
+    /// Plain zip archives (the inspector walks their members).
+    public static let zipArchiveTypes: Set<String> = ["application/zip", "application/x-zip-compressed", "application/x-zip"]
+
+    /// Archive and compression formats whose members Airlock does not extract: a profile must not admit them, or
+    /// whatever they hold would reach processed with only ClamAV's view of it.
+    public static let unwalkableArchiveTypes: Set<String> = [
+        "application/gzip", "application/x-gzip", "application/x-tar", "application/x-gtar", "application/x-7z-compressed", "application/x-rar",
+        "application/x-rar-compressed", "application/vnd.rar", "application/x-bzip2", "application/x-xz", "application/x-lzma", "application/zstd",
+        "application/x-zstd", "application/x-lzip", "application/x-compress", "application/x-arj", "application/x-lzh-compressed", "application/x-cpio",
+        "application/x-archive", "application/vnd.ms-cab-compressed", "application/x-iso9660-image", "application/x-apple-diskimage",
+        "application/x-xar", "application/x-rpm", "application/x-debian-package", "application/java-archive", "application/x-ace-compressed",
+    ]
+
+    /// Whether the profile admits plain zip archives.
+    public var admitsZipArchives: Bool { allowedTypes.contains { Self.zipArchiveTypes.contains($0) } }
+
+    /// Archive types the profile admits that the inspector cannot walk.
+    public var unwalkableArchiveTypes: [String] { allowedTypes.filter { Self.unwalkableArchiveTypes.contains($0) } }
+
     /// Every type the profile allows for some extension.
     public var allowedTypes: [String] {
         var seen: [String] = []

@@ -29,6 +29,8 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case unscannable
     case scanFailed = "scan_failed"
     case unsolicited
+    /// The object was gone before it could be inspected (a lifecycle rule or an operator removed it).
+    case sourceMissing = "source_missing"
 }
 
 /// One reason with its human detail (detected type, signature name, limit hit, member path).
@@ -71,7 +73,12 @@ public struct Verdict: Sendable, Hashable {
         let codes = Set(reasons.map(\.code))
         if codes.contains(.malware) { return .infected }
         if codes.contains(.unscannable) { return .unscannable }
-        if codes.contains(.scanFailed) { return .failed }
+        if codes.contains(.scanFailed) || codes.contains(.sourceMissing) { return .failed }
         return codes.isEmpty ? .clean : .rejected
+    }
+
+    /// The same verdict with one more reason (first or last), its outcome recomputed.
+    public func adding(_ reason: Reason, first: Bool = false) -> Verdict {
+        Verdict(reasons: first ? [reason] + reasons : reasons + [reason], detectedType: detectedType, sha256: sha256, size: size, signatures: signatures, md5: md5)
     }
 }

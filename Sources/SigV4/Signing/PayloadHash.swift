@@ -39,11 +39,11 @@ public enum URIEncoding {
 }
 
 extension PayloadHash {
-    /// The base64 form of a lowercase hex SHA-256 (a declared checksum as the `x-amz-checksum-sha256` header wants it);
-    /// `nil` unless `hex` is exactly 64 lowercase hex digits.
+    /// The base64 form of a lowercase hex SHA-256 or MD5 (a checksum as the `x-amz-checksum-sha256` or `Content-MD5`
+    /// header wants it); `nil` unless `hex` is exactly 64 (or 32) lowercase hex digits.
     public static func base64(hexDigest hex: String) -> String? {
         let bytes = Array(hex.utf8)
-        guard bytes.count == 64 else { return nil }
+        guard bytes.count == 64 || bytes.count == 32 else { return nil }
         func nibble(_ byte: UInt8) -> UInt8? {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
@@ -54,7 +54,7 @@ extension PayloadHash {
         var raw: [UInt8] = []
         raw.reserveCapacity(32)
         var index = 0
-        while index < 64 {
+        while index < bytes.count {
             guard let high = nibble(bytes[index]), let low = nibble(bytes[index + 1]) else { return nil }
             raw.append(high << 4 | low)
             index += 2
