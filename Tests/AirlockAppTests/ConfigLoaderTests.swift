@@ -82,3 +82,32 @@ struct ConfigLoaderTests {
         #expect(try StoreSettings(reader: reader.scoped(to: "store")).region == "auto")
     }
 }
+
+/// Profiles fail closed on archives: admitting zip walks its members (defaults apply) unless the walk is turned off,
+/// which is refused, naming the profile; admitting a format Airlock cannot walk is refused too.
+struct ArchiveProfileTests {
+    func profile(_ yaml: String) throws(AirlockError) -> UploadProfile {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-\(UUID().uuidString).yaml").path
+        try? yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let reader = try? ConfigLoader.load(path: path, environment: [:]) else { throw AirlockError(.invalidConfig, "unreadable") }
+        return try ProfileSettings.read(reader, names: ["bundles"])["bundles"]!
+    }
+
+    @Test func admittingZipWalksMembersWithoutAnArchivesSection() throws {
+        let bundles = try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [zip], types: [application/zip]}\n      - {extensions: [txt], types: [text/plain]}\n")
+        #expect(bundles.archives.allowed)
+        #expect(bundles.archives.maxDepth == 3 && bundles.archives.maxEntries == 1000)
+        let plain = try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [txt], types: [text/plain]}\n")
+        #expect(!plain.archives.allowed)
+    }
+
+    @Test func turningTheWalkOffOrAdmittingUnwalkableFormatsIsRefused() {
+        #expect { try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [zip], types: [application/zip]}\n    archives: {allowed: false}\n") } throws: { error in
+            "\(error)".contains("profiles.bundles") && "\(error)".contains("archives.allowed")
+        }
+        #expect { try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [gz], types: [application/gzip]}\n") } throws: { error in
+            "\(error)".contains("profiles.bundles") && "\(error)".contains("application/gzip")
+        }
+    }
+}

@@ -94,7 +94,10 @@ struct ProfilePolicyTests {
         #expect(Verdict.outcome(for: [Reason(.unscannable, ""), Reason(.typeMismatch, "")]) == .unscannable)
         #expect(Verdict.outcome(for: [Reason(.unscannable, ""), Reason(.malware, "")]) == .infected)
         #expect(Verdict.outcome(for: [Reason(.scanFailed, "")]) == .failed)
-        #expect(ReasonCode.allCases.count == 14)
+        #expect(Verdict.outcome(for: [Reason(.sourceMissing, "")]) == .failed)
+        #expect(Verdict.outcome(for: [Reason(.sourceMissing, ""), Reason(.malware, "")]) == .infected)
+        #expect(ReasonCode.allCases.count == 15)
+        #expect(ReasonCode.sourceMissing.rawValue == "source_missing")
         #expect(ReasonCode.archiveMemberNotAllowed.rawValue == "archive_member_not_allowed")
     }
 

@@ -253,6 +253,60 @@ extension ServeFlowTests {
         #expect(try Curl.request("GET", url).status == 404)
     }
 
+    /// A release (API) and a purge (CLI, another process) of the same quarantined upload sent at the same moment:
+    /// exactly one wins, the other is refused, and the buckets say what the catalog says.
+    @Test func racingReleaseAndPurgeNeverBothWin() async throws {
+        let app = try key("race-app")
+        let reviewer = try key("grace", role: "reviewer")
+        var samples: [(id: String, bytes: [UInt8])] = []
+        for index in 0..<6 {
+            let bytes = Self.eicar + Array(" race \(index)\n".utf8)
+            samples.append((try await uploaded(bytes, name: "race\(index).txt", key: app), bytes))
+        }
+        let binary = self.binary
+        let config = self.config
+        let port = self.port
+        let release: @Sendable (String) throws -> (status: Int, code: String?) = { id in
+            let response = try Curl.request(
+                "POST", "http://127.0.0.1:\(port)/v1/quarantine/\(id)/release",
+                headers: [("Authorization", "Bearer \(reviewer)"), ("Content-Type", "application/json")], body: Data(#"{"note":"race"}"#.utf8)
+            )
+            let object = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:]
+            return (response.status, (object["error"] as? [String: Any])?["code"] as? String)
+        }
+        let outcomes = try await withThrowingTaskGroup(of: (id: String, released: Bool, purged: Bool).self) { group in
+            for sample in samples {
+                let id = sample.id
+                group.addTask {
+                    async let released = Task.detached { try release(id) }.value
+                    async let purged = Task.detached { try TestProcess.run([binary, "quarantine", "purge", id, "--note", "race", "--config", config]).status }.value
+                    let (releaseAnswer, purgeStatus) = try await (released, purged)
+                    #expect([200, 404, 409].contains(releaseAnswer.status), "\(releaseAnswer)")
+                    if releaseAnswer.status == 409 { #expect(releaseAnswer.code == "state_conflict", "\(releaseAnswer)") }
+                    return (id, releaseAnswer.status == 200, purgeStatus == 0)
+                }
+            }
+            var all: [(id: String, released: Bool, purged: Bool)] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        for outcome in outcomes {
+            #expect(outcome.released != outcome.purged, "\(outcome): exactly one action must win")
+            let state = try call("GET", "/v1/files/\(outcome.id)", key: app).body["state"] as? String
+            let bytes = try #require(samples.first { $0.id == outcome.id }?.bytes)
+            let link = try call("GET", "/v1/files/\(outcome.id)/download", key: app)
+            let quarantined = try call("POST", "/v1/quarantine/\(outcome.id)/download", key: reviewer)
+            if outcome.released {
+                #expect(state == "processed")
+                #expect(try Curl.request("GET", try #require(link.body["url"] as? String)).body == Data(bytes))
+            } else {
+                #expect(state == "purged")
+                #expect(link.status == 409)
+            }
+            #expect(quarantined.status == 404)  // out of quarantine either way
+        }
+    }
+
     @Test func theQuarantineCommandsActAsTheOperator() async throws {
         let app = try key("cli-app")
         let reviewer = try key("frank", role: "reviewer")
