@@ -1,3 +1,4 @@
+import AirlockApp
 import AirlockCore
 import AirlockTesting
 import Crypto
@@ -5,6 +6,7 @@ import Catalog
 import Foundation
 import Inspection
 import Pipeline
+import Synchronization
 import Testing
 
 /// Custody by construction, attacked the way a client holding a still-valid upload form can: two files of equal
@@ -113,5 +115,101 @@ import Testing
             #expect(record.outcome == .infected, "round \(round)")
             #expect(try await harness.bytes(at: harness.layout.quarantine(record.id)) == pair.second, "round \(round)")
         }
+    }
+}
+
+/// Every failure ends in a terminal, visible state: a vanished source, a store that refuses every write.
+@Suite struct PipelineFailureTests {
+    @Test func aSourceDeletedBeforeCustodyEndsExpiredWithAReasonAndNoRetries() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let upload = try await harness.upload(PipelineHarness.pdf("gone"), filename: "gone.pdf")
+        try await harness.store.delete(harness.layout.incoming(upload.id))
+        #expect(try await harness.worker().processBatch() == 1)
+        let record = try #require(try await harness.catalog.upload(id: upload.id))
+        #expect(record.state == .expired && record.reasons.map(\.code) == [.sourceMissing] && record.outcome == .failed, "\(record)")
+        #expect(record.leaseOwner == nil)
+        #expect(try await harness.worker().processBatch() == 0)
+        #expect(try await harness.keys(under: "processed/").isEmpty)
+        #expect(try await harness.keys(under: "quarantine/").isEmpty)
+    }
+
+    @Test(arguments: [CustodyTests.Point.afterDownload, .afterInspection])
+    func aSourceDeletedAfterCustodyChangesNothing(at point: CustodyTests.Point) async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let bytes = PipelineHarness.pdf("kept")
+        let upload = try await harness.upload(bytes, filename: "kept.pdf")
+        let target = harness.layout.incoming(upload.id)
+        let remove: @Sendable (Upload) async -> Void = { _ in try? await harness.store.delete(target) }
+        let hooks = point == .afterDownload ? WorkerHooks(afterDownload: remove) : WorkerHooks(afterInspection: remove)
+        #expect(try await harness.worker(hooks: hooks).processBatch() == 1)
+        #expect(try await harness.catalog.upload(id: upload.id)?.state == .processed)
+        #expect(try await harness.bytes(at: harness.layout.processed(upload.id, safeName: "kept.pdf")) == bytes)
+        let report = try await harness.sweepAfterExpiry()
+        #expect(report.unsolicited == 0 && report.removedFromIncoming == 0)
+    }
+
+    /// A store that takes reads but refuses every write (an outage of the write path, a full or read-only cluster).
+    final class RefusingWrites: ObjectStore {
+        let inner: any ObjectStore
+        let refusing = Mutex(true)
+        init(_ inner: any ObjectStore) { self.inner = inner }
+        func refuse() throws { if refusing.withLock({ $0 }) { throw StoreFailure(.transient, "503 SlowDown (test outage)") } }
+        func head(_ object: ObjectRef) async throws -> ObjectInfo? { try await inner.head(object) }
+        func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo {
+            try await inner.download(object, ifMatch: etag, to: descriptor, observe: observe)
+        }
+        func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome {
+            try refuse()
+            return try await inner.copy(from: source, ifMatch: etag, size: size, to: destination, contentType: contentType, metadata: metadata)
+        }
+        func upload(from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?) async throws -> String {
+            try refuse()
+            return try await inner.upload(from: descriptor, size: size, to: destination, contentType: contentType, metadata: metadata, md5: md5, sha256: sha256)
+        }
+        func delete(_ object: ObjectRef) async throws {
+            try refuse()
+            try await inner.delete(object)
+        }
+        func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
+            try await inner.list(bucket: bucket, prefix: prefix, startAfter: startAfter, limit: limit)
+        }
+        func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws { try await inner.abortMultipartUpload(object, uploadID: uploadID) }
+        func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String {
+            try await inner.createMultipartUpload(object, contentType: contentType, metadata: metadata)
+        }
+        func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {
+            try await inner.completeMultipartUpload(object, uploadID: uploadID, parts: parts)
+        }
+    }
+
+    @Test func aStoreThatRefusesEveryWriteEndsTheUploadVisiblyAndARescanRecoversIt() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let bytes = PipelineHarness.pdf("stuck")
+        let upload = try await harness.upload(bytes, filename: "stuck.pdf")
+        let store = RefusingWrites(harness.store)
+        let worker = harness.worker(maxAttempts: 2, store: store)
+        // Two attempts, two tries to quarantine it as scan_failed, then the end: bounded, whatever the store does.
+        var claims = 0
+        while try await worker.processBatch() > 0 { claims += 1 }
+        #expect(claims == 2 + 2 + 1)  // maxAttempts, Worker.finalAttempts, the end
+        let ended = try #require(try await harness.catalog.upload(id: upload.id))
+        #expect(ended.state == .quarantined && ended.outcome == .failed && ended.destinationKey == nil, "\(ended)")
+        #expect(ended.reasons.first?.code == .scanFailed && ended.reasons.first?.detail.contains("not moved out of incoming") == true)
+        #expect(try await harness.keys(under: "processed/").isEmpty)
+        // The reconciler leaves its object alone (it is the upload's, not unsolicited).
+        let report = try await harness.sweepAfterExpiry()
+        #expect(report.unsolicited == 0 && report.removedFromIncoming == 0, "\(report)")
+        #expect(try await harness.bytes(at: harness.layout.incoming(upload.id)) == bytes)
+        // Once the store works again, a rescan (the operator's retry) inspects and places it.
+        store.refusing.withLock { $0 = false }
+        #expect(try await harness.catalog.requestRescan(id: upload.id, now: SystemWallClock().now()))
+        #expect(try await worker.processBatch() == 1)
+        let placed = try #require(try await harness.catalog.upload(id: upload.id))
+        #expect(placed.state == .quarantined && placed.destinationKey == harness.layout.quarantine(upload.id).key && placed.flags == ["rescanned_clean"], "\(placed)")
+        #expect(try await harness.bytes(at: harness.layout.quarantine(upload.id)) == bytes)
+        #expect(try await harness.sweepAfterExpiry().removedFromIncoming == 1)
     }
 }

@@ -94,13 +94,15 @@ final class PipelineHarness: Sendable {
         return report
     }
 
-    func worker(_ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3, hooks: WorkerHooks = WorkerHooks()) -> Worker {
+    func worker(
+        _ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3, hooks: WorkerHooks = WorkerHooks(), store: (any ObjectStore)? = nil
+    ) -> Worker {
         Worker(
             configuration: WorkerConfiguration(
                 workerID: id, concurrency: 4, leaseMillis: 60_000, maxAttempts: maxAttempts, retryBaseMillis: 0, retryMaxMillis: 0,
                 pollInterval: .milliseconds(50), temporaryDirectory: temporaryDirectory, engine: "clamav-test"
             ),
-            layout: layout, catalog: catalog, store: store, inspector: inspector ?? self.inspector, profiles: profiles, clock: SystemWallClock(),
+            layout: layout, catalog: catalog, store: store ?? self.store, inspector: inspector ?? self.inspector, profiles: profiles, clock: SystemWallClock(),
             hooks: hooks, logger: Self.logger
         )
     }
