@@ -20,6 +20,25 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 }
 
+/// `airlock verify`.
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare the buckets with the catalog: one JSON line per drift, then a summary; exits 1 on any drift.",
+        discussion: """
+            Drift: an object in processed without a processed upload on the same SHA-256, an object where its upload \
+            does not place it, an upload whose object is missing, an incoming object past uploads.incomingRetention. \
+            Uploads a worker or reviewer holds at the moment are skipped.
+            """
+    )
+    @OptionGroup var configOption: ConfigOption
+    @Flag(help: "Hash every processed and quarantined object instead of reading its airlock-sha256 metadata.")
+    var deep = false
+
+    func run() async throws {
+        if try await !VerifyCommand.run(configPath: configOption.config, deep: deep) { Glibc.exit(1) }
+    }
+}
+
 /// `airlock migrate`.
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending catalog migrations; prints {\"applied\",\"version\"}.")

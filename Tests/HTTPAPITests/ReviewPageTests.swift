@@ -305,6 +305,7 @@ extension ServeFlowTests {
             }
             #expect(quarantined.status == 404)  // out of quarantine either way
         }
+        try expectNoDrift()
     }
 
     @Test func theQuarantineCommandsActAsTheOperator() async throws {
@@ -349,6 +350,7 @@ extension ServeFlowTests {
         for action in ["quarantine.download", "quarantine.rescan", "quarantine.release", "hashlist.allow", "quarantine.purge", "hashlist.deny"] {
             #expect(byOperator.contains(action), "\(action) in \(byOperator)")
         }
+        try expectNoDrift()
     }
 
     /// The SQLite catalog's file, when this run uses SQLite.

@@ -117,6 +117,12 @@ import Glibc
 
     func errorCode(_ body: [String: Any]) -> String? { (body["error"] as? [String: Any])?["code"] as? String }
 
+    /// `airlock verify --deep` finds the buckets and the catalog in agreement (run after a flow).
+    func expectNoDrift(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let verified = try TestProcess.run([binary, "verify", "--deep", "--config", config])
+        #expect(verified.status == 0, "\(verified.stdoutText)\(verified.stderrText)", sourceLocation: sourceLocation)
+    }
+
     /// Sends the bytes with the presigned form or request the API returned.
     func send(_ upload: [String: Any], bytes: [UInt8]) throws -> Int {
         let method = upload["method"] as? String
@@ -181,6 +187,7 @@ import Glibc
         #expect(try Curl.request("GET", url).status == 404)
         let audit = try TestProcess.run([binary, "audit", "export", "--config", config])
         #expect(audit.stdoutText.contains(#""actor":"key:mobile-app","action":"upload.deleted","uploadId":"\#(id)""#))
+        try expectNoDrift()
     }
 
     @Test func infectedUploadsAreQuarantinedAndNeverDownloadable() async throws {
@@ -307,6 +314,7 @@ import Glibc
         #expect(try call("POST", "/v1/hashlists/grey", key: reviewer, json: ["sha256": sha]).status == 404)
         #expect(try call("DELETE", "/v1/hashlists/allow/\(sha)", key: reviewer).status == 404)
         #expect(try call("DELETE", "/v1/hashlists/deny/\(sha)", key: reviewer).status == 204)
+        try expectNoDrift()
     }
 
     @Test func readinessMetricsAndRateLimits() throws {
@@ -437,6 +445,7 @@ import Glibc
         let download = try call("GET", "/v1/files/\(id)/download", key: app)
         let fetched = try Curl.request("GET", try #require(download.body["url"] as? String))
         #expect(fetched.body == Data(text))
+        try expectNoDrift()
     }
 
     /// A file quarantined because its hash was deny-listed is found clean once the reviewer lifts the listing and
@@ -467,5 +476,6 @@ import Glibc
         #expect(detail["outcome"] as? String == "clean", "\(detail)")
         #expect((detail["flags"] as? [String]) == ["rescanned_clean"])
         #expect(try call("GET", "/v1/quarantine?flag=rescanned_clean", key: reviewer).body["items"].map { ($0 as? [[String: Any]])?.count } == 1)
+        try expectNoDrift()
     }
 }

@@ -6,6 +6,7 @@ import Catalog
 import Foundation
 import Inspection
 import Pipeline
+import S3
 import Synchronization
 import Testing
 
@@ -72,6 +73,7 @@ import Testing
         #expect(try await harness.bytes(at: harness.layout.processed(upload.id, safeName: "record.bin")) == first)
         // The rewrite is still in incoming, untouched, until it is recorded and quarantined.
         #expect(try await harness.bytes(at: target) == second)
+        #expect(try await harness.drift().isEmpty)  // the original waits in incoming: not drift
         try await Self.expectSecondRecordedAndIncomingEmpty(harness, key: target.key)
     }
 
@@ -115,6 +117,7 @@ import Testing
             #expect(record.outcome == .infected, "round \(round)")
             #expect(try await harness.bytes(at: harness.layout.quarantine(record.id)) == pair.second, "round \(round)")
         }
+        #expect(try await harness.drift().isEmpty, "round \(round)")
     }
 }
 
@@ -211,5 +214,35 @@ import Testing
         #expect(placed.state == .quarantined && placed.destinationKey == harness.layout.quarantine(upload.id).key && placed.flags == ["rescanned_clean"], "\(placed)")
         #expect(try await harness.bytes(at: harness.layout.quarantine(upload.id)) == bytes)
         #expect(try await harness.sweepAfterExpiry().removedFromIncoming == 1)
+        #expect(try await harness.drift().isEmpty)
+    }
+
+    /// The check itself: each kind of drift is found.
+    @Test func driftBetweenBucketsAndCatalogIsReported() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let clean = try await harness.upload(PipelineHarness.pdf("clean"), filename: "clean.pdf")
+        let infected = try await harness.upload(PipelineHarness.eicar, filename: "bad.txt", declaredType: "text/plain")
+        let gone = try await harness.upload(PipelineHarness.pdf("will vanish"), filename: "gone.pdf")
+        while try await harness.worker().processBatch() > 0 {}
+        try await harness.sweepAfterExpiry()
+        #expect(try await harness.drift().isEmpty)
+
+        // Bytes swapped under a processed key; a stray object in processed; a quarantined object removed behind the
+        // catalog's back; a processed one too.
+        let processed = harness.layout.processed(clean.id, safeName: "clean.pdf")
+        _ = try await harness.client.putObject(
+            processed, body: .bytes(PipelineHarness.eicar), contentType: "application/pdf",
+            metadata: [("airlock-id", clean.id.rawValue), ("airlock-sha256", try #require(try await harness.catalog.upload(id: clean.id)?.sha256))]
+        )
+        try await harness.put(Array("stray".utf8), at: ObjectRef(bucket: harness.layout.processed.bucket, key: harness.layout.processed.prefix + "nobody/x.txt"))
+        try await harness.store.delete(harness.layout.quarantine(infected.id))
+        try await harness.store.delete(harness.layout.processed(gone.id, safeName: "gone.pdf"))
+        let found = try await harness.drift()
+        #expect(found.contains { $0.kind == .unverifiedProcessed && $0.upload == clean.id && $0.detail.contains("SHA-256") }, "\(found)")
+        #expect(found.contains { $0.kind == .unverifiedProcessed && $0.upload == nil })
+        #expect(found.contains { $0.kind == .missing && $0.upload == infected.id })
+        #expect(found.contains { $0.kind == .missing && $0.upload == gone.id })
+        #expect(found.count == 4, "\(found)")
     }
 }

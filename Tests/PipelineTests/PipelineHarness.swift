@@ -94,6 +94,14 @@ final class PipelineHarness: Sendable {
         return report
     }
 
+    /// Buckets against catalog, every placed object hashed (what `airlock verify --deep` reports).
+    func drift() async throws -> [Drift] {
+        try await DriftCheck(
+            layout: layout, catalog: catalog, store: store, clock: SystemWallClock(), temporaryDirectory: temporaryDirectory,
+            incomingRetentionMillis: 7 * 86_400_000, deep: true
+        ).run().drift
+    }
+
     func worker(
         _ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3, hooks: WorkerHooks = WorkerHooks(), store: (any ObjectStore)? = nil
     ) -> Worker {
