@@ -22,6 +22,11 @@ enum Migrations {
             sqlite: records(integer: "INTEGER"), postgres: records(integer: "BIGINT")
         ),
         Migration(version: 3, name: "review sessions", sqlite: sessions(integer: "INTEGER"), postgres: sessions(integer: "BIGINT")),
+        Migration(
+            version: 4, name: "rescan attempts",
+            sqlite: ["ALTER TABLE uploads ADD COLUMN rescan_attempts INTEGER NOT NULL DEFAULT 0"],
+            postgres: ["ALTER TABLE uploads ADD COLUMN rescan_attempts BIGINT NOT NULL DEFAULT 0"]
+        ),
     ]
 
     static func sessions(integer: String) -> [String] {

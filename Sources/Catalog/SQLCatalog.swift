@@ -184,8 +184,18 @@ public final class SQLCatalog: Catalog {
 
     public func renewLease(id: UploadID, worker: String, until: EpochMillis, now: EpochMillis) async throws -> Bool {
         try await changed(
-            "UPDATE uploads SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id",
+            """
+            UPDATE uploads SET lease_expires_at = $3, updated_at = CASE WHEN state = 'inspecting' THEN $4 ELSE updated_at END
+            WHERE id = $1 AND lease_owner = $2 AND state IN ('inspecting', 'quarantined') RETURNING id
+            """,
             [.text(id.rawValue), .text(worker), .int(until), .int(now)]
+        )
+    }
+
+    public func noteRescanFailure(id: UploadID, worker: String, error: String, retryAt: EpochMillis) async throws -> Bool {
+        try await changed(
+            "UPDATE uploads SET last_error = $3, lease_expires_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id",
+            [.text(id.rawValue), .text(worker), .text(error), .int(retryAt)]
         )
     }
 
@@ -231,14 +241,24 @@ public final class SQLCatalog: Catalog {
         }
     }
 
+    public func recordCustody(id: UploadID, worker: String, sha256: String, size: Int64, now: EpochMillis) async throws -> Bool {
+        try await changed(
+            """
+            UPDATE uploads SET sha256 = $3, size = $4, updated_at = $5
+            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' AND sha256 IS NULL RETURNING id
+            """,
+            [.text(id.rawValue), .text(worker), .text(sha256), .int(size), .int(now)]
+        )
+    }
+
     public func end(id: UploadID, worker: String, state: UploadState, verdict: Verdict, now: EpochMillis) async throws -> Bool {
         guard state == .expired || state == .quarantined else {
             throw CatalogError(.query, "an upload ends unplaced as expired or quarantined, not \(state.rawValue)")
         }
         return try await changed(
             """
-            UPDATE uploads SET state = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, size = $8, destination_key = NULL,
-                lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
+            UPDATE uploads SET state = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = COALESCE(CAST($7 AS TEXT), sha256), size = $8,
+                destination_key = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
             WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
             """,
             [
@@ -327,16 +347,16 @@ public final class SQLCatalog: Catalog {
         )
     }
 
-    public func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, now: EpochMillis) async throws -> Bool {
+    public func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, destinationKey: String?, now: EpochMillis) async throws -> Bool {
         guard UploadState.quarantined.canMove(to: state), state != .inspecting else {
             throw CatalogError(.query, "a reviewed upload does not move from quarantined to \(state.rawValue)")
         }
         return try await changed(
             """
-            UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
+            UPDATE uploads SET state = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4, destination_key = COALESCE(CAST($5 AS TEXT), destination_key)
             WHERE id = $1 AND state = 'quarantined' AND lease_owner = $2 RETURNING id
             """,
-            [.text(id.rawValue), .text(holder), .text(state.rawValue), .int(now)]
+            [.text(id.rawValue), .text(holder), .text(state.rawValue), .int(now), SQLValue(destinationKey)]
         )
     }
 
@@ -369,7 +389,7 @@ public final class SQLCatalog: Catalog {
         let lock = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await driver.query(
             """
-            UPDATE uploads SET lease_owner = $1, lease_expires_at = $2
+            UPDATE uploads SET lease_owner = $1, lease_expires_at = $2, rescan_attempts = rescan_attempts + 1
             WHERE id IN (
                 SELECT id FROM uploads
                 WHERE state = 'quarantined' AND (',' || flags || ',') LIKE '%,rescan_requested,%' AND (lease_expires_at IS NULL OR lease_expires_at < $3)
@@ -393,7 +413,7 @@ public final class SQLCatalog: Catalog {
             return try await !executor.query(
                 """
                 UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
-                    destination_key = COALESCE(CAST($8 AS TEXT), destination_key), size = $9
+                    rescan_attempts = 0, destination_key = COALESCE(CAST($8 AS TEXT), destination_key), size = $9
                 WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id
                 """,
                 [
@@ -636,7 +656,7 @@ public final class SQLCatalog: Catalog {
     static let columns = [
         "id", "owner", "profile", "filename", "safe_name", "declared_size", "declared_type", "declared_sha256", "incoming_key", "multipart_upload_id",
         "state", "flags", "attempts", "lease_owner", "lease_expires_at", "not_before", "scanned_etag", "outcome", "reasons", "detected_type", "sha256",
-        "size", "destination_key", "original_key", "idempotency_key", "last_error", "created_at", "updated_at", "expires_at",
+        "size", "destination_key", "original_key", "idempotency_key", "last_error", "created_at", "updated_at", "expires_at", "rescan_attempts",
     ]
 
     static func values(of upload: Upload) -> [SQLValue] {
@@ -647,7 +667,7 @@ public final class SQLCatalog: Catalog {
             SQLValue(upload.leaseExpiresAt), .int(upload.notBefore), SQLValue(upload.scannedETag), SQLValue(upload.outcome?.rawValue),
             .text(ReasonList.json(upload.reasons)), SQLValue(upload.detectedType), SQLValue(upload.sha256), SQLValue(upload.size),
             SQLValue(upload.destinationKey), SQLValue(upload.originalKey), SQLValue(upload.idempotencyKey), SQLValue(upload.lastError),
-            .int(upload.createdAt), .int(upload.updatedAt), .int(upload.expiresAt),
+            .int(upload.createdAt), .int(upload.updatedAt), .int(upload.expiresAt), .int(Int64(upload.rescanAttempts)),
         ]
     }
 
@@ -671,7 +691,8 @@ public final class SQLCatalog: Catalog {
             notBefore: row.int("not_before") ?? 0, scannedETag: row.text("scanned_etag"), outcome: outcome, reasons: reasons,
             detectedType: row.text("detected_type"), sha256: row.text("sha256"), size: row.int("size"), destinationKey: row.text("destination_key"),
             originalKey: row.text("original_key"), idempotencyKey: row.text("idempotency_key"), lastError: row.text("last_error"),
-            createdAt: try row.requireInt("created_at"), updatedAt: try row.requireInt("updated_at"), expiresAt: try row.requireInt("expires_at")
+            createdAt: try row.requireInt("created_at"), updatedAt: try row.requireInt("updated_at"), expiresAt: try row.requireInt("expires_at"),
+            rescanAttempts: Int(row.int("rescan_attempts") ?? 0)
         )
     }
 }

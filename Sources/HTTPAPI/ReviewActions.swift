@@ -161,13 +161,19 @@ public struct ReviewActions: Sendable {
             requestedBy = pending.actor
         }
         let detail = requestedBy.map { JSONText.object([("requestedBy", .string($0))]).rendered } ?? "{}"
+        guard upload.destinationKey != nil, let sha256 = upload.sha256 else {
+            throw APIError.conflict("not_placed", "the object never left incoming (the store refused it): rescan it first")
+        }
         try await underReviewLease(upload) { holder in
             let source = environment.layout.quarantine(upload.id)
             let destination = environment.layout.processed(upload.id, safeName: upload.safeName)
             do {
                 if let head = try await environment.store.head(source) {
                     // Quarantine is written only by Airlock and named by no URL that writes: a copy of it is the
-                    // quarantined bytes.
+                    // quarantined bytes, which must be the ones the reviewer was shown (their recorded SHA-256).
+                    guard head.metadata["airlock-sha256"] == sha256 else {
+                        throw APIError.conflict("object_changed", "the quarantined object is not the one this upload records")
+                    }
                     let copied = try await environment.store.copy(
                         from: source, ifMatch: head.etag, size: head.size, to: destination, contentType: upload.detectedType ?? "application/octet-stream",
                         metadata: [("airlock-id", upload.id.rawValue), ("airlock-outcome", "released"), ("airlock-sha256", upload.sha256 ?? "")]
@@ -179,7 +185,9 @@ public struct ReviewActions: Sendable {
                     try await environment.store.delete(source)
                 } else {
                     // An earlier release of this upload copied and deleted, then stopped before recording it.
-                    guard let placed = try await environment.store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue else {
+                    guard let placed = try await environment.store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue,
+                        placed.metadata["airlock-outcome"] == "released", placed.metadata["airlock-sha256"] == sha256
+                    else {
                         throw APIError.conflict("object_missing", "the quarantined object is gone")
                     }
                 }
@@ -188,7 +196,10 @@ public struct ReviewActions: Sendable {
             } catch {
                 throw APIError.unavailable
             }
-            try await conclude(upload, holder: holder, to: .processed, action: "quarantine.release", principal: principal, note: note, detail: detail, list: trust ? .allow : nil)
+            try await conclude(
+                upload, holder: holder, to: .processed, destinationKey: destination.key, action: "quarantine.release", principal: principal, note: note, detail: detail,
+                list: trust ? .allow : nil
+            )
         }
         return .released
     }
@@ -196,19 +207,24 @@ public struct ReviewActions: Sendable {
     /// Deletes the quarantined object; with `block`, its SHA-256 goes on the deny list.
     public func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
         guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
+        guard !block || upload.sha256 != nil else {
+            throw APIError.invalid("no_sha256", "nothing was read of this upload, so there is no SHA-256 to block; purge it without block")
+        }
         try await underReviewLease(upload) { holder in
             do {
                 try await environment.store.delete(environment.layout.quarantine(upload.id))
             } catch {
                 throw APIError.unavailable
             }
-            try await conclude(upload, holder: holder, to: .purged, action: "quarantine.purge", principal: principal, note: note, detail: "{}", list: block ? .deny : nil)
+            try await conclude(
+                upload, holder: holder, to: .purged, destinationKey: nil, action: "quarantine.purge", principal: principal, note: note, detail: "{}", list: block ? .deny : nil
+            )
         }
     }
 
     /// How long one release or purge may hold an upload before another action may take it over (a crashed action is
-    /// redone by the next one: each step is idempotent).
-    static let reviewLeaseMillis: EpochMillis = 120_000
+    /// redone by the next one: each step is idempotent). Long enough for a server-side copy of a large object.
+    static let reviewLeaseMillis: EpochMillis = 600_000
 
     /// Runs a release or purge holding the upload's review lease: a concurrent release, purge or rescan of the same
     /// upload gets 409 `state_conflict` instead of racing it in the store. The lease is given back when the action
@@ -229,9 +245,10 @@ public struct ReviewActions: Sendable {
 
     /// Moves a reviewed upload out of quarantine, audits the decision and, when asked, lists its SHA-256.
     private func conclude(
-        _ upload: Upload, holder: String, to state: UploadState, action: String, principal: Principal, note: String, detail: String, list: HashListKind?
+        _ upload: Upload, holder: String, to state: UploadState, destinationKey: String?, action: String, principal: Principal, note: String, detail: String,
+        list: HashListKind?
     ) async throws {
-        guard try await environment.catalog.concludeQuarantined(id: upload.id, holder: holder, to: state, now: environment.clock.now()) else {
+        guard try await environment.catalog.concludeQuarantined(id: upload.id, holder: holder, to: state, destinationKey: destinationKey, now: environment.clock.now()) else {
             throw APIError.conflict("state_conflict", "the upload changed state meanwhile")
         }
         let now = environment.clock.now()

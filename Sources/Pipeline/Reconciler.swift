@@ -61,6 +61,8 @@ public final class Reconciler: Service {
         public var retired = 0
         /// Incoming originals deleted once their inspected copies were placed and no URL could write them.
         public var removedFromIncoming = 0
+        /// Incoming objects whose reconciliation failed this pass (tried again next pass).
+        public var failed = 0
     }
 
     public init(configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal, logger: Logger) {
@@ -86,12 +88,16 @@ public final class Reconciler: Service {
         try? await catalog.releaseLeadership(role: "reconciler", holder: configuration.holderID)
     }
 
+    /// How long a leadership claim lasts: three intervals (renewed every page of a sweep).
+    var leadershipMillis: Int64 {
+        3 * max(configuration.interval.components.seconds * 1000 + configuration.interval.components.attoseconds / 1_000_000_000_000_000, 1000)
+    }
+
     /// One pass, if this process holds (or takes) the leadership lease.
     public func pass() async throws -> PassReport {
         var report = PassReport()
-        let intervalMillis = configuration.interval.components.seconds * 1000 + configuration.interval.components.attoseconds / 1_000_000_000_000_000
         let now = clock.now()
-        guard try await catalog.acquireLeadership(role: "reconciler", holder: configuration.holderID, until: now + 3 * max(intervalMillis, 1000), now: now) else {
+        guard try await catalog.acquireLeadership(role: "reconciler", holder: configuration.holderID, until: now + leadershipMillis, now: now) else {
             return report
         }
         report.leader = true
@@ -119,61 +125,70 @@ public final class Reconciler: Service {
         while true {
             let page = try await store.list(bucket: layout.incoming.bucket, prefix: layout.incoming.prefix, startAfter: after, limit: 1000)
             for object in page.objects {
-                let records = try await catalog.uploads(incomingKey: object.key)
-                let intent = records.first { $0.originalKey == nil }
-                if let intent, intent.state == .pending {
-                    if try await catalog.markUploaded(id: intent.id, now: clock.now()) { report.markedUploaded += 1 }
-                    continue
+                // One object that cannot be read or recorded does not stop the pass (expiry, retention and clean-up
+                // come after the sweep): it is logged and looked at again next pass.
+                do {
+                    try await sweep(object, &report)
+                } catch {
+                    report.failed += 1
+                    logger.warning("reconciling an incoming object failed", metadata: ["key": "\(object.key)", "error": "\(error)"])
                 }
-                // A worker has it, or it ended in quarantine before it left incoming (a rescan places it).
-                if records.contains(where: { $0.state == .uploaded || $0.state == .inspecting || ($0.state == .quarantined && $0.destinationKey == nil) }) {
-                    continue
-                }
-                // Consumed: the SHA-256s of what workers took custody of at this key.
-                let inspected = Set(records.compactMap { $0.destinationKey != nil ? $0.sha256 : nil })
-                if !inspected.isEmpty {
-                    // Nothing is judged while a URL could still write here (an upload in flight at expiry may land
-                    // during the grace): after that, the object can no longer change under us.
-                    if let intent, clock.now() < intent.expiresAt + configuration.expiryGraceMillis { continue }
-                    switch try await removeIfInspected(object, inspected: inspected) {
-                    case .removed:
-                        report.removedFromIncoming += 1
-                        continue
-                    case .gone:
-                        continue
-                    case .other:
-                        break  // bytes nobody inspected: recorded below
-                    }
-                }
-                if try await recordUnsolicited(object, writableUntil: intent.map { $0.expiresAt + configuration.expiryGraceMillis }) { report.unsolicited += 1 }
+            }
+            // A long sweep keeps the leadership (other reconcilers wait instead of sweeping beside this one).
+            let now = clock.now()
+            guard try await catalog.acquireLeadership(role: "reconciler", holder: configuration.holderID, until: now + leadershipMillis, now: now) else {
+                throw CatalogError(.conflict, "the reconciler's leadership passed to another process during the sweep")
             }
             guard page.more, let last = page.objects.last else { return }
             after = last.key
         }
     }
 
-    enum Removal {
-        case removed
-        case gone
-        case other
-    }
-
-    /// Deletes an incoming original whose bytes are exactly bytes a worker inspected and placed (SHA-256, read back
-    /// here: no ETag or MD5 is trusted). Called only once no URL can write the key, so what was hashed is what is
-    /// deleted. Anything else is left for the caller to record.
-    func removeIfInspected(_ object: ListedObjectInfo, inspected: Set<String>) async throws -> Removal {
-        let ref = ObjectRef(bucket: layout.incoming.bucket, key: object.key)
-        guard let copy = try await PrivateCopy.fetch(ref, from: store, into: configuration.temporaryDirectory) else { return .gone }
-        guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download of \(ref) arrived out of order") }
-        guard inspected.contains(sha256) else {
-            logger.warning("incoming holds bytes that were not inspected at a consumed key", metadata: ["key": "\(object.key)", "sha256": "\(sha256)"])
-            return .other
+    /// One incoming object: mark, wait, remove or record.
+    func sweep(_ object: ListedObjectInfo, _ report: inout PassReport) async throws {
+        let records = try await catalog.uploads(incomingKey: object.key)
+        let intent = records.first { $0.originalKey == nil }
+        if let intent, intent.state == .pending {
+            if try await catalog.markUploaded(id: intent.id, now: clock.now()) { report.markedUploaded += 1 }
+            return
         }
-        try await store.delete(ref)
-        return .removed
+        // A worker has it.
+        if records.contains(where: { $0.state == .uploaded || $0.state == .inspecting }) { return }
+        // Uploads that ended in quarantine before their object left incoming (a rescan places it): their custody
+        // SHA-256s, kept here. Without one (nothing was ever read), whatever is there is theirs.
+        let unplaced = records.filter { $0.state == .quarantined && $0.destinationKey == nil && !$0.reasons.contains { $0.code == .sourceMissing } }
+        let kept = Set(unplaced.compactMap(\.sha256))
+        if unplaced.count > kept.count { return }
+        // What workers placed from this key: an original with one of these SHA-256s is done with.
+        let placed = Set(records.compactMap { $0.destinationKey != nil ? $0.sha256 : nil })
+        let writableUntil = intent.map { $0.expiresAt + configuration.expiryGraceMillis }
+        if !placed.isEmpty || !kept.isEmpty {
+            // Nothing is judged while a URL could still write here (an upload in flight at expiry may land during the
+            // grace): after that, the object can no longer change under us.
+            if let writableUntil, clock.now() < writableUntil { return }
+            let ref = ObjectRef(bucket: layout.incoming.bucket, key: object.key)
+            guard let copy = try await PrivateCopy.fetch(ref, from: store, into: configuration.temporaryDirectory) else { return }
+            guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download of \(ref) arrived out of order") }
+            if kept.contains(sha256) { return }
+            if placed.contains(sha256) {
+                if try await remove(ref, as: copy.info) { report.removedFromIncoming += 1 }
+                return
+            }
+            logger.warning("incoming holds bytes nobody inspected at a consumed key", metadata: ["key": "\(object.key)", "sha256": "\(sha256)"])
+        }
+        if try await recordUnsolicited(object, writableUntil: writableUntil) { report.unsolicited += 1 }
     }
 
-    /// Records an object nobody asked for (once while it waits to be moved).
+    /// Deletes an incoming original that was read back and found to be bytes a worker inspected and placed (by
+    /// SHA-256: no ETag or MD5 is trusted). Called only once no URL can write the key; an upload started before its URL
+    /// expired could still land, so the store's own description must still be what was hashed (same ETag, size and
+    /// write time) right before the delete. False when it is not (the next pass looks again).
+    func remove(_ ref: ObjectRef, as read: ObjectInfo) async throws -> Bool {
+        guard let head = try await store.head(ref), head.etag == read.etag, head.size == read.size, head.lastModified == read.lastModified else { return false }
+        try await store.delete(ref)
+        return true
+    }
+
     /// - Parameter writableUntil: When the last URL that could write the key stops working (nil: no URL ever named it).
     func recordUnsolicited(_ object: ListedObjectInfo, writableUntil: EpochMillis? = nil) async throws -> Bool {
         // Still there? (a worker may have just moved it)
@@ -210,7 +225,7 @@ public final class Reconciler: Service {
                     let holder = "retention:" + configuration.holderID
                     guard try await catalog.leaseQuarantined(id: upload.id, holder: holder, until: clock.now() + 120_000, now: clock.now()) else { continue }
                     if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
-                    guard try await catalog.concludeQuarantined(id: upload.id, holder: holder, to: next, now: clock.now()) else { continue }
+                    guard try await catalog.concludeQuarantined(id: upload.id, holder: holder, to: next, destinationKey: nil, now: clock.now()) else { continue }
                 } else {
                     if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
                     guard try await catalog.transition(id: upload.id, from: state, to: next, now: clock.now()) else { continue }

@@ -76,15 +76,19 @@ public final class Worker: Service {
     let webhooks: [Webhook]
     let logger: Logger
     let hooks: WorkerHooks
+    /// The outcome of every store read and placement (the readiness check and metric of a failing store).
+    public let storeHealth: StoreHealth
     private let running = Mutex(0)
     private let stopping = Atomic(false)
 
     public init(
         configuration: WorkerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, inspector: any FileInspector,
         profiles: [String: UploadProfile], hashLists: @escaping @Sendable () async throws -> (deny: Set<String>, allow: Set<String>) = { ([], []) },
-        clock: any WallClock, wake: WakeSignal = WakeSignal(), webhooks: [Webhook] = [], hooks: WorkerHooks = WorkerHooks(), logger: Logger
+        clock: any WallClock, wake: WakeSignal = WakeSignal(), webhooks: [Webhook] = [], hooks: WorkerHooks = WorkerHooks(),
+        storeHealth: StoreHealth? = nil, logger: Logger
     ) {
         self.hooks = hooks
+        self.storeHealth = storeHealth ?? StoreHealth(clock: clock)
         self.configuration = configuration
         self.layout = layout
         self.catalog = catalog
@@ -157,55 +161,86 @@ public final class Worker: Service {
 
     /// Inspects a quarantined upload again (a reviewer or operator asked): the verdict is updated and the upload stays
     /// quarantined; a clean result only flags it `rescanned_clean` for the reviewer. An upload that ended before its
-    /// object reached quarantine (the store kept refusing writes) is read from incoming and placed in quarantine now.
-    /// A missing object ends the request with `source_missing`; other failures leave the lease to expire and the
-    /// request to be retried.
+    /// object reached quarantine (the store kept refusing writes) is read from incoming and placed in quarantine now,
+    /// if its bytes are still the ones custody began with. A missing or replaced object ends the request with
+    /// `source_missing`; a rescan that keeps failing ends with `scan_failed` after `worker.maxAttempts` claims.
     func rescan(_ upload: Upload) async {
         var logger = self.logger
         logger[metadataKey: "upload"] = "\(upload.id)"
+        do {
+            try await withLeaseRenewal(upload.id) { [self, logger] in
+                if upload.rescanAttempts > configuration.maxAttempts {
+                    let why = "the rescan failed \(upload.rescanAttempts - 1) times: \(upload.lastError ?? "see the workers' logs")"
+                    try await endRescan(upload, adding: Reason(.scanFailed, why), logger: logger)
+                    return
+                }
+                try await rescanOnce(upload, logger: logger)
+            }
+        } catch AttemptError.leaseLost {
+            logger.warning("rescan lease lost")
+        } catch {
+            logger.warning("rescan failed; it will be retried", metadata: ["error": "\(Self.describe(error))", "attempt": "\(upload.rescanAttempts)"])
+            _ = try? await catalog.noteRescanFailure(
+                id: upload.id, worker: configuration.workerID, error: Self.describe(error), retryAt: clock.now() + retryDelay(attempt: upload.rescanAttempts)
+            )
+        }
+    }
+
+    func rescanOnce(_ upload: Upload, logger: Logger) async throws {
         let placed = upload.destinationKey != nil
         let source = placed ? layout.quarantine(upload.id) : ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)
-        do {
-            guard let copy = try await PrivateCopy.fetch(source, from: store, into: configuration.temporaryDirectory) else {
-                let verdict = Verdict(
-                    reasons: upload.reasons.filter { $0.code != .sourceMissing } + [Reason(.sourceMissing, "\(source) is gone")], detectedType: upload.detectedType,
-                    sha256: upload.sha256, size: upload.size ?? 0
-                )
-                _ = try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: nil, now: clock.now())
-                Metrics.Counter(label: "airlock_pipeline_source_missing_total").increment()
-                logger.error("the object to rescan is gone", metadata: ["object": "\(source)"])
-                return
-            }
-            let profile = profiles[upload.profile] ?? UploadProfile(name: "unsolicited", maxSize: .max, allow: [])
-            let lists = try await hashLists()
-            var verdict = await inspector.inspect(
-                InspectionRequest(
-                    path: copy.file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
-                    declaredType: upload.originalKey == nil ? upload.declaredType : nil, declaredSHA256: upload.declaredSHA256, profile: profile,
-                    denyList: lists.deny, allowList: lists.allow, exclusive: true, digests: copy.digests
-                )
-            )
-            if let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
-                throw StoreFailure(.transient, "inspection failed: \(failure.detail)")
-            }
-            if upload.originalKey != nil {
-                verdict = verdict.adding(Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'"))
-            }
-            var destinationKey: String?
-            if !placed {
-                // Custody now: the inspected private copy goes to quarantine; incoming's original is the reconciler's.
-                let destination = layout.quarantine(upload.id)
-                try await store.upload(
-                    from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
-                    metadata: movedMetadata(upload, verdict: verdict), md5: copy.digests?.md5, sha256: verdict.sha256
-                )
-                destinationKey = destination.key
-            }
-            _ = try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: destinationKey, now: clock.now())
-            logger.info("rescanned", metadata: ["outcome": "\(verdict.outcome.rawValue)"])
-        } catch {
-            logger.warning("rescan failed; it will be retried", metadata: ["error": "\(Self.describe(error))"])
+        guard let copy = try await fetch(source) else {
+            try await endRescan(upload, adding: Reason(.sourceMissing, "\(source) is gone"), logger: logger)
+            return
         }
+        if !placed, let custody = upload.sha256, copy.digests?.sha256 != custody {
+            // Not the bytes custody began with: never placed as this upload; the reconciler records them apart.
+            try await endRescan(upload, adding: Reason(.sourceMissing, "the object in incoming was replaced after Airlock took custody of sha256 \(custody)"), logger: logger)
+            return
+        }
+        let profile = profiles[upload.profile] ?? UploadProfile(name: "unsolicited", maxSize: .max, allow: [])
+        let lists = try await hashLists()
+        var verdict = await inspector.inspect(
+            InspectionRequest(
+                path: copy.file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
+                declaredType: upload.originalKey == nil ? upload.declaredType : nil, declaredSHA256: upload.declaredSHA256, profile: profile,
+                denyList: lists.deny, allowList: lists.allow, exclusive: true, digests: copy.digests
+            )
+        )
+        if let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
+            throw StoreFailure(.transient, "inspection failed: \(failure.detail)")
+        }
+        if upload.originalKey != nil {
+            verdict = verdict.adding(Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'"))
+        }
+        var destinationKey: String?
+        if !placed {
+            // Custody now: the inspected private copy goes to quarantine; incoming's original is the reconciler's.
+            let destination = layout.quarantine(upload.id)
+            try await place(
+                from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
+                metadata: movedMetadata(upload, verdict: verdict), md5: copy.digests?.md5, sha256: verdict.sha256
+            )
+            destinationKey = destination.key
+        }
+        guard try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: destinationKey, now: clock.now()) else {
+            throw AttemptError.leaseLost
+        }
+        logger.info("rescanned", metadata: ["outcome": "\(verdict.outcome.rawValue)"])
+    }
+
+    /// Ends a rescan request without a new verdict: the recorded one stays, with `reason` added (replacing an earlier
+    /// reason of the same code).
+    func endRescan(_ upload: Upload, adding reason: Reason, logger: Logger) async throws {
+        let verdict = Verdict(
+            reasons: upload.reasons.filter { $0.code != reason.code } + [reason], detectedType: upload.detectedType, sha256: upload.sha256,
+            size: upload.size ?? 0
+        )
+        guard try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: nil, now: clock.now()) else {
+            throw AttemptError.leaseLost
+        }
+        if reason.code == .sourceMissing { Metrics.Counter(label: "airlock_pipeline_source_missing_total").increment() }
+        logger.error("the rescan ended without a new verdict", metadata: ["reason": "\(reason.code.rawValue)", "detail": "\(reason.detail)"])
     }
 
     // MARK: One upload
@@ -225,7 +260,9 @@ public final class Worker: Service {
             logger.info("resuming an upload whose lease expired", metadata: ["attempt": "\(upload.attempts)"])
         }
         do {
-            try await withLeaseRenewal(upload.id) {
+            try await withLeaseRenewal(upload.id) { [self, logger] in
+                // An earlier attempt may have placed the object and stopped before recording it.
+                if try await finishIfPlaced(upload, logger: logger) { return }
                 if upload.attempts > configuration.maxAttempts + Self.finalAttempts {
                     // Even quarantining failed (the store refuses writes): end here, visibly; `airlock quarantine
                     // rescan` (or the review API's rescan) places the object once the store works again.
@@ -243,7 +280,6 @@ public final class Worker: Service {
             let delay = retryDelay(attempt: upload.attempts)
             logger.warning("attempt failed; retrying later", metadata: ["attempt": "\(upload.attempts)", "error": "\(message)", "retryInMillis": "\(delay)"])
             Metrics.Counter(label: "airlock_pipeline_attempt_failures_total").increment()
-            if error is StoreFailure { Metrics.Counter(label: "airlock_pipeline_store_failures_total").increment() }
             _ = try? await catalog.retryLater(id: upload.id, worker: configuration.workerID, retryAt: clock.now() + delay, error: message, now: clock.now())
         }
     }
@@ -259,20 +295,7 @@ public final class Worker: Service {
     /// incoming is left for the reconciler, which deletes it only once no URL can write it any more and only if its
     /// SHA-256 is the inspected one (anything else there becomes a recorded `unsolicited` upload).
     func move(_ upload: Upload, logger: Logger) async throws {
-        // An earlier attempt recorded a scan and may have placed the object: only Airlock writes the destination, so an
-        // object there carrying this upload's id and SHA-256 is that attempt's upload of its inspected copy.
-        if let destinationKey = upload.destinationKey, let outcome = upload.outcome, let sha256 = upload.sha256 {
-            let destination = ObjectRef(bucket: outcome == .clean ? layout.processed.bucket : layout.quarantine.bucket, key: destinationKey)
-            if let placed = try await store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue, placed.metadata["airlock-sha256"] == sha256 {
-                try await finish(upload, outcome: outcome, logger: logger)
-                return
-            }
-        }
-        let source = ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)
-        guard let copy = try await PrivateCopy.fetch(source, from: store, into: configuration.temporaryDirectory) else {
-            try await endMissing(upload, logger: logger)
-            return
-        }
+        guard let copy = try await takeCustody(upload, logger: logger) else { return }
         await hooks.afterDownload?(upload)
 
         // Inspect.
@@ -301,11 +324,6 @@ public final class Worker: Service {
         if profile != nil, let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
             throw StoreFailure(.transient, "inspection failed: \(failure.detail)")
         }
-        // An earlier attempt inspected other bytes under this key: they were replaced after custody began, so these
-        // are not what the client completed. Recorded and quarantined, never promoted.
-        if let earlier = upload.sha256, let now = verdict.sha256, earlier != now {
-            verdict = verdict.adding(Reason(.unsolicited, "the object changed after it was first inspected (sha256 \(earlier))"), first: true)
-        }
         await hooks.afterInspection?(upload)
         let clean = verdict.outcome == .clean
         let destination = clean ? layout.processed(upload.id, safeName: upload.safeName) : layout.quarantine(upload.id)
@@ -315,13 +333,63 @@ public final class Worker: Service {
 
         // Place the inspected copy itself. Content-MD5 (and the SHA-256 where the store verifies checksums) make the
         // store refuse anything but these bytes.
-        try await store.upload(
+        try await place(
             from: copy.file.descriptor, size: copy.info.size, to: destination,
             contentType: clean ? (verdict.detectedType ?? "application/octet-stream") : "application/octet-stream", metadata: movedMetadata(upload, verdict: verdict),
             md5: digests?.md5 ?? verdict.md5, sha256: verdict.sha256
         )
         await hooks.afterPromotion?(upload)
         try await finish(upload, outcome: verdict.outcome, verdict: verdict, logger: logger)
+    }
+
+    /// Whether an earlier attempt recorded a scan and placed the object: only Airlock writes processed and quarantine,
+    /// so an object there carrying this upload's id and recorded SHA-256 is that attempt's inspected copy. Finishes the
+    /// upload when it is.
+    func finishIfPlaced(_ upload: Upload, logger: Logger) async throws -> Bool {
+        guard let destinationKey = upload.destinationKey, let outcome = upload.outcome, let sha256 = upload.sha256 else { return false }
+        let destination = ObjectRef(bucket: outcome == .clean ? layout.processed.bucket : layout.quarantine.bucket, key: destinationKey)
+        guard let placed = try await store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue, placed.metadata["airlock-sha256"] == sha256
+        else { return false }
+        try await finish(upload, outcome: outcome, logger: logger)
+        return true
+    }
+
+    /// Streams the upload's object into a private copy and holds it to custody: the first complete download records
+    /// its SHA-256; every later attempt must read the same bytes. Bytes written after custody began are not this
+    /// upload: it ends (`source_missing`, the replacement left in incoming for the reconciler to record as
+    /// unsolicited). Returns nil when the upload ended.
+    func takeCustody(_ upload: Upload, logger: Logger) async throws -> PrivateCopy? {
+        guard let copy = try await fetch(ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)) else {
+            try await endMissing(upload, logger: logger)
+            return nil
+        }
+        guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download arrived out of order") }
+        if let custody = upload.sha256 {
+            guard custody == sha256 else {
+                try await endReplaced(upload, custody: custody, found: sha256, logger: logger)
+                return nil
+            }
+        } else {
+            guard try await catalog.recordCustody(id: upload.id, worker: configuration.workerID, sha256: sha256, size: copy.info.size, now: clock.now()) else {
+                throw AttemptError.leaseLost
+            }
+        }
+        return copy
+    }
+
+    /// The bytes at the key are not the ones custody began with: the upload ends `expired` (`source_missing`; its
+    /// bytes are gone), and what is there now is recorded by the reconciler as unsolicited, never promoted.
+    func endReplaced(_ upload: Upload, custody: String, found: String, logger: Logger) async throws {
+        let verdict = Verdict(
+            reasons: [Reason(.sourceMissing, "the object was replaced after Airlock took custody of sha256 \(custody); sha256 \(found) is recorded apart as unsolicited")],
+            detectedType: nil, sha256: custody, size: upload.size ?? 0
+        )
+        guard try await catalog.end(id: upload.id, worker: configuration.workerID, state: .expired, verdict: verdict, now: clock.now()) else {
+            throw AttemptError.leaseLost
+        }
+        Metrics.Counter(label: "airlock_pipeline_source_replaced_total").increment()
+        Metrics.Counter(label: "airlock_security_violations_total", dimensions: [("outcome", "replaced")]).increment()
+        logger.error("the object was replaced after custody began: the upload ends; the replacement will be recorded as unsolicited", metadata: ["found": "\(found)"])
     }
 
     func finish(_ upload: Upload, outcome: Outcome, verdict: Verdict? = nil, logger: Logger) async throws {
@@ -350,18 +418,14 @@ public final class Worker: Service {
     /// Attempts exhausted: quarantine as `scan_failed` a private copy of what is there (unscanned bytes never go to
     /// processed; a reviewer decides).
     func giveUp(_ upload: Upload, why: String, logger: Logger) async throws {
-        let source = ObjectRef(bucket: layout.incoming.bucket, key: upload.incomingKey)
         let destination = layout.quarantine(upload.id)
-        guard let copy = try await PrivateCopy.fetch(source, from: store, into: configuration.temporaryDirectory) else {
-            try await endMissing(upload, logger: logger)
-            return
-        }
+        guard let copy = try await takeCustody(upload, logger: logger) else { return }
         guard let digests = copy.digests else { throw StoreFailure(.transient, "the download arrived out of order") }
         let verdict = Verdict(reasons: [Reason(.scanFailed, why)], detectedType: nil, sha256: digests.sha256, size: copy.info.size)
         guard try await catalog.recordScan(
             id: upload.id, worker: configuration.workerID, scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
         ) else { throw AttemptError.leaseLost }
-        try await store.upload(
+        try await place(
             from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream", metadata: movedMetadata(upload, verdict: verdict),
             md5: digests.md5, sha256: digests.sha256
         )
@@ -378,6 +442,31 @@ public final class Worker: Service {
         Metrics.Counter(label: "airlock_pipeline_outcomes_total", dimensions: [("outcome", Outcome.failed.rawValue)]).increment()
         Metrics.Counter(label: "airlock_pipeline_unplaced_total").increment()
         logger.error("the upload ended in quarantine with its object still in incoming: the store refused every write", metadata: ["why": "\(why)"])
+    }
+
+    /// Streams an object into a private copy (nil when it does not exist), recording the outcome for ``storeHealth``.
+    func fetch(_ object: ObjectRef) async throws -> PrivateCopy? {
+        do {
+            let copy = try await PrivateCopy.fetch(object, from: store, into: configuration.temporaryDirectory)
+            storeHealth.succeeded()
+            return copy
+        } catch let failure as StoreFailure {
+            storeHealth.failed(failure.description)
+            throw failure
+        }
+    }
+
+    /// Uploads a private copy to its destination, recording the outcome for ``storeHealth``.
+    func place(
+        from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?
+    ) async throws {
+        do {
+            try await store.upload(from: descriptor, size: size, to: destination, contentType: contentType, metadata: metadata, md5: md5, sha256: sha256)
+            storeHealth.succeeded()
+        } catch let failure as StoreFailure {
+            storeHealth.failed(failure.description)
+            throw failure
+        }
     }
 
     /// The user metadata of DESIGN.md section 5 (the id and SHA-256 also let a later attempt recognize its own upload).
@@ -407,20 +496,32 @@ public final class Worker: Service {
         return base / 2 + Int64.random(in: 0...base / 2)
     }
 
-    /// Renews the lease every third of its length while `body` runs.
-    func withLeaseRenewal<Result: Sendable>(_ id: UploadID, _ body: () async throws -> Result) async throws -> Result {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    /// Runs `body` while renewing the lease every third of its length. A renewal that fails (the database blinked) is
+    /// tried again at the next tick; a lease another worker took cancels `body` (its store writes stop) and throws
+    /// ``AttemptError/leaseLost``.
+    func withLeaseRenewal(_ id: UploadID, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                while !Task.isCancelled {
+                try await body()
+                return true
+            }
+            group.addTask {
+                while true {
                     try await Task.sleep(for: .milliseconds(max(50, self.configuration.leaseMillis / 3)))
                     let now = self.clock.now()
-                    guard try await self.catalog.renewLease(id: id, worker: self.configuration.workerID, until: now + self.configuration.leaseMillis, now: now) else {
-                        return
+                    do {
+                        if try await !self.catalog.renewLease(id: id, worker: self.configuration.workerID, until: now + self.configuration.leaseMillis, now: now) {
+                            return false
+                        }
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        self.logger.warning("renewing a lease failed; trying again", metadata: ["upload": "\(id)", "error": "\(error)"])
                     }
                 }
             }
             defer { group.cancelAll() }
-            return try await body()
+            guard let finished = try await group.next(), finished else { throw AttemptError.leaseLost }
         }
     }
 

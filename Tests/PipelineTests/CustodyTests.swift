@@ -153,6 +153,55 @@ import Testing
         #expect(report.unsolicited == 0 && report.removedFromIncoming == 0)
     }
 
+    /// Bytes written after custody began, landing between two attempts (the first failed to scan): the upload ends,
+    /// the new bytes are recorded apart as unsolicited and quarantined; nothing reaches processed.
+    @Test func bytesReplacedBetweenAttemptsEndTheUploadAndAreRecordedApart() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let broken = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)), threads: 1)
+        defer { broken.shutdown() }
+        let (first, second) = CustodyTests.pair
+        let upload = try await harness.upload(first, filename: "record.bin", declaredType: "application/octet-stream", profile: "binaries")
+        #expect(try await harness.worker(inspector: broken).processBatch() == 1)  // custody recorded, the scan failed
+        #expect(try await harness.catalog.upload(id: upload.id)?.sha256 == sha256Hex(first))
+        try await harness.put(second, at: harness.layout.incoming(upload.id))
+        #expect(try await harness.worker().processBatch() == 1)
+        let ended = try #require(try await harness.catalog.upload(id: upload.id))
+        #expect(ended.state == .expired && ended.reasons.map(\.code) == [.sourceMissing] && ended.sha256 == sha256Hex(first), "\(ended)")
+        #expect(try await harness.sweepAfterExpiry().unsolicited == 1)
+        while try await harness.worker().processBatch() > 0 {}
+        let quarantined = try await harness.catalog.uploads(state: .quarantined, owner: nil, after: nil, limit: 10)
+        #expect(quarantined.count == 1 && quarantined.first?.sha256 == sha256Hex(second) && quarantined.first?.originalKey == upload.incomingKey)
+        #expect(try await harness.keys(under: "processed/").isEmpty)
+        try await harness.sweepAfterExpiry()
+        #expect(try await harness.keys(under: "incoming/").isEmpty)
+        #expect(try await harness.drift().isEmpty)
+    }
+
+    /// A rescan that keeps failing ends after maxAttempts claims, visibly, instead of retrying forever.
+    @Test func aRescanThatKeepsFailingEnds() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let broken = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)), threads: 1)
+        defer { broken.shutdown() }
+        let upload = try await harness.upload(PipelineHarness.eicar, filename: "bad.txt", declaredType: "text/plain")
+        #expect(try await harness.worker().processBatch() == 1)
+        #expect(try await harness.catalog.requestRescan(id: upload.id, now: SystemWallClock().now()))
+        let worker = harness.worker(inspector: broken, maxAttempts: 2)
+        var claims = 0
+        while try await worker.processBatch() > 0 {
+            claims += 1
+            #expect(claims < 10, "the rescan never ends")
+            if claims >= 10 { break }
+        }
+        #expect(claims == 3)
+        let record = try #require(try await harness.catalog.upload(id: upload.id))
+        #expect(record.state == .quarantined && !record.flags.contains("rescan_requested") && record.rescanAttempts == 0, "\(record)")
+        #expect(record.reasons.contains { $0.code == .scanFailed && $0.detail.hasPrefix("the rescan failed 2 times") }, "\(record.reasons)")
+        #expect(record.reasons.contains { $0.code == .malware })  // the earlier verdict stays
+        #expect(try await harness.drift().isEmpty)
+    }
+
     /// A store that takes reads but refuses every write (an outage of the write path, a full or read-only cluster).
     final class RefusingWrites: ObjectStore {
         let inner: any ObjectStore
@@ -193,7 +242,9 @@ import Testing
         let bytes = PipelineHarness.pdf("stuck")
         let upload = try await harness.upload(bytes, filename: "stuck.pdf")
         let store = RefusingWrites(harness.store)
-        let worker = harness.worker(maxAttempts: 2, store: store)
+        let health = StoreHealth(sustainedMillis: 0)
+        let worker = harness.worker(maxAttempts: 2, store: store, storeHealth: health)
+        #expect(health.check.ready)
         // Two attempts, two tries to quarantine it as scan_failed, then the end: bounded, whatever the store does.
         var claims = 0
         while try await worker.processBatch() > 0 { claims += 1 }
@@ -202,10 +253,18 @@ import Testing
         #expect(ended.state == .quarantined && ended.outcome == .failed && ended.destinationKey == nil, "\(ended)")
         #expect(ended.reasons.first?.code == .scanFailed && ended.reasons.first?.detail.contains("not moved out of incoming") == true)
         #expect(try await harness.keys(under: "processed/").isEmpty)
+        // Readiness says so while it lasts.
+        #expect(!health.check.ready && health.check.detail.contains("SlowDown"), "\(health.check)")
         // The reconciler leaves its object alone (it is the upload's, not unsolicited).
         let report = try await harness.sweepAfterExpiry()
         #expect(report.unsolicited == 0 && report.removedFromIncoming == 0, "\(report)")
         #expect(try await harness.bytes(at: harness.layout.incoming(upload.id)) == bytes)
+        // It cannot be released before it is placed.
+        let configPath = harness.temporaryDirectory + "/airlock.yaml"
+        try CrashSafetyTests.configuration(harness: harness, database: harness.databasePath, temporaryDirectory: harness.temporaryDirectory)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let release = try TestProcess.run([Repository.path(".build/debug/airlock"), "quarantine", "release", upload.id.rawValue, "--note", "n", "--config", configPath])
+        #expect(release.status == 2 && release.stderrText.contains("not_placed"), "\(release.stderrText)")
         // Once the store works again, a rescan (the operator's retry) inspects and places it.
         store.refusing.withLock { $0 = false }
         #expect(try await harness.catalog.requestRescan(id: upload.id, now: SystemWallClock().now()))
@@ -213,6 +272,7 @@ import Testing
         let placed = try #require(try await harness.catalog.upload(id: upload.id))
         #expect(placed.state == .quarantined && placed.destinationKey == harness.layout.quarantine(upload.id).key && placed.flags == ["rescanned_clean"], "\(placed)")
         #expect(try await harness.bytes(at: harness.layout.quarantine(upload.id)) == bytes)
+        #expect(health.check.ready)
         #expect(try await harness.sweepAfterExpiry().removedFromIncoming == 1)
         #expect(try await harness.drift().isEmpty)
     }

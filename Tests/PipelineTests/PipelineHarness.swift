@@ -103,7 +103,8 @@ final class PipelineHarness: Sendable {
     }
 
     func worker(
-        _ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3, hooks: WorkerHooks = WorkerHooks(), store: (any ObjectStore)? = nil
+        _ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3, hooks: WorkerHooks = WorkerHooks(), store: (any ObjectStore)? = nil,
+        storeHealth: StoreHealth? = nil
     ) -> Worker {
         Worker(
             configuration: WorkerConfiguration(
@@ -111,7 +112,7 @@ final class PipelineHarness: Sendable {
                 pollInterval: .milliseconds(50), temporaryDirectory: temporaryDirectory, engine: "clamav-test"
             ),
             layout: layout, catalog: catalog, store: store ?? self.store, inspector: inspector ?? self.inspector, profiles: profiles, clock: SystemWallClock(),
-            hooks: hooks, logger: Self.logger
+            hooks: hooks, storeHealth: storeHealth, logger: Self.logger
         )
     }
 

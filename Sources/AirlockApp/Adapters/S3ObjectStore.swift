@@ -72,7 +72,7 @@ public struct S3ObjectStore: ObjectStore {
     static func info(_ metadata: ObjectMetadata) -> ObjectInfo {
         var user: [String: String] = [:]
         for (name, value) in metadata.metadata { user[name.lowercased()] = value }
-        return ObjectInfo(size: metadata.size, etag: ETagText.normalized(metadata.etag), contentType: metadata.contentType, metadata: user)
+        return ObjectInfo(size: metadata.size, etag: ETagText.normalized(metadata.etag), contentType: metadata.contentType, metadata: user, lastModified: metadata.lastModified)
     }
 
     private func mapped<Result>(_ body: () async throws(S3Error) -> Result) async throws -> Result {

@@ -13,6 +13,8 @@ public struct ScannerSettings: Sendable {
     public var database: String
     /// `unix:///path` or `tcp://host:port` (engine clamd).
     public var clamd: String?
+    /// The operator's statement that clamd runs with `DisableCache yes` (required with engine clamd).
+    public var clamdCacheDisabled: Bool
     public var tempDirectory: String?
     /// Where private temp files go: `tempDir`, else `TMPDIR`, else /tmp.
     public var temporaryDirectory: String { tempDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp" }
@@ -27,6 +29,8 @@ public struct ScannerSettings: Sendable {
     ///   - `engine` (string, default `libclamav`): `libclamav` or `clamd`.
     ///   - `database` (string, default `/var/lib/clamav`): the signature directory.
     ///   - `clamd` (string): `unix:///run/clamav/clamd.ctl` or `tcp://host:3310`.
+    ///   - `clamdCacheDisabled` (bool, default false): must be true with engine clamd, stating clamd.conf has
+    ///     `DisableCache yes`.
     ///   - `tempDir` (string): private temp files; the system temp directory when unset.
     ///   - `maxSignatureAge` (duration, default `7d`).
     ///   - `reloadInterval` (duration, default `60s`): how often `database` is checked for changes (libclamav).
@@ -64,6 +68,15 @@ public struct ScannerSettings: Sendable {
         )
         if engine == .clamd && clamd == nil {
             throw AirlockError(.invalidConfig, "scanner.clamd is required when scanner.engine is clamd")
+        }
+        // clamd answers a file whose MD5 (and size) it has seen clean before without scanning it: a file made to
+        // collide with an earlier clean upload would pass. Airlock cannot see clamd's setting, so the operator states it.
+        clamdCacheDisabled = try reader.boolean("clamdCacheDisabled", in: section, default: false)
+        if engine == .clamd && !clamdCacheDisabled {
+            throw AirlockError(
+                .invalidConfig,
+                "scanner.engine clamd needs `DisableCache yes` in clamd.conf (clamd skips files whose MD5 it saw clean; MD5 collisions are cheap); set it, then scanner.clamdCacheDisabled: true"
+            )
         }
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Inspection
 import Logging
 import Metrics
+import Pipeline
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -26,7 +27,7 @@ enum MetricsRegistry {
 
 /// `/health` and `/metrics` for `airlock worker` on `worker.metricsPort` (loopback unless told otherwise).
 enum MetricsServer {
-    static func make(host: String, port: Int, catalog: SQLCatalog, scanner: any MalwareScanner, logger: Logger) -> some Service {
+    static func make(host: String, port: Int, catalog: SQLCatalog, scanner: any MalwareScanner, storeHealth: StoreHealth, logger: Logger) -> some Service {
         let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: scanner)
         let router = Router()
         router.get("/health") { _, _ -> Response in
@@ -36,6 +37,17 @@ enum MetricsServer {
             } catch {
                 return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"catalog unavailable"}"#)))
             }
+        }
+        // Not ready while the store keeps refusing the worker's writes (uploads wait out their bounded retries).
+        router.get("/ready") { _, _ -> Response in
+            let check = storeHealth.check
+            let body = JSONText.object([
+                ("status", .string(check.ready ? "ready" : "not_ready")),
+                ("checks", .object([(check.name, .object([("ready", .bool(check.ready)), ("detail", .string(check.detail))]))])),
+            ]).rendered
+            return Response(
+                status: check.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body))
+            )
         }
         router.get("/metrics") { _, _ -> Response in
             Response(

@@ -86,6 +86,7 @@ public enum ServeRuntime {
         let probe = ObjectRef(bucket: parts.layout.incoming.bucket, key: parts.layout.incoming.prefix + ".airlock-ready-probe")
         let malware = parts.scanner
         let maxAge = parts.maxSignatureAge
+        let writes = parts.workerEnabled ? parts.worker.storeHealth : nil
         environment.readiness = {
             var checks: [(name: String, ready: Bool, detail: String)] = []
             do {
@@ -101,6 +102,7 @@ public enum ServeRuntime {
                 checks.append(("store", false, "unreachable"))
             }
             checks.append(Self.scannerCheck(malware, maxAge: maxAge))
+            if let writes { checks.append(writes.check) }
             return checks
         }
         var authenticators: [any Authenticator] = [APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock())]

@@ -55,7 +55,10 @@ public enum WorkerRuntime {
                 if api {
                     services.append(.init(service: try await ServeRuntime.application(config: config, parts: parts, logger: logger)))
                 } else if parts.metricsPort > 0 {
-                    services.append(.init(service: MetricsServer.make(host: parts.metricsHost, port: parts.metricsPort, catalog: parts.catalog.catalog, scanner: parts.scanner, logger: logger)))
+                    services.append(.init(service: MetricsServer.make(
+                        host: parts.metricsHost, port: parts.metricsPort, catalog: parts.catalog.catalog, scanner: parts.scanner,
+                        storeHealth: parts.worker.storeHealth, logger: logger
+                    )))
                 }
                 if let reloader = parts.reloader { services.append(.init(service: reloader)) }
                 var configuration = ServiceGroupConfiguration(services: services, logger: logger)

@@ -26,7 +26,8 @@ public protocol Catalog: Sendable {
     /// come; each attempt counts. Oldest first.
     func claim(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload]
 
-    /// Extends a lease the worker still holds.
+    /// Extends a lease the holder still has (a worker's on an upload it inspects, a rescan's or a review action's on a
+    /// quarantined upload).
     func renewLease(id: UploadID, worker: String, until: EpochMillis, now: EpochMillis) async throws -> Bool
 
     /// Records what inspection found (the step before the move), under the worker's lease.
@@ -36,8 +37,13 @@ public protocol Catalog: Sendable {
     /// are queued in the same transaction: a finished upload always has its deliveries.
     func finish(id: UploadID, worker: String, state: UploadState, now: EpochMillis, events: [EventDelivery]) async throws -> Bool
 
+    /// Records the SHA-256 and size of the bytes a worker took custody of (its first complete download), once: every
+    /// later attempt compares what it reads with it. False when the lease is lost or custody was already recorded.
+    func recordCustody(id: UploadID, worker: String, sha256: String, size: Int64, now: EpochMillis) async throws -> Bool
+
     /// `inspecting` → `expired` (the object vanished) or `quarantined` (it could not be moved out of incoming) with no
-    /// object placed: records the verdict, clears the destination and ends the lease.
+    /// object placed: records the verdict (keeping a recorded custody SHA-256 when the verdict has none), clears the
+    /// destination and ends the lease.
     func end(id: UploadID, worker: String, state: UploadState, verdict: Verdict, now: EpochMillis) async throws -> Bool
 
     /// Ends the lease after a failed attempt; the upload is claimable again at `retryAt`.
@@ -81,12 +87,16 @@ public protocol Catalog: Sendable {
     /// object (an upload that ended before its object left incoming).
     func finishRescan(id: UploadID, worker: String, verdict: Verdict, destinationKey: String?, now: EpochMillis) async throws -> Bool
 
+    /// Records why a rescan attempt failed; the rescan is claimable again at `retryAt` (its lease runs until then).
+    func noteRescanFailure(id: UploadID, worker: String, error: String, retryAt: EpochMillis) async throws -> Bool
+
     /// Takes a quarantined upload for one review action (release, purge, retention) with a lease, unless a rescan or
     /// another action holds it: two conflicting actions on one upload never both proceed.
     func leaseQuarantined(id: UploadID, holder: String, until: EpochMillis, now: EpochMillis) async throws -> Bool
 
-    /// `quarantined` → `to` (`processed` or `purged`) by the holder of the review lease; ends the lease.
-    func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, now: EpochMillis) async throws -> Bool
+    /// `quarantined` → `to` (`processed` or `purged`) by the holder of the review lease; ends the lease and, when given,
+    /// records where the object now is (a release's processed key).
+    func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, destinationKey: String?, now: EpochMillis) async throws -> Bool
 
     /// Gives a review lease back (the action failed before it changed anything it cannot redo).
     func releaseQuarantinedLease(id: UploadID, holder: String) async throws

@@ -43,6 +43,9 @@ public struct Upload: Sendable, Hashable {
     public var updatedAt: EpochMillis
     /// The intent (its upload URLs) expires at this time.
     public var expiresAt: EpochMillis
+    /// Claims of the rescan in progress (reset when a rescan ends): a rescan that keeps failing ends after
+    /// `worker.maxAttempts`.
+    public var rescanAttempts: Int
 
     public init(
         id: UploadID, owner: String, profile: String, filename: String, safeName: String, declaredSize: Int64, declaredType: String,
@@ -50,8 +53,9 @@ public struct Upload: Sendable, Hashable {
         attempts: Int = 0, leaseOwner: String? = nil, leaseExpiresAt: EpochMillis? = nil, notBefore: EpochMillis = 0, scannedETag: String? = nil,
         outcome: Outcome? = nil, reasons: [Reason] = [], detectedType: String? = nil, sha256: String? = nil, size: Int64? = nil,
         destinationKey: String? = nil, originalKey: String? = nil, idempotencyKey: String? = nil, lastError: String? = nil,
-        createdAt: EpochMillis, updatedAt: EpochMillis? = nil, expiresAt: EpochMillis
+        createdAt: EpochMillis, updatedAt: EpochMillis? = nil, expiresAt: EpochMillis, rescanAttempts: Int = 0
     ) {
+        self.rescanAttempts = rescanAttempts
         self.id = id
         self.owner = owner
         self.profile = profile

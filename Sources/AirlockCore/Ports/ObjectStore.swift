@@ -19,12 +19,15 @@ public struct ObjectInfo: Sendable, Hashable {
     public var contentType: String?
     /// User metadata without the `x-amz-meta-` prefix, lowercase names.
     public var metadata: [String: String]
+    /// The `Last-Modified` header as the store sent it.
+    public var lastModified: String?
 
-    public init(size: Int64, etag: String, contentType: String? = nil, metadata: [String: String] = [:]) {
+    public init(size: Int64, etag: String, contentType: String? = nil, metadata: [String: String] = [:], lastModified: String? = nil) {
         self.size = size
         self.etag = etag
         self.contentType = contentType
         self.metadata = metadata
+        self.lastModified = lastModified
     }
 }
 
