@@ -77,6 +77,25 @@ import Testing
         try await Self.expectSecondRecordedAndIncomingEmpty(harness, key: target.key)
     }
 
+    /// Above the store's multipart threshold the inspected copy is placed in parts (on RGW, which needs parts of at
+    /// least 5 MiB): the bytes arrive whole, the ETag is a multipart one, and nothing drifts.
+    @Test func aLargeUploadIsPlacedInParts() async throws {
+        let harness = try await PipelineHarness(multipartThreshold: 6 << 20)
+        defer { Task { await harness.close() } }
+        let line = Array("a line of an ordinary large text export, repeated\n".utf8)
+        let bytes = Array((0..<(12 << 20) / line.count).flatMap { _ in line })
+        let upload = try await harness.upload(bytes, filename: "export.txt", declaredType: "text/plain", profile: "bulk")
+        #expect(try await harness.worker().processBatch() == 1)
+        let record = try #require(try await harness.catalog.upload(id: upload.id))
+        #expect(record.state == .processed && record.sha256 == sha256Hex(bytes), "\(record)")
+        let destination = harness.layout.processed(upload.id, safeName: "export.txt")
+        let head = try #require(try await harness.store.head(destination))
+        #expect(head.etag.hasSuffix("-3") && head.metadata["airlock-sha256"] == sha256Hex(bytes), "\(head)")
+        try await harness.sweepAfterExpiry()
+        #expect(try await harness.keys(under: "incoming/").isEmpty)
+        #expect(try await harness.drift().isEmpty)  // hashes the processed object: the whole file, byte for byte
+    }
+
     /// The same race at random instants, while the worker runs.
     @Test func aCollidingRewriteAtRandomInstantsIsNeverPromoted() async throws {
         let (first, second) = Self.pair

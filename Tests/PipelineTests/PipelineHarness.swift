@@ -35,16 +35,21 @@ final class PipelineHarness: Sendable {
             name: "documents", maxSize: 8 << 20,
             allow: [.init(extensions: ["pdf"], types: ["application/pdf"]), .init(extensions: ["txt"], types: ["text/plain"])]
         ),
+        "bulk": UploadProfile(name: "bulk", maxSize: 64 << 20, allow: [.init(extensions: ["txt"], types: ["text/plain"])]),
         "binaries": UploadProfile(name: "binaries", maxSize: 1 << 20, allow: [.init(extensions: ["bin"], types: ["application/octet-stream"])]),
     ]
 
     /// - Parameter catalog: A catalog to use instead of a new SQLite file (a PostgreSQL one whose pool the caller runs).
-    init(profile: BackendProfile = .of(.ceph), catalog: SQLCatalog? = nil) async throws {
+    /// - Parameter multipartThreshold: Objects above it are written in parts (`store.multipartCopyThreshold`).
+    init(profile: BackendProfile = .of(.ceph), catalog: SQLCatalog? = nil, multipartThreshold: Int64 = 5 << 30) async throws {
         http = try HTTPClient(configuration: .init(connectTimeout: .seconds(2), lowSpeedTime: .seconds(5)))
         let signer = try Signer(credentials: Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey), region: server.region)
         client = S3Client(
             presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: server.endpoint)), http: http,
-            configuration: .init(profile: profile, retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(100), budget: .seconds(5))),
+            configuration: .init(
+                profile: profile, retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(100), budget: .seconds(5)),
+                multipartCopyThreshold: multipartThreshold, multipartCopyPartSize: 5 << 20
+            ),
             logger: Self.logger
         )
         store = S3ObjectStore(client: client)
