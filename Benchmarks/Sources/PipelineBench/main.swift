@@ -1,10 +1,12 @@
 // Pipeline throughput and latency on a live RGW (scripts/bench/pipeline starts one).
 // Prints one line per measurement:
-//   pipeline <size> c=<n> airlock=<objects/s> store-sequence=<objects/s> ratio=<airlock/sequence>  (best of `rounds` each)
+//   pipeline <size> c=<n> airlock=<objects/s> store-sequence+scan=<objects/s> ratio=<airlock/sequence>  (best of `rounds` each)
+//   designs <size> c=<n> private-copy=<to verdict>/<with removal> custody-copy=... pinned-copy=...
 //   latency 10KiB complete-to-verdict p50_ms=<v> p99_ms=<v> n=<count>
 import AirlockApp
 import AirlockCore
 import Catalog
+import Dispatch
 import Foundation
 import Inspection
 import Logging
@@ -106,10 +108,40 @@ func pipelineRate(count: Int, size: Int, concurrency: Int) async throws -> Doubl
     return Double(count) / seconds(elapsed)
 }
 
-/// The same store requests the worker makes per object on its path to a verdict (GET to a private file, PUT of that
-/// file to its destination), back to back. (The reconciler's later GET and DELETE of the original are off that path.)
-func sequenceRate(count: Int, size: Int, concurrency: Int) async throws -> Double {
-    let keys = (0..<count).map { "sequence/\(size)/\(concurrency)/\($0)" }
+/// Ways of taking custody of an object and placing it (docs/architecture.md, "Custody"), as store requests per object.
+enum Design: String, CaseIterable {
+    /// What the worker does: GET to a private file, PUT of that file to its destination. Later, off the path to a
+    /// verdict, the reconciler reads the original back (GET), checks it (HEAD) and deletes it.
+    case privateCopy = "private-copy"
+    /// The alternative: CopyObject to a key no URL names, GET that, CopyObject it to its destination, DELETE it.
+    /// The original needs the same deferred GET, HEAD and DELETE (it can be rewritten until its URL expires).
+    case custodyCopy = "custody-copy"
+    /// The earlier sequence (not safe: it trusted the ETag): GET, CopyObject pinned to the ETag, DELETE.
+    case pinnedCopy = "pinned-copy"
+}
+
+let rawScanner = try ClamAVEngine(database: database, limits: ScanLimits())
+let scanQueue = DispatchQueue(label: "raw-scan", attributes: .concurrent)
+
+/// libclamav on an open file, on a thread of its own (as the inspector's pool does), not on the cooperative pool.
+func rawScan(_ descriptor: Int32) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        scanQueue.async {
+            do {
+                _ = try rawScanner.scan(descriptor: descriptor, name: "bench")
+                continuation.resume()
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}
+
+/// Objects per second for a design's store requests, back to back at `concurrency`: the requests on the path to a
+/// verdict (`deferred` adds the later removal of the original), with a raw libclamav scan of the downloaded file
+/// when `scan` is set (the pipeline's reference, DESIGN.md section 11).
+func sequenceRate(_ design: Design, count: Int, size: Int, concurrency: Int, scan: Bool, deferred: Bool = false) async throws -> Double {
+    let keys = (0..<count).map { "sequence/\(design.rawValue)/\(size)/\(concurrency)/\(UUID().uuidString)" }
     try await withThrowingTaskGroup(of: Void.self) { group in
         for (index, key) in keys.enumerated() {
             group.addTask { _ = try await client.putObject(ObjectRef(bucket: bucket, key: key), body: .bytes(text(size, seed: index))) }
@@ -128,11 +160,33 @@ func sequenceRate(count: Int, size: Int, concurrency: Int) async throws -> Doubl
                 let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
                 defer { close(descriptor); unlink(path) }
                 let source = ObjectRef(bucket: bucket, key: key)
-                let info = try await store.download(source, ifMatch: nil, to: descriptor)
-                try await store.upload(
-                    from: descriptor, size: info.size, to: ObjectRef(bucket: bucket, key: "sequence-done/" + key), contentType: "text/plain",
-                    metadata: [("airlock-id", "x")], md5: nil, sha256: nil
-                )
+                let destination = ObjectRef(bucket: bucket, key: "sequence-done/" + key)
+                switch design {
+                case .privateCopy:
+                    let info = try await store.download(source, ifMatch: nil, to: descriptor)
+                    if scan { try await rawScan(descriptor) }
+                    try await store.upload(
+                        from: descriptor, size: info.size, to: destination, contentType: "text/plain", metadata: [("airlock-id", "x")], md5: nil, sha256: nil
+                    )
+                case .custodyCopy:
+                    let custody = ObjectRef(bucket: bucket, key: "custody/" + key)
+                    let head = try await store.head(source)
+                    _ = try await store.copy(from: source, ifMatch: head?.etag ?? "", size: head?.size ?? 0, to: custody, contentType: "text/plain", metadata: [])
+                    let info = try await store.download(custody, ifMatch: nil, to: descriptor)
+                    if scan { try await rawScan(descriptor) }
+                    _ = try await store.copy(from: custody, ifMatch: info.etag, size: info.size, to: destination, contentType: "text/plain", metadata: [("airlock-id", "x")])
+                    try await store.delete(custody)
+                case .pinnedCopy:
+                    let info = try await store.download(source, ifMatch: nil, to: descriptor)
+                    if scan { try await rawScan(descriptor) }
+                    _ = try await store.copy(from: source, ifMatch: info.etag, size: info.size, to: destination, contentType: "text/plain", metadata: [("airlock-id", "x")])
+                    try await store.delete(source)
+                }
+                if deferred && design != .pinnedCopy {
+                    _ = try await store.download(source, ifMatch: nil, to: descriptor)
+                    _ = try await store.head(source)
+                    try await store.delete(source)
+                }
             }
         }
         for _ in 0..<min(concurrency, keys.count) { add() }
@@ -152,9 +206,27 @@ for (label, size, count) in [("10KiB", 10 << 10, smallCount), ("10MiB", 10 << 20
         var airlock = 0.0, sequence = 0.0
         for _ in 0..<rounds {
             airlock = max(airlock, try await pipelineRate(count: count, size: size, concurrency: concurrency))
-            sequence = max(sequence, try await sequenceRate(count: count, size: size, concurrency: concurrency))
+            sequence = max(sequence, try await sequenceRate(.privateCopy, count: count, size: size, concurrency: concurrency, scan: true))
         }
-        print(String(format: "pipeline %@ c=%d airlock=%.1f store-sequence=%.1f ratio=%.2f objects/s", label, concurrency, airlock, sequence, airlock / sequence))
+        print(String(format: "pipeline %@ c=%d airlock=%.1f store-sequence+scan=%.1f ratio=%.2f objects/s", label, concurrency, airlock, sequence, airlock / sequence))
+    }
+}
+
+// The custody designs side by side (store requests only, no scan): the path to a verdict, then with the deferred
+// removal of the original.
+for (label, size, count) in [("10KiB", 10 << 10, smallCount), ("10MiB", 10 << 20, largeCount)] {
+    for concurrency in [1, 4, 16] {
+        var rates: [Design: (path: Double, total: Double)] = [:]
+        for _ in 0..<rounds {
+            for design in Design.allCases {
+                let path = try await sequenceRate(design, count: count, size: size, concurrency: concurrency, scan: false)
+                let total = try await sequenceRate(design, count: count, size: size, concurrency: concurrency, scan: false, deferred: true)
+                let best = rates[design] ?? (0, 0)
+                rates[design] = (max(best.path, path), max(best.total, total))
+            }
+        }
+        let line = Design.allCases.map { String(format: "%@=%.1f/%.1f", $0.rawValue, rates[$0]?.path ?? 0, rates[$0]?.total ?? 0) }.joined(separator: " ")
+        print("designs \(label) c=\(concurrency) (objects/s to a verdict / with the original removed) \(line)")
     }
 }
 
