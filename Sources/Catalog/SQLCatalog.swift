@@ -348,7 +348,7 @@ public final class SQLCatalog: Catalog {
     }
 
     public func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, destinationKey: String?, now: EpochMillis) async throws -> Bool {
-        guard UploadState.quarantined.canMove(to: state), state != .inspecting else {
+        guard state == UploadLifecycle.next(.quarantined, on: .released) || state == UploadLifecycle.next(.quarantined, on: .purged) else {
             throw CatalogError(.query, "a reviewed upload does not move from quarantined to \(state.rawValue)")
         }
         return try await changed(

@@ -36,7 +36,7 @@ enum ZipMember {
         var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("airlock-member-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { return .failure(.io("a temporary file cannot be created in \(directory): \(String(cString: strerror(errno)))")) }
-        let extracted = Extracted(path: String(cString: template), descriptor: descriptor)
+        let extracted = Extracted(path: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), descriptor: descriptor)
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
 
         var crc = CZlib.crc32(0, nil, 0)

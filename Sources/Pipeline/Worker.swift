@@ -193,7 +193,7 @@ public final class Worker: Service {
             try await endRescan(upload, adding: Reason(.sourceMissing, "\(source) is gone"), logger: logger)
             return
         }
-        if !placed, let custody = upload.sha256, copy.digests?.sha256 != custody {
+        if !placed, let custody = upload.sha256, CustodyCheck.judge(custody: custody, read: copy.digests?.sha256 ?? "") != .holds {
             // Not the bytes custody began with: never placed as this upload; the reconciler records them apart.
             try await endRescan(upload, adding: Reason(.sourceMissing, "the object in incoming was replaced after Airlock took custody of sha256 \(custody)"), logger: logger)
             return
@@ -263,14 +263,15 @@ public final class Worker: Service {
             try await withLeaseRenewal(upload.id) { [self, logger] in
                 // An earlier attempt may have placed the object and stopped before recording it.
                 if try await finishIfPlaced(upload, logger: logger) { return }
-                if upload.attempts > configuration.maxAttempts + Self.finalAttempts {
+                switch AttemptPlan.plan(attempt: upload.attempts, maxAttempts: configuration.maxAttempts) {
+                case .inspect:
+                    try await move(upload, logger: logger)
+                case .quarantineUninspected:
+                    try await giveUp(upload, why: upload.lastError ?? "inspection failed \(upload.attempts - 1) times", logger: logger)
+                case .endUnplaced:
                     // Even quarantining failed (the store refuses writes): end here, visibly; `airlock quarantine
                     // rescan` (or the review API's rescan) places the object once the store works again.
                     try await endUnplaced(upload, why: upload.lastError ?? "the store refused every write", logger: logger)
-                } else if upload.attempts > configuration.maxAttempts {
-                    try await giveUp(upload, why: upload.lastError ?? "inspection failed \(upload.attempts - 1) times", logger: logger)
-                } else {
-                    try await move(upload, logger: logger)
                 }
             }
         } catch AttemptError.leaseLost {
@@ -283,9 +284,6 @@ public final class Worker: Service {
             _ = try? await catalog.retryLater(id: upload.id, worker: configuration.workerID, retryAt: clock.now() + delay, error: message, now: clock.now())
         }
     }
-
-    /// Attempts after `maxAttempts` that try to quarantine the object as `scan_failed` before the upload ends unplaced.
-    static let finalAttempts = 2
 
     /// Takes custody of one upload and places it; throws to retry.
     ///
@@ -364,15 +362,16 @@ public final class Worker: Service {
             return nil
         }
         guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download arrived out of order") }
-        if let custody = upload.sha256 {
-            guard custody == sha256 else {
-                try await endReplaced(upload, custody: custody, found: sha256, logger: logger)
-                return nil
-            }
-        } else {
+        switch CustodyCheck.judge(custody: upload.sha256, read: sha256) {
+        case .take:
             guard try await catalog.recordCustody(id: upload.id, worker: configuration.workerID, sha256: sha256, size: copy.info.size, now: clock.now()) else {
                 throw AttemptError.leaseLost
             }
+        case .holds:
+            break
+        case .replaced:
+            try await endReplaced(upload, custody: upload.sha256 ?? "", found: sha256, logger: logger)
+            return nil
         }
         return copy
     }

@@ -267,7 +267,7 @@ import Testing
         // Two attempts, two tries to quarantine it as scan_failed, then the end: bounded, whatever the store does.
         var claims = 0
         while try await worker.processBatch() > 0 { claims += 1 }
-        #expect(claims == 2 + 2 + 1)  // maxAttempts, Worker.finalAttempts, the end
+        #expect(claims == 2 + AttemptPlan.quarantineTries + 1)  // maxAttempts, the quarantine tries, the end
         let ended = try #require(try await harness.catalog.upload(id: upload.id))
         #expect(ended.state == .quarantined && ended.outcome == .failed && ended.destinationKey == nil, "\(ended)")
         #expect(ended.reasons.first?.code == .scanFailed && ended.reasons.first?.detail.contains("not moved out of incoming") == true)

@@ -17,18 +17,9 @@ public enum UploadState: String, Sendable, Hashable, Codable, CaseIterable {
     /// The owner deleted the processed file (or retention did).
     case deleted
 
-    /// Whether the state machine allows going from `self` to `next`.
+    /// Whether some lifecycle event moves an upload from `self` to `next` (``UploadLifecycle``).
     public func canMove(to next: UploadState) -> Bool {
-        switch (self, next) {
-        case (.pending, .uploaded), (.pending, .expired), (.pending, .inspecting):
-            true
-        case (.uploaded, .inspecting), (.inspecting, .uploaded), (.inspecting, .processed), (.inspecting, .quarantined), (.inspecting, .expired):
-            true
-        case (.quarantined, .processed), (.quarantined, .purged), (.quarantined, .inspecting), (.processed, .deleted):
-            true
-        default:
-            false
-        }
+        UploadLifecycle.allows(self, to: next)
     }
 }
 
