@@ -50,6 +50,8 @@ public final class Reconciler: Service {
     let clock: any WallClock
     /// Woken when work appears.
     let wake: WakeSignal
+    /// Told whether listing incoming works (so readiness recovers once the store does, even with no uploads).
+    let storeHealth: StoreHealth?
     let logger: Logger
 
     public struct PassReport: Sendable, Equatable {
@@ -65,7 +67,11 @@ public final class Reconciler: Service {
         public var failed = 0
     }
 
-    public init(configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal, logger: Logger) {
+    public init(
+        configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal,
+        storeHealth: StoreHealth? = nil, logger: Logger
+    ) {
+        self.storeHealth = storeHealth
         self.configuration = configuration
         self.layout = layout
         self.catalog = catalog
@@ -123,7 +129,14 @@ public final class Reconciler: Service {
     func sweepIncoming(_ report: inout PassReport) async throws {
         var after: String?
         while true {
-            let page = try await store.list(bucket: layout.incoming.bucket, prefix: layout.incoming.prefix, startAfter: after, limit: 1000)
+            let page: (objects: [ListedObjectInfo], more: Bool)
+            do {
+                page = try await store.list(bucket: layout.incoming.bucket, prefix: layout.incoming.prefix, startAfter: after, limit: 1000)
+                storeHealth?.succeeded()
+            } catch let failure as StoreFailure {
+                storeHealth?.failed(failure.description)
+                throw failure
+            }
             for object in page.objects {
                 // One object that cannot be read or recorded does not stop the pass (expiry, retention and clean-up
                 // come after the sweep): it is logged and looked at again next pass.

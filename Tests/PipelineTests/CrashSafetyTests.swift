@@ -18,7 +18,10 @@ import Glibc
     static let kills = 20
 
     /// The configuration file of the worker processes.
-    static func configuration(harness: PipelineHarness, database: String, temporaryDirectory: String) -> String {
+    static func configuration(
+        harness: PipelineHarness, database: String, temporaryDirectory: String,
+        worker: String = "{concurrency: 4, maxAttempts: 50, lease: 2s, reconcileInterval: 1s, metricsPort: 0}"
+    ) -> String {
         let server = S3TestServer.current
         return """
             store: {backend: ceph, endpoint: "\(server.endpoint)", region: \(server.region), addressing: path,
@@ -29,7 +32,7 @@ import Glibc
               quarantine: {bucket: \(harness.layout.quarantine.bucket), prefix: quarantine/}
             catalog: {url: "sqlite://\(database)"}
             scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(temporaryDirectory)"}
-            worker: {concurrency: 4, maxAttempts: 50, lease: 2s, reconcileInterval: 1s, metricsPort: 0}
+            worker: \(worker)
             profiles:
               documents:
                 maxSize: 1MiB

@@ -54,4 +54,68 @@ struct PipelineOutageTests {
         let retried = try await harness.catalog.uploads(state: .processed, owner: nil, after: nil, limit: 500).filter { $0.attempts > 1 }.count
         print("outage: 200 uploads, radosgw down 20 s, \(retried) needed more than one attempt; all processed")
     }
+
+    /// The store stays down longer than the retries last: every upload ends visibly (quarantined, not moved out of
+    /// incoming), the worker's /ready says the store is failing, and once the store is back readiness recovers and
+    /// a rescan places each upload.
+    @Test func aStoreThatStaysDownEndsUploadsVisiblyAndTheyAreRecoveredAfter() async throws {
+        let harness = try await PipelineHarness()
+        defer { Task { await harness.close() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-outage-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let metricsPort = 21_000 + Int(getpid() % 1000)
+        let configPath = directory + "/airlock.yaml"
+        try CrashSafetyTests.configuration(
+            harness: harness, database: harness.databasePath, temporaryDirectory: directory + "/tmp",
+            worker: "{concurrency: 4, maxAttempts: 1, lease: 5s, reconcileInterval: 1s, metricsPort: \(metricsPort), storeFailingAfter: 2s}"
+        ).write(toFile: configPath, atomically: true, encoding: .utf8)
+        var expected: [UploadID: [UInt8]] = [:]
+        for number in 0..<3 {
+            let bytes = Array("document \(number) kept through an outage\n".utf8)
+            expected[try await harness.upload(bytes, filename: "k\(number).txt", declaredType: "text/plain").id] = bytes
+        }
+        try harness.server.radosgw("stop")
+        var restarted = false
+        defer { if !restarted { try? harness.server.radosgw("start") } }
+        let worker = try BackgroundProcess(
+            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath], environment: ProcessInfo.processInfo.environment,
+            logPath: directory + "/worker.log"
+        )
+        func ready() -> Int { (try? Curl.request("GET", "http://127.0.0.1:\(metricsPort)/ready").status) ?? 0 }
+        // Bounded: one attempt, two tries to quarantine, the end (backoff 1-2 s, 2-4 s, 4-8 s).
+        var deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            if try await harness.catalog.countByState()[.quarantined] ?? 0 == expected.count { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(try await harness.catalog.countByState() == [.quarantined: expected.count])
+        for id in expected.keys {
+            let record = try #require(try await harness.catalog.upload(id: id))
+            #expect(record.destinationKey == nil && record.reasons.first?.detail.contains("not moved out of incoming") == true, "\(record)")
+        }
+        #expect(ready() == 503)
+        try harness.server.radosgw("start")
+        restarted = true
+        deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, ready() != 200 { try await Task.sleep(for: .milliseconds(250)) }
+        #expect(ready() == 200)
+        for id in expected.keys { #expect(try await harness.catalog.requestRescan(id: id, now: SystemWallClock().now())) }
+        deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let placed = try await harness.catalog.uploads(state: .quarantined, owner: nil, after: nil, limit: 10).filter { $0.destinationKey != nil }
+            if placed.count == expected.count { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        worker.signal(SIGTERM)
+        #expect(worker.wait() == 0)
+        for (id, bytes) in expected {
+            let record = try #require(try await harness.catalog.upload(id: id))
+            #expect(record.destinationKey != nil && record.flags == ["rescanned_clean"], "\(record)")
+            #expect(try await harness.bytes(at: harness.layout.quarantine(id)) == bytes)
+        }
+        try await harness.sweepAfterExpiry()
+        #expect(try await harness.keys(under: "incoming/").isEmpty)
+        #expect(try await harness.drift().isEmpty)
+    }
 }

@@ -9,9 +9,12 @@ public struct WorkerSettings: Sendable {
     public var lease: ConfigDuration
     public var reconcileInterval: ConfigDuration
     public var metricsPort: Int
+    /// How long the store must keep failing the worker before `/ready` says so.
+    public var storeFailingAfter: ConfigDuration
 
     /// - Configuration keys: `enabled` (default true), `concurrency` (default 4), `maxAttempts` (default 3), `lease`
-    ///   (default `5m`), `reconcileInterval` (default `30s`), `metricsPort` (default 9464).
+    ///   (default `5m`), `reconcileInterval` (default `30s`), `metricsPort` (default 9464), `storeFailingAfter` (default
+    ///   `60s`).
     public init(reader: ConfigReader) throws(AirlockError) {
         let section = "worker"
         enabled = try reader.boolean("enabled", in: section, default: true)
@@ -20,6 +23,7 @@ public struct WorkerSettings: Sendable {
         lease = try reader.duration("lease", in: section, default: .minutes(5))
         reconcileInterval = try reader.duration("reconcileInterval", in: section, default: .seconds(30))
         metricsPort = try reader.integer("metricsPort", in: section, default: 9464, range: 0...65535)
+        storeFailingAfter = try reader.duration("storeFailingAfter", in: section, default: .seconds(60))
         guard lease.milliseconds >= 1000 else { throw AirlockError(.invalidConfig, "worker.lease must be at least 1s") }
         guard reconcileInterval.milliseconds >= 100 else { throw AirlockError(.invalidConfig, "worker.reconcileInterval must be at least 100ms") }
     }

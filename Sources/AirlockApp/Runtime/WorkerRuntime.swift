@@ -131,13 +131,15 @@ public enum WorkerRuntime {
         let layout = buckets.layout
         let identity = processIdentity()
         let wake = WakeSignal()
+        let storeHealth = StoreHealth(clock: SystemWallClock(), sustainedMillis: workerSettings.storeFailingAfter.milliseconds)
         let worker = Worker(
             configuration: WorkerConfiguration(
                 workerID: identity, concurrency: workerSettings.concurrency, leaseMillis: workerSettings.lease.milliseconds,
                 maxAttempts: workerSettings.maxAttempts, temporaryDirectory: temporaryDirectory, engine: malware.engineDescription
             ),
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), inspector: inspector, profiles: profiles,
-            hashLists: { [hashLists = HashListCache(catalog: catalog.catalog)] in try await hashLists.lists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks, logger: logger
+            hashLists: { [hashLists = HashListCache(catalog: catalog.catalog)] in try await hashLists.lists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks,
+            storeHealth: storeHealth, logger: logger
         )
         let reconciler = Reconciler(
             configuration: ReconcilerConfiguration(
@@ -145,7 +147,8 @@ public enum WorkerRuntime {
                 staleTemporaryFileMillis: max(workerSettings.lease.milliseconds * 2, 60_000),
                 processedRetentionMillis: uploads.processedRetention?.milliseconds, quarantineRetentionMillis: uploads.quarantineRetention?.milliseconds
             ),
-            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, logger: logger
+            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, storeHealth: storeHealth,
+            logger: logger
         )
         let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
         let reloader = reloading.map { engine in
