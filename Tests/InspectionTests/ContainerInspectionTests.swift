@@ -192,4 +192,42 @@ struct ContainerInspectionTests {
         #expect(verdict.outcome == .infected, "\(verdict.reasons)")
         #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("ZIP64") })
     }
+
+    /// A profile that admits zip but does not walk archives (built in code; configuration refuses such a profile): a
+    /// zip holding a ZIP64 zip with EICAR is never clean.
+    @Test func aProfileThatAdmitsZipButDoesNotWalkItIsNeverClean() async throws {
+        let unwalked = UploadProfile(
+            name: "lax", maxSize: 1 << 20, allow: [.init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"])]
+        )
+        #expect(!unwalked.archives.allowed && unwalked.admitsZipArchives)
+        func nested() throws -> String {
+            try build(
+                Self.nest + """
+                    inner = io.BytesIO()
+                    with zipfile.ZipFile(inner, 'w') as z:
+                        with z.open('payload.txt', 'w', force_zip64=True) as member: member.write(\(Self.eicar))
+                    with zipfile.ZipFile(path, 'w') as z: z.writestr('inner.zip', inner.getvalue())
+                    """
+            )
+        }
+        let verdict = try await inspect(try nested(), name: "bundle.zip", profile: unwalked)
+        #expect(verdict.outcome != .clean, "\(verdict.reasons)")
+        #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("does not walk archive members") }, "\(verdict.reasons)")
+        // Walked (what configuration makes of the same allow-list), the ZIP64 member inside is reached and refused.
+        let walked = try await inspect(try nested(), name: "bundle.zip", profile: archives)
+        #expect(walked.reasons.contains { $0.code == .unscannable && $0.detail.contains("ZIP64") }, "\(walked.reasons)")
+        #expect(walked.outcome != .clean)
+    }
+
+    /// Archive formats Airlock does not unpack are unscannable even where a profile (built in code) admits them.
+    @Test func unwalkableArchiveFormatsAreUnscannable() async throws {
+        let tarball = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-tgz-\(UUID().uuidString)").path
+        let made = try TestProcess.run([
+            "python3", "-c", "import gzip, sys; open(sys.argv[1], 'wb').write(gzip.compress(b'plain words inside a gzip stream' * 20))", tarball,
+        ])
+        try #require(made.status == 0, "\(made.stderrText)")
+        let lax = UploadProfile(name: "lax", maxSize: 1 << 20, allow: [.init(extensions: ["gz"], types: ["application/gzip"])])
+        let verdict = try await inspect(tarball, name: "notes.gz", profile: lax)
+        #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("application/gzip") }, "\(verdict.reasons)")
+    }
 }
