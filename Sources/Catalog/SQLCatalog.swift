@@ -203,7 +203,8 @@ public final class SQLCatalog: Catalog {
         let verdict = scan.verdict
         return try await changed(
             """
-            UPDATE uploads SET scanned_etag = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, size = $8, destination_key = $9,
+            UPDATE uploads SET scanned_etag = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = COALESCE(CAST($7 AS TEXT), sha256), size = $8,
+                destination_key = $9,
                 updated_at = $10
             WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' RETURNING id
             """,
@@ -244,8 +245,8 @@ public final class SQLCatalog: Catalog {
     public func recordCustody(id: UploadID, worker: String, sha256: String, size: Int64, now: EpochMillis) async throws -> Bool {
         try await changed(
             """
-            UPDATE uploads SET sha256 = $3, size = $4, updated_at = $5
-            WHERE id = $1 AND lease_owner = $2 AND state = 'inspecting' AND sha256 IS NULL RETURNING id
+            UPDATE uploads SET sha256 = $3, size = $4, updated_at = CASE WHEN state = 'inspecting' THEN $5 ELSE updated_at END
+            WHERE id = $1 AND lease_owner = $2 AND state IN ('inspecting', 'quarantined') AND sha256 IS NULL RETURNING id
             """,
             [.text(id.rawValue), .text(worker), .text(sha256), .int(size), .int(now)]
         )
@@ -282,7 +283,7 @@ public final class SQLCatalog: Catalog {
         try await driver.query(
             """
             UPDATE uploads SET state = 'uploaded', lease_owner = NULL, lease_expires_at = NULL, attempts = attempts - 1, updated_at = $2
-            WHERE lease_owner = $1 AND state = 'inspecting' RETURNING id
+            WHERE (lease_owner = $1 OR substr(lease_owner, 1, length(CAST($1 AS TEXT)) + 1) = $1 || '#') AND state = 'inspecting' RETURNING id
             """,
             [.text(worker), .int(now)]
         ).count

@@ -139,6 +139,9 @@ public struct ReviewActions: Sendable {
     public func release(_ upload: Upload, note: String, trust: Bool, by principal: Principal) async throws -> ReleaseOutcome {
         guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a release needs a note") }
         guard upload.originalKey == nil else { throw APIError.conflict("unsolicited", "an unsolicited object has no owner to release it to") }
+        guard upload.destinationKey != nil, upload.sha256 != nil else {
+            throw APIError.conflict("not_placed", "the object never left incoming (the store refused it): rescan it first")
+        }
         var requestedBy: String?
         if environment.requireSecondReviewer {
             let pending = upload.flags.contains(Self.releaseRequestedFlag)
@@ -161,9 +164,7 @@ public struct ReviewActions: Sendable {
             requestedBy = pending.actor
         }
         let detail = requestedBy.map { JSONText.object([("requestedBy", .string($0))]).rendered } ?? "{}"
-        guard upload.destinationKey != nil, let sha256 = upload.sha256 else {
-            throw APIError.conflict("not_placed", "the object never left incoming (the store refused it): rescan it first")
-        }
+        let sha256 = upload.sha256 ?? ""
         try await underReviewLease(upload) { holder in
             let source = environment.layout.quarantine(upload.id)
             let destination = environment.layout.processed(upload.id, safeName: upload.safeName)
@@ -196,10 +197,16 @@ public struct ReviewActions: Sendable {
             } catch {
                 throw APIError.unavailable
             }
-            try await conclude(
-                upload, holder: holder, to: .processed, destinationKey: destination.key, action: "quarantine.release", principal: principal, note: note, detail: detail,
-                list: trust ? .allow : nil
-            )
+            do {
+                try await conclude(
+                    upload, holder: holder, to: .processed, destinationKey: destination.key, action: "quarantine.release", principal: principal, note: note,
+                    detail: detail, list: trust ? .allow : nil
+                )
+            } catch let error as APIError where error.code == "state_conflict" {
+                // Another action owns the upload now: the copy this release made is not the upload's.
+                try? await environment.store.delete(destination)
+                throw error
+            }
         }
         return .released
     }
@@ -229,16 +236,36 @@ public struct ReviewActions: Sendable {
     /// Runs a release or purge holding the upload's review lease: a concurrent release, purge or rescan of the same
     /// upload gets 409 `state_conflict` instead of racing it in the store. The lease is given back when the action
     /// fails; on success the conclusion ends it.
-    private func underReviewLease(_ upload: Upload, _ action: (String) async throws -> Void) async throws {
+    private func underReviewLease(_ upload: Upload, _ action: @escaping @Sendable (String) async throws -> Void) async throws {
         let now = environment.clock.now()
         let holder = "review:" + UploadID.generate(at: now).rawValue
-        guard try await environment.catalog.leaseQuarantined(id: upload.id, holder: holder, until: now + Self.reviewLeaseMillis, now: now) else {
+        let catalog = environment.catalog
+        let clock = environment.clock
+        guard try await catalog.leaseQuarantined(id: upload.id, holder: holder, until: now + Self.reviewLeaseMillis, now: now) else {
             throw APIError.conflict("state_conflict", "another action on this upload is in progress, or it left quarantine")
         }
         do {
-            try await action(holder)
+            // The lease is renewed while the action runs (a large copy takes long); should it be lost, the action is
+            // cancelled and its conclusion fails.
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await action(holder)
+                    return true
+                }
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(Self.reviewLeaseMillis / 3))
+                        let now = clock.now()
+                        if try await !catalog.renewLease(id: upload.id, worker: holder, until: now + Self.reviewLeaseMillis, now: now) { return false }
+                    }
+                }
+                defer { group.cancelAll() }
+                guard let finished = try await group.next(), finished else {
+                    throw APIError.conflict("state_conflict", "the upload was taken by another action meanwhile")
+                }
+            }
         } catch {
-            try? await environment.catalog.releaseQuarantinedLease(id: upload.id, holder: holder)
+            try? await catalog.releaseQuarantinedLease(id: upload.id, holder: holder)
             throw error
         }
     }

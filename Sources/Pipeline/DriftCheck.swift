@@ -92,6 +92,17 @@ public struct DriftCheck: Sendable {
                 report.drift.append(Drift(.unverifiedProcessed, object: ref, upload: id, detail: "the upload is \(upload.state.rawValue)"))
                 continue
             }
+            // Processed means a clean verdict, or a reviewer's recorded release.
+            if upload.outcome != .clean, try await !catalog.auditEntries(uploadID: id.rawValue).contains(where: { $0.action == "quarantine.release" }) {
+                report.drift.append(
+                    Drift(.unverifiedProcessed, object: ref, upload: id, detail: "processed with outcome \(upload.outcome?.rawValue ?? "none") and no recorded release")
+                )
+                continue
+            }
+            guard upload.sha256 != nil else {
+                report.drift.append(Drift(.unverifiedProcessed, object: ref, upload: id, detail: "processed without a recorded SHA-256"))
+                continue
+            }
             if let why = try await bytesDiffer(ref, from: upload) {
                 report.drift.append(Drift(.unverifiedProcessed, object: ref, upload: id, detail: why))
             }
@@ -152,9 +163,12 @@ public struct DriftCheck: Sendable {
         return report
     }
 
-    /// A worker, rescan or review action holds the upload now.
+    /// A worker or a review action holds the upload now, or a rescan is placing one that never left incoming. (A
+    /// rescan of a placed upload moves nothing, so its lease hides nothing.)
     func isInMotion(_ upload: Upload, now: EpochMillis) -> Bool {
-        upload.state == .uploaded || upload.state == .inspecting || (upload.leaseExpiresAt ?? 0) > now
+        if upload.state == .uploaded || upload.state == .inspecting { return true }
+        guard let owner = upload.leaseOwner, (upload.leaseExpiresAt ?? 0) > now else { return false }
+        return owner.hasPrefix("review:") || owner.hasPrefix("retention:") || upload.destinationKey == nil
     }
 
     /// Why the object's bytes are not the upload's recorded ones (its metadata, or with `deep` its SHA-256), or nil.

@@ -188,6 +188,8 @@ public final class Reconciler: Service {
                 return
             }
             logger.warning("incoming holds bytes nobody inspected at a consumed key", metadata: ["key": "\(object.key)", "sha256": "\(sha256)"])
+            if try await recordUnsolicited(object, sha256: sha256, writableUntil: writableUntil) { report.unsolicited += 1 }
+            return
         }
         if try await recordUnsolicited(object, writableUntil: writableUntil) { report.unsolicited += 1 }
     }
@@ -203,7 +205,9 @@ public final class Reconciler: Service {
     }
 
     /// - Parameter writableUntil: When the last URL that could write the key stops working (nil: no URL ever named it).
-    func recordUnsolicited(_ object: ListedObjectInfo, writableUntil: EpochMillis? = nil) async throws -> Bool {
+    /// - Parameter sha256: The object's SHA-256 when it was read: part of the record's identity (two versions with the
+    ///   same ETag and write time are still told apart).
+    func recordUnsolicited(_ object: ListedObjectInfo, sha256: String? = nil, writableUntil: EpochMillis? = nil) async throws -> Bool {
         // Still there? (a worker may have just moved it)
         guard try await store.head(ObjectRef(bucket: layout.incoming.bucket, key: object.key)) != nil else { return false }
         let now = clock.now()
@@ -212,7 +216,7 @@ public final class Reconciler: Service {
             id: UploadID.generate(at: now), owner: "", profile: "", filename: name, safeName: name, declaredSize: object.size,
             declaredType: "application/octet-stream", incomingKey: object.key, state: .uploaded,
             reasons: [Reason(.unsolicited, "no upload intent for '\(object.key)'")], originalKey: object.key,
-            idempotencyKey: "unsolicited:\(object.key)@\(object.etag)@\(object.lastModified)", createdAt: now, expiresAt: max(now, writableUntil ?? now)
+            idempotencyKey: "unsolicited:\(object.key)@\(object.etag)@\(object.lastModified)" + (sha256.map { "@" + $0 } ?? ""), createdAt: now, expiresAt: max(now, writableUntil ?? now)
         )
         let stored = try await catalog.createUnsolicited(record)
         if stored.id == record.id {

@@ -111,7 +111,7 @@ public final class Worker: Service {
                     var claimed: [Upload] = []
                     if free > 0 {
                         do {
-                            claimed = try await catalog.claim(worker: configuration.workerID, limit: free, leaseMillis: configuration.leaseMillis, now: clock.now())
+                            claimed = try await catalog.claim(worker: claimToken(), limit: free, leaseMillis: configuration.leaseMillis, now: clock.now())
                         } catch {
                             logger.warning("claiming work failed", metadata: ["error": "\(error)"])
                         }
@@ -127,7 +127,7 @@ public final class Worker: Service {
                     }
                     for upload in claimed { start { await self.process(upload) } }
                     if claimed.count < free, let rescans = try? await catalog.claimRescans(
-                        worker: configuration.workerID, limit: free - claimed.count, leaseMillis: configuration.leaseMillis, now: clock.now()
+                        worker: claimToken(), limit: free - claimed.count, leaseMillis: configuration.leaseMillis, now: clock.now()
                     ) {
                         for upload in rescans { start { await self.rescan(upload) } }
                         claimed += rescans
@@ -149,9 +149,9 @@ public final class Worker: Service {
     /// Claims one batch and processes it (tests and `airlock worker --once`); returns how many were claimed.
     public func processBatch(limit: Int? = nil) async throws -> Int {
         let claimed = try await catalog.claim(
-            worker: configuration.workerID, limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now()
+            worker: claimToken(), limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now()
         )
-        let rescans = try await catalog.claimRescans(worker: configuration.workerID, limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now())
+        let rescans = try await catalog.claimRescans(worker: claimToken(), limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now())
         await withDiscardingTaskGroup { group in
             for upload in claimed { group.addTask { await self.process(upload) } }
             for upload in rescans { group.addTask { await self.rescan(upload) } }
@@ -168,7 +168,7 @@ public final class Worker: Service {
         var logger = self.logger
         logger[metadataKey: "upload"] = "\(upload.id)"
         do {
-            try await withLeaseRenewal(upload.id) { [self, logger] in
+            try await withLeaseRenewal(upload) { [self, logger] in
                 if upload.rescanAttempts > configuration.maxAttempts {
                     let why = "the rescan failed \(upload.rescanAttempts - 1) times: \(upload.lastError ?? "see the workers' logs")"
                     try await endRescan(upload, adding: Reason(.scanFailed, why), logger: logger)
@@ -181,7 +181,7 @@ public final class Worker: Service {
         } catch {
             logger.warning("rescan failed; it will be retried", metadata: ["error": "\(Self.describe(error))", "attempt": "\(upload.rescanAttempts)"])
             _ = try? await catalog.noteRescanFailure(
-                id: upload.id, worker: configuration.workerID, error: Self.describe(error), retryAt: clock.now() + retryDelay(attempt: upload.rescanAttempts)
+                id: upload.id, worker: holder(upload), error: Self.describe(error), retryAt: clock.now() + retryDelay(attempt: upload.rescanAttempts)
             )
         }
     }
@@ -193,9 +193,28 @@ public final class Worker: Service {
             try await endRescan(upload, adding: Reason(.sourceMissing, "\(source) is gone"), logger: logger)
             return
         }
-        if !placed, let custody = upload.sha256, CustodyCheck.judge(custody: custody, read: copy.digests?.sha256 ?? "") != .holds {
+        guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download arrived out of order") }
+        switch (placed, CustodyCheck.judge(custody: upload.sha256, read: sha256)) {
+        case (_, .holds):
+            break
+        case (_, .take):
+            // Nothing was ever read of it (or an older Airlock did not record it): these bytes are its custody now.
+            guard try await catalog.recordCustody(id: upload.id, worker: holder(upload), sha256: sha256, size: copy.info.size, now: clock.now()) else {
+                throw AttemptError.leaseLost
+            }
+        case (false, .replaced):
             // Not the bytes custody began with: never placed as this upload; the reconciler records them apart.
-            try await endRescan(upload, adding: Reason(.sourceMissing, "the object in incoming was replaced after Airlock took custody of sha256 \(custody)"), logger: logger)
+            try await endRescan(
+                upload, adding: Reason(.sourceMissing, "the object in incoming was replaced after Airlock took custody of sha256 \(upload.sha256 ?? "")"), logger: logger
+            )
+            return
+        case (true, .replaced):
+            // Quarantine holds other bytes than this upload records (only Airlock writes it): judged on nothing, so
+            // nobody releases them on the strength of an old verdict.
+            try await endRescan(
+                upload, adding: Reason(.unscannable, "the quarantined object is not the recorded one (sha256 \(sha256), recorded \(upload.sha256 ?? "none"))"),
+                logger: logger
+            )
             return
         }
         let profile = profiles[upload.profile] ?? UploadProfile(name: "unsolicited", maxSize: .max, allow: [])
@@ -218,12 +237,12 @@ public final class Worker: Service {
             // Custody now: the inspected private copy goes to quarantine; incoming's original is the reconciler's.
             let destination = layout.quarantine(upload.id)
             try await place(
-                from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
+                upload, from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
                 metadata: movedMetadata(upload, verdict: verdict), md5: copy.digests?.md5, sha256: verdict.sha256
             )
             destinationKey = destination.key
         }
-        guard try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: destinationKey, now: clock.now()) else {
+        guard try await catalog.finishRescan(id: upload.id, worker: holder(upload), verdict: verdict, destinationKey: destinationKey, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
         logger.info("rescanned", metadata: ["outcome": "\(verdict.outcome.rawValue)"])
@@ -236,7 +255,7 @@ public final class Worker: Service {
             reasons: upload.reasons.filter { $0.code != reason.code } + [reason], detectedType: upload.detectedType, sha256: upload.sha256,
             size: upload.size ?? 0
         )
-        guard try await catalog.finishRescan(id: upload.id, worker: configuration.workerID, verdict: verdict, destinationKey: nil, now: clock.now()) else {
+        guard try await catalog.finishRescan(id: upload.id, worker: holder(upload), verdict: verdict, destinationKey: nil, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
         if reason.code == .sourceMissing { Metrics.Counter(label: "airlock_pipeline_source_missing_total").increment() }
@@ -260,10 +279,16 @@ public final class Worker: Service {
             logger.info("resuming an upload whose lease expired", metadata: ["attempt": "\(upload.attempts)"])
         }
         do {
-            try await withLeaseRenewal(upload.id) { [self, logger] in
-                // An earlier attempt may have placed the object and stopped before recording it.
-                if try await finishIfPlaced(upload, logger: logger) { return }
-                switch AttemptPlan.plan(attempt: upload.attempts, maxAttempts: configuration.maxAttempts) {
+            try await withLeaseRenewal(upload) { [self, logger] in
+                // An earlier attempt may have placed the object and stopped before recording it. (At the end of the
+                // road a store that cannot even answer HEAD does not keep the upload going.)
+                let plan = AttemptPlan.plan(attempt: upload.attempts, maxAttempts: configuration.maxAttempts)
+                if plan == .endUnplaced {
+                    if (try? await finishIfPlaced(upload, logger: logger)) == true { return }
+                } else if try await finishIfPlaced(upload, logger: logger) {
+                    return
+                }
+                switch plan {
                 case .inspect:
                     try await move(upload, logger: logger)
                 case .quarantineUninspected:
@@ -281,7 +306,7 @@ public final class Worker: Service {
             let delay = retryDelay(attempt: upload.attempts)
             logger.warning("attempt failed; retrying later", metadata: ["attempt": "\(upload.attempts)", "error": "\(message)", "retryInMillis": "\(delay)"])
             Metrics.Counter(label: "airlock_pipeline_attempt_failures_total").increment()
-            _ = try? await catalog.retryLater(id: upload.id, worker: configuration.workerID, retryAt: clock.now() + delay, error: message, now: clock.now())
+            _ = try? await catalog.retryLater(id: upload.id, worker: holder(upload), retryAt: clock.now() + delay, error: message, now: clock.now())
         }
     }
 
@@ -312,7 +337,9 @@ public final class Worker: Service {
                 )
             )
         } else {
-            verdict = Verdict(reasons: [Reason(.scanFailed, "profile '\(upload.profile)' is not configured")], detectedType: nil, sha256: nil, size: copy.info.size)
+            verdict = Verdict(
+                reasons: [Reason(.scanFailed, "profile '\(upload.profile)' is not configured")], detectedType: nil, sha256: copy.digests?.sha256, size: copy.info.size
+            )
         }
         Metrics.Timer(label: "airlock_inspection_duration_seconds").record(duration: ContinuousClock.now - started)
         if upload.originalKey != nil {
@@ -326,13 +353,13 @@ public final class Worker: Service {
         let clean = verdict.outcome == .clean
         let destination = clean ? layout.processed(upload.id, safeName: upload.safeName) : layout.quarantine(upload.id)
         guard try await catalog.recordScan(
-            id: upload.id, worker: configuration.workerID, scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
+            id: upload.id, worker: holder(upload), scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
         ) else { throw AttemptError.leaseLost }
 
         // Place the inspected copy itself. Content-MD5 (and the SHA-256 where the store verifies checksums) make the
         // store refuse anything but these bytes.
         try await place(
-            from: copy.file.descriptor, size: copy.info.size, to: destination,
+            upload, from: copy.file.descriptor, size: copy.info.size, to: destination,
             contentType: clean ? (verdict.detectedType ?? "application/octet-stream") : "application/octet-stream", metadata: movedMetadata(upload, verdict: verdict),
             md5: digests?.md5 ?? verdict.md5, sha256: verdict.sha256
         )
@@ -364,7 +391,7 @@ public final class Worker: Service {
         guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download arrived out of order") }
         switch CustodyCheck.judge(custody: upload.sha256, read: sha256) {
         case .take:
-            guard try await catalog.recordCustody(id: upload.id, worker: configuration.workerID, sha256: sha256, size: copy.info.size, now: clock.now()) else {
+            guard try await catalog.recordCustody(id: upload.id, worker: holder(upload), sha256: sha256, size: copy.info.size, now: clock.now()) else {
                 throw AttemptError.leaseLost
             }
         case .holds:
@@ -383,7 +410,7 @@ public final class Worker: Service {
             reasons: [Reason(.sourceMissing, "the object was replaced after Airlock took custody of sha256 \(custody); sha256 \(found) is recorded apart as unsolicited")],
             detectedType: nil, sha256: custody, size: upload.size ?? 0
         )
-        guard try await catalog.end(id: upload.id, worker: configuration.workerID, state: .expired, verdict: verdict, now: clock.now()) else {
+        guard try await catalog.end(id: upload.id, worker: holder(upload), state: .expired, verdict: verdict, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
         Metrics.Counter(label: "airlock_pipeline_source_replaced_total").increment()
@@ -396,7 +423,7 @@ public final class Worker: Service {
         let now = clock.now()
         let recorded = verdict ?? Verdict(reasons: upload.reasons, detectedType: upload.detectedType, sha256: upload.sha256, size: upload.size ?? 0)
         let events = EventSigning.deliveries(for: upload, verdict: recorded, processed: state == .processed, webhooks: webhooks, now: now)
-        guard try await catalog.finish(id: upload.id, worker: configuration.workerID, state: state, now: now, events: events) else { throw AttemptError.leaseLost }
+        guard try await catalog.finish(id: upload.id, worker: holder(upload), state: state, now: now, events: events) else { throw AttemptError.leaseLost }
         Metrics.Counter(label: "airlock_pipeline_outcomes_total", dimensions: [("outcome", outcome.rawValue)]).increment()
         if outcome != .clean { Metrics.Counter(label: "airlock_security_violations_total", dimensions: [("outcome", outcome.rawValue)]).increment() }
         logger.info("upload \(state.rawValue)", metadata: ["outcome": "\(outcome.rawValue)"])
@@ -406,7 +433,7 @@ public final class Worker: Service {
     /// reason `source_missing`. Nothing was inspected, so nothing is placed.
     func endMissing(_ upload: Upload, logger: Logger) async throws {
         let verdict = Verdict(reasons: [Reason(.sourceMissing, "\(layout.incoming.bucket)/\(upload.incomingKey) is gone")], detectedType: nil, sha256: nil, size: 0)
-        guard try await catalog.end(id: upload.id, worker: configuration.workerID, state: .expired, verdict: verdict, now: clock.now()) else {
+        guard try await catalog.end(id: upload.id, worker: holder(upload), state: .expired, verdict: verdict, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
         Metrics.Counter(label: "airlock_pipeline_source_missing_total").increment()
@@ -422,11 +449,11 @@ public final class Worker: Service {
         guard let digests = copy.digests else { throw StoreFailure(.transient, "the download arrived out of order") }
         let verdict = Verdict(reasons: [Reason(.scanFailed, why)], detectedType: nil, sha256: digests.sha256, size: copy.info.size)
         guard try await catalog.recordScan(
-            id: upload.id, worker: configuration.workerID, scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
+            id: upload.id, worker: holder(upload), scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
         ) else { throw AttemptError.leaseLost }
         try await place(
-            from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream", metadata: movedMetadata(upload, verdict: verdict),
-            md5: digests.md5, sha256: digests.sha256
+            upload, from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
+            metadata: movedMetadata(upload, verdict: verdict), md5: digests.md5, sha256: digests.sha256
         )
         try await finish(upload, outcome: .failed, verdict: verdict, logger: logger)
     }
@@ -435,7 +462,7 @@ public final class Worker: Service {
     /// so reviewers and operators see it; a rescan places it.
     func endUnplaced(_ upload: Upload, why: String, logger: Logger) async throws {
         let verdict = Verdict(reasons: [Reason(.scanFailed, "not moved out of incoming: \(why)")], detectedType: nil, sha256: nil, size: upload.size ?? 0)
-        guard try await catalog.end(id: upload.id, worker: configuration.workerID, state: .quarantined, verdict: verdict, now: clock.now()) else {
+        guard try await catalog.end(id: upload.id, worker: holder(upload), state: .quarantined, verdict: verdict, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
         Metrics.Counter(label: "airlock_pipeline_outcomes_total", dimensions: [("outcome", Outcome.failed.rawValue)]).increment()
@@ -455,10 +482,13 @@ public final class Worker: Service {
         }
     }
 
-    /// Uploads a private copy to its destination, recording the outcome for ``storeHealth``.
+    /// Uploads a private copy to its destination, recording the outcome for ``storeHealth``. The lease is checked (and
+    /// renewed) right before: an attempt that lost it does not write.
     func place(
-        from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?
+        _ upload: Upload, from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?
     ) async throws {
+        let now = clock.now()
+        guard try await catalog.renewLease(id: upload.id, worker: holder(upload), until: now + configuration.leaseMillis, now: now) else { throw AttemptError.leaseLost }
         do {
             try await store.upload(from: descriptor, size: size, to: destination, contentType: contentType, metadata: metadata, md5: md5, sha256: sha256)
             storeHealth.succeeded()
@@ -498,7 +528,9 @@ public final class Worker: Service {
     /// Runs `body` while renewing the lease every third of its length. A renewal that fails (the database blinked) is
     /// tried again at the next tick; a lease another worker took cancels `body` (its store writes stop) and throws
     /// ``AttemptError/leaseLost``.
-    func withLeaseRenewal(_ id: UploadID, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    func withLeaseRenewal(_ upload: Upload, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let id = upload.id
+        let holder = holder(upload)
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await body()
@@ -509,7 +541,7 @@ public final class Worker: Service {
                     try await Task.sleep(for: .milliseconds(max(50, self.configuration.leaseMillis / 3)))
                     let now = self.clock.now()
                     do {
-                        if try await !self.catalog.renewLease(id: id, worker: self.configuration.workerID, until: now + self.configuration.leaseMillis, now: now) {
+                        if try await !self.catalog.renewLease(id: id, worker: holder, until: now + self.configuration.leaseMillis, now: now) {
                             return false
                         }
                     } catch is CancellationError {
@@ -525,6 +557,18 @@ public final class Worker: Service {
     }
 
     // MARK: Helpers
+
+    /// The lease holder of one claim: this worker and a fresh nonce, so that a later claim of the same upload by this
+    /// very process (after its lease ran out) holds it apart from the attempt that lost it; that one's compare-and-sets
+    /// and renewals fail. ``Catalog/releaseLeases(worker:now:)`` gives back every claim of the worker at once.
+    func claimToken() -> String {
+        configuration.workerID + "#" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+
+    /// Who holds the upload's lease for this attempt (the claim's token).
+    func holder(_ upload: Upload) -> String {
+        upload.leaseOwner ?? configuration.workerID
+    }
 
     static func describe(_ error: any Error) -> String {
         switch error {

@@ -141,7 +141,7 @@ func rawScan(_ descriptor: Int32) async throws {
 /// verdict (`deferred` adds the later removal of the original), with a raw libclamav scan of the downloaded file
 /// when `scan` is set (the pipeline's reference, DESIGN.md section 11).
 func sequenceRate(_ design: Design, count: Int, size: Int, concurrency: Int, scan: Bool, deferred: Bool = false) async throws -> Double {
-    let keys = (0..<count).map { "sequence/\(design.rawValue)/\(size)/\(concurrency)/\(UUID().uuidString)" }
+    let keys = (0..<count).map { _ in "sequence/\(design.rawValue)/\(size)/\(concurrency)/\(UUID().uuidString)" }
     try await withThrowingTaskGroup(of: Void.self) { group in
         for (index, key) in keys.enumerated() {
             group.addTask { _ = try await client.putObject(ObjectRef(bucket: bucket, key: key), body: .bytes(text(size, seed: index))) }

@@ -49,7 +49,8 @@ public protocol Catalog: Sendable {
     /// Ends the lease after a failed attempt; the upload is claimable again at `retryAt`.
     func retryLater(id: UploadID, worker: String, retryAt: EpochMillis, error: String, now: EpochMillis) async throws -> Bool
 
-    /// Gives leases back (graceful shutdown): the uploads are claimable at once, the attempt is not counted.
+    /// Gives leases back (graceful shutdown): the uploads are claimable at once, the attempt is not counted. Covers the
+    /// worker's own name and every claim token made from it (`<worker>#<nonce>`).
     func releaseLeases(worker: String, now: EpochMillis) async throws -> Int
 
     /// Records an object that arrived with no intent (or at a consumed key) as a quarantined upload being moved. The
