@@ -236,6 +236,7 @@ public final class Worker: Service {
         if !placed {
             // Custody now: the inspected private copy goes to quarantine; incoming's original is the reconciler's.
             let destination = layout.quarantine(upload.id)
+            try await checkLease(upload)
             try await place(
                 upload, from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
                 metadata: movedMetadata(upload, verdict: verdict), md5: copy.digests?.md5, sha256: verdict.sha256
@@ -345,8 +346,10 @@ public final class Worker: Service {
         if upload.originalKey != nil {
             verdict = verdict.adding(Reason(.unsolicited, "no upload intent for '\(upload.originalKey ?? "")'"), first: true)
         }
-        // The scanner failing is not a verdict about the file: retry (after maxAttempts it is quarantined as scan_failed).
+        // The scanner failing is not a verdict about the file: retry (after maxAttempts it is quarantined as scan_failed),
+        // holding the next attempt to the same bytes.
         if profile != nil, let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
+            try await recordCustody(upload, copy)
             throw StoreFailure(.transient, "inspection failed: \(failure.detail)")
         }
         await hooks.afterInspection?(upload)
@@ -379,8 +382,8 @@ public final class Worker: Service {
         return true
     }
 
-    /// Streams the upload's object into a private copy and holds it to custody: the first complete download records
-    /// its SHA-256; every later attempt must read the same bytes. Bytes written after custody began are not this
+    /// Streams the upload's object into a private copy and holds it to custody: the first complete download's SHA-256
+    /// is recorded (with the scan, or on failure); every later attempt must read the same bytes. Bytes written after custody began are not this
     /// upload: it ends (`source_missing`, the replacement left in incoming for the reconciler to record as
     /// unsolicited). Returns nil when the upload ended.
     func takeCustody(_ upload: Upload, logger: Logger) async throws -> PrivateCopy? {
@@ -390,17 +393,23 @@ public final class Worker: Service {
         }
         guard let sha256 = copy.digests?.sha256 else { throw StoreFailure(.transient, "the download arrived out of order") }
         switch CustodyCheck.judge(custody: upload.sha256, read: sha256) {
-        case .take:
-            guard try await catalog.recordCustody(id: upload.id, worker: holder(upload), sha256: sha256, size: copy.info.size, now: clock.now()) else {
-                throw AttemptError.leaseLost
-            }
-        case .holds:
+        case .take, .holds:
+            // A first custody is recorded with the scan (one statement fewer per upload), or by `recordCustody` when
+            // the attempt fails before it gets there.
             break
         case .replaced:
             try await endReplaced(upload, custody: upload.sha256 ?? "", found: sha256, logger: logger)
             return nil
         }
         return copy
+    }
+
+    /// Records the copy's SHA-256 as the upload's custody, unless it already has one.
+    func recordCustody(_ upload: Upload, _ copy: PrivateCopy) async throws {
+        guard upload.sha256 == nil, let sha256 = copy.digests?.sha256 else { return }
+        guard try await catalog.recordCustody(id: upload.id, worker: holder(upload), sha256: sha256, size: copy.info.size, now: clock.now()) else {
+            throw AttemptError.leaseLost
+        }
     }
 
     /// The bytes at the key are not the ones custody began with: the upload ends `expired` (`source_missing`; its
@@ -482,13 +491,12 @@ public final class Worker: Service {
         }
     }
 
-    /// Uploads a private copy to its destination, recording the outcome for ``storeHealth``. The lease is checked (and
-    /// renewed) right before: an attempt that lost it does not write.
+    /// Uploads a private copy to its destination, recording the outcome for ``storeHealth``. Callers hold the lease as
+    /// of a compare-and-set just before (the scan's record, or ``checkLease(_:)``): an attempt that lost it does not
+    /// write.
     func place(
         _ upload: Upload, from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?
     ) async throws {
-        let now = clock.now()
-        guard try await catalog.renewLease(id: upload.id, worker: holder(upload), until: now + configuration.leaseMillis, now: now) else { throw AttemptError.leaseLost }
         do {
             try await store.upload(from: descriptor, size: size, to: destination, contentType: contentType, metadata: metadata, md5: md5, sha256: sha256)
             storeHealth.succeeded()
@@ -496,6 +504,12 @@ public final class Worker: Service {
             storeHealth.failed(failure.description)
             throw failure
         }
+    }
+
+    /// Renews the lease now, or throws ``AttemptError/leaseLost``.
+    func checkLease(_ upload: Upload) async throws {
+        let now = clock.now()
+        guard try await catalog.renewLease(id: upload.id, worker: holder(upload), until: now + configuration.leaseMillis, now: now) else { throw AttemptError.leaseLost }
     }
 
     /// The user metadata of DESIGN.md section 5 (the id and SHA-256 also let a later attempt recognize its own upload).
