@@ -253,15 +253,16 @@ extension ServeFlowTests {
         #expect(try Curl.request("GET", url).status == 404)
     }
 
-    /// A release and a purge (API, two reviewers) and a rescan request (CLI) of the same quarantined upload sent at the
-    /// same moment: never both a release and a purge; the loser is refused (or the rescan's lease beat both,
-    /// and it stays quarantined); the file's state matches what can be downloaded, and nothing drifts.
+    /// Twenty times: a release and a purge (API, two reviewers) and a rescan request (CLI) of the same quarantined
+    /// upload sent at the same moment: never both a release and a purge; the loser is refused (or the rescan's lease
+    /// beat both, and it stays quarantined); the file's state matches what can be downloaded, and nothing drifts.
     @Test func racingReleaseAndPurgeNeverBothWin() async throws {
         let app = try key("race-app")
         let reviewer = try key("grace", role: "reviewer")
         let other = try key("heidi", role: "reviewer")
+        let checker = try key("ivan", role: "reviewer")
         var samples: [(id: String, bytes: [UInt8])] = []
-        for index in 0..<10 {
+        for index in 0..<20 {
             // Large enough that a release's copy takes a while: the purge lands in the middle of it.
             let bytes = Self.eicar + Array(" race \(index)\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 600_000)
             samples.append((try await uploaded(bytes, name: "race\(index).txt", key: app), bytes))
@@ -309,7 +310,7 @@ extension ServeFlowTests {
             let state = try await patient("GET", "/v1/files/\(outcome.id)", key: app).body["state"] as? String
             let bytes = try #require(samples.first { $0.id == outcome.id }?.bytes)
             let link = try await patient("GET", "/v1/files/\(outcome.id)/download", key: app)
-            let quarantined = try await patient("POST", "/v1/quarantine/\(outcome.id)/download", key: reviewer)
+            let quarantined = try await patient("POST", "/v1/quarantine/\(outcome.id)/download", key: checker)
             if outcome.released {
                 #expect(state == "processed")
                 #expect(try Curl.request("GET", try #require(link.body["url"] as? String)).body == Data(bytes))

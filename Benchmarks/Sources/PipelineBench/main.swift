@@ -15,7 +15,6 @@ import S3
 import SigV4
 import Transport
 
-setvbuf(stdout, nil, _IOLBF, 0)  // each result line as soon as it is measured (a long run may be stopped)
 let environment = ProcessInfo.processInfo.environment
 let endpoint = environment["AIRLOCK_BENCH_ENDPOINT"] ?? "http://127.0.0.1:17580"
 let database = environment["AIRLOCK_BENCH_CLAMAV"] ?? "fixtures/clamav"
@@ -214,6 +213,12 @@ func sequenceRate(_ design: Design, count: Int, size: Int, concurrency: Int, sca
     return Double(count) / seconds(elapsed)
 }
 
+/// Prints a result line at once (stdout to a file is block-buffered; a long run may be stopped).
+func report(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
@@ -227,7 +232,7 @@ for (label, size, count) in [("10KiB", 10 << 10, smallCount), ("10MiB", 10 << 20
             airlock = max(airlock, try await pipelineRate(count: count, size: size, concurrency: concurrency))
             sequence = max(sequence, try await sequenceRate(.privateCopy, count: count, size: size, concurrency: concurrency, scan: true))
         }
-        print(String(format: "pipeline %@ c=%d airlock=%.1f store-sequence+scan=%.1f ratio=%.2f objects/s", label, concurrency, airlock, sequence, airlock / sequence))
+        report(String(format: "pipeline %@ c=%d airlock=%.1f store-sequence+scan=%.1f ratio=%.2f objects/s", label, concurrency, airlock, sequence, airlock / sequence))
     }
 }
 
@@ -246,13 +251,13 @@ for (label, size, count) in [("10KiB", 10 << 10, smallCount), ("10MiB", 10 << 20
                     let best = rates[design] ?? (0, 0)
                     rates[design] = (max(best.path, path), max(best.total, total))
                 } catch {
-                    print("designs \(label) c=\(concurrency) \(design.rawValue): a round failed (\(error)); kept the other rounds")
+                    report("designs \(label) c=\(concurrency) \(design.rawValue): a round failed (\(error)); kept the other rounds")
                     try? await wipe()
                 }
             }
         }
         let line = Design.allCases.map { String(format: "%@=%.1f/%.1f", $0.rawValue, rates[$0]?.path ?? 0, rates[$0]?.total ?? 0) }.joined(separator: " ")
-        print("designs \(label) c=\(concurrency) (objects/s to a verdict / with the original removed) \(line)")
+        report("designs \(label) c=\(concurrency) (objects/s to a verdict / with the original removed) \(line)")
     }
 }
 
@@ -276,6 +281,6 @@ for id in latencyIDs {
 running.cancel()
 _ = try? await running.value
 latencies.sort()
-print(String(format: "latency 10KiB complete-to-verdict p50_ms=%.1f p99_ms=%.1f n=%d", latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.count))
+report(String(format: "latency 10KiB complete-to-verdict p50_ms=%.1f p99_ms=%.1f n=%d", latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.count))
 inspector.shutdown()
 await catalog.close()
