@@ -257,15 +257,16 @@ extension ServeFlowTests {
     /// upload sent at the same moment: never both a release and a purge; the loser is refused (or the rescan's lease
     /// beat both, and it stays quarantined); the file's state matches what can be downloaded, and nothing drifts.
     @Test func racingReleaseAndPurgeNeverBothWin() async throws {
-        let app = try key("race-app")
         let reviewer = try key("grace", role: "reviewer")
         let other = try key("heidi", role: "reviewer")
         let checker = try key("ivan", role: "reviewer")
-        var samples: [(id: String, bytes: [UInt8])] = []
+        var samples: [(id: String, bytes: [UInt8], owner: String)] = []
         for index in 0..<20 {
-            // Large enough that a release's copy takes a while: the purge lands in the middle of it.
+            // Large enough that a release's copy takes a while: the purge lands in the middle of it. One uploader key
+            // each, so that no key runs into its rate limit.
+            let app = try key("race-app-\(index)")
             let bytes = Self.eicar + Array(" race \(index)\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 600_000)
-            samples.append((try await uploaded(bytes, name: "race\(index).txt", key: app), bytes))
+            samples.append((try await uploaded(bytes, name: "race\(index).txt", key: app), bytes, app))
         }
         let binary = self.binary
         let config = self.config
@@ -299,7 +300,7 @@ extension ServeFlowTests {
         }
         for outcome in outcomes {
             #expect(!(outcome.released && outcome.purged), "\(outcome): a release and a purge both won")
-            // The uploader's key spent its burst on the uploads: wait out the rate limit rather than read a 429.
+            // A key that spent its burst: wait out the rate limit rather than read a 429.
             func patient(_ method: String, _ path: String, key: String) async throws -> (status: Int, body: [String: Any], headers: [String: String]) {
                 while true {
                     let answer = try call(method, path, key: key)
@@ -307,9 +308,10 @@ extension ServeFlowTests {
                     try await Task.sleep(for: .milliseconds(600))
                 }
             }
-            let state = try await patient("GET", "/v1/files/\(outcome.id)", key: app).body["state"] as? String
-            let bytes = try #require(samples.first { $0.id == outcome.id }?.bytes)
-            let link = try await patient("GET", "/v1/files/\(outcome.id)/download", key: app)
+            let sample = try #require(samples.first { $0.id == outcome.id })
+            let bytes = sample.bytes
+            let state = try await patient("GET", "/v1/files/\(outcome.id)", key: sample.owner).body["state"] as? String
+            let link = try await patient("GET", "/v1/files/\(outcome.id)/download", key: sample.owner)
             let quarantined = try await patient("POST", "/v1/quarantine/\(outcome.id)/download", key: checker)
             if outcome.released {
                 #expect(state == "processed")
