@@ -30,7 +30,9 @@ public struct BackendProfile: Sendable, Equatable {
         case .r2:
             return BackendProfile(backend: .r2, supportsTagging: false, copyPrecondition: .standard, verifiesChecksums: true)
         case .seaweedfs:
-            return BackendProfile(backend: .seaweedfs, supportsTagging: true, copyPrecondition: .standard, verifiesChecksums: false)
+            // SeaweedFS 4.48 refuses a wrong x-amz-checksum-sha256 (400 BadDigest) on PUT, presigned PUT, UploadPart and
+            // the POST form (measured).
+            return BackendProfile(backend: .seaweedfs, supportsTagging: true, copyPrecondition: .standard, verifiesChecksums: true)
         case .ceph:
             return BackendProfile(backend: .ceph, supportsTagging: true, copyPrecondition: .legacy, verifiesChecksums: false)
         case .generic:

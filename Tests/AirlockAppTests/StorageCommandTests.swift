@@ -75,7 +75,8 @@ struct StorageCommandTests {
         #expect(output.status == 0, "\(output.stdoutText)\(output.stderrText)")
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
         for name in ["basic-operations", "header-signature-enforced", "presigned-url-signature", "presigned-url-expiry", "presigned-put-content-type",
-                     "presigned-put-content-length", "post-content-length-range", "post-exact-key", "post-policy-signature"] {
+                     "presigned-put-content-length", "post-content-length-range", "post-exact-key", "post-policy-signature", "layout-processed",
+                     "layout-quarantine"] {
             #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains(name) }, "\(name)")
         }
         #expect(lines.contains { $0.contains("copy-precondition") && $0.contains("honored") })
@@ -91,6 +92,11 @@ struct StorageCommandTests {
         #expect(listing.status == 200)
         #expect(listing.text.contains("<ListBucketResult"))
         #expect(!listing.text.contains("<Key>"), "storage check left objects behind: \(listing.text)")
+        // A place that cannot be written fails the check, named.
+        let missing = try config(buckets: "  incoming: {bucket: \(name)}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-gone}")
+        let broken = try airlock(["storage", "check", "--config", missing])
+        #expect(broken.status == 1)
+        #expect(broken.stdoutText.contains("FAIL  required") && broken.stdoutText.contains("layout-quarantine"), "\(broken.stdoutText)")
     }
 
     @Test func checkFailsOnAStoreThatAcceptsForgedSignatures() throws {

@@ -48,6 +48,15 @@ public enum StorageCheck {
         rows.append(await probe.copyPrecondition())
         rows.append(await probe.checksumVerification())
         await probe.cleanUp()
+        // The other two places must take what the worker and reviewers write there: a PUT of an inspected copy (with
+        // Content-MD5 and metadata), a copy within the place (a release), reads and deletes. A place the store lists but
+        // cannot write (SeaweedFS out of volume slots, a read-only policy) fails here, named, instead of in production.
+        let run = UUID().uuidString.lowercased()
+        for (label, place) in [("processed", buckets.processed), ("quarantine", buckets.quarantine)] {
+            let other = Probe(clients: clients, store: store, bucket: place.bucket, prefix: place.prefix + "airlock-check-\(run)/", now: now)
+            rows.append(await other.placeOperations(label))
+            await other.cleanUp()
+        }
         return Report(rows: rows)
     }
 }
@@ -98,6 +107,23 @@ private struct Probe {
             return row(name, .required, true, "put, get, list, copy with new metadata and delete work")
         } catch {
             return row(name, .required, false, "\(error)")
+        }
+    }
+
+    /// Writes, copies, reads back and deletes a probe in one place, the way the worker and a release do.
+    func placeOperations(_ label: String) async -> StorageCheck.Row {
+        let name = "layout-\(label)"
+        do {
+            let body = Array("airlock storage check: \(label)".utf8)
+            let etag = try await s3.putObject(location("placed"), body: .bytes(body), contentType: "text/plain", metadata: [("airlock-check", "1")])
+            _ = try await s3.copyObject(from: location("placed"), ifMatch: etag, sourceSize: Int64(body.count), to: location("copied"), contentType: "text/plain", metadata: [])
+            let (read, _) = try await s3.getObjectBytes(location("copied"))
+            guard read == body else { return row(name, .required, false, "\(label) (\(bucket)): a copy there returned other bytes") }
+            try await s3.deleteObject(location("placed"))
+            try await s3.deleteObject(location("copied"))
+            return row(name, .required, true, "\(label) (\(bucket)): put, copy, get and delete work")
+        } catch {
+            return row(name, .required, false, "\(label) (\(bucket)) cannot be written: \(error)")
         }
     }
 
