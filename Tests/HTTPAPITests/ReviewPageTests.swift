@@ -363,7 +363,15 @@ extension ServeFlowTests {
         let released = try airlock(["release", mislabeled, "--note", "a PDF in a .txt, checked", "--trust"])
         #expect(released.status == 0 && released.stdoutText.contains("\"state\":\"processed\""), "\(released.stderrText)")
         #expect(try call("GET", "/v1/files/\(mislabeled)", key: app).body["state"] as? String == "processed")
-        #expect(try airlock(["purge", infected, "--note", "known dropper", "--block"]).status == 0)
+        // The rescan asked for above may be running: it holds the upload, and a purge meanwhile is refused
+        // (state_conflict) until it ends.
+        var purge = try airlock(["purge", infected, "--note", "known dropper", "--block"])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while purge.status != 0, purge.stderrText.contains("state_conflict"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            purge = try airlock(["purge", infected, "--note", "known dropper", "--block"])
+        }
+        #expect(purge.status == 0, "\(purge.stderrText)")
         #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 404)
 
         let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: reviewer).body["items"] as? [[String: Any]])
