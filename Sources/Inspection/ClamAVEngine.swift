@@ -110,10 +110,16 @@ public final class ClamAVEngine: @unchecked Sendable {
     /// Scans an open file (blocking: call it off the cooperative pool). Heuristics for exceeded limits, encryption,
     /// macros and broken files are on, so what ClamAV cannot see comes back as a `Heuristics.*` detection.
     public func scan(descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
+        try scan(descriptor: descriptor, name: name, unpackArchives: true)
+    }
+
+    /// - Parameter unpackArchives: `false` turns libclamav's archive parsers off for this scan (Airlock took the file
+    ///   apart itself and scans each member).
+    public func scan(descriptor: Int32, name: String, unpackArchives: Bool) throws(InspectionError) -> ClamAVResult {
         guard lseek(descriptor, 0, SEEK_SET) == 0 else {
             throw InspectionError(.io, "cannot rewind the file: \(String(cString: strerror(errno)))")
         }
-        return try scan(name: name) { virusName, scanned, options, context in
+        return try scan(name: name, unpackArchives: unpackArchives) { virusName, scanned, options, context in
             cl_scandesc_callback(descriptor, name, virusName, scanned, engine, options, context)
         }
     }
@@ -127,27 +133,32 @@ public final class ClamAVEngine: @unchecked Sendable {
     /// Scans a file no other process writes meanwhile (the worker's private copy): mapped when it is at most
     /// ``mappedScanLimit`` bytes, else as ``scan(descriptor:name:)``.
     public func scan(exclusive descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
+        try scan(exclusive: descriptor, name: name, unpackArchives: true)
+    }
+
+    public func scan(exclusive descriptor: Int32, name: String, unpackArchives: Bool) throws(InspectionError) -> ClamAVResult {
         // The size from the end offset (a descriptor that cannot seek, or cannot be mapped, takes the descriptor path).
         let size = Int64(lseek(descriptor, 0, SEEK_END))
-        guard size > 0, size <= Self.mappedScanLimit else { return try scan(descriptor: descriptor, name: name) }
+        guard size > 0, size <= Self.mappedScanLimit else { return try scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives) }
         guard let base = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
-            return try scan(descriptor: descriptor, name: name)
+            return try scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives)
         }
         defer { munmap(base, Int(size)) }
-        guard let map = cl_fmap_open_memory(base, Int(size)) else { return try scan(descriptor: descriptor, name: name) }
+        guard let map = cl_fmap_open_memory(base, Int(size)) else { return try scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives) }
         defer { cl_fmap_close(map) }
-        return try scan(name: name) { virusName, scanned, options, context in
+        return try scan(name: name, unpackArchives: unpackArchives) { virusName, scanned, options, context in
             cl_scanmap_callback(map, name, virusName, scanned, engine, options, context)
         }
     }
 
     private func scan(
         name: String,
+        unpackArchives: Bool,
         _ run: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<UInt>, UnsafeMutablePointer<cl_scan_options>, UnsafeMutableRawPointer) -> cl_error_t
     ) throws(InspectionError) -> ClamAVResult {
         var options = cl_scan_options()
         options.general = UInt32(CL_SCAN_GENERAL_HEURISTICS | CL_SCAN_GENERAL_ALLMATCHES)
-        options.parse = ~UInt32(0)
+        options.parse = unpackArchives ? ~UInt32(0) : ~UInt32(CL_SCAN_PARSE_ARCHIVE)
         options.heuristic = UInt32(
             CL_SCAN_HEURISTIC_EXCEEDS_MAX | CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC | CL_SCAN_HEURISTIC_MACROS
                 | CL_SCAN_HEURISTIC_BROKEN

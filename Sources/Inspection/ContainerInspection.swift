@@ -19,6 +19,12 @@ enum ContainerInspection {
         var refinedType: String?
         /// Members of a plain archive the profile accepts: the inspector extracts and inspects each like a file.
         var members: [ZipDirectory.Entry] = []
+        /// Parts of an OOXML package: the inspector extracts each and judges it as a part (``OOXMLParts``, the
+        /// malware scan, embedded packages in turn).
+        var parts: [ZipDirectory.Entry] = []
+        /// The directory was read: Airlock takes this file apart itself, so the malware scanner must not unpack it
+        /// again.
+        var walked = false
     }
 
     static func inspect(descriptor: Int32, size: Int64, detectedType: String, filename: String, profile: UploadProfile) -> Result {
@@ -34,6 +40,7 @@ enum ContainerInspection {
             return result
         case .success(let read):
             directory = read
+            result.walked = true
         }
         if directory.endRecords > 1 || directory.unaccountedBytes > 0 {
             result.reasons.append(
@@ -47,20 +54,38 @@ enum ContainerInspection {
         if let encrypted = directory.entries.first(where: \.isEncrypted) {
             result.reasons.append(Reason(.unscannable, "encrypted member '\(encrypted.name)'"))
         }
+        var seen: Set<String> = []
         for entry in directory.entries {
             if let problem = ZipDirectory.nameProblem(entry) {
                 result.reasons.append(Reason(.filenameInvalid, "archive member \(problem)"))
             }
+            // Two members one extractor writes to the same path: which one a reader sees depends on the reader
+            // (CVE-2013-4787), and case-insensitive file systems merge names that differ only in case.
+            if !seen.insert(entry.name.lowercased()).inserted {
+                result.reasons.append(Reason(.unscannable, "two members are named '\(entry.name)' (ignoring case): readers disagree on which one counts"))
+            }
+            if entry.isSymbolicLink {
+                result.reasons.append(Reason(.activeContent, "member '\(entry.name)' is a symbolic link: extracting it makes a link to another file"))
+            }
+            if let local = entry.localName {
+                result.reasons.append(
+                    Reason(.unscannable, "member '\(entry.name)' is named '\(String(decoding: local, as: UTF8.self))' in its local header: readers disagree on which name counts")
+                )
+            }
         }
         let names = Set(directory.entries.map { $0.name.lowercased() })
         let fileExtension = FilenamePolicy.fileExtension(of: filename) ?? ""
+        let packageParts = directory.entries.filter { !$0.isDirectory }
         if let ooxml = ooxmlTypes[fileExtension], names.contains("[content_types].xml"), names.contains(ooxml.mainPart) {
-            if detectedType == "application/zip" { result.refinedType = ooxml.type }
+            // Recognized by its parts whatever libmagic said (zip, octet-stream, another OOXML type).
+            if detectedType != ooxml.type { result.refinedType = ooxml.type }
             result.reasons += ooxmlActiveParts(directory.entries)
+            result.parts = packageParts
             return result
         }
-        if detectedType.hasPrefix("application/vnd.openxmlformats-officedocument.") {
+        if detectedType.hasPrefix("application/vnd.openxmlformats-officedocument.") || names.contains("[content_types].xml") {
             result.reasons += ooxmlActiveParts(directory.entries)
+            result.parts = packageParts
             return result
         }
         // A plain archive: only when the profile accepts archives. The type check refuses it otherwise; a profile
@@ -90,6 +115,10 @@ enum ContainerInspection {
         return result
     }
 
+    /// Embedded parts that are not objects: pictures, and OOXML packages (chart workbooks), which are walked as
+    /// documents in turn.
+    static let embeddedKinds = [".png", ".jpeg", ".jpg", ".emf", ".wmf", ".gif", ".tif", ".tiff", ".svg", ".xlsx", ".docx", ".pptx", ".xlsm", ".docm", ".pptm"]
+
     /// VBA projects, ActiveX controls, Excel 4 macro sheets and embedded OLE objects in an OOXML package.
     static func ooxmlActiveParts(_ entries: [ZipDirectory.Entry]) -> [Reason] {
         var reasons: [Reason] = []
@@ -101,7 +130,7 @@ enum ContainerInspection {
                 reasons.append(Reason(.activeContent, "an ActiveX control ('\(entry.name)')"))
             } else if name.contains("/macrosheets/") {
                 reasons.append(Reason(.activeContent, "an Excel 4 macro sheet ('\(entry.name)')"))
-            } else if name.contains("/embeddings/"), !(name.hasSuffix(".png") || name.hasSuffix(".jpeg") || name.hasSuffix(".jpg") || name.hasSuffix(".emf") || name.hasSuffix(".wmf")) {
+            } else if name.contains("/embeddings/"), !embeddedKinds.contains(where: { name.hasSuffix($0) }) {
                 reasons.append(Reason(.activeContent, "an embedded object ('\(entry.name)')"))
             }
         }

@@ -8,6 +8,35 @@ enum ImageTrailer {
         case malformed(String)
     }
 
+    /// Padding after the end that is not a payload: at most ``shortTail`` bytes of anything (cameras write a stray
+    /// byte; nothing runs from two bytes), or at most ``paddingLimit`` bytes that are all 0x00 or all 0xFF (fill
+    /// written by cameras and tools up to a block boundary). Anything else after the end is a polyglot.
+    static let shortTail: Int64 = 2
+    static let paddingLimit: Int64 = 64 << 10
+
+    /// Also tolerated after a GIF's trailer: one comment extension (`21 FE`, as old animation tools append their
+    /// signature) of at most ``commentLimit`` bytes whose text is letters, digits, spaces and `.,()@-:/_`:
+    /// nothing markup or script needs (`<`, `>`, `=`, `;`, quotes, braces) can be in it.
+    static let commentLimit: Int64 = 256
+
+    static func isPadding(descriptor: Int32, from end: Int64, size: Int64) -> Bool {
+        let count = size - end
+        if count <= shortTail { return true }
+        guard count <= paddingLimit else { return false }
+        var cursor = FileCursor(descriptor: descriptor, size: size)
+        guard cursor.seek(to: end), let tail = cursor.bytes(Int(count)), let first = tail.first else { return false }
+        if first == 0x00 || first == 0xFF { return tail.allSatisfy { $0 == first } }
+        return count <= commentLimit && isInertGIFComment(tail)
+    }
+
+    static func isInertGIFComment(_ tail: [UInt8]) -> Bool {
+        guard tail.count > 2, tail[0] == 0x21, tail[1] == 0xFE else { return false }
+        let inert = Set(" .,()@-:/_".utf8)
+        return tail.dropFirst(2).allSatisfy { byte in
+            byte == 0 || (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || inert.contains(byte)
+        }
+    }
+
     static func end(of mediaType: String, cursor: inout FileCursor) -> End? {
         switch mediaType {
         case "image/png": return png(&cursor)

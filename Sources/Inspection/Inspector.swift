@@ -14,6 +14,7 @@ public final class Inspector: FileInspector {
     public let scanner: any MalwareScanner
     /// Where archive members are extracted (private files, removed after inspection).
     public let temporaryDirectory: String
+    private let scratch: ScratchDirectory?
     private let pool: BlockingPool
 
     /// - Parameters:
@@ -25,6 +26,16 @@ public final class Inspector: FileInspector {
         self.magic = magic
         self.scanner = scanner
         self.temporaryDirectory = temporaryDirectory ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        self.scratch = nil
+        self.pool = BlockingPool(threads: threads)
+    }
+
+    /// An inspector that extracts into a process-private scratch directory, kept as long as the inspector.
+    public init(magic: MagicDetector, scanner: any MalwareScanner, threads: Int, scratch: ScratchDirectory) {
+        self.magic = magic
+        self.scanner = scanner
+        self.temporaryDirectory = scratch.path
+        self.scratch = scratch
         self.pool = BlockingPool(threads: threads)
     }
 
@@ -42,19 +53,78 @@ public final class Inspector: FileInspector {
         await pool.run { () -> Verdict in self.inspectBlocking(request) }
     }
 
-    /// Inspects a file on the calling thread (blocking).
+    /// Inspects a file on the calling thread (blocking), within one budget for every archive level (the profile's
+    /// `maxInspectionTime`, `archives.maxEntries`, `archives.maxTotalSize` and `archives.maxDepth`): the first limit
+    /// hit stops the walk and makes the upload `unscannable`, named.
     public func inspectBlocking(_ request: InspectionRequest) -> Verdict {
-        inspectBlocking(request, context: MemberContext(budget: ArchiveBudget(bytes: request.profile.archives.maxTotalSize), depth: 0))
+        let budget = InspectionBudget(profile: request.profile)
+        let verdict = inspectBlocking(request, context: MemberContext(budget: budget, depth: 0))
+        guard let exceeded = budget.exceeded else { return verdict }
+        return verdict.adding(exceeded)
     }
 
-    /// Bytes of archive members the whole inspection may still extract (shared by every nesting level).
-    final class ArchiveBudget {
+    /// What one upload's inspection may still spend, shared by every nesting level.
+    final class InspectionBudget {
+        let deadline: ContinuousClock.Instant
+        let timeLimit: Duration
         var bytes: Int64
-        init(bytes: Int64) { self.bytes = bytes }
+        var members: Int
+        var parts: Int
+        let maxTotalSize: Int64
+        let maxEntries: Int
+        /// Parts of Office packages, all levels together (a workbook with a thousand sheets is ordinary).
+        static let maxParts = 20_000
+        /// The first limit hit; once set, nothing more is extracted or scanned.
+        private(set) var exceeded: Reason?
+
+        init(profile: UploadProfile) {
+            timeLimit = profile.inspectionTimeLimit
+            deadline = .now + profile.inspectionTimeLimit
+            maxTotalSize = profile.archives.maxTotalSize
+            maxEntries = profile.archives.maxEntries
+            bytes = profile.archives.maxTotalSize
+            members = profile.archives.maxEntries
+            parts = Self.maxParts
+        }
+
+        func exceed(_ detail: String) {
+            if exceeded == nil { exceeded = Reason(.unscannable, detail) }
+        }
+
+        /// Whether the budget is spent (a limit was hit, or the time is up: then that is recorded).
+        var isSpent: Bool {
+            if exceeded != nil { return true }
+            if ContinuousClock.now >= deadline { exceed("the inspection took longer than its \(timeLimit) budget") }
+            return exceeded != nil
+        }
+
+        /// Takes one archive member (or package part) of `size` bytes out of the budget, or records which limit it
+        /// would pass.
+        func take(member size: Int64, label: String, part: Bool = false) -> Bool {
+            guard !isSpent else { return false }
+            if part {
+                guard parts > 0 else {
+                    exceed("more than \(Self.maxParts) document parts at all levels together (at \(label))")
+                    return false
+                }
+            } else {
+                guard members > 0 else {
+                    exceed("more than \(maxEntries) archive members at all levels together (at \(label))")
+                    return false
+                }
+            }
+            guard size <= bytes else {
+                exceed("archive members inflate past \(maxTotalSize) bytes at all levels together (at \(label))")
+                return false
+            }
+            if part { parts -= 1 } else { members -= 1 }
+            bytes -= size
+            return true
+        }
     }
 
     struct MemberContext {
-        var budget: ArchiveBudget
+        var budget: InspectionBudget
         /// 0 for the uploaded file, 1 for its archive's members, and so on.
         var depth: Int
         /// `outer.zip/inner.zip/` for reason details.
@@ -102,24 +172,33 @@ public final class Inspector: FileInspector {
         // 4. Content type from the bytes.
         var detectedType: String?
         var memberSignatures: [String] = []
+        // Whether Airlock took the file apart itself (then the malware scanner must not unpack it again).
+        var walked = false
         if size > 0 {
             let detection: Result<String, InspectionError> = hashed.prefix.withUnsafeBytes { bytes in
                 do throws(InspectionError) { return .success(try magic.mediaType(of: bytes)) } catch { return .failure(error) }
             }
             switch detection {
             case .success(var type):
-                // ZIP-based files: structure, member names, OOXML parts (before the type check: an OOXML document
-                // libmagic calls application/zip is recognized from its parts).
-                if ContainerInspection.isZipBased(MediaType.essence(type)) {
+                // ZIP-based files, by libmagic's word or by their first bytes: structure, member names, OOXML parts
+                // (before the type check: an OOXML document libmagic calls zip or octet-stream is recognized from its
+                // parts).
+                if ContainerInspection.isZipBased(MediaType.essence(type)) || hashed.prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
                     let container = ContainerInspection.inspect(
                         descriptor: descriptor, size: size, detectedType: MediaType.essence(type), filename: request.filename, profile: request.profile
                     )
                     type = container.refinedType ?? type
                     reasons += container.reasons
+                    walked = container.walked
                     if !container.members.isEmpty {
-                        let walked = walkMembers(container.members, of: descriptor, request: request, context: context)
-                        reasons += walked.reasons
-                        memberSignatures = walked.signatures
+                        let walk = walkMembers(container.members, of: descriptor, request: request, context: context)
+                        reasons += walk.reasons
+                        memberSignatures = walk.signatures
+                    }
+                    if !container.parts.isEmpty {
+                        let walk = walkParts(container.parts, of: descriptor, request: request, context: context)
+                        reasons += walk.reasons
+                        memberSignatures = walk.signatures
                     }
                 }
                 detectedType = type
@@ -127,46 +206,20 @@ public final class Inspector: FileInspector {
                 if UploadProfile.unwalkableArchiveTypes.contains(MediaType.essence(type)) {
                     reasons.append(Reason(.unscannable, "\(MediaType.essence(type)) archives are not unpacked by Airlock: their members cannot be inspected"))
                 }
-                // Data after an image's end marker: a polyglot.
-                var cursor = FileCursor(descriptor: descriptor, size: size)
-                switch ImageTrailer.end(of: MediaType.essence(type), cursor: &cursor) {
-                case .offset(let end) where end < size:
-                    reasons.append(Reason(.typeMismatch, "\(size - end) bytes follow the end of the \(type) image (a polyglot)"))
-                case .malformed(let why):
-                    reasons.append(Reason(.unscannable, "\(type) structure: \(why)"))
-                default:
-                    break
-                }
-                // Active content in markup.
-                if MarkupActiveContent.markupTypes.contains(MediaType.essence(type)) {
-                    reasons += Self.markupFindings(descriptor: descriptor, size: size, prefix: hashed.prefix)
-                }
-                // Active content in PDF.
-                if MediaType.essence(type) == "application/pdf" {
-                    reasons += Self.pdfFindings(descriptor: descriptor, size: size, prefix: hashed.prefix)
-                }
+                reasons += Self.contentFindings(type: MediaType.essence(type), descriptor: descriptor, size: size, prefix: hashed.prefix)
             case .failure(let error):
                 reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
             }
         }
 
-        // 7-8. Hash lists, then ClamAV.
+        // 7-8. Hash lists, then ClamAV (a member only while the budget lasts).
         var signatures: [String] = []
         if request.denyList.contains(hashed.sha256) {
             reasons.append(Reason(.malware, "deny-list"))
-        } else if !request.allowList.contains(hashed.sha256), size > 0 {
-            do {
-                let result = request.exclusive ? try scanner.scan(exclusive: descriptor, name: request.filename) : try scanner.scan(descriptor: descriptor, name: request.filename)
-                switch result {
-                case .clean:
-                    break
-                case .detected(let names):
-                    signatures = names
-                    reasons += names.map(Self.reason(forSignature:))
-                }
-            } catch {
-                reasons.append(Reason(.scanFailed, error.message))
-            }
+        } else if !request.allowList.contains(hashed.sha256), size > 0, context.depth == 0 || !context.budget.isSpent {
+            let scan = malwareScan(descriptor: descriptor, name: request.filename, exclusive: request.exclusive, unpackArchives: !walked)
+            signatures = scan.signatures
+            reasons += scan.reasons
         }
 
         // 9. Checksum.
@@ -176,36 +229,87 @@ public final class Inspector: FileInspector {
         return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures + memberSignatures, md5: hashed.md5)
     }
 
+    /// Image trailers (polyglots), markup and PDF active content, code in text.
+    static func contentFindings(type: String, descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
+        var reasons: [Reason] = []
+        // Data after an image's end marker: a polyglot (beyond the padding cameras and tools write).
+        var cursor = FileCursor(descriptor: descriptor, size: size)
+        switch ImageTrailer.end(of: type, cursor: &cursor) {
+        case .offset(let end) where end < size:
+            if !ImageTrailer.isPadding(descriptor: descriptor, from: end, size: size) {
+                reasons.append(Reason(.typeMismatch, "\(size - end) bytes follow the end of the \(type) image (a polyglot)"))
+            }
+        case .malformed(let why):
+            reasons.append(Reason(.unscannable, "\(type) structure: \(why)"))
+        default:
+            break
+        }
+        if MarkupActiveContent.markupTypes.contains(type) {
+            reasons += markupFindings(descriptor: descriptor, size: size, prefix: prefix)
+        }
+        if type == "application/pdf" {
+            reasons += pdfFindings(descriptor: descriptor, size: size, prefix: prefix)
+        }
+        return reasons
+    }
+
+    /// Types whose text is checked for server-side and browser code.
+    static let textTypes: Set<String> = ["text/plain", "text/csv", "text/markdown", "text/x-markdown", "text/tab-separated-values"]
+
+    /// The malware scan of one file, its detections as reasons.
+    func malwareScan(descriptor: Int32, name: String, exclusive: Bool, unpackArchives: Bool) -> (reasons: [Reason], signatures: [String]) {
+        do {
+            let result =
+                exclusive
+                ? try scanner.scan(exclusive: descriptor, name: name, unpackArchives: unpackArchives)
+                : try scanner.scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives)
+            switch result {
+            case .clean:
+                return ([], [])
+            case .detected(let names):
+                return (names.map(Self.reason(forSignature:)), names)
+            }
+        } catch {
+            return ([Reason(.scanFailed, error.message)], [])
+        }
+    }
+
+    /// Takes a member (or package part) out of the budget and extracts it into a private temporary file; `nil` when
+    /// the budget does not cover it (recorded in the budget) or it cannot be extracted (its reason added).
+    func extract(
+        _ member: ZipDirectory.Entry, from descriptor: Int32, label: String, context: MemberContext, part: Bool, reasons: inout [Reason]
+    ) -> ZipMember.Extracted? {
+        let budget = context.budget
+        guard budget.take(member: member.uncompressedSize, label: label, part: part) else { return nil }
+        switch ZipMember.extract(member, from: descriptor, into: temporaryDirectory, isExpired: { budget.isSpent }) {
+        case .success(let file):
+            return file
+        case .failure(.unsupportedMethod(let method)):
+            reasons.append(Reason(.unscannable, "member \(label) uses compression method \(method), which is not unpacked"))
+        case .failure(.corrupt(let why)):
+            reasons.append(Reason(.unscannable, "member \(label): \(why)"))
+        case .failure(.stopped):
+            break  // the budget holds the reason
+        case .failure(.io(let why)):
+            reasons.append(Reason(.scanFailed, "member \(label): \(why)"))
+        }
+        return nil
+    }
+
     /// Extracts each member of an archive and inspects it like a file, one level deeper; what cannot be extracted,
-    /// or lies deeper than the profile's `maxDepth`, is unscannable.
+    /// lies deeper than the profile's `maxDepth`, or passes the budget is unscannable, and the walk stops there.
     func walkMembers(_ members: [ZipDirectory.Entry], of descriptor: Int32, request: InspectionRequest, context: MemberContext) -> (reasons: [Reason], signatures: [String]) {
         let archives = request.profile.archives
         guard context.depth < archives.maxDepth else {
-            return ([Reason(.unscannable, "archives nested deeper than \(archives.maxDepth) levels are not walked")], [])
+            context.budget.exceed("archives nested deeper than \(archives.maxDepth) levels are not walked (at '\(context.path)')")
+            return ([], [])
         }
         var reasons: [Reason] = []
         var signatures: [String] = []
         for member in members {
             let label = "'\(context.path)\(member.name)'"
-            guard member.uncompressedSize <= context.budget.bytes else {
-                reasons.append(Reason(.unscannable, "archive members inflate past \(archives.maxTotalSize) bytes in total (at \(label))"))
-                break
-            }
-            context.budget.bytes -= member.uncompressedSize
-            let extracted: ZipMember.Extracted
-            switch ZipMember.extract(member, from: descriptor, into: temporaryDirectory) {
-            case .success(let file):
-                extracted = file
-            case .failure(.unsupportedMethod(let method)):
-                reasons.append(Reason(.unscannable, "member \(label) uses compression method \(method), which is not unpacked"))
-                continue
-            case .failure(.corrupt(let why)):
-                reasons.append(Reason(.unscannable, "member \(label): \(why)"))
-                continue
-            case .failure(.io(let why)):
-                reasons.append(Reason(.scanFailed, "member \(label): \(why)"))
-                continue
-            }
+            guard !context.budget.isSpent else { break }
+            guard let extracted = extract(member, from: descriptor, label: label, context: context, part: false, reasons: &reasons) else { continue }
             let name = String(member.name.split(separator: "/").last ?? "")
             var child = request
             child.path = extracted.path
@@ -222,6 +326,58 @@ public final class Inspector: FileInspector {
                 reasons.append(Reason(reason.code, detail))
             }
             signatures += verdict.signatures.filter { !signatures.contains($0) }
+        }
+        return (reasons, signatures)
+    }
+
+    /// Extracts each part of an OOXML package and judges it as a part: its XML (``OOXMLParts``), SVG pictures as
+    /// markup, the malware scan, and embedded OOXML packages (chart workbooks) as documents in turn, one level deeper.
+    func walkParts(_ parts: [ZipDirectory.Entry], of descriptor: Int32, request: InspectionRequest, context: MemberContext) -> (reasons: [Reason], signatures: [String]) {
+        var reasons: [Reason] = []
+        var signatures: [String] = []
+        for part in parts {
+            let label = "'\(context.path)\(part.name)'"
+            guard !context.budget.isSpent else { break }
+            guard let extracted = extract(part, from: descriptor, label: label, context: context, part: true, reasons: &reasons) else { continue }
+            let size = part.uncompressedSize
+            let lowered = part.name.lowercased()
+            if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") {
+                guard size <= Self.markupLimit else {
+                    reasons.append(Reason(.unscannable, "part \(label) is larger than \(Self.markupLimit >> 20) MiB"))
+                    continue
+                }
+                guard let bytes = Self.read(descriptor: extracted.descriptor, count: Int(size)) else {
+                    reasons.append(Reason(.scanFailed, "part \(label) cannot be read back"))
+                    continue
+                }
+                let found = lowered.hasSuffix(".svg") ? MarkupActiveContent.findings(in: bytes) : OOXMLParts.findings(partName: context.path + part.name, bytes: bytes)
+                reasons += found.map { Reason(.activeContent, $0) }
+            }
+            var isPackage = false
+            if lowered.contains("/embeddings/"), size >= 4, let head = Self.read(descriptor: extracted.descriptor, count: 4), head == [0x50, 0x4B, 0x03, 0x04] {
+                isPackage = true
+                guard context.depth < request.profile.archives.maxDepth else {
+                    context.budget.exceed("documents embedded deeper than \(request.profile.archives.maxDepth) levels are not walked (at \(label))")
+                    break
+                }
+                // Structure and names like any package; then its parts, one level deeper.
+                let inner = ContainerInspection.inspect(
+                    descriptor: extracted.descriptor, size: size, detectedType: "application/zip", filename: part.name, profile: request.profile
+                )
+                reasons += inner.reasons.map { Reason($0.code, "part \(label): \($0.detail)") }
+                if inner.parts.isEmpty {
+                    if inner.walked { reasons.append(Reason(.activeContent, "part \(label) embeds an archive that is not an Office document")) }
+                } else {
+                    let nested = MemberContext(budget: context.budget, depth: context.depth + 1, path: context.path + part.name + "/")
+                    let walk = walkParts(inner.parts, of: extracted.descriptor, request: request, context: nested)
+                    reasons += walk.reasons
+                    signatures += walk.signatures.filter { !signatures.contains($0) }
+                }
+            }
+            guard !context.budget.isSpent else { break }
+            let scan = malwareScan(descriptor: extracted.descriptor, name: part.name, exclusive: true, unpackArchives: !isPackage)
+            reasons += scan.reasons.map { Reason($0.code, "part \(label): \($0.detail)") }
+            signatures += scan.signatures.filter { !signatures.contains($0) }
         }
         return (reasons, signatures)
     }

@@ -38,6 +38,14 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
         try engine.scan(exclusive: descriptor, name: name)
     }
 
+    public func scan(descriptor: Int32, name: String, unpackArchives: Bool) throws(InspectionError) -> ClamAVResult {
+        try engine.scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives)
+    }
+
+    public func scan(exclusive descriptor: Int32, name: String, unpackArchives: Bool) throws(InspectionError) -> ClamAVResult {
+        try engine.scan(exclusive: descriptor, name: name, unpackArchives: unpackArchives)
+    }
+
     public var engineDescription: String { engine.engineDescription }
 
     /// Names and sizes of the database files in use (FNV-1a, hex): the same database on every host gives the same

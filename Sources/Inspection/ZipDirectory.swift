@@ -16,11 +16,21 @@ struct ZipDirectory {
         var localHeaderOffset: Int64
         var usesZip64: Bool
         var crc32: UInt32 = 0
+        /// Version made by (its high byte is the host system) and external attributes: a Unix host keeps the file
+        /// mode in the high 16 bits.
+        var madeBy: Int = 0
+        var externalAttributes: UInt32 = 0
+        /// The name in the member's local header, when it differs from the directory's (parsers disagree on which
+        /// one counts).
+        var localName: [UInt8]?
         /// Where the member's compressed bytes start (after its local header), once the local header was read.
         var dataOffset: Int64 = -1
 
         var isEncrypted: Bool { flags & 0x1 != 0 }
         var isDirectory: Bool { name.hasSuffix("/") }
+        /// A symbolic link: its data is a path another tool follows when it extracts the archive. Judged from the mode
+        /// bits whatever host the archive claims.
+        var isSymbolicLink: Bool { (externalAttributes >> 16) & 0o170000 == 0o120000 }
     }
 
     enum Problem: Error, Equatable {
@@ -111,7 +121,7 @@ struct ZipDirectory {
             var entry = Entry(
                 name: String(decoding: nameBytes, as: UTF8.self), nameBytes: nameBytes, flags: Int(le16(fixed, 8)), method: Int(le16(fixed, 10)),
                 compressedSize: le32(fixed, 20), uncompressedSize: le32(fixed, 24), localHeaderOffset: le32(fixed, 42), usesZip64: false,
-                crc32: UInt32(le32(fixed, 16))
+                crc32: UInt32(le32(fixed, 16)), madeBy: Int(le16(fixed, 4)), externalAttributes: UInt32(le32(fixed, 38))
             )
             // The ZIP64 extra field holds, in order, the fields that are 0xFFFFFFFF above.
             if entry.uncompressedSize == 0xFFFF_FFFF || entry.compressedSize == 0xFFFF_FFFF || entry.localHeaderOffset == 0xFFFF_FFFF {
@@ -153,9 +163,11 @@ struct ZipDirectory {
             }
             // Members written as ZIP64 may say so only in their local header.
             let localExtraLength = Int(le16(local, 28))
+            let localNameBytes = cursor.bytes(Int(le16(local, 26)))
+            if localNameBytes != entry.nameBytes { entries[position].localName = localNameBytes ?? [] }
             if le32(local, 18) == 0xFFFF_FFFF || le32(local, 22) == 0xFFFF_FFFF {
                 zip64 = true
-            } else if cursor.skip(le16(local, 26)), let localExtra = cursor.bytes(localExtraLength) {
+            } else if localNameBytes != nil, let localExtra = cursor.bytes(localExtraLength) {
                 var position = 0
                 while position + 4 <= localExtra.count {
                     if le16(localExtra, position) == 0x0001 { zip64 = true }
@@ -187,8 +199,10 @@ struct ZipDirectory {
         }
         let zip64Trailer: Int64 = zip64 ? (end - (directoryOffset + directorySize)) : 0
         let unaccounted = directoryOffset - covered + (end - directoryOffset - directorySize - zip64Trailer)
+        // End records inside a listed entry's data belong to that member (a stored inner archive), not to this file.
+        let outside = endOffsets.filter { offset in !spans.contains { offset >= $0.start && offset < $0.end } }
         return .success(
-            ZipDirectory(entries: entries, usesZip64: zip64, endRecords: endOffsets.count, unaccountedBytes: max(0, unaccounted), overlapping: overlapping)
+            ZipDirectory(entries: entries, usesZip64: zip64, endRecords: outside.count, unaccountedBytes: max(0, unaccounted), overlapping: overlapping)
         )
     }
 

@@ -12,6 +12,8 @@ enum ZipMember {
         case unsupportedMethod(Int)
         case corrupt(String)
         case io(String)
+        /// The inspection's budget ran out while the member was being extracted.
+        case stopped
     }
 
     /// A temporary file holding a member; removed when released.
@@ -30,7 +32,8 @@ enum ZipMember {
         }
     }
 
-    static func extract(_ entry: ZipDirectory.Entry, from source: Int32, into directory: String) -> Result<Extracted, Failure> {
+    /// - Parameter isExpired: Asked between chunks: `true` stops the extraction (the inspection's budget is spent).
+    static func extract(_ entry: ZipDirectory.Entry, from source: Int32, into directory: String, isExpired: () -> Bool = { false }) -> Result<Extracted, Failure> {
         guard entry.method == 0 || entry.method == 8 else { return .failure(.unsupportedMethod(entry.method)) }
         guard entry.dataOffset >= 0 else { return .failure(.corrupt("its local header was not read")) }
         var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("airlock-member-XXXXXX".utf8CString)
@@ -64,6 +67,7 @@ enum ZipMember {
         let inflater = entry.method == 8 ? Inflater(format: .raw, limit: entry.uncompressedSize) : nil
         var finished = entry.method == 0
         while offset < end {
+            if isExpired() { return .failure(.stopped) }
             let want = Int(min(Int64(buffer.count), end - offset))
             let count = buffer.withUnsafeMutableBytes { pread(source, $0.baseAddress, want, off_t(offset)) }
             if count < 0 && errno == EINTR { continue }

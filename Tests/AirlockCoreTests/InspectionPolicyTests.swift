@@ -12,7 +12,22 @@ struct FilenamePolicyTests {
         #expect(problem?.detail.isEmpty == false)
     }
 
-    @Test(arguments: ["report.pdf", "Rapport annuel 2026.pdf", "日本語のファイル.txt", "emoji 😀.png", "a.b.c.txt", ".profile", "README", String(repeating: "a", count: 251) + ".txt"])
+    /// Double extensions that servers run, Windows-invalid characters and NTFS streams, device names, trailing dots.
+    @Test(arguments: [
+        "shell.php.gif", "x.PHP5.jpg", "a.phtml.png", "b.phar.txt", "c.asp.jpg", "d.aspx.pdf", "e.jsp.png", "f.cgi.txt", "g.pl.pdf", "h.sh.csv",
+        "i.shtml.txt", "j.exe.pdf", "shell.asp;.jpg", "shell.php%00.png", "shell.php%0d%0a.jpg", "shell.php .png", "t.php.x.png", ".htaccess.png",
+        "a<b.png", "a>b.png", "'\"><img src=x onerror=alert(1)>.png", "file.asax:.png", "shell.php::$DATA", "what?.txt", "star*.txt", "pipe|.txt",
+        "shell.php.", "report.pdf.", "CON.png", "nul.txt", "com1.pdf", "LPT9.txt", "aux",
+    ])
+    func refusesServerAndWindowsTricks(_ name: String) {
+        #expect(FilenamePolicy.problem(with: name)?.code == .filenameInvalid, "\(name.debugDescription)")
+    }
+
+    @Test(arguments: [
+        "report.pdf", "Rapport annuel 2026.pdf", "日本語のファイル.txt", "emoji 😀.png", "a.b.c.txt", ".profile", "README", String(repeating: "a", count: 251) + ".txt",
+        "invoice from example.com.pdf", "manual.de.pdf", "v1.2.3.pdf", "Foo.svg.png", "console.log.txt", "php.gif", "aspects.jpg", "Résumé – 2024 (final).pdf",
+        "data.php-notes.txt", "semi;colon.txt",
+    ])
     func acceptsOrdinaryNames(_ name: String) {
         #expect(FilenamePolicy.problem(with: name) == nil, "\(name)")
     }

@@ -26,6 +26,8 @@ struct ThreatCorpusTests {
             .init(extensions: ["png"], types: ["image/png"]),
             .init(extensions: ["svg"], types: ["image/svg+xml"]),
             .init(extensions: ["docx"], types: ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"]),
+            .init(extensions: ["xlsx"], types: ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]),
+            .init(extensions: ["gif"], types: ["image/gif"]),
             .init(extensions: ["zip"], types: ["application/zip"]),
         ],
         archives: .init(allowed: true, maxEntries: 20, maxTotalSize: 1 << 20, maxDepth: 3)

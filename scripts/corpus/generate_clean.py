@@ -117,5 +117,35 @@ write("bundle.zip", zipped({"inner/photos.zip": photos, "data/values.csv": "name
 write("stored.zip", zipped({"a.txt": "plain text\n" * 40, "b.json": '{"ok": true, "items": [1, 2, 3]}'}, zipfile.ZIP_STORED),
       "application/zip")
 
+# Office files that look like attacks to a name-based check but are ordinary (issue 15's false alarms, our own
+# variants): an embedded chart workbook, an external hyperlink, a stored inner archive, several parts with the same
+# prefix, field codes that are not DDE, a content-types file listing ordinary parts.
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+chart_book = ooxml({"[Content_Types].xml": types, "_rels/.rels": rels, "xl/workbook.xml": "<workbook/>", "xl/worksheets/sheet1.xml": "<worksheet><sheetData/></worksheet>"})
+write("chart.pptx", ooxml({"[Content_Types].xml": types, "_rels/.rels": rels, "ppt/presentation.xml": "<presentation/>", "ppt/slides/slide1.xml": "<sld/>",
+                           "ppt/charts/chart1.xml": "<c:chartSpace/>", "ppt/embeddings/Microsoft_Excel_Worksheet.xlsx": chart_book,
+                           "ppt/charts/_rels/chart1.xml.rels": '<Relationships xmlns="%s"><Relationship Id="rId1" Type="%s/package" '
+                           'Target="../embeddings/Microsoft_Excel_Worksheet.xlsx"/></Relationships>' % (PR, R)}),
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+write("links.docx", ooxml({"[Content_Types].xml": types, "_rels/.rels": rels,
+                           "word/document.xml": '<w:document><w:body><w:p><w:r><w:instrText> HYPERLINK "https://example.org/dde" </w:instrText></w:r>'
+                           '<w:r><w:instrText> PAGE </w:instrText></w:r><w:fldSimple w:instr=" TOC \\o &quot;1-3&quot; "/></w:p></w:body></w:document>',
+                           "word/_rels/document.xml.rels": '<Relationships xmlns="%s"><Relationship Id="rId5" Type="%s/hyperlink" '
+                           'Target="https://example.org/" TargetMode="External"/></Relationships>' % (PR, R)}),
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+write("formulas.xlsx", ooxml({"[Content_Types].xml": types, "_rels/.rels": rels, "xl/workbook.xml": "<workbook/>",
+                              "xl/worksheets/sheet1.xml": "<worksheet><sheetData><row><c><f>SUM(A1:A9)*2</f></c><c><f>IF(B1&gt;0,\"yes\",\"no\")</f></c></row></sheetData></worksheet>"}),
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+write("with-old-archive.zip", zipped({"docs/report.pdf": pdf("Archived report"), "docs/old.zip": zipped({"a.txt": "old notes\n"})}, zipfile.ZIP_STORED),
+      "application/zip")
+# Images with the padding real cameras and tools write after the end: one stray byte, zero fill, 0xFF fill.
+jpeg_like = png(4, 4, lambda x, y: (200, 100, 50))
+write("padded-zero.png", jpeg_like + b"\0" * 300, "image/png")
+write("padded-ff.png", jpeg_like + b"\xff" * 17, "image/png")
+write("stray-byte.png", jpeg_like + b"\x14", "image/png")
+gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+write("signed.gif", gif + b"\x21\xfeMade with gifmaker 1.0 (C) someone@example.org\x00", "image/gif")
+
 for name, declared in files:
     print(f"{name}\t{declared}")

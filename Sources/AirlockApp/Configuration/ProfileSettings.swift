@@ -21,7 +21,8 @@ public enum ProfileSettings {
     ///   - `maxSize` (size, required).
     ///   - `allow` (list of `{extensions: [...], types: [...]}`, at least one).
     ///   - `archives.allowed` (bool, default false), `archives.maxEntries` (default 1000), `archives.maxTotalSize`
-    ///     (size, default 1GiB), `archives.maxDepth` (default 3).
+    ///     (size, default 1GiB), `archives.maxDepth` (default 3): with `maxInspectionTime` (duration, default 2m),
+    ///     one budget per upload across every archive level.
     public static func read(_ reader: ConfigReader, name: String) throws(AirlockError) -> UploadProfile {
         let section = "profiles.\(name)"
         guard reader.string(forKey: "maxSize") != nil else {
@@ -65,6 +66,8 @@ public enum ProfileSettings {
             maxTotalSize: try reader.size("archives.maxTotalSize", in: section, default: .gibibytes(1)).bytes,
             maxDepth: try reader.integer("archives.maxDepth", in: section, default: 3, range: 1...16)
         )
-        return UploadProfile(name: name, maxSize: maxSize.bytes, allow: rules, archives: archives)
+        let time = try reader.duration("maxInspectionTime", in: section, default: .minutes(2))
+        guard time.milliseconds >= 1000 else { throw AirlockError(.invalidConfig, "\(section).maxInspectionTime must be at least 1s") }
+        return UploadProfile(name: name, maxSize: maxSize.bytes, allow: rules, archives: archives, inspectionTimeLimit: time.duration)
     }
 }

@@ -105,13 +105,21 @@ public enum WorkerRuntime {
         let events = try EventSettings(reader: config.scoped(to: "events"))
         let webhooks = events.webhooks.map { Webhook(url: $0.url, secret: $0.secret, types: Set($0.types)) }
         let temporaryDirectory = scanner.temporaryDirectory
+        // Archive members and libclamav's temp files go to a directory of this process's own, which a later start
+        // removes if this process is killed.
+        let scratch: ScratchDirectory
+        do {
+            scratch = try ScratchDirectory(in: temporaryDirectory)
+        } catch {
+            throw AirlockError(.invalidConfig, "scanner.tempDir: \(error.message)")
+        }
 
         let malware: any MalwareScanner
         var reloading: ReloadingClamAV?
         do {
             switch scanner.engine {
             case .libclamav:
-                let engine = try ReloadingClamAV(database: scanner.database, limits: scanner.limits, temporaryDirectory: temporaryDirectory)
+                let engine = try ReloadingClamAV(database: scanner.database, limits: scanner.limits, temporaryDirectory: scratch.path)
                 malware = engine
                 reloading = engine
             case .clamd:
@@ -122,7 +130,7 @@ public enum WorkerRuntime {
         }
         let inspector: Inspector
         do {
-            inspector = Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, temporaryDirectory: temporaryDirectory)
+            inspector = Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, scratch: scratch)
         } catch {
             throw AirlockError(.invalidConfig, "libmagic could not start: \(error.message)")
         }

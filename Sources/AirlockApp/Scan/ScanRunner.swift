@@ -70,8 +70,9 @@ public enum ScanRunner {
         }
         let inspector: Inspector
         do {
-            let engine = try ClamAVEngine(database: input.database ?? scanner.database, limits: scanner.limits, temporaryDirectory: scanner.tempDirectory)
-            inspector = Inspector(magic: try MagicDetector(), scanner: engine, threads: max(1, min(input.concurrency, input.files.count)), temporaryDirectory: scanner.tempDirectory)
+            let scratch = try ScratchDirectory(in: scanner.temporaryDirectory)
+            let engine = try ClamAVEngine(database: input.database ?? scanner.database, limits: scanner.limits, temporaryDirectory: scratch.path)
+            inspector = Inspector(magic: try MagicDetector(), scanner: engine, threads: max(1, min(input.concurrency, input.files.count)), scratch: scratch)
         } catch {
             throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
         }

@@ -28,6 +28,54 @@ public enum FilenamePolicy {
         let trimmed = trimmedAndCollapsed(name)
         if trimmed.isEmpty { return Reason(.filenameInvalid, "the filename is only whitespace") }
         if trimmed == "." || trimmed == ".." { return Reason(.filenameInvalid, "the filename is a '.' or '..' segment") }
+        if let invalid = name.first(where: { windowsInvalid.contains($0) }) {
+            // `:` is also NTFS's stream syntax (`shell.php::$DATA`, `a.asp:.jpg`).
+            return Reason(.filenameInvalid, "the filename contains '\(invalid)', which Windows does not allow in names")
+        }
+        if let last = trimmed.last, last == "." {
+            // Windows drops trailing dots: `shell.php.` is saved as `shell.php`.
+            return Reason(.filenameInvalid, "the filename ends with a dot")
+        }
+        let stem = trimmed.split(separator: ".", omittingEmptySubsequences: false).first.map { $0.lowercased().trimmingSpaces() } ?? ""
+        if windowsDeviceNames.contains(stem) {
+            return Reason(.filenameInvalid, "'\(stem)' is a Windows device name")
+        }
+        if let inner = executableInnerExtension(of: trimmed) {
+            return Reason(.filenameInvalid, "the filename hides a .\(inner) extension before its last one (servers may run it)")
+        }
+        return nil
+    }
+
+    /// Characters Windows refuses in names (`<>:"|?*`).
+    static let windowsInvalid: Set<Character> = ["<", ">", ":", "\"", "|", "?", "*"]
+
+    /// Names Windows maps to devices, with or without an extension (`con.txt` is the console).
+    static let windowsDeviceNames: Set<String> = Set(
+        ["con", "prn", "aux", "nul", "conin$", "conout$"] + (0...9).flatMap { ["com\($0)", "lpt\($0)"] } + ["com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"]
+    )
+
+    /// Extensions that common web servers run or hand to an interpreter, plus Windows programs: in any position but
+    /// the last (`shell.php.gif`, `x.php5.jpg`, `a.asp;.jpg`), such a name is how an upload becomes code on a server that
+    /// maps every extension (Apache's `AddHandler`) or cuts the name at a separator (IIS 6 at `;`). Ordinary dotted
+    /// names (`example.com.pdf`, `v1.2.pdf`, `manual.de.pdf`) are not in it.
+    public static let executableExtensions: Set<String> = [
+        "php", "php2", "php3", "php4", "php5", "php6", "php7", "php8", "phtml", "pht", "phtm", "phps", "phar", "pgif",
+        "asp", "aspx", "ascx", "ashx", "asmx", "asa", "cer", "cdx", "jsp", "jspx", "jspf", "jsw", "jsv",
+        "cgi", "pl", "sh", "bash", "shtml", "shtm", "stm", "htaccess",
+        "exe", "dll", "bat", "cmd", "hta", "vbs", "vbe", "jse", "wsf", "ps1",
+    ]
+
+    /// The first extension before the last one that is in ``executableExtensions`` (`shell.php.gif` → `php`,
+    /// `a.asp;.jpg` → `asp`, `shell.php%00.png` → `php`).
+    public static func executableInnerExtension(of name: String) -> String? {
+        let segments = name.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        guard segments.count > 2 else { return nil }
+        for segment in segments.dropFirst().dropLast() {
+            // A segment counts up to a `;` (IIS 6 stops there: `shell.asp;.jpg`), a `%` (a decoder turns `%00` or
+            // `%0d%0a` into a cut: `shell.php%00.png`) or a space (Windows drops trailing spaces).
+            let word = String(segment.trimmingSpaces().prefix { $0 != ";" && $0 != "%" && $0 != " " })
+            if executableExtensions.contains(word) { return word }
+        }
         return nil
     }
 
@@ -67,5 +115,15 @@ public enum FilenamePolicy {
     private static func hex(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
+    fileprivate func trimmingSpaces() -> String {
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
+        return String(String.UnicodeScalarView(scalars))
     }
 }

@@ -32,12 +32,16 @@ public struct UploadProfile: Sendable, Hashable {
     public var maxSize: Int64
     public var allow: [AllowRule]
     public var archives: ArchivePolicy
+    /// Wall time one upload's inspection may take, every archive level and check included: past it the upload is
+    /// `unscannable`, the limit named.
+    public var inspectionTimeLimit: Duration
 
-    public init(name: String, maxSize: Int64, allow: [AllowRule], archives: ArchivePolicy = ArchivePolicy()) {
+    public init(name: String, maxSize: Int64, allow: [AllowRule], archives: ArchivePolicy = ArchivePolicy(), inspectionTimeLimit: Duration = .seconds(120)) {
         self.name = name
         self.maxSize = maxSize
         self.allow = allow
         self.archives = archives
+        self.inspectionTimeLimit = inspectionTimeLimit
     }
 
     /// The types allowed for an extension, or `nil` when the extension is not allowed.
