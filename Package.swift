@@ -9,6 +9,11 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
+// `AIRLOCK_FUZZ=1` (scripts/fuzz, in its own scratch path): the parsers are built with libFuzzer's coverage
+// instrumentation and `airlock-fuzz` links libFuzzer's driver; otherwise `airlock-fuzz` replays saved inputs.
+let fuzzing = Context.environment["AIRLOCK_FUZZ"] == "1"
+let fuzzInstrumented: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
+
 let package = Package(
     name: "airlock",
     platforms: [.macOS(.v15)],
@@ -92,7 +97,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + fuzzInstrumented
+        ),
+        // The libFuzzer harness over the parsers (scripts/fuzz), or their replay in an ordinary build.
+        .executableTarget(
+            name: "airlock-fuzz",
+            dependencies: ["Inspection"],
+            swiftSettings: swiftSettings + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"]), .define("FUZZING")] : []),
+            linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
         ),
         // Intents, leases, verdicts (and later audit, keys, hash lists, events) on SQLite or PostgreSQL.
         .target(
