@@ -59,4 +59,56 @@ struct ScanCommandTests {
         #expect(output.status == 2)
         #expect(output.stderrText.contains(message), "\(output.stderrText)")
     }
+
+    /// A scan killed mid-walk leaves its member files behind; the next start of a scanning process in the same
+    /// `scanner.tempDir` removes them (and a finished scan leaves nothing).
+    @Test func aKilledScansTempFilesAreRemovedByTheNextStart() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-killed-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base + "/tmp", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let config = base + "/airlock.yaml"
+        try """
+            scanner:
+              tempDir: \(base)/tmp
+            profiles:
+              bundles:
+                maxSize: 2GiB
+                allow:
+                  - {extensions: [zip], types: [application/zip]}
+                  - {extensions: [txt], types: [text/plain]}
+                archives: {allowed: true, maxTotalSize: 4GiB}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // Members that take a while to inflate and scan: 8 of 32 MiB of text each.
+        let archive = base + "/big.zip"
+        let built = try TestProcess.run([
+            "python3", "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
+                + "    for n in range(8): z.writestr('part%d.txt' % n, ('line %d of the report\\n' % n) * (3 << 19))",
+            archive,
+        ])
+        try #require(built.status == 0, "\(built.stderrText)")
+
+        let scan = try BackgroundProcess(
+            [PresignCommandTests.binary, "scan", "--config", config, "--database", database, "--profile", "bundles", archive], logPath: base + "/scan.log"
+        )
+        // Wait until it has extracted something, then kill it without a chance to clean up.
+        var leftover: [String] = []
+        for _ in 0..<600 where leftover.isEmpty {
+            usleep(50_000)
+            let directories = (try? FileManager.default.contentsOfDirectory(atPath: base + "/tmp")) ?? []
+            leftover = directories.filter { directory in
+                directory.hasPrefix("airlock-scan.") && !((try? FileManager.default.contentsOfDirectory(atPath: base + "/tmp/" + directory)) ?? []).isEmpty
+            }
+        }
+        scan.signal(SIGKILL)
+        _ = scan.wait()
+        try #require(!leftover.isEmpty, "the scan never extracted a member")
+        #expect(FileManager.default.fileExists(atPath: base + "/tmp/" + leftover[0]))
+
+        // The next scan sweeps it, and leaves nothing of its own.
+        let small = try file("A short note.\n", name: "note.txt")
+        let next = try TestProcess.run([PresignCommandTests.binary, "scan", "--config", config, "--database", database, "--profile", "bundles", small])
+        #expect(next.status == 0, "\(next.stderrText)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base + "/tmp").isEmpty)
+    }
 }
