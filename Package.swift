@@ -94,6 +94,8 @@ let package = Package(
                 "CClamAV",
                 "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // AES-CBC for encrypted PDFs (owner-password-only files are decrypted and inspected).
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -103,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "airlock-fuzz",
             dependencies: ["Inspection"],
-            swiftSettings: swiftSettings + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"]), .define("FUZZING")] : []),
+            swiftSettings: swiftSettings + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"]), .define("FUZZING")] : []),
             linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
         ),
         // Intents, leases, verdicts (and later audit, keys, hash lists, events) on SQLite or PostgreSQL.

@@ -1,12 +1,15 @@
-import AirlockCore
-
-/// Active content in PDF: JavaScript, OpenAction and additional actions (/AA), Launch, form submission and import
-/// actions, embedded files, RichMedia and XFA; names are read with their `#xx` escapes decoded (`/J#61vaScript` is
-/// `/JavaScript`), and compressed object streams are inflated and walked the same way. An encrypted PDF, or an object
-/// stream Airlock cannot decode, is unscannable: its objects cannot be seen.
+/// Active content in PDF, found by parsing objects the way a tolerant reader recovers them and following actions.
 ///
-/// A lexer over PDF tokens, not a renderer: strings, comments and ordinary streams (page contents, images, fonts) are
-/// skipped, so words inside text never count; every name in every dictionary does.
+/// Objects are recovered by scanning the whole file for `n g obj` (every revision of every object, so a broken or
+/// missing xref does not matter and an active object left behind by an incremental update still counts), object
+/// streams are decoded (Flate, LZW, ASCIIHex, ASCII85, RunLength, PNG/TIFF predictors) and their objects added, and
+/// references resolve to the latest definition in file order. Owner-password-only PDFs are decrypted with the empty
+/// user password (standard security handler R2–R6).
+///
+/// Admitted: GoTo actions, and URI actions to http(s) addresses reached by a user's click. Everything else an action
+/// can do is active content, as are embedded and associated files, XFA, RichMedia, document JavaScript, resources
+/// fetched from elsewhere on render, non-numeric font matrices, PostScript calculator functions with anything but
+/// calculator operators, and XML streams that declare a DOCTYPE or entities.
 enum PDFActiveContent {
     struct Findings: Equatable {
         var active: [String] = []
@@ -15,37 +18,125 @@ enum PDFActiveContent {
 
     /// PDFs up to this size are read and walked.
     static let sizeLimit: Int64 = 64 << 20
-    /// Bytes all object streams of one file may inflate to.
-    static let inflateLimit: Int64 = 64 << 20
+    /// Bytes all decoded streams of one file may add up to.
+    static let decodeLimit = 64 << 20
+    /// Objects (every revision, including those in object streams) one file may hold.
+    static let objectLimit = 500_000
+    /// Nesting of arrays and dictionaries.
+    static let depthLimit = 64
+    /// Action dictionaries followed per file.
+    static let actionLimit = 2_000_000
     /// Findings kept per kind.
     static let findingLimit = 5
 
-    static let dangerousNames: [String: String] = [
-        "JavaScript": "JavaScript",
-        "JS": "JavaScript",
-        "Launch": "a Launch action",
-        "EmbeddedFile": "an embedded file",
-        "EmbeddedFiles": "an embedded file",
-        "FileAttachment": "a file attachment annotation",
-        "RichMedia": "RichMedia (Flash) content",
-        "RichMediaExecute": "RichMedia (Flash) content",
-        "XFA": "an XFA form",
-        "SubmitForm": "a SubmitForm action",
-        "ImportData": "an ImportData action",
-        "GoToE": "a GoToE action (into an embedded file)",
-        "GoToR": "a GoToR action (opens a remote file)",
-        "AA": "additional actions (/AA)",
-    ]
-
     static func findings(in bytes: [UInt8]) -> Findings {
-        var walker = Walker()
-        bytes.withUnsafeBytes { walker.walk($0, depth: 0) }
-        return walker.findings
+        var analysis = Analysis(bytes: bytes)
+        analysis.run()
+        return analysis.findings
     }
 
-    private struct Walker {
+    /// Where an action was found: decides whether a web link is admitted and how the finding reads.
+    enum Trigger: Int {
+        case direct
+        case openAction
+        case additional
+        case annotation
+        case outline
+        case field
+        case nameTree
+
+        var automatic: Bool { self == .openAction || self == .additional }
+
+        func describe(_ type: String) -> String {
+            switch self {
+            case .direct: "\(article(type)) \(type) action"
+            case .openAction: "an OpenAction \(type) action"
+            case .additional: "\(article(type)) \(type) action in additional actions (/AA)"
+            case .annotation: "\(article(type)) \(type) action in an annotation"
+            case .outline: "\(article(type)) \(type) action in an outline item"
+            case .field: "\(article(type)) \(type) action in a form field"
+            case .nameTree: "\(article(type)) \(type) action in the document's JavaScript names"
+            }
+        }
+    }
+
+    static func article(_ word: String) -> String {
+        guard let first = word.first else { return "a" }
+        if word.hasPrefix("URI") { return "a" }
+        return "AEIOUaeiou".contains(first) ? "an" : "a"
+    }
+
+    /// Values of /S that make a dictionary an action wherever it stands.
+    static let actionTypes: Set<String> = [
+        "GoTo", "GoToR", "GoToE", "GoToDp", "Launch", "Thread", "URI", "Sound", "Movie", "Hide", "Named", "SubmitForm",
+        "ResetForm", "ImportData", "JavaScript", "SetOCGState", "Rendition", "Trans", "GoTo3DView", "RichMediaExecute",
+    ]
+
+    /// Operators of PostScript calculator functions (ISO 32000-1 table 42).
+    static let calculatorOperators: Set<String> = [
+        "abs", "add", "atan", "ceiling", "cos", "cvi", "cvr", "div", "exp", "floor", "idiv", "ln", "log", "mod", "mul",
+        "neg", "round", "sin", "sqrt", "sub", "truncate", "and", "bitshift", "eq", "false", "ge", "gt", "le", "lt", "ne",
+        "not", "or", "true", "xor", "if", "ifelse", "copy", "dup", "exch", "index", "pop", "roll",
+    ]
+
+    /// Why a stream's data cannot be had.
+    enum StreamFailure: Error {
+        case unsupported(String)
+        case corrupt(String, String)
+        case limit
+        case readLimit
+        case unreadable(String)
+
+        /// A finding about `what` (e.g. "an object stream").
+        func describe(_ what: String) -> String {
+            switch self {
+            case .unsupported(let filter): "\(what) with filter /\(filter) is not decoded"
+            case .corrupt(let filter, let why) where filter == "FlateDecode" || filter == "Fl":
+                "\(what) cannot be inflated: invalid compressed data (\(why))"
+            case .corrupt(let filter, let why): "\(what) is not decoded: invalid /\(filter) data (\(why))"
+            case .limit: "streams decode past \(decodeLimit >> 20) MiB"
+            case .readLimit: "overlapping streams read past \(decodeLimit >> 20) MiB more than the file holds"
+            case .unreadable(let why): "\(what) cannot be read: \(why)"
+            }
+        }
+    }
+
+    struct Version {
+        var number: Int
+        var generation: Int
+        var value: PDFValue
+        /// File position of the object, or of the object stream holding it: later wins.
+        var position: Int
+        var compressed: Bool
+    }
+
+    struct Analysis {
+        let bytes: [UInt8]
         var findings = Findings()
-        var inflated: Int64 = 0
+        var versions: [Version] = []
+        var latest: [Int: Int] = [:]  // object number → index in versions
+        var trailers: [(position: Int, dictionary: [String: PDFValue])] = []
+        var endstreams: [Int] = []
+        var decryption: PDFDecryption?
+        var encryptionObject: Int?
+        /// False when the PDF is encrypted and cannot be decrypted: strings and streams are unreadable.
+        var readable = true
+        var decoded = 0
+        var read = 0
+        var tooDeep = false
+        var needlessEscape = false
+        var objectsExceeded = false
+        var actionsFollowed = 0
+        var followedActions: Set<[Int]> = []
+        var checkedStreams: Set<[Int]> = []
+        var untriggered: [(type: String, text: String)] = []
+        var reportedTypes: Set<String> = []
+        var seenReferences: Set<[Int]> = []
+        var untriggeredTypes: Set<String> = []
+
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+        }
 
         mutating func active(_ text: String) {
             if findings.active.count < findingLimit, !findings.active.contains(text) { findings.active.append(text) }
@@ -55,217 +146,664 @@ enum PDFActiveContent {
             if findings.unscannable.count < findingLimit, !findings.unscannable.contains(text) { findings.unscannable.append(text) }
         }
 
-        /// Walks tokens; `depth` > 0 inside an inflated object stream.
-        mutating func walk(_ bytes: UnsafeRawBufferPointer, depth: Int) {
+        mutating func run() {
+            guard Int64(bytes.count) <= sizeLimit else {
+                unscannable("the PDF is larger than \(sizeLimit >> 20) MiB")
+                return
+            }
+            endstreams = PDFLexer.occurrences(of: PDFLexer.endstreamKeyword, in: bytes)
+            scanObjects()
+            scanTrailers()
+            openEncryption()
+            if let decryption { decryptStrings(decryption) }
+            rebuildLatest()
+            expandObjectStreams()
+            if versions.isEmpty && trailers.isEmpty { unscannable("no PDF objects could be read") }
+            for index in versions.indices { visit(versions[index].value) }
+            // A trailer may hold the whole document inline (`/Root << … >>`).
+            for trailer in trailers { visit(.dictionary(trailer.dictionary)) }
+            for (type, text) in untriggered where !reportedTypes.contains(type) { active(text) }
+            if needlessEscape, !findings.active.isEmpty { active("names written with #-escapes (obfuscation)") }
+            if tooDeep { unscannable("objects nest deeper than \(depthLimit) levels") }
+            if objectsExceeded { unscannable("the PDF holds more than \(objectLimit) objects") }
+            if actionsFollowed >= actionLimit { unscannable("more than \(actionLimit) actions to follow") }
+        }
+
+        // MARK: Recovery
+
+        mutating func addVersion(_ version: Version) -> Bool {
+            guard versions.count < objectLimit else {
+                objectsExceeded = true
+                return false
+            }
+            versions.append(version)
+            return true
+        }
+
+        /// Every `n g obj` in the file, in order, stream data included (conservative: nothing can be hidden there).
+        mutating func scanObjects() {
             let count = bytes.count
             var index = 0
-            // Names of the current object's dictionary (since `obj`), and its direct /Length.
-            var objectNames: Set<String> = []
-            var length: Int?
-            var pendingLength = false
-            var pendingOpenAction = false
-            // Inside an inline OpenAction dictionary: its /S says what it does.
-            var openActionDictionary = false
-            var pendingActionType = false
-            while index < count {
-                let byte = bytes[index]
-                if isWhitespace(byte) {
+            while index + 3 <= count {
+                guard bytes[index] == 0x6F, bytes[index + 1] == 0x62, bytes[index + 2] == 0x6A,
+                    index + 3 == count || !PDFLexer.isRegular(bytes[index + 3])
+                else {
                     index += 1
                     continue
                 }
-                if pendingOpenAction {
-                    // `[page /Fit]` is a destination and `n 0 R` points at an object whose action type is checked
-                    // where it stands; an inline dictionary is an action run on open.
-                    openActionDictionary = byte == UInt8(ascii: "<")
-                    pendingOpenAction = false
-                }
-                switch byte {
-                case UInt8(ascii: "%"):
-                    while index < count, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
-                case UInt8(ascii: "("):
-                    index = skipLiteralString(bytes, from: index)
-                case UInt8(ascii: "<"):
-                    if index + 1 < count, bytes[index + 1] == UInt8(ascii: "<") {
-                        index += 2
-                    } else {
-                        while index < count, bytes[index] != UInt8(ascii: ">") { index += 1 }
-                        index += 1
-                    }
-                case UInt8(ascii: "/"):
-                    let (name, escaped, end) = readName(bytes, from: index + 1)
-                    index = end
-                    objectNames.insert(name)
-                    pendingLength = name == "Length"
-                    if pendingActionType {
-                        pendingActionType = false
-                        openActionDictionary = false
-                        if name != "GoTo" { active("an OpenAction \(name) action") }
-                    }
-                    if openActionDictionary, name == "S" { pendingActionType = true }
-                    if let what = dangerousNames[name] {
-                        active(escaped ? "\(what) (name written with #-escapes)" : what)
-                    } else if name == "OpenAction" {
-                        pendingOpenAction = true
-                    } else if name == "Encrypt" {
-                        unscannable("the PDF is encrypted: its strings and streams cannot be inspected")
-                    }
+                // `obj` without readable numbers (`%PDF-\0obj<<…>>`) is still an object to a recovering reader;
+                // `endobj` and other words ending in `obj` are not.
+                let (number, generation, start): (Int, Int, Int)
+                if let found = header(before: index) {
+                    (number, generation, start) = found
+                } else if index == 0 || !PDFLexer.isRegular(bytes[index - 1]) {
+                    (number, generation, start) = (-1, 0, index)
+                } else {
+                    index += 1
                     continue
+                }
+                var parser = PDFParser(bytes: bytes, position: index + 3, maxDepth: depthLimit)
+                var value = parser.parseValue() ?? .null
+                if parser.tooDeep { tooDeep = true }
+                if parser.needlessEscape { needlessEscape = true }
+                var next = max(parser.position, index + 3)
+                parser.skipWhitespace()
+                if case .dictionary(let dictionary) = value, PDFLexer.keyword(PDFLexer.streamKeyword, in: bytes, at: parser.position) {
+                    var dataStart = parser.position + 6
+                    if dataStart < count, bytes[dataStart] == 0x0D { dataStart += 1 }
+                    if dataStart < count, bytes[dataStart] == 0x0A { dataStart += 1 }
+                    var stream = PDFStream(dictionary: dictionary, start: dataStart, end: dataStart, exact: false, number: number, generation: generation)
+                    if let length = dictionary["Length"]?.integer, length >= 0, length <= count - dataStart,
+                        endstream(after: dataStart + length) != nil
+                    {
+                        stream.end = dataStart + length
+                        stream.exact = true
+                    } else if let found = firstEndstream(from: dataStart) {
+                        var end = found
+                        if end > dataStart, bytes[end - 1] == 0x0A { end -= 1 }
+                        if end > dataStart, bytes[end - 1] == 0x0D { end -= 1 }
+                        stream.end = end
+                    } else {
+                        stream.end = count
+                    }
+                    // Stream data is scanned too: an xref may point a reader at an object a wrong /Length hides.
+                    next = dataStart
+                    value = .stream(stream)
+                }
+                guard addVersion(Version(number: number, generation: generation, value: value, position: start, compressed: false)) else { return }
+                index = max(next, index + 3)
+            }
+        }
+
+        /// `n g` before the `obj` at `index`: the numbers and where they start.
+        func header(before index: Int) -> (Int, Int, Int)? {
+            var cursor = index - 1
+            while cursor >= 0, PDFLexer.isWhitespace(bytes[cursor]) { cursor -= 1 }
+            let generationEnd = cursor + 1
+            while cursor >= 0, generationEnd - cursor <= 6, PDFLexer.isDigit(bytes[cursor]) { cursor -= 1 }
+            let generationStart = cursor + 1
+            guard generationStart < generationEnd, cursor >= 0, PDFLexer.isWhitespace(bytes[cursor]) else { return nil }
+            while cursor >= 0, PDFLexer.isWhitespace(bytes[cursor]) { cursor -= 1 }
+            let numberEnd = cursor + 1
+            while cursor >= 0, numberEnd - cursor <= 11, PDFLexer.isDigit(bytes[cursor]) { cursor -= 1 }
+            let numberStart = cursor + 1
+            // A regular byte before the number (`%PDF-1.41 0 obj`) is tolerated: the object is read either way.
+            guard numberStart < numberEnd,
+                let number = PDFLexer.integer(bytes, numberStart, numberEnd),
+                let generation = PDFLexer.integer(bytes, generationStart, generationEnd)
+            else { return nil }
+            return (number, generation, numberStart)
+        }
+
+        /// The index after `endstream` when it follows `index` (after whitespace).
+        func endstream(after index: Int) -> Int? {
+            var cursor = index
+            while cursor < bytes.count, PDFLexer.isWhitespace(bytes[cursor]) { cursor += 1 }
+            return PDFLexer.keyword(PDFLexer.endstreamKeyword, in: bytes, at: cursor) ? cursor + 9 : nil
+        }
+
+        func firstEndstream(from index: Int) -> Int? {
+            var low = 0
+            var high = endstreams.count
+            while low < high {
+                let middle = (low + high) / 2
+                if endstreams[middle] < index { low = middle + 1 } else { high = middle }
+            }
+            return low < endstreams.count ? endstreams[low] : nil
+        }
+
+        mutating func scanTrailers() {
+            var parsedUpTo = 0
+            for position in PDFLexer.occurrences(of: Array("trailer".utf8), in: bytes) where position >= parsedUpTo {
+                // Trailers inside one already read are not read again (no quadratic `trailer << trailer << …`).
+                var parser = PDFParser(bytes: bytes, position: position + 7, maxDepth: depthLimit)
+                if case .dictionary(let dictionary)? = parser.parseValue() { trailers.append((position, dictionary)) }
+                if parser.tooDeep { tooDeep = true }
+                if parser.needlessEscape { needlessEscape = true }
+                parsedUpTo = parser.position
+            }
+            for version in versions {
+                if case .stream(let stream) = version.value, stream.dictionary["Type"]?.name == "XRef" {
+                    trailers.append((version.position, stream.dictionary))
+                }
+            }
+            trailers.sort { $0.position < $1.position }
+        }
+
+        mutating func rebuildLatest() {
+            latest = [:]
+            for (index, version) in versions.enumerated() {
+                if let current = latest[version.number], versions[current].position > version.position { continue }
+                latest[version.number] = index
+            }
+        }
+
+        func resolve(_ value: PDFValue?) -> PDFValue? {
+            var current = value
+            var hops = 0
+            while case .reference(let number, _)? = current {
+                hops += 1
+                guard hops <= 32, let index = latest[number] else { return nil }
+                current = versions[index].value
+            }
+            return current
+        }
+
+        func resolvedName(_ value: PDFValue?) -> String? { resolve(value)?.name }
+
+        // MARK: Encryption
+
+        mutating func openEncryption() {
+            guard let trailer = trailers.last(where: { $0.dictionary["Encrypt"] != nil })?.dictionary, let encryptValue = trailer["Encrypt"] else { return }
+            if case .reference(let number, _) = encryptValue { encryptionObject = number }
+            rebuildLatest()
+            guard let encrypt = resolve(encryptValue)?.dictionary else {
+                if case .null = encryptValue { return }
+                unscannable("the PDF's encryption dictionary cannot be read")
+                readable = false
+                return
+            }
+            var firstID: [UInt8] = []
+            if case .array(let ids)? = trailers.last(where: { $0.dictionary["ID"] != nil })?.dictionary["ID"], case .string(let id)? = ids.first {
+                firstID = id
+            }
+            switch PDFDecryption.open(encrypt, firstID: firstID) {
+            case .success(let opened):
+                decryption = opened
+            case .failure(.needsPassword):
+                unscannable("the PDF needs a user password")
+                readable = false
+            case .failure(.unsupported(let why)):
+                unscannable(why)
+                readable = false
+            }
+        }
+
+        mutating func decryptStrings(_ decryption: PDFDecryption) {
+            for index in versions.indices {
+                let version = versions[index]
+                if version.number == encryptionObject || version.compressed { continue }
+                if case .stream(let stream) = version.value, stream.dictionary["Type"]?.name == "XRef" { continue }
+                versions[index].value = decrypt(version.value, decryption, number: version.number, generation: version.generation)
+            }
+        }
+
+        func decrypt(_ value: PDFValue, _ decryption: PDFDecryption, number: Int, generation: Int) -> PDFValue {
+            switch value {
+            case .string(let bytes):
+                return .string(decryption.decrypt(bytes, number: number, generation: generation, cipher: decryption.stringCipher))
+            case .array(let items):
+                return .array(items.map { decrypt($0, decryption, number: number, generation: generation) })
+            case .dictionary(let dictionary):
+                return .dictionary(dictionary.mapValues { decrypt($0, decryption, number: number, generation: generation) })
+            case .stream(var stream):
+                stream.dictionary = stream.dictionary.mapValues { decrypt($0, decryption, number: number, generation: generation) }
+                return .stream(stream)
+            default:
+                return value
+            }
+        }
+
+        // MARK: Streams
+
+        func filters(of dictionary: [String: PDFValue]) -> ([String], [[String: PDFValue]?]) {
+            var names: [String] = []
+            switch resolve(dictionary["Filter"]) {
+            case .name(let name)?: names = [name]
+            case .array(let items)?: names = items.compactMap { resolvedName($0) }
+            default: break
+            }
+            var parameters: [[String: PDFValue]?] = []
+            switch resolve(dictionary["DecodeParms"] ?? dictionary["DP"]) {
+            case .dictionary(let parms)?: parameters = [parms]
+            case .array(let items)?: parameters = items.map { resolve($0)?.dictionary }
+            default: break
+            }
+            return (names, parameters)
+        }
+
+        /// The decoded data of a stream, or why it cannot be had.
+        mutating func data(of stream: PDFStream) -> Result<[UInt8], StreamFailure> {
+            var truncated = false
+            return data(of: stream, truncated: &truncated)
+        }
+
+        /// The decoded data of a stream, or why it cannot be had; `truncated` when Flate data ended early.
+        mutating func data(of stream: PDFStream, truncated: inout Bool) -> Result<[UInt8], StreamFailure> {
+            guard readable else { return .failure(.unreadable("the PDF cannot be decrypted")) }
+            var end = stream.end
+            if !stream.exact, let length = resolve(stream.dictionary["Length"])?.integer, length >= 0, length <= end - stream.start {
+                end = stream.start + length
+            }
+            guard stream.start <= end, end <= bytes.count else { return .failure(.unreadable("its data lies outside the file")) }
+            guard decoded < decodeLimit else { return .failure(.limit) }
+            // Streams whose data runs to a shared `endstream` overlap: bound the bytes read, not only those decoded.
+            read &+= end - stream.start
+            guard read <= bytes.count &+ decodeLimit else { return .failure(.readLimit) }
+            var raw = Array(bytes[stream.start..<end])
+            let (names, parameters) = filters(of: stream.dictionary)
+            if let decryption, stream.dictionary["Type"]?.name != "XRef",
+                !(stream.dictionary["Type"]?.name == "Metadata" && !decryption.encryptMetadata)
+            {
+                var cipher = decryption.streamCipher
+                if let cryptIndex = names.firstIndex(of: "Crypt") {
+                    let name = (cryptIndex < parameters.count ? parameters[cryptIndex]?["Name"]?.name : nil) ?? "Identity"
+                    cipher = decryption.cryptFilters[name] ?? .none
+                }
+                raw = decryption.decrypt(raw, number: stream.number, generation: stream.generation, cipher: cipher)
+            }
+            let budget = decodeLimit - decoded
+            guard budget > 0 else { return .failure(.limit) }
+            switch PDFFilters.decode(raw, filters: names, parameters: parameters, budget: budget, truncated: &truncated) {
+            case .success(let out):
+                decoded += out.count
+                return .success(out)
+            case .failure(.limit):
+                decoded = decodeLimit
+                return .failure(.limit)
+            case .failure(.unsupported(let what)):
+                return .failure(.unsupported(what))
+            case .failure(.corrupt(let filter, let why)):
+                return .failure(.corrupt(filter, why))
+            }
+        }
+
+        mutating func expandObjectStreams() {
+            let count = versions.count
+            for index in 0..<count {
+                guard case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "ObjStm" else { continue }
+                let position = versions[index].position
+                var truncated = false
+                switch data(of: stream, truncated: &truncated) {
+                case .failure(let failure):
+                    if readable { unscannable(failure.describe("an object stream")) }
+                case .success(let data):
+                    let objectCount = max(0, min(resolve(stream.dictionary["N"])?.integer ?? 0, objectLimit))
+                    let first = max(0, resolve(stream.dictionary["First"])?.integer ?? 0)
+                    var parser = PDFParser(bytes: data, position: 0, maxDepth: depthLimit)
+                    var pairs: [(Int, Int)] = []
+                    while pairs.count < objectCount, parser.position < min(first, data.count) {
+                        guard case .integer(let number)? = parser.parseValue(), case .integer(let offset)? = parser.parseValue() else { break }
+                        pairs.append((number, offset))
+                    }
+                    // Offsets that overlap make each object parse the same bytes again: bound the work.
+                    var work = 0
+                    let workLimit = data.count &* 4 &+ (1 << 20)
+                    for (number, offset) in pairs {
+                        let (start, overflow) = first.addingReportingOverflow(offset)
+                        guard !overflow, start >= 0, start < data.count else { continue }
+                        guard work <= workLimit else {
+                            unscannable("an object stream's objects overlap past the parse limit")
+                            break
+                        }
+                        parser.position = start
+                        let value = parser.parseValue() ?? .null
+                        work &+= max(0, parser.position - start)
+                        guard addVersion(Version(number: number, generation: 0, value: value, position: position, compressed: true)) else { break }
+                    }
+                    if parser.tooDeep { tooDeep = true }
+                    if parser.needlessEscape { needlessEscape = true }
+                    if truncated, pairs.count < objectCount {
+                        unscannable("an object stream cannot be inflated: the compressed data ends early")
+                    }
+                }
+            }
+            rebuildLatest()
+        }
+
+        // MARK: Analysis
+
+        mutating func visit(_ value: PDFValue) {
+            switch value {
+            case .array(let items):
+                for item in items { visit(item) }
+            case .dictionary(let dictionary):
+                inspect(dictionary, stream: nil)
+                for item in dictionary.values { visit(item) }
+            case .stream(let stream):
+                inspect(stream.dictionary, stream: stream)
+                for item in stream.dictionary.values { visit(item) }
+            default:
+                break
+            }
+        }
+
+        /// The entries `inspect` looks at, gathered in one pass over the keys (no hashing per check).
+        struct Entries {
+            var type, subtype, s, js, openAction, additional, action, names, embedded, associated, xfa: PDFValue?
+            var richMedia = false
+            var fileSystem, externalFilter, reference, instantiate, fontMatrix, fontFile, functionType: PDFValue?
+            var title = false
+            var outlineLinks = false
+            var fieldType = false
+            var fieldName = false
+            var paths: [PDFValue] = []
+
+            init(_ dictionary: [String: PDFValue]) {
+                for (key, value) in dictionary {
+                    switch key {
+                    case "Type": type = value
+                    case "Subtype": subtype = value
+                    case "S": s = value
+                    case "JS": js = value
+                    case "OpenAction": openAction = value
+                    case "AA": additional = value
+                    case "A": action = value
+                    case "Names": names = value
+                    case "EF": embedded = value
+                    case "AF": associated = value
+                    case "XFA": xfa = value
+                    case "RichMediaContent", "RichMediaSettings": richMedia = true
+                    case "FS": fileSystem = value
+                    case "FFilter": externalFilter = value
+                    case "Ref": reference = value
+                    case "OnInstantiate": instantiate = value
+                    case "FontMatrix": fontMatrix = value
+                    case "FontFile": fontFile = value
+                    case "FunctionType": functionType = value
+                    case "Title": title = true
+                    case "Parent", "Next", "Prev": outlineLinks = true
+                    case "FT": fieldType = true
+                    case "T": fieldName = true
+                    case "F", "UF", "DOS", "Mac", "Unix": paths.append(value)
+                    default: break
+                    }
+                }
+            }
+        }
+
+        mutating func inspect(_ dictionary: [String: PDFValue], stream: PDFStream?) {
+            let entries = Entries(dictionary)
+            let type = resolvedName(entries.type)
+            let subtype = resolvedName(entries.subtype)
+            if let action = resolvedName(entries.s), actionTypes.contains(action) || type == "Action" {
+                check(action: dictionary, trigger: .direct)
+            } else if entries.js != nil {
+                check(action: dictionary, trigger: .direct)
+            }
+            if let openAction = entries.openAction { follow(openAction, trigger: .openAction) }
+            if let additional = resolve(entries.additional)?.dictionary, firstVisit(entries.additional, 1) {
+                for value in additional.values { follow(value, trigger: .additional) }
+            }
+            if let action = entries.action {
+                let trigger: Trigger
+                if entries.title, entries.outlineLinks {
+                    trigger = .outline
+                } else if entries.fieldType || (entries.fieldName && subtype != "Link") {
+                    trigger = .field
+                } else {
+                    trigger = .annotation
+                }
+                follow(action, trigger: trigger)
+            }
+            if entries.names != nil, let names = resolve(entries.names)?.dictionary {
+                if names["JavaScript"] != nil { active("document-level JavaScript (/Names /JavaScript)") }
+                if names["EmbeddedFiles"] != nil { active("embedded files (/Names /EmbeddedFiles)") }
+            }
+            if type == "EmbeddedFile" || entries.embedded != nil { active("an embedded file") }
+            if let associated = resolve(entries.associated) {
+                if case .array(let items) = associated, items.isEmpty {} else { active("associated files (/AF)") }
+            }
+            if subtype == "FileAttachment" { active("a file attachment annotation") }
+            if entries.xfa != nil { active("an XFA form") }
+            if subtype == "RichMedia" || entries.richMedia { active("RichMedia content") }
+            if entries.fileSystem != nil, resolvedName(entries.fileSystem) == "URL" { active("a resource fetched from a URL (/FS /URL)") }
+            if stream != nil, dictionary["F"] != nil || entries.externalFilter != nil {
+                active("a stream whose data is fetched from an external file")
+            }
+            // File specifications (as dictionaries or bare strings under /F): remote and UNC paths are fetched.
+            for path in entries.paths {
+                if case .string(let text)? = resolve(path), readable, isRemote(text) {
+                    active("a file specification to a remote or UNC path")
+                }
+            }
+            if entries.reference != nil, let reference = resolve(entries.reference)?.dictionary, reference["F"] != nil {
+                active("a reference XObject that imports another file")
+            }
+            if entries.instantiate != nil { active("3D artwork JavaScript (/OnInstantiate)") }
+            if let matrix = entries.fontMatrix, firstVisit(matrix, 2) { checkFontMatrix(matrix) }
+            if let fontFile = entries.fontFile { checkType1(fontFile) }
+            if let stream {
+                if entries.functionType != nil, resolve(entries.functionType)?.integer == 4 { checkCalculator(stream) }
+                if type == "Metadata" || subtype == "XML" { checkXML(stream) }
+            }
+        }
+
+        /// Whether a shared (indirect) value is checked for the first time; direct values always are.
+        mutating func firstVisit(_ value: PDFValue?, _ kind: Int) -> Bool {
+            guard case .reference(let number, let generation)? = value else { return true }
+            return seenReferences.insert([number, generation, kind]).inserted
+        }
+
+        /// Follows an action (and its /Next chain) reached from `trigger`.
+        mutating func follow(_ start: PDFValue, trigger: Trigger) {
+            if trigger == .openAction, case .array? = resolve(start) { return }  // a destination
+            var pending: [PDFValue] = [start]
+            while let value = pending.popLast() {
+                guard actionsFollowed < actionLimit else { return }
+                actionsFollowed += 1
+                var current = value
+                if case .reference(let number, _) = value {
+                    guard followedActions.insert([number, trigger.rawValue]).inserted else { continue }
+                    guard let resolved = resolve(value) else { continue }
+                    current = resolved
+                }
+                switch current {
+                case .array(let items):
+                    pending.append(contentsOf: items.filter { if case .reference = $0 { return true }; if case .dictionary = $0 { return true }; return false })
+                case .dictionary(let dictionary):
+                    guard dictionary["S"] != nil || dictionary["JS"] != nil || dictionary["Next"] != nil else { continue }
+                    check(action: dictionary, trigger: trigger)
+                    if let next = dictionary["Next"] { pending.append(next) }
+                case .stream(let stream):
+                    if stream.dictionary["S"] != nil { check(action: stream.dictionary, trigger: trigger) }
                 default:
-                    if isDelimiter(byte) {
+                    continue
+                }
+            }
+        }
+
+        mutating func check(action: [String: PDFValue], trigger: Trigger) {
+            let type = resolvedName(action["S"]) ?? ""
+            if action["JS"] != nil || type == "JavaScript" {
+                report(trigger, "JavaScript")
+                return
+            }
+            switch type {
+            case "GoTo":
+                return
+            case "URI":
+                guard readable else { return }
+                guard case .string(let uri)? = resolve(action["URI"]) else { return }
+                if !isWeb(uri) {
+                    report(trigger, "URI", " to a non-web address (\(scheme(of: uri)))")
+                } else if trigger.automatic {
+                    report(trigger, "URI", " (navigation without a user gesture)")
+                }
+            case "Thread":
+                if action["F"] != nil { report(trigger, "Thread", " with a file specification") }
+            case "":
+                report(trigger, "untyped")  // `/S` missing or empty
+            default:
+                report(trigger, type)
+            }
+        }
+
+        /// Actions found where they stand are reported only when no trigger already reported their kind.
+        mutating func report(_ trigger: Trigger, _ type: String, _ detail: String = "") {
+            if trigger == .direct {
+                if untriggeredTypes.insert(type).inserted { untriggered.append((type, trigger.describe(type) + detail)) }
+            } else {
+                reportedTypes.insert(type)
+                active(trigger.describe(type) + detail)
+            }
+        }
+
+        // MARK: Addresses
+
+        func trimmed(_ bytes: [UInt8]) -> [UInt8] {
+            var text = bytes
+            // UTF-16BE text strings: keep the low bytes.
+            if text.count >= 2, text[0] == 0xFE, text[1] == 0xFF {
+                text = stride(from: 3, to: text.count, by: 2).map { text[$0] }
+            }
+            guard let start = text.firstIndex(where: { $0 > 0x20 }) else { return [] }
+            return Array(text[start...])
+        }
+
+        func isRemote(_ path: [UInt8]) -> Bool {
+            let text = trimmed(path)
+            if text.starts(with: [0x5C, 0x5C]) || text.starts(with: [0x2F, 0x2F]) { return true }
+            return schemeBytes(text) != nil
+        }
+
+        func schemeBytes(_ text: [UInt8]) -> [UInt8]? {
+            guard let colon = text.firstIndex(of: 0x3A), colon >= 2 else { return nil }  // `C:` is a drive letter
+            let candidate = text[0..<colon]
+            guard let first = candidate.first, (first | 0x20) >= 0x61, (first | 0x20) <= 0x7A else { return nil }
+            for byte in candidate {
+                let lower = byte | 0x20
+                guard (lower >= 0x61 && lower <= 0x7A) || PDFLexer.isDigit(byte) || byte == 0x2B || byte == 0x2D || byte == 0x2E else { return nil }
+            }
+            return candidate.map { $0 | 0x20 }
+        }
+
+        func isWeb(_ uri: [UInt8]) -> Bool {
+            let text = trimmed(uri)
+            guard let scheme = schemeBytes(text), scheme == Array("http".utf8) || scheme == Array("https".utf8) else { return false }
+            // `http:\\host` and the like are not web addresses for every reader.
+            let rest = text.dropFirst(scheme.count + 1)
+            return rest.starts(with: [0x2F, 0x2F]) && !rest.contains(0x5C)
+        }
+
+        func scheme(of uri: [UInt8]) -> String {
+            let text = trimmed(uri)
+            if text.starts(with: [0x5C, 0x5C]) || text.starts(with: [0x2F, 0x2F]) { return "a UNC path" }
+            if let scheme = schemeBytes(text) { return String(decoding: scheme.prefix(32), as: UTF8.self) + ":" }
+            return "no scheme"
+        }
+
+        // MARK: Fonts, functions, XML
+
+        mutating func checkFontMatrix(_ value: PDFValue) {
+            guard case .array(let items)? = resolve(value), items.allSatisfy({ resolve($0)?.isNumber == true }) else {
+                active("a font whose FontMatrix is not all numbers (CVE-2024-4367 class)")
+                return
+            }
+        }
+
+        /// Streams decoded for a check, once each.
+        mutating func firstCheck(_ stream: PDFStream, _ kind: Int) -> Bool {
+            checkedStreams.insert([stream.number, stream.generation, stream.start, kind]).inserted
+        }
+
+        mutating func checkType1(_ value: PDFValue) {
+            guard case .stream(let stream)? = resolve(value), firstCheck(stream, 1) else { return }
+            switch data(of: stream) {
+            case .failure(let why):
+                if readable { unscannable(why.describe("a Type 1 font program")) }
+            case .success(let data):
+                let clear = resolve(stream.dictionary["Length1"])?.integer.map { max(0, min($0, data.count)) } ?? data.count
+                let text = Array(data[0..<clear])
+                for position in PDFLexer.occurrences(of: Array("/FontMatrix".utf8), in: text) {
+                    // A small window: a matrix is six numbers, and hostile fonts must not make this quadratic.
+                    let window = Array(text[(position + 11)..<min(text.count, position + 11 + 512)])
+                    var parser = PDFParser(bytes: window, position: 0, maxDepth: 4)
+                    parser.skipWhitespace()
+                    guard parser.position < window.count else { continue }
+                    let open = window[parser.position]
+                    // `/FontMatrix get` and the like in font procedures read the matrix, they do not define it.
+                    guard open == 0x5B || open == 0x7B else { continue }
+                    parser.position += 1
+                    var numbers = 0
+                    while true {
+                        parser.skipWhitespace()
+                        guard parser.position < window.count else { break }
+                        let byte = window[parser.position]
+                        if byte == 0x5D || byte == 0x7D { break }
+                        guard case .some(let item) = parser.parseValue(), item.isNumber, numbers < 16 else {
+                            active("a Type 1 font program whose FontMatrix is not all numbers (CVE-2024-4367 class)")
+                            break
+                        }
+                        numbers += 1
+                    }
+                }
+            }
+        }
+
+        mutating func checkCalculator(_ stream: PDFStream) {
+            guard firstCheck(stream, 2) else { return }
+            switch data(of: stream) {
+            case .failure(let why):
+                if readable { unscannable(why.describe("a PostScript calculator function")) }
+            case .success(let data):
+                var index = 0
+                while index < data.count {
+                    let byte = data[index]
+                    if PDFLexer.isWhitespace(byte) || byte == 0x7B || byte == 0x7D {
                         index += 1
                         continue
                     }
                     let start = index
-                    while index < count, !isWhitespace(bytes[index]), !isDelimiter(bytes[index]) { index += 1 }
-                    let token = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-                    if pendingLength {
-                        pendingLength = false
-                        length = Int(String(decoding: token, as: UTF8.self))
-                        // `n g R` is an indirect length: not known here.
-                        if length != nil, isIndirectReference(bytes, after: index) { length = nil }
-                        continue
-                    }
-                    if matches(token, "obj") || matches(token, "endobj") {
-                        objectNames = []
-                        length = nil
-                    } else if matches(token, "stream") {
-                        index = stream(bytes, keywordEnd: index, names: objectNames, length: length, depth: depth)
-                        objectNames = []
-                        length = nil
-                    }
+                    while index < data.count, !PDFLexer.isWhitespace(data[index]), data[index] != 0x7B, data[index] != 0x7D { index += 1 }
+                    let token = String(decoding: data[start..<index], as: UTF8.self)
+                    if calculatorOperators.contains(token) || isNumberToken(data[start..<index]) { continue }
+                    active("a PostScript calculator function with non-calculator content (CVE-2018-5158 class)")
+                    return
                 }
             }
         }
 
-        /// Handles one stream body; returns the index after `endstream`.
-        mutating func stream(_ bytes: UnsafeRawBufferPointer, keywordEnd: Int, names: Set<String>, length: Int?, depth: Int) -> Int {
-            var start = keywordEnd
-            if start < bytes.count, bytes[start] == 0x0D { start += 1 }
-            if start < bytes.count, bytes[start] == 0x0A { start += 1 }
-            var end: Int
-            if let length, length >= 0, start + length <= bytes.count, followedByEndstream(bytes, at: start + length) {
-                end = start + length
-            } else {
-                end = find(Array("endstream".utf8), in: bytes, from: start) ?? bytes.count
-            }
-            let after = min(bytes.count, end + 9)
-            guard names.contains("ObjStm") else { return after }
-            if depth > 0 {
-                unscannable("an object stream inside an object stream")
-                return after
-            }
-            let filters = names.filter { $0.hasSuffix("Decode") || $0 == "Fl" || $0 == "Crypt" }
-            let body = UnsafeRawBufferPointer(rebasing: bytes[start..<max(start, end)])
-            if filters.isEmpty {
-                walk(body, depth: depth + 1)
-            } else if filters == ["FlateDecode"] || filters == ["Fl"] {
-                if names.contains("Predictor") {
-                    unscannable("an object stream with a predictor is not decoded")
-                    return after
+        func isNumberToken(_ token: ArraySlice<UInt8>) -> Bool {
+            var digits = 0
+            var dots = 0
+            for (offset, byte) in token.enumerated() {
+                if PDFLexer.isDigit(byte) {
+                    digits += 1
+                } else if byte == 0x2E {
+                    dots += 1
+                } else if (byte == 0x2B || byte == 0x2D) && offset == 0 {
+                    continue
+                } else {
+                    return false
                 }
-                switch Inflater.inflateAll(body, format: .zlib, limit: inflateLimit - inflated) {
-                case .success(let objects):
-                    inflated += Int64(objects.count)
-                    objects.withUnsafeBytes { walk($0, depth: depth + 1) }
-                case .failure(.limitExceeded):
-                    unscannable("object streams inflate past \(inflateLimit >> 20) MiB")
-                case .failure(let failure):
-                    unscannable("an object stream cannot be inflated: \(failure.message)")
+            }
+            return digits > 0 && dots <= 1
+        }
+
+        mutating func checkXML(_ stream: PDFStream) {
+            guard firstCheck(stream, 3) else { return }
+            switch data(of: stream) {
+            case .failure(let why):
+                if readable { unscannable(why.describe("an XML metadata stream")) }
+            case .success(let data):
+                let lower = data.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+                // UTF-16 XML: drop the zero bytes before looking.
+                let text = lower.contains(0) ? lower.filter { $0 != 0 } : lower
+                if !PDFLexer.occurrences(of: Array("<!doctype".utf8), in: text).isEmpty || !PDFLexer.occurrences(of: Array("<!entity".utf8), in: text).isEmpty {
+                    active("an XML stream with a DOCTYPE or ENTITY declaration (XXE)")
                 }
-            } else {
-                unscannable("an object stream with filters \(filters.sorted().joined(separator: ", ")) is not decoded")
-            }
-            return after
-        }
-    }
-
-    static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0C || byte == 0x00
-    }
-
-    static func isDelimiter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "["), UInt8(ascii: "]"),
-            UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "/"), UInt8(ascii: "%"):
-            true
-        default:
-            false
-        }
-    }
-
-    /// A name after its `/`: decoded (`#xx`), whether it was escaped, and the index after it.
-    static func readName(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (String, Bool, Int) {
-        var decoded: [UInt8] = []
-        var escaped = false
-        var index = start
-        while index < bytes.count, !isWhitespace(bytes[index]), !isDelimiter(bytes[index]) {
-            if bytes[index] == UInt8(ascii: "#"), index + 2 < bytes.count, let high = Hex.value(ofDigit: bytes[index + 1]), let low = Hex.value(ofDigit: bytes[index + 2]) {
-                decoded.append(high << 4 | low)
-                escaped = true
-                index += 3
-            } else {
-                decoded.append(bytes[index])
-                index += 1
             }
         }
-        return (String(decoding: decoded, as: UTF8.self), escaped, index)
-    }
-
-    /// The index after a literal string that opens at `start` (balanced parentheses, backslash escapes).
-    static func skipLiteralString(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
-        var depth = 0
-        var index = start
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "\\"):
-                index += 2
-                continue
-            case UInt8(ascii: "("):
-                depth += 1
-            case UInt8(ascii: ")"):
-                depth -= 1
-                if depth == 0 { return index + 1 }
-            default:
-                break
-            }
-            index += 1
-        }
-        return bytes.count
-    }
-
-    static func matches(_ token: UnsafeRawBufferPointer, _ keyword: StaticString) -> Bool {
-        guard token.count == keyword.utf8CodeUnitCount else { return false }
-        let literal = UnsafeRawBufferPointer(start: keyword.utf8Start, count: keyword.utf8CodeUnitCount)
-        return token.elementsEqual(literal)
-    }
-
-    /// Whether `g R` follows (after the number just read): an indirect reference.
-    static func isIndirectReference(_ bytes: UnsafeRawBufferPointer, after index: Int) -> Bool {
-        var cursor = index
-        func skipSpace() { while cursor < bytes.count, isWhitespace(bytes[cursor]) { cursor += 1 } }
-        skipSpace()
-        let digits = cursor
-        while cursor < bytes.count, bytes[cursor] >= UInt8(ascii: "0"), bytes[cursor] <= UInt8(ascii: "9") { cursor += 1 }
-        guard cursor > digits else { return false }
-        skipSpace()
-        return cursor < bytes.count && bytes[cursor] == UInt8(ascii: "R")
-    }
-
-    static func followedByEndstream(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Bool {
-        var cursor = index
-        while cursor < bytes.count, isWhitespace(bytes[cursor]) { cursor += 1 }
-        let keyword = Array("endstream".utf8)
-        guard cursor + keyword.count <= bytes.count else { return false }
-        return bytes[cursor..<cursor + keyword.count].elementsEqual(keyword)
-    }
-
-    static func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard let first = needle.first, bytes.count >= needle.count else { return nil }
-        var index = start
-        while index + needle.count <= bytes.count {
-            if bytes[index] == first, bytes[index..<index + needle.count].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }

@@ -1,0 +1,441 @@
+/// PDF values and a tolerant lexer/parser for them (ISO 32000-1 section 7.3), for `PDFActiveContent`.
+///
+/// The parser never traps on hostile input: every index is bounds-checked, numbers are parsed with checked arithmetic,
+/// nesting is bounded (deeper structures are skipped iteratively and reported), and unknown tokens are skipped.
+enum PDFValue {
+    case null
+    case bool(Bool)
+    case integer(Int)
+    case real(Double)
+    case string([UInt8])
+    case name(String)
+    case array([PDFValue])
+    case dictionary([String: PDFValue])
+    case reference(Int, Int)
+    case stream(PDFStream)
+
+    var dictionary: [String: PDFValue]? {
+        switch self {
+        case .dictionary(let dictionary): dictionary
+        case .stream(let stream): stream.dictionary
+        default: nil
+        }
+    }
+
+    var name: String? {
+        if case .name(let name) = self { return name }
+        return nil
+    }
+
+    var integer: Int? {
+        switch self {
+        case .integer(let value): value
+        case .real(let value) where value.isFinite && abs(value) < 1e15: Int(value)
+        default: nil
+        }
+    }
+
+    var isNumber: Bool {
+        switch self {
+        case .integer, .real: true
+        default: false
+        }
+    }
+}
+
+/// A stream: its dictionary and where its (still encoded, possibly encrypted) data lies in the file.
+struct PDFStream {
+    var dictionary: [String: PDFValue]
+    /// Data bounds in the file buffer.
+    var start: Int
+    var end: Int
+    /// Whether `end` came from a verified direct /Length (otherwise from the next `endstream`).
+    var exact: Bool
+    var number: Int
+    var generation: Int
+}
+
+enum PDFLexer {
+    static let objKeyword = Array("obj".utf8)
+    static let endobjKeyword = Array("endobj".utf8)
+    static let streamKeyword = Array("stream".utf8)
+    static let endstreamKeyword = Array("endstream".utf8)
+
+    /// Keywords that end an object: a container left open stops there, so the objects after it are still found.
+    static func endsObject(_ bytes: [UInt8], at index: Int) -> Bool {
+        guard index < bytes.count else { return true }
+        switch bytes[index] {
+        case UInt8(ascii: "e"): return keyword(endobjKeyword, in: bytes, at: index)
+        case UInt8(ascii: "s"): return keyword(streamKeyword, in: bytes, at: index)
+        case UInt8(ascii: "o"): return keyword(objKeyword, in: bytes, at: index)
+        default: return false
+        }
+    }
+
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0C || byte == 0x00
+    }
+
+    static func isDelimiter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x28, 0x29, 0x3C, 0x3E, 0x5B, 0x5D, 0x7B, 0x7D, 0x2F, 0x25: true
+        default: false
+        }
+    }
+
+    static func isRegular(_ byte: UInt8) -> Bool { !isWhitespace(byte) && !isDelimiter(byte) }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte &- 0x30
+        case 0x61...0x66: byte &- 0x61 &+ 10
+        case 0x41...0x46: byte &- 0x41 &+ 10
+        default: nil
+        }
+    }
+
+    /// Whether `keyword` starts at `index` and is followed by a non-regular byte (or the end).
+    static func keyword(_ keyword: [UInt8], in bytes: [UInt8], at index: Int) -> Bool {
+        guard index >= 0, index <= bytes.count - keyword.count else { return false }
+        for offset in 0..<keyword.count where bytes[index + offset] != keyword[offset] { return false }
+        let after = index + keyword.count
+        return after == bytes.count || !isRegular(bytes[after])
+    }
+
+    /// Every index where `needle` starts (needles here have no self-overlap worth caring about), in order.
+    static func occurrences(of needle: [UInt8], in bytes: [UInt8]) -> [Int] {
+        guard let first = needle.first, bytes.count >= needle.count else { return [] }
+        var found: [Int] = []
+        var index = 0
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == first {
+                var match = true
+                for offset in 1..<needle.count where bytes[index + offset] != needle[offset] {
+                    match = false
+                    break
+                }
+                if match {
+                    found.append(index)
+                    index += needle.count
+                    continue
+                }
+            }
+            index += 1
+        }
+        return found
+    }
+
+    /// Parses a decimal integer token of `bytes[start..<end]` with checked arithmetic.
+    static func integer(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int? {
+        guard start < end else { return nil }
+        var value = 0
+        for index in start..<end {
+            let byte = bytes[index]
+            guard isDigit(byte) else { return nil }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(Int(byte &- 0x30))
+            if overflow1 || overflow2 { return nil }
+            value = sum
+        }
+        return value
+    }
+}
+
+/// A cursor over one buffer that reads PDF values.
+struct PDFParser {
+    let bytes: [UInt8]
+    var position: Int
+    /// Nesting deeper than this is skipped and reported through `tooDeep`.
+    let maxDepth: Int
+    private(set) var tooDeep = false
+    /// A name escaped a letter or digit with `#xx` (`/J#61vaScript`): needless, so obfuscation.
+    private(set) var needlessEscape = false
+
+    init(bytes: [UInt8], position: Int = 0, maxDepth: Int = 64) {
+        self.bytes = bytes
+        self.position = max(0, min(position, bytes.count))
+        self.maxDepth = maxDepth
+    }
+
+    var atEnd: Bool { position >= bytes.count }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            let byte = bytes[position]
+            if PDFLexer.isWhitespace(byte) {
+                position += 1
+            } else if byte == 0x25 {  // % comment
+                while position < bytes.count, bytes[position] != 0x0A, bytes[position] != 0x0D { position += 1 }
+            } else {
+                return
+            }
+        }
+    }
+
+    /// The regular-character token at the cursor, without moving.
+    func peekToken() -> ArraySlice<UInt8> {
+        var end = position
+        while end < bytes.count, PDFLexer.isRegular(bytes[end]) { end += 1 }
+        return bytes[position..<end]
+    }
+
+    mutating func skipToken() {
+        let start = position
+        while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
+        if position == start, position < bytes.count { position += 1 }
+    }
+
+    /// Reads one value; `nil` at a keyword (`stream`, `endobj`, `obj`, `R`, …), a closing delimiter, or the end.
+    mutating func parseValue(depth: Int = 0) -> PDFValue? {
+        skipWhitespace()
+        guard position < bytes.count else { return nil }
+        let byte = bytes[position]
+        switch byte {
+        case 0x2F:  // /
+            position += 1
+            return .name(readName())
+        case 0x28:  // (
+            return .string(readLiteralString())
+        case 0x3C:  // <
+            if position + 1 < bytes.count, bytes[position + 1] == 0x3C {
+                guard depth < maxDepth else {
+                    tooDeep = true
+                    skipNested()
+                    return .null
+                }
+                position += 2
+                return .dictionary(readDictionaryBody(depth: depth + 1))
+            }
+            return .string(readHexString())
+        case 0x5B:  // [
+            guard depth < maxDepth else {
+                tooDeep = true
+                skipNested()
+                return .null
+            }
+            position += 1
+            var items: [PDFValue] = []
+            while true {
+                skipWhitespace()
+                guard position < bytes.count else { break }
+                if bytes[position] == 0x5D {
+                    position += 1
+                    break
+                }
+                if let value = parseValue(depth: depth + 1) {
+                    items.append(value)
+                } else {
+                    // A stray keyword or delimiter: skip it, tolerantly.
+                    if bytes[position] == 0x3E && !(position + 1 < bytes.count && bytes[position + 1] == 0x3E) {
+                        position += 1
+                        continue
+                    }
+                    if PDFLexer.endsObject(bytes, at: position) || bytes[position] == 0x3E { break }
+                    skipToken()
+                }
+            }
+            return .array(items)
+        case 0x2B, 0x2D, 0x2E, 0x30...0x39:
+            return readNumberOrReference()
+        default:
+            let token = peekToken()
+            if token.elementsEqual("true".utf8) {
+                position += 4
+                return .bool(true)
+            }
+            if token.elementsEqual("false".utf8) {
+                position += 5
+                return .bool(false)
+            }
+            if token.elementsEqual("null".utf8) {
+                position += 4
+                return .null
+            }
+            return nil
+        }
+    }
+
+    /// After `<<`: entries up to `>>`.
+    mutating func readDictionaryBody(depth: Int) -> [String: PDFValue] {
+        var dictionary: [String: PDFValue] = [:]
+        while true {
+            skipWhitespace()
+            guard position < bytes.count else { break }
+            let byte = bytes[position]
+            if byte == 0x3E {
+                position += 1
+                if position < bytes.count, bytes[position] == 0x3E { position += 1 }
+                break
+            }
+            guard byte == 0x2F else {
+                if PDFLexer.endsObject(bytes, at: position) { break }
+                // A stray value where a key should be: read and drop it.
+                if parseValue(depth: depth) == nil { skipToken() }
+                continue
+            }
+            position += 1
+            let key = readName()
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == 0x3E || bytes[position] == 0x2F {
+                // No value: /Key followed by `>>` or another name treats the key as null ... unless the next name is the value.
+                if bytes[position] == 0x2F {
+                    position += 1
+                    dictionary[key] = .name(readName())
+                } else {
+                    dictionary[key] = .null
+                }
+                continue
+            }
+            if let value = parseValue(depth: depth) {
+                dictionary[key] = value
+            } else {
+                if PDFLexer.endsObject(bytes, at: position) { break }
+                skipToken()
+            }
+        }
+        return dictionary
+    }
+
+    /// Skips a too-deep structure without recursion: brackets and dictionaries balanced, strings skipped.
+    mutating func skipNested() {
+        var level = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case 0x28:
+                _ = readLiteralString()
+                continue
+            case 0x5B:
+                level += 1
+            case 0x3C:
+                if position + 1 < bytes.count, bytes[position + 1] == 0x3C {
+                    level += 1
+                    position += 1
+                }
+            case 0x5D:
+                level -= 1
+            case 0x3E:
+                if position + 1 < bytes.count, bytes[position + 1] == 0x3E {
+                    level -= 1
+                    position += 1
+                }
+            default:
+                break
+            }
+            position += 1
+            if level <= 0 { return }
+        }
+    }
+
+    /// A name after its `/`, with `#xx` escapes decoded.
+    mutating func readName() -> String {
+        var decoded: [UInt8] = []
+        while position < bytes.count, PDFLexer.isRegular(bytes[position]) {
+            let byte = bytes[position]
+            if byte == 0x23, position + 2 < bytes.count, let high = PDFLexer.hexValue(bytes[position + 1]),
+                let low = PDFLexer.hexValue(bytes[position + 2])
+            {
+                let value = high << 4 | low
+                if (value | 0x20 >= 0x61 && value | 0x20 <= 0x7A) || PDFLexer.isDigit(value) { needlessEscape = true }
+                decoded.append(value)
+                position += 3
+            } else {
+                decoded.append(byte)
+                position += 1
+            }
+        }
+        return String(decoding: decoded, as: UTF8.self)
+    }
+
+    mutating func readLiteralString() -> [UInt8] {
+        var out: [UInt8] = []
+        var level = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            switch byte {
+            case 0x28:
+                level += 1
+                if level > 1 { out.append(byte) }
+            case 0x29:
+                level -= 1
+                if level == 0 { return out }
+                out.append(byte)
+            case 0x5C:
+                guard position < bytes.count else { return out }
+                let escaped = bytes[position]
+                position += 1
+                switch escaped {
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case 0x0D:
+                    if position < bytes.count, bytes[position] == 0x0A { position += 1 }
+                case 0x0A:
+                    break
+                case 0x30...0x37:
+                    var value = Int(escaped &- 0x30)
+                    var digits = 1
+                    while digits < 3, position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x37 {
+                        value = value &* 8 &+ Int(bytes[position] &- 0x30)
+                        position += 1
+                        digits += 1
+                    }
+                    out.append(UInt8(truncatingIfNeeded: value))
+                default:
+                    out.append(escaped)
+                }
+            default:
+                out.append(byte)
+            }
+        }
+        return out
+    }
+
+    mutating func readHexString() -> [UInt8] {
+        position += 1  // <
+        var pairs = HexPairs()
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            if byte == 0x3E { break }
+            if let value = PDFLexer.hexValue(byte) { pairs.add(value) }
+        }
+        return pairs.finish()
+    }
+
+    /// A number; an unsigned integer followed by `g R` is a reference.
+    mutating func readNumberOrReference() -> PDFValue? {
+        let start = position
+        while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
+        if let value = PDFLexer.integer(bytes, start, position) {
+            // Maybe `n g R`.
+            let save = position
+            skipWhitespace()
+            let genStart = position
+            while position < bytes.count, PDFLexer.isDigit(bytes[position]) { position += 1 }
+            if position > genStart, position - genStart <= 10, let generation = PDFLexer.integer(bytes, genStart, position) {
+                skipWhitespace()
+                if position < bytes.count, bytes[position] == UInt8(ascii: "R"),
+                    position + 1 == bytes.count || !PDFLexer.isRegular(bytes[position + 1])
+                {
+                    position += 1
+                    return .reference(value, generation)
+                }
+            }
+            position = save
+            return .integer(value)
+        }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        if let int = Int(text) { return .integer(int) }
+        if let real = Double(text), real.isFinite { return .real(real) }
+        // Tolerate `--5`, `1.2.3` and the like as 0, as readers do.
+        if position == start { position += 1 }
+        return .integer(0)
+    }
+}
