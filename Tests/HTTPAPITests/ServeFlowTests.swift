@@ -199,7 +199,7 @@ import Glibc
     @Test func aDeclaredSHA256IsEnforcedByTheStoreWhereItVerifiesChecksums() async throws {
         let app = try key("checksum-app")
         let text = Array("The figures we agreed on.\n".utf8)
-        let other = Array("The figures we changed!!\n".utf8)
+        let other = Array("The figures we changed!!!\n".utf8)
         #expect(text.count == other.count)
         let created = try call(
             "POST", "/v1/uploads", key: app,
