@@ -1,4 +1,4 @@
-public import AirlockCore
+import AirlockCore
 public import SigV4
 
 /// Presigned upload and download URLs for the API.
