@@ -181,7 +181,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Helpers for tests that talk to real servers (Ceph RGW today; PostgreSQL and clamd later).
-        .target(name: "AirlockTesting", swiftSettings: swiftSettings),
+        .target(name: "AirlockTesting", dependencies: ["AirlockCore"], swiftSettings: swiftSettings),
 
         .testTarget(name: "AirlockCoreTests", dependencies: ["AirlockCore", "AirlockTesting"], swiftSettings: swiftSettings),
         .testTarget(
@@ -225,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [
-                "HTTPAPI", "AirlockCore", "AirlockTesting", "Catalog",
+                "HTTPAPI", "AirlockCore", "AirlockTesting", "Catalog", "S3", "SigV4",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,9 +1,35 @@
+public import AirlockCore
 public import Foundation
 
-/// The S3 server tests talk to: Ceph RGW on loopback, started by `scripts/ceph-rgw/start.sh` (the README's test
-/// command starts it). Overridable with `AIRLOCK_TEST_S3_ENDPOINT`, `AIRLOCK_TEST_S3_ACCESS_KEY`,
-/// `AIRLOCK_TEST_S3_SECRET_KEY`.
+/// The S3 server tests talk to, chosen by one parameter, `AIRLOCK_TEST_STORE`: `rgw` (the default; Ceph RGW on
+/// loopback, started by `scripts/ceph-rgw/start.sh`) or `seaweedfs` (`scripts/seaweedfs/start.sh`). The README's test
+/// command starts both and runs the store-dependent suites once per store. Overridable with `AIRLOCK_TEST_S3_ENDPOINT`,
+/// `AIRLOCK_TEST_S3_ACCESS_KEY`, `AIRLOCK_TEST_S3_SECRET_KEY`.
 public struct S3TestServer: Sendable {
+    /// The kinds of store the tests run on.
+    public enum Store: String, Sendable, CaseIterable {
+        case rgw
+        case seaweedfs
+
+        /// The `store.backend` Airlock is configured with for this store.
+        public var backend: StoreBackend {
+            switch self {
+            case .rgw: .ceph
+            case .seaweedfs: .seaweedfs
+            }
+        }
+
+        /// Where the store's start script listens unless told otherwise.
+        var defaultEndpoint: String {
+            switch self {
+            case .rgw: "http://127.0.0.1:7480"
+            case .seaweedfs: "http://127.0.0.1:8333"
+            }
+        }
+    }
+
+    /// Which store this run talks to (`AIRLOCK_TEST_STORE`).
+    public var store: Store
     public var endpoint: String
     public var accessKey: String
     public var secretKey: String
@@ -15,10 +41,18 @@ public struct S3TestServer: Sendable {
     public var rgwDirectory: String
     public var rgwPort: Int
 
+    /// The `store.backend` of this run's store.
+    public var backend: StoreBackend { store.backend }
+
     public static var current: S3TestServer {
         let env = ProcessInfo.processInfo.environment
-        let endpoint = env["AIRLOCK_TEST_S3_ENDPOINT"] ?? "http://127.0.0.1:7480"
+        let name = env["AIRLOCK_TEST_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? Store.rgw.rawValue
+        guard let store = Store(rawValue: name) else {
+            fatalError("AIRLOCK_TEST_STORE must be one of \(Store.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+        }
+        let endpoint = env["AIRLOCK_TEST_S3_ENDPOINT"] ?? store.defaultEndpoint
         return S3TestServer(
+            store: store,
             endpoint: endpoint,
             accessKey: env["AIRLOCK_TEST_S3_ACCESS_KEY"] ?? "AKIAIOSFODNN7EXAMPLE",
             secretKey: env["AIRLOCK_TEST_S3_SECRET_KEY"] ?? "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -29,6 +63,10 @@ public struct S3TestServer: Sendable {
             rgwPort: Int(endpoint.split(separator: ":").last ?? "7480") ?? 7480
         )
     }
+
+    /// Runs a test only on the stores named (for behaviour one store has and the other has not, such as Ceph RGW's
+    /// outage scripts).
+    public static func isOn(_ stores: Store...) -> Bool { stores.contains(current.store) }
 
     /// Stops, starts or restarts only the radosgw process (scripts/ceph-rgw/restart-rgw.sh).
     public func radosgw(_ action: String) throws {

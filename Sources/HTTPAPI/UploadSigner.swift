@@ -1,4 +1,4 @@
-public import AirlockCore
+import AirlockCore
 public import SigV4
 
 /// Presigned upload and download URLs for the API.
@@ -6,22 +6,32 @@ public struct UploadSigner: Sendable {
     let presigner: Presigner
     /// False on R2: uploads use a pinned presigned PUT instead of a POST policy.
     let supportsPostPolicy: Bool
+    /// Whether the store verifies `x-amz-checksum-sha256` (the backend profile): then a declared SHA-256 is pinned in the
+    /// form or the PUT, so the store refuses other bytes at upload time.
+    let verifiesChecksums: Bool
 
-    public init(presigner: Presigner, supportsPostPolicy: Bool) {
+    /// Creates the signer.
+    /// - Parameters:
+    ///   - presigner: Signs for the endpoint clients reach.
+    ///   - supportsPostPolicy: Whether uploads use POST forms (else pinned presigned PUTs).
+    ///   - verifiesChecksums: Whether the store verifies `x-amz-checksum-sha256` on upload.
+    public init(presigner: Presigner, supportsPostPolicy: Bool, verifiesChecksums: Bool) {
         self.presigner = presigner
         self.supportsPostPolicy = supportsPostPolicy
+        self.verifiesChecksums = verifiesChecksums
     }
 
     /// The form (POST) or pinned request (PUT) a client uploads with: exact key, exact size, the declared type and the
-    /// upload id as metadata (and the SHA-256 checksum header on PUT when declared).
+    /// upload id as metadata, and the declared SHA-256 as `x-amz-checksum-sha256` where the store verifies it.
     func upload(_ upload: Upload, to object: ObjectRef, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> JSONText {
         let time = SigningTime(secondsSinceEpoch: Int(now / 1000))
+        let checksum = verifiesChecksums ? upload.declaredSHA256.flatMap { PayloadHash.base64(hexDigest: $0) } : nil
         if supportsPostPolicy {
             let post = try presigner.presignPost(
                 .init(
                     bucket: object.bucket, key: .exact(object.key), expires: expiresSeconds, contentType: upload.declaredType,
                     contentLength: Int(upload.declaredSize)...Int(upload.declaredSize), metadata: [("airlock-id", upload.id.rawValue)],
-                    successActionStatus: 204
+                    successActionStatus: 204, checksumSHA256: checksum
                 ),
                 at: time
             )
@@ -30,7 +40,7 @@ public struct UploadSigner: Sendable {
         var headers: [(name: String, value: String)] = [
             ("content-type", upload.declaredType), ("content-length", String(upload.declaredSize)), ("x-amz-meta-airlock-id", upload.id.rawValue),
         ]
-        if let sha256 = upload.declaredSHA256, let checksum = PayloadHash.base64(hexDigest: sha256) { headers.append(("x-amz-checksum-sha256", checksum)) }
+        if let checksum { headers.append(("x-amz-checksum-sha256", checksum)) }
         let put = try presigner.presign(.init(method: .put, bucket: object.bucket, key: object.key, expires: expiresSeconds, headers: headers), at: time)
         return .object([("method", .string("PUT")), ("url", .string(put.url)), ("headers", .object(put.headers.map { ($0.name, .string($0.value)) }))])
     }

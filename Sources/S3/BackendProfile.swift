@@ -11,10 +11,10 @@ public struct BackendProfile: Sendable, Equatable {
     }
 
     public var backend: StoreBackend
-    /// Object tagging.
-    public var supportsTagging: Bool
     public var copyPrecondition: CopyPrecondition
-    /// Whether the store verifies `x-amz-checksum-sha256` on upload (Ceph RGW 16 does not: FACTS.md).
+    /// Whether the store verifies `x-amz-checksum-sha256` on upload (Ceph RGW 16 does not: FACTS.md). Where it does,
+    /// the worker's placements carry the header, and so do client upload forms and pinned PUTs when the client declared
+    /// a SHA-256: the store itself refuses other bytes at upload time.
     public var verifiesChecksums: Bool
 
     /// Browser POST policies (not on R2: uploads use pinned presigned PUTs).
@@ -26,17 +26,17 @@ public struct BackendProfile: Sendable, Equatable {
     public static func of(_ backend: StoreBackend) -> BackendProfile {
         switch backend {
         case .aws:
-            return BackendProfile(backend: .aws, supportsTagging: true, copyPrecondition: .standard, verifiesChecksums: true)
+            return BackendProfile(backend: .aws, copyPrecondition: .standard, verifiesChecksums: true)
         case .r2:
-            return BackendProfile(backend: .r2, supportsTagging: false, copyPrecondition: .standard, verifiesChecksums: true)
+            return BackendProfile(backend: .r2, copyPrecondition: .standard, verifiesChecksums: true)
         case .seaweedfs:
             // SeaweedFS 4.48 refuses a wrong x-amz-checksum-sha256 (400 BadDigest) on PUT, presigned PUT, UploadPart and
             // the POST form (measured).
-            return BackendProfile(backend: .seaweedfs, supportsTagging: true, copyPrecondition: .standard, verifiesChecksums: true)
+            return BackendProfile(backend: .seaweedfs, copyPrecondition: .standard, verifiesChecksums: true)
         case .ceph:
-            return BackendProfile(backend: .ceph, supportsTagging: true, copyPrecondition: .legacy, verifiesChecksums: false)
+            return BackendProfile(backend: .ceph, copyPrecondition: .legacy, verifiesChecksums: false)
         case .generic:
-            return BackendProfile(backend: .generic, supportsTagging: false, copyPrecondition: .standard, verifiesChecksums: false)
+            return BackendProfile(backend: .generic, copyPrecondition: .standard, verifiesChecksums: false)
         }
     }
 }

@@ -1,10 +1,12 @@
 import AirlockApp
+import AirlockCore
 import AirlockTesting
 import Foundation
 import SigV4
 import Testing
 
-/// `airlock storage init|check` through the real executable against Ceph RGW (and a permissive emulator that must fail).
+/// `airlock storage init|check` through the real executable against the test store (Ceph RGW or SeaweedFS:
+/// `AIRLOCK_TEST_STORE`), and a permissive emulator that must fail.
 @Suite(.serialized)
 struct StorageCommandTests {
     let server = S3TestServer.current
@@ -12,7 +14,7 @@ struct StorageCommandTests {
     func config(endpoint: String? = nil, buckets: String, extra: String = "") throws -> String {
         let yaml = """
             store:
-              backend: ceph
+              backend: \(server.backend.rawValue)
               endpoint: "\(endpoint ?? server.endpoint)"
               accessKeyId: \(server.accessKey)
               secretAccessKey: "\(server.secretKey)"
@@ -67,7 +69,7 @@ struct StorageCommandTests {
         #expect(try airlock(["storage", "init", "--config", empty]).stderrText.contains("non-empty prefix"))
     }
 
-    @Test func checkPassesOnCephAndReportsItsGapsAsCompensated() throws {
+    @Test func checkPassesOnTheTestStoreAndReportsItsGapsAsCompensated() throws {
         let name = S3TestServer.uniqueBucketName("check")
         let path = try config(buckets: "  incoming: {bucket: \(name)}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-q}")
         #expect(try airlock(["storage", "init", "--config", path]).status == 0)
@@ -80,7 +82,13 @@ struct StorageCommandTests {
             #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains(name) }, "\(name)")
         }
         #expect(lines.contains { $0.contains("copy-precondition") && $0.contains("honored") })
-        #expect(lines.contains { $0.contains("checksum-verification") && $0.contains("not verified") })
+        // What each store does, as measured (FACTS.md): the row tells them apart.
+        let checksums = server.backend == .seaweedfs ? "verified: a wrong x-amz-checksum-sha256 was refused (BadDigest)" : "not verified: a wrong"
+        #expect(lines.contains { $0.contains("checksum-verification") && $0.contains(checksums) }, "\(output.stdoutText)")
+        // The lifecycle rule storage init wrote is reported stored, and whether the store applies it honestly.
+        let lifecycle = try #require(lines.first { $0.contains("incoming-lifecycle") }, "\(output.stdoutText)")
+        #expect(lifecycle.contains("stored (objects under '' expire after 7 days)"), "\(lifecycle)")
+        #expect(lifecycle.contains(server.backend == .seaweedfs ? "NOT applied by `weed server`" : "applied by radosgw"), "\(lifecycle)")
         #expect(lines.last == "storage check passed")
         // It cleaned up after itself.
         let presigner = Presigner(
@@ -96,7 +104,45 @@ struct StorageCommandTests {
         let missing = try config(buckets: "  incoming: {bucket: \(name)}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-gone}")
         let broken = try airlock(["storage", "check", "--config", missing])
         #expect(broken.status == 1)
-        #expect(broken.stdoutText.contains("FAIL  required") && broken.stdoutText.contains("layout-quarantine"), "\(broken.stdoutText)")
+        #expect(
+            broken.stdoutText.contains("FAIL  required") && broken.stdoutText.contains("layout-quarantine")
+                && broken.stdoutText.contains("quarantine (\(name)-gone) does not exist"),
+            "\(broken.stdoutText)"
+        )
+        // Nor did the check make it (SeaweedFS creates a bucket on the first PutObject).
+        let head = try presigner.signRequest(method: "HEAD", bucket: "\(name)-gone", key: nil, at: SigningTime(Date()))
+        #expect(try Curl.request("HEAD", head.url, headers: head.headers.map { ($0.name, $0.value) }).status == 404)
+    }
+
+    /// SeaweedFS with `weed server`'s own volume defaults (8 slots, 7 volumes per bucket) creates three buckets but cannot
+    /// write the third: `storage init` passes, and `storage check` fails, naming the place (a private SeaweedFS on the
+    /// test store's port + 10).
+    @Test(.enabled(if: S3TestServer.isOn(.seaweedfs)))
+    func checkFailsNamingTheBucketASeaweedFSWithoutVolumeSlotsCannotWrite() throws {
+        let port = (Int(server.endpoint.split(separator: ":").last ?? "") ?? 8333) + 10
+        let environment = [
+            "AIRLOCK_SEAWEEDFS_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("airlock-seaweedfs-slots-\(UUID().uuidString)").path,
+            "AIRLOCK_SEAWEEDFS_PORT": String(port), "AIRLOCK_SEAWEEDFS_VOLUME_SLOTS": "8", "AIRLOCK_SEAWEEDFS_BUCKET_VOLUMES": "7",
+        ]
+        let started = try TestProcess.run([Repository.path("scripts/seaweedfs/start.sh")], environment: environment)
+        try #require(started.status == 0, "\(started.stderrText)")
+        defer { _ = try? TestProcess.run([Repository.path("scripts/seaweedfs/stop.sh"), "--wipe"], environment: environment) }
+        let name = S3TestServer.uniqueBucketName("slots")
+        let path = try config(
+            endpoint: "http://127.0.0.1:\(port)",
+            buckets: "  incoming: {bucket: \(name)-i}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-q}"
+        )
+        let created = try airlock(["storage", "init", "--config", path])
+        #expect(created.status == 0, "\(created.stdoutText)\(created.stderrText)")
+        let output = try airlock(["storage", "check", "--config", path])
+        #expect(output.status == 1, "\(output.stdoutText)\(output.stderrText)")
+        let lines = output.stdoutText.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains("layout-processed") }, "\(output.stdoutText)")
+        #expect(
+            lines.contains { $0.hasPrefix("FAIL  required") && $0.contains("layout-quarantine") && $0.contains("quarantine (\(name)-q) cannot be written") },
+            "\(output.stdoutText)"
+        )
+        #expect(lines.last?.hasPrefix("storage check failed: ") == true && lines.last?.contains("layout-quarantine") == true)
     }
 
     @Test func checkFailsOnAStoreThatAcceptsForgedSignatures() throws {

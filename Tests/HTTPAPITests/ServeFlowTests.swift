@@ -1,16 +1,19 @@
+import AirlockCore
 import AirlockTesting
 import Crypto
 import Foundation
 import JWTKit
 import Logging
 @testable import Catalog
+import S3
+import SigV4
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `airlock serve` end to end: a real process on loopback with Ceph RGW, a SQLite catalog, libmagic and libclamav;
+/// `airlock serve` end to end: a real process on loopback with the test store (Ceph RGW or SeaweedFS), a SQLite catalog, libmagic and libclamav;
 /// API keys made with `airlock keys create`; uploads sent with the presigned forms it returns.
 @Suite(.serialized) final class ServeFlowTests {
     let directory: String
@@ -29,7 +32,7 @@ import Glibc
         config = directory + "/airlock.yaml"
         try """
             http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}, corsOrigins: ["https://app.example"]}
-            store: {backend: ceph, endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
+            store: {backend: \(s3.backend.rawValue), endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
                     accessKeyId: \(s3.accessKey), secretAccessKey: "\(s3.secretKey)"}
             buckets:
               incoming: {bucket: \(bucket), prefix: incoming/}
@@ -187,6 +190,44 @@ import Glibc
         #expect(try Curl.request("GET", url).status == 404)
         let audit = try TestProcess.run([binary, "audit", "export", "--config", config])
         #expect(audit.stdoutText.contains(#""actor":"key:mobile-app","action":"upload.deleted","uploadId":"\#(id)""#))
+        try expectNoDrift()
+    }
+
+    /// A declared SHA-256 is pinned in the upload form where the store verifies checksums (SeaweedFS): the store itself
+    /// refuses other bytes of the same size. Where it does not (Ceph RGW 16), the form carries no checksum and the worker
+    /// quarantines the bytes as `checksum_mismatch`.
+    @Test func aDeclaredSHA256IsEnforcedByTheStoreWhereItVerifiesChecksums() async throws {
+        let app = try key("checksum-app")
+        let text = Array("The figures we agreed on.\n".utf8)
+        let other = Array("The figures we changed!!!\n".utf8)
+        #expect(text.count == other.count)
+        let created = try call(
+            "POST", "/v1/uploads", key: app,
+            json: ["profile": "documents", "filename": "agreed.txt", "size": text.count, "contentType": "text/plain", "sha256": PayloadHash.hex(of: text)]
+        )
+        #expect(created.status == 201, "\(created.body)")
+        let id = try #require(created.body["id"] as? String)
+        let form = try #require(created.body["upload"] as? [String: Any])
+        let fields = try #require(form["fields"] as? [String: String])
+        let declared = try #require(PayloadHash.base64(hexDigest: PayloadHash.hex(of: text)))
+        if BackendProfile.of(S3TestServer.current.backend).verifiesChecksums {
+            #expect(fields["x-amz-checksum-sha256"] == declared)
+            // Other bytes of the declared size: refused at upload time (BadDigest), nothing stored.
+            #expect(try send(form, bytes: other) == 400)
+            #expect(try call("POST", "/v1/uploads/\(id)/complete", key: app).status == 409)
+            #expect(try send(form, bytes: text) == 204)
+            _ = try call("POST", "/v1/uploads/\(id)/complete", key: app)
+            let file = try await waitForState(id, key: app)
+            #expect(file["state"] as? String == "processed" && file["sha256"] as? String == PayloadHash.hex(of: text), "\(file)")
+        } else {
+            #expect(fields["x-amz-checksum-sha256"] == nil)
+            // The store takes them; the worker's own hash catches them.
+            #expect(try send(form, bytes: other) == 204)
+            _ = try call("POST", "/v1/uploads/\(id)/complete", key: app)
+            let file = try await waitForState(id, key: app)
+            let reasons = (file["reasons"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(file["state"] as? String == "quarantined" && reasons.contains("checksum_mismatch"), "\(file)")
+        }
         try expectNoDrift()
     }
 

@@ -24,7 +24,7 @@ import Glibc
     ) -> String {
         let server = S3TestServer.current
         return """
-            store: {backend: ceph, endpoint: "\(server.endpoint)", region: \(server.region), addressing: path,
+            store: {backend: \(server.backend.rawValue), endpoint: "\(server.endpoint)", region: \(server.region), addressing: path,
                     accessKeyId: \(server.accessKey), secretAccessKey: "\(server.secretKey)"}
             buckets:
               incoming: {bucket: \(harness.layout.incoming.bucket), prefix: incoming/}

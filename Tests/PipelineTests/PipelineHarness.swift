@@ -11,7 +11,7 @@ import S3
 import SigV4
 import Transport
 
-/// A worker over real parts: Ceph RGW (one bucket, three prefixes), a SQLite catalog, libmagic and libclamav with the
+/// A worker over real parts: the test store (Ceph RGW or SeaweedFS, `AIRLOCK_TEST_STORE`; one bucket, three prefixes), a SQLite catalog, libmagic and libclamav with the
 /// fixtures' signatures.
 final class PipelineHarness: Sendable {
     static let logger: Logger = {
@@ -41,13 +41,14 @@ final class PipelineHarness: Sendable {
 
     /// - Parameter catalog: A catalog to use instead of a new SQLite file (a PostgreSQL one whose pool the caller runs).
     /// - Parameter multipartThreshold: Objects above it are written in parts (`store.multipartCopyThreshold`).
-    init(profile: BackendProfile = .of(.ceph), catalog: SQLCatalog? = nil, multipartThreshold: Int64 = 5 << 30) async throws {
+    /// - Parameter profile: The store profile (default: the test store's own).
+    init(profile: BackendProfile? = nil, catalog: SQLCatalog? = nil, multipartThreshold: Int64 = 5 << 30) async throws {
         http = try HTTPClient(configuration: .init(connectTimeout: .seconds(2), lowSpeedTime: .seconds(5)))
         let signer = try Signer(credentials: Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey), region: server.region)
         client = S3Client(
             presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: server.endpoint)), http: http,
             configuration: .init(
-                profile: profile, retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(100), budget: .seconds(5)),
+                profile: profile ?? .of(server.backend), retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(100), budget: .seconds(5)),
                 multipartCopyThreshold: multipartThreshold, multipartCopyPartSize: 5 << 20
             ),
             logger: Self.logger

@@ -11,8 +11,9 @@ import Glibc
 #endif
 
 /// The store goes away for 20 s in the middle of a run: nothing is lost, and the run completes once it is back.
-/// Stops radosgw, so it runs alone (scripts/test runs it with AIRLOCK_TEST_OUTAGE=1 after the parallel suites).
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["AIRLOCK_TEST_OUTAGE"] == "1"))
+/// Stops radosgw, so it runs alone (scripts/test runs it with AIRLOCK_TEST_OUTAGE=1 after the parallel suites), on Ceph
+/// RGW only (the radosgw scripts).
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["AIRLOCK_TEST_OUTAGE"] == "1" && S3TestServer.isOn(.rgw)))
 struct PipelineOutageTests {
     @Test func aStoreOutageMidRunLosesNothing() async throws {
         let harness = try await PipelineHarness()

@@ -10,7 +10,7 @@ import S3
 import Synchronization
 import Testing
 
-/// The worker end to end on Ceph RGW, a SQLite catalog, libmagic and libclamav.
+/// The worker end to end on the test store (Ceph RGW or SeaweedFS), a SQLite catalog, libmagic and libclamav.
 @Suite struct WorkerTests {
     @Test func cleanFilesAreMovedToProcessedWithTheirMetadata() async throws {
         let harness = try await PipelineHarness()
@@ -138,7 +138,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [BackendProfile.of(.ceph), BackendProfile.of(.aws)])
+    @Test(arguments: [BackendProfile.of(S3TestServer.current.backend), BackendProfile.of(.aws)])
     func anObjectReplacedAfterCustodyIsRecordedNeverPromoted(_ profile: BackendProfile) async throws {
         let harness = try await PipelineHarness(profile: profile)
         defer { Task { await harness.close() } }

@@ -6,7 +6,7 @@ import SigV4
 import Testing
 import Transport
 
-/// Every S3 operation against the real Ceph RGW on loopback.
+/// Every S3 operation against the real test store on loopback (Ceph RGW or SeaweedFS: `AIRLOCK_TEST_STORE`).
 @Suite(.serialized)
 struct S3ClientTests {
     @Test func putHeadGetRoundTripWithMetadata() async throws {
@@ -52,7 +52,8 @@ struct S3ClientTests {
         }
     }
 
-    @Test func copyReplacesMetadataAndIsPinnedWithTheLegacyHeaderOnCeph() async throws {
+    /// The profile's header pins the copy: `x-amz-copy-if-match` on Ceph RGW, `x-amz-copy-source-if-match` elsewhere.
+    @Test func copyReplacesMetadataAndIsPinnedWithTheHeaderTheStoreHonors() async throws {
         let s3 = try await S3TestContext()
         let etag = try await s3.client.putObject(s3.location("src"), body: .bytes(Array("copy me".utf8)), contentType: "application/octet-stream")
         let copied = try await s3.client.copyObject(
@@ -77,9 +78,12 @@ struct S3ClientTests {
         #expect(try await s3.client.headObject(s3.location("dst/2")) == nil)
     }
 
-    @Test func theStandardCopyPreconditionIsIgnoredByCephWhichIsWhyCallersVerify() async throws {
-        // FACTS.md: RGW 16 ignores x-amz-copy-source-if-match. The generic profile sends only that header.
-        let s3 = try await S3TestContext(profile: .of(.generic))
+    @Test func theCopyPreconditionHeaderAStoreDoesNotKnowIsIgnoredWhichIsWhyCallersVerify() async throws {
+        // FACTS.md: RGW 16 ignores x-amz-copy-source-if-match (the generic profile sends only that header); SeaweedFS
+        // ignores the legacy x-amz-copy-if-match (the ceph profile's).
+        let other: StoreBackend = S3TestServer.current.backend == .ceph ? .generic : .ceph
+        #expect(BackendProfile.of(other).copyPrecondition != BackendProfile.of(S3TestServer.current.backend).copyPrecondition)
+        let s3 = try await S3TestContext(profile: .of(other))
         _ = try await s3.client.putObject(s3.location("src"), body: .bytes(Array("v1".utf8)))
         let stale = "\"00000000000000000000000000000000\""
         let result = try await s3.client.copyObject(from: s3.location("src"), ifMatch: stale, sourceSize: 2, to: s3.location("dst"), contentType: nil, metadata: [])
@@ -146,6 +150,27 @@ struct S3ClientTests {
         } catch {
             #expect(error.isNotFound, "\(error)")  // RGW says NoSuchKey, AWS NoSuchUpload
         }
+    }
+
+    /// The profile says whether the store verifies `x-amz-checksum-sha256`: where it does, a wrong one is refused and
+    /// nothing is stored; where it does not (Ceph RGW 16), the same request stores the object.
+    @Test func aWrongChecksumIsRefusedExactlyWhereTheProfileSaysTheStoreVerifies() async throws {
+        let verifies = BackendProfile.of(S3TestServer.current.backend).verifiesChecksums
+        let s3 = try await S3TestContext()  // putObject sends the header whatever the profile says
+        let body = Array("the bytes that were declared".utf8)
+        let wrong = PayloadHash.base64(of: Array("other bytes".utf8))
+        do {
+            try await s3.client.putObject(s3.location("checked"), body: .bytes(body), checksumSHA256: wrong)
+            #expect(!verifies, "the store accepted a wrong x-amz-checksum-sha256 although the profile says it verifies it")
+            #expect(try await s3.client.getObjectBytes(s3.location("checked")).0 == body)
+        } catch {
+            #expect(verifies, "the store refused a checksum the profile says it does not verify: \(error)")
+            #expect(error.code == "BadDigest" && error.status == 400, "\(error)")
+            #expect(try await s3.client.headObject(s3.location("checked")) == nil)
+        }
+        // The right checksum is accepted everywhere.
+        try await s3.client.putObject(s3.location("right"), body: .bytes(body), checksumSHA256: PayloadHash.base64(of: body))
+        #expect(try await s3.client.getObjectBytes(s3.location("right")).0 == body)
     }
 
     @Test func deleteIsIdempotent() async throws {

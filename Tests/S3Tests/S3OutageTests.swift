@@ -13,8 +13,8 @@ import Glibc
 
 /// Retries while the store is down or frozen: only the radosgw process is stopped, restarted, paused with SIGSTOP
 /// and resumed. These tests take the shared RGW away from every other test, so scripts/test runs them alone, in their
-/// own `swift test` invocation with AIRLOCK_TEST_OUTAGE=1.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["AIRLOCK_TEST_OUTAGE"] == "1"))
+/// own `swift test` invocation with AIRLOCK_TEST_OUTAGE=1, on Ceph RGW only.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["AIRLOCK_TEST_OUTAGE"] == "1" && S3TestServer.isOn(.rgw)))
 struct S3OutageTests {
     let patient = RetryPolicy(maximumAttempts: 40, baseDelay: .milliseconds(100), maximumDelay: .milliseconds(400), budget: .seconds(30))
 

@@ -6,7 +6,7 @@ import S3
 import SigV4
 import Transport
 
-/// An S3 client for the test RGW, and helpers around it.
+/// An S3 client for the test store (`AIRLOCK_TEST_STORE`: Ceph RGW or SeaweedFS), and helpers around it.
 struct S3TestContext {
     let server = S3TestServer.current
     let http: HTTPClient
@@ -14,7 +14,7 @@ struct S3TestContext {
     let bucket: String
 
     init(
-        profile: BackendProfile = .of(.ceph),
+        profile: BackendProfile? = nil,
         retry: RetryPolicy = RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(50), maximumDelay: .milliseconds(500), budget: .seconds(10)),
         multipartCopyThreshold: Int64 = 5 << 30,
         multipartCopyPartSize: Int64 = 512 << 20,
@@ -31,7 +31,7 @@ struct S3TestContext {
         let presigner = Presigner(signer: signer, endpoint: try S3Endpoint(url: server.endpoint))
         client = S3Client(
             presigner: presigner, http: http,
-            configuration: .init(profile: profile, retry: retry, multipartCopyThreshold: multipartCopyThreshold, multipartCopyPartSize: multipartCopyPartSize),
+            configuration: .init(profile: profile ?? .of(server.backend), retry: retry, multipartCopyThreshold: multipartCopyThreshold, multipartCopyPartSize: multipartCopyPartSize),
             logger: logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         bucket = S3TestServer.uniqueBucketName("s3")

@@ -4,8 +4,9 @@ import Foundation
 import SigV4
 import Testing
 
-/// Presigned requests against a real Ceph RGW on loopback (strict SigV4 and POST policy enforcement): what Airlock signs
-/// works, and every kind of tampering is refused by the store.
+/// Presigned requests against the real test store on loopback (Ceph RGW, or SeaweedFS with `AIRLOCK_TEST_STORE=seaweedfs`;
+/// both enforce SigV4 and POST policies strictly): what Airlock signs works, and every kind of tampering is refused by the
+/// store.
 @Suite(.serialized)
 struct LiveRGWTests {
     let server = S3TestServer.current
@@ -24,7 +25,7 @@ struct LiveRGWTests {
         let response = try Curl.request("PUT", create.url, headers: create.headers.map { ($0.name, $0.value) })
         try #require(
             response.status == 200,
-            "CreateBucket on \(server.endpoint) failed (\(response.status) \(response.text)); start it with scripts/ceph-rgw/start.sh"
+            "CreateBucket on \(server.endpoint) failed (\(response.status) \(response.text)); start it with scripts/ceph-rgw/start.sh or scripts/seaweedfs/start.sh"
         )
     }
 
@@ -63,12 +64,23 @@ struct LiveRGWTests {
         #expect(try get("docs/hello.txt").status == 404)
     }
 
+    /// Keys SeaweedFS keeps as file paths, so they are no objects there: empty and dot segments and a trailing slash (a
+    /// PUT is refused or lands on a directory). Airlock never makes such keys: filenames with `/`, `\`, `.` or `..`
+    /// are refused before a key is built.
+    static let pathLikeKeys: Set = ["//leading/and//doubled//", "dots/./and/../segments/..", "trailing/"]
+
     @Test(arguments: [
         "a b+c%d~e=f&g?h#i", "ü/日本語/😀 emoji.txt", "//leading/and//doubled//", "dots/./and/../segments/..", "trailing/",
-        "-starts-with-dash", "quote\"and'apostrophe(paren)*!$,;:@[]{}|^`\\", "e\u{301}",
+        "-starts-with-dash", "quote\"and'apostrophe(paren)*!$,;:@[]{}|^`\\end", "e\u{301}",
     ])
     func keysAreSignedExactlyAsStored(_ key: String) throws {
         let body = Data("key \(key)".utf8)
+        if S3TestServer.isOn(.seaweedfs), Self.pathLikeKeys.contains(key) {
+            let stored = try put(key, body).status == 200
+            let fetched = try get(key)
+            #expect(!stored || fetched.body != body, "SeaweedFS now stores \(key) as an object: update docs/backends.md")
+            return
+        }
         #expect(try put(key, body).status == 200, "PUT \(key)")
         let fetched = try get(key)
         #expect(fetched.status == 200, "GET \(key): \(fetched.text)")

@@ -136,6 +136,15 @@ struct PresignerTests {
         #expect(Data(base64Encoded: encoded) == Data(post.policy.json))
     }
 
+    @Test func aDeclaredChecksumIsAFieldPinnedByThePolicy() throws {
+        let checksum = PayloadHash.base64(of: Array("declared".utf8))
+        let post = try presigner().presignPost(.init(bucket: "bucket", key: .exact("k"), expires: 60, checksumSHA256: checksum), at: time)
+        #expect(post.fields.first { $0.name == "x-amz-checksum-sha256" }?.value == checksum)
+        #expect(String(decoding: post.policy.json, as: UTF8.self).contains(#"{"x-amz-checksum-sha256":"\#(checksum)"}"#))
+        let plain = try presigner().presignPost(.init(bucket: "bucket", key: .exact("k"), expires: 60), at: time)
+        #expect(!plain.fields.contains { $0.name == "x-amz-checksum-sha256" })
+    }
+
     @Test func postPolicyRefusesBadInput() throws {
         let p = try presigner()
         let bad: [Presigner.PostRequest] = [
@@ -146,6 +155,9 @@ struct PresignerTests {
             .init(bucket: "bucket", key: .exact("k"), expires: 60, fields: [("key", "other")]),
             .init(bucket: "bucket", key: .exact("k"), expires: 60, fields: [("x-amz-date", "x")]),
             .init(bucket: "bucket", key: .exact("k"), expires: 60, contentType: "text/plain\n"),
+            .init(bucket: "bucket", key: .exact("k"), expires: 60, fields: [("x-amz-checksum-sha256", PayloadHash.base64(of: []))]),
+            .init(bucket: "bucket", key: .exact("k"), expires: 60, checksumSHA256: "not base64 of a digest"),
+            .init(bucket: "bucket", key: .exact("k"), expires: 60, checksumSHA256: PayloadHash.contentMD5(of: [])),
         ]
         for request in bad {
             #expect(throws: SigV4Error.self) { try p.presignPost(request, at: time) }

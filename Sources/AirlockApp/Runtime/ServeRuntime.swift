@@ -10,6 +10,7 @@ public import Logging
 import Pipeline
 import ServiceLifecycle
 import Prometheus
+import S3
 
 /// `airlock serve`: the HTTP API, and the worker, reconciler and event sender unless `worker.enabled: false`.
 public enum ServeRuntime {
@@ -49,7 +50,10 @@ public enum ServeRuntime {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
         var environment = APIEnvironment(
             catalog: catalog, store: S3ObjectStore(client: clients.s3),
-            signer: UploadSigner(presigner: clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy), layout: layout,
+            signer: UploadSigner(
+                presigner: clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy,
+                verifiesChecksums: BackendProfile.of(store.backend).verifiesChecksums
+            ), layout: layout,
             profiles: profiles, uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
             clock: SystemWallClock(), normalize: { $0.precomposedStringWithCanonicalMapping }, wake: wake,
             audit: { entry in _ = try await catalog.appendAudit(entry, seal: AuditSeal.sha256) }

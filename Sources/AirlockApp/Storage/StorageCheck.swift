@@ -10,7 +10,8 @@ public import Foundation
 /// Required guarantees fail the check: signatures and expiry enforced on presigned URLs and POST policies, POST
 /// content-length-range and exact key, signed Content-Type and Content-Length on presigned PUT, and list, copy and
 /// delete working. Compensated ones are reported only: whether copy preconditions and checksum headers are honored
-/// (Airlock verifies copies and hashes itself). An emulator that accepts forged signatures fails.
+/// (Airlock verifies copies and hashes itself), and whether the incoming lifecycle rule is stored and applied by the
+/// store (Airlock's reconciler clears incoming without it). An emulator that accepts forged signatures fails.
 public enum StorageCheck {
     public enum Kind: String, Sendable {
         case required, compensated
@@ -35,8 +36,13 @@ public enum StorageCheck {
         public var passed: Bool { failures.isEmpty }
     }
 
-    /// Runs every probe against `incoming` and removes what it wrote.
-    public static func run(clients: StoreClients, store: StoreSettings, buckets: BucketSettings, now: @escaping @Sendable () -> Date = { Date() }) async -> Report {
+    /// Runs every probe against `incoming` (and a write, copy, read and delete in processed and quarantine) and removes
+    /// what it wrote.
+    /// - Parameters:
+    ///   - incomingRetentionDays: The age after which `storage init`'s lifecycle rule expires incoming objects.
+    public static func run(
+        clients: StoreClients, store: StoreSettings, buckets: BucketSettings, incomingRetentionDays: Int, now: @escaping @Sendable () -> Date = { Date() }
+    ) async -> Report {
         let probe = Probe(clients: clients, store: store, bucket: buckets.incoming.bucket, prefix: buckets.incoming.prefix + "airlock-check-\(UUID().uuidString.lowercased())/", now: now)
         var rows: [Row] = []
         rows.append(await probe.basicOperations())
@@ -47,10 +53,12 @@ public enum StorageCheck {
         rows.append(contentsOf: await probe.postPolicy())
         rows.append(await probe.copyPrecondition())
         rows.append(await probe.checksumVerification())
+        rows.append(await probe.incomingLifecycle(prefix: buckets.incoming.prefix, days: incomingRetentionDays))
         await probe.cleanUp()
         // The other two places must take what the worker and reviewers write there: a PUT of an inspected copy (with
         // Content-MD5 and metadata), a copy within the place (a release), reads and deletes. A place the store lists but
-        // cannot write (SeaweedFS out of volume slots, a read-only policy) fails here, named, instead of in production.
+        // cannot write (SeaweedFS out of volume slots, a read-only policy) or does not have fails here, named, instead of in
+        // production.
         let run = UUID().uuidString.lowercased()
         for (label, place) in [("processed", buckets.processed), ("quarantine", buckets.quarantine)] {
             let other = Probe(clients: clients, store: store, bucket: place.bucket, prefix: place.prefix + "airlock-check-\(run)/", now: now)
@@ -114,6 +122,11 @@ private struct Probe {
     func placeOperations(_ label: String) async -> StorageCheck.Row {
         let name = "layout-\(label)"
         do {
+            // First, before any write: SeaweedFS creates a missing bucket on the first PutObject (measured on 4.48), so a
+            // write alone would pass on a bucket nobody made (without storage init's settings).
+            guard try await s3.bucketExists(bucket) else {
+                return row(name, .required, false, "\(label) (\(bucket)) does not exist: run airlock storage init")
+            }
             let body = Array("airlock storage check: \(label)".utf8)
             let etag = try await s3.putObject(location("placed"), body: .bytes(body), contentType: "text/plain", metadata: [("airlock-check", "1")])
             _ = try await s3.copyObject(from: location("placed"), ifMatch: etag, sourceSize: Int64(body.count), to: location("copied"), contentType: "text/plain", metadata: [])
@@ -263,6 +276,35 @@ private struct Probe {
             return row(name, .compensated, true, "verified: a wrong x-amz-checksum-sha256 was refused (\(error.code))")
         } catch {
             return row(name, .compensated, true, "could not be probed: \(error)")
+        }
+    }
+
+    /// Whether `storage init`'s rule is stored on incoming, and what is known of its being applied: a check cannot watch
+    /// an object age by days, so application is stated from what was measured per store, never assumed.
+    func incomingLifecycle(prefix: String, days: Int) async -> StorageCheck.Row {
+        let name = "incoming-lifecycle"
+        let applied: String
+        switch store.backend {
+        case .seaweedfs:
+            applied = "NOT applied by `weed server` (SeaweedFS 4.48 stores rules and expires nothing itself: run its lifecycle worker, "
+                + "or rely on Airlock's reconciler, which clears incoming; docs/backends.md)"
+        case .ceph:
+            applied = "applied by radosgw's lifecycle processing (Ceph docs; not observable in a check)"
+        default:
+            applied = "application not observable in a check (ages are whole days)"
+        }
+        do {
+            let rules = try await s3.getBucketLifecycle(bucket)
+            guard let ours = rules.first(where: { $0.id == StorageInit.lifecycleRuleID }) else {
+                return row(name, .compensated, true, "not stored on \(bucket): run airlock storage init (Airlock's reconciler still clears incoming)")
+            }
+            let matches = ours.prefix == prefix && ours.expirationDays == days
+            let stored = matches
+                ? "stored (objects under '\(prefix)' expire after \(days) days)"
+                : "stored but differs from the configuration (prefix '\(ours.prefix)', \(ours.expirationDays.map(String.init) ?? "no") days; run airlock storage init)"
+            return row(name, .compensated, true, "\(stored); \(applied)")
+        } catch {
+            return row(name, .compensated, true, "could not be read: \(error)")
         }
     }
 

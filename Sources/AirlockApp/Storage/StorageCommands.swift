@@ -26,6 +26,7 @@ public enum StorageCommands {
     public static func check(config: ConfigReader, logger: Logger) async throws(AirlockError) -> StorageCheck.Report {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
         let buckets = try BucketSettings(reader: config.scoped(to: "buckets"))
+        let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
         let clients = try StoreClients(store: store, logger: logger)
         defer { clients.shutdown() }
         do {
@@ -37,6 +38,6 @@ public enum StorageCommands {
         } catch {
             throw AirlockError(.storage, "storage check: the store is not reachable: \(error)")
         }
-        return await StorageCheck.run(clients: clients, store: store, buckets: buckets)
+        return await StorageCheck.run(clients: clients, store: store, buckets: buckets, incomingRetentionDays: uploads.incomingRetentionDays)
     }
 }

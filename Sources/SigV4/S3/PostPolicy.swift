@@ -149,6 +149,9 @@ extension Presigner {
         public var successActionStatus: Int?
         /// Further fields, each pinned by an `equals` condition.
         public var fields: [(name: String, value: String)]
+        /// Base64 SHA-256 of the file, pinned as `x-amz-checksum-sha256`: a store that verifies checksums refuses any
+        /// other bytes (where it does not, the field is only signed).
+        public var checksumSHA256: String?
 
         /// Creates a POST request.
         /// - Parameters:
@@ -160,6 +163,7 @@ extension Presigner {
         ///   - metadata: `x-amz-meta-*` fields (names without the prefix).
         ///   - successActionStatus: 200, 201 or 204.
         ///   - fields: Extra fields pinned with `equals` conditions.
+        ///   - checksumSHA256: Base64 SHA-256 the file must have (`x-amz-checksum-sha256`).
         public init(
             bucket: String,
             key: Key,
@@ -168,7 +172,8 @@ extension Presigner {
             contentLength: ClosedRange<Int>? = nil,
             metadata: [(name: String, value: String)] = [],
             successActionStatus: Int? = nil,
-            fields: [(name: String, value: String)] = []
+            fields: [(name: String, value: String)] = [],
+            checksumSHA256: String? = nil
         ) {
             self.bucket = bucket
             self.key = key
@@ -178,6 +183,7 @@ extension Presigner {
             self.metadata = metadata
             self.successActionStatus = successActionStatus
             self.fields = fields
+            self.checksumSHA256 = checksumSHA256
         }
     }
 
@@ -250,6 +256,12 @@ extension Presigner {
                 throw SigV4Error(.invalidPolicy, "form field '\(item.name)' is reserved or given twice")
             }
             try pin(item.name, item.value)
+        }
+        if let checksum = request.checksumSHA256 {
+            guard PayloadHash.isBase64SHA256(checksum) else {
+                throw SigV4Error(.invalidPolicy, "x-amz-checksum-sha256 must be the base64 of a 32-byte SHA-256")
+            }
+            try pin("x-amz-checksum-sha256", checksum)
         }
         try pin("x-amz-algorithm", Signer.algorithm)
         try pin("x-amz-credential", entry.credentialString)

@@ -62,3 +62,20 @@ extension PayloadHash {
         return raw.withUnsafeBufferPointer { buffer in ByteWriter.string(capacity: 44) { $0.writeBase64(buffer) } }
     }
 }
+
+extension PayloadHash {
+    /// Whether `value` has the shape of a base64 SHA-256 (43 base64 characters and one `=`): what a form field or
+    /// header named `x-amz-checksum-sha256` must carry.
+    public static func isBase64SHA256(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard bytes.count == 44, bytes[43] == UInt8(ascii: "=") else { return false }
+        return bytes[..<43].allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "+"), UInt8(ascii: "/"):
+                true
+            default: false
+            }
+        }
+    }
+}
