@@ -108,12 +108,16 @@ public enum AuditCommands {
         let logger = StorageCommands.commandLogger(environment: environment)
         var checkpoint: AuditCheckpoint?
         var place: BucketPrefix?
-        if !exporting {
+        let store = try StoreSettings(reader: config.scoped(to: "store"))
+        var unchecked: String?
+        if !exporting, store.accessKeyId == nil || store.secretAccessKey == nil {
+            unchecked = "checkpoints not compared: no store credentials configured"
+        } else if !exporting {
             // The newest checkpoint, from the store: what the log must still contain.
             let buckets = try BucketSettings(reader: config.scoped(to: "buckets"))
             let checkpoints = try AuditCheckpointSettings(reader: config.scoped(to: "audit"), layout: buckets.layout)
             let temporaryDirectory = try ScannerSettings(reader: config.scoped(to: "scanner")).temporaryDirectory
-            let clients = try StoreClients(store: try StoreSettings(reader: config.scoped(to: "store")), logger: logger)
+            let clients = try StoreClients(store: store, logger: logger)
             defer { clients.shutdown() }
             do {
                 checkpoint = try await AuditCheckpoint.latest(in: S3ObjectStore(client: clients.s3), place: checkpoints.place, temporaryDirectory: temporaryDirectory)
@@ -124,13 +128,15 @@ public enum AuditCommands {
         }
         let opened = try await CatalogRuntime.open(settings, logger: logger)
         do {
-            let held = try await opened.withPool { [checkpoint, place] catalog -> Bool in
+            let held = try await opened.withPool { [checkpoint, place, unchecked] catalog -> Bool in
                 if exporting {
                     try await export(catalog) { print($0) }
                     return true
                 }
                 var result = try await verify(catalog, keyring: keyring, checkpoint: checkpoint)
-                if result.failure == nil, checkpoint == nil, let place { result.checkpoint = "no checkpoint in \(place.bucket)/\(place.prefix) to compare" }
+                if result.failure == nil, checkpoint == nil {
+                    result.checkpoint = place.map { "no checkpoint in \($0.bucket)/\($0.prefix) to compare" } ?? unchecked
+                }
                 print(result.line)
                 return result.failure == nil
             }
