@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "AirlockAppTests",
             dependencies: [
-                "AirlockApp", "AirlockCore", "SigV4", "AirlockTesting",
+                "AirlockApp", "AirlockCore", "SigV4", "AirlockTesting", "Catalog", "Pipeline",
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: swiftSettings

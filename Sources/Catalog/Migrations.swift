@@ -27,6 +27,22 @@ enum Migrations {
             sqlite: ["ALTER TABLE uploads ADD COLUMN rescan_attempts INTEGER NOT NULL DEFAULT 0"],
             postgres: ["ALTER TABLE uploads ADD COLUMN rescan_attempts BIGINT NOT NULL DEFAULT 0"]
         ),
+        // Owners in disjoint namespaces: `key:<name>` (and keys' configured owners) beside `jwt:<issuer>#<sub>`. Owners
+        // that were bare JWT subjects move to `legacy-jwt:<sub>`, which no credential can claim, until `airlock serve`
+        // or `airlock migrate` adopts them into `jwt:<auth.jwt.issuer>#<sub>`. Review sessions held owners of the old
+        // kind and no binding to their JWT: they end.
+        Migration(version: 5, name: "owner namespaces", sqlite: ownerNamespaces, postgres: ownerNamespaces),
+    ]
+
+    static let legacyJWTOwnerPrefix = "legacy-jwt:"
+
+    static let ownerNamespaces = [
+        """
+        UPDATE uploads SET owner = '\(legacyJWTOwnerPrefix)' || owner
+        WHERE owner NOT LIKE 'key:%' AND owner NOT LIKE 'jwt:%' AND owner NOT LIKE '\(legacyJWTOwnerPrefix)%'
+            AND owner NOT IN (SELECT owner FROM api_keys)
+        """,
+        "DELETE FROM review_sessions",
     ]
 
     static func sessions(integer: String) -> [String] {

@@ -480,6 +480,21 @@ public final class SQLCatalog: Catalog {
         try await driver.query("SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2", [.int(sequence), .int(Int64(limit))]).map(Self.auditEntry(from:))
     }
 
+    /// Moves owners the owner-namespace migration set aside (`legacy-jwt:<sub>`, bare JWT subjects of old) to
+    /// `jwt:<issuer>#<sub>`; returns how many uploads moved.
+    @discardableResult
+    public func adoptLegacyJWTOwners(issuer: String) async throws -> Int {
+        let prefix = Migrations.legacyJWTOwnerPrefix
+        let rows = try await driver.query(
+            "UPDATE uploads SET owner = $1 || substr(owner, \(prefix.count + 1)) WHERE owner LIKE '\(prefix)%' RETURNING id", [.text("jwt:\(issuer)#")]
+        )
+        return rows.count
+    }
+
+    public func latestAuditEntry() async throws -> AuditEntry? {
+        try await driver.query("SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1", []).first.map(Self.auditEntry(from:))
+    }
+
     public func auditEntries(uploadID: String) async throws -> [AuditEntry] {
         try await driver.query("SELECT * FROM audit_log WHERE upload_id = $1 ORDER BY sequence", [.text(uploadID)]).map(Self.auditEntry(from:))
     }

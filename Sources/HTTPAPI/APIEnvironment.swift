@@ -24,10 +24,15 @@ public struct APIEnvironment: Sendable {
     public var metrics: @Sendable () async -> String = { "" }
     /// Requests per second and burst per principal (`http.rateLimit`).
     public var rateLimit: (perSecond: Int, burst: Int) = (50, 200)
+    /// Failed authentications allowed per client address: a burst, then a few a minute (`http.authFailures`).
+    public var authFailureLimit: (perMinute: Int, burst: Int) = (10, 20)
     /// Above this declared size, uploads are multipart (`uploads.multipartThreshold`).
     public var multipartThreshold: Int64 = 100 << 20
     /// `uploads.partSize`.
     public var partSize: Int64 = 16 << 20
+    /// Where clients reach this API (`http.publicURL`, without a trailing slash): links Airlock serves itself are built
+    /// under it; `nil` makes them paths. Never taken from a request's Host.
+    public var publicURL: String?
     /// Browser origins allowed to call the API (`http.corsOrigins`).
     public var corsOrigins: [String] = []
     /// The review page's session lifetime (`http.sessionLifetime`).

@@ -22,6 +22,10 @@ public struct APIError: Error, Sendable {
     /// Unknown, or another owner's: the two are indistinguishable.
     public static let notFound = APIError(.notFound, "not_found", "no such upload")
     public static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code, message) }
+    /// Too many failed authentications from this client address.
+    public static func authenticationThrottled(retryAfter: Int) -> APIError {
+        APIError(.tooManyRequests, "rate_limited", "too many failed authentications from this address; retry after \(retryAfter) s", retryAfter: retryAfter)
+    }
     public static let internalError = APIError(.internalServerError, "internal", "the request could not be completed")
     public static let unavailable = APIError(.serviceUnavailable, "unavailable", "a dependency is unavailable; retry later")
 

@@ -1,5 +1,7 @@
 public import AirlockCore
 public import Hummingbird
+import HummingbirdCore
+import NIOCore
 public import Logging
 
 /// The HTTP API (DESIGN.md section 7) as a Hummingbird application.
@@ -9,7 +11,8 @@ public enum APIServer {
         // CORS outermost: error responses carry its headers too.
         if !environment.corsOrigins.isEmpty { router.add(middleware: AllowedOriginsMiddleware(origins: Set(environment.corsOrigins))) }
         router.add(middleware: ErrorAndRequestIDMiddleware())
-        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, maxBodyBytes: maxBodyBytes))
+        let authFailures = RateLimiter(rate: Double(environment.authFailureLimit.perMinute) / 60, burst: environment.authFailureLimit.burst)
+        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, maxBodyBytes: maxBodyBytes, failures: authFailures))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: environment.rateLimit.perSecond, burst: environment.rateLimit.burst)))
         router.get("/health") { _, _ in Response.json(.ok, .object([("status", .string("ok"))])) }
         router.get("/ready") { _, _ in
@@ -34,19 +37,24 @@ public enum APIServer {
         UploadRoutes(environment: environment).register(on: router)
         ReviewRoutes(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds).register(on: router)
         ReviewPage(
-            environment: environment, authenticator: authenticator,
+            environment: environment, authenticator: authenticator, authFailures: authFailures,
             actions: ReviewActions(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds)
         ).register(on: router)
         return router
     }
 
+    /// The server: HTTP/1.1 with a timeout for each part of a request and a bound on connections per client address.
     public static func application(
         environment: APIEnvironment, authenticator: any Authenticator, host: String, port: Int, maxBodyBytes: Int, quarantineDownloadSeconds: Int,
-        logger: Logger
+        limits: ConnectionLimits = ConnectionLimits(), logger: Logger
     ) -> some ApplicationProtocol {
-        Application(
+        let counter = ConnectionCounter(limit: limits.maxConnectionsPerClient)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(counter: counter, limits: limits)], idleTimeout: ConnectionGuard.timeAmount(limits.idleTimeout)
+        )
+        return Application(
             router: router(environment: environment, authenticator: authenticator, maxBodyBytes: maxBodyBytes, quarantineDownloadSeconds: quarantineDownloadSeconds),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger
+            server: .http1(configuration: http1), configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger
         )
     }
 }

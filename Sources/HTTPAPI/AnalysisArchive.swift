@@ -19,22 +19,17 @@ public struct AnalysisArchive: Sendable {
     let environment: APIEnvironment
     let expiresSeconds: Int
 
-    /// The signed link (absolute when the request names its host) and its expiry.
-    func link(for upload: Upload, base: String) -> (url: String, expiresAt: String) {
+    /// The signed link and its expiry: absolute under `http.publicURL` when it is configured, else a path. Never built
+    /// from the request's Host (a client chooses that).
+    func link(for upload: Upload) -> (url: String, expiresAt: String) {
         let expires = environment.clock.now() / 1000 + Int64(expiresSeconds)
         let signature = sign(id: upload.id.rawValue, expires: expires)
-        return ("\(base)/v1/quarantine/\(upload.id.rawValue)/archive?expires=\(expires)&signature=\(signature)", Timestamp.iso8601(expires * 1000))
+        return ("\(environment.publicURL ?? "")/v1/quarantine/\(upload.id.rawValue)/archive?expires=\(expires)&signature=\(signature)", Timestamp.iso8601(expires * 1000))
     }
 
     func sign(id: String, expires: Int64) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("airlock-analysis-zip\n\(id)\n\(expires)".utf8), using: SymmetricKey(data: environment.linkKey))
         return Hex.lowercase(mac)
-    }
-
-    /// `scheme://host` of the request as the client sent it (behind a proxy: `X-Forwarded-Proto`), or "" (a relative link).
-    static func base(of request: Request) -> String {
-        guard let host = request.head.authority, !host.isEmpty, !host.contains(where: { $0 == "/" || $0 == " " || $0 == "\"" }) else { return "" }
-        return "\(ReviewPage.secure(request) ? "https" : "http")://\(host)"
     }
 
     /// `work` on the environment's blocking threads; its result.

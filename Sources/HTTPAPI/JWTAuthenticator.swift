@@ -90,7 +90,16 @@ public final class JWTAuthenticator: Authenticator {
             return nil
         }
         guard !claims.sub.isEmpty, claims.sub.utf8.count <= 256 else { return nil }
-        return Principal(owner: claims.sub, role: role, profiles: Self.strings(claims.extra[settings.profilesClaim]), service: false, actor: "jwt:\(claims.sub)")
+        let owner = Principal.jwtOwner(issuer: claims.iss ?? "", subject: claims.sub)
+        return Principal(
+            owner: owner, role: role, profiles: Self.strings(claims.extra[settings.profilesClaim]), service: false, actor: owner,
+            expiresAt: EpochMillis(claims.exp.value.timeIntervalSince1970 * 1000), signingKey: kid ?? ""
+        )
+    }
+
+    public func acceptsSigningKey(_ signingKey: String) async -> Bool {
+        guard let current = try? await currentKeys() else { return false }
+        return current.algorithms[signingKey] != nil
     }
 
     /// The keys, rebuilt when the JWKS file changed.

@@ -1,6 +1,7 @@
 import AirlockCore
 public import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Gives each request an id (response header `X-Request-Id`, log metadata), renders every error as the API's JSON
 /// error (never a stack trace or an internal message), and adds security headers.
@@ -27,6 +28,10 @@ struct ErrorAndRequestIDMiddleware: RouterMiddleware {
                 default: APIError(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
                 }
             response = Self.render(mapped, requestID: context.requestID)
+        } catch is HTTPParserError {
+            // The body broke off in a malformed way (an overflowing chunk size, a bad chunk): the client's fault.
+            response = Self.render(APIError(.badRequest, "malformed_request", "the request is not valid HTTP/1.1"), requestID: context.requestID)
+            response.headers[.connection] = "close"
         } catch is DecodingError {
             response = Self.render(APIError(.badRequest, "invalid_request", "the request body is not valid JSON for this route"), requestID: context.requestID)
         } catch {
@@ -58,20 +63,26 @@ struct ErrorAndRequestIDMiddleware: RouterMiddleware {
 }
 
 /// Resolves `Authorization: Bearer <token>` to a principal (a missing header leaves none; a bad token is 401).
+/// Failed attempts are counted per client address: past `http.authFailures` an address gets 429 with Retry-After for
+/// any credential until its budget refills. Other addresses, and so other holders of the same key, are not affected.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let authenticator: any Authenticator
     let maxBodyBytes: Int
+    let failures: RateLimiter
 
     func handle(_ request: Request, context: APIContext, next: @concurrent (Request, APIContext) async throws -> Response) async throws -> Response {
         var context = context
         context.maxBodyBytes = maxBodyBytes
         if let header = request.headers[.authorization] {
+            if let wait = failures.wait(context.clientAddress) { throw APIError.authenticationThrottled(retryAfter: wait) }
             let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 8192 else {
+            guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 8192,
+                let principal = try await authenticator.principal(for: String(parts[1]))
+            else {
+                _ = failures.take(context.clientAddress)
                 throw APIError.unauthenticated
             }
-            guard let principal = try await authenticator.principal(for: String(parts[1])) else { throw APIError.unauthenticated }
             context.principal = principal
             context.logger[metadataKey: "actor"] = "\(principal.actor)"
         }

@@ -18,14 +18,35 @@ final class RateLimiter: Sendable {
         self.burst = Double(max(1, burst))
     }
 
+    /// - Parameters:
+    ///   - perSecond: Refill rate; may be below one (failed sign-ins: a few a minute).
+    ///   - burst: Tokens a key starts with.
+    init(rate perSecond: Double, burst: Int) {
+        self.perSecond = max(0.001, perSecond)
+        self.burst = Double(max(1, burst))
+    }
+
+    /// The seconds `key` must wait before it has a token again, without taking one; `nil` when it has one.
+    func wait(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+        buckets.withLock { buckets in
+            guard var bucket = buckets[key] else { return nil }
+            refill(&bucket, now: now)
+            return bucket.tokens >= 1 ? nil : max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
+        }
+    }
+
+    private func refill(_ bucket: inout Bucket, now: ContinuousClock.Instant) {
+        let elapsed = now - bucket.updated
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        bucket.tokens = min(burst, bucket.tokens + seconds * perSecond)
+        bucket.updated = now
+    }
+
     /// Takes a token for `key`; the seconds to wait when there is none.
     func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
         buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(burst, bucket.tokens + seconds * perSecond)
-            bucket.updated = now
+            refill(&bucket, now: now)
             if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }  // bounded memory under key churn
             guard bucket.tokens >= 1 else {
                 buckets[key] = bucket

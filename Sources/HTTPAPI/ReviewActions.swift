@@ -115,11 +115,11 @@ public struct ReviewActions: Sendable {
     var archive: AnalysisArchive { AnalysisArchive(environment: environment, expiresSeconds: quarantineDownloadSeconds) }
 
     /// A link to the sample as a zip with the password `infected` (served by Airlock, see `AnalysisArchive`).
-    public func zipDownload(_ upload: Upload, by principal: Principal, base: String) async throws -> (url: String, expiresAt: String) {
+    public func zipDownload(_ upload: Upload, by principal: Principal) async throws -> (url: String, expiresAt: String) {
         guard (upload.size ?? upload.declaredSize) <= AnalysisZip.maxSize else {
             throw APIError(.contentTooLarge, "too_large", "the object is too large for a zip; download the raw object instead")
         }
-        let link = archive.link(for: upload, base: base)
+        let link = archive.link(for: upload)
         try await environment.audit(
             AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue, detail: #"{"zip":true}"#)
         )

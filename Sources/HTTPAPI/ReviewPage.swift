@@ -5,11 +5,15 @@ import Hummingbird
 ///
 /// Sign-in takes a reviewer's API key or JWT once and opens a session: a random token in an HttpOnly, SameSite=Strict
 /// cookie (Secure when the request came over https), of which the catalog keeps only the SHA-256. Every form carries
-/// the session's CSRF token; a session opened with an API key ends when the key is revoked. Every action goes through
+/// the session's CSRF token. A session ends at `http.sessionLifetime` or when the credential that opened it would no
+/// longer be accepted: its API key revoked or expired, its JWT expired (`exp`) or its signing key gone from the
+/// configuration, whichever comes first. Every action goes through
 /// `ReviewActions`, so the page and the JSON API audit the same things.
 struct ReviewPage: Sendable {
     let environment: APIEnvironment
     let authenticator: any Authenticator
+    /// Failed sign-ins count with failed API authentications, per client address.
+    let authFailures: RateLimiter
     let actions: ReviewActions
 
     static let sessionCookie = "airlock_review"
@@ -68,14 +72,23 @@ struct ReviewPage: Sendable {
         guard let session = try await environment.catalog.session(tokenHash: APIKeyAuthenticator.hash(token), now: now),
             let role = Principal.Role(rawValue: session.role), role == .reviewer || role == .admin
         else { return nil }
-        if let keyHash = session.keyHash {
-            guard let key = try await environment.catalog.apiKey(hash: keyHash), key.isActive(at: now) else {
+        if let reference = session.keyHash {
+            let valid: Bool
+            if reference.hasPrefix(Self.signingKeyPrefix) {
+                valid = await authenticator.acceptsSigningKey(String(reference.dropFirst(Self.signingKeyPrefix.count)))
+            } else {
+                valid = try await environment.catalog.apiKey(hash: reference).map { $0.isActive(at: now) } ?? false
+            }
+            guard valid else {
                 try await environment.catalog.deleteSession(tokenHash: session.tokenHash)
                 return nil
             }
         }
         return SignedIn(principal: Principal(owner: session.owner, role: role, profiles: [], service: false, actor: session.actor), session: session)
     }
+
+    /// A session's `keyHash` for a JWT: this prefix and the signing key's id (API keys store their SHA-256 there).
+    static let signingKeyPrefix = "jwt-signing-key:"
 
     /// Whether the client used https (directly, or as `X-Forwarded-Proto` from a proxy says).
     static func secure(_ request: Request) -> Bool {
@@ -135,8 +148,14 @@ struct ReviewPage: Sendable {
         else {
             return signInPage(request, message: "The sign-in form expired; try again.", status: .forbidden)
         }
+        if let wait = authFailures.wait(context.clientAddress) {
+            var response = signInPage(request, message: "Too many failed sign-ins from this address; try again in \(wait) s.", status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
         let credential = fields["credential"]?.trimmingSpaces(newlines: true) ?? ""
         guard !credential.isEmpty, credential.utf8.count <= 8192, let principal = try await authenticator.principal(for: credential) else {
+            _ = authFailures.take(context.clientAddress)
             return signInPage(request, message: "That key or token is not valid.", status: .unauthorized)
         }
         guard principal.role == .reviewer || principal.role == .admin else {
@@ -144,15 +163,19 @@ struct ReviewPage: Sendable {
         }
         let token = Self.randomToken()
         let now = environment.clock.now()
+        // Never longer than the credential: a JWT's session ends at its `exp`.
+        let expiresAt = min(now + EpochMillis(environment.sessionLifetimeSeconds) * 1000, principal.expiresAt ?? .max)
+        guard expiresAt > now else { return signInPage(request, message: "That key or token is not valid.", status: .unauthorized) }
+        let reference = credential.hasPrefix("alk_") ? APIKeyAuthenticator.hash(credential) : principal.signingKey.map { Self.signingKeyPrefix + $0 }
         let session = ReviewSession(
             tokenHash: APIKeyAuthenticator.hash(token), actor: principal.actor, owner: principal.owner, role: principal.role.rawValue, csrfToken: Self.randomToken(),
-            keyHash: credential.hasPrefix("alk_") ? APIKeyAuthenticator.hash(credential) : nil, createdAt: now,
-            expiresAt: now + EpochMillis(environment.sessionLifetimeSeconds) * 1000
+            keyHash: reference, createdAt: now, expiresAt: expiresAt
         )
+        let maxAge = Int((expiresAt - now + 999) / 1000)
         try await environment.catalog.createSession(session)
         try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "review.sign_in"))
         var headers: HTTPFields = [.location: "/review"]
-        headers.append(.init(name: .setCookie, value: Self.cookie(Self.sessionCookie, token, maxAge: environment.sessionLifetimeSeconds, secure: Self.secure(request))))
+        headers.append(.init(name: .setCookie, value: Self.cookie(Self.sessionCookie, token, maxAge: maxAge, secure: Self.secure(request))))
         headers.append(.init(name: .setCookie, value: Self.cookie(Self.signInCookie, "", maxAge: 0, secure: Self.secure(request))))
         return HTML.response(.seeOther, "", headers: headers)
     }
@@ -275,7 +298,7 @@ struct ReviewPage: Sendable {
         timeline.append((upload.updatedAt, "worker", "quarantined (\(HTML.text(upload.outcome?.rawValue ?? "unknown")))", ""))
         for event in events {
             let status = event.deliveredAt != nil ? "delivered" : "\(event.attempts) attempt(s), not delivered"
-            timeline.append((event.createdAt, "events", "\(HTML.text(event.type)) → \(HTML.text(event.webhook)): \(status)", ""))
+            timeline.append((event.createdAt, "events", "\(HTML.text(event.type)) → \(HTML.text(RedactedURL.mask(event.webhook))): \(status)", ""))
         }
         for entry in trail { timeline.append((entry.at, HTML.text(entry.actor), HTML.text(entry.action), HTML.text(entry.note ?? ""))) }
         for item in timeline.sorted(by: { $0.at < $1.at }) {
@@ -328,7 +351,7 @@ struct ReviewPage: Sendable {
             let zip = fields["zip"] == "yes"
             let signedURL =
                 zip
-                ? try await actions.zipDownload(upload, by: signed.principal, base: AnalysisArchive.base(of: request))
+                ? try await actions.zipDownload(upload, by: signed.principal)
                 : try await actions.download(upload, by: signed.principal)
             let what = zip ? "as a zip encrypted with the password <code>infected</code>" : "as an attachment of type application/octet-stream"
             let html = """

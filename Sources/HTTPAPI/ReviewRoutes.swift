@@ -79,7 +79,7 @@ struct ReviewRoutes: Sendable {
         let body = try await Self.optionalBody(NoteBody.self, request: request, context: context)
         let signed =
             body?.zip == true
-            ? try await actions.zipDownload(upload, by: principal, base: AnalysisArchive.base(of: request))
+            ? try await actions.zipDownload(upload, by: principal)
             : try await actions.download(upload, by: principal)
         return .json(.ok, .object([("url", .string(signed.url)), ("expiresAt", .string(signed.expiresAt))]))
     }

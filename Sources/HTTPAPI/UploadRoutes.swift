@@ -47,6 +47,11 @@ struct UploadRoutes: Sendable {
             owner = named
         }
         guard body.size >= 0, body.contentType.utf8.count <= 255 else { throw APIError.invalid("invalid_request", "size must be >= 0 and contentType at most 255 bytes") }
+        // It becomes a signed header and a POST policy condition: a control character there is the client's mistake,
+        // refused before anything is recorded.
+        guard MediaTypeSyntax.isValid(body.contentType) else {
+            throw APIError.invalid("content_type_invalid", "contentType must be a media type (type/subtype, printable ASCII, no control characters)")
+        }
         var sha256: String?
         if let declared = body.sha256 {
             let lowered = declared.lowercased()
@@ -114,7 +119,9 @@ struct UploadRoutes: Sendable {
                 form = try environment.signer.upload(stored, to: target, expiresSeconds: remaining, now: now)
             }
         } catch {
-            context.logger.error("signing an upload failed", metadata: ["error": "\(error)"])
+            // No form was handed out: the intent this request recorded must not stay pending.
+            context.logger.error("signing an upload failed", metadata: ["error": "\(String(describing: type(of: error)))"])
+            if stored.id == intent.id { _ = try? await environment.catalog.transition(id: stored.id, from: .pending, to: .expired, now: environment.clock.now()) }
             throw APIError.internalError
         }
         return .json(

@@ -47,6 +47,8 @@ public struct DriftCheck: Sendable {
     let incomingRetentionMillis: Int64
     /// Hash every processed and quarantined object instead of trusting its `airlock-sha256` metadata.
     let deep: Bool
+    /// Places that hold no uploads (the audit checkpoints): their objects are not drift.
+    public var ignored: [BucketPrefix] = []
 
     public init(
         layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, temporaryDirectory: String, incomingRetentionMillis: Int64,
@@ -189,7 +191,7 @@ public struct DriftCheck: Sendable {
         var after: String?
         while true {
             let page = try await store.list(bucket: place.bucket, prefix: place.prefix, startAfter: after, limit: 1000)
-            all += page.objects
+            all += page.objects.filter { object in !ignored.contains { $0.bucket == place.bucket && object.key.hasPrefix($0.prefix) } }
             guard page.more, let last = page.objects.last else { return all }
             after = last.key
         }

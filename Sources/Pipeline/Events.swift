@@ -137,14 +137,15 @@ public final class EventSender: Service {
             )
             if !response.isSuccess { failure = "HTTP \(response.status)" }
         } catch {
-            failure = "\(error)"
+            // The transport's text may quote the URL, whose userinfo, path or query can hold the receiver's token.
+            failure = RedactedURL.scrub("\(error)", hiding: webhook.url)
         }
         let now = clock.now()
         if let failure {
             let exponent = min(max(delivery.attempts - 1, 0), 20)
             let delay = min(retryMaxMillis, retryBaseMillis << Int64(exponent))
             Metrics.Counter(label: "airlock_event_delivery_failures_total", dimensions: [("type", delivery.type)]).increment()
-            logger.warning("event delivery failed; retrying", metadata: ["delivery": "\(delivery.id)", "attempt": "\(delivery.attempts)", "error": "\(failure)"])
+            logger.warning("event delivery failed; retrying", metadata: ["delivery": "\(delivery.id)", "webhook": "\(RedactedURL.mask(webhook.url))", "attempt": "\(delivery.attempts)", "error": "\(failure)"])
             _ = try? await catalog.retryEvent(id: delivery.id, worker: senderID, retryAt: now + delay, error: failure, now: now)
         } else {
             Metrics.Counter(label: "airlock_events_delivered_total", dimensions: [("type", delivery.type)]).increment()

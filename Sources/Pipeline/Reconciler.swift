@@ -22,6 +22,8 @@ public struct ReconcilerConfiguration: Sendable {
     public var processedRetentionMillis: Int64?
     /// `uploads.quarantineRetention`: quarantined files older than this are purged (nil keeps them).
     public var quarantineRetentionMillis: Int64?
+    /// Seals the audit entries retention writes (the composition root's keyed seal; plain SHA-256 by default).
+    public var auditSeal: @Sendable (String, AuditEntry) -> String = AuditSeal.sha256
 
     public init(
         holderID: String, interval: Duration = .seconds(30), expiryGraceMillis: Int64 = 3_600_000, temporaryDirectory: String,
@@ -252,7 +254,7 @@ public final class Reconciler: Service {
                         at: clock.now(), actor: "system", action: action, uploadID: upload.id.rawValue, note: "retention of \(retention / 86_400_000) days",
                         detail: JSONText.object([("key", .string(upload.destinationKey ?? "")), ("sha256", upload.sha256.map(JSONText.string) ?? .null)]).rendered
                     ),
-                    seal: AuditSeal.sha256
+                    seal: configuration.auditSeal
                 )
                 retired += 1
             }

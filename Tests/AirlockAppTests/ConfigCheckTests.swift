@@ -54,6 +54,19 @@ struct ConfigCheckTests {
         #expect(text.hasSuffix("config check failed: 3 problem(s)\n"))
     }
 
+    @Test func webhookURLsAndTheAuditKeyAreMasked() throws {
+        let output = try check("""
+            store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
+            events: {webhooks: [{url: "https://ops:pa55word@hooks.example.com:8443/services/T0K3N?sig=s1gnature", secret: "0123456789abcdef0"}]}
+            audit: {key: "an-audit-key-that-is-long-enough-0123456789"}
+            profiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}
+            """)
+        let text = output.stdoutText + output.stderrText
+        #expect(text.contains("events.webhooks.0.url = https://hooks.example.com:8443/…"), "\(text)")
+        #expect(text.contains("audit.key = ***"), "\(text)")
+        for secret in ["ops:pa55", "pa55word", "T0K3N", "s1gnature", "an-audit-key"] { #expect(!text.contains(secret), "\(secret) shows") }
+    }
+
     @Test func aBrokenSectionIsNamed() throws {
         let output = try check("scanner: {engine: clamscan}\nprofiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}\n")
         #expect(output.status == 1)

@@ -52,5 +52,14 @@ struct KeysCommandTests {
         #expect(try airlock(["keys", "revoke", created.id]).stdoutText == "{\"revoked\":\"\(created.id)\"}\n")
         #expect(try airlock(["keys", "revoke", created.id]).status == 2)
         #expect(try airlock(["keys", "list"]).stdoutText.split(separator: "\n")[0].contains(#""revokedAt":"20"#))
+
+        // Both are in the audit log, by the operator, without the secret.
+        let audit = try airlock(["audit", "export"]).stdoutText
+        let auditLines = audit.split(separator: "\n")
+        let creations = auditLines.filter { $0.contains(#""action":"key.create""#) }
+        #expect(creations.count == 2 && creations.allSatisfy { $0.contains(#""actor":"operator:"#) }, "\(audit)")
+        #expect(creations.first?.contains(#"\"name\":\"mobile-app\",\"role\":\"uploader\",\"owner\":\"key:mobile-app\""#) == true, "\(audit)")
+        #expect(auditLines.contains { $0.contains(#""action":"key.revoke""#) && $0.contains(created.id) })
+        #expect(!audit.contains(created.key))
     }
 }

@@ -93,7 +93,15 @@ struct JWTAuthenticatorTests {
         defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
         let token = try await fixture.signers.sign(Self.claims(), kid: JWKIdentifier(string: kid))
         let principal = try #require(try await fixture.authenticator.principal(for: token))
-        #expect(principal == Principal(owner: "user-7", role: .uploader, profiles: ["documents", "images"], service: false, actor: "jwt:user-7"))
+        // The subject in its issuer's namespace (never a key's `key:<name>`), with the token's expiry and signing key.
+        let owner = "jwt:https://idp.example#user-7"
+        #expect(
+            principal
+                == Principal(
+                    owner: owner, role: .uploader, profiles: ["documents", "images"], service: false, actor: owner, expiresAt: (Self.now / 1000 + 600) * 1000,
+                    signingKey: kid
+                )
+        )
         let reviewer = try await fixture.signers.sign(Self.claims(roles: ["uploader", "reviewer"]), kid: JWKIdentifier(string: kid))
         #expect(try await fixture.authenticator.principal(for: reviewer)?.role == .reviewer)
     }
@@ -136,6 +144,21 @@ struct JWTAuthenticatorTests {
         #expect(try await auth.principal(for: try await stranger.sign(Self.claims(), kid: "hs256")) == nil)
         // And the good one still works.
         #expect(try await auth.principal(for: good) != nil)
+    }
+
+    @Test func aSigningKeyRemovedFromTheJWKSIsNoLongerAccepted() async throws {
+        let fixture = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
+        #expect(await fixture.authenticator.acceptsSigningKey("rsa1"))
+        #expect(await fixture.authenticator.acceptsSigningKey("hs256"))
+        #expect(await !fixture.authenticator.acceptsSigningKey("unknown"))
+        // The operator removes rsa1 (revoked): review sessions opened with its tokens end.
+        let raw = Array(P256.Signing.PrivateKey().publicKey.rawRepresentation)
+        let jwks: [String: Any] = ["keys": [["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": Self.base64URL(raw[0..<32]), "y": Self.base64URL(raw[32..<64])]]]
+        try await Task.sleep(for: .milliseconds(20))
+        try JSONSerialization.data(withJSONObject: jwks).write(to: URL(fileURLWithPath: fixture.jwksPath))
+        #expect(await !fixture.authenticator.acceptsSigningKey("rsa1"))
+        #expect(await fixture.authenticator.acceptsSigningKey("ec1"))
     }
 
     @Test func aChangedJWKSFileIsReloaded() async throws {

@@ -23,6 +23,10 @@ import Glibc
     let bucket = S3TestServer.uniqueBucketName("api")
     let binary = Repository.path(".build/debug/airlock")
     static let jwtSecret = "the-test-idp-shares-this-hs256-secret"
+    /// Parts of the webhook's URL that must never show (its receiver never answers: port 9).
+    static let webhookSecrets = ["hook-user", "hook-pass-Zq81", "T0KEN-IN-PATH", "query-token-Xy72"]
+    static let webhookURL = "http://hook-user:hook-pass-Zq81@127.0.0.1:9/hooks/T0KEN-IN-PATH?token=query-token-Xy72"
+    static let maxConnectionsPerClient = 24
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-serve-\(UUID().uuidString)").path
@@ -31,7 +35,11 @@ import Glibc
         let s3 = S3TestServer.current
         config = directory + "/airlock.yaml"
         try """
-            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}, corsOrigins: ["https://app.example"]}
+            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}, corsOrigins: ["https://app.example"],
+                   publicURL: "http://127.0.0.1:\(port)/", timeouts: {head: 2s, body: 2s, idle: 30s}, maxConnectionsPerClient: \(Self.maxConnectionsPerClient),
+                   authFailures: {perMinute: 6, burst: 12}}
+            audit: {key: "an-audit-key-of-at-least-32-bytes-for-tests", checkpoints: {interval: 1s}}
+            events: {webhooks: [{url: "\(Self.webhookURL)", secret: "a-webhook-secret-0123"}]}
             store: {backend: \(s3.backend.rawValue), endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
                     accessKeyId: \(s3.accessKey), secretAccessKey: "\(s3.secretKey)"}
             buckets:
@@ -427,25 +435,14 @@ import Glibc
     }
 
     @Test func jwtsFromTheConfiguredIssuerAreAccepted() async throws {
-        struct Claims: JWTPayload {
-            var sub: String
-            var exp: Int
-            var iss: String
-            var aud: String
-            var roles: [String]
-            func verify(using algorithm: some JWTAlgorithm) async throws {}
-        }
-        let keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: Self.jwtSecret), digestAlgorithm: .sha256)
-        let exp = Int(Date().timeIntervalSince1970) + 300
-        let token = try await keys.sign(Claims(sub: "user-42", exp: exp, iss: "https://idp.example", aud: "airlock", roles: ["uploader"]))
+        let token = try await signedJWT(sub: "user-42", expiresIn: 300, roles: ["uploader"])
         let created = try call("POST", "/v1/uploads", key: token, json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"])
         #expect(created.status == 201, "\(created.body)")
         let id = try #require(created.body["id"] as? String)
         #expect(try call("GET", "/v1/files/\(id)", key: token).status == 200)
-        let stranger = try await keys.sign(Claims(sub: "user-43", exp: exp, iss: "https://idp.example", aud: "airlock", roles: ["uploader"]))
+        let stranger = try await signedJWT(sub: "user-43", expiresIn: 300, roles: ["uploader"])
         #expect(try call("GET", "/v1/files/\(id)", key: stranger).status == 404)
-        let wrongAudience = try await keys.sign(Claims(sub: "user-42", exp: exp, iss: "https://idp.example", aud: "elsewhere", roles: ["uploader"]))
+        let wrongAudience = try await signedJWT(sub: "user-42", expiresIn: 300, roles: ["uploader"], audience: "elsewhere")
         #expect(try call("GET", "/v1/files/\(id)", key: wrongAudience).status == 401)
     }
 

@@ -32,7 +32,7 @@ public enum ConfigCheck {
             }
         }
         let store = section { () throws(AirlockError) in try StoreSettings(reader: config.scoped(to: "store")) }
-        _ = section { () throws(AirlockError) in try BucketSettings(reader: config.scoped(to: "buckets")) }
+        let buckets = section { () throws(AirlockError) in try BucketSettings(reader: config.scoped(to: "buckets")) }
         _ = section { () throws(AirlockError) in try CatalogSettings(reader: config.scoped(to: "catalog")) }
         let scanner = section { () throws(AirlockError) in try ScannerSettings(reader: config.scoped(to: "scanner")) }
         _ = section { () throws(AirlockError) in try WorkerSettings(reader: config.scoped(to: "worker")) }
@@ -40,6 +40,10 @@ public enum ConfigCheck {
         _ = section { () throws(AirlockError) in try HTTPSettings(reader: config.scoped(to: "http")) }
         _ = section { () throws(AirlockError) in try EventSettings(reader: config.scoped(to: "events")) }
         _ = section { () throws(AirlockError) in try AuthSettings.jwt(reader: config.scoped(to: "auth")) }
+        _ = section { () throws(AirlockError) in try AuditKeyring(reader: config.scoped(to: "audit")) }
+        if let buckets {
+            _ = section { () throws(AirlockError) in try AuditCheckpointSettings(reader: config.scoped(to: "audit"), layout: buckets.layout) }
+        }
         let names = section { () throws(AirlockError) in try ConfigLoader.profileNames(path: configPath, environment: environment) } ?? []
         let profiles = section { () throws(AirlockError) in try ProfileSettings.read(config, names: names) } ?? [:]
         if names.isEmpty { report.problems.append("no profiles are defined: every upload needs one") }
@@ -70,7 +74,11 @@ public enum ConfigCheck {
             let variable = environmentName(for: key.components)
             let overridden = environment[variable] != nil || environment[variable + "_FILE"] != nil
             var shown = overridden ? (config.string(forKey: ConfigKey(name), isSecret: true) ?? "") : render(value.content)
-            if isSecret(name) || value.isSecret { shown = shown.isEmpty ? "" : "***" }
+            if isSecret(name) || value.isSecret {
+                shown = shown.isEmpty ? "" : "***"
+            } else if isSecretURL(name) {
+                shown = RedactedURL.mask(shown)
+            }
             report.lines.append("\(name) = \(shown)    (\(variable)\(overridden ? ", set" : ""))")
         }
         return report
@@ -90,7 +98,13 @@ public enum ConfigCheck {
 
     static func isSecret(_ key: String) -> Bool {
         let lower = key.lowercased()
-        return lower.contains("secret") || lower.contains("password") || lower.contains("token") || lower == "catalog.url"
+        return lower.contains("secret") || lower.contains("password") || lower.contains("token") || lower == "catalog.url" || lower == "audit.key"
+            || lower.hasPrefix("audit.retiredkeys")
+    }
+
+    /// Webhook URLs carry credentials (userinfo, tokens in the path or query): only their scheme and host show.
+    static func isSecretURL(_ key: String) -> Bool {
+        key.hasPrefix("events.webhooks.") && key.hasSuffix(".url")
     }
 
     /// `store.accessKeyId` → `AIRLOCK_STORE_ACCESS_KEY_ID`.

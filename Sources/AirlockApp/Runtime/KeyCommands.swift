@@ -52,8 +52,10 @@ public enum KeyCommands {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Creates a key; returns the one JSON object to print (the only place the key ever appears).
-    public static func create(_ input: CreateInput, catalog: any Catalog, profileNames: [String], now: EpochMillis) async throws(AirlockError) -> String {
+    /// Creates a key and audits it (`key.create` by the operator); returns the one JSON object to print (the only place
+    /// the key ever appears).
+    public static func create(_ input: CreateInput, audit: AuditLog, actor: String, profileNames: [String], now: EpochMillis) async throws(AirlockError) -> String {
+        let catalog = audit.catalog
         guard !input.name.isEmpty, input.name.utf8.count <= 64, input.name.utf8.allSatisfy({ byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }) else {
@@ -85,6 +87,12 @@ public enum KeyCommands {
         } catch {
             throw AirlockError(.storage, "storing the key failed: \(error)")
         }
+        let detail = JSONText.object([
+            ("id", .string(record.id)), ("name", .string(record.name)), ("role", .string(record.role)), ("owner", .string(record.owner)),
+            ("service", .bool(record.service)), ("profiles", .array(record.profiles.map(JSONText.string))),
+            ("expiresAt", record.expiresAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
+        ])
+        try await Self.audited(AuditEntry(at: now, actor: actor, action: "key.create", detail: detail.rendered), in: audit)
         return JSONText.object([
             ("id", .string(record.id)), ("name", .string(record.name)), ("role", .string(record.role)), ("owner", .string(record.owner)), ("key", .string(key)),
         ]).rendered
@@ -107,15 +115,26 @@ public enum KeyCommands {
         }
     }
 
-    public static func revoke(_ idOrName: String, catalog: any Catalog, now: EpochMillis) async throws(AirlockError) -> String {
+    /// Revokes a key and audits it (`key.revoke` by the operator).
+    public static func revoke(_ idOrName: String, audit: AuditLog, actor: String, now: EpochMillis) async throws(AirlockError) -> String {
         let revoked: Bool
         do {
-            revoked = try await catalog.revokeAPIKey(idOrName, now: now)
+            revoked = try await audit.catalog.revokeAPIKey(idOrName, now: now)
         } catch {
             throw AirlockError(.storage, "revoking the key failed: \(error)")
         }
         guard revoked else { throw AirlockError(.invalidArgument, "no active key '\(idOrName)'") }
+        try await Self.audited(AuditEntry(at: now, actor: actor, action: "key.revoke", detail: JSONText.object([("key", .string(idOrName))]).rendered), in: audit)
         return JSONText.object([("revoked", .string(idOrName))]).rendered
+    }
+
+    static func audited(_ entry: AuditEntry, in audit: AuditLog) async throws(AirlockError) {
+        do {
+            try await audit.recordRotation(now: entry.at)
+            try await audit.append(entry)
+        } catch {
+            throw AirlockError(.storage, "writing the audit log failed: \(error)")
+        }
     }
 
     public enum Action: Sendable {
@@ -129,15 +148,18 @@ public enum KeyCommands {
         let (config, environment) = try ConfigLoader.loadForCommand(path: configPath)
         let settings = try CatalogSettings(reader: config.scoped(to: "catalog"))
         let names = try ConfigLoader.profileNames(path: configPath, environment: environment)
+        let keyring = try AuditKeyring(reader: config.scoped(to: "audit"))
+        let actor = QuarantineCommands.operatorPrincipal.actor
         let opened = try await CatalogRuntime.open(settings, logger: StorageCommands.commandLogger(environment: environment))
         defer { Task { await opened.close() } }
         do {
             return try await opened.withPool { catalog -> [String] in
                 let now = SystemWallClock().now()
+                let audit = AuditLog(catalog: catalog, keyring: keyring)
                 switch action {
-                case .create(let input): return [try await create(input, catalog: catalog, profileNames: names, now: now)]
+                case .create(let input): return [try await create(input, audit: audit, actor: actor, profileNames: names, now: now)]
                 case .list: return try await list(catalog: catalog)
-                case .revoke(let id): return [try await revoke(id, catalog: catalog, now: now)]
+                case .revoke(let id): return [try await revoke(id, audit: audit, actor: actor, now: now)]
                 }
             }
         } catch let error as AirlockError {

@@ -66,7 +66,9 @@ public enum QuarantineCommands {
         defer { clients.shutdown() }
         let opened = try await CatalogRuntime.open(try CatalogSettings(reader: config.scoped(to: "catalog")), logger: logger)
         do {
+            let keyring = try AuditKeyring(reader: config.scoped(to: "audit"))
             try await opened.withPool { catalog in
+                try await AuditLog(catalog: catalog, keyring: keyring).recordRotation(now: SystemWallClock().now())
                 let api = try ServeRuntime.environment(
                     config: config, catalog: catalog, clients: clients, layout: buckets.layout, profiles: [:], uploads: uploads, wake: {}
                 )

@@ -48,6 +48,7 @@ public enum ServeRuntime {
         wake: @escaping @Sendable () -> Void
     ) throws(AirlockError) -> APIEnvironment {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
+        let auditLog = AuditLog(catalog: catalog, keyring: try AuditKeyring(reader: config.scoped(to: "audit")))
         var environment = APIEnvironment(
             catalog: catalog, store: S3ObjectStore(client: clients.s3),
             signer: UploadSigner(
@@ -56,7 +57,7 @@ public enum ServeRuntime {
             ), layout: layout,
             profiles: profiles, uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
             clock: SystemWallClock(), normalize: { $0.precomposedStringWithCanonicalMapping }, wake: wake,
-            audit: { entry in _ = try await catalog.appendAudit(entry, seal: AuditSeal.sha256) }
+            audit: { entry in try await auditLog.append(entry) }
         )
         environment.multipartThreshold = uploads.multipartThreshold.bytes
         environment.partSize = uploads.partSize.bytes
@@ -80,6 +81,8 @@ public enum ServeRuntime {
         )
         environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
         environment.corsOrigins = http.corsOrigins
+        environment.publicURL = http.publicURL
+        environment.authFailureLimit = (http.authFailuresPerMinute, http.authFailuresBurst)
         environment.sessionLifetimeSeconds = Int(http.sessionLifetime.seconds)
         let blockingPool = BlockingPool(threads: 2)
         environment.blocking = { work in try await blockingPool.run { () throws -> Void in try work() } }
@@ -109,7 +112,17 @@ public enum ServeRuntime {
             if let writes { checks.append(writes.check) }
             return checks
         }
-        var authenticators: [any Authenticator] = [APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock())]
+        let audit = environment.audit
+        let keys = APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()) { record in
+            // A revoked key still in use: someone holds a secret they should not (throttled per key by the authenticator).
+            try? await audit(
+                AuditEntry(
+                    at: SystemWallClock().now(), actor: "key:\(record.name)", action: "key.revoked_use",
+                    detail: JSONText.object([("id", .string(record.id)), ("name", .string(record.name))]).rendered
+                )
+            )
+        }
+        var authenticators: [any Authenticator] = [keys]
         let jwt = try AuthSettings.jwt(reader: config.scoped(to: "auth"))
         if jwt.isConfigured {
             do {
@@ -120,7 +133,11 @@ public enum ServeRuntime {
         }
         return APIServer.application(
             environment: environment, authenticator: ChainedAuthenticator(authenticators), host: http.host, port: http.port,
-            maxBodyBytes: http.maxBodyBytes, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds), logger: logger
+            maxBodyBytes: http.maxBodyBytes, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds),
+            limits: ConnectionLimits(
+                headTimeout: .milliseconds(http.headTimeout.milliseconds), bodyTimeout: .milliseconds(http.bodyTimeout.milliseconds),
+                idleTimeout: .milliseconds(http.idleTimeout.milliseconds), maxConnectionsPerClient: http.maxConnectionsPerClient
+            ), logger: logger
         )
     }
 }

@@ -12,15 +12,18 @@ public enum VerifyCommand {
         let buckets = try BucketSettings(reader: config.scoped(to: "buckets"))
         let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
         let temporaryDirectory = try ScannerSettings(reader: config.scoped(to: "scanner")).temporaryDirectory
+        let checkpoints = try AuditCheckpointSettings(reader: config.scoped(to: "audit"), layout: buckets.layout)
         let clients = try StoreClients(store: try StoreSettings(reader: config.scoped(to: "store")), logger: logger)
         defer { clients.shutdown() }
         let opened = try await CatalogRuntime.open(try CatalogSettings(reader: config.scoped(to: "catalog")), logger: logger)
         do {
             let report = try await opened.withPool { catalog in
-                try await DriftCheck(
+                var check = DriftCheck(
                     layout: buckets.layout, catalog: catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(),
                     temporaryDirectory: temporaryDirectory, incomingRetentionMillis: uploads.incomingRetention.milliseconds, deep: deep
-                ).run()
+                )
+                check.ignored = [checkpoints.place]
+                return try await check.run()
             }
             await opened.close()
             for drift in report.drift { print(drift.description) }

@@ -3,6 +3,7 @@ import Catalog
 public import Configuration
 import Inspection
 public import Logging
+import HTTPAPI
 import Pipeline
 import ServiceLifecycle
 import UnixSignals
@@ -40,14 +41,20 @@ public enum WorkerRuntime {
         }
         do {
             if once {
-                try await parts.catalog.withPool { _ in
+                try await parts.catalog.withPool { catalog in
+                    try await AuditLog(catalog: catalog, keyring: parts.keyring).recordRotation(now: SystemWallClock().now())
                     _ = try await parts.reconciler.pass()
                     while try await parts.worker.processBatch() > 0 {}
                     try await parts.sender.sendDue()
                 }
             } else {
+                try await prepareCatalog(config: config, parts: parts, api: api, logger: logger)
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
                 if let pool = parts.catalog.pool { services.append(.init(service: pool)) }
+                services.append(.init(service: AuditCheckpointer(
+                    catalog: parts.catalog.catalog, store: S3ObjectStore(client: parts.clients.s3), settings: parts.checkpoints,
+                    temporaryDirectory: parts.temporaryDirectory, logger: logger
+                )))
                 if !api || parts.workerEnabled {
                     services += [.init(service: parts.worker), .init(service: parts.reconciler), .init(service: parts.sender)]
                     services.append(.init(service: UploadListener(catalog: parts.catalog.catalog, wake: parts.wake, logger: logger)))
@@ -73,6 +80,31 @@ public enum WorkerRuntime {
         await parts.catalog.close()
     }
 
+    /// Before the services start (PostgreSQL: on a connection of its own, since the pool runs only once, as a service):
+    /// a new audit key is recorded in the chain before anything is sealed with it, and the API adopts owners of bare JWT
+    /// subjects of old into `jwt:<auth.jwt.issuer>#<sub>`.
+    static func prepareCatalog(config: ConfigReader, parts: Parts, api: Bool, logger: Logger) async throws {
+        let now = SystemWallClock().now()
+        let issuer = api ? try AuthSettings.jwt(reader: config.scoped(to: "auth")).issuer : nil
+        let keyring = parts.keyring
+        let prepare: @Sendable (SQLCatalog) async throws -> Void = { catalog in
+            try await AuditLog(catalog: catalog, keyring: keyring).recordRotation(now: now)
+            if let issuer {
+                let adopted = try await catalog.adoptLegacyJWTOwners(issuer: issuer)
+                if adopted > 0 { logger.notice("uploads of JWT subjects moved to their issuer's namespace", metadata: ["count": "\(adopted)"]) }
+            }
+        }
+        guard parts.catalog.pool != nil else { return try await prepare(parts.catalog.catalog) }
+        let opened = try await CatalogRuntime.open(try CatalogSettings(reader: config.scoped(to: "catalog")), logger: logger)
+        do {
+            try await opened.withPool(prepare)
+        } catch {
+            await opened.close()
+            throw error
+        }
+        await opened.close()
+    }
+
     struct Parts {
         var catalog: OpenedCatalog
         var clients: StoreClients
@@ -91,6 +123,10 @@ public enum WorkerRuntime {
         var maxSignatureAge: ConfigDuration
         /// `scanner.tempDir` or the system's: inspection's and analysis zips' private temp files.
         var temporaryDirectory: String
+        /// `audit.key`, `audit.retiredKeys`.
+        var keyring: AuditKeyring
+        /// `audit.checkpoints`.
+        var checkpoints: AuditCheckpointSettings
     }
 
     static func assemble(config: ConfigReader, profileNames: [String], logger: Logger) async throws(AirlockError) -> Parts {
@@ -105,6 +141,8 @@ public enum WorkerRuntime {
         let events = try EventSettings(reader: config.scoped(to: "events"))
         let webhooks = events.webhooks.map { Webhook(url: $0.url, secret: $0.secret, types: Set($0.types)) }
         let temporaryDirectory = scanner.temporaryDirectory
+        let keyring = try AuditKeyring(reader: config.scoped(to: "audit"))
+        let checkpoints = try AuditCheckpointSettings(reader: config.scoped(to: "audit"), layout: buckets.layout)
         // Archive members and libclamav's temp files go to a directory of this process's own, which a later start
         // removes if this process is killed.
         let scratch: ScratchDirectory
@@ -149,25 +187,28 @@ public enum WorkerRuntime {
             hashLists: { [hashLists = HashListCache(catalog: catalog.catalog)] in try await hashLists.lists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks,
             storeHealth: storeHealth, logger: logger
         )
+        var reconcilerConfiguration = ReconcilerConfiguration(
+            holderID: identity, interval: .milliseconds(workerSettings.reconcileInterval.milliseconds), temporaryDirectory: temporaryDirectory,
+            staleTemporaryFileMillis: max(workerSettings.lease.milliseconds * 2, 60_000),
+            processedRetentionMillis: uploads.processedRetention?.milliseconds, quarantineRetentionMillis: uploads.quarantineRetention?.milliseconds
+        )
+        reconcilerConfiguration.auditSeal = keyring.seal
         let reconciler = Reconciler(
-            configuration: ReconcilerConfiguration(
-                holderID: identity, interval: .milliseconds(workerSettings.reconcileInterval.milliseconds), temporaryDirectory: temporaryDirectory,
-                staleTemporaryFileMillis: max(workerSettings.lease.milliseconds * 2, 60_000),
-                processedRetentionMillis: uploads.processedRetention?.milliseconds, quarantineRetentionMillis: uploads.quarantineRetention?.milliseconds
-            ),
+            configuration: reconcilerConfiguration,
             layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, storeHealth: storeHealth,
             logger: logger
         )
         let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
         let reloader = reloading.map { engine in
             SignatureReloader(
-                scanner: engine, catalog: catalog.catalog, holder: identity, interval: .milliseconds(scanner.reloadInterval.milliseconds), wake: wake, logger: logger
+                scanner: engine, catalog: catalog.catalog, holder: identity, interval: .milliseconds(scanner.reloadInterval.milliseconds), wake: wake,
+                seal: keyring.seal, logger: logger
             )
         }
         return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
             metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort,
             workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout, scanner: malware, maxSignatureAge: scanner.maxSignatureAge,
-            temporaryDirectory: temporaryDirectory
+            temporaryDirectory: temporaryDirectory, keyring: keyring, checkpoints: checkpoints
         )
     }
 
@@ -209,6 +250,7 @@ struct SignatureReloader: Service {
     let holder: String
     let interval: Duration
     let wake: WakeSignal
+    let seal: @Sendable (String, AuditEntry) -> String
     let logger: Logger
 
     func run() async throws {
@@ -242,7 +284,7 @@ struct SignatureReloader: Service {
                 at: clock.now(), actor: "system:signatures", action: "quarantine.rescan_all",
                 detail: JSONText.object([("queued", .int(queued)), ("engine", .string(scanner.engineDescription))]).rendered
             ),
-            seal: AuditSeal.sha256
+            seal: seal
         )
         logger.info("quarantined uploads queued for rescan with the new signatures", metadata: ["count": "\(queued)"])
         wake.signal()

@@ -123,6 +123,9 @@ public protocol Catalog: Sendable {
     /// One upload's audit trail, oldest first.
     func auditEntries(uploadID: String) async throws -> [AuditEntry]
 
+    /// The newest entry (the chain's head), if any.
+    func latestAuditEntry() async throws -> AuditEntry?
+
     // MARK: Hash lists
 
     /// Puts a SHA-256 on a list (replacing its previous list).

@@ -146,14 +146,15 @@ public struct APIKeyRecord: Sendable, Hashable {
 public struct ReviewSession: Sendable, Hashable {
     /// Lowercase hex SHA-256 of the cookie's token.
     public var tokenHash: String
-    /// `key:<name>` or `jwt:<sub>`: what the audit log records for this session's actions.
+    /// `key:<name>` or `jwt:<issuer>#<sub>`: what the audit log records for this session's actions.
     public var actor: String
     public var owner: String
     /// `reviewer` or `admin`.
     public var role: String
     /// The token every form of this session carries (CSRF).
     public var csrfToken: String
-    /// For sessions opened with an API key: the key's hash, checked on every request (a revoked key ends the session).
+    /// What is checked on every request: for sessions opened with an API key, the key's hash (a revoked key ends the
+    /// session); for a JWT, `jwt-signing-key:<kid>` (the session ends when that key leaves the configuration).
     public var keyHash: String?
     public var createdAt: EpochMillis
     public var expiresAt: EpochMillis

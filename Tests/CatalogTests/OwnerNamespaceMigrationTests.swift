@@ -1,0 +1,52 @@
+import AirlockCore
+@testable import Catalog
+import Testing
+
+/// Migration 5: owners in disjoint namespaces (issue 17, finding 3).
+struct OwnerNamespaceMigrationTests {
+    @Test(arguments: CatalogEngine.allCases)
+    func bareJWTSubjectsMoveAsideAndAreAdoptedUnderTheirIssuer(engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            // Rows as an older airlock wrote them: a key's own owner, a key's configured owner, JWT subjects (one that
+            // looks like a key's owner), and a review session.
+            let owners = ["key:alice", "team:payments", "user-42", "key-ish", "jwt:https://idp.example#bob"]
+            var ids: [String: UploadID] = [:]
+            for (index, owner) in owners.enumerated() {
+                ids[owner] = try await catalog.createUpload(.sample(index, owner: owner)).id
+            }
+            try await catalog.createAPIKey(
+                APIKeyRecord(
+                    id: "key_1", name: "payments", role: "uploader", owner: "team:payments", service: true, profiles: [], keyHash: String(repeating: "a", count: 64),
+                    createdAt: 1, expiresAt: nil
+                )
+            )
+            try await catalog.createSession(
+                ReviewSession(
+                    tokenHash: String(repeating: "b", count: 64), actor: "jwt:user-42", owner: "user-42", role: "reviewer", csrfToken: "c", keyHash: nil,
+                    createdAt: 2_000_000, expiresAt: .max
+                )
+            )
+            // Migration 5 again, as an upgraded airlock runs it.
+            _ = try await catalog.driver.query("DELETE FROM airlock_migrations WHERE version = 5", [])
+            #expect(try await catalog.migrate() == 1)
+
+            let uploads = ids
+            func owner(_ original: String) async throws -> String? {
+                guard let id = uploads[original] else { return nil }
+                return try await catalog.upload(id: id)?.owner
+            }
+            #expect(try await owner("key:alice") == "key:alice")
+            #expect(try await owner("team:payments") == "team:payments")
+            #expect(try await owner("jwt:https://idp.example#bob") == "jwt:https://idp.example#bob")
+            // No credential can claim these until the API adopts them.
+            #expect(try await owner("user-42") == "legacy-jwt:user-42")
+            #expect(try await owner("key-ish") == "legacy-jwt:key-ish")
+            #expect(try await catalog.session(tokenHash: String(repeating: "b", count: 64), now: 3_000_000) == nil)
+
+            #expect(try await catalog.adoptLegacyJWTOwners(issuer: "https://idp.example") == 2)
+            #expect(try await owner("user-42") == "jwt:https://idp.example#user-42")
+            #expect(try await owner("key-ish") == "jwt:https://idp.example#key-ish")
+            #expect(try await catalog.adoptLegacyJWTOwners(issuer: "https://idp.example") == 0)
+        }
+    }
+}
