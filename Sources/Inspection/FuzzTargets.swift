@@ -6,7 +6,7 @@ import Glibc
 /// (`airlock-fuzz`, `scripts/fuzz`) and of its replay mode. Nothing here may trap, hang or grow without bound on any
 /// input.
 public enum FuzzTargets {
-    public static let names = ["pdf", "markup", "ooxml-part", "zip"]
+    public static let names = ["pdf", "markup", "text", "ooxml-part", "zip"]
 
     /// Runs the named parser on `bytes`; `false` for an unknown name.
     @discardableResult
@@ -16,6 +16,8 @@ public enum FuzzTargets {
             _ = PDFActiveContent.findings(in: bytes)
         case "markup":
             _ = MarkupActiveContent.findings(in: bytes)
+        case "text":
+            _ = TextActiveContent.findings(in: bytes)
         case "ooxml-part":
             _ = OOXMLParts.findings(partName: "word/document.xml", bytes: bytes)
             _ = OOXMLParts.findings(partName: "[Content_Types].xml", bytes: bytes)

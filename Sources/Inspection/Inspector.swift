@@ -250,6 +250,9 @@ public final class Inspector: FileInspector {
         if type == "application/pdf" {
             reasons += pdfFindings(descriptor: descriptor, size: size, prefix: prefix)
         }
+        if textTypes.contains(type) {
+            reasons += textFindings(descriptor: descriptor, size: size, prefix: prefix)
+        }
         return reasons
     }
 
@@ -391,6 +394,13 @@ public final class Inspector: FileInspector {
         guard size <= markupLimit else { return [Reason(.unscannable, "markup larger than \(markupLimit >> 20) MiB is not walked")] }
         guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the markup failed")] }
         return MarkupActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
+    }
+
+    /// Server-side and browser code in text: PHP, ASP and JSP delimiters, SSI directives, HTML or HTA with script.
+    static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
+        guard size <= markupLimit else { return [Reason(.unscannable, "text larger than \(markupLimit >> 20) MiB is not read for code")] }
+        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the text failed")] }
+        return TextActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
     }
 
     static func pdfFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {

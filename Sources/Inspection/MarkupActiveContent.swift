@@ -1,137 +1,298 @@
-/// Active content in SVG, HTML and XML: script elements, event-handler attributes, `javascript:` (and `vbscript:`,
-/// `data:text/html`) URLs, `foreignObject` and embedding elements, stylesheet processing instructions, and entity
-/// declarations (XXE, entity bombs).
+/// Active content in SVG, HTML and XML, judged against an allow-list for SVG and with HTML/XML rules elsewhere.
 ///
-/// A tolerant tokenizer, not a validating parser: it never expands entities (character references in attribute values
-/// are decoded so `&#106;avascript:` is seen for what it is) and never fetches anything. Malformed markup is read as
-/// far as it goes; findings are what matters.
+/// - SVG elements and attributes must be ones an SVG sanitizer keeps (`svgElements`, `svgAttributes`); anything else
+///   is named as a finding. Attributes in editor namespaces (Inkscape, Sodipodi, RDF, Dublin Core, …) are inert;
+///   attributes in the XLink, XHTML, SVG and XML Events namespaces are judged.
+/// - Everywhere: script-running or embedding elements (`activeElements`, in any namespace), event-handler
+///   attributes, SMIL animations aimed at handlers or links, XML Events, XSLT, XInclude, entity declarations,
+///   internal DTD subsets, external DTDs, `xml-stylesheet`, PHP processing instructions, CSS with `@import`,
+///   `expression(`, `-moz-binding`, `behavior` or a `url()` with a scheme outside the allow-list.
+/// - URLs: `http`, `https`, a same-document `#fragment` or a `data:` raster image (PNG, JPEG, GIF, WebP). Links
+///   that are only followed (`<a href>`, forms, everything in HTML and generic XML) may also be relative or
+///   `mailto:`/`tel:`; in SVG, anything that loads a resource must be absolute http(s), since server-side
+///   converters resolve relative references to local files, and `<use>` may only point inside the document.
+///
+/// A tolerant tokenizer, not a validating parser, linear in the input: it never expands entities (character
+/// references in attribute values are decoded so `&#106;avascript:` is seen for what it is), never fetches
+/// anything, and where it cannot tell (an unterminated comment, DOCTYPE or CDATA section, absurd nesting) it reports
+/// that instead of guessing. UTF-16 and UTF-32 input is transcoded first.
 enum MarkupActiveContent {
     /// The detected types whose text is walked.
     static let markupTypes: Set<String> = ["image/svg+xml", "text/html", "text/xml", "application/xml", "application/xhtml+xml"]
-    static let dangerousElements: Set<String> = [
-        "script", "foreignobject", "iframe", "frame", "frameset", "embed", "object", "applet", "handler", "listener", "base", "portal",
-    ]
-    static let urlAttributes: Set<String> = ["href", "src", "action", "formaction", "data", "from", "to", "values", "by", "background", "poster", "lowsrc", "dynsrc"]
 
-    /// Findings, at most `limit` of them, in document order.
+    /// Findings, at most `limit` of them, in document order; empty when nothing active was found.
     static func findings(in bytes: [UInt8], limit: Int = 5) -> [String] {
-        var findings: [String] = []
-        var index = 0
-        let count = bytes.count
-        func startsWith(_ literal: String, at position: Int, caseInsensitive: Bool = true) -> Bool {
-            let utf8 = Array(literal.utf8)
-            guard position + utf8.count <= count else { return false }
-            for offset in 0..<utf8.count {
-                let byte = bytes[position + offset]
-                let folded = caseInsensitive && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                if folded != utf8[offset] { return false }
-            }
-            return true
-        }
-        func skip(past literal: String, from position: Int) -> Int {
-            var cursor = position
-            while cursor < count {
-                if startsWith(literal, at: cursor, caseInsensitive: false) { return cursor + literal.utf8.count }
-                cursor += 1
-            }
-            return count
-        }
-        while index < count && findings.count < limit {
-            guard bytes[index] == UInt8(ascii: "<") else {
-                index += 1
-                continue
-            }
-            if startsWith("<!--", at: index) {
-                index = skip(past: "-->", from: index + 4)
-            } else if startsWith("<![cdata[", at: index) {
-                index = skip(past: "]]>", from: index + 9)
-            } else if startsWith("<!entity", at: index) {
-                findings.append("an XML entity declaration")
-                index += 8
-            } else if startsWith("<!doctype", at: index) {
-                // Internal subsets carry entity declarations: look inside, up to the closing `]>`/`>`.
-                let end = skip(past: ">", from: index)
-                let subsetEnd = bytes[index..<end].contains(UInt8(ascii: "[")) ? skip(past: "]>", from: index) : end
-                if String(decoding: bytes[index..<subsetEnd], as: UTF8.self).lowercased().contains("<!entity") {
-                    findings.append("an XML entity declaration in the DOCTYPE")
-                }
-                if String(decoding: bytes[index..<subsetEnd], as: UTF8.self).lowercased().contains("system") {
-                    findings.append("an external DTD reference")
-                }
-                index = subsetEnd
-            } else if startsWith("<?", at: index) {
-                let end = skip(past: "?>", from: index)
-                if startsWith("<?xml-stylesheet", at: index) { findings.append("an xml-stylesheet processing instruction") }
-                index = end
-            } else if startsWith("</", at: index) {
-                index = skip(past: ">", from: index)
-            } else {
-                index = tag(bytes, from: index, findings: &findings)
-            }
-        }
-        return Array(findings.prefix(limit))
+        guard limit > 0 else { return [] }
+        var scanner = MarkupScanner(bytes: utf8Text(bytes), limit: limit, insideCDATA: false)
+        scanner.run()
+        return scanner.findings
     }
 
-    /// Reads one start tag from `<`, records what is dangerous in it, returns the index after it.
-    private static func tag(_ bytes: [UInt8], from start: Int, findings: inout [String]) -> Int {
-        let count = bytes.count
-        var index = start + 1
-        let nameStart = index
-        while index < count, isNameByte(bytes[index]) { index += 1 }
-        guard index > nameStart else { return start + 1 }
-        let element = localName(String(decoding: bytes[nameStart..<index], as: UTF8.self))
-        if dangerousElements.contains(element) { findings.append("a <\(element)> element") }
-        // Attributes until `>`.
-        while index < count, bytes[index] != UInt8(ascii: ">") {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "/") || isSpace(byte) {
+    /// Where a URL may point.
+    enum URLContext: Sendable {
+        /// Followed on a click or submit: also relative references, `mailto:` and `tel:`.
+        case navigation
+        /// Loaded: http(s), `#fragment` or a raster `data:` image.
+        case resource
+        /// `<use>`: a `#fragment` only.
+        case fragmentOnly
+    }
+
+    /// What is wrong with a URL in `context` ("javascript URL", "data URL (text/html)", "relative URL"), or nil.
+    /// Whitespace, control and invisible characters are removed first, as browsers do inside schemes.
+    static func urlProblem(_ value: String, context: URLContext) -> String? {
+        let compact = String(String.UnicodeScalarView(value.unicodeScalars.filter { !isIgnorableInURL($0) })).lowercased()
+        if compact.isEmpty { return nil }
+        if compact.hasPrefix("#") { return nil }
+        if context == .fragmentOnly { return "reference outside the document" }
+        guard let scheme = scheme(of: compact) else {
+            if compact.hasPrefix("//") || compact.hasPrefix("\\\\") || compact.hasPrefix("/\\") || compact.hasPrefix("\\/") {
+                return nil  // protocol-relative: http or https
+            }
+            return context == .navigation ? nil : "relative URL"
+        }
+        switch scheme {
+        case "http", "https":
+            return nil
+        case "data":
+            let type = dataMediaType(compact)
+            return rasterDataTypes.contains(type) ? nil : "data URL (\(type.isEmpty ? "text/plain" : type))"
+        case "mailto", "tel":
+            return context == .navigation ? nil : "\(scheme) URL"
+        default:
+            return "\(scheme) URL"
+        }
+    }
+
+    /// The scheme of a URL outside the allow-list, by name ("javascript", "data", "file"), or nil when the URL is
+    /// allowed as a link (relative references included).
+    static func dangerousScheme(_ value: String) -> String? {
+        guard urlProblem(value, context: .navigation) != nil else { return nil }
+        let compact = String(String.UnicodeScalarView(value.unicodeScalars.filter { !isIgnorableInURL($0) })).lowercased()
+        return scheme(of: compact)
+    }
+
+    /// Characters browsers drop inside a URL scheme, plus invisible ones a scheme cannot hold anyway.
+    static func isIgnorableInURL(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return value <= 0x20 || value == 0x7F || (0x80...0xA0).contains(value) || value == 0xAD
+            || (0x200B...0x200F).contains(value) || (0x2028...0x202E).contains(value) || (0x2060...0x2064).contains(value)
+            || value == 0xFEFF
+    }
+
+    /// `javascript` for `javascript:…`; nil when what precedes the first `:` is not a scheme (a path, a port, …).
+    static func scheme(of compact: String) -> String? {
+        var scheme = ""
+        for scalar in compact.unicodeScalars {
+            if scalar == ":" { return scheme.isEmpty ? nil : scheme }
+            let isLetter = (scalar >= "a" && scalar <= "z")
+            let isOther = (scalar >= "0" && scalar <= "9") || scalar == "+" || scalar == "-" || scalar == "."
+            guard isLetter || (isOther && !scheme.isEmpty) else { return nil }
+            scheme.unicodeScalars.append(scalar)
+        }
+        return nil
+    }
+
+    /// `image/png` for `data:image/png;base64,…`.
+    static func dataMediaType(_ compact: String) -> String {
+        var type = ""
+        for character in compact.dropFirst(5) {
+            if character == ";" || character == "," { break }
+            type.append(character)
+        }
+        return type
+    }
+
+    /// `&#106;`, `&#x6A;` (with or without `;`, any number of leading zeros), the XML entities and the few HTML named
+    /// references that spell URL punctuation, decoded; anything else left as written (never expanded).
+    static func decodeCharacterReferences(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            guard scalar == "&", index + 1 < scalars.count else {
+                result.append(scalar)
                 index += 1
                 continue
             }
-            let attributeStart = index
-            while index < count, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ">"), bytes[index] != UInt8(ascii: "/") {
-                index += 1
-            }
-            guard index > attributeStart else {
-                index += 1
-                continue
-            }
-            let attribute = String(decoding: bytes[attributeStart..<index], as: UTF8.self).lowercased()
-            while index < count, isSpace(bytes[index]) { index += 1 }
-            var value = ""
-            if index < count, bytes[index] == UInt8(ascii: "=") {
-                index += 1
-                while index < count, isSpace(bytes[index]) { index += 1 }
-                if index < count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
-                    let quote = bytes[index]
-                    let valueStart = index + 1
-                    index = valueStart
-                    while index < count, bytes[index] != quote { index += 1 }
-                    value = decodeCharacterReferences(String(decoding: bytes[valueStart..<min(index, count)], as: UTF8.self))
-                    index += 1
-                } else {
-                    let valueStart = index
-                    while index < count, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: ">") { index += 1 }
-                    value = decodeCharacterReferences(String(decoding: bytes[valueStart..<index], as: UTF8.self))
+            if scalars[index + 1] == "#" {
+                var cursor = index + 2
+                let hex = cursor < scalars.count && (scalars[cursor] == "x" || scalars[cursor] == "X")
+                if hex { cursor += 1 }
+                var value: UInt32 = 0
+                let digitsStart = cursor
+                while cursor < scalars.count, let digit = hexDigit(scalars[cursor]), hex || digit < 10 {
+                    value = min(value &* (hex ? 16 : 10) &+ digit, 0x110000)
+                    cursor += 1
+                }
+                if cursor > digitsStart {
+                    if cursor < scalars.count, scalars[cursor] == ";" { cursor += 1 }
+                    result.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+                    index = cursor
+                    continue
+                }
+            } else {
+                var cursor = index + 1
+                var name = ""
+                while cursor < scalars.count, cursor - index <= 10, scalars[cursor].properties.isAlphabetic {
+                    name.unicodeScalars.append(scalars[cursor])
+                    cursor += 1
+                }
+                if cursor < scalars.count, scalars[cursor] == ";", let decoded = namedReferences[name.lowercased()] {
+                    result.append(decoded)
+                    index = cursor + 1
+                    continue
                 }
             }
-            let name = localName(attribute)
-            if name.hasPrefix("on") && name.count > 2 {
-                findings.append("an \(name) event handler on <\(element)>")
-            } else if urlAttributes.contains(name) || attribute == "xlink:href", let scheme = dangerousScheme(value) {
-                findings.append("a \(scheme) URL in \(attribute) on <\(element)>")
-            } else if name == "style", styleIsActive(value) {
-                findings.append("script in a style attribute on <\(element)>")
-            } else if element == "meta", name == "http-equiv", value.lowercased().contains("refresh") {
-                findings.append("a meta refresh")
-            }
+            result.append(scalar)
+            index += 1
         }
-        return index + 1
+        return String(result)
+    }
+
+    static let namedReferences: [String: Unicode.Scalar] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "colon": ":", "tab": "\t", "newline": "\n",
+        "sol": "/", "bsol": "\\", "period": ".", "lpar": "(", "rpar": ")", "num": "#", "semi": ";", "comma": ",",
+        "equals": "=", "plus": "+", "percnt": "%", "excl": "!", "quest": "?", "commat": "@", "nbsp": "\u{A0}",
+    ]
+
+    static func hexDigit(_ scalar: Unicode.Scalar) -> UInt32? {
+        switch scalar {
+        case "0"..."9": return scalar.value - 0x30
+        case "a"..."f": return scalar.value - 0x61 + 10
+        case "A"..."F": return scalar.value - 0x41 + 10
+        default: return nil
+        }
+    }
+
+    /// What makes a piece of CSS active: `@import`, `expression(`, `-moz-binding`, `behavior`, script URLs, and any
+    /// `url()` outside the allow-list for `context`. CSS escapes and comments are undone first.
+    static func cssProblems(_ css: String, context: URLContext) -> [String] {
+        let text = decodeCSS(decodeCharacterReferences(css)).lowercased()
+        let compact = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value > 0x20 }))
+        var problems: [String] = []
+        if compact.contains("@import") { problems.append("an @import rule") }
+        if compact.contains("expression(") { problems.append("a CSS expression()") }
+        if compact.contains("-moz-binding") { problems.append("a -moz-binding") }
+        if compact.contains("behavior:") || compact.contains("behaviour:") { problems.append("a CSS behavior") }
+        if compact.contains("javascript:") || compact.contains("vbscript:") { problems.append("a script URL") }
+        // Every url( … ) argument.
+        var rest = Substring(compact)
+        while let range = rest.firstRange(of: "url(") {
+            let after = rest[range.upperBound...]
+            let close = after.firstIndex(of: ")") ?? after.endIndex
+            var argument = after[..<close]
+            if let first = argument.first, first == "\"" || first == "'" {
+                argument = argument.dropFirst()
+                if let quote = argument.firstIndex(of: first) { argument = argument[..<quote] }
+            }
+            let url = String(argument)
+            if let problem = urlProblem(url, context: context), !isEmbeddedFont(url) { problems.append("a \(problem) in url()") }
+            rest = after[close...]
+        }
+        return problems
+    }
+
+    /// A `data:` font (`@font-face { src: url(data:font/woff2;…) }`, as editors embed them): inert, allowed in CSS.
+    static func isEmbeddedFont(_ url: String) -> Bool {
+        let compact = String(String.UnicodeScalarView(url.unicodeScalars.filter { !isIgnorableInURL($0) })).lowercased()
+        guard compact.hasPrefix("data:") else { return false }
+        return fontDataTypes.contains(dataMediaType(compact))
+    }
+
+    /// CSS with comments removed and backslash escapes (`\75 rl(`, `\:`) decoded.
+    static func decodeCSS(_ css: String) -> String {
+        let scalars = Array(css.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
+                index += 2
+                while index < scalars.count, !(scalars[index] == "*" && index + 1 < scalars.count && scalars[index + 1] == "/") { index += 1 }
+                index += 2
+                continue
+            }
+            if scalar == "\\", index + 1 < scalars.count {
+                var cursor = index + 1
+                var value: UInt32 = 0
+                while cursor < scalars.count, cursor - index <= 6, let digit = hexDigit(scalars[cursor]) {
+                    value = value * 16 + digit
+                    cursor += 1
+                }
+                if cursor > index + 1 {
+                    if cursor < scalars.count, scalars[cursor] == " " || scalars[cursor] == "\t" || scalars[cursor] == "\n" { cursor += 1 }
+                    result.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+                    index = cursor
+                } else if scalars[cursor] == "\n" {
+                    index = cursor + 1  // an escaped newline continues the line
+                } else {
+                    result.append(scalars[cursor])
+                    index = cursor + 1
+                }
+                continue
+            }
+            result.append(scalar)
+            index += 1
+        }
+        return String(result)
+    }
+
+    /// The input as UTF-8: UTF-16 and UTF-32 (by byte-order mark, or by the NUL pattern of a leading `<`) are
+    /// transcoded so a `<script>` spelled in wide characters is seen; anything else is passed through.
+    static func utf8Text(_ bytes: [UInt8]) -> [UInt8] {
+        func at(_ index: Int) -> UInt8? { index < bytes.count ? bytes[index] : nil }
+        enum Wide { case utf16(bigEndian: Bool, skip: Int), utf32(bigEndian: Bool, skip: Int) }
+        let wide: Wide?
+        switch (at(0), at(1), at(2), at(3)) {
+        case (0x00, 0x00, 0xFE, 0xFF): wide = .utf32(bigEndian: true, skip: 4)
+        case (0xFF, 0xFE, 0x00, 0x00): wide = .utf32(bigEndian: false, skip: 4)
+        case (0xFE, 0xFF, _, _): wide = .utf16(bigEndian: true, skip: 2)
+        case (0xFF, 0xFE, _, _): wide = .utf16(bigEndian: false, skip: 2)
+        case (0x00, 0x00, 0x00, 0x3C): wide = .utf32(bigEndian: true, skip: 0)
+        case (0x3C, 0x00, 0x00, 0x00): wide = .utf32(bigEndian: false, skip: 0)
+        case (0x00, 0x3C, _, _): wide = .utf16(bigEndian: true, skip: 0)
+        case (0x3C, 0x00, _, _): wide = .utf16(bigEndian: false, skip: 0)
+        default: wide = nil
+        }
+        guard let wide else { return bytes }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        func append(_ value: UInt32) {
+            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+            output.append(contentsOf: Array(String(Character(scalar)).utf8))
+        }
+        switch wide {
+        case .utf32(let bigEndian, let skip):
+            var index = skip
+            while index + 3 < bytes.count {
+                let b = (UInt32(bytes[index]), UInt32(bytes[index + 1]), UInt32(bytes[index + 2]), UInt32(bytes[index + 3]))
+                append(bigEndian ? b.0 << 24 | b.1 << 16 | b.2 << 8 | b.3 : b.3 << 24 | b.2 << 16 | b.1 << 8 | b.0)
+                index += 4
+            }
+        case .utf16(let bigEndian, let skip):
+            var units: [UInt16] = []
+            units.reserveCapacity(bytes.count / 2)
+            var index = skip
+            while index + 1 < bytes.count {
+                let (high, low) = (UInt16(bytes[index]), UInt16(bytes[index + 1]))
+                units.append(bigEndian ? high << 8 | low : low << 8 | high)
+                index += 2
+            }
+            for scalar in String(decoding: units, as: UTF16.self).unicodeScalars { append(scalar.value) }
+        }
+        return output
     }
 
     static func isNameByte(_ byte: UInt8) -> Bool {
         (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ":")
             || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte >= 0x80
+    }
+
+    static func isNameStart(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_") || byte >= 0x80
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
@@ -141,60 +302,83 @@ enum MarkupActiveContent {
     /// `svg:script` → `script`, lowercased.
     static func localName(_ name: String) -> String {
         let lowered = name.lowercased()
-        return lowered.split(separator: ":").last.map(String.init) ?? lowered
+        return lowered.split(separator: ":", omittingEmptySubsequences: false).last.map(String.init) ?? lowered
     }
 
-    /// A URL scheme that runs code, once whitespace and control characters browsers ignore are removed.
-    static func dangerousScheme(_ value: String) -> String? {
-        let compact = String(value.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F }.map(Character.init)).lowercased()
-        for scheme in ["javascript:", "vbscript:", "livescript:"] where compact.hasPrefix(scheme) { return String(scheme.dropLast()) }
-        if compact.hasPrefix("data:text/html") || compact.hasPrefix("data:image/svg+xml") || compact.hasPrefix("data:application/xhtml") {
-            return "data"
-        }
-        return nil
+    /// One attribute of a start tag: its name as written, its value with character references decoded.
+    struct Attribute: Sendable {
+        var name: String
+        var value: String
+        var hasValue: Bool
     }
 
-    static func styleIsActive(_ value: String) -> Bool {
-        let compact = String(value.unicodeScalars.filter { $0.value > 0x20 }.map(Character.init)).lowercased()
-        return compact.contains("expression(") || compact.contains("javascript:") || compact.contains("-moz-binding") || compact.contains("behavior:")
+    /// One start tag read from its `<`: the name as written, its attributes, whether it closes itself, and the index
+    /// just past its `>` (the end of the input when there is none).
+    struct StartTag: Sendable {
+        var name: String
+        var attributes: [Attribute]
+        var selfClosing: Bool
+        var end: Int
     }
 
-    /// `&#106;`, `&#x6A;` and the five XML entities, decoded; anything else left as written (never expanded).
-    static func decodeCharacterReferences(_ text: String) -> String {
-        guard text.contains("&") else { return text }
-        var result = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            guard character == "&", let semicolon = text[index...].prefix(12).firstIndex(of: ";") else {
-                result.append(character)
-                index = text.index(after: index)
+    /// Reads the start tag at `start` (`bytes[start] == "<"`, a name byte after it). HTML's rules: `/` separates
+    /// attributes, unquoted values end at whitespace or `>`, a quoted value runs to its closing quote.
+    static func readStartTag(_ bytes: [UInt8], from start: Int) -> StartTag {
+        let count = bytes.count
+        var index = start + 1
+        let nameStart = index
+        while index < count, isNameByte(bytes[index]) { index += 1 }
+        let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+        var attributes: [Attribute] = []
+        var selfClosing = false
+        while index < count, bytes[index] != UInt8(ascii: ">") {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "/") {
+                selfClosing = index + 1 < count && bytes[index + 1] == UInt8(ascii: ">")
+                index += 1
                 continue
             }
-            let body = text[text.index(after: index)..<semicolon]
-            var decoded: String?
-            switch body.lowercased() {
-            case "amp": decoded = "&"
-            case "lt": decoded = "<"
-            case "gt": decoded = ">"
-            case "quot": decoded = "\""
-            case "apos": decoded = "'"
-            case "colon": decoded = ":"
-            case "tab": decoded = "\t"
-            case "newline": decoded = "\n"
-            default:
-                let digits = body.dropFirst()
-                let value: UInt32? = body.hasPrefix("#x") || body.hasPrefix("#X") ? UInt32(digits.dropFirst(), radix: 16) : (body.hasPrefix("#") ? UInt32(digits) : nil)
-                decoded = value.flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+            if isSpace(byte) {
+                index += 1
+                continue
             }
-            if let decoded {
-                result += decoded
-                index = text.index(after: semicolon)
-            } else {
-                result.append(character)
-                index = text.index(after: index)
+            selfClosing = false
+            let attributeStart = index
+            index += 1  // a name may start with any byte, even `=`
+            while index < count, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ">"), bytes[index] != UInt8(ascii: "/") {
+                index += 1
             }
+            // Control bytes inside a name are not separators for a browser; dropping them is the stricter reading.
+            let attributeName = String(decoding: bytes[attributeStart..<index].filter { $0 > 0x20 && $0 != 0x7F }, as: UTF8.self)
+            var lookahead = index
+            while lookahead < count, isSpace(bytes[lookahead]) { lookahead += 1 }
+            var value = ""
+            var hasValue = false
+            if lookahead < count, bytes[lookahead] == UInt8(ascii: "=") {
+                hasValue = true
+                index = lookahead + 1
+                while index < count, isSpace(bytes[index]) { index += 1 }
+                if index < count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
+                    let quote = bytes[index]
+                    let valueStart = index + 1
+                    index = valueStart
+                    while index < count, bytes[index] != quote { index += 1 }
+                    value = decodeCharacterReferences(String(decoding: bytes[valueStart..<index], as: UTF8.self))
+                    if index < count { index += 1 }
+                } else {
+                    let valueStart = index
+                    while index < count, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: ">") { index += 1 }
+                    value = decodeCharacterReferences(String(decoding: bytes[valueStart..<index], as: UTF8.self))
+                }
+            }
+            if !attributeName.isEmpty { attributes.append(Attribute(name: attributeName, value: value, hasValue: hasValue)) }
         }
-        return result
+        return StartTag(name: name, attributes: attributes, selfClosing: selfClosing, end: min(index + 1, count))
+    }
+
+    /// "a" or "an" for a name that follows it.
+    static func article(_ word: String) -> String {
+        guard let first = word.lowercased().first(where: { $0.isLetter }) else { return "a" }
+        return "aeio".contains(first) ? "an" : "a"
     }
 }

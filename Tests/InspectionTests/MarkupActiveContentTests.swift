@@ -67,3 +67,8 @@ struct MarkupActiveContentTests {
         #expect(MarkupActiveContent.dangerousScheme("https://example.com/javascript:") == nil)
     }
 }
+/// Shorthands for the tests.
+func markup(_ text: String) -> [String] { MarkupActiveContent.findings(in: Array(text.utf8), limit: 20) }
+func plainText(_ text: String) -> [String] { TextActiveContent.findings(in: Array(text.utf8), limit: 20) }
+let svgOpen = #"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">"#
+func svg(_ body: String) -> String { svgOpen + body + "</svg>" }

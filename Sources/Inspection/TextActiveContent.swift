@@ -1,0 +1,356 @@
+/// Code hidden in a file the type sniffer calls plain text (also `text/csv` and `text/markdown`): server-side code
+/// a web server would run if the file ever reached it under an executable name or through an include, and browser
+/// markup that runs if the text is rendered as HTML.
+///
+/// The rules, chosen so that ordinary CSV, prose, READMEs and changelogs stay clean:
+/// - PHP: `<?php` (any case), `<?=`, and `<?` followed by whitespace (`<?xml` is not PHP); `<script language="php">`.
+/// - ASP/JSP: `<%` followed by `@`, `=`, `#`, `:`, `$`, `-`, whitespace or a letter, **and** a `%>` somewhere after it,
+///   since every code block closes (`growth <%5` or `a <% b` alone are prose); `<jsp:` actions;
+///   `<script runat="server">`.
+/// - SSI: `<!--#` followed by a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
+/// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler inside a tag, a `javascript:`/`vbscript:`
+///   or `data:text/html`-like URL in a tag's URL attribute or a Markdown link. Ordinary inline HTML (`<p
+///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
+/// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup inside Markdown code
+///   (fenced blocks, inline code spans) or HTML comments is documentation, shown escaped by a Markdown renderer,
+///   and is skipped.
+/// - ISO-2022 multi-byte runs (whose bytes fall in the ASCII range) are blanked out first; UTF-16 and UTF-32 are
+///   transcoded. Linear in the input.
+enum TextActiveContent {
+    /// Findings, at most `limit` of them; empty when nothing active was found.
+    static func findings(in bytes: [UInt8], limit: Int = 5) -> [String] {
+        guard limit > 0 else { return [] }
+        let text = blankingISO2022(MarkupActiveContent.utf8Text(bytes))
+        var findings: [String] = []
+        func add(_ finding: String) {
+            if findings.count < limit, !findings.contains(finding) { findings.append(finding) }
+        }
+        for finding in serverSideFindings(text) { add(finding) }
+        if findings.count < limit {
+            var inert = markdownCode(text)
+            markComments(text, into: &inert)
+            for finding in browserFindings(text, code: inert) { add(finding) }
+        }
+        return findings
+    }
+
+    static let ssiDirectives: Set<String> = [
+        "include", "exec", "echo", "config", "set", "printenv", "fsize", "flastmod", "if", "elif", "else", "endif",
+    ]
+
+    /// Schemes that run script when a link or resource in rendered HTML is used.
+    static func scriptScheme(_ value: String) -> String? {
+        guard let scheme = MarkupActiveContent.dangerousScheme(value) else { return nil }
+        if scheme == "data" {
+            let compact = String(String.UnicodeScalarView(value.unicodeScalars.filter { !MarkupActiveContent.isIgnorableInURL($0) })).lowercased()
+            let type = MarkupActiveContent.dataMediaType(compact)
+            return type.hasPrefix("text/html") || type.hasPrefix("image/svg") || type.contains("xml") || type.contains("javascript") ? "data" : nil
+        }
+        return ["javascript", "vbscript", "livescript", "mocha"].contains(scheme) ? scheme : nil
+    }
+
+    // MARK: Server-side code
+
+    static func serverSideFindings(_ text: [UInt8]) -> [String] {
+        var findings: [String] = []
+        let count = text.count
+        // The last `%>`: an ASP/JSP opener counts only with a closer after it.
+        var lastCloser = -1
+        var scan = count - 2
+        while scan >= 0 {
+            if text[scan] == UInt8(ascii: "%"), text[scan + 1] == UInt8(ascii: ">") {
+                lastCloser = scan
+                break
+            }
+            scan -= 1
+        }
+        var index = 0
+        while index + 1 < count {
+            guard text[index] == UInt8(ascii: "<") else {
+                index += 1
+                continue
+            }
+            let next = text[index + 1]
+            if next == UInt8(ascii: "?") {
+                if starts(text, "<?php", at: index) {
+                    findings.append("a PHP open tag")
+                } else if index + 2 < count, text[index + 2] == UInt8(ascii: "=") {
+                    findings.append("a PHP short echo tag")
+                } else if index + 2 < count, MarkupActiveContent.isSpace(text[index + 2]) {
+                    findings.append("a PHP short open tag")
+                }
+            } else if next == UInt8(ascii: "%"), index + 2 < count, index < lastCloser {
+                let after = text[index + 2]
+                let opens = "@=#:$-".utf8.contains(after) || MarkupActiveContent.isSpace(after)
+                    || (after >= 0x41 && after <= 0x5A) || (after >= 0x61 && after <= 0x7A)
+                if opens {
+                    switch after {
+                    case UInt8(ascii: "@"): findings.append("an ASP/JSP directive (<%@)")
+                    case UInt8(ascii: "="): findings.append("an ASP/JSP expression (<%=)")
+                    default: findings.append("an ASP/JSP code block (<%)")
+                    }
+                }
+            } else if next == UInt8(ascii: "!"), starts(text, "<!--#", at: index) {
+                var cursor = index + 5
+                while cursor < count, cursor - index < 20, isLetter(text[cursor]) { cursor += 1 }
+                let directive = String(decoding: text[(index + 5)..<cursor], as: UTF8.self).lowercased()
+                if ssiDirectives.contains(directive) { findings.append("a server-side include directive (#\(directive))") }
+            } else if starts(text, "<jsp:", at: index) {
+                findings.append("a JSP action (<jsp:)")
+            } else if starts(text, "<script", at: index), index + 7 >= count || !MarkupActiveContent.isNameByte(text[index + 7]) {
+                let tag = MarkupActiveContent.readStartTag(text, from: index)
+                for attribute in tag.attributes {
+                    let name = attribute.name.lowercased()
+                    let value = attribute.value.lowercased()
+                    if (name == "language" || name == "type"), value.contains("php") { findings.append("a PHP <script language=\"php\"> block") }
+                    if name == "runat", value.contains("server") { findings.append("a server-side <script runat=\"server\"> block") }
+                }
+                index = max(tag.end, index + 1)
+                continue
+            }
+            index += 1
+        }
+        return findings
+    }
+
+    // MARK: Browser markup
+
+    static func browserFindings(_ text: [UInt8], code: [Bool]) -> [String] {
+        var findings: [String] = []
+        let count = text.count
+        var index = 0
+        while index + 1 < count, findings.count < 16 {
+            if code[index] {
+                index += 1
+                continue
+            }
+            let byte = text[index]
+            // A Markdown link or image destination: [text](javascript:…)
+            if byte == UInt8(ascii: "]"), text[index + 1] == UInt8(ascii: "(") {
+                // Only what can spell a scheme is read: letters, digits, `+-.`, references (`&#;`), blanks and
+                // controls, up to the first `:`. `]`, `(` and the like end it, so windows never overlap.
+                var cursor = index + 2
+                var mayNameScheme = false
+                while cursor < count, cursor - index < 96 {
+                    let next = text[cursor]
+                    if next == UInt8(ascii: ":") {
+                        mayNameScheme = true
+                        cursor += 1
+                        break
+                    }
+                    if next == UInt8(ascii: "&") { mayNameScheme = true }
+                    let spells = isLetter(next) || (next >= 0x30 && next <= 0x39) || next == UInt8(ascii: "+") || next == UInt8(ascii: "-")
+                        || next == UInt8(ascii: ".") || next == UInt8(ascii: "&") || next == UInt8(ascii: "#") || next == UInt8(ascii: ";")
+                        || (next <= 0x20 && next != 0x0A) || next == 0x7F
+                    guard spells else { break }
+                    cursor += 1
+                }
+                if mayNameScheme {
+                    let window = text[(index + 2)..<cursor]
+                    let url = MarkupActiveContent.decodeCharacterReferences(String(decoding: window, as: UTF8.self)).trimmingASCIISpace
+                    if let scheme = scriptScheme(url) { findings.append("a \(scheme) URL in a Markdown link") }
+                }
+                index += 2
+                continue
+            }
+            guard byte == UInt8(ascii: "<") else {
+                index += 1
+                continue
+            }
+            if starts(text, "<!--", at: index) {
+                // An HTML comment is inert where the text is rendered; server-side directives were judged already.
+                var cursor = index + 4
+                while cursor + 2 < count, !(text[cursor] == UInt8(ascii: "-") && text[cursor + 1] == UInt8(ascii: "-") && text[cursor + 2] == UInt8(ascii: ">")) {
+                    cursor += 1
+                }
+                index = cursor + 3
+                continue
+            }
+            guard MarkupActiveContent.isNameStart(text[index + 1]) else {
+                index += 1
+                continue
+            }
+            let tag = MarkupActiveContent.readStartTag(text, from: index)
+            let element = MarkupActiveContent.localName(tag.name)
+            for attribute in tag.attributes where attribute.hasValue {
+                let attributeName = MarkupActiveContent.localName(attribute.name)
+                if attributeName.hasPrefix("on"), attributeName.count > 2, attributeName.allSatisfy(\.isLetter) {
+                    findings.append("an \(attributeName) event handler on <\(element)>")
+                } else if MarkupActiveContent.urlAttributes.contains(attributeName) || attributeName == "data" || attributeName == "formaction",
+                    let scheme = scriptScheme(attribute.value)
+                {
+                    findings.append("a \(scheme) URL in \(attribute.name.lowercased()) on <\(element)>")
+                } else if attributeName == "style" {
+                    let css = MarkupActiveContent.decodeCSS(attribute.value).lowercased().filter { !$0.isWhitespace }
+                    if css.contains("expression(") || css.contains("javascript:") || css.contains("-moz-binding") || css.contains("behavior:") {
+                        findings.append("script in a style attribute on <\(element)>")
+                    }
+                }
+            }
+            index = max(tag.end, index + 1)
+        }
+        // Script elements are looked for everywhere outside code, even where the walk above read them as part of
+        // another tag: a Markdown renderer and an HTML parser do not always agree where a tag ends.
+        index = 0
+        while index < count, findings.count < 16 {
+            if !code[index], text[index] == UInt8(ascii: "<") {
+                if starts(text, "<script", at: index), index + 7 >= count || !MarkupActiveContent.isNameByte(text[index + 7]) {
+                    findings.insert("a <script> element", at: 0)
+                } else if starts(text, "<hta:application", at: index) {
+                    findings.insert("an HTA application tag (<hta:application>)", at: 0)
+                }
+            }
+            index += 1
+        }
+        return findings
+    }
+
+    /// Which bytes are Markdown code: fenced blocks (``` or ~~~, up to three spaces in, closed by a fence of the same
+    /// character at least as long, or the end of the text) and inline code spans (a backtick run closed by a run of
+    /// the same length on the same line).
+    static func markdownCode(_ text: [UInt8]) -> [Bool] {
+        var code = [Bool](repeating: false, count: text.count)
+        var lineStart = 0
+        var fence: (character: UInt8, length: Int)?
+        while lineStart < text.count {
+            var lineEnd = lineStart
+            while lineEnd < text.count, text[lineEnd] != 0x0A { lineEnd += 1 }
+            var first = lineStart
+            while first < lineEnd, first - lineStart < 4, text[first] == 0x20 { first += 1 }
+            var run = 0
+            if first - lineStart <= 3, first < lineEnd, text[first] == UInt8(ascii: "`") || text[first] == UInt8(ascii: "~") {
+                let character = text[first]
+                while first + run < lineEnd, text[first + run] == character { run += 1 }
+                if run >= 3 {
+                    if let open = fence {
+                        if open.character == character, run >= open.length { fence = nil }
+                    } else {
+                        fence = (character, run)
+                    }
+                    for position in lineStart..<lineEnd { code[position] = true }
+                    lineStart = lineEnd + 1
+                    continue
+                }
+            }
+            if fence != nil {
+                for position in lineStart..<lineEnd { code[position] = true }
+            } else {
+                markCodeSpans(text, from: lineStart, to: lineEnd, into: &code)
+            }
+            lineStart = lineEnd + 1
+        }
+        return code
+    }
+
+    /// Inline code spans on one line, matched left to right: each backtick run pairs with the next run of the same
+    /// length. Linear: the next run of each length is found from a table built right to left.
+    private static func markCodeSpans(_ text: [UInt8], from start: Int, to end: Int, into code: inout [Bool]) {
+        var runs: [(start: Int, length: Int)] = []
+        var cursor = start
+        while cursor < end {
+            if text[cursor] == UInt8(ascii: "`") {
+                let runStart = cursor
+                while cursor < end, text[cursor] == UInt8(ascii: "`") { cursor += 1 }
+                runs.append((runStart, cursor - runStart))
+            } else {
+                cursor += 1
+            }
+        }
+        guard runs.count >= 2 else { return }
+        var nextSameLength = [Int](repeating: -1, count: runs.count)
+        var lastSeen: [Int: Int] = [:]
+        for position in stride(from: runs.count - 1, through: 0, by: -1) {
+            nextSameLength[position] = lastSeen[runs[position].length] ?? -1
+            lastSeen[runs[position].length] = position
+        }
+        var current = 0
+        while current < runs.count {
+            let closing = nextSameLength[current]
+            guard closing >= 0 else {
+                current += 1
+                continue
+            }
+            let spanEnd = runs[closing].start + runs[closing].length
+            for position in runs[current].start..<spanEnd { code[position] = true }
+            current = closing + 1
+        }
+    }
+
+    /// HTML comments (`<!--` to the earliest `-->` or `--!>`), inert where the text is rendered. An unterminated
+    /// comment is left unmarked, so what follows it is still read.
+    static func markComments(_ text: [UInt8], into inert: inout [Bool]) {
+        var index = 0
+        while index + 3 < text.count {
+            guard text[index] == UInt8(ascii: "<"), starts(text, "<!--", at: index), !inert[index] else {
+                index += 1
+                continue
+            }
+            var cursor = index + 4
+            var end: Int?
+            while cursor + 2 < text.count {
+                if text[cursor] == UInt8(ascii: "-"), text[cursor + 1] == UInt8(ascii: "-") {
+                    if text[cursor + 2] == UInt8(ascii: ">") {
+                        end = cursor + 3
+                        break
+                    }
+                    if cursor + 3 < text.count, text[cursor + 2] == UInt8(ascii: "!"), text[cursor + 3] == UInt8(ascii: ">") {
+                        end = cursor + 4
+                        break
+                    }
+                }
+                cursor += 1
+            }
+            guard let end else { return }  // no comment closes after this point, so none after it closes either
+            for position in index..<end { inert[position] = true }
+            index = end
+        }
+    }
+
+    /// ISO-2022 text (ESC `$` … switches to two-byte sets whose bytes are in the ASCII range, ESC `(` … back): the
+    /// two-byte runs are replaced with `_` so their bytes are not read as `<%` or `<?`.
+    static func blankingISO2022(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.contains(0x1B) else { return bytes }
+        var output = bytes
+        var multiByte = false
+        var index = 0
+        while index < output.count {
+            if output[index] == 0x1B, index + 1 < output.count {
+                let next = output[index + 1]
+                if next == UInt8(ascii: "$") {
+                    multiByte = true
+                } else if next == UInt8(ascii: "(") {
+                    multiByte = false
+                }
+                index += 1
+                continue
+            }
+            if multiByte, output[index] >= 0x21, output[index] <= 0x7E { output[index] = UInt8(ascii: "_") }
+            if output[index] == 0x0A { multiByte = false }
+            index += 1
+        }
+        return output
+    }
+
+    private static func starts(_ text: [UInt8], _ literal: StaticString, at position: Int) -> Bool {
+        let length = literal.utf8CodeUnitCount
+        guard position >= 0, position + length <= text.count else { return false }
+        return literal.withUTF8Buffer { utf8 in
+            for offset in 0..<length {
+                let byte = text[position + offset]
+                if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != utf8[offset] { return false }
+            }
+            return true
+        }
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) }
+}
+
+extension String {
+    /// Without leading and trailing ASCII whitespace.
+    fileprivate var trimmingASCIISpace: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { $0.value > 0x20 }), let last = scalars.lastIndex(where: { $0.value > 0x20 }) else { return "" }
+        return String(scalars[first...last])
+    }
+}
