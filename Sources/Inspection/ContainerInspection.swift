@@ -61,7 +61,7 @@ enum ContainerInspection {
             }
             // Two members one extractor writes to the same path: which one a reader sees depends on the reader
             // (CVE-2013-4787), and case-insensitive file systems merge names that differ only in case.
-            if !seen.insert(entry.name.lowercased()).inserted {
+            if !seen.insert(Self.normalizedPath(entry.name)).inserted {
                 result.reasons.append(Reason(.unscannable, "two members are named '\(entry.name)' (ignoring case): readers disagree on which one counts"))
             }
             if entry.isSymbolicLink {
@@ -83,7 +83,10 @@ enum ContainerInspection {
             result.parts = packageParts
             return result
         }
-        if detectedType.hasPrefix("application/vnd.openxmlformats-officedocument.") || names.contains("[content_types].xml") {
+        // A package only when the name or libmagic says Office: a plain archive that merely holds a
+        // `[Content_Types].xml` is walked member by member like any other (the type check refuses an OOXML document
+        // named .zip).
+        if detectedType.hasPrefix("application/vnd.openxmlformats-officedocument.") {
             result.reasons += ooxmlActiveParts(directory.entries)
             result.parts = packageParts
             return result
@@ -113,6 +116,12 @@ enum ContainerInspection {
         }
         result.members = files.filter { !$0.isEncrypted }
         return result
+    }
+
+    /// A member path as extractors write it: lowercased (case-insensitive file systems), `.` and empty segments
+    /// dropped (`./a.txt`, `docs//a.txt` and `docs/./a.txt` are `a.txt` and `docs/a.txt`).
+    static func normalizedPath(_ name: String) -> String {
+        name.lowercased().split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.joined(separator: "/")
     }
 
     /// Embedded parts that are not objects: pictures, and OOXML packages (chart workbooks), which are walked as

@@ -51,6 +51,9 @@ final class Inflater {
         stream.deallocate()
     }
 
+    /// Input bytes of the last chunk that followed the end of the compressed stream (set when `feed` finishes).
+    private(set) var unusedInput = 0
+
     /// Feeds one chunk of compressed input; decompressed bytes go to `sink` (return `false` to stop).
     func feed(_ input: UnsafeRawBufferPointer, into sink: (UnsafeRawBufferPointer) -> Bool) -> Status {
         guard initialized else { return .corrupt("zlib could not be initialized") }
@@ -78,6 +81,7 @@ final class Inflater {
             }
             switch result {
             case Z_STREAM_END:
+                unusedInput = Int(stream.pointee.avail_in)
                 return .finished
             case Z_OK:
                 if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return .needsInput }

@@ -244,6 +244,19 @@ public final class Inspector: FileInspector {
         default:
             break
         }
+        // An image that is also a ZIP archive (its end record and directory hidden in a chunk, a comment, the pixel
+        // data): what `zip://` and `phar://` readers open.
+        if type.hasPrefix("image/") {
+            var tail = FileCursor(descriptor: descriptor, size: size)
+            switch ZipDirectory.read(&tail) {
+            case .success(let directory) where !directory.entries.isEmpty:
+                reasons.append(Reason(.typeMismatch, "the \(type) image is also a ZIP archive of \(directory.entries.count) entries (a polyglot)"))
+            case .failure(.prepended):
+                reasons.append(Reason(.typeMismatch, "the \(type) image ends with a ZIP archive's directory (a polyglot)"))
+            default:
+                break
+            }
+        }
         if MarkupActiveContent.markupTypes.contains(type) {
             reasons += markupFindings(descriptor: descriptor, size: size, prefix: prefix)
         }
@@ -344,7 +357,8 @@ public final class Inspector: FileInspector {
             guard let extracted = extract(part, from: descriptor, label: label, context: context, part: true, reasons: &reasons) else { continue }
             let size = part.uncompressedSize
             let lowered = part.name.lowercased()
-            if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") {
+            let head = size > 0 ? Self.read(descriptor: extracted.descriptor, count: Int(min(size, 64))) ?? [] : []
+            if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") || OOXMLParts.looksLikeXML(head) {
                 guard size <= Self.markupLimit else {
                     reasons.append(Reason(.unscannable, "part \(label) is larger than \(Self.markupLimit >> 20) MiB"))
                     continue
@@ -357,7 +371,9 @@ public final class Inspector: FileInspector {
                 reasons += found.map { Reason(.activeContent, $0) }
             }
             var isPackage = false
-            if lowered.contains("/embeddings/"), size >= 4, let head = Self.read(descriptor: extracted.descriptor, count: 4), head == [0x50, 0x4B, 0x03, 0x04] {
+            // Any part that is itself a ZIP (wherever it is stored: embeddings/, media/, a renamed part) is walked as a
+            // package.
+            if size >= 4, let head = Self.read(descriptor: extracted.descriptor, count: 4), head == [0x50, 0x4B, 0x03, 0x04] {
                 isPackage = true
                 guard context.depth < request.profile.archives.maxDepth else {
                     context.budget.exceed("documents embedded deeper than \(request.profile.archives.maxDepth) levels are not walked (at \(label))")

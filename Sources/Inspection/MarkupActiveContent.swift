@@ -23,9 +23,27 @@ enum MarkupActiveContent {
     /// Findings, at most `limit` of them, in document order; empty when nothing active was found.
     static func findings(in bytes: [UInt8], limit: Int = 5) -> [String] {
         guard limit > 0 else { return [] }
-        var scanner = MarkupScanner(bytes: utf8Text(bytes), limit: limit, insideCDATA: false)
+        let text = utf8Text(bytes)
+        var scanner = MarkupScanner(bytes: text, limit: limit, insideCDATA: false)
         scanner.run()
+        if let encoding = declaredEncoding(text), !readableEncodings.contains(encoding), scanner.findings.count < limit {
+            // Airlock reads the bytes as UTF-8 (or UTF-16/32 by their marks); a decoder that honours another
+            // declared encoding (ISO-2022-JP, UTF-7, EBCDIC) may see different markup.
+            return scanner.findings + ["an XML declaration with encoding '\(encoding)' (not read as declared)"]
+        }
         return scanner.findings
+    }
+
+    /// Encodings whose markup characters are the bytes Airlock reads.
+    static let readableEncodings: Set<String> = ["utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "us-ascii", "ascii", "iso-8859-1", "latin1", "windows-1252"]
+
+    /// The `encoding` of a leading XML declaration, lowercased.
+    static func declaredEncoding(_ text: [UInt8]) -> String? {
+        let head = String(decoding: text.prefix(256), as: UTF8.self)
+        guard head.hasPrefix("<?xml"), let end = head.firstRange(of: "?>"), let key = head[..<end.lowerBound].firstRange(of: "encoding") else { return nil }
+        let rest = head[key.upperBound..<end.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\t" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        return String(rest.dropFirst().prefix { $0 != quote }).lowercased()
     }
 
     /// Where a URL may point.
@@ -46,7 +64,9 @@ enum MarkupActiveContent {
         if compact.hasPrefix("#") { return nil }
         if context == .fragmentOnly { return "reference outside the document" }
         guard let scheme = scheme(of: compact) else {
-            if compact.hasPrefix("//") || compact.hasPrefix("\\\\") || compact.hasPrefix("/\\") || compact.hasPrefix("\\/") {
+            // A backslash path is a UNC path to a converter on Windows (`\\host\share`, `/\host`): SMB, NTLM.
+            if compact.hasPrefix("\\\\") || compact.hasPrefix("/\\") || compact.hasPrefix("\\/") { return "UNC path" }
+            if compact.hasPrefix("//") {
                 return nil  // protocol-relative: http or https
             }
             return context == .navigation ? nil : "relative URL"

@@ -44,7 +44,8 @@ enum OOXMLParts {
     ]
 
     /// Findings for one part, at most `limit`.
-    static func findings(partName: String, bytes: [UInt8], limit: Int = 5) -> [String] {
+    static func findings(partName: String, bytes raw: [UInt8], limit: Int = 5) -> [String] {
+        let bytes = utf8(raw)
         var findings: [String] = []
         let lowered = partName.lowercased()
         let label = "part '\(partName)'"
@@ -67,7 +68,7 @@ enum OOXMLParts {
                 if inFormula { formula += text }
             case .end(let name):
                 if name == "instrtext" { inInstruction = false }
-                if name == "f" {
+                if name == "f" || name == "definedname" {
                     inFormula = false
                     if isDDEFormula(formula) { findings.append("\(label) holds a DDE formula") }
                     formula = ""
@@ -85,7 +86,7 @@ enum OOXMLParts {
                     let target = attributes["target"] ?? ""
                     if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
-                    } else if (attributes["targetmode"] ?? "").lowercased() == "external", kind != "hyperlink" {
+                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces() == "external", kind != "hyperlink" {
                         findings.append("an external \(kind) relationship to '\(target)' in \(partName) (fetched when the document opens)")
                     }
                 case "instrtext":
@@ -108,7 +109,7 @@ enum OOXMLParts {
                     }
                 case "ddelink":
                     findings.append("\(label) holds a DDE link (service '\(attributes["ddeservice"] ?? "")')")
-                case "f":
+                case "f", "definedname":
                     inFormula = !selfClosing
                 default:
                     break
@@ -129,10 +130,50 @@ enum OOXMLParts {
         return first == "DDE" || first == "DDEAUTO"
     }
 
-    /// `service|'topic'!item`: a formula that asks another program (`cmd`, `msexcel`) for data.
+    /// `service|'topic'!item`: a formula that asks another program (`cmd`, `msexcel`) for data; also the functions
+    /// that fetch from the network or call code when the sheet calculates (WEBSERVICE, RTD, CALL, REGISTER, EXEC).
     static func isDDEFormula(_ formula: String) -> Bool {
+        let compact = formula.uppercased().filter { !$0.isWhitespace }
+        if ["WEBSERVICE(", "RTD(", "CALL(", "REGISTER(", "EXEC("].contains(where: { compact.contains($0) }) { return true }
         guard let bar = formula.firstIndex(of: "|") else { return false }
         return formula[bar...].contains("!")
+    }
+
+    /// Whether a part's bytes are XML text (after a byte-order mark and white space, a `<`), whatever the part is
+    /// named: Office reads a part by its content type and relationship, not its name.
+    static func looksLikeXML(_ raw: [UInt8]) -> Bool {
+        utf8(Array(raw.prefix(64))).first { !(($0 == 0x20) || ($0 == 0x09) || ($0 == 0x0A) || ($0 == 0x0D)) } == UInt8(ascii: "<")
+    }
+
+    /// The part as UTF-8: UTF-16 (with a byte-order mark, or recognized by its first `<`) transcoded, a UTF-8 mark
+    /// dropped.
+    static func utf8(_ bytes: [UInt8]) -> [UInt8] {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return Array(bytes.dropFirst(3)) }
+        var littleEndian: Bool
+        var body = bytes[...]
+        if bytes.starts(with: [0xFF, 0xFE]) {
+            littleEndian = true
+            body = bytes.dropFirst(2)
+        } else if bytes.starts(with: [0xFE, 0xFF]) {
+            littleEndian = false
+            body = bytes.dropFirst(2)
+        } else if bytes.count >= 2, bytes[0] == 0x3C, bytes[1] == 0 {
+            littleEndian = true
+        } else if bytes.count >= 2, bytes[0] == 0, bytes[1] == 0x3C {
+            littleEndian = false
+        } else {
+            return bytes
+        }
+        var units: [UInt16] = []
+        units.reserveCapacity(body.count / 2)
+        var index = body.startIndex
+        while index + 1 < body.endIndex {
+            let first = UInt16(body[index])
+            let second = UInt16(body[index + 1])
+            units.append(littleEndian ? first | second << 8 : first << 8 | second)
+            index += 2
+        }
+        return Array(String(decoding: units, as: UTF16.self).utf8)
     }
 
     /// Start tags with their attributes (names lowercased, prefixes dropped), end tags, text, and DOCTYPE/ENTITY
@@ -155,12 +196,16 @@ enum OOXMLParts {
                 guard bytes[index] == UInt8(ascii: "<") else {
                     let start = index
                     while index < bytes.count, bytes[index] != UInt8(ascii: "<") { index += 1 }
-                    return .text(String(decoding: bytes[start..<index], as: UTF8.self))
+                    // Character references are text (`&#68;DEAUTO` is `DDEAUTO`).
+                    return .text(decodeEntities(String(decoding: bytes[start..<index], as: UTF8.self)))
                 }
                 if starts(with: "<!--") {
                     index = position(after: "-->", from: index + 4)
                 } else if starts(with: "<![CDATA[") {
-                    index = position(after: "]]>", from: index + 9)
+                    // CDATA is text too, read as written.
+                    let start = index + 9
+                    index = position(after: "]]>", from: start)
+                    return .text(String(decoding: bytes[start..<max(start, index - 3)], as: UTF8.self))
                 } else if starts(with: "<!") {
                     // <!DOCTYPE, <!ENTITY, and any other markup declaration.
                     index = position(after: ">", from: index + 2)
@@ -294,5 +339,12 @@ enum OOXMLParts {
             }
             return result + rest
         }
+    }
+}
+
+extension String {
+    /// Without leading and trailing white space.
+    fileprivate func trimmingSpaces() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }

@@ -115,6 +115,7 @@ enum PDFActiveContent {
         var findings = Findings()
         var versions: [Version] = []
         var latest: [Int: Int] = [:]  // object number → index in versions
+        var definitions: [Int: [Int]] = [:]  // object number → every version, in file order
         var trailers: [(position: Int, dictionary: [String: PDFValue])] = []
         var endstreams: [Int] = []
         var decryption: PDFDecryption?
@@ -292,7 +293,9 @@ enum PDFActiveContent {
 
         mutating func rebuildLatest() {
             latest = [:]
+            definitions = [:]
             for (index, version) in versions.enumerated() {
+                definitions[version.number, default: []].append(index)
                 if let current = latest[version.number], versions[current].position > version.position { continue }
                 latest[version.number] = index
             }
@@ -310,6 +313,17 @@ enum PDFActiveContent {
         }
 
         func resolvedName(_ value: PDFValue?) -> String? { resolve(value)?.name }
+
+        /// Every definition a reference can mean: a reader that follows the xref may take an earlier one than the
+        /// latest in file order, so checks that decide on a referenced value look at each (a direct value is itself).
+        func everyDefinition(_ value: PDFValue?) -> [PDFValue] {
+            guard case .reference(let number, _)? = value else { return value.map { [$0] } ?? [] }
+            return (definitions[number] ?? []).prefix(16).compactMap { index in
+                let candidate = versions[index].value
+                if case .reference = candidate { return resolve(candidate) }
+                return candidate
+            }
+        }
 
         // MARK: Encryption
 
@@ -431,7 +445,10 @@ enum PDFActiveContent {
         mutating func expandObjectStreams() {
             let count = versions.count
             for index in 0..<count {
-                guard case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "ObjStm" else { continue }
+                // By /Type, or by /N and /First as pdf.js reads it (a reader need not check /Type).
+                guard case .stream(let stream) = versions[index].value,
+                    stream.dictionary["Type"]?.name == "ObjStm" || (stream.dictionary["N"] != nil && stream.dictionary["First"] != nil)
+                else { continue }
                 let position = versions[index].position
                 var truncated = false
                 switch data(of: stream, truncated: &truncated) {
@@ -605,8 +622,16 @@ enum PDFActiveContent {
                 var current = value
                 if case .reference(let number, _) = value {
                     guard followedActions.insert([number, trigger.rawValue]).inserted else { continue }
-                    guard let resolved = resolve(value) else { continue }
-                    current = resolved
+                    let candidates = everyDefinition(value)
+                    guard let latest = resolve(value) else {
+                        // An action that points at nothing Airlock can read: a reader may find it (an object stream
+                        // Airlock could not expand, a shadowed length).
+                        if readable { unscannable("an action refers to object \(number), which cannot be read") }
+                        continue
+                    }
+                    // Earlier definitions of the same object are followed too (as direct values).
+                    pending.append(contentsOf: candidates.dropLast())
+                    current = latest
                 }
                 switch current {
                 case .array(let items):
@@ -706,9 +731,11 @@ enum PDFActiveContent {
         // MARK: Fonts, functions, XML
 
         mutating func checkFontMatrix(_ value: PDFValue) {
-            guard case .array(let items)? = resolve(value), items.allSatisfy({ resolve($0)?.isNumber == true }) else {
-                active("a font whose FontMatrix is not all numbers (CVE-2024-4367 class)")
-                return
+            for matrix in everyDefinition(value) {
+                guard case .array(let items) = matrix, items.allSatisfy({ everyDefinition($0).allSatisfy { $0.isNumber } }) else {
+                    active("a font whose FontMatrix is not all numbers (CVE-2024-4367 class)")
+                    return
+                }
             }
         }
 

@@ -4,7 +4,7 @@
 ///
 /// The rules, chosen so that ordinary CSV, prose, READMEs and changelogs stay clean:
 /// - PHP: `<?php` (any case), `<?=`, and `<?` followed by whitespace (`<?xml` is not PHP); `<script language="php">`.
-/// - ASP/JSP: `<%` followed by `@`, `=`, `#`, `:`, `$`, `-`, whitespace or a letter, **and** a `%>` somewhere after it,
+/// - ASP/JSP: `<%` followed by `@`, `=`, `#`, `:`, `$`, `-`, `!` (a JSP declaration), whitespace or a letter, **and** a `%>` somewhere after it,
 ///   since every code block closes (`growth <%5` or `a <% b` alone are prose); `<jsp:` actions;
 ///   `<script runat="server">`.
 /// - SSI: `<!--#` followed by a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
@@ -81,7 +81,7 @@ enum TextActiveContent {
                 }
             } else if next == UInt8(ascii: "%"), index + 2 < count, index < lastCloser {
                 let after = text[index + 2]
-                let opens = "@=#:$-".utf8.contains(after) || MarkupActiveContent.isSpace(after)
+                let opens = "@=#:$-!".utf8.contains(after) || MarkupActiveContent.isSpace(after)
                     || (after >= 0x41 && after <= 0x5A) || (after >= 0x61 && after <= 0x7A)
                 if opens {
                     switch after {

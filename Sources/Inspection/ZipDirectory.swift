@@ -96,7 +96,9 @@ struct ZipDirectory {
             directoryOffset = le64(zip64Record, 48)
             zip64 = true
         }
-        guard entryCount >= 0, entryCount <= Int64(maximumEntries), directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= end else {
+        guard entryCount >= 0, entryCount <= Int64(maximumEntries), directoryOffset >= 0, directorySize >= 0, directoryOffset <= size, directorySize <= size,
+            directoryOffset + directorySize <= end
+        else {
             return .failure(.malformed("the central directory lies outside the file"))
         }
         if !zip64, directoryOffset + directorySize < end {
@@ -150,6 +152,11 @@ struct ZipDirectory {
                 }
                 entry.usesZip64 = true
                 zip64 = true
+            }
+            // Every size and offset within the file (a forged ZIP64 value must not overflow the arithmetic below);
+            // a member may inflate to more than the file, never start or span beyond it.
+            guard entry.compressedSize <= size, entry.localHeaderOffset <= size, entry.uncompressedSize <= Int64.max / 2 else {
+                return .failure(.malformed("entry '\(entry.name)' has sizes or offsets beyond the file"))
             }
             entries.append(entry)
         }

@@ -82,8 +82,12 @@ enum ZipMember {
             switch status {
             case .needsInput: continue
             case .finished:
+                // The deflate stream must fill the member's compressed span: bytes after its end inside the span are
+                // what a streaming reader takes for the next entry (an entry hidden from the central directory).
+                guard let inflater, inflater.unusedInput == 0, offset == end else {
+                    return .failure(.corrupt("bytes follow its compressed data inside its listed size (a hidden entry)"))
+                }
                 finished = true
-                offset = end
             case .limitExceeded: return .failure(.corrupt("it holds more than its declared \(entry.uncompressedSize) bytes"))
             case .stopped: return .failure(.io("writing the member failed: \(writeError ?? "unknown error")"))
             case .corrupt(let why): return .failure(.corrupt("invalid deflate data (\(why))"))

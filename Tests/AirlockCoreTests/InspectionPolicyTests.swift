@@ -17,7 +17,8 @@ struct FilenamePolicyTests {
         "shell.php.gif", "x.PHP5.jpg", "a.phtml.png", "b.phar.txt", "c.asp.jpg", "d.aspx.pdf", "e.jsp.png", "f.cgi.txt", "g.pl.pdf", "h.sh.csv",
         "i.shtml.txt", "j.exe.pdf", "shell.asp;.jpg", "shell.php%00.png", "shell.php%0d%0a.jpg", "shell.php .png", "t.php.x.png", ".htaccess.png",
         "a<b.png", "a>b.png", "'\"><img src=x onerror=alert(1)>.png", "file.asax:.png", "shell.php::$DATA", "what?.txt", "star*.txt", "pipe|.txt",
-        "shell.php.", "report.pdf.", "CON.png", "nul.txt", "com1.pdf", "LPT9.txt", "aux",
+        "shell.php.", "report.pdf.", "CON.png", "nul.txt", "com1.pdf", "LPT9.txt", "aux", "invoice\u{200B}.pdf", "a\u{00AD}b.pdf", "tag\u{E0041}.txt",
+        "shell.cfm.png", "shell.py.png",
     ])
     func refusesServerAndWindowsTricks(_ name: String) {
         #expect(FilenamePolicy.problem(with: name)?.code == .filenameInvalid, "\(name.debugDescription)")

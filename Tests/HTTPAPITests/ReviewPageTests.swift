@@ -12,8 +12,9 @@ import Glibc
 extension ServeFlowTests {
     static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
     static let pdf = Array("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8)
-    /// Markup and quotes in a filename (allowed: only controls, bidi controls and path parts are refused at request).
-    static let hostileName = "\"><svg onload=alert('x')>.txt"
+    /// Quotes, ampersands and an event-handler payload in a filename (`<`, `>` and `"` are refused at request, as
+    /// Windows refuses them; `'` and `&` are ordinary name characters the page must escape).
+    static let hostileName = "x' onmouseover='alert(1)' &amp;.txt"
     /// An owner named by a service key: any 1-256 bytes, here markup and a right-to-left override.
     static let hostileOwner = "<script>alert(1)</script>\u{202E}gnp.exe"
 
@@ -132,7 +133,7 @@ extension ServeFlowTests {
         // Hostile metadata is inert: escaped markup, the bidi override shown as a code point, long names kept whole.
         let list = try page("/review", cookie: cookieValue)
         #expect(list.status == 200 && list.text.contains(hostile))
-        #expect(list.text.contains("&quot;&gt;&lt;svg onload=alert(&#39;x&#39;)&gt;.txt"))
+        #expect(list.text.contains("x&#39; onmouseover=&#39;alert(1)&#39; &amp;amp;.txt"))
         #expect(list.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;<span class=\"cc\">[U+202E]</span>gnp.exe"))
         #expect(!list.text.contains("<script>") && !list.text.contains("<svg") && !list.text.contains("\u{202E}"))
         #expect(list.text.contains("very-long-name-") && list.text.contains("…"))

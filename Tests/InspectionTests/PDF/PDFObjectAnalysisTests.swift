@@ -207,11 +207,35 @@ import Testing
         #expect(result.active.contains("an OpenAction Launch action"), "\(result)")
     }
 
+    /// Variants an attacker who read the parser built (each once clean): an object stream without /Type, an earlier
+    /// definition of an object that a reader following the xref takes, an action that points at nothing readable.
+    @Test func objectStreamsWithoutTypeAreExpanded() {
+        let data = Array("4 0 << /S /JavaScript /JS (1) >>".utf8)
+        let builder = FixturePDF.document(catalog: "/OpenAction 4 0 R", more: [String(decoding: FixturePDF.stream("<< /N 1 /First 4 >>", data), as: UTF8.self)])
+        #expect(Self.findings(builder).active.contains("an OpenAction JavaScript action"), "\(Self.findings(builder))")
+    }
+
+    @Test func everyDefinitionOfAnActionOrFontMatrixCounts() {
+        // Object 4 twice: first an automatic URI (a reader that follows the xref takes it), then a GoTo.
+        var twice = FixturePDF.document(catalog: "/OpenAction 4 0 R", more: ["<< /S /URI /URI (http://198.51.100.7/track) >>"])
+        twice.add(4, "<< /S /GoTo /D [3 0 R /Fit] >>")
+        #expect(Self.findings(twice).active.contains { $0.contains("URI") }, "\(Self.findings(twice))")
+        // A FontMatrix by reference whose first definition holds code.
+        var font = FixturePDF.document(more: ["<< /Type /Font /Subtype /Type1 /BaseFont /X /FontMatrix 5 0 R >>", "[1 2 3 4 5 (0\\); alert\\('x')]"])
+        font.add(5, "[0.001 0 0 0.001 0 0]")
+        #expect(Self.findings(font).active.contains { $0.contains("FontMatrix") }, "\(Self.findings(font))")
+    }
+
+    @Test func anActionThatPointsAtNothingReadableIsUnscannable() {
+        let builder = FixturePDF.document(catalog: "/OpenAction 9 0 R")
+        #expect(Self.findings(builder).unscannable.contains("an action refers to object 9, which cannot be read"), "\(Self.findings(builder))")
+    }
+
     @Test func incrementalUpdateLaterWins() {
         // The update replaces a Launch OpenAction with GoTo; the old object still counts (conservative).
         let base = FixturePDF.document(catalog: "/OpenAction 4 0 R", more: ["<< /S /Launch /F (x) >>"]).build()
         let updated = FixturePDF.update(base, objects: [(4, "<< /S /GoTo /D [3 0 R /Fit] >>")])
-        #expect(PDFActiveContent.findings(in: updated).active == ["a Launch action"])
+        #expect(PDFActiveContent.findings(in: updated).active == ["an OpenAction Launch action"])
         // An update that adds JavaScript to a clean file.
         let clean = FixturePDF.document().build()
         #expect(Self.isClean(PDFActiveContent.findings(in: clean)))
