@@ -11,9 +11,9 @@
 /// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler inside a tag, a `javascript:`/`vbscript:`
 ///   or `data:text/html`-like URL in a tag's URL attribute or a Markdown link. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
-/// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup inside Markdown code
-///   (fenced blocks, inline code spans) or HTML comments is documentation, shown escaped by a Markdown renderer,
-///   and is skipped.
+/// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere
+///   too, Markdown code included (renderers disagree on where code ends); only complete HTML comments are skipped,
+///   closed as browsers close them (`<!-->` and `<!--->` end at once).
 /// - ISO-2022 multi-byte runs (whose bytes fall in the ASCII range) are blanked out first; UTF-16 and UTF-32 are
 ///   transcoded. Linear in the input.
 enum TextActiveContent {
@@ -27,7 +27,10 @@ enum TextActiveContent {
         }
         for finding in serverSideFindings(text) { add(finding) }
         if findings.count < limit {
-            var inert = markdownCode(text)
+            // Markdown code is not skipped: where a span or fence ends depends on the renderer (escaped backticks,
+            // tags that bind before code spans, info strings), and an attacker picks the renderer that disagrees.
+            // Only complete HTML comments are inert.
+            var inert = [Bool](repeating: false, count: text.count)
             markComments(text, into: &inert)
             for finding in browserFindings(text, code: inert) { add(finding) }
         }
@@ -205,77 +208,6 @@ enum TextActiveContent {
         return findings
     }
 
-    /// Which bytes are Markdown code: fenced blocks (``` or ~~~, up to three spaces in, closed by a fence of the same
-    /// character at least as long, or the end of the text) and inline code spans (a backtick run closed by a run of
-    /// the same length on the same line).
-    static func markdownCode(_ text: [UInt8]) -> [Bool] {
-        var code = [Bool](repeating: false, count: text.count)
-        var lineStart = 0
-        var fence: (character: UInt8, length: Int)?
-        while lineStart < text.count {
-            var lineEnd = lineStart
-            while lineEnd < text.count, text[lineEnd] != 0x0A { lineEnd += 1 }
-            var first = lineStart
-            while first < lineEnd, first - lineStart < 4, text[first] == 0x20 { first += 1 }
-            var run = 0
-            if first - lineStart <= 3, first < lineEnd, text[first] == UInt8(ascii: "`") || text[first] == UInt8(ascii: "~") {
-                let character = text[first]
-                while first + run < lineEnd, text[first + run] == character { run += 1 }
-                if run >= 3 {
-                    if let open = fence {
-                        if open.character == character, run >= open.length { fence = nil }
-                    } else {
-                        fence = (character, run)
-                    }
-                    for position in lineStart..<lineEnd { code[position] = true }
-                    lineStart = lineEnd + 1
-                    continue
-                }
-            }
-            if fence != nil {
-                for position in lineStart..<lineEnd { code[position] = true }
-            } else {
-                markCodeSpans(text, from: lineStart, to: lineEnd, into: &code)
-            }
-            lineStart = lineEnd + 1
-        }
-        return code
-    }
-
-    /// Inline code spans on one line, matched left to right: each backtick run pairs with the next run of the same
-    /// length. Linear: the next run of each length is found from a table built right to left.
-    private static func markCodeSpans(_ text: [UInt8], from start: Int, to end: Int, into code: inout [Bool]) {
-        var runs: [(start: Int, length: Int)] = []
-        var cursor = start
-        while cursor < end {
-            if text[cursor] == UInt8(ascii: "`") {
-                let runStart = cursor
-                while cursor < end, text[cursor] == UInt8(ascii: "`") { cursor += 1 }
-                runs.append((runStart, cursor - runStart))
-            } else {
-                cursor += 1
-            }
-        }
-        guard runs.count >= 2 else { return }
-        var nextSameLength = [Int](repeating: -1, count: runs.count)
-        var lastSeen: [Int: Int] = [:]
-        for position in stride(from: runs.count - 1, through: 0, by: -1) {
-            nextSameLength[position] = lastSeen[runs[position].length] ?? -1
-            lastSeen[runs[position].length] = position
-        }
-        var current = 0
-        while current < runs.count {
-            let closing = nextSameLength[current]
-            guard closing >= 0 else {
-                current += 1
-                continue
-            }
-            let spanEnd = runs[closing].start + runs[closing].length
-            for position in runs[current].start..<spanEnd { code[position] = true }
-            current = closing + 1
-        }
-    }
-
     /// HTML comments (`<!--` to the earliest `-->` or `--!>`), inert where the text is rendered. An unterminated
     /// comment is left unmarked, so what follows it is still read.
     static func markComments(_ text: [UInt8], into inert: inout [Bool]) {
@@ -287,7 +219,13 @@ enum TextActiveContent {
             }
             var cursor = index + 4
             var end: Int?
-            while cursor + 2 < text.count {
+            // `<!-->` and `<!--->` are whole (empty) comments to a browser.
+            if cursor < text.count, text[cursor] == UInt8(ascii: ">") {
+                end = cursor + 1
+            } else if cursor + 1 < text.count, text[cursor] == UInt8(ascii: "-"), text[cursor + 1] == UInt8(ascii: ">") {
+                end = cursor + 2
+            }
+            while end == nil, cursor + 2 < text.count {
                 if text[cursor] == UInt8(ascii: "-"), text[cursor + 1] == UInt8(ascii: "-") {
                     if text[cursor + 2] == UInt8(ascii: ">") {
                         end = cursor + 3

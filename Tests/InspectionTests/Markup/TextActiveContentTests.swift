@@ -10,13 +10,12 @@ struct TextActiveContentTests {
 
         <details><summary>Install</summary>
 
-        ```html
-        <script src="https://cdn.example/lib.js"></script>
-        <button onclick="lib.run()">Run</button>
+        ```sh
+        npm install --save project
         ```
         </details>
 
-        Use `<script type="module">` or `onload=` handlers. Growth was <%5 this year; a <% b in a sentence; 5 < 6 > 4.
+        Use `import` or `onload=` handlers. Growth was <%5 this year; a <% b in a sentence; 5 < 6 > 4.
         <!-- a comment with <script>old()</script> inside -->
         | a | b |
         |---|---|
@@ -25,7 +24,7 @@ struct TextActiveContentTests {
 
             indented code: if (a < b && c > d) { }
         ~~~
-        <a href="javascript:void(0)">inside a tilde fence</a>
+        <a href="https://example.com/">inside a tilde fence</a>
         ~~~
         """#
 
@@ -71,12 +70,20 @@ struct TextActiveContentTests {
         #expect(findings.contains { $0.contains(expected) }, "\(text) -> \(findings)")
     }
 
-    @Test func serverSideCodeIsFoundInsideMarkdownCodeButBrowserMarkupIsNot() {
+    /// Markdown code is no shelter: renderers disagree on where a span or fence ends (an escaped backtick, a tag that
+    /// binds before a code span, a backtick in an info string), so what looks like code to one is live to another.
+    @Test func codeIsFoundInsideMarkdownCodeToo() {
         #expect(plainText("```php\n<?php echo 1; ?>\n```") == ["a PHP open tag"])
-        #expect(plainText("`<script>alert(1)</script>`") == [])
-        #expect(plainText("``a ` <img onerror=x> ``") == [])
-        #expect(!plainText("`unclosed <script>alert(1)</script>").isEmpty)
-        #expect(!plainText("```\n<script>x</script>\n``` \n<script>y</script>").isEmpty)
+        for text in [
+            "`<script>alert(1)</script>`", "``a ` <img onerror=x> ``", "\\`<img src=x onerror=alert(1)>`",
+            #"<a title="`"><img src=x onerror=alert(1)><b title="`">"#, "``` a`b\n<img src=x onerror=alert(1)>\n```",
+        ] {
+            #expect(!plainText(text).isEmpty, "\(text)")
+        }
+        // Comments a browser closes at once do not hide what follows.
+        #expect(!plainText("<!--> <img src=x onerror=alert(1)> -->").isEmpty)
+        #expect(!plainText("<!---> <img src=x onerror=alert(1)> -->").isEmpty)
+        #expect(plainText("<!-- <img src=x onerror=alert(1)> -->").isEmpty)
     }
 
     @Test func iso2022BytesAreNotMarkup() {
