@@ -71,12 +71,22 @@ import Glibc
         let created = try TestProcess.run([binary, "storage", "init", "--config", config])
         guard created.status == 0 else { throw TestProcess.Failure(description: "storage init: \(created.stderrText)") }
         server = try BackgroundProcess([binary, "serve", "--config", config], logPath: directory + "/serve.log")
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: the whole suite starts many processes at once on two cores.
+        let deadline = ContinuousClock.now + .seconds(90)
+        var last = "no answer"
         while ContinuousClock.now < deadline {
-            if let health = try? Curl.request("GET", "http://127.0.0.1:\(port)/health"), health.status == 200 { return }
+            do {
+                let health = try Curl.request("GET", "http://127.0.0.1:\(port)/health")
+                if health.status == 200 { return }
+                last = "status \(health.status)"
+            } catch {
+                last = "\(error)"
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw TestProcess.Failure(description: "airlock serve did not start: \((try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "")")
+        throw TestProcess.Failure(
+            description: "airlock serve did not start (last /health: \(last)): \((try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "")"
+        )
     }
 
     /// SQLite by default; a fresh PostgreSQL database when AIRLOCK_TEST_API_CATALOG=postgres (scripts/test runs both).
