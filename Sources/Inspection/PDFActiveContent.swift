@@ -331,6 +331,13 @@ enum PDFActiveContent {
             guard let trailer = trailers.last(where: { $0.dictionary["Encrypt"] != nil })?.dictionary, let encryptValue = trailer["Encrypt"] else { return }
             if case .reference(let number, _) = encryptValue { encryptionObject = number }
             rebuildLatest()
+            // Two different encryption dictionaries: a reader that follows the xref may take the one that needs a
+            // user password while Airlock decrypts with the other's key.
+            if case .reference(let number, _) = encryptValue, (definitions[number]?.count ?? 0) > 1 {
+                unscannable("the PDF's encryption dictionary is defined more than once")
+                readable = false
+                return
+            }
             guard let encrypt = resolve(encryptValue)?.dictionary else {
                 if case .null = encryptValue { return }
                 unscannable("the PDF's encryption dictionary cannot be read")

@@ -226,6 +226,13 @@ import Testing
         #expect(Self.findings(font).active.contains { $0.contains("FontMatrix") }, "\(Self.findings(font))")
     }
 
+    @Test func anEncryptionDictionaryDefinedTwiceIsUnscannable() {
+        var builder = FixturePDF.document(more: ["<< /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>"])
+        builder.add(4, "<< /Filter /Standard /V 1 /R 2 /O <01> /U <01> /P -4 >>")
+        builder.trailerExtra = "/Encrypt 4 0 R /ID [<0102> <0102>]"
+        #expect(Self.findings(builder).unscannable.contains("the PDF's encryption dictionary is defined more than once"), "\(Self.findings(builder))")
+    }
+
     @Test func anActionThatPointsAtNothingReadableIsUnscannable() {
         let builder = FixturePDF.document(catalog: "/OpenAction 9 0 R")
         #expect(Self.findings(builder).unscannable.contains("an action refers to object 9, which cannot be read"), "\(Self.findings(builder))")
