@@ -89,6 +89,29 @@ extension ServeFlowTests {
         #expect(fine.status == 201, "\(fine.body)")
     }
 
+    /// Second round, finding D: a NUL (or another control character) in a note would be sealed into the audit entry
+    /// but not kept by the catalog, breaking `audit verify` for good. Refused with 400 before anything changes.
+    @Test func controlCharactersInNotesAreA400AndChangeNothing() async throws {
+        let app = try key("note-app")
+        let reviewer = try key("note-reviewer", role: "reviewer")
+        let infected = try await uploaded(Self.eicar, name: "note.txt", key: app)
+        let before = try auditExport().split(separator: "\n").count
+        for note in ["\u{0}", "ok\u{0}", "bell\u{07}", "esc\u{1B}[31m", "del\u{7F}", "c1\u{85}", "c1\u{9B}"] {
+            let release = try call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": note])
+            #expect(release.status == 400 && errorCode(release.body) == "note_invalid", "\(note.debugDescription): \(release.status) \(release.body)")
+            let purge = try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": note])
+            #expect(purge.status == 400 && errorCode(purge.body) == "note_invalid", "\(note.debugDescription): \(purge.status) \(purge.body)")
+            let listed = try call("POST", "/v1/hashlists/deny", key: reviewer, json: ["sha256": String(repeating: "ab", count: 32), "note": note])
+            #expect(listed.status == 400 && errorCode(listed.body) == "note_invalid", "\(note.debugDescription): \(listed.status) \(listed.body)")
+        }
+        #expect(try auditExport().split(separator: "\n").count == before)
+        #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 200)
+        // Tabs and line breaks are a note's own; the log still verifies.
+        #expect(try call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": "line one\r\n\tline two"]).status == 200)
+        let verified = try auditVerify()
+        #expect(verified.stdoutText.contains("audit log verified"), "\(verified.stdoutText)\(verified.stderrText)")
+    }
+
     @Test func anOverflowingChunkSizeIsA400() throws {
         let app = try key("chunk-app")
         let response = try RawHTTP.exchange(
