@@ -491,7 +491,9 @@ public final class SQLCatalog: Catalog {
     public func adoptLegacyJWTOwners(issuer: String) async throws -> Int {
         let prefix = Migrations.legacyJWTOwnerPrefix
         let rows = try await driver.query(
-            "UPDATE uploads SET owner = $1 || substr(owner, \(prefix.count + 1)) WHERE owner LIKE '\(prefix)%' RETURNING id", [.text("jwt:\(issuer)#")]
+            // The prefix compared exactly (SQLite's LIKE ignores case: a key's owner `LEGACY-JWT:x` is not one).
+            "UPDATE uploads SET owner = $1 || substr(owner, \(prefix.count + 1)) WHERE substr(owner, 1, \(prefix.count)) = $2 RETURNING id",
+            [.text("jwt:\(issuer)#"), .text(prefix)]
         )
         return rows.count
     }
