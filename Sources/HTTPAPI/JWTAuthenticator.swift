@@ -95,7 +95,7 @@ public final class JWTAuthenticator: Authenticator {
         }
         // The owner reaches the catalog and the audit log (as the actor): no control characters (see `FreeText`).
         guard !claims.sub.isEmpty, claims.sub.utf8.count <= 256, FreeText.forbiddenControl(in: claims.sub) == nil,
-            FreeText.forbiddenControl(in: claims.iss ?? "") == nil
+            FreeText.forbiddenControl(in: claims.iss ?? "") == nil, !(claims.iss ?? "").contains("#")
         else { return nil }
         let owner = Principal.jwtOwner(issuer: claims.iss ?? "", subject: claims.sub)
         return Principal(

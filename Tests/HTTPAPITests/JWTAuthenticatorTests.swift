@@ -172,6 +172,22 @@ struct JWTAuthenticatorTests {
         #expect(await !fixture.authenticator.acceptsSigningKey(ec1))
     }
 
+    /// Second round, finding F: `jwt:<iss>#<sub>` is unambiguous because an issuer with `#` is refused (without an
+    /// `auth.jwt.issuer`, `iss` "https://idp.example#a" with `sub` "b" would otherwise be `iss` "https://idp.example"
+    /// with `sub` "a#b"); and subjects or issuers with control characters never become owners.
+    @Test func issuersWithAHashAndControlCharactersAreRefused() async throws {
+        let fixture = try await Self.fixture(issuer: nil)
+        defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
+        let plain = try await fixture.signers.sign(Self.claims(sub: "a#b", iss: "https://idp.example"), kid: "rsa1")
+        #expect(try await fixture.authenticator.principal(for: plain)?.owner == "jwt:https://idp.example#a#b")
+        let hashed = try await fixture.signers.sign(Self.claims(sub: "b", iss: "https://idp.example#a"), kid: "rsa1")
+        #expect(try await fixture.authenticator.principal(for: hashed) == nil)
+        for (sub, iss) in [("user\u{0}", "https://idp.example"), ("user\u{1B}", "https://idp.example"), ("user", "https://idp.example\u{85}")] {
+            let token = try await fixture.signers.sign(Self.claims(sub: sub, iss: iss), kid: "rsa1")
+            #expect(try await fixture.authenticator.principal(for: token) == nil, "\(sub.debugDescription) \(iss.debugDescription)")
+        }
+    }
+
     /// Second round, finding C: a review session opened with an HS256 token ends when the secret changes (the session
     /// recorded a fingerprint of the secret, not only the kid, which stays "hs256" or "").
     @Test func aChangedHS256SecretEndsSessionsOfTheOldOne() async throws {
