@@ -29,8 +29,11 @@ enum Migrations {
         ),
         // Owners in disjoint namespaces: `key:<name>` (and keys' configured owners) beside `jwt:<issuer>#<sub>`. Owners
         // that were bare JWT subjects move to `legacy-jwt:<sub>`, which no credential can claim, until `airlock serve`
-        // or `airlock migrate` adopts them into `jwt:<auth.jwt.issuer>#<sub>`. Review sessions held owners of the old
-        // kind and no binding to their JWT: they end.
+        // or `airlock migrate` adopts them into `jwt:<auth.jwt.issuer>#<sub>`. Before this migration an owner was an API
+        // key's (recorded in api_keys) or a bare JWT subject, whatever it looked like: so every owner that is no key's
+        // moves, including subjects that happen to start with `key:`, `jwt:` or `legacy-jwt:` (no prefix test, which
+        // SQLite's LIKE would make case-insensitive). Review sessions held owners of the old kind and no binding to
+        // their JWT: they end.
         Migration(version: 5, name: "owner namespaces", sqlite: ownerNamespaces, postgres: ownerNamespaces),
     ]
 
@@ -39,8 +42,7 @@ enum Migrations {
     static let ownerNamespaces = [
         """
         UPDATE uploads SET owner = '\(legacyJWTOwnerPrefix)' || owner
-        WHERE owner NOT LIKE 'key:%' AND owner NOT LIKE 'jwt:%' AND owner NOT LIKE '\(legacyJWTOwnerPrefix)%'
-            AND owner NOT IN (SELECT owner FROM api_keys)
+        WHERE owner NOT IN (SELECT owner FROM api_keys)
         """,
         "DELETE FROM review_sessions",
     ]

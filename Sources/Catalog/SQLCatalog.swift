@@ -453,7 +453,12 @@ public final class SQLCatalog: Catalog {
 
     // MARK: Audit
 
-    public func appendAudit(_ entry: AuditEntry, seal: @escaping @Sendable (String, AuditEntry) -> String) async throws -> AuditEntry {
+    public func appendAudit(_ entry: AuditEntry, seal: @escaping @Sendable (String, AuditEntry) throws -> String) async throws -> AuditEntry {
+        // SQLite reads text back only up to a NUL and PostgreSQL refuses it: an entry sealed over one could never be
+        // verified. Callers refuse such input earlier (400); this is the last line.
+        for field in [entry.actor, entry.action, entry.uploadID ?? "", entry.note ?? "", entry.detail] where field.utf8.contains(0) {
+            throw CatalogError(.query, "an audit entry cannot hold a NUL character")
+        }
         let dialect = self.dialect
         return try await driver.transaction { executor in
             if dialect == .postgres { _ = try await executor.query("SELECT pg_advisory_xact_lock(7340034)", []) }
@@ -461,7 +466,7 @@ public final class SQLCatalog: Catalog {
             var sealed = entry
             sealed.sequence = (last?.int("sequence") ?? 0) + 1
             sealed.previousHash = last?.text("hash") ?? AuditEntry.genesisHash
-            sealed.hash = seal(sealed.previousHash, sealed)
+            sealed.hash = try seal(sealed.previousHash, sealed)
             _ = try await executor.query(
                 """
                 INSERT INTO audit_log (sequence, at, actor, action, upload_id, note, detail, previous_hash, hash)
@@ -486,7 +491,9 @@ public final class SQLCatalog: Catalog {
     public func adoptLegacyJWTOwners(issuer: String) async throws -> Int {
         let prefix = Migrations.legacyJWTOwnerPrefix
         let rows = try await driver.query(
-            "UPDATE uploads SET owner = $1 || substr(owner, \(prefix.count + 1)) WHERE owner LIKE '\(prefix)%' RETURNING id", [.text("jwt:\(issuer)#")]
+            // The prefix compared exactly (SQLite's LIKE ignores case: a key's owner `LEGACY-JWT:x` is not one).
+            "UPDATE uploads SET owner = $1 || substr(owner, \(prefix.count + 1)) WHERE substr(owner, 1, \(prefix.count)) = $2 RETURNING id",
+            [.text("jwt:\(issuer)#"), .text(prefix)]
         )
         return rows.count
     }

@@ -33,7 +33,9 @@ public struct Principal: Sendable, Hashable {
         self.signingKey = signingKey
     }
 
-    /// The owner (and actor) of a JWT's subject: `jwt:<issuer>#<sub>`.
+    /// The owner (and actor) of a JWT's subject: `jwt:<issuer>#<sub>`. An issuer never holds `#` (tokens whose `iss`
+    /// does are refused, and so is such an `auth.jwt.issuer`), so the first `#` ends it: `iss` "a#b" with `sub` "c" and
+    /// `iss` "a" with `sub` "b#c" cannot both become `jwt:a#b#c`.
     public static func jwtOwner(issuer: String, subject: String) -> String { "jwt:\(issuer)#\(subject)" }
 
     public func mayUse(profile: String) -> Bool { profiles.isEmpty || profiles.contains(profile) }

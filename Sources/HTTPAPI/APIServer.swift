@@ -10,9 +10,9 @@ public enum APIServer {
         let router = Router(context: APIContext.self)
         // CORS outermost: error responses carry its headers too.
         if !environment.corsOrigins.isEmpty { router.add(middleware: AllowedOriginsMiddleware(origins: Set(environment.corsOrigins))) }
-        router.add(middleware: ErrorAndRequestIDMiddleware())
+        router.add(middleware: ErrorAndRequestIDMiddleware(maxBodyBytes: maxBodyBytes))
         let authFailures = RateLimiter(rate: Double(environment.authFailureLimit.perMinute) / 60, burst: environment.authFailureLimit.burst)
-        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, maxBodyBytes: maxBodyBytes, failures: authFailures))
+        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, failures: authFailures))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: environment.rateLimit.perSecond, burst: environment.rateLimit.burst)))
         router.get("/health") { _, _ in Response.json(.ok, .object([("status", .string("ok"))])) }
         router.get("/ready") { _, _ in

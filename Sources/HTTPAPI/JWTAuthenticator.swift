@@ -1,4 +1,5 @@
 public import AirlockCore
+import Crypto
 import Foundation
 import JWTKit
 import Synchronization
@@ -37,6 +38,9 @@ public final class JWTAuthenticator: Authenticator {
         var collection: JWTKeyCollection
         /// kid → algorithm; "" for the key used when a token names none.
         var algorithms: [String: String]
+        /// kid → fingerprint of the key material (`fingerprint(hs256Secret:)`, `thumbprint(_:)`): a review session
+        /// records it, so the session ends when the key behind its kid changes.
+        var fingerprints: [String: String]
         var jwksModified: Int64?
     }
 
@@ -89,17 +93,47 @@ public final class JWTAuthenticator: Authenticator {
         } else {
             return nil
         }
-        guard !claims.sub.isEmpty, claims.sub.utf8.count <= 256 else { return nil }
+        // The owner reaches the catalog and the audit log (as the actor): no control characters (see `FreeText`).
+        guard !claims.sub.isEmpty, claims.sub.utf8.count <= 256, FreeText.forbiddenControl(in: claims.sub) == nil,
+            FreeText.forbiddenControl(in: claims.iss ?? "") == nil, !(claims.iss ?? "").contains("#")
+        else { return nil }
         let owner = Principal.jwtOwner(issuer: claims.iss ?? "", subject: claims.sub)
         return Principal(
             owner: owner, role: role, profiles: Self.strings(claims.extra[settings.profilesClaim]), service: false, actor: owner,
-            expiresAt: EpochMillis(claims.exp.value.timeIntervalSince1970 * 1000), signingKey: kid ?? ""
+            expiresAt: EpochMillis(claims.exp.value.timeIntervalSince1970 * 1000),
+            signingKey: current.fingerprints[kid ?? ""].map { "\(kid ?? ""):\($0)" }
         )
     }
 
     public func acceptsSigningKey(_ signingKey: String) async -> Bool {
         guard let current = try? await currentKeys() else { return false }
-        return current.algorithms[signingKey] != nil
+        // `<kid>:<fingerprint>`: the same kid with other key material (a new hs256Secret, a JWKS key replaced under its
+        // kid) is not the key the session was opened with. A reference of old (a kid alone) matches nothing.
+        guard let colon = signingKey.lastIndex(of: ":") else { return false }
+        let kid = String(signingKey[..<colon])
+        return current.algorithms[kid] != nil && current.fingerprints[kid] == String(signingKey[signingKey.index(after: colon)...])
+    }
+
+    /// A fingerprint of an HS256 secret: SHA-256 of a label and the secret (the secret itself is never stored).
+    static func fingerprint(hs256Secret secret: String) -> String {
+        Hex.lowercase(SHA256.hash(data: Array("airlock jwt hs256 key v1\u{0}".utf8) + Array(secret.utf8)))
+    }
+
+    /// The RFC 7638 thumbprint of a JWK (SHA-256 of its required public members, in order), hex.
+    static func thumbprint(_ jwk: [String: Any]) -> String? {
+        let members: [String]
+        switch jwk["kty"] as? String {
+        case "RSA": members = ["e", "kty", "n"]
+        case "EC": members = ["crv", "kty", "x", "y"]
+        case "OKP": members = ["crv", "kty", "x"]
+        default: return nil
+        }
+        var fields: [(String, JSONText)] = []
+        for member in members {
+            guard let value = jwk[member] as? String else { return nil }
+            fields.append((member, .string(value)))
+        }
+        return Hex.lowercase(SHA256.hash(data: JSONText.object(fields).utf8))
     }
 
     /// The keys, rebuilt when the JWKS file changed.
@@ -108,11 +142,14 @@ public final class JWTAuthenticator: Authenticator {
         if let cached = keys.withLock({ $0 }), cached.jwksModified == modified { return cached }
         let collection = JWTKeyCollection()
         var algorithms: [String: String] = [:]
+        var fingerprints: [String: String] = [:]
         if let secret = settings.hs256Secret {
             await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)  // tokens without a kid
             await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: "hs256")
             algorithms["hs256"] = "HS256"
             algorithms[""] = "HS256"
+            fingerprints["hs256"] = Self.fingerprint(hs256Secret: secret)
+            fingerprints[""] = fingerprints["hs256"]
         }
         if let file = settings.jwksFile {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8), let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
@@ -128,9 +165,13 @@ public final class JWTAuthenticator: Authenticator {
                     throw ConfigurationError(message: "every key of auth.jwt.jwksFile needs a kid and an alg of RS256, ES256 or EdDSA")
                 }
                 algorithms[kid] = alg
+                guard let thumbprint = Self.thumbprint(entry) else {
+                    throw ConfigurationError(message: "the key '\(kid)' of auth.jwt.jwksFile lacks the public members of its kty")
+                }
+                fingerprints[kid] = thumbprint
             }
         }
-        let fresh = Keys(collection: collection, algorithms: algorithms, jwksModified: modified)
+        let fresh = Keys(collection: collection, algorithms: algorithms, fingerprints: fingerprints, jwksModified: modified)
         keys.withLock { $0 = fresh }
         return fresh
     }

@@ -5,18 +5,29 @@ import NIOHTTP1
 
 /// Gives each request an id (response header `X-Request-Id`, log metadata), renders every error as the API's JSON
 /// error (never a stack trace or an internal message), and adds security headers.
+///
+/// It sets the body limit (`http.maxBodyBytes`) itself, so a 413 names the configured limit. A request with a transfer
+/// coding other than exactly `chunked` (e.g. `gzip, chunked`) is refused with 400 `malformed_request`: its body would
+/// otherwise be read as if it were not encoded.
 struct ErrorAndRequestIDMiddleware: RouterMiddleware {
     typealias Context = APIContext
+    let maxBodyBytes: Int
 
     func handle(_ request: Request, context: APIContext, next: @concurrent (Request, APIContext) async throws -> Response) async throws -> Response {
         var context = context
         context.requestID = Self.newRequestID()
+        context.maxBodyBytes = maxBodyBytes
         context.logger[metadataKey: "request"] = "\(context.requestID)"
         var response: Response
         do {
+            let codings = request.headers[values: .transferEncoding].flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() }
+            guard codings.isEmpty || codings == ["chunked"] else {
+                throw APIError(.badRequest, "malformed_request", "the only transfer coding accepted is chunked")
+            }
             response = try await next(request, context)
         } catch let error as APIError {
             response = Self.render(error, requestID: context.requestID)
+            if error.code == "malformed_request" { response.headers[.connection] = "close" }
         } catch let error as any HTTPResponseError {
             // Hummingbird's own (and NIO's too-many-bytes): unknown routes, oversized or undecodable bodies.
             let mapped: APIError =
@@ -28,6 +39,7 @@ struct ErrorAndRequestIDMiddleware: RouterMiddleware {
                 default: APIError(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
                 }
             response = Self.render(mapped, requestID: context.requestID)
+            if error.status == .contentTooLarge { response.headers[.connection] = "close" }
         } catch is HTTPParserError {
             // The body broke off in a malformed way (an overflowing chunk size, a bad chunk): the client's fault.
             response = Self.render(APIError(.badRequest, "malformed_request", "the request is not valid HTTP/1.1"), requestID: context.requestID)
@@ -68,21 +80,22 @@ struct ErrorAndRequestIDMiddleware: RouterMiddleware {
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let authenticator: any Authenticator
-    let maxBodyBytes: Int
     let failures: RateLimiter
 
     func handle(_ request: Request, context: APIContext, next: @concurrent (Request, APIContext) async throws -> Response) async throws -> Response {
         var context = context
-        context.maxBodyBytes = maxBodyBytes
         if let header = request.headers[.authorization] {
-            if let wait = failures.wait(context.clientAddress) { throw APIError.authenticationThrottled(retryAfter: wait) }
+            // A token is taken before the attempt (atomically) and given back when it succeeds: parallel attempts cannot
+            // all pass a check made before any of them failed.
+            let address = RateLimiter.addressKey(context.clientAddress)
+            if let wait = failures.take(address) { throw APIError.authenticationThrottled(retryAfter: wait) }
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 8192,
                 let principal = try await authenticator.principal(for: String(parts[1]))
             else {
-                _ = failures.take(context.clientAddress)
                 throw APIError.unauthenticated
             }
+            failures.giveBack(address)
             context.principal = principal
             context.logger[metadataKey: "actor"] = "\(principal.actor)"
         }

@@ -138,6 +138,7 @@ public struct ReviewActions: Sendable {
     /// reviewer's release carries it out.
     public func release(_ upload: Upload, note: String, trust: Bool, by principal: Principal) async throws -> ReleaseOutcome {
         guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a release needs a note") }
+        try Self.checkNote(note)
         guard upload.originalKey == nil else { throw APIError.conflict("unsolicited", "an unsolicited object has no owner to release it to") }
         guard upload.destinationKey != nil, upload.sha256 != nil else {
             throw APIError.conflict("not_placed", "the object never left incoming (the store refused it): rescan it first")
@@ -214,6 +215,7 @@ public struct ReviewActions: Sendable {
     /// Deletes the quarantined object; with `block`, its SHA-256 goes on the deny list.
     public func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
         guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
+        try Self.checkNote(note)
         guard !block || upload.sha256 != nil else {
             throw APIError.invalid("no_sha256", "nothing was read of this upload, so there is no SHA-256 to block; purge it without block")
         }
@@ -288,6 +290,15 @@ public struct ReviewActions: Sendable {
         }
     }
 
+    /// 400 `note_invalid` for a note holding a control character other than tab and line breaks (see `FreeText`):
+    /// checked before anything changes, since the audit entry must keep the note exactly as sealed.
+    static func checkNote(_ note: String?) throws {
+        guard let note, let scalar = FreeText.forbiddenControl(in: note) else { return }
+        throw APIError.invalid(
+            "note_invalid", "the note contains the control character \(FreeText.describe(scalar)); only tab and line breaks are allowed"
+        )
+    }
+
     // MARK: Hash lists
 
     /// Lowercase 64-hex SHA-256, or 400.
@@ -301,6 +312,7 @@ public struct ReviewActions: Sendable {
 
     func addHash(_ text: String, to kind: HashListKind, note: String?, by principal: Principal) async throws -> String {
         let sha256 = try Self.sha256(text)
+        try Self.checkNote(note)
         let now = environment.clock.now()
         try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: kind, note: note, actor: principal.actor, createdAt: now))
         try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "hashlist.\(kind.rawValue)", note: note, detail: "{\"sha256\":\"\(sha256)\"}"))

@@ -148,16 +148,17 @@ struct ReviewPage: Sendable {
         else {
             return signInPage(request, message: "The sign-in form expired; try again.", status: .forbidden)
         }
-        if let wait = authFailures.wait(context.clientAddress) {
+        let address = RateLimiter.addressKey(context.clientAddress)
+        if let wait = authFailures.take(address) {
             var response = signInPage(request, message: "Too many failed sign-ins from this address; try again in \(wait) s.", status: .tooManyRequests)
             response.headers[.retryAfter] = String(wait)
             return response
         }
         let credential = fields["credential"]?.trimmingSpaces(newlines: true) ?? ""
         guard !credential.isEmpty, credential.utf8.count <= 8192, let principal = try await authenticator.principal(for: credential) else {
-            _ = authFailures.take(context.clientAddress)
             return signInPage(request, message: "That key or token is not valid.", status: .unauthorized)
         }
+        authFailures.giveBack(address)
         guard principal.role == .reviewer || principal.role == .admin else {
             return signInPage(request, message: "That key or token does not have the reviewer role.", status: .forbidden)
         }

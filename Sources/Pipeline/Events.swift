@@ -18,6 +18,13 @@ public struct Webhook: Sendable, Hashable {
         self.secret = secret
         self.types = types
     }
+
+    /// What a delivery records of its webhook instead of the URL (which may carry a token): the masked URL and a
+    /// fingerprint of the whole URL, e.g. `https://hooks.example.com/…#1f2e3d4c5b6a7980`.
+    public var reference: String {
+        let digest = SHA256.hash(data: Array("airlock webhook v1\u{0}".utf8) + Array(url.utf8))
+        return RedactedURL.mask(url) + "#" + Hex.lowercase(digest).prefix(16)
+    }
 }
 
 /// Event bodies and their signatures.
@@ -52,7 +59,7 @@ public enum EventSigning {
         return webhooks.enumerated().compactMap { index, webhook in
             guard webhook.types.contains(type) else { return nil }
             return EventDelivery(
-                id: "\(upload.id.rawValue)-\(type)-\(index)", uploadID: upload.id.rawValue, type: type, webhook: webhook.url, body: body, nextAttemptAt: now,
+                id: "\(upload.id.rawValue)-\(type)-\(index)", uploadID: upload.id.rawValue, type: type, webhook: webhook.reference, body: body, nextAttemptAt: now,
                 createdAt: now
             )
         }
@@ -85,9 +92,13 @@ public final class EventSender: Service {
     ) {
         self.catalog = catalog
         self.http = http
-        var byURL: [String: Webhook] = [:]
-        for webhook in webhooks { byURL[webhook.url] = webhook }
-        self.webhooks = byURL
+        // By reference; and by URL for deliveries queued before references were recorded.
+        var byReference: [String: Webhook] = [:]
+        for webhook in webhooks {
+            byReference[webhook.url] = webhook
+            byReference[webhook.reference] = webhook
+        }
+        self.webhooks = byReference
         self.senderID = senderID
         self.clock = clock
         self.interval = interval

@@ -23,7 +23,7 @@ public struct ReconcilerConfiguration: Sendable {
     /// `uploads.quarantineRetention`: quarantined files older than this are purged (nil keeps them).
     public var quarantineRetentionMillis: Int64?
     /// Seals the audit entries retention writes (the composition root's keyed seal; plain SHA-256 by default).
-    public var auditSeal: @Sendable (String, AuditEntry) -> String = AuditSeal.sha256
+    public var auditSeal: @Sendable (String, AuditEntry) throws -> String = AuditSeal.sha256
 
     public init(
         holderID: String, interval: Duration = .seconds(30), expiryGraceMillis: Int64 = 3_600_000, temporaryDirectory: String,

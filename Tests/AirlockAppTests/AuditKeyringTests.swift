@@ -1,10 +1,15 @@
-import AirlockApp
+@testable import AirlockApp
 import AirlockCore
 @testable import Catalog
 import Foundation
 import Logging
 import Pipeline
+import Synchronization
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The keyed audit chain (issue 17, finding 1): what `airlock audit verify` accepts and refuses.
 struct AuditKeyringTests {
@@ -58,7 +63,8 @@ struct AuditKeyringTests {
             let log = AuditLog(catalog: catalog, keyring: keyring)
             try await log.append(Self.entry("one"))
             // A key change with no audit.key_rotated entry (someone holding an old key writes on).
-            _ = try await catalog.appendAudit(Self.entry("sneaked"), seal: AuditKeyring(current: Self.second).seal)
+            let other = AuditKeyring.makeKey(Self.second)
+            _ = try await catalog.appendAudit(Self.entry("sneaked"), seal: { previous, entry in AuditKeyring.mac(other, previous: previous, entry: entry) })
             #expect(try await AuditCommands.verify(catalog, keyring: keyring).failure?.contains("without a recorded rotation") == true)
         }
         try await withCatalog { catalog in
@@ -82,13 +88,169 @@ struct AuditKeyringTests {
             for index in 0..<5 { try await log.append(Self.entry("entry.\(index)")) }
             let head = try #require(try await catalog.latestAuditEntry())
             let checkpoint = AuditCheckpoint(sequence: head.sequence, head: head.hash, at: 5_000)
-            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoint: checkpoint).failure == nil)
+            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [checkpoint]).failure == nil)
             let other = AuditCheckpoint(sequence: head.sequence, head: "hmac-sha256:0:00", at: 5_000)
-            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoint: other).failure?.contains("the chain was rewritten") == true)
+            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [other]).failure?.contains("it was removed or rewritten") == true)
             _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence = $1", [.int(head.sequence)])
-            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoint: checkpoint).failure?.contains("entries were removed") == true)
+            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [checkpoint]).failure?.contains("entries were removed") == true)
             // Without the checkpoint the shortened chain itself still holds: what the checkpoint is for.
             #expect(try await AuditCommands.verify(catalog, keyring: keyring).failure == nil)
         }
     }
+
+    /// Finding A of the second round: a checkpointed entry removed, the log grown past it again and checkpointed anew.
+    @Test func everyCheckpointIsComparedAfterTheLogRegrows() async throws {
+        try await withCatalog { catalog in
+            let keyring = AuditKeyring(current: Self.first)
+            let log = AuditLog(catalog: catalog, keyring: keyring)
+            for index in 0..<5 { try await log.append(Self.entry("entry.\(index)")) }
+            let fifth = try #require(try await catalog.latestAuditEntry())
+            let old = AuditCheckpoint(sequence: fifth.sequence, head: fifth.hash, at: 5_000)
+            _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence = $1", [.int(fifth.sequence)])
+            for index in 0..<2 { try await log.append(Self.entry("regrown.\(index)")) }
+            let head = try #require(try await catalog.latestAuditEntry())
+            #expect(head.sequence == 6)
+            let new = AuditCheckpoint(sequence: head.sequence, head: head.hash, at: 6_000)
+            let result = try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [old, new])
+            #expect(result.failures == ["entry 5 is not the entry checkpointed at \(Timestamp.iso8601(5_000)): it was removed or rewritten"], "\(result.line)")
+            // The newest checkpoint alone (what verify compared before) does not see it.
+            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [new]).failure == nil)
+        }
+    }
+
+    /// Finding A: the checkpointer refuses to checkpoint a chain that lost the entry of its last checkpoint.
+    @Test func theCheckpointerRefusesAChainThatLostItsLastCheckpoint() async throws {
+        try await withCatalog { catalog in
+            let keyring = AuditKeyring(current: Self.first)
+            let log = AuditLog(catalog: catalog, keyring: keyring)
+            for index in 0..<5 { try await log.append(Self.entry("entry.\(index)")) }
+            let store = CheckpointStore()
+            let place = BucketPrefix(bucket: "quarantine", prefix: "airlock-audit/")
+            let checkpointer = AuditCheckpointer(
+                catalog: catalog, store: store, settings: AuditCheckpointSettings(place: place, interval: .seconds(60)),
+                temporaryDirectory: FileManager.default.temporaryDirectory.path, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
+            let first = try #require(await checkpointer.checkpoint(after: nil))
+            #expect(first.sequence == 5)
+            try await log.append(Self.entry("entry.5"))
+            let second = try #require(await checkpointer.checkpoint(after: first))
+            #expect(second.sequence == 6)
+            _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence >= 6", [])
+            for index in 0..<3 { try await log.append(Self.entry("regrown.\(index)")) }
+            // Sequence 6 exists again, but it is not the checkpointed entry: nothing more is written.
+            #expect(await checkpointer.checkpoint(after: second) == second)
+            let keys = try await AuditCheckpoint.keys(in: store, place: place)
+            #expect(keys.count == 2)
+            let all = try await AuditCheckpoint.all(in: store, place: place, temporaryDirectory: FileManager.default.temporaryDirectory.path)
+            #expect(all.map(\.sequence) == [5, 6] && all.map(\.head) == [first.head, second.head])
+            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: all).failure?.hasPrefix("entry 6 is not the entry checkpointed") == true)
+        }
+    }
+
+    /// Finding B: a rotation back to a retired key (which may have leaked) is refused, and so is what it sealed.
+    @Test func aRotationBackToARetiredKeyIsRefused() async throws {
+        try await withCatalog { catalog in
+            let firstLog = AuditLog(catalog: catalog, keyring: AuditKeyring(current: Self.first))
+            try await firstLog.append(Self.entry("under.first"))
+            let keyring = AuditKeyring(current: Self.second, retired: [Self.first])
+            let secondLog = AuditLog(catalog: catalog, keyring: keyring)
+            try await secondLog.recordRotation(now: 2_000)
+            try await secondLog.append(Self.entry("under.second"))
+            #expect(try await AuditCommands.verify(catalog, keyring: keyring).failure == nil)
+            // The attacker holds only the retired first key: a rotation "back" to it, then a forged entry.
+            let leaked = AuditKeyring.makeKey(Self.first)
+            let second = AuditKeyring.makeKey(Self.second)
+            _ = try await catalog.appendAudit(
+                AuditEntry(at: 3_000, actor: "system", action: AuditKeyring.rotationAction, detail: #"{"from":"\#(second.id)","to":"\#(leaked.id)"}"#),
+                seal: { previous, entry in AuditKeyring.mac(leaked, previous: previous, entry: entry) }
+            )
+            _ = try await catalog.appendAudit(Self.entry("forged"), seal: { previous, entry in AuditKeyring.mac(leaked, previous: previous, entry: entry) })
+            let result = try await AuditCommands.verify(catalog, keyring: keyring)
+            #expect(result.failure?.hasPrefix("entry 4 rotates back to key \(leaked.id)") == true, "\(result.line)")
+        }
+    }
+
+    /// Finding E: a process still configured with a key the log rotated away from writes nothing (no rotation back).
+    @Test func aProcessWithARetiredKeyRefusesToWrite() async throws {
+        try await withCatalog { catalog in
+            let old = AuditLog(catalog: catalog, keyring: AuditKeyring(current: Self.first))
+            try await old.append(Self.entry("under.first"))
+            let new = AuditLog(catalog: catalog, keyring: AuditKeyring(current: Self.second, retired: [Self.first]))
+            try await new.recordRotation(now: 2_000)
+            try await new.append(Self.entry("under.second"))
+            let before = try #require(try await catalog.latestAuditEntry())
+            // A replica started with the old configuration: refuses at start, writing no rotation back.
+            await #expect(throws: AirlockError.self) { try await old.recordRotation(now: 3_000) }
+            // One that was running when the key changed: its next entry is refused.
+            await #expect(throws: AirlockError.self) { try await old.append(Self.entry("stale")) }
+            // Nor may a process without audit.key write on a keyed log.
+            await #expect(throws: AirlockError.self) { try await AuditLog(catalog: catalog, keyring: AuditKeyring(current: nil)).append(Self.entry("unkeyed")) }
+            await #expect(throws: AirlockError.self) { try await AuditLog(catalog: catalog, keyring: AuditKeyring(current: nil)).recordRotation(now: 3_000) }
+            #expect(try await catalog.latestAuditEntry() == before)
+            #expect(try await AuditCommands.verify(catalog, keyring: new.keyring).failure == nil)
+        }
+    }
+
+    /// Finding D: verify reports every broken entry, not only the first; and the catalog refuses a NUL it could not keep.
+    @Test func verifyReportsEveryBrokenEntry() async throws {
+        try await withCatalog { catalog in
+            let keyring = AuditKeyring(current: Self.first)
+            let log = AuditLog(catalog: catalog, keyring: keyring)
+            for index in 0..<30 { try await log.append(AuditEntry(at: 1_000, actor: "key:alice", action: "entry.\(index)", note: "note \(index)")) }
+            _ = try await catalog.driver.query("UPDATE audit_log SET note = 'altered' WHERE sequence = 2 OR sequence > 6", [])
+            let result = try await AuditCommands.verify(catalog, keyring: keyring)
+            #expect(result.entries == 30)
+            #expect(result.failureCount == 25)
+            #expect(result.failures.first == "entry 2 was altered (its MAC does not hold)")
+            #expect(result.failures.dropFirst().first == "entry 7 was altered (its MAC does not hold)")
+            let lines = result.line.split(separator: "\n")
+            #expect(lines.first == "audit log broken: 25 problems in 30 entries")
+            #expect(lines.count == 1 + AuditCommands.Verification.printedFailures + 1)
+            #expect(lines.last == "  ... and 5 more")
+
+            await #expect(throws: (any Error).self) {
+                try await log.append(AuditEntry(at: 1_000, actor: "key:alice", action: "quarantine.release", note: "\u{0}"))
+            }
+            #expect(try await catalog.latestAuditEntry()?.sequence == 30)
+        }
+    }
+}
+
+/// Just enough of an object store for checkpoints: upload, list, download.
+final class CheckpointStore: ObjectStore {
+    private let objects = Mutex<[String: [UInt8]]>([:])
+
+    func head(_ object: ObjectRef) async throws -> ObjectInfo? { nil }
+
+    func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo {
+        guard let bytes = objects.withLock({ $0[object.key] }) else { throw StoreFailure(.notFound, "no \(object.key)") }
+        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        guard written == bytes.count else { throw StoreFailure(.transient, "short write") }
+        return ObjectInfo(size: Int64(bytes.count), etag: "e")
+    }
+
+    func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome {
+        throw StoreFailure(.permanent, "not here")
+    }
+
+    func upload(from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?) async throws -> String {
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard read == Int(size) else { throw StoreFailure(.transient, "short read") }
+        objects.withLock { $0[destination.key] = bytes }
+        return "e"
+    }
+
+    func delete(_ object: ObjectRef) async throws { _ = objects.withLock { $0.removeValue(forKey: object.key) } }
+
+    func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
+        let keys = objects.withLock { $0.keys.filter { key in key.hasPrefix(prefix) && startAfter.map { key > $0 } ?? true }.sorted() }
+        return (keys.prefix(limit).map { ListedObjectInfo(key: $0, size: 0, etag: "e", lastModified: Timestamp.iso8601(0)) }, keys.count > limit)
+    }
+
+    func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws {}
+
+    func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String { "u" }
+
+    func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {}
 }

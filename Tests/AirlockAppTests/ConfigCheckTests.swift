@@ -67,6 +67,33 @@ struct ConfigCheckTests {
         for secret in ["ops:pa55", "pa55word", "T0K3N", "s1gnature", "an-audit-key"] { #expect(!text.contains(secret), "\(secret) shows") }
     }
 
+    /// Second round, finding F: a malformed webhook URL (a port out of range, `;` or percent-encoding in the authority,
+    /// a space) is refused by name, and not printed.
+    @Test func malformedWebhookURLsAreRefusedWithoutBeingShown() throws {
+        for url in [
+            "https://hooks.example.com:99999/T0K3N", "https://hooks.example.com:0/T0K3N", "https://hooks.example.com:8x/T0K3N",
+            "https://hooks.example.com;evil.example/T0K3N", "https://hooks.example.com%2Fevil.example/T0K3N", "https://ops:pa%3B@hooks.example.com/T0K3N",
+            "https://hooks example.com/T0K3N", "ftp://hooks.example.com/T0K3N", "https:///T0K3N", "https://[zz]/T0K3N",
+        ] {
+            let output = try check("""
+                store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
+                events: {webhooks: [{url: "\(url)", secret: "0123456789abcdef0"}]}
+                profiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}
+                """)
+            let text = output.stdoutText + output.stderrText
+            #expect(output.status != 0 && text.contains("events.webhooks[0].url must be an http(s) URL"), "\(url): \(text)")
+            #expect(!text.contains("T0K3N"), "\(url): \(text)")
+        }
+        for url in ["https://hooks.example.com:8443/T0K3N?a=b", "http://127.0.0.1:9/x", "https://[::1]:8443/x", "https://ops:pw@hooks.example.com"] {
+            let output = try check("""
+                store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
+                events: {webhooks: [{url: "\(url)", secret: "0123456789abcdef0"}]}
+                profiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}
+                """)
+            #expect(!(output.stdoutText + output.stderrText).contains("webhooks[0].url must be"), "\(url): \(output.stdoutText)\(output.stderrText)")
+        }
+    }
+
     @Test func aBrokenSectionIsNamed() throws {
         let output = try check("scanner: {engine: clamscan}\nprofiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}\n")
         #expect(output.status == 1)

@@ -5,6 +5,7 @@ import Foundation
 import JWTKit
 import Logging
 @testable import Catalog
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -87,6 +88,29 @@ extension ServeFlowTests {
         // A well-formed type with parameters still passes.
         let fine = try call("POST", "/v1/uploads", key: app, json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain; charset=utf-8"])
         #expect(fine.status == 201, "\(fine.body)")
+    }
+
+    /// Second round, finding D: a NUL (or another control character) in a note would be sealed into the audit entry
+    /// but not kept by the catalog, breaking `audit verify` for good. Refused with 400 before anything changes.
+    @Test func controlCharactersInNotesAreA400AndChangeNothing() async throws {
+        let app = try key("note-app")
+        let reviewer = try key("note-reviewer", role: "reviewer")
+        let infected = try await uploaded(Self.eicar, name: "note.txt", key: app)
+        let before = try auditExport().split(separator: "\n").count
+        for note in ["\u{0}", "ok\u{0}", "bell\u{07}", "esc\u{1B}[31m", "del\u{7F}", "c1\u{85}", "c1\u{9B}"] {
+            let release = try call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": note])
+            #expect(release.status == 400 && errorCode(release.body) == "note_invalid", "\(note.debugDescription): \(release.status) \(release.body)")
+            let purge = try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": note])
+            #expect(purge.status == 400 && errorCode(purge.body) == "note_invalid", "\(note.debugDescription): \(purge.status) \(purge.body)")
+            let listed = try call("POST", "/v1/hashlists/deny", key: reviewer, json: ["sha256": String(repeating: "ab", count: 32), "note": note])
+            #expect(listed.status == 400 && errorCode(listed.body) == "note_invalid", "\(note.debugDescription): \(listed.status) \(listed.body)")
+        }
+        #expect(try auditExport().split(separator: "\n").count == before)
+        #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 200)
+        // Tabs and line breaks are a note's own; the log still verifies.
+        #expect(try call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": "line one\r\n\tline two"]).status == 200)
+        let verified = try auditVerify()
+        #expect(verified.stdoutText.contains("audit log verified"), "\(verified.stdoutText)\(verified.stderrText)")
     }
 
     @Test func anOverflowingChunkSizeIsA400() throws {
@@ -315,6 +339,53 @@ extension ServeFlowTests {
             "GET /v1/files/01a20067-0000-7000-8000-000000000000 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(victim)\r\nConnection: close\r\n\r\n"
         )
         #expect(elsewhere.statusCode == 404, "\(elsewhere.text)")
+    }
+
+    /// Second round, finding F: the check and the take are one step, so parallel guesses cannot all pass a check made
+    /// before any of them failed (burst 12 in the test configuration).
+    @Test func parallelFailedAuthenticationStaysWithinTheBudget() throws {
+        let statuses = Mutex<[Int]>([])
+        let port = self.port
+        DispatchQueue.concurrentPerform(iterations: 24) { attempt in
+            let response = try? RawHTTP.exchange(
+                port: port, from: "127.0.0.4",
+                "GET /v1/quarantine HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer alk_parallel\(attempt)\r\nConnection: close\r\n\r\n"
+            )
+            statuses.withLock { $0.append(response?.statusCode ?? 0) }
+        }
+        let seen = statuses.withLock { $0 }
+        #expect(seen.filter { $0 == 401 }.count <= 12, "\(seen.sorted())")
+        #expect(seen.allSatisfy { [0, 401, 429].contains($0) }, "\(seen.sorted())")
+    }
+
+    /// Second round, finding F: a 413 names the configured limit (4096 in the test configuration), not the default.
+    @Test func aTooLargeBodyNamesTheConfiguredLimit() throws {
+        let app = try key("limit-app")
+        let huge = try call("POST", "/v1/uploads", key: app, raw: Data(("{\"profile\":\"" + String(repeating: "a", count: 8000) + "\"}").utf8))
+        #expect(huge.status == 413 && errorCode(huge.body) == "body_too_large", "\(huge)")
+        #expect((huge.body["error"] as? [String: Any])?["message"] as? String == "the request body is larger than 4096 bytes", "\(huge.body)")
+    }
+
+    /// Second round, finding F: a transfer coding other than exactly chunked is refused, not read as plain JSON.
+    @Test func transferCodingsOtherThanChunkedAreRefused() throws {
+        let app = try key("coding-app")
+        let body = #"{"profile":"documents","filename":"a.txt","size":3,"contentType":"text/plain"}"#
+        let chunk = String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\n\r\n"
+        let before = try uploads(in: "pending")
+        for coding in ["gzip, chunked", "deflate,chunked", "identity, chunked", "chunked, chunked"] {
+            let response = try RawHTTP.exchange(
+                port: port,
+                "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n" + chunk
+            )
+            #expect(response.statusCode.map { (400..<502).contains($0) && $0 != 500 } == true, "\(coding): \(response.text)")
+        }
+        #expect(try uploads(in: "pending") == before)
+        // Plain chunked still works.
+        let plain = try RawHTTP.exchange(
+            port: port,
+            "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunk
+        )
+        #expect(plain.statusCode == 201, "\(plain.text)")
     }
 
     // MARK: 6. Timeouts and connections per client

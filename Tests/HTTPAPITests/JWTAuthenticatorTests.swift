@@ -99,9 +99,14 @@ struct JWTAuthenticatorTests {
             principal
                 == Principal(
                     owner: owner, role: .uploader, profiles: ["documents", "images"], service: false, actor: owner, expiresAt: (Self.now / 1000 + 600) * 1000,
-                    signingKey: kid
+                    signingKey: principal.signingKey
                 )
         )
+        // The kid and a fingerprint of the key material, never the material itself.
+        let signingKey = try #require(principal.signingKey)
+        #expect(signingKey.hasPrefix("\(kid):") && signingKey.count == kid.count + 1 + 64)
+        #expect(!signingKey.contains(Self.secret))
+        #expect(await fixture.authenticator.acceptsSigningKey(signingKey))
         let reviewer = try await fixture.signers.sign(Self.claims(roles: ["uploader", "reviewer"]), kid: JWKIdentifier(string: kid))
         #expect(try await fixture.authenticator.principal(for: reviewer)?.role == .reviewer)
     }
@@ -149,16 +154,60 @@ struct JWTAuthenticatorTests {
     @Test func aSigningKeyRemovedFromTheJWKSIsNoLongerAccepted() async throws {
         let fixture = try await Self.fixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
-        #expect(await fixture.authenticator.acceptsSigningKey("rsa1"))
-        #expect(await fixture.authenticator.acceptsSigningKey("hs256"))
+        let rsa1 = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "rsa1"))?.signingKey)
+        let ec1 = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "ec1"))?.signingKey)
+        let hs256 = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "hs256"))?.signingKey)
+        #expect(await fixture.authenticator.acceptsSigningKey(rsa1))
+        #expect(await fixture.authenticator.acceptsSigningKey(hs256))
         #expect(await !fixture.authenticator.acceptsSigningKey("unknown"))
+        // A bare kid (a session reference of old) is no longer enough.
+        #expect(await !fixture.authenticator.acceptsSigningKey("rsa1"))
         // The operator removes rsa1 (revoked): review sessions opened with its tokens end.
         let raw = Array(P256.Signing.PrivateKey().publicKey.rawRepresentation)
         let jwks: [String: Any] = ["keys": [["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": Self.base64URL(raw[0..<32]), "y": Self.base64URL(raw[32..<64])]]]
         try await Task.sleep(for: .milliseconds(20))
         try JSONSerialization.data(withJSONObject: jwks).write(to: URL(fileURLWithPath: fixture.jwksPath))
-        #expect(await !fixture.authenticator.acceptsSigningKey("rsa1"))
-        #expect(await fixture.authenticator.acceptsSigningKey("ec1"))
+        #expect(await !fixture.authenticator.acceptsSigningKey(rsa1))
+        // ec1 is still there, but with other key material (replaced under the same kid): its sessions end too.
+        #expect(await !fixture.authenticator.acceptsSigningKey(ec1))
+    }
+
+    /// Second round, finding F: `jwt:<iss>#<sub>` is unambiguous because an issuer with `#` is refused (without an
+    /// `auth.jwt.issuer`, `iss` "https://idp.example#a" with `sub` "b" would otherwise be `iss` "https://idp.example"
+    /// with `sub` "a#b"); and subjects or issuers with control characters never become owners.
+    @Test func issuersWithAHashAndControlCharactersAreRefused() async throws {
+        let fixture = try await Self.fixture(issuer: nil)
+        defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
+        let plain = try await fixture.signers.sign(Self.claims(sub: "a#b", iss: "https://idp.example"), kid: "rsa1")
+        #expect(try await fixture.authenticator.principal(for: plain)?.owner == "jwt:https://idp.example#a#b")
+        let hashed = try await fixture.signers.sign(Self.claims(sub: "b", iss: "https://idp.example#a"), kid: "rsa1")
+        #expect(try await fixture.authenticator.principal(for: hashed) == nil)
+        for (sub, iss) in [("user\u{0}", "https://idp.example"), ("user\u{1B}", "https://idp.example"), ("user", "https://idp.example\u{85}")] {
+            let token = try await fixture.signers.sign(Self.claims(sub: sub, iss: iss), kid: "rsa1")
+            #expect(try await fixture.authenticator.principal(for: token) == nil, "\(sub.debugDescription) \(iss.debugDescription)")
+        }
+    }
+
+    /// Second round, finding C: a review session opened with an HS256 token ends when the secret changes (the session
+    /// recorded a fingerprint of the secret, not only the kid, which stays "hs256" or "").
+    @Test func aChangedHS256SecretEndsSessionsOfTheOldOne() async throws {
+        let fixture = try await Self.fixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
+        let withKid = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "hs256"))?.signingKey)
+        let unnamed = JWTKeyCollection()
+        await unnamed.add(hmac: HMACKey(from: Self.secret), digestAlgorithm: .sha256)
+        let withoutKid = try #require(try await fixture.authenticator.principal(for: try await unnamed.sign(Self.claims()))?.signingKey)
+        let restarted = try await JWTAuthenticator(
+            settings: JWTSettings(issuer: "https://idp.example", audience: "airlock", hs256Secret: "another-hs256-secret-of-32-bytes!!!", jwksFile: nil),
+            clock: Clock(millis: Self.now)
+        )
+        #expect(await !restarted.acceptsSigningKey(withKid))
+        #expect(await !restarted.acceptsSigningKey(withoutKid))
+        let same = try await JWTAuthenticator(
+            settings: JWTSettings(issuer: "https://idp.example", audience: "airlock", hs256Secret: Self.secret, jwksFile: nil), clock: Clock(millis: Self.now)
+        )
+        #expect(await same.acceptsSigningKey(withKid))
+        #expect(await same.acceptsSigningKey(withoutKid))
     }
 
     @Test func aChangedJWKSFileIsReloaded() async throws {

@@ -39,6 +39,9 @@ import Transport
         while try await worker.processBatch() > 0 {}
         #expect(try await harness.catalog.events(uploadID: clean.id.rawValue).count == 1)
         #expect(try await harness.catalog.events(uploadID: infected.id.rawValue).count == 2)
+        // The catalog records a masked reference of each webhook, never its URL (path and query may be its token).
+        let recorded = try await harness.catalog.events(uploadID: infected.id.rawValue).map(\.webhook)
+        #expect(Set(recorded) == Set(webhooks.map(\.reference)) && recorded.allSatisfy { !$0.contains("hook") && !$0.contains("security") }, "\(recorded)")
 
         let http = try HTTPClient()
         let sender = EventSender(

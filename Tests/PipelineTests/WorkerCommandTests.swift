@@ -181,11 +181,11 @@ import Glibc
         _ = try await catalog.driver.query("UPDATE audit_log SET note = 'nothing to see' WHERE sequence = 2", [])
         let altered = try TestProcess.run([binary, "audit", "verify", "--config", config])
         #expect(altered.status == 1)
-        #expect(altered.stdoutText == "audit log broken: entry 2 was altered\n")
+        #expect(altered.stdoutText == "audit log broken: 1 problem in 3 entries\n  entry 2 was altered\n")
         _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence = 2", [])
         let removed = try TestProcess.run([binary, "audit", "verify", "--config", config])
         #expect(removed.status == 1)
-        #expect(removed.stdoutText == "audit log broken: entry 2 is missing (next is 3)\n")
+        #expect(removed.stdoutText == "audit log broken: 1 problem in 2 entries\n  entry 2 is missing (next is 3)\n")
         await catalog.close()
     }
 }

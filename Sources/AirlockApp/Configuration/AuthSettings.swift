@@ -1,3 +1,4 @@
+import AirlockCore
 public import Configuration
 public import HTTPAPI
 
@@ -13,6 +14,10 @@ public enum AuthSettings {
         )
         if let secret = settings.hs256Secret, secret.utf8.count < 32 {
             throw AirlockError(.invalidConfig, "auth.jwt.hs256Secret must be at least 32 bytes")
+        }
+        if let issuer = settings.issuer, issuer.contains("#") || FreeText.forbiddenControl(in: issuer) != nil {
+            // `#` ends the issuer in an owner (`jwt:<issuer>#<sub>`); an issuer URL has no fragment anyway.
+            throw AirlockError(.invalidConfig, "auth.jwt.issuer must not contain '#' or control characters")
         }
         if settings.isConfigured, settings.audience == nil {
             throw AirlockError(.invalidConfig, "auth.jwt.audience is required when JWTs are accepted")

@@ -10,6 +10,11 @@ public struct AuditCheckpointSettings: Sendable {
     public var place: BucketPrefix
     public var interval: ConfigDuration
 
+    init(place: BucketPrefix, interval: ConfigDuration) {
+        self.place = place
+        self.interval = interval
+    }
+
     /// Reads the section from a reader scoped to `audit`.
     ///
     /// - Configuration keys:
@@ -79,24 +84,43 @@ public struct AuditCheckpoint: Sendable, Equatable {
         )
     }
 
-    /// The newest checkpoint under `place`, if any.
-    static func latest(in store: any ObjectStore, place: BucketPrefix, temporaryDirectory: String) async throws -> AuditCheckpoint? {
-        var newest: String?
+    /// The keys of every checkpoint under `place`, in sequence order.
+    static func keys(in store: any ObjectStore, place: BucketPrefix) async throws -> [String] {
+        var keys: [String] = []
         var after: String?
         while true {
             let page = try await store.list(bucket: place.bucket, prefix: place.prefix, startAfter: after, limit: 1000)
-            if let last = page.objects.last(where: { $0.key.hasSuffix(".json") }) { newest = last.key }
-            guard page.more, let last = page.objects.last else { break }
+            keys += page.objects.map(\.key).filter { $0.hasSuffix(".json") }
+            guard page.more, let last = page.objects.last else { return keys }
             after = last.key
         }
-        guard let newest else { return nil }
+    }
+
+    /// The checkpoint stored at `key`.
+    static func read(_ key: String, in store: any ObjectStore, place: BucketPrefix, temporaryDirectory: String) async throws -> AuditCheckpoint {
         guard let file = OpenFile.privateTemporary(in: temporaryDirectory) else { throw AirlockError(.storage, "no temporary file to read the audit checkpoint") }
-        let info = try await store.download(ObjectRef(bucket: place.bucket, key: newest), ifMatch: nil, to: file.descriptor)
-        guard info.size <= 4096 else { throw AirlockError(.storage, "the audit checkpoint \(newest) is not one") }
+        let info = try await store.download(ObjectRef(bucket: place.bucket, key: key), ifMatch: nil, to: file.descriptor)
+        guard info.size <= 4096 else { throw AirlockError(.storage, "the audit checkpoint \(key) is not one") }
         var bytes = [UInt8](repeating: 0, count: Int(info.size))
         let read = bytes.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, Int(info.size), 0) }
-        guard read == Int(info.size), let checkpoint = parse(bytes) else { throw AirlockError(.storage, "the audit checkpoint \(newest) cannot be read") }
+        guard read == Int(info.size), let checkpoint = parse(bytes) else { throw AirlockError(.storage, "the audit checkpoint \(key) cannot be read") }
         return checkpoint
+    }
+
+    /// The newest checkpoint under `place`, if any.
+    static func latest(in store: any ObjectStore, place: BucketPrefix, temporaryDirectory: String) async throws -> AuditCheckpoint? {
+        guard let newest = try await keys(in: store, place: place).last else { return nil }
+        return try await read(newest, in: store, place: place, temporaryDirectory: temporaryDirectory)
+    }
+
+    /// Every checkpoint under `place`, oldest first: `audit verify` compares each (a log truncated below an old
+    /// checkpoint and grown past it again no longer holds that checkpoint's entry).
+    static func all(in store: any ObjectStore, place: BucketPrefix, temporaryDirectory: String) async throws -> [AuditCheckpoint] {
+        var checkpoints: [AuditCheckpoint] = []
+        for key in try await keys(in: store, place: place) {
+            checkpoints.append(try await read(key, in: store, place: place, temporaryDirectory: temporaryDirectory))
+        }
+        return checkpoints
     }
 }
 
@@ -111,18 +135,36 @@ struct AuditCheckpointer: Service {
     let logger: Logger
 
     func run() async throws {
-        var written: Int64 = 0
+        // The newest checkpoint any process wrote: the chain must still hold it before another is written.
+        var last = try? await AuditCheckpoint.latest(in: store, place: settings.place, temporaryDirectory: temporaryDirectory)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { [interval = settings.interval.duration] in try await Task.sleep(for: interval) }
-            written = await checkpoint(after: written)
+            last = await checkpoint(after: last)
         }
-        _ = await checkpoint(after: written)
+        _ = await checkpoint(after: last)
     }
 
-    /// Writes the head when it is past `written`; returns the sequence now checkpointed.
-    func checkpoint(after written: Int64) async -> Int64 {
+    /// Writes the head when it is past `last` and the chain still holds `last`'s entry; returns the newest checkpoint.
+    ///
+    /// When the entry `last` names is gone or different (entries were removed or rewritten, and perhaps the log grew
+    /// past them again), nothing is written and an error is logged at every interval: a new checkpoint would record the
+    /// altered chain as if it were the true one.
+    func checkpoint(after last: AuditCheckpoint?) async -> AuditCheckpoint? {
         do {
-            guard let head = try await catalog.latestAuditEntry(), head.sequence > written else { return written }
+            guard let head = try await catalog.latestAuditEntry(), head.sequence > (last?.sequence ?? 0) else { return last }
+            if let last {
+                let held = try await catalog.auditEntries(after: last.sequence - 1, limit: 1).first
+                guard let held, held.sequence == last.sequence, held.hash == last.head else {
+                    logger.critical(
+                        "the audit log no longer holds the entry of the last checkpoint: entries were removed or rewritten; no checkpoint is written until this is investigated (run airlock audit verify)",
+                        metadata: [
+                            "airlock.audit.sequence": "\(last.sequence)", "airlock.audit.head": "\(last.head)",
+                            "airlock.audit.object": "\(settings.place.bucket)/\(last.key(in: settings.place))",
+                        ]
+                    )
+                    return last
+                }
+            }
             let checkpoint = AuditCheckpoint(sequence: head.sequence, head: head.hash, at: SystemWallClock().now())
             try await checkpoint.write(to: store, place: settings.place, temporaryDirectory: temporaryDirectory)
             logger.notice(
@@ -132,10 +174,10 @@ struct AuditCheckpointer: Service {
                     "airlock.audit.object": "\(settings.place.bucket)/\(checkpoint.key(in: settings.place))",
                 ]
             )
-            return head.sequence
+            return checkpoint
         } catch {
             logger.warning("writing an audit checkpoint failed; retrying at the next interval", metadata: ["error": "\(String(describing: type(of: error)))"])
-            return written
+            return last
         }
     }
 }

@@ -70,10 +70,34 @@ public struct AuditKeyring: Sendable {
         return "\(prefix)\(key.id):\(Hex.lowercase(code))"
     }
 
-    /// What `Catalog.appendAudit` seals new entries with.
-    public var seal: @Sendable (String, AuditEntry) -> String {
+    /// What `Catalog.appendAudit` seals new entries with. It refuses (writing nothing) when the head is sealed with
+    /// another key than this process's `audit.key` (or with any key when this process has none): another process rotated
+    /// the key, and this one must not write on with a key the chain left behind (nor rotate back to it).
+    public var seal: @Sendable (String, AuditEntry) throws -> String {
+        let current = self.current
+        return { previous, entry in
+            if let sealedWith = Self.keyID(of: previous), sealedWith != current?.id {
+                throw Self.staleKey(current: current?.id, head: sealedWith)
+            }
+            guard let current else { return AuditSeal.sha256(previous, entry) }
+            return Self.mac(current, previous: previous, entry: entry)
+        }
+    }
+
+    /// The seal of the `audit.key_rotated` entry itself: follows whatever key sealed the head.
+    var rotationSeal: @Sendable (String, AuditEntry) throws -> String {
         guard let current else { return AuditSeal.sha256 }
         return { previous, entry in Self.mac(current, previous: previous, entry: entry) }
+    }
+
+    static func staleKey(current: String?, head: String, rotatedAwayAt: Int64? = nil) -> AirlockError {
+        let mine = current.map { "this process's audit.key is key \($0)" } ?? "this process has no audit.key"
+        let away = rotatedAwayAt.map { ", which the log rotated away from after entry \($0)" } ?? ""
+        return AirlockError(
+            .invalidConfig,
+            "the audit log is sealed with key \(head), but \(mine)\(away): audit entries are not written. Give this process the "
+                + "current audit.key (with the old one in audit.retiredKeys), as every process that writes the log must have"
+        )
     }
 
     /// Whether `entry.hash` is its true seal: under the key it names, or plain SHA-256 when it names none.
@@ -102,17 +126,38 @@ public struct AuditLog: Sendable {
 
     /// When the head was sealed by another key (or none) than the current one, appends `audit.key_rotated`, sealed with
     /// the current key. Every process that writes the log calls this before its first entry.
+    ///
+    /// A key never comes back: when the current key already sealed entries earlier in the chain (the log was rotated
+    /// away from it: this process still has the old configuration), nothing is written and this throws, as it does for
+    /// a process without `audit.key` once the log is keyed. Looking for the key reads the chain, but only when the head
+    /// is under another key (at a rotation, or in such a stale process).
     public func recordRotation(now: EpochMillis) async throws {
-        guard let current = keyring.current, let head = try await catalog.latestAuditEntry() else { return }
+        guard let head = try await catalog.latestAuditEntry() else { return }
         let previous = AuditKeyring.keyID(of: head.hash)
-        guard previous != current.id else { return }
+        guard previous != keyring.current?.id else { return }
+        guard let current = keyring.current else { throw AuditKeyring.staleKey(current: nil, head: previous ?? "") }
+        if let used = try await lastEntry(sealedWith: current.id) {
+            throw AuditKeyring.staleKey(current: current.id, head: previous ?? "none", rotatedAwayAt: used)
+        }
         _ = try await catalog.appendAudit(
             AuditEntry(
                 at: now, actor: "system", action: AuditKeyring.rotationAction,
                 detail: JSONText.object([("from", previous.map(JSONText.string) ?? .null), ("to", .string(current.id))]).rendered
             ),
-            seal: keyring.seal
+            seal: keyring.rotationSeal
         )
+    }
+
+    /// The sequence of the last entry sealed with `keyID`, if any.
+    func lastEntry(sealedWith keyID: String) async throws -> Int64? {
+        var after: Int64 = 0
+        var found: Int64?
+        while true {
+            let page = try await catalog.auditEntries(after: after, limit: 1000)
+            guard let last = page.last else { return found }
+            if let entry = page.last(where: { AuditKeyring.keyID(of: $0.hash) == keyID }) { found = entry.sequence }
+            after = last.sequence
+        }
     }
 
     /// Appends one entry.

@@ -72,8 +72,8 @@ public enum KeyCommands {
             }
             expiresAt = now + duration.milliseconds
         }
-        if let owner = input.owner, owner.isEmpty || owner.utf8.count > 256 {
-            throw AirlockError(.invalidArgument, "--owner must be 1-256 bytes")
+        if let owner = input.owner, owner.isEmpty || owner.utf8.count > 256 || FreeText.forbiddenControl(in: owner) != nil {
+            throw AirlockError(.invalidArgument, "--owner must be 1-256 bytes without control characters")
         }
         let key = newKey()
         let record = APIKeyRecord(

@@ -250,7 +250,7 @@ struct SignatureReloader: Service {
     let holder: String
     let interval: Duration
     let wake: WakeSignal
-    let seal: @Sendable (String, AuditEntry) -> String
+    let seal: @Sendable (String, AuditEntry) throws -> String
     let logger: Logger
 
     func run() async throws {

@@ -74,7 +74,8 @@ public struct EventDelivery: Sendable, Hashable {
     public var uploadID: String
     /// `upload.processed` or `upload.quarantined`.
     public var type: String
-    /// The webhook's URL.
+    /// The webhook's reference (`Webhook.reference`: masked URL and fingerprint), never its URL; rows queued by an
+    /// older airlock hold the URL.
     public var webhook: String
     /// The JSON body, exactly as signed.
     public var body: String
