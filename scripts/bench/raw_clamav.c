@@ -1,8 +1,11 @@
-// The peer for scripts/bench/scan-vs-libclamav: the least a program can do to scan files with libclamav (load,
-// compile, cl_scandesc each file with the same options Airlock uses), timed. usage: raw_clamav DB FILE...
+// The peer for scripts/bench/scan-vs-libclamav (DESIGN.md section 11): the least a program can do to type and scan
+// files: libmagic on the file's first 256 KiB with Airlock's flags (MAGIC_MIME_TYPE | MAGIC_ERROR, regex limit 1 KiB),
+// then libclamav (load, compile, cl_scandesc each file with the same options Airlock uses), timed. RAW_NO_MAGIC=1
+// leaves libmagic out (libclamav alone, the large-file peer). usage: raw_clamav DB FILE...
 // With RAW_CLAMAV_MAP=1 each file is scanned from a read-only mmap (cl_fmap_open_memory + cl_scanmap_callback), as
 // Airlock's worker scans its private copies up to 64 MiB.
 #include <clamav.h>
+#include <magic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
@@ -26,12 +29,25 @@ int main(int argc, char **argv) {
     options.parse = ~0u;
     options.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX | CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC |
                         CL_SCAN_HEURISTIC_MACROS | CL_SCAN_HEURISTIC_BROKEN;
+    int useMagic = getenv("RAW_NO_MAGIC") == NULL;
+    magic_t cookie = NULL;
+    static unsigned char prefix[256 << 10];
+    if (useMagic) {
+        cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+        size_t regexLimit = 1024;
+        magic_setparam(cookie, MAGIC_PARAM_REGEX_MAX, &regexLimit);
+        if (!cookie || magic_load(cookie, NULL) != 0) return 2;
+    }
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     int infected = 0;
     for (int i = 2; i < argc; i++) {
         int fd = open(argv[i], O_RDONLY);
         if (fd < 0) return 2;
+        if (useMagic) {
+            ssize_t got = pread(fd, prefix, sizeof prefix, 0);
+            if (got > 0 && magic_buffer(cookie, prefix, (size_t)got) == NULL) return 2;
+        }
         const char *name = NULL;
         unsigned long scanned = 0;
         if (getenv("RAW_CLAMAV_MAP")) {
@@ -49,5 +65,6 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &usage);  // libclamav's own peak: the floor any in-process scanner has
     printf("%.6f %d %ld\n", (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9, infected, usage.ru_maxrss / 1024);
     cl_engine_free(engine);
+    if (cookie) magic_close(cookie);
     return 0;
 }
