@@ -86,7 +86,7 @@ enum OOXMLParts {
                     let target = attributes["target"] ?? ""
                     if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
-                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces() == "external", kind != "hyperlink" {
+                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external", kind != "hyperlink" {
                         findings.append("an external \(kind) relationship to '\(target)' in \(partName) (fetched when the document opens)")
                     }
                 case "instrtext":
@@ -339,12 +339,5 @@ enum OOXMLParts {
             }
             return result + rest
         }
-    }
-}
-
-extension String {
-    /// Without leading and trailing white space.
-    fileprivate func trimmingSpaces() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }
