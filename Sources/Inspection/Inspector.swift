@@ -373,7 +373,7 @@ public final class Inspector: FileInspector {
             var isPackage = false
             // Any part that is itself a ZIP (wherever it is stored: embeddings/, media/, a renamed part) is walked as a
             // package.
-            if size >= 4, let head = Self.read(descriptor: extracted.descriptor, count: 4), head == [0x50, 0x4B, 0x03, 0x04] {
+            if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
                 isPackage = true
                 guard context.depth < request.profile.archives.maxDepth else {
                     context.budget.exceed("documents embedded deeper than \(request.profile.archives.maxDepth) levels are not walked (at \(label))")
