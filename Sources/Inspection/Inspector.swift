@@ -201,6 +201,7 @@ public final class Inspector: FileInspector {
                         memberSignatures = walk.signatures
                     }
                 }
+                if Self.isPlainSourceCode(MediaType.essence(type), prefix: hashed.prefix) { type = "text/plain" }
                 detectedType = type
                 reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
                 if UploadProfile.unwalkableArchiveTypes.contains(MediaType.essence(type)) {
@@ -270,6 +271,21 @@ public final class Inspector: FileInspector {
     }
 
     /// Types whose text is checked for server-side and browser code.
+    /// Scripting-language source libmagic recognizes by its words (`import`, `def`, `@echo off`). Without a `#!` line
+    /// nothing runs it: it is text (a snippet pasted into notes), inspected as text for server-side and browser code.
+    /// With one it is an executable script under another name, and keeps its type (refused as plain text). PHP,
+    /// JavaScript and markup are never reclassified: servers and browsers run them without a `#!` line.
+    static let plainSourceCodeTypes: Set<String> = [
+        "text/x-script.python", "text/x-perl", "text/x-script.perl", "text/x-ruby", "text/x-script.ruby", "text/x-tcl",
+        "text/x-lua", "text/x-awk", "text/x-shellscript", "application/x-sh", "text/x-msdos-batch",
+    ]
+
+    static func isPlainSourceCode(_ type: String, prefix: [UInt8]) -> Bool {
+        guard plainSourceCodeTypes.contains(type) else { return false }
+        let body = prefix.starts(with: [0xEF, 0xBB, 0xBF]) ? prefix.dropFirst(3) : prefix[...]
+        return !body.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")])
+    }
+
     static let textTypes: Set<String> = ["text/plain", "text/csv", "text/markdown", "text/x-markdown", "text/tab-separated-values"]
 
     /// The malware scan of one file, its detections as reasons.

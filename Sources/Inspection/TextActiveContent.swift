@@ -8,6 +8,7 @@
 ///   since every code block closes (`growth <%5` or `a <% b` alone are prose); `<jsp:` actions;
 ///   `<script runat="server">`.
 /// - SSI: `<!--#` followed by a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
+/// - JSP expression language that calls a method: `${…(…)}`.
 /// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler inside a tag, a `javascript:`/`vbscript:`
 ///   or `data:text/html`-like URL in a tag's URL attribute or a Markdown link. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
@@ -113,7 +114,56 @@ enum TextActiveContent {
             }
             index += 1
         }
+        if let expression = expressionLanguageFinding(text) { findings.append(expression) }
         return findings
+    }
+
+    /// JSP expression language that calls a method (`${"".getClass().forName(…)}`): a JSP container evaluates it in
+    /// template text, so it runs if the file is ever served or included as a JSP. A plain `${name}` (shell, templates)
+    /// only reads a value and stays clean, as do Ruby's `#{…}` and Razor's `@{…}` (Razor compiles only `.cshtml`
+    /// views, which no profile admits, and includes nothing else as code).
+    /// Each `${` is read as a JSP container reads it, to its closing `}`: quoted strings (where a `}` does not close)
+    /// and nested braces are skipped. One that never closes is judged on everything after it. Linear.
+    static func expressionLanguageFinding(_ text: [UInt8]) -> String? {
+        var index = 0
+        while index + 2 < text.count {
+            guard text[index] == UInt8(ascii: "$"), text[index + 1] == UInt8(ascii: "{") else {
+                index += 1
+                continue
+            }
+            var cursor = index + 2
+            var depth = 0
+            var quote: UInt8?
+            var calls = false
+            var lastNonBlank: UInt8 = 0
+            scan: while cursor < text.count {
+                let byte = text[cursor]
+                defer { cursor += 1 }
+                if let open = quote {
+                    if byte == UInt8(ascii: "\\") {
+                        cursor += 1
+                    } else if byte == open {
+                        quote = nil
+                        lastNonBlank = byte
+                    }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+                case UInt8(ascii: "{"): depth += 1
+                case UInt8(ascii: "}"):
+                    if depth == 0 { break scan }
+                    depth -= 1
+                case UInt8(ascii: "("):
+                    if MarkupActiveContent.isNameByte(lastNonBlank) || lastNonBlank == UInt8(ascii: ")") { calls = true }
+                default: break
+                }
+                if !MarkupActiveContent.isSpace(byte) { lastNonBlank = byte }
+            }
+            if calls { return "a JSP expression-language method call (${…(…)})" }
+            index = cursor
+        }
+        return nil
     }
 
     // MARK: Browser markup
@@ -128,34 +178,6 @@ enum TextActiveContent {
                 continue
             }
             let byte = text[index]
-            // A Markdown link or image destination: [text](javascript:…)
-            if byte == UInt8(ascii: "]"), text[index + 1] == UInt8(ascii: "(") {
-                // Only what can spell a scheme is read: letters, digits, `+-.`, references (`&#;`), blanks and
-                // controls, up to the first `:`. `]`, `(` and the like end it, so windows never overlap.
-                var cursor = index + 2
-                var mayNameScheme = false
-                while cursor < count, cursor - index < 96 {
-                    let next = text[cursor]
-                    if next == UInt8(ascii: ":") {
-                        mayNameScheme = true
-                        cursor += 1
-                        break
-                    }
-                    if next == UInt8(ascii: "&") { mayNameScheme = true }
-                    let spells = isLetter(next) || (next >= 0x30 && next <= 0x39) || next == UInt8(ascii: "+") || next == UInt8(ascii: "-")
-                        || next == UInt8(ascii: ".") || next == UInt8(ascii: "&") || next == UInt8(ascii: "#") || next == UInt8(ascii: ";")
-                        || (next <= 0x20 && next != 0x0A) || next == 0x7F
-                    guard spells else { break }
-                    cursor += 1
-                }
-                if mayNameScheme {
-                    let window = text[(index + 2)..<cursor]
-                    let url = MarkupActiveContent.decodeCharacterReferences(String(decoding: window, as: UTF8.self)).trimmingASCIISpace
-                    if let scheme = scriptScheme(url) { findings.append("a \(scheme) URL in a Markdown link") }
-                }
-                index += 2
-                continue
-            }
             guard byte == UInt8(ascii: "<") else {
                 index += 1
                 continue
@@ -192,6 +214,9 @@ enum TextActiveContent {
             }
             index = max(tag.end, index + 1)
         }
+        for finding in schemeFindings(text, inert: code) where findings.count < 16 && !findings.contains(finding) {
+            findings.append(finding)
+        }
         // Script elements are looked for everywhere outside code, even where the walk above read them as part of
         // another tag: a Markdown renderer and an HTML parser do not always agree where a tag ends.
         index = 0
@@ -206,6 +231,105 @@ enum TextActiveContent {
             index += 1
         }
         return findings
+    }
+
+    /// Script URLs anywhere outside comments, in whatever Markdown or HTML construct holds them: inline and
+    /// reference links, autolinks (`<javascript:…>`), angle-bracket destinations, bare text a renderer links. A
+    /// scheme name is read as a renderer reads it: character references decoded (`&#106;`, `&colon;`), backslash
+    /// escapes dropped (`javascript\:`), invisible characters and tabs or line breaks written as references skipped
+    /// (URL parsers remove them; a raw blank ends a Markdown destination).
+    /// It counts when a word starts with it and its `:` is followed by something (`javascript:alert(1)`), or when it
+    /// follows `<` (`<javascript: alert(1)>`); prose such as "JavaScript: a language" stays clean.
+    static func schemeFindings(_ text: [UInt8], inert: [Bool]) -> [String] {
+        var findings: [String] = []
+        let count = text.count
+        var index = 0
+        while index < count, findings.count < 4 {
+            let byte = text[index]
+            guard !inert[index], isLetter(byte) || byte == UInt8(ascii: "&") else {
+                index += 1
+                continue
+            }
+            if index > 0, isLetter(text[index - 1]) || (text[index - 1] >= 0x30 && text[index - 1] <= 0x39) {
+                index += 1
+                continue
+            }
+            guard let candidate = readScheme(text, from: index) else {
+                index += 1
+                continue
+            }
+            var before = index - 1
+            while before >= 0, text[before] == 0x20 || text[before] == 0x09 { before -= 1 }
+            let afterAngle = before >= 0 && text[before] == UInt8(ascii: "<")
+            if candidate.scheme == "data" {
+                if let scheme = scriptScheme("data:" + candidate.rest) { findings.append("a \(scheme) URL in the text") }
+            } else if ["javascript", "vbscript", "livescript", "mocha"].contains(candidate.scheme), afterAngle || !candidate.rest.isEmpty {
+                findings.append("a \(candidate.scheme) URL in the text")
+            }
+            index = candidate.end
+        }
+        return findings
+    }
+
+    /// A scheme name starting at `start` (lowercased, decoded as described in ``schemeFindings(_:inert:)``) and what
+    /// follows its `:` up to the first blank, quote or bracket (at most 64 characters); nil when no `:` ends a name of
+    /// at most 12 letters.
+    private static func readScheme(_ text: [UInt8], from start: Int) -> (scheme: String, rest: String, end: Int)? {
+        var scheme = ""
+        var cursor = start
+        func next() -> Unicode.Scalar? {
+            while cursor < text.count {
+                let byte = text[cursor]
+                if byte == UInt8(ascii: "\\"), cursor + 1 < text.count, text[cursor + 1] >= 0x21, text[cursor + 1] <= 0x7E,
+                    !isLetter(text[cursor + 1]), !(text[cursor + 1] >= 0x30 && text[cursor + 1] <= 0x39)
+                {
+                    cursor += 1
+                    continue
+                }
+                if byte == UInt8(ascii: "&") {
+                    var end = cursor + 1
+                    while end < text.count, end - cursor <= 12, text[end] != UInt8(ascii: ";"), text[end] != UInt8(ascii: "&"), text[end] > 0x20 { end += 1 }
+                    let reference = String(decoding: text[cursor..<min(end + 1, text.count)], as: UTF8.self)
+                    let decoded = MarkupActiveContent.decodeCharacterReferences(reference)
+                    if decoded != reference, let first = decoded.unicodeScalars.first {
+                        // Only the reference itself was consumed by the decoder: skip its length.
+                        let tail = decoded.unicodeScalars.dropFirst()
+                        let consumed = reference.utf8.count - String(String.UnicodeScalarView(tail)).utf8.count
+                        cursor += consumed
+                        if first != " ", MarkupActiveContent.isIgnorableInURL(first) { continue }
+                        return first
+                    }
+                }
+                if byte >= 0x80 {
+                    // An invisible character (soft hyphen, zero-width space, BOM) inside a name is skipped.
+                    var end = cursor + 1
+                    while end < text.count, end - cursor < 4, text[end] & 0xC0 == 0x80 { end += 1 }
+                    if let scalar = String(decoding: text[cursor..<end], as: UTF8.self).unicodeScalars.first,
+                        scalar.value != 0xFFFD, MarkupActiveContent.isIgnorableInURL(scalar)
+                    {
+                        cursor = end
+                        continue
+                    }
+                }
+                cursor += 1
+                return Unicode.Scalar(byte)
+            }
+            return nil
+        }
+        while let scalar = next() {
+            if scalar == ":" {
+                guard !scheme.isEmpty else { return nil }
+                var rest = ""
+                while rest.unicodeScalars.count < 64, let following = next() {
+                    if following.value <= 0x20 || "\"'<>()[]`".unicodeScalars.contains(following) { break }
+                    rest.unicodeScalars.append(following)
+                }
+                return (scheme, rest, max(cursor, start + 1))
+            }
+            guard scalar.isASCII, scheme.count < 12, (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") else { return nil }
+            scheme.unicodeScalars.append(Unicode.Scalar(UInt8(scalar.value) | 0x20))
+        }
+        return nil
     }
 
     /// HTML comments (`<!--` to the earliest `-->` or `--!>`), inert where the text is rendered. An unterminated

@@ -66,6 +66,24 @@ struct InspectorTests {
         #expect(verdict.sha256 == sha256(text))
     }
 
+    /// A snippet of Python or shell pasted into notes is text (checked as text); the same with a `#!` line is an
+    /// executable script under another name, and is refused as plain text.
+    @Test func sourceCodeSnippetsAreTextUnlessExecutable() async throws {
+        // libmagic calls this text/x-script.python by its words (checked below, so the test keeps meaning something).
+        let python = "import os\nfrom sys import argv\n\nclass A:\n    def f(self):\n        pass\n"
+        #expect(try Array(python.utf8).withUnsafeBytes { bytes in try inspector.magic.mediaType(of: bytes) } == "text/x-script.python")
+        let snippet = try await inspect(Array(python.utf8), name: "snippet.txt", declaredType: "text/plain")
+        #expect(snippet.outcome == .clean, "\(snippet.reasons)")
+        #expect(snippet.detectedType == "text/plain")
+        let script = try await inspect(Array(("#!/usr/bin/env python3\n" + python).utf8), name: "snippet.txt", declaredType: "text/plain")
+        #expect(script.outcome != .clean, "\(script.reasons)")
+        #expect(script.reasons.contains { [.typeMismatch, .typeNotAllowed].contains($0.code) }, "\(script.reasons)")
+        let shell = try await inspect(Array("#!/bin/sh\nrm -rf /tmp/x\n".utf8), name: "notes.txt", declaredType: "text/plain")
+        #expect(shell.outcome != .clean, "\(shell.reasons)")
+        let batch = try await inspect(Array("@echo off\necho hi\n".utf8), name: "notes.txt", declaredType: "text/plain")
+        #expect(batch.outcome == .clean, "\(batch.reasons)")
+    }
+
     /// Digests computed by whoever wrote the file (the worker, while downloading) stand in for hashing it again, but
     /// only for a file of exactly their size; the type still comes from the file's own first bytes.
     @Test func digestsHandedInAreUsedOnlyForTheirSize() async throws {

@@ -61,7 +61,7 @@ struct TextActiveContentTests {
         ("<img src=x onerror=alert(1)>", "onerror"), ("<svg/onload=alert(1)>", "onload"), ("<button ONCLICK = 'x()'>", "onclick"),
         ("<a href=\"javascript:alert(1)\">x</a>", "javascript URL"), ("<a href=\"&#106;avascript:x\">", "javascript URL"),
         ("<iframe src=\"data:text/html,x\">", "data URL"), ("<a href='vbscript:x'>", "vbscript URL"),
-        ("[click](javascript:alert(1))", "Markdown link"), ("[x]( JaVaScRiPt:alert(1) )", "Markdown link"),
+        ("[click](javascript:alert(1))", "javascript URL"), ("[x]( JaVaScRiPt:alert(1) )", "javascript URL"),
         ("<div style=\"width:expression(alert(1))\">", "style attribute"),
         ("```\n<?php system('id'); ?>\n```", "PHP open tag"),
     ])
@@ -84,6 +84,40 @@ struct TextActiveContentTests {
         #expect(!plainText("<!--> <img src=x onerror=alert(1)> -->").isEmpty)
         #expect(!plainText("<!---> <img src=x onerror=alert(1)> -->").isEmpty)
         #expect(plainText("<!-- <img src=x onerror=alert(1)> -->").isEmpty)
+    }
+
+    /// A script URL counts in whatever Markdown construct holds it, spelled as renderers decode it.
+    @Test(arguments: [
+        "<javascript:alert(1)>", "[x](<javascript:alert(1)>)", "[x](<javascript: alert(1)>)", "[x]: javascript:alert(1)\n\n[x]",
+        "[x]:\tjavascript:alert(1)", "[x](javascript\\:alert(1))", "[x](java&#115;cript&colon;alert(1))", "[x](&#x6A;avascript:x)",
+        "[x](&#106avascript:x)", "[x](java&Tab;script:alert(1))", "[x](java\u{AD}script:alert(1))", "see vbscript:msgbox",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)", "<LiveScript:x>", "![i](javascript:alert(1))", "[x](JAVASCRIPT:x)",
+    ])
+    func scriptURLsInMarkdownAreFound(_ text: String) {
+        #expect(plainText(text).contains { $0.contains("URL") }, "\(text) -> \(plainText(text))")
+    }
+
+    /// Prose that names a scheme, other schemes, and words that only end in a scheme's name stay clean.
+    @Test(arguments: [
+        "JavaScript: a language for the web.", "Languages:\n- JavaScript:\n  fast", "[docs](https://example.com/javascript:x)",
+        "myjavascript:x", "<https://example.com>", "[mail](mailto:a@example.com)", "data: 12 rows", "[i](data:image/png;base64,iVBO)",
+        "<!-- [x](javascript:alert(1)) -->",
+    ])
+    func proseNamingSchemesIsClean(_ text: String) {
+        #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
+    }
+
+    /// JSP expression language that calls a method runs if the file is ever served as a JSP; values alone do not.
+    @Test func expressionLanguageCallsAreFound() {
+        for text in [
+            #"${"".getClass().forName("java.lang.Runtime")}"#, "${Runtime.getRuntime().exec('id')}", "${ x . run ( ) }",
+            #"${"}".getClass()}"#, "${a}${b.c()}", "${{1,2}.stream()}", "${pageContext.request.getSession()",
+        ] {
+            #expect(plainText(text).contains { $0.contains("expression-language") }, "\(text)")
+        }
+        for text in ["echo ${HOME}/bin", "${var:-default} and ${#array[@]}", "Ruby: #{name.upcase()}", "Razor: @{ var x = f(); }", "$ (a)", "${(a)}"] {
+            #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
+        }
     }
 
     @Test func iso2022BytesAreNotMarkup() {
