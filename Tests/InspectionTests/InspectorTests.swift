@@ -84,6 +84,17 @@ struct InspectorTests {
         #expect(batch.outcome == .clean, "\(batch.reasons)")
     }
 
+    /// Refusals decided on purpose (docs/inspection.md, "Text"): mail is a container Airlock does not walk, and a
+    /// note that starts like a PDF opens as one.
+    @Test func textThatOpensAsSomethingElseIsRefused() async throws {
+        let mail = "From: a@example.com\nTo: b@example.com\nSubject: hi\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\nHello\n"
+        let email = try await inspect(Array(mail.utf8), name: "mail.txt", declaredType: "text/plain")
+        #expect(email.detectedType == "message/rfc822")
+        #expect(email.outcome != .clean, "\(email.reasons)")
+        let note = try await inspect(Array("%PDF-1.7 is the version we target.\nNotes follow.\n".utf8), name: "note.txt", declaredType: "text/plain")
+        #expect(note.outcome != .clean, "\(note.reasons)")
+    }
+
     /// Digests computed by whoever wrote the file (the worker, while downloading) stand in for hashing it again, but
     /// only for a file of exactly their size; the type still comes from the file's own first bytes.
     @Test func digestsHandedInAreUsedOnlyForTheirSize() async throws {
