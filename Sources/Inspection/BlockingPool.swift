@@ -6,9 +6,12 @@ import Glibc
 
 /// A fixed set of threads for blocking C calls (libclamav, libmagic, file hashing), so they never occupy the
 /// cooperative thread pool. Jobs run in submission order as threads free up.
+///
+/// The mutex and condition variable live on the heap: a pthread object must not move, and a stored property of a class
+/// is not guaranteed a stable address when passed inout.
 public final class BlockingPool: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`.
     private var jobs: [@Sendable () -> Void] = []
     private var running = true
@@ -16,8 +19,10 @@ public final class BlockingPool: @unchecked Sendable {
 
     /// Starts `threads` threads.
     public init(threads count: Int) {
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
+        mutex.initialize(to: pthread_mutex_t())
+        condition.initialize(to: pthread_cond_t())
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
         for _ in 0..<max(1, count) {
             var thread = pthread_t()
             let context = Unmanaged.passRetained(self).toOpaque()
@@ -45,34 +50,34 @@ public final class BlockingPool: @unchecked Sendable {
     }
 
     private func submit(_ job: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         precondition(running, "BlockingPool used after shutdown")
         jobs.append(job)
-        pthread_cond_signal(&condition)
-        pthread_mutex_unlock(&mutex)
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
     }
 
     private func work() {
         while true {
-            pthread_mutex_lock(&mutex)
-            while jobs.isEmpty && running { pthread_cond_wait(&condition, &mutex) }
+            pthread_mutex_lock(mutex)
+            while jobs.isEmpty && running { pthread_cond_wait(condition, mutex) }
             if jobs.isEmpty && !running {
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_unlock(mutex)
                 return
             }
             let job = jobs.removeFirst()
-            pthread_mutex_unlock(&mutex)
+            pthread_mutex_unlock(mutex)
             job()
         }
     }
 
     /// Finishes queued jobs, then stops the threads.
     public func shutdown() {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         let wasRunning = running
         running = false
-        pthread_cond_broadcast(&condition)
-        pthread_mutex_unlock(&mutex)
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
         guard wasRunning else { return }
         let current = pthread_self()
         for thread in threads {
@@ -83,7 +88,11 @@ public final class BlockingPool: @unchecked Sendable {
     }
 
     deinit {
-        pthread_cond_destroy(&condition)
-        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deinitialize(count: 1)
+        condition.deallocate()
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
     }
 }

@@ -25,6 +25,19 @@ public struct OpenedCatalog: Sendable {
     public func close() async {
         await catalog.close()
     }
+
+    /// Runs `body` with the pool running, then closes the catalog on every path (commands that open it for one job):
+    /// the close is awaited, never left to a detached task.
+    public func withPoolThenClose<Result: Sendable>(_ body: @Sendable (SQLCatalog) async throws -> Result) async throws -> Result {
+        let result: Swift.Result<Result, any Error>
+        do {
+            result = .success(try await withPool(body))
+        } catch {
+            result = .failure(error)
+        }
+        await close()
+        return try result.get()
+    }
 }
 
 /// Runs a closure as a service (the PostgreSQL pool).
@@ -123,9 +136,8 @@ public enum CatalogRuntime {
     /// `airlock migrate`: applies pending migrations; returns how many ran and the schema version.
     public static func migrate(_ settings: CatalogSettings, logger: Logger) async throws(AirlockError) -> (applied: Int, version: Int) {
         let opened = try await open(settings, logger: logger)
-        defer { Task { await opened.close() } }
         do {
-            return try await opened.withPool { catalog in
+            return try await opened.withPoolThenClose { catalog in
                 let applied = try await catalog.migrate()
                 return (applied, try await catalog.schemaVersion())
             }

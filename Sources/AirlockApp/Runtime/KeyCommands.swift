@@ -151,9 +151,8 @@ public enum KeyCommands {
         let keyring = try AuditKeyring(reader: config.scoped(to: "audit"))
         let actor = QuarantineCommands.operatorPrincipal.actor
         let opened = try await CatalogRuntime.open(settings, logger: StorageCommands.commandLogger(environment: environment))
-        defer { Task { await opened.close() } }
         do {
-            return try await opened.withPool { catalog -> [String] in
+            return try await opened.withPoolThenClose { catalog -> [String] in
                 let now = SystemWallClock().now()
                 let audit = AuditLog(catalog: catalog, keyring: keyring)
                 switch action {
