@@ -238,6 +238,7 @@ let package = Package(
             dependencies: [
                 "AirlockApp", "AirlockCore", "SigV4", "AirlockTesting", "Catalog", "Pipeline",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
