@@ -85,7 +85,7 @@ let package = Package(
         .systemLibrary(name: "CClamAV", pkgConfig: "libclamav", providers: [.apt(["libclamav-dev"])]),
         // zlib: archive members and PDF object streams are inflated by Airlock itself.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Every check of DESIGN.md section 4 on local files: libmagic, libclamav, hashes.
+        // Every check of docs/inspection.md on local files: libmagic, libclamav, hashes.
         .target(
             name: "Inspection",
             dependencies: [
