@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// The same settings for every target (see STYLE.md section 2).
+// The same settings for every target (docs/development.md, "Code conventions").
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -85,7 +85,7 @@ let package = Package(
         .systemLibrary(name: "CClamAV", pkgConfig: "libclamav", providers: [.apt(["libclamav-dev"])]),
         // zlib: archive members and PDF object streams are inflated by Airlock itself.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Every check of DESIGN.md section 4 on local files: libmagic, libclamav, hashes.
+        // Every check of docs/inspection.md on local files: libmagic, libclamav, hashes.
         .target(
             name: "Inspection",
             dependencies: [
@@ -238,6 +238,7 @@ let package = Package(
             dependencies: [
                 "AirlockApp", "AirlockCore", "SigV4", "AirlockTesting", "Catalog", "Pipeline",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -4,7 +4,7 @@ import HummingbirdCore
 import NIOCore
 public import Logging
 
-/// The HTTP API (DESIGN.md section 7) as a Hummingbird application.
+/// The HTTP API (docs/api.md) as a Hummingbird application.
 public enum APIServer {
     public static func router(environment: APIEnvironment, authenticator: any Authenticator, maxBodyBytes: Int, quarantineDownloadSeconds: Int = 120) -> Router<APIContext> {
         let router = Router(context: APIContext.self)

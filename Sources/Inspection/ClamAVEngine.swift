@@ -5,7 +5,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// Scanner limits (`scanner.limits`); `maxScanSize` never exceeds `maxFileSize` (FACTS.md: a zip bomb's payload past
+/// Scanner limits (`scanner.limits`); `maxScanSize` never exceeds `maxFileSize` (docs/inspection.md: a zip bomb's payload past
 /// MaxFileSize is missed otherwise).
 public struct ScanLimits: Sendable, Hashable {
     public var maxFileSize: Int64
@@ -33,7 +33,7 @@ public enum ClamAVResult: Sendable, Equatable {
 
 /// An in-process libclamav engine: built, limited and compiled once, then shared read-only.
 ///
-/// From `clamav.h` and FACTS.md: changing options of an engine that is in use is not thread-safe, while a compiled
+/// From `clamav.h` and docs/inspection.md: changing options of an engine that is in use is not thread-safe, while a compiled
 /// engine is safe to scan with from many threads (`cl_scandesc` takes a `const struct cl_engine *`). So the engine is
 /// never changed after `init`; a reload builds a new one.
 public final class ClamAVEngine: @unchecked Sendable {

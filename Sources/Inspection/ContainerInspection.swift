@@ -1,7 +1,7 @@
 import AirlockCore
 
 /// Checks of ZIP-based files that need only the central directory: OOXML documents (recognized even when libmagic
-/// says `application/zip`, FACTS.md), their macro and embedding parts, and archive structure and member names.
+/// says `application/zip`, docs/inspection.md), their macro and embedding parts, and archive structure and member names.
 enum ContainerInspection {
     static let ooxmlTypes: [String: (mainPart: String, type: String)] = [
         "docx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),

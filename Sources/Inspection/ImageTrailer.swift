@@ -1,5 +1,5 @@
 /// Where an image format says the image ends. Bytes after that end are how polyglots work (a PNG that is also a
-/// zip, a GIF that is also JavaScript): libmagic reads only the start and names the image (FACTS.md).
+/// zip, a GIF that is also JavaScript): libmagic reads only the start and names the image (docs/inspection.md).
 enum ImageTrailer {
     /// The end offset of the image for the formats Airlock walks, `nil` for other types, or `.malformed` when the
     /// structure does not hold together.

@@ -5,7 +5,7 @@ import Crypto
 import Glibc
 #endif
 
-/// Runs the checks of DESIGN.md section 4 on a local file, in order, and returns the verdict.
+/// Runs the checks of docs/inspection.md ("Order") on a local file, in order, and returns the verdict.
 ///
 /// Fail closed: a check that cannot run (unreadable file, libmagic or libclamav error) yields `unscannable` or
 /// `scan_failed`, never a clean verdict.

@@ -3,7 +3,7 @@ import Synchronization
 
 /// One libmagic cookie with its database loaded; closed when released.
 ///
-/// `magic.h` promises nothing about threads, and one cookie shared by four threads crashed (FACTS.md): a cookie is
+/// `magic.h` promises nothing about threads, and one cookie shared by four threads crashed (docs/inspection.md): a cookie is
 /// used by one caller at a time, handed out by ``MagicDetector``'s pool.
 final class MagicCookie: @unchecked Sendable {  // handed from caller to caller through the pool, never shared
     let cookie: magic_t
@@ -42,7 +42,7 @@ final class MagicCookie: @unchecked Sendable {  // handed from caller to caller 
 /// Content types from bytes with libmagic: database loaded once per cookie, cookies pooled so concurrent callers never
 /// share one.
 public final class MagicDetector: Sendable {
-    /// libmagic's answer for the first 64 KiB is the whole file's answer but for a few formats (FACTS.md); a larger
+    /// libmagic's answer for the first 64 KiB is the whole file's answer but for a few formats (docs/inspection.md); a larger
     /// prefix costs only time on text.
     public static let prefixBytes = 256 << 10
 

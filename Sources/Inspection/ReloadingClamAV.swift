@@ -6,7 +6,7 @@ import Glibc
 
 /// An in-process ClamAV engine that follows its signature directory: when the files change (freshclam updated them, a
 /// reviewer added a custom signature), a new engine is built and compiled beside the running one and swapped in, so
-/// scans never wait and never see a half-built engine (FACTS.md: "reload = build a new engine and swap").
+/// scans never wait and never see a half-built engine (docs/inspection.md: a reload builds a new engine and swaps it in).
 public final class ReloadingClamAV: MalwareScanner, Sendable {
     private struct State {
         var engine: ClamAVEngine

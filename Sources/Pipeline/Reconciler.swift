@@ -39,7 +39,7 @@ public struct ReconcilerConfiguration: Sendable {
     }
 }
 
-/// The safety net (DESIGN.md section 1, step 3b): one active at a time across processes. Each pass lists incoming
+/// The safety net (docs/architecture.md, "Data flow", step 3): one active at a time across processes. Each pass lists incoming
 /// (objects of pending intents become `uploaded`; originals whose inspected copies were placed are deleted once no URL
 /// can write them and their SHA-256 is the inspected one; objects nobody asked for, or written to a consumed key, are
 /// recorded as unsolicited for the worker to quarantine), expires intents whose URLs ran out (aborting their multipart

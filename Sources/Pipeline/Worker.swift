@@ -59,7 +59,7 @@ public struct WorkerHooks: Sendable {
     }
 }
 
-/// The worker (DESIGN.md section 1, step 4): claims uploads, streams each object to a private temp file, inspects that
+/// The worker (docs/architecture.md, "Data flow", step 4): claims uploads, streams each object to a private temp file, inspects that
 /// file, records the verdict and uploads that same file to processed or quarantine. Every step is recorded or
 /// idempotent, so a crash anywhere is recovered by the next claim; what is promoted is, by construction, the bytes
 /// that were inspected (no ETag or MD5 is trusted for it). The original stays in incoming for the reconciler.
@@ -512,7 +512,7 @@ public final class Worker: Service {
         guard try await catalog.renewLease(id: upload.id, worker: holder(upload), until: now + configuration.leaseMillis, now: now) else { throw AttemptError.leaseLost }
     }
 
-    /// The user metadata of DESIGN.md section 5 (the id and SHA-256 also let a later attempt recognize its own upload).
+    /// The user metadata of docs/architecture.md, "Object layout" (the id and SHA-256 also let a later attempt recognize its own upload).
     func movedMetadata(_ upload: Upload, verdict: Verdict) -> [(name: String, value: String)] {
         var metadata: [(name: String, value: String)] = [
             ("airlock-id", upload.id.rawValue),

@@ -6,13 +6,13 @@ public struct BackendProfile: Sendable, Equatable {
     public enum CopyPrecondition: String, Sendable {
         /// `x-amz-copy-source-if-match` (AWS, R2, SeaweedFS).
         case standard = "x-amz-copy-source-if-match"
-        /// `x-amz-copy-if-match`: Ceph RGW 16 ignores the standard header and honors this one (FACTS.md).
+        /// `x-amz-copy-if-match`: Ceph RGW 16 ignores the standard header and honors this one (docs/backends.md).
         case legacy = "x-amz-copy-if-match"
     }
 
     public var backend: StoreBackend
     public var copyPrecondition: CopyPrecondition
-    /// Whether the store verifies `x-amz-checksum-sha256` on upload (Ceph RGW 16 does not: FACTS.md). Where it does,
+    /// Whether the store verifies `x-amz-checksum-sha256` on upload (Ceph RGW 16 does not: docs/backends.md). Where it does,
     /// the worker's placements carry the header, and so do client upload forms and pinned PUTs when the client declared
     /// a SHA-256: the store itself refuses other bytes at upload time.
     public var verifiesChecksums: Bool

@@ -82,7 +82,7 @@ struct StorageCommandTests {
             #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains(name) }, "\(name)")
         }
         #expect(lines.contains { $0.contains("copy-precondition") && $0.contains("honored") })
-        // What each store does, as measured (FACTS.md): the row tells them apart.
+        // What each store does, as measured (docs/backends.md): the row tells them apart.
         let checksums = server.backend == .seaweedfs ? "verified: a wrong x-amz-checksum-sha256 was refused (BadDigest)" : "not verified: a wrong"
         #expect(lines.contains { $0.contains("checksum-verification") && $0.contains(checksums) }, "\(output.stdoutText)")
         // The lifecycle rule storage init wrote is reported stored, and whether the store applies it honestly.

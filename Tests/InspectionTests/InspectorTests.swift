@@ -155,7 +155,7 @@ struct InspectorTests {
         }
         #expect(try await check(Self.png, "a.png").outcome == .clean)
         #expect(try await check(Self.gif, "a.gif").outcome == .clean)
-        // PNG + appended zip (FACTS.md: libmagic still says image/png).
+        // PNG + appended zip (docs/inspection.md: libmagic still says image/png).
         let zipTail: [UInt8] = [0x50, 0x4B, 0x05, 0x06] + [UInt8](repeating: 0, count: 18)
         let polyglot = try await check(Self.png + zipTail, "a.png")
         #expect(polyglot.detectedType == "image/png")

@@ -79,7 +79,7 @@ struct S3ClientTests {
     }
 
     @Test func theCopyPreconditionHeaderAStoreDoesNotKnowIsIgnoredWhichIsWhyCallersVerify() async throws {
-        // FACTS.md: RGW 16 ignores x-amz-copy-source-if-match (the generic profile sends only that header); SeaweedFS
+        // docs/backends.md: RGW 16 ignores x-amz-copy-source-if-match (the generic profile sends only that header); SeaweedFS
         // ignores the legacy x-amz-copy-if-match (the ceph profile's).
         let other: StoreBackend = S3TestServer.current.backend == .ceph ? .generic : .ceph
         #expect(BackendProfile.of(other).copyPrecondition != BackendProfile.of(S3TestServer.current.backend).copyPrecondition)

@@ -1,4 +1,4 @@
-// The peer for scripts/bench/scan-vs-libclamav (DESIGN.md section 11): the least a program can do to type and scan
+// The peer for scripts/bench/scan-vs-libclamav (docs/benchmarks.md, "Targets"): the least a program can do to type and scan
 // files: libmagic on the file's first 256 KiB with Airlock's flags (MAGIC_MIME_TYPE | MAGIC_ERROR, regex limit 1 KiB),
 // then libclamav (load, compile, cl_scandesc each file with the same options Airlock uses), timed. RAW_NO_MAGIC=1
 // leaves libmagic out (libclamav alone, the large-file peer). usage: raw_clamav DB FILE...

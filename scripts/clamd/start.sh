@@ -10,7 +10,7 @@ PORT=${AIRLOCK_CLAMD_PORT:-13310}
 command -v clamd >/dev/null || { echo "clamd: not found; run scripts/install-deps" >&2; exit 1; }
 "$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
 mkdir -p "$DIR/tmp"
-# The heuristics Airlock relies on (FACTS.md): what clamd cannot see must come back as a detection, not as OK.
+# The heuristics Airlock relies on (docs/inspection.md): what clamd cannot see must come back as a detection, not as OK.
 cat >"$DIR/clamd.conf" <<CONF
 Foreground yes
 DatabaseDirectory $SIGNATURES

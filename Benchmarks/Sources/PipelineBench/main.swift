@@ -155,7 +155,7 @@ func rawScan(_ descriptor: Int32) async throws {
 
 /// Objects per second for a design's store requests, back to back at `concurrency`: the requests on the path to a
 /// verdict (`deferred` adds the later removal of the original), with a raw libclamav scan of the downloaded file
-/// when `scan` is set (the pipeline's reference, DESIGN.md section 11).
+/// when `scan` is set (the pipeline's reference, docs/benchmarks.md, "Targets").
 func sequenceRate(_ design: Design, count: Int, size: Int, concurrency: Int, scan: Bool, deferred: Bool = false) async throws -> Double {
     let keys = (0..<count).map { _ in "sequence/\(design.rawValue)/\(size)/\(concurrency)/\(UUID().uuidString)" }
     try await withThrowingTaskGroup(of: Void.self) { group in

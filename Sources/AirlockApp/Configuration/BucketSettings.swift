@@ -1,7 +1,7 @@
 public import AirlockCore
 public import Configuration
 
-/// The `buckets` section: where incoming, processed and quarantined objects live (DESIGN.md section 5).
+/// The `buckets` section: where incoming, processed and quarantined objects live (docs/architecture.md, "Object layout").
 public struct BucketSettings: Sendable, Equatable {
     /// A bucket and a key prefix within it.
     public struct Place: Sendable, Equatable {

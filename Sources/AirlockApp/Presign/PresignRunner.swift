@@ -9,7 +9,7 @@ public import Foundation
 #endif
 
 /// Runs `airlock presign`: resolves flags against the environment and configuration, signs offline, returns the JSON
-/// of DESIGN.md section 6 (`{"method","url","expiresAt"}` plus `"headers"` for PUT or `"fields"` for POST).
+/// of docs/operations.md, "Offline signing" (`{"method","url","expiresAt"}` plus `"headers"` for PUT or `"fields"` for POST).
 public enum PresignRunner {
     /// - Parameters:
     ///   - input: The parsed flags.

@@ -4,7 +4,7 @@ import HTTPAPI
 import Logging
 import Configuration
 
-/// `airlock keys create|list|revoke` (DESIGN.md section 6): keys are shown once, stored as their SHA-256.
+/// `airlock keys create|list|revoke` (docs/operations.md, "API keys"): keys are shown once, stored as their SHA-256.
 public enum KeyCommands {
     public static let roles = ["uploader", "reviewer", "admin"]
 

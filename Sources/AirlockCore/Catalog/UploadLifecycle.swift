@@ -1,4 +1,4 @@
-/// What happens to an upload: the events of its lifecycle (DESIGN.md section 2, docs/architecture.md).
+/// What happens to an upload: the events of its lifecycle (docs/architecture.md, "The upload state machine").
 public enum UploadEvent: String, Sendable, Hashable, CaseIterable {
     /// `complete`, or the reconciler found the object.
     case objectNoticed = "object_noticed"

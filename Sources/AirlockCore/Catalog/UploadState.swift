@@ -1,4 +1,4 @@
-/// Where an upload is in its life (DESIGN.md section 2).
+/// Where an upload is in its life (docs/architecture.md, "The upload state machine").
 public enum UploadState: String, Sendable, Hashable, Codable, CaseIterable {
     /// An intent: Airlock returned upload URLs; no object seen yet.
     case pending

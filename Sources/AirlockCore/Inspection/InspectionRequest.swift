@@ -54,7 +54,7 @@ public struct FileDigests: Sendable, Hashable {
     }
 }
 
-/// Inspects local files (DESIGN.md section 4): the worker's port to the inspection adapter.
+/// Inspects local files (docs/inspection.md, "Order"): the worker's port to the inspection adapter.
 public protocol FileInspector: Sendable {
     func inspect(_ request: InspectionRequest) async -> Verdict
 }

@@ -1,4 +1,4 @@
-/// The profile checks that need no bytes (DESIGN.md section 4): at request time they stop an upload before it
+/// The profile checks that need no bytes (docs/inspection.md, "Order"): at request time they stop an upload before it
 /// starts; the worker runs them again with what it found.
 public enum ProfilePolicy {
     /// Filename, extension, declared size and declared type against the profile.

@@ -1,4 +1,4 @@
-/// What inspection concluded about an upload (DESIGN.md section 3).
+/// What inspection concluded about an upload (docs/inspection.md, "Verdicts and reason codes").
 public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
     case clean
     /// Refused by policy (name, extension, type, size, archive members, active content, checksum).
@@ -11,7 +11,7 @@ public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
     case failed
 }
 
-/// A stable reason code (DESIGN.md section 3).
+/// A stable reason code (docs/inspection.md, "Verdicts and reason codes").
 public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case filenameInvalid = "filename_invalid"
     case extensionNotAllowed = "extension_not_allowed"

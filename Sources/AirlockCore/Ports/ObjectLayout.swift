@@ -9,7 +9,7 @@ public struct BucketPrefix: Sendable, Hashable {
     }
 }
 
-/// Where objects live (DESIGN.md section 5): `incoming/<id>`, `processed/<id>/<safe name>`, `quarantine/<id>`.
+/// Where objects live (docs/architecture.md, "Object layout"): `incoming/<id>`, `processed/<id>/<safe name>`, `quarantine/<id>`.
 public struct ObjectLayout: Sendable, Hashable {
     public var incoming: BucketPrefix
     public var processed: BucketPrefix

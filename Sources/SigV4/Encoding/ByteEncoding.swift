@@ -1,7 +1,7 @@
 /// Byte-level character classes and tables shared by the encoders.
 ///
 /// Foundation's percent-encoding, `DateFormatter` and `String` splitting dominate the cost of other signers
-/// (FACTS.md); everything on the signing path works on UTF-8 bytes instead (see ``ByteWriter``).
+/// (docs/architecture.md); everything on the signing path works on UTF-8 bytes instead (see ``ByteWriter``).
 enum ByteEncoding {
     /// RFC 3986 unreserved characters: `A-Z a-z 0-9 - . _ ~`. Everything else is percent-encoded.
     @inline(__always)
