@@ -254,6 +254,16 @@ enum TextActiveContent {
                 index += 1
                 continue
             }
+            if byte != UInt8(ascii: "&") {
+                // Most words end in a blank or punctuation: only one that runs into `:`, a reference, an escape or a
+                // non-ASCII character can spell a scheme.
+                var end = index + 1
+                while end < count, isLetter(text[end]) { end += 1 }
+                if end == count || !(text[end] == UInt8(ascii: ":") || text[end] == UInt8(ascii: "&") || text[end] == UInt8(ascii: "\\") || text[end] >= 0x80) {
+                    index = end
+                    continue
+                }
+            }
             guard let candidate = readScheme(text, from: index) else {
                 index += 1
                 continue

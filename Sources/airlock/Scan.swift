@@ -20,11 +20,13 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Signature directory instead of scanner.database.") var database: String?
     @Flag(help: "JSON Lines: {file, outcome, reasons, detectedType, sha256, size, signatures}.") var json = false
     @Option(help: "Files inspected at once (default: the number of processors).") var threads: Int?
+    @Option(help: "A file listing more files to inspect, one path per line ('-': standard input), for batches too long for arguments.")
+    var filesFrom: String?
     @Argument(help: "Files to inspect.") var files: [String] = []
 
     func run() async throws {
         let (config, environment) = try ConfigLoader.loadForCommand(path: configOption.config)
-        var input = ScanInput(files: files)
+        var input = ScanInput(files: files + (try filesFrom.map(Self.readList) ?? []))
         input.profile = profile
         input.name = name
         input.declaredType = declaredType
@@ -39,5 +41,24 @@ struct Scan: AsyncParsableCommand {
         let result = try await ScanRunner.run(input, config: config, profileNames: try ConfigLoader.profileNames(path: configOption.config, environment: environment))
         for line in result.lines { print(line) }
         if !result.allClean { Glibc.exit(1) }
+    }
+
+    /// The non-empty lines of `path` (`-`: standard input).
+    static func readList(_ path: String) throws -> [String] {
+        guard let stream = fopen(path == "-" ? "/dev/stdin" : path, "r") else { throw ValidationError("cannot read --files-from '\(path)'") }
+        defer { fclose(stream) }
+        var paths: [String] = []
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while true {
+            let length = getline(&line, &capacity, stream)
+            guard length >= 0, let line else { break }
+            var text = String(cString: line)
+            if text.hasSuffix("\n") { text.removeLast() }
+            if !text.isEmpty { paths.append(text) }
+        }
+        guard ferror(stream) == 0 else { throw ValidationError("cannot read --files-from '\(path)'") }
+        return paths
     }
 }
