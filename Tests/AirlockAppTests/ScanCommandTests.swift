@@ -38,6 +38,21 @@ struct ScanCommandTests {
         #expect((second["signatures"] as? [String])?.contains("Airlock.Test.EICAR-MD5.UNOFFICIAL") == true)
     }
 
+    /// `--files-from` adds the listed paths (blank lines skipped) after the arguments, in order; an unreadable list
+    /// is an error (exit 2).
+    @Test func filesFromAList() throws {
+        let clean = try file("Minutes of the meeting, 21 November.\n", name: "minutes.txt")
+        let eicar = try file(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#, name: "note.txt")
+        let list = try file("\(eicar)\n\n\(clean)\n", name: "list.txt")
+        let output = try airlock(["--files-from", list, clean])
+        #expect(output.status == 1)
+        let files = output.stdoutText.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }
+        #expect(files == [clean, eicar, clean], "\(output.stdoutText)")
+        let missing = try airlock(["--files-from", list + ".missing"])
+        #expect(missing.status == 2)
+        #expect(missing.stderrText.contains("--files-from"), "\(missing.stderrText)")
+    }
+
     @Test func declaredValuesAndNamesAreChecked() throws {
         let text = try file("plain words\n", name: "words.txt")
         let renamed = try airlock(["--json", "--name", "invoice.pdf.exe", text])
