@@ -57,7 +57,8 @@ extension SQLCatalog {
             [
                 .text(id.rawValue), .text(worker), .text(scan.etag), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
                 SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(verdict.size), .text(scan.destinationKey), .int(now),
-            ]
+            ],
+            reasons: verdict.reasons, of: id
         )
     }
 
@@ -111,7 +112,8 @@ extension SQLCatalog {
             [
                 .text(id.rawValue), .text(worker), .text(state.rawValue), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
                 SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(verdict.size), .int(now),
-            ]
+            ],
+            reasons: verdict.reasons, of: id
         )
     }
 

@@ -1,6 +1,6 @@
 public import AirlockCore
 
-// Quarantine review: rescans, review leases, flags.
+// Quarantine review: rescans, review leases, flags, the filtered listing and its counts.
 extension SQLCatalog {
     public func noteRescanFailure(id: UploadID, worker: String, error: String, retryAt: EpochMillis) async throws -> Bool {
         try await changed(
@@ -41,20 +41,33 @@ extension SQLCatalog {
     // Rescans leave `updated_at` alone: it is when the upload entered quarantine, which retention and the review
     // page's date filter count from.
     public func requestRescan(id: UploadID, now: EpochMillis) async throws -> Bool {
-        let flagged = try await changed(Self.flagRescan + " AND id = $1 RETURNING id", [.text(id.rawValue)])
-        if flagged { return true }
+        if try await flagRescans(" AND id = $1", [.text(id.rawValue)]) > 0 { return true }
         // Already requested: the same answer.
         return try await upload(id: id)?.state == .quarantined
     }
 
-    /// Adds `rescan_requested` to quarantined uploads that do not have it yet (narrowed by the caller).
-    static let flagRescan = """
-        UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END
-        WHERE state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%'
-        """
-
     public func requestRescans(now: EpochMillis) async throws -> Int {
-        try await driver.query(Self.flagRescan + " RETURNING id", []).count
+        try await flagRescans("", [])
+    }
+
+    /// Adds `rescan_requested` to quarantined uploads that do not have it yet (narrowed by `narrowing`), in the
+    /// column and in `upload_flags`; how many were newly flagged.
+    private func flagRescans(_ narrowing: String, _ binds: [SQLValue]) async throws -> Int {
+        try await driver.transaction { executor in
+            let flagged = try await executor.query(
+                """
+                UPDATE uploads SET flags = CASE WHEN flags = '' THEN 'rescan_requested' ELSE flags || ',rescan_requested' END
+                WHERE state = 'quarantined' AND (',' || flags || ',') NOT LIKE '%,rescan_requested,%'\(narrowing) RETURNING id
+                """,
+                binds
+            )
+            guard !flagged.isEmpty else { return 0 }
+            _ = try await executor.query(
+                "INSERT INTO upload_flags (upload_id, flag) SELECT id, 'rescan_requested' FROM uploads WHERE state = 'quarantined'\(narrowing) ON CONFLICT DO NOTHING",
+                binds
+            )
+            return flagged.count
+        }
     }
 
     public func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
@@ -82,7 +95,7 @@ extension SQLCatalog {
             guard current.state == .quarantined, current.leaseOwner == worker else { return false }
             var flags = current.flags.filter { $0 != "rescan_requested" && $0 != "rescanned_clean" }
             if verdict.outcome == .clean { flags.append("rescanned_clean") }
-            return try await !executor.query(
+            let finished = try await !executor.query(
                 """
                 UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
                     rescan_attempts = 0, destination_key = COALESCE(CAST($8 AS TEXT), destination_key), size = $9
@@ -93,6 +106,10 @@ extension SQLCatalog {
                     .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256), SQLValue(destinationKey), .int(verdict.size),
                 ]
             ).isEmpty
+            guard finished else { return false }
+            try await Self.writeFlags(flags, of: id, on: executor)
+            try await Self.writeReasons(verdict.reasons, of: id, on: executor)
+            return true
         }
     }
 
@@ -104,9 +121,48 @@ extension SQLCatalog {
             guard current.state == .quarantined else { return false }
             var flags = current.flags.filter { !removing.contains($0) }
             for flag in adding where !flags.contains(flag) { flags.append(flag) }
-            return try await !executor.query(
+            let updated = try await !executor.query(
                 "UPDATE uploads SET flags = $2 WHERE id = $1 AND state = 'quarantined' RETURNING id", [.text(id.rawValue), .text(flags.joined(separator: ","))]
             ).isEmpty
+            guard updated else { return false }
+            try await Self.writeFlags(flags, of: id, on: executor)
+            return true
         }
+    }
+
+    public func quarantined(_ query: QuarantineQuery) async throws -> [Upload] {
+        var sql = "SELECT * FROM uploads WHERE state = 'quarantined'"
+        var binds: [SQLValue] = []
+        func bind(_ value: SQLValue) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let before = query.before { sql += " AND id < \(bind(.text(before.rawValue)))" }
+        if let reason = query.reason {
+            sql += " AND EXISTS (SELECT 1 FROM upload_reasons WHERE upload_reasons.upload_id = uploads.id AND upload_reasons.code = \(bind(.text(reason.rawValue))))"
+        }
+        if let flag = query.flag {
+            sql += " AND EXISTS (SELECT 1 FROM upload_flags WHERE upload_flags.upload_id = uploads.id AND upload_flags.flag = \(bind(.text(flag))))"
+        }
+        if let since = query.since { sql += " AND updated_at >= \(bind(.int(since)))" }
+        if let until = query.until { sql += " AND updated_at < \(bind(.int(until)))" }
+        sql += " ORDER BY id DESC LIMIT \(bind(.int(Int64(max(query.limit, 0)))))"
+        return try await driver.query(sql, binds).map(Self.upload(from:))
+    }
+
+    public func quarantineReasonCounts() async throws -> [ReasonCode: Int] {
+        let rows = try await driver.query(
+            """
+            SELECT upload_reasons.code AS code, COUNT(*) AS n FROM upload_reasons JOIN uploads ON uploads.id = upload_reasons.upload_id
+            WHERE uploads.state = 'quarantined' GROUP BY upload_reasons.code
+            """,
+            []
+        )
+        var counts: [ReasonCode: Int] = [:]
+        for row in rows {
+            // A code a newer airlock wrote is left out, not an error.
+            if let code = row.text("code").flatMap(ReasonCode.init(rawValue:)) { counts[code] = Int(row.int("n") ?? 0) }
+        }
+        return counts
     }
 }

@@ -40,8 +40,26 @@ extension SQLCatalog {
     /// Every column is written from `upload`, so the stored row is `upload` itself (the catalog suite checks the
     /// round trip); no row is read back.
     private func insert(_ upload: Upload) async throws -> Upload {
-        _ = try await driver.query(Self.insertStatement, Self.values(of: upload))
+        try await Self.insertRows([upload], into: driver)
         return upload
+    }
+
+    /// Inserts rows in one statement; rows with flags or reasons get their `upload_flags` and `upload_reasons` rows in
+    /// the same transaction (intents have none: one statement, no transaction).
+    static func insertRows(_ uploads: [Upload], into driver: any SQLDriver) async throws {
+        let statement = insertStatements[uploads.count - 1]
+        let binds = uploads.flatMap(values(of:))
+        guard uploads.contains(where: { !$0.flags.isEmpty || !$0.reasons.isEmpty }) else {
+            _ = try await driver.query(statement, binds)
+            return
+        }
+        try await driver.transaction { executor in
+            _ = try await executor.query(statement, binds)
+            for upload in uploads {
+                try await writeFlags(upload.flags, of: upload.id, on: executor)
+                try await writeReasons(upload.reasons, of: upload.id, on: executor)
+            }
+        }
     }
 
     /// Rows per multi-row insert (binds well under both engines' limits).
@@ -51,14 +69,13 @@ extension SQLCatalog {
         let tuples = (0..<rows).map { row in "(" + (1...columns.count).map { "$\(row * columns.count + $0)" }.joined(separator: ", ") + ")" }
         return "INSERT INTO uploads (\(columns.joined(separator: ", "))) VALUES " + tuples.joined(separator: ", ")
     }
-    static var insertStatement: String { insertStatements[0] }
 
     /// Inserts a group of intents in one statement (atomic: all or none). When that fails on a constraint (a
     /// retried Idempotency-Key, say) each is inserted alone, so each gets its own answer.
     static func insert(_ uploads: [Upload], into driver: any SQLDriver) async -> [Result<Void, any Error>] {
         if uploads.count > 1 {
             do {
-                _ = try await driver.query(insertStatements[uploads.count - 1], uploads.flatMap(values(of:)))
+                try await insertRows(uploads, into: driver)
                 return Array(repeating: .success(()), count: uploads.count)
             } catch let error as CatalogError where error.code == .conflict {
                 // One of them clashes: each alone below.
@@ -69,7 +86,7 @@ extension SQLCatalog {
         var results: [Result<Void, any Error>] = []
         for upload in uploads {
             do {
-                _ = try await driver.query(insertStatement, values(of: upload))
+                try await insertRows([upload], into: driver)
                 results.append(.success(()))
             } catch {
                 results.append(.failure(error))

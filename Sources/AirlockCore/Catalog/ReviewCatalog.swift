@@ -20,4 +20,48 @@ public protocol ReviewCatalog: Sendable {
 
     /// Adds and removes flags of a quarantined upload in one transaction; false unless it is quarantined.
     func updateFlags(id: UploadID, adding: [String], removing: [String]) async throws -> Bool
+
+    /// Quarantined uploads that match `query`, newest first (by id), before its cursor, at most `query.limit`. Every
+    /// filter is the catalog's (flags and reason codes are indexed), so a rare filter finds every match.
+    func quarantined(_ query: QuarantineQuery) async throws -> [Upload]
+
+    /// How many quarantined uploads carry each reason code (an upload with two reasons counts for both). Codes this
+    /// airlock does not know (written by a newer one) are left out.
+    func quarantineReasonCounts() async throws -> [ReasonCode: Int]
+}
+
+/// What ``ReviewCatalog/quarantined(_:)`` lists.
+public struct QuarantineQuery: Sendable, Hashable {
+    /// Only uploads with a reason of this code.
+    public var reason: ReasonCode?
+    /// Only uploads with this flag (`rescanned_clean`, `rescan_requested`, `release_requested`).
+    public var flag: String?
+    /// Entered quarantine (its last change, `updatedAt`) at or after.
+    public var since: EpochMillis?
+    /// Entered quarantine before.
+    public var until: EpochMillis?
+    /// The cursor: only ids below it (the last id of the previous page).
+    public var before: UploadID?
+    public var limit: Int
+
+    /// Creates a query.
+    /// - Parameters:
+    ///   - limit: The most uploads to return.
+    public init(reason: ReasonCode? = nil, flag: String? = nil, since: EpochMillis? = nil, until: EpochMillis? = nil, before: UploadID? = nil, limit: Int) {
+        self.reason = reason
+        self.flag = flag
+        self.since = since
+        self.until = until
+        self.before = before
+        self.limit = limit
+    }
+
+    /// Whether `upload` passes the filters (the cursor and the state aside): the semantics every catalog implements.
+    public func matches(_ upload: Upload) -> Bool {
+        if let reason, !upload.reasons.contains(where: { $0.code == reason }) { return false }
+        if let flag, !upload.flags.contains(flag) { return false }
+        if let since, upload.updatedAt < since { return false }
+        if let until, upload.updatedAt >= until { return false }
+        return true
+    }
 }
