@@ -93,8 +93,8 @@ extension SQLCatalog {
             guard let row = try await executor.query("SELECT * FROM uploads WHERE id = $1\(lock)", [.text(id.rawValue)]).first else { return false }
             let current = try Self.upload(from: row)
             guard current.state == .quarantined, current.leaseOwner == worker else { return false }
-            var flags = current.flags.filter { $0 != "rescan_requested" && $0 != "rescanned_clean" }
-            if verdict.outcome == .clean { flags.append("rescanned_clean") }
+            var flags = current.flags.filter { $0 != UploadFlag.rescanRequested.rawValue && $0 != UploadFlag.rescannedClean.rawValue }
+            if verdict.outcome == .clean { flags.append(UploadFlag.rescannedClean.rawValue) }
             let finished = try await !executor.query(
                 """
                 UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
@@ -142,7 +142,7 @@ extension SQLCatalog {
             sql += " AND EXISTS (SELECT 1 FROM upload_reasons WHERE upload_reasons.upload_id = uploads.id AND upload_reasons.code = \(bind(.text(reason.rawValue))))"
         }
         if let flag = query.flag {
-            sql += " AND EXISTS (SELECT 1 FROM upload_flags WHERE upload_flags.upload_id = uploads.id AND upload_flags.flag = \(bind(.text(flag))))"
+            sql += " AND EXISTS (SELECT 1 FROM upload_flags WHERE upload_flags.upload_id = uploads.id AND upload_flags.flag = \(bind(.text(flag.rawValue))))"
         }
         if let since = query.since { sql += " AND updated_at >= \(bind(.int(since)))" }
         if let until = query.until { sql += " AND updated_at < \(bind(.int(until)))" }

@@ -47,7 +47,7 @@ public struct ReviewActions: Sendable {
         )
     }
 
-    static let releaseRequestedFlag = "release_requested"
+    static let releaseRequestedFlag = UploadFlag.releaseRequested.rawValue
 
     public func quarantined(_ text: String?) async throws -> Upload {
         guard let text, let id = UploadID(text), let upload = try await environment.catalog.upload(id: id), upload.state == .quarantined else {
@@ -60,7 +60,7 @@ public struct ReviewActions: Sendable {
     public func list(_ filter: Filter) async throws -> (items: [Upload], next: UploadID?) {
         let limit = min(max(filter.limit, 1), 200)
         let items = try await environment.catalog.quarantined(
-            QuarantineQuery(reason: filter.reason, flag: filter.flag, since: filter.since, until: filter.until, before: filter.cursor, limit: limit)
+            QuarantineQuery(reason: filter.reason, flag: filter.flag.map(UploadFlag.init(rawValue:)), since: filter.since, until: filter.until, before: filter.cursor, limit: limit)
         )
         return (items, items.count == limit ? items.last?.id : nil)
     }

@@ -30,7 +30,7 @@ struct QuarantineQueryTests {
     static let queries: [QuarantineQuery] = {
         var queries: [QuarantineQuery] = []
         for reason in [nil, ReasonCode.malware, .typeMismatch, .activeContent, .empty] {
-            for flag in [nil, "rescanned_clean", "release_requested", "rescan_requested", "nope"] {
+            for flag: UploadFlag? in [nil, .rescannedClean, .releaseRequested, .rescanRequested, "nope"] {
                 queries.append(QuarantineQuery(reason: reason, flag: flag, limit: 7))
             }
         }

@@ -34,8 +34,8 @@ public protocol ReviewCatalog: Sendable {
 public struct QuarantineQuery: Sendable, Hashable {
     /// Only uploads with a reason of this code.
     public var reason: ReasonCode?
-    /// Only uploads with this flag (`rescanned_clean`, `rescan_requested`, `release_requested`).
-    public var flag: String?
+    /// Only uploads with this flag.
+    public var flag: UploadFlag?
     /// Entered quarantine (its last change, `updatedAt`) at or after.
     public var since: EpochMillis?
     /// Entered quarantine before.
@@ -47,7 +47,7 @@ public struct QuarantineQuery: Sendable, Hashable {
     /// Creates a query.
     /// - Parameters:
     ///   - limit: The most uploads to return.
-    public init(reason: ReasonCode? = nil, flag: String? = nil, since: EpochMillis? = nil, until: EpochMillis? = nil, before: UploadID? = nil, limit: Int) {
+    public init(reason: ReasonCode? = nil, flag: UploadFlag? = nil, since: EpochMillis? = nil, until: EpochMillis? = nil, before: UploadID? = nil, limit: Int) {
         self.reason = reason
         self.flag = flag
         self.since = since
@@ -59,7 +59,7 @@ public struct QuarantineQuery: Sendable, Hashable {
     /// Whether `upload` passes the filters (the cursor and the state aside): the semantics every catalog implements.
     public func matches(_ upload: Upload) -> Bool {
         if let reason, !upload.reasons.contains(where: { $0.code == reason }) { return false }
-        if let flag, !upload.flags.contains(flag) { return false }
+        if let flag, !upload.flags.contains(flag.rawValue) { return false }
         if let since, upload.updatedAt < since { return false }
         if let until, upload.updatedAt >= until { return false }
         return true

@@ -12,7 +12,9 @@ extension InMemoryCatalog {
     }
 
     private func flagRescan(_ id: UploadID) -> Bool {
-        update(id, if: { $0.state == .quarantined && !$0.flags.contains(Self.rescanRequested) }) { $0.flags.append(Self.rescanRequested) }
+        update(id, if: { $0.state == .quarantined && !$0.flags.contains(UploadFlag.rescanRequested.rawValue) }) {
+            $0.flags.append(UploadFlag.rescanRequested.rawValue)
+        }
     }
 
     public func leaseQuarantined(id: UploadID, holder: String, until: EpochMillis, now: EpochMillis) async throws -> Bool {
