@@ -35,6 +35,51 @@ enum Migrations {
         // SQLite's LIKE would make case-insensitive). Review sessions held owners of the old kind and no binding to
         // their JWT: they end.
         Migration(version: 5, name: "owner namespaces", sqlite: ownerNamespaces, postgres: ownerNamespaces),
+        // Flags and reason codes in indexed child tables beside the text columns (which keep order and details), so the
+        // quarantine's filters and counts are queries. Filled from the text columns here; every write of flags or
+        // reasons keeps them in step in the same transaction (`SQLCatalog+Tags.swift`).
+        Migration(version: 6, name: "typed flags and reasons", sqlite: tags + backfillTagsSQLite, postgres: tags + backfillTagsPostgres),
+    ]
+
+    static let tags = [
+        "CREATE TABLE IF NOT EXISTS upload_flags (upload_id TEXT NOT NULL, flag TEXT NOT NULL, PRIMARY KEY (upload_id, flag))",
+        "CREATE INDEX IF NOT EXISTS upload_flags_flag ON upload_flags (flag, upload_id)",
+        "CREATE TABLE IF NOT EXISTS upload_reasons (upload_id TEXT NOT NULL, code TEXT NOT NULL, PRIMARY KEY (upload_id, code))",
+        "CREATE INDEX IF NOT EXISTS upload_reasons_code ON upload_reasons (code, upload_id)",
+    ]
+
+    /// `flags` is comma-separated; `reasons` is `ReasonList` JSON (anything else contributes no codes).
+    static let backfillTagsSQLite = [
+        """
+        WITH RECURSIVE split(upload_id, flag, rest) AS (
+            SELECT id, '', flags || ',' FROM uploads WHERE flags <> ''
+            UNION ALL
+            SELECT upload_id, substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1) FROM split WHERE rest <> ''
+        )
+        INSERT OR IGNORE INTO upload_flags (upload_id, flag) SELECT upload_id, flag FROM split WHERE flag <> ''
+        """,
+        """
+        INSERT OR IGNORE INTO upload_reasons (upload_id, code)
+        SELECT uploads.id, json_extract(reason.value, '$.code')
+        FROM uploads, json_each(CASE WHEN json_valid(uploads.reasons) AND json_type(uploads.reasons) = 'array' THEN uploads.reasons ELSE '[]' END) AS reason
+        WHERE json_type(reason.value, '$.code') = 'text'
+        """,
+    ]
+
+    static let backfillTagsPostgres = [
+        """
+        INSERT INTO upload_flags (upload_id, flag)
+        SELECT DISTINCT uploads.id, split.flag FROM uploads, unnest(string_to_array(uploads.flags, ',')) AS split(flag)
+        WHERE split.flag <> ''
+        ON CONFLICT DO NOTHING
+        """,
+        """
+        INSERT INTO upload_reasons (upload_id, code)
+        SELECT DISTINCT uploads.id, reason.value ->> 'code'
+        FROM uploads, jsonb_array_elements(CASE WHEN jsonb_typeof(uploads.reasons::jsonb) = 'array' THEN uploads.reasons::jsonb ELSE '[]'::jsonb END) AS reason(value)
+        WHERE jsonb_typeof(reason.value -> 'code') = 'string'
+        ON CONFLICT DO NOTHING
+        """,
     ]
 
     static let legacyJWTOwnerPrefix = "legacy-jwt:"

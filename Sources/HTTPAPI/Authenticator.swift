@@ -18,7 +18,7 @@ extension Authenticator {
 /// API keys (`alk_…`) looked up by their SHA-256 in the catalog; the stored hash is compared in constant time.
 /// Lookups are cached for `cacheMillis` (a revocation takes effect within that time on every replica).
 public final class APIKeyAuthenticator: Authenticator {
-    let catalog: any Catalog
+    let catalog: any CredentialCatalog
     let clock: any WallClock
     let cacheMillis: Int64
     private let cache = Mutex<[String: (record: APIKeyRecord?, until: EpochMillis)]>([:])
@@ -32,7 +32,7 @@ public final class APIKeyAuthenticator: Authenticator {
     ///   - clock: Expiry and revocation times are compared with it.
     ///   - cacheMillis: How long a lookup is reused.
     ///   - revokedUse: Told of each use of a revoked key (throttled to once a minute per key).
-    public init(catalog: any Catalog, clock: any WallClock, cacheMillis: Int64 = 5_000, revokedUse: @escaping @Sendable (APIKeyRecord) async -> Void = { _ in }) {
+    public init(catalog: any CredentialCatalog, clock: any WallClock, cacheMillis: Int64 = 5_000, revokedUse: @escaping @Sendable (APIKeyRecord) async -> Void = { _ in }) {
         self.catalog = catalog
         self.clock = clock
         self.cacheMillis = cacheMillis

@@ -47,7 +47,7 @@ public struct ReviewActions: Sendable {
         )
     }
 
-    static let releaseRequestedFlag = "release_requested"
+    static let releaseRequestedFlag = UploadFlag.releaseRequested.rawValue
 
     public func quarantined(_ text: String?) async throws -> Upload {
         guard let text, let id = UploadID(text), let upload = try await environment.catalog.upload(id: id), upload.state == .quarantined else {
@@ -56,44 +56,19 @@ public struct ReviewActions: Sendable {
         return upload
     }
 
-    /// Newest first. Filters apply while paging through ids; the scan is bounded so a rare filter cannot run away.
+    /// Newest first, every filter applied by the catalog; `next` is the cursor of the following page when this one is full.
     public func list(_ filter: Filter) async throws -> (items: [Upload], next: UploadID?) {
         let limit = min(max(filter.limit, 1), 200)
-        var cursor = filter.cursor
-        var items: [Upload] = []
-        var scanned = 0
-        scan: while items.count < limit && scanned < 5000 {
-            let page = try await environment.catalog.uploads(state: .quarantined, owner: nil, before: cursor, limit: 200)
-            if page.isEmpty { break }
-            for upload in page {
-                scanned += 1
-                cursor = upload.id
-                if let reason = filter.reason, !upload.reasons.contains(where: { $0.code == reason }) { continue }
-                if let flag = filter.flag, !upload.flags.contains(flag) { continue }
-                if let since = filter.since, upload.updatedAt < since { continue }
-                if let until = filter.until, upload.updatedAt >= until { continue }
-                items.append(upload)
-                if items.count == limit { break scan }
-            }
-        }
+        let items = try await environment.catalog.quarantined(
+            QuarantineQuery(reason: filter.reason, flag: filter.flag.map(UploadFlag.init(rawValue:)), since: filter.since, until: filter.until, before: filter.cursor, limit: limit)
+        )
         return (items, items.count == limit ? items.last?.id : nil)
     }
 
-    /// Quarantined uploads per reason code (an upload with two reasons counts for both), over the newest 5,000.
+    /// Quarantined uploads per reason code (an upload with two reasons counts for both), most first.
     public func reasonCounts() async throws -> [(code: ReasonCode, count: Int)] {
-        var counts: [ReasonCode: Int] = [:]
-        var cursor: UploadID?
-        var scanned = 0
-        while scanned < 5000 {
-            let page = try await environment.catalog.uploads(state: .quarantined, owner: nil, before: cursor, limit: 500)
-            if page.isEmpty { break }
-            for upload in page {
-                for code in Set(upload.reasons.map(\.code)) { counts[code, default: 0] += 1 }
-            }
-            scanned += page.count
-            cursor = page.last?.id
-        }
-        return counts.map { ($0.key, $0.value) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.code.rawValue < $1.code.rawValue }
+        try await environment.catalog.quarantineReasonCounts().map { ($0.key, $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.code.rawValue < $1.code.rawValue }
     }
 
     /// A short-lived presigned GET forced to an attachment of type application/octet-stream.

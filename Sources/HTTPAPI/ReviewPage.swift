@@ -193,7 +193,7 @@ struct ReviewPage: Sendable {
 
     // MARK: Quarantine list
 
-    static let flags = ["rescanned_clean", "rescan_requested", ReviewActions.releaseRequestedFlag]
+    static let flags = UploadFlag.known.map(\.rawValue)
 
     static let messages: [String: String] = [
         "released": "Released: the file moved to processed and its owner can download it.",

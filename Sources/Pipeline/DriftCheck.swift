@@ -39,7 +39,7 @@ public struct Drift: Sendable, Hashable, CustomStringConvertible {
 /// after their flows. Uploads a worker or reviewer holds right now are skipped (their objects are in motion).
 public struct DriftCheck: Sendable {
     let layout: ObjectLayout
-    let catalog: any Catalog
+    let catalog: any UploadCatalog & AuditCatalog
     let store: any ObjectStore
     let clock: any WallClock
     let temporaryDirectory: String
@@ -51,7 +51,7 @@ public struct DriftCheck: Sendable {
     public var ignored: [BucketPrefix] = []
 
     public init(
-        layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, temporaryDirectory: String, incomingRetentionMillis: Int64,
+        layout: ObjectLayout, catalog: any UploadCatalog & AuditCatalog, store: any ObjectStore, clock: any WallClock, temporaryDirectory: String, incomingRetentionMillis: Int64,
         deep: Bool
     ) {
         self.layout = layout

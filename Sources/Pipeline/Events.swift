@@ -76,7 +76,7 @@ public enum AuditSeal {
 /// Delivers queued events to their webhooks, signed, retried with exponential backoff; never blocks the pipeline
 /// (the worker only queues them in the transaction that finishes an upload).
 public final class EventSender: Service {
-    let catalog: any Catalog
+    let catalog: any EventOutbox
     let http: HTTPClient
     let webhooks: [String: Webhook]
     let senderID: String
@@ -87,7 +87,7 @@ public final class EventSender: Service {
     let logger: Logger
 
     public init(
-        catalog: any Catalog, http: HTTPClient, webhooks: [Webhook], senderID: String, clock: any WallClock, interval: Duration = .seconds(1),
+        catalog: any EventOutbox, http: HTTPClient, webhooks: [Webhook], senderID: String, clock: any WallClock, interval: Duration = .seconds(1),
         retryBaseMillis: Int64 = 2_000, retryMaxMillis: Int64 = 3_600_000, logger: Logger
     ) {
         self.catalog = catalog

@@ -47,7 +47,7 @@ public struct ReconcilerConfiguration: Sendable {
 public final class Reconciler: Service {
     let configuration: ReconcilerConfiguration
     let layout: ObjectLayout
-    let catalog: any Catalog
+    let catalog: any UploadCatalog & ReviewCatalog & AuditCatalog
     let store: any ObjectStore
     let clock: any WallClock
     /// Woken when work appears.
@@ -70,7 +70,7 @@ public final class Reconciler: Service {
     }
 
     public init(
-        configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal,
+        configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any UploadCatalog & ReviewCatalog & AuditCatalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal,
         storeHealth: StoreHealth? = nil, logger: Logger
     ) {
         self.storeHealth = storeHealth

@@ -66,7 +66,7 @@ public struct WorkerHooks: Sendable {
 public final class Worker: Service {
     let configuration: WorkerConfiguration
     let layout: ObjectLayout
-    let catalog: any Catalog
+    let catalog: any UploadCatalog
     let store: any ObjectStore
     let inspector: any FileInspector
     let profiles: [String: UploadProfile]
@@ -82,7 +82,7 @@ public final class Worker: Service {
     private let stopping = Atomic(false)
 
     public init(
-        configuration: WorkerConfiguration, layout: ObjectLayout, catalog: any Catalog, store: any ObjectStore, inspector: any FileInspector,
+        configuration: WorkerConfiguration, layout: ObjectLayout, catalog: any UploadCatalog, store: any ObjectStore, inspector: any FileInspector,
         profiles: [String: UploadProfile], hashLists: @escaping @Sendable () async throws -> (deny: Set<String>, allow: Set<String>) = { ([], []) },
         clock: any WallClock, wake: WakeSignal = WakeSignal(), webhooks: [Webhook] = [], hooks: WorkerHooks = WorkerHooks(),
         storeHealth: StoreHealth? = nil, logger: Logger

@@ -89,3 +89,18 @@ extension Upload {
         )
     }
 }
+
+/// Where the catalog contract runs: the in-memory fake unit tests use (`AirlockTesting.InMemoryCatalog`) and both SQL
+/// engines, through the `Catalog` protocol alone, so the fake cannot drift from the real thing.
+enum CatalogUnderTest: String, CaseIterable, Sendable, CustomStringConvertible {
+    case memory, sqlite, postgres
+    var description: String { rawValue }
+
+    func withCatalog<Result: Sendable>(_ body: @Sendable (any Catalog) async throws -> Result) async throws -> Result {
+        switch self {
+        case .memory: try await body(InMemoryCatalog())
+        case .sqlite: try await CatalogEngine.sqlite.withCatalog { try await body($0) }
+        case .postgres: try await CatalogEngine.postgres.withCatalog { try await body($0) }
+        }
+    }
+}

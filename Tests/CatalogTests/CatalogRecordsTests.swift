@@ -11,8 +11,8 @@ import Testing
         return String(hash, radix: 16)
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func auditAppendsChainInOrderUnderConcurrency(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func auditAppendsChainInOrderUnderConcurrency(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for number in 0..<40 {
@@ -36,8 +36,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func hashListsHoldOneListPerHash(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func hashListsHoldOneListPerHash(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             let a = String(repeating: "a", count: 64)
             let b = String(repeating: "B", count: 64)
@@ -55,8 +55,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func finishingQueuesEventsThatAreLeasedRetriedAndDelivered(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func finishingQueuesEventsThatAreLeasedRetriedAndDelivered(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             let upload = try await catalog.createUpload(.sample(1))
             _ = try await catalog.markUploaded(id: upload.id, now: 1)
@@ -133,8 +133,8 @@ import Testing
 }
 
 @Suite struct CatalogAPIKeyTests {
-    @Test(arguments: CatalogEngine.allCases)
-    func keysAreStoredByHashUniqueAndRevocable(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func keysAreStoredByHashUniqueAndRevocable(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             let key = APIKeyRecord(
                 id: "k1", name: "mobile-app", role: "uploader", owner: "key:mobile-app", service: false, profiles: ["documents", "images"],

@@ -20,8 +20,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func uploadsRoundTripAndKeysAreUnique(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func uploadsRoundTripAndKeysAreUnique(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             var upload = Upload.sample(2, idempotencyKey: "req-1")
             upload.filename = "naïve 'quoted' \"name\"\n.pdf"
@@ -50,8 +50,8 @@ import Testing
 
     /// Intents from concurrent requests are inserted in groups: every one is stored exactly as given, a retried
     /// Idempotency-Key in the same group still returns the first upload, and a clashing key fails only its own caller.
-    @Test(arguments: CatalogEngine.allCases)
-    func concurrentCreatesAreEachStoredOrRefusedAlone(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func concurrentCreatesAreEachStoredOrRefusedAlone(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             let clashKey = try await catalog.createUpload(.sample(1000)).incomingKey
             let outcomes = try await withThrowingTaskGroup(of: (Int, Upload, Result<Upload, any Error>).self) { group in
@@ -110,8 +110,8 @@ import Testing
         #expect(seen.count < 100)  // callers that waited were written together
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func concurrentClaimsLeaseEachUploadOnce(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func concurrentClaimsLeaseEachUploadOnce(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             var ids: [UploadID] = []
             for number in 0..<60 {
@@ -145,8 +145,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func leasesExpireRetriesWaitAndStaleWorkersLose(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func leasesExpireRetriesWaitAndStaleWorkersLose(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             let upload = try await catalog.createUpload(.sample(1))
             _ = try await catalog.markUploaded(id: upload.id, now: 10)
@@ -182,8 +182,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func rescansAreQueuedClaimedAndFlaggedWithoutResettingTheQuarantineClock(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func rescansAreQueuedClaimedAndFlaggedWithoutResettingTheQuarantineClock(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             var ids: [UploadID] = []
             for number in 0..<4 {
@@ -221,8 +221,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func shutdownReleasesLeasesWithoutCountingTheAttempt(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func shutdownReleasesLeasesWithoutCountingTheAttempt(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             for number in 0..<3 {
                 let upload = try await catalog.createUpload(.sample(number))
@@ -236,8 +236,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func pendingIntentsExpireAndUnsolicitedObjectsAreRecordedOnce(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func pendingIntentsExpireAndUnsolicitedObjectsAreRecordedOnce(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             let early = try await catalog.createUpload(.sample(1, at: 0))
             let late = try await catalog.createUpload(.sample(2, at: 500_000))
@@ -283,8 +283,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func listingPagesByIdPerOwner(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func listingPagesByIdPerOwner(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             var mine: [UploadID] = []
             for number in 0..<7 {
@@ -299,8 +299,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CatalogEngine.allCases)
-    func oneLeaderAtATime(_ engine: CatalogEngine) async throws {
+    @Test(arguments: CatalogUnderTest.allCases)
+    func oneLeaderAtATime(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             #expect(try await catalog.acquireLeadership(role: "reconciler", holder: "a", until: 1000, now: 0))
             #expect(try await !catalog.acquireLeadership(role: "reconciler", holder: "b", until: 1500, now: 500))

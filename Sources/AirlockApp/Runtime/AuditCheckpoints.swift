@@ -128,7 +128,7 @@ public struct AuditCheckpoint: Sendable, Equatable {
 /// more at shutdown. Each checkpoint is an object of its own and a log line (`audit checkpoint`), so removing the last
 /// entries of the log, or recomputing the chain, no longer matches what was written elsewhere.
 struct AuditCheckpointer: Service {
-    let catalog: any Catalog
+    let catalog: any AuditCatalog
     let store: any ObjectStore
     let settings: AuditCheckpointSettings
     let temporaryDirectory: String

@@ -47,7 +47,7 @@ public enum AuditCommands {
     /// keyed (a chain recomputed without the key is not). The entry each checkpoint names must be there, with the hash
     /// the checkpoint recorded. A problem does not stop it: every broken entry is reported.
     public static func verify(
-        _ catalog: any Catalog, keyring: AuditKeyring = AuditKeyring(current: nil), checkpoints: [AuditCheckpoint] = []
+        _ catalog: any AuditCatalog, keyring: AuditKeyring = AuditKeyring(current: nil), checkpoints: [AuditCheckpoint] = []
     ) async throws -> Verification {
         var result = Verification(entries: 0, head: AuditEntry.genesisHash)
         var expectedSequence: Int64 = 1
@@ -112,7 +112,7 @@ public enum AuditCommands {
     }
 
     /// One JSON object per entry, oldest first (for a SIEM).
-    public static func export(_ catalog: any Catalog, line: (String) -> Void) async throws {
+    public static func export(_ catalog: any AuditCatalog, line: (String) -> Void) async throws {
         var after: Int64 = 0
         while true {
             let page = try await catalog.auditEntries(after: after, limit: 1000)

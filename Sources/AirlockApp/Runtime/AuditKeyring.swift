@@ -116,10 +116,10 @@ public struct AuditKeyring: Sendable {
 
 /// Appends to the audit log with the configured seal, recording a change of key in the chain first.
 public struct AuditLog: Sendable {
-    public let catalog: any Catalog
+    public let catalog: any AuditCatalog
     public let keyring: AuditKeyring
 
-    public init(catalog: any Catalog, keyring: AuditKeyring) {
+    public init(catalog: any AuditCatalog, keyring: AuditKeyring) {
         self.catalog = catalog
         self.keyring = keyring
     }

@@ -4,11 +4,11 @@ import Synchronization
 /// The catalog's hash lists, read at most every `ttl` (each inspection needs them; a reviewer's change reaches the
 /// workers within `ttl`).
 final class HashListCache: Sendable {
-    private let catalog: any Catalog
+    private let catalog: any HashListCatalog
     private let ttl: Duration
     private let state = Mutex<(lists: (deny: Set<String>, allow: Set<String>), expires: ContinuousClock.Instant)?>(nil)
 
-    init(catalog: any Catalog, ttl: Duration = .seconds(5)) {
+    init(catalog: any HashListCatalog, ttl: Duration = .seconds(5)) {
         self.catalog = catalog
         self.ttl = ttl
     }

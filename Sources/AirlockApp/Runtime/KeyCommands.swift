@@ -54,8 +54,7 @@ public enum KeyCommands {
 
     /// Creates a key and audits it (`key.create` by the operator); returns the one JSON object to print (the only place
     /// the key ever appears).
-    public static func create(_ input: CreateInput, audit: AuditLog, actor: String, profileNames: [String], now: EpochMillis) async throws(AirlockError) -> String {
-        let catalog = audit.catalog
+    public static func create(_ input: CreateInput, keys catalog: any CredentialCatalog, audit: AuditLog, actor: String, profileNames: [String], now: EpochMillis) async throws(AirlockError) -> String {
         guard !input.name.isEmpty, input.name.utf8.count <= 64, input.name.utf8.allSatisfy({ byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }) else {
@@ -99,7 +98,7 @@ public enum KeyCommands {
     }
 
     /// One JSON line per key, never the secret.
-    public static func list(catalog: any Catalog) async throws(AirlockError) -> [String] {
+    public static func list(catalog: any CredentialCatalog) async throws(AirlockError) -> [String] {
         let keys: [APIKeyRecord]
         do {
             keys = try await catalog.apiKeys()
@@ -116,10 +115,10 @@ public enum KeyCommands {
     }
 
     /// Revokes a key and audits it (`key.revoke` by the operator).
-    public static func revoke(_ idOrName: String, audit: AuditLog, actor: String, now: EpochMillis) async throws(AirlockError) -> String {
+    public static func revoke(_ idOrName: String, keys: any CredentialCatalog, audit: AuditLog, actor: String, now: EpochMillis) async throws(AirlockError) -> String {
         let revoked: Bool
         do {
-            revoked = try await audit.catalog.revokeAPIKey(idOrName, now: now)
+            revoked = try await keys.revokeAPIKey(idOrName, now: now)
         } catch {
             throw AirlockError(.storage, "revoking the key failed: \(error)")
         }
@@ -156,9 +155,9 @@ public enum KeyCommands {
                 let now = SystemWallClock().now()
                 let audit = AuditLog(catalog: catalog, keyring: keyring)
                 switch action {
-                case .create(let input): return [try await create(input, audit: audit, actor: actor, profileNames: names, now: now)]
+                case .create(let input): return [try await create(input, keys: catalog, audit: audit, actor: actor, profileNames: names, now: now)]
                 case .list: return try await list(catalog: catalog)
-                case .revoke(let id): return [try await revoke(id, audit: audit, actor: actor, now: now)]
+                case .revoke(let id): return [try await revoke(id, keys: catalog, audit: audit, actor: actor, now: now)]
                 }
             }
         } catch let error as AirlockError {

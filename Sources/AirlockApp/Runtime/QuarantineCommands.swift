@@ -97,7 +97,7 @@ public enum QuarantineCommands {
     }
 
     static func run(
-        _ action: Action, actions: ReviewActions, catalog: any Catalog, store: any ObjectStore, layout: ObjectLayout, temporaryDirectory: String
+        _ action: Action, actions: ReviewActions, catalog: any AuditCatalog, store: any ObjectStore, layout: ObjectLayout, temporaryDirectory: String
     ) async throws {
         let principal = operatorPrincipal
         switch action {
