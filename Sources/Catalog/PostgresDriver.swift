@@ -38,7 +38,7 @@ final class PostgresDriver: SQLDriver {
             }
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError { throw closureError }
-            throw CatalogError(.query, "the transaction failed: \(String(reflecting: error.commitError ?? error.beginError ?? error.rollbackError).prefix(300))")
+            throw CatalogError(.query, "the transaction failed", cause: error.commitError ?? error.beginError ?? error.rollbackError ?? error)
         }
     }
 
@@ -84,9 +84,9 @@ final class PostgresDriver: SQLDriver {
         } catch let error as PSQLError {
             let state = error.serverInfo?[.sqlState]
             let message = error.serverInfo?[.message] ?? "\(error.code)"
-            if state == "23505" { throw CatalogError(.conflict, message) }
-            if state == "42P01" { throw CatalogError(.notMigrated, "the catalog's schema is missing (\(message)): run airlock migrate") }
-            throw CatalogError(state == nil ? .unavailable : .query, message)
+            if state == "23505" { throw CatalogError(.conflict, message, cause: error) }
+            if state == "42P01" { throw CatalogError(.notMigrated, "the catalog's schema is missing (\(message)): run airlock migrate", cause: error) }
+            throw CatalogError(state == nil ? .unavailable : .query, message, cause: error)
         }
     }
 

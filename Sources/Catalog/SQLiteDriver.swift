@@ -20,7 +20,7 @@ final class SQLiteDriver: SQLDriver {
         do {
             connection = try await SQLiteConnection.open(storage: path == ":memory:" ? .memory : .file(path: path), logger: logger)
         } catch {
-            throw CatalogError(.unavailable, "the SQLite catalog '\(path)' cannot be opened: \(error)")
+            throw CatalogError(.unavailable, "the SQLite catalog '\(path)' cannot be opened", cause: error)
         }
         let driver = SQLiteDriver(connection: connection)
         do {
@@ -29,7 +29,7 @@ final class SQLiteDriver: SQLDriver {
             }
         } catch {
             try? await connection.close()
-            throw CatalogError(.unavailable, "the SQLite catalog '\(path)' cannot be configured: \(error)")
+            throw CatalogError(.unavailable, "the SQLite catalog '\(path)' cannot be configured", cause: error)
         }
         return driver
     }
@@ -84,9 +84,9 @@ final class SQLiteDriver: SQLDriver {
                 return SQLRow(values: values)
             }
         } catch let error as SQLiteError where error.reason == .constraint || error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed {
-            throw CatalogError(.conflict, "\(error.message)")
+            throw CatalogError(.conflict, error.message, cause: error)
         } catch let error as SQLiteError {
-            throw CatalogError(.query, "\(error.message)")
+            throw CatalogError(.query, error.message, cause: error)
         }
     }
 

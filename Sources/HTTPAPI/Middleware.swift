@@ -47,7 +47,8 @@ struct ErrorAndRequestIDMiddleware: RouterMiddleware {
         } catch is DecodingError {
             response = Self.render(APIError(.badRequest, "invalid_request", "the request body is not valid JSON for this route"), requestID: context.requestID)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(String(describing: type(of: error)))"])
+            // The whole cause chain goes to the log (Airlock's errors carry no secrets); the client gets a generic 500.
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "errorType": "\(type(of: error))"])
             response = Self.render(.internalError, requestID: context.requestID)
         }
         response.headers[.init("X-Request-Id")!] = context.requestID

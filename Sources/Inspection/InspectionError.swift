@@ -1,5 +1,7 @@
+public import AirlockCore
+
 /// A failure of the inspection machinery itself (not a verdict about a file).
-public struct InspectionError: Error, Sendable, CustomStringConvertible {
+public struct InspectionError: AirlockFailure {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         private init(_ rawValue: String) { self.rawValue = rawValue }
@@ -22,12 +24,15 @@ public struct InspectionError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The library's raw result code, when it reported one.
     public var rawCode: Int32?
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, rawCode: Int32? = nil) {
+    public init(_ code: Code, _ message: String, rawCode: Int32? = nil, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.rawCode = rawCode
+        self.cause = cause
     }
 
+    public var codeName: String { code.rawValue }
     public var description: String { "\(code): \(message)" }
 }

@@ -109,7 +109,7 @@ public final class EventSender: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let sent = (try? await sendDue()) ?? 0
+            let sent = await logger.bestEffort("sending due events", { try await sendDue() }) ?? 0
             if sent == 0 {
                 let interval = self.interval
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -130,7 +130,9 @@ public final class EventSender: Service {
     func send(_ delivery: EventDelivery) async {
         guard let webhook = webhooks[delivery.webhook] else {
             // The webhook was removed from the configuration: nothing to send it to; keep it for the record.
-            _ = try? await catalog.retryEvent(id: delivery.id, worker: senderID, retryAt: clock.now() + retryMaxMillis, error: "webhook no longer configured", now: clock.now())
+            _ = await logger.bestEffort("parking an event for a removed webhook") {
+                try await catalog.retryEvent(id: delivery.id, worker: senderID, retryAt: clock.now() + retryMaxMillis, error: "webhook no longer configured", now: clock.now())
+            }
             return
         }
         let timestamp = clock.now() / 1000
@@ -157,10 +159,13 @@ public final class EventSender: Service {
             let delay = min(retryMaxMillis, retryBaseMillis << Int64(exponent))
             Metrics.Counter(label: "airlock_event_delivery_failures_total", dimensions: [("type", delivery.type)]).increment()
             logger.warning("event delivery failed; retrying", metadata: ["delivery": "\(delivery.id)", "webhook": "\(RedactedURL.mask(webhook.url))", "attempt": "\(delivery.attempts)", "error": "\(failure)"])
-            _ = try? await catalog.retryEvent(id: delivery.id, worker: senderID, retryAt: now + delay, error: failure, now: now)
+            _ = await logger.bestEffort("scheduling the event's retry") {
+                try await catalog.retryEvent(id: delivery.id, worker: senderID, retryAt: now + delay, error: failure, now: now)
+            }
         } else {
             Metrics.Counter(label: "airlock_events_delivered_total", dimensions: [("type", delivery.type)]).increment()
-            _ = try? await catalog.markDelivered(id: delivery.id, worker: senderID, now: now)
+            // If this fails the delivery's lease runs out and it is sent again (receivers deduplicate by delivery id).
+            _ = await logger.bestEffort("recording the delivery") { try await catalog.markDelivered(id: delivery.id, worker: senderID, now: now) }
         }
     }
 }

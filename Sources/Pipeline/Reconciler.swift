@@ -88,12 +88,12 @@ public final class Reconciler: Service {
             do {
                 _ = try await pass()
             } catch {
-                logger.warning("reconciliation pass failed", metadata: ["error": "\(error)"])
+                logger.warning("reconciliation pass failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             let interval = configuration.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
-        try? await catalog.releaseLeadership(role: "reconciler", holder: configuration.holderID)
+        _ = await logger.bestEffort("giving the reconciler's leadership back") { try await catalog.releaseLeadership(role: "reconciler", holder: configuration.holderID) }
     }
 
     /// How long a leadership claim lasts: three intervals (renewed every page of a sweep).

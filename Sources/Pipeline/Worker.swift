@@ -126,9 +126,9 @@ public final class Worker: Service {
                         }
                     }
                     for upload in claimed { start { await self.process(upload) } }
-                    if claimed.count < free, let rescans = try? await catalog.claimRescans(
-                        worker: claimToken(), limit: free - claimed.count, leaseMillis: configuration.leaseMillis, now: clock.now()
-                    ) {
+                    if claimed.count < free, let rescans = await logger.bestEffort("claiming rescans", {
+                        try await catalog.claimRescans(worker: claimToken(), limit: free - claimed.count, leaseMillis: configuration.leaseMillis, now: clock.now())
+                    }) {
                         for upload in rescans { start { await self.rescan(upload) } }
                         claimed += rescans
                     }
@@ -141,7 +141,9 @@ public final class Worker: Service {
             self.stopping.store(true, ordering: .relaxed)
             self.wake.signal()
         }
-        if let released = try? await catalog.releaseLeases(worker: configuration.workerID, now: clock.now()), released > 0 {
+        if let released = await logger.bestEffort("giving leases back", { try await catalog.releaseLeases(worker: configuration.workerID, now: clock.now()) }),
+            released > 0
+        {
             logger.info("gave leases back", metadata: ["count": "\(released)"])
         }
     }
@@ -180,9 +182,11 @@ public final class Worker: Service {
             logger.warning("rescan lease lost")
         } catch {
             logger.warning("rescan failed; it will be retried", metadata: ["error": "\(Self.describe(error))", "attempt": "\(upload.rescanAttempts)"])
-            _ = try? await catalog.noteRescanFailure(
-                id: upload.id, worker: holder(upload), error: Self.describe(error), retryAt: clock.now() + retryDelay(attempt: upload.rescanAttempts)
-            )
+            _ = await logger.bestEffort("recording the rescan failure") {
+                try await catalog.noteRescanFailure(
+                    id: upload.id, worker: holder(upload), error: Self.describe(error), retryAt: clock.now() + retryDelay(attempt: upload.rescanAttempts)
+                )
+            }
         }
     }
 
@@ -285,7 +289,9 @@ public final class Worker: Service {
                 // road a store that cannot even answer HEAD does not keep the upload going.)
                 let plan = AttemptPlan.plan(attempt: upload.attempts, maxAttempts: configuration.maxAttempts)
                 if plan == .endUnplaced {
-                    if (try? await finishIfPlaced(upload, logger: logger)) == true { return }
+                    if await logger.bestEffort("looking for an earlier attempt's placed copy", { try await finishIfPlaced(upload, logger: logger) }) == true {
+                        return
+                    }
                 } else if try await finishIfPlaced(upload, logger: logger) {
                     return
                 }
@@ -307,7 +313,10 @@ public final class Worker: Service {
             let delay = retryDelay(attempt: upload.attempts)
             logger.warning("attempt failed; retrying later", metadata: ["attempt": "\(upload.attempts)", "error": "\(message)", "retryInMillis": "\(delay)"])
             Metrics.Counter(label: "airlock_pipeline_attempt_failures_total").increment()
-            _ = try? await catalog.retryLater(id: upload.id, worker: holder(upload), retryAt: clock.now() + delay, error: message, now: clock.now())
+            // When even this fails, the lease runs out and another claim retries the upload.
+            _ = await logger.bestEffort("scheduling the retry") {
+                try await catalog.retryLater(id: upload.id, worker: holder(upload), retryAt: clock.now() + delay, error: message, now: clock.now())
+            }
         }
     }
 

@@ -79,12 +79,12 @@ public struct S3ObjectStore: ObjectStore {
         do {
             return try await body()
         } catch {
-            if error.isPreconditionFailed { throw StoreFailure(.preconditionFailed, error.description) }
-            if error.isNotFound { throw StoreFailure(.notFound, error.description) }
+            if error.isPreconditionFailed { throw StoreFailure(.preconditionFailed, error.description, cause: error) }
+            if error.isNotFound { throw StoreFailure(.notFound, error.description, cause: error) }
             switch error.kind {
-            case .transport, .invalidResponse: throw StoreFailure(.transient, error.description)
-            case .service where (error.status ?? 0) >= 500 || error.code == "SlowDown": throw StoreFailure(.transient, error.description)
-            default: throw StoreFailure(.permanent, error.description)
+            case .transport, .invalidResponse: throw StoreFailure(.transient, error.description, cause: error)
+            case .service where (error.status ?? 0) >= 500 || error.code == "SlowDown": throw StoreFailure(.transient, error.description, cause: error)
+            default: throw StoreFailure(.permanent, error.description, cause: error)
             }
         }
     }

@@ -21,7 +21,7 @@ public enum YAMLConfigFile {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw AirlockError(.invalidConfig, "\(source) is not valid YAML: \(error)")
+            throw AirlockError(.invalidConfig, "\(source) is not valid YAML", cause: error)
         }
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         guard let root else { return values }

@@ -3,6 +3,7 @@ public import Configuration
 import Foundation
 import HTTPAPI
 import Logging
+import Pipeline
 import ServiceLifecycle
 
 /// Where the audit chain's checkpoints are kept, outside the catalog (`audit.checkpoints`).
@@ -136,7 +137,9 @@ struct AuditCheckpointer: Service {
 
     func run() async throws {
         // The newest checkpoint any process wrote: the chain must still hold it before another is written.
-        var last = try? await AuditCheckpoint.latest(in: store, place: settings.place, temporaryDirectory: temporaryDirectory)
+        var last = await logger.bestEffort("reading the newest audit checkpoint") {
+            try await AuditCheckpoint.latest(in: store, place: settings.place, temporaryDirectory: temporaryDirectory)
+        } ?? nil
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { [interval = settings.interval.duration] in try await Task.sleep(for: interval) }
             last = await checkpoint(after: last)

@@ -153,7 +153,7 @@ public enum AuditCommands {
             do {
                 checkpoints = try await AuditCheckpoint.all(in: S3ObjectStore(client: clients.s3), place: checkpointSettings.place, temporaryDirectory: temporaryDirectory)
             } catch {
-                throw AirlockError(.storage, "the audit checkpoints in \(checkpointSettings.place.bucket)/\(checkpointSettings.place.prefix) cannot be read: \(error)")
+                throw AirlockError(.storage, "the audit checkpoints in \(checkpointSettings.place.bucket)/\(checkpointSettings.place.prefix) cannot be read", cause: error)
             }
             place = checkpointSettings.place
         }
@@ -175,7 +175,7 @@ public enum AuditCommands {
             return held
         } catch {
             await opened.close()
-            throw AirlockError(.storage, "reading the audit log failed: \(error)")
+            throw AirlockError(.storage, "reading the audit log failed", cause: error)
         }
     }
 }

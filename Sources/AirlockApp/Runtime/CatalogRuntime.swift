@@ -58,7 +58,7 @@ public enum CatalogRuntime {
                 if !directory.isEmpty { try? makeDirectories(directory) }
                 return OpenedCatalog(catalog: try await CatalogFactory.openSQLite(path: path, logger: logger), pool: nil)
             } catch {
-                throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be opened: \(error)")
+                throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be opened", cause: error)
             }
         case .postgres(let host, let port, let username, let password, let database):
             let tls = try tls(settings)
@@ -82,7 +82,7 @@ public enum CatalogRuntime {
             } catch let error as AirlockError {
                 throw error
             } catch {
-                throw AirlockError(.invalidConfig, "catalog.url: the TLS settings cannot be used (\(error))")
+                throw AirlockError(.invalidConfig, "catalog.url: the TLS settings cannot be used", cause: error)
             }
         }
         do {
@@ -98,7 +98,7 @@ public enum CatalogRuntime {
                 }
             throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be reached: \(reason)")
         } catch {
-            throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be reached: \(error)")
+            throw AirlockError(.storage, "the catalog \(settings.redacted) cannot be reached", cause: error)
         }
     }
 
@@ -142,7 +142,7 @@ public enum CatalogRuntime {
                 return (applied, try await catalog.schemaVersion())
             }
         } catch {
-            throw AirlockError(.storage, "migrating the catalog \(settings.redacted) failed: \(error)")
+            throw AirlockError(.storage, "migrating the catalog \(settings.redacted) failed", cause: error)
         }
     }
 

@@ -84,7 +84,7 @@ public enum KeyCommands {
         } catch let error as CatalogError where error.code == .conflict {
             throw AirlockError(.invalidArgument, "a key named '\(input.name)' already exists")
         } catch {
-            throw AirlockError(.storage, "storing the key failed: \(error)")
+            throw AirlockError(.storage, "storing the key failed", cause: error)
         }
         let detail = JSONText.object([
             ("id", .string(record.id)), ("name", .string(record.name)), ("role", .string(record.role)), ("owner", .string(record.owner)),
@@ -103,7 +103,7 @@ public enum KeyCommands {
         do {
             keys = try await catalog.apiKeys()
         } catch {
-            throw AirlockError(.storage, "listing keys failed: \(error)")
+            throw AirlockError(.storage, "listing keys failed", cause: error)
         }
         return keys.map { key in
             JSONText.object([
@@ -120,7 +120,7 @@ public enum KeyCommands {
         do {
             revoked = try await keys.revokeAPIKey(idOrName, now: now)
         } catch {
-            throw AirlockError(.storage, "revoking the key failed: \(error)")
+            throw AirlockError(.storage, "revoking the key failed", cause: error)
         }
         guard revoked else { throw AirlockError(.invalidArgument, "no active key '\(idOrName)'") }
         try await Self.audited(AuditEntry(at: now, actor: actor, action: "key.revoke", detail: JSONText.object([("key", .string(idOrName))]).rendered), in: audit)
@@ -132,7 +132,7 @@ public enum KeyCommands {
             try await audit.recordRotation(now: entry.at)
             try await audit.append(entry)
         } catch {
-            throw AirlockError(.storage, "writing the audit log failed: \(error)")
+            throw AirlockError(.storage, "writing the audit log failed", cause: error)
         }
     }
 
@@ -163,7 +163,7 @@ public enum KeyCommands {
         } catch let error as AirlockError {
             throw error
         } catch {
-            throw AirlockError(.storage, "\(error)")
+            throw AirlockError(.storage, "the key command failed", cause: error)
         }
     }
 }

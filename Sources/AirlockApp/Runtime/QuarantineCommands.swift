@@ -84,7 +84,7 @@ public enum QuarantineCommands {
             throw AirlockError(.invalidArgument, "\(error.code): \(error.message)")
         } catch {
             await opened.close()
-            throw AirlockError(.storage, "the quarantine action failed: \(error)")
+            throw AirlockError(.storage, "the quarantine action failed", cause: error)
         }
     }
 

@@ -115,12 +115,14 @@ public enum ServeRuntime {
         let audit = environment.audit
         let keys = APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()) { record in
             // A revoked key still in use: someone holds a secret they should not (throttled per key by the authenticator).
-            try? await audit(
-                AuditEntry(
-                    at: SystemWallClock().now(), actor: "key:\(record.name)", action: "key.revoked_use",
-                    detail: JSONText.object([("id", .string(record.id)), ("name", .string(record.name))]).rendered
+            _ = await logger.bestEffort("auditing the use of a revoked key") {
+                try await audit(
+                    AuditEntry(
+                        at: SystemWallClock().now(), actor: "key:\(record.name)", action: "key.revoked_use",
+                        detail: JSONText.object([("id", .string(record.id)), ("name", .string(record.name))]).rendered
+                    )
                 )
-            )
+            }
         }
         var authenticators: [any Authenticator] = [keys]
         let jwt = try AuthSettings.jwt(reader: config.scoped(to: "auth"))

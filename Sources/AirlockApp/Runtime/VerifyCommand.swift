@@ -39,7 +39,7 @@ public enum VerifyCommand {
             throw error
         } catch {
             await opened.close()
-            throw AirlockError(.storage, "verify failed: \(error)")
+            throw AirlockError(.storage, "verify failed", cause: error)
         }
     }
 }

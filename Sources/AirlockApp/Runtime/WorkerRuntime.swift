@@ -75,7 +75,7 @@ public enum WorkerRuntime {
         } catch let error as AirlockError {
             throw error
         } catch {
-            throw AirlockError(.storage, "\(api ? "the server" : "the worker") stopped: \(error)")
+            throw AirlockError(.storage, "\(api ? "the server" : "the worker") stopped", cause: error)
         }
         await parts.catalog.close()
     }

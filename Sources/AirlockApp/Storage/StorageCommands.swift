@@ -36,7 +36,7 @@ public enum StorageCommands {
         } catch let error as AirlockError {
             throw error
         } catch {
-            throw AirlockError(.storage, "storage check: the store is not reachable: \(error)")
+            throw AirlockError(.storage, "storage check: the store is not reachable", cause: error)
         }
         return await StorageCheck.run(clients: clients, store: store, buckets: buckets, incomingRetentionDays: uploads.incomingRetentionDays)
     }

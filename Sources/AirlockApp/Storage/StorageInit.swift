@@ -41,7 +41,7 @@ public enum StorageInit {
                 report.append("lifecycle \(incoming.bucket): objects under '\(incoming.prefix)' and incomplete multipart uploads expire after \(days) days")
             }
         } catch {
-            throw AirlockError(.storage, "storage init: \(error)")
+            throw AirlockError(.storage, "storage init", cause: error)
         }
         return report
     }

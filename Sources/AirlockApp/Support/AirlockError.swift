@@ -1,7 +1,9 @@
+public import AirlockCore
+
 /// An error the CLI reports as one line on stderr with exit status 2.
 ///
 /// `message` is written for the operator and never contains a secret.
-public struct AirlockError: Error, Sendable, CustomStringConvertible {
+public struct AirlockError: AirlockFailure {
     /// A stable error code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
@@ -23,11 +25,15 @@ public struct AirlockError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
-    public var description: String { message }
+    public var codeName: String { code.rawValue }
+    /// What the CLI prints: the message, then the cause (the operator's own terminal).
+    public var description: String { messageWithCause }
 }

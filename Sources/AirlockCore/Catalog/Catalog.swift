@@ -27,7 +27,7 @@ extension HashListCatalog {
 }
 
 /// A catalog failure, with a stable code.
-public struct CatalogError: Error, Sendable, CustomStringConvertible {
+public struct CatalogError: AirlockFailure {
     public enum Code: String, Sendable {
         /// The database cannot be reached or opened.
         case unavailable
@@ -45,12 +45,16 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+    /// The driver's error (SQLite or PostgreSQL), for logs.
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    public var codeName: String { code.rawValue }
+    public var description: String { "\(code.rawValue): \(messageWithCause)" }
 
 }

@@ -61,7 +61,7 @@ public struct CopyOutcome: Sendable, Hashable {
 }
 
 /// A store failure the pipeline acts on.
-public struct StoreFailure: Error, Sendable, CustomStringConvertible {
+public struct StoreFailure: AirlockFailure {
     public enum Kind: String, Sendable {
         /// The object (or bucket) does not exist.
         case notFound
@@ -76,12 +76,16 @@ public struct StoreFailure: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     /// Without secrets.
     public var message: String
+    /// The store client's error, for logs.
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, cause: (any Error)? = nil) {
         self.kind = kind
         self.message = message
+        self.cause = cause
     }
 
+    public var codeName: String { kind.rawValue }
     public var description: String { "\(kind.rawValue): \(message)" }
 }
 
