@@ -195,7 +195,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Helpers for tests that talk to real servers (Ceph RGW today; PostgreSQL and clamd later).
-        .target(name: "AirlockTesting", dependencies: ["AirlockCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "AirlockTesting",
+            dependencies: ["AirlockCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "AirlockCoreTests", dependencies: ["AirlockCore", "AirlockTesting"], swiftSettings: swiftSettings),
         .testTarget(
@@ -240,6 +244,8 @@ let package = Package(
             name: "HTTPAPITests",
             dependencies: [
                 "HTTPAPI", "Review", "AirlockCore", "AirlockTesting", "Catalog", "S3", "SigV4",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
