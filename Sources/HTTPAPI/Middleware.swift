@@ -1,5 +1,5 @@
 import AirlockCore
-public import Hummingbird
+import Hummingbird
 import Logging
 import NIOHTTP1
 import Review

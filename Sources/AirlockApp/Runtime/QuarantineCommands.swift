@@ -1,4 +1,4 @@
-public import AirlockCore
+import AirlockCore
 import Catalog
 import Configuration
 import Foundation

@@ -5,7 +5,7 @@ import Foundation
 import HTTPAPI
 import Inspection
 import Hummingbird
-public import Logging
+import Logging
 import Review
 import Pipeline
 import ServiceLifecycle

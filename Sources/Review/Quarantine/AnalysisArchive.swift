@@ -1,4 +1,4 @@
-public import AirlockCore
+package import AirlockCore
 import Crypto
 
 #if canImport(Glibc)
