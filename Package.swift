@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Review", targets: ["Review"]),
         .library(name: "HTTPAPI", targets: ["HTTPAPI"]),
     ],
     dependencies: [
@@ -132,12 +133,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The reviewer's rules, shared by the HTTP API and `airlock quarantine`/`keys`: principals and roles, API-key
+        // authentication, the quarantine actions and their audit entries, analysis zips. No HTTP.
+        .target(
+            name: "Review",
+            dependencies: [
+                "AirlockCore",
+                "SigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP API: routes, authentication, errors (Hummingbird).
         .target(
             name: "HTTPAPI",
             dependencies: [
                 "AirlockCore",
                 "SigV4",
+                "Review",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -157,6 +170,7 @@ let package = Package(
                 "Inspection",
                 "Catalog",
                 "Pipeline",
+                "Review",
                 "HTTPAPI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -181,7 +195,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Helpers for tests that talk to real servers (Ceph RGW today; PostgreSQL and clamd later).
-        .target(name: "AirlockTesting", dependencies: ["AirlockCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "AirlockTesting",
+            dependencies: ["AirlockCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "AirlockCoreTests", dependencies: ["AirlockCore", "AirlockTesting"], swiftSettings: swiftSettings),
         .testTarget(
@@ -225,7 +243,9 @@ let package = Package(
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [
-                "HTTPAPI", "AirlockCore", "AirlockTesting", "Catalog", "S3", "SigV4",
+                "HTTPAPI", "Review", "AirlockCore", "AirlockTesting", "Catalog", "S3", "SigV4",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -38,7 +38,9 @@ public enum TestProcess {
         let outPath = directory.appendingPathComponent("out").path
         let errPath = directory.appendingPathComponent("err").path
         let inPath = directory.appendingPathComponent("in").path
-        FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
+        guard FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data()) else {
+            throw Failure(description: "cannot create \(inPath)")
+        }
         let input = open(inPath, O_RDONLY)
         let output = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let errors = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)

@@ -1,4 +1,4 @@
-public import AirlockCore
+import AirlockCore
 public import Logging
 public import PostgresNIO
 

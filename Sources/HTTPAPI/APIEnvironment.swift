@@ -1,23 +1,19 @@
 public import AirlockCore
+public import Review
 
-/// What the API's routes work with: the AirlockCore ports, configuration and a few closures from the composition root.
+/// What the API's routes work with: the reviewer's environment (the AirlockCore ports, the audit log), the upload
+/// signer and settings, and a few closures from the composition root.
 public struct APIEnvironment: Sendable {
-    public var catalog: any Catalog
-    public var store: any ObjectStore
+    /// What `ReviewActions` needs; the API's own routes read the same ports through the accessors below.
+    public var review: ReviewEnvironment
     public var signer: UploadSigner
-    public var layout: ObjectLayout
     public var profiles: [String: UploadProfile]
     /// `uploads.expires`.
     public var uploadExpiresSeconds: Int
     /// `uploads.downloadExpires`.
     public var downloadExpiresSeconds: Int
-    public var clock: any WallClock
     /// NFC normalization for safe names.
     public var normalize: @Sendable (String) -> String
-    /// Wakes this process's worker (an upload was completed).
-    public var wake: @Sendable () -> Void
-    /// Appends to the audit log (sealed by the composition root).
-    public var audit: @Sendable (AuditEntry) async throws -> Void
     /// `/ready`: each dependency's name, whether it is ready, and a detail.
     public var readiness: @Sendable () async -> [(name: String, ready: Bool, detail: String)] = { [] }
     /// `/metrics`: the Prometheus text.
@@ -30,41 +26,36 @@ public struct APIEnvironment: Sendable {
     public var multipartThreshold: Int64 = 100 << 20
     /// `uploads.partSize`.
     public var partSize: Int64 = 16 << 20
-    /// Where clients reach this API (`http.publicURL`, without a trailing slash): links Airlock serves itself are built
-    /// under it; `nil` makes them paths. Never taken from a request's Host.
-    public var publicURL: String?
     /// Browser origins allowed to call the API (`http.corsOrigins`).
     public var corsOrigins: [String] = []
     /// The review page's session lifetime (`http.sessionLifetime`).
     public var sessionLifetimeSeconds: Int = 8 * 3600
-    /// A release needs a second, different reviewer (`review.requireSecondReviewer`).
-    public var requireSecondReviewer = false
-    /// Runs blocking work (file reads of analysis zips) off the cooperative pool; the composition root gives it threads.
-    public var blocking: @Sendable (_ work: @escaping @Sendable () throws -> Void) async throws -> Void = { work in try work() }
-    /// Where analysis zips are assembled (`scanner.tempDir`, else the system's).
-    public var temporaryDirectory = "/tmp"
-    /// Signs the links of analysis zips; every replica needs the same key (the composition root derives it from the
-    /// store's secret). A random key by default: links then work only on the process that made them.
-    public var linkKey: [UInt8] = {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    }()
 
+    /// - Parameters:
+    ///   - review: The ports, the audit log and the review settings.
+    ///   - signer: Presigns upload forms.
+    ///   - profiles: The upload profiles by name.
+    ///   - uploadExpiresSeconds: How long upload forms are valid.
+    ///   - downloadExpiresSeconds: How long download links of processed files are valid.
+    ///   - normalize: NFC normalization for safe names.
     public init(
-        catalog: any Catalog, store: any ObjectStore, signer: UploadSigner, layout: ObjectLayout, profiles: [String: UploadProfile], uploadExpiresSeconds: Int,
-        downloadExpiresSeconds: Int, clock: any WallClock, normalize: @escaping @Sendable (String) -> String, wake: @escaping @Sendable () -> Void,
-        audit: @escaping @Sendable (AuditEntry) async throws -> Void
+        review: ReviewEnvironment, signer: UploadSigner, profiles: [String: UploadProfile], uploadExpiresSeconds: Int, downloadExpiresSeconds: Int,
+        normalize: @escaping @Sendable (String) -> String
     ) {
-        self.catalog = catalog
-        self.store = store
+        self.review = review
         self.signer = signer
-        self.layout = layout
         self.profiles = profiles
         self.uploadExpiresSeconds = uploadExpiresSeconds
         self.downloadExpiresSeconds = downloadExpiresSeconds
-        self.clock = clock
         self.normalize = normalize
-        self.wake = wake
-        self.audit = audit
     }
+
+    public var catalog: any Catalog { review.catalog }
+    public var store: any ObjectStore { review.store }
+    public var layout: ObjectLayout { review.layout }
+    public var clock: any WallClock { review.clock }
+    public var downloads: DownloadSigner { review.downloads }
+    public var audit: @Sendable (AuditEntry) async throws -> Void { review.audit }
+    public var wake: @Sendable () -> Void { review.wake }
+    public var publicURL: String? { review.publicURL }
 }

@@ -1,5 +1,6 @@
 import AirlockCore
 public import Hummingbird
+public import Review
 
 /// An API failure with a stable code, rendered as `{"error":{"code","message","requestId"}}`.
 public struct APIError: Error, Sendable {
@@ -28,6 +29,20 @@ public struct APIError: Error, Sendable {
     }
     public static let internalError = APIError(.internalServerError, "internal", "the request could not be completed")
     public static let unavailable = APIError(.serviceUnavailable, "unavailable", "a dependency is unavailable; retry later")
+
+    /// A reviewer action's refusal, with its code and message as they are.
+    public init(_ error: ReviewError) {
+        let status: HTTPResponse.Status =
+            switch error.kind {
+            case .invalid: .badRequest
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .tooLarge: .contentTooLarge
+            case .unavailable: .serviceUnavailable
+            default: .internalServerError
+            }
+        self.init(status, error.code, error.message)
+    }
 
     /// The JSON body.
     func body(requestID: String) -> String {

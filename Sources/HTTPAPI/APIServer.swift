@@ -1,8 +1,9 @@
-public import AirlockCore
+import AirlockCore
 public import Hummingbird
 import HummingbirdCore
 import NIOCore
 public import Logging
+public import Review
 
 /// The HTTP API (docs/api.md) as a Hummingbird application.
 public enum APIServer {
@@ -38,7 +39,7 @@ public enum APIServer {
         ReviewRoutes(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds).register(on: router)
         ReviewPage(
             environment: environment, authenticator: authenticator, authFailures: authFailures,
-            actions: ReviewActions(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds)
+            actions: ReviewActions(environment: environment.review, quarantineDownloadSeconds: quarantineDownloadSeconds)
         ).register(on: router)
         return router
     }

@@ -1,5 +1,5 @@
 import AirlockCore
-public import Hummingbird
+import Hummingbird
 
 extension Response {
     static func json(_ status: HTTPResponse.Status, _ body: JSONText, headers: HTTPFields = [:]) -> Response {

@@ -1,7 +1,8 @@
 import AirlockCore
-public import Hummingbird
+import Hummingbird
 import Logging
 import NIOHTTP1
+import Review
 
 /// Gives each request an id (response header `X-Request-Id`, log metadata), renders every error as the API's JSON
 /// error (never a stack trace or an internal message), and adds security headers.
@@ -28,6 +29,8 @@ struct ErrorAndRequestIDMiddleware: RouterMiddleware {
         } catch let error as APIError {
             response = Self.render(error, requestID: context.requestID)
             if error.code == "malformed_request" { response.headers[.connection] = "close" }
+        } catch let error as ReviewError {
+            response = Self.render(APIError(error), requestID: context.requestID)
         } catch let error as any HTTPResponseError {
             // Hummingbird's own (and NIO's too-many-bytes): unknown routes, oversized or undecodable bodies.
             let mapped: APIError =

@@ -1,4 +1,5 @@
 import Hummingbird
+import Review
 import Synchronization
 
 #if canImport(Glibc)

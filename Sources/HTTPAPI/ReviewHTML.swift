@@ -1,5 +1,5 @@
 import AirlockCore
-public import Hummingbird
+import Hummingbird
 import SigV4
 
 /// HTML for the review page: escaping, the page frame, and the one stylesheet. Everything shown comes from attackers

@@ -1,5 +1,6 @@
 import AirlockCore
 import Hummingbird
+import Review
 
 /// `GET /review`: the quarantine review page, server-rendered, with no script and nothing loaded from elsewhere.
 ///
@@ -49,7 +50,11 @@ struct ReviewPage: Sendable {
     /// Errors become an HTML page with the same status (never a stack trace).
     func render(_ body: () async throws -> Response) async -> Response {
         do {
-            return try await body()
+            do {
+                return try await body()
+            } catch let error as ReviewError {
+                throw APIError(error)
+            }
         } catch let error as APIError {
             let content = "<h2>\(HTML.text(error.status.reasonPhrase))</h2><p class=\"error\">\(HTML.text(error.message)) <span class=\"muted\">(\(HTML.text(error.code)))</span></p><p><a href=\"/review\">Back to the quarantine</a></p>"
             return HTML.response(error.status, HTML.page(title: error.status.reasonPhrase, signedIn: nil, content))

@@ -1,6 +1,7 @@
 import AirlockCore
 import Foundation
 import Hummingbird
+import Review
 
 /// The quarantine review API, hash lists and the audit log (reviewers; audit also admins). Every action is audited.
 struct ReviewRoutes: Sendable {
@@ -34,7 +35,7 @@ struct ReviewRoutes: Sendable {
         router.get("/v1/audit") { request, context in try await self.audit(request, context: context) }
     }
 
-    var actions: ReviewActions { ReviewActions(environment: environment, quarantineDownloadSeconds: quarantineDownloadSeconds) }
+    var actions: ReviewActions { ReviewActions(environment: environment.review, quarantineDownloadSeconds: quarantineDownloadSeconds) }
 
     // MARK: Quarantine
 
@@ -58,19 +59,12 @@ struct ReviewRoutes: Sendable {
             filter.since = millis
         }
         let page = try await actions.list(filter)
-        return .json(.ok, .object([("items", .array(page.items.map(Self.summary))), ("nextCursor", page.next.map { .string($0.rawValue) } ?? .null)]))
-    }
-
-    static func summary(_ upload: Upload) -> JSONText {
-        var fields: [(String, JSONText)] = []
-        if case .object(let file) = UploadRoutes.file(upload) { fields = file }
-        fields += [("owner", .string(upload.owner)), ("profile", .string(upload.profile)), ("originalKey", upload.originalKey.map(JSONText.string) ?? .null)]
-        return .object(fields)
+        return .json(.ok, .object([("items", .array(page.items.map(UploadJSON.quarantined))), ("nextCursor", page.next.map { .string($0.rawValue) } ?? .null)]))
     }
 
     func detail(context: APIContext) async throws -> Response {
         _ = try context.require([.reviewer, .admin])
-        return .json(.ok, Self.summary(try await actions.quarantined(context.parameters.get("id"))))
+        return .json(.ok, UploadJSON.quarantined(try await actions.quarantined(context.parameters.get("id"))))
     }
 
     func download(_ request: Request, context: APIContext) async throws -> Response {

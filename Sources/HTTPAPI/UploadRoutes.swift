@@ -2,6 +2,7 @@ import AirlockCore
 import Hummingbird
 import SigV4
 import Logging
+import Review
 
 /// `POST /v1/uploads`, `POST /v1/uploads/{id}/complete`, `GET /v1/files/{id}`, `GET /v1/files/{id}/download`,
 /// `DELETE /v1/files/{id}`.
@@ -179,19 +180,7 @@ struct UploadRoutes: Sendable {
     func show(context: APIContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let upload = try await owned(context: context, principal: principal, allowReviewers: true)
-        return .json(.ok, Self.file(upload))
-    }
-
-    static func file(_ upload: Upload) -> JSONText {
-        .object([
-            ("id", .string(upload.id.rawValue)), ("state", .string(upload.state.rawValue)), ("filename", .string(upload.safeName)),
-            ("size", .int(Int(upload.size ?? upload.declaredSize))), ("declaredType", .string(upload.declaredType)),
-            ("detectedType", upload.detectedType.map(JSONText.string) ?? .null), ("sha256", upload.sha256.map(JSONText.string) ?? .null),
-            ("outcome", upload.outcome.map { .string($0.rawValue) } ?? .null),
-            ("reasons", .array(upload.reasons.map { .object([("code", .string($0.code.rawValue)), ("detail", .string($0.detail))]) })),
-            ("flags", .array(upload.flags.map(JSONText.string))), ("createdAt", .string(Timestamp.iso8601(upload.createdAt))),
-            ("updatedAt", .string(Timestamp.iso8601(upload.updatedAt))),
-        ])
+        return .json(.ok, UploadJSON.file(upload))
     }
 
     func download(context: APIContext) async throws -> Response {
@@ -202,7 +191,7 @@ struct UploadRoutes: Sendable {
         let object = environment.layout.processed(upload.id, safeName: upload.safeName)
         let signed: (url: String, expiresAt: String)
         do {
-            signed = try environment.signer.download(
+            signed = try environment.downloads.download(
                 object, filename: upload.safeName, contentType: upload.detectedType ?? "application/octet-stream", expiresSeconds: environment.downloadExpiresSeconds, now: now
             )
         } catch {

@@ -1,7 +1,7 @@
 import AirlockCore
 public import SigV4
 
-/// Presigned upload and download URLs for the API.
+/// Presigned upload forms for the API (downloads: `DownloadSigner`).
 public struct UploadSigner: Sendable {
     let presigner: Presigner
     /// False on R2: uploads use a pinned presigned PUT instead of a POST policy.
@@ -74,27 +74,5 @@ public struct UploadSigner: Sendable {
         let needed = max(preferred, 5 * mebibyte, (size + 9_999) / 10_000)
         let partSize = (needed + mebibyte - 1) / mebibyte * mebibyte
         return (partSize, Int(max(1, (size + partSize - 1) / partSize)))
-    }
-
-    /// A short-lived GET forcing a download under the safe name (RFC 5987 `filename*`).
-    func download(_ object: ObjectRef, filename: String, contentType: String, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> (url: String, expiresAt: String) {
-        let time = SigningTime(secondsSinceEpoch: Int(now / 1000))
-        let url = try presigner.presign(
-            .init(
-                method: .get, bucket: object.bucket, key: object.key, expires: expiresSeconds,
-                query: [("response-content-disposition", Self.attachment(filename)), ("response-content-type", contentType)]
-            ),
-            at: time
-        )
-        return (url.url, url.expiresAt.iso8601)
-    }
-
-    /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>`.
-    static func attachment(_ name: String) -> String {
-        let fallback = String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar.value != 0x7F ? Character(scalar) : "_"
-        })
-        let encoded = URIEncoding.encode(name, keepSlash: false)
-        return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }
 }

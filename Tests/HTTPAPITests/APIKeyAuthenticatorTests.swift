@@ -1,6 +1,7 @@
 import AirlockCore
 import AirlockTesting
 import HTTPAPI
+import Review
 import Synchronization
 import Testing
 

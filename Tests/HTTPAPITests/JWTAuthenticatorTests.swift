@@ -2,6 +2,7 @@ import AirlockCore
 import Crypto
 import Foundation
 import HTTPAPI
+import Review
 import JWTKit
 import Testing
 import _CryptoExtras

@@ -120,8 +120,8 @@ struct InspectionBudgetTests {
         try #require(kill(deadPID, 0) == -1)
         let dead = base + "/airlock-scan.\(deadPID).abc123"
         try FileManager.default.createDirectory(atPath: dead + "/clamav-tmp", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dead + "/airlock-member-x", contents: Data("leftover".utf8))
-        FileManager.default.createFile(atPath: dead + "/clamav-tmp/part", contents: Data("leftover".utf8))
+        #expect(FileManager.default.createFile(atPath: dead + "/airlock-member-x", contents: Data("leftover".utf8)))
+        #expect(FileManager.default.createFile(atPath: dead + "/clamav-tmp/part", contents: Data("leftover".utf8)))
         // A live process's directory (this one's parent, pid 1, always exists).
         let live = base + "/airlock-scan.1.def456"
         try FileManager.default.createDirectory(atPath: live, withIntermediateDirectories: true)
@@ -131,7 +131,7 @@ struct InspectionBudgetTests {
         #expect(FileManager.default.fileExists(atPath: live))
         let own = try #require(scratch?.path)
         #expect(FileManager.default.fileExists(atPath: own))
-        FileManager.default.createFile(atPath: own + "/airlock-member-y", contents: Data("in use".utf8))
+        #expect(FileManager.default.createFile(atPath: own + "/airlock-member-y", contents: Data("in use".utf8)))
         scratch = nil
         #expect(!FileManager.default.fileExists(atPath: own))
     }

@@ -276,7 +276,7 @@ struct InspectorTests {
 
 func sha256(_ bytes: [UInt8]) -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-sha-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     defer { try? FileManager.default.removeItem(atPath: path) }
     let output = try? TestProcess.run(["sha256sum", path])
     return String(output?.stdoutText.prefix(64) ?? "")

@@ -1,5 +1,6 @@
 import AirlockApp
 import AirlockCore
+import AirlockTesting
 import Catalog
 import Foundation
 import Pipeline

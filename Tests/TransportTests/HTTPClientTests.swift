@@ -62,7 +62,7 @@ struct HTTPClientTests {
 
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-transport-\(UUID().uuidString)").path
         let content = Self.pattern(3 << 20)
-        FileManager.default.createFile(atPath: path, contents: Data(content))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(content)))
         let descriptor = open(path, O_RDONLY)
         defer { close(descriptor); unlink(path) }
         let range = 1000..<(1000 + (2 << 20))

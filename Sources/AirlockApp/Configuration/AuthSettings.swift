@@ -1,6 +1,6 @@
 import AirlockCore
 public import Configuration
-public import HTTPAPI
+public import Review
 
 /// The `auth.jwt` section.
 public enum AuthSettings {

@@ -1,5 +1,5 @@
 import AirlockCore
-public import Configuration
+import Configuration
 import Foundation
 import Inspection
 

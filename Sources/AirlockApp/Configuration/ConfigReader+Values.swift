@@ -1,5 +1,5 @@
-public import AirlockCore
-public import Configuration
+import AirlockCore
+import Configuration
 import Foundation
 
 /// Typed values from configuration strings, with errors that name the full key (`uploads.expires`).

@@ -1,7 +1,7 @@
 public import AirlockCore
 public import Configuration
 import Foundation
-import HTTPAPI
+import Review
 import Logging
 import Pipeline
 import ServiceLifecycle

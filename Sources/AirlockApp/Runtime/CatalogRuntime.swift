@@ -1,4 +1,4 @@
-public import AirlockCore
+import AirlockCore
 public import Catalog
 public import Logging
 public import ServiceLifecycle

@@ -1,6 +1,6 @@
 public import AirlockCore
 import Catalog
-import HTTPAPI
+import Review
 import Logging
 import Configuration
 

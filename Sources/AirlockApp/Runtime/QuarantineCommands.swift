@@ -1,9 +1,9 @@
-public import AirlockCore
+import AirlockCore
 import Catalog
 import Configuration
 import Foundation
-import HTTPAPI
 import Pipeline
+import Review
 
 /// `airlock quarantine list|show|download|release|rescan|purge`: the reviewer's actions from a terminal, through the
 /// same code as the API and the review page, audited as the operator (`operator:<user>@<host>`).
@@ -69,17 +69,15 @@ public enum QuarantineCommands {
             let keyring = try AuditKeyring(reader: config.scoped(to: "audit"))
             try await opened.withPool { catalog in
                 try await AuditLog(catalog: catalog, keyring: keyring).recordRotation(now: SystemWallClock().now())
-                let api = try ServeRuntime.environment(
-                    config: config, catalog: catalog, clients: clients, layout: buckets.layout, profiles: [:], uploads: uploads, wake: {}
-                )
-                let actions = ReviewActions(environment: api, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds))
-                try await run(action, actions: actions, catalog: catalog, store: api.store, layout: buckets.layout, temporaryDirectory: temporaryDirectory)
+                let review = try ReviewRuntime.environment(config: config, catalog: catalog, clients: clients, layout: buckets.layout, wake: {})
+                let actions = ReviewActions(environment: review, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds))
+                try await run(action, actions: actions, catalog: catalog, store: review.store, layout: buckets.layout, temporaryDirectory: temporaryDirectory)
             }
             await opened.close()
         } catch let error as AirlockError {
             await opened.close()
             throw error
-        } catch let error as APIError {
+        } catch let error as ReviewError {
             await opened.close()
             throw AirlockError(.invalidArgument, "\(error.code): \(error.message)")
         } catch {
@@ -103,7 +101,7 @@ public enum QuarantineCommands {
         switch action {
         case .list(let options):
             let page = try await actions.list(try options.filter())
-            for upload in page.items { print(ReviewActions.summary(upload).rendered) }
+            for upload in page.items { print(UploadJSON.quarantined(upload).rendered) }
             if let next = page.next { FileHandle.standardError.write(Data("more: --cursor \(next.rawValue)\n".utf8)) }
         case .show(let id):
             let upload = try await actions.quarantined(id)
@@ -113,7 +111,7 @@ public enum QuarantineCommands {
                     ("note", entry.note.map(JSONText.string) ?? .null),
                 ])
             }
-            guard case .object(var fields) = ReviewActions.summary(upload) else { return }
+            guard case .object(var fields) = UploadJSON.quarantined(upload) else { return }
             fields.append(("audit", .array(trail)))
             print(JSONText.object(fields).rendered)
         case .download(let id, let output, let zip):

@@ -16,8 +16,13 @@ struct ScrapeGauges: Sendable {
         self.registry = registry
         self.catalog = catalog
         self.scanner = scanner
-        states = UploadState.allCases.map { state in (state, registry.makeGauge(name: "airlock_uploads", labels: [("state", state.rawValue)])) }
-        signatureAge = registry.makeGauge(name: "airlock_signature_database_age_seconds", labels: [])
+        let uploads = MetricNameDescriptor(namespace: "airlock", metricName: "uploads", unitName: "", helpText: "Uploads in each state, read from the catalog at scrape time")
+        states = UploadState.allCases.map { state in (state, registry.makeGauge(descriptor: uploads, labels: [("state", state.rawValue)])) }
+        signatureAge = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "airlock", metricName: "signature_database_age", unitName: "seconds", helpText: "Age of the loaded malware signature database"
+            )
+        )
     }
 
     /// Refreshes the gauges and renders the registry in the Prometheus text format.

@@ -1,12 +1,12 @@
 import AirlockCore
 import Catalog
 import Configuration
-import Crypto
 import Foundation
 import HTTPAPI
 import Inspection
 import Hummingbird
-public import Logging
+import Logging
+import Review
 import Pipeline
 import ServiceLifecycle
 import Prometheus
@@ -41,33 +41,23 @@ public enum ServeRuntime {
         }
     }
 
-    /// What the API's routes and `airlock quarantine` share: the ports, the signer, the audit log, the upload settings,
-    /// `review.requireSecondReviewer`, and the key that signs analysis-zip links.
+    /// The API's environment: the reviewer's (`ReviewRuntime`), the upload signer and the upload settings.
     static func environment(
         config: ConfigReader, catalog: SQLCatalog, clients: StoreClients, layout: ObjectLayout, profiles: [String: UploadProfile], uploads: UploadSettings,
         wake: @escaping @Sendable () -> Void
     ) throws(AirlockError) -> APIEnvironment {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
-        let auditLog = AuditLog(catalog: catalog, keyring: try AuditKeyring(reader: config.scoped(to: "audit")))
         var environment = APIEnvironment(
-            catalog: catalog, store: S3ObjectStore(client: clients.s3),
+            review: try ReviewRuntime.environment(config: config, catalog: catalog, clients: clients, layout: layout, wake: wake),
             signer: UploadSigner(
                 presigner: clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy,
                 verifiesChecksums: BackendProfile.of(store.backend).verifiesChecksums
-            ), layout: layout,
+            ),
             profiles: profiles, uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
-            clock: SystemWallClock(), normalize: { $0.precomposedStringWithCanonicalMapping }, wake: wake,
-            audit: { entry in try await auditLog.append(entry) }
+            normalize: { $0.precomposedStringWithCanonicalMapping }
         )
         environment.multipartThreshold = uploads.multipartThreshold.bytes
         environment.partSize = uploads.partSize.bytes
-        environment.requireSecondReviewer = try config.scoped(to: "review").boolean("requireSecondReviewer", in: "review", default: false)
-        // Every replica shares the store's secret, so links to analysis zips made by one are valid on all (a derived key:
-        // the secret itself signs nothing but store requests).
-        if let secret = store.secretAccessKey {
-            let derived = HMAC<SHA256>.authenticationCode(for: Array("airlock analysis-zip links v1".utf8), using: SymmetricKey(data: Array(secret.utf8)))
-            environment.linkKey = Array(derived)
-        }
         return environment
     }
 
@@ -81,12 +71,12 @@ public enum ServeRuntime {
         )
         environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
         environment.corsOrigins = http.corsOrigins
-        environment.publicURL = http.publicURL
+        environment.review.publicURL = http.publicURL
         environment.authFailureLimit = (http.authFailuresPerMinute, http.authFailuresBurst)
         environment.sessionLifetimeSeconds = Int(http.sessionLifetime.seconds)
         let blockingPool = BlockingPool(threads: 2)
-        environment.blocking = { work in try await blockingPool.run { () throws -> Void in try work() } }
-        environment.temporaryDirectory = parts.temporaryDirectory
+        environment.review.blocking = { work in try await blockingPool.run { () throws -> Void in try work() } }
+        environment.review.temporaryDirectory = parts.temporaryDirectory
         let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: parts.scanner)
         environment.metrics = { String(decoding: await gauges.render(), as: UTF8.self) }
         let objectStore = S3ObjectStore(client: parts.clients.s3)

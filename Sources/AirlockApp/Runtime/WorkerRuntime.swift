@@ -5,6 +5,7 @@ import Inspection
 public import Logging
 import HTTPAPI
 import Pipeline
+import Review
 import ServiceLifecycle
 import UnixSignals
 

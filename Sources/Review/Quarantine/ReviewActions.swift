@@ -1,15 +1,17 @@
 public import AirlockCore
-import Hummingbird
 
 /// What reviewers do to the quarantine, shared by the JSON API (`/v1/quarantine`) and the review page (`/review`):
 /// each action checks the upload's state, acts, and lands in the audit log under the reviewer's identity.
 /// `airlock quarantine` uses them too, as the operator.
 public struct ReviewActions: Sendable {
-    let environment: APIEnvironment
+    let environment: ReviewEnvironment
     /// `uploads.quarantineDownloadExpires`.
     let quarantineDownloadSeconds: Int
 
-    public init(environment: APIEnvironment, quarantineDownloadSeconds: Int) {
+    /// - Parameters:
+    ///   - environment: The ports, the audit log and the review settings.
+    ///   - quarantineDownloadSeconds: How long download links of quarantined objects are valid.
+    public init(environment: ReviewEnvironment, quarantineDownloadSeconds: Int) {
         self.environment = environment
         self.quarantineDownloadSeconds = quarantineDownloadSeconds
     }
@@ -34,9 +36,6 @@ public struct ReviewActions: Sendable {
         case awaitingSecondReviewer
     }
 
-    /// The JSON the API shows for a quarantined upload.
-    public static func summary(_ upload: Upload) -> JSONText { ReviewRoutes.summary(upload) }
-
     /// Records a download the operator made to a local file (`airlock quarantine download --output`).
     public func recordDownload(_ upload: Upload, by principal: Principal, zip: Bool) async throws {
         try await environment.audit(
@@ -47,11 +46,11 @@ public struct ReviewActions: Sendable {
         )
     }
 
-    static let releaseRequestedFlag = UploadFlag.releaseRequested.rawValue
+    package static let releaseRequestedFlag = UploadFlag.releaseRequested.rawValue
 
     public func quarantined(_ text: String?) async throws -> Upload {
         guard let text, let id = UploadID(text), let upload = try await environment.catalog.upload(id: id), upload.state == .quarantined else {
-            throw APIError.notFound
+            throw ReviewError.notFound
         }
         return upload
     }
@@ -76,23 +75,23 @@ public struct ReviewActions: Sendable {
         let now = environment.clock.now()
         let signed: (url: String, expiresAt: String)
         do {
-            signed = try environment.signer.download(
+            signed = try environment.downloads.download(
                 environment.layout.quarantine(upload.id), filename: upload.safeName + ".quarantined", contentType: "application/octet-stream",
                 expiresSeconds: quarantineDownloadSeconds, now: now
             )
         } catch {
-            throw APIError.internalError
+            throw ReviewError.internalError
         }
         try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue))
         return signed
     }
 
-    var archive: AnalysisArchive { AnalysisArchive(environment: environment, expiresSeconds: quarantineDownloadSeconds) }
+    package var archive: AnalysisArchive { AnalysisArchive(environment: environment, expiresSeconds: quarantineDownloadSeconds) }
 
     /// A link to the sample as a zip with the password `infected` (served by Airlock, see `AnalysisArchive`).
     public func zipDownload(_ upload: Upload, by principal: Principal) async throws -> (url: String, expiresAt: String) {
         guard (upload.size ?? upload.declaredSize) <= AnalysisZip.maxSize else {
-            throw APIError(.contentTooLarge, "too_large", "the object is too large for a zip; download the raw object instead")
+            throw ReviewError.tooLargeForZip
         }
         let link = archive.link(for: upload)
         try await environment.audit(
@@ -103,7 +102,7 @@ public struct ReviewActions: Sendable {
 
     /// Queues a new inspection of the quarantined bytes (a worker does it).
     public func rescan(_ upload: Upload, by principal: Principal) async throws {
-        guard try await environment.catalog.requestRescan(id: upload.id, now: environment.clock.now()) else { throw APIError.notFound }
+        guard try await environment.catalog.requestRescan(id: upload.id, now: environment.clock.now()) else { throw ReviewError.notFound }
         try await environment.audit(AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.rescan", uploadID: upload.id.rawValue))
         environment.wake()
     }
@@ -112,11 +111,11 @@ public struct ReviewActions: Sendable {
     /// With `review.requireSecondReviewer`, the first reviewer's release is recorded as a request and a different
     /// reviewer's release carries it out.
     public func release(_ upload: Upload, note: String, trust: Bool, by principal: Principal) async throws -> ReleaseOutcome {
-        guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a release needs a note") }
+        guard !note.trimmingSpaces(newlines: true).isEmpty else { throw ReviewError.invalid("note_required", "a release needs a note") }
         try Self.checkNote(note)
-        guard upload.originalKey == nil else { throw APIError.conflict("unsolicited", "an unsolicited object has no owner to release it to") }
+        guard upload.originalKey == nil else { throw ReviewError.conflict("unsolicited", "an unsolicited object has no owner to release it to") }
         guard upload.destinationKey != nil, upload.sha256 != nil else {
-            throw APIError.conflict("not_placed", "the object never left incoming (the store refused it): rescan it first")
+            throw ReviewError.conflict("not_placed", "the object never left incoming (the store refused it): rescan it first")
         }
         var requestedBy: String?
         if environment.requireSecondReviewer {
@@ -124,7 +123,7 @@ public struct ReviewActions: Sendable {
                 ? try await environment.catalog.auditEntries(uploadID: upload.id.rawValue).last { $0.action == "quarantine.release_requested" } : nil
             guard let pending else {
                 guard try await environment.catalog.updateFlags(id: upload.id, adding: [Self.releaseRequestedFlag], removing: []) else {
-                    throw APIError.conflict("state_conflict", "the upload changed state meanwhile")
+                    throw ReviewError.conflict("state_conflict", "the upload changed state meanwhile")
                 }
                 try await environment.audit(
                     AuditEntry(
@@ -135,7 +134,7 @@ public struct ReviewActions: Sendable {
                 return .awaitingSecondReviewer
             }
             guard pending.actor != principal.actor else {
-                throw APIError.conflict("second_reviewer_required", "another reviewer must confirm this release")
+                throw ReviewError.conflict("second_reviewer_required", "another reviewer must confirm this release")
             }
             requestedBy = pending.actor
         }
@@ -149,7 +148,7 @@ public struct ReviewActions: Sendable {
                     // Quarantine is written only by Airlock and named by no URL that writes: a copy of it is the
                     // quarantined bytes, which must be the ones the reviewer was shown (their recorded SHA-256).
                     guard head.metadata["airlock-sha256"] == sha256 else {
-                        throw APIError.conflict("object_changed", "the quarantined object is not the one this upload records")
+                        throw ReviewError.conflict("object_changed", "the quarantined object is not the one this upload records")
                     }
                     let copied = try await environment.store.copy(
                         from: source, ifMatch: head.etag, size: head.size, to: destination, contentType: upload.detectedType ?? "application/octet-stream",
@@ -157,7 +156,7 @@ public struct ReviewActions: Sendable {
                     )
                     if copied.partSize == nil, !copied.etag.isEmpty, ETagText.normalized(copied.etag) != ETagText.normalized(head.etag) {
                         try await environment.store.delete(destination)
-                        throw APIError.conflict("object_changed", "the quarantined object changed during the release")
+                        throw ReviewError.conflict("object_changed", "the quarantined object changed during the release")
                     }
                     try await environment.store.delete(source)
                 } else {
@@ -165,20 +164,20 @@ public struct ReviewActions: Sendable {
                     guard let placed = try await environment.store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue,
                         placed.metadata["airlock-outcome"] == "released", placed.metadata["airlock-sha256"] == sha256
                     else {
-                        throw APIError.conflict("object_missing", "the quarantined object is gone")
+                        throw ReviewError.conflict("object_missing", "the quarantined object is gone")
                     }
                 }
-            } catch let error as APIError {
+            } catch let error as ReviewError {
                 throw error
             } catch {
-                throw APIError.unavailable
+                throw ReviewError.unavailable
             }
             do {
                 try await conclude(
                     upload, holder: holder, to: .processed, destinationKey: destination.key, action: "quarantine.release", principal: principal, note: note,
                     detail: detail, list: trust ? .allow : nil
                 )
-            } catch let error as APIError where error.code == "state_conflict" {
+            } catch let error as ReviewError where error.code == "state_conflict" {
                 // Another action owns the upload now: the copy this release made is not the upload's.
                 try? await environment.store.delete(destination)
                 throw error
@@ -189,16 +188,16 @@ public struct ReviewActions: Sendable {
 
     /// Deletes the quarantined object; with `block`, its SHA-256 goes on the deny list.
     public func purge(_ upload: Upload, note: String, block: Bool, by principal: Principal) async throws {
-        guard !note.trimmingSpaces(newlines: true).isEmpty else { throw APIError.invalid("note_required", "a purge needs a note") }
+        guard !note.trimmingSpaces(newlines: true).isEmpty else { throw ReviewError.invalid("note_required", "a purge needs a note") }
         try Self.checkNote(note)
         guard !block || upload.sha256 != nil else {
-            throw APIError.invalid("no_sha256", "nothing was read of this upload, so there is no SHA-256 to block; purge it without block")
+            throw ReviewError.invalid("no_sha256", "nothing was read of this upload, so there is no SHA-256 to block; purge it without block")
         }
         try await underReviewLease(upload) { holder in
             do {
                 try await environment.store.delete(environment.layout.quarantine(upload.id))
             } catch {
-                throw APIError.unavailable
+                throw ReviewError.unavailable
             }
             try await conclude(
                 upload, holder: holder, to: .purged, destinationKey: nil, action: "quarantine.purge", principal: principal, note: note, detail: "{}", list: block ? .deny : nil
@@ -219,7 +218,7 @@ public struct ReviewActions: Sendable {
         let catalog = environment.catalog
         let clock = environment.clock
         guard try await catalog.leaseQuarantined(id: upload.id, holder: holder, until: now + Self.reviewLeaseMillis, now: now) else {
-            throw APIError.conflict("state_conflict", "another action on this upload is in progress, or it left quarantine")
+            throw ReviewError.conflict("state_conflict", "another action on this upload is in progress, or it left quarantine")
         }
         do {
             // The lease is renewed while the action runs (a large copy takes long); should it be lost, the action is
@@ -238,7 +237,7 @@ public struct ReviewActions: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let finished = try await group.next(), finished else {
-                    throw APIError.conflict("state_conflict", "the upload was taken by another action meanwhile")
+                    throw ReviewError.conflict("state_conflict", "the upload was taken by another action meanwhile")
                 }
             }
         } catch {
@@ -253,7 +252,7 @@ public struct ReviewActions: Sendable {
         list: HashListKind?
     ) async throws {
         guard try await environment.catalog.concludeQuarantined(id: upload.id, holder: holder, to: state, destinationKey: destinationKey, now: environment.clock.now()) else {
-            throw APIError.conflict("state_conflict", "the upload changed state meanwhile")
+            throw ReviewError.conflict("state_conflict", "the upload changed state meanwhile")
         }
         let now = environment.clock.now()
         try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: action, uploadID: upload.id.rawValue, note: note, detail: detail))
@@ -267,9 +266,9 @@ public struct ReviewActions: Sendable {
 
     /// 400 `note_invalid` for a note holding a control character other than tab and line breaks (see `FreeText`):
     /// checked before anything changes, since the audit entry must keep the note exactly as sealed.
-    static func checkNote(_ note: String?) throws {
+    package static func checkNote(_ note: String?) throws {
         guard let note, let scalar = FreeText.forbiddenControl(in: note) else { return }
-        throw APIError.invalid(
+        throw ReviewError.invalid(
             "note_invalid", "the note contains the control character \(FreeText.describe(scalar)); only tab and line breaks are allowed"
         )
     }
@@ -277,15 +276,15 @@ public struct ReviewActions: Sendable {
     // MARK: Hash lists
 
     /// Lowercase 64-hex SHA-256, or 400.
-    static func sha256(_ text: String) throws -> String {
+    package static func sha256(_ text: String) throws -> String {
         let sha256 = text.trimmingSpaces(newlines: true).lowercased()
         guard Hex.isSHA256(sha256) else {
-            throw APIError.invalid("invalid_request", "sha256 must be 64 hex digits")
+            throw ReviewError.invalid("invalid_request", "sha256 must be 64 hex digits")
         }
         return sha256
     }
 
-    func addHash(_ text: String, to kind: HashListKind, note: String?, by principal: Principal) async throws -> String {
+    package func addHash(_ text: String, to kind: HashListKind, note: String?, by principal: Principal) async throws -> String {
         let sha256 = try Self.sha256(text)
         try Self.checkNote(note)
         let now = environment.clock.now()
@@ -294,9 +293,9 @@ public struct ReviewActions: Sendable {
         return sha256
     }
 
-    func removeHash(_ text: String, from kind: HashListKind, by principal: Principal) async throws {
+    package func removeHash(_ text: String, from kind: HashListKind, by principal: Principal) async throws {
         let sha256 = text.lowercased()
-        guard try await environment.catalog.removeHashListEntry(sha256: sha256, list: kind) else { throw APIError.notFound }
+        guard try await environment.catalog.removeHashListEntry(sha256: sha256, list: kind) else { throw ReviewError.notFound }
         try await environment.audit(
             AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "hashlist.remove", detail: "{\"sha256\":\"\(sha256)\",\"list\":\"\(kind.rawValue)\"}")
         )

@@ -1,4 +1,4 @@
-import AirlockCore
+public import AirlockCore
 import Crypto
 import Foundation
 import Synchronization
@@ -8,8 +8,8 @@ import Glibc
 #endif
 
 /// The object-store port in memory, for tests of the worker's shell without a server: objects with MD5 ETags and
-/// user metadata, and a count of the requests each operation got.
-final class MemoryObjectStore: ObjectStore {
+/// user metadata, and a count of the requests each operation got. Tests of the worker's shell and the API's routes use it.
+public final class MemoryObjectStore: ObjectStore {
     struct Object {
         var bytes: [UInt8]
         var contentType: String?
@@ -17,18 +17,20 @@ final class MemoryObjectStore: ObjectStore {
         var written: Int
     }
 
+    public init() {}
+
     private let state = Mutex<(objects: [ObjectRef: Object], requests: [String: Int], writes: Int)>(([:], [:], 0))
 
-    func requests(_ operation: String) -> Int { state.withLock { $0.requests[operation] ?? 0 } }
+    public func requests(_ operation: String) -> Int { state.withLock { $0.requests[operation] ?? 0 } }
 
-    func put(_ bytes: [UInt8], at object: ObjectRef, metadata: [String: String] = [:]) {
+    public func put(_ bytes: [UInt8], at object: ObjectRef, metadata: [String: String] = [:]) {
         state.withLock { state in
             state.writes += 1
             state.objects[object] = Object(bytes: bytes, contentType: nil, metadata: metadata, written: state.writes)
         }
     }
 
-    func bytes(at object: ObjectRef) -> [UInt8]? { state.withLock { $0.objects[object]?.bytes } }
+    public func bytes(at object: ObjectRef) -> [UInt8]? { state.withLock { $0.objects[object]?.bytes } }
 
     private func count(_ operation: String) { state.withLock { $0.requests[operation, default: 0] += 1 } }
 
@@ -39,12 +41,12 @@ final class MemoryObjectStore: ObjectStore {
         )
     }
 
-    func head(_ object: ObjectRef) async throws -> ObjectInfo? {
+    public func head(_ object: ObjectRef) async throws -> ObjectInfo? {
         count("head")
         return state.withLock { $0.objects[object].map(Self.info) }
     }
 
-    func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo {
+    public func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo {
         count("download")
         guard let stored = state.withLock({ $0.objects[object] }) else { throw StoreFailure(.notFound, "no \(object)") }
         guard ftruncate(descriptor, 0) == 0 else { throw StoreFailure(.transient, "truncate failed") }
@@ -60,7 +62,7 @@ final class MemoryObjectStore: ObjectStore {
         return Self.info(stored)
     }
 
-    func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome {
+    public func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome {
         count("copy")
         return try state.withLock { state in
             guard let stored = state.objects[source] else { throw StoreFailure(.notFound, "no \(source)") }
@@ -71,7 +73,7 @@ final class MemoryObjectStore: ObjectStore {
         }
     }
 
-    func upload(from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?) async throws -> String {
+    public func upload(from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?) async throws -> String {
         count("upload")
         var bytes = [UInt8](repeating: 0, count: Int(size))
         let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
@@ -85,12 +87,12 @@ final class MemoryObjectStore: ObjectStore {
         }
     }
 
-    func delete(_ object: ObjectRef) async throws {
+    public func delete(_ object: ObjectRef) async throws {
         count("delete")
         _ = state.withLock { $0.objects.removeValue(forKey: object) }
     }
 
-    func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
+    public func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
         count("list")
         let all = state.withLock { state in
             state.objects.filter { entry in entry.key.bucket == bucket && entry.key.key.hasPrefix(prefix) && startAfter.map { entry.key.key > $0 } ?? true }
@@ -100,9 +102,9 @@ final class MemoryObjectStore: ObjectStore {
         return (Array(all.prefix(limit)), all.count > limit)
     }
 
-    func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws {}
+    public func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws {}
 
-    func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String { UUID().uuidString }
+    public func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String { UUID().uuidString }
 
-    func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {}
+    public func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {}
 }

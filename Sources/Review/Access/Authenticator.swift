@@ -76,7 +76,8 @@ public final class APIKeyAuthenticator: Authenticator {
         Hex.lowercase(SHA256.hash(data: Array(token.utf8)))
     }
 
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    /// Compares without an early exit, so the time taken does not tell how much of a secret matched.
+    package static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
         for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
