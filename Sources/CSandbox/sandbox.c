@@ -226,6 +226,14 @@ static int clear_capabilities(void) {
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    // Already none (an unprivileged worker): no capset, which service managers' filters often refuse.
+    if (syscall(SYS_capget, &header, data) == 0 && !data[0].effective && !data[0].permitted && !data[0].inheritable &&
+        !data[1].effective && !data[1].permitted && !data[1].inheritable) {
+        return 0;
+    }
+    memset(data, 0, sizeof data);
+    header.version = _LINUX_CAPABILITY_VERSION_3;
+    header.pid = 0;
     return (int)syscall(SYS_capset, &header, data);
 }
 
@@ -391,4 +399,16 @@ pid_t airlock_sandbox_spawn(const char *path, char *const argv[], char *const en
         return -1;
     }
     return pid;
+}
+
+int airlock_sandbox_protect_worker(void) {
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int airlock_sandbox_socketpair(int descriptors[2]) {
+    return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, descriptors);
+}
+
+int airlock_sandbox_stream_socket(int family) {
+    return socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 }

@@ -18,7 +18,7 @@ struct InspectionAssembly: Sendable {
     ///   - inProcess: Builds the in-process inspector (`worker.isolation: in-process`).
     static func make(
         isolation: WorkerSettings.Isolation, engine: SandboxedInspector.Engine, size: Int, temporaryDirectory: String, recycleAfter: Int, limits: InspectorLimits,
-        logger: Logger, inProcess: () throws(AirlockError) -> Inspector
+        logger: Logger, startNow: Bool = true, inProcess: () throws(AirlockError) -> Inspector
     ) async throws(AirlockError) -> InspectionAssembly {
         switch isolation {
         case .inProcess:
@@ -34,6 +34,12 @@ struct InspectionAssembly: Sendable {
             let pool = SandboxedInspector(
                 configuration: .init(engine: engine, size: size, temporaryDirectory: temporaryDirectory, limits: limits, recycleAfter: recycleAfter)
             )
+            guard startNow else {
+                // No inspection in this process (an API replica with worker.enabled false): inspectors start on first use.
+                return InspectionAssembly(
+                    inspector: pool, sandboxed: pool, shutdown: { pool.shutdown() }, check: ("isolation", true, "inspector processes start on first use")
+                )
+            }
             let layers: SandboxLayers
             do {
                 layers = try await pool.start()

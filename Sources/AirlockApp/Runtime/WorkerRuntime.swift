@@ -166,6 +166,10 @@ public enum WorkerRuntime {
         } catch {
             throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
         }
+        if workerSettings.isolation == .process {
+            // An inspector may run as this process's user: it must not read this process's memory through /proc.
+            SandboxedInspector.protectThisProcess()
+        }
         let engine: SandboxedInspector.Engine
         switch malware {
         case let clamd as ClamdScanner: engine = .clamd(clamd)
@@ -173,7 +177,7 @@ public enum WorkerRuntime {
         }
         let inspection = try await InspectionAssembly.make(
             isolation: workerSettings.isolation, engine: engine, size: workerSettings.concurrency, temporaryDirectory: temporaryDirectory,
-            recycleAfter: workerSettings.inspectorRecycleAfter, limits: workerSettings.inspectorLimits, logger: logger
+            recycleAfter: workerSettings.inspectorRecycleAfter, limits: workerSettings.inspectorLimits, logger: logger, startNow: workerSettings.enabled
         ) { () throws(AirlockError) -> Inspector in
             do throws(InspectionError) {
                 return Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, scratch: scratch)

@@ -71,4 +71,14 @@ ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *des
 /// other descriptor closed in the child. Returns the pid or -1 (errno).
 pid_t airlock_sandbox_spawn(const char *path, char *const argv[], char *const envp[], int channel, int stderr_fd);
 
+/// A connected pair of unix stream sockets, close-on-exec (the channel). Returns 0 or -1 (errno).
+int airlock_sandbox_socketpair(int descriptors[2]);
+
+/// socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0): what the probe tries after lock-down.
+int airlock_sandbox_stream_socket(int family);
+
+/// Makes the calling (worker) process non-dumpable: a process of the same user (an inspector that runs as the worker's
+/// user) cannot open its /proc/<pid>/mem, environ or descriptors, even where Landlock is missing.
+int airlock_sandbox_protect_worker(void);
+
 #endif

@@ -101,7 +101,7 @@ struct InspectorChannel: Sendable {
     /// A connected pair (close-on-exec both).
     static func pair() throws(Failure) -> (InspectorChannel, InspectorChannel) {
         var fds: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+        guard airlock_sandbox_socketpair(&fds) == 0 else {
             throw .closed("socketpair: \(String(cString: strerror(errno)))")
         }
         return (InspectorChannel(descriptor: fds[0]), InspectorChannel(descriptor: fds[1]))

@@ -81,7 +81,7 @@ public enum InspectorRole {
     /// of errno names on stdout (tests assert on it).
     public static func probe(scratch: String) -> Never {
         // A socket made before lock-down: connect() after it must still fail.
-        let early = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let early = airlock_sandbox_stream_socket(AF_INET)
         let layers: SandboxLayers
         do {
             layers = try InspectorSandbox.lockDown(readOnly: [], scratch: scratch, limits: InspectorLimits(), parent: 0)
@@ -97,8 +97,8 @@ public enum InspectorRole {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(early, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         let connectResult = outcome(connected)
-        let socketResult = outcome(socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0))
-        let unixResult = outcome(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0))
+        let socketResult = outcome(airlock_sandbox_stream_socket(AF_INET))
+        let unixResult = outcome(airlock_sandbox_stream_socket(AF_UNIX))
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
         let execResult = outcome(execve("/bin/true", argv, environ))
         let passwdResult = outcome(open("/etc/passwd", O_RDONLY))

@@ -1,4 +1,5 @@
 public import AirlockCore
+internal import CSandbox
 import Synchronization
 
 #if canImport(Glibc)
@@ -84,6 +85,13 @@ public final class SandboxedInspector: FileInspector, Sendable {
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.pool = BlockingPool(threads: configuration.size)
+    }
+
+    /// Makes this process non-dumpable, so that an inspector running as the same user cannot read its memory,
+    /// environment or descriptors through /proc even without Landlock (the worker calls it once; core dumps of the
+    /// worker are then off too).
+    public static func protectThisProcess() {
+        _ = airlock_sandbox_protect_worker()
     }
 
     /// Starts ``Configuration/size`` inspectors and returns their lock-down layers; throws when one cannot start.
