@@ -32,9 +32,13 @@ enum SandboxHarness {
         engine: SandboxedInspector.Engine? = nil, size: Int = 2, recycleAfter: Int = 500, grace: Duration = .seconds(5),
         _ body: (SandboxedInspector, String) async throws -> Void
     ) async throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-sandbox-\(UUID().uuidString)").path
+        // Under a directory only its owner may search (a 0700 scanner.tempDir): an inspector that dropped to another
+        // user still works in its scratch directory below it.
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-sandbox-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let base = parent + "/scratch"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: base) }
         let pool = SandboxedInspector(
             configuration: configuration(engine: try engine ?? Self.engine(), size: size, base: base, recycleAfter: recycleAfter, grace: grace)
         )

@@ -26,6 +26,10 @@ public enum InspectorRole {
         } catch {
             exitWith("no setup from the worker: \(error)", status: 2)
         }
+        // The scratch directory becomes the working directory, reached by relative paths from now on: an inspector
+        // that drops to another user may not be allowed to search the directories above it (a 0700 tempDir).
+        guard chdir(setup.scratch) == 0 else { refuse(channel, "the scratch directory \(setup.scratch) cannot be entered: \(String(cString: strerror(errno)))") }
+        let scratch = "."
         // Everything that reads files outside the scratch directory happens now, before lock-down.
         let magic: MagicDetector
         let scanner: any MalwareScanner
@@ -34,7 +38,7 @@ public enum InspectorRole {
             magic = try MagicDetector()
             switch setup.engine {
             case .libclamav(let database, let limits):
-                scanner = try ClamAVEngine(database: database, limits: limits, temporaryDirectory: setup.scratch)
+                scanner = try ClamAVEngine(database: database, limits: limits, temporaryDirectory: scratch)
                 readOnly.append(database)
             case .clamd(let description):
                 scanner = ChannelScanner(channel: channel, engineDescription: description)
@@ -54,7 +58,7 @@ public enum InspectorRole {
         } catch {
             exit(0)
         }
-        let inspector = Inspector(magic: magic, scanner: scanner, threads: 1, temporaryDirectory: setup.scratch)
+        let inspector = Inspector(magic: magic, scanner: scanner, threads: 1, temporaryDirectory: scratch)
         while true {
             let message: InspectorMessage
             let descriptor: Int32

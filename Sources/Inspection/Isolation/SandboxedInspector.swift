@@ -1,5 +1,6 @@
 public import AirlockCore
 internal import CSandbox
+import Metrics
 import Synchronization
 
 #if canImport(Glibc)
@@ -202,7 +203,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             }
         } catch .timedOut {
             process.stop(kill: true)
-            state.withLock { $0.killed += 1 }
+            recordKill(reason: "budget")
             return Verdict(
                 reasons: [Reason(.unscannable, "the inspection took longer than its \(limit) budget (the inspector process was stopped)")], detectedType: nil,
                 sha256: request.digests?.sha256, size: size
@@ -210,7 +211,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
         } catch {
             // Crashed, or said something it should not: never trusted again.
             let exit = process.stop(kill: true)
-            state.withLock { $0.killed += 1 }
+            recordKill(reason: exit == .signal(SIGXCPU) ? "cpu" : "crash")
             if exit == .signal(SIGXCPU) {
                 return Verdict(
                     reasons: [Reason(.unscannable, "the inspection used more CPU time than its \(limit) budget")], detectedType: nil, sha256: request.digests?.sha256,
@@ -222,6 +223,12 @@ public final class SandboxedInspector: FileInspector, Sendable {
                 size: size
             )
         }
+    }
+
+    /// `airlock_inspectors_stopped_total{reason}`: budget (killed past its deadline), cpu, crash.
+    private func recordKill(reason: String) {
+        state.withLock { $0.killed += 1 }
+        Counter(label: "airlock_inspectors_stopped_total", dimensions: [("reason", reason)]).increment()
     }
 
     /// clamd on an inspector's behalf.
@@ -261,6 +268,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             executable: configuration.executable, arguments: configuration.arguments, engine: engine, temporaryDirectory: configuration.temporaryDirectory,
             limits: configuration.limits, generation: generation, startTimeout: configuration.startTimeout
         )
+        Counter(label: "airlock_inspectors_started_total").increment()
         state.withLock {
             $0.started += 1
             if $0.layers == nil { $0.layers = process.layers }
