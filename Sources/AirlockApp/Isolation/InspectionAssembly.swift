@@ -18,8 +18,17 @@ struct InspectionAssembly: Sendable {
     ///   - inProcess: Builds the in-process inspector (`worker.isolation: in-process`).
     static func make(
         isolation: WorkerSettings.Isolation, engine: SandboxedInspector.Engine, size: Int, temporaryDirectory: String, recycleAfter: Int, limits: InspectorLimits,
-        logger: Logger, startNow: Bool = true, inProcess: () throws(AirlockError) -> Inspector
+        logger: Logger, profiles: [UploadProfile], startNow: Bool = true, inProcess: () throws(AirlockError) -> Inspector
     ) async throws(AirlockError) -> InspectionAssembly {
+        // An inspector retires once it used half its lifetime CPU: any one upload's budget must fit in the other half.
+        if isolation == .process, let longest = profiles.max(by: { $0.inspectionTimeLimit < $1.inspectionTimeLimit }),
+            (longest.inspectionTimeLimit.components.seconds + 5) * 2 > Int64(limits.maxCPUSeconds)
+        {
+            throw AirlockError(
+                .invalidConfig,
+                "worker.inspector.cpuSeconds (\(limits.maxCPUSeconds)) must be at least twice profiles.\(longest.name).maxInspectionTime plus 10 s"
+            )
+        }
         switch isolation {
         case .inProcess:
             let inspector = try inProcess()

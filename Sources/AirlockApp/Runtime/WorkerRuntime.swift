@@ -177,7 +177,8 @@ public enum WorkerRuntime {
         }
         let inspection = try await InspectionAssembly.make(
             isolation: workerSettings.isolation, engine: engine, size: workerSettings.concurrency, temporaryDirectory: temporaryDirectory,
-            recycleAfter: workerSettings.inspectorRecycleAfter, limits: workerSettings.inspectorLimits, logger: logger, startNow: workerSettings.enabled
+            recycleAfter: workerSettings.inspectorRecycleAfter, limits: workerSettings.inspectorLimits, logger: logger,
+            profiles: Array(profiles.values), startNow: workerSettings.enabled
         ) { () throws(AirlockError) -> Inspector in
             do throws(InspectionError) {
                 return Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, scratch: scratch)

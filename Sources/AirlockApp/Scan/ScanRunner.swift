@@ -75,7 +75,7 @@ public enum ScanRunner {
         let inspection = try await InspectionAssembly.make(
             isolation: worker.isolation, engine: .libclamav(database: database, limits: scanner.limits), size: threads,
             temporaryDirectory: scanner.temporaryDirectory, recycleAfter: worker.inspectorRecycleAfter, limits: worker.inspectorLimits,
-            logger: Self.warnings
+            logger: Self.warnings, profiles: [profile]
         ) { () throws(AirlockError) -> Inspector in
             do throws(InspectionError) {
                 let scratch = try ScratchDirectory(in: scanner.temporaryDirectory)

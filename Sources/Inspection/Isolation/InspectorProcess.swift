@@ -88,6 +88,20 @@ final class InspectorProcess: @unchecked Sendable {
         self.layers = layers
     }
 
+    /// CPU seconds it has used (user + system, /proc/<pid>/stat), 0 when unknown.
+    var cpuSeconds: Int {
+        guard let file = fopen("/proc/\(pid)/stat", "re") else { return 0 }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return 0 }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
+        guard let close = line.lastIndex(of: ")") else { return 0 }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return (user + system) / max(1, sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Ends the process: SIGKILL when `kill` (a hung or misbehaving one), else the channel closes and it exits on its
     /// own (a second later it is killed anyway). Reaps it; the scratch directory goes with the last reference.
     @discardableResult

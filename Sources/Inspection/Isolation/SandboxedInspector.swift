@@ -276,11 +276,13 @@ public final class SandboxedInspector: FileInspector, Sendable {
         return process
     }
 
-    /// Back to the idle list, or stopped: recycled after ``Configuration/recycleAfter`` uploads, of an older
-    /// signature generation, or the pool is closing.
+    /// Back to the idle list, or stopped: recycled after ``Configuration/recycleAfter`` uploads or half its lifetime
+    /// CPU (`worker.inspector.cpuSeconds`: the next upload's own CPU budget must fit below that hard limit), of an
+    /// older signature generation, or the pool is closing.
     private func release(_ process: InspectorProcess) {
+        let spent = process.uses > 0 && process.cpuSeconds * 2 > configuration.limits.maxCPUSeconds
         let keep = state.withLock { state -> Bool in
-            guard !state.closed, process.generation == state.generation, process.uses < configuration.recycleAfter else { return false }
+            guard !state.closed, !spent, process.generation == state.generation, process.uses < configuration.recycleAfter else { return false }
             state.idle.append(process)
             return true
         }
