@@ -84,6 +84,9 @@ let package = Package(
         // libmagic and libclamav.
         .systemLibrary(name: "CMagic", pkgConfig: "libmagic", providers: [.apt(["libmagic-dev"])]),
         .systemLibrary(name: "CClamAV", pkgConfig: "libclamav", providers: [.apt(["libclamav-dev"])]),
+        // The inspector process's lock-down (seccomp BPF, Landlock, rlimits, user drop) and its channel's descriptor
+        // passing: plain libc and kernel headers, no libseccomp.
+        .target(name: "CSandbox"),
         // zlib: archive members and PDF object streams are inflated by Airlock itself.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Every check of docs/inspection.md on local files: libmagic, libclamav, hashes.
@@ -94,6 +97,7 @@ let package = Package(
                 "CMagic",
                 "CClamAV",
                 "CZlib",
+                "CSandbox",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // AES-CBC for encrypted PDFs (owner-password-only files are decrypted and inspected).
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -7,7 +7,7 @@ import Glibc
 
 /// Scanner limits (`scanner.limits`); `maxScanSize` never exceeds `maxFileSize` (docs/inspection.md: a zip bomb's payload past
 /// MaxFileSize is missed otherwise).
-public struct ScanLimits: Sendable, Hashable {
+public struct ScanLimits: Sendable, Hashable, Codable {
     public var maxFileSize: Int64
     public var maxScanSize: Int64
     public var maxRecursion: Int

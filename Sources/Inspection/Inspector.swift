@@ -57,8 +57,14 @@ public final class Inspector: FileInspector {
     /// `maxInspectionTime`, `archives.maxEntries`, `archives.maxTotalSize` and `archives.maxDepth`): the first limit
     /// hit stops the walk and makes the upload `unscannable`, named.
     public func inspectBlocking(_ request: InspectionRequest) -> Verdict {
+        inspectBlocking(request, descriptor: nil)
+    }
+
+    /// The same on a descriptor open for reading (an inspector process receives the upload that way: it may not open
+    /// the worker's files by path). `request.path` is then only a label; the descriptor stays open.
+    public func inspectBlocking(_ request: InspectionRequest, descriptor: Int32?) -> Verdict {
         let budget = InspectionBudget(profile: request.profile)
-        let verdict = inspectBlocking(request, context: MemberContext(budget: budget, depth: 0))
+        let verdict = inspectBlocking(request, context: MemberContext(budget: budget, depth: 0), descriptor: descriptor)
         guard let exceeded = budget.exceeded else { return verdict }
         return verdict.adding(exceeded)
     }
@@ -131,14 +137,14 @@ public final class Inspector: FileInspector {
         var path: String = ""
     }
 
-    func inspectBlocking(_ request: InspectionRequest, context: MemberContext) -> Verdict {
+    func inspectBlocking(_ request: InspectionRequest, context: MemberContext, descriptor given: Int32? = nil) -> Verdict {
         var reasons: [Reason] = []
         // 1-2. Filename and extension (a member's name was judged from its archive's directory).
         if context.depth == 0 {
             reasons += ProfilePolicy.checkDeclaration(filename: request.filename, declaredSize: nil, declaredType: nil, profile: request.profile)
         }
 
-        let descriptor = open(request.path, O_RDONLY | O_CLOEXEC)
+        let descriptor = given.map { fcntl($0, F_DUPFD_CLOEXEC, 0) } ?? open(request.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             return Verdict(reasons: reasons + [Reason(.scanFailed, "the file cannot be opened: \(String(cString: strerror(errno)))")], detectedType: nil, sha256: nil, size: 0)
         }

@@ -5,11 +5,10 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// The `airlock` command line.
+/// The `airlock` command line (started by `main.swift`).
 ///
 /// Exit status: 0 success, 1 a command's own "not clean" result (scan), 2 bad input or any other error, reported as
 /// one line on stderr.
-@main
 struct Airlock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "airlock",

@@ -380,7 +380,9 @@ import Glibc
         let ready = try call("GET", "/ready", key: nil)
         #expect(ready.status == 200, "\(ready.body)")
         let checks = try #require(ready.body["checks"] as? [String: [String: Any]])
-        #expect(Set(checks.keys) == ["catalog", "store", "scanner", "worker_store"])
+        #expect(Set(checks.keys) == ["catalog", "store", "scanner", "worker_store", "isolation"])
+        // Inspection runs in locked-down inspector processes (worker.isolation defaults to process).
+        #expect((checks["isolation"]?["detail"] as? String)?.contains("seccomp") == true, "\(checks["isolation"] ?? [:])")
         #expect(checks.values.allSatisfy { $0["ready"] as? Bool == true })
         #expect((checks["scanner"]?["detail"] as? String)?.hasPrefix("libclamav") == true)
         let metrics = try Curl.request("GET", "http://127.0.0.1:\(port)/metrics")

@@ -30,14 +30,26 @@ struct CleanCorpusTests {
     /// Exclusive: as the worker inspects its private copy (libclamav reads it through a memory map).
     @Test(arguments: [false, true])
     func everyOrdinaryFilePasses(exclusive: Bool) async throws {
+        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 2)
+        defer { inspector.shutdown() }
+        try await checkEveryFile(inspector, exclusive: exclusive)
+    }
+
+    /// The same through locked-down inspector processes.
+    @Test func everyOrdinaryFilePassesThroughTheSandbox() async throws {
+        try await SandboxHarness.with { inspector, _ in
+            try await checkEveryFile(inspector, exclusive: true)
+            #expect(inspector.counts.killed == 0)
+        }
+    }
+
+    func checkEveryFile(_ inspector: any FileInspector, exclusive: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-corpus-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let generated = try TestProcess.run(["python3", Repository.path("scripts/corpus/generate_clean.py"), directory])
         try #require(generated.status == 0, "\(generated.stderrText)")
         let files = generated.stdoutText.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         #expect(files.count >= 25)
-        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 2)
-        defer { inspector.shutdown() }
         for file in files {
             let verdict = await inspector.inspect(
                 InspectionRequest(path: directory + "/" + file[0], filename: file[0], declaredType: file[1], profile: Self.profile, exclusive: exclusive)

@@ -42,6 +42,21 @@ struct ThreatCorpusTests {
     /// `exclusive`: as the worker inspects its private copy (libclamav then scans a memory map of it).
     @Test(arguments: [(InspectorTests.Engine.libclamav, false), (.libclamav, true), (.clamdUnix, false)])
     func everySampleIsReportedWithItsReason(_ engine: InspectorTests.Engine, exclusive: Bool) async throws {
+        let inspector = Inspector(magic: try MagicDetector(), scanner: try engine.scanner(), threads: 2)
+        defer { inspector.shutdown() }
+        try await checkEverySample(inspector, exclusive: exclusive)
+    }
+
+    /// The same through locked-down inspector processes (libclamav in them, or clamd through the worker).
+    @Test(arguments: [InspectorTests.Engine.libclamav, .clamdUnix])
+    func everySampleIsReportedThroughTheSandbox(_ engine: InspectorTests.Engine) async throws {
+        try await SandboxHarness.with(engine: try SandboxHarness.engine(engine)) { inspector, _ in
+            try await checkEverySample(inspector, exclusive: true)
+            #expect(inspector.counts.killed == 0)
+        }
+    }
+
+    func checkEverySample(_ inspector: any FileInspector, exclusive: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-threats-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let generated = try TestProcess.run(["python3", Repository.path("scripts/corpus/generate_threats.py"), directory])
@@ -53,8 +68,6 @@ struct ThreatCorpusTests {
             #expect(samples.filter { $0.expect == code.rawValue }.count >= 2, "fewer than two samples for \(code.rawValue)")
         }
 
-        let inspector = Inspector(magic: try MagicDetector(), scanner: try engine.scanner(), threads: 2)
-        defer { inspector.shutdown() }
         for sample in samples {
             let verdict = await inspector.inspect(
                 InspectionRequest(

@@ -50,8 +50,31 @@ import Glibc
         let health = try await http.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/health"))
         #expect(health.status == 200)
         #expect(String(decoding: health.body, as: UTF8.self) == #"{"status":"ok"}"#)
+        // Inspection runs in locked-down inspector processes: /ready names their layers, their first log line too, and
+        // none of them holds the worker's secrets.
+        let ready = String(decoding: try await http.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/ready")).body, as: UTF8.self)
+        #expect(ready.contains(#""isolation""#) && ready.contains("seccomp") && ready.contains("no_new_privs"), "\(ready)")
+        let inspectors = Self.children(of: worker.pid)
+        #expect(!inspectors.isEmpty, "the worker runs no inspector process")
+        for pid in inspectors {
+            let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
+            #expect(!environ.isEmpty && !String(decoding: environ, as: UTF8.self).contains(S3TestServer.current.secretKey), "inspector \(pid)'s environment")
+        }
         worker.signal(SIGTERM)
         #expect(worker.wait() == 0)
+        let log = try String(contentsOfFile: directory + "/worker.log", encoding: .utf8)
+        #expect(log.contains("inspector locked down: no_new_privs seccomp"), "\(log.suffix(2000))")
+        for pid in inspectors { #expect(kill(pid, 0) == -1, "inspector \(pid) outlived the worker") }
+    }
+
+    /// Processes whose parent is `parent` (/proc/<pid>/stat).
+    static func children(of parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(pid_t.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && pid_t(fields[1]) == parent
+        }
     }
 
     /// freshclam replaced the database: the worker loads it without a restart and queues every quarantined upload for

@@ -42,7 +42,22 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("air
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 let catalog = try await CatalogFactory.openSQLite(path: scratch + "/catalog.sqlite", logger: logger)
-let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: database, limits: ScanLimits()), threads: 16, temporaryDirectory: scratch)
+// As the worker runs it: in inspector processes (`AIRLOCK_BENCH_INSPECTOR` names the `airlock` binary to start them
+// from), or in-process when it is unset.
+let inspector: any FileInspector
+let shutdownInspection: () -> Void
+if let binary = environment["AIRLOCK_BENCH_INSPECTOR"], !binary.isEmpty {
+    let pool = SandboxedInspector(
+        configuration: .init(engine: .libclamav(database: database, limits: ScanLimits()), size: 16, temporaryDirectory: scratch, executable: binary)
+    )
+    try await pool.start()
+    inspector = pool
+    shutdownInspection = { pool.shutdown() }
+} else {
+    let local = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: database, limits: ScanLimits()), threads: 16, temporaryDirectory: scratch)
+    inspector = local
+    shutdownInspection = { local.shutdown() }
+}
 let profile = UploadProfile(name: "bench", maxSize: 64 << 20, allow: [.init(extensions: ["txt"], types: ["text/plain"])])
 let clock = SystemWallClock()
 
@@ -282,5 +297,5 @@ running.cancel()
 _ = try? await running.value
 latencies.sort()
 report(String(format: "latency 10KiB complete-to-verdict p50_ms=%.1f p99_ms=%.1f n=%d", latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.count))
-inspector.shutdown()
+shutdownInspection()
 await catalog.close()

@@ -27,7 +27,9 @@ enum MetricsRegistry {
 
 /// `/health` and `/metrics` for `airlock worker` on `worker.metricsPort` (loopback unless told otherwise).
 enum MetricsServer {
-    static func make(host: String, port: Int, catalog: SQLCatalog, scanner: any MalwareScanner, storeHealth: StoreHealth, logger: Logger) -> some Service {
+    static func make(
+        host: String, port: Int, catalog: SQLCatalog, scanner: any MalwareScanner, storeHealth: StoreHealth, isolation: (name: String, ready: Bool, detail: String), logger: Logger
+    ) -> some Service {
         let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: scanner)
         let router = Router()
         // Liveness only: the process answers. A database outage must not get a healthy worker restarted (its leases
@@ -35,15 +37,17 @@ enum MetricsServer {
         router.get("/health") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
-        // Not ready while the store keeps refusing the worker's writes (uploads wait out their bounded retries).
+        // Not ready while the store keeps refusing the worker's writes (uploads wait out their bounded retries); the
+        // isolation check names the inspectors' lock-down layers (or says inspection is not isolated).
         router.get("/ready") { _, _ -> Response in
-            let check = storeHealth.check
+            let checks = [storeHealth.check, isolation]
+            let ready = checks.allSatisfy(\.ready)
             let body = JSONText.object([
-                ("status", .string(check.ready ? "ready" : "not_ready")),
-                ("checks", .object([(check.name, .object([("ready", .bool(check.ready)), ("detail", .string(check.detail))]))])),
+                ("status", .string(ready ? "ready" : "not_ready")),
+                ("checks", .object(checks.map { ($0.name, .object([("ready", .bool($0.ready)), ("detail", .string($0.detail))])) })),
             ]).rendered
             return Response(
-                status: check.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body))
+                status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body))
             )
         }
         router.get("/metrics") { _, _ -> Response in

@@ -84,6 +84,7 @@ public enum ServeRuntime {
         let malware = parts.scanner
         let maxAge = parts.maxSignatureAge
         let writes = parts.workerEnabled ? parts.worker.storeHealth : nil
+        let isolation = parts.inspection.check
         environment.readiness = {
             var checks: [(name: String, ready: Bool, detail: String)] = []
             do {
@@ -100,6 +101,7 @@ public enum ServeRuntime {
             }
             checks.append(Self.scannerCheck(malware, maxAge: maxAge))
             if let writes { checks.append(writes.check) }
+            checks.append(isolation)
             return checks
         }
         let audit = environment.audit

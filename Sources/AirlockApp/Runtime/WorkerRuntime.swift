@@ -37,7 +37,7 @@ public enum WorkerRuntime {
     static func run(config: ConfigReader, profileNames: [String], logger: Logger, once: Bool, api: Bool) async throws(AirlockError) {
         let parts = try await assemble(config: config, profileNames: profileNames, logger: logger)
         defer {
-            parts.inspector.shutdown()
+            parts.inspection.shutdown()
             parts.clients.shutdown()
         }
         do {
@@ -65,7 +65,7 @@ public enum WorkerRuntime {
                 } else if parts.metricsPort > 0 {
                     services.append(.init(service: MetricsServer.make(
                         host: parts.metricsHost, port: parts.metricsPort, catalog: parts.catalog.catalog, scanner: parts.scanner,
-                        storeHealth: parts.worker.storeHealth, logger: logger
+                        storeHealth: parts.worker.storeHealth, isolation: parts.inspection.check, logger: logger
                     )))
                 }
                 if let reloader = parts.reloader { services.append(.init(service: reloader)) }
@@ -109,7 +109,7 @@ public enum WorkerRuntime {
     struct Parts {
         var catalog: OpenedCatalog
         var clients: StoreClients
-        var inspector: Inspector
+        var inspection: InspectionAssembly
         var worker: Worker
         var reconciler: Reconciler
         var sender: EventSender
@@ -167,14 +167,41 @@ public enum WorkerRuntime {
         } catch {
             throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
         }
-        let inspector: Inspector
-        do {
-            inspector = Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, scratch: scratch)
-        } catch {
-            throw AirlockError(.invalidConfig, "libmagic could not start: \(error.message)")
+        if workerSettings.isolation == .process {
+            // An inspector may run as this process's user: it must not read this process's memory through /proc.
+            SandboxedInspector.protectThisProcess()
         }
-        let clients = try StoreClients(store: store, logger: logger)
-        let catalog = try await CatalogRuntime.open(catalogSettings, logger: logger)
+        let engine: SandboxedInspector.Engine
+        switch malware {
+        case let clamd as ClamdScanner: engine = .clamd(clamd)
+        default: engine = .libclamav(database: scanner.database, limits: scanner.limits)
+        }
+        let inspection = try await InspectionAssembly.make(
+            isolation: workerSettings.isolation, engine: engine, size: workerSettings.concurrency, temporaryDirectory: temporaryDirectory,
+            recycleAfter: workerSettings.inspectorRecycleAfter, limits: workerSettings.inspectorLimits, logger: logger,
+            profiles: Array(profiles.values), startNow: workerSettings.enabled
+        ) { () throws(AirlockError) -> Inspector in
+            do throws(InspectionError) {
+                return Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, scratch: scratch)
+            } catch {
+                throw AirlockError(.invalidConfig, "libmagic could not start: \(error.message)")
+            }
+        }
+        let clients: StoreClients
+        do {
+            clients = try StoreClients(store: store, logger: logger)
+        } catch {
+            inspection.shutdown()
+            throw error
+        }
+        let catalog: OpenedCatalog
+        do {
+            catalog = try await CatalogRuntime.open(catalogSettings, logger: logger)
+        } catch {
+            inspection.shutdown()
+            clients.shutdown()
+            throw error
+        }
         let layout = buckets.layout
         let identity = processIdentity()
         let wake = WakeSignal()
@@ -184,7 +211,7 @@ public enum WorkerRuntime {
                 workerID: identity, concurrency: workerSettings.concurrency, leaseMillis: workerSettings.lease.milliseconds,
                 maxAttempts: workerSettings.maxAttempts, temporaryDirectory: temporaryDirectory, engine: malware.engineDescription
             ),
-            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), inspector: inspector, profiles: profiles,
+            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), inspector: inspection.inspector, profiles: profiles,
             hashLists: { [hashLists = HashListCache(catalog: catalog.catalog)] in try await hashLists.lists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks,
             storeHealth: storeHealth, logger: logger
         )
@@ -203,10 +230,10 @@ public enum WorkerRuntime {
         let reloader = reloading.map { engine in
             SignatureReloader(
                 scanner: engine, catalog: catalog.catalog, holder: identity, interval: .milliseconds(scanner.reloadInterval.milliseconds), wake: wake,
-                seal: keyring.seal, logger: logger
+                seal: keyring.seal, afterReload: { [sandboxed = inspection.sandboxed] in sandboxed?.databaseChanged() }, logger: logger
             )
         }
-        return Parts(catalog: catalog, clients: clients, inspector: inspector, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
+        return Parts(catalog: catalog, clients: clients, inspection: inspection, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
             metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort,
             workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout, scanner: malware, maxSignatureAge: scanner.maxSignatureAge,
             temporaryDirectory: temporaryDirectory, keyring: keyring, checkpoints: checkpoints
@@ -252,6 +279,8 @@ struct SignatureReloader: Service {
     let interval: Duration
     let wake: WakeSignal
     let seal: @Sendable (String, AuditEntry) throws -> String
+    /// Runs after a new engine is in use (inspector processes started afterwards load the new database).
+    let afterReload: @Sendable () -> Void
     let logger: Logger
 
     func run() async throws {
@@ -263,6 +292,7 @@ struct SignatureReloader: Service {
             do {
                 let reloaded = try await loader.run { [scanner] () throws(InspectionError) -> Bool in try scanner.reloadIfChanged() }
                 guard reloaded else { continue }
+                afterReload()
                 logger.info("signature database reloaded", metadata: ["engine": "\(scanner.engineDescription)"])
                 try await queueRescans()
             } catch let error as InspectionError {

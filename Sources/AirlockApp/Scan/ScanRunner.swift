@@ -1,6 +1,7 @@
 public import AirlockCore
 public import Configuration
 import Inspection
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -68,15 +69,24 @@ public enum ScanRunner {
         guard scanner.engine == .libclamav || input.database != nil else {
             throw AirlockError(.invalidConfig, "airlock scan runs libclamav in-process: pass --database DIR when scanner.engine is clamd")
         }
-        let inspector: Inspector
-        do {
-            let scratch = try ScratchDirectory(in: scanner.temporaryDirectory)
-            let engine = try ClamAVEngine(database: input.database ?? scanner.database, limits: scanner.limits, temporaryDirectory: scratch.path)
-            inspector = Inspector(magic: try MagicDetector(), scanner: engine, threads: max(1, min(input.concurrency, input.files.count)), scratch: scratch)
-        } catch {
-            throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
+        let worker = try WorkerSettings(reader: config.scoped(to: "worker"))
+        let database = input.database ?? scanner.database
+        let threads = max(1, min(input.concurrency, input.files.count))
+        let inspection = try await InspectionAssembly.make(
+            isolation: worker.isolation, engine: .libclamav(database: database, limits: scanner.limits), size: threads,
+            temporaryDirectory: scanner.temporaryDirectory, recycleAfter: worker.inspectorRecycleAfter, limits: worker.inspectorLimits,
+            logger: Self.warnings, profiles: [profile]
+        ) { () throws(AirlockError) -> Inspector in
+            do throws(InspectionError) {
+                let scratch = try ScratchDirectory(in: scanner.temporaryDirectory)
+                let engine = try ClamAVEngine(database: database, limits: scanner.limits, temporaryDirectory: scratch.path)
+                return Inspector(magic: try MagicDetector(), scanner: engine, threads: threads, scratch: scratch)
+            } catch {
+                throw AirlockError(.invalidConfig, "the scanner could not start: \(error.message)")
+            }
         }
-        defer { inspector.shutdown() }
+        defer { inspection.shutdown() }
+        let inspector = inspection.inspector
         // Files are inspected a few at a time (the inspector's threads); lines come out in the order given.
         let concurrency = max(1, input.concurrency)
         let requests = input.files.map { file in
@@ -105,6 +115,13 @@ public enum ScanRunner {
         let verdicts = results.map { $0! }
         let lines = zip(input.files, verdicts).map { file, verdict in input.json ? json(file: file, verdict).rendered : text(file: file, verdict) }
         return Result(lines: lines, verdicts: verdicts)
+    }
+
+    /// Warnings on stderr (stdout carries the verdicts).
+    static var warnings: Logger {
+        var logger = Logger(label: "airlock.scan", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        return logger
     }
 
     static func json(file: String, _ verdict: Verdict) -> JSONText {

@@ -42,7 +42,7 @@ public struct InspectionRequest: Sendable {
 }
 
 /// SHA-256 and MD5 (lowercase hex) of a file of `size` bytes.
-public struct FileDigests: Sendable, Hashable {
+public struct FileDigests: Sendable, Hashable, Codable {
     public var size: Int64
     public var sha256: String
     public var md5: String

@@ -1,7 +1,7 @@
 /// A profile from configuration (`profiles.<name>`): which files it accepts.
-public struct UploadProfile: Sendable, Hashable {
+public struct UploadProfile: Sendable, Hashable, Codable {
     /// Extensions and the detected types allowed for them.
-    public struct AllowRule: Sendable, Hashable {
+    public struct AllowRule: Sendable, Hashable, Codable {
         /// Lowercase, without the dot.
         public var extensions: [String]
         /// Media types (essence, lowercase).
@@ -14,7 +14,7 @@ public struct UploadProfile: Sendable, Hashable {
     }
 
     /// Whether archives are accepted, and the limits their walk enforces.
-    public struct ArchivePolicy: Sendable, Hashable {
+    public struct ArchivePolicy: Sendable, Hashable, Codable {
         public var allowed: Bool
         public var maxEntries: Int
         public var maxTotalSize: Int64

@@ -45,7 +45,7 @@ public struct Reason: Sendable, Hashable, Codable {
 }
 
 /// The result of inspecting one file.
-public struct Verdict: Sendable, Hashable {
+public struct Verdict: Sendable, Hashable, Codable {
     public var outcome: Outcome
     public var reasons: [Reason]
     public var detectedType: String?
@@ -65,6 +65,21 @@ public struct Verdict: Sendable, Hashable {
         self.size = size
         self.signatures = signatures
         self.md5 = md5
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case reasons, detectedType, sha256, size, signatures, md5
+    }
+
+    /// The outcome is not read: it is recomputed from the reasons (a verdict from another process cannot claim an
+    /// outcome its reasons do not give).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            reasons: try container.decode([Reason].self, forKey: .reasons), detectedType: try container.decodeIfPresent(String.self, forKey: .detectedType),
+            sha256: try container.decodeIfPresent(String.self, forKey: .sha256), size: try container.decode(Int64.self, forKey: .size),
+            signatures: try container.decode([String].self, forKey: .signatures), md5: try container.decodeIfPresent(String.self, forKey: .md5)
+        )
     }
 
     /// Malware outranks everything; then what could not be inspected; then failures; any other reason is a policy

@@ -1,0 +1,69 @@
+import AirlockCore
+import Inspection
+import Logging
+
+/// The inspection the worker and `airlock scan` use: inspector processes (``WorkerSettings/Isolation/process``) or,
+/// for development, the in-process ``Inspector`` (loudly).
+struct InspectionAssembly: Sendable {
+    let inspector: any FileInspector
+    /// The pool, when inspection is isolated (signature reloads go to it).
+    let sandboxed: SandboxedInspector?
+    let shutdown: @Sendable () -> Void
+    /// `/ready`'s `isolation` check: the layers in force, or that there are none.
+    let check: (name: String, ready: Bool, detail: String)
+
+    /// - Parameters:
+    ///   - engine: What the inspectors scan with.
+    ///   - size: Inspectors (`worker.concurrency`, or `--threads` for `airlock scan`).
+    ///   - inProcess: Builds the in-process inspector (`worker.isolation: in-process`).
+    static func make(
+        isolation: WorkerSettings.Isolation, engine: SandboxedInspector.Engine, size: Int, temporaryDirectory: String, recycleAfter: Int, limits: InspectorLimits,
+        logger: Logger, profiles: [UploadProfile], startNow: Bool = true, inProcess: () throws(AirlockError) -> Inspector
+    ) async throws(AirlockError) -> InspectionAssembly {
+        // An inspector retires once it used half its lifetime CPU: any one upload's budget must fit in the other half.
+        if isolation == .process, let longest = profiles.max(by: { $0.inspectionTimeLimit < $1.inspectionTimeLimit }),
+            (longest.inspectionTimeLimit.components.seconds + 5) * 2 > Int64(limits.maxCPUSeconds)
+        {
+            throw AirlockError(
+                .invalidConfig,
+                "worker.inspector.cpuSeconds (\(limits.maxCPUSeconds)) must be at least twice profiles.\(longest.name).maxInspectionTime plus 10 s"
+            )
+        }
+        switch isolation {
+        case .inProcess:
+            let inspector = try inProcess()
+            logger.warning(
+                "inspection runs inside this process: hostile bytes are parsed next to the store credentials and the catalog (worker.isolation: in-process; development only)"
+            )
+            return InspectionAssembly(
+                inspector: inspector, sandboxed: nil, shutdown: { inspector.shutdown() },
+                check: ("isolation", true, "NOT isolated: inspection runs in the worker process (worker.isolation: in-process)")
+            )
+        case .process:
+            let pool = SandboxedInspector(
+                configuration: .init(engine: engine, size: size, temporaryDirectory: temporaryDirectory, limits: limits, recycleAfter: recycleAfter)
+            )
+            guard startNow else {
+                // No inspection in this process (an API replica with worker.enabled false): inspectors start on first use.
+                return InspectionAssembly(
+                    inspector: pool, sandboxed: pool, shutdown: { pool.shutdown() }, check: ("isolation", true, "inspector processes start on first use")
+                )
+            }
+            let layers: SandboxLayers
+            do {
+                layers = try await pool.start()
+            } catch {
+                pool.shutdown()
+                throw AirlockError(.invalidConfig, "the inspector processes could not start: \(error.message)")
+            }
+            logger.info("inspector processes started", metadata: ["airlock.inspectors": "\(size)", "airlock.isolation": "\(layers)"])
+            if layers.landlockABI == 0 {
+                logger.warning("the kernel has no Landlock: inspectors are confined by seccomp, rlimits and their user only")
+            }
+            return InspectionAssembly(
+                inspector: pool, sandboxed: pool, shutdown: { pool.shutdown() },
+                check: ("isolation", layers.seccomp && layers.noNewPrivileges, "inspector processes: \(layers)")
+            )
+        }
+    }
+}

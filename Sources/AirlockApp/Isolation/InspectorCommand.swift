@@ -1,0 +1,19 @@
+import Inspection
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `airlock inspector` (hidden: the worker and `airlock scan` start it): the inspector role, or with `--probe DIR` the
+/// same lock-down followed by the calls an exploited parser would try, reported as one JSON line.
+public enum InspectorCommand {
+    public static func run(arguments: [String]) -> Never {
+        if arguments.count == 2 && arguments[0] == "--probe" { InspectorRole.probe(scratch: arguments[1]) }
+        guard arguments.isEmpty else {
+            let line = "airlock inspector: started by the worker only (no arguments), or --probe DIR\n"
+            _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress!, $0.count - 1) }
+            exit(2)
+        }
+        InspectorRole.run()
+    }
+}

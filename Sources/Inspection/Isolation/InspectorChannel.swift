@@ -1,0 +1,185 @@
+import AirlockCore
+internal import CSandbox
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the worker and an inspector process say to each other, one JSON message per frame.
+enum InspectorMessage: Codable, Sendable {
+    /// Worker -> inspector, first: what to load and how to lock down.
+    case setup(InspectorSetup)
+    /// Inspector -> worker, once locked down (or why it could not be).
+    case ready(InspectorReady)
+    /// Worker -> inspector: inspect the descriptor that comes with the message.
+    case inspect(InspectionOrder)
+    /// Inspector -> worker (clamd): scan the descriptor that comes with the message (the inspector cannot connect).
+    case scan(name: String, unpackArchives: Bool)
+    /// Worker -> inspector: clamd's answer.
+    case scanned(signatures: [String]?, error: String?)
+    /// Inspector -> worker: the upload's verdict.
+    case verdict(Verdict)
+}
+
+/// Worker -> inspector setup.
+struct InspectorSetup: Codable, Sendable {
+    enum Engine: Codable, Sendable {
+        /// In-process libclamav on this signature directory.
+        case libclamav(database: String, limits: ScanLimits)
+        /// clamd through the worker (``InspectorMessage/scan(name:unpackArchives:)``).
+        case clamd(description: String)
+    }
+    var engine: Engine
+    /// The inspector's private scratch directory (the worker created it and removes it).
+    var scratch: String
+    var limits: InspectorLimits
+    /// The worker's pid: the inspector dies with it.
+    var parent: Int32
+}
+
+/// Inspector -> worker, once locked down.
+struct InspectorReady: Codable, Sendable {
+    var layers: SandboxLayers?
+    var engine: String
+    var error: String?
+}
+
+/// One upload for an inspector (its bytes come as a descriptor).
+struct InspectionOrder: Codable, Sendable {
+    var filename: String
+    var declaredSize: Int64?
+    var declaredType: String?
+    var declaredSHA256: String?
+    var profile: UploadProfile
+    var denyList: Set<String>
+    var allowList: Set<String>
+    var computeMD5: Bool
+    var exclusive: Bool
+    var digests: FileDigests?
+
+    init(_ request: InspectionRequest) {
+        filename = request.filename
+        declaredSize = request.declaredSize
+        declaredType = request.declaredType
+        declaredSHA256 = request.declaredSHA256
+        profile = request.profile
+        computeMD5 = request.computeMD5
+        exclusive = request.exclusive
+        digests = request.digests
+        // With the digests known, only the entries that can match travel (the lists may hold many thousands).
+        if let sha256 = request.digests?.sha256 {
+            denyList = request.denyList.contains(sha256) ? [sha256] : []
+            allowList = request.allowList.contains(sha256) ? [sha256] : []
+        } else {
+            denyList = request.denyList
+            allowList = request.allowList
+        }
+    }
+
+    var request: InspectionRequest {
+        InspectionRequest(
+            path: "upload", filename: filename, declaredSize: declaredSize, declaredType: declaredType, declaredSHA256: declaredSHA256, profile: profile,
+            denyList: denyList, allowList: allowList, computeMD5: computeMD5, exclusive: exclusive, digests: digests
+        )
+    }
+}
+
+/// One end of the unix stream between the worker and an inspector: frames of a 4-byte little-endian length and JSON,
+/// a descriptor (SCM_RIGHTS) riding on a frame's first bytes.
+struct InspectorChannel: Sendable {
+    let descriptor: Int32
+    static let maxFrame = 64 << 20
+
+    enum Failure: Error {
+        /// The other end closed or the stream broke.
+        case closed(String)
+        case timedOut
+        case malformed(String)
+    }
+
+    /// A connected pair (close-on-exec both).
+    static func pair() throws(Failure) -> (InspectorChannel, InspectorChannel) {
+        var fds: [Int32] = [-1, -1]
+        guard airlock_sandbox_socketpair(&fds) == 0 else {
+            throw .closed("socketpair: \(String(cString: strerror(errno)))")
+        }
+        return (InspectorChannel(descriptor: fds[0]), InspectorChannel(descriptor: fds[1]))
+    }
+
+    func send(_ message: InspectorMessage, descriptor attached: Int32 = -1) throws(Failure) {
+        let body: Data
+        do {
+            body = try JSONEncoder().encode(message)
+        } catch {
+            throw .malformed("encoding: \(error)")
+        }
+        var frame = [UInt8](repeating: 0, count: 4)
+        let length = UInt32(body.count)
+        for index in 0..<4 { frame[index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
+        frame.append(contentsOf: body)
+        var offset = 0
+        while offset < frame.count {
+            let sent = frame.withUnsafeBytes { bytes in
+                airlock_sandbox_send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, offset == 0 ? attached : -1)
+            }
+            guard sent > 0 else { throw .closed("send: \(String(cString: strerror(errno)))") }
+            offset += sent
+        }
+    }
+
+    /// The next message and the descriptor that came with it (the caller closes it). `deadline`: give up then.
+    func receive(deadline: ContinuousClock.Instant? = nil) throws(Failure) -> (InspectorMessage, Int32) {
+        var received: Int32 = -1
+        do throws(Failure) {
+            let header = try read(4, deadline: deadline, descriptor: &received)
+            let length = header.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            guard length <= Self.maxFrame else { throw .malformed("a \(length)-byte frame") }
+            let body = try read(length, deadline: deadline, descriptor: &received)
+            do {
+                return (try JSONDecoder().decode(InspectorMessage.self, from: Data(body)), received)
+            } catch {
+                throw .malformed("decoding: \(error)")
+            }
+        } catch {
+            if received >= 0 { Glibc.close(received) }
+            throw error
+        }
+    }
+
+    private func read(_ count: Int, deadline: ContinuousClock.Instant?, descriptor received: inout Int32) throws(Failure) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            if let deadline { try wait(until: deadline) }
+            var attached: Int32 = -1
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                airlock_sandbox_receive(descriptor, buffer.baseAddress! + offset, count - offset, &attached)
+            }
+            if attached >= 0 {
+                if received >= 0 { Glibc.close(received) }
+                received = attached
+            }
+            if got == 0 { throw .closed("end of stream") }
+            guard got > 0 else { throw .closed("receive: \(String(cString: strerror(errno)))") }
+            offset += got
+        }
+        return bytes
+    }
+
+    private func wait(until deadline: ContinuousClock.Instant) throws(Failure) {
+        while true {
+            let left = deadline - .now
+            guard left > .zero else { throw .timedOut }
+            let millis = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&entry, 1, millis)
+            if ready > 0 { return }
+            if ready < 0 && errno != EINTR { throw .closed("poll: \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    func close() {
+        _ = Glibc.close(descriptor)
+    }
+}

@@ -1,0 +1,130 @@
+internal import CSandbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One inspector process as the worker holds it: its pid, its end of the channel, its private scratch directory and
+/// the signature generation it loaded. Used by one inspection at a time (the pool hands it out).
+final class InspectorProcess: @unchecked Sendable {
+    let pid: pid_t
+    let channel: InspectorChannel
+    let scratch: ScratchDirectory
+    let generation: Int
+    let layers: SandboxLayers
+    /// Uploads inspected so far.
+    var uses = 0
+    private var reaped = false
+
+    /// How it ended.
+    enum Exit: Equatable, CustomStringConvertible {
+        case status(Int32)
+        case signal(Int32)
+
+        var description: String {
+            switch self {
+            case .status(let code): "exit status \(code)"
+            case .signal(let number): "signal \(number)" + (number == SIGXCPU ? " (CPU limit)" : number == SIGKILL ? " (killed)" : "")
+            }
+        }
+    }
+
+    /// Starts an inspector and waits until it is locked down (blocking: engine loading takes seconds).
+    /// - Parameters:
+    ///   - executable: The `airlock` binary (`/proc/self/exe` in the worker).
+    ///   - arguments: Its arguments after the program name (`inspector`).
+    static func start(
+        executable: String, arguments: [String], engine: InspectorSetup.Engine, temporaryDirectory: String, limits: InspectorLimits, generation: Int,
+        startTimeout: Duration
+    ) throws(InspectionError) -> InspectorProcess {
+        let scratch = try ScratchDirectory(in: temporaryDirectory)
+        if geteuid() == 0 {
+            // The inspector drops to an unprivileged user: its scratch directory must be its own.
+            _ = chown(scratch.path, limits.uid, limits.gid)
+        }
+        let (ours, theirs): (InspectorChannel, InspectorChannel)
+        do {
+            (ours, theirs) = try InspectorChannel.pair()
+        } catch {
+            throw InspectionError(.engineLoad, "the inspector channel cannot be made: \(error)")
+        }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = InspectorSandbox.environment(scratch: scratch.path).sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let pid = airlock_sandbox_spawn(executable, argv, envp, theirs.descriptor, 2)
+        let spawnError = errno
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+        theirs.close()
+        guard pid > 0 else {
+            ours.close()
+            throw InspectionError(.engineLoad, "the inspector process cannot be started: \(String(cString: strerror(spawnError)))")
+        }
+        func abandon(_ why: String) -> InspectionError {
+            kill(pid, SIGKILL)
+            ours.close()
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return InspectionError(.engineLoad, why)
+        }
+        do {
+            try ours.send(.setup(InspectorSetup(engine: engine, scratch: scratch.path, limits: limits, parent: getpid())))
+            let (answer, stray) = try ours.receive(deadline: .now + startTimeout)
+            if stray >= 0 { close(stray) }
+            guard case .ready(let ready) = answer else { throw abandon("the inspector answered its setup with something else") }
+            guard let layers = ready.layers, ready.error == nil else { throw abandon(ready.error ?? "the inspector did not lock down") }
+            return InspectorProcess(pid: pid, channel: ours, scratch: scratch, generation: generation, layers: layers)
+        } catch let error as InspectionError {
+            throw error
+        } catch {
+            throw abandon("the inspector did not start: \(error)")
+        }
+    }
+
+    private init(pid: pid_t, channel: InspectorChannel, scratch: ScratchDirectory, generation: Int, layers: SandboxLayers) {
+        self.pid = pid
+        self.channel = channel
+        self.scratch = scratch
+        self.generation = generation
+        self.layers = layers
+    }
+
+    /// CPU seconds it has used (user + system, /proc/<pid>/stat), 0 when unknown.
+    var cpuSeconds: Int {
+        guard let file = fopen("/proc/\(pid)/stat", "re") else { return 0 }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return 0 }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
+        guard let close = line.lastIndex(of: ")") else { return 0 }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return (user + system) / max(1, sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Ends the process: SIGKILL when `kill` (a hung or misbehaving one), else the channel closes and it exits on its
+    /// own (a second later it is killed anyway). Reaps it; the scratch directory goes with the last reference.
+    @discardableResult
+    func stop(kill killNow: Bool) -> Exit {
+        if killNow { kill(pid, SIGKILL) }
+        channel.close()
+        var status: Int32 = 0
+        var waited = 0
+        while true {
+            let result = waitpid(pid, &status, killNow ? 0 : WNOHANG)
+            if result == pid { break }
+            if result < 0 && errno == EINTR { continue }
+            if result < 0 { return .status(-1) }
+            waited += 1
+            if waited == 100 { kill(pid, SIGKILL) }
+            usleep(10_000)
+        }
+        reaped = true
+        if status & 0x7F == 0 { return .status((status >> 8) & 0xFF) }
+        return .signal(status & 0x7F)
+    }
+
+    deinit {
+        if !reaped { stop(kill: true) }
+    }
+}

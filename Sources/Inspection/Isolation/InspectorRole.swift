@@ -1,0 +1,179 @@
+import AirlockCore
+internal import CSandbox
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The inspector process (`airlock inspector`, started by the worker, never by hand): it reads its setup from the
+/// channel on descriptor 3, loads libmagic and the malware engine, locks itself down (``InspectorSandbox``), writes one
+/// log line naming the active layers, then inspects one upload per request until the worker closes the channel.
+///
+/// Runs before any other thread of the process exists (Landlock binds the calling thread and those it starts later):
+/// `airlock`'s `main.swift` calls it before the command line parser or Swift concurrency start.
+public enum InspectorRole {
+    /// The descriptor the worker's end of the channel arrives on.
+    public static let channelDescriptor: Int32 = 3
+
+    public static func run() -> Never {
+        let channel = InspectorChannel(descriptor: channelDescriptor)
+        let setup: InspectorSetup
+        do {
+            guard case (.setup(let received), let stray) = try channel.receive() else { exitWith("the first message was not a setup", status: 2) }
+            if stray >= 0 { Glibc.close(stray) }
+            setup = received
+        } catch {
+            exitWith("no setup from the worker: \(error)", status: 2)
+        }
+        // The scratch directory becomes the working directory, reached by relative paths from now on: an inspector
+        // that drops to another user may not be allowed to search the directories above it (a 0700 tempDir).
+        guard chdir(setup.scratch) == 0 else { refuse(channel, "the scratch directory \(setup.scratch) cannot be entered: \(String(cString: strerror(errno)))") }
+        let scratch = "."
+        // Everything that reads files outside the scratch directory happens now, before lock-down.
+        let magic: MagicDetector
+        let scanner: any MalwareScanner
+        var readOnly: [String] = []
+        do {
+            magic = try MagicDetector()
+            switch setup.engine {
+            case .libclamav(let database, let limits):
+                scanner = try ClamAVEngine(database: database, limits: limits, temporaryDirectory: scratch)
+                readOnly.append(database)
+            case .clamd(let description):
+                scanner = ChannelScanner(channel: channel, engineDescription: description)
+            }
+        } catch {
+            refuse(channel, "the inspector could not load its engine: \(error.message)")
+        }
+        let layers: SandboxLayers
+        do {
+            layers = try InspectorSandbox.lockDown(readOnly: readOnly, scratch: setup.scratch, limits: setup.limits, parent: setup.parent)
+        } catch {
+            refuse(channel, error.message)
+        }
+        log("inspector locked down: \(layers)", metadata: ["airlock.inspector.pid": "\(getpid())", "airlock.inspector.engine": scanner.engineDescription])
+        do {
+            try channel.send(.ready(InspectorReady(layers: layers, engine: scanner.engineDescription, error: nil)))
+        } catch {
+            exit(0)
+        }
+        let inspector = Inspector(magic: magic, scanner: scanner, threads: 1, temporaryDirectory: scratch)
+        while true {
+            let message: InspectorMessage
+            let descriptor: Int32
+            do {
+                (message, descriptor) = try channel.receive()
+            } catch {
+                exit(0)  // the worker closed the channel: retire
+            }
+            guard case .inspect(let order) = message, descriptor >= 0 else {
+                exitWith("unexpected message from the worker", status: 2)
+            }
+            InspectorSandbox.limitCPU(seconds: order.profile.inspectionTimeLimit.components.seconds + 5)
+            let verdict = inspector.inspectBlocking(order.request, descriptor: descriptor)
+            Glibc.close(descriptor)
+            do {
+                try channel.send(.verdict(verdict))
+            } catch {
+                exit(0)
+            }
+        }
+    }
+
+    /// `airlock inspector --probe SCRATCH`: the same lock-down, then what an exploited parser would try; one JSON line
+    /// of errno names on stdout (tests assert on it).
+    public static func probe(scratch: String) -> Never {
+        // A socket made before lock-down: connect() after it must still fail.
+        let early = airlock_sandbox_stream_socket(AF_INET)
+        let layers: SandboxLayers
+        do {
+            layers = try InspectorSandbox.lockDown(readOnly: [], scratch: scratch, limits: InspectorLimits(), parent: 0)
+        } catch {
+            exitWith(error.message, status: 3)
+        }
+        func outcome(_ result: Int32) -> JSONText { .string(result >= 0 ? "ok" : errnoName(errno)) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(9).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(early, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        let connectResult = outcome(connected)
+        let socketResult = outcome(airlock_sandbox_stream_socket(AF_INET))
+        let unixResult = outcome(airlock_sandbox_stream_socket(AF_UNIX))
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        let execResult = outcome(execve("/bin/true", argv, environ))
+        let passwdResult = outcome(open("/etc/passwd", O_RDONLY))
+        let scratchResult = outcome(open(scratch + "/probe", O_CREAT | O_WRONLY | O_CLOEXEC, 0o600))
+        let line = JSONText.object([
+            ("layers", .string(layers.description)), ("landlockABI", .int(layers.landlockABI)), ("uid", .int(Int(getuid()))),
+            ("connect", connectResult), ("socket", socketResult), ("unixSocket", unixResult), ("execve", execResult),
+            ("openPasswd", passwdResult), ("writeScratch", scratchResult),
+        ]).rendered
+        print(line)
+        exit(0)
+    }
+
+    static func errnoName(_ code: Int32) -> String {
+        switch code {
+        case EPERM: "EPERM"
+        case EACCES: "EACCES"
+        case ENOENT: "ENOENT"
+        case ECONNREFUSED: "ECONNREFUSED"
+        case ENOSYS: "ENOSYS"
+        default: "errno \(code)"
+        }
+    }
+
+    private static func refuse(_ channel: InspectorChannel, _ why: String) -> Never {
+        try? channel.send(.ready(InspectorReady(layers: nil, engine: "", error: why)))
+        exitWith(why, status: 3)
+    }
+
+    private static func exitWith(_ why: String, status: Int32) -> Never {
+        log("inspector stopped: \(why)", metadata: ["airlock.inspector.pid": "\(getpid())"])
+        exit(status)
+    }
+
+    /// One line on stderr (the worker's log): the inspector has no logger of its own.
+    static func log(_ message: String, metadata: [String: String]) {
+        var fields = [("level", JSONText.string("info")), ("message", .string(message))]
+        fields += metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+        let line = JSONText.object(fields).rendered + "\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress!, $0.count - 1) }
+    }
+}
+
+/// clamd for an inspector: it cannot connect, so it hands the descriptor to the worker, which scans it through clamd
+/// (FILDES) and answers on the channel.
+final class ChannelScanner: MalwareScanner, @unchecked Sendable {
+    let channel: InspectorChannel
+    let engineDescription: String
+
+    init(channel: InspectorChannel, engineDescription: String) {
+        self.channel = channel
+        self.engineDescription = engineDescription
+    }
+
+    func scan(descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
+        try scan(descriptor: descriptor, name: name, unpackArchives: true)
+    }
+
+    func scan(descriptor: Int32, name: String, unpackArchives: Bool) throws(InspectionError) -> ClamAVResult {
+        do {
+            try channel.send(.scan(name: name, unpackArchives: unpackArchives), descriptor: descriptor)
+            let (answer, stray) = try channel.receive()
+            if stray >= 0 { Glibc.close(stray) }
+            guard case .scanned(let signatures, let error) = answer else { throw InspectionError(.scanFailed, "unexpected answer from the worker") }
+            if let error { throw InspectionError(.scanFailed, error) }
+            guard let signatures else { return .clean }
+            return signatures.isEmpty ? .clean : .detected(signatures)
+        } catch let error as InspectionError {
+            throw error
+        } catch {
+            throw InspectionError(.scanFailed, "the worker did not answer a scan: \(error)")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+internal import CSandbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The limits an inspector process runs under (`worker.inspector.*`).
+public struct InspectorLimits: Sendable, Hashable, Codable {
+    /// Address space beyond what is mapped once the engine is loaded (RLIMIT_AS); 0: none.
+    public var memoryHeadroom: Int64
+    /// Largest file it may write, archive members and libclamav's temp files (RLIMIT_FSIZE).
+    public var maxFileSize: Int64
+    /// Open descriptors (RLIMIT_NOFILE).
+    public var maxOpenFiles: Int
+    /// CPU seconds over the process's life (RLIMIT_CPU hard limit); each upload also gets its own soft limit.
+    public var maxCPUSeconds: Int
+    /// The user and group an inspector started as root becomes (default nobody/nogroup).
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(
+        memoryHeadroom: Int64 = 2 << 30, maxFileSize: Int64 = 1 << 30, maxOpenFiles: Int = 256, maxCPUSeconds: Int = 3600, uid: UInt32 = 65534,
+        gid: UInt32 = 65534
+    ) {
+        self.memoryHeadroom = memoryHeadroom
+        self.maxFileSize = maxFileSize
+        self.maxOpenFiles = maxOpenFiles
+        self.maxCPUSeconds = maxCPUSeconds
+        self.uid = uid
+        self.gid = gid
+    }
+}
+
+/// Which lock-down layers an inspector process has (its first log line and the worker's `/ready`).
+public struct SandboxLayers: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var noNewPrivileges: Bool
+    public var seccomp: Bool
+    /// The Landlock ABI enforced; 0 when the kernel has none.
+    public var landlockABI: Int
+    public var landlockNetwork: Bool
+    public var landlockScoped: Bool
+    public var droppedUser: Bool
+    public var capabilitiesCleared: Bool
+    public var rlimits: Bool
+    /// The environment holds only PATH, LANG and TMPDIR.
+    public var cleanEnvironment: Bool
+
+    /// `no_new_privs seccomp landlock(abi=7,net,scoped) user-dropped caps-cleared rlimits clean-env`.
+    public var description: String {
+        var names: [String] = []
+        if noNewPrivileges { names.append("no_new_privs") }
+        if seccomp { names.append("seccomp") }
+        if landlockABI > 0 {
+            names.append("landlock(abi=\(landlockABI)" + (landlockNetwork ? ",net" : "") + (landlockScoped ? ",scoped" : "") + ")")
+        } else {
+            names.append("landlock(unavailable)")
+        }
+        if droppedUser { names.append("user-dropped") }
+        if capabilitiesCleared { names.append("caps-cleared") }
+        if rlimits { names.append("rlimits") }
+        if cleanEnvironment { names.append("clean-env") }
+        return names.joined(separator: " ")
+    }
+}
+
+/// The lock-down every inspector process (and the probe) applies before it reads any upload.
+enum InspectorSandbox {
+    /// The only variables an inspector's environment holds.
+    static func environment(scratch: String) -> [String: String] {
+        ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": scratch]
+    }
+
+    /// Locks this process down (fail closed: a layer other than Landlock that cannot be applied throws).
+    /// - Parameters:
+    ///   - readOnly: Directories still readable afterwards (Landlock).
+    ///   - scratch: The one directory it may write.
+    static func lockDown(readOnly: [String], scratch: String, limits: InspectorLimits, parent: pid_t) throws(InspectionError) -> SandboxLayers {
+        var status = airlock_sandbox_status()
+        let paths = ([scratch] + readOnly).map { strdup($0) }
+        defer { paths.forEach { free($0) } }
+        var config = airlock_sandbox_config()
+        config.read_write = UnsafePointer(paths[0])
+        withUnsafeMutableBytes(of: &config.read_only) { slots in
+            let pointers = slots.bindMemory(to: UnsafePointer<CChar>?.self)
+            for index in 0..<min(pointers.count, readOnly.count) { pointers[index] = UnsafePointer(paths[index + 1]) }
+        }
+        config.address_space_headroom = UInt64(max(0, limits.memoryHeadroom))
+        config.max_file_size = UInt64(max(0, limits.maxFileSize))
+        config.max_open_files = UInt64(max(0, limits.maxOpenFiles))
+        config.max_cpu_seconds = UInt64(max(0, limits.maxCPUSeconds))
+        config.uid = limits.uid
+        config.gid = limits.gid
+        config.parent = parent
+        guard airlock_sandbox_lockdown(&config, &status) == 0 else {
+            let step = status.failed_step.map { String(cString: $0) } ?? "lock-down"
+            throw InspectionError(.engineLoad, "the inspector sandbox could not be applied (\(step)): \(String(cString: strerror(status.error)))", rawCode: status.error)
+        }
+        let environment = Set(environment(scratch: scratch).keys)
+        var names: [String] = []
+        var entry = environ
+        while let pair = entry.pointee {
+            names.append(String(String(cString: pair).prefix { $0 != "=" }))
+            entry += 1
+        }
+        return SandboxLayers(
+            noNewPrivileges: status.no_new_privs != 0, seccomp: status.seccomp != 0, landlockABI: Int(status.landlock_abi),
+            landlockNetwork: status.landlock_network != 0, landlockScoped: status.landlock_scoped != 0, droppedUser: status.dropped_user != 0,
+            capabilitiesCleared: status.capabilities_cleared != 0, rlimits: status.rlimits != 0, cleanEnvironment: Set(names).isSubset(of: environment)
+        )
+    }
+
+    /// This upload's CPU seconds (soft RLIMIT_CPU above what the process used so far).
+    static func limitCPU(seconds: Int64) {
+        _ = airlock_sandbox_cpu_budget(UInt64(max(1, seconds)))
+    }
+
+    static var landlockABI: Int { Int(airlock_sandbox_landlock_abi()) }
+}

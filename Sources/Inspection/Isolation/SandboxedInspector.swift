@@ -1,0 +1,291 @@
+public import AirlockCore
+internal import CSandbox
+import Metrics
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Inspection in separate, locked-down inspector processes (docs/isolation.md): the worker's ``FileInspector`` when
+/// `worker.isolation` is `process`, and `airlock scan`'s.
+///
+/// Each upload goes to an idle inspector as a read-only descriptor; its verdict comes back as JSON. An inspector that
+/// overruns the upload's budget (`maxInspectionTime` plus ``Configuration/grace``) is killed and the upload is
+/// `unscannable`, the limit named; one that dies meanwhile yields `scan_failed`, which the worker retries. Either way a
+/// fresh inspector takes its place. After a signature reload (``databaseChanged()``) new inspectors load the new
+/// database and old ones retire once their current upload is done.
+///
+/// ```swift
+/// let inspector = SandboxedInspector(configuration: .init(engine: .libclamav(database: "/var/lib/clamav", limits: ScanLimits()), ...))
+/// let layers = try await inspector.start()
+/// let verdict = await inspector.inspect(request)
+/// inspector.shutdown()
+/// ```
+public final class SandboxedInspector: FileInspector, Sendable {
+    /// Which engine the inspectors use.
+    public enum Engine: Sendable {
+        case libclamav(database: String, limits: ScanLimits)
+        /// clamd, reached by the worker on the inspectors' behalf (they cannot connect).
+        case clamd(ClamdScanner)
+    }
+
+    public struct Configuration: Sendable {
+        public var engine: Engine
+        /// Inspectors started up front (`worker.concurrency`); more start when more inspections run at once.
+        public var size: Int
+        /// Where each inspector's private scratch directory is made.
+        public var temporaryDirectory: String
+        public var limits: InspectorLimits
+        /// The `airlock` binary and the arguments of the inspector role.
+        public var executable: String
+        public var arguments: [String]
+        /// An inspector is replaced after this many uploads (limits what an exploited parser can keep across uploads).
+        public var recycleAfter: Int
+        /// Time past the profile's `maxInspectionTime` before an inspector is killed (its own budget stops it first).
+        public var grace: Duration
+        /// How long an inspector may take to load its engine and lock down.
+        public var startTimeout: Duration
+
+        /// - Parameters:
+        ///   - engine: libclamav (loaded by each inspector) or clamd.
+        ///   - size: Inspectors started up front.
+        ///   - temporaryDirectory: Base of the inspectors' scratch directories.
+        public init(
+            engine: Engine, size: Int, temporaryDirectory: String, limits: InspectorLimits = InspectorLimits(), executable: String = "/proc/self/exe",
+            arguments: [String] = ["inspector"], recycleAfter: Int = 500, grace: Duration = .seconds(5), startTimeout: Duration = .seconds(300)
+        ) {
+            self.engine = engine
+            self.size = max(1, size)
+            self.temporaryDirectory = temporaryDirectory
+            self.limits = limits
+            self.executable = executable
+            self.arguments = arguments
+            self.recycleAfter = max(1, recycleAfter)
+            self.grace = grace
+            self.startTimeout = startTimeout
+        }
+    }
+
+    private struct State {
+        var idle: [InspectorProcess] = []
+        /// Bumped by a signature reload: inspectors of an older generation are not handed out again.
+        var generation = 0
+        var layers: SandboxLayers?
+        var closed = false
+        var started = 0
+        var killed = 0
+    }
+
+    public let configuration: Configuration
+    private let state = Mutex(State())
+    /// Threads that talk to inspectors (and start them: an inspector's PR_SET_PDEATHSIG follows the thread that
+    /// started it, so only these long-lived threads do).
+    private let pool: BlockingPool
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.pool = BlockingPool(threads: configuration.size)
+    }
+
+    /// Makes this process non-dumpable, so that an inspector running as the same user cannot read its memory,
+    /// environment or descriptors through /proc even without Landlock (the worker calls it once; core dumps of the
+    /// worker are then off too).
+    public static func protectThisProcess() {
+        _ = airlock_sandbox_protect_worker()
+    }
+
+    /// Starts ``Configuration/size`` inspectors and returns their lock-down layers; throws when one cannot start.
+    @discardableResult
+    public func start() async throws(InspectionError) -> SandboxLayers {
+        let generation = state.withLock { $0.generation }
+        let failures = await withTaskGroup(of: InspectionError?.self) { group in
+            for _ in 0..<configuration.size {
+                group.addTask {
+                    do throws(InspectionError) {
+                        try await self.pool.run { () throws(InspectionError) -> Void in self.release(try self.spawn(generation: generation)) }
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var failures: [InspectionError] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
+        }
+        if let failure = failures.first { throw failure }
+        guard let layers else { throw InspectionError(.engineLoad, "no inspector started") }
+        return layers
+    }
+
+    /// The layers the inspectors reported (nil before the first started).
+    public var layers: SandboxLayers? { state.withLock { $0.layers } }
+
+    /// Inspectors started and killed so far (metrics, tests).
+    public var counts: (started: Int, killed: Int) { state.withLock { ($0.started, $0.killed) } }
+
+    /// Pids of the idle inspectors (tests).
+    public var idlePIDs: [Int32] { state.withLock { $0.idle.map(\.pid) } }
+
+    public var engineDescription: String {
+        switch configuration.engine {
+        case .libclamav: "libclamav \(ClamAVEngine.version) (sandboxed)"
+        case .clamd(let clamd): clamd.engineDescription
+        }
+    }
+
+    public func inspect(_ request: InspectionRequest) async -> Verdict {
+        await pool.run { () -> Verdict in self.inspectBlocking(request) }
+    }
+
+    /// New inspectors load the signature database as it is now; idle old ones stop, busy ones after their upload.
+    public func databaseChanged() {
+        let retired = state.withLock { state -> [InspectorProcess] in
+            state.generation += 1
+            defer { state.idle.removeAll() }
+            return state.idle
+        }
+        for process in retired { process.stop(kill: false) }
+    }
+
+    /// Stops every idle inspector and the threads (in-flight inspections finish first; their inspectors then stop).
+    public func shutdown() {
+        let idle = state.withLock { state -> [InspectorProcess] in
+            state.closed = true
+            defer { state.idle.removeAll() }
+            return state.idle
+        }
+        for process in idle { process.stop(kill: false) }
+        pool.shutdown()
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    // MARK: - One inspection (blocking, on a pool thread)
+
+    func inspectBlocking(_ request: InspectionRequest) -> Verdict {
+        let descriptor = open(request.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            return Verdict(reasons: [Reason(.scanFailed, "the file cannot be opened: \(String(cString: strerror(errno)))")], detectedType: nil, sha256: nil, size: 0)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        let size = fstat(descriptor, &info) == 0 ? Int64(info.st_size) : 0
+        let process: InspectorProcess
+        do {
+            process = try acquire()
+        } catch {
+            return Verdict(reasons: [Reason(.scanFailed, error.message)], detectedType: nil, sha256: request.digests?.sha256, size: size)
+        }
+        let limit = request.profile.inspectionTimeLimit
+        let deadline = ContinuousClock.now + limit + configuration.grace
+        do throws(InspectorChannel.Failure) {
+            try process.channel.send(.inspect(InspectionOrder(request)), descriptor: descriptor)
+            while true {
+                let (message, attached) = try process.channel.receive(deadline: deadline)
+                switch message {
+                case .verdict(let verdict):
+                    if attached >= 0 { close(attached) }
+                    process.uses += 1
+                    release(process)
+                    return verdict
+                case .scan(let name, let unpackArchives):
+                    let answer = clamdScan(attached, name: name, unpackArchives: unpackArchives)
+                    if attached >= 0 { close(attached) }
+                    try process.channel.send(answer)
+                default:
+                    if attached >= 0 { close(attached) }
+                    throw InspectorChannel.Failure.malformed("unexpected message")
+                }
+            }
+        } catch .timedOut {
+            process.stop(kill: true)
+            recordKill(reason: "budget")
+            return Verdict(
+                reasons: [Reason(.unscannable, "the inspection took longer than its \(limit) budget (the inspector process was stopped)")], detectedType: nil,
+                sha256: request.digests?.sha256, size: size
+            )
+        } catch {
+            // Crashed, or said something it should not: never trusted again.
+            let exit = process.stop(kill: true)
+            recordKill(reason: exit == .signal(SIGXCPU) ? "cpu" : "crash")
+            if exit == .signal(SIGXCPU) {
+                return Verdict(
+                    reasons: [Reason(.unscannable, "the inspection used more CPU time than its \(limit) budget")], detectedType: nil, sha256: request.digests?.sha256,
+                    size: size
+                )
+            }
+            return Verdict(
+                reasons: [Reason(.scanFailed, "the inspector process ended during the inspection (\(exit))")], detectedType: nil, sha256: request.digests?.sha256,
+                size: size
+            )
+        }
+    }
+
+    /// `airlock_inspectors_stopped_total{reason}`: budget (killed past its deadline), cpu, crash.
+    private func recordKill(reason: String) {
+        state.withLock { $0.killed += 1 }
+        Counter(label: "airlock_inspectors_stopped_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// clamd on an inspector's behalf.
+    private func clamdScan(_ descriptor: Int32, name: String, unpackArchives: Bool) -> InspectorMessage {
+        guard case .clamd(let clamd) = configuration.engine, descriptor >= 0 else {
+            return .scanned(signatures: nil, error: "no clamd to scan with")
+        }
+        do {
+            switch try clamd.scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives) {
+            case .clean: return .scanned(signatures: [], error: nil)
+            case .detected(let names): return .scanned(signatures: names, error: nil)
+            }
+        } catch {
+            return .scanned(signatures: nil, error: error.message)
+        }
+    }
+
+    /// An idle inspector of the current generation, or a new one.
+    private func acquire() throws(InspectionError) -> InspectorProcess {
+        let (found, stale, generation) = state.withLock { state -> (InspectorProcess?, [InspectorProcess], Int) in
+            let stale = state.idle.filter { $0.generation != state.generation }
+            state.idle.removeAll { $0.generation != state.generation }
+            return (state.idle.popLast(), stale, state.generation)
+        }
+        for process in stale { process.stop(kill: false) }
+        if let found { return found }
+        return try spawn(generation: generation)
+    }
+
+    private func spawn(generation: Int) throws(InspectionError) -> InspectorProcess {
+        let engine: InspectorSetup.Engine
+        switch configuration.engine {
+        case .libclamav(let database, let limits): engine = .libclamav(database: database, limits: limits)
+        case .clamd(let clamd): engine = .clamd(description: clamd.engineDescription)
+        }
+        let process = try InspectorProcess.start(
+            executable: configuration.executable, arguments: configuration.arguments, engine: engine, temporaryDirectory: configuration.temporaryDirectory,
+            limits: configuration.limits, generation: generation, startTimeout: configuration.startTimeout
+        )
+        Counter(label: "airlock_inspectors_started_total").increment()
+        state.withLock {
+            $0.started += 1
+            if $0.layers == nil { $0.layers = process.layers }
+        }
+        return process
+    }
+
+    /// Back to the idle list, or stopped: recycled after ``Configuration/recycleAfter`` uploads or half its lifetime
+    /// CPU (`worker.inspector.cpuSeconds`: the next upload's own CPU budget must fit below that hard limit), of an
+    /// older signature generation, or the pool is closing.
+    private func release(_ process: InspectorProcess) {
+        let spent = process.uses > 0 && process.cpuSeconds * 2 > configuration.limits.maxCPUSeconds
+        let keep = state.withLock { state -> Bool in
+            guard !state.closed, !spent, process.generation == state.generation, process.uses < configuration.recycleAfter else { return false }
+            state.idle.append(process)
+            return true
+        }
+        if !keep { process.stop(kill: false) }
+    }
+}

@@ -1,0 +1,224 @@
+import AirlockCore
+import AirlockTesting
+import Foundation
+import Inspection
+import Testing
+
+/// Inspection in locked-down inspector processes (docs/isolation.md): what an inspector cannot reach, what its
+/// environment holds, and that a killed, hung or over-budget inspector never costs an upload its verdict.
+@Suite(.serialized)
+struct InspectorIsolationTests {
+    static let profile = UploadProfile(
+        name: "isolation", maxSize: 1 << 30,
+        allow: [
+            .init(extensions: ["bin"], types: ["application/octet-stream"]), .init(extensions: ["txt"], types: ["text/plain"]),
+            .init(extensions: ["zip"], types: ["application/zip"]),
+        ],
+        archives: .init(allowed: true, maxEntries: 1000, maxTotalSize: 256 << 20, maxDepth: 3), inspectionTimeLimit: .seconds(30)
+    )
+    static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
+
+    /// Random bytes (slow enough to hash and scan that an inspector can be caught mid-scan), EICAR at the end.
+    static func largeInfectedFile(in directory: String, megabytes: Int = 96) throws -> String {
+        let path = directory + "/large-\(UUID().uuidString).bin"
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: megabytes << 20)
+        bytes.withUnsafeMutableBytes { buffer in
+            let words = buffer.bindMemory(to: UInt64.self)
+            for index in words.indices { words[index] = generator.next() }
+        }
+        bytes += eicar
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-isolation-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    struct Probe: Decodable {
+        var layers: String
+        var landlockABI: Int
+        var uid: Int
+        var connect: String
+        var socket: String
+        var unixSocket: String
+        var execve: String
+        var openPasswd: String
+        var writeScratch: String
+    }
+
+    @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
+        let scratch = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        if geteuid() == 0 { chown(scratch, 65534, 65534) }
+        let output = try TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratch])
+        try #require(output.status == 0, "\(output.stderrText)")
+        let probe = try JSONDecoder().decode(Probe.self, from: Data(output.stdoutText.utf8))
+        #expect(probe.connect == "EPERM", "connect() to 127.0.0.1: \(probe.connect)")
+        #expect(probe.socket == "EPERM" && probe.unixSocket == "EPERM", "socket(): \(probe.socket), \(probe.unixSocket)")
+        #expect(probe.execve == "EPERM", "execve(): \(probe.execve)")
+        #expect(probe.writeScratch == "ok", "its scratch directory stays writable: \(probe.writeScratch)")
+        #expect(probe.layers.contains("seccomp") && probe.layers.contains("no_new_privs"), "\(probe.layers)")
+        if geteuid() == 0 { #expect(probe.uid == 65534, "started as root, it runs as nobody") }
+        // Landlock where the kernel has it (this machine kind: ABI 7).
+        let kernelHasLandlock = FileManager.default.fileExists(atPath: "/sys/kernel/security/lsm")
+            && ((try? String(contentsOfFile: "/sys/kernel/security/lsm", encoding: .utf8)) ?? "").contains("landlock")
+        if kernelHasLandlock || probe.landlockABI > 0 {
+            #expect(probe.landlockABI > 0, "the kernel lists Landlock but it was not applied")
+            #expect(probe.openPasswd == "EACCES", "open(/etc/passwd): \(probe.openPasswd)")
+        }
+    }
+
+    @Test func anInspectorsEnvironmentHoldsNoSecretAndNoDescriptorOfTheWorker() async throws {
+        // The secrets this process holds (scripts/test: the store's keys, the catalog URL...). The environment is not
+        // changed for the test: other suites run beside it in this process. With none, the inspectors' variable
+        // names alone are checked (and `WorkerCommandTests` checks a real worker's inspectors against its store key).
+        let secrets = ProcessInfo.processInfo.environment.filter { name, value in
+            value.count >= 8 && ["SECRET", "KEY", "PASSWORD", "TOKEN", "URL"].contains { name.uppercased().contains($0) }
+        }.map(\.value)
+        // A descriptor the worker holds without close-on-exec (a store connection, say) must not reach an inspector.
+        let leaked = open("/etc/hostname", O_RDONLY)
+        defer { close(leaked) }
+        try await SandboxHarness.with { inspector, base in
+            let pids = inspector.idlePIDs
+            #expect(pids.count == 2)
+            for pid in pids {
+                let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+                let text = String(decoding: environ, as: UTF8.self)
+                #expect(!environ.isEmpty)
+                for secret in secrets { #expect(!text.contains(secret), "a secret of the worker is in inspector \(pid)'s environment") }
+                let names = Set(environ.split(separator: 0).map { String(decoding: $0.prefix { $0 != UInt8(ascii: "=") }, as: UTF8.self) })
+                #expect(names.isSubset(of: ["PATH", "LANG", "TMPDIR"]), "\(names)")
+                let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap(Int32.init)
+                for descriptor in descriptors {
+                    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")) ?? ""
+                    #expect(target != "/etc/hostname", "inspector \(pid) inherited the worker's descriptor \(descriptor)")
+                }
+                if geteuid() == 0 {
+                    let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+                    #expect(status.contains("Uid:\t65534\t65534\t65534\t65534"), "inspector \(pid) is not nobody")
+                    #expect(status.contains("NoNewPrivs:\t1") && status.contains("Seccomp:\t2"), "\(status)")
+                    #expect(status.contains("CapEff:\t0000000000000000"), "inspector \(pid) kept capabilities")
+                }
+            }
+            #expect(inspector.layers?.cleanEnvironment == true)
+            #expect(inspector.layers?.seccomp == true)
+        }
+    }
+
+    @Test func sigkillMidScanFailsTheAttemptAndTheRetryReachesTheVerdict() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try Self.largeInfectedFile(in: directory)
+        var profile = Self.profile
+        profile.maxSize = 1 << 30
+        let engine = SandboxedInspector.Engine.libclamav(database: Repository.path("fixtures/clamav"), limits: ScanLimits(maxFileSize: 512 << 20, maxScanSize: 512 << 20))
+        try await SandboxHarness.with(engine: engine, size: 1) { inspector, _ in
+            let victim = try #require(inspector.idlePIDs.first)
+            let request = InspectionRequest(path: file, filename: "large.bin", profile: profile, exclusive: true)
+            async let first = inspector.inspect(request)
+            // Busy (taken from the idle list), then killed mid-scan.
+            while !inspector.idlePIDs.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(kill(victim, SIGKILL) == 0)
+            let failed = await first
+            #expect(failed.outcome == .failed, "\(failed.reasons)")
+            #expect(failed.reasons.contains { $0.code == .scanFailed && $0.detail.contains("signal 9") }, "\(failed.reasons)")
+            // The worker retries a scan_failed verdict: a fresh inspector gives the upload its verdict.
+            let retried = await inspector.inspect(request)
+            #expect(retried.outcome == .infected, "\(retried.reasons)")
+            #expect(retried.signatures.contains { $0.contains("EICAR") }, "\(retried.signatures)")
+            #expect(inspector.counts.started == 2)
+            #expect(kill(victim, 0) == -1 && errno == ESRCH, "the killed inspector was not reaped")
+        }
+    }
+
+    @Test func anInspectorPastItsBudgetIsKilledAndTheUploadIsUnscannable() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try Self.largeInfectedFile(in: directory)
+        var profile = Self.profile
+        // Hashing and scanning ~100 MB takes far longer than 20 ms; the inspector's own budget is not consulted while
+        // it hashes, so the worker's deadline is what stops it.
+        profile.inspectionTimeLimit = .milliseconds(20)
+        try await SandboxHarness.with(size: 1, grace: .zero) { inspector, _ in
+            let started = ContinuousClock.now
+            let verdict = await inspector.inspect(InspectionRequest(path: file, filename: "large.bin", profile: profile, exclusive: true))
+            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
+            #expect(verdict.reasons.contains { $0.detail.contains("took longer than its") }, "\(verdict.reasons)")
+            #expect(inspector.counts.killed == 1)
+            // A fresh inspector takes the next upload.
+            let small = directory + "/small.txt"
+            try Data("hello\n".utf8).write(to: URL(fileURLWithPath: small))
+            let next = await inspector.inspect(InspectionRequest(path: small, filename: "small.txt", profile: Self.profile))
+            #expect(next.outcome == .clean, "\(next.reasons)")
+        }
+    }
+
+    @Test func aRecursiveZipBombEndsUnscannableWithinItsBudgetWithNoTempFilesLeft() async throws {
+        try await SandboxHarness.with(size: 1) { inspector, base in
+            let bomb = try InspectionBudgetTests().build(
+                """
+                level = nest({'core.txt': 'x' * 4096})
+                for depth in range(10):
+                    level = nest({'%d-%d.zip' % (depth, copy): level for copy in range(8)})
+                open(path, 'wb').write(level)
+                """, in: base)
+            defer { unlink(bomb) }
+            let started = ContinuousClock.now
+            let verdict = await inspector.inspect(InspectionRequest(path: bomb, filename: "bomb.zip", profile: InspectionBudgetTests.profile(time: .seconds(30))))
+            #expect(ContinuousClock.now - started < .seconds(30))
+            #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
+            // The inspector's scratch directory is empty between uploads (the pool removes it with the inspector).
+            let scratches = try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.hasPrefix("airlock-scan.") }
+            #expect(scratches.count == 1)
+            for scratch in scratches {
+                #expect(try FileManager.default.contentsOfDirectory(atPath: base + "/" + scratch).isEmpty, "files left in \(scratch)")
+            }
+        }
+    }
+
+    @Test func aSignatureReloadReachesNewInspectorsAndRetiresOldOnes() async throws {
+        let database = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: Repository.path("fixtures/clamav")) {
+            try FileManager.default.copyItem(atPath: Repository.path("fixtures/clamav/\(name)"), toPath: database + "/" + name)
+        }
+        let sample = database + "/../airlock-isolation-sample-\(UUID().uuidString).txt"
+        let bytes = Data("a file the new signatures name\n".utf8)
+        try bytes.write(to: URL(fileURLWithPath: sample))
+        defer { unlink(sample) }
+        let request = InspectionRequest(path: sample, filename: "sample.txt", profile: Self.profile)
+        try await SandboxHarness.with(engine: .libclamav(database: database, limits: ScanLimits()), size: 1) { inspector, _ in
+            let old = try #require(inspector.idlePIDs.first)
+            #expect(await inspector.inspect(request).outcome == .clean)
+            let md5 = try TestProcess.run(["md5sum", sample]).stdoutText.prefix(32)
+            try Data("\(md5):\(bytes.count):Airlock.Test.Reloaded\n".utf8).write(to: URL(fileURLWithPath: database + "/reloaded.hdb"))
+            inspector.databaseChanged()
+            #expect(kill(old, 0) == -1 && errno == ESRCH, "the old inspector still runs")
+            let verdict = await inspector.inspect(request)
+            #expect(verdict.outcome == .infected, "\(verdict.reasons)")
+            #expect(verdict.signatures.contains { $0.contains("Airlock.Test.Reloaded") }, "\(verdict.signatures)")
+        }
+    }
+
+    @Test func anInspectorIsReplacedAfterItsRecycleCount() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/note.txt"
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: file))
+        try await SandboxHarness.with(size: 1, recycleAfter: 2) { inspector, _ in
+            let first = try #require(inspector.idlePIDs.first)
+            for _ in 0..<2 {
+                #expect(await inspector.inspect(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile)).outcome == .clean)
+            }
+            #expect(inspector.idlePIDs.isEmpty && kill(first, 0) == -1, "recycled after two uploads")
+            #expect(await inspector.inspect(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile)).outcome == .clean)
+            #expect(inspector.counts.started == 2)
+        }
+    }
+}
