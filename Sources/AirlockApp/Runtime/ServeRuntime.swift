@@ -61,7 +61,8 @@ public enum ServeRuntime {
         return environment
     }
 
-    static func application(config: ConfigReader, parts: WorkerRuntime.Parts, logger: Logger) async throws(AirlockError) -> some Service {
+    /// The API server and the service that keeps its readiness current.
+    static func application(config: ConfigReader, parts: WorkerRuntime.Parts, logger: Logger) async throws(AirlockError) -> [any Service] {
         let http = try HTTPSettings(reader: config.scoped(to: "http"))
         let uploads = try UploadSettings(reader: config.scoped(to: "uploads"))
         let catalog = parts.catalog.catalog
@@ -85,25 +86,28 @@ public enum ServeRuntime {
         let maxAge = parts.maxSignatureAge
         let writes = parts.workerEnabled ? parts.worker.storeHealth : nil
         let isolation = parts.inspection.check
-        environment.readiness = {
-            var checks: [(name: String, ready: Bool, detail: String)] = []
-            do {
-                _ = try await catalog.countByState()
-                checks.append(("catalog", true, "reachable"))
-            } catch {
-                checks.append(("catalog", false, "unreachable"))
-            }
-            do {
-                _ = try await objectStore.head(probe)
-                checks.append(("store", true, "reachable"))
-            } catch {
-                checks.append(("store", false, "unreachable"))
-            }
-            checks.append(Self.scannerCheck(malware, maxAge: maxAge))
-            if let writes { checks.append(writes.check) }
-            checks.append(isolation)
-            return checks
-        }
+        // /ready answers from the monitor's last round: no query, store request or clamd ping per request.
+        let readiness = ReadinessMonitor(probes: [
+            .async("catalog") {
+                do {
+                    _ = try await catalog.countByState()
+                    return ("catalog", true, "reachable")
+                } catch {
+                    return ("catalog", false, "unreachable")
+                }
+            },
+            .async("store") {
+                do {
+                    _ = try await objectStore.head(probe)
+                    return ("store", true, "reachable")
+                } catch {
+                    return ("store", false, "unreachable")
+                }
+            },
+            .blocking("scanner") { Self.scannerCheck(malware, maxAge: maxAge) },
+        ] + (writes.map { writes in [.async("store-writes") { writes.check }] } ?? []) + [.async("isolation") { isolation }])
+        await readiness.refresh()
+        environment.readiness = { readiness.snapshot }
         let audit = environment.audit
         let keys = APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()) { record in
             // A revoked key still in use: someone holds a secret they should not (throttled per key by the authenticator).
@@ -125,7 +129,7 @@ public enum ServeRuntime {
                 throw AirlockError(.invalidConfig, error.message)
             }
         }
-        return APIServer.application(
+        let server = APIServer.application(
             environment: environment, authenticator: ChainedAuthenticator(authenticators), host: http.host, port: http.port,
             maxBodyBytes: http.maxBodyBytes, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds),
             limits: ConnectionLimits(
@@ -133,5 +137,6 @@ public enum ServeRuntime {
                 idleTimeout: .milliseconds(http.idleTimeout.milliseconds), maxConnectionsPerClient: http.maxConnectionsPerClient
             ), logger: logger
         )
+        return [readiness, server]
     }
 }

@@ -61,7 +61,7 @@ public enum WorkerRuntime {
                     services.append(.init(service: UploadListener(catalog: parts.catalog.catalog, wake: parts.wake, logger: logger)))
                 }
                 if api {
-                    services.append(.init(service: try await ServeRuntime.application(config: config, parts: parts, logger: logger)))
+                    for service in try await ServeRuntime.application(config: config, parts: parts, logger: logger) { services.append(.init(service: service)) }
                 } else if parts.metricsPort > 0 {
                     services.append(.init(service: MetricsServer.make(
                         host: parts.metricsHost, port: parts.metricsPort, catalog: parts.catalog.catalog, scanner: parts.scanner,
