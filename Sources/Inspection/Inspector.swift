@@ -202,6 +202,7 @@ public final class Inspector: FileInspector {
                     }
                 }
                 if Self.isPlainSourceCode(MediaType.essence(type), prefix: hashed.prefix) { type = "text/plain" }
+                if let script = Self.shebangScript(MediaType.essence(type), prefix: hashed.prefix) { reasons.append(script) }
                 detectedType = type
                 reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
                 if UploadProfile.unwalkableArchiveTypes.contains(MediaType.essence(type)) {
@@ -284,6 +285,17 @@ public final class Inspector: FileInspector {
         guard plainSourceCodeTypes.contains(type) else { return false }
         let body = prefix.starts(with: [0xEF, 0xBB, 0xBF]) ? prefix.dropFirst(3) : prefix[...]
         return !body.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")])
+    }
+
+    /// Text (plain, CSV, Markdown) whose first bytes, after a UTF-8 byte-order mark, are `#!`: an executable script
+    /// under another name, whatever interpreter it names (`#!/bin/dash`, `#!/usr/bin/env -S bash -x`, `#!/bin/busybox
+    /// sh` are text/plain to libmagic).
+    static func shebangScript(_ type: String, prefix: [UInt8]) -> Reason? {
+        guard textTypes.contains(type) else { return nil }
+        let body = prefix.starts(with: [0xEF, 0xBB, 0xBF]) ? prefix.dropFirst(3) : prefix[...]
+        guard body.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")]) else { return nil }
+        let line = String(decoding: body.prefix(80).prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+        return Reason(.typeMismatch, "a script with an interpreter line ('\(line)') detected as \(type)")
     }
 
     static let textTypes: Set<String> = ["text/plain", "text/csv", "text/markdown", "text/x-markdown", "text/tab-separated-values"]

@@ -84,6 +84,31 @@ struct InspectorTests {
         #expect(batch.outcome == .clean, "\(batch.reasons)")
     }
 
+    /// A `#!` line makes any text an executable script, whatever interpreter it names and whatever libmagic called it.
+    @Test func anyInterpreterLineIsAScript() async throws {
+        for text in ["#!/bin/dash\nid\n", "#!/usr/bin/env -S bash -x\nid\n", "#!/bin/busybox sh\nrm -rf ~\n", "\u{FEFF}#!/opt/tool/run\nhello\n", "#!x\na,b\n1,2\n"] {
+            let verdict = try await inspect(Array(text.utf8), name: "notes.txt", declaredType: "text/plain")
+            #expect(verdict.outcome != .clean, "\(text) \(verdict.reasons)")
+            #expect(verdict.reasons.contains { $0.code == .typeMismatch }, "\(text) \(verdict.reasons)")
+        }
+        for text in ["# !/bin/sh is a path\n", "notes\n#!/bin/sh\n", "#1 item\n"] {
+            let verdict = try await inspect(Array(text.utf8), name: "notes.txt", declaredType: "text/plain")
+            #expect(verdict.outcome == .clean, "\(text) \(verdict.reasons)")
+        }
+        #expect(Inspector.shebangScript("text/csv", prefix: Array("#!/bin/sh\n".utf8)) != nil)
+        #expect(Inspector.shebangScript("text/markdown", prefix: Array("#!/bin/sh\n".utf8)) != nil)
+        #expect(Inspector.shebangScript("image/png", prefix: Array("#!/bin/sh\n".utf8)) == nil)
+    }
+
+    /// Code hidden from the text reader by an encoding: a byte-order mark before ASCII PHP, a fake ISO-2022 escape.
+    @Test func serverSideCodeBehindEncodingsIsFound() async throws {
+        for bytes in [[0xFF, 0xFE] + Array("<?php system($_GET['c']); ?>\n\n".utf8), [0xFE, 0xFF] + Array("<!--#exec cmd=\"id\" -->\n".utf8),
+            Array("notes\n".utf8) + [0x1B, 0x24] + Array("<?php system($_GET['c']); ?>\n".utf8), Array("a <?system($_GET[1]);?> b\n".utf8)] as [[UInt8]] {
+            let verdict = try await inspect(bytes, name: "notes.txt", declaredType: "text/plain")
+            #expect(verdict.outcome != .clean, "\(bytes.prefix(8)) \(verdict.reasons)")
+        }
+    }
+
     /// Refusals decided on purpose (docs/inspection.md, "Text"): mail is a container Airlock does not walk, and a
     /// note that starts like a PDF opens as one.
     @Test func textThatOpensAsSomethingElseIsRefused() async throws {
