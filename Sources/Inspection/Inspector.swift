@@ -266,7 +266,7 @@ public final class Inspector: FileInspector {
             reasons += pdfFindings(descriptor: descriptor, size: size, prefix: prefix)
         }
         if textTypes.contains(type) {
-            reasons += textFindings(descriptor: descriptor, size: size, prefix: prefix)
+            reasons += textFindings(descriptor: descriptor, size: size, prefix: prefix, csv: type == "text/csv" || type == "text/tab-separated-values")
         }
         return reasons
     }
@@ -441,10 +441,10 @@ public final class Inspector: FileInspector {
     }
 
     /// Server-side and browser code in text: PHP, ASP and JSP delimiters, SSI directives, HTML or HTA with script.
-    static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
+    static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8], csv: Bool = false) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "text larger than \(markupLimit >> 20) MiB is not read for code")] }
         guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the text failed")] }
-        return TextActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
+        return TextActiveContent.findings(in: bytes, csv: csv).map { Reason(.activeContent, $0) }
     }
 
     static func pdfFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {

@@ -23,7 +23,9 @@
 ///   Linear in the input.
 enum TextActiveContent {
     /// Findings, at most `limit` of them; empty when nothing active was found.
-    static func findings(in bytes: [UInt8], limit: Int = 5) -> [String] {
+    /// - Parameter csv: The text is CSV or TSV: every cell is a spreadsheet cell (otherwise only cells that look like
+    ///   formulas are judged as strictly, ``formulaFindings(_:csv:)``).
+    static func findings(in bytes: [UInt8], csv: Bool = false, limit: Int = 5) -> [String] {
         guard limit > 0 else { return [] }
         let decoded = MarkupActiveContent.utf8Text(bytes)
         var findings: [String] = []
@@ -36,12 +38,75 @@ enum TextActiveContent {
         if decoded != bytes {
             for finding in serverSideFindings(blankingISO2022(bytes)) { add(finding) }
         }
+        for finding in formulaFindings(decoded, csv: csv) { add(finding) }
         if findings.count < limit {
             // Markdown code is not skipped: where a span or fence ends depends on the renderer (escaped backticks,
             // tags that bind before code spans, info strings), and an attacker picks the renderer that disagrees.
             // Nor are HTML comments: `<!--` in a code span, an attribute value or a `<textarea>` opens none. A
             // renderer that decodes ISO-2022 text as UTF-8 sees its ASCII, so nothing is blanked here.
             for finding in browserFindings(decoded) { add(finding) }
+        }
+        return findings
+    }
+
+    /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
+    /// `""` as a quote; outside CSV, not past the line) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
+    /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:)``): DDE, WEBSERVICE, IMAGE, RTD,
+    /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
+    /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
+    /// mention) is judged for function calls only when one starts it (`-IMAGE(…)`, not "- call(x) now retries"),
+    /// and for DDE only in its `service|'topic'!item` form. At most 4 findings; linear.
+    static func formulaFindings(_ text: [UInt8], csv: Bool) -> [String] {
+        var findings: [String] = []
+        let count = text.count
+        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 }
+        var index = 0
+        while index < count, findings.count < 4 {
+            // One cell from `index`.
+            var start = index
+            while start < count, text[start] == 0x20 { start += 1 }
+            var quoted = false
+            if start < count, text[start] == UInt8(ascii: "\"") {
+                quoted = true
+                start += 1
+                while start < count, text[start] == 0x20 { start += 1 }
+            }
+            var end = start
+            var next = start
+            if quoted {
+                // A CSV cell may hold line breaks; in other text a quote does not reach past its line.
+                while end < count, csv || text[end] != 0x0A {
+                    if text[end] == UInt8(ascii: "\"") {
+                        if end + 1 < count, text[end + 1] == UInt8(ascii: "\"") {
+                            end += 2
+                            continue
+                        }
+                        break
+                    }
+                    end += 1
+                }
+                next = end
+                while next < count, !isDelimiter(text[next]), text[next] != 0x0A { next += 1 }
+            } else {
+                while end < count, !isDelimiter(text[end]), text[end] != 0x0A, text[end] != 0x0D { end += 1 }
+                next = end
+            }
+            if start < end, "=+-@".utf8.contains(text[start]) {
+                var cell = String(decoding: text[start..<end], as: UTF8.self)
+                if quoted { cell = cell.replacing("\"\"", with: "\"") }
+                let body = cell.unicodeScalars.dropFirst()
+                let callFirst: Bool = {
+                    guard let first = body.first, first.properties.isAlphabetic || first == "_" else { return false }
+                    let name = body.prefix { $0.properties.isAlphabetic || $0 == "_" || $0 == "." || ($0 >= "0" && $0 <= "9") }
+                    return body.dropFirst(name.count).first == "("
+                }()
+                let strict = csv || text[start] == UInt8(ascii: "=")
+                if let problem = OOXMLParts.formulaProblem(cell, strict: strict, functions: strict || callFirst) {
+                    let finding = "a spreadsheet cell holding \(problem)"
+                    if !findings.contains(finding) { findings.append(finding) }
+                }
+            }
+            index = next + 1
         }
         return findings
     }

@@ -109,6 +109,16 @@ struct InspectorTests {
         }
     }
 
+    /// CSV saved as text with a formula that runs a program, fetches or links out is active content; sums are not.
+    @Test func formulaInjectionInTextIsFound() async throws {
+        for text in ["name,total\nx,=cmd|' /C calc'!A0\n", "name,img\nx,\"=IMAGE(\"\"https://t.example/p.png\"\")\"\n", "a;b\n1;+HYPERLINK(\"\\\\h\\s\\x\")\n"] {
+            let verdict = try await inspect(Array(text.utf8), name: "export.txt", declaredType: "text/plain")
+            #expect(verdict.reasons.contains { $0.code == .activeContent }, "\(text) \(verdict.reasons)")
+        }
+        let sums = try await inspect(Array("name,total\nx,=SUM(B1:B3)\ny,-4\n".utf8), name: "export.txt", declaredType: "text/plain")
+        #expect(!sums.reasons.contains { $0.code == .activeContent }, "\(sums.reasons)")
+    }
+
     /// Refusals decided on purpose (docs/inspection.md, "Text"): mail is a container Airlock does not walk, and a
     /// note that starts like a PDF opens as one.
     @Test func textThatOpensAsSomethingElseIsRefused() async throws {
