@@ -259,6 +259,13 @@ public final class Inspector: FileInspector {
                 break
             }
         }
+        if type.hasPrefix("image/") {
+            var metadata = FileCursor(descriptor: descriptor, size: size)
+            reasons += ImageMetadata.findings(type: type, cursor: &metadata).map { Reason(.activeContent, $0) }
+        }
+        if !textTypes.contains(type), RawCode.phpOpenTag(descriptor: descriptor, size: size) {
+            reasons.append(Reason(.activeContent, "a PHP open tag (<?php) in the file's bytes"))
+        }
         if MarkupActiveContent.markupTypes.contains(type) {
             reasons += markupFindings(descriptor: descriptor, size: size, prefix: prefix)
         }

@@ -128,7 +128,9 @@ enum TextActiveContent {
 
     // MARK: Server-side code
 
-    static func serverSideFindings(_ text: [UInt8]) -> [String] {
+    /// - Parameter metadata: The text is an image's metadata, where XML and XMP processing instructions (`<?xml`,
+    ///   `<?xpacket`, `<?adobe-xap-filters`) are not PHP.
+    static func serverSideFindings(_ text: [UInt8], metadata: Bool = false) -> [String] {
         var findings: [String] = []
         let count = text.count
         // The last `%>`: an ASP/JSP opener counts only with a closer after it.
@@ -153,7 +155,9 @@ enum TextActiveContent {
                     findings.append("a PHP open tag")
                 } else if index + 2 < count, text[index + 2] == UInt8(ascii: "=") {
                     findings.append("a PHP short echo tag")
-                } else if index + 2 < count, !starts(text, "<?xml", at: index) {
+                } else if index + 2 < count, !starts(text, "<?xml", at: index),
+                    !metadata || !(starts(text, "<?xpacket", at: index) || starts(text, "<?adobe-xap-filters", at: index))
+                {
                     // short_open_tag is On by default, and the lexer needs no blank after `<?`.
                     findings.append("a PHP short open tag")
                 }

@@ -119,6 +119,27 @@ struct InspectorTests {
         #expect(!sums.reasons.contains { $0.code == .activeContent }, "\(sums.reasons)")
     }
 
+    /// JPEGs with further JPEGs appended (MPO, Ultra HDR) are whole; a WebP, BMP or plain JPEG with a tail is a polyglot.
+    @Test func multiPictureJPEGsAndOtherImageEnds() async throws {
+        let images = UploadProfile(name: "images", maxSize: 1 << 20, allow: [
+            .init(extensions: ["jpg"], types: ["image/jpeg"]), .init(extensions: ["webp"], types: ["image/webp"]), .init(extensions: ["bmp"], types: ["image/bmp"]),
+        ])
+        func check(_ bytes: [UInt8], _ name: String) async throws -> Verdict {
+            let path = try file(bytes)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: images))
+        }
+        let mpo = ImageMetadataTests.jpeg(ImageMetadataTests.mpf) + ImageMetadataTests.jpeg()
+        let whole = try await check(mpo, "a.jpg")
+        #expect(!whole.reasons.contains { $0.code == .typeMismatch }, "\(whole.reasons)")
+        let plain = try await check(ImageMetadataTests.jpeg() + ImageMetadataTests.jpeg(), "a.jpg")
+        #expect(plain.reasons.contains { $0.code == .typeMismatch }, "\(plain.reasons)")
+        let webp = try await check(ImageMetadataTests.webp([0x2F, 0, 0, 0, 0, 1]) + Array("<script>x()</script>".utf8), "a.webp")
+        #expect(webp.outcome != .clean, "\(webp.detectedType ?? "") \(webp.reasons)")
+        let pdf = try await inspect(Array("<html><script>x()</script>\n%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n".utf8), name: "a.pdf")
+        #expect(pdf.outcome != .clean, "\(pdf.reasons)")
+    }
+
     /// Refusals decided on purpose (docs/inspection.md, "Text"): mail is a container Airlock does not walk, and a
     /// note that starts like a PDF opens as one.
     @Test func textThatOpensAsSomethingElseIsRefused() async throws {
@@ -201,6 +222,10 @@ struct InspectorTests {
         let gifScript = try await check(script, "a.gif")
         #expect(gifScript.detectedType == "image/gif")
         #expect(gifScript.outcome != .clean, "\(gifScript.reasons)")
+        // PHP in a PNG text chunk, or anywhere in an image's bytes, is active content.
+        let textChunk = ImageMetadataTests.png(ImageMetadataTests.chunk("tEXt", Array("Comment\0<?=`id`?>".utf8)))
+        #expect(try await check(textChunk, "a.png").reasons.contains { $0.code == .activeContent }, "text chunk")
+        #expect(try await check(Self.gif.dropLast() + [0x21, 0xFE, 8] + Array("<?php id".utf8) + [0, 0x3B], "a.gif").outcome != .clean)
         // A truncated PNG does not hold together.
         #expect(try await check(Array(Self.png.prefix(40)), "a.png").outcome == .unscannable)
     }
