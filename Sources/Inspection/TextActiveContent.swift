@@ -91,7 +91,10 @@ enum TextActiveContent {
                 while end < count, !isDelimiter(text[end]), text[end] != 0x0A, text[end] != 0x0D { end += 1 }
                 next = end
             }
-            if start < end, "=+-@".utf8.contains(text[start]) {
+            // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:)``).
+            if start < end, "=+-@".utf8.contains(text[start]),
+                text[start..<end].contains(where: { $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(") })
+            {
                 var cell = String(decoding: text[start..<end], as: UTF8.self)
                 if quoted { cell = cell.replacing("\"\"", with: "\"") }
                 let body = cell.unicodeScalars.dropFirst()
@@ -203,7 +206,7 @@ enum TextActiveContent {
 
     /// Bytes of tags read over again (tags that start inside another tag) before the text is refused as unreadable:
     /// keeps the walk linear however many tags start inside quoted attribute values.
-    static func tagBudget(_ count: Int) -> Int { 8 * count + (1 << 20) }
+    static func tagBudget(_ count: Int) -> Int { 2 * count + (1 << 20) }
 
     static func browserFindings(_ text: [UInt8]) -> [String] {
         var findings: [String] = []
