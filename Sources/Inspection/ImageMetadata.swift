@@ -103,7 +103,24 @@ enum ImageMetadata {
             switch introducer {
             case 0x21:
                 guard let label = cursor.byte() else { return texts }
-                let keep = label == 0xFE || label == 0xFF
+                var rawXMP = false
+                if label == 0xFF {
+                    // XMP (`XMP DataXMP`) is written raw after its identifier, its bytes read as sub-block sizes
+                    // only to skip it; its text runs to the "magic trailer" (bytes 0x01, 0xFF … 0x00).
+                    let start = cursor.position
+                    if cursor.byte() == 11, cursor.bytes(11) == Array("XMP DataXMP".utf8) {
+                        var xmp: [UInt8] = []
+                        while budget > 0, let byte = cursor.byte(), byte > 0x01 {
+                            xmp.append(byte)
+                            budget -= 1
+                        }
+                        texts.append(xmp)
+                        rawXMP = true
+                    }
+                    guard cursor.seek(to: start) else { return texts }
+                }
+                // Raw XMP's sub-block view is bytes with some taken as sizes: not text to judge.
+                let keep = label == 0xFE || (label == 0xFF && !rawXMP)
                 guard let data = subBlocks(&cursor, keep: keep) else { return texts }
                 if keep { texts.append(data) }
             case 0x2C:

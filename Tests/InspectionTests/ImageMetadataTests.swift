@@ -93,6 +93,13 @@ struct ImageMetadataTests {
         [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]) + chunks + chunk("IEND", [])
     }
 
+    /// A GIF with XMP as Adobe writes it: raw text after the `XMP DataXMP` identifier, then the 258-byte magic
+    /// trailer that makes a sub-block walk land on the terminator.
+    static func gifXMP(_ xmp: String) -> [UInt8] {
+        let trailer: [UInt8] = [0x01] + (0...255).reversed().map { UInt8($0) } + [0x00]
+        return Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0] + [0x21, 0xFF, 11] + Array("XMP DataXMP".utf8) + Array(xmp.utf8) + trailer + [0x3B]
+    }
+
     @Test func serverSideCodeInImageMetadataIsFound() throws {
         let code = Array("<?=`$_GET[c]`?>".utf8)
         for (type, bytes) in [
@@ -103,6 +110,7 @@ struct ImageMetadataTests {
             ("image/jpeg", Self.jpeg(Self.segment(0xFE, code))),
             ("image/jpeg", Self.jpeg(Self.segment(0xE1, Array("http://ns.adobe.com/xap/1.0/\0<?xpacket begin=''?><% x(); %>".utf8)))),
             ("image/gif", Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0] + [0x21, 0xFE, UInt8(code.count)] + code + [0] + [0x3B]),
+            ("image/gif", Self.gifXMP("<?xpacket begin=''?><x:xmpmeta><?=`id`?></x:xmpmeta><?xpacket end='w'?>")),
         ] as [(String, [UInt8])] {
             #expect(!(try Self.metadata(type, bytes)).isEmpty, "\(type) \(bytes)")
         }
@@ -111,6 +119,7 @@ struct ImageMetadataTests {
             ("image/jpeg", Self.jpeg(Self.segment(0xE1, Array("http://ns.adobe.com/xap/1.0/\0<?xpacket begin='' id='W5M0'?><x:xmpmeta/><?xpacket end='w'?>".utf8)))),
             ("image/jpeg", Self.jpeg(Self.segment(0xE1, Array("Exif\0\0MM<?x<%a%>".utf8)))),  // binary EXIF is left to the raw scan
             ("image/gif", Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0] + [0x21, 0xFE, 5] + Array("hello".utf8) + [0] + [0x3B]),
+            ("image/gif", Self.gifXMP("<?xpacket begin='' id='W5M0'?><x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF/></x:xmpmeta><?xpacket end='w'?>")),
         ] as [(String, [UInt8])] {
             let found = try Self.metadata(type, bytes)
             #expect(found.isEmpty, "\(type) \(found)")
