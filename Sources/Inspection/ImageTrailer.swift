@@ -42,6 +42,8 @@ enum ImageTrailer {
         case "image/png": return png(&cursor)
         case "image/jpeg": return jpeg(&cursor)
         case "image/gif": return gif(&cursor)
+        case "image/webp": return riff(&cursor)
+        case "image/bmp", "image/x-ms-bmp": return bmp(&cursor)
         default: return nil
         }
     }
@@ -59,9 +61,48 @@ enum ImageTrailer {
         return .malformed("too many PNG chunks")
     }
 
-    /// Marker segments until SOS, entropy-coded data until EOI (0xFFD9), then again for progressive frames.
+    /// WebP: the RIFF container's size field (little-endian, after `RIFF`) plus its 8-byte header, padded to even.
+    static func riff(_ cursor: inout FileCursor) -> End {
+        guard cursor.seek(to: 4), let size = cursor.bytes(4) else { return .malformed("shorter than a RIFF header") }
+        let length = Int64(size[0]) | Int64(size[1]) << 8 | Int64(size[2]) << 16 | Int64(size[3]) << 24
+        let end = 8 + length + (length & 1)
+        guard length >= 4, end <= cursor.size || (length & 1 == 1 && end - 1 == cursor.size) else { return .malformed("the RIFF size runs past the end of the file") }
+        return .offset(min(end, cursor.size))
+    }
+
+    /// BMP: the file size in its header (little-endian, after `BM`).
+    static func bmp(_ cursor: inout FileCursor) -> End {
+        guard cursor.seek(to: 2), let size = cursor.bytes(4) else { return .malformed("shorter than a BMP header") }
+        let length = Int64(size[0]) | Int64(size[1]) << 8 | Int64(size[2]) << 16 | Int64(size[3]) << 24
+        guard length >= 26, length <= cursor.size else { return .malformed("the BMP file size field (\(length)) does not fit the file") }
+        return .offset(length)
+    }
+
+    /// Further JPEGs a multi-picture file may append after the first image's EOI.
+    static let appendedImageLimit = 16
+
+    /// The end of a JPEG. A primary image that declares further images (an MPF `APP2` segment: MPO stereo pairs,
+    /// Ultra HDR gain maps; or a Google container directory in its XMP: Ultra HDR and gain-map JPEGs) may be followed
+    /// by up to ``appendedImageLimit`` complete JPEGs, each walked to its own EOI; the end is then the last one's.
+    /// Anything else after the first EOI (a Motion Photo's MP4, a script) is left after the end: a polyglot.
     static func jpeg(_ cursor: inout FileCursor) -> End {
-        guard cursor.seek(to: 2) else { return .malformed("shorter than the JPEG signature") }
+        var declares = false
+        let primary = jpegImage(&cursor, from: 0, declaresMore: &declares)
+        guard case .offset(var end) = primary, declares else { return primary }
+        var ignored = false
+        for _ in 0..<appendedImageLimit {
+            guard end + 4 <= cursor.size, cursor.seek(to: end), cursor.byte() == 0xFF, cursor.byte() == 0xD8,
+                case .offset(let next) = jpegImage(&cursor, from: end, declaresMore: &ignored)
+            else { break }
+            end = next
+        }
+        return .offset(end)
+    }
+
+    /// Marker segments until SOS, entropy-coded data until EOI (0xFFD9), then again for progressive frames; notes
+    /// whether the image declares further images appended to it.
+    static func jpegImage(_ cursor: inout FileCursor, from start: Int64, declaresMore: inout Bool) -> End {
+        guard cursor.seek(to: start + 2) else { return .malformed("shorter than the JPEG signature") }
         while true {
             guard let prefix = cursor.byte() else { return .malformed("the JPEG ends without an EOI marker") }
             guard prefix == 0xFF else { return .malformed("expected a JPEG marker") }
@@ -91,6 +132,16 @@ enum ImageTrailer {
                     }
                     _ = cursor.seek(to: cursor.position - 2)
                     break
+                }
+            case 0xE1, 0xE2:
+                guard let length = cursor.uint16BigEndian(), length >= 2, let data = cursor.bytes(length - 2) else {
+                    return .malformed("a JPEG segment runs past the end")
+                }
+                if marker == 0xE2, data.starts(with: Array("MPF\0".utf8)) { declaresMore = true }
+                if marker == 0xE1, data.starts(with: Array("http://ns.adobe.com/xap/1.0/".utf8)),
+                    contains(data, Array("GContainer".utf8)) || contains(data, Array("ns.google.com/photos/1.0/container".utf8))
+                {
+                    declaresMore = true
                 }
             default:
                 guard let length = cursor.uint16BigEndian(), length >= 2, cursor.skip(Int64(length - 2)) else {
@@ -126,5 +177,14 @@ enum ImageTrailer {
                 return .malformed("an unknown GIF block 0x\(String(introducer, radix: 16))")
             }
         }
+    }
+
+    /// Whether `needle` occurs in `haystack` (both short: one segment).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
     }
 }

@@ -208,6 +208,7 @@ public final class Inspector: FileInspector {
                     }
                 }
                 if Self.isPlainSourceCode(MediaType.essence(type), prefix: hashed.prefix) { type = "text/plain" }
+                if let script = Self.shebangScript(MediaType.essence(type), prefix: hashed.prefix) { reasons.append(script) }
                 detectedType = type
                 reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
                 if UploadProfile.unwalkableArchiveTypes.contains(MediaType.essence(type)) {
@@ -264,6 +265,13 @@ public final class Inspector: FileInspector {
                 break
             }
         }
+        if type.hasPrefix("image/") {
+            var metadata = FileCursor(descriptor: descriptor, size: size)
+            reasons += ImageMetadata.findings(type: type, cursor: &metadata).map { Reason(.activeContent, $0) }
+        }
+        if !textTypes.contains(type), RawCode.phpOpenTag(descriptor: descriptor, size: size) {
+            reasons.append(Reason(.activeContent, "a PHP open tag (<?php) in the file's bytes"))
+        }
         if MarkupActiveContent.markupTypes.contains(type) {
             reasons += markupFindings(descriptor: descriptor, size: size, prefix: prefix)
         }
@@ -271,7 +279,7 @@ public final class Inspector: FileInspector {
             reasons += pdfFindings(descriptor: descriptor, size: size, prefix: prefix)
         }
         if textTypes.contains(type) {
-            reasons += textFindings(descriptor: descriptor, size: size, prefix: prefix)
+            reasons += textFindings(descriptor: descriptor, size: size, prefix: prefix, csv: type == "text/csv" || type == "text/tab-separated-values")
         }
         return reasons
     }
@@ -290,6 +298,17 @@ public final class Inspector: FileInspector {
         guard plainSourceCodeTypes.contains(type) else { return false }
         let body = prefix.starts(with: [0xEF, 0xBB, 0xBF]) ? prefix.dropFirst(3) : prefix[...]
         return !body.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")])
+    }
+
+    /// Text (plain, CSV, Markdown) whose first bytes, after a UTF-8 byte-order mark, are `#!`: an executable script
+    /// under another name, whatever interpreter it names (`#!/bin/dash`, `#!/usr/bin/env -S bash -x`, `#!/bin/busybox
+    /// sh` are text/plain to libmagic).
+    static func shebangScript(_ type: String, prefix: [UInt8]) -> Reason? {
+        guard textTypes.contains(type) else { return nil }
+        let body = prefix.starts(with: [0xEF, 0xBB, 0xBF]) ? prefix.dropFirst(3) : prefix[...]
+        guard body.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")]) else { return nil }
+        let line = String(decoding: body.prefix(80).prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+        return Reason(.typeMismatch, "a script with an interpreter line ('\(line)') detected as \(type)")
     }
 
     static let textTypes: Set<String> = ["text/plain", "text/csv", "text/markdown", "text/x-markdown", "text/tab-separated-values"]
@@ -435,10 +454,10 @@ public final class Inspector: FileInspector {
     }
 
     /// Server-side and browser code in text: PHP, ASP and JSP delimiters, SSI directives, HTML or HTA with script.
-    static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
+    static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8], csv: Bool = false) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "text larger than \(markupLimit >> 20) MiB is not read for code")] }
         guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the text failed")] }
-        return TextActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
+        return TextActiveContent.findings(in: bytes, csv: csv).map { Reason(.activeContent, $0) }
     }
 
     static func pdfFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {

@@ -343,8 +343,9 @@ enum MarkupActiveContent {
 
     /// Reads the start tag at `start` (`bytes[start] == "<"`, a name byte after it). HTML's rules: `/` separates
     /// attributes, unquoted values end at whitespace or `>`, a quoted value runs to its closing quote.
-    static func readStartTag(_ bytes: [UInt8], from start: Int) -> StartTag {
-        let count = bytes.count
+    /// - Parameter limit: Bytes at and after this index are not read (the tag ends there).
+    static func readStartTag(_ bytes: [UInt8], from start: Int, limit: Int? = nil) -> StartTag {
+        let count = min(limit ?? bytes.count, bytes.count)
         var index = start + 1
         let nameStart = index
         while index < count, isNameByte(bytes[index]) { index += 1 }

@@ -4,11 +4,14 @@ import AirlockCore
 /// part names alone:
 /// - `[Content_Types].xml`: macro-enabled main parts, VBA projects, ActiveX controls, macro sheets, OLE objects;
 /// - relationships (`*.rels`): the same by relationship type, wherever the part is stored and whatever it is named,
-///   and every external target except a hyperlink (remote templates, remote images and objects fetched on open);
+///   and every external target except a web or mail hyperlink (remote templates, remote images and objects fetched on open);
 /// - any XML part: a DOCTYPE or entity declaration (XXE, entity expansion bombs), an XML Schema
 ///   include/import/redefine or XInclude that a parser would fetch;
-/// - WordprocessingML fields: DDE and DDEAUTO field codes, also split across runs;
-/// - SpreadsheetML: DDE links (`ddeLink`) and DDE formulas (`=cmd|' /c calc'!A0`).
+/// - WordprocessingML fields by an allow-list of field types (``fieldProblem(_:)``), runs joined and nested fields
+///   followed;
+/// - hyperlink relationships only to http, https and mailto;
+/// - SpreadsheetML: DDE links (`ddeLink`) and active formulas (``formulaProblem(_:strict:functions:)``: DDE,
+///   WEBSERVICE, IMAGE, RTD, CALL, HYPERLINK to anything but http(s)/mailto, external workbook references).
 ///
 /// A scanner over tags and attributes that never expands an entity and never fetches anything.
 enum OOXMLParts {
@@ -51,8 +54,8 @@ enum OOXMLParts {
         let label = "part '\(partName)'"
         // Field codes: one buffer per open field (fields nest), and one for instruction text outside any
         // `fldChar begin` (Word still reads it).
-        var fields: [String] = []
-        var loose = ""
+        var fields: [Field] = []
+        var loose = Field()
         var inInstruction = false
         var inFormula = false
         var formula = ""
@@ -63,14 +66,14 @@ enum OOXMLParts {
                 findings.append("\(label) declares a DOCTYPE or entities (XXE, entity expansion)")
             case .text(let text):
                 if inInstruction {
-                    if fields.isEmpty { loose += text } else { fields[fields.count - 1] += text }
+                    if fields.isEmpty { loose.code += text } else { fields[fields.count - 1].code += text }
                 }
                 if inFormula { formula += text }
             case .end(let name):
                 if name == "instrtext" { inInstruction = false }
                 if name == "f" || name == "definedname" {
                     inFormula = false
-                    if isDDEFormula(formula) { findings.append("\(label) holds a DDE formula") }
+                    if let problem = formulaProblem(formula) { findings.append("\(label) holds \(problem)") }
                     formula = ""
                 }
             case .start(let name, let attributes, let selfClosing):
@@ -86,22 +89,28 @@ enum OOXMLParts {
                     let target = attributes["target"] ?? ""
                     if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
-                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external", kind != "hyperlink" {
-                        findings.append("an external \(kind) relationship to '\(target)' in \(partName) (fetched when the document opens)")
+                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external" {
+                        if kind != "hyperlink" {
+                            findings.append("an external \(kind) relationship to '\(target)' in \(partName) (fetched when the document opens)")
+                        } else if !isWebOrMailLink(target) {
+                            findings.append("a hyperlink to '\(target.prefix(120))' in \(partName) (only http, https and mailto are admitted)")
+                        }
                     }
                 case "instrtext":
                     inInstruction = !selfClosing
                 case "fldchar":
                     switch (attributes["fldchartype"] ?? "").lowercased() {
                     case "begin":
-                        fields.append("")
+                        if !fields.isEmpty { fields[fields.count - 1].nest() }
+                        fields.append(Field())
                     case "end":
-                        if let code = fields.popLast(), isDDEField(code) { findings.append("\(label) holds a DDE field (runs a program when fields update)") }
+                        if let field = fields.popLast(), let problem = fieldProblem(field) { findings.append("\(label) holds \(problem)") }
                     default:
                         break
                     }
                 case "fldsimple":
-                    if isDDEField(attributes["instr"] ?? "") { findings.append("\(label) holds a DDE field (runs a program when fields update)") }
+                    if !fields.isEmpty { fields[fields.count - 1].nest() }
+                    if let problem = fieldProblem(Field(code: attributes["instr"] ?? "")) { findings.append("\(label) holds \(problem)") }
                 case "include", "import", "redefine", "override":
                     // XML Schema and XInclude references that a parser resolves by fetching them (SSRF, XXE).
                     if let reference = attributes["schemalocation"] ?? attributes["href"] {
@@ -117,26 +126,169 @@ enum OOXMLParts {
             }
         }
         // Fields left open at the end of the part, and instruction text outside any field.
-        for code in fields + [loose] where findings.count < limit && isDDEField(code) {
-            findings.append("\(label) holds a DDE field (runs a program when fields update)")
+        for field in fields + [loose] where findings.count < limit {
+            if let problem = fieldProblem(field) { findings.append("\(label) holds \(problem)") }
         }
         return Array(findings.prefix(limit))
     }
 
-    /// A field code whose field type (its first word, once the runs of the field are joined: `DD` + `EAUTO` is
-    /// `DDEAUTO`) is DDE or DDEAUTO.
-    static func isDDEField(_ code: String) -> Bool {
-        let first = code.uppercased().split { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\"" || $0 == "\\" }.first
-        return first == "DDE" || first == "DDEAUTO"
+    /// One Word field's instruction as read so far: its code (the runs of its instruction text joined, nested
+    /// fields' results left out) and how fields nest in it.
+    struct Field {
+        var code = ""
+        /// A field nested in this one.
+        var hasNested = false
+        /// A nested field came before any word of this field's own code: the field type itself is computed.
+        var computedType = false
+
+        mutating func nest() {
+            if !hasNested, code.allSatisfy(\.isWhitespace) { computedType = true }
+            hasNested = true
+        }
     }
 
-    /// `service|'topic'!item`: a formula that asks another program (`cmd`, `msexcel`) for data; also the functions
-    /// that fetch from the network or call code when the sheet calculates (WEBSERVICE, RTD, CALL, REGISTER, EXEC).
-    static func isDDEFormula(_ formula: String) -> Bool {
-        let compact = formula.uppercased().filter { !$0.isWhitespace }
-        if ["WEBSERVICE(", "RTD(", "CALL(", "REGISTER(", "EXEC("].contains(where: { compact.contains($0) }) { return true }
-        guard let bar = formula.firstIndex(of: "|") else { return false }
-        return formula[bar...].contains("!")
+    /// Field types that only show the document's own data, format it or move within it: page numbers, dates,
+    /// document properties, tables of contents and indexes, cross-references, mail-merge fields, form fields,
+    /// formulas (`=`). Everything else is active content: INCLUDEPICTURE, INCLUDETEXT, LINK, IMPORT, DDE, DDEAUTO,
+    /// DATABASE, EMBED, RD (fetch or run something), MACROBUTTON (runs a macro) and any type Word may add.
+    static let safeFieldTypes: Set<String> = [
+        "PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "DATE", "TIME", "CREATEDATE", "SAVEDATE", "PRINTDATE", "EDITTIME", "REVNUM",
+        "TOC", "TOA", "TA", "TC", "INDEX", "XE", "REF", "PAGEREF", "NOTEREF", "STYLEREF", "SEQ", "HYPERLINK", "AUTHOR", "TITLE",
+        "SUBJECT", "KEYWORDS", "COMMENTS", "LASTSAVEDBY", "FILENAME", "FILESIZE", "NUMWORDS", "NUMCHARS", "DOCPROPERTY",
+        "DOCVARIABLE", "INFO", "TEMPLATE", "USERNAME", "USERINITIALS", "USERADDRESS", "MERGEFIELD", "MERGEREC", "MERGESEQ",
+        "NEXT", "NEXTIF", "SKIPIF", "SET", "ASK", "FILLIN", "IF", "COMPARE", "ADDRESSBLOCK", "GREETINGLINE", "FORMTEXT",
+        "FORMCHECKBOX", "FORMDROPDOWN", "SYMBOL", "EQ", "ADVANCE", "BARCODE", "DISPLAYBARCODE", "MERGEBARCODE", "CITATION",
+        "BIBLIOGRAPHY", "LISTNUM", "AUTONUM", "AUTONUMLGL", "AUTONUMOUT", "BIDIOUTLINE", "GOTOBUTTON", "SHAPE", "QUOTE",
+    ]
+
+    /// Why a field is active content, or nil: its type (the first word of its code, any case; `=` formulas are
+    /// safe) is not in ``safeFieldTypes``, its type is computed by a nested field, it is a QUOTE with a nested field
+    /// (how DDE is spelled from character codes), or a HYPERLINK leads anywhere but http, https, mailto or a
+    /// bookmark (`\l`).
+    static func fieldProblem(_ field: Field) -> String? {
+        let words = field.code.split { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{A0}" }
+        if field.computedType { return "a field whose type is built by a nested field" }
+        guard let first = words.first else { return nil }
+        if first.hasPrefix("=") { return nil }
+        let type = first.uppercased().filter { $0 != "\"" }
+        guard safeFieldTypes.contains(type) else {
+            let what = ["DDE", "DDEAUTO"].contains(type) ? "a DDE field (runs a program when fields update)" : "a \(type.prefix(40)) field"
+            return what
+        }
+        if type == "QUOTE", field.hasNested { return "a QUOTE field built from nested fields" }
+        if type == "HYPERLINK" {
+            let arguments = words.dropFirst()
+            let bookmark = arguments.contains { $0.lowercased() == "\\l" }
+            let target = arguments.first { !$0.hasPrefix("\\") }.map { $0.filter { $0 != "\"" }.lowercased() } ?? ""
+            if target.hasPrefix("http://") || target.hasPrefix("https://") || target.hasPrefix("mailto:") { return nil }
+            if bookmark, !target.contains(":"), !target.hasPrefix("\\"), !target.hasPrefix("/") { return nil }
+            return "a HYPERLINK field to '\(target.prefix(80))' (only http, https, mailto and bookmarks are admitted)"
+        }
+        return nil
+    }
+
+    /// An external hyperlink target Office opens in a browser or mail client: `http:`, `https:` or `mailto:` (any
+    /// case, leading blanks and control characters dropped). `ms-msdt:`, `search-ms:`, `file:`, UNC paths and every
+    /// other scheme start a program or reach a file share.
+    static func isWebOrMailLink(_ target: String) -> Bool {
+        let lowered = String(target.unicodeScalars.drop { $0.value <= 0x20 }).lowercased()
+        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("mailto:")
+    }
+
+    /// Functions that fetch from the network, call code or ask another program when a sheet calculates
+    /// (`_xlfn.` and `_xlws.` prefixes dropped).
+    static let activeFormulaFunctions: Set<String> = ["WEBSERVICE", "IMAGE", "RTD", "CALL", "REGISTER", "REGISTER.ID", "EXEC", "DDE", "DDEAUTO"]
+
+    /// What makes a spreadsheet formula (an xlsx cell or defined name, a CSV cell) active, or nil:
+    /// - DDE: `service|'topic'!item` (`cmd|' /C calc'!A0`, also without `!item`); with `strict` any `|` outside
+    ///   strings (Excel has no `|` operator);
+    /// - a call of ``activeFormulaFunctions`` (only with `functions`);
+    /// - `HYPERLINK` whose target is not a string starting with `http://`, `https://`, `mailto:` or `#` (a UNC path,
+    ///   `file:`, another scheme, or a target computed from cells);
+    /// - an external workbook reference: `'\\host\share\[x.xlsx]Sheet1'!A1`, `[x.xlsx]Sheet1!A1`, `[1]Sheet1!A1`,
+    ///   a quoted sheet name holding a path.
+    /// String literals are skipped (their text is not a call). Linear in the formula.
+    static func formulaProblem(_ formula: String, strict: Bool = true, functions: Bool = true) -> String? {
+        let chars = Array(formula.unicodeScalars)
+        let count = chars.count
+        func isNameStart(_ c: Unicode.Scalar) -> Bool { (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" }
+        func isNameChar(_ c: Unicode.Scalar) -> Bool { isNameStart(c) || (c >= "0" && c <= "9") || c == "." }
+        /// The end of the string literal or quoted name opened at `start` (the index of its closing quote).
+        func closing(_ quote: Unicode.Scalar, from start: Int) -> Int {
+            var index = start + 1
+            while index < count {
+                if chars[index] == quote {
+                    if index + 1 < count, chars[index + 1] == quote {
+                        index += 2
+                        continue
+                    }
+                    return index
+                }
+                index += 1
+            }
+            return count
+        }
+        var sawBar = false
+        var index = 0
+        while index < count {
+            let c = chars[index]
+            switch c {
+            case "\"":
+                index = closing("\"", from: index) + 1
+                continue
+            case "'":
+                let end = closing("'", from: index)
+                let name = String(String.UnicodeScalarView(chars[(index + 1)..<end]))
+                let sheetReference = end + 1 < count && chars[end + 1] == "!"
+                if sheetReference, sawBar { return "a DDE formula" }
+                // Sheet names cannot hold `\ / [ ] :`: a quoted name with one is a path or another workbook.
+                if sheetReference, name.contains(where: { "\\/[]:".contains($0) }) {
+                    return "an external workbook reference"
+                }
+                index = end + 1
+                continue
+            case "|":
+                // Excel has no `|` operator: outside a string it is DDE (`service|topic!item`, also without the item).
+                sawBar = true
+                if strict { return "a DDE formula" }
+                var next = index + 1
+                while next < count, chars[next] == " " { next += 1 }
+                if next < count, chars[next] == "'" { return "a DDE formula" }
+            case "]":
+                var cursor = index + 1
+                while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
+                if cursor > index + 1, cursor < count, chars[cursor] == "!" { return "an external workbook reference" }
+            default:
+                guard isNameStart(c), index == 0 || !isNameChar(chars[index - 1]) else { break }
+                var cursor = index
+                while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
+                var name = String(String.UnicodeScalarView(chars[index..<cursor])).uppercased()
+                for prefix in ["_XLFN.", "_XLWS.", "_XLUDF."] where name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
+                var open = cursor
+                while open < count, chars[open] == " " { open += 1 }
+                guard open < count, chars[open] == "(" else {
+                    index = cursor
+                    continue
+                }
+                if functions, activeFormulaFunctions.contains(name) { return "a formula calling \(name)" }
+                if name == "HYPERLINK" {
+                    var argument = open + 1
+                    while argument < count, chars[argument] == " " { argument += 1 }
+                    var target = ""
+                    if argument < count, chars[argument] == "\"" {
+                        let end = closing("\"", from: argument)
+                        target = String(String.UnicodeScalarView(chars[(argument + 1)..<end])).lowercased()
+                    }
+                    if !(target.hasPrefix("http://") || target.hasPrefix("https://") || target.hasPrefix("mailto:") || target.hasPrefix("#")) {
+                        return "a HYPERLINK to a target that is not a web or mail address"
+                    }
+                }
+                index = open + 1
+                continue
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// Whether a part's bytes are XML text (after a byte-order mark and white space, a `<`), whatever the part is

@@ -32,7 +32,21 @@ enum PDFActiveContent {
     static func findings(in bytes: [UInt8]) -> Findings {
         var analysis = Analysis(bytes: bytes)
         analysis.run()
-        return analysis.findings
+        var findings = analysis.findings
+        if let prefix = prefixFinding(bytes) { findings.active.insert(prefix, at: 0) }
+        return findings
+    }
+
+    /// Readers find `%PDF-` within the first 1024 bytes and ignore what comes before it; a web server or browser
+    /// reads those bytes first. Non-blank bytes before the header that hold `<` (markup, `<?php`, `<%`) make the
+    /// file a polyglot.
+    static func prefixFinding(_ bytes: [UInt8]) -> String? {
+        let header: [UInt8] = Array("%PDF-".utf8)
+        let window = bytes.prefix(1024 + header.count)
+        guard let start = window.indices.first(where: { window[$0...].starts(with: header) }), start > 0 else { return nil }
+        let before = bytes[..<start]
+        guard before.contains(where: { $0 > 0x20 }), before.contains(UInt8(ascii: "<")) else { return nil }
+        return "\(start) bytes before the %PDF- header hold markup or code (a polyglot a web server or browser reads first)"
     }
 
     /// Where an action was found: decides whether a web link is admitted and how the finding reads.

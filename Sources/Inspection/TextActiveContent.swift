@@ -3,37 +3,113 @@
 /// markup that runs if the text is rendered as HTML.
 ///
 /// The rules, chosen so that ordinary CSV, prose, READMEs and changelogs stay clean:
-/// - PHP: `<?php` (any case), `<?=`, and `<?` followed by whitespace (`<?xml` is not PHP); `<script language="php">`.
-/// - ASP/JSP: `<%` followed by `@`, `=`, `#`, `:`, `$`, `-`, `!` (a JSP declaration), whitespace or a letter, **and** a `%>` somewhere after it,
-///   since every code block closes (`growth <%5` or `a <% b` alone are prose); `<jsp:` actions;
-///   `<script runat="server">`.
-/// - SSI: `<!--#` followed by a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
-/// - JSP expression language that calls a method: `${…(…)}`.
-/// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler inside a tag, a `javascript:`/`vbscript:`
-///   or `data:text/html`-like URL in a tag's URL attribute or a Markdown link. Ordinary inline HTML (`<p
+/// - PHP: `<?` followed by anything but `xml` (any case): short_open_tag is On by default and its lexer needs no
+///   blank, so `<?system(…);?>` runs; `<?php`, `<?=`; `<script language="php">`.
+/// - ASP/JSP: `<%` followed by anything but a digit (`growth <%5`) or a backtick (a Markdown code span; no ASP or
+///   JSP language starts a statement with one), **and** a `%>` somewhere after it, since every code block closes
+///   (`a <% b` alone is prose); `<jsp:` actions; `<script runat="server">`.
+/// - SSI: `<!--#`, optional blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
+/// - JSP expression language (`${…}`) is not looked for: it runs only in a `.jsp`, and `${…}` is ordinary syntax in
+///   many languages (docs/inspection.md, "Decided on purpose").
+/// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler or `srcdoc` inside a tag, a
+///   `javascript:`/`vbscript:` or `data:text/html`-like URL in a tag's URL attribute, SMIL `to`/`values` or a Markdown
+///   link, a Markdown attribute list (`{: onclick=…}`) with an event handler. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
 /// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere
-///   too, Markdown code included (renderers disagree on where code ends); only complete HTML comments are skipped,
-///   closed as browsers close them (`<!-->` and `<!--->` end at once).
-/// - ISO-2022 multi-byte runs (whose bytes fall in the ASCII range) are blanked out first; UTF-16 and UTF-32 are
-///   transcoded. Linear in the input.
+///   too: in Markdown code (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
+///   attribute value or a `<textarea>` opens none) and in tags inside other tags' attribute values.
+/// - Encodings: UTF-16 and UTF-32 are transcoded, and the server-side checks also read the raw bytes (engines do).
+///   Genuine ISO-2022 two-byte runs are blanked for the server-side checks only (``blankingISO2022(_:)``).
+///   Linear in the input.
 enum TextActiveContent {
     /// Findings, at most `limit` of them; empty when nothing active was found.
-    static func findings(in bytes: [UInt8], limit: Int = 5) -> [String] {
+    /// - Parameter csv: The text is CSV or TSV: every cell is a spreadsheet cell (otherwise only cells that look like
+    ///   formulas are judged as strictly, ``formulaFindings(_:csv:)``).
+    static func findings(in bytes: [UInt8], csv: Bool = false, limit: Int = 5) -> [String] {
         guard limit > 0 else { return [] }
-        let text = blankingISO2022(MarkupActiveContent.utf8Text(bytes))
+        let decoded = MarkupActiveContent.utf8Text(bytes)
         var findings: [String] = []
         func add(_ finding: String) {
             if findings.count < limit, !findings.contains(finding) { findings.append(finding) }
         }
-        for finding in serverSideFindings(text) { add(finding) }
+        for finding in serverSideFindings(blankingISO2022(decoded)) { add(finding) }
+        // PHP, SSI and JSP engines read bytes, not a byte-order mark's encoding: a UTF-16 or UTF-32 file is also
+        // judged as the bytes it is.
+        if decoded != bytes {
+            for finding in serverSideFindings(blankingISO2022(bytes)) { add(finding) }
+        }
+        for finding in formulaFindings(decoded, csv: csv) { add(finding) }
         if findings.count < limit {
             // Markdown code is not skipped: where a span or fence ends depends on the renderer (escaped backticks,
             // tags that bind before code spans, info strings), and an attacker picks the renderer that disagrees.
-            // Only complete HTML comments are inert.
-            var inert = [Bool](repeating: false, count: text.count)
-            markComments(text, into: &inert)
-            for finding in browserFindings(text, code: inert) { add(finding) }
+            // Nor are HTML comments: `<!--` in a code span, an attribute value or a `<textarea>` opens none. A
+            // renderer that decodes ISO-2022 text as UTF-8 sees its ASCII, so nothing is blanked here.
+            for finding in browserFindings(decoded) { add(finding) }
+        }
+        return findings
+    }
+
+    /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
+    /// `""` as a quote; outside CSV, not past the line) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
+    /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:)``): DDE, WEBSERVICE, IMAGE, RTD,
+    /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
+    /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
+    /// mention) is judged for function calls only when one starts it (`-IMAGE(…)`, not "- call(x) now retries"),
+    /// and for DDE only in its `service|'topic'!item` form. At most 4 findings; linear.
+    static func formulaFindings(_ text: [UInt8], csv: Bool) -> [String] {
+        var findings: [String] = []
+        let count = text.count
+        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 }
+        var index = 0
+        while index < count, findings.count < 4 {
+            // One cell from `index`.
+            var start = index
+            while start < count, text[start] == 0x20 { start += 1 }
+            var quoted = false
+            if start < count, text[start] == UInt8(ascii: "\"") {
+                quoted = true
+                start += 1
+                while start < count, text[start] == 0x20 { start += 1 }
+            }
+            var end = start
+            var next = start
+            if quoted {
+                // A CSV cell may hold line breaks; in other text a quote does not reach past its line.
+                while end < count, csv || text[end] != 0x0A {
+                    if text[end] == UInt8(ascii: "\"") {
+                        if end + 1 < count, text[end + 1] == UInt8(ascii: "\"") {
+                            end += 2
+                            continue
+                        }
+                        break
+                    }
+                    end += 1
+                }
+                next = end
+                while next < count, !isDelimiter(text[next]), text[next] != 0x0A { next += 1 }
+            } else {
+                while end < count, !isDelimiter(text[end]), text[end] != 0x0A, text[end] != 0x0D { end += 1 }
+                next = end
+            }
+            // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:)``).
+            if start < end, "=+-@".utf8.contains(text[start]),
+                text[start..<end].contains(where: { $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(") })
+            {
+                var cell = String(decoding: text[start..<end], as: UTF8.self)
+                if quoted { cell = cell.replacing("\"\"", with: "\"") }
+                let body = cell.unicodeScalars.dropFirst()
+                let callFirst: Bool = {
+                    guard let first = body.first, first.properties.isAlphabetic || first == "_" else { return false }
+                    let name = body.prefix { $0.properties.isAlphabetic || $0 == "_" || $0 == "." || ($0 >= "0" && $0 <= "9") }
+                    return body.dropFirst(name.count).first == "("
+                }()
+                let strict = csv || text[start] == UInt8(ascii: "=")
+                if let problem = OOXMLParts.formulaProblem(cell, strict: strict, functions: strict || callFirst) {
+                    let finding = "a spreadsheet cell holding \(problem)"
+                    if !findings.contains(finding) { findings.append(finding) }
+                }
+            }
+            index = next + 1
         }
         return findings
     }
@@ -55,7 +131,9 @@ enum TextActiveContent {
 
     // MARK: Server-side code
 
-    static func serverSideFindings(_ text: [UInt8]) -> [String] {
+    /// - Parameter metadata: The text is an image's metadata, where XML and XMP processing instructions (`<?xml`,
+    ///   `<?xpacket`, `<?adobe-xap-filters`) are not PHP.
+    static func serverSideFindings(_ text: [UInt8], metadata: Bool = false) -> [String] {
         var findings: [String] = []
         let count = text.count
         // The last `%>`: an ASP/JSP opener counts only with a closer after it.
@@ -80,13 +158,17 @@ enum TextActiveContent {
                     findings.append("a PHP open tag")
                 } else if index + 2 < count, text[index + 2] == UInt8(ascii: "=") {
                     findings.append("a PHP short echo tag")
-                } else if index + 2 < count, MarkupActiveContent.isSpace(text[index + 2]) {
+                } else if index + 2 < count, !starts(text, "<?xml", at: index),
+                    !metadata || !(starts(text, "<?xpacket", at: index) || starts(text, "<?adobe-xap-filters", at: index))
+                {
+                    // short_open_tag is On by default, and the lexer needs no blank after `<?`.
                     findings.append("a PHP short open tag")
                 }
-            } else if next == UInt8(ascii: "%"), index + 2 < count, index < lastCloser {
+            } else if next == UInt8(ascii: "%"), index + 2 < count, index + 1 < lastCloser {
+                // Any opener with a closer after it, except `<%5` (prose: "growth <%5 … 50%>") and `<%`` (a Markdown
+                // code span; no ASP or JSP language starts a statement with a backtick).
                 let after = text[index + 2]
-                let opens = "@=#:$-!".utf8.contains(after) || MarkupActiveContent.isSpace(after)
-                    || (after >= 0x41 && after <= 0x5A) || (after >= 0x61 && after <= 0x7A)
+                let opens = !(after >= 0x30 && after <= 0x39) && after != UInt8(ascii: "`")
                 if opens {
                     switch after {
                     case UInt8(ascii: "@"): findings.append("an ASP/JSP directive (<%@)")
@@ -95,9 +177,12 @@ enum TextActiveContent {
                     }
                 }
             } else if next == UInt8(ascii: "!"), starts(text, "<!--#", at: index) {
-                var cursor = index + 5
-                while cursor < count, cursor - index < 20, isLetter(text[cursor]) { cursor += 1 }
-                let directive = String(decoding: text[(index + 5)..<cursor], as: UTF8.self).lowercased()
+                // Blanks may stand before the directive name (nginx skips them).
+                var nameStart = index + 5
+                while nameStart < count, nameStart - index < 64, MarkupActiveContent.isSpace(text[nameStart]) { nameStart += 1 }
+                var cursor = nameStart
+                while cursor < count, cursor - nameStart < 20, isLetter(text[cursor]) { cursor += 1 }
+                let directive = String(decoding: text[nameStart..<cursor], as: UTF8.self).lowercased()
                 if ssiDirectives.contains(directive) { findings.append("a server-side include directive (#\(directive))") }
             } else if starts(text, "<jsp:", at: index) {
                 findings.append("a JSP action (<jsp:)")
@@ -114,96 +199,66 @@ enum TextActiveContent {
             }
             index += 1
         }
-        if let expression = expressionLanguageFinding(text) { findings.append(expression) }
         return findings
-    }
-
-    /// JSP expression language that calls a method (`${"".getClass().forName(…)}`): a JSP container evaluates it in
-    /// template text, so it runs if the file is ever served or included as a JSP. A plain `${name}` (shell, templates)
-    /// only reads a value and stays clean, as do Ruby's `#{…}` and Razor's `@{…}` (Razor compiles only `.cshtml`
-    /// views, which no profile admits, and includes nothing else as code).
-    /// Each `${` is read as a JSP container reads it, to its closing `}`: quoted strings (where a `}` does not close)
-    /// and nested braces are skipped. One that never closes is judged on everything after it. Linear.
-    static func expressionLanguageFinding(_ text: [UInt8]) -> String? {
-        var index = 0
-        while index + 2 < text.count {
-            guard text[index] == UInt8(ascii: "$"), text[index + 1] == UInt8(ascii: "{") else {
-                index += 1
-                continue
-            }
-            var cursor = index + 2
-            var depth = 0
-            var quote: UInt8?
-            var calls = false
-            var lastNonBlank: UInt8 = 0
-            scan: while cursor < text.count {
-                let byte = text[cursor]
-                defer { cursor += 1 }
-                if let open = quote {
-                    if byte == UInt8(ascii: "\\") {
-                        cursor += 1
-                    } else if byte == open {
-                        quote = nil
-                        lastNonBlank = byte
-                    }
-                    continue
-                }
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
-                case UInt8(ascii: "{"): depth += 1
-                case UInt8(ascii: "}"):
-                    if depth == 0 { break scan }
-                    depth -= 1
-                case UInt8(ascii: "("):
-                    if MarkupActiveContent.isNameByte(lastNonBlank) || lastNonBlank == UInt8(ascii: ")") { calls = true }
-                default: break
-                }
-                if !MarkupActiveContent.isSpace(byte) { lastNonBlank = byte }
-            }
-            if calls { return "a JSP expression-language method call (${…(…)})" }
-            index = cursor
-        }
-        return nil
     }
 
     // MARK: Browser markup
 
-    static func browserFindings(_ text: [UInt8], code: [Bool]) -> [String] {
+    /// Bytes of tags read over again (tags that start inside another tag) before the text is refused as unreadable:
+    /// keeps the walk linear however many tags start inside quoted attribute values.
+    static func tagBudget(_ count: Int) -> Int { 2 * count + (1 << 20) }
+
+    static func browserFindings(_ text: [UInt8]) -> [String] {
         var findings: [String] = []
         let count = text.count
         var index = 0
+        // Tags are read wherever one starts, also inside another tag's attribute value (`<a title="<img onerror=…>">`,
+        // a Markdown code span holding a quote): the walk goes on at the next byte, not past the tag's end. A tag
+        // that starts inside another is read only when a `>` follows it (without one it never closes), and at most
+        // 64 KiB past that `>`; the bytes such tags take are bounded by ``tagBudget(_:)``, and text that spends it is
+        // refused rather than half read.
+        var budget = tagBudget(count)
+        var outerEnd = 0  // the end of the furthest tag read so far
+        var nextClose = 0  // the first `>` at or after `index`
         while index + 1 < count, findings.count < 16 {
-            if code[index] {
+            guard text[index] == UInt8(ascii: "<"), MarkupActiveContent.isNameStart(text[index + 1]) else {
                 index += 1
                 continue
             }
-            let byte = text[index]
-            guard byte == UInt8(ascii: "<") else {
-                index += 1
-                continue
-            }
-            if starts(text, "<!--", at: index) {
-                // An HTML comment is inert where the text is rendered; server-side directives were judged already.
-                var cursor = index + 4
-                while cursor + 2 < count, !(text[cursor] == UInt8(ascii: "-") && text[cursor + 1] == UInt8(ascii: "-") && text[cursor + 2] == UInt8(ascii: ">")) {
-                    cursor += 1
+            let tag: MarkupActiveContent.StartTag
+            if index >= outerEnd {
+                tag = MarkupActiveContent.readStartTag(text, from: index)
+            } else {
+                if nextClose < index { nextClose = index }
+                while nextClose < count, text[nextClose] != UInt8(ascii: ">") { nextClose += 1 }
+                guard nextClose < count else { break }
+                let limit = min(count, nextClose + (64 << 10))
+                tag = MarkupActiveContent.readStartTag(text, from: index, limit: limit)
+                budget -= tag.end - index
+                if budget < 0 {
+                    findings.append("text with too many tags inside other tags to be read")
+                    break
                 }
-                index = cursor + 3
-                continue
             }
-            guard MarkupActiveContent.isNameStart(text[index + 1]) else {
-                index += 1
-                continue
-            }
-            let tag = MarkupActiveContent.readStartTag(text, from: index)
+            outerEnd = max(outerEnd, tag.end)
             let element = MarkupActiveContent.localName(tag.name)
-            for attribute in tag.attributes where attribute.hasValue {
+            for attribute in tag.attributes {
                 let attributeName = MarkupActiveContent.localName(attribute.name)
+                if attributeName == "srcdoc" {
+                    findings.append("a srcdoc document on <\(element)>")
+                    continue
+                }
+                guard attribute.hasValue else { continue }
                 if attributeName.hasPrefix("on"), attributeName.count > 2, attributeName.allSatisfy(\.isLetter) {
                     findings.append("an \(attributeName) event handler on <\(element)>")
                 } else if MarkupActiveContent.urlAttributes.contains(attributeName) || attributeName == "data" || attributeName == "formaction",
                     let scheme = scriptScheme(attribute.value)
                 {
+                    findings.append("a \(scheme) URL in \(attribute.name.lowercased()) on <\(element)>")
+                } else if ["values", "to", "from", "by"].contains(attributeName),
+                    let scheme = attribute.value.split(separator: ";").lazy.compactMap({ scriptScheme(String($0)) }).first
+                {
+                    // SMIL animation that sets a link's href (`<set attributeName=href to="java&#9;script:…">`).
                     findings.append("a \(scheme) URL in \(attribute.name.lowercased()) on <\(element)>")
                 } else if attributeName == "style" {
                     let css = MarkupActiveContent.decodeCSS(attribute.value).lowercased().filter { !$0.isWhitespace }
@@ -212,16 +267,16 @@ enum TextActiveContent {
                     }
                 }
             }
-            index = max(tag.end, index + 1)
+            index += 1
         }
-        for finding in schemeFindings(text, inert: code) where findings.count < 16 && !findings.contains(finding) {
+        for finding in schemeFindings(text) + attributeListFindings(text) where findings.count < 16 && !findings.contains(finding) {
             findings.append(finding)
         }
-        // Script elements are looked for everywhere outside code, even where the walk above read them as part of
-        // another tag: a Markdown renderer and an HTML parser do not always agree where a tag ends.
+        // Script elements are looked for everywhere, even where the walk above read them as part of another tag: a
+        // Markdown renderer and an HTML parser do not always agree where a tag ends.
         index = 0
         while index < count, findings.count < 16 {
-            if !code[index], text[index] == UInt8(ascii: "<") {
+            if text[index] == UInt8(ascii: "<") {
                 if starts(text, "<script", at: index), index + 7 >= count || !MarkupActiveContent.isNameByte(text[index + 7]) {
                     findings.insert("a <script> element", at: 0)
                 } else if starts(text, "<hta:application", at: index) {
@@ -233,20 +288,62 @@ enum TextActiveContent {
         return findings
     }
 
-    /// Script URLs anywhere outside comments, in whatever Markdown or HTML construct holds them: inline and
+    /// Markdown attribute lists that put an event handler on the element they follow: Python-Markdown's attr_list and
+    /// kramdown (`{: onclick="…"}`, `{:onclick=…}`), Pandoc's link and header attributes (`{onclick=…}`). An
+    /// `on<letters>=` attribute that starts the list or follows a blank or `:`, inside `{` … `}` on one line. Linear.
+    static func attributeListFindings(_ text: [UInt8]) -> [String] {
+        var open = -1
+        var pending: String?
+        var index = 0
+        let count = text.count
+        while index < count {
+            let byte = text[index]
+            switch byte {
+            case UInt8(ascii: "{"):
+                open = index
+                pending = nil
+            case UInt8(ascii: "}"):
+                if open >= 0, let pending { return ["an \(pending) event handler in a Markdown attribute list"] }
+                open = -1
+                pending = nil
+            case 0x0A, 0x0D:
+                open = -1
+                pending = nil
+            case UInt8(ascii: "o"), UInt8(ascii: "O"):
+                guard open >= 0, pending == nil, index + 2 < count, text[index + 1] | 0x20 == UInt8(ascii: "n") else { break }
+                let before = text[index - 1]
+                guard before == UInt8(ascii: "{") || before == UInt8(ascii: ":") || before == 0x20 || before == 0x09 else { break }
+                var cursor = index + 2
+                while cursor < count, cursor - index < 40, isLetter(text[cursor]) { cursor += 1 }
+                guard cursor > index + 2 else { break }
+                let name = String(decoding: text[index..<cursor], as: UTF8.self).lowercased()
+                while cursor < count, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
+                if cursor < count, text[cursor] == UInt8(ascii: "=") { pending = name }
+                index = cursor
+                continue
+            default:
+                break
+            }
+            index += 1
+        }
+        return []
+    }
+
+    /// Script URLs anywhere (comments included), in whatever Markdown or HTML construct holds them: inline and
     /// reference links, autolinks (`<javascript:…>`), angle-bracket destinations, bare text a renderer links. A
     /// scheme name is read as a renderer reads it: character references decoded (`&#106;`, `&colon;`), backslash
     /// escapes dropped (`javascript\:`), invisible characters and tabs or line breaks written as references skipped
     /// (URL parsers remove them; a raw blank ends a Markdown destination).
-    /// It counts when a word starts with it and its `:` is followed by something (`javascript:alert(1)`), or when it
-    /// follows `<` (`<javascript: alert(1)>`); prose such as "JavaScript: a language" stays clean.
-    static func schemeFindings(_ text: [UInt8], inert: [Bool]) -> [String] {
+    /// It counts when a word starts with it and its `:` is followed by any non-blank character (`javascript:alert(1)`,
+    /// `javascript:(alert)(1)`, `javascript:"";x`), or when it follows `<` (`<javascript: alert(1)>`); prose such as
+    /// "JavaScript: a language" stays clean.
+    static func schemeFindings(_ text: [UInt8]) -> [String] {
         var findings: [String] = []
         let count = text.count
         var index = 0
         while index < count, findings.count < 4 {
             let byte = text[index]
-            guard !inert[index], isLetter(byte) || byte == UInt8(ascii: "&") else {
+            guard isLetter(byte) || byte == UInt8(ascii: "&") else {
                 index += 1
                 continue
             }
@@ -273,7 +370,7 @@ enum TextActiveContent {
             let afterAngle = before >= 0 && text[before] == UInt8(ascii: "<")
             if candidate.scheme == "data" {
                 if let scheme = scriptScheme("data:" + candidate.rest) { findings.append("a \(scheme) URL in the text") }
-            } else if ["javascript", "vbscript", "livescript", "mocha"].contains(candidate.scheme), afterAngle || !candidate.rest.isEmpty {
+            } else if ["javascript", "vbscript", "livescript", "mocha"].contains(candidate.scheme), afterAngle || candidate.followed {
                 findings.append("a \(candidate.scheme) URL in the text")
             }
             index = candidate.end
@@ -281,10 +378,10 @@ enum TextActiveContent {
         return findings
     }
 
-    /// A scheme name starting at `start` (lowercased, decoded as described in ``schemeFindings(_:inert:)``) and what
+    /// A scheme name starting at `start` (lowercased, decoded as described in ``schemeFindings(_:)``) and what
     /// follows its `:` up to the first blank, quote or bracket (at most 64 characters); nil when no `:` ends a name of
     /// at most 12 letters.
-    private static func readScheme(_ text: [UInt8], from start: Int) -> (scheme: String, rest: String, end: Int)? {
+    private static func readScheme(_ text: [UInt8], from start: Int) -> (scheme: String, rest: String, followed: Bool, end: Int)? {
         var scheme = ""
         var cursor = start
         func next() -> Unicode.Scalar? {
@@ -330,11 +427,13 @@ enum TextActiveContent {
             if scalar == ":" {
                 guard !scheme.isEmpty else { return nil }
                 var rest = ""
+                var followed: Bool?
                 while rest.unicodeScalars.count < 64, let following = next() {
+                    if followed == nil { followed = following.value > 0x20 }
                     if following.value <= 0x20 || "\"'<>()[]`".unicodeScalars.contains(following) { break }
                     rest.unicodeScalars.append(following)
                 }
-                return (scheme, rest, max(cursor, start + 1))
+                return (scheme, rest, followed ?? false, max(cursor, start + 1))
             }
             guard scalar.isASCII, scheme.count < 12, (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") else { return nil }
             scheme.unicodeScalars.append(Unicode.Scalar(UInt8(scalar.value) | 0x20))
@@ -342,62 +441,50 @@ enum TextActiveContent {
         return nil
     }
 
-    /// HTML comments (`<!--` to the earliest `-->` or `--!>`), inert where the text is rendered. An unterminated
-    /// comment is left unmarked, so what follows it is still read.
-    static func markComments(_ text: [UInt8], into inert: inout [Bool]) {
-        var index = 0
-        while index + 3 < text.count {
-            guard text[index] == UInt8(ascii: "<"), starts(text, "<!--", at: index), !inert[index] else {
-                index += 1
-                continue
-            }
-            var cursor = index + 4
-            var end: Int?
-            // `<!-->` and `<!--->` are whole (empty) comments to a browser.
-            if cursor < text.count, text[cursor] == UInt8(ascii: ">") {
-                end = cursor + 1
-            } else if cursor + 1 < text.count, text[cursor] == UInt8(ascii: "-"), text[cursor + 1] == UInt8(ascii: ">") {
-                end = cursor + 2
-            }
-            while end == nil, cursor + 2 < text.count {
-                if text[cursor] == UInt8(ascii: "-"), text[cursor + 1] == UInt8(ascii: "-") {
-                    if text[cursor + 2] == UInt8(ascii: ">") {
-                        end = cursor + 3
-                        break
-                    }
-                    if cursor + 3 < text.count, text[cursor + 2] == UInt8(ascii: "!"), text[cursor + 3] == UInt8(ascii: ">") {
-                        end = cursor + 4
-                        break
-                    }
-                }
-                cursor += 1
-            }
-            guard let end else { return }  // no comment closes after this point, so none after it closes either
-            for position in index..<end { inert[position] = true }
-            index = end
-        }
-    }
-
-    /// ISO-2022 text (ESC `$` … switches to two-byte sets whose bytes are in the ASCII range, ESC `(` … back): the
-    /// two-byte runs are replaced with `_` so their bytes are not read as `<%` or `<?`.
+    /// ISO-2022 text: after a designation escape of a two-byte set (ISO-2022-JP `ESC $ @`, `ESC $ A`, `ESC $ B`,
+    /// `ESC $ ( C|D|O|P|Q`; ISO-2022-KR and -CN `ESC $ ) A|C|E|G`, `ESC $ * H`, `ESC $ + I…M` followed by SO), a
+    /// run of two-byte characters has bytes in the ASCII range. Such a run (to the next ESC, SO, SI or line end) is
+    /// replaced with `_` only when every byte is 0x21–0x7E and they form complete pairs: then its `<%` or `<?` is
+    /// Japanese, Chinese or Korean. Any other run, and anything after an escape that designates no two-byte set,
+    /// is left as written. Linear.
     static func blankingISO2022(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.contains(0x1B) else { return bytes }
         var output = bytes
-        var multiByte = false
+        let count = bytes.count
+        func at(_ index: Int) -> UInt8 { index < count ? bytes[index] : 0 }
+        func blankRun(from start: Int) -> Int {
+            var end = start
+            while end < count, ![0x1B, 0x0E, 0x0F, 0x0A, 0x0D].contains(bytes[end]) { end += 1 }
+            if end > start, (end - start) % 2 == 0, bytes[start..<end].allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) {
+                for position in start..<end { output[position] = UInt8(ascii: "_") }
+            }
+            return end
+        }
+        var shiftSetDesignated = false  // a G1-G3 two-byte set (KR, CN) that SO shifts to
         var index = 0
-        while index < output.count {
-            if output[index] == 0x1B, index + 1 < output.count {
-                let next = output[index + 1]
-                if next == UInt8(ascii: "$") {
-                    multiByte = true
-                } else if next == UInt8(ascii: "(") {
-                    multiByte = false
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0x1B, at(index + 1) == UInt8(ascii: "$") {
+                let final = at(index + 2)
+                if final == UInt8(ascii: "@") || final == UInt8(ascii: "A") || final == UInt8(ascii: "B") {
+                    index = blankRun(from: index + 3)
+                    continue
                 }
-                index += 1
+                if final == UInt8(ascii: "("), "CDOPQ".utf8.contains(at(index + 3)) {
+                    index = blankRun(from: index + 4)
+                    continue
+                }
+                if (final == UInt8(ascii: ")") && "ACEG".utf8.contains(at(index + 3))) || (final == UInt8(ascii: "*") && at(index + 3) == UInt8(ascii: "H"))
+                    || (final == UInt8(ascii: "+") && "IJKLM".utf8.contains(at(index + 3)))
+                {
+                    shiftSetDesignated = true
+                    index += 4
+                    continue
+                }
+            } else if byte == 0x0E, shiftSetDesignated {
+                index = blankRun(from: index + 1)
                 continue
             }
-            if multiByte, output[index] >= 0x21, output[index] <= 0x7E { output[index] = UInt8(ascii: "_") }
-            if output[index] == 0x0A { multiByte = false }
             index += 1
         }
         return output

