@@ -36,7 +36,10 @@ public final class MemoryObjectStore: ObjectStore {
 
     private static func info(_ object: Object) -> ObjectInfo {
         ObjectInfo(
-            size: Int64(object.bytes.count), etag: Hex.lowercase(Insecure.MD5.hash(data: object.bytes)), contentType: object.contentType, metadata: object.metadata,
+            size: Int64(object.bytes.count),
+            etag: Hex.lowercase(Insecure.MD5.hash(data: object.bytes)),
+            contentType: object.contentType,
+            metadata: object.metadata,
             lastModified: String(object.written)
         )
     }
@@ -62,18 +65,38 @@ public final class MemoryObjectStore: ObjectStore {
         return Self.info(stored)
     }
 
-    public func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome {
+    public func copy(
+        from source: ObjectRef,
+        ifMatch etag: String,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)]
+    ) async throws -> CopyOutcome {
         count("copy")
         return try state.withLock { state in
             guard let stored = state.objects[source] else { throw StoreFailure(.notFound, "no \(source)") }
             state.writes += 1
-            let copied = Object(bytes: stored.bytes, contentType: contentType, metadata: Dictionary(metadata, uniquingKeysWith: { $1 }), written: state.writes)
+            let copied = Object(
+                bytes: stored.bytes,
+                contentType: contentType,
+                metadata: Dictionary(metadata, uniquingKeysWith: { $1 }),
+                written: state.writes
+            )
             state.objects[destination] = copied
             return CopyOutcome(etag: Self.info(copied).etag, partSize: nil)
         }
     }
 
-    public func upload(from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?) async throws -> String {
+    public func upload(
+        from descriptor: Int32,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)],
+        md5: String?,
+        sha256: String?
+    ) async throws -> String {
         count("upload")
         var bytes = [UInt8](repeating: 0, count: Int(size))
         let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
@@ -81,7 +104,12 @@ public final class MemoryObjectStore: ObjectStore {
         if let md5, md5 != Hex.lowercase(Insecure.MD5.hash(data: bytes)) { throw StoreFailure(.permanent, "BadDigest") }
         return state.withLock { state in
             state.writes += 1
-            let object = Object(bytes: bytes, contentType: contentType, metadata: Dictionary(metadata, uniquingKeysWith: { $1 }), written: state.writes)
+            let object = Object(
+                bytes: bytes,
+                contentType: contentType,
+                metadata: Dictionary(metadata, uniquingKeysWith: { $1 }),
+                written: state.writes
+            )
             state.objects[destination] = object
             return Self.info(object).etag
         }
@@ -95,16 +123,27 @@ public final class MemoryObjectStore: ObjectStore {
     public func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
         count("list")
         let all = state.withLock { state in
-            state.objects.filter { entry in entry.key.bucket == bucket && entry.key.key.hasPrefix(prefix) && startAfter.map { entry.key.key > $0 } ?? true }
-                .sorted { $0.key.key < $1.key.key }
-                .map { ListedObjectInfo(key: $0.key.key, size: Int64($0.value.bytes.count), etag: Self.info($0.value).etag, lastModified: Timestamp.iso8601(0)) }
+            state.objects.filter { entry in
+                entry.key.bucket == bucket && entry.key.key.hasPrefix(prefix) && startAfter.map { entry.key.key > $0 } ?? true
+            }
+            .sorted { $0.key.key < $1.key.key }
+            .map {
+                ListedObjectInfo(
+                    key: $0.key.key,
+                    size: Int64($0.value.bytes.count),
+                    etag: Self.info($0.value).etag,
+                    lastModified: Timestamp.iso8601(0)
+                )
+            }
         }
         return (Array(all.prefix(limit)), all.count > limit)
     }
 
     public func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws {}
 
-    public func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String { UUID().uuidString }
+    public func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String {
+        UUID().uuidString
+    }
 
     public func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {}
 }

@@ -22,7 +22,10 @@ public final class TestHTTPServer: @unchecked Sendable {
         guard pipe(&pipeEnds) == 0 else { throw TestProcess.Failure(description: "pipe failed") }
         let pid = try Spawn.start(
             ["python3", Repository.path("scripts/testing/" + script)] + arguments,
-            environment: ProcessInfo.processInfo.environment, stdin: -1, stdout: pipeEnds[1], stderr: -1
+            environment: ProcessInfo.processInfo.environment,
+            stdin: -1,
+            stdout: pipeEnds[1],
+            stderr: -1
         )
         close(pipeEnds[1])
         defer { close(pipeEnds[0]) }

@@ -15,8 +15,14 @@ public enum CatalogFactory {
     /// (the service group) before the first query. Not migrated (`airlock migrate`, or `migrate()`).
     /// - Parameter tls: `.disable` (the default: loopback tests), or what `catalog.url`'s `sslmode` asks for.
     public static func postgres(
-        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 20,
-        tls: PostgresClient.Configuration.TLS = .disable, logger: Logger
+        host: String,
+        port: Int,
+        username: String,
+        password: String?,
+        database: String,
+        maxConnections: Int = 20,
+        tls: PostgresClient.Configuration.TLS = .disable,
+        logger: Logger
     ) -> (catalog: SQLCatalog, run: @Sendable () async -> Void) {
         var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maxConnections

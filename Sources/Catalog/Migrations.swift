@@ -13,17 +13,21 @@ enum Migrations {
 
     static let all: [Migration] = [
         Migration(
-            version: 1, name: "uploads and leadership",
+            version: 1,
+            name: "uploads and leadership",
             sqlite: uploads(integer: "INTEGER") + leadership(integer: "INTEGER"),
             postgres: uploads(integer: "BIGINT") + leadership(integer: "BIGINT")
         ),
         Migration(
-            version: 2, name: "audit log, hash lists, API keys, event deliveries",
-            sqlite: records(integer: "INTEGER"), postgres: records(integer: "BIGINT")
+            version: 2,
+            name: "audit log, hash lists, API keys, event deliveries",
+            sqlite: records(integer: "INTEGER"),
+            postgres: records(integer: "BIGINT")
         ),
         Migration(version: 3, name: "review sessions", sqlite: sessions(integer: "INTEGER"), postgres: sessions(integer: "BIGINT")),
         Migration(
-            version: 4, name: "rescan attempts",
+            version: 4,
+            name: "rescan attempts",
             sqlite: ["ALTER TABLE uploads ADD COLUMN rescan_attempts INTEGER NOT NULL DEFAULT 0"],
             postgres: ["ALTER TABLE uploads ADD COLUMN rescan_attempts BIGINT NOT NULL DEFAULT 0"]
         ),

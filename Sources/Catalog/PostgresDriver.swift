@@ -1,6 +1,5 @@
 import AirlockCore
 import Logging
-
 import PostgresNIO
 
 /// The scale-out catalog database: a PostgreSQL connection pool shared by API replicas and workers.
@@ -54,7 +53,12 @@ final class PostgresDriver: SQLDriver {
     }
 
     /// Runs one statement through `send` and reads every row.
-    static func collect(logger: Logger, _ send: (PostgresQuery) async throws -> PostgresRowSequence, sql: String, binds: [SQLValue]) async throws -> [SQLRow] {
+    static func collect(
+        logger: Logger,
+        _ send: (PostgresQuery) async throws -> PostgresRowSequence,
+        sql: String,
+        binds: [SQLValue]
+    ) async throws -> [SQLRow] {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
@@ -85,7 +89,9 @@ final class PostgresDriver: SQLDriver {
             let state = error.serverInfo?[.sqlState]
             let message = error.serverInfo?[.message] ?? "\(error.code)"
             if state == "23505" { throw CatalogError(.conflict, message, cause: error) }
-            if state == "42P01" { throw CatalogError(.notMigrated, "the catalog's schema is missing (\(message)): run airlock migrate", cause: error) }
+            if state == "42P01" {
+                throw CatalogError(.notMigrated, "the catalog's schema is missing (\(message)): run airlock migrate", cause: error)
+            }
             throw CatalogError(state == nil ? .unavailable : .query, message, cause: error)
         }
     }

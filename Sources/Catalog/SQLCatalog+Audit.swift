@@ -22,7 +22,8 @@ extension SQLCatalog {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 """,
                 [
-                    .int(sealed.sequence), .int(sealed.at), .text(sealed.actor), .text(sealed.action), SQLValue(sealed.uploadID), SQLValue(sealed.note),
+                    .int(sealed.sequence), .int(sealed.at), .text(sealed.actor), .text(sealed.action), SQLValue(sealed.uploadID),
+                    SQLValue(sealed.note),
                     .text(sealed.detail), .text(sealed.previousHash), .text(sealed.hash),
                 ]
             )
@@ -31,7 +32,9 @@ extension SQLCatalog {
     }
 
     public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditEntry] {
-        try await driver.query("SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2", [.int(sequence), .int(Int64(limit))]).map(Self.auditEntry(from:))
+        try await driver.query("SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2", [.int(sequence), .int(Int64(limit))]).map(
+            Self.auditEntry(from:)
+        )
     }
 
     public func latestAuditEntry() async throws -> AuditEntry? {
@@ -44,8 +47,14 @@ extension SQLCatalog {
 
     static func auditEntry(from row: SQLRow) throws(CatalogError) -> AuditEntry {
         AuditEntry(
-            sequence: try row.requireInt("sequence"), at: try row.requireInt("at"), actor: try row.requireText("actor"), action: try row.requireText("action"),
-            uploadID: row.text("upload_id"), note: row.text("note"), detail: try row.requireText("detail"), previousHash: try row.requireText("previous_hash"),
+            sequence: try row.requireInt("sequence"),
+            at: try row.requireInt("at"),
+            actor: try row.requireText("actor"),
+            action: try row.requireText("action"),
+            uploadID: row.text("upload_id"),
+            note: row.text("note"),
+            detail: try row.requireText("detail"),
+            previousHash: try row.requireText("previous_hash"),
             hash: try row.requireText("hash")
         )
     }

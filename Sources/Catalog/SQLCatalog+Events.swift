@@ -39,14 +39,23 @@ extension SQLCatalog {
     }
 
     public func events(uploadID: String) async throws -> [EventDelivery] {
-        try await driver.query("SELECT * FROM event_deliveries WHERE upload_id = $1 ORDER BY created_at, id", [.text(uploadID)]).map(Self.event(from:))
+        try await driver.query("SELECT * FROM event_deliveries WHERE upload_id = $1 ORDER BY created_at, id", [.text(uploadID)]).map(
+            Self.event(from:)
+        )
     }
 
     static func event(from row: SQLRow) throws(CatalogError) -> EventDelivery {
         EventDelivery(
-            id: try row.requireText("id"), uploadID: try row.requireText("upload_id"), type: try row.requireText("type"), webhook: try row.requireText("webhook"),
-            body: try row.requireText("body"), attempts: Int(row.int("attempts") ?? 0), nextAttemptAt: try row.requireInt("next_attempt_at"),
-            deliveredAt: row.int("delivered_at"), lastError: row.text("last_error"), createdAt: try row.requireInt("created_at")
+            id: try row.requireText("id"),
+            uploadID: try row.requireText("upload_id"),
+            type: try row.requireText("type"),
+            webhook: try row.requireText("webhook"),
+            body: try row.requireText("body"),
+            attempts: Int(row.int("attempts") ?? 0),
+            nextAttemptAt: try row.requireInt("next_attempt_at"),
+            deliveredAt: row.int("delivered_at"),
+            lastError: row.text("last_error"),
+            createdAt: try row.requireInt("created_at")
         )
     }
 }

@@ -13,14 +13,23 @@ extension SQLCatalog {
     }
 
     public func removeHashListEntry(sha256: String, list: HashListKind) async throws -> Bool {
-        try await changed("DELETE FROM hash_list WHERE sha256 = $1 AND list = $2 RETURNING sha256", [.text(sha256.lowercased()), .text(list.rawValue)])
+        try await changed(
+            "DELETE FROM hash_list WHERE sha256 = $1 AND list = $2 RETURNING sha256",
+            [.text(sha256.lowercased()), .text(list.rawValue)]
+        )
     }
 
     public func hashListEntries() async throws -> [HashListEntry] {
         try await driver.query("SELECT * FROM hash_list ORDER BY created_at, sha256", []).map { row in
-            guard let list = HashListKind(rawValue: try row.requireText("list")) else { throw CatalogError(.corrupt, "a hash list entry names no list") }
+            guard let list = HashListKind(rawValue: try row.requireText("list")) else {
+                throw CatalogError(.corrupt, "a hash list entry names no list")
+            }
             return HashListEntry(
-                sha256: try row.requireText("sha256"), list: list, note: row.text("note"), actor: try row.requireText("actor"), createdAt: try row.requireInt("created_at")
+                sha256: try row.requireText("sha256"),
+                list: list,
+                note: row.text("note"),
+                actor: try row.requireText("actor"),
+                createdAt: try row.requireInt("created_at")
             )
         }
     }

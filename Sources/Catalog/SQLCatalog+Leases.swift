@@ -6,7 +6,10 @@ extension SQLCatalog {
         let update = "UPDATE uploads SET state = 'uploaded', updated_at = $2 WHERE id = $1 AND state = 'pending' RETURNING id"
         guard dialect == .postgres else { return try await changed(update, [.text(id.rawValue), .int(now)]) }
         // Wakes a worker on any replica at once (LISTEN airlock_uploads).
-        return try await changed("WITH marked AS (\(update)) SELECT id, pg_notify('\(Self.uploadsChannel)', id) FROM marked", [.text(id.rawValue), .int(now)])
+        return try await changed(
+            "WITH marked AS (\(update)) SELECT id, pg_notify('\(Self.uploadsChannel)', id) FROM marked",
+            [.text(id.rawValue), .int(now)]
+        )
     }
 
     /// The PostgreSQL channel `markUploaded` notifies.
@@ -58,7 +61,8 @@ extension SQLCatalog {
                 .text(id.rawValue), .text(worker), .text(scan.etag), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
                 SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(verdict.size), .text(scan.destinationKey), .int(now),
             ],
-            reasons: verdict.reasons, of: id
+            reasons: verdict.reasons,
+            of: id
         )
     }
 
@@ -82,7 +86,10 @@ extension SQLCatalog {
                     INSERT INTO event_deliveries (id, upload_id, type, webhook, body, attempts, next_attempt_at, created_at)
                     VALUES ($1, $2, $3, $4, $5, 0, $6, $7)
                     """,
-                    [.text(event.id), .text(event.uploadID), .text(event.type), .text(event.webhook), .text(event.body), .int(event.nextAttemptAt), .int(event.createdAt)]
+                    [
+                        .text(event.id), .text(event.uploadID), .text(event.type), .text(event.webhook), .text(event.body), .int(event.nextAttemptAt),
+                        .int(event.createdAt),
+                    ]
                 )
             }
             return true
@@ -113,7 +120,8 @@ extension SQLCatalog {
                 .text(id.rawValue), .text(worker), .text(state.rawValue), .text(verdict.outcome.rawValue), .text(ReasonList.json(verdict.reasons)),
                 SQLValue(verdict.detectedType), SQLValue(verdict.sha256), .int(verdict.size), .int(now),
             ],
-            reasons: verdict.reasons, of: id
+            reasons: verdict.reasons,
+            of: id
         )
     }
 

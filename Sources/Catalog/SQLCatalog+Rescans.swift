@@ -74,7 +74,8 @@ extension SQLCatalog {
                 """,
                 [
                     .text(id.rawValue), .text(worker), .text(flags.joined(separator: ",")), .text(verdict.outcome.rawValue),
-                    .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256), SQLValue(destinationKey), .int(verdict.size),
+                    .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256), SQLValue(destinationKey),
+                    .int(verdict.size),
                 ]
             ).isEmpty
             guard finished else { return false }

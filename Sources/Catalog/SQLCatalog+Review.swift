@@ -12,7 +12,13 @@ extension SQLCatalog {
         )
     }
 
-    public func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, destinationKey: String?, now: EpochMillis) async throws -> Bool {
+    public func concludeQuarantined(
+        id: UploadID,
+        holder: String,
+        to state: UploadState,
+        destinationKey: String?,
+        now: EpochMillis
+    ) async throws -> Bool {
         guard state == UploadLifecycle.next(.quarantined, on: .released) || state == UploadLifecycle.next(.quarantined, on: .purged) else {
             throw CatalogError(.query, "a reviewed upload does not move from quarantined to \(state.rawValue)")
         }
@@ -27,7 +33,8 @@ extension SQLCatalog {
 
     public func releaseQuarantinedLease(id: UploadID, holder: String) async throws {
         _ = try await driver.query(
-            "UPDATE uploads SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND state = 'quarantined' AND lease_owner = $2", [.text(id.rawValue), .text(holder)]
+            "UPDATE uploads SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND state = 'quarantined' AND lease_owner = $2",
+            [.text(id.rawValue), .text(holder)]
         )
     }
 
@@ -40,7 +47,8 @@ extension SQLCatalog {
             var flags = current.flags.filter { !removing.contains($0) }
             for flag in adding where !flags.contains(flag) { flags.append(flag) }
             let updated = try await !executor.query(
-                "UPDATE uploads SET flags = $2 WHERE id = $1 AND state = 'quarantined' RETURNING id", [.text(id.rawValue), .text(flags.joined(separator: ","))]
+                "UPDATE uploads SET flags = $2 WHERE id = $1 AND state = 'quarantined' RETURNING id",
+                [.text(id.rawValue), .text(flags.joined(separator: ","))]
             ).isEmpty
             guard updated else { return false }
             try await Self.writeFlags(flags, of: id, on: executor)
@@ -57,10 +65,12 @@ extension SQLCatalog {
         }
         if let before = query.before { sql += " AND id < \(bind(.text(before.rawValue)))" }
         if let reason = query.reason {
-            sql += " AND EXISTS (SELECT 1 FROM upload_reasons WHERE upload_reasons.upload_id = uploads.id AND upload_reasons.code = \(bind(.text(reason.rawValue))))"
+            sql +=
+                " AND EXISTS (SELECT 1 FROM upload_reasons WHERE upload_reasons.upload_id = uploads.id AND upload_reasons.code = \(bind(.text(reason.rawValue))))"
         }
         if let flag = query.flag {
-            sql += " AND EXISTS (SELECT 1 FROM upload_flags WHERE upload_flags.upload_id = uploads.id AND upload_flags.flag = \(bind(.text(flag.rawValue))))"
+            sql +=
+                " AND EXISTS (SELECT 1 FROM upload_flags WHERE upload_flags.upload_id = uploads.id AND upload_flags.flag = \(bind(.text(flag.rawValue))))"
         }
         if let since = query.since { sql += " AND updated_at >= \(bind(.int(since)))" }
         if let until = query.until { sql += " AND updated_at < \(bind(.int(until)))" }

@@ -8,7 +8,10 @@ extension SQLCatalog {
             return upload
         } catch let error as CatalogError where error.code == .conflict {
             if let key = upload.idempotencyKey,
-                let existing = try await driver.query("SELECT * FROM uploads WHERE owner = $1 AND idempotency_key = $2", [.text(upload.owner), .text(key)]).first
+                let existing = try await driver.query(
+                    "SELECT * FROM uploads WHERE owner = $1 AND idempotency_key = $2",
+                    [.text(upload.owner), .text(key)]
+                ).first
             {
                 return try Self.upload(from: existing)
             }
@@ -22,13 +25,17 @@ extension SQLCatalog {
         } catch let error as CatalogError where error.code == .conflict {
             // The same object version (its idempotency key), in any state, or any version of the key still waiting.
             if let version = upload.idempotencyKey,
-                let existing = try await driver.query("SELECT * FROM uploads WHERE owner = $1 AND idempotency_key = $2", [.text(upload.owner), .text(version)]).first
+                let existing = try await driver.query(
+                    "SELECT * FROM uploads WHERE owner = $1 AND idempotency_key = $2",
+                    [.text(upload.owner), .text(version)]
+                ).first
             {
                 return try Self.upload(from: existing)
             }
             if let key = upload.originalKey,
                 let existing = try await driver.query(
-                    "SELECT * FROM uploads WHERE original_key = $1 AND state IN ('uploaded', 'inspecting')", [.text(key)]
+                    "SELECT * FROM uploads WHERE original_key = $1 AND state IN ('uploaded', 'inspecting')",
+                    [.text(key)]
                 ).first
             {
                 return try Self.upload(from: existing)
@@ -100,7 +107,9 @@ extension SQLCatalog {
     }
 
     public func upload(incomingKey: String) async throws -> Upload? {
-        try await driver.query("SELECT * FROM uploads WHERE incoming_key = $1 AND original_key IS NULL", [.text(incomingKey)]).first.map(Self.upload(from:))
+        try await driver.query("SELECT * FROM uploads WHERE incoming_key = $1 AND original_key IS NULL", [.text(incomingKey)]).first.map(
+            Self.upload(from:)
+        )
     }
 
     public func uploads(incomingKey: String) async throws -> [Upload] {
@@ -144,7 +153,8 @@ extension SQLCatalog {
 
     public func uploads(state: UploadState, updatedBefore before: EpochMillis, limit: Int) async throws -> [Upload] {
         try await driver.query(
-            "SELECT * FROM uploads WHERE state = $1 AND updated_at < $2 ORDER BY updated_at, id LIMIT $3", [.text(state.rawValue), .int(before), .int(Int64(limit))]
+            "SELECT * FROM uploads WHERE state = $1 AND updated_at < $2 ORDER BY updated_at, id LIMIT $3",
+            [.text(state.rawValue), .int(before), .int(Int64(limit))]
         ).map(Self.upload(from:))
     }
 

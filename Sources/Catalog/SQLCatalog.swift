@@ -25,7 +25,8 @@ public final class SQLCatalog: Catalog {
     public func migrate() async throws -> Int {
         let integer = dialect == .sqlite ? "INTEGER" : "BIGINT"
         _ = try await driver.query(
-            "CREATE TABLE IF NOT EXISTS airlock_migrations (version \(integer) PRIMARY KEY, name TEXT NOT NULL, applied_at \(integer) NOT NULL)", []
+            "CREATE TABLE IF NOT EXISTS airlock_migrations (version \(integer) PRIMARY KEY, name TEXT NOT NULL, applied_at \(integer) NOT NULL)",
+            []
         )
         let dialect = self.dialect
         return try await driver.transaction { executor in
@@ -33,10 +34,14 @@ public final class SQLCatalog: Catalog {
                 // Replicas starting together migrate one at a time.
                 _ = try await executor.query("SELECT pg_advisory_xact_lock(7340033)", [])
             }
-            let current = try await executor.query("SELECT COALESCE(MAX(version), 0) AS version FROM airlock_migrations", []).first?.int("version") ?? 0
+            let current =
+                try await executor.query("SELECT COALESCE(MAX(version), 0) AS version FROM airlock_migrations", []).first?.int("version") ?? 0
             let newest = Migrations.all.last?.version ?? 0
             guard current <= newest else {
-                throw CatalogError(.schemaTooNew, "the catalog's schema is at version \(current); this airlock knows up to \(newest): upgrade airlock")
+                throw CatalogError(
+                    .schemaTooNew,
+                    "the catalog's schema is at version \(current); this airlock knows up to \(newest): upgrade airlock"
+                )
             }
             var applied = 0
             for migration in Migrations.all where migration.version > current {
@@ -68,13 +73,15 @@ public final class SQLCatalog: Catalog {
 
     static let columns = [
         "id", "owner", "profile", "filename", "safe_name", "declared_size", "declared_type", "declared_sha256", "incoming_key", "multipart_upload_id",
-        "state", "flags", "attempts", "lease_owner", "lease_expires_at", "not_before", "scanned_etag", "outcome", "reasons", "detected_type", "sha256",
+        "state", "flags", "attempts", "lease_owner", "lease_expires_at", "not_before", "scanned_etag", "outcome", "reasons", "detected_type",
+        "sha256",
         "size", "destination_key", "original_key", "idempotency_key", "last_error", "created_at", "updated_at", "expires_at", "rescan_attempts",
     ]
 
     static func values(of upload: Upload) -> [SQLValue] {
         [
-            .text(upload.id.rawValue), .text(upload.owner), .text(upload.profile), .text(upload.filename), .text(upload.safeName), .int(upload.declaredSize),
+            .text(upload.id.rawValue), .text(upload.owner), .text(upload.profile), .text(upload.filename), .text(upload.safeName),
+            .int(upload.declaredSize),
             .text(upload.declaredType), SQLValue(upload.declaredSHA256), .text(upload.incomingKey), SQLValue(upload.multipartUploadID),
             .text(upload.state.rawValue), .text(upload.flags.joined(separator: ",")), .int(Int64(upload.attempts)), SQLValue(upload.leaseOwner),
             SQLValue(upload.leaseExpiresAt), .int(upload.notBefore), SQLValue(upload.scannedETag), SQLValue(upload.outcome?.rawValue),
@@ -94,17 +101,40 @@ public final class SQLCatalog: Catalog {
             guard let value = Outcome(rawValue: text) else { throw CatalogError(.corrupt, "upload \(idText) has outcome '\(text)'") }
             outcome = value
         }
-        guard let reasons = ReasonList.parse(row.text("reasons") ?? "[]") else { throw CatalogError(.corrupt, "upload \(idText) has unreadable reasons") }
+        guard let reasons = ReasonList.parse(row.text("reasons") ?? "[]") else {
+            throw CatalogError(.corrupt, "upload \(idText) has unreadable reasons")
+        }
         let flags = (row.text("flags") ?? "").split(separator: ",").map(String.init)
         return Upload(
-            id: id, owner: try row.requireText("owner"), profile: try row.requireText("profile"), filename: try row.requireText("filename"),
-            safeName: try row.requireText("safe_name"), declaredSize: try row.requireInt("declared_size"), declaredType: try row.requireText("declared_type"),
-            declaredSHA256: row.text("declared_sha256"), incomingKey: try row.requireText("incoming_key"), multipartUploadID: row.text("multipart_upload_id"),
-            state: state, flags: flags, attempts: Int(row.int("attempts") ?? 0), leaseOwner: row.text("lease_owner"), leaseExpiresAt: row.int("lease_expires_at"),
-            notBefore: row.int("not_before") ?? 0, scannedETag: row.text("scanned_etag"), outcome: outcome, reasons: reasons,
-            detectedType: row.text("detected_type"), sha256: row.text("sha256"), size: row.int("size"), destinationKey: row.text("destination_key"),
-            originalKey: row.text("original_key"), idempotencyKey: row.text("idempotency_key"), lastError: row.text("last_error"),
-            createdAt: try row.requireInt("created_at"), updatedAt: try row.requireInt("updated_at"), expiresAt: try row.requireInt("expires_at"),
+            id: id,
+            owner: try row.requireText("owner"),
+            profile: try row.requireText("profile"),
+            filename: try row.requireText("filename"),
+            safeName: try row.requireText("safe_name"),
+            declaredSize: try row.requireInt("declared_size"),
+            declaredType: try row.requireText("declared_type"),
+            declaredSHA256: row.text("declared_sha256"),
+            incomingKey: try row.requireText("incoming_key"),
+            multipartUploadID: row.text("multipart_upload_id"),
+            state: state,
+            flags: flags,
+            attempts: Int(row.int("attempts") ?? 0),
+            leaseOwner: row.text("lease_owner"),
+            leaseExpiresAt: row.int("lease_expires_at"),
+            notBefore: row.int("not_before") ?? 0,
+            scannedETag: row.text("scanned_etag"),
+            outcome: outcome,
+            reasons: reasons,
+            detectedType: row.text("detected_type"),
+            sha256: row.text("sha256"),
+            size: row.int("size"),
+            destinationKey: row.text("destination_key"),
+            originalKey: row.text("original_key"),
+            idempotencyKey: row.text("idempotency_key"),
+            lastError: row.text("last_error"),
+            createdAt: try row.requireInt("created_at"),
+            updatedAt: try row.requireInt("updated_at"),
+            expiresAt: try row.requireInt("expires_at"),
             rescanAttempts: Int(row.int("rescan_attempts") ?? 0)
         )
     }

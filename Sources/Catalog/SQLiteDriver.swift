@@ -1,7 +1,7 @@
-import Synchronization
 import AirlockCore
 import Logging
 import SQLiteNIO
+import Synchronization
 
 /// The embedded catalog database: one SQLite file in WAL mode, one connection; statements and transactions from
 /// this process are serialized, other processes (the CLI beside `serve`) wait on SQLite's busy timeout.
@@ -83,7 +83,9 @@ final class SQLiteDriver: SQLDriver {
                 }
                 return SQLRow(values: values)
             }
-        } catch let error as SQLiteError where error.reason == .constraint || error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed {
+        } catch let error as SQLiteError
+            where error.reason == .constraint || error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+        {
             throw CatalogError(.conflict, error.message, cause: error)
         } catch let error as SQLiteError {
             throw CatalogError(.query, error.message, cause: error)

@@ -39,7 +39,11 @@ public struct APIEnvironment: Sendable {
     ///   - downloadExpiresSeconds: How long download links of processed files are valid.
     ///   - normalize: NFC normalization for safe names.
     public init(
-        review: ReviewEnvironment, signer: UploadSigner, profiles: [String: UploadProfile], uploadExpiresSeconds: Int, downloadExpiresSeconds: Int,
+        review: ReviewEnvironment,
+        signer: UploadSigner,
+        profiles: [String: UploadProfile],
+        uploadExpiresSeconds: Int,
+        downloadExpiresSeconds: Int,
         normalize: @escaping @Sendable (String) -> String
     ) {
         self.review = review

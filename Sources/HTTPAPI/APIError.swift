@@ -25,7 +25,12 @@ public struct APIError: Error, Sendable {
     public static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code, message) }
     /// Too many failed authentications from this client address.
     public static func authenticationThrottled(retryAfter: Int) -> APIError {
-        APIError(.tooManyRequests, "rate_limited", "too many failed authentications from this address; retry after \(retryAfter) s", retryAfter: retryAfter)
+        APIError(
+            .tooManyRequests,
+            "rate_limited",
+            "too many failed authentications from this address; retry after \(retryAfter) s",
+            retryAfter: retryAfter
+        )
     }
     public static let internalError = APIError(.internalServerError, "internal", "the request could not be completed")
     public static let unavailable = APIError(.serviceUnavailable, "unavailable", "a dependency is unavailable; retry later")
@@ -47,7 +52,7 @@ public struct APIError: Error, Sendable {
     /// The JSON body.
     func body(requestID: String) -> String {
         JSONText.object([
-            ("error", .object([("code", .string(code)), ("message", .string(message)), ("requestId", .string(requestID))])),
+            ("error", .object([("code", .string(code)), ("message", .string(message)), ("requestId", .string(requestID))]))
         ]).rendered
     }
 }

@@ -20,7 +20,8 @@ extension AnalysisArchive {
     /// `GET /v1/quarantine/{id}/archive`: the signature is the authorization.
     func serve(_ request: Request, context: APIContext) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let id = context.parameters.get("id"), let expires = query["expires"].flatMap({ Int64(String($0)) }), let signature = query["signature"].map(String.init),
+        guard let id = context.parameters.get("id"), let expires = query["expires"].flatMap({ Int64(String($0)) }),
+            let signature = query["signature"].map(String.init),
             APIKeyAuthenticator.constantTimeEqual(Array(signature.utf8), Array(sign(id: id, expires: expires).utf8))
         else {
             throw APIError(.forbidden, "invalid_link", "the link is not valid")
@@ -66,7 +67,9 @@ extension AnalysisArchive {
             withExtendedLifetime(file) {}
         }
         return Response(
-            status: .ok, headers: [.contentType: "application/zip", .contentDisposition: attachment, .cacheControl: "no-store"], body: body
+            status: .ok,
+            headers: [.contentType: "application/zip", .contentDisposition: attachment, .cacheControl: "no-store"],
+            body: body
         )
     }
 }

@@ -11,10 +11,13 @@ struct AllowedOriginsMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            return Response(status: .noContent, headers: [
-                .accessControlAllowOrigin: origin, .vary: "Origin", .accessControlAllowMethods: "GET, POST, DELETE",
-                .accessControlAllowHeaders: "Authorization, Content-Type, Idempotency-Key", .accessControlMaxAge: "600",
-            ])
+            return Response(
+                status: .noContent,
+                headers: [
+                    .accessControlAllowOrigin: origin, .vary: "Origin", .accessControlAllowMethods: "GET, POST, DELETE",
+                    .accessControlAllowHeaders: "Authorization, Content-Type, Idempotency-Key", .accessControlMaxAge: "600",
+                ]
+            )
         }
         var response = try await next(request, context)
         response.headers[.accessControlAllowOrigin] = origin

@@ -18,7 +18,12 @@ public struct ConnectionLimits: Sendable {
     ///   - bodyTimeout: `http.timeouts.body`.
     ///   - idleTimeout: `http.timeouts.idle`.
     ///   - maxConnectionsPerClient: `http.maxConnectionsPerClient`.
-    public init(headTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(60), idleTimeout: Duration = .seconds(60), maxConnectionsPerClient: Int = 128) {
+    public init(
+        headTimeout: Duration = .seconds(10),
+        bodyTimeout: Duration = .seconds(60),
+        idleTimeout: Duration = .seconds(60),
+        maxConnectionsPerClient: Int = 128
+    ) {
         self.headTimeout = headTimeout
         self.bodyTimeout = bodyTimeout
         self.idleTimeout = idleTimeout

@@ -77,7 +77,11 @@ public final class JWTAuthenticator: Authenticator {
         else { return nil }
         let owner = Principal.jwtOwner(issuer: claims.iss ?? "", subject: claims.sub)
         return Principal(
-            owner: owner, role: role, profiles: Self.strings(claims.extra[settings.profilesClaim]), service: false, actor: owner,
+            owner: owner,
+            role: role,
+            profiles: Self.strings(claims.extra[settings.profilesClaim]),
+            service: false,
+            actor: owner,
             expiresAt: EpochMillis(claims.exp.value.timeIntervalSince1970 * 1000),
             signingKey: current.fingerprints[kid ?? ""].map { "\(kid ?? ""):\($0)" }
         )
@@ -130,7 +134,8 @@ public final class JWTAuthenticator: Authenticator {
             fingerprints[""] = fingerprints["hs256"]
         }
         if let file = settings.jwksFile {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8), let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                 let entries = json["keys"] as? [[String: Any]]
             else { throw ConfigurationError(message: "auth.jwt.jwksFile cannot be read as a JWKS") }
             do {
@@ -155,7 +160,9 @@ public final class JWTAuthenticator: Authenticator {
     }
 
     static func modificationTime(_ path: String) -> Int64? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let date = attributes[.modificationDate] as? Date else { return nil }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let date = attributes[.modificationDate] as? Date else {
+            return nil
+        }
         return Int64(date.timeIntervalSince1970 * 1_000_000)
     }
 

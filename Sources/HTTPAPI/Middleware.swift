@@ -48,7 +48,10 @@ struct ErrorAndRequestIDMiddleware: RouterMiddleware {
             response = Self.render(APIError(.badRequest, "malformed_request", "the request is not valid HTTP/1.1"), requestID: context.requestID)
             response.headers[.connection] = "close"
         } catch is DecodingError {
-            response = Self.render(APIError(.badRequest, "invalid_request", "the request body is not valid JSON for this route"), requestID: context.requestID)
+            response = Self.render(
+                APIError(.badRequest, "invalid_request", "the request body is not valid JSON for this route"),
+                requestID: context.requestID
+            )
         } catch {
             // The whole cause chain goes to the log (Airlock's errors carry no secrets); the client gets a generic 500.
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "errorType": "\(type(of: error))"])
@@ -117,7 +120,9 @@ extension APIContext {
     /// The caller with one of the roles, or 401/403.
     func require(_ roles: Set<Principal.Role>) throws(APIError) -> Principal {
         let principal = try requirePrincipal()
-        guard roles.contains(principal.role) else { throw APIError.forbidden("this route needs the \(roles.map(\.rawValue).sorted().joined(separator: " or ")) role") }
+        guard roles.contains(principal.role) else {
+            throw APIError.forbidden("this route needs the \(roles.map(\.rawValue).sorted().joined(separator: " or ")) role")
+        }
         return principal
     }
 }

@@ -75,7 +75,8 @@ enum HTML {
     }
 
     /// A whole page: `signedIn` adds the navigation and the sign-out form.
-    static func page(title: String, signedIn: (actor: String, csrf: String)?, current: String = "", flash: String? = nil, _ content: String) -> String {
+    static func page(title: String, signedIn: (actor: String, csrf: String)?, current: String = "", flash: String? = nil, _ content: String) -> String
+    {
         var nav = ""
         if let signedIn {
             func link(_ path: String, _ label: String, _ key: String) -> String {

@@ -32,16 +32,26 @@ struct ReviewPage: Sendable {
         router.post("/review/sign-out") { request, context in await render { try await self.signOut(request, context: context) } }
         router.get("/review/items/:id") { request, context in await render { try await self.detail(request, id: context.parameters.get("id")) } }
         router.post("/review/items/:id/:action") { request, context in
-            await render { try await self.act(request, context: context, id: context.parameters.get("id"), action: context.parameters.get("action") ?? "") }
+            await render {
+                try await self.act(request, context: context, id: context.parameters.get("id"), action: context.parameters.get("action") ?? "")
+            }
         }
         router.get("/review/hashlists") { request, _ in await render { try await self.hashLists(request) } }
         router.post("/review/hashlists/:list/:action") { request, context in
-            await render { try await self.editHashList(request, context: context, list: context.parameters.get("list"), action: context.parameters.get("action") ?? "") }
+            await render {
+                try await self.editHashList(
+                    request,
+                    context: context,
+                    list: context.parameters.get("list"),
+                    action: context.parameters.get("action") ?? ""
+                )
+            }
         }
         router.get("/review/audit") { request, _ in await render { try await self.auditLog(request) } }
         router.get("/review/assets/review.css") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: ByteBuffer(string: HTML.stylesheet))
             )
         }
@@ -56,10 +66,14 @@ struct ReviewPage: Sendable {
                 throw APIError(error)
             }
         } catch let error as APIError {
-            let content = "<h2>\(HTML.text(error.status.reasonPhrase))</h2><p class=\"error\">\(HTML.text(error.message)) <span class=\"muted\">(\(HTML.text(error.code)))</span></p><p><a href=\"/review\">Back to the quarantine</a></p>"
+            let content =
+                "<h2>\(HTML.text(error.status.reasonPhrase))</h2><p class=\"error\">\(HTML.text(error.message)) <span class=\"muted\">(\(HTML.text(error.code)))</span></p><p><a href=\"/review\">Back to the quarantine</a></p>"
             return HTML.response(error.status, HTML.page(title: error.status.reasonPhrase, signedIn: nil, content))
         } catch {
-            return HTML.response(.internalServerError, HTML.page(title: "Error", signedIn: nil, "<p class=\"error\">The request could not be completed.</p>"))
+            return HTML.response(
+                .internalServerError,
+                HTML.page(title: "Error", signedIn: nil, "<p class=\"error\">The request could not be completed.</p>")
+            )
         }
     }
 
@@ -155,7 +169,11 @@ struct ReviewPage: Sendable {
         }
         let address = RateLimiter.addressKey(context.clientAddress)
         if let wait = authFailures.take(address) {
-            var response = signInPage(request, message: "Too many failed sign-ins from this address; try again in \(wait) s.", status: .tooManyRequests)
+            var response = signInPage(
+                request,
+                message: "Too many failed sign-ins from this address; try again in \(wait) s.",
+                status: .tooManyRequests
+            )
             response.headers[.retryAfter] = String(wait)
             return response
         }
@@ -174,8 +192,14 @@ struct ReviewPage: Sendable {
         guard expiresAt > now else { return signInPage(request, message: "That key or token is not valid.", status: .unauthorized) }
         let reference = credential.hasPrefix("alk_") ? APIKeyAuthenticator.hash(credential) : principal.signingKey.map { Self.signingKeyPrefix + $0 }
         let session = ReviewSession(
-            tokenHash: APIKeyAuthenticator.hash(token), actor: principal.actor, owner: principal.owner, role: principal.role.rawValue, csrfToken: Self.randomToken(),
-            keyHash: reference, createdAt: now, expiresAt: expiresAt
+            tokenHash: APIKeyAuthenticator.hash(token),
+            actor: principal.actor,
+            owner: principal.owner,
+            role: principal.role.rawValue,
+            csrfToken: Self.randomToken(),
+            keyHash: reference,
+            createdAt: now,
+            expiresAt: expiresAt
         )
         let maxAge = Int((expiresAt - now + 999) / 1000)
         try await environment.catalog.createSession(session)
@@ -230,10 +254,12 @@ struct ReviewPage: Sendable {
         html += "<ul class=\"counts\" aria-label=\"Quarantined uploads per reason\">"
         html += "<li><a href=\"/review\">all</a></li>"
         for (code, count) in counts {
-            html += "<li><a href=\"/review\(HTML.text(HTML.query([("reason", code.rawValue)])))\">\(HTML.text(code.rawValue)) <strong>\(count)</strong></a></li>"
+            html +=
+                "<li><a href=\"/review\(HTML.text(HTML.query([("reason", code.rawValue)])))\">\(HTML.text(code.rawValue)) <strong>\(count)</strong></a></li>"
         }
         html += "</ul>"
-        html += "<form method=\"get\" action=\"/review\" class=\"filters\"><label>Reason<select name=\"reason\" id=\"filter-reason\"><option value=\"\">any</option>"
+        html +=
+            "<form method=\"get\" action=\"/review\" class=\"filters\"><label>Reason<select name=\"reason\" id=\"filter-reason\"><option value=\"\">any</option>"
         for code in ReasonCode.allCases {
             html += "<option value=\"\(code.rawValue)\"\(code == reason ? " selected" : "")>\(code.rawValue)</option>"
         }
@@ -251,7 +277,9 @@ struct ReviewPage: Sendable {
                 <th>Reasons</th><th>Quarantined</th><th>Flags</th></tr></thead><tbody>
                 """
             for upload in page.items {
-                let reasons = upload.reasons.map { "<span class=\"reason\" title=\"\(HTML.text($0.detail))\">\(HTML.text($0.code.rawValue))</span> <span class=\"muted\">\(HTML.short($0.detail, 80))</span>" }
+                let reasons = upload.reasons.map {
+                    "<span class=\"reason\" title=\"\(HTML.text($0.detail))\">\(HTML.text($0.code.rawValue))</span> <span class=\"muted\">\(HTML.short($0.detail, 80))</span>"
+                }
                 html += """
                     <tr data-id="\(upload.id.rawValue)"><td><a class="mono" href="/review/items/\(upload.id.rawValue)">\(upload.id.rawValue)</a></td>
                     <td class="name">\(HTML.short(upload.filename, 120))</td><td class="name">\(HTML.short(upload.owner, 60))</td><td>\(HTML.size(upload.size ?? upload.declaredSize))</td>
@@ -263,11 +291,15 @@ struct ReviewPage: Sendable {
             html += "</tbody></table>"
         }
         if let next = page.next {
-            let link = "/review" + HTML.query([("reason", reason?.rawValue), ("flag", flag), ("since", since), ("until", until), ("cursor", next.rawValue)])
+            let link =
+                "/review" + HTML.query([("reason", reason?.rawValue), ("flag", flag), ("since", since), ("until", until), ("cursor", next.rawValue)])
             html += "<p class=\"pager\"><a id=\"older\" href=\"\(HTML.text(link))\">Older →</a></p>"
         }
         let flash = query["done"].flatMap { Self.messages[String($0)] }
-        return HTML.response(.ok, HTML.page(title: "Quarantine", signedIn: (signed.principal.actor, signed.session.csrfToken), current: "quarantine", flash: flash, html))
+        return HTML.response(
+            .ok,
+            HTML.page(title: "Quarantine", signedIn: (signed.principal.actor, signed.session.csrfToken), current: "quarantine", flash: flash, html)
+        )
     }
 
     // MARK: Detail
@@ -284,7 +316,14 @@ struct ReviewPage: Sendable {
         var html = "<h2>Upload <span class=\"mono\">\(upload.id.rawValue)</span></h2><dl class=\"fields\" id=\"fields\">"
         html += row("State", "<strong>\(upload.state.rawValue)</strong>")
         html += row("Outcome", HTML.text(upload.outcome?.rawValue ?? "–"))
-        html += row("Reasons", upload.reasons.isEmpty ? "–" : upload.reasons.map { "<span class=\"reason\">\(HTML.text($0.code.rawValue))</span> \(HTML.text($0.detail))" }.joined(separator: "<br>"))
+        html += row(
+            "Reasons",
+            upload.reasons.isEmpty
+                ? "–"
+                : upload.reasons.map { "<span class=\"reason\">\(HTML.text($0.code.rawValue))</span> \(HTML.text($0.detail))" }.joined(
+                    separator: "<br>"
+                )
+        )
         html += row("Filename", HTML.text(upload.filename), name: true)
         html += row("Stored as", HTML.text(upload.safeName), name: true)
         html += row("Owner", HTML.text(upload.owner), name: true)
@@ -300,7 +339,9 @@ struct ReviewPage: Sendable {
         html += "</dl>"
 
         html += "<h3>Timeline</h3><table id=\"timeline\"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Note</th></tr></thead><tbody>"
-        var timeline: [(at: EpochMillis, who: String, what: String, note: String)] = [(upload.createdAt, HTML.text(upload.owner), "upload requested", "")]
+        var timeline: [(at: EpochMillis, who: String, what: String, note: String)] = [
+            (upload.createdAt, HTML.text(upload.owner), "upload requested", "")
+        ]
         timeline.append((upload.updatedAt, "worker", "quarantined (\(HTML.text(upload.outcome?.rawValue ?? "unknown")))", ""))
         for event in events {
             let status = event.deliveredAt != nil ? "delivered" : "\(event.attempts) attempt(s), not delivered"
@@ -341,7 +382,10 @@ struct ReviewPage: Sendable {
             <button type="submit" class="danger" id="purge">Purge</button></form>
             </div>
             """
-        return HTML.response(.ok, HTML.page(title: "Upload \(upload.id.rawValue)", signedIn: (signed.principal.actor, signed.session.csrfToken), html))
+        return HTML.response(
+            .ok,
+            HTML.page(title: "Upload \(upload.id.rawValue)", signedIn: (signed.principal.actor, signed.session.csrfToken), html)
+        )
     }
 
     func act(_ request: Request, context: APIContext, id: String?, action: String) async throws -> Response {
@@ -392,11 +436,13 @@ struct ReviewPage: Sendable {
         let signed = try await requireSignedIn(request)
         let csrf = HTML.text(signed.session.csrfToken)
         let entries = try await environment.catalog.hashListEntries()
-        var html = "<h2>Hash lists</h2><p class=\"muted\">Deny: bytes with this SHA-256 are quarantined as malware without scanning. Allow: never skips the other checks.</p>"
+        var html =
+            "<h2>Hash lists</h2><p class=\"muted\">Deny: bytes with this SHA-256 are quarantined as malware without scanning. Allow: never skips the other checks.</p>"
         for kind in [HashListKind.deny, .allow] {
             let listed = entries.filter { $0.list == kind }
             html += "<h3>\(kind == .deny ? "Deny" : "Allow") list (\(listed.count))</h3>"
-            html += "<table id=\"\(kind.rawValue)-list\"><thead><tr><th>SHA-256</th><th>Note</th><th>By</th><th>Added</th><th></th></tr></thead><tbody>"
+            html +=
+                "<table id=\"\(kind.rawValue)-list\"><thead><tr><th>SHA-256</th><th>Note</th><th>By</th><th>Added</th><th></th></tr></thead><tbody>"
             for entry in listed {
                 html += """
                     <tr><td><code>\(HTML.text(entry.sha256))</code></td><td class="name">\(HTML.text(entry.note ?? ""))</td><td>\(HTML.text(entry.actor))</td>
@@ -416,7 +462,10 @@ struct ReviewPage: Sendable {
             <button type="submit">Add</button></form>
             """
         let flash = request.uri.queryParameters["done"].flatMap { Self.messages[String($0)] }
-        return HTML.response(.ok, HTML.page(title: "Hash lists", signedIn: (signed.principal.actor, signed.session.csrfToken), current: "hashlists", flash: flash, html))
+        return HTML.response(
+            .ok,
+            HTML.page(title: "Hash lists", signedIn: (signed.principal.actor, signed.session.csrfToken), current: "hashlists", flash: flash, html)
+        )
     }
 
     func editHashList(_ request: Request, context: APIContext, list: String?, action: String) async throws -> Response {

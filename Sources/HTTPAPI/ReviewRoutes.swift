@@ -50,16 +50,23 @@ struct ReviewRoutes: Sendable {
             return id
         }
         if let reason = query["reason"] {
-            guard let code = ReasonCode(rawValue: String(reason)) else { throw APIError.invalid("invalid_request", "unknown reason code '\(reason)'") }
+            guard let code = ReasonCode(rawValue: String(reason)) else {
+                throw APIError.invalid("invalid_request", "unknown reason code '\(reason)'")
+            }
             filter.reason = code
         }
         filter.flag = query["flag"].map(String.init)
         if let text = query["since"] {
-            guard let millis = Timestamp.parse(String(text)) else { throw APIError.invalid("invalid_request", "since must be an ISO 8601 date or time") }
+            guard let millis = Timestamp.parse(String(text)) else {
+                throw APIError.invalid("invalid_request", "since must be an ISO 8601 date or time")
+            }
             filter.since = millis
         }
         let page = try await actions.list(filter)
-        return .json(.ok, .object([("items", .array(page.items.map(UploadJSON.quarantined))), ("nextCursor", page.next.map { .string($0.rawValue) } ?? .null)]))
+        return .json(
+            .ok,
+            .object([("items", .array(page.items.map(UploadJSON.quarantined))), ("nextCursor", page.next.map { .string($0.rawValue) } ?? .null)])
+        )
     }
 
     func detail(context: APIContext) async throws -> Response {
@@ -98,7 +105,8 @@ struct ReviewRoutes: Sendable {
             return .json(.ok, .object([("id", .string(upload.id.rawValue)), ("state", .string(UploadState.processed.rawValue))]))
         case .awaitingSecondReviewer:
             return .json(
-                .accepted, .object([("id", .string(upload.id.rawValue)), ("state", .string(UploadState.quarantined.rawValue)), ("pendingApproval", .bool(true))])
+                .accepted,
+                .object([("id", .string(upload.id.rawValue)), ("state", .string(UploadState.quarantined.rawValue)), ("pendingApproval", .bool(true))])
             )
         }
     }
@@ -127,12 +135,18 @@ struct ReviewRoutes: Sendable {
         return .json(
             .ok,
             .object([
-                ("items", .array(entries.map { entry in
-                    .object([
-                        ("sha256", .string(entry.sha256)), ("note", entry.note.map(JSONText.string) ?? .null), ("actor", .string(entry.actor)),
-                        ("createdAt", .string(Timestamp.iso8601(entry.createdAt))),
-                    ])
-                })),
+                (
+                    "items",
+                    .array(
+                        entries.map { entry in
+                            .object([
+                                ("sha256", .string(entry.sha256)), ("note", entry.note.map(JSONText.string) ?? .null),
+                                ("actor", .string(entry.actor)),
+                                ("createdAt", .string(Timestamp.iso8601(entry.createdAt))),
+                            ])
+                        }
+                    )
+                )
             ])
         )
     }
@@ -163,13 +177,20 @@ struct ReviewRoutes: Sendable {
         return .json(
             .ok,
             .object([
-                ("items", .array(entries.map { entry in
-                    .object([
-                        ("sequence", .int(Int(entry.sequence))), ("at", .string(Timestamp.iso8601(entry.at))), ("actor", .string(entry.actor)),
-                        ("action", .string(entry.action)), ("uploadId", entry.uploadID.map(JSONText.string) ?? .null), ("note", entry.note.map(JSONText.string) ?? .null),
-                        ("detail", .string(entry.detail)), ("hash", .string(entry.hash)),
-                    ])
-                })),
+                (
+                    "items",
+                    .array(
+                        entries.map { entry in
+                            .object([
+                                ("sequence", .int(Int(entry.sequence))), ("at", .string(Timestamp.iso8601(entry.at))),
+                                ("actor", .string(entry.actor)),
+                                ("action", .string(entry.action)), ("uploadId", entry.uploadID.map(JSONText.string) ?? .null),
+                                ("note", entry.note.map(JSONText.string) ?? .null),
+                                ("detail", .string(entry.detail)), ("hash", .string(entry.hash)),
+                            ])
+                        }
+                    )
+                ),
                 ("nextCursor", entries.count == limit ? .string(String(entries.last!.sequence)) : .null),
             ])
         )

@@ -1,8 +1,8 @@
 import AirlockCore
 import Hummingbird
-import SigV4
 import Logging
 import Review
+import SigV4
 
 /// `POST /v1/uploads`, `POST /v1/uploads/{id}/complete`, `GET /v1/files/{id}`, `GET /v1/files/{id}/download`,
 /// `DELETE /v1/files/{id}`.
@@ -47,7 +47,9 @@ struct UploadRoutes: Sendable {
             guard !named.isEmpty, named.utf8.count <= 256 else { throw APIError.invalid("invalid_request", "owner must be 1-256 bytes") }
             owner = named
         }
-        guard body.size >= 0, body.contentType.utf8.count <= 255 else { throw APIError.invalid("invalid_request", "size must be >= 0 and contentType at most 255 bytes") }
+        guard body.size >= 0, body.contentType.utf8.count <= 255 else {
+            throw APIError.invalid("invalid_request", "size must be >= 0 and contentType at most 255 bytes")
+        }
         // It becomes a signed header and a POST policy condition: a control character there is the client's mistake,
         // refused before anything is recorded.
         guard MediaTypeSyntax.isValid(body.contentType) else {
@@ -62,7 +64,12 @@ struct UploadRoutes: Sendable {
             sha256 = lowered
         }
         // The request-time checks of inspection: filename, extension, declared size and type against the profile.
-        let reasons = ProfilePolicy.checkDeclaration(filename: body.filename, declaredSize: body.size, declaredType: body.contentType, profile: profile)
+        let reasons = ProfilePolicy.checkDeclaration(
+            filename: body.filename,
+            declaredSize: body.size,
+            declaredType: body.contentType,
+            profile: profile
+        )
         if let first = reasons.first {
             throw APIError.invalid(first.code.rawValue, reasons.map(\.detail).joined(separator: "; "))
         }
@@ -79,15 +86,28 @@ struct UploadRoutes: Sendable {
             // The multipart upload exists before the intent that names it (an orphan is aborted by the store's
             // lifecycle rule for incomplete uploads).
             do {
-                multipartUploadID = try await environment.store.createMultipartUpload(object, contentType: body.contentType, metadata: [("airlock-id", id.rawValue)])
+                multipartUploadID = try await environment.store.createMultipartUpload(
+                    object,
+                    contentType: body.contentType,
+                    metadata: [("airlock-id", id.rawValue)]
+                )
             } catch {
                 throw APIError.unavailable
             }
         }
         let intent = Upload(
-            id: id, owner: owner, profile: body.profile, filename: body.filename, safeName: FilenamePolicy.safeName(body.filename, normalize: environment.normalize),
-            declaredSize: body.size, declaredType: body.contentType, declaredSHA256: sha256, incomingKey: object.key,
-            multipartUploadID: multipartUploadID, idempotencyKey: idempotencyKey, createdAt: now,
+            id: id,
+            owner: owner,
+            profile: body.profile,
+            filename: body.filename,
+            safeName: FilenamePolicy.safeName(body.filename, normalize: environment.normalize),
+            declaredSize: body.size,
+            declaredType: body.contentType,
+            declaredSHA256: sha256,
+            incomingKey: object.key,
+            multipartUploadID: multipartUploadID,
+            idempotencyKey: idempotencyKey,
+            createdAt: now,
             expiresAt: now + Int64(environment.uploadExpiresSeconds) * 1000
         )
         let stored: Upload
@@ -105,7 +125,9 @@ struct UploadRoutes: Sendable {
             guard stored.profile == intent.profile, stored.filename == intent.filename, stored.declaredSize == intent.declaredSize,
                 stored.declaredType == intent.declaredType, stored.declaredSHA256 == intent.declaredSHA256
             else { throw APIError.conflict("idempotency_conflict", "this Idempotency-Key was used for a different upload") }
-            guard stored.state == .pending, stored.expiresAt > now + 1000 else { throw APIError.conflict("upload_not_pending", "this upload is \(stored.state.rawValue)") }
+            guard stored.state == .pending, stored.expiresAt > now + 1000 else {
+                throw APIError.conflict("upload_not_pending", "this upload is \(stored.state.rawValue)")
+            }
         }
         let remaining = Int((stored.expiresAt - now) / 1000)
         let form: JSONText
@@ -113,8 +135,12 @@ struct UploadRoutes: Sendable {
             let target = ObjectRef(bucket: environment.layout.incoming.bucket, key: stored.incomingKey)
             if let uploadID = stored.multipartUploadID {
                 form = try environment.signer.parts(
-                    of: target, uploadID: uploadID, size: stored.declaredSize,
-                    partSize: UploadSigner.partLayout(for: stored.declaredSize, preferred: environment.partSize).partSize, expiresSeconds: remaining, now: now
+                    of: target,
+                    uploadID: uploadID,
+                    size: stored.declaredSize,
+                    partSize: UploadSigner.partLayout(for: stored.declaredSize, preferred: environment.partSize).partSize,
+                    expiresSeconds: remaining,
+                    now: now
                 )
             } else {
                 form = try environment.signer.upload(stored, to: target, expiresSeconds: remaining, now: now)
@@ -122,12 +148,17 @@ struct UploadRoutes: Sendable {
         } catch {
             // No form was handed out: the intent this request recorded must not stay pending.
             context.logger.error("signing an upload failed", metadata: ["error": "\(String(describing: type(of: error)))"])
-            if stored.id == intent.id { _ = try? await environment.catalog.transition(id: stored.id, from: .pending, to: .expired, now: environment.clock.now()) }
+            if stored.id == intent.id {
+                _ = try? await environment.catalog.transition(id: stored.id, from: .pending, to: .expired, now: environment.clock.now())
+            }
             throw APIError.internalError
         }
         return .json(
             .created,
-            .object([("id", .string(stored.id.rawValue)), ("state", .string(stored.state.rawValue)), ("expiresAt", .string(Timestamp.iso8601(stored.expiresAt))), ("upload", form)])
+            .object([
+                ("id", .string(stored.id.rawValue)), ("state", .string(stored.state.rawValue)),
+                ("expiresAt", .string(Timestamp.iso8601(stored.expiresAt))), ("upload", form),
+            ])
         )
     }
 
@@ -138,12 +169,16 @@ struct UploadRoutes: Sendable {
         let upload = try await owned(context: context, principal: principal, allowReviewers: false)
         switch upload.state {
         case .pending:
-            guard upload.expiresAt + 3_600_000 > environment.clock.now() else { throw APIError.conflict("upload_expired", "this upload's URLs have expired") }
+            guard upload.expiresAt + 3_600_000 > environment.clock.now() else {
+                throw APIError.conflict("upload_expired", "this upload's URLs have expired")
+            }
             let object = ObjectRef(bucket: environment.layout.incoming.bucket, key: upload.incomingKey)
             if let uploadID = upload.multipartUploadID {
                 let body = try await request.decode(as: CompleteBody.self, context: context)
                 let expected = UploadSigner.partLayout(for: upload.declaredSize, preferred: environment.partSize).count
-                guard body.parts.map(\.number).sorted() == Array(1...expected), body.parts.allSatisfy({ !$0.etag.isEmpty && $0.etag.utf8.count <= 128 }) else {
+                guard body.parts.map(\.number).sorted() == Array(1...expected),
+                    body.parts.allSatisfy({ !$0.etag.isEmpty && $0.etag.utf8.count <= 128 })
+                else {
                     throw APIError.invalid("parts_invalid", "list every part 1...\(expected) once, each with the ETag the store returned")
                 }
                 do {
@@ -186,13 +221,19 @@ struct UploadRoutes: Sendable {
     func download(context: APIContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let upload = try await owned(context: context, principal: principal, allowReviewers: false)
-        guard upload.state == .processed else { throw APIError.conflict("not_processed", "only processed files can be downloaded (this one is \(upload.state.rawValue))") }
+        guard upload.state == .processed else {
+            throw APIError.conflict("not_processed", "only processed files can be downloaded (this one is \(upload.state.rawValue))")
+        }
         let now = environment.clock.now()
         let object = environment.layout.processed(upload.id, safeName: upload.safeName)
         let signed: (url: String, expiresAt: String)
         do {
             signed = try environment.downloads.download(
-                object, filename: upload.safeName, contentType: upload.detectedType ?? "application/octet-stream", expiresSeconds: environment.downloadExpiresSeconds, now: now
+                object,
+                filename: upload.safeName,
+                contentType: upload.detectedType ?? "application/octet-stream",
+                expiresSeconds: environment.downloadExpiresSeconds,
+                now: now
             )
         } catch {
             throw APIError.internalError
@@ -203,7 +244,9 @@ struct UploadRoutes: Sendable {
     func delete(context: APIContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let upload = try await owned(context: context, principal: principal, allowReviewers: false)
-        guard upload.state == .processed else { throw APIError.conflict("not_processed", "only processed files can be deleted (this one is \(upload.state.rawValue))") }
+        guard upload.state == .processed else {
+            throw APIError.conflict("not_processed", "only processed files can be deleted (this one is \(upload.state.rawValue))")
+        }
         do {
             try await environment.store.delete(environment.layout.processed(upload.id, safeName: upload.safeName))
         } catch {
@@ -212,7 +255,9 @@ struct UploadRoutes: Sendable {
         guard try await environment.catalog.transition(id: upload.id, from: .processed, to: .deleted, now: environment.clock.now()) else {
             throw APIError.conflict("state_changed", "the file changed state meanwhile")
         }
-        try await environment.audit(AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "upload.deleted", uploadID: upload.id.rawValue))
+        try await environment.audit(
+            AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "upload.deleted", uploadID: upload.id.rawValue)
+        )
         return Response(status: .noContent)
     }
 

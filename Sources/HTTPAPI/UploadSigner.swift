@@ -29,24 +29,43 @@ public struct UploadSigner: Sendable {
         if supportsPostPolicy {
             let post = try presigner.presignPost(
                 .init(
-                    bucket: object.bucket, key: .exact(object.key), expires: expiresSeconds, contentType: upload.declaredType,
-                    contentLength: Int(upload.declaredSize)...Int(upload.declaredSize), metadata: [("airlock-id", upload.id.rawValue)],
-                    successActionStatus: 204, checksumSHA256: checksum
+                    bucket: object.bucket,
+                    key: .exact(object.key),
+                    expires: expiresSeconds,
+                    contentType: upload.declaredType,
+                    contentLength: Int(upload.declaredSize)...Int(upload.declaredSize),
+                    metadata: [("airlock-id", upload.id.rawValue)],
+                    successActionStatus: 204,
+                    checksumSHA256: checksum
                 ),
                 at: time
             )
-            return .object([("method", .string("POST")), ("url", .string(post.url)), ("fields", .object(post.fields.map { ($0.name, .string($0.value)) }))])
+            return .object([
+                ("method", .string("POST")), ("url", .string(post.url)), ("fields", .object(post.fields.map { ($0.name, .string($0.value)) })),
+            ])
         }
         var headers: [(name: String, value: String)] = [
             ("content-type", upload.declaredType), ("content-length", String(upload.declaredSize)), ("x-amz-meta-airlock-id", upload.id.rawValue),
         ]
         if let checksum { headers.append(("x-amz-checksum-sha256", checksum)) }
-        let put = try presigner.presign(.init(method: .put, bucket: object.bucket, key: object.key, expires: expiresSeconds, headers: headers), at: time)
-        return .object([("method", .string("PUT")), ("url", .string(put.url)), ("headers", .object(put.headers.map { ($0.name, .string($0.value)) }))])
+        let put = try presigner.presign(
+            .init(method: .put, bucket: object.bucket, key: object.key, expires: expiresSeconds, headers: headers),
+            at: time
+        )
+        return .object([
+            ("method", .string("PUT")), ("url", .string(put.url)), ("headers", .object(put.headers.map { ($0.name, .string($0.value)) })),
+        ])
     }
 
     /// One presigned UploadPart URL per part, each pinned to its part's exact length.
-    func parts(of object: ObjectRef, uploadID: String, size: Int64, partSize: Int64, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> JSONText {
+    func parts(
+        of object: ObjectRef,
+        uploadID: String,
+        size: Int64,
+        partSize: Int64,
+        expiresSeconds: Int,
+        now: EpochMillis
+    ) throws(SigV4Error) -> JSONText {
         let time = SigningTime(secondsSinceEpoch: Int(now / 1000))
         var parts: [JSONText] = []
         var offset: Int64 = 0
@@ -55,7 +74,11 @@ public struct UploadSigner: Sendable {
             let length = min(partSize, size - offset)
             let url = try presigner.presign(
                 .init(
-                    method: .put, bucket: object.bucket, key: object.key, expires: expiresSeconds, headers: [("content-length", String(length))],
+                    method: .put,
+                    bucket: object.bucket,
+                    key: object.key,
+                    expires: expiresSeconds,
+                    headers: [("content-length", String(length))],
                     query: [("partNumber", String(number)), ("uploadId", uploadID)]
                 ),
                 at: time

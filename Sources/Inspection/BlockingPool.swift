@@ -26,11 +26,16 @@ public final class BlockingPool: @unchecked Sendable {
         for _ in 0..<max(1, count) {
             var thread = pthread_t()
             let context = Unmanaged.passRetained(self).toOpaque()
-            let result = pthread_create(&thread, nil, { context in
-                let pool = Unmanaged<BlockingPool>.fromOpaque(context!).takeRetainedValue()
-                pool.work()
-                return nil
-            }, context)
+            let result = pthread_create(
+                &thread,
+                nil,
+                { context in
+                    let pool = Unmanaged<BlockingPool>.fromOpaque(context!).takeRetainedValue()
+                    pool.work()
+                    return nil
+                },
+                context
+            )
             if result == 0 { threads.append(thread) } else { Unmanaged<BlockingPool>.fromOpaque(context).release() }
         }
     }

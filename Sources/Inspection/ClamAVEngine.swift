@@ -15,7 +15,13 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     /// Milliseconds.
     public var maxScanTime: Int
 
-    public init(maxFileSize: Int64 = 100 << 20, maxScanSize: Int64 = 100 << 20, maxRecursion: Int = 16, maxFiles: Int = 10_000, maxScanTime: Int = 120_000) {
+    public init(
+        maxFileSize: Int64 = 100 << 20,
+        maxScanSize: Int64 = 100 << 20,
+        maxRecursion: Int = 16,
+        maxFiles: Int = 10_000,
+        maxScanTime: Int = 120_000
+    ) {
         self.maxFileSize = maxFileSize
         self.maxScanSize = min(maxScanSize, maxFileSize)
         self.maxRecursion = maxRecursion
@@ -56,7 +62,11 @@ public final class ClamAVEngine: @unchecked Sendable {
     ///   - temporaryDirectory: Where libclamav unpacks (each scan creates files there); private to Airlock.
     public init(database: String, limits: ScanLimits, temporaryDirectory: String? = nil) throws(InspectionError) {
         guard Self.initialized == CL_SUCCESS else {
-            throw InspectionError(.engineLoad, "cl_init failed: \(String(cString: cl_strerror(Self.initialized)))", rawCode: Int32(Self.initialized.rawValue))
+            throw InspectionError(
+                .engineLoad,
+                "cl_init failed: \(String(cString: cl_strerror(Self.initialized)))",
+                rawCode: Int32(Self.initialized.rawValue)
+            )
         }
         guard let engine = cl_engine_new() else { throw InspectionError(.engineLoad, "cl_engine_new failed") }
         func fail(_ what: String, _ code: cl_error_t) -> InspectionError {
@@ -144,7 +154,9 @@ public final class ClamAVEngine: @unchecked Sendable {
             return try scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives)
         }
         defer { munmap(base, Int(size)) }
-        guard let map = cl_fmap_open_memory(base, Int(size)) else { return try scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives) }
+        guard let map = cl_fmap_open_memory(base, Int(size)) else {
+            return try scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives)
+        }
         defer { cl_fmap_close(map) }
         return try scan(name: name, unpackArchives: unpackArchives) { virusName, scanned, options, context in
             cl_scanmap_callback(map, name, virusName, scanned, engine, options, context)
@@ -154,7 +166,9 @@ public final class ClamAVEngine: @unchecked Sendable {
     private func scan(
         name: String,
         unpackArchives: Bool,
-        _ run: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<UInt>, UnsafeMutablePointer<cl_scan_options>, UnsafeMutableRawPointer) -> cl_error_t
+        _ run: (
+            UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<UInt>, UnsafeMutablePointer<cl_scan_options>, UnsafeMutableRawPointer
+        ) -> cl_error_t
     ) throws(InspectionError) -> ClamAVResult {
         var options = cl_scan_options()
         options.general = UInt32(CL_SCAN_GENERAL_HEURISTICS | CL_SCAN_GENERAL_ALLMATCHES)

@@ -157,7 +157,10 @@ public final class ClamdScanner: MalwareScanner, Sendable {
             let result = bytes.withUnsafeBytes { Glibc.send(connection, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
             if result < 0 && errno == EINTR { continue }
             guard result > 0 else {
-                throw InspectionError(.scanFailed, errno == EAGAIN ? "clamd timed out" : "sending to clamd failed: \(String(cString: strerror(errno)))")
+                throw InspectionError(
+                    .scanFailed,
+                    errno == EAGAIN ? "clamd timed out" : "sending to clamd failed: \(String(cString: strerror(errno)))"
+                )
             }
             sent += result
         }
@@ -171,7 +174,10 @@ public final class ClamdScanner: MalwareScanner, Sendable {
             let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else {
-                throw InspectionError(.scanFailed, errno == EAGAIN ? "clamd did not answer in time" : "reading from clamd failed: \(String(cString: strerror(errno)))")
+                throw InspectionError(
+                    .scanFailed,
+                    errno == EAGAIN ? "clamd did not answer in time" : "reading from clamd failed: \(String(cString: strerror(errno)))"
+                )
             }
             if count == 0 { break }
             reply += buffer[0..<count]

@@ -36,7 +36,9 @@ enum ContainerInspection {
             result.reasons.append(Reason(.unscannable, "ZIP structure: \(why)"))
             return result
         case .failure(.prepended(let bytes)):
-            result.reasons.append(Reason(.unscannable, "several archives or central directories in one file (\(bytes) bytes before the last archive)"))
+            result.reasons.append(
+                Reason(.unscannable, "several archives or central directories in one file (\(bytes) bytes before the last archive)")
+            )
             return result
         case .success(let read):
             directory = read
@@ -44,7 +46,10 @@ enum ContainerInspection {
         }
         if directory.endRecords > 1 || directory.unaccountedBytes > 0 {
             result.reasons.append(
-                Reason(.unscannable, "several archives or central directories in one file (\(directory.unaccountedBytes) bytes outside the listed entries)")
+                Reason(
+                    .unscannable,
+                    "several archives or central directories in one file (\(directory.unaccountedBytes) bytes outside the listed entries)"
+                )
             )
         }
         if directory.overlapping { result.reasons.append(Reason(.unscannable, "entries overlap (a zip bomb technique)")) }
@@ -62,14 +67,19 @@ enum ContainerInspection {
             // Two members one extractor writes to the same path: which one a reader sees depends on the reader
             // (CVE-2013-4787), and case-insensitive file systems merge names that differ only in case.
             if !seen.insert(Self.normalizedPath(entry.name)).inserted {
-                result.reasons.append(Reason(.unscannable, "two members are named '\(entry.name)' (ignoring case): readers disagree on which one counts"))
+                result.reasons.append(
+                    Reason(.unscannable, "two members are named '\(entry.name)' (ignoring case): readers disagree on which one counts")
+                )
             }
             if entry.isSymbolicLink {
                 result.reasons.append(Reason(.activeContent, "member '\(entry.name)' is a symbolic link: extracting it makes a link to another file"))
             }
             if let local = entry.localName {
                 result.reasons.append(
-                    Reason(.unscannable, "member '\(entry.name)' is named '\(String(decoding: local, as: UTF8.self))' in its local header: readers disagree on which name counts")
+                    Reason(
+                        .unscannable,
+                        "member '\(entry.name)' is named '\(String(decoding: local, as: UTF8.self))' in its local header: readers disagree on which name counts"
+                    )
                 )
             }
         }
@@ -102,11 +112,15 @@ enum ContainerInspection {
         }
         let files = directory.entries.filter { !$0.isDirectory }
         if files.count > profile.archives.maxEntries {
-            result.reasons.append(Reason(.unscannable, "\(files.count) entries; profile '\(profile.name)' walks at most \(profile.archives.maxEntries)"))
+            result.reasons.append(
+                Reason(.unscannable, "\(files.count) entries; profile '\(profile.name)' walks at most \(profile.archives.maxEntries)")
+            )
         }
         let total = files.reduce(Int64(0)) { $0 + max(0, $1.uncompressedSize) }
         if total > profile.archives.maxTotalSize {
-            result.reasons.append(Reason(.unscannable, "\(total) bytes uncompressed; profile '\(profile.name)' allows \(profile.archives.maxTotalSize)"))
+            result.reasons.append(
+                Reason(.unscannable, "\(total) bytes uncompressed; profile '\(profile.name)' allows \(profile.archives.maxTotalSize)")
+            )
         }
         for entry in files {
             let memberExtension = FilenamePolicy.fileExtension(of: String(entry.name.split(separator: "/").last ?? ""))
@@ -126,7 +140,9 @@ enum ContainerInspection {
 
     /// Embedded parts that are not objects: pictures, and OOXML packages (chart workbooks), which are walked as
     /// documents in turn.
-    static let embeddedKinds = [".png", ".jpeg", ".jpg", ".emf", ".wmf", ".gif", ".tif", ".tiff", ".svg", ".xlsx", ".docx", ".pptx", ".xlsm", ".docm", ".pptm"]
+    static let embeddedKinds = [
+        ".png", ".jpeg", ".jpg", ".emf", ".wmf", ".gif", ".tif", ".tiff", ".svg", ".xlsx", ".docx", ".pptx", ".xlsm", ".docm", ".pptm",
+    ]
 
     /// VBA projects, ActiveX controls, Excel 4 macro sheets and embedded OLE objects in an OOXML package.
     static func ooxmlActiveParts(_ entries: [ZipDirectory.Entry]) -> [Reason] {

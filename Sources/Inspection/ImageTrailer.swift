@@ -66,7 +66,9 @@ enum ImageTrailer {
         guard cursor.seek(to: 4), let size = cursor.bytes(4) else { return .malformed("shorter than a RIFF header") }
         let length = Int64(size[0]) | Int64(size[1]) << 8 | Int64(size[2]) << 16 | Int64(size[3]) << 24
         let end = 8 + length + (length & 1)
-        guard length >= 4, end <= cursor.size || (length & 1 == 1 && end - 1 == cursor.size) else { return .malformed("the RIFF size runs past the end of the file") }
+        guard length >= 4, end <= cursor.size || (length & 1 == 1 && end - 1 == cursor.size) else {
+            return .malformed("the RIFF size runs past the end of the file")
+        }
         return .offset(min(end, cursor.size))
     }
 

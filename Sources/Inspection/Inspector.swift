@@ -146,7 +146,12 @@ public final class Inspector: FileInspector {
 
         let descriptor = given.map { fcntl($0, F_DUPFD_CLOEXEC, 0) } ?? open(request.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            return Verdict(reasons: reasons + [Reason(.scanFailed, "the file cannot be opened: \(String(cString: strerror(errno)))")], detectedType: nil, sha256: nil, size: 0)
+            return Verdict(
+                reasons: reasons + [Reason(.scanFailed, "the file cannot be opened: \(String(cString: strerror(errno)))")],
+                detectedType: nil,
+                sha256: nil,
+                size: 0
+            )
         }
         defer { close(descriptor) }
         var info = stat()
@@ -169,7 +174,12 @@ public final class Inspector: FileInspector {
                 }
                 hashed = (digests.sha256, head, request.computeMD5 ? digests.md5 : nil)
             } else {
-                hashed = try Self.hash(descriptor: descriptor, size: size, prefix: MagicDetector.prefixBytes, md5: request.computeMD5 && context.depth == 0)
+                hashed = try Self.hash(
+                    descriptor: descriptor,
+                    size: size,
+                    prefix: MagicDetector.prefixBytes,
+                    md5: request.computeMD5 && context.depth == 0
+                )
             }
         } catch {
             return Verdict(reasons: reasons + [Reason(.scanFailed, error.message)], detectedType: nil, sha256: nil, size: size)
@@ -191,7 +201,11 @@ public final class Inspector: FileInspector {
                 // parts).
                 if ContainerInspection.isZipBased(MediaType.essence(type)) || hashed.prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
                     let container = ContainerInspection.inspect(
-                        descriptor: descriptor, size: size, detectedType: MediaType.essence(type), filename: request.filename, profile: request.profile
+                        descriptor: descriptor,
+                        size: size,
+                        detectedType: MediaType.essence(type),
+                        filename: request.filename,
+                        profile: request.profile
                     )
                     type = container.refinedType ?? type
                     reasons += container.reasons
@@ -210,9 +224,16 @@ public final class Inspector: FileInspector {
                 if Self.isPlainSourceCode(MediaType.essence(type), prefix: hashed.prefix) { type = "text/plain" }
                 if let script = Self.shebangScript(MediaType.essence(type), prefix: hashed.prefix) { reasons.append(script) }
                 detectedType = type
-                reasons += ProfilePolicy.checkType(detected: type, filename: request.filename, declaredType: request.declaredType, profile: request.profile)
+                reasons += ProfilePolicy.checkType(
+                    detected: type,
+                    filename: request.filename,
+                    declaredType: request.declaredType,
+                    profile: request.profile
+                )
                 if UploadProfile.unwalkableArchiveTypes.contains(MediaType.essence(type)) {
-                    reasons.append(Reason(.unscannable, "\(MediaType.essence(type)) archives are not unpacked by Airlock: their members cannot be inspected"))
+                    reasons.append(
+                        Reason(.unscannable, "\(MediaType.essence(type)) archives are not unpacked by Airlock: their members cannot be inspected")
+                    )
                 }
                 reasons += Self.contentFindings(type: MediaType.essence(type), descriptor: descriptor, size: size, prefix: hashed.prefix)
             case .failure(let error):
@@ -234,7 +255,14 @@ public final class Inspector: FileInspector {
         if let declared = request.declaredSHA256, declared != hashed.sha256 {
             reasons.append(Reason(.checksumMismatch, "declared \(declared), found \(hashed.sha256)"))
         }
-        return Verdict(reasons: reasons, detectedType: detectedType, sha256: hashed.sha256, size: size, signatures: signatures + memberSignatures, md5: hashed.md5)
+        return Verdict(
+            reasons: reasons,
+            detectedType: detectedType,
+            sha256: hashed.sha256,
+            size: size,
+            signatures: signatures + memberSignatures,
+            md5: hashed.md5
+        )
     }
 
     /// Image trailers (polyglots), markup and PDF active content, code in text.
@@ -279,7 +307,12 @@ public final class Inspector: FileInspector {
             reasons += pdfFindings(descriptor: descriptor, size: size, prefix: prefix)
         }
         if textTypes.contains(type) {
-            reasons += textFindings(descriptor: descriptor, size: size, prefix: prefix, csv: type == "text/csv" || type == "text/tab-separated-values")
+            reasons += textFindings(
+                descriptor: descriptor,
+                size: size,
+                prefix: prefix,
+                csv: type == "text/csv" || type == "text/tab-separated-values"
+            )
         }
         return reasons
     }
@@ -334,7 +367,12 @@ public final class Inspector: FileInspector {
     /// Takes a member (or package part) out of the budget and extracts it into a private temporary file; `nil` when
     /// the budget does not cover it (recorded in the budget) or it cannot be extracted (its reason added).
     func extract(
-        _ member: ZipDirectory.Entry, from descriptor: Int32, label: String, context: MemberContext, part: Bool, reasons: inout [Reason]
+        _ member: ZipDirectory.Entry,
+        from descriptor: Int32,
+        label: String,
+        context: MemberContext,
+        part: Bool,
+        reasons: inout [Reason]
     ) -> ZipMember.Extracted? {
         let budget = context.budget
         guard budget.take(member: member.uncompressedSize, label: label, part: part) else { return nil }
@@ -355,7 +393,12 @@ public final class Inspector: FileInspector {
 
     /// Extracts each member of an archive and inspects it like a file, one level deeper; what cannot be extracted,
     /// lies deeper than the profile's `maxDepth`, or passes the budget is unscannable, and the walk stops there.
-    func walkMembers(_ members: [ZipDirectory.Entry], of descriptor: Int32, request: InspectionRequest, context: MemberContext) -> (reasons: [Reason], signatures: [String]) {
+    func walkMembers(
+        _ members: [ZipDirectory.Entry],
+        of descriptor: Int32,
+        request: InspectionRequest,
+        context: MemberContext
+    ) -> (reasons: [Reason], signatures: [String]) {
         let archives = request.profile.archives
         guard context.depth < archives.maxDepth else {
             context.budget.exceed("archives nested deeper than \(archives.maxDepth) levels are not walked (at '\(context.path)')")
@@ -376,7 +419,10 @@ public final class Inspector: FileInspector {
             child.declaredSHA256 = nil
             child.digests = nil
             child.exclusive = true  // extracted into a private temp file
-            let verdict = inspectBlocking(child, context: MemberContext(budget: context.budget, depth: context.depth + 1, path: context.path + member.name + "/"))
+            let verdict = inspectBlocking(
+                child,
+                context: MemberContext(budget: context.budget, depth: context.depth + 1, path: context.path + member.name + "/")
+            )
             for reason in verdict.reasons {
                 // Nested members already carry their full path.
                 let detail = reason.detail.hasPrefix("member '") ? reason.detail : "member \(label): \(reason.detail)"
@@ -389,7 +435,12 @@ public final class Inspector: FileInspector {
 
     /// Extracts each part of an OOXML package and judges it as a part: its XML (``OOXMLParts``), SVG pictures as
     /// markup, the malware scan, and embedded OOXML packages (chart workbooks) as documents in turn, one level deeper.
-    func walkParts(_ parts: [ZipDirectory.Entry], of descriptor: Int32, request: InspectionRequest, context: MemberContext) -> (reasons: [Reason], signatures: [String]) {
+    func walkParts(
+        _ parts: [ZipDirectory.Entry],
+        of descriptor: Int32,
+        request: InspectionRequest,
+        context: MemberContext
+    ) -> (reasons: [Reason], signatures: [String]) {
         var reasons: [Reason] = []
         var signatures: [String] = []
         for part in parts {
@@ -408,7 +459,9 @@ public final class Inspector: FileInspector {
                     reasons.append(Reason(.scanFailed, "part \(label) cannot be read back"))
                     continue
                 }
-                let found = lowered.hasSuffix(".svg") ? MarkupActiveContent.findings(in: bytes) : OOXMLParts.findings(partName: context.path + part.name, bytes: bytes)
+                let found =
+                    lowered.hasSuffix(".svg")
+                    ? MarkupActiveContent.findings(in: bytes) : OOXMLParts.findings(partName: context.path + part.name, bytes: bytes)
                 reasons += found.map { Reason(.activeContent, $0) }
             }
             var isPackage = false
@@ -422,7 +475,11 @@ public final class Inspector: FileInspector {
                 }
                 // Structure and names like any package; then its parts, one level deeper.
                 let inner = ContainerInspection.inspect(
-                    descriptor: extracted.descriptor, size: size, detectedType: "application/zip", filename: part.name, profile: request.profile
+                    descriptor: extracted.descriptor,
+                    size: size,
+                    detectedType: "application/zip",
+                    filename: part.name,
+                    profile: request.profile
                 )
                 reasons += inner.reasons.map { Reason($0.code, "part \(label): \($0.detail)") }
                 if inner.parts.isEmpty {
@@ -449,14 +506,18 @@ public final class Inspector: FileInspector {
     ///   not read again.
     static func markupFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "markup larger than \(markupLimit >> 20) MiB is not walked")] }
-        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the markup failed")] }
+        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else {
+            return [Reason(.scanFailed, "reading the markup failed")]
+        }
         return MarkupActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
     }
 
     /// Server-side and browser code in text: PHP, ASP and JSP delimiters, SSI directives, HTML or HTA with script.
     static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8], csv: Bool = false) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "text larger than \(markupLimit >> 20) MiB is not read for code")] }
-        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the text failed")] }
+        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else {
+            return [Reason(.scanFailed, "reading the text failed")]
+        }
         return TextActiveContent.findings(in: bytes, csv: csv).map { Reason(.activeContent, $0) }
     }
 
@@ -464,7 +525,9 @@ public final class Inspector: FileInspector {
         guard size <= PDFActiveContent.sizeLimit else {
             return [Reason(.unscannable, "a PDF larger than \(PDFActiveContent.sizeLimit >> 20) MiB is not walked")]
         }
-        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else { return [Reason(.scanFailed, "reading the PDF failed")] }
+        guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else {
+            return [Reason(.scanFailed, "reading the PDF failed")]
+        }
         let findings = PDFActiveContent.findings(in: bytes)
         return findings.active.map { Reason(.activeContent, "PDF: \($0)") } + findings.unscannable.map { Reason(.unscannable, "PDF: \($0)") }
     }
@@ -501,7 +564,12 @@ public final class Inspector: FileInspector {
 
     /// SHA-256 of the whole file (lowercase hex), its first `prefix` bytes and, when asked, its MD5; read with pread
     /// in 1 MiB chunks.
-    static func hash(descriptor: Int32, size: Int64, prefix: Int, md5: Bool = false) throws(InspectionError) -> (sha256: String, prefix: [UInt8], md5: String?) {
+    static func hash(
+        descriptor: Int32,
+        size: Int64,
+        prefix: Int,
+        md5: Bool = false
+    ) throws(InspectionError) -> (sha256: String, prefix: [UInt8], md5: String?) {
         var hasher = SHA256()
         var md5Hasher = md5 ? Insecure.MD5() : nil
         var head: [UInt8] = []

@@ -35,12 +35,16 @@ enum MarkupActiveContent {
     }
 
     /// Encodings whose markup characters are the bytes Airlock reads.
-    static let readableEncodings: Set<String> = ["utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "us-ascii", "ascii", "iso-8859-1", "latin1", "windows-1252"]
+    static let readableEncodings: Set<String> = [
+        "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "us-ascii", "ascii", "iso-8859-1", "latin1", "windows-1252",
+    ]
 
     /// The `encoding` of a leading XML declaration, lowercased.
     static func declaredEncoding(_ text: [UInt8]) -> String? {
         let head = String(decoding: text.prefix(256), as: UTF8.self)
-        guard head.hasPrefix("<?xml"), let end = head.firstRange(of: "?>"), let key = head[..<end.lowerBound].firstRange(of: "encoding") else { return nil }
+        guard head.hasPrefix("<?xml"), let end = head.firstRange(of: "?>"), let key = head[..<end.lowerBound].firstRange(of: "encoding") else {
+            return nil
+        }
         let rest = head[key.upperBound..<end.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\t" }
         guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
         return String(rest.dropFirst().prefix { $0 != quote }).lowercased()
@@ -366,7 +370,9 @@ enum MarkupActiveContent {
             selfClosing = false
             let attributeStart = index
             index += 1  // a name may start with any byte, even `=`
-            while index < count, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ">"), bytes[index] != UInt8(ascii: "/") {
+            while index < count, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ">"),
+                bytes[index] != UInt8(ascii: "/")
+            {
                 index += 1
             }
             // Control bytes inside a name are not separators for a browser; dropping them is the stricter reading.

@@ -335,8 +335,13 @@ struct MarkupScanner {
         let inMetadata = (parent?.inMetadata ?? false) || (space == .svg && local == "metadata")
         let inSVG = (parent?.inSVG ?? false) || (space == .svg && local == "svg")
         let frame = Frame(
-            qualifiedName: qualifiedName, local: local, space: space, declaredPrefixes: declared,
-            inMetadata: inMetadata, inSVG: inSVG)
+            qualifiedName: qualifiedName,
+            local: local,
+            space: space,
+            declaredPrefixes: declared,
+            inMetadata: inMetadata,
+            inSVG: inSVG
+        )
         judgeElement(tag, frame: frame, parent: parent)
         let isVoid = space != .svg && Rules.htmlVoidElements.contains(local) && !inSVG
         if tag.selfClosing || isVoid {

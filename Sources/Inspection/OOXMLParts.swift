@@ -478,7 +478,8 @@ enum OOXMLParts {
                 case "apos": decoded = "'"
                 default:
                     let value: UInt32? =
-                        body.hasPrefix("#x") || body.hasPrefix("#X") ? UInt32(body.dropFirst(2), radix: 16) : body.hasPrefix("#") ? UInt32(body.dropFirst()) : nil
+                        body.hasPrefix("#x") || body.hasPrefix("#X")
+                        ? UInt32(body.dropFirst(2), radix: 16) : body.hasPrefix("#") ? UInt32(body.dropFirst()) : nil
                     decoded = value.flatMap(Unicode.Scalar.init).map { String(Character($0)) }
                 }
                 if let decoded {

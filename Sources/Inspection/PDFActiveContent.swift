@@ -227,7 +227,14 @@ enum PDFActiveContent {
                     var dataStart = parser.position + 6
                     if dataStart < count, bytes[dataStart] == 0x0D { dataStart += 1 }
                     if dataStart < count, bytes[dataStart] == 0x0A { dataStart += 1 }
-                    var stream = PDFStream(dictionary: dictionary, start: dataStart, end: dataStart, exact: false, number: number, generation: generation)
+                    var stream = PDFStream(
+                        dictionary: dictionary,
+                        start: dataStart,
+                        end: dataStart,
+                        exact: false,
+                        number: number,
+                        generation: generation
+                    )
                     if let length = dictionary["Length"]?.integer, length >= 0, length <= count - dataStart,
                         endstream(after: dataStart + length) != nil
                     {
@@ -342,7 +349,9 @@ enum PDFActiveContent {
         // MARK: Encryption
 
         mutating func openEncryption() {
-            guard let trailer = trailers.last(where: { $0.dictionary["Encrypt"] != nil })?.dictionary, let encryptValue = trailer["Encrypt"] else { return }
+            guard let trailer = trailers.last(where: { $0.dictionary["Encrypt"] != nil })?.dictionary, let encryptValue = trailer["Encrypt"] else {
+                return
+            }
             if case .reference(let number, _) = encryptValue { encryptionObject = number }
             rebuildLatest()
             // Two different encryption dictionaries: a reader that follows the xref may take the one that needs a
@@ -656,7 +665,11 @@ enum PDFActiveContent {
                 }
                 switch current {
                 case .array(let items):
-                    pending.append(contentsOf: items.filter { if case .reference = $0 { return true }; if case .dictionary = $0 { return true }; return false })
+                    pending.append(
+                        contentsOf: items.filter {
+                            if case .reference = $0 { return true }; if case .dictionary = $0 { return true }; return false
+                        }
+                    )
                 case .dictionary(let dictionary):
                     guard dictionary["S"] != nil || dictionary["JS"] != nil || dictionary["Next"] != nil else { continue }
                     check(action: dictionary, trigger: trigger)
@@ -848,7 +861,9 @@ enum PDFActiveContent {
                 let lower = data.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
                 // UTF-16 XML: drop the zero bytes before looking.
                 let text = lower.contains(0) ? lower.filter { $0 != 0 } : lower
-                if !PDFLexer.occurrences(of: Array("<!doctype".utf8), in: text).isEmpty || !PDFLexer.occurrences(of: Array("<!entity".utf8), in: text).isEmpty {
+                if !PDFLexer.occurrences(of: Array("<!doctype".utf8), in: text).isEmpty
+                    || !PDFLexer.occurrences(of: Array("<!entity".utf8), in: text).isEmpty
+                {
                     active("an XML stream with a DOCTYPE or ENTITY declaration (XXE)")
                 }
             }

@@ -31,7 +31,9 @@ struct PDFDecryption {
     /// Opens the handler described by `encrypt` with the empty user password.
     static func open(_ encrypt: [String: PDFValue], firstID: [UInt8]) -> Result<PDFDecryption, Failure> {
         let filter = encrypt["Filter"]?.name ?? ""
-        guard filter == "Standard" else { return .failure(.unsupported("the PDF is encrypted with the \(filter.isEmpty ? "unnamed" : "/" + filter) security handler")) }
+        guard filter == "Standard" else {
+            return .failure(.unsupported("the PDF is encrypted with the \(filter.isEmpty ? "unnamed" : "/" + filter) security handler"))
+        }
         let version = encrypt["V"]?.integer ?? 0
         let revision = encrypt["R"]?.integer ?? 0
         guard case .string(let owner)? = encrypt["O"], case .string(let user)? = encrypt["U"] else {
@@ -89,7 +91,10 @@ struct PDFDecryption {
             // Algorithm 2 with the empty password.
             var input = padding
             input += owner.prefix(32)
-            input += [UInt8(truncatingIfNeeded: permissions), UInt8(truncatingIfNeeded: permissions >> 8), UInt8(truncatingIfNeeded: permissions >> 16), UInt8(truncatingIfNeeded: permissions >> 24)]
+            input += [
+                UInt8(truncatingIfNeeded: permissions), UInt8(truncatingIfNeeded: permissions >> 8), UInt8(truncatingIfNeeded: permissions >> 16),
+                UInt8(truncatingIfNeeded: permissions >> 24),
+            ]
             input += firstID
             if revision >= 4, !encryptMetadata { input += [0xFF, 0xFF, 0xFF, 0xFF] }
             let length = revision == 2 ? 5 : keyLength
@@ -110,7 +115,16 @@ struct PDFDecryption {
                 authenticated = user.count >= 16 && Array(user.prefix(16)) == value
             }
             guard authenticated else { return .failure(.needsPassword) }
-            return .success(PDFDecryption(fileKey: key, revision: revision, stringCipher: stringCipher, streamCipher: streamCipher, encryptMetadata: encryptMetadata, cryptFilters: filters))
+            return .success(
+                PDFDecryption(
+                    fileKey: key,
+                    revision: revision,
+                    stringCipher: stringCipher,
+                    streamCipher: streamCipher,
+                    encryptMetadata: encryptMetadata,
+                    cryptFilters: filters
+                )
+            )
         case 5, 6:
             guard user.count >= 48, case .string(let userKey)? = encrypt["UE"], userKey.count >= 32 else {
                 return .failure(.unsupported("the PDF's AES-256 encryption dictionary is incomplete"))
@@ -125,7 +139,16 @@ struct PDFDecryption {
             else {
                 return .failure(.unsupported("the PDF's file key cannot be decrypted"))
             }
-            return .success(PDFDecryption(fileKey: key, revision: revision, stringCipher: stringCipher, streamCipher: streamCipher, encryptMetadata: encryptMetadata, cryptFilters: filters))
+            return .success(
+                PDFDecryption(
+                    fileKey: key,
+                    revision: revision,
+                    stringCipher: stringCipher,
+                    streamCipher: streamCipher,
+                    encryptMetadata: encryptMetadata,
+                    cryptFilters: filters
+                )
+            )
         default:
             return .failure(.unsupported("the PDF uses standard security revision \(revision)"))
         }

@@ -14,7 +14,13 @@ enum PDFFilters {
 
     /// Applies `filters` in order with their parameters; `budget` is the most bytes any step may produce.
     /// `truncated` is set when Flate data ended early and only what inflated is returned (as readers do).
-    static func decode(_ data: [UInt8], filters: [String], parameters: [[String: PDFValue]?], budget: Int, truncated: inout Bool) -> Result<[UInt8], Failure> {
+    static func decode(
+        _ data: [UInt8],
+        filters: [String],
+        parameters: [[String: PDFValue]?],
+        budget: Int,
+        truncated: inout Bool
+    ) -> Result<[UInt8], Failure> {
         var current = data
         for (index, filter) in filters.enumerated() {
             let parms = index < parameters.count ? parameters[index] : nil
@@ -170,7 +176,10 @@ enum PDFFilters {
             while values.count < 5 { values.append(84) }
             var value: UInt32 = 0
             for digit in values { value = value &* 85 &+ digit }
-            let bytes = [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+            let bytes = [
+                UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+                UInt8(truncatingIfNeeded: value),
+            ]
             out.append(contentsOf: bytes[0..<max(0, min(4, count - 1))])
         }
         while index < data.count {

@@ -93,7 +93,9 @@ enum TextActiveContent {
             }
             // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:)``).
             if start < end, "=+-@".utf8.contains(text[start]),
-                text[start..<end].contains(where: { $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(") })
+                text[start..<end].contains(where: {
+                    $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(")
+                })
             {
                 var cell = String(decoding: text[start..<end], as: UTF8.self)
                 if quoted { cell = cell.replacing("\"\"", with: "\"") }
@@ -356,7 +358,9 @@ enum TextActiveContent {
                 // non-ASCII character can spell a scheme.
                 var end = index + 1
                 while end < count, isLetter(text[end]) { end += 1 }
-                if end == count || !(text[end] == UInt8(ascii: ":") || text[end] == UInt8(ascii: "&") || text[end] == UInt8(ascii: "\\") || text[end] >= 0x80) {
+                if end == count
+                    || !(text[end] == UInt8(ascii: ":") || text[end] == UInt8(ascii: "&") || text[end] == UInt8(ascii: "\\") || text[end] >= 0x80)
+                {
                     index = end
                     continue
                 }
@@ -395,7 +399,9 @@ enum TextActiveContent {
                 }
                 if byte == UInt8(ascii: "&") {
                     var end = cursor + 1
-                    while end < text.count, end - cursor <= 12, text[end] != UInt8(ascii: ";"), text[end] != UInt8(ascii: "&"), text[end] > 0x20 { end += 1 }
+                    while end < text.count, end - cursor <= 12, text[end] != UInt8(ascii: ";"), text[end] != UInt8(ascii: "&"), text[end] > 0x20 {
+                        end += 1
+                    }
                     let reference = String(decoding: text[cursor..<min(end + 1, text.count)], as: UTF8.self)
                     let decoded = MarkupActiveContent.decodeCharacterReferences(reference)
                     if decoded != reference, let first = decoded.unicodeScalars.first {
@@ -474,7 +480,8 @@ enum TextActiveContent {
                     index = blankRun(from: index + 4)
                     continue
                 }
-                if (final == UInt8(ascii: ")") && "ACEG".utf8.contains(at(index + 3))) || (final == UInt8(ascii: "*") && at(index + 3) == UInt8(ascii: "H"))
+                if (final == UInt8(ascii: ")") && "ACEG".utf8.contains(at(index + 3)))
+                    || (final == UInt8(ascii: "*") && at(index + 3) == UInt8(ascii: "H"))
                     || (final == UInt8(ascii: "+") && "IJKLM".utf8.contains(at(index + 3)))
                 {
                     shiftSetDesignated = true

@@ -67,11 +67,13 @@ struct ZipDirectory {
             }
             index -= 1
         }
-        guard let end = endOffsets.first(where: { offset in
-            let local = Int(offset - searchStart)
-            let commentLength = Int(tail[local + 20]) | Int(tail[local + 21]) << 8
-            return offset + 22 + Int64(commentLength) == size
-        }) else {
+        guard
+            let end = endOffsets.first(where: { offset in
+                let local = Int(offset - searchStart)
+                let commentLength = Int(tail[local + 20]) | Int(tail[local + 21]) << 8
+                return offset + 22 + Int64(commentLength) == size
+            })
+        else {
             return .failure(.malformed("no end-of-central-directory record ends the file"))
         }
         let record = Array(tail[Int(end - searchStart)..<Int(end - searchStart) + 22])
@@ -88,7 +90,9 @@ struct ZipDirectory {
                 return .failure(.malformed("a ZIP64 archive without a ZIP64 locator"))
             }
             let recordOffset = le64(locator, 8)
-            guard recordOffset >= 0, cursor.seek(to: recordOffset), let zip64Record = cursor.bytes(56), zip64Record.starts(with: [0x50, 0x4B, 0x06, 0x06]) else {
+            guard recordOffset >= 0, cursor.seek(to: recordOffset), let zip64Record = cursor.bytes(56),
+                zip64Record.starts(with: [0x50, 0x4B, 0x06, 0x06])
+            else {
                 return .failure(.malformed("the ZIP64 end record is missing"))
             }
             entryCount = le64(zip64Record, 32)
@@ -96,7 +100,8 @@ struct ZipDirectory {
             directoryOffset = le64(zip64Record, 48)
             zip64 = true
         }
-        guard entryCount >= 0, entryCount <= Int64(maximumEntries), directoryOffset >= 0, directorySize >= 0, directoryOffset <= size, directorySize <= size,
+        guard entryCount >= 0, entryCount <= Int64(maximumEntries), directoryOffset >= 0, directorySize >= 0, directoryOffset <= size,
+            directorySize <= size,
             directoryOffset + directorySize <= end
         else {
             return .failure(.malformed("the central directory lies outside the file"))
@@ -121,9 +126,17 @@ struct ZipDirectory {
                 return .failure(.malformed("a central directory entry runs past the directory"))
             }
             var entry = Entry(
-                name: String(decoding: nameBytes, as: UTF8.self), nameBytes: nameBytes, flags: Int(le16(fixed, 8)), method: Int(le16(fixed, 10)),
-                compressedSize: le32(fixed, 20), uncompressedSize: le32(fixed, 24), localHeaderOffset: le32(fixed, 42), usesZip64: false,
-                crc32: UInt32(le32(fixed, 16)), madeBy: Int(le16(fixed, 4)), externalAttributes: UInt32(le32(fixed, 38))
+                name: String(decoding: nameBytes, as: UTF8.self),
+                nameBytes: nameBytes,
+                flags: Int(le16(fixed, 8)),
+                method: Int(le16(fixed, 10)),
+                compressedSize: le32(fixed, 20),
+                uncompressedSize: le32(fixed, 24),
+                localHeaderOffset: le32(fixed, 42),
+                usesZip64: false,
+                crc32: UInt32(le32(fixed, 16)),
+                madeBy: Int(le16(fixed, 4)),
+                externalAttributes: UInt32(le32(fixed, 38))
             )
             // The ZIP64 extra field holds, in order, the fields that are 0xFFFFFFFF above.
             if entry.uncompressedSize == 0xFFFF_FFFF || entry.compressedSize == 0xFFFF_FFFF || entry.localHeaderOffset == 0xFFFF_FFFF {
@@ -209,7 +222,13 @@ struct ZipDirectory {
         // End records inside a listed entry's data belong to that member (a stored inner archive), not to this file.
         let outside = endOffsets.filter { offset in !spans.contains { offset >= $0.start && offset < $0.end } }
         return .success(
-            ZipDirectory(entries: entries, usesZip64: zip64, endRecords: outside.count, unaccountedBytes: max(0, unaccounted), overlapping: overlapping)
+            ZipDirectory(
+                entries: entries,
+                usesZip64: zip64,
+                endRecords: outside.count,
+                unaccountedBytes: max(0, unaccounted),
+                overlapping: overlapping
+            )
         )
     }
 

@@ -33,13 +33,22 @@ enum ZipMember {
     }
 
     /// - Parameter isExpired: Asked between chunks: `true` stops the extraction (the inspection's budget is spent).
-    static func extract(_ entry: ZipDirectory.Entry, from source: Int32, into directory: String, isExpired: () -> Bool = { false }) -> Result<Extracted, Failure> {
+    static func extract(
+        _ entry: ZipDirectory.Entry,
+        from source: Int32,
+        into directory: String,
+        isExpired: () -> Bool = { false }
+    ) -> Result<Extracted, Failure> {
         guard entry.method == 0 || entry.method == 8 else { return .failure(.unsupportedMethod(entry.method)) }
         guard entry.dataOffset >= 0 else { return .failure(.corrupt("its local header was not read")) }
-        var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("airlock-member-XXXXXX".utf8CString)
+        var template =
+            Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("airlock-member-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { return .failure(.io("a temporary file cannot be created in \(directory): \(String(cString: strerror(errno)))")) }
-        let extracted = Extracted(path: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), descriptor: descriptor)
+        let extracted = Extracted(
+            path: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+            descriptor: descriptor
+        )
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
 
         var crc = CZlib.crc32(0, nil, 0)
@@ -94,7 +103,9 @@ enum ZipMember {
             }
         }
         guard finished else { return .failure(.corrupt("its compressed data ends early")) }
-        guard written == entry.uncompressedSize else { return .failure(.corrupt("it holds \(written) bytes, the directory says \(entry.uncompressedSize)")) }
+        guard written == entry.uncompressedSize else {
+            return .failure(.corrupt("it holds \(written) bytes, the directory says \(entry.uncompressedSize)"))
+        }
         guard UInt32(crc) == entry.crc32 else { return .failure(.corrupt("its CRC-32 does not match")) }
         return .success(extracted)
     }

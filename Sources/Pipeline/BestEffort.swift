@@ -6,7 +6,9 @@ extension Logger {
     /// For steps whose failure something else recovers (an expiring lease, the next pass, the next scrape) but that
     /// must never fail silently, as a bare `try?` would.
     public func bestEffort<Result>(
-        _ what: @autoclosure () -> String, metadata: @autoclosure () -> Logger.Metadata = [:], _ body: () async throws -> Result
+        _ what: @autoclosure () -> String,
+        metadata: @autoclosure () -> Logger.Metadata = [:],
+        _ body: () async throws -> Result
     ) async -> Result? {
         do {
             return try await body()

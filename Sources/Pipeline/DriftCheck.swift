@@ -29,7 +29,8 @@ public struct Drift: Sendable, Hashable, CustomStringConvertible {
     /// One JSON line.
     public var description: String {
         JSONText.object([
-            ("kind", .string(kind.rawValue)), ("bucket", object.map { .string($0.bucket) } ?? .null), ("key", object.map { .string($0.key) } ?? .null),
+            ("kind", .string(kind.rawValue)), ("bucket", object.map { .string($0.bucket) } ?? .null),
+            ("key", object.map { .string($0.key) } ?? .null),
             ("upload", upload.map { .string($0.rawValue) } ?? .null), ("detail", .string(detail)),
         ]).rendered
     }
@@ -51,7 +52,12 @@ public struct DriftCheck: Sendable {
     public var ignored: [BucketPrefix] = []
 
     public init(
-        layout: ObjectLayout, catalog: any UploadCatalog & AuditCatalog, store: any ObjectStore, clock: any WallClock, temporaryDirectory: String, incomingRetentionMillis: Int64,
+        layout: ObjectLayout,
+        catalog: any UploadCatalog & AuditCatalog,
+        store: any ObjectStore,
+        clock: any WallClock,
+        temporaryDirectory: String,
+        incomingRetentionMillis: Int64,
         deep: Bool
     ) {
         self.layout = layout
@@ -95,9 +101,15 @@ public struct DriftCheck: Sendable {
                 continue
             }
             // Processed means a clean verdict, or a reviewer's recorded release.
-            if upload.outcome != .clean, try await !catalog.auditEntries(uploadID: id.rawValue).contains(where: { $0.action == "quarantine.release" }) {
+            if upload.outcome != .clean, try await !catalog.auditEntries(uploadID: id.rawValue).contains(where: { $0.action == "quarantine.release" })
+            {
                 report.drift.append(
-                    Drift(.unverifiedProcessed, object: ref, upload: id, detail: "processed with outcome \(upload.outcome?.rawValue ?? "none") and no recorded release")
+                    Drift(
+                        .unverifiedProcessed,
+                        object: ref,
+                        upload: id,
+                        detail: "processed with outcome \(upload.outcome?.rawValue ?? "none") and no recorded release"
+                    )
                 )
                 continue
             }
@@ -114,7 +126,8 @@ public struct DriftCheck: Sendable {
             report.objects += 1
             quarantineKeys.insert(object.key)
             let ref = ObjectRef(bucket: layout.quarantine.bucket, key: object.key)
-            guard let id = UploadID(String(object.key.dropFirst(layout.quarantine.prefix.count))), let upload = try await catalog.upload(id: id) else {
+            guard let id = UploadID(String(object.key.dropFirst(layout.quarantine.prefix.count))), let upload = try await catalog.upload(id: id)
+            else {
                 report.drift.append(Drift(.misplaced, object: ref, upload: nil, detail: "no upload has this key"))
                 continue
             }
@@ -140,10 +153,14 @@ public struct DriftCheck: Sendable {
                     if isInMotion(upload, now: now) { continue }
                     if state == .processed {
                         let ref = layout.processed(upload.id, safeName: upload.safeName)
-                        if !processedKeys.contains(ref.key) { report.drift.append(Drift(.missing, object: ref, upload: upload.id, detail: "processed, but not in processed")) }
+                        if !processedKeys.contains(ref.key) {
+                            report.drift.append(Drift(.missing, object: ref, upload: upload.id, detail: "processed, but not in processed"))
+                        }
                     } else if upload.destinationKey != nil {
                         let ref = layout.quarantine(upload.id)
-                        if !quarantineKeys.contains(ref.key) { report.drift.append(Drift(.missing, object: ref, upload: upload.id, detail: "quarantined, but not in quarantine")) }
+                        if !quarantineKeys.contains(ref.key) {
+                            report.drift.append(Drift(.missing, object: ref, upload: upload.id, detail: "quarantined, but not in quarantine"))
+                        }
                     }
                 }
                 guard let last = page.last else { break }
@@ -156,7 +173,9 @@ public struct DriftCheck: Sendable {
             if let written = Timestamp.parse(object.lastModified), written < now - incomingRetentionMillis {
                 report.drift.append(
                     Drift(
-                        .staleIncoming, object: ObjectRef(bucket: layout.incoming.bucket, key: object.key), upload: nil,
+                        .staleIncoming,
+                        object: ObjectRef(bucket: layout.incoming.bucket, key: object.key),
+                        upload: nil,
                         detail: "written \(object.lastModified), past the incoming retention"
                     )
                 )

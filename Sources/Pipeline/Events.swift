@@ -59,7 +59,12 @@ public enum EventSigning {
         return webhooks.enumerated().compactMap { index, webhook in
             guard webhook.types.contains(type) else { return nil }
             return EventDelivery(
-                id: "\(upload.id.rawValue)-\(type)-\(index)", uploadID: upload.id.rawValue, type: type, webhook: webhook.reference, body: body, nextAttemptAt: now,
+                id: "\(upload.id.rawValue)-\(type)-\(index)",
+                uploadID: upload.id.rawValue,
+                type: type,
+                webhook: webhook.reference,
+                body: body,
+                nextAttemptAt: now,
                 createdAt: now
             )
         }
@@ -87,8 +92,15 @@ public final class EventSender: Service {
     let logger: Logger
 
     public init(
-        catalog: any EventOutbox, http: HTTPClient, webhooks: [Webhook], senderID: String, clock: any WallClock, interval: Duration = .seconds(1),
-        retryBaseMillis: Int64 = 2_000, retryMaxMillis: Int64 = 3_600_000, logger: Logger
+        catalog: any EventOutbox,
+        http: HTTPClient,
+        webhooks: [Webhook],
+        senderID: String,
+        clock: any WallClock,
+        interval: Duration = .seconds(1),
+        retryBaseMillis: Int64 = 2_000,
+        retryMaxMillis: Int64 = 3_600_000,
+        logger: Logger
     ) {
         self.catalog = catalog
         self.http = http
@@ -131,7 +143,13 @@ public final class EventSender: Service {
         guard let webhook = webhooks[delivery.webhook] else {
             // The webhook was removed from the configuration: nothing to send it to; keep it for the record.
             _ = await logger.bestEffort("parking an event for a removed webhook") {
-                try await catalog.retryEvent(id: delivery.id, worker: senderID, retryAt: clock.now() + retryMaxMillis, error: "webhook no longer configured", now: clock.now())
+                try await catalog.retryEvent(
+                    id: delivery.id,
+                    worker: senderID,
+                    retryAt: clock.now() + retryMaxMillis,
+                    error: "webhook no longer configured",
+                    now: clock.now()
+                )
             }
             return
         }
@@ -140,12 +158,16 @@ public final class EventSender: Service {
         do {
             let response = try await http.execute(
                 HTTPRequest(
-                    method: "POST", url: webhook.url,
+                    method: "POST",
+                    url: webhook.url,
                     headers: [
-                        ("content-type", "application/json"), ("airlock-signature", EventSigning.signature(secret: webhook.secret, timestamp: timestamp, body: delivery.body)),
+                        ("content-type", "application/json"),
+                        ("airlock-signature", EventSigning.signature(secret: webhook.secret, timestamp: timestamp, body: delivery.body)),
                         ("airlock-event", delivery.type), ("airlock-delivery", delivery.id),
                     ],
-                    body: .bytes(Array(delivery.body.utf8)), response: .memory(limit: 64 << 10), timeout: .seconds(15)
+                    body: .bytes(Array(delivery.body.utf8)),
+                    response: .memory(limit: 64 << 10),
+                    timeout: .seconds(15)
                 )
             )
             if !response.isSuccess { failure = "HTTP \(response.status)" }
@@ -158,7 +180,13 @@ public final class EventSender: Service {
             let exponent = min(max(delivery.attempts - 1, 0), 20)
             let delay = min(retryMaxMillis, retryBaseMillis << Int64(exponent))
             Metrics.Counter(label: "airlock_event_delivery_failures_total", dimensions: [("type", delivery.type)]).increment()
-            logger.warning("event delivery failed; retrying", metadata: ["delivery": "\(delivery.id)", "webhook": "\(RedactedURL.mask(webhook.url))", "attempt": "\(delivery.attempts)", "error": "\(failure)"])
+            logger.warning(
+                "event delivery failed; retrying",
+                metadata: [
+                    "delivery": "\(delivery.id)", "webhook": "\(RedactedURL.mask(webhook.url))", "attempt": "\(delivery.attempts)",
+                    "error": "\(failure)",
+                ]
+            )
             _ = await logger.bestEffort("scheduling the event's retry") {
                 try await catalog.retryEvent(id: delivery.id, worker: senderID, retryAt: now + delay, error: failure, now: now)
             }

@@ -26,8 +26,13 @@ public struct ReconcilerConfiguration: Sendable {
     public var auditSeal: @Sendable (String, AuditEntry) throws -> String = AuditSeal.sha256
 
     public init(
-        holderID: String, interval: Duration = .seconds(30), expiryGraceMillis: Int64 = 3_600_000, temporaryDirectory: String,
-        staleTemporaryFileMillis: Int64 = 3_600_000, processedRetentionMillis: Int64? = nil, quarantineRetentionMillis: Int64? = nil
+        holderID: String,
+        interval: Duration = .seconds(30),
+        expiryGraceMillis: Int64 = 3_600_000,
+        temporaryDirectory: String,
+        staleTemporaryFileMillis: Int64 = 3_600_000,
+        processedRetentionMillis: Int64? = nil,
+        quarantineRetentionMillis: Int64? = nil
     ) {
         self.processedRetentionMillis = processedRetentionMillis
         self.quarantineRetentionMillis = quarantineRetentionMillis
@@ -70,8 +75,14 @@ public final class Reconciler: Service {
     }
 
     public init(
-        configuration: ReconcilerConfiguration, layout: ObjectLayout, catalog: any UploadCatalog & ReviewCatalog & AuditCatalog, store: any ObjectStore, clock: any WallClock, wake: WakeSignal,
-        storeHealth: StoreHealth? = nil, logger: Logger
+        configuration: ReconcilerConfiguration,
+        layout: ObjectLayout,
+        catalog: any UploadCatalog & ReviewCatalog & AuditCatalog,
+        store: any ObjectStore,
+        clock: any WallClock,
+        wake: WakeSignal,
+        storeHealth: StoreHealth? = nil,
+        logger: Logger
     ) {
         self.storeHealth = storeHealth
         self.configuration = configuration
@@ -93,7 +104,9 @@ public final class Reconciler: Service {
             let interval = configuration.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
-        _ = await logger.bestEffort("giving the reconciler's leadership back") { try await catalog.releaseLeadership(role: "reconciler", holder: configuration.holderID) }
+        _ = await logger.bestEffort("giving the reconciler's leadership back") {
+            try await catalog.releaseLeadership(role: "reconciler", holder: configuration.holderID)
+        }
     }
 
     /// How long a leadership claim lasts: three intervals (renewed every page of a sweep).
@@ -151,7 +164,8 @@ public final class Reconciler: Service {
             }
             // A long sweep keeps the leadership (other reconcilers wait instead of sweeping beside this one).
             let now = clock.now()
-            guard try await catalog.acquireLeadership(role: "reconciler", holder: configuration.holderID, until: now + leadershipMillis, now: now) else {
+            guard try await catalog.acquireLeadership(role: "reconciler", holder: configuration.holderID, until: now + leadershipMillis, now: now)
+            else {
                 throw CatalogError(.conflict, "the reconciler's leadership passed to another process during the sweep")
             }
             guard page.more, let last = page.objects.last else { return }
@@ -201,7 +215,9 @@ public final class Reconciler: Service {
     /// expired could still land, so the store's own description must still be what was hashed (same ETag, size and
     /// write time) right before the delete. False when it is not (the next pass looks again).
     func remove(_ ref: ObjectRef, as read: ObjectInfo) async throws -> Bool {
-        guard let head = try await store.head(ref), head.etag == read.etag, head.size == read.size, head.lastModified == read.lastModified else { return false }
+        guard let head = try await store.head(ref), head.etag == read.etag, head.size == read.size, head.lastModified == read.lastModified else {
+            return false
+        }
         try await store.delete(ref)
         return true
     }
@@ -215,10 +231,20 @@ public final class Reconciler: Service {
         let now = clock.now()
         let name = String(object.key.split(separator: "/").last ?? "unsolicited")
         let record = Upload(
-            id: UploadID.generate(at: now), owner: "", profile: "", filename: name, safeName: name, declaredSize: object.size,
-            declaredType: "application/octet-stream", incomingKey: object.key, state: .uploaded,
-            reasons: [Reason(.unsolicited, "no upload intent for '\(object.key)'")], originalKey: object.key,
-            idempotencyKey: "unsolicited:\(object.key)@\(object.etag)@\(object.lastModified)" + (sha256.map { "@" + $0 } ?? ""), createdAt: now, expiresAt: max(now, writableUntil ?? now)
+            id: UploadID.generate(at: now),
+            owner: "",
+            profile: "",
+            filename: name,
+            safeName: name,
+            declaredSize: object.size,
+            declaredType: "application/octet-stream",
+            incomingKey: object.key,
+            state: .uploaded,
+            reasons: [Reason(.unsolicited, "no upload intent for '\(object.key)'")],
+            originalKey: object.key,
+            idempotencyKey: "unsolicited:\(object.key)@\(object.etag)@\(object.lastModified)" + (sha256.map { "@" + $0 } ?? ""),
+            createdAt: now,
+            expiresAt: max(now, writableUntil ?? now)
         )
         let stored = try await catalog.createUnsolicited(record)
         if stored.id == record.id {
@@ -242,17 +268,27 @@ public final class Reconciler: Service {
                 if state == .quarantined {
                     // Like a reviewer's purge: under the upload's review lease, so a release or rescan does not race it.
                     let holder = "retention:" + configuration.holderID
-                    guard try await catalog.leaseQuarantined(id: upload.id, holder: holder, until: clock.now() + 120_000, now: clock.now()) else { continue }
+                    guard try await catalog.leaseQuarantined(id: upload.id, holder: holder, until: clock.now() + 120_000, now: clock.now()) else {
+                        continue
+                    }
                     if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
-                    guard try await catalog.concludeQuarantined(id: upload.id, holder: holder, to: next, destinationKey: nil, now: clock.now()) else { continue }
+                    guard try await catalog.concludeQuarantined(id: upload.id, holder: holder, to: next, destinationKey: nil, now: clock.now()) else {
+                        continue
+                    }
                 } else {
                     if let key = upload.destinationKey { try await store.delete(ObjectRef(bucket: bucket, key: key)) }
                     guard try await catalog.transition(id: upload.id, from: state, to: next, now: clock.now()) else { continue }
                 }
                 _ = try await catalog.appendAudit(
                     AuditEntry(
-                        at: clock.now(), actor: "system", action: action, uploadID: upload.id.rawValue, note: "retention of \(retention / 86_400_000) days",
-                        detail: JSONText.object([("key", .string(upload.destinationKey ?? "")), ("sha256", upload.sha256.map(JSONText.string) ?? .null)]).rendered
+                        at: clock.now(),
+                        actor: "system",
+                        action: action,
+                        uploadID: upload.id.rawValue,
+                        note: "retention of \(retention / 86_400_000) days",
+                        detail: JSONText.object([
+                            ("key", .string(upload.destinationKey ?? "")), ("sha256", upload.sha256.map(JSONText.string) ?? .null),
+                        ]).rendered
                     ),
                     seal: configuration.auditSeal
                 )

@@ -1,4 +1,5 @@
 import AirlockCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,9 +10,12 @@ final class TemporaryFile {
     let descriptor: Int32
 
     init(in directory: String) throws(StoreFailureBox) {
-        var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("airlock-object-XXXXXX".utf8CString)
+        var template =
+            Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("airlock-object-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw StoreFailureBox("a temporary file cannot be created in \(directory): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw StoreFailureBox("a temporary file cannot be created in \(directory): \(String(cString: strerror(errno)))")
+        }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         self.descriptor = descriptor
         self.path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -28,8 +28,15 @@ public struct WorkerConfiguration: Sendable {
     public var engine: String
 
     public init(
-        workerID: String, concurrency: Int = 4, leaseMillis: Int64 = 300_000, maxAttempts: Int = 5, retryBaseMillis: Int64 = 2_000,
-        retryMaxMillis: Int64 = 600_000, pollInterval: Duration = .seconds(2), temporaryDirectory: String, engine: String
+        workerID: String,
+        concurrency: Int = 4,
+        leaseMillis: Int64 = 300_000,
+        maxAttempts: Int = 5,
+        retryBaseMillis: Int64 = 2_000,
+        retryMaxMillis: Int64 = 600_000,
+        pollInterval: Duration = .seconds(2),
+        temporaryDirectory: String,
+        engine: String
     ) {
         self.workerID = workerID
         self.concurrency = max(1, concurrency)
@@ -50,7 +57,8 @@ public struct WorkerHooks: Sendable {
     public var afterPromotion: (@Sendable (Upload) async -> Void)?
 
     public init(
-        afterDownload: (@Sendable (Upload) async -> Void)? = nil, afterInspection: (@Sendable (Upload) async -> Void)? = nil,
+        afterDownload: (@Sendable (Upload) async -> Void)? = nil,
+        afterInspection: (@Sendable (Upload) async -> Void)? = nil,
         afterPromotion: (@Sendable (Upload) async -> Void)? = nil
     ) {
         self.afterDownload = afterDownload
@@ -82,10 +90,19 @@ public final class Worker: Service {
     private let stopping = Atomic(false)
 
     public init(
-        configuration: WorkerConfiguration, layout: ObjectLayout, catalog: any UploadCatalog, store: any ObjectStore, inspector: any FileInspector,
-        profiles: [String: UploadProfile], hashLists: @escaping @Sendable () async throws -> (deny: Set<String>, allow: Set<String>) = { ([], []) },
-        clock: any WallClock, wake: WakeSignal = WakeSignal(), webhooks: [Webhook] = [], hooks: WorkerHooks = WorkerHooks(),
-        storeHealth: StoreHealth? = nil, logger: Logger
+        configuration: WorkerConfiguration,
+        layout: ObjectLayout,
+        catalog: any UploadCatalog,
+        store: any ObjectStore,
+        inspector: any FileInspector,
+        profiles: [String: UploadProfile],
+        hashLists: @escaping @Sendable () async throws -> (deny: Set<String>, allow: Set<String>) = { ([], []) },
+        clock: any WallClock,
+        wake: WakeSignal = WakeSignal(),
+        webhooks: [Webhook] = [],
+        hooks: WorkerHooks = WorkerHooks(),
+        storeHealth: StoreHealth? = nil,
+        logger: Logger
     ) {
         self.hooks = hooks
         self.storeHealth = storeHealth ?? StoreHealth(clock: clock)
@@ -111,7 +128,12 @@ public final class Worker: Service {
                     var claimed: [Upload] = []
                     if free > 0 {
                         do {
-                            claimed = try await catalog.claim(worker: claimToken(), limit: free, leaseMillis: configuration.leaseMillis, now: clock.now())
+                            claimed = try await catalog.claim(
+                                worker: claimToken(),
+                                limit: free,
+                                leaseMillis: configuration.leaseMillis,
+                                now: clock.now()
+                            )
                         } catch {
                             logger.warning("claiming work failed", metadata: ["error": "\(error)"])
                         }
@@ -126,9 +148,19 @@ public final class Worker: Service {
                         }
                     }
                     for upload in claimed { start { await self.process(upload) } }
-                    if claimed.count < free, let rescans = await logger.bestEffort("claiming rescans", {
-                        try await catalog.claimRescans(worker: claimToken(), limit: free - claimed.count, leaseMillis: configuration.leaseMillis, now: clock.now())
-                    }) {
+                    if claimed.count < free,
+                        let rescans = await logger.bestEffort(
+                            "claiming rescans",
+                            {
+                                try await catalog.claimRescans(
+                                    worker: claimToken(),
+                                    limit: free - claimed.count,
+                                    leaseMillis: configuration.leaseMillis,
+                                    now: clock.now()
+                                )
+                            }
+                        )
+                    {
                         for upload in rescans { start { await self.rescan(upload) } }
                         claimed += rescans
                     }
@@ -141,7 +173,10 @@ public final class Worker: Service {
             self.stopping.store(true, ordering: .relaxed)
             self.wake.signal()
         }
-        if let released = await logger.bestEffort("giving leases back", { try await catalog.releaseLeases(worker: configuration.workerID, now: clock.now()) }),
+        if let released = await logger.bestEffort(
+            "giving leases back",
+            { try await catalog.releaseLeases(worker: configuration.workerID, now: clock.now()) }
+        ),
             released > 0
         {
             logger.info("gave leases back", metadata: ["count": "\(released)"])
@@ -151,9 +186,17 @@ public final class Worker: Service {
     /// Claims one batch and processes it (tests and `airlock worker --once`); returns how many were claimed.
     public func processBatch(limit: Int? = nil) async throws -> Int {
         let claimed = try await catalog.claim(
-            worker: claimToken(), limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now()
+            worker: claimToken(),
+            limit: limit ?? configuration.concurrency,
+            leaseMillis: configuration.leaseMillis,
+            now: clock.now()
         )
-        let rescans = try await catalog.claimRescans(worker: claimToken(), limit: limit ?? configuration.concurrency, leaseMillis: configuration.leaseMillis, now: clock.now())
+        let rescans = try await catalog.claimRescans(
+            worker: claimToken(),
+            limit: limit ?? configuration.concurrency,
+            leaseMillis: configuration.leaseMillis,
+            now: clock.now()
+        )
         await withDiscardingTaskGroup { group in
             for upload in claimed { group.addTask { await self.process(upload) } }
             for upload in rescans { group.addTask { await self.rescan(upload) } }
@@ -181,10 +224,16 @@ public final class Worker: Service {
         } catch AttemptError.leaseLost {
             logger.warning("rescan lease lost")
         } catch {
-            logger.warning("rescan failed; it will be retried", metadata: ["error": "\(Self.describe(error))", "attempt": "\(upload.rescanAttempts)"])
+            logger.warning(
+                "rescan failed; it will be retried",
+                metadata: ["error": "\(Self.describe(error))", "attempt": "\(upload.rescanAttempts)"]
+            )
             _ = await logger.bestEffort("recording the rescan failure") {
                 try await catalog.noteRescanFailure(
-                    id: upload.id, worker: holder(upload), error: Self.describe(error), retryAt: clock.now() + retryDelay(attempt: upload.rescanAttempts)
+                    id: upload.id,
+                    worker: holder(upload),
+                    error: Self.describe(error),
+                    retryAt: clock.now() + retryDelay(attempt: upload.rescanAttempts)
                 )
             }
         }
@@ -203,20 +252,27 @@ public final class Worker: Service {
             break
         case (_, .take):
             // Nothing was ever read of it (or an older Airlock did not record it): these bytes are its custody now.
-            guard try await catalog.recordCustody(id: upload.id, worker: holder(upload), sha256: sha256, size: copy.info.size, now: clock.now()) else {
+            guard try await catalog.recordCustody(id: upload.id, worker: holder(upload), sha256: sha256, size: copy.info.size, now: clock.now())
+            else {
                 throw AttemptError.leaseLost
             }
         case (false, .replaced):
             // Not the bytes custody began with: never placed as this upload; the reconciler records them apart.
             try await endRescan(
-                upload, adding: Reason(.sourceMissing, "the object in incoming was replaced after Airlock took custody of sha256 \(upload.sha256 ?? "")"), logger: logger
+                upload,
+                adding: Reason(.sourceMissing, "the object in incoming was replaced after Airlock took custody of sha256 \(upload.sha256 ?? "")"),
+                logger: logger
             )
             return
         case (true, .replaced):
             // Quarantine holds other bytes than this upload records (only Airlock writes it): judged on nothing, so
             // nobody releases them on the strength of an old verdict.
             try await endRescan(
-                upload, adding: Reason(.unscannable, "the quarantined object is not the recorded one (sha256 \(sha256), recorded \(upload.sha256 ?? "none"))"),
+                upload,
+                adding: Reason(
+                    .unscannable,
+                    "the quarantined object is not the recorded one (sha256 \(sha256), recorded \(upload.sha256 ?? "none"))"
+                ),
                 logger: logger
             )
             return
@@ -225,9 +281,16 @@ public final class Worker: Service {
         let lists = try await hashLists()
         var verdict = await inspector.inspect(
             InspectionRequest(
-                path: copy.file.path, filename: upload.filename, declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
-                declaredType: upload.originalKey == nil ? upload.declaredType : nil, declaredSHA256: upload.declaredSHA256, profile: profile,
-                denyList: lists.deny, allowList: lists.allow, exclusive: true, digests: copy.digests
+                path: copy.file.path,
+                filename: upload.filename,
+                declaredSize: upload.originalKey == nil ? upload.declaredSize : nil,
+                declaredType: upload.originalKey == nil ? upload.declaredType : nil,
+                declaredSHA256: upload.declaredSHA256,
+                profile: profile,
+                denyList: lists.deny,
+                allowList: lists.allow,
+                exclusive: true,
+                digests: copy.digests
             )
         )
         if let failure = verdict.reasons.first(where: { $0.code == .scanFailed }) {
@@ -242,12 +305,20 @@ public final class Worker: Service {
             let destination = layout.quarantine(upload.id)
             try await checkLease(upload)
             try await place(
-                upload, from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
-                metadata: movedMetadata(upload, verdict: verdict), md5: copy.digests?.md5, sha256: verdict.sha256
+                upload,
+                from: copy.file.descriptor,
+                size: copy.info.size,
+                to: destination,
+                contentType: "application/octet-stream",
+                metadata: movedMetadata(upload, verdict: verdict),
+                md5: copy.digests?.md5,
+                sha256: verdict.sha256
             )
             destinationKey = destination.key
         }
-        guard try await catalog.finishRescan(id: upload.id, worker: holder(upload), verdict: verdict, destinationKey: destinationKey, now: clock.now()) else {
+        guard
+            try await catalog.finishRescan(id: upload.id, worker: holder(upload), verdict: verdict, destinationKey: destinationKey, now: clock.now())
+        else {
             throw AttemptError.leaseLost
         }
         logger.info("rescanned", metadata: ["outcome": "\(verdict.outcome.rawValue)"])
@@ -257,7 +328,9 @@ public final class Worker: Service {
     /// reason of the same code).
     func endRescan(_ upload: Upload, adding reason: Reason, logger: Logger) async throws {
         let verdict = Verdict(
-            reasons: upload.reasons.filter { $0.code != reason.code } + [reason], detectedType: upload.detectedType, sha256: upload.sha256,
+            reasons: upload.reasons.filter { $0.code != reason.code } + [reason],
+            detectedType: upload.detectedType,
+            sha256: upload.sha256,
             size: upload.size ?? 0
         )
         guard try await catalog.finishRescan(id: upload.id, worker: holder(upload), verdict: verdict, destinationKey: nil, now: clock.now()) else {
@@ -289,7 +362,9 @@ public final class Worker: Service {
                 // road a store that cannot even answer HEAD does not keep the upload going.)
                 let plan = AttemptPlan.plan(attempt: upload.attempts, maxAttempts: configuration.maxAttempts)
                 if plan == .endUnplaced {
-                    if await logger.bestEffort("looking for an earlier attempt's placed copy", { try await finishIfPlaced(upload, logger: logger) }) == true {
+                    if await logger.bestEffort("looking for an earlier attempt's placed copy", { try await finishIfPlaced(upload, logger: logger) })
+                        == true
+                    {
                         return
                     }
                 } else if try await finishIfPlaced(upload, logger: logger) {
@@ -311,7 +386,10 @@ public final class Worker: Service {
         } catch {
             let message = Self.describe(error)
             let delay = retryDelay(attempt: upload.attempts)
-            logger.warning("attempt failed; retrying later", metadata: ["attempt": "\(upload.attempts)", "error": "\(message)", "retryInMillis": "\(delay)"])
+            logger.warning(
+                "attempt failed; retrying later",
+                metadata: ["attempt": "\(upload.attempts)", "error": "\(message)", "retryInMillis": "\(delay)"]
+            )
             Metrics.Counter(label: "airlock_pipeline_attempt_failures_total").increment()
             // When even this fails, the lease runs out and another claim retries the upload.
             _ = await logger.bestEffort("scheduling the retry") {
@@ -341,14 +419,25 @@ public final class Worker: Service {
             let lists = try await hashLists()
             verdict = await inspector.inspect(
                 InspectionRequest(
-                    path: copy.file.path, filename: upload.filename, declaredSize: upload.declaredSize, declaredType: upload.declaredType,
-                    declaredSHA256: upload.declaredSHA256, profile: profile, denyList: lists.deny, allowList: lists.allow, computeMD5: digests == nil,
-                    exclusive: true, digests: digests  // the worker's private temp file
+                    path: copy.file.path,
+                    filename: upload.filename,
+                    declaredSize: upload.declaredSize,
+                    declaredType: upload.declaredType,
+                    declaredSHA256: upload.declaredSHA256,
+                    profile: profile,
+                    denyList: lists.deny,
+                    allowList: lists.allow,
+                    computeMD5: digests == nil,
+                    exclusive: true,
+                    digests: digests  // the worker's private temp file
                 )
             )
         } else {
             verdict = Verdict(
-                reasons: [Reason(.scanFailed, "profile '\(upload.profile)' is not configured")], detectedType: nil, sha256: copy.digests?.sha256, size: copy.info.size
+                reasons: [Reason(.scanFailed, "profile '\(upload.profile)' is not configured")],
+                detectedType: nil,
+                sha256: copy.digests?.sha256,
+                size: copy.info.size
             )
         }
         Metrics.Timer(label: "airlock_inspection_duration_seconds").record(duration: ContinuousClock.now - started)
@@ -364,16 +453,26 @@ public final class Worker: Service {
         await hooks.afterInspection?(upload)
         let clean = verdict.outcome == .clean
         let destination = clean ? layout.processed(upload.id, safeName: upload.safeName) : layout.quarantine(upload.id)
-        guard try await catalog.recordScan(
-            id: upload.id, worker: holder(upload), scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
-        ) else { throw AttemptError.leaseLost }
+        guard
+            try await catalog.recordScan(
+                id: upload.id,
+                worker: holder(upload),
+                scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key),
+                now: clock.now()
+            )
+        else { throw AttemptError.leaseLost }
 
         // Place the inspected copy itself. Content-MD5 (and the SHA-256 where the store verifies checksums) make the
         // store refuse anything but these bytes.
         try await place(
-            upload, from: copy.file.descriptor, size: copy.info.size, to: destination,
-            contentType: clean ? (verdict.detectedType ?? "application/octet-stream") : "application/octet-stream", metadata: movedMetadata(upload, verdict: verdict),
-            md5: digests?.md5 ?? verdict.md5, sha256: verdict.sha256
+            upload,
+            from: copy.file.descriptor,
+            size: copy.info.size,
+            to: destination,
+            contentType: clean ? (verdict.detectedType ?? "application/octet-stream") : "application/octet-stream",
+            metadata: movedMetadata(upload, verdict: verdict),
+            md5: digests?.md5 ?? verdict.md5,
+            sha256: verdict.sha256
         )
         await hooks.afterPromotion?(upload)
         try await finish(upload, outcome: verdict.outcome, verdict: verdict, logger: logger)
@@ -385,7 +484,8 @@ public final class Worker: Service {
     func finishIfPlaced(_ upload: Upload, logger: Logger) async throws -> Bool {
         guard let destinationKey = upload.destinationKey, let outcome = upload.outcome, let sha256 = upload.sha256 else { return false }
         let destination = ObjectRef(bucket: outcome == .clean ? layout.processed.bucket : layout.quarantine.bucket, key: destinationKey)
-        guard let placed = try await store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue, placed.metadata["airlock-sha256"] == sha256
+        guard let placed = try await store.head(destination), placed.metadata["airlock-id"] == upload.id.rawValue,
+            placed.metadata["airlock-sha256"] == sha256
         else { return false }
         try await finish(upload, outcome: outcome, logger: logger)
         return true
@@ -425,15 +525,25 @@ public final class Worker: Service {
     /// bytes are gone), and what is there now is recorded by the reconciler as unsolicited, never promoted.
     func endReplaced(_ upload: Upload, custody: String, found: String, logger: Logger) async throws {
         let verdict = Verdict(
-            reasons: [Reason(.sourceMissing, "the object was replaced after Airlock took custody of sha256 \(custody); sha256 \(found) is recorded apart as unsolicited")],
-            detectedType: nil, sha256: custody, size: upload.size ?? 0
+            reasons: [
+                Reason(
+                    .sourceMissing,
+                    "the object was replaced after Airlock took custody of sha256 \(custody); sha256 \(found) is recorded apart as unsolicited"
+                )
+            ],
+            detectedType: nil,
+            sha256: custody,
+            size: upload.size ?? 0
         )
         guard try await catalog.end(id: upload.id, worker: holder(upload), state: .expired, verdict: verdict, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
         Metrics.Counter(label: "airlock_pipeline_source_replaced_total").increment()
         Metrics.Counter(label: "airlock_security_violations_total", dimensions: [("outcome", "replaced")]).increment()
-        logger.error("the object was replaced after custody began: the upload ends; the replacement will be recorded as unsolicited", metadata: ["found": "\(found)"])
+        logger.error(
+            "the object was replaced after custody began: the upload ends; the replacement will be recorded as unsolicited",
+            metadata: ["found": "\(found)"]
+        )
     }
 
     func finish(_ upload: Upload, outcome: Outcome, verdict: Verdict? = nil, logger: Logger) async throws {
@@ -441,7 +551,9 @@ public final class Worker: Service {
         let now = clock.now()
         let recorded = verdict ?? Verdict(reasons: upload.reasons, detectedType: upload.detectedType, sha256: upload.sha256, size: upload.size ?? 0)
         let events = EventSigning.deliveries(for: upload, verdict: recorded, processed: state == .processed, webhooks: webhooks, now: now)
-        guard try await catalog.finish(id: upload.id, worker: holder(upload), state: state, now: now, events: events) else { throw AttemptError.leaseLost }
+        guard try await catalog.finish(id: upload.id, worker: holder(upload), state: state, now: now, events: events) else {
+            throw AttemptError.leaseLost
+        }
         Metrics.Counter(label: "airlock_pipeline_outcomes_total", dimensions: [("outcome", outcome.rawValue)]).increment()
         if outcome != .clean { Metrics.Counter(label: "airlock_security_violations_total", dimensions: [("outcome", outcome.rawValue)]).increment() }
         logger.info("upload \(state.rawValue)", metadata: ["outcome": "\(outcome.rawValue)"])
@@ -450,7 +562,12 @@ public final class Worker: Service {
     /// The object is not in incoming (a lifecycle rule or an operator removed it): the upload ends `expired` with the
     /// reason `source_missing`. Nothing was inspected, so nothing is placed.
     func endMissing(_ upload: Upload, logger: Logger) async throws {
-        let verdict = Verdict(reasons: [Reason(.sourceMissing, "\(layout.incoming.bucket)/\(upload.incomingKey) is gone")], detectedType: nil, sha256: nil, size: 0)
+        let verdict = Verdict(
+            reasons: [Reason(.sourceMissing, "\(layout.incoming.bucket)/\(upload.incomingKey) is gone")],
+            detectedType: nil,
+            sha256: nil,
+            size: 0
+        )
         guard try await catalog.end(id: upload.id, worker: holder(upload), state: .expired, verdict: verdict, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
@@ -466,12 +583,23 @@ public final class Worker: Service {
         guard let copy = try await takeCustody(upload, logger: logger) else { return }
         guard let digests = copy.digests else { throw StoreFailure(.transient, "the download arrived out of order") }
         let verdict = Verdict(reasons: [Reason(.scanFailed, why)], detectedType: nil, sha256: digests.sha256, size: copy.info.size)
-        guard try await catalog.recordScan(
-            id: upload.id, worker: holder(upload), scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key), now: clock.now()
-        ) else { throw AttemptError.leaseLost }
+        guard
+            try await catalog.recordScan(
+                id: upload.id,
+                worker: holder(upload),
+                scan: ScanRecord(etag: copy.info.etag, verdict: verdict, destinationKey: destination.key),
+                now: clock.now()
+            )
+        else { throw AttemptError.leaseLost }
         try await place(
-            upload, from: copy.file.descriptor, size: copy.info.size, to: destination, contentType: "application/octet-stream",
-            metadata: movedMetadata(upload, verdict: verdict), md5: digests.md5, sha256: digests.sha256
+            upload,
+            from: copy.file.descriptor,
+            size: copy.info.size,
+            to: destination,
+            contentType: "application/octet-stream",
+            metadata: movedMetadata(upload, verdict: verdict),
+            md5: digests.md5,
+            sha256: digests.sha256
         )
         try await finish(upload, outcome: .failed, verdict: verdict, logger: logger)
     }
@@ -479,7 +607,12 @@ public final class Worker: Service {
     /// Even the quarantine copy failed: the upload ends `quarantined` (`scan_failed`) with its object still in incoming,
     /// so reviewers and operators see it; a rescan places it.
     func endUnplaced(_ upload: Upload, why: String, logger: Logger) async throws {
-        let verdict = Verdict(reasons: [Reason(.scanFailed, "not moved out of incoming: \(why)")], detectedType: nil, sha256: nil, size: upload.size ?? 0)
+        let verdict = Verdict(
+            reasons: [Reason(.scanFailed, "not moved out of incoming: \(why)")],
+            detectedType: nil,
+            sha256: nil,
+            size: upload.size ?? 0
+        )
         guard try await catalog.end(id: upload.id, worker: holder(upload), state: .quarantined, verdict: verdict, now: clock.now()) else {
             throw AttemptError.leaseLost
         }
@@ -504,10 +637,25 @@ public final class Worker: Service {
     /// of a compare-and-set just before (the scan's record, or ``checkLease(_:)``): an attempt that lost it does not
     /// write.
     func place(
-        _ upload: Upload, from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?
+        _ upload: Upload,
+        from descriptor: Int32,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)],
+        md5: String?,
+        sha256: String?
     ) async throws {
         do {
-            try await store.upload(from: descriptor, size: size, to: destination, contentType: contentType, metadata: metadata, md5: md5, sha256: sha256)
+            try await store.upload(
+                from: descriptor,
+                size: size,
+                to: destination,
+                contentType: contentType,
+                metadata: metadata,
+                md5: md5,
+                sha256: sha256
+            )
             storeHealth.succeeded()
         } catch let failure as StoreFailure {
             storeHealth.failed(failure.description)
@@ -518,7 +666,9 @@ public final class Worker: Service {
     /// Renews the lease now, or throws ``AttemptError/leaseLost``.
     func checkLease(_ upload: Upload) async throws {
         let now = clock.now()
-        guard try await catalog.renewLease(id: upload.id, worker: holder(upload), until: now + configuration.leaseMillis, now: now) else { throw AttemptError.leaseLost }
+        guard try await catalog.renewLease(id: upload.id, worker: holder(upload), until: now + configuration.leaseMillis, now: now) else {
+            throw AttemptError.leaseLost
+        }
     }
 
     /// The user metadata of docs/architecture.md, "Object layout" (the id and SHA-256 also let a later attempt recognize its own upload).

@@ -19,7 +19,7 @@ extension S3Client {
         }
         do {
             _ = try await send("CreateBucket", call, idempotent: true)
-        } catch where error.code == "BucketAlreadyOwnedByYou" {
+        } catch  where error.code == "BucketAlreadyOwnedByYou" {
             return
         }
     }
@@ -49,7 +49,12 @@ extension S3Client {
 
     /// GetBucketCors: the rules' allowed origins and methods (empty when none are set).
     public func getBucketCors(_ bucket: String) async throws(S3Error) -> [CORSRule] {
-        let response = try await send("GetBucketCors", Call(method: "GET", bucket: bucket, key: nil, query: [("cors", "")]), idempotent: true, accept: [404])
+        let response = try await send(
+            "GetBucketCors",
+            Call(method: "GET", bucket: bucket, key: nil, query: [("cors", "")]),
+            idempotent: true,
+            accept: [404]
+        )
         if response.status == 404 { return [] }
         let result = try xml(response, operation: "GetBucketCors", root: "CORSConfiguration")
         return result.children("CORSRule").map { rule in
@@ -93,7 +98,10 @@ extension S3Client {
     /// GetBucketLifecycleConfiguration (empty when none is set).
     public func getBucketLifecycle(_ bucket: String) async throws(S3Error) -> [LifecycleRule] {
         let response = try await send(
-            "GetBucketLifecycleConfiguration", Call(method: "GET", bucket: bucket, key: nil, query: [("lifecycle", "")]), idempotent: true, accept: [404]
+            "GetBucketLifecycleConfiguration",
+            Call(method: "GET", bucket: bucket, key: nil, query: [("lifecycle", "")]),
+            idempotent: true,
+            accept: [404]
         )
         if response.status == 404 { return [] }
         let result = try xml(response, operation: "GetBucketLifecycleConfiguration", root: "LifecycleConfiguration")
@@ -109,9 +117,13 @@ extension S3Client {
 
     private func putBucketSubresource(_ operation: String, bucket: String, subresource: String, body: [UInt8]) async throws(S3Error) {
         let call = Call(
-            method: "PUT", bucket: bucket, key: nil, query: [(subresource, "")],
+            method: "PUT",
+            bucket: bucket,
+            key: nil,
+            query: [(subresource, "")],
             headers: [("content-type", "application/xml"), ("content-md5", PayloadHash.contentMD5(of: body))],
-            body: .bytes(body), payloadHash: PayloadHash.hex(of: body)
+            body: .bytes(body),
+            payloadHash: PayloadHash.hex(of: body)
         )
         _ = try await send(operation, call, idempotent: true)
     }

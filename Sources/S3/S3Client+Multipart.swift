@@ -4,7 +4,11 @@ import Transport
 
 extension S3Client {
     /// CreateMultipartUpload: returns the upload id.
-    public func createMultipartUpload(_ location: ObjectLocation, contentType: String? = nil, metadata: [(name: String, value: String)] = []) async throws(S3Error) -> String {
+    public func createMultipartUpload(
+        _ location: ObjectLocation,
+        contentType: String? = nil,
+        metadata: [(name: String, value: String)] = []
+    ) async throws(S3Error) -> String {
         var headers: [(name: String, value: String)] = []
         if let contentType { headers.append(("content-type", contentType)) }
         for item in metadata { headers.append(("x-amz-meta-" + item.name.lowercased(), item.value)) }
@@ -32,7 +36,10 @@ extension S3Client {
         do {
             return try presigner.presign(
                 .init(
-                    method: .put, bucket: location.bucket, key: location.key, expires: expires,
+                    method: .put,
+                    bucket: location.bucket,
+                    key: location.key,
+                    expires: expires,
                     headers: contentLength.map { [("content-length", String($0))] } ?? [],
                     query: [("partNumber", String(partNumber)), ("uploadId", uploadId)]
                 ),
@@ -63,8 +70,11 @@ extension S3Client {
         var headers = copySourceHeaders(source, ifMatch: sourceETag)
         headers.append(("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)"))
         let call = Call(
-            method: "PUT", bucket: destination.bucket, key: destination.key,
-            query: [("partNumber", String(partNumber)), ("uploadId", uploadId)], headers: headers
+            method: "PUT",
+            bucket: destination.bucket,
+            key: destination.key,
+            query: [("partNumber", String(partNumber)), ("uploadId", uploadId)],
+            headers: headers
         )
         let response = try await send("UploadPartCopy", call, idempotent: true)
         let result = try xml(response, operation: "UploadPartCopy", root: "CopyPartResult")
@@ -79,7 +89,11 @@ extension S3Client {
         repeat {
             var query: [(name: String, value: String)] = [("uploadId", uploadId)]
             if let marker { query.append(("part-number-marker", marker)) }
-            let response = try await send("ListParts", Call(method: "GET", bucket: location.bucket, key: location.key, query: query), idempotent: true)
+            let response = try await send(
+                "ListParts",
+                Call(method: "GET", bucket: location.bucket, key: location.key, query: query),
+                idempotent: true
+            )
             let result = try xml(response, operation: "ListParts", root: "ListPartsResult")
             for part in result.children("Part") {
                 guard let number = part.value("PartNumber").flatMap({ Int($0) }), let etag = part.value("ETag") else {
@@ -105,8 +119,13 @@ extension S3Client {
         writer.close("CompleteMultipartUpload")
         let body = writer.bytes
         let call = Call(
-            method: "POST", bucket: location.bucket, key: location.key, query: [("uploadId", uploadId)],
-            headers: [("content-type", "application/xml")], body: .bytes(body), payloadHash: PayloadHash.hex(of: body),
+            method: "POST",
+            bucket: location.bucket,
+            key: location.key,
+            query: [("uploadId", uploadId)],
+            headers: [("content-type", "application/xml")],
+            body: .bytes(body),
+            payloadHash: PayloadHash.hex(of: body),
             timeout: .seconds(600)
         )
         let response = try await send("CompleteMultipartUpload", call, idempotent: false)
@@ -122,8 +141,10 @@ extension S3Client {
     /// AbortMultipartUpload (succeeds when the upload is already gone).
     public func abortMultipartUpload(_ location: ObjectLocation, uploadId: String) async throws(S3Error) {
         _ = try await send(
-            "AbortMultipartUpload", Call(method: "DELETE", bucket: location.bucket, key: location.key, query: [("uploadId", uploadId)]),
-            idempotent: true, accept: [404]
+            "AbortMultipartUpload",
+            Call(method: "DELETE", bucket: location.bucket, key: location.key, query: [("uploadId", uploadId)]),
+            idempotent: true,
+            accept: [404]
         )
     }
 
@@ -154,7 +175,10 @@ extension S3Client {
         contentType: String?,
         metadata: [(name: String, value: String)]
     ) async throws(S3Error) -> String {
-        try await inParts(destination, size: sourceSize, contentType: contentType, metadata: metadata, operation: "UploadPartCopy") { uploadId, number, range in
+        try await inParts(destination, size: sourceSize, contentType: contentType, metadata: metadata, operation: "UploadPartCopy") {
+            uploadId,
+            number,
+            range in
             try await self.uploadPartCopy(destination, uploadId: uploadId, partNumber: number, from: source, ifMatch: sourceETag, range: range)
         }
     }
@@ -163,7 +187,11 @@ extension S3Client {
     /// ``Configuration/multipartCopyPartSize``), a few at a time: CreateMultipartUpload, `part` for each (its ETag),
     /// Complete. Aborted if any step fails. Returns the object's ETag.
     func inParts(
-        _ destination: ObjectLocation, size: Int64, contentType: String?, metadata: [(name: String, value: String)], operation: String,
+        _ destination: ObjectLocation,
+        size: Int64,
+        contentType: String?,
+        metadata: [(name: String, value: String)],
+        operation: String,
         part: @escaping @Sendable (_ uploadId: String, _ number: Int, _ range: ClosedRange<Int64>) async throws -> String
     ) async throws(S3Error) -> String {
         let uploadId = try await createMultipartUpload(destination, contentType: contentType, metadata: metadata)

@@ -13,7 +13,12 @@ extension S3Client {
     public func headObject(_ location: ObjectLocation, ifMatch etag: String? = nil) async throws(S3Error) -> ObjectMetadata? {
         var headers: [(name: String, value: String)] = []
         if let etag { headers.append(("if-match", ETag.quoted(etag))) }
-        let response = try await send("HeadObject", Call(method: "HEAD", bucket: location.bucket, key: location.key, headers: headers), idempotent: true, accept: [404])
+        let response = try await send(
+            "HeadObject",
+            Call(method: "HEAD", bucket: location.bucket, key: location.key, headers: headers),
+            idempotent: true,
+            accept: [404]
+        )
         if response.status == 404 { return nil }
         return try Self.metadata(of: response, operation: "HeadObject")
     }
@@ -35,7 +40,12 @@ extension S3Client {
         if let range { headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
         if let etag { headers.append(("if-match", ETag.quoted(etag))) }
         let call = Call(
-            method: "GET", bucket: location.bucket, key: location.key, headers: headers, response: .file(descriptor: descriptor, offset: offset), observer: observe
+            method: "GET",
+            bucket: location.bucket,
+            key: location.key,
+            headers: headers,
+            response: .file(descriptor: descriptor, offset: offset),
+            observer: observe
         )
         let response = try await send("GetObject", call, idempotent: true)
         var metadata = try Self.metadata(of: response, operation: "GetObject")
@@ -43,7 +53,12 @@ extension S3Client {
             throw S3Error.invalidResponse("received \(response.bodyLength) of \(metadata.size) bytes", operation: "GetObject")
         }
         guard ftruncate(descriptor, off_t(offset + response.bodyLength)) == 0 else {
-            throw S3Error(kind: .transport(.io), code: "Transport.io", message: "truncating the download failed: \(String(cString: strerror(errno)))", operation: "GetObject")
+            throw S3Error(
+                kind: .transport(.io),
+                code: "Transport.io",
+                message: "truncating the download failed: \(String(cString: strerror(errno)))",
+                operation: "GetObject"
+            )
         }
         if range != nil, let total = response.header("content-range")?.split(separator: "/").last.flatMap({ Int64($0) }) {
             metadata.size = total
@@ -53,7 +68,11 @@ extension S3Client {
 
     /// GetObject into memory, for small objects (at most `limit` bytes).
     public func getObjectBytes(_ location: ObjectLocation, limit: Int = 8 << 20) async throws(S3Error) -> (bytes: [UInt8], metadata: ObjectMetadata) {
-        let response = try await send("GetObject", Call(method: "GET", bucket: location.bucket, key: location.key, response: .memory(limit: limit)), idempotent: true)
+        let response = try await send(
+            "GetObject",
+            Call(method: "GET", bucket: location.bucket, key: location.key, response: .memory(limit: limit)),
+            idempotent: true
+        )
         let metadata = try Self.metadata(of: response, operation: "GetObject")
         guard Int64(response.body.count) == metadata.size else {
             throw S3Error.invalidResponse("received \(response.body.count) of \(metadata.size) bytes", operation: "GetObject")
@@ -73,8 +92,12 @@ extension S3Client {
             metadata[String(header.name.dropFirst(11))] = header.value
         }
         return ObjectMetadata(
-            size: size, etag: etag, contentType: response.header("content-type"), lastModified: response.header("last-modified"),
-            metadata: metadata, checksumSHA256: response.header("x-amz-checksum-sha256")
+            size: size,
+            etag: etag,
+            contentType: response.header("content-type"),
+            lastModified: response.header("last-modified"),
+            metadata: metadata,
+            checksumSHA256: response.header("x-amz-checksum-sha256")
         )
     }
 
@@ -110,8 +133,13 @@ extension S3Client {
     /// - Returns: The new object's ETag.
     @discardableResult
     public func putFile(
-        _ location: ObjectLocation, descriptor: Int32, size: Int64, contentType: String?, metadata: [(name: String, value: String)],
-        contentMD5: String? = nil, checksumSHA256: String? = nil
+        _ location: ObjectLocation,
+        descriptor: Int32,
+        size: Int64,
+        contentType: String?,
+        metadata: [(name: String, value: String)],
+        contentMD5: String? = nil,
+        checksumSHA256: String? = nil
     ) async throws(S3Error) -> String {
         guard size > configuration.multipartCopyThreshold else {
             var headers: [(name: String, value: String)] = []
@@ -119,26 +147,54 @@ extension S3Client {
             if let checksumSHA256, configuration.profile.verifiesChecksums { headers.append(("x-amz-checksum-sha256", checksumSHA256)) }
             if let contentType { headers.append(("content-type", contentType)) }
             for item in metadata { headers.append(("x-amz-meta-" + item.name.lowercased(), item.value)) }
-            let response = try await send("PutObject", uploadCall(location, headers: headers, body: .file(descriptor: descriptor, offset: 0, length: size)), idempotent: true)
+            let response = try await send(
+                "PutObject",
+                uploadCall(location, headers: headers, body: .file(descriptor: descriptor, offset: 0, length: size)),
+                idempotent: true
+            )
             guard let etag = response.header("etag") else { throw S3Error.invalidResponse("PutObject returned no ETag", operation: "PutObject") }
             return etag
         }
-        return try await inParts(location, size: size, contentType: contentType, metadata: metadata, operation: "UploadPart") { uploadId, number, range in
+        return try await inParts(location, size: size, contentType: contentType, metadata: metadata, operation: "UploadPart") {
+            uploadId,
+            number,
+            range in
             try await self.uploadPart(
-                location, uploadId: uploadId, partNumber: number, body: .file(descriptor: descriptor, offset: range.lowerBound, length: Int64(range.count))
+                location,
+                uploadId: uploadId,
+                partNumber: number,
+                body: .file(descriptor: descriptor, offset: range.lowerBound, length: Int64(range.count))
             )
         }
     }
 
     /// A PUT of `body`: hashed when in memory, `UNSIGNED-PAYLOAD` when streamed from a file.
-    func uploadCall(_ location: ObjectLocation, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)], body: ObjectBody) -> Call {
+    func uploadCall(
+        _ location: ObjectLocation,
+        query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)],
+        body: ObjectBody
+    ) -> Call {
         switch body {
         case .bytes(let bytes):
-            return Call(method: "PUT", bucket: location.bucket, key: location.key, query: query, headers: headers, body: .bytes(bytes), payloadHash: PayloadHash.hex(of: bytes))
+            return Call(
+                method: "PUT",
+                bucket: location.bucket,
+                key: location.key,
+                query: query,
+                headers: headers,
+                body: .bytes(bytes),
+                payloadHash: PayloadHash.hex(of: bytes)
+            )
         case .file(let descriptor, let offset, let length):
             return Call(
-                method: "PUT", bucket: location.bucket, key: location.key, query: query, headers: headers,
-                body: .file(descriptor: descriptor, offset: offset, length: length), payloadHash: Signer.unsignedPayload
+                method: "PUT",
+                bucket: location.bucket,
+                key: location.key,
+                query: query,
+                headers: headers,
+                body: .file(descriptor: descriptor, offset: offset, length: length),
+                payloadHash: Signer.unsignedPayload
             )
         }
     }
@@ -164,14 +220,25 @@ extension S3Client {
         metadata: [(name: String, value: String)]
     ) async throws(S3Error) -> CopyResult {
         if sourceSize > configuration.multipartCopyThreshold {
-            let etag = try await copyMultipart(from: source, ifMatch: sourceETag, sourceSize: sourceSize, to: destination, contentType: contentType, metadata: metadata)
+            let etag = try await copyMultipart(
+                from: source,
+                ifMatch: sourceETag,
+                sourceSize: sourceSize,
+                to: destination,
+                contentType: contentType,
+                metadata: metadata
+            )
             return CopyResult(etag: etag, multipart: true)
         }
         var headers = copySourceHeaders(source, ifMatch: sourceETag)
         headers.append(("x-amz-metadata-directive", "REPLACE"))
         if let contentType { headers.append(("content-type", contentType)) }
         for item in metadata { headers.append(("x-amz-meta-" + item.name.lowercased(), item.value)) }
-        let response = try await send("CopyObject", Call(method: "PUT", bucket: destination.bucket, key: destination.key, headers: headers), idempotent: true)
+        let response = try await send(
+            "CopyObject",
+            Call(method: "PUT", bucket: destination.bucket, key: destination.key, headers: headers),
+            idempotent: true
+        )
         let result = try xml(response, operation: "CopyObject", root: "CopyObjectResult")
         guard let etag = result.value("ETag") else { throw S3Error.invalidResponse("CopyObjectResult has no ETag", operation: "CopyObject") }
         return CopyResult(etag: etag, multipart: false)
@@ -221,11 +288,22 @@ extension S3Client {
     }
 
     /// Every object under a prefix, page by page.
-    public func listAllObjects(bucket: String, prefix: String? = nil, startAfter: String? = nil, pageSize: Int = 1000) async throws(S3Error) -> [ListedObject] {
+    public func listAllObjects(
+        bucket: String,
+        prefix: String? = nil,
+        startAfter: String? = nil,
+        pageSize: Int = 1000
+    ) async throws(S3Error) -> [ListedObject] {
         var all: [ListedObject] = []
         var token: String?
         repeat {
-            let page = try await listObjects(bucket: bucket, prefix: prefix, startAfter: token == nil ? startAfter : nil, continuationToken: token, maxKeys: pageSize)
+            let page = try await listObjects(
+                bucket: bucket,
+                prefix: prefix,
+                startAfter: token == nil ? startAfter : nil,
+                continuationToken: token,
+                maxKeys: pageSize
+            )
             all += page.objects
             token = page.isTruncated ? page.nextContinuationToken : nil
         } while token != nil

@@ -1,8 +1,8 @@
 public import Logging
 import Metrics
 public import SigV4
-public import Transport
 import Synchronization
+public import Transport
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -97,12 +97,22 @@ public final class S3Client: Sendable {
             let outcome: Result<HTTPResponse, S3Error>
             do {
                 let signed = try presigner.signRequest(
-                    method: call.method, bucket: call.bucket, key: call.key, query: call.query, headers: call.headers,
-                    payloadHash: call.payloadHash, at: SigningTime(now())
+                    method: call.method,
+                    bucket: call.bucket,
+                    key: call.key,
+                    query: call.query,
+                    headers: call.headers,
+                    payloadHash: call.payloadHash,
+                    at: SigningTime(now())
                 )
                 let response = try await http.execute(
                     HTTPRequest(
-                        method: call.method, url: signed.url, headers: signed.headers, body: call.body, response: call.response, timeout: call.timeout,
+                        method: call.method,
+                        url: signed.url,
+                        headers: signed.headers,
+                        body: call.body,
+                        response: call.response,
+                        timeout: call.timeout,
                         observer: call.observer
                     )
                 )
@@ -143,7 +153,12 @@ public final class S3Client: Sendable {
                 do {
                     try await Task.sleep(for: delay)
                 } catch {
-                    throw S3Error(kind: .transport(.cancelled), code: "Transport.cancelled", message: "cancelled while waiting to retry", operation: operation)
+                    throw S3Error(
+                        kind: .transport(.cancelled),
+                        code: "Transport.cancelled",
+                        message: "cancelled while waiting to retry",
+                        operation: operation
+                    )
                 }
             }
         }
@@ -158,7 +173,12 @@ public final class S3Client: Sendable {
             throw S3Error.invalidResponse("the response is not XML: \(error)", operation: operation)
         }
         // Some operations answer 200 with an error document (CopyObject, CompleteMultipartUpload).
-        if element.name == "Error" { throw S3Error.from(response: HTTPResponse(status: 500, headers: response.headers, body: response.body, bodyLength: response.bodyLength), operation: operation) }
+        if element.name == "Error" {
+            throw S3Error.from(
+                response: HTTPResponse(status: 500, headers: response.headers, body: response.body, bodyLength: response.bodyLength),
+                operation: operation
+            )
+        }
         guard element.name == root else {
             throw S3Error.invalidResponse("expected <\(root)>, got <\(element.name)>", operation: operation)
         }

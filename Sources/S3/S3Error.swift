@@ -56,8 +56,10 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         case .transport(let code):
             return code == .connect || code == .dns || code == .timeout || code == .network
         case .service:
-            return ["SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "Throttling", "ThrottlingException",
-                "RequestLimitExceeded", "TooManyRequests"].contains(code)
+            return [
+                "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "Throttling", "ThrottlingException",
+                "RequestLimitExceeded", "TooManyRequests",
+            ].contains(code)
                 || [500, 502, 503, 504].contains(status ?? 0)
         case .invalidResponse, .invalidRequest:
             return false

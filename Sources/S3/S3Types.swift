@@ -15,7 +15,14 @@ public struct ObjectMetadata: Sendable, Equatable {
     /// `x-amz-checksum-sha256`, when the store keeps one.
     public var checksumSHA256: String?
 
-    public init(size: Int64, etag: String, contentType: String? = nil, lastModified: String? = nil, metadata: [String: String] = [:], checksumSHA256: String? = nil) {
+    public init(
+        size: Int64,
+        etag: String,
+        contentType: String? = nil,
+        lastModified: String? = nil,
+        metadata: [String: String] = [:],
+        checksumSHA256: String? = nil
+    ) {
         self.size = size
         self.etag = etag
         self.contentType = contentType
@@ -76,7 +83,13 @@ public struct CORSRule: Sendable, Equatable {
     public var exposeHeaders: [String]
     public var maxAgeSeconds: Int?
 
-    public init(allowedOrigins: [String], allowedMethods: [String], allowedHeaders: [String] = ["*"], exposeHeaders: [String] = ["ETag"], maxAgeSeconds: Int? = 3000) {
+    public init(
+        allowedOrigins: [String],
+        allowedMethods: [String],
+        allowedHeaders: [String] = ["*"],
+        exposeHeaders: [String] = ["ETag"],
+        maxAgeSeconds: Int? = 3000
+    ) {
         self.allowedOrigins = allowedOrigins
         self.allowedMethods = allowedMethods
         self.allowedHeaders = allowedHeaders
@@ -109,7 +122,12 @@ public struct RetryPolicy: Sendable {
     /// No retry starts after this much time since the first attempt.
     public var budget: Duration
 
-    public init(maximumAttempts: Int = 5, baseDelay: Duration = .milliseconds(100), maximumDelay: Duration = .seconds(5), budget: Duration = .seconds(60)) {
+    public init(
+        maximumAttempts: Int = 5,
+        baseDelay: Duration = .milliseconds(100),
+        maximumDelay: Duration = .seconds(5),
+        budget: Duration = .seconds(60)
+    ) {
         self.maximumAttempts = maximumAttempts
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay

@@ -54,11 +54,16 @@ final class CurlEngine: @unchecked Sendable {
     private func startThread() throws(TransportError) {
         var handle = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        let result = pthread_create(&handle, nil, { context in
-            let engine = Unmanaged<CurlEngine>.fromOpaque(context!).takeRetainedValue()
-            engine.loop()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &handle,
+            nil,
+            { context in
+                let engine = Unmanaged<CurlEngine>.fromOpaque(context!).takeRetainedValue()
+                engine.loop()
+                return nil
+            },
+            context
+        )
         guard result == 0 else {
             Unmanaged<CurlEngine>.fromOpaque(context).release()
             throw TransportError(.other, "could not start the transport thread (\(result))")
@@ -299,7 +304,11 @@ final class CurlEngine: @unchecked Sendable {
         transfer.headerList = list
         check(CCurl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list))
         if failed != CURLE_OK {
-            throw TransportError(.invalidRequest, "could not set up the request: \(String(cString: curl_easy_strerror(failed)))", curlCode: Int(failed.rawValue))
+            throw TransportError(
+                .invalidRequest,
+                "could not set up the request: \(String(cString: curl_easy_strerror(failed)))",
+                curlCode: Int(failed.rawValue)
+            )
         }
     }
 }

@@ -48,7 +48,10 @@ public final class HTTPClient: Sendable {
     /// - Parameters:
     ///   - configuration: Timeouts, CA bundle and connection limits.
     ///   - logger: Where the transport logs (trace level only).
-    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "airlock.transport", factory: { _ in SwiftLogNoOpLogHandler() })) throws(TransportError) {
+    public init(
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "airlock.transport", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(TransportError) {
         engine = try CurlEngine(configuration: configuration, logger: logger)
     }
 

@@ -14,7 +14,10 @@ struct Airlock: AsyncParsableCommand {
         commandName: "airlock",
         abstract: "Take files from untrusted clients: presign uploads, inspect objects, quarantine what is not clean.",
         version: airlockVersion,
-        subcommands: [Presign.self, Storage.self, Scan.self, Serve.self, WorkerCommand.self, Migrate.self, Audit.self, Keys.self, Config.self, Quarantine.self, Verify.self]
+        subcommands: [
+            Presign.self, Storage.self, Scan.self, Serve.self, WorkerCommand.self, Migrate.self, Audit.self, Keys.self, Config.self, Quarantine.self,
+            Verify.self,
+        ]
     )
 
     static func main() async {

@@ -3,10 +3,15 @@ import ArgumentParser
 
 /// `airlock keys create|list|revoke`.
 struct Keys: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage API keys (shown once, stored hashed).", subcommands: [Create.self, List.self, Revoke.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Manage API keys (shown once, stored hashed).",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a key; prints {\"id\",\"name\",\"role\",\"owner\",\"key\"}: the only time the key is shown.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key; prints {\"id\",\"name\",\"role\",\"owner\",\"key\"}: the only time the key is shown."
+        )
         @OptionGroup var configOption: ConfigOption
         @Option(help: "uploader, reviewer or admin.") var role: String
         @Option(help: "A unique name (a-z, 0-9, '-', '_', '.').") var name: String
@@ -17,8 +22,12 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let input = KeyCommands.CreateInput(
-                name: name, role: role, owner: owner, service: service,
-                profiles: profiles.map { $0.split(separator: ",").map { String($0) } } ?? [], expires: expires
+                name: name,
+                role: role,
+                owner: owner,
+                service: service,
+                profiles: profiles.map { $0.split(separator: ",").map { String($0) } } ?? [],
+                expires: expires
             )
             for line in try await KeyCommands.command(configPath: configOption.config, action: .create(input)) { print(line) }
         }

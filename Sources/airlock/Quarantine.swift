@@ -36,7 +36,8 @@ struct Quarantine: AsyncParsableCommand {
 
     struct Download: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A short-lived link to the raw bytes (attachment, octet-stream), or the bytes written to a new file (--output; --zip for the password-protected zip)."
+            abstract:
+                "A short-lived link to the raw bytes (attachment, octet-stream), or the bytes written to a new file (--output; --zip for the password-protected zip)."
         )
         @OptionGroup var configOption: ConfigOption
         @Argument(help: "The upload id.") var id: String

@@ -38,7 +38,11 @@ struct Scan: AsyncParsableCommand {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
             input.concurrency = threads
         }
-        let result = try await ScanRunner.run(input, config: config, profileNames: try ConfigLoader.profileNames(path: configOption.config, environment: environment))
+        let result = try await ScanRunner.run(
+            input,
+            config: config,
+            profileNames: try ConfigLoader.profileNames(path: configOption.config, environment: environment)
+        )
         for line in result.lines { print(line) }
         if !result.allClean { Glibc.exit(1) }
     }

@@ -54,7 +54,9 @@ struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check or export the audit log.", subcommands: [Verify.self, Export.self])
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-compute the audit log's hash chain; exits 1 when an entry was altered or removed.")
+        static let configuration = CommandConfiguration(
+            abstract: "Re-compute the audit log's hash chain; exits 1 when an entry was altered or removed."
+        )
         @OptionGroup var configOption: ConfigOption
 
         func run() async throws {
@@ -90,7 +92,8 @@ struct Config: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate every section and cross-check them; print the effective values (secrets masked) with their environment variables. Exit 1 on problems."
+            abstract:
+                "Validate every section and cross-check them; print the effective values (secrets masked) with their environment variables. Exit 1 on problems."
         )
         @OptionGroup var configOption: ConfigOption
 

@@ -1,11 +1,12 @@
-@testable import AirlockApp
 import AirlockCore
-@testable import Catalog
 import Foundation
 import Logging
 import Pipeline
 import Synchronization
 import Testing
+
+@testable import AirlockApp
+@testable import Catalog
 
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +48,9 @@ struct AuditKeyringTests {
             try await second.recordRotation(now: 3_000)
             try await second.append(Self.entry("under.second"))
             let entries = try await catalog.auditEntries(after: 0, limit: 100)
-            #expect(entries.map(\.action) == ["before.keys", AuditKeyring.rotationAction, "under.first", AuditKeyring.rotationAction, "under.second"])
+            #expect(
+                entries.map(\.action) == ["before.keys", AuditKeyring.rotationAction, "under.first", AuditKeyring.rotationAction, "under.second"]
+            )
             let held = try await AuditCommands.verify(catalog, keyring: secondKeyring)
             #expect(held.failure == nil, "\(held.line)")
 
@@ -64,7 +67,10 @@ struct AuditKeyringTests {
             try await log.append(Self.entry("one"))
             // A key change with no audit.key_rotated entry (someone holding an old key writes on).
             let other = AuditKeyring.makeKey(Self.second)
-            _ = try await catalog.appendAudit(Self.entry("sneaked"), seal: { previous, entry in AuditKeyring.mac(other, previous: previous, entry: entry) })
+            _ = try await catalog.appendAudit(
+                Self.entry("sneaked"),
+                seal: { previous, entry in AuditKeyring.mac(other, previous: previous, entry: entry) }
+            )
             #expect(try await AuditCommands.verify(catalog, keyring: keyring).failure?.contains("without a recorded rotation") == true)
         }
         try await withCatalog { catalog in
@@ -77,7 +83,10 @@ struct AuditKeyringTests {
         try await withCatalog { catalog in
             // A whole chain recomputed without the key, checked by a verifier that has it.
             _ = try await catalog.appendAudit(Self.entry("one"), seal: AuditSeal.sha256)
-            #expect(try await AuditCommands.verify(catalog, keyring: AuditKeyring(current: Self.first)).failure?.contains("no entry is sealed with a key") == true)
+            #expect(
+                try await AuditCommands.verify(catalog, keyring: AuditKeyring(current: Self.first)).failure?.contains("no entry is sealed with a key")
+                    == true
+            )
         }
     }
 
@@ -90,9 +99,14 @@ struct AuditKeyringTests {
             let checkpoint = AuditCheckpoint(sequence: head.sequence, head: head.hash, at: 5_000)
             #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [checkpoint]).failure == nil)
             let other = AuditCheckpoint(sequence: head.sequence, head: "hmac-sha256:0:00", at: 5_000)
-            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [other]).failure?.contains("it was removed or rewritten") == true)
+            #expect(
+                try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [other]).failure?.contains("it was removed or rewritten")
+                    == true
+            )
             _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence = $1", [.int(head.sequence)])
-            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [checkpoint]).failure?.contains("entries were removed") == true)
+            #expect(
+                try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [checkpoint]).failure?.contains("entries were removed") == true
+            )
             // Without the checkpoint the shortened chain itself still holds: what the checkpoint is for.
             #expect(try await AuditCommands.verify(catalog, keyring: keyring).failure == nil)
         }
@@ -112,7 +126,10 @@ struct AuditKeyringTests {
             #expect(head.sequence == 6)
             let new = AuditCheckpoint(sequence: head.sequence, head: head.hash, at: 6_000)
             let result = try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [old, new])
-            #expect(result.failures == ["entry 5 is not the entry checkpointed at \(Timestamp.iso8601(5_000)): it was removed or rewritten"], "\(result.line)")
+            #expect(
+                result.failures == ["entry 5 is not the entry checkpointed at \(Timestamp.iso8601(5_000)): it was removed or rewritten"],
+                "\(result.line)"
+            )
             // The newest checkpoint alone (what verify compared before) does not see it.
             #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: [new]).failure == nil)
         }
@@ -127,8 +144,11 @@ struct AuditKeyringTests {
             let store = CheckpointStore()
             let place = BucketPrefix(bucket: "quarantine", prefix: "airlock-audit/")
             let checkpointer = AuditCheckpointer(
-                catalog: catalog, store: store, settings: AuditCheckpointSettings(place: place, interval: .seconds(60)),
-                temporaryDirectory: FileManager.default.temporaryDirectory.path, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                catalog: catalog,
+                store: store,
+                settings: AuditCheckpointSettings(place: place, interval: .seconds(60)),
+                temporaryDirectory: FileManager.default.temporaryDirectory.path,
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             )
             let first = try #require(await checkpointer.checkpoint(after: nil))
             #expect(first.sequence == 5)
@@ -143,7 +163,11 @@ struct AuditKeyringTests {
             #expect(keys.count == 2)
             let all = try await AuditCheckpoint.all(in: store, place: place, temporaryDirectory: FileManager.default.temporaryDirectory.path)
             #expect(all.map(\.sequence) == [5, 6] && all.map(\.head) == [first.head, second.head])
-            #expect(try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: all).failure?.hasPrefix("entry 6 is not the entry checkpointed") == true)
+            #expect(
+                try await AuditCommands.verify(catalog, keyring: keyring, checkpoints: all).failure?.hasPrefix(
+                    "entry 6 is not the entry checkpointed"
+                ) == true
+            )
         }
     }
 
@@ -161,10 +185,18 @@ struct AuditKeyringTests {
             let leaked = AuditKeyring.makeKey(Self.first)
             let second = AuditKeyring.makeKey(Self.second)
             _ = try await catalog.appendAudit(
-                AuditEntry(at: 3_000, actor: "system", action: AuditKeyring.rotationAction, detail: #"{"from":"\#(second.id)","to":"\#(leaked.id)"}"#),
+                AuditEntry(
+                    at: 3_000,
+                    actor: "system",
+                    action: AuditKeyring.rotationAction,
+                    detail: #"{"from":"\#(second.id)","to":"\#(leaked.id)"}"#
+                ),
                 seal: { previous, entry in AuditKeyring.mac(leaked, previous: previous, entry: entry) }
             )
-            _ = try await catalog.appendAudit(Self.entry("forged"), seal: { previous, entry in AuditKeyring.mac(leaked, previous: previous, entry: entry) })
+            _ = try await catalog.appendAudit(
+                Self.entry("forged"),
+                seal: { previous, entry in AuditKeyring.mac(leaked, previous: previous, entry: entry) }
+            )
             let result = try await AuditCommands.verify(catalog, keyring: keyring)
             #expect(result.failure?.hasPrefix("entry 4 rotates back to key \(leaked.id)") == true, "\(result.line)")
         }
@@ -184,8 +216,12 @@ struct AuditKeyringTests {
             // One that was running when the key changed: its next entry is refused.
             await #expect(throws: AirlockError.self) { try await old.append(Self.entry("stale")) }
             // Nor may a process without audit.key write on a keyed log.
-            await #expect(throws: AirlockError.self) { try await AuditLog(catalog: catalog, keyring: AuditKeyring(current: nil)).append(Self.entry("unkeyed")) }
-            await #expect(throws: AirlockError.self) { try await AuditLog(catalog: catalog, keyring: AuditKeyring(current: nil)).recordRotation(now: 3_000) }
+            await #expect(throws: AirlockError.self) {
+                try await AuditLog(catalog: catalog, keyring: AuditKeyring(current: nil)).append(Self.entry("unkeyed"))
+            }
+            await #expect(throws: AirlockError.self) {
+                try await AuditLog(catalog: catalog, keyring: AuditKeyring(current: nil)).recordRotation(now: 3_000)
+            }
             #expect(try await catalog.latestAuditEntry() == before)
             #expect(try await AuditCommands.verify(catalog, keyring: new.keyring).failure == nil)
         }
@@ -229,11 +265,26 @@ final class CheckpointStore: ObjectStore {
         return ObjectInfo(size: Int64(bytes.count), etag: "e")
     }
 
-    func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome {
+    func copy(
+        from source: ObjectRef,
+        ifMatch etag: String,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)]
+    ) async throws -> CopyOutcome {
         throw StoreFailure(.permanent, "not here")
     }
 
-    func upload(from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?) async throws -> String {
+    func upload(
+        from descriptor: Int32,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)],
+        md5: String?,
+        sha256: String?
+    ) async throws -> String {
         var bytes = [UInt8](repeating: 0, count: Int(size))
         let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         guard read == Int(size) else { throw StoreFailure(.transient, "short read") }

@@ -1,5 +1,6 @@
-@testable import AirlockApp
 import Testing
+
+@testable import AirlockApp
 
 @Suite struct CatalogSettingsTests {
     @Test func postgresURLsCarryTLSModesLikeLibpq() throws {
@@ -16,7 +17,9 @@ import Testing
     }
 
     @Test func badParametersAreNamedWithoutTheURL() {
-        for url in ["postgres://u:hunter2@h/d?sslmode=always", "postgres://u:hunter2@h/d?sslrootcert=", "postgres://u:hunter2@h/d?application_name=x"] {
+        for url in [
+            "postgres://u:hunter2@h/d?sslmode=always", "postgres://u:hunter2@h/d?sslrootcert=", "postgres://u:hunter2@h/d?application_name=x",
+        ] {
             do {
                 _ = try CatalogSettings(url: url)
                 Issue.record("\(url) was accepted")

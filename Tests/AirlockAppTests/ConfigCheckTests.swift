@@ -20,7 +20,10 @@ struct ConfigCheckTests {
     }
 
     @Test func theDocumentedConfigurationPassesAndSecretsNeverShow() throws {
-        let output = try check(nil, environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "s3cr3t-value-never-printed", "AIRLOCK_WORKER_CONCURRENCY": "7"])
+        let output = try check(
+            nil,
+            environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "s3cr3t-value-never-printed", "AIRLOCK_WORKER_CONCURRENCY": "7"]
+        )
         #expect(output.status == 0, "\(output.stdoutText)")
         #expect(output.stdoutText.hasSuffix("config check passed\n"))
         #expect(!output.stdoutText.contains("s3cr3t-value-never-printed"))
@@ -30,7 +33,8 @@ struct ConfigCheckTests {
     }
 
     @Test func crossChecksFindWhatEachSectionAloneAccepts() throws {
-        let output = try check("""
+        let output = try check(
+            """
             store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
             buckets:
               incoming: {bucket: shared}
@@ -43,7 +47,8 @@ struct ConfigCheckTests {
               videos:
                 maxSize: 2GiB
                 allow: [{extensions: [mp4], types: [video/mp4]}]
-            """)
+            """
+        )
         #expect(output.status == 1)
         let text = output.stdoutText
         #expect(text.contains("problem: profiles.videos.maxSize (2GiB) exceeds scanner.limits.maxScanSize (10MiB)"), "\(text)")
@@ -55,12 +60,14 @@ struct ConfigCheckTests {
     }
 
     @Test func webhookURLsAndTheAuditKeyAreMasked() throws {
-        let output = try check("""
+        let output = try check(
+            """
             store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
             events: {webhooks: [{url: "https://ops:pa55word@hooks.example.com:8443/services/T0K3N?sig=s1gnature", secret: "0123456789abcdef0"}]}
             audit: {key: "an-audit-key-that-is-long-enough-0123456789"}
             profiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}
-            """)
+            """
+        )
         let text = output.stdoutText + output.stderrText
         #expect(text.contains("events.webhooks.0.url = https://hooks.example.com:8443/…"), "\(text)")
         #expect(text.contains("audit.key = ***"), "\(text)")
@@ -72,24 +79,29 @@ struct ConfigCheckTests {
     @Test func malformedWebhookURLsAreRefusedWithoutBeingShown() throws {
         for url in [
             "https://hooks.example.com:99999/T0K3N", "https://hooks.example.com:0/T0K3N", "https://hooks.example.com:8x/T0K3N",
-            "https://hooks.example.com;evil.example/T0K3N", "https://hooks.example.com%2Fevil.example/T0K3N", "https://ops:pa%3B@hooks.example.com/T0K3N",
+            "https://hooks.example.com;evil.example/T0K3N", "https://hooks.example.com%2Fevil.example/T0K3N",
+            "https://ops:pa%3B@hooks.example.com/T0K3N",
             "https://hooks example.com/T0K3N", "ftp://hooks.example.com/T0K3N", "https:///T0K3N", "https://[zz]/T0K3N",
         ] {
-            let output = try check("""
+            let output = try check(
+                """
                 store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
                 events: {webhooks: [{url: "\(url)", secret: "0123456789abcdef0"}]}
                 profiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}
-                """)
+                """
+            )
             let text = output.stdoutText + output.stderrText
             #expect(output.status != 0 && text.contains("events.webhooks[0].url must be an http(s) URL"), "\(url): \(text)")
             #expect(!text.contains("T0K3N"), "\(url): \(text)")
         }
         for url in ["https://hooks.example.com:8443/T0K3N?a=b", "http://127.0.0.1:9/x", "https://[::1]:8443/x", "https://ops:pw@hooks.example.com"] {
-            let output = try check("""
+            let output = try check(
+                """
                 store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
                 events: {webhooks: [{url: "\(url)", secret: "0123456789abcdef0"}]}
                 profiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}
-                """)
+                """
+            )
             #expect(!(output.stdoutText + output.stderrText).contains("webhooks[0].url must be"), "\(url): \(output.stdoutText)\(output.stderrText)")
         }
     }

@@ -40,7 +40,10 @@ struct ConfigLoaderTests {
 
     @Test func fileSuffixReadsSecretsFromFiles() throws {
         let secret = try temporaryFile("s3cr3t-from-file\n")
-        let reader = try ConfigLoader.load(path: nil, environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY_FILE": secret, "AIRLOCK_CONFIG": try temporaryFile("{}")])
+        let reader = try ConfigLoader.load(
+            path: nil,
+            environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY_FILE": secret, "AIRLOCK_CONFIG": try temporaryFile("{}")]
+        )
         #expect(try StoreSettings(reader: reader.scoped(to: "store")).secretAccessKey == "s3cr3t-from-file")
         // caFile is a key that ends in "File": its variable is the value itself, not an indirection.
         let ca = try ConfigLoader.load(path: try temporaryFile("{}"), environment: ["AIRLOCK_STORE_CA_FILE": "/etc/ssl/ca.pem"])
@@ -65,8 +68,10 @@ struct ConfigLoaderTests {
     }
 
     @Test func invalidStoreValuesNameTheKey() throws {
-        for (yaml, key) in [("store: {backend: minio}", "store.backend"), ("store: {addressing: dns}", "store.addressing"),
-                            ("store: {multipartCopyThreshold: lots}", "store.multipartCopyThreshold")] {
+        for (yaml, key) in [
+            ("store: {backend: minio}", "store.backend"), ("store: {addressing: dns}", "store.addressing"),
+            ("store: {multipartCopyThreshold: lots}", "store.multipartCopyThreshold"),
+        ] {
             let reader = try ConfigLoader.load(path: try temporaryFile(yaml), environment: [:])
             do {
                 _ = try StoreSettings(reader: reader.scoped(to: "store"))
@@ -95,7 +100,9 @@ struct ArchiveProfileTests {
     }
 
     @Test func admittingZipWalksMembersWithoutAnArchivesSection() throws {
-        let bundles = try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [zip], types: [application/zip]}\n      - {extensions: [txt], types: [text/plain]}\n")
+        let bundles = try profile(
+            "profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [zip], types: [application/zip]}\n      - {extensions: [txt], types: [text/plain]}\n"
+        )
         #expect(bundles.archives.allowed)
         #expect(bundles.archives.maxDepth == 3 && bundles.archives.maxEntries == 1000)
         let plain = try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [txt], types: [text/plain]}\n")
@@ -103,10 +110,16 @@ struct ArchiveProfileTests {
     }
 
     @Test func turningTheWalkOffOrAdmittingUnwalkableFormatsIsRefused() {
-        #expect { try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [zip], types: [application/zip]}\n    archives: {allowed: false}\n") } throws: { error in
+        #expect {
+            try profile(
+                "profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [zip], types: [application/zip]}\n    archives: {allowed: false}\n"
+            )
+        } throws: { error in
             "\(error)".contains("profiles.bundles") && "\(error)".contains("archives.allowed")
         }
-        #expect { try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [gz], types: [application/gzip]}\n") } throws: { error in
+        #expect {
+            try profile("profiles:\n  bundles:\n    maxSize: 1MiB\n    allow:\n      - {extensions: [gz], types: [application/gzip]}\n")
+        } throws: { error in
             "\(error)".contains("profiles.bundles") && "\(error)".contains("application/gzip")
         }
     }

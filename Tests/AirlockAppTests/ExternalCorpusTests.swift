@@ -11,12 +11,19 @@ struct ExternalCorpusTests {
     static let runner = Repository.path("../shared/corpus/run.py")
     static var present: Bool { FileManager.default.fileExists(atPath: runner) }
 
-    @Test(.enabled(if: present || ProcessInfo.processInfo.environment["AIRLOCK_REQUIRE_CORPUS"] == "1", "../shared/corpus is absent: the external corpus was NOT run"))
+    @Test(
+        .enabled(
+            if: present || ProcessInfo.processInfo.environment["AIRLOCK_REQUIRE_CORPUS"] == "1",
+            "../shared/corpus is absent: the external corpus was NOT run"
+        )
+    )
     func everyPublicAttackIsRefusedAndEveryOrdinaryFilePasses() throws {
         try #require(Self.present, "AIRLOCK_REQUIRE_CORPUS=1 but \(Self.runner) does not exist")
         let output = try TestProcess.run(["python3", Self.runner, PresignCommandTests.binary, "--jobs", "2"])
         let summary = output.stdoutText.split(separator: "\n").filter { $0.hasPrefix("external corpus:") }.joined(separator: "\n")
-        let problems = output.stdoutText.split(separator: "\n").filter { $0.hasPrefix("MISS") || $0.hasPrefix("FALSE POSITIVE") || $0.hasPrefix("ERROR") }
+        let problems = output.stdoutText.split(separator: "\n").filter {
+            $0.hasPrefix("MISS") || $0.hasPrefix("FALSE POSITIVE") || $0.hasPrefix("ERROR")
+        }
         #expect(output.status == 0, "\(summary)\n\(problems.joined(separator: "\n"))\n\(output.stderrText)")
         #expect(summary.contains("0 misses") && summary.contains("0 false positives"), "\(summary)")
     }

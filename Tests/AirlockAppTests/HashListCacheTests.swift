@@ -1,7 +1,8 @@
 import AirlockCore
-@testable import AirlockApp
 import AirlockTesting
 import Testing
+
+@testable import AirlockApp
 
 /// The workers' hash lists on the in-memory catalog: read once per `ttl`, split into deny and allow.
 struct HashListCacheTests {

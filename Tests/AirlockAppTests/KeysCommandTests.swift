@@ -20,23 +20,31 @@ struct KeysCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = directory + "/airlock.yaml"
         try """
-            catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
-            profiles:
-              documents: {maxSize: 1MiB, allow: [{extensions: [pdf], types: [application/pdf]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        catalog: {url: "sqlite://\(directory)/catalog.sqlite"}
+        profiles:
+          documents: {maxSize: 1MiB, allow: [{extensions: [pdf], types: [application/pdf]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let binary = Repository.path(".build/debug/airlock")
         func airlock(_ arguments: [String]) throws -> TestProcess.Output { try TestProcess.run([binary] + arguments + ["--config", config]) }
 
         let made = try airlock(["keys", "create", "--role", "uploader", "--name", "mobile-app", "--profiles", "documents", "--expires", "90d"])
         #expect(made.status == 0, "\(made.stderrText)")
         let created = try JSONDecoder().decode(Created.self, from: made.stdout)
-        #expect(made.stdoutText.hasPrefix(#"{"id":""#) && made.stdoutText.contains(#","name":"mobile-app","role":"uploader","owner":"key:mobile-app","key":"alk_"#))
+        #expect(
+            made.stdoutText.hasPrefix(#"{"id":""#)
+                && made.stdoutText.contains(#","name":"mobile-app","role":"uploader","owner":"key:mobile-app","key":"alk_"#)
+        )
         #expect(created.key.count == 47)
         let service = try airlock(["keys", "create", "--role", "uploader", "--name", "backend", "--service", "--owner", "team:payments"])
         #expect(service.status == 0)
-        #expect(try airlock(["keys", "create", "--role", "uploader", "--name", "mobile-app"]).stderrText == "airlock: a key named 'mobile-app' already exists\n")
+        #expect(
+            try airlock(["keys", "create", "--role", "uploader", "--name", "mobile-app"]).stderrText
+                == "airlock: a key named 'mobile-app' already exists\n"
+        )
         #expect(try airlock(["keys", "create", "--role", "root", "--name", "x"]).status == 2)
-        #expect(try airlock(["keys", "create", "--role", "uploader", "--name", "x", "--profiles", "images"]).stderrText.contains("no profile 'images'"))
+        #expect(
+            try airlock(["keys", "create", "--role", "uploader", "--name", "x", "--profiles", "images"]).stderrText.contains("no profile 'images'")
+        )
 
         let listed = try airlock(["keys", "list"])
         #expect(listed.status == 0)

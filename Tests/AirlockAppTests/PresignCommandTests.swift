@@ -9,7 +9,9 @@ struct PresignCommandTests {
     /// The `airlock` binary built next to the test bundle.
     static var binary: String {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleDirectory, bundleDirectory.deletingLastPathComponent(), bundleDirectory.deletingLastPathComponent().deletingLastPathComponent()] {
+        for candidate in [
+            bundleDirectory, bundleDirectory.deletingLastPathComponent(), bundleDirectory.deletingLastPathComponent().deletingLastPathComponent(),
+        ] {
             let path = candidate.appendingPathComponent("airlock").path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
@@ -36,42 +38,74 @@ struct PresignCommandTests {
     }
 
     @Test func getPrintsMethodUrlAndExpiry() throws {
-        let output = try airlock(["presign", "get", "--endpoint", "http://127.0.0.1:7480", "--bucket", "bucket", "--key", "a b", "--expires", "600",
-                                  "--date", "20260101T000000Z", "--response-content-disposition", "attachment"] + Self.credentials)
+        let output = try airlock(
+            [
+                "presign", "get", "--endpoint", "http://127.0.0.1:7480", "--bucket", "bucket", "--key", "a b", "--expires", "600",
+                "--date", "20260101T000000Z", "--response-content-disposition", "attachment",
+            ] + Self.credentials
+        )
         let object = try json(output)
         #expect(Set(object.keys) == ["method", "url", "expiresAt"])
         #expect(object["method"] as? String == "GET")
         #expect(object["expiresAt"] as? String == "2026-01-01T00:10:00Z")
         let url = try #require(object["url"] as? String)
-        #expect(url.hasPrefix("http://127.0.0.1:7480/bucket/a%20b?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"))
+        #expect(
+            url.hasPrefix(
+                "http://127.0.0.1:7480/bucket/a%20b?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"
+            )
+        )
         #expect(url.contains("&response-content-disposition=attachment&"))
         // Field order is part of the contract.
         #expect(output.stdoutText.hasPrefix(#"{"method":"GET","url":""#))
     }
 
     @Test func outputMatchesTheLibraryByteForByte() throws {
-        let object = try json(try airlock(["presign", "get", "--bucket", "bucket", "--key", "k", "--date", "20260101T000000Z", "--region", "eu-west-1"] + Self.credentials))
+        let object = try json(
+            try airlock(
+                ["presign", "get", "--bucket", "bucket", "--key", "k", "--date", "20260101T000000Z", "--region", "eu-west-1"] + Self.credentials
+            )
+        )
         let presigner = Presigner(
             signer: try Signer(credentials: Credentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: Self.secretValue), region: "eu-west-1"),
             endpoint: try S3Endpoint(url: "http://127.0.0.1:7480")
         )
-        let expected = try presigner.presign(.init(method: .get, bucket: "bucket", key: "k", expires: 3600), at: SigningTime(amzDate: "20260101T000000Z")!)
+        let expected = try presigner.presign(
+            .init(method: .get, bucket: "bucket", key: "k", expires: 3600),
+            at: SigningTime(amzDate: "20260101T000000Z")!
+        )
         #expect(object["url"] as? String == expected.url)
     }
 
     @Test func putReturnsTheHeadersToSendAsStrings() throws {
-        let object = try json(try airlock(["presign", "put", "--bucket", "bucket", "--key", "k", "--content-type", "application/pdf",
-                                           "--content-length", "1234", "--checksum-sha256", Data(repeating: 7, count: 32).base64EncodedString(),
-                                           "--date", "20260101T000000Z"] + Self.credentials))
+        let object = try json(
+            try airlock(
+                [
+                    "presign", "put", "--bucket", "bucket", "--key", "k", "--content-type", "application/pdf",
+                    "--content-length", "1234", "--checksum-sha256", Data(repeating: 7, count: 32).base64EncodedString(),
+                    "--date", "20260101T000000Z",
+                ] + Self.credentials
+            )
+        )
         let headers = try #require(object["headers"] as? [String: String])
-        #expect(headers == ["content-type": "application/pdf", "content-length": "1234", "x-amz-checksum-sha256": Data(repeating: 7, count: 32).base64EncodedString()])
+        #expect(
+            headers == [
+                "content-type": "application/pdf", "content-length": "1234",
+                "x-amz-checksum-sha256": Data(repeating: 7, count: 32).base64EncodedString(),
+            ]
+        )
         #expect((object["url"] as? String)?.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bx-amz-checksum-sha256") == true)
     }
 
     @Test func postReturnsFormFieldsCoveredByThePolicy() throws {
-        let object = try json(try airlock(["presign", "post", "--bucket", "bucket", "--key-prefix", "u/", "--content-type", "text/plain",
-                                           "--min-size", "1", "--max-size", "100", "--meta", "airlock-id=abc", "--meta", "note=a=b",
-                                           "--success-status", "201", "--date", "20260101T000000Z"] + Self.credentials))
+        let object = try json(
+            try airlock(
+                [
+                    "presign", "post", "--bucket", "bucket", "--key-prefix", "u/", "--content-type", "text/plain",
+                    "--min-size", "1", "--max-size", "100", "--meta", "airlock-id=abc", "--meta", "note=a=b",
+                    "--success-status", "201", "--date", "20260101T000000Z",
+                ] + Self.credentials
+            )
+        )
         #expect(object["url"] as? String == "http://127.0.0.1:7480/bucket")
         let fields = try #require(object["fields"] as? [String: String])
         #expect(fields["key"] == "u/${filename}")
@@ -89,13 +123,24 @@ struct PresignCommandTests {
     }
 
     @Test func credentialsComeFromTheEnvironmentThenTheConfig() throws {
-        let fromEnv = try json(try airlock(["presign", "get", "--bucket", "bucket", "--key", "k", "--date", "20260101T000000Z"],
-                                           environment: ["AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "tok"]))
+        let fromEnv = try json(
+            try airlock(
+                ["presign", "get", "--bucket", "bucket", "--key", "k", "--date", "20260101T000000Z"],
+                environment: ["AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "tok"]
+            )
+        )
         #expect((fromEnv["url"] as? String)?.contains("X-Amz-Credential=AKENV%2F") == true)
         #expect((fromEnv["url"] as? String)?.contains("X-Amz-Security-Token=tok&") == true)
 
-        let fromConfig = try json(try airlock(["presign", "get", "--config", Repository.path("config/airlock.yaml"), "--bucket", "bucket", "--key", "k",
-                                               "--date", "20260101T000000Z"], environment: ["AIRLOCK_STORE_REGION": "eu-central-1"]))
+        let fromConfig = try json(
+            try airlock(
+                [
+                    "presign", "get", "--config", Repository.path("config/airlock.yaml"), "--bucket", "bucket", "--key", "k",
+                    "--date", "20260101T000000Z",
+                ],
+                environment: ["AIRLOCK_STORE_REGION": "eu-central-1"]
+            )
+        )
         #expect((fromConfig["url"] as? String)?.contains("X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Feu-central-1%2F") == true)
     }
 

@@ -16,7 +16,9 @@ struct ScanCommandTests {
     }
 
     func airlock(_ arguments: [String]) throws -> TestProcess.Output {
-        try TestProcess.run([PresignCommandTests.binary, "scan", "--config", Repository.path("config/airlock.yaml"), "--database", database] + arguments)
+        try TestProcess.run(
+            [PresignCommandTests.binary, "scan", "--config", Repository.path("config/airlock.yaml"), "--database", database] + arguments
+        )
     }
 
     @Test func jsonLinesAndExitCodes() throws {
@@ -83,16 +85,16 @@ struct ScanCommandTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         let config = base + "/airlock.yaml"
         try """
-            scanner:
-              tempDir: \(base)/tmp
-            profiles:
-              bundles:
-                maxSize: 2GiB
-                allow:
-                  - {extensions: [zip], types: [application/zip]}
-                  - {extensions: [txt], types: [text/plain]}
-                archives: {allowed: true, maxTotalSize: 4GiB}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        scanner:
+          tempDir: \(base)/tmp
+        profiles:
+          bundles:
+            maxSize: 2GiB
+            allow:
+              - {extensions: [zip], types: [application/zip]}
+              - {extensions: [txt], types: [text/plain]}
+            archives: {allowed: true, maxTotalSize: 4GiB}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         // Members that take a while to inflate and scan: 8 of 32 MiB of text each.
         let archive = base + "/big.zip"
         let built = try TestProcess.run([
@@ -104,7 +106,8 @@ struct ScanCommandTests {
         try #require(built.status == 0, "\(built.stderrText)")
 
         let scan = try BackgroundProcess(
-            [PresignCommandTests.binary, "scan", "--config", config, "--database", database, "--profile", "bundles", archive], logPath: base + "/scan.log"
+            [PresignCommandTests.binary, "scan", "--config", config, "--database", database, "--profile", "bundles", archive],
+            logPath: base + "/scan.log"
         )
         // Wait until it has extracted something, then kill it without a chance to clean up.
         var leftover: [String] = []
@@ -112,7 +115,8 @@ struct ScanCommandTests {
             usleep(50_000)
             let directories = (try? FileManager.default.contentsOfDirectory(atPath: base + "/tmp")) ?? []
             leftover = directories.filter { directory in
-                directory.hasPrefix("airlock-scan.") && !((try? FileManager.default.contentsOfDirectory(atPath: base + "/tmp/" + directory)) ?? []).isEmpty
+                directory.hasPrefix("airlock-scan.")
+                    && !((try? FileManager.default.contentsOfDirectory(atPath: base + "/tmp/" + directory)) ?? []).isEmpty
             }
         }
         scan.signal(SIGKILL)
@@ -122,7 +126,9 @@ struct ScanCommandTests {
 
         // The next scan sweeps it, and leaves nothing of its own.
         let small = try file("A short note.\n", name: "note.txt")
-        let next = try TestProcess.run([PresignCommandTests.binary, "scan", "--config", config, "--database", database, "--profile", "bundles", small])
+        let next = try TestProcess.run([
+            PresignCommandTests.binary, "scan", "--config", config, "--database", database, "--profile", "bundles", small,
+        ])
         #expect(next.status == 0, "\(next.stderrText)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: base + "/tmp").isEmpty)
     }

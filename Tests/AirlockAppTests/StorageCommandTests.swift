@@ -35,11 +35,13 @@ struct StorageCommandTests {
 
     @Test func initTwiceCreatesThenFindsEverything() throws {
         let name = S3TestServer.uniqueBucketName("init")
-        let path = try config(buckets: """
-              incoming: {bucket: \(name), prefix: "incoming/"}
-              processed: {bucket: \(name), prefix: "processed/"}
-              quarantine: {bucket: \(name)-q, prefix: ""}
-            """)
+        let path = try config(
+            buckets: """
+                  incoming: {bucket: \(name), prefix: "incoming/"}
+                  processed: {bucket: \(name), prefix: "processed/"}
+                  quarantine: {bucket: \(name)-q, prefix: ""}
+                """
+        )
         let first = try airlock(["storage", "init", "--config", path])
         #expect(first.status == 0, "\(first.stderrText)")
         #expect(first.stdoutText.contains("bucket \(name): created"))
@@ -55,17 +57,21 @@ struct StorageCommandTests {
     }
 
     @Test func overlappingPrefixesInOneBucketAreRefused() throws {
-        let path = try config(buckets: """
-              incoming: {bucket: shared-bucket, prefix: "in/"}
-              processed: {bucket: shared-bucket, prefix: "in/processed/"}
-            """)
+        let path = try config(
+            buckets: """
+                  incoming: {bucket: shared-bucket, prefix: "in/"}
+                  processed: {bucket: shared-bucket, prefix: "in/processed/"}
+                """
+        )
         let output = try airlock(["storage", "init", "--config", path])
         #expect(output.status == 2)
         #expect(output.stderrText.contains("overlap"))
-        let empty = try config(buckets: """
-              incoming: {bucket: shared-bucket, prefix: ""}
-              processed: {bucket: shared-bucket, prefix: "p/"}
-            """)
+        let empty = try config(
+            buckets: """
+                  incoming: {bucket: shared-bucket, prefix: ""}
+                  processed: {bucket: shared-bucket, prefix: "p/"}
+                """
+        )
         #expect(try airlock(["storage", "init", "--config", empty]).stderrText.contains("non-empty prefix"))
     }
 
@@ -76,9 +82,11 @@ struct StorageCommandTests {
         let output = try airlock(["storage", "check", "--config", path])
         #expect(output.status == 0, "\(output.stdoutText)\(output.stderrText)")
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
-        for name in ["basic-operations", "header-signature-enforced", "presigned-url-signature", "presigned-url-expiry", "presigned-put-content-type",
-                     "presigned-put-content-length", "post-content-length-range", "post-exact-key", "post-policy-signature", "layout-processed",
-                     "layout-quarantine"] {
+        for name in [
+            "basic-operations", "header-signature-enforced", "presigned-url-signature", "presigned-url-expiry", "presigned-put-content-type",
+            "presigned-put-content-length", "post-content-length-range", "post-exact-key", "post-policy-signature", "layout-processed",
+            "layout-quarantine",
+        ] {
             #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains(name) }, "\(name)")
         }
         #expect(lines.contains { $0.contains("copy-precondition") && $0.contains("honored") })
@@ -121,7 +129,8 @@ struct StorageCommandTests {
     func checkFailsNamingTheBucketASeaweedFSWithoutVolumeSlotsCannotWrite() throws {
         let port = (Int(server.endpoint.split(separator: ":").last ?? "") ?? 8333) + 10
         let environment = [
-            "AIRLOCK_SEAWEEDFS_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("airlock-seaweedfs-slots-\(UUID().uuidString)").path,
+            "AIRLOCK_SEAWEEDFS_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("airlock-seaweedfs-slots-\(UUID().uuidString)")
+                .path,
             "AIRLOCK_SEAWEEDFS_PORT": String(port), "AIRLOCK_SEAWEEDFS_VOLUME_SLOTS": "8", "AIRLOCK_SEAWEEDFS_BUCKET_VOLUMES": "7",
         ]
         let started = try TestProcess.run([Repository.path("scripts/seaweedfs/start.sh")], environment: environment)
@@ -139,7 +148,9 @@ struct StorageCommandTests {
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains("layout-processed") }, "\(output.stdoutText)")
         #expect(
-            lines.contains { $0.hasPrefix("FAIL  required") && $0.contains("layout-quarantine") && $0.contains("quarantine (\(name)-q) cannot be written") },
+            lines.contains {
+                $0.hasPrefix("FAIL  required") && $0.contains("layout-quarantine") && $0.contains("quarantine (\(name)-q) cannot be written")
+            },
             "\(output.stdoutText)"
         )
         #expect(lines.last?.hasPrefix("storage check failed: ") == true && lines.last?.contains("layout-quarantine") == true)
@@ -147,12 +158,18 @@ struct StorageCommandTests {
 
     @Test func checkFailsOnAStoreThatAcceptsForgedSignatures() throws {
         let emulator = try TestHTTPServer(script: "permissive_s3.py")
-        let path = try config(endpoint: emulator.baseURL, buckets: "  incoming: {bucket: lax-incoming}\n  processed: {bucket: lax-processed}\n  quarantine: {bucket: lax-quarantine}")
+        let path = try config(
+            endpoint: emulator.baseURL,
+            buckets: "  incoming: {bucket: lax-incoming}\n  processed: {bucket: lax-processed}\n  quarantine: {bucket: lax-quarantine}"
+        )
         #expect(try airlock(["storage", "init", "--config", path]).status == 0)
         let output = try airlock(["storage", "check", "--config", path])
         #expect(output.status == 1)
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
-        for name in ["header-signature-enforced", "presigned-url-signature", "presigned-url-expiry", "presigned-put-content-type", "post-policy-signature", "post-exact-key"] {
+        for name in [
+            "header-signature-enforced", "presigned-url-signature", "presigned-url-expiry", "presigned-put-content-type", "post-policy-signature",
+            "post-exact-key",
+        ] {
             #expect(lines.contains { $0.hasPrefix("FAIL  required") && $0.contains(name) }, "\(name) should fail:\n\(output.stdoutText)")
         }
         #expect(lines.last?.hasPrefix("storage check failed: ") == true)

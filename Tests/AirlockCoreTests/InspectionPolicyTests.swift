@@ -25,8 +25,10 @@ struct FilenamePolicyTests {
     }
 
     @Test(arguments: [
-        "report.pdf", "Rapport annuel 2026.pdf", "日本語のファイル.txt", "emoji 😀.png", "a.b.c.txt", ".profile", "README", String(repeating: "a", count: 251) + ".txt",
-        "invoice from example.com.pdf", "manual.de.pdf", "v1.2.3.pdf", "Foo.svg.png", "console.log.txt", "php.gif", "aspects.jpg", "Résumé – 2024 (final).pdf",
+        "report.pdf", "Rapport annuel 2026.pdf", "日本語のファイル.txt", "emoji 😀.png", "a.b.c.txt", ".profile", "README",
+        String(repeating: "a", count: 251) + ".txt",
+        "invoice from example.com.pdf", "manual.de.pdf", "v1.2.3.pdf", "Foo.svg.png", "console.log.txt", "php.gif", "aspects.jpg",
+        "Résumé – 2024 (final).pdf",
         "data.php-notes.txt", "semi;colon.txt",
     ])
     func acceptsOrdinaryNames(_ name: String) {
@@ -39,10 +41,12 @@ struct FilenamePolicyTests {
         #expect(FilenamePolicy.safeName("a.pdf", normalize: upper) == "A.PDF")
     }
 
-    @Test(arguments: [
-        ("invoice.pdf.exe", "exe"), ("Photo.JPG", "jpg"), ("archive.tar.gz", "gz"), ("README", nil), ("trailing.", nil), (".profile", nil),
-        ("..hidden", nil), ("a.b", "b"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("invoice.pdf.exe", "exe"), ("Photo.JPG", "jpg"), ("archive.tar.gz", "gz"), ("README", nil), ("trailing.", nil), (".profile", nil),
+            ("..hidden", nil), ("a.b", "b"),
+        ] as [(String, String?)]
+    )
     func theExtensionIsTheLastSuffixLowercased(_ name: String, _ expected: String?) {
         #expect(FilenamePolicy.fileExtension(of: name) == expected)
     }
@@ -63,21 +67,50 @@ struct ProfilePolicyTests {
     func codes(_ reasons: [Reason]) -> [ReasonCode] { reasons.map(\.code) }
 
     @Test func declarationsWithinTheProfilePass() {
-        #expect(ProfilePolicy.checkDeclaration(filename: "report.pdf", declaredSize: 1234, declaredType: "application/pdf", profile: documents).isEmpty)
-        #expect(ProfilePolicy.checkDeclaration(filename: "data.CSV", declaredSize: 10, declaredType: "text/csv; charset=utf-8", profile: documents).isEmpty)
+        #expect(
+            ProfilePolicy.checkDeclaration(filename: "report.pdf", declaredSize: 1234, declaredType: "application/pdf", profile: documents).isEmpty
+        )
+        #expect(
+            ProfilePolicy.checkDeclaration(filename: "data.CSV", declaredSize: 10, declaredType: "text/csv; charset=utf-8", profile: documents)
+                .isEmpty
+        )
         #expect(ProfilePolicy.checkDeclaration(filename: "image.PNG", declaredSize: nil, declaredType: nil, profile: documents).isEmpty)
     }
 
     @Test func declarationsOutsideTheProfileAreRefusedWithTheRightCode() {
-        #expect(codes(ProfilePolicy.checkDeclaration(filename: "invoice.pdf.exe", declaredSize: 10, declaredType: nil, profile: documents)) == [.extensionNotAllowed])
-        #expect(codes(ProfilePolicy.checkDeclaration(filename: "README", declaredSize: 10, declaredType: nil, profile: documents)) == [.extensionNotAllowed])
-        #expect(codes(ProfilePolicy.checkDeclaration(filename: "big.pdf", declaredSize: 51 << 20, declaredType: nil, profile: documents)) == [.sizeExceeded])
+        #expect(
+            codes(ProfilePolicy.checkDeclaration(filename: "invoice.pdf.exe", declaredSize: 10, declaredType: nil, profile: documents)) == [
+                .extensionNotAllowed
+            ]
+        )
+        #expect(
+            codes(ProfilePolicy.checkDeclaration(filename: "README", declaredSize: 10, declaredType: nil, profile: documents)) == [
+                .extensionNotAllowed
+            ]
+        )
+        #expect(
+            codes(ProfilePolicy.checkDeclaration(filename: "big.pdf", declaredSize: 51 << 20, declaredType: nil, profile: documents)) == [
+                .sizeExceeded
+            ]
+        )
         #expect(codes(ProfilePolicy.checkDeclaration(filename: "empty.pdf", declaredSize: 0, declaredType: nil, profile: documents)) == [.empty])
         // A type the profile allows, but for another extension.
-        #expect(codes(ProfilePolicy.checkDeclaration(filename: "report.pdf", declaredSize: 10, declaredType: "image/png", profile: documents)) == [.typeMismatch])
+        #expect(
+            codes(ProfilePolicy.checkDeclaration(filename: "report.pdf", declaredSize: 10, declaredType: "image/png", profile: documents)) == [
+                .typeMismatch
+            ]
+        )
         // A type the profile allows nowhere.
-        #expect(codes(ProfilePolicy.checkDeclaration(filename: "report.pdf", declaredSize: 10, declaredType: "application/x-msdownload", profile: documents)) == [.typeNotAllowed])
-        #expect(codes(ProfilePolicy.checkDeclaration(filename: "../evil.pdf", declaredSize: 10, declaredType: nil, profile: documents)) == [.filenameInvalid])
+        #expect(
+            codes(
+                ProfilePolicy.checkDeclaration(filename: "report.pdf", declaredSize: 10, declaredType: "application/x-msdownload", profile: documents)
+            ) == [.typeNotAllowed]
+        )
+        #expect(
+            codes(ProfilePolicy.checkDeclaration(filename: "../evil.pdf", declaredSize: 10, declaredType: nil, profile: documents)) == [
+                .filenameInvalid
+            ]
+        )
     }
 
     @Test func sizesAgainstTheLimitAndTheDeclaration() {
@@ -94,14 +127,29 @@ struct ProfilePolicyTests {
         #expect(ProfilePolicy.checkType(detected: "text/plain", filename: "table.csv", declaredType: "text/csv", profile: documents).isEmpty)
         // HTML, SVG and scripts are not text for a .txt.
         for active in ["text/html", "image/svg+xml", "text/x-shellscript", "text/xml"] {
-            #expect(codes(ProfilePolicy.checkType(detected: active, filename: "notes.txt", declaredType: nil, profile: documents)) == [.typeNotAllowed], "\(active)")
+            #expect(
+                codes(ProfilePolicy.checkType(detected: active, filename: "notes.txt", declaredType: nil, profile: documents)) == [.typeNotAllowed],
+                "\(active)"
+            )
         }
         // A PNG named .pdf: allowed type, wrong extension.
-        #expect(codes(ProfilePolicy.checkType(detected: "image/png", filename: "doc.pdf", declaredType: "application/pdf", profile: documents)) == [.typeMismatch, .typeMismatch])
+        #expect(
+            codes(ProfilePolicy.checkType(detected: "image/png", filename: "doc.pdf", declaredType: "application/pdf", profile: documents)) == [
+                .typeMismatch, .typeMismatch,
+            ]
+        )
         // An executable named .pdf.
-        #expect(codes(ProfilePolicy.checkType(detected: "application/x-dosexec", filename: "doc.pdf", declaredType: nil, profile: documents)) == [.typeNotAllowed])
+        #expect(
+            codes(ProfilePolicy.checkType(detected: "application/x-dosexec", filename: "doc.pdf", declaredType: nil, profile: documents)) == [
+                .typeNotAllowed
+            ]
+        )
         // The declared type disagrees with the bytes even though the bytes suit the extension.
-        #expect(codes(ProfilePolicy.checkType(detected: "application/pdf", filename: "doc.pdf", declaredType: "image/png", profile: documents)) == [.typeMismatch])
+        #expect(
+            codes(ProfilePolicy.checkType(detected: "application/pdf", filename: "doc.pdf", declaredType: "image/png", profile: documents)) == [
+                .typeMismatch
+            ]
+        )
     }
 
     @Test func outcomesFollowTheStrongestReason() {

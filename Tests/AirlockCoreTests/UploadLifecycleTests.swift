@@ -11,7 +11,9 @@ import Testing
             .claimed: .inspecting, .placedClean: .processed, .placedNotClean: .quarantined, .storeExhausted: .quarantined,
             .sourceVanished: .expired, .sourceReplaced: .expired, .attemptFailed: .uploaded, .leaseReturned: .uploaded,
         ],
-        .quarantined: [.rescanRequested: .quarantined, .rescanned: .quarantined, .released: .processed, .purged: .purged, .retentionExpired: .purged],
+        .quarantined: [
+            .rescanRequested: .quarantined, .rescanned: .quarantined, .released: .processed, .purged: .purged, .retentionExpired: .purged,
+        ],
         .processed: [.ownerDeleted: .deleted, .retentionExpired: .deleted],
         .expired: [:],
         .purged: [:],

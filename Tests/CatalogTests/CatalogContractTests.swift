@@ -28,10 +28,14 @@ struct CatalogContractTests {
             // Once a lease ran out, another holder may take it.
             #expect(try await catalog.leaseQuarantined(id: id, holder: "c", until: 9_000, now: 4_001))
             #expect(try await !catalog.concludeQuarantined(id: id, holder: "b", to: .purged, destinationKey: nil, now: 4_002))
-            await #expect(throws: CatalogError.self) { try await catalog.concludeQuarantined(id: id, holder: "c", to: .expired, destinationKey: nil, now: 4_002) }
+            await #expect(throws: CatalogError.self) {
+                try await catalog.concludeQuarantined(id: id, holder: "c", to: .expired, destinationKey: nil, now: 4_002)
+            }
             #expect(try await catalog.concludeQuarantined(id: id, holder: "c", to: .processed, destinationKey: "processed/x", now: 4_003))
             let released = try #require(try await catalog.upload(id: id))
-            #expect(released.state == .processed && released.leaseOwner == nil && released.destinationKey == "processed/x" && released.updatedAt == 4_003)
+            #expect(
+                released.state == .processed && released.leaseOwner == nil && released.destinationKey == "processed/x" && released.updatedAt == 4_003
+            )
             #expect(try await !catalog.leaseQuarantined(id: id, holder: "d", until: 9_000, now: 4_004))  // no longer quarantined
 
             // Moves outside the worker: compare-and-set on the state, and only along the state machine.
@@ -81,8 +85,14 @@ struct CatalogContractTests {
         try await engine.withCatalog { catalog in
             func session(_ byte: String, createdAt: EpochMillis, expiresAt: EpochMillis) -> ReviewSession {
                 ReviewSession(
-                    tokenHash: String(repeating: byte, count: 64), actor: "key:r", owner: "key:r", role: "reviewer", csrfToken: "csrf-\(byte)", keyHash: nil,
-                    createdAt: createdAt, expiresAt: expiresAt
+                    tokenHash: String(repeating: byte, count: 64),
+                    actor: "key:r",
+                    owner: "key:r",
+                    role: "reviewer",
+                    csrfToken: "csrf-\(byte)",
+                    keyHash: nil,
+                    createdAt: createdAt,
+                    expiresAt: expiresAt
                 )
             }
             let first = session("a", createdAt: 100, expiresAt: 200)

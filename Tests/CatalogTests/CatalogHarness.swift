@@ -1,8 +1,9 @@
 import AirlockCore
 import AirlockTesting
-@testable import Catalog
 import Foundation
 import Logging
+
+@testable import Catalog
 
 /// Opens a fresh, migrated catalog on each engine: a temporary SQLite file, or a new database on the PostgreSQL
 /// server scripts/test starts (AIRLOCK_TEST_POSTGRES_URL).
@@ -28,8 +29,11 @@ enum CatalogEngine: String, CaseIterable, Sendable, CustomStringConvertible {
         let url = ProcessInfo.processInfo.environment["AIRLOCK_TEST_POSTGRES_URL"] ?? "postgres://airlock:airlock@127.0.0.1:15432/airlock"
         let components = URLComponents(string: url)
         return Server(
-            host: components?.host ?? "127.0.0.1", port: components?.port ?? 15432, user: components?.user ?? "airlock",
-            password: components?.password ?? "airlock", database: String((components?.path ?? "/airlock").dropFirst())
+            host: components?.host ?? "127.0.0.1",
+            port: components?.port ?? 15432,
+            user: components?.user ?? "airlock",
+            password: components?.password ?? "airlock",
+            database: String((components?.path ?? "/airlock").dropFirst())
         )
     }
 
@@ -68,7 +72,13 @@ enum CatalogEngine: String, CaseIterable, Sendable, CustomStringConvertible {
     static func withPostgres<Result: Sendable>(database: String, _ body: @Sendable (SQLCatalog) async throws -> Result) async throws -> Result {
         let server = Self.server
         let opened = CatalogFactory.postgres(
-            host: server.host, port: server.port, username: server.user, password: server.password, database: database, maxConnections: 8, logger: logger
+            host: server.host,
+            port: server.port,
+            username: server.user,
+            password: server.password,
+            database: database,
+            maxConnections: 8,
+            logger: logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await opened.run() }
@@ -83,9 +93,18 @@ extension Upload {
     static func sample(_ number: Int, owner: String = "key:app", at time: EpochMillis = 1_000_000, idempotencyKey: String? = nil) -> Upload {
         let id = UploadID.generate(at: time + EpochMillis(number))
         return Upload(
-            id: id, owner: owner, profile: "documents", filename: "report \(number).pdf", safeName: "report \(number).pdf", declaredSize: 1000 + Int64(number),
-            declaredType: "application/pdf", declaredSHA256: number % 2 == 0 ? String(repeating: "ab", count: 32) : nil, incomingKey: "incoming/\(id)",
-            idempotencyKey: idempotencyKey, createdAt: time + EpochMillis(number), expiresAt: time + 900_000
+            id: id,
+            owner: owner,
+            profile: "documents",
+            filename: "report \(number).pdf",
+            safeName: "report \(number).pdf",
+            declaredSize: 1000 + Int64(number),
+            declaredType: "application/pdf",
+            declaredSHA256: number % 2 == 0 ? String(repeating: "ab", count: 32) : nil,
+            incomingKey: "incoming/\(id)",
+            idempotencyKey: idempotencyKey,
+            createdAt: time + EpochMillis(number),
+            expiresAt: time + 900_000
         )
     }
 }

@@ -1,6 +1,7 @@
 import AirlockCore
-@testable import Catalog
 import Testing
+
+@testable import Catalog
 
 /// Audit log, hash lists and event deliveries, on both engines.
 @Suite struct CatalogRecordsTests {
@@ -18,7 +19,14 @@ import Testing
                 for number in 0..<40 {
                     group.addTask {
                         _ = try await catalog.appendAudit(
-                            AuditEntry(at: Int64(number), actor: "key:reviewer", action: "quarantine.release", uploadID: "u\(number)", note: "note \(number)"), seal: Self.seal
+                            AuditEntry(
+                                at: Int64(number),
+                                actor: "key:reviewer",
+                                action: "quarantine.release",
+                                uploadID: "u\(number)",
+                                note: "note \(number)"
+                            ),
+                            seal: Self.seal
                         )
                     }
                 }
@@ -62,7 +70,15 @@ import Testing
             _ = try await catalog.markUploaded(id: upload.id, now: 1)
             _ = try await catalog.claim(worker: "w", limit: 1, leaseMillis: 60_000, now: 2)
             let events = ["https://a.example/hook", "https://b.example/hook"].enumerated().map { index, url in
-                EventDelivery(id: "e\(index)", uploadID: upload.id.rawValue, type: "upload.processed", webhook: url, body: "{\"id\":\"x\"}", nextAttemptAt: 3, createdAt: 3)
+                EventDelivery(
+                    id: "e\(index)",
+                    uploadID: upload.id.rawValue,
+                    type: "upload.processed",
+                    webhook: url,
+                    body: "{\"id\":\"x\"}",
+                    nextAttemptAt: 3,
+                    createdAt: 3
+                )
             }
             // A stale worker's finish queues nothing.
             #expect(try await !catalog.finish(id: upload.id, worker: "other", state: .processed, now: 3, events: events))
@@ -137,8 +153,15 @@ import Testing
     func keysAreStoredByHashUniqueAndRevocable(_ engine: CatalogUnderTest) async throws {
         try await engine.withCatalog { catalog in
             let key = APIKeyRecord(
-                id: "k1", name: "mobile-app", role: "uploader", owner: "key:mobile-app", service: false, profiles: ["documents", "images"],
-                keyHash: String(repeating: "1", count: 64), createdAt: 10, expiresAt: 1000
+                id: "k1",
+                name: "mobile-app",
+                role: "uploader",
+                owner: "key:mobile-app",
+                service: false,
+                profiles: ["documents", "images"],
+                keyHash: String(repeating: "1", count: 64),
+                createdAt: 10,
+                expiresAt: 1000
             )
             try await catalog.createAPIKey(key)
             #expect(try await catalog.apiKey(hash: key.keyHash) == key)
@@ -147,7 +170,16 @@ import Testing
             sameName.id = "k2"
             sameName.keyHash = String(repeating: "3", count: 64)
             await #expect(throws: CatalogError.self) { try await catalog.createAPIKey(sameName) }
-            let service = APIKeyRecord(id: "k3", name: "backend", role: "uploader", owner: "key:backend", service: true, profiles: [], keyHash: String(repeating: "4", count: 64), createdAt: 11)
+            let service = APIKeyRecord(
+                id: "k3",
+                name: "backend",
+                role: "uploader",
+                owner: "key:backend",
+                service: true,
+                profiles: [],
+                keyHash: String(repeating: "4", count: 64),
+                createdAt: 11
+            )
             try await catalog.createAPIKey(service)
             #expect(try await catalog.apiKeys().map(\.name) == ["mobile-app", "backend"])
             #expect(key.isActive(at: 999) && !key.isActive(at: 1000))

@@ -1,7 +1,8 @@
 import AirlockCore
-@testable import Catalog
 import Synchronization
 import Testing
+
+@testable import Catalog
 
 /// One suite, both engines: what the pipeline and the API rely on from the catalog.
 @Suite struct CatalogSuiteTests {
@@ -60,7 +61,9 @@ import Testing
                         // Pairs 2k and 2k+1 below 40 share an idempotency key; 299 reuses an existing incoming key.
                         var upload = Upload.sample(number, idempotencyKey: number < 40 ? "retry-\(number / 2)" : nil)
                         if number == 299 { upload.incomingKey = clashKey }
-                        do { return (number, upload, .success(try await catalog.createUpload(upload))) } catch { return (number, upload, .failure(error)) }
+                        do { return (number, upload, .success(try await catalog.createUpload(upload))) } catch {
+                            return (number, upload, .failure(error))
+                        }
                     }
                 }
                 var all: [(Int, Upload, Result<Upload, any Error>)] = []
@@ -158,7 +161,14 @@ import Testing
             #expect(reclaimed.map(\.attempts) == [2])
             // The worker whose lease expired can no longer record or finish.
             let verdict = Verdict(reasons: [], detectedType: "application/pdf", sha256: String(repeating: "0", count: 64), size: 1001)
-            #expect(try await !catalog.recordScan(id: upload.id, worker: "a", scan: ScanRecord(etag: "\"e\"", verdict: verdict, destinationKey: "p/x"), now: 2600))
+            #expect(
+                try await !catalog.recordScan(
+                    id: upload.id,
+                    worker: "a",
+                    scan: ScanRecord(etag: "\"e\"", verdict: verdict, destinationKey: "p/x"),
+                    now: 2600
+                )
+            )
             #expect(try await !catalog.finish(id: upload.id, worker: "a", state: .processed, now: 2600))
             #expect(try await !catalog.renewLease(id: upload.id, worker: "a", until: 9000, now: 2600))
 
@@ -170,10 +180,26 @@ import Testing
             #expect(retried.first?.lastError == "store unavailable")
 
             // Scan recorded, recorded again (a later attempt), finished.
-            #expect(try await catalog.recordScan(id: upload.id, worker: "c", scan: ScanRecord(etag: "\"e1\"", verdict: verdict, destinationKey: "p/x"), now: 10_100))
+            #expect(
+                try await catalog.recordScan(
+                    id: upload.id,
+                    worker: "c",
+                    scan: ScanRecord(etag: "\"e1\"", verdict: verdict, destinationKey: "p/x"),
+                    now: 10_100
+                )
+            )
             var current = try #require(try await catalog.upload(id: upload.id))
-            #expect(current.scannedETag == "\"e1\"" && current.outcome == .clean && current.sha256 == verdict.sha256 && current.destinationKey == "p/x")
-            #expect(try await catalog.recordScan(id: upload.id, worker: "c", scan: ScanRecord(etag: "\"e2\"", verdict: verdict, destinationKey: "p/x"), now: 10_300))
+            #expect(
+                current.scannedETag == "\"e1\"" && current.outcome == .clean && current.sha256 == verdict.sha256 && current.destinationKey == "p/x"
+            )
+            #expect(
+                try await catalog.recordScan(
+                    id: upload.id,
+                    worker: "c",
+                    scan: ScanRecord(etag: "\"e2\"", verdict: verdict, destinationKey: "p/x"),
+                    now: 10_300
+                )
+            )
             await #expect(throws: CatalogError.self) { try await catalog.finish(id: upload.id, worker: "c", state: .expired, now: 10_400) }
             #expect(try await catalog.finish(id: upload.id, worker: "c", state: .processed, now: 10_400))
             current = try #require(try await catalog.upload(id: upload.id))
@@ -206,7 +232,12 @@ import Testing
             #expect(try await catalog.claimRescans(worker: "s", limit: 10, leaseMillis: 60_000, now: 51).isEmpty)  // leased
 
             let clean = Verdict(reasons: [], detectedType: "application/pdf", sha256: String(repeating: "cd", count: 32), size: 1000)
-            let infected = Verdict(reasons: [Reason(.malware, "Eicar")], detectedType: "text/plain", sha256: String(repeating: "ef", count: 32), size: 1000)
+            let infected = Verdict(
+                reasons: [Reason(.malware, "Eicar")],
+                detectedType: "text/plain",
+                sha256: String(repeating: "ef", count: 32),
+                size: 1000
+            )
             #expect(try await catalog.finishRescan(id: ids[0], worker: "r", verdict: clean, destinationKey: nil, now: 60))
             #expect(try await catalog.finishRescan(id: ids[1], worker: "r", verdict: infected, destinationKey: nil, now: 60))
             #expect(try await !catalog.finishRescan(id: ids[2], worker: "other", verdict: clean, destinationKey: nil, now: 60))  // not its lease

@@ -1,6 +1,7 @@
 import AirlockCore
-@testable import Catalog
 import Testing
+
+@testable import Catalog
 
 /// Migration 5: owners in disjoint namespaces (issue 17, finding 3).
 struct OwnerNamespaceMigrationTests {
@@ -10,7 +11,8 @@ struct OwnerNamespaceMigrationTests {
             // Rows as an older airlock wrote them: a key's own owner, a key's configured owner, JWT subjects (one that
             // looks like a key's owner), and a review session.
             let owners = [
-                "key:alice", "team:payments", "user-42", "key-ish", "jwt:https://idp.example#bob", "key:mallory", "KEY:eve", "Jwt:x#y", "legacy-jwt:z",
+                "key:alice", "team:payments", "user-42", "key-ish", "jwt:https://idp.example#bob", "key:mallory", "KEY:eve", "Jwt:x#y",
+                "legacy-jwt:z",
                 "LEGACY-JWT:w", "LEGACY-JWT:team",
             ]
             var ids: [String: UploadID] = [:]
@@ -19,27 +21,54 @@ struct OwnerNamespaceMigrationTests {
             }
             try await catalog.createAPIKey(
                 APIKeyRecord(
-                    id: "key_1", name: "payments", role: "uploader", owner: "team:payments", service: true, profiles: [], keyHash: String(repeating: "a", count: 64),
-                    createdAt: 1, expiresAt: nil
+                    id: "key_1",
+                    name: "payments",
+                    role: "uploader",
+                    owner: "team:payments",
+                    service: true,
+                    profiles: [],
+                    keyHash: String(repeating: "a", count: 64),
+                    createdAt: 1,
+                    expiresAt: nil
                 )
             )
             try await catalog.createAPIKey(
                 APIKeyRecord(
-                    id: "key_2", name: "alice", role: "uploader", owner: "key:alice", service: false, profiles: [], keyHash: String(repeating: "d", count: 64),
-                    createdAt: 1, expiresAt: nil
+                    id: "key_2",
+                    name: "alice",
+                    role: "uploader",
+                    owner: "key:alice",
+                    service: false,
+                    profiles: [],
+                    keyHash: String(repeating: "d", count: 64),
+                    createdAt: 1,
+                    expiresAt: nil
                 )
             )
             // A key's configured owner that looks like the legacy prefix in capitals: neither moved nor adopted.
             try await catalog.createAPIKey(
                 APIKeyRecord(
-                    id: "key_3", name: "team", role: "uploader", owner: "LEGACY-JWT:team", service: false, profiles: [], keyHash: String(repeating: "e", count: 64),
-                    createdAt: 1, expiresAt: nil
+                    id: "key_3",
+                    name: "team",
+                    role: "uploader",
+                    owner: "LEGACY-JWT:team",
+                    service: false,
+                    profiles: [],
+                    keyHash: String(repeating: "e", count: 64),
+                    createdAt: 1,
+                    expiresAt: nil
                 )
             )
             try await catalog.createSession(
                 ReviewSession(
-                    tokenHash: String(repeating: "b", count: 64), actor: "jwt:user-42", owner: "user-42", role: "reviewer", csrfToken: "c", keyHash: nil,
-                    createdAt: 2_000_000, expiresAt: .max
+                    tokenHash: String(repeating: "b", count: 64),
+                    actor: "jwt:user-42",
+                    owner: "user-42",
+                    role: "reviewer",
+                    csrfToken: "c",
+                    keyHash: nil,
+                    createdAt: 2_000_000,
+                    expiresAt: .max
                 )
             )
             // Migration 5 (and those after it) again, as an upgraded airlock runs them.

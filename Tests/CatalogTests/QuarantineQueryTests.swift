@@ -1,7 +1,8 @@
 import AirlockCore
 import AirlockTesting
-@testable import Catalog
 import Testing
+
+@testable import Catalog
 
 /// The quarantine's filters and counts (issue 19): the catalog answers them from indexed flags and reason codes, over
 /// every quarantined upload, with what the API computed in memory before (over the newest 5,000 at most).
@@ -174,7 +175,8 @@ struct QuarantineQueryTests {
             _ = try await catalog.driver.query("DROP TABLE upload_reasons", [])
             _ = try await catalog.driver.query("DELETE FROM airlock_migrations WHERE version >= 6", [])
             _ = try await catalog.driver.query(
-                "UPDATE uploads SET flags = 'rescanned_clean,,rescanned_clean,release_requested' WHERE id = $1", [.text(unsolicited.id.rawValue)]
+                "UPDATE uploads SET flags = 'rescanned_clean,,rescanned_clean,release_requested' WHERE id = $1",
+                [.text(unsolicited.id.rawValue)]
             )
             #expect(try await catalog.migrate() == 1)
             try await Self.expectMatchesReference(catalog)
@@ -188,7 +190,10 @@ struct QuarantineQueryTests {
 
             // A code a newer airlock wrote is left out of the counts, not an error.
             let before = try await catalog.quarantineReasonCounts()
-            _ = try await catalog.driver.query("INSERT INTO upload_reasons (upload_id, code) VALUES ($1, 'future_code')", [.text(unsolicited.id.rawValue)])
+            _ = try await catalog.driver.query(
+                "INSERT INTO upload_reasons (upload_id, code) VALUES ($1, 'future_code')",
+                [.text(unsolicited.id.rawValue)]
+            )
             #expect(try await catalog.quarantineReasonCounts() == before)
         }
     }

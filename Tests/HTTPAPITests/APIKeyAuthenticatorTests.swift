@@ -15,8 +15,15 @@ struct APIKeyAuthenticatorTests {
 
     static func key(_ name: String, role: String = "uploader", token: String, expiresAt: EpochMillis? = nil) -> APIKeyRecord {
         APIKeyRecord(
-            id: "key_\(name)", name: name, role: role, owner: "key:\(name)", service: false, profiles: ["documents"], keyHash: APIKeyAuthenticator.hash(token),
-            createdAt: 1, expiresAt: expiresAt
+            id: "key_\(name)",
+            name: name,
+            role: role,
+            owner: "key:\(name)",
+            service: false,
+            profiles: ["documents"],
+            keyHash: APIKeyAuthenticator.hash(token),
+            createdAt: 1,
+            expiresAt: expiresAt
         )
     }
 

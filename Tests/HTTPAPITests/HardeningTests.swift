@@ -4,9 +4,10 @@ import Crypto
 import Foundation
 import JWTKit
 import Logging
-@testable import Catalog
 import Synchronization
 import Testing
+
+@testable import Catalog
 
 #if canImport(Glibc)
 import Glibc
@@ -42,8 +43,13 @@ extension ServeFlowTests {
         let url = String(text[start.upperBound...].prefix { $0 != "\"" })
         let components = try #require(URLComponents(string: url))
         let opened = CatalogFactory.postgres(
-            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "airlock", password: components.password,
-            database: String(components.path.dropFirst()), maxConnections: 2, logger: logger
+            host: components.host ?? "127.0.0.1",
+            port: components.port ?? 5432,
+            username: components.user ?? "airlock",
+            password: components.password,
+            database: String(components.path.dropFirst()),
+            maxConnections: 2,
+            logger: logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await opened.run() }
@@ -72,7 +78,9 @@ extension ServeFlowTests {
         }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: Self.jwtSecret), digestAlgorithm: .sha256)
-        return try await keys.sign(Claims(sub: sub, exp: Int(Date().timeIntervalSince1970) + seconds, iss: "https://idp.example", aud: audience, roles: roles))
+        return try await keys.sign(
+            Claims(sub: sub, exp: Int(Date().timeIntervalSince1970) + seconds, iss: "https://idp.example", aud: audience, roles: roles)
+        )
     }
 
     // MARK: 8. No 500s on bad input
@@ -80,13 +88,28 @@ extension ServeFlowTests {
     @Test func controlCharactersInContentTypeAreA400AndLeaveNoIntent() throws {
         let app = try key("ctl-app")
         let before = try uploads(in: "pending")
-        for contentType in ["text/plain\u{01}", "text/plain\r\nX-Injected: 1", "text/plain; charset=\u{7F}", "text/\u{00}plain", "tëxt/plain", "text", "/plain", ""] {
-            let response = try call("POST", "/v1/uploads", key: app, json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": contentType])
-            #expect(response.status == 400 && errorCode(response.body) == "content_type_invalid", "\(contentType.debugDescription): \(response.status) \(response.body)")
+        for contentType in [
+            "text/plain\u{01}", "text/plain\r\nX-Injected: 1", "text/plain; charset=\u{7F}", "text/\u{00}plain", "tëxt/plain", "text", "/plain", "",
+        ] {
+            let response = try call(
+                "POST",
+                "/v1/uploads",
+                key: app,
+                json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": contentType]
+            )
+            #expect(
+                response.status == 400 && errorCode(response.body) == "content_type_invalid",
+                "\(contentType.debugDescription): \(response.status) \(response.body)"
+            )
         }
         #expect(try uploads(in: "pending") == before)
         // A well-formed type with parameters still passes.
-        let fine = try call("POST", "/v1/uploads", key: app, json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain; charset=utf-8"])
+        let fine = try call(
+            "POST",
+            "/v1/uploads",
+            key: app,
+            json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain; charset=utf-8"]
+        )
         #expect(fine.status == 201, "\(fine.body)")
     }
 
@@ -150,7 +173,10 @@ extension ServeFlowTests {
         }
         var jsonBodies: [[String: Any]] = []
         for field in ["profile", "filename", "contentType", "sha256", "owner"] {
-            for value: Any in ["\u{00}", "a\u{01}b", "\u{1B}[31m", "\u{202E}txt.exe", String(repeating: "x", count: 3000), "\u{FEFF}", 12, ["nested"], [:] as [String: Any]] {
+            for value: Any in [
+                "\u{00}", "a\u{01}b", "\u{1B}[31m", "\u{202E}txt.exe", String(repeating: "x", count: 3000), "\u{FEFF}", 12, ["nested"],
+                [:] as [String: Any],
+            ] {
                 jsonBodies.append(with(field, value))
             }
             // null is a valid value of the optional fields only.
@@ -163,7 +189,8 @@ extension ServeFlowTests {
             expectStable4xx(response, "\(body)")
         }
         let rawBodies: [String] = [
-            "", "null", "[]", "\"text\"", "{", "{\"profile\":", String(repeating: "[", count: 5000), "{\"size\":1e999999}", "{\"size\":123456789012345678901234567890}",
+            "", "null", "[]", "\"text\"", "{", "{\"profile\":", String(repeating: "[", count: 5000), "{\"size\":1e999999}",
+            "{\"size\":123456789012345678901234567890}",
             "{\"profile\":\"documents\",\"profile\":\"bulk\"}", "{\"a\":\"\\ud800\"}", "\u{FEFF}{}",
         ]
         for raw in rawBodies {
@@ -177,7 +204,8 @@ extension ServeFlowTests {
             expectStable4xx(try call("POST", "/v1/uploads", key: app, json: valid.merging(["size": 0]) { $1 }, headers: [header]), "\(header)")
         }
         for path in [
-            "/v1/files/..%2F..%2Fetc%2Fpasswd", "/v1/files/%00", "/v1/files/01a20067-0000-7000-8000-00000000000G", "/v1/files/" + String(repeating: "a", count: 4000),
+            "/v1/files/..%2F..%2Fetc%2Fpasswd", "/v1/files/%00", "/v1/files/01a20067-0000-7000-8000-00000000000G",
+            "/v1/files/" + String(repeating: "a", count: 4000),
             "/v1/quarantine?limit=-1", "/v1/quarantine?limit=99999999999999999999", "/v1/quarantine?since=yesterday", "/v1/quarantine?cursor=%FF%FE",
             "/v1/quarantine?reason=%00", "/v1/audit?after=-5", "/v1/audit?limit=abc", "/v1/hashlists/maybe", "/v1/quarantine/not-an-id",
         ] {
@@ -203,15 +231,27 @@ extension ServeFlowTests {
         #expect(try call("GET", "/health", key: nil).status == 200)
     }
 
-    func expectNoServerError(_ response: (status: Int, body: [String: Any], headers: [String: String]), _ input: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectNoServerError(
+        _ response: (status: Int, body: [String: Any], headers: [String: String]),
+        _ input: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         if response.status < 400 { return }
         expectStable4xx(response, input, sourceLocation: sourceLocation)
     }
 
-    func expectStable4xx(_ response: (status: Int, body: [String: Any], headers: [String: String]), _ input: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectStable4xx(
+        _ response: (status: Int, body: [String: Any], headers: [String: String]),
+        _ input: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let code = errorCode(response.body) ?? ""
         #expect((400..<500).contains(response.status), "\(input.prefix(200)): \(response.status) \(response.body)", sourceLocation: sourceLocation)
-        #expect(!code.isEmpty && code.allSatisfy { $0.isLowercase || $0 == "_" } && !code.hasPrefix("http_"), "\(input.prefix(200)): code '\(code)'", sourceLocation: sourceLocation)
+        #expect(
+            !code.isEmpty && code.allSatisfy { $0.isLowercase || $0 == "_" } && !code.hasPrefix("http_"),
+            "\(input.prefix(200)): code '\(code)'",
+            sourceLocation: sourceLocation
+        )
     }
 
     // MARK: 9. Links from http.publicURL, never from Host
@@ -220,7 +260,9 @@ extension ServeFlowTests {
         let app = try key("host-app")
         let reviewer = try key("host-reviewer", role: "reviewer")
         let infected = try await uploaded(Self.eicar, name: "sample.txt", key: app)
-        for headers in [[("Host", "evil.example")], [("Host", "evil.example"), ("X-Forwarded-Proto", "https")], [("X-Forwarded-Host", "evil.example")]] {
+        for headers in [
+            [("Host", "evil.example")], [("Host", "evil.example"), ("X-Forwarded-Proto", "https")], [("X-Forwarded-Host", "evil.example")],
+        ] {
             let link = try call("POST", "/v1/quarantine/\(infected)/download", key: reviewer, json: ["zip": true], headers: headers)
             let url = try #require(link.body["url"] as? String, "\(link.body)")
             #expect(url.hasPrefix("http://127.0.0.1:\(port)/v1/quarantine/\(infected)/archive?"), "\(url)")
@@ -229,8 +271,16 @@ extension ServeFlowTests {
         let (cookie, _) = try signIn(reviewer, headers: [])
         let detail = try page("/review/items/\(infected)", cookie: cookie)
         let token = try csrf(in: detail.text)
-        let posted = try post("/review/items/\(infected)/download", cookie: cookie, fields: [("csrf", token), ("zip", "yes")], headers: [("Host", "evil.example")])
-        #expect(!posted.text.contains("evil.example") && posted.text.contains("http://127.0.0.1:\(port)/v1/quarantine/\(infected)/archive?"), "\(posted.text)")
+        let posted = try post(
+            "/review/items/\(infected)/download",
+            cookie: cookie,
+            fields: [("csrf", token), ("zip", "yes")],
+            headers: [("Host", "evil.example")]
+        )
+        #expect(
+            !posted.text.contains("evil.example") && posted.text.contains("http://127.0.0.1:\(port)/v1/quarantine/\(infected)/archive?"),
+            "\(posted.text)"
+        )
     }
 
     // MARK: 5. Webhook URLs are secrets
@@ -264,7 +314,10 @@ extension ServeFlowTests {
         try expectEventually { try self.call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: app).status == 401 }
         let exported = try auditExport()
         #expect(exported.contains(#""actor":"key:revoked-app","action":"key.revoked_use""#), "\(exported.suffix(2000))")
-        #expect(exported.contains(#""action":"key.create""#) && exported.contains(#""action":"key.revoke""#) && exported.contains(#"{\"key\":\"revoked-app\"}"#))
+        #expect(
+            exported.contains(#""action":"key.create""#) && exported.contains(#""action":"key.revoke""#)
+                && exported.contains(#"{\"key\":\"revoked-app\"}"#)
+        )
         #expect(!exported.contains(app))
     }
 
@@ -281,7 +334,12 @@ extension ServeFlowTests {
 
     @Test func aJWTSubjectCannotReadAKeysFiles() async throws {
         let alice = try key("alice-ns")
-        let created = try call("POST", "/v1/uploads", key: alice, json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"])
+        let created = try call(
+            "POST",
+            "/v1/uploads",
+            key: alice,
+            json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"]
+        )
         let id = try #require(created.body["id"] as? String)
         #expect(try call("GET", "/v1/files/\(id)", key: alice).status == 200)
         for subject in ["key:alice-ns", "alice-ns", "jwt:key:alice-ns"] {
@@ -290,7 +348,12 @@ extension ServeFlowTests {
         }
         // A JWT user's own uploads are theirs, under the issuer's namespace.
         let token = try await signedJWT(sub: "key:alice-ns", expiresIn: 300, roles: ["uploader"])
-        let own = try call("POST", "/v1/uploads", key: token, json: ["profile": "documents", "filename": "b.txt", "size": 3, "contentType": "text/plain"])
+        let own = try call(
+            "POST",
+            "/v1/uploads",
+            key: token,
+            json: ["profile": "documents", "filename": "b.txt", "size": 3, "contentType": "text/plain"]
+        )
         let ownID = try #require(own.body["id"] as? String)
         #expect(try call("GET", "/v1/files/\(ownID)", key: token).status == 200)
         #expect(try call("GET", "/v1/files/\(ownID)", key: alice).status == 404)
@@ -335,7 +398,8 @@ extension ServeFlowTests {
         #expect(try signIn("alk_more-guessing").response.status == 429)
         // Another client address, holding the same victim's key, is not locked out.
         let elsewhere = try RawHTTP.exchange(
-            port: port, from: "127.0.0.2",
+            port: port,
+            from: "127.0.0.2",
             "GET /v1/files/01a20067-0000-7000-8000-000000000000 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(victim)\r\nConnection: close\r\n\r\n"
         )
         #expect(elsewhere.statusCode == 404, "\(elsewhere.text)")
@@ -348,7 +412,8 @@ extension ServeFlowTests {
         let port = self.port
         DispatchQueue.concurrentPerform(iterations: 24) { attempt in
             let response = try? RawHTTP.exchange(
-                port: port, from: "127.0.0.4",
+                port: port,
+                from: "127.0.0.4",
                 "GET /v1/quarantine HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer alk_parallel\(attempt)\r\nConnection: close\r\n\r\n"
             )
             statuses.withLock { $0.append(response?.statusCode ?? 0) }
@@ -375,7 +440,8 @@ extension ServeFlowTests {
         for coding in ["gzip, chunked", "deflate,chunked", "identity, chunked", "chunked, chunked"] {
             let response = try RawHTTP.exchange(
                 port: port,
-                "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n" + chunk
+                "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n"
+                    + chunk
             )
             #expect(response.statusCode.map { (400..<502).contains($0) && $0 != 500 } == true, "\(coding): \(response.text)")
         }
@@ -383,7 +449,8 @@ extension ServeFlowTests {
         // Plain chunked still works.
         let plain = try RawHTTP.exchange(
             port: port,
-            "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunk
+            "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                + chunk
         )
         #expect(plain.statusCode == 201, "\(plain.text)")
     }
@@ -401,7 +468,9 @@ extension ServeFlowTests {
         // A body that stops arriving is closed too (http.timeouts.body), while the handler waits for it.
         let app = try key("slow-app")
         let slowBody = try RawHTTP.Connection(port: port)
-        try slowBody.send("POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"profile\":")
+        try slowBody.send(
+            "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"profile\":"
+        )
         let bodyStarted = ContinuousClock.now
         #expect(slowBody.waitForClose(seconds: 8))
         #expect(ContinuousClock.now - bodyStarted < .seconds(8))
@@ -522,7 +591,9 @@ enum RawHTTP {
                 var local = sockaddr_in()
                 local.sin_family = sa_family_t(AF_INET)
                 inet_pton(AF_INET, source, &local.sin_addr)
-                let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                let bound = withUnsafePointer(to: &local) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
                 guard bound == 0 else { throw TestProcess.Failure(description: "bind to \(source) failed") }
             }
             var address = sockaddr_in()

@@ -2,8 +2,8 @@ import AirlockCore
 import Crypto
 import Foundation
 import HTTPAPI
-import Review
 import JWTKit
+import Review
 import Testing
 import _CryptoExtras
 
@@ -29,7 +29,10 @@ struct JWTAuthenticatorTests {
     static let secret = "a-shared-hs256-secret-of-32-bytes!!"
 
     static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "=",
+            with: ""
+        )
     }
 
     /// n and e of an RSA public key from its PKCS#1 DER (SEQUENCE { INTEGER n, INTEGER e }).
@@ -65,11 +68,13 @@ struct JWTAuthenticatorTests {
         let ed = Curve25519.Signing.PrivateKey()
         let (n, e) = modulusAndExponent(Array(rsa.publicKey.pkcs1DERRepresentation))
         let ecPublic = Array(ec.publicKey.rawRepresentation)
-        let jwks: [String: Any] = ["keys": [
-            ["kty": "RSA", "kid": "rsa1", "alg": "RS256", "use": "sig", "n": base64URL(n), "e": base64URL(e)],
-            ["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": base64URL(ecPublic[0..<32]), "y": base64URL(ecPublic[32..<64])],
-            ["kty": "OKP", "kid": "ed1", "alg": "EdDSA", "crv": "Ed25519", "x": base64URL(ed.publicKey.rawRepresentation)],
-        ]]
+        let jwks: [String: Any] = [
+            "keys": [
+                ["kty": "RSA", "kid": "rsa1", "alg": "RS256", "use": "sig", "n": base64URL(n), "e": base64URL(e)],
+                ["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": base64URL(ecPublic[0..<32]), "y": base64URL(ecPublic[32..<64])],
+                ["kty": "OKP", "kid": "ed1", "alg": "EdDSA", "crv": "Ed25519", "x": base64URL(ed.publicKey.rawRepresentation)],
+            ]
+        ]
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-jwks-\(UUID().uuidString).json").path
         try JSONSerialization.data(withJSONObject: jwks).write(to: URL(fileURLWithPath: path))
         let signers = JWTKeyCollection()
@@ -78,13 +83,28 @@ struct JWTAuthenticatorTests {
         await signers.add(ecdsa: try ES256PrivateKey(backing: ec), kid: "ec1")
         await signers.add(eddsa: EdDSA.PrivateKey(backing: ed), kid: "ed1")
         let authenticator = try await JWTAuthenticator(
-            settings: JWTSettings(issuer: issuer, audience: "airlock", hs256Secret: secret, jwksFile: path, rolesClaim: "roles", profilesClaim: "scopes"),
+            settings: JWTSettings(
+                issuer: issuer,
+                audience: "airlock",
+                hs256Secret: secret,
+                jwksFile: path,
+                rolesClaim: "roles",
+                profilesClaim: "scopes"
+            ),
             clock: Clock(millis: clockMillis)
         )
         return Fixture(signers: signers, authenticator: authenticator, jwksPath: path, rsaPublicPEM: rsa.publicKey.pemRepresentation)
     }
 
-    static func claims(sub: String = "user-7", exp: Int = Int(now / 1000) + 600, nbf: Int? = nil, iss: String? = "https://idp.example", aud: String? = "airlock", roles: [String]? = ["uploader"], scopes: String? = "documents images") -> TestClaims {
+    static func claims(
+        sub: String = "user-7",
+        exp: Int = Int(now / 1000) + 600,
+        nbf: Int? = nil,
+        iss: String? = "https://idp.example",
+        aud: String? = "airlock",
+        roles: [String]? = ["uploader"],
+        scopes: String? = "documents images"
+    ) -> TestClaims {
         TestClaims(sub: sub, exp: exp, nbf: nbf, iss: iss, aud: aud, roles: roles, scopes: scopes)
     }
 
@@ -99,7 +119,12 @@ struct JWTAuthenticatorTests {
         #expect(
             principal
                 == Principal(
-                    owner: owner, role: .uploader, profiles: ["documents", "images"], service: false, actor: owner, expiresAt: (Self.now / 1000 + 600) * 1000,
+                    owner: owner,
+                    role: .uploader,
+                    profiles: ["documents", "images"],
+                    service: false,
+                    actor: owner,
+                    expiresAt: (Self.now / 1000 + 600) * 1000,
                     signingKey: principal.signingKey
                 )
         )
@@ -116,7 +141,9 @@ struct JWTAuthenticatorTests {
         let fixture = try await Self.fixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
         let auth = fixture.authenticator
-        func signed(_ claims: TestClaims, _ kid: String = "rsa1") async throws -> String { try await fixture.signers.sign(claims, kid: JWKIdentifier(string: kid)) }
+        func signed(_ claims: TestClaims, _ kid: String = "rsa1") async throws -> String {
+            try await fixture.signers.sign(claims, kid: JWKIdentifier(string: kid))
+        }
         let good = try await signed(Self.claims())
         let parts = good.split(separator: ".").map(String.init)
 
@@ -131,7 +158,10 @@ struct JWTAuthenticatorTests {
         #expect(try await auth.principal(for: "\(noneHeader).\(parts[1]).\(parts[2])") == nil)
         // HS256 signed with the RSA public key as the secret, naming the RSA key (algorithm confusion).
         let confusedHeader = Self.base64URL(Array(#"{"alg":"HS256","kid":"rsa1","typ":"JWT"}"#.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(confusedHeader).\(parts[1])".utf8), using: SymmetricKey(data: Array(fixture.rsaPublicPEM.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array("\(confusedHeader).\(parts[1])".utf8),
+            using: SymmetricKey(data: Array(fixture.rsaPublicPEM.utf8))
+        )
         #expect(try await auth.principal(for: "\(confusedHeader).\(parts[1]).\(Self.base64URL(mac))") == nil)
         // An RS256 header naming the HMAC key.
         let swappedHeader = Self.base64URL(Array(#"{"alg":"RS256","kid":"hs256","typ":"JWT"}"#.utf8))
@@ -155,9 +185,13 @@ struct JWTAuthenticatorTests {
     @Test func aSigningKeyRemovedFromTheJWKSIsNoLongerAccepted() async throws {
         let fixture = try await Self.fixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
-        let rsa1 = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "rsa1"))?.signingKey)
+        let rsa1 = try #require(
+            try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "rsa1"))?.signingKey
+        )
         let ec1 = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "ec1"))?.signingKey)
-        let hs256 = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "hs256"))?.signingKey)
+        let hs256 = try #require(
+            try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "hs256"))?.signingKey
+        )
         #expect(await fixture.authenticator.acceptsSigningKey(rsa1))
         #expect(await fixture.authenticator.acceptsSigningKey(hs256))
         #expect(await !fixture.authenticator.acceptsSigningKey("unknown"))
@@ -165,7 +199,11 @@ struct JWTAuthenticatorTests {
         #expect(await !fixture.authenticator.acceptsSigningKey("rsa1"))
         // The operator removes rsa1 (revoked): review sessions opened with its tokens end.
         let raw = Array(P256.Signing.PrivateKey().publicKey.rawRepresentation)
-        let jwks: [String: Any] = ["keys": [["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": Self.base64URL(raw[0..<32]), "y": Self.base64URL(raw[32..<64])]]]
+        let jwks: [String: Any] = [
+            "keys": [
+                ["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": Self.base64URL(raw[0..<32]), "y": Self.base64URL(raw[32..<64])]
+            ]
+        ]
         try await Task.sleep(for: .milliseconds(20))
         try JSONSerialization.data(withJSONObject: jwks).write(to: URL(fileURLWithPath: fixture.jwksPath))
         #expect(await !fixture.authenticator.acceptsSigningKey(rsa1))
@@ -194,18 +232,26 @@ struct JWTAuthenticatorTests {
     @Test func aChangedHS256SecretEndsSessionsOfTheOldOne() async throws {
         let fixture = try await Self.fixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.jwksPath) }
-        let withKid = try #require(try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "hs256"))?.signingKey)
+        let withKid = try #require(
+            try await fixture.authenticator.principal(for: try await fixture.signers.sign(Self.claims(), kid: "hs256"))?.signingKey
+        )
         let unnamed = JWTKeyCollection()
         await unnamed.add(hmac: HMACKey(from: Self.secret), digestAlgorithm: .sha256)
         let withoutKid = try #require(try await fixture.authenticator.principal(for: try await unnamed.sign(Self.claims()))?.signingKey)
         let restarted = try await JWTAuthenticator(
-            settings: JWTSettings(issuer: "https://idp.example", audience: "airlock", hs256Secret: "another-hs256-secret-of-32-bytes!!!", jwksFile: nil),
+            settings: JWTSettings(
+                issuer: "https://idp.example",
+                audience: "airlock",
+                hs256Secret: "another-hs256-secret-of-32-bytes!!!",
+                jwksFile: nil
+            ),
             clock: Clock(millis: Self.now)
         )
         #expect(await !restarted.acceptsSigningKey(withKid))
         #expect(await !restarted.acceptsSigningKey(withoutKid))
         let same = try await JWTAuthenticator(
-            settings: JWTSettings(issuer: "https://idp.example", audience: "airlock", hs256Secret: Self.secret, jwksFile: nil), clock: Clock(millis: Self.now)
+            settings: JWTSettings(issuer: "https://idp.example", audience: "airlock", hs256Secret: Self.secret, jwksFile: nil),
+            clock: Clock(millis: Self.now)
         )
         #expect(await same.acceptsSigningKey(withKid))
         #expect(await same.acceptsSigningKey(withoutKid))
@@ -219,7 +265,11 @@ struct JWTAuthenticatorTests {
         // Rotate: the file now holds only a new EC key under the same kid.
         let replacement = P256.Signing.PrivateKey()
         let raw = Array(replacement.publicKey.rawRepresentation)
-        let jwks: [String: Any] = ["keys": [["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": Self.base64URL(raw[0..<32]), "y": Self.base64URL(raw[32..<64])]]]
+        let jwks: [String: Any] = [
+            "keys": [
+                ["kty": "EC", "kid": "ec1", "alg": "ES256", "crv": "P-256", "x": Self.base64URL(raw[0..<32]), "y": Self.base64URL(raw[32..<64])]
+            ]
+        ]
         try await Task.sleep(for: .milliseconds(20))
         try JSONSerialization.data(withJSONObject: jwks).write(to: URL(fileURLWithPath: fixture.jwksPath))
         #expect(try await fixture.authenticator.principal(for: token) == nil)

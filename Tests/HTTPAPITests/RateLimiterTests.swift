@@ -1,5 +1,6 @@
-@testable import HTTPAPI
 import Testing
+
+@testable import HTTPAPI
 
 /// The failed-authentication throttle's table (issue 17, second round, finding F).
 struct RateLimiterTests {

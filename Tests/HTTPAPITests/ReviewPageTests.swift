@@ -1,8 +1,9 @@
 import AirlockTesting
 import Foundation
 import Logging
-@testable import Catalog
 import Testing
+
+@testable import Catalog
 
 #if canImport(Glibc)
 import Glibc
@@ -22,8 +23,12 @@ extension ServeFlowTests {
     func hostileUpload() async throws -> String {
         let service = try key("svc-\(UInt32.random(in: 0...UInt32.max))", extra: ["--service"])
         let created = try call(
-            "POST", "/v1/uploads", key: service,
-            json: ["profile": "documents", "filename": Self.hostileName, "size": Self.pdf.count, "contentType": "text/plain", "owner": Self.hostileOwner]
+            "POST",
+            "/v1/uploads",
+            key: service,
+            json: [
+                "profile": "documents", "filename": Self.hostileName, "size": Self.pdf.count, "contentType": "text/plain", "owner": Self.hostileOwner,
+            ]
         )
         let id = try #require(created.body["id"] as? String, "\(created.body)")
         #expect(try send(try #require(created.body["upload"] as? [String: Any]), bytes: Self.pdf) == 204)
@@ -43,8 +48,10 @@ extension ServeFlowTests {
         let nonce = String(nonceCookie.dropFirst("airlock_signin=".count).prefix { $0 != ";" })
         let body = "nonce=\(nonce)&credential=\(credential.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
         let response = try Curl.request(
-            "POST", "http://127.0.0.1:\(port)/review/sign-in",
-            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "airlock_signin=\(nonce)")] + headers, body: Data(body.utf8)
+            "POST",
+            "http://127.0.0.1:\(port)/review/sign-in",
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "airlock_signin=\(nonce)")] + headers,
+            body: Data(body.utf8)
         )
         let session = response.setCookies.first { $0.hasPrefix("airlock_review=") && !$0.hasPrefix("airlock_review=;") }
         return (session.map { String($0.prefix { $0 != ";" }) }, response)
@@ -57,8 +64,10 @@ extension ServeFlowTests {
     func post(_ path: String, cookie: String?, fields: [(String, String)], headers: [(String, String)] = []) throws -> CurlResponse {
         let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         return try Curl.request(
-            "POST", "http://127.0.0.1:\(port)\(path)",
-            headers: [("Content-Type", "application/x-www-form-urlencoded")] + (cookie.map { [("Cookie", $0)] } ?? []) + headers, body: Data(body.utf8)
+            "POST",
+            "http://127.0.0.1:\(port)\(path)",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")] + (cookie.map { [("Cookie", $0)] } ?? []) + headers,
+            body: Data(body.utf8)
         )
     }
 
@@ -80,7 +89,8 @@ extension ServeFlowTests {
         try? FileManager.default.removeItem(atPath: Self.screenshots)
         let browser = try TestProcess.run(
             [
-                "python3", Repository.path("scripts/testing/review_browser.py"), "--url", "http://127.0.0.1:\(port)", "--key", reviewer, "--actor", "key:alice",
+                "python3", Repository.path("scripts/testing/review_browser.py"), "--url", "http://127.0.0.1:\(port)", "--key", reviewer, "--actor",
+                "key:alice",
                 "--release", mislabeled, "--purge", infected, "--purge-sha256", sha256, "--hostile", hostile, "--screenshots", Self.screenshots,
             ]
         )
@@ -95,7 +105,10 @@ extension ServeFlowTests {
         #expect(deny.contains { $0["sha256"] as? String == sha256 && $0["actor"] as? String == "key:alice" })
         let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: reviewer).body["items"] as? [[String: Any]])
         let mine = audit.filter { $0["actor"] as? String == "key:alice" }.compactMap { $0["action"] as? String }
-        #expect(["review.sign_in", "quarantine.release", "quarantine.purge", "hashlist.deny", "review.sign_out"].allSatisfy(mine.contains), "\(mine)")
+        #expect(
+            ["review.sign_in", "quarantine.release", "quarantine.purge", "hashlist.deny", "review.sign_out"].allSatisfy(mine.contains),
+            "\(mine)"
+        )
         #expect(try TestProcess.run([binary, "audit", "verify", "--config", config]).status == 0)
     }
 
@@ -119,15 +132,24 @@ extension ServeFlowTests {
         #expect(try signIn("alk_wrong").response.status == 401)
         #expect(try signIn(app).response.status == 403)
         let forged = try Curl.request(
-            "POST", "http://127.0.0.1:\(port)/review/sign-in", headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "airlock_signin=aaaa")],
+            "POST",
+            "http://127.0.0.1:\(port)/review/sign-in",
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "airlock_signin=aaaa")],
             body: Data("nonce=bbbb&credential=\(reviewer)".utf8)
         )
         #expect(forged.status == 403 && forged.setCookies.allSatisfy { !$0.hasPrefix("airlock_review=") })
         let (cookie, signedIn) = try signIn(reviewer)
         #expect(signedIn.status == 303 && signedIn.headers["location"] == "/review")
         let sessionCookie = try #require(signedIn.setCookies.first { $0.hasPrefix("airlock_review=") })
-        #expect(sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Strict") && sessionCookie.contains("Max-Age=") && !sessionCookie.contains("Secure"))
-        #expect(try signIn(reviewer, headers: [("X-Forwarded-Proto", "https")]).response.setCookies.first { $0.hasPrefix("airlock_review=") }?.contains("; Secure") == true)
+        #expect(
+            sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Strict") && sessionCookie.contains("Max-Age=")
+                && !sessionCookie.contains("Secure")
+        )
+        #expect(
+            try signIn(reviewer, headers: [("X-Forwarded-Proto", "https")]).response.setCookies.first { $0.hasPrefix("airlock_review=") }?.contains(
+                "; Secure"
+            ) == true
+        )
         let cookieValue = try #require(cookie)
 
         // Hostile metadata is inert: escaped markup, the bidi override shown as a code point, long names kept whole.
@@ -150,7 +172,9 @@ extension ServeFlowTests {
         let otherToken = try csrf(in: try page("/review", cookie: other).text)
         #expect(otherToken != token)
         #expect(try post(release, cookie: cookieValue, fields: [("csrf", otherToken)] + decision).status == 403)
-        #expect(try post(release, cookie: cookieValue, fields: [("csrf", token)] + decision, headers: [("Origin", "https://evil.example")]).status == 403)
+        #expect(
+            try post(release, cookie: cookieValue, fields: [("csrf", token)] + decision, headers: [("Origin", "https://evil.example")]).status == 403
+        )
         // Without the confirmation box, or without a note: refused.
         #expect(try post(release, cookie: cookieValue, fields: [("csrf", token), ("note", "fine")]).status == 400)
         #expect(try post(release, cookie: cookieValue, fields: [("csrf", token), ("note", "  "), ("confirm", "yes")]).status == 400)
@@ -200,8 +224,10 @@ extension ServeFlowTests {
         }
         func release(_ key: String, note: String) throws -> (status: Int, body: [String: Any]) {
             let response = try Curl.request(
-                "POST", "http://127.0.0.1:\(strictPort)/v1/quarantine/\(mislabeled)/release",
-                headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")], body: try JSONSerialization.data(withJSONObject: ["note": note])
+                "POST",
+                "http://127.0.0.1:\(strictPort)/v1/quarantine/\(mislabeled)/release",
+                headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
+                body: try JSONSerialization.data(withJSONObject: ["note": note])
             )
             return (response.status, (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:])
         }
@@ -215,7 +241,12 @@ extension ServeFlowTests {
         let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: alice).body["items"] as? [[String: Any]])
         let trail = audit.filter { $0["uploadId"] as? String == mislabeled }
         #expect(trail.contains { $0["action"] as? String == "quarantine.release_requested" && $0["actor"] as? String == "key:carol" })
-        #expect(trail.contains { $0["action"] as? String == "quarantine.release" && $0["actor"] as? String == "key:dave" && ($0["detail"] as? String)?.contains("key:carol") == true })
+        #expect(
+            trail.contains {
+                $0["action"] as? String == "quarantine.release" && $0["actor"] as? String == "key:dave"
+                    && ($0["detail"] as? String)?.contains("key:carol") == true
+            }
+        )
     }
 
     @Test func aQuarantinedSampleDownloadsAsAZipWithThePasswordInfected() async throws {
@@ -248,7 +279,12 @@ extension ServeFlowTests {
         #expect(try Curl.request("GET", url.replacingOccurrences(of: infected, with: other)).status == 403)
 
         let audit = try #require(try call("GET", "/v1/audit?limit=1000", key: reviewer).body["items"] as? [[String: Any]])
-        #expect(audit.contains { $0["actor"] as? String == "key:erin" && $0["action"] as? String == "quarantine.download" && $0["detail"] as? String == #"{"zip":true}"# })
+        #expect(
+            audit.contains {
+                $0["actor"] as? String == "key:erin" && $0["action"] as? String == "quarantine.download"
+                    && $0["detail"] as? String == #"{"zip":true}"#
+            }
+        )
         // Once purged, the link serves nothing.
         #expect(try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": "done"]).status == 204)
         #expect(try Curl.request("GET", url).status == 404)
@@ -274,8 +310,10 @@ extension ServeFlowTests {
         let port = self.port
         let act: @Sendable (String, String, String) throws -> (status: Int, code: String?) = { method, path, key in
             let response = try Curl.request(
-                method, "http://127.0.0.1:\(port)" + path,
-                headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")], body: Data(#"{"note":"race"}"#.utf8)
+                method,
+                "http://127.0.0.1:\(port)" + path,
+                headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
+                body: Data(#"{"note":"race"}"#.utf8)
             )
             let object = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:]
             return (response.status, (object["error"] as? [String: Any])?["code"] as? String)
@@ -302,7 +340,8 @@ extension ServeFlowTests {
         for outcome in outcomes {
             #expect(!(outcome.released && outcome.purged), "\(outcome): a release and a purge both won")
             // A key that spent its burst: wait out the rate limit rather than read a 429.
-            func patient(_ method: String, _ path: String, key: String) async throws -> (status: Int, body: [String: Any], headers: [String: String]) {
+            func patient(_ method: String, _ path: String, key: String) async throws -> (status: Int, body: [String: Any], headers: [String: String])
+            {
                 while true {
                     let answer = try call(method, path, key: key)
                     guard answer.status == 429 else { return answer }

@@ -2,7 +2,6 @@ import AirlockCore
 import AirlockTesting
 import Catalog
 import Foundation
-@testable import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -11,6 +10,8 @@ import Review
 import SigV4
 import Synchronization
 import Testing
+
+@testable import HTTPAPI
 
 /// The API's routes in process (`app.test(.router)`): no server, no store (an in-memory one), a SQLite catalog in a
 /// temp directory. The real-server flows are in `ServeFlowTests`; these pin the refusals and the fixed routes, each by
@@ -28,7 +29,11 @@ struct RouteTests {
         let audited: AuditTrail
 
         func call(
-            _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: String? = nil, headers: HTTPFields = [:]
+            _ method: HTTPRequest.Method,
+            _ uri: String,
+            key: String? = nil,
+            json: String? = nil,
+            headers: HTTPFields = [:]
         ) async throws -> (status: HTTPResponse.Status, headers: HTTPFields, body: String) {
             var fields = headers
             if let key { fields[.authorization] = "Bearer \(key)" }
@@ -50,7 +55,8 @@ struct RouteTests {
 
     /// The `error.code` of an API error body, or nil.
     static func errorCode(_ body: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], let error = object["error"] as? [String: Any] else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], let error = object["error"] as? [String: Any]
+        else { return nil }
         return error["code"] as? String
     }
 
@@ -61,7 +67,10 @@ struct RouteTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-routes-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let catalog = try await CatalogFactory.openSQLite(path: directory + "/catalog.sqlite", logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let catalog = try await CatalogFactory.openSQLite(
+            path: directory + "/catalog.sqlite",
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         do {
             try await run(catalog: catalog, readiness: readiness, test)
         } catch {
@@ -72,38 +81,62 @@ struct RouteTests {
     }
 
     private static func run(
-        catalog: SQLCatalog, readiness: @escaping @Sendable () async -> [(name: String, ready: Bool, detail: String)], _ test: @escaping @Sendable (Harness) async throws -> Void
+        catalog: SQLCatalog,
+        readiness: @escaping @Sendable () async -> [(name: String, ready: Bool, detail: String)],
+        _ test: @escaping @Sendable (Harness) async throws -> Void
     ) async throws {
         let now = SystemWallClock().now()
         for (name, role, key) in [("uploader", "uploader", uploaderKey), ("reviewer", "reviewer", reviewerKey)] {
             try await catalog.createAPIKey(
-                APIKeyRecord(id: "key_\(name)", name: name, role: role, owner: "key:\(name)", service: false, profiles: [], keyHash: APIKeyAuthenticator.hash(key), createdAt: now)
+                APIKeyRecord(
+                    id: "key_\(name)",
+                    name: name,
+                    role: role,
+                    owner: "key:\(name)",
+                    service: false,
+                    profiles: [],
+                    keyHash: APIKeyAuthenticator.hash(key),
+                    createdAt: now
+                )
             )
         }
         let store = MemoryObjectStore()
         let audited = AuditTrail()
         let bucket = BucketPrefix(bucket: "airlock", prefix: "")
         let presigner = Presigner(
-            signer: try Signer(credentials: Credentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), region: "us-east-1"),
+            signer: try Signer(
+                credentials: Credentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+                region: "us-east-1"
+            ),
             endpoint: try S3Endpoint(url: "http://127.0.0.1:9")
         )
         let review = ReviewEnvironment(
-            catalog: catalog, store: store,
+            catalog: catalog,
+            store: store,
             layout: ObjectLayout(
-                incoming: BucketPrefix(bucket: bucket.bucket, prefix: "incoming/"), processed: BucketPrefix(bucket: bucket.bucket, prefix: "processed/"),
+                incoming: BucketPrefix(bucket: bucket.bucket, prefix: "incoming/"),
+                processed: BucketPrefix(bucket: bucket.bucket, prefix: "processed/"),
                 quarantine: BucketPrefix(bucket: bucket.bucket, prefix: "quarantine/")
             ),
-            clock: SystemWallClock(), downloads: DownloadSigner(presigner: presigner), audit: { entry in audited.entries.withLock { $0.append(entry) } }, wake: {}
+            clock: SystemWallClock(),
+            downloads: DownloadSigner(presigner: presigner),
+            audit: { entry in audited.entries.withLock { $0.append(entry) } },
+            wake: {}
         )
         var environment = APIEnvironment(
-            review: review, signer: UploadSigner(presigner: presigner, supportsPostPolicy: true, verifiesChecksums: false),
+            review: review,
+            signer: UploadSigner(presigner: presigner, supportsPostPolicy: true, verifiesChecksums: false),
             profiles: ["documents": UploadProfile(name: "documents", maxSize: 1 << 20, allow: [.init(extensions: ["txt"], types: ["text/plain"])])],
-            uploadExpiresSeconds: 900, downloadExpiresSeconds: 300, normalize: { $0 }
+            uploadExpiresSeconds: 900,
+            downloadExpiresSeconds: 300,
+            normalize: { $0 }
         )
         environment.corsOrigins = ["https://app.example"]
         environment.readiness = readiness
         let router = APIServer.router(
-            environment: environment, authenticator: APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()), maxBodyBytes: maxBodyBytes
+            environment: environment,
+            authenticator: APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()),
+            maxBodyBytes: maxBodyBytes
         )
         let app = Application(router: router, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await app.test(.router) { client in
@@ -112,7 +145,8 @@ struct RouteTests {
     }
 
     static func createBody(profile: String = "documents", filename: String = "a.txt", size: Int = 3, contentType: String = "text/plain") -> String {
-        JSONText.object([("profile", .string(profile)), ("filename", .string(filename)), ("size", .int(size)), ("contentType", .string(contentType))]).rendered
+        JSONText.object([("profile", .string(profile)), ("filename", .string(filename)), ("size", .int(size)), ("contentType", .string(contentType))])
+            .rendered
     }
 
     // MARK: Fixed routes
@@ -130,7 +164,10 @@ struct RouteTests {
         try await Self.withRouter(readiness: { [("catalog", true, "reachable"), ("store", false, "unreachable")] }) { harness in
             let response = try await harness.call(.get, "/ready")
             #expect(response.status == .serviceUnavailable)
-            #expect(response.body == #"{"status":"not_ready","checks":{"catalog":{"ready":true,"detail":"reachable"},"store":{"ready":false,"detail":"unreachable"}}}"#)
+            #expect(
+                response.body
+                    == #"{"status":"not_ready","checks":{"catalog":{"ready":true,"detail":"reachable"},"store":{"ready":false,"detail":"unreachable"}}}"#
+            )
         }
         try await Self.withRouter(readiness: { [("catalog", true, "reachable")] }) { harness in
             let response = try await harness.call(.get, "/ready")
@@ -165,7 +202,10 @@ struct RouteTests {
             #expect(missing.status == .unauthorized && Self.errorCode(missing.body) == "unauthenticated", "\(missing.body)")
             for header in ["Bearer alk_not-a-key-of-this-catalog", "Bearer not-even-a-key", "Basic dXNlcjpwYXNz", "Bearer ", "Bearer"] {
                 let invalid = try await harness.call(.post, "/v1/uploads", json: Self.createBody(), headers: [.authorization: header])
-                #expect(invalid.status == .unauthorized && Self.errorCode(invalid.body) == "unauthenticated", "\(header): \(invalid.status) \(invalid.body)")
+                #expect(
+                    invalid.status == .unauthorized && Self.errorCode(invalid.body) == "unauthenticated",
+                    "\(header): \(invalid.status) \(invalid.body)"
+                )
                 #expect(invalid.headers[.contentType] == "application/json")
             }
             #expect(try await harness.uploadCount() == 0)
@@ -204,7 +244,10 @@ struct RouteTests {
             ]
             for (body, code) in cases {
                 let response = try await harness.call(.post, "/v1/uploads", key: Self.uploaderKey, json: body)
-                #expect(response.status == .badRequest && Self.errorCode(response.body) == code, "\(body.debugDescription): \(response.status) \(response.body)")
+                #expect(
+                    response.status == .badRequest && Self.errorCode(response.body) == code,
+                    "\(body.debugDescription): \(response.status) \(response.body)"
+                )
             }
             #expect(try await harness.uploadCount() == 0)
             #expect(harness.store.requests("head") + harness.store.requests("upload") + harness.store.requests("list") == 0)
@@ -244,11 +287,15 @@ struct RouteTests {
                 (.post, "/v1/quarantine/01890000-0000-7000-8000-000000000000/release", #"{"note":"ok"}"#),
                 (.post, "/v1/quarantine/01890000-0000-7000-8000-000000000000/rescan", nil),
                 (.delete, "/v1/quarantine/01890000-0000-7000-8000-000000000000", #"{"note":"ok"}"#), (.get, "/v1/hashlists/deny", nil),
-                (.post, "/v1/hashlists/deny", #"{"sha256":"\#(sha256)","note":"x"}"#), (.delete, "/v1/hashlists/deny/\(sha256)", nil), (.get, "/v1/audit", nil),
+                (.post, "/v1/hashlists/deny", #"{"sha256":"\#(sha256)","note":"x"}"#), (.delete, "/v1/hashlists/deny/\(sha256)", nil),
+                (.get, "/v1/audit", nil),
             ]
             for (method, uri, body) in routes {
                 let anonymous = try await harness.call(method, uri, json: body)
-                #expect(anonymous.status == .unauthorized && Self.errorCode(anonymous.body) == "unauthenticated", "\(method) \(uri): \(anonymous.body)")
+                #expect(
+                    anonymous.status == .unauthorized && Self.errorCode(anonymous.body) == "unauthenticated",
+                    "\(method) \(uri): \(anonymous.body)"
+                )
                 let uploader = try await harness.call(method, uri, key: Self.uploaderKey, json: body)
                 #expect(uploader.status == .forbidden && Self.errorCode(uploader.body) == "forbidden", "\(method) \(uri): \(uploader.body)")
             }
@@ -266,7 +313,12 @@ struct RouteTests {
         try await Self.withRouter { harness in
             let bad = try await harness.call(.post, "/v1/hashlists/deny", key: Self.reviewerKey, json: #"{"sha256":"not-hex","note":"x"}"#)
             #expect(bad.status == .badRequest && Self.errorCode(bad.body) == "invalid_request", "\(bad.body)")
-            let control = try await harness.call(.post, "/v1/hashlists/deny", key: Self.reviewerKey, json: #"{"sha256":"\#(String(repeating: "cd", count: 32))","note":"a\u0007"}"#)
+            let control = try await harness.call(
+                .post,
+                "/v1/hashlists/deny",
+                key: Self.reviewerKey,
+                json: #"{"sha256":"\#(String(repeating: "cd", count: 32))","note":"a\u0007"}"#
+            )
             #expect(control.status == .badRequest && Self.errorCode(control.body) == "note_invalid", "\(control.body)")
             let absent = try await harness.call(.delete, "/v1/hashlists/allow/\(String(repeating: "ef", count: 32))", key: Self.reviewerKey)
             #expect(absent.status == .notFound && Self.errorCode(absent.body) == "not_found", "\(absent.body)")
@@ -278,15 +330,23 @@ struct RouteTests {
         try await Self.withRouter { harness in
             let page = try await harness.call(.get, "/review")
             #expect(page.status == .ok && page.body.contains("action=\"/review/sign-in\""), "\(page.status)")
-            let nonce = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("airlock_signin=") }?.dropFirst("airlock_signin=".count).prefix { $0 != ";" })
+            let nonce = try #require(
+                page.headers[values: .setCookie].first { $0.hasPrefix("airlock_signin=") }?.dropFirst("airlock_signin=".count).prefix { $0 != ";" }
+            )
             let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "airlock_signin=\(nonce)"]
             let uploader = try await harness.client.execute(
-                uri: "/review/sign-in", method: .post, headers: form, body: ByteBuffer(string: "nonce=\(nonce)&credential=\(Self.uploaderKey)")
+                uri: "/review/sign-in",
+                method: .post,
+                headers: form,
+                body: ByteBuffer(string: "nonce=\(nonce)&credential=\(Self.uploaderKey)")
             )
             #expect(uploader.status == .forbidden && String(buffer: uploader.body).contains("does not have the reviewer role"))
             #expect(!uploader.headers[values: .setCookie].contains { $0.hasPrefix("airlock_review=") })
             let reviewer = try await harness.client.execute(
-                uri: "/review/sign-in", method: .post, headers: form, body: ByteBuffer(string: "nonce=\(nonce)&credential=\(Self.reviewerKey)")
+                uri: "/review/sign-in",
+                method: .post,
+                headers: form,
+                body: ByteBuffer(string: "nonce=\(nonce)&credential=\(Self.reviewerKey)")
             )
             #expect(reviewer.status == .seeOther && reviewer.headers[values: .setCookie].contains { $0.hasPrefix("airlock_review=") })
             #expect(harness.audited.entries.withLock { $0.map(\.action) } == ["review.sign_in"])
@@ -298,14 +358,18 @@ struct RouteTests {
     @Test func preflightsFromAllowedOriginsAreAnsweredAndOthersGetNoCORSHeaders() async throws {
         try await Self.withRouter { harness in
             let allowed = try await harness.call(
-                .options, "/v1/uploads", headers: [.origin: "https://app.example", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "authorization"]
+                .options,
+                "/v1/uploads",
+                headers: [.origin: "https://app.example", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "authorization"]
             )
             #expect(allowed.status == .noContent)
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://app.example")
             #expect(allowed.headers[.accessControlAllowMethods] == "GET, POST, DELETE")
             #expect(allowed.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
             let other = try await harness.call(
-                .options, "/v1/uploads", headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"]
+                .options,
+                "/v1/uploads",
+                headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"]
             )
             #expect(other.headers[.accessControlAllowOrigin] == nil)
             #expect(other.status != .noContent)

@@ -4,10 +4,11 @@ import Crypto
 import Foundation
 import JWTKit
 import Logging
-@testable import Catalog
 import S3
 import SigV4
 import Testing
+
+@testable import Catalog
 
 #if canImport(Glibc)
 import Glibc
@@ -35,37 +36,37 @@ import Glibc
         let s3 = S3TestServer.current
         config = directory + "/airlock.yaml"
         try """
-            http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}, corsOrigins: ["https://app.example"],
-                   publicURL: "http://127.0.0.1:\(port)/", timeouts: {head: 2s, body: 2s, idle: 30s}, maxConnectionsPerClient: \(Self.maxConnectionsPerClient),
-                   authFailures: {perMinute: 6, burst: 12}}
-            audit: {key: "an-audit-key-of-at-least-32-bytes-for-tests", checkpoints: {interval: 1s}}
-            events: {webhooks: [{url: "\(Self.webhookURL)", secret: "a-webhook-secret-0123"}]}
-            store: {backend: \(s3.backend.rawValue), endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
-                    accessKeyId: \(s3.accessKey), secretAccessKey: "\(s3.secretKey)"}
-            buckets:
-              incoming: {bucket: \(bucket), prefix: incoming/}
-              processed: {bucket: \(bucket), prefix: processed/}
-              quarantine: {bucket: \(bucket), prefix: quarantine/}
-            catalog: {url: "\(try await Self.catalogURL(directory: directory))"}
-            scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp", maxSignatureAge: 3650d}
-            worker: {concurrency: 2, lease: 30s, reconcileInterval: 1s, metricsPort: 0}
-            uploads: {multipartThreshold: 6MiB, partSize: 5MiB}
-            auth: {jwt: {issuer: "https://idp.example", audience: airlock, hs256Secret: "\(Self.jwtSecret)"}}
-            profiles:
-              documents:
-                maxSize: 1MiB
-                allow:
-                  - {extensions: [txt], types: [text/plain]}
-                  - {extensions: [pdf], types: [application/pdf]}
-              bulk:
-                maxSize: 64MiB
-                allow:
-                  - {extensions: [txt], types: [text/plain]}
-              images:
-                maxSize: 1MiB
-                allow:
-                  - {extensions: [png], types: [image/png]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        http: {host: 127.0.0.1, port: \(port), maxBodyBytes: 4096, rateLimit: {perSecond: 2, burst: 40}, corsOrigins: ["https://app.example"],
+               publicURL: "http://127.0.0.1:\(port)/", timeouts: {head: 2s, body: 2s, idle: 30s}, maxConnectionsPerClient: \(Self.maxConnectionsPerClient),
+               authFailures: {perMinute: 6, burst: 12}}
+        audit: {key: "an-audit-key-of-at-least-32-bytes-for-tests", checkpoints: {interval: 1s}}
+        events: {webhooks: [{url: "\(Self.webhookURL)", secret: "a-webhook-secret-0123"}]}
+        store: {backend: \(s3.backend.rawValue), endpoint: "\(s3.endpoint)", region: \(s3.region), addressing: path,
+                accessKeyId: \(s3.accessKey), secretAccessKey: "\(s3.secretKey)"}
+        buckets:
+          incoming: {bucket: \(bucket), prefix: incoming/}
+          processed: {bucket: \(bucket), prefix: processed/}
+          quarantine: {bucket: \(bucket), prefix: quarantine/}
+        catalog: {url: "\(try await Self.catalogURL(directory: directory))"}
+        scanner: {engine: libclamav, database: "\(Repository.path("fixtures/clamav"))", tempDir: "\(directory)/tmp", maxSignatureAge: 3650d}
+        worker: {concurrency: 2, lease: 30s, reconcileInterval: 1s, metricsPort: 0}
+        uploads: {multipartThreshold: 6MiB, partSize: 5MiB}
+        auth: {jwt: {issuer: "https://idp.example", audience: airlock, hs256Secret: "\(Self.jwtSecret)"}}
+        profiles:
+          documents:
+            maxSize: 1MiB
+            allow:
+              - {extensions: [txt], types: [text/plain]}
+              - {extensions: [pdf], types: [application/pdf]}
+          bulk:
+            maxSize: 64MiB
+            allow:
+              - {extensions: [txt], types: [text/plain]}
+          images:
+            maxSize: 1MiB
+            allow:
+              - {extensions: [png], types: [image/png]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let migrated = try TestProcess.run([binary, "migrate", "--config", config])
         guard migrated.status == 0 else { throw TestProcess.Failure(description: "migrate: \(migrated.stderrText)") }
         let created = try TestProcess.run([binary, "storage", "init", "--config", config])
@@ -85,7 +86,8 @@ import Glibc
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestProcess.Failure(
-            description: "airlock serve did not start (last /health: \(last)): \((try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "")"
+            description:
+                "airlock serve did not start (last /health: \(last)): \((try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "")"
         )
     }
 
@@ -97,8 +99,13 @@ import Glibc
         let components = try #require(URLComponents(string: url))
         let database = "airlock_api_\(UInt32.random(in: 0...UInt32.max))"
         let opened = CatalogFactory.postgres(
-            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "airlock", password: components.password,
-            database: String(components.path.dropFirst()), maxConnections: 2, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            host: components.host ?? "127.0.0.1",
+            port: components.port ?? 5432,
+            username: components.user ?? "airlock",
+            password: components.password,
+            database: String(components.path.dropFirst()),
+            maxConnections: 2,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await opened.run() }
@@ -118,13 +125,22 @@ import Glibc
 
     func key(_ name: String, role: String = "uploader", extra: [String] = []) throws -> String {
         let output = try TestProcess.run([binary, "keys", "create", "--role", role, "--name", name, "--config", config] + extra)
-        guard output.status == 0, let object = try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any], let key = object["key"] as? String else {
+        guard output.status == 0, let object = try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any],
+            let key = object["key"] as? String
+        else {
             throw TestProcess.Failure(description: "keys create: \(output.stderrText)")
         }
         return key
     }
 
-    func call(_ method: String, _ path: String, key: String?, json: Any? = nil, raw: Data? = nil, headers: [(String, String)] = []) throws -> (status: Int, body: [String: Any], headers: [String: String]) {
+    func call(
+        _ method: String,
+        _ path: String,
+        key: String?,
+        json: Any? = nil,
+        raw: Data? = nil,
+        headers: [(String, String)] = []
+    ) throws -> (status: Int, body: [String: Any], headers: [String: String]) {
         var sent = headers
         if let key { sent.append(("Authorization", "Bearer \(key)")) }
         var body: Data?
@@ -171,7 +187,12 @@ import Glibc
     @Test func aCleanUploadFromRequestToDownload() async throws {
         let app = try key("mobile-app", extra: ["--profiles", "documents"])
         let text = Array("Quarterly figures, as promised.\n".utf8)
-        let created = try call("POST", "/v1/uploads", key: app, json: ["profile": "documents", "filename": "Report Q3.txt", "size": text.count, "contentType": "text/plain"])
+        let created = try call(
+            "POST",
+            "/v1/uploads",
+            key: app,
+            json: ["profile": "documents", "filename": "Report Q3.txt", "size": text.count, "contentType": "text/plain"]
+        )
         #expect(created.status == 201, "\(created.body)")
         #expect(created.headers["x-request-id"]?.hasPrefix("req_") == true)
         let id = try #require(created.body["id"] as? String)
@@ -184,7 +205,10 @@ import Glibc
 
         let completed = try call("POST", "/v1/uploads/\(id)/complete", key: app)
         // The reconciler may have noticed the object (and a worker finished it) before `complete`: that is the same upload.
-        #expect(completed.status == 202 && ["uploaded", "inspecting", "processed"].contains(completed.body["state"] as? String ?? ""), "\(completed.body)")
+        #expect(
+            completed.status == 202 && ["uploaded", "inspecting", "processed"].contains(completed.body["state"] as? String ?? ""),
+            "\(completed.body)"
+        )
         let file = try await waitForState(id, key: app)
         #expect(file["state"] as? String == "processed", "\(file)")
         #expect(file["outcome"] as? String == "clean")
@@ -220,8 +244,13 @@ import Glibc
         let other = Array("The figures we changed!!!\n".utf8)
         #expect(text.count == other.count)
         let created = try call(
-            "POST", "/v1/uploads", key: app,
-            json: ["profile": "documents", "filename": "agreed.txt", "size": text.count, "contentType": "text/plain", "sha256": PayloadHash.hex(of: text)]
+            "POST",
+            "/v1/uploads",
+            key: app,
+            json: [
+                "profile": "documents", "filename": "agreed.txt", "size": text.count, "contentType": "text/plain",
+                "sha256": PayloadHash.hex(of: text),
+            ]
         )
         #expect(created.status == 201, "\(created.body)")
         let id = try #require(created.body["id"] as? String)
@@ -252,7 +281,12 @@ import Glibc
     @Test func infectedUploadsAreQuarantinedAndNeverDownloadable() async throws {
         let app = try key("scanner-app")
         let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
-        let created = try call("POST", "/v1/uploads", key: app, json: ["profile": "documents", "filename": "notes.txt", "size": eicar.count, "contentType": "text/plain"])
+        let created = try call(
+            "POST",
+            "/v1/uploads",
+            key: app,
+            json: ["profile": "documents", "filename": "notes.txt", "size": eicar.count, "contentType": "text/plain"]
+        )
         let id = try #require(created.body["id"] as? String)
         #expect(try send(try #require(created.body["upload"] as? [String: Any]), bytes: eicar) == 204)
         // No complete: the reconciler notices the object.
@@ -264,7 +298,12 @@ import Glibc
 
     @Test func requestsAreCheckedBeforeAnyURLIsSigned() throws {
         let app = try key("checked-app", extra: ["--profiles", "documents"])
-        let none = try call("POST", "/v1/uploads", key: nil, json: ["profile": "documents", "filename": "a.txt", "size": 1, "contentType": "text/plain"])
+        let none = try call(
+            "POST",
+            "/v1/uploads",
+            key: nil,
+            json: ["profile": "documents", "filename": "a.txt", "size": 1, "contentType": "text/plain"]
+        )
         #expect(none.status == 401 && errorCode(none.body) == "unauthenticated")
         #expect((none.body["error"] as? [String: Any])?["requestId"] as? String == none.headers["x-request-id"])
         #expect(try call("POST", "/v1/uploads", key: "alk_forged", json: ["profile": "documents"]).status == 401)
@@ -274,17 +313,29 @@ import Glibc
             let response = try call("POST", "/v1/uploads", key: app, json: body)
             return (response.status, errorCode(response.body))
         }
-        #expect(try create(["profile": "documents", "filename": "setup.exe", "size": 10, "contentType": "text/plain"]) == (400, "extension_not_allowed"))
-        #expect(try create(["profile": "documents", "filename": "../../a.txt", "size": 10, "contentType": "text/plain"]) == (400, "filename_invalid"))
+        #expect(
+            try create(["profile": "documents", "filename": "setup.exe", "size": 10, "contentType": "text/plain"]) == (400, "extension_not_allowed")
+        )
+        #expect(
+            try create(["profile": "documents", "filename": "../../a.txt", "size": 10, "contentType": "text/plain"]) == (400, "filename_invalid")
+        )
         #expect(try create(["profile": "documents", "filename": "a.txt", "size": 2 << 20, "contentType": "text/plain"]) == (400, "size_exceeded"))
         #expect(try create(["profile": "documents", "filename": "a.txt", "size": 0, "contentType": "text/plain"]) == (400, "empty"))
         #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "image/png"]) == (400, "type_not_allowed"))
         #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "application/pdf"]) == (400, "type_mismatch"))
         #expect(try create(["profile": "images", "filename": "a.png", "size": 10, "contentType": "image/png"]) == (403, "forbidden"))
         #expect(try create(["profile": "nope", "filename": "a.txt", "size": 10, "contentType": "text/plain"]) == (400, "profile_unknown"))
-        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "text/plain", "owner": "someone-else"]) == (403, "forbidden"))
+        #expect(
+            try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "text/plain", "owner": "someone-else"]) == (
+                403, "forbidden"
+            )
+        )
         #expect(try create(["profile": "documents", "filename": "a.txt", "size": "ten", "contentType": "text/plain"]) == (400, "invalid_request"))
-        #expect(try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "text/plain", "sha256": "xyz"]) == (400, "invalid_request"))
+        #expect(
+            try create(["profile": "documents", "filename": "a.txt", "size": 10, "contentType": "text/plain", "sha256": "xyz"]) == (
+                400, "invalid_request"
+            )
+        )
         let huge = try call("POST", "/v1/uploads", key: app, raw: Data(("{\"profile\":\"" + String(repeating: "a", count: 8000) + "\"}").utf8))
         #expect(huge.status == 413 && errorCode(huge.body) == "body_too_large", "\(huge)")
         let garbage = try call("POST", "/v1/uploads", key: app, raw: Data([0x7B, 0xFF, 0xFE]))
@@ -313,7 +364,12 @@ import Glibc
 
     /// Upload bytes as `name` through the API and wait for the verdict; returns the id.
     func uploaded(_ bytes: [UInt8], name: String, key: String, contentType: String = "text/plain") async throws -> String {
-        let created = try call("POST", "/v1/uploads", key: key, json: ["profile": "documents", "filename": name, "size": bytes.count, "contentType": contentType])
+        let created = try call(
+            "POST",
+            "/v1/uploads",
+            key: key,
+            json: ["profile": "documents", "filename": name, "size": bytes.count, "contentType": contentType]
+        )
         let id = try #require(created.body["id"] as? String, "\(created.body)")
         #expect(try send(try #require(created.body["upload"] as? [String: Any]), bytes: bytes) == 204)
         _ = try call("POST", "/v1/uploads/\(id)/complete", key: key)
@@ -353,7 +409,12 @@ import Glibc
         #expect(deny.contains { $0["actor"] as? String == "key:alice" && $0["note"] as? String == "EICAR test file" })
 
         // Release with trust: processed, downloadable by its owner, SHA-256 allowed.
-        let released = try call("POST", "/v1/quarantine/\(mislabeled)/release", key: reviewer, json: ["note": "a PDF named .txt by the scanner team", "trust": true])
+        let released = try call(
+            "POST",
+            "/v1/quarantine/\(mislabeled)/release",
+            key: reviewer,
+            json: ["note": "a PDF named .txt by the scanner team", "trust": true]
+        )
         #expect(released.status == 200 && released.body["state"] as? String == "processed", "\(released.body)")
         let download = try call("GET", "/v1/files/\(mislabeled)/download", key: app)
         #expect(try Curl.request("GET", try #require(download.body["url"] as? String)).body == Data(pdf))
@@ -362,7 +423,10 @@ import Glibc
         // Everything was audited under the reviewer's name, and the chain holds.
         let audit = try #require(try call("GET", "/v1/audit", key: reviewer).body["items"] as? [[String: Any]])
         let actions = audit.filter { $0["actor"] as? String == "key:alice" }.compactMap { $0["action"] as? String }
-        #expect(["quarantine.download", "quarantine.purge", "hashlist.deny", "quarantine.release", "hashlist.allow"].allSatisfy(actions.contains), "\(actions)")
+        #expect(
+            ["quarantine.download", "quarantine.purge", "hashlist.deny", "quarantine.release", "hashlist.allow"].allSatisfy(actions.contains),
+            "\(actions)"
+        )
         #expect(try call("GET", "/v1/audit", key: app).status == 403)
         #expect(try TestProcess.run([binary, "audit", "verify", "--config", config]).status == 0)
 
@@ -416,8 +480,12 @@ import Glibc
 
     @Test func onlyConfiguredOriginsGetCORS() throws {
         let preflight = try Curl.request(
-            "OPTIONS", "http://127.0.0.1:\(port)/v1/uploads",
-            headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization, content-type")]
+            "OPTIONS",
+            "http://127.0.0.1:\(port)/v1/uploads",
+            headers: [
+                ("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "authorization, content-type"),
+            ]
         )
         #expect(preflight.status == 204)
         #expect(preflight.headers["access-control-allow-origin"] == "https://app.example")
@@ -426,7 +494,11 @@ import Glibc
         #expect(allowed.status == 401 && allowed.headers["access-control-allow-origin"] == "https://app.example")
         let other = try call("POST", "/v1/uploads", key: nil, json: [:], headers: [("Origin", "https://evil.example")])
         #expect(other.headers["access-control-allow-origin"] == nil)
-        let otherPreflight = try Curl.request("OPTIONS", "http://127.0.0.1:\(port)/v1/uploads", headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
+        let otherPreflight = try Curl.request(
+            "OPTIONS",
+            "http://127.0.0.1:\(port)/v1/uploads",
+            headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")]
+        )
         #expect(otherPreflight.headers["access-control-allow-origin"] == nil)
     }
 
@@ -442,13 +514,23 @@ import Glibc
                 "--max-examples", "25", "--no-color",
             ])
             #expect(run.status == 0, "\(role): \(run.stdoutText.suffix(6000))")
-            print("schemathesis as \(role):", run.stdoutText.split(separator: "\n").filter { $0.contains("passed") || $0.contains("Operations") || $0.contains("test cases") || $0.contains("failed") }.joined(separator: " / "))
+            print(
+                "schemathesis as \(role):",
+                run.stdoutText.split(separator: "\n").filter {
+                    $0.contains("passed") || $0.contains("Operations") || $0.contains("test cases") || $0.contains("failed")
+                }.joined(separator: " / ")
+            )
         }
     }
 
     @Test func jwtsFromTheConfiguredIssuerAreAccepted() async throws {
         let token = try await signedJWT(sub: "user-42", expiresIn: 300, roles: ["uploader"])
-        let created = try call("POST", "/v1/uploads", key: token, json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"])
+        let created = try call(
+            "POST",
+            "/v1/uploads",
+            key: token,
+            json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"]
+        )
         #expect(created.status == 201, "\(created.body)")
         let id = try #require(created.body["id"] as? String)
         #expect(try call("GET", "/v1/files/\(id)", key: token).status == 200)
@@ -463,7 +545,12 @@ import Glibc
         let line = Array("a line of an ordinary, rather long text file.\n".utf8)
         var text: [UInt8] = []
         while text.count < 11 << 20 { text += line }
-        let created = try call("POST", "/v1/uploads", key: app, json: ["profile": "bulk", "filename": "big.txt", "size": text.count, "contentType": "text/plain"])
+        let created = try call(
+            "POST",
+            "/v1/uploads",
+            key: app,
+            json: ["profile": "bulk", "filename": "big.txt", "size": text.count, "contentType": "text/plain"]
+        )
         #expect(created.status == 201, "\(created.body)")
         let id = try #require(created.body["id"] as? String)
         let upload = try #require(created.body["upload"] as? [String: Any])

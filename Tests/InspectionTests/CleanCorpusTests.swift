@@ -8,7 +8,8 @@ import Testing
 /// answers as they are (prose as text/csv, reordered DOCX as application/zip, large JSON...).
 struct CleanCorpusTests {
     static let profile = UploadProfile(
-        name: "corpus", maxSize: 8 << 20,
+        name: "corpus",
+        maxSize: 8 << 20,
         allow: [
             .init(extensions: ["txt", "md"], types: ["text/plain", "text/markdown"]),
             .init(extensions: ["csv"], types: ["text/csv"]),
@@ -30,7 +31,11 @@ struct CleanCorpusTests {
     /// Exclusive: as the worker inspects its private copy (libclamav reads it through a memory map).
     @Test(arguments: [false, true])
     func everyOrdinaryFilePasses(exclusive: Bool) async throws {
-        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 2)
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            threads: 2
+        )
         defer { inspector.shutdown() }
         try await checkEveryFile(inspector, exclusive: exclusive)
     }
@@ -52,7 +57,13 @@ struct CleanCorpusTests {
         #expect(files.count >= 25)
         for file in files {
             let verdict = await inspector.inspect(
-                InspectionRequest(path: directory + "/" + file[0], filename: file[0], declaredType: file[1], profile: Self.profile, exclusive: exclusive)
+                InspectionRequest(
+                    path: directory + "/" + file[0],
+                    filename: file[0],
+                    declaredType: file[1],
+                    profile: Self.profile,
+                    exclusive: exclusive
+                )
             )
             #expect(verdict.outcome == .clean, "\(file[0]) [\(verdict.detectedType ?? "?")]: \(verdict.reasons)")
         }

@@ -1,18 +1,21 @@
 import AirlockCore
 import AirlockTesting
 import Foundation
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 /// ZIP-based files built by Python's zipfile at test time, inspected with real libmagic and libclamav.
 struct ContainerInspectionTests {
     static let docxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     let profile = UploadProfile(
-        name: "office", maxSize: 1 << 20,
+        name: "office",
+        maxSize: 1 << 20,
         allow: [.init(extensions: ["docx"], types: [Self.docxType]), .init(extensions: ["txt"], types: ["text/plain"])]
     )
     let archives = UploadProfile(
-        name: "bundles", maxSize: 1 << 20,
+        name: "bundles",
+        maxSize: 1 << 20,
         allow: [
             .init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"]),
             .init(extensions: ["svg"], types: ["image/svg+xml"]), .init(extensions: ["pdf"], types: ["application/pdf"]),
@@ -40,7 +43,11 @@ struct ContainerInspectionTests {
     }
 
     func inspect(_ path: String, name: String, profile: UploadProfile) async throws -> Verdict {
-        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 1)
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            threads: 1
+        )
         defer { inspector.shutdown() }
         defer { try? FileManager.default.removeItem(atPath: path) }
         return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: profile))
@@ -61,12 +68,18 @@ struct ContainerInspectionTests {
 
     @Test func macrosAndEmbeddedObjectsInOOXMLAreActiveContent() async throws {
         let verdict = try await inspect(
-            try build(Self.docx.replacingOccurrences(of: "with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:", with: """
-                with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
-                    z.writestr('word/vbaProject.bin', b'\\xd0\\xcf\\x11\\xe0' + b'\\0' * 100)
-                    z.writestr('word/embeddings/oleObject1.bin', b'\\0' * 64)
-                """)),
-            name: "invoice.docx", profile: profile
+            try build(
+                Self.docx.replacingOccurrences(
+                    of: "with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:",
+                    with: """
+                        with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+                            z.writestr('word/vbaProject.bin', b'\\xd0\\xcf\\x11\\xe0' + b'\\0' * 100)
+                            z.writestr('word/embeddings/oleObject1.bin', b'\\0' * 64)
+                        """
+                )
+            ),
+            name: "invoice.docx",
+            profile: profile
         )
         #expect(verdict.outcome == .rejected)
         #expect(verdict.reasons.filter { $0.code == .activeContent }.count == 2, "\(verdict.reasons)")
@@ -75,10 +88,15 @@ struct ContainerInspectionTests {
     /// Word fields outside the allow-list and hyperlinks to non-web schemes, through the whole inspection.
     @Test func activeFieldsAndLinksInADocxAreFound() async throws {
         func docx(_ body: String, rels: String = "") throws -> String {
-            try build(Self.docx.replacingOccurrences(of: "z.writestr('word/document.xml', '<w:document>' + 'text ' * 200 + '</w:document>')", with: """
-                z.writestr('word/document.xml', '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>\(body)</w:p></w:body></w:document>')
-                    z.writestr('word/_rels/document.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(rels)</Relationships>')
-                """))
+            try build(
+                Self.docx.replacingOccurrences(
+                    of: "z.writestr('word/document.xml', '<w:document>' + 'text ' * 200 + '</w:document>')",
+                    with: """
+                        z.writestr('word/document.xml', '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>\(body)</w:p></w:body></w:document>')
+                            z.writestr('word/_rels/document.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(rels)</Relationships>')
+                        """
+                )
+            )
         }
         let hyperlink = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
         for (body, rels) in [
@@ -90,19 +108,25 @@ struct ContainerInspectionTests {
             #expect(verdict.reasons.contains { $0.code == .activeContent }, "\(body) \(rels) \(verdict.reasons)")
         }
         let ordinary = try await inspect(
-            try docx(#"<w:fldSimple w:instr=" PAGE "/>"#, rels: #"<Relationship Id="r1" Type="\#(hyperlink)" Target="https://example.com/" TargetMode="External"/>"#),
-            name: "letter.docx", profile: profile
+            try docx(
+                #"<w:fldSimple w:instr=" PAGE "/>"#,
+                rels: #"<Relationship Id="r1" Type="\#(hyperlink)" Target="https://example.com/" TargetMode="External"/>"#
+            ),
+            name: "letter.docx",
+            profile: profile
         )
         #expect(ordinary.outcome == .clean, "\(ordinary.reasons)")
     }
 
     @Test func zipSlipNamesAreInvalidFilenames() async throws {
-        let path = try build("""
+        let path = try build(
+            """
             with zipfile.ZipFile(path, 'w') as z:
                 z.writestr('notes.txt', 'fine')
                 z.writestr('../../etc/cron.d/evil.txt', 'escape')
                 z.writestr('/abs.txt', 'absolute')
-            """)
+            """
+        )
         let verdict = try await inspect(path, name: "bundle.zip", profile: archives)
         let invalid = verdict.reasons.filter { $0.code == .filenameInvalid }
         #expect(invalid.count == 2, "\(verdict.reasons)")
@@ -110,32 +134,44 @@ struct ContainerInspectionTests {
     }
 
     @Test func disallowedMembersAndLimits() async throws {
-        let path = try build("""
+        let path = try build(
+            """
             with zipfile.ZipFile(path, 'w') as z:
                 z.writestr('readme.txt', 'fine')
                 z.writestr('tools/setup.exe', 'MZ')
-            """)
+            """
+        )
         let verdict = try await inspect(path, name: "bundle.zip", profile: archives)
         #expect(verdict.reasons.contains(Reason(.archiveMemberNotAllowed, "'tools/setup.exe'")))
-        let many = try build("""
+        let many = try build(
+            """
             with zipfile.ZipFile(path, 'w') as z:
                 for i in range(11): z.writestr(f'f{i}.txt', 'x')
-            """)
-        #expect(try await inspect(many, name: "many.zip", profile: archives).reasons.contains { $0.code == .unscannable && $0.detail.contains("11 entries") })
+            """
+        )
+        #expect(
+            try await inspect(many, name: "many.zip", profile: archives).reasons.contains {
+                $0.code == .unscannable && $0.detail.contains("11 entries")
+            }
+        )
     }
 
     @Test func concatenatedArchivesAndZip64AreUnscannable() async throws {
         let first = try build("with zipfile.ZipFile(path, 'w') as z: z.writestr('a.txt', 'first archive')")
         let second = try build("with zipfile.ZipFile(path, 'w') as z: z.writestr('b.txt', 'second archive')")
         let joined = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-zip-\(UUID().uuidString)").path
-        try (try Data(contentsOf: URL(fileURLWithPath: first)) + Data(contentsOf: URL(fileURLWithPath: second))).write(to: URL(fileURLWithPath: joined))
+        try (try Data(contentsOf: URL(fileURLWithPath: first)) + Data(contentsOf: URL(fileURLWithPath: second))).write(
+            to: URL(fileURLWithPath: joined)
+        )
         let concatenated = try await inspect(joined, name: "two.zip", profile: archives)
         #expect(concatenated.reasons.contains { $0.code == .unscannable && $0.detail.contains("several archives") }, "\(concatenated.reasons)")
 
-        let zip64 = try build("""
+        let zip64 = try build(
+            """
             with zipfile.ZipFile(path, 'w') as z:
                 with z.open('big.txt', 'w', force_zip64=True) as member: member.write(b'hello')
-            """)
+            """
+        )
         let verdict = try await inspect(zip64, name: "big.zip", profile: archives)
         #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("ZIP64") }, "\(verdict.reasons)")
     }
@@ -149,69 +185,92 @@ struct ContainerInspectionTests {
     }
 
     @Test func membersAreExtractedAndInspectedLikeFiles() async throws {
-        let clean = try build(Self.nest + """
-            inner = nest({'b.txt': 'inner text\\n' * 50})
-            open(path, 'wb').write(nest({'a.txt': 'outer text\\n', 'inner.zip': inner}))
-            """)
+        let clean = try build(
+            Self.nest + """
+                inner = nest({'b.txt': 'inner text\\n' * 50})
+                open(path, 'wb').write(nest({'a.txt': 'outer text\\n', 'inner.zip': inner}))
+                """
+        )
         let cleanVerdict = try await inspect(clean, name: "bundle.zip", profile: archives)
         #expect(cleanVerdict.outcome == .clean, "\(cleanVerdict.reasons)")
 
         // EICAR two levels down, in a stored (uncompressed) inner archive and in a deflated one.
         for method in ["zipfile.ZIP_STORED", "zipfile.ZIP_DEFLATED"] {
-            let infected = try build(Self.nest + """
-                inner = nest({'readme.txt': \(Self.eicar)}, \(method))
-                open(path, 'wb').write(nest({'a.txt': 'fine', 'deeper/inner.zip': inner}))
-                """)
+            let infected = try build(
+                Self.nest + """
+                    inner = nest({'readme.txt': \(Self.eicar)}, \(method))
+                    open(path, 'wb').write(nest({'a.txt': 'fine', 'deeper/inner.zip': inner}))
+                    """
+            )
             let verdict = try await inspect(infected, name: "bundle.zip", profile: archives)
             #expect(verdict.outcome == .infected, "\(verdict.reasons)")
             #expect(verdict.reasons.contains { $0.code == .malware && $0.detail.contains("deeper/inner.zip/readme.txt") }, "\(verdict.reasons)")
         }
 
         // Active content and a spoofed type inside, each named by its path.
-        let active = try build(Self.nest + """
-            svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-            pdf = b'%PDF-1.4\\n1 0 obj\\n<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\\nendobj\\ntrailer\\n<< /Root 1 0 R >>\\n%%EOF\\n'
-            open(path, 'wb').write(nest({'logo.svg': svg, 'doc.pdf': pdf, 'notes.txt': b'MZ\\x90\\x00' + b'\\x00' * 60 + b'\\x80\\x00\\x00\\x00' + b'PE\\x00\\x00' + b'\\x00' * 200}))
-            """)
+        let active = try build(
+            Self.nest + """
+                svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+                pdf = b'%PDF-1.4\\n1 0 obj\\n<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\\nendobj\\ntrailer\\n<< /Root 1 0 R >>\\n%%EOF\\n'
+                open(path, 'wb').write(nest({'logo.svg': svg, 'doc.pdf': pdf, 'notes.txt': b'MZ\\x90\\x00' + b'\\x00' * 60 + b'\\x80\\x00\\x00\\x00' + b'PE\\x00\\x00' + b'\\x00' * 200}))
+                """
+        )
         let verdict = try await inspect(active, name: "bundle.zip", profile: archives)
         #expect(verdict.outcome == .rejected, "\(verdict.reasons)")
         #expect(verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("'logo.svg'") }, "\(verdict.reasons)")
-        #expect(verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("'doc.pdf'") && $0.detail.contains("JavaScript") }, "\(verdict.reasons)")
-        #expect(verdict.reasons.contains { [.typeNotAllowed, .typeMismatch].contains($0.code) && $0.detail.contains("'notes.txt'") }, "\(verdict.reasons)")
+        #expect(
+            verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("'doc.pdf'") && $0.detail.contains("JavaScript") },
+            "\(verdict.reasons)"
+        )
+        #expect(
+            verdict.reasons.contains { [.typeNotAllowed, .typeMismatch].contains($0.code) && $0.detail.contains("'notes.txt'") },
+            "\(verdict.reasons)"
+        )
     }
 
     @Test func depthBombsAndDamagedMembersAreUnscannable() async throws {
         // maxDepth 2: a zip in a zip is walked, a third level is not.
-        let deep = try build(Self.nest + """
-            open(path, 'wb').write(nest({'l1.zip': nest({'l2.zip': nest({'l3.txt': 'bottom'})})}))
-            """)
+        let deep = try build(
+            Self.nest + """
+                open(path, 'wb').write(nest({'l1.zip': nest({'l2.zip': nest({'l3.txt': 'bottom'})})}))
+                """
+        )
         let deepVerdict = try await inspect(deep, name: "deep.zip", profile: archives)
         #expect(deepVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("nested deeper than 2") }, "\(deepVerdict.reasons)")
 
         // More than maxTotalSize (1 MiB) once inflated, spread over nested archives so no one directory shows it.
-        let bomb = try build(Self.nest + """
-            part = nest({'zeros.txt': 'a' * (600 << 10)})
-            open(path, 'wb').write(nest({'one.zip': part, 'two.zip': part}))
-            """)
+        let bomb = try build(
+            Self.nest + """
+                part = nest({'zeros.txt': 'a' * (600 << 10)})
+                open(path, 'wb').write(nest({'one.zip': part, 'two.zip': part}))
+                """
+        )
         let bombVerdict = try await inspect(bomb, name: "bomb.zip", profile: archives)
-        #expect(bombVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("bytes at all levels together") }, "\(bombVerdict.reasons)")
+        #expect(
+            bombVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("bytes at all levels together") },
+            "\(bombVerdict.reasons)"
+        )
 
         // A stored member whose bytes were altered after the CRC was written.
-        let damaged = try build(Self.nest + """
-            data = bytearray(nest({'a.txt': 'original text ' * 20}, zipfile.ZIP_STORED))
-            data[40] ^= 0x20
-            open(path, 'wb').write(bytes(data))
-            """)
+        let damaged = try build(
+            Self.nest + """
+                data = bytearray(nest({'a.txt': 'original text ' * 20}, zipfile.ZIP_STORED))
+                data[40] ^= 0x20
+                open(path, 'wb').write(bytes(data))
+                """
+        )
         let damagedVerdict = try await inspect(damaged, name: "damaged.zip", profile: archives)
         #expect(damagedVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("CRC-32") }, "\(damagedVerdict.reasons)")
         #expect(damagedVerdict.outcome == .unscannable)
     }
 
     @Test func eicarInZip64IsFoundByWalkingItsMembers() async throws {
-        let zip64 = try build("""
+        let zip64 = try build(
+            """
             with zipfile.ZipFile(path, 'w') as z:
                 with z.open('big.txt', 'w', force_zip64=True) as member: member.write(\(Self.eicar))
-            """)
+            """
+        )
         let verdict = try await inspect(zip64, name: "big.zip", profile: archives)
         #expect(verdict.outcome == .infected, "\(verdict.reasons)")
         #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("ZIP64") })
@@ -221,7 +280,9 @@ struct ContainerInspectionTests {
     /// zip holding a ZIP64 zip with EICAR is never clean.
     @Test func aProfileThatAdmitsZipButDoesNotWalkItIsNeverClean() async throws {
         let unwalked = UploadProfile(
-            name: "lax", maxSize: 1 << 20, allow: [.init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"])]
+            name: "lax",
+            maxSize: 1 << 20,
+            allow: [.init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"])]
         )
         #expect(!unwalked.archives.allowed && unwalked.admitsZipArchives)
         func nested() throws -> String {

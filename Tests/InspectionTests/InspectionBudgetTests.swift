@@ -1,17 +1,20 @@
 import AirlockCore
 import AirlockTesting
 import Foundation
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 /// One budget per upload across every archive level (members, bytes, depth, wall time), each layer decompressed once,
 /// and scan temp files that never outlive their scan or their process.
 struct InspectionBudgetTests {
     static func profile(maxEntries: Int = 1000, maxDepth: Int = 3, time: Duration = .seconds(120)) -> UploadProfile {
         UploadProfile(
-            name: "bundles", maxSize: 64 << 20,
+            name: "bundles",
+            maxSize: 64 << 20,
             allow: [.init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"])],
-            archives: .init(allowed: true, maxEntries: maxEntries, maxTotalSize: 256 << 20, maxDepth: maxDepth), inspectionTimeLimit: time
+            archives: .init(allowed: true, maxEntries: maxEntries, maxTotalSize: 256 << 20, maxDepth: maxDepth),
+            inspectionTimeLimit: time
         )
     }
 
@@ -55,7 +58,9 @@ struct InspectionBudgetTests {
                 for depth in range(10):
                     level = nest({'%d-%d.zip' % (depth, copy): level for copy in range(8)})
                 open(path, 'wb').write(level)
-                """, in: base)
+                """,
+                in: base
+            )
             let verdict = await inspector.inspect(InspectionRequest(path: bomb, filename: "bomb.zip", profile: Self.profile()))
             #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
             #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("nested deeper than 3 levels") }, "\(verdict.reasons)")
@@ -70,7 +75,9 @@ struct InspectionBudgetTests {
                 """
                 inner = nest({'%d.txt' % n: 'line %d\\n' % n for n in range(4)})
                 open(path, 'wb').write(nest({'a.zip': inner, 'b.zip': inner, 'c.zip': inner}))
-                """, in: base)
+                """,
+                in: base
+            )
             let verdict = await inspector.inspect(InspectionRequest(path: wide, filename: "wide.zip", profile: Self.profile(maxEntries: 10)))
             #expect(verdict.outcome == .unscannable)
             #expect(verdict.reasons.contains { $0.detail.contains("more than 10 archive members at all levels together") }, "\(verdict.reasons)")

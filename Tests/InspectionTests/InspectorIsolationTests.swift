@@ -9,12 +9,14 @@ import Testing
 @Suite(.serialized)
 struct InspectorIsolationTests {
     static let profile = UploadProfile(
-        name: "isolation", maxSize: 1 << 30,
+        name: "isolation",
+        maxSize: 1 << 30,
         allow: [
             .init(extensions: ["bin"], types: ["application/octet-stream"]), .init(extensions: ["txt"], types: ["text/plain"]),
             .init(extensions: ["zip"], types: ["application/zip"]),
         ],
-        archives: .init(allowed: true, maxEntries: 1000, maxTotalSize: 256 << 20, maxDepth: 3), inspectionTimeLimit: .seconds(30)
+        archives: .init(allowed: true, maxEntries: 1000, maxTotalSize: 256 << 20, maxDepth: 3),
+        inspectionTimeLimit: .seconds(30)
     )
     static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
 
@@ -64,7 +66,8 @@ struct InspectorIsolationTests {
         #expect(probe.layers.contains("seccomp") && probe.layers.contains("no_new_privs"), "\(probe.layers)")
         if geteuid() == 0 { #expect(probe.uid == 65534, "started as root, it runs as nobody") }
         // Landlock where the kernel has it (this machine kind: ABI 7).
-        let kernelHasLandlock = FileManager.default.fileExists(atPath: "/sys/kernel/security/lsm")
+        let kernelHasLandlock =
+            FileManager.default.fileExists(atPath: "/sys/kernel/security/lsm")
             && ((try? String(contentsOfFile: "/sys/kernel/security/lsm", encoding: .utf8)) ?? "").contains("landlock")
         if kernelHasLandlock || probe.landlockABI > 0 {
             #expect(probe.landlockABI > 0, "the kernel lists Landlock but it was not applied")
@@ -115,7 +118,10 @@ struct InspectorIsolationTests {
         let file = try Self.largeInfectedFile(in: directory)
         var profile = Self.profile
         profile.maxSize = 1 << 30
-        let engine = SandboxedInspector.Engine.libclamav(database: Repository.path("fixtures/clamav"), limits: ScanLimits(maxFileSize: 512 << 20, maxScanSize: 512 << 20))
+        let engine = SandboxedInspector.Engine.libclamav(
+            database: Repository.path("fixtures/clamav"),
+            limits: ScanLimits(maxFileSize: 512 << 20, maxScanSize: 512 << 20)
+        )
         try await SandboxHarness.with(engine: engine, size: 1) { inspector, _ in
             let victim = try #require(inspector.idlePIDs.first)
             let request = InspectionRequest(path: file, filename: "large.bin", profile: profile, exclusive: true)
@@ -167,10 +173,14 @@ struct InspectorIsolationTests {
                 for depth in range(10):
                     level = nest({'%d-%d.zip' % (depth, copy): level for copy in range(8)})
                 open(path, 'wb').write(level)
-                """, in: base)
+                """,
+                in: base
+            )
             defer { unlink(bomb) }
             let started = ContinuousClock.now
-            let verdict = await inspector.inspect(InspectionRequest(path: bomb, filename: "bomb.zip", profile: InspectionBudgetTests.profile(time: .seconds(30))))
+            let verdict = await inspector.inspect(
+                InspectionRequest(path: bomb, filename: "bomb.zip", profile: InspectionBudgetTests.profile(time: .seconds(30)))
+            )
             #expect(ContinuousClock.now - started < .seconds(30))
             #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
             // The inspector's scratch directory is empty between uploads (the pool removes it with the inspector).

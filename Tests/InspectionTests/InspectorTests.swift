@@ -1,20 +1,29 @@
 import AirlockCore
 import AirlockTesting
 import Foundation
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 /// The inspector with real libmagic and real libclamav loaded with the fixtures' signature database.
 struct InspectorTests {
     static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
     static let database = Repository.path("fixtures/clamav")
-    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE]
+    static let png: [UInt8] =
+        [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77,
+            0x53, 0xDE,
+        ]
         + [0, 0, 0, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x08, 0xD7, 0x63, 0xF8, 0xCF, 0xC0, 0x00, 0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xDD, 0x8D, 0xB0]
         + [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
 
     let profile = UploadProfile(
-        name: "documents", maxSize: 1 << 20,
-        allow: [.init(extensions: ["txt"], types: ["text/plain"]), .init(extensions: ["pdf"], types: ["application/pdf"]), .init(extensions: ["png"], types: ["image/png"])]
+        name: "documents",
+        maxSize: 1 << 20,
+        allow: [
+            .init(extensions: ["txt"], types: ["text/plain"]), .init(extensions: ["pdf"], types: ["application/pdf"]),
+            .init(extensions: ["png"], types: ["image/png"]),
+        ]
     )
     /// The same corpus runs on every engine; clamd is started by scripts/test with the fixtures database.
     enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -25,7 +34,11 @@ struct InspectorTests {
             let env = ProcessInfo.processInfo.environment
             switch self {
             case .libclamav: return try ClamAVEngine(database: InspectorTests.database, limits: ScanLimits())
-            case .clamdUnix: return try ClamdScanner(address: "unix://" + (env["AIRLOCK_TEST_CLAMD_SOCKET"] ?? "/tmp/airlock-clamd/clamd.sock"), timeout: .seconds(30))
+            case .clamdUnix:
+                return try ClamdScanner(
+                    address: "unix://" + (env["AIRLOCK_TEST_CLAMD_SOCKET"] ?? "/tmp/airlock-clamd/clamd.sock"),
+                    timeout: .seconds(30)
+                )
             case .clamdTCP: return try ClamdScanner(address: "tcp://" + (env["AIRLOCK_TEST_CLAMD_TCP"] ?? "127.0.0.1:13310"), timeout: .seconds(30))
             }
         }
@@ -47,11 +60,27 @@ struct InspectorTests {
         return path
     }
 
-    func inspect(_ bytes: [UInt8], name: String, declaredType: String? = nil, declaredSHA256: String? = nil, deny: Set<String> = [], allow: Set<String> = [], inspector: Inspector? = nil) async throws -> Verdict {
+    func inspect(
+        _ bytes: [UInt8],
+        name: String,
+        declaredType: String? = nil,
+        declaredSHA256: String? = nil,
+        deny: Set<String> = [],
+        allow: Set<String> = [],
+        inspector: Inspector? = nil
+    ) async throws -> Verdict {
         let path = try file(bytes)
         defer { try? FileManager.default.removeItem(atPath: path) }
         return await (inspector ?? self.inspector).inspect(
-            InspectionRequest(path: path, filename: name, declaredType: declaredType, declaredSHA256: declaredSHA256, profile: profile, denyList: deny, allowList: allow)
+            InspectionRequest(
+                path: path,
+                filename: name,
+                declaredType: declaredType,
+                declaredSHA256: declaredSHA256,
+                profile: profile,
+                denyList: deny,
+                allowList: allow
+            )
         )
     }
 
@@ -86,7 +115,10 @@ struct InspectorTests {
 
     /// A `#!` line makes any text an executable script, whatever interpreter it names and whatever libmagic called it.
     @Test func anyInterpreterLineIsAScript() async throws {
-        for text in ["#!/bin/dash\nid\n", "#!/usr/bin/env -S bash -x\nid\n", "#!/bin/busybox sh\nrm -rf ~\n", "\u{FEFF}#!/opt/tool/run\nhello\n", "#!x\na,b\n1,2\n"] {
+        for text in [
+            "#!/bin/dash\nid\n", "#!/usr/bin/env -S bash -x\nid\n", "#!/bin/busybox sh\nrm -rf ~\n", "\u{FEFF}#!/opt/tool/run\nhello\n",
+            "#!x\na,b\n1,2\n",
+        ] {
             let verdict = try await inspect(Array(text.utf8), name: "notes.txt", declaredType: "text/plain")
             #expect(verdict.outcome != .clean, "\(text) \(verdict.reasons)")
             #expect(verdict.reasons.contains { $0.code == .typeMismatch }, "\(text) \(verdict.reasons)")
@@ -102,8 +134,10 @@ struct InspectorTests {
 
     /// Code hidden from the text reader by an encoding: a byte-order mark before ASCII PHP, a fake ISO-2022 escape.
     @Test func serverSideCodeBehindEncodingsIsFound() async throws {
-        for bytes in [[0xFF, 0xFE] + Array("<?php system($_GET['c']); ?>\n\n".utf8), [0xFE, 0xFF] + Array("<!--#exec cmd=\"id\" -->\n".utf8),
-            Array("notes\n".utf8) + [0x1B, 0x24] + Array("<?php system($_GET['c']); ?>\n".utf8), Array("a <?system($_GET[1]);?> b\n".utf8)] as [[UInt8]] {
+        for bytes in [
+            [0xFF, 0xFE] + Array("<?php system($_GET['c']); ?>\n\n".utf8), [0xFE, 0xFF] + Array("<!--#exec cmd=\"id\" -->\n".utf8),
+            Array("notes\n".utf8) + [0x1B, 0x24] + Array("<?php system($_GET['c']); ?>\n".utf8), Array("a <?system($_GET[1]);?> b\n".utf8),
+        ] as [[UInt8]] {
             let verdict = try await inspect(bytes, name: "notes.txt", declaredType: "text/plain")
             #expect(verdict.outcome != .clean, "\(bytes.prefix(8)) \(verdict.reasons)")
         }
@@ -111,7 +145,9 @@ struct InspectorTests {
 
     /// CSV saved as text with a formula that runs a program, fetches or links out is active content; sums are not.
     @Test func formulaInjectionInTextIsFound() async throws {
-        for text in ["name,total\nx,=cmd|' /C calc'!A0\n", "name,img\nx,\"=IMAGE(\"\"https://t.example/p.png\"\")\"\n", "a;b\n1;+HYPERLINK(\"\\\\h\\s\\x\")\n"] {
+        for text in [
+            "name,total\nx,=cmd|' /C calc'!A0\n", "name,img\nx,\"=IMAGE(\"\"https://t.example/p.png\"\")\"\n", "a;b\n1;+HYPERLINK(\"\\\\h\\s\\x\")\n",
+        ] {
             let verdict = try await inspect(Array(text.utf8), name: "export.txt", declaredType: "text/plain")
             #expect(verdict.reasons.contains { $0.code == .activeContent }, "\(text) \(verdict.reasons)")
         }
@@ -121,9 +157,14 @@ struct InspectorTests {
 
     /// JPEGs with further JPEGs appended (MPO, Ultra HDR) are whole; a WebP, BMP or plain JPEG with a tail is a polyglot.
     @Test func multiPictureJPEGsAndOtherImageEnds() async throws {
-        let images = UploadProfile(name: "images", maxSize: 1 << 20, allow: [
-            .init(extensions: ["jpg"], types: ["image/jpeg"]), .init(extensions: ["webp"], types: ["image/webp"]), .init(extensions: ["bmp"], types: ["image/bmp"]),
-        ])
+        let images = UploadProfile(
+            name: "images",
+            maxSize: 1 << 20,
+            allow: [
+                .init(extensions: ["jpg"], types: ["image/jpeg"]), .init(extensions: ["webp"], types: ["image/webp"]),
+                .init(extensions: ["bmp"], types: ["image/bmp"]),
+            ]
+        )
         func check(_ bytes: [UInt8], _ name: String) async throws -> Verdict {
             let path = try file(bytes)
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -160,7 +201,15 @@ struct InspectorTests {
         let handed = FileDigests(size: Int64(text.count), sha256: String(repeating: "ab", count: 32), md5: String(repeating: "cd", count: 16))
         func inspect(_ digests: FileDigests) async -> Verdict {
             await inspector.inspect(
-                InspectionRequest(path: path, filename: "letter.txt", declaredType: "text/plain", profile: profile, computeMD5: true, exclusive: true, digests: digests)
+                InspectionRequest(
+                    path: path,
+                    filename: "letter.txt",
+                    declaredType: "text/plain",
+                    profile: profile,
+                    computeMD5: true,
+                    exclusive: true,
+                    digests: digests
+                )
             )
         }
         let trusted = await inspect(handed)
@@ -203,7 +252,11 @@ struct InspectorTests {
     ]
 
     @Test func bytesAfterAnImageEndAreAPolyglot() async throws {
-        let imageProfile = UploadProfile(name: "images", maxSize: 1 << 20, allow: [.init(extensions: ["png"], types: ["image/png"]), .init(extensions: ["gif"], types: ["image/gif"])])
+        let imageProfile = UploadProfile(
+            name: "images",
+            maxSize: 1 << 20,
+            allow: [.init(extensions: ["png"], types: ["image/png"]), .init(extensions: ["gif"], types: ["image/gif"])]
+        )
         func check(_ bytes: [UInt8], _ name: String) async throws -> Verdict {
             let path = try file(bytes)
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -252,7 +305,11 @@ struct InspectorTests {
     }
 
     @Test func filesBeyondTheScannerLimitsAreUnscannable() async throws {
-        let small = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Self.database, limits: ScanLimits(maxFileSize: 1024, maxScanSize: 1024)), threads: 1)
+        let small = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Self.database, limits: ScanLimits(maxFileSize: 1024, maxScanSize: 1024)),
+            threads: 1
+        )
         defer { small.shutdown() }
         let verdict = try await inspect(Array(repeating: UInt8(ascii: "a"), count: 4096), name: "big.txt", inspector: small)
         #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
@@ -264,7 +321,8 @@ struct InspectorTests {
     @Test func mappedAndDescriptorScansAgree() throws {
         let engine = try ClamAVEngine(database: Self.database, limits: ScanLimits(maxFileSize: 64 << 10, maxScanSize: 64 << 10))
         let samples: [[UInt8]] = [
-            Self.eicar, Array("clean text\n".utf8), Array(repeating: UInt8(ascii: "x"), count: 40_000) + Self.eicar, Array(repeating: 0x41, count: 100_000), [],
+            Self.eicar, Array("clean text\n".utf8), Array(repeating: UInt8(ascii: "x"), count: 40_000) + Self.eicar,
+            Array(repeating: 0x41, count: 100_000), [],
         ]
         var answers: [ClamAVResult] = []
         for bytes in samples {
@@ -291,8 +349,14 @@ struct InspectorTests {
 
     /// Compose and Kubernetes name clamd by a service name: the TCP address resolves (every address in turn).
     @Test func clamdIsReachedByHostName() async throws {
-        let port = (ProcessInfo.processInfo.environment["AIRLOCK_TEST_CLAMD_TCP"] ?? "127.0.0.1:13310").split(separator: ":").last.map(String.init) ?? "13310"
-        let named = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "tcp://localhost:\(port)", timeout: .seconds(30)), threads: 1)
+        let port =
+            (ProcessInfo.processInfo.environment["AIRLOCK_TEST_CLAMD_TCP"] ?? "127.0.0.1:13310").split(separator: ":").last.map(String.init)
+            ?? "13310"
+        let named = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamdScanner(address: "tcp://localhost:\(port)", timeout: .seconds(30)),
+            threads: 1
+        )
         let verdict = try await inspect(Self.eicar, name: "harmless.txt", inspector: named)
         #expect(verdict.outcome == .infected, "\(verdict.reasons)")
         let unknown = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "tcp://clamd.invalid:3310"), threads: 1)
@@ -377,7 +441,11 @@ struct ReloadingClamAVTests {
         try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let profile = UploadProfile(name: "t", maxSize: 1 << 20, allow: [.init(extensions: ["txt"], types: ["text/plain"])])
-        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 1)
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            threads: 1
+        )
         defer { inspector.shutdown() }
         let asked = await inspector.inspect(InspectionRequest(path: path, filename: "a.txt", profile: profile, computeMD5: true))
         #expect(asked.md5 == "900150983cd24fb0d6963f7d28e17f72")

@@ -1,8 +1,9 @@
 import AirlockCore
 import AirlockTesting
 import Foundation
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 struct MarkupActiveContentTests {
     static let cleanSVG = #"""
@@ -45,7 +46,11 @@ struct MarkupActiveContentTests {
 
     @Test func inspectionRejectsAnSVGWithScript() async throws {
         let profile = UploadProfile(name: "images", maxSize: 1 << 20, allow: [.init(extensions: ["svg"], types: ["image/svg+xml"])])
-        let inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 1)
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            threads: 1
+        )
         defer { inspector.shutdown() }
         func inspect(_ text: String) async throws -> Verdict {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-svg-\(UUID().uuidString).svg").path

@@ -1,5 +1,6 @@
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 /// Word fields by an allow-list of field types, hyperlink relationships by scheme, Excel formulas by the shared rules.
 struct OfficeFieldTests {
@@ -19,9 +20,11 @@ struct OfficeFieldTests {
 
     @Test(arguments: [
         simple(#" INCLUDEPICTURE &quot;\\host\share\a.png&quot; \d "#), complex(#" INCLUDETEXT "http://h.example/x.docx" "#),
-        simple(#" LINK Excel.Sheet.12 &quot;\\h\s\x.xlsx&quot; &quot;S!R1C1&quot; \a "#), simple(" MACROBUTTON AutoOpen Click "), complex(" DD", "EAUTO c:\\\\x.exe "),
+        simple(#" LINK Excel.Sheet.12 &quot;\\h\s\x.xlsx&quot; &quot;S!R1C1&quot; \a "#), simple(" MACROBUTTON AutoOpen Click "),
+        complex(" DD", "EAUTO c:\\\\x.exe "),
         complex(" import \"http://h.example/p.png\" "), simple(" DATABASE \\d x.mdb "), simple(" EMBED Package "), simple(" FUTUREFIELD x "),
-        simple(" HYPERLINK &quot;file:///C:/x.exe&quot; "), simple(#" HYPERLINK &quot;\\host\s\x.exe&quot; "#), complex(" HYPERLINK \"ms-msdt:/id x\" "),
+        simple(" HYPERLINK &quot;file:///C:/x.exe&quot; "), simple(#" HYPERLINK &quot;\\host\s\x.exe&quot; "#),
+        complex(" HYPERLINK \"ms-msdt:/id x\" "),
         // DDEAUTO spelled by a nested QUOTE, and a field whose type a nested field computes.
         begin + instruction(" ") + complex("QUOTE 68 68 69 65 85 84 79") + instruction(#" "C:\\cmd.exe" "/k calc" "#) + separate + end,
         begin + instruction(" QUOTE ") + complex("= 68") + instruction(" 69 ") + separate + end,
@@ -32,7 +35,8 @@ struct OfficeFieldTests {
 
     @Test(arguments: [
         simple(" PAGE "), simple(#" NUMPAGES \* Arabic "#), complex(#" TOC \o "1-3" \h \z \u "#), complex(#" HYPERLINK "https://example.com/a" "#),
-        complex(#" HYPERLINK \l "_Toc123" "#), simple(" MERGEFIELD FirstName "), complex(" = 2*3 \\# \"0.00\" "), complex(#" DATE \@ "d MMMM yyyy" "#),
+        complex(#" HYPERLINK \l "_Toc123" "#), simple(" MERGEFIELD FirstName "), complex(" = 2*3 \\# \"0.00\" "),
+        complex(#" DATE \@ "d MMMM yyyy" "#),
         complex(" QUOTE \"plain text\" "), simple(" hyperlink &quot;mailto:a@example.com&quot; "), complex(" PAGEREF _Toc1 \\h "),
         // IF with nested merge fields is ordinary mail merge.
         begin + instruction(" IF ") + complex(" MERGEFIELD Gender ") + instruction(" = \"F\" \"Ms\" \"Mr\" ") + separate + end,
@@ -44,10 +48,14 @@ struct OfficeFieldTests {
 
     @Test func hyperlinkRelationshipsAdmitOnlyWebAndMail() {
         func rels(_ target: String, mode: String = "External") -> [String] {
-            let xml = #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="\#(target)" TargetMode="\#(mode)"/></Relationships>"#
+            let xml =
+                #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="\#(target)" TargetMode="\#(mode)"/></Relationships>"#
             return OOXMLParts.findings(partName: "word/_rels/document.xml.rels", bytes: Array(xml.utf8))
         }
-        for target in ["ms-msdt:/id PCWDiagnostic", "search-ms:query=x&amp;crumb=location:\\\\h\\s", "file://h.example/s/x.exe", #"\\h.example\s\x.docx"#, "ms-word:ofe|u|http://x", "javascript:x"] {
+        for target in [
+            "ms-msdt:/id PCWDiagnostic", "search-ms:query=x&amp;crumb=location:\\\\h\\s", "file://h.example/s/x.exe", #"\\h.example\s\x.docx"#,
+            "ms-word:ofe|u|http://x", "javascript:x",
+        ] {
             #expect(!rels(target).isEmpty, "\(target)")
         }
         for target in ["https://example.com/", "HTTP://example.com", "mailto:a@example.com", " https://example.com"] {
@@ -58,10 +66,14 @@ struct OfficeFieldTests {
 
     @Test func excelFormulasUseTheSharedRules() {
         func sheet(_ formula: String) -> [String] {
-            let xml = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\"><f>\(formula)</f><v>0</v></c></row></sheetData></worksheet>"
+            let xml =
+                "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\"><f>\(formula)</f><v>0</v></c></row></sheetData></worksheet>"
             return OOXMLParts.findings(partName: "xl/worksheets/sheet1.xml", bytes: Array(xml.utf8))
         }
-        for formula in ["_xlfn.IMAGE(&quot;https://t.example/p.png&quot;)", #"HYPERLINK("\\h\s\x.exe","go")"#, #"'\\h\s\[x.xlsx]Sheet1'!A1"#, "[1]Sheet1!A1*2", "cmd|' /C calc'!A0"] {
+        for formula in [
+            "_xlfn.IMAGE(&quot;https://t.example/p.png&quot;)", #"HYPERLINK("\\h\s\x.exe","go")"#, #"'\\h\s\[x.xlsx]Sheet1'!A1"#, "[1]Sheet1!A1*2",
+            "cmd|' /C calc'!A0",
+        ] {
             #expect(!sheet(formula).isEmpty, "\(formula)")
         }
         for formula in ["SUM(A1:A2)", "HYPERLINK(&quot;https://example.com&quot;)", "Table1[[#This Row],[Qty]]*2"] {

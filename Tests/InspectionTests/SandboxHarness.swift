@@ -19,17 +19,30 @@ enum SandboxHarness {
     }
 
     static func configuration(
-        engine: SandboxedInspector.Engine, size: Int = 2, base: String, recycleAfter: Int = 500, grace: Duration = .seconds(5)
+        engine: SandboxedInspector.Engine,
+        size: Int = 2,
+        base: String,
+        recycleAfter: Int = 500,
+        grace: Duration = .seconds(5)
     ) -> SandboxedInspector.Configuration {
         SandboxedInspector.Configuration(
-            engine: engine, size: size, temporaryDirectory: base, executable: binary, recycleAfter: recycleAfter, grace: grace, startTimeout: .seconds(60)
+            engine: engine,
+            size: size,
+            temporaryDirectory: base,
+            executable: binary,
+            recycleAfter: recycleAfter,
+            grace: grace,
+            startTimeout: .seconds(60)
         )
     }
 
     /// Starts a pool, runs `body` with it and the scratch base, shuts it down and checks that nothing is left: no
     /// scratch directory, no inspector process.
     static func with(
-        engine: SandboxedInspector.Engine? = nil, size: Int = 2, recycleAfter: Int = 500, grace: Duration = .seconds(5),
+        engine: SandboxedInspector.Engine? = nil,
+        size: Int = 2,
+        recycleAfter: Int = 500,
+        grace: Duration = .seconds(5),
         _ body: (SandboxedInspector, String) async throws -> Void
     ) async throws {
         // Under a directory only its owner may search (a 0700 scanner.tempDir): an inspector that dropped to another

@@ -18,7 +18,8 @@ struct ThreatCorpusTests {
     }
 
     static let profile = UploadProfile(
-        name: "corpus", maxSize: 256 << 10,
+        name: "corpus",
+        maxSize: 256 << 10,
         allow: [
             .init(extensions: ["txt"], types: ["text/plain"]),
             .init(extensions: ["csv"], types: ["text/csv", "text/plain"]),
@@ -71,8 +72,13 @@ struct ThreatCorpusTests {
         for sample in samples {
             let verdict = await inspector.inspect(
                 InspectionRequest(
-                    path: directory + "/" + sample.file, filename: sample.name, declaredSize: sample.declaredSize, declaredType: sample.declaredType,
-                    declaredSHA256: sample.declaredSHA256, profile: Self.profile, exclusive: exclusive
+                    path: directory + "/" + sample.file,
+                    filename: sample.name,
+                    declaredSize: sample.declaredSize,
+                    declaredType: sample.declaredType,
+                    declaredSHA256: sample.declaredSHA256,
+                    profile: Self.profile,
+                    exclusive: exclusive
                 )
             )
             #expect(verdict.outcome != .clean, "\(sample.file) came out clean")

@@ -1,8 +1,9 @@
 import AirlockCore
 import AirlockTesting
 import Foundation
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 /// A bounded random-input harness: mutated ZIPs, images and markup through the walkers must never crash or hang, and
 /// a structure that does not hold together must never read as an accepted one.
@@ -23,9 +24,14 @@ struct WalkerRobustnessTests {
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
             switch Int.random(in: 0..<5, using: &rng) {
             case 0 where !bytes.isEmpty: bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-            case 1 where !bytes.isEmpty: bytes[Int.random(in: 0..<bytes.count, using: &rng)] = [0x00, 0xFF, 0x50, 0x4B, 0x3C, 0x3E][Int.random(in: 0..<6, using: &rng)]
+            case 1 where !bytes.isEmpty:
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = [0x00, 0xFF, 0x50, 0x4B, 0x3C, 0x3E][Int.random(in: 0..<6, using: &rng)]
             case 2 where bytes.count > 1: bytes.removeSubrange(Int.random(in: 0..<bytes.count, using: &rng)...)
-            case 3: bytes.insert(contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: Int.random(in: 0...bytes.count, using: &rng))
+            case 3:
+                bytes.insert(
+                    contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) },
+                    at: Int.random(in: 0...bytes.count, using: &rng)
+                )
             default: if bytes.count > 4 { bytes.swapAt(Int.random(in: 0..<bytes.count, using: &rng), Int.random(in: 0..<bytes.count, using: &rng)) }
             }
         }
@@ -105,7 +111,10 @@ struct WalkerRobustnessTests {
         var rng = Self.rng(1717)
         let seeds = [
             PDFActiveContentTests.ordinary,
-            PDFBuilder.pdf(catalogExtra: "/OpenAction << /S /J#61vaScript /JS (x\\) \\(y) >>", objects: [PDFBuilder.objectStream(["<< /S /Launch >>", "[(a) <41> /N]"])]),
+            PDFBuilder.pdf(
+                catalogExtra: "/OpenAction << /S /J#61vaScript /JS (x\\) \\(y) >>",
+                objects: [PDFBuilder.objectStream(["<< /S /Launch >>", "[(a) <41> /N]"])]
+            ),
         ]
         for seed in seeds {
             for _ in 0..<3000 * Self.scale {
@@ -127,7 +136,9 @@ struct WalkerRobustnessTests {
         }
         // JPEG from arbitrary bytes behind an SOI marker.
         for _ in 0..<1500 * Self.scale {
-            let input: [UInt8] = [0xFF, 0xD8] + (0..<Int.random(in: 0...200, using: &rng)).map { _ in [0xFF, 0xD9, 0xDA, 0x00, 0x12][Int.random(in: 0..<5, using: &rng)] }
+            let input: [UInt8] =
+                [0xFF, 0xD8]
+                + (0..<Int.random(in: 0...200, using: &rng)).map { _ in [0xFF, 0xD9, 0xDA, 0x00, 0x12][Int.random(in: 0..<5, using: &rng)] }
             _ = try withFile(input) { descriptor, size in
                 var cursor = FileCursor(descriptor: descriptor, size: size)
                 return ImageTrailer.end(of: "image/jpeg", cursor: &cursor)
@@ -137,7 +148,9 @@ struct WalkerRobustnessTests {
 
     @Test func mutatedMarkupNeverCrashesTheActiveContentScanner() {
         var rng = Self.rng(7)
-        let seed = Array(#"<svg onload="x"><a xlink:href="&#106;avascript:1"><![CDATA[<script>]]><!-- c --><?pi?><!DOCTYPE x [<!ENTITY a "b">]></a></svg>"#.utf8)
+        let seed = Array(
+            #"<svg onload="x"><a xlink:href="&#106;avascript:1"><![CDATA[<script>]]><!-- c --><?pi?><!DOCTYPE x [<!ENTITY a "b">]></a></svg>"#.utf8
+        )
         for _ in 0..<5000 * Self.scale {
             _ = MarkupActiveContent.findings(in: Self.mutate(seed, &rng))
         }

@@ -19,7 +19,9 @@ import Glibc
 
     /// The configuration file of the worker processes.
     static func configuration(
-        harness: PipelineHarness, database: String, temporaryDirectory: String,
+        harness: PipelineHarness,
+        database: String,
+        temporaryDirectory: String,
         worker: String = "{concurrency: 4, maxAttempts: 50, lease: 2s, reconcileInterval: 1s, metricsPort: 0}"
     ) -> String {
         let server = S3TestServer.current
@@ -57,7 +59,10 @@ import Glibc
         try await withThrowingTaskGroup(of: (UploadID, [UInt8], Bool).self) { group in
             for number in 0..<Self.objects {
                 let clean = number % 5 != 0
-                let text = clean ? Array("file \(number): \(String(repeating: "lorem ipsum ", count: Int.random(in: 1...300, using: &rng)))\n".utf8) : PipelineHarness.eicar
+                let text =
+                    clean
+                    ? Array("file \(number): \(String(repeating: "lorem ipsum ", count: Int.random(in: 1...300, using: &rng)))\n".utf8)
+                    : PipelineHarness.eicar
                 group.addTask {
                     let upload = try await harness.upload(text, filename: "file-\(number).txt", declaredType: "text/plain")
                     return (upload.id, text, clean)
@@ -73,7 +78,11 @@ import Glibc
         var environment = ProcessInfo.processInfo.environment
         environment["AIRLOCK_LOG_LEVEL"] = "warning"
         for round in 0..<Self.kills {
-            let worker = try BackgroundProcess([binary, "worker", "--config", configPath], environment: environment, logPath: directory + "/worker.log")
+            let worker = try BackgroundProcess(
+                [binary, "worker", "--config", configPath],
+                environment: environment,
+                logPath: directory + "/worker.log"
+            )
             try await Task.sleep(for: .milliseconds(Int.random(in: 150...900, using: &rng)))
             #expect(!worker.hasExited, "worker \(round) ended by itself: \(Self.tail(directory + "/worker.log"))")
             worker.signal(SIGKILL)

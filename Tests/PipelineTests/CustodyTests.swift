@@ -1,8 +1,8 @@
 import AirlockApp
 import AirlockCore
 import AirlockTesting
-import Crypto
 import Catalog
+import Crypto
 import Foundation
 import Inspection
 import Pipeline
@@ -18,7 +18,8 @@ import Testing
 @Suite struct CustodyTests {
     /// The pair (fixtures/md5-collision) with a common suffix: equal size, equal MD5, different SHA-256.
     static let pair: (first: [UInt8], second: [UInt8]) = {
-        let lines = (try? String(contentsOfFile: Repository.path("fixtures/md5-collision/wang2004.hex"), encoding: .utf8))?.split(separator: "\n") ?? []
+        let lines =
+            (try? String(contentsOfFile: Repository.path("fixtures/md5-collision/wang2004.hex"), encoding: .utf8))?.split(separator: "\n") ?? []
         let suffix = Array(" -- an ordinary binary record that follows the colliding blocks\n".utf8)
         func bytes(_ hex: Substring) -> [UInt8] {
             var out: [UInt8] = []
@@ -48,7 +49,9 @@ import Testing
         for (name, bytes, clean) in [("first.bin", first, true), ("second.bin", second, false)] {
             let path = directory + "/" + name
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let verdict = await harness.inspector.inspect(InspectionRequest(path: path, filename: name, profile: try #require(harness.profiles["binaries"])))
+            let verdict = await harness.inspector.inspect(
+                InspectionRequest(path: path, filename: name, profile: try #require(harness.profiles["binaries"]))
+            )
             #expect((verdict.outcome == .clean) == clean, "\(name): \(verdict.reasons)")
         }
     }
@@ -114,7 +117,10 @@ import Testing
             // Whatever instant it landed at: processed holds the first file or nothing; never the second.
             let processed = try await harness.keys(under: "processed/")
             for key in processed {
-                #expect(try await harness.bytes(at: ObjectRef(bucket: harness.layout.processed.bucket, key: key)) == first, "round \(round), delay \(delay) ms")
+                #expect(
+                    try await harness.bytes(at: ObjectRef(bucket: harness.layout.processed.bucket, key: key)) == first,
+                    "round \(round), delay \(delay) ms"
+                )
             }
             try await Self.expectSecondRecordedAndIncomingEmpty(harness, key: target.key, round: round)
             await harness.close()
@@ -177,7 +183,11 @@ import Testing
     @Test func bytesReplacedBetweenAttemptsEndTheUploadAndAreRecordedApart() async throws {
         let harness = try await PipelineHarness()
         defer { Task { await harness.close() } }
-        let broken = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)), threads: 1)
+        let broken = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)),
+            threads: 1
+        )
         defer { broken.shutdown() }
         let (first, second) = CustodyTests.pair
         let upload = try await harness.upload(first, filename: "record.bin", declaredType: "application/octet-stream", profile: "binaries")
@@ -201,7 +211,11 @@ import Testing
     @Test func aRescanThatKeepsFailingEnds() async throws {
         let harness = try await PipelineHarness()
         defer { Task { await harness.close() } }
-        let broken = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)), threads: 1)
+        let broken = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)),
+            threads: 1
+        )
         defer { broken.shutdown() }
         let upload = try await harness.upload(PipelineHarness.eicar, filename: "bad.txt", declaredType: "text/plain")
         #expect(try await harness.worker().processBatch() == 1)
@@ -237,13 +251,36 @@ import Testing
         func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo {
             try await inner.download(object, ifMatch: etag, to: descriptor, observe: observe)
         }
-        func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome {
+        func copy(
+            from source: ObjectRef,
+            ifMatch etag: String,
+            size: Int64,
+            to destination: ObjectRef,
+            contentType: String?,
+            metadata: [(name: String, value: String)]
+        ) async throws -> CopyOutcome {
             try refuse()
             return try await inner.copy(from: source, ifMatch: etag, size: size, to: destination, contentType: contentType, metadata: metadata)
         }
-        func upload(from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?, sha256: String?) async throws -> String {
+        func upload(
+            from descriptor: Int32,
+            size: Int64,
+            to destination: ObjectRef,
+            contentType: String?,
+            metadata: [(name: String, value: String)],
+            md5: String?,
+            sha256: String?
+        ) async throws -> String {
             try refuse()
-            return try await inner.upload(from: descriptor, size: size, to: destination, contentType: contentType, metadata: metadata, md5: md5, sha256: sha256)
+            return try await inner.upload(
+                from: descriptor,
+                size: size,
+                to: destination,
+                contentType: contentType,
+                metadata: metadata,
+                md5: md5,
+                sha256: sha256
+            )
         }
         func delete(_ object: ObjectRef) async throws {
             try refuse()
@@ -252,7 +289,9 @@ import Testing
         func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
             try await inner.list(bucket: bucket, prefix: prefix, startAfter: startAfter, limit: limit)
         }
-        func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws { try await inner.abortMultipartUpload(object, uploadID: uploadID) }
+        func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws {
+            try await inner.abortMultipartUpload(object, uploadID: uploadID)
+        }
         func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String {
             try await inner.createMultipartUpload(object, contentType: contentType, metadata: metadata)
         }
@@ -288,14 +327,19 @@ import Testing
         let configPath = harness.temporaryDirectory + "/airlock.yaml"
         try CrashSafetyTests.configuration(harness: harness, database: harness.databasePath, temporaryDirectory: harness.temporaryDirectory)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let release = try TestProcess.run([Repository.path(".build/debug/airlock"), "quarantine", "release", upload.id.rawValue, "--note", "n", "--config", configPath])
+        let release = try TestProcess.run([
+            Repository.path(".build/debug/airlock"), "quarantine", "release", upload.id.rawValue, "--note", "n", "--config", configPath,
+        ])
         #expect(release.status == 2 && release.stderrText.contains("not_placed"), "\(release.stderrText)")
         // Once the store works again, a rescan (the operator's retry) inspects and places it.
         store.refusing.withLock { $0 = false }
         #expect(try await harness.catalog.requestRescan(id: upload.id, now: SystemWallClock().now()))
         #expect(try await worker.processBatch() == 1)
         let placed = try #require(try await harness.catalog.upload(id: upload.id))
-        #expect(placed.state == .quarantined && placed.destinationKey == harness.layout.quarantine(upload.id).key && placed.flags == ["rescanned_clean"], "\(placed)")
+        #expect(
+            placed.state == .quarantined && placed.destinationKey == harness.layout.quarantine(upload.id).key && placed.flags == ["rescanned_clean"],
+            "\(placed)"
+        )
         #expect(try await harness.bytes(at: harness.layout.quarantine(upload.id)) == bytes)
         #expect(health.check.ready)
         #expect(try await harness.sweepAfterExpiry().removedFromIncoming == 1)
@@ -317,10 +361,15 @@ import Testing
         // catalog's back; a processed one too.
         let processed = harness.layout.processed(clean.id, safeName: "clean.pdf")
         _ = try await harness.client.putObject(
-            processed, body: .bytes(PipelineHarness.eicar), contentType: "application/pdf",
+            processed,
+            body: .bytes(PipelineHarness.eicar),
+            contentType: "application/pdf",
             metadata: [("airlock-id", clean.id.rawValue), ("airlock-sha256", try #require(try await harness.catalog.upload(id: clean.id)?.sha256))]
         )
-        try await harness.put(Array("stray".utf8), at: ObjectRef(bucket: harness.layout.processed.bucket, key: harness.layout.processed.prefix + "nobody/x.txt"))
+        try await harness.put(
+            Array("stray".utf8),
+            at: ObjectRef(bucket: harness.layout.processed.bucket, key: harness.layout.processed.prefix + "nobody/x.txt")
+        )
         try await harness.store.delete(harness.layout.quarantine(infected.id))
         try await harness.store.delete(harness.layout.processed(gone.id, safeName: "gone.pdf"))
         let found = try await harness.drift()

@@ -30,9 +30,22 @@ import Transport
             Webhook(url: receiver.baseURL + "/hook?security", secret: "not-the-receivers-secret", types: ["upload.quarantined"]),
         ]
         let worker = Worker(
-            configuration: WorkerConfiguration(workerID: "w", concurrency: 2, retryBaseMillis: 0, retryMaxMillis: 0, temporaryDirectory: FileManager.default.temporaryDirectory.path, engine: "test"),
-            layout: harness.layout, catalog: harness.catalog, store: harness.store, inspector: harness.inspector, profiles: harness.profiles,
-            clock: SystemWallClock(), webhooks: webhooks, logger: PipelineHarness.logger
+            configuration: WorkerConfiguration(
+                workerID: "w",
+                concurrency: 2,
+                retryBaseMillis: 0,
+                retryMaxMillis: 0,
+                temporaryDirectory: FileManager.default.temporaryDirectory.path,
+                engine: "test"
+            ),
+            layout: harness.layout,
+            catalog: harness.catalog,
+            store: harness.store,
+            inspector: harness.inspector,
+            profiles: harness.profiles,
+            clock: SystemWallClock(),
+            webhooks: webhooks,
+            logger: PipelineHarness.logger
         )
         let clean = try await harness.upload(PipelineHarness.pdf("fine"), filename: "fine.pdf")
         let infected = try await harness.upload(PipelineHarness.eicar, filename: "bad.txt", declaredType: "text/plain")
@@ -41,18 +54,29 @@ import Transport
         #expect(try await harness.catalog.events(uploadID: infected.id.rawValue).count == 2)
         // The catalog records a masked reference of each webhook, never its URL (path and query may be its token).
         let recorded = try await harness.catalog.events(uploadID: infected.id.rawValue).map(\.webhook)
-        #expect(Set(recorded) == Set(webhooks.map(\.reference)) && recorded.allSatisfy { !$0.contains("hook") && !$0.contains("security") }, "\(recorded)")
+        #expect(
+            Set(recorded) == Set(webhooks.map(\.reference)) && recorded.allSatisfy { !$0.contains("hook") && !$0.contains("security") },
+            "\(recorded)"
+        )
 
         let http = try HTTPClient()
         let sender = EventSender(
-            catalog: harness.catalog, http: http, webhooks: webhooks, senderID: "s", clock: SystemWallClock(), retryBaseMillis: 1, retryMaxMillis: 1,
+            catalog: harness.catalog,
+            http: http,
+            webhooks: webhooks,
+            senderID: "s",
+            clock: SystemWallClock(),
+            retryBaseMillis: 1,
+            retryMaxMillis: 1,
             logger: PipelineHarness.logger
         )
         for _ in 0..<6 {
             try await sender.sendDue()
             try await Task.sleep(for: .milliseconds(20))
         }
-        let received = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { try JSONDecoder().decode(Received.self, from: Data($0.utf8)) }
+        let received = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
+            try JSONDecoder().decode(Received.self, from: Data($0.utf8))
+        }
         let delivered = received.filter { $0.status == 204 }
         // Each good delivery failed twice (503), then arrived once, verified.
         #expect(Set(delivered.map(\.type)) == ["upload.processed", "upload.quarantined"])
@@ -75,6 +99,9 @@ import Transport
 
 /// HMAC-SHA256 by Python's standard library, as an independent check of the signature format.
 func hmacHex(key: String, message: String) -> String {
-    let output = try? TestProcess.run(["python3", "-c", "import hmac,hashlib,sys;print(hmac.new(sys.argv[1].encode(),sys.argv[2].encode(),hashlib.sha256).hexdigest())", key, message])
+    let output = try? TestProcess.run([
+        "python3", "-c", "import hmac,hashlib,sys;print(hmac.new(sys.argv[1].encode(),sys.argv[2].encode(),hashlib.sha256).hexdigest())", key,
+        message,
+    ])
     return output?.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
 }

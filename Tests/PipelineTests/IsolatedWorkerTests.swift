@@ -17,7 +17,9 @@ struct IsolatedWorkerTests {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let pool = SandboxedInspector(
             configuration: .init(
-                engine: .libclamav(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), size: 1, temporaryDirectory: scratch,
+                engine: .libclamav(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+                size: 1,
+                temporaryDirectory: scratch,
                 executable: Repository.path(".build/debug/airlock")
             )
         )

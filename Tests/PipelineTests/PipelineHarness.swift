@@ -5,10 +5,10 @@ import Catalog
 import Foundation
 import Inspection
 import Logging
-import Synchronization
 import Pipeline
 import S3
 import SigV4
+import Synchronization
 import Transport
 
 /// A worker over real parts: the test store (Ceph RGW or SeaweedFS, `AIRLOCK_TEST_STORE`; one bucket, three prefixes), a SQLite catalog, libmagic and libclamav with the
@@ -32,7 +32,8 @@ final class PipelineHarness: Sendable {
     let server = S3TestServer.current
     let profiles: [String: UploadProfile] = [
         "documents": UploadProfile(
-            name: "documents", maxSize: 8 << 20,
+            name: "documents",
+            maxSize: 8 << 20,
             allow: [.init(extensions: ["pdf"], types: ["application/pdf"]), .init(extensions: ["txt"], types: ["text/plain"])]
         ),
         "bulk": UploadProfile(name: "bulk", maxSize: 64 << 20, allow: [.init(extensions: ["txt"], types: ["text/plain"])]),
@@ -46,10 +47,13 @@ final class PipelineHarness: Sendable {
         http = try HTTPClient(configuration: .init(connectTimeout: .seconds(2), lowSpeedTime: .seconds(5)))
         let signer = try Signer(credentials: Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey), region: server.region)
         client = S3Client(
-            presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: server.endpoint)), http: http,
+            presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: server.endpoint)),
+            http: http,
             configuration: .init(
-                profile: profile ?? .of(server.backend), retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(100), budget: .seconds(5)),
-                multipartCopyThreshold: multipartThreshold, multipartCopyPartSize: 5 << 20
+                profile: profile ?? .of(server.backend),
+                retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(100), budget: .seconds(5)),
+                multipartCopyThreshold: multipartThreshold,
+                multipartCopyPartSize: 5 << 20
             ),
             logger: Self.logger
         )
@@ -57,7 +61,8 @@ final class PipelineHarness: Sendable {
         let bucket = S3TestServer.uniqueBucketName("pipe")
         try await client.createBucket(bucket)
         layout = ObjectLayout(
-            incoming: BucketPrefix(bucket: bucket, prefix: "incoming/"), processed: BucketPrefix(bucket: bucket, prefix: "processed/"),
+            incoming: BucketPrefix(bucket: bucket, prefix: "incoming/"),
+            processed: BucketPrefix(bucket: bucket, prefix: "processed/"),
             quarantine: BucketPrefix(bucket: bucket, prefix: "quarantine/")
         )
         databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pipeline-\(UUID().uuidString).sqlite").path
@@ -68,7 +73,11 @@ final class PipelineHarness: Sendable {
         } else {
             self.catalog = try await CatalogFactory.openSQLite(path: databasePath, logger: Self.logger)
         }
-        inspector = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()), threads: 2)
+        inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            threads: 2
+        )
     }
 
     func close() async {
@@ -82,10 +91,18 @@ final class PipelineHarness: Sendable {
     func reconciler(holder: String = "r1", clock: any WallClock = SystemWallClock(), temporaryDirectory: String? = nil) -> Reconciler {
         Reconciler(
             configuration: ReconcilerConfiguration(
-                holderID: holder, interval: .seconds(1), expiryGraceMillis: 0,
-                temporaryDirectory: temporaryDirectory ?? self.temporaryDirectory, staleTemporaryFileMillis: 60_000
+                holderID: holder,
+                interval: .seconds(1),
+                expiryGraceMillis: 0,
+                temporaryDirectory: temporaryDirectory ?? self.temporaryDirectory,
+                staleTemporaryFileMillis: 60_000
             ),
-            layout: layout, catalog: catalog, store: store, clock: clock, wake: WakeSignal(), logger: Self.logger
+            layout: layout,
+            catalog: catalog,
+            store: store,
+            clock: clock,
+            wake: WakeSignal(),
+            logger: Self.logger
         )
     }
 
@@ -103,22 +120,45 @@ final class PipelineHarness: Sendable {
     /// Buckets against catalog, every placed object hashed (what `airlock verify --deep` reports).
     func drift() async throws -> [Drift] {
         try await DriftCheck(
-            layout: layout, catalog: catalog, store: store, clock: SystemWallClock(), temporaryDirectory: temporaryDirectory,
-            incomingRetentionMillis: 7 * 86_400_000, deep: true
+            layout: layout,
+            catalog: catalog,
+            store: store,
+            clock: SystemWallClock(),
+            temporaryDirectory: temporaryDirectory,
+            incomingRetentionMillis: 7 * 86_400_000,
+            deep: true
         ).run().drift
     }
 
     func worker(
-        _ id: String = "w1", inspector: (any FileInspector)? = nil, maxAttempts: Int = 3, hooks: WorkerHooks = WorkerHooks(), store: (any ObjectStore)? = nil,
+        _ id: String = "w1",
+        inspector: (any FileInspector)? = nil,
+        maxAttempts: Int = 3,
+        hooks: WorkerHooks = WorkerHooks(),
+        store: (any ObjectStore)? = nil,
         storeHealth: StoreHealth? = nil
     ) -> Worker {
         Worker(
             configuration: WorkerConfiguration(
-                workerID: id, concurrency: 4, leaseMillis: 60_000, maxAttempts: maxAttempts, retryBaseMillis: 0, retryMaxMillis: 0,
-                pollInterval: .milliseconds(50), temporaryDirectory: temporaryDirectory, engine: "clamav-test"
+                workerID: id,
+                concurrency: 4,
+                leaseMillis: 60_000,
+                maxAttempts: maxAttempts,
+                retryBaseMillis: 0,
+                retryMaxMillis: 0,
+                pollInterval: .milliseconds(50),
+                temporaryDirectory: temporaryDirectory,
+                engine: "clamav-test"
             ),
-            layout: layout, catalog: catalog, store: store ?? self.store, inspector: inspector ?? self.inspector, profiles: profiles, clock: SystemWallClock(),
-            hooks: hooks, storeHealth: storeHealth, logger: Self.logger
+            layout: layout,
+            catalog: catalog,
+            store: store ?? self.store,
+            inspector: inspector ?? self.inspector,
+            profiles: profiles,
+            clock: SystemWallClock(),
+            hooks: hooks,
+            storeHealth: storeHealth,
+            logger: Self.logger
         )
     }
 
@@ -128,8 +168,16 @@ final class PipelineHarness: Sendable {
         let now = SystemWallClock().now()
         let id = UploadID.generate(at: now)
         let upload = Upload(
-            id: id, owner: "key:app", profile: profile, filename: filename, safeName: filename, declaredSize: Int64(bytes.count), declaredType: declaredType,
-            incomingKey: layout.incoming(id).key, createdAt: now, expiresAt: now + 900_000
+            id: id,
+            owner: "key:app",
+            profile: profile,
+            filename: filename,
+            safeName: filename,
+            declaredSize: Int64(bytes.count),
+            declaredType: declaredType,
+            incomingKey: layout.incoming(id).key,
+            createdAt: now,
+            expiresAt: now + 900_000
         )
         _ = try await catalog.createUpload(upload)
         try await put(bytes, at: layout.incoming(id))
@@ -144,7 +192,7 @@ final class PipelineHarness: Sendable {
     func bytes(at object: ObjectRef) async throws -> [UInt8]? {
         do {
             return try await client.getObjectBytes(ObjectLocation(bucket: object.bucket, key: object.key)).bytes
-        } catch where error.isNotFound {
+        } catch  where error.isNotFound {
             return nil
         }
     }
@@ -156,7 +204,8 @@ final class PipelineHarness: Sendable {
     static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
 
     static func pdf(_ text: String) -> [UInt8] {
-        let body = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n% \(text)\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+        let body =
+            "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n% \(text)\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
         return Array(body.utf8)
     }
 }

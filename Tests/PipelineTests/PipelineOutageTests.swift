@@ -30,7 +30,8 @@ struct PipelineOutageTests {
             expected[try await harness.upload(bytes, filename: "d\(number).txt", declaredType: "text/plain").id] = bytes
         }
         let worker = try BackgroundProcess(
-            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath], environment: ProcessInfo.processInfo.environment,
+            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath],
+            environment: ProcessInfo.processInfo.environment,
             logPath: directory + "/worker.log"
         )
         try await Task.sleep(for: .milliseconds(400))
@@ -68,7 +69,9 @@ struct PipelineOutageTests {
         let metricsPort = 21_000 + Int(getpid() % 1000)
         let configPath = directory + "/airlock.yaml"
         try CrashSafetyTests.configuration(
-            harness: harness, database: harness.databasePath, temporaryDirectory: directory + "/tmp",
+            harness: harness,
+            database: harness.databasePath,
+            temporaryDirectory: directory + "/tmp",
             worker: "{concurrency: 4, maxAttempts: 1, lease: 5s, reconcileInterval: 1s, metricsPort: \(metricsPort), storeFailingAfter: 2s}"
         ).write(toFile: configPath, atomically: true, encoding: .utf8)
         var expected: [UploadID: [UInt8]] = [:]
@@ -80,7 +83,8 @@ struct PipelineOutageTests {
         var restarted = false
         defer { if !restarted { try? harness.server.radosgw("start") } }
         let worker = try BackgroundProcess(
-            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath], environment: ProcessInfo.processInfo.environment,
+            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath],
+            environment: ProcessInfo.processInfo.environment,
             logPath: directory + "/worker.log"
         )
         func ready() -> Int { (try? Curl.request("GET", "http://127.0.0.1:\(metricsPort)/ready").status) ?? 0 }

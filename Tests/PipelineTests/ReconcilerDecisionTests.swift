@@ -8,27 +8,51 @@ import Testing
 /// The reconciler's decisions on the in-memory catalog and store: leadership, expiry, retention under review leases.
 struct ReconcilerDecisionTests {
     static let layout = ObjectLayout(
-        incoming: BucketPrefix(bucket: "in", prefix: "incoming/"), processed: BucketPrefix(bucket: "out", prefix: "processed/"),
+        incoming: BucketPrefix(bucket: "in", prefix: "incoming/"),
+        processed: BucketPrefix(bucket: "out", prefix: "processed/"),
         quarantine: BucketPrefix(bucket: "q", prefix: "quarantine/")
     )
 
-    static func reconciler(_ catalog: InMemoryCatalog, store: MemoryObjectStore, holder: String = "r1", clock: ShiftedClock, quarantineRetentionMillis: Int64? = nil)
+    static func reconciler(
+        _ catalog: InMemoryCatalog,
+        store: MemoryObjectStore,
+        holder: String = "r1",
+        clock: ShiftedClock,
+        quarantineRetentionMillis: Int64? = nil
+    )
         -> Reconciler
     {
         Reconciler(
             configuration: ReconcilerConfiguration(
-                holderID: holder, interval: .seconds(1), expiryGraceMillis: 0, temporaryDirectory: FileManager.default.temporaryDirectory.path,
-                staleTemporaryFileMillis: .max / 2, quarantineRetentionMillis: quarantineRetentionMillis
+                holderID: holder,
+                interval: .seconds(1),
+                expiryGraceMillis: 0,
+                temporaryDirectory: FileManager.default.temporaryDirectory.path,
+                staleTemporaryFileMillis: .max / 2,
+                quarantineRetentionMillis: quarantineRetentionMillis
             ),
-            layout: layout, catalog: catalog, store: store, clock: clock, wake: WakeSignal(), logger: Logger(label: "airlock.test.reconciler")
+            layout: layout,
+            catalog: catalog,
+            store: store,
+            clock: clock,
+            wake: WakeSignal(),
+            logger: Logger(label: "airlock.test.reconciler")
         )
     }
 
     static func upload(_ number: Int, state: UploadState, at time: EpochMillis) -> Upload {
         let id = UploadID.generate(at: time + EpochMillis(number))
         var upload = Upload(
-            id: id, owner: "key:app", profile: "documents", filename: "f\(number).pdf", safeName: "f\(number).pdf", declaredSize: 3,
-            declaredType: "application/pdf", incomingKey: layout.incoming(id).key, createdAt: time, expiresAt: time + 1000
+            id: id,
+            owner: "key:app",
+            profile: "documents",
+            filename: "f\(number).pdf",
+            safeName: "f\(number).pdf",
+            declaredSize: 3,
+            declaredType: "application/pdf",
+            incomingKey: layout.incoming(id).key,
+            createdAt: time,
+            expiresAt: time + 1000
         )
         upload.state = state
         upload.updatedAt = time

@@ -7,7 +7,12 @@ import Pipeline
 import Testing
 
 @Suite struct ReconcilerTests {
-    func reconciler(_ harness: PipelineHarness, holder: String = "r1", clock: any WallClock = SystemWallClock(), temporaryDirectory: String? = nil) -> Reconciler {
+    func reconciler(
+        _ harness: PipelineHarness,
+        holder: String = "r1",
+        clock: any WallClock = SystemWallClock(),
+        temporaryDirectory: String? = nil
+    ) -> Reconciler {
         harness.reconciler(holder: holder, clock: clock, temporaryDirectory: temporaryDirectory)
     }
 
@@ -23,8 +28,16 @@ import Testing
         let bytes = PipelineHarness.pdf("uploaded without complete")
         _ = try await harness.catalog.createUpload(
             Upload(
-                id: id, owner: "key:app", profile: "documents", filename: "a.pdf", safeName: "a.pdf", declaredSize: Int64(bytes.count),
-                declaredType: "application/pdf", incomingKey: harness.layout.incoming(id).key, createdAt: now, expiresAt: now + 900_000
+                id: id,
+                owner: "key:app",
+                profile: "documents",
+                filename: "a.pdf",
+                safeName: "a.pdf",
+                declaredSize: Int64(bytes.count),
+                declaredType: "application/pdf",
+                incomingKey: harness.layout.incoming(id).key,
+                createdAt: now,
+                expiresAt: now + 900_000
             )
         )
         try await harness.put(bytes, at: harness.layout.incoming(id))
@@ -73,8 +86,16 @@ import Testing
         let id = UploadID.generate(at: now - 10_000)
         _ = try await harness.catalog.createUpload(
             Upload(
-                id: id, owner: "key:app", profile: "documents", filename: "late.pdf", safeName: "late.pdf", declaredSize: 10, declaredType: "application/pdf",
-                incomingKey: harness.layout.incoming(id).key, createdAt: now - 10_000, expiresAt: now - 1_000
+                id: id,
+                owner: "key:app",
+                profile: "documents",
+                filename: "late.pdf",
+                safeName: "late.pdf",
+                declaredSize: 10,
+                declaredType: "application/pdf",
+                incomingKey: harness.layout.incoming(id).key,
+                createdAt: now - 10_000,
+                expiresAt: now - 1_000
             )
         )
         let first = reconciler(harness, holder: "r1")
@@ -110,16 +131,33 @@ import Testing
         while try await harness.worker().processBatch() > 0 {}
         try await Task.sleep(for: .milliseconds(20))
         let kept = Reconciler(
-            configuration: ReconcilerConfiguration(holderID: "r", interval: .seconds(1), temporaryDirectory: FileManager.default.temporaryDirectory.path),
-            layout: harness.layout, catalog: harness.catalog, store: harness.store, clock: SystemWallClock(), wake: WakeSignal(), logger: PipelineHarness.logger
+            configuration: ReconcilerConfiguration(
+                holderID: "r",
+                interval: .seconds(1),
+                temporaryDirectory: FileManager.default.temporaryDirectory.path
+            ),
+            layout: harness.layout,
+            catalog: harness.catalog,
+            store: harness.store,
+            clock: SystemWallClock(),
+            wake: WakeSignal(),
+            logger: PipelineHarness.logger
         )
         #expect(try await kept.pass().retired == 0)  // no retention configured: nothing goes
         let retaining = Reconciler(
             configuration: ReconcilerConfiguration(
-                holderID: "r", interval: .seconds(1), temporaryDirectory: FileManager.default.temporaryDirectory.path, processedRetentionMillis: 10,
+                holderID: "r",
+                interval: .seconds(1),
+                temporaryDirectory: FileManager.default.temporaryDirectory.path,
+                processedRetentionMillis: 10,
                 quarantineRetentionMillis: 10
             ),
-            layout: harness.layout, catalog: harness.catalog, store: harness.store, clock: SystemWallClock(), wake: WakeSignal(), logger: PipelineHarness.logger
+            layout: harness.layout,
+            catalog: harness.catalog,
+            store: harness.store,
+            clock: SystemWallClock(),
+            wake: WakeSignal(),
+            logger: PipelineHarness.logger
         )
         #expect(try await retaining.pass().retired == 2)
         #expect(try await harness.catalog.upload(id: clean.id)?.state == .deleted)

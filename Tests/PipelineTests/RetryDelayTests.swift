@@ -1,5 +1,6 @@
-@testable import Pipeline
 import Testing
+
+@testable import Pipeline
 
 /// The worker's backoff between attempts (pure arithmetic, no store).
 @Suite struct RetryDelayTests {

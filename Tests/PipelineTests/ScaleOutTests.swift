@@ -1,10 +1,11 @@
 import AirlockApp
 import AirlockCore
 import AirlockTesting
-@testable import Catalog
 import Foundation
 import Pipeline
 import Testing
+
+@testable import Catalog
 
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,9 @@ import Glibc
     @Test func threeWorkersShareOnePostgresCatalog() async throws {
         let url = ProcessInfo.processInfo.environment["AIRLOCK_TEST_POSTGRES_URL"] ?? "postgres://airlock:airlock@127.0.0.1:15432/airlock"
         let server = try CatalogSettings(url: url)
-        guard case .postgres(let host, let port, let user, let password, let adminDatabase) = server.location else { Issue.record("not PostgreSQL"); return }
+        guard case .postgres(let host, let port, let user, let password, let adminDatabase) = server.location else {
+            Issue.record("not PostgreSQL"); return
+        }
         let database = "airlock_scale_\(UInt32.random(in: 0...UInt32.max))"
         try await Self.withPostgres(host: host, port: port, user: user, password: password, database: adminDatabase) { admin in
             _ = try await admin.driver.query("CREATE DATABASE \(database)", [])
@@ -50,13 +53,20 @@ import Glibc
                 let clean = number % 10 != 0
                 if clean { expectedClean += 1 }
                 group.addTask {
-                    _ = try await harness.upload(clean ? Array("text \(number)\n".utf8) : PipelineHarness.eicar, filename: "f\(number).txt", declaredType: "text/plain")
+                    _ = try await harness.upload(
+                        clean ? Array("text \(number)\n".utf8) : PipelineHarness.eicar,
+                        filename: "f\(number).txt",
+                        declaredType: "text/plain"
+                    )
                 }
                 if number % 16 == 15 { try await group.waitForAll() }
             }
             for number in 0..<Self.strays {
                 group.addTask {
-                    try await harness.put(Array("stray \(number)".utf8), at: ObjectRef(bucket: harness.layout.incoming.bucket, key: "incoming/stray-\(number)"))
+                    try await harness.put(
+                        Array("stray \(number)".utf8),
+                        at: ObjectRef(bucket: harness.layout.incoming.bucket, key: "incoming/stray-\(number)")
+                    )
                 }
             }
             try await group.waitForAll()
@@ -110,9 +120,22 @@ import Glibc
     }
 
     static func withPostgres(
-        host: String, port: Int, user: String, password: String?, database: String, _ body: @Sendable (SQLCatalog) async throws -> Void
+        host: String,
+        port: Int,
+        user: String,
+        password: String?,
+        database: String,
+        _ body: @Sendable (SQLCatalog) async throws -> Void
     ) async throws {
-        let opened = CatalogFactory.postgres(host: host, port: port, username: user, password: password, database: database, maxConnections: 8, logger: PipelineHarness.logger)
+        let opened = CatalogFactory.postgres(
+            host: host,
+            port: port,
+            username: user,
+            password: password,
+            database: database,
+            maxConnections: 8,
+            logger: PipelineHarness.logger
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await opened.run() }
             defer { group.cancelAll() }

@@ -1,8 +1,9 @@
 import AirlockCore
 import Foundation
-@testable import Pipeline
 import Synchronization
 import Testing
+
+@testable import Pipeline
 
 @Suite struct StreamingDigestTests {
     static func feed(_ digest: StreamingDigest, _ bytes: [UInt8], at offset: Int64) {

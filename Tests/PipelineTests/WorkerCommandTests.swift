@@ -1,11 +1,12 @@
 import AirlockApp
 import AirlockCore
 import AirlockTesting
-@testable import Catalog
 import Foundation
 import Pipeline
 import Testing
 import Transport
+
+@testable import Catalog
 
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +29,8 @@ import Glibc
         _ = try await harness.upload(PipelineHarness.eicar, filename: "b.txt", declaredType: "text/plain")
 
         let worker = try BackgroundProcess(
-            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath], environment: ProcessInfo.processInfo.environment,
+            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath],
+            environment: ProcessInfo.processInfo.environment,
             logPath: directory + "/worker.log"
         )
         let http = try HTTPClient()
@@ -37,7 +39,9 @@ import Glibc
         while ContinuousClock.now < deadline {
             if let response = try? await http.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/metrics")), response.isSuccess {
                 metrics = String(decoding: response.body, as: UTF8.self)
-                if metrics.contains(#"airlock_uploads{state="quarantined"} 1"#) && metrics.contains(#"airlock_uploads{state="processed"} 1"#) { break }
+                if metrics.contains(#"airlock_uploads{state="quarantined"} 1"#) && metrics.contains(#"airlock_uploads{state="processed"} 1"#) {
+                    break
+                }
             }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -58,7 +62,10 @@ import Glibc
         #expect(!inspectors.isEmpty, "the worker runs no inspector process")
         for pid in inspectors {
             let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
-            #expect(!environ.isEmpty && !String(decoding: environ, as: UTF8.self).contains(S3TestServer.current.secretKey), "inspector \(pid)'s environment")
+            #expect(
+                !environ.isEmpty && !String(decoding: environ, as: UTF8.self).contains(S3TestServer.current.secretKey),
+                "inspector \(pid)'s environment"
+            )
         }
         worker.signal(SIGTERM)
         #expect(worker.wait() == 0)
@@ -71,7 +78,9 @@ import Glibc
     static func children(of parent: pid_t) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(pid_t.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+                return false
+            }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 2 && pid_t(fields[1]) == parent
         }
@@ -102,7 +111,8 @@ import Glibc
         let infected = try await harness.upload(PipelineHarness.eicar, filename: "eicar.txt", declaredType: "text/plain")
 
         let worker = try BackgroundProcess(
-            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath], environment: ProcessInfo.processInfo.environment,
+            [Repository.path(".build/debug/airlock"), "worker", "--config", configPath],
+            environment: ProcessInfo.processInfo.environment,
             logPath: directory + "/worker.log"
         )
         defer { worker.signal(SIGTERM); _ = worker.wait() }
@@ -134,20 +144,30 @@ import Glibc
         #expect(settled)
         #expect(try await harness.catalog.upload(id: infected.id)?.outcome == .infected)
         let audit = try await harness.catalog.auditEntries(after: 0, limit: 100)
-        #expect(audit.contains { $0.actor == "system:signatures" && $0.action == "quarantine.rescan_all" && $0.detail.contains("\"queued\":2") }, "\(audit)")
+        #expect(
+            audit.contains { $0.actor == "system:signatures" && $0.action == "quarantine.rescan_all" && $0.detail.contains("\"queued\":2") },
+            "\(audit)"
+        )
     }
 
     @Test func migratePrintsWhatItApplied() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-migrate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "catalog: {url: \"sqlite://\(directory)/nested/catalog.sqlite\"}\n".write(toFile: directory + "/airlock.yaml", atomically: true, encoding: .utf8)
+        try "catalog: {url: \"sqlite://\(directory)/nested/catalog.sqlite\"}\n".write(
+            toFile: directory + "/airlock.yaml",
+            atomically: true,
+            encoding: .utf8
+        )
         let binary = Repository.path(".build/debug/airlock")
         let first = try TestProcess.run([binary, "migrate", "--config", directory + "/airlock.yaml"])
         #expect(first.status == 0, "\(first.stderrText)")
         // Opening a SQLite catalog migrates it: by the time `migrate` runs, nothing is left to apply.
         #expect(first.stdoutText == "{\"applied\":0,\"version\":6}\n")
-        let bad = try TestProcess.run([binary, "migrate", "--config", directory + "/airlock.yaml"], environment: ["AIRLOCK_CATALOG_URL": "postgres://user:hunter2@/db"])
+        let bad = try TestProcess.run(
+            [binary, "migrate", "--config", directory + "/airlock.yaml"],
+            environment: ["AIRLOCK_CATALOG_URL": "postgres://user:hunter2@/db"]
+        )
         #expect(bad.status == 2)
         #expect(bad.stderrText.hasPrefix("airlock: catalog.url"))
         #expect(!bad.stderrText.contains("hunter2"))
@@ -170,13 +190,19 @@ import Glibc
         }
         // Statements wait for the pool to run: no warning about a lease before `run()` on a plain command.
         let key = try TestProcess.run(
-            [binary, "keys", "create", "--role", "uploader", "--name", "pg-\(UUID().uuidString.prefix(8).lowercased())", "--config", directory + "/airlock.yaml"],
+            [
+                binary, "keys", "create", "--role", "uploader", "--name", "pg-\(UUID().uuidString.prefix(8).lowercased())", "--config",
+                directory + "/airlock.yaml",
+            ],
             environment: ["AIRLOCK_CATALOG_URL": url]
         )
         #expect(key.status == 0 && key.stderrText.isEmpty, "\(key.stderrText)")
         let required = try migrate("?sslmode=require")
         #expect(required.status == 2)
-        #expect(required.stderrText.contains("the server does not offer TLS (sslmode=require)") && !required.stderrText.contains(":airlock@"), "\(required.stderrText)")
+        #expect(
+            required.stderrText.contains("the server does not offer TLS (sslmode=require)") && !required.stderrText.contains(":airlock@"),
+            "\(required.stderrText)"
+        )
     }
 
     @Test func auditVerifyFindsAlteredAndMissingEntries() async throws {
@@ -188,7 +214,13 @@ import Glibc
         let catalog = try await CatalogFactory.openSQLite(path: directory + "/catalog.sqlite", logger: PipelineHarness.logger)
         for number in 1...3 {
             _ = try await catalog.appendAudit(
-                AuditEntry(at: 1_795_301_999_000, actor: "key:reviewer", action: "quarantine.release", uploadID: "u\(number)", note: "checked \(number)"),
+                AuditEntry(
+                    at: 1_795_301_999_000,
+                    actor: "key:reviewer",
+                    action: "quarantine.release",
+                    uploadID: "u\(number)",
+                    note: "checked \(number)"
+                ),
                 seal: AuditSeal.sha256
             )
         }
@@ -199,7 +231,11 @@ import Glibc
         let exported = try TestProcess.run([binary, "audit", "export", "--config", config])
         let lines = exported.stdoutText.split(separator: "\n")
         #expect(lines.count == 3)
-        #expect(lines.first?.hasPrefix(#"{"sequence":1,"at":"2026-11-21T22:59:59Z","actor":"key:reviewer","action":"quarantine.release","uploadId":"u1","note":"checked 1""#) == true)
+        #expect(
+            lines.first?.hasPrefix(
+                #"{"sequence":1,"at":"2026-11-21T22:59:59Z","actor":"key:reviewer","action":"quarantine.release","uploadId":"u1","note":"checked 1""#
+            ) == true
+        )
 
         _ = try await catalog.driver.query("UPDATE audit_log SET note = 'nothing to see' WHERE sequence = 2", [])
         let altered = try TestProcess.run([binary, "audit", "verify", "--config", config])

@@ -13,8 +13,16 @@ import Testing
         let now = SystemWallClock().now()
         let id = UploadID.generate(at: now)
         let upload = Upload(
-            id: id, owner: "key:app", profile: "documents", filename: name, safeName: name, declaredSize: Int64(bytes.count), declaredType: "text/plain",
-            incomingKey: harness.layout.incoming(id).key, createdAt: now, expiresAt: now + 900_000
+            id: id,
+            owner: "key:app",
+            profile: "documents",
+            filename: name,
+            safeName: name,
+            declaredSize: Int64(bytes.count),
+            declaredType: "text/plain",
+            incomingKey: harness.layout.incoming(id).key,
+            createdAt: now,
+            expiresAt: now + 900_000
         )
         _ = try await harness.catalog.createUpload(upload)
         store.put(bytes, at: harness.layout.incoming(id))

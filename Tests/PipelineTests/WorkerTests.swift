@@ -63,7 +63,8 @@ import Testing
         let harness = try await PipelineHarness()
         defer { Task { await harness.close() } }
         let infected = try await harness.upload(PipelineHarness.eicar, filename: "notes.txt", declaredType: "text/plain")
-        let executable = Array("MZ".utf8) + [UInt8](repeating: 0x90, count: 58) + [0x40, 0, 0, 0] + Array("PE\0\0".utf8) + [UInt8](repeating: 0, count: 200)
+        let executable =
+            Array("MZ".utf8) + [UInt8](repeating: 0x90, count: 58) + [0x40, 0, 0, 0] + Array("PE\0\0".utf8) + [UInt8](repeating: 0, count: 200)
         let spoofed = try await harness.upload(executable, filename: "invoice.pdf")
 
         // An object nobody asked for, recorded by the reconciler as unsolicited.
@@ -73,8 +74,18 @@ import Testing
         let strayID = UploadID.generate(at: now + 1)
         let stray = try await harness.catalog.createUnsolicited(
             Upload(
-                id: strayID, owner: "", profile: "documents", filename: "unsolicited", safeName: "unsolicited", declaredSize: 0,
-                declaredType: "application/octet-stream", incomingKey: strayKey, state: .uploaded, originalKey: strayKey, createdAt: now, expiresAt: now
+                id: strayID,
+                owner: "",
+                profile: "documents",
+                filename: "unsolicited",
+                safeName: "unsolicited",
+                declaredSize: 0,
+                declaredType: "application/octet-stream",
+                incomingKey: strayKey,
+                state: .uploaded,
+                originalKey: strayKey,
+                createdAt: now,
+                expiresAt: now
             )
         )
         let worker = harness.worker()
@@ -102,7 +113,11 @@ import Testing
     @Test func scannerFailuresEndAsScanFailed() async throws {
         let harness = try await PipelineHarness()
         defer { Task { await harness.close() } }
-        let broken = Inspector(magic: try MagicDetector(), scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)), threads: 1)
+        let broken = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamdScanner(address: "unix:///nonexistent/clamd.sock", timeout: .seconds(1)),
+            threads: 1
+        )
         defer { broken.shutdown() }
         let upload = try await harness.upload(PipelineHarness.pdf("fine"), filename: "fine.pdf")
         let worker = harness.worker(inspector: broken, maxAttempts: 2)
@@ -131,7 +146,9 @@ import Testing
         }
 
         func inspect(_ request: InspectionRequest) async -> Verdict {
-            if !fired.withLock({ let was = $0; $0 = true; return was }) {
+            if !fired.withLock({
+                let was = $0; $0 = true; return was
+            }) {
                 try? await harness.put(PipelineHarness.eicar + Array(" replaced".utf8), at: target)
             }
             return await inner.inspect(request)
@@ -156,7 +173,10 @@ import Testing
         #expect(try await harness.sweepAfterExpiry().unsolicited == 1)
         while try await worker.processBatch() > 0 {}
         let quarantined = try await harness.catalog.uploads(state: .quarantined, owner: nil, after: nil, limit: 10)
-        #expect(quarantined.count == 1 && quarantined.first?.outcome == .infected && quarantined.first?.originalKey == upload.incomingKey, "\(quarantined)")
+        #expect(
+            quarantined.count == 1 && quarantined.first?.outcome == .infected && quarantined.first?.originalKey == upload.incomingKey,
+            "\(quarantined)"
+        )
         if let stray = quarantined.first { #expect(try await harness.bytes(at: harness.layout.quarantine(stray.id)) == replaced) }
         #expect(try await harness.sweepAfterExpiry().removedFromIncoming == 1)
         #expect(try await harness.keys(under: "incoming/").isEmpty)

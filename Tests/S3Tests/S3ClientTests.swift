@@ -13,7 +13,10 @@ struct S3ClientTests {
         let s3 = try await S3TestContext()
         let body = Array("airlock object body".utf8)
         let etag = try await s3.client.putObject(
-            s3.location("a/b c.txt"), body: .bytes(body), contentType: "text/plain", metadata: [("Airlock-Id", "abc"), ("note", "ü")],
+            s3.location("a/b c.txt"),
+            body: .bytes(body),
+            contentType: "text/plain",
+            metadata: [("Airlock-Id", "abc"), ("note", "ü")],
             checksumSHA256: PayloadHash.base64(of: body)
         )
         let head = try #require(try await s3.client.headObject(s3.location("a/b c.txt")))
@@ -57,7 +60,11 @@ struct S3ClientTests {
         let s3 = try await S3TestContext()
         let etag = try await s3.client.putObject(s3.location("src"), body: .bytes(Array("copy me".utf8)), contentType: "application/octet-stream")
         let copied = try await s3.client.copyObject(
-            from: s3.location("src"), ifMatch: etag, sourceSize: 7, to: s3.location("dst/file.txt"), contentType: "text/plain",
+            from: s3.location("src"),
+            ifMatch: etag,
+            sourceSize: 7,
+            to: s3.location("dst/file.txt"),
+            contentType: "text/plain",
             metadata: [("airlock-outcome", "clean")]
         )
         #expect(!copied.multipart)
@@ -70,7 +77,14 @@ struct S3ClientTests {
         // The source changed after it was scanned: the pinned copy must not happen.
         try await s3.client.putObject(s3.location("src"), body: .bytes(Array("changed!".utf8)))
         do {
-            _ = try await s3.client.copyObject(from: s3.location("src"), ifMatch: etag, sourceSize: 8, to: s3.location("dst/2"), contentType: nil, metadata: [])
+            _ = try await s3.client.copyObject(
+                from: s3.location("src"),
+                ifMatch: etag,
+                sourceSize: 8,
+                to: s3.location("dst/2"),
+                contentType: nil,
+                metadata: []
+            )
             Issue.record("a copy pinned to a stale ETag succeeded")
         } catch {
             #expect(error.isPreconditionFailed, "\(error)")
@@ -86,7 +100,14 @@ struct S3ClientTests {
         let s3 = try await S3TestContext(profile: .of(other))
         _ = try await s3.client.putObject(s3.location("src"), body: .bytes(Array("v1".utf8)))
         let stale = "\"00000000000000000000000000000000\""
-        let result = try await s3.client.copyObject(from: s3.location("src"), ifMatch: stale, sourceSize: 2, to: s3.location("dst"), contentType: nil, metadata: [])
+        let result = try await s3.client.copyObject(
+            from: s3.location("src"),
+            ifMatch: stale,
+            sourceSize: 2,
+            to: s3.location("dst"),
+            contentType: nil,
+            metadata: []
+        )
         #expect(!ETag.matches(result.etag, stale))  // the copy happened anyway
     }
 
@@ -95,7 +116,11 @@ struct S3ClientTests {
         let source = try TemporaryFile(size: 12 << 20, seed: 11)
         let etag = try await s3.client.putObject(s3.location("large"), body: .file(descriptor: source.descriptor, offset: 0, length: source.size))
         let result = try await s3.client.copyObject(
-            from: s3.location("large"), ifMatch: etag, sourceSize: 12 << 20, to: s3.location("copied"), contentType: "application/zip",
+            from: s3.location("large"),
+            ifMatch: etag,
+            sourceSize: 12 << 20,
+            to: s3.location("copied"),
+            contentType: "application/zip",
             metadata: [("airlock-id", "x")]
         )
         #expect(result.multipart)
@@ -123,7 +148,14 @@ struct S3ClientTests {
         var number = 1
         while offset < all.count {
             let part = all[offset..<min(offset + partSize, all.count)]
-            let url = try s3.client.presignUploadPart(location, uploadId: uploadId, partNumber: number, contentLength: Int64(part.count), expires: 300, at: SigningTime(Date()))
+            let url = try s3.client.presignUploadPart(
+                location,
+                uploadId: uploadId,
+                partNumber: number,
+                contentLength: Int64(part.count),
+                expires: 300,
+                at: SigningTime(Date())
+            )
             let response = try Curl.request("PUT", url.url, headers: url.headers.map { ($0.name, $0.value) }, body: Data(part))
             #expect(response.status == 200, "part \(number): \(response.text)")
             #expect(response.headers["etag"] != nil)
@@ -141,7 +173,14 @@ struct S3ClientTests {
 
         // A part URL that pins Content-Length refuses a different length.
         let other = try await s3.client.createMultipartUpload(s3.location("multipart/other"))
-        let pinned = try s3.client.presignUploadPart(s3.location("multipart/other"), uploadId: other, partNumber: 1, contentLength: 10, expires: 300, at: SigningTime(Date()))
+        let pinned = try s3.client.presignUploadPart(
+            s3.location("multipart/other"),
+            uploadId: other,
+            partNumber: 1,
+            contentLength: 10,
+            expires: 300,
+            at: SigningTime(Date())
+        )
         #expect(try Curl.request("PUT", pinned.url, body: Data(repeating: 1, count: 11)).status == 403)
         try await s3.client.abortMultipartUpload(s3.location("multipart/other"), uploadId: other)
         do {

@@ -30,8 +30,14 @@ struct S3TestContext {
         )
         let presigner = Presigner(signer: signer, endpoint: try S3Endpoint(url: server.endpoint))
         client = S3Client(
-            presigner: presigner, http: http,
-            configuration: .init(profile: profile ?? .of(server.backend), retry: retry, multipartCopyThreshold: multipartCopyThreshold, multipartCopyPartSize: multipartCopyPartSize),
+            presigner: presigner,
+            http: http,
+            configuration: .init(
+                profile: profile ?? .of(server.backend),
+                retry: retry,
+                multipartCopyThreshold: multipartCopyThreshold,
+                multipartCopyPartSize: multipartCopyPartSize
+            ),
             logger: logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         bucket = S3TestServer.uniqueBucketName("s3")

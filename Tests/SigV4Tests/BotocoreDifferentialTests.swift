@@ -55,7 +55,9 @@ struct BotocoreDifferentialTests {
             let endpoint = endpoints.randomElement(using: &rng)!
             let isIP = endpoint.contains("127.0.0.1")
             let virtual = !isIP && Bool.random(using: &rng)
-            let bucket = (!virtual && Int.random(in: 0..<5, using: &rng) == 0) ? dottedBuckets.randomElement(using: &rng)! : buckets.randomElement(using: &rng)!
+            let bucket =
+                (!virtual && Int.random(in: 0..<5, using: &rng) == 0)
+                ? dottedBuckets.randomElement(using: &rng)! : buckets.randomElement(using: &rng)!
             var json: [String: Any] = [
                 "op": op, "endpoint": endpoint, "region": regions.randomElement(using: &rng)!,
                 "addressing": virtual ? "virtual" : "path", "bucket": bucket,
@@ -91,7 +93,11 @@ struct BotocoreDifferentialTests {
                     json["minSize"] = low
                     json["maxSize"] = low + Int.random(in: 0...100_000_000, using: &rng)
                 }
-                if Bool.random(using: &rng) { json["meta"] = ["airlock-id": UUID(uuid: (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, UInt8(index % 256))).uuidString.lowercased()] }
+                if Bool.random(using: &rng) {
+                    json["meta"] = [
+                        "airlock-id": UUID(uuid: (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, UInt8(index % 256))).uuidString.lowercased()
+                    ]
+                }
                 if Bool.random(using: &rng) { json["successStatus"] = [200, 201, 204].randomElement(using: &rng)! }
             }
             cases.append(try sign(json, op: op))
@@ -124,13 +130,19 @@ struct BotocoreDifferentialTests {
             var query: [(name: String, value: String)] = []
             if let value = json["responseContentDisposition"] as? String { query.append(("response-content-disposition", value)) }
             if let value = json["responseContentType"] as? String { query.append(("response-content-type", value)) }
-            airlock["url"] = try presigner.presign(.init(method: .get, bucket: bucket, key: json["key"] as! String, expires: expires, query: query), at: time).url
+            airlock["url"] = try presigner.presign(
+                .init(method: .get, bucket: bucket, key: json["key"] as! String, expires: expires, query: query),
+                at: time
+            ).url
         case "put":
             var headers: [(name: String, value: String)] = []
             if let value = json["contentType"] as? String { headers.append(("Content-Type", value)) }
             if let value = json["contentLength"] as? Int { headers.append(("Content-Length", String(value))) }
             if let value = json["checksumSHA256"] as? String { headers.append(("x-amz-checksum-sha256", value)) }
-            airlock["url"] = try presigner.presign(.init(method: .put, bucket: bucket, key: json["key"] as! String, expires: expires, headers: headers), at: time).url
+            airlock["url"] = try presigner.presign(
+                .init(method: .put, bucket: bucket, key: json["key"] as! String, expires: expires, headers: headers),
+                at: time
+            ).url
         default:
             let key: Presigner.PostRequest.Key = (json["key"] as? String).map { .exact($0) } ?? .prefix(json["keyPrefix"] as! String)
             let range = (json["minSize"] as? Int).map { $0...(json["maxSize"] as! Int) }
@@ -209,7 +221,8 @@ struct BotocoreDifferentialTests {
 
         var compared = ["get": 0, "put": 0, "post": 0]
         for (testCase, result) in zip(cases, results) {
-            let label = "\(testCase.op) \(testCase.json["endpoint"]!) \(testCase.json["bucket"]!) \(testCase.json["key"] ?? testCase.json["keyPrefix"]!)"
+            let label =
+                "\(testCase.op) \(testCase.json["endpoint"]!) \(testCase.json["bucket"]!) \(testCase.json["key"] ?? testCase.json["keyPrefix"]!)"
             let theirs = try #require(result["url"] as? String)
             switch testCase.op {
             case "get", "put":

@@ -33,7 +33,13 @@ struct LiveRGWTests {
 
     func put(_ key: String, _ body: Data, contentType: String = "application/octet-stream") throws -> CurlResponse {
         let url = try presigner.presign(
-            .init(method: .put, bucket: bucket, key: key, expires: 300, headers: [("Content-Type", contentType), ("Content-Length", String(body.count))]),
+            .init(
+                method: .put,
+                bucket: bucket,
+                key: key,
+                expires: 300,
+                headers: [("Content-Type", contentType), ("Content-Length", String(body.count))]
+            ),
             at: now
         )
         return try Curl.request("PUT", url.url, headers: url.headers.map { ($0.name, $0.value) }, body: body)
@@ -48,7 +54,12 @@ struct LiveRGWTests {
         let body = Data("hello from airlock\n".utf8)
         #expect(try put("docs/hello.txt", body, contentType: "text/plain").status == 200)
 
-        let fetched = try get("docs/hello.txt", query: [("response-content-disposition", "attachment; filename*=UTF-8''hello.txt"), ("response-content-type", "application/octet-stream")])
+        let fetched = try get(
+            "docs/hello.txt",
+            query: [
+                ("response-content-disposition", "attachment; filename*=UTF-8''hello.txt"), ("response-content-type", "application/octet-stream"),
+            ]
+        )
         #expect(fetched.status == 200)
         #expect(fetched.body == body)
         #expect(fetched.headers["content-disposition"] == "attachment; filename*=UTF-8''hello.txt")
@@ -142,7 +153,13 @@ struct LiveRGWTests {
     @Test func presignedPutPinsContentTypeAndLength() throws {
         let body = Data("exactly this".utf8)
         let url = try presigner.presign(
-            .init(method: .put, bucket: bucket, key: "pinned.txt", expires: 300, headers: [("Content-Type", "text/plain"), ("Content-Length", String(body.count))]),
+            .init(
+                method: .put,
+                bucket: bucket,
+                key: "pinned.txt",
+                expires: 300,
+                headers: [("Content-Type", "text/plain"), ("Content-Length", String(body.count))]
+            ),
             at: now
         )
         let wrongType = try Curl.request("PUT", url.url, headers: [("Content-Type", "text/html")], body: body)
@@ -160,8 +177,15 @@ struct LiveRGWTests {
     @Test func browserPostWithinPolicySucceeds() throws {
         let body = Data("posted bytes".utf8)
         let post = try postForm(
-            .init(bucket: bucket, key: .exact("incoming/abc"), expires: 300, contentType: "text/plain", contentLength: body.count...body.count,
-                  metadata: [("airlock-id", "abc")], successActionStatus: 201)
+            .init(
+                bucket: bucket,
+                key: .exact("incoming/abc"),
+                expires: 300,
+                contentType: "text/plain",
+                contentLength: body.count...body.count,
+                metadata: [("airlock-id", "abc")],
+                successActionStatus: 201
+            )
         )
         let response = try Curl.request("POST", post.url, body: body, form: post.fields.map { ($0.name, $0.value) })
         #expect(response.status == 201, "\(response.text)")

@@ -5,7 +5,11 @@ import Testing
 struct PresignerTests {
     let time = SigningTime(amzDate: "20260101T120000Z")!
 
-    func presigner(_ endpoint: String = "http://127.0.0.1:7480", addressing: S3Endpoint.Addressing = .path, token: String? = nil) throws(SigV4Error) -> Presigner {
+    func presigner(
+        _ endpoint: String = "http://127.0.0.1:7480",
+        addressing: S3Endpoint.Addressing = .path,
+        token: String? = nil
+    ) throws(SigV4Error) -> Presigner {
         Presigner(
             signer: try Signer(credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "secret", sessionToken: token), region: "us-east-1"),
             endpoint: try S3Endpoint(url: endpoint),
@@ -58,15 +62,31 @@ struct PresignerTests {
 
     @Test func virtualHostAddressingFallsBackWhereItCannotWork() throws {
         let https = try presigner("https://s3.example.com", addressing: .virtualHost)
-        #expect(try https.presign(.init(method: .get, bucket: "plain-name", key: "k", expires: 60), at: time).url.hasPrefix("https://plain-name.s3.example.com/k?"))
+        #expect(
+            try https.presign(.init(method: .get, bucket: "plain-name", key: "k", expires: 60), at: time).url.hasPrefix(
+                "https://plain-name.s3.example.com/k?"
+            )
+        )
         // Dots break the wildcard certificate on https.
-        #expect(try https.presign(.init(method: .get, bucket: "with.dots", key: "k", expires: 60), at: time).url.hasPrefix("https://s3.example.com/with.dots/k?"))
+        #expect(
+            try https.presign(.init(method: .get, bucket: "with.dots", key: "k", expires: 60), at: time).url.hasPrefix(
+                "https://s3.example.com/with.dots/k?"
+            )
+        )
         // Fine on http.
         let http = try presigner("http://s3.example.com:9000", addressing: .virtualHost)
-        #expect(try http.presign(.init(method: .get, bucket: "with.dots", key: "k", expires: 60), at: time).url.hasPrefix("http://with.dots.s3.example.com:9000/k?"))
+        #expect(
+            try http.presign(.init(method: .get, bucket: "with.dots", key: "k", expires: 60), at: time).url.hasPrefix(
+                "http://with.dots.s3.example.com:9000/k?"
+            )
+        )
         // Never on an IP address.
         let ip = try presigner("http://127.0.0.1:7480", addressing: .virtualHost)
-        #expect(try ip.presign(.init(method: .get, bucket: "plain-name", key: "k", expires: 60), at: time).url.hasPrefix("http://127.0.0.1:7480/plain-name/k?"))
+        #expect(
+            try ip.presign(.init(method: .get, bucket: "plain-name", key: "k", expires: 60), at: time).url.hasPrefix(
+                "http://127.0.0.1:7480/plain-name/k?"
+            )
+        )
         #expect(S3BucketName.isDNSCompatible("a-.b") == false)
         #expect(S3BucketName.isDNSCompatible("ok-name") == true)
     }
@@ -79,16 +99,23 @@ struct PresignerTests {
         #expect(try S3Endpoint(url: "https://s3.example.com:80").authority == "s3.example.com:80")
     }
 
-    @Test(arguments: ["", "s3.example.com", "ftp://s3.example.com", "http://", "http://host:0", "http://host:65536", "http://host/path",
-                      "http://user@host", "http://host?x=1", "http://ho st", "http://[::1"])
+    @Test(arguments: [
+        "", "s3.example.com", "ftp://s3.example.com", "http://", "http://host:0", "http://host:65536", "http://host/path",
+        "http://user@host", "http://host?x=1", "http://ho st", "http://[::1",
+    ])
     func malformedEndpointsAreRefused(_ text: String) {
         #expect(throws: SigV4Error.self) { try S3Endpoint(url: text) }
     }
 
     @Test func signedHeadersArePinnedAndReturned() throws {
         let url = try presigner().presign(
-            .init(method: .put, bucket: "bucket", key: "k", expires: 60,
-                  headers: [("Content-Type", "  text/plain;   charset=utf-8 "), ("Content-Length", "5"), ("X-Amz-Meta-Airlock-Id", "abc")]),
+            .init(
+                method: .put,
+                bucket: "bucket",
+                key: "k",
+                expires: 60,
+                headers: [("Content-Type", "  text/plain;   charset=utf-8 "), ("Content-Length", "5"), ("X-Amz-Meta-Airlock-Id", "abc")]
+            ),
             at: time
         )
         #expect(url.url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bx-amz-meta-airlock-id&"))
@@ -119,8 +146,16 @@ struct PresignerTests {
 
     @Test func postPolicyCoversEveryFieldWithTypedConditions() throws {
         let post = try presigner().presignPost(
-            .init(bucket: "bucket", key: .exact("incoming/id"), expires: 900, contentType: "application/pdf", contentLength: 10...10,
-                  metadata: [("Airlock-Id", "id")], successActionStatus: 201, fields: [("Content-Disposition", "attachment")]),
+            .init(
+                bucket: "bucket",
+                key: .exact("incoming/id"),
+                expires: 900,
+                contentType: "application/pdf",
+                contentLength: 10...10,
+                metadata: [("Airlock-Id", "id")],
+                successActionStatus: 201,
+                fields: [("Content-Disposition", "attachment")]
+            ),
             at: time
         )
         #expect(post.url == "http://127.0.0.1:7480/bucket")
@@ -166,19 +201,31 @@ struct PresignerTests {
 
     @Test func policyJSONEscapesQuotesBackslashesAndControls() {
         let policy = PostPolicy(expiration: SigningTime(secondsSinceEpoch: 0), conditions: [.equals(field: "x-amz-meta-a", value: "q\"b\\s\u{1}é")])
-        #expect(String(decoding: policy.json, as: UTF8.self) == #"{"expiration":"1970-01-01T00:00:00.000Z","conditions":[{"x-amz-meta-a":"q\"b\\s\u0001é"}]}"#)
+        #expect(
+            String(decoding: policy.json, as: UTF8.self)
+                == #"{"expiration":"1970-01-01T00:00:00.000Z","conditions":[{"x-amz-meta-a":"q\"b\\s\u0001é"}]}"#
+        )
     }
 
     @Test func headerSignedRequestsCarryContentHashAndAuthorization() throws {
         let signed = try presigner(token: "tok").signRequest(
-            method: "PUT", bucket: "bucket", key: "a b", query: [("uploads", "")], headers: [("content-type", "text/plain")],
-            payloadHash: Signer.unsignedPayload, at: time
+            method: "PUT",
+            bucket: "bucket",
+            key: "a b",
+            query: [("uploads", "")],
+            headers: [("content-type", "text/plain")],
+            payloadHash: Signer.unsignedPayload,
+            at: time
         )
         #expect(signed.url == "http://127.0.0.1:7480/bucket/a%20b?uploads=")
         let names = signed.headers.map(\.name)
         #expect(names == ["content-type", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token", "authorization"])
         let authorization = try #require(signed.headers.last?.value)
-        #expect(authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature="))
+        #expect(
+            authorization.hasPrefix(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature="
+            )
+        )
     }
 
     @Test func credentialsNeverPrintTheirSecrets() {

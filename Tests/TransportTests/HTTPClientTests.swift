@@ -49,7 +49,9 @@ struct HTTPClientTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-transport-\(UUID().uuidString)").path
         let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         defer { close(descriptor); unlink(path) }
-        let response = try await client.execute(HTTPRequest(method: "GET", url: "\(server.baseURL)/missing", response: .file(descriptor: descriptor, offset: 0)))
+        let response = try await client.execute(
+            HTTPRequest(method: "GET", url: "\(server.baseURL)/missing", response: .file(descriptor: descriptor, offset: 0))
+        )
         #expect(response.status == 404)
         #expect(String(decoding: response.body, as: UTF8.self) == "not found")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
@@ -67,7 +69,11 @@ struct HTTPClientTests {
         defer { close(descriptor); unlink(path) }
         let range = 1000..<(1000 + (2 << 20))
         let fromFile = try await client.execute(
-            HTTPRequest(method: "POST", url: "\(server.baseURL)/echo", body: .file(descriptor: descriptor, offset: Int64(range.lowerBound), length: Int64(range.count)))
+            HTTPRequest(
+                method: "POST",
+                url: "\(server.baseURL)/echo",
+                body: .file(descriptor: descriptor, offset: Int64(range.lowerBound), length: Int64(range.count))
+            )
         )
         #expect(String(decoding: fromFile.body, as: UTF8.self) == "\(range.count) \(Self.sha256(content[range]))")
     }

@@ -29,13 +29,22 @@ let logger: Logger = {
 }()
 
 let http = try HTTPClient(configuration: .init(maximumConnectionsPerHost: 64))
-let signer = try Signer(credentials: Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), region: "us-east-1")
-let client = S3Client(presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: endpoint)), http: http, configuration: .init(profile: .of(.ceph)), logger: logger)
+let signer = try Signer(
+    credentials: Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    region: "us-east-1"
+)
+let client = S3Client(
+    presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: endpoint)),
+    http: http,
+    configuration: .init(profile: .of(.ceph)),
+    logger: logger
+)
 let store = S3ObjectStore(client: client)
 let bucket = "airlock-pipeline-bench"
 try await client.createBucket(bucket)
 let layout = ObjectLayout(
-    incoming: BucketPrefix(bucket: bucket, prefix: "incoming/"), processed: BucketPrefix(bucket: bucket, prefix: "processed/"),
+    incoming: BucketPrefix(bucket: bucket, prefix: "incoming/"),
+    processed: BucketPrefix(bucket: bucket, prefix: "processed/"),
     quarantine: BucketPrefix(bucket: bucket, prefix: "quarantine/")
 )
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pipeline-bench-\(UUID().uuidString)").path
@@ -54,7 +63,12 @@ if let binary = environment["AIRLOCK_BENCH_INSPECTOR"], !binary.isEmpty {
     inspector = pool
     shutdownInspection = { pool.shutdown() }
 } else {
-    let local = Inspector(magic: try MagicDetector(), scanner: try ClamAVEngine(database: database, limits: ScanLimits()), threads: 16, temporaryDirectory: scratch)
+    let local = Inspector(
+        magic: try MagicDetector(),
+        scanner: try ClamAVEngine(database: database, limits: ScanLimits()),
+        threads: 16,
+        temporaryDirectory: scratch
+    )
     inspector = local
     shutdownInspection = { local.shutdown() }
 }
@@ -80,8 +94,16 @@ func stage(_ count: Int, size: Int, markUploaded: Bool) async throws -> [UploadI
                 let bytes = text(size, seed: number)
                 _ = try await catalog.createUpload(
                     Upload(
-                        id: id, owner: "bench", profile: "bench", filename: "f\(number).txt", safeName: "f\(number).txt", declaredSize: Int64(size),
-                        declaredType: "text/plain", incomingKey: layout.incoming(id).key, createdAt: now, expiresAt: now + 3_600_000
+                        id: id,
+                        owner: "bench",
+                        profile: "bench",
+                        filename: "f\(number).txt",
+                        safeName: "f\(number).txt",
+                        declaredSize: Int64(size),
+                        declaredType: "text/plain",
+                        incomingKey: layout.incoming(id).key,
+                        createdAt: now,
+                        expiresAt: now + 3_600_000
                     )
                 )
                 _ = try await client.putObject(layout.incoming(id), body: .bytes(bytes))
@@ -98,9 +120,20 @@ func stage(_ count: Int, size: Int, markUploaded: Bool) async throws -> [UploadI
 func worker(concurrency: Int, wake: WakeSignal = WakeSignal()) -> Worker {
     Worker(
         configuration: WorkerConfiguration(
-            workerID: "bench-\(concurrency)", concurrency: concurrency, pollInterval: .milliseconds(20), temporaryDirectory: scratch, engine: "bench"
+            workerID: "bench-\(concurrency)",
+            concurrency: concurrency,
+            pollInterval: .milliseconds(20),
+            temporaryDirectory: scratch,
+            engine: "bench"
         ),
-        layout: layout, catalog: catalog, store: store, inspector: inspector, profiles: ["bench": profile], clock: clock, wake: wake, logger: logger
+        layout: layout,
+        catalog: catalog,
+        store: store,
+        inspector: inspector,
+        profiles: ["bench": profile],
+        clock: clock,
+        wake: wake,
+        logger: logger
     )
 }
 
@@ -197,20 +230,47 @@ func sequenceRate(_ design: Design, count: Int, size: Int, concurrency: Int, sca
                     let info = try await store.download(source, ifMatch: nil, to: descriptor)
                     if scan { try await rawScan(descriptor) }
                     try await store.upload(
-                        from: descriptor, size: info.size, to: destination, contentType: "text/plain", metadata: [("airlock-id", "x")], md5: nil, sha256: nil
+                        from: descriptor,
+                        size: info.size,
+                        to: destination,
+                        contentType: "text/plain",
+                        metadata: [("airlock-id", "x")],
+                        md5: nil,
+                        sha256: nil
                     )
                 case .custodyCopy:
                     let custody = ObjectRef(bucket: bucket, key: "custody/" + key)
                     let head = try await store.head(source)
-                    _ = try await store.copy(from: source, ifMatch: head?.etag ?? "", size: head?.size ?? 0, to: custody, contentType: "text/plain", metadata: [])
+                    _ = try await store.copy(
+                        from: source,
+                        ifMatch: head?.etag ?? "",
+                        size: head?.size ?? 0,
+                        to: custody,
+                        contentType: "text/plain",
+                        metadata: []
+                    )
                     let info = try await store.download(custody, ifMatch: nil, to: descriptor)
                     if scan { try await rawScan(descriptor) }
-                    _ = try await store.copy(from: custody, ifMatch: info.etag, size: info.size, to: destination, contentType: "text/plain", metadata: [("airlock-id", "x")])
+                    _ = try await store.copy(
+                        from: custody,
+                        ifMatch: info.etag,
+                        size: info.size,
+                        to: destination,
+                        contentType: "text/plain",
+                        metadata: [("airlock-id", "x")]
+                    )
                     try await store.delete(custody)
                 case .pinnedCopy:
                     let info = try await store.download(source, ifMatch: nil, to: descriptor)
                     if scan { try await rawScan(descriptor) }
-                    _ = try await store.copy(from: source, ifMatch: info.etag, size: info.size, to: destination, contentType: "text/plain", metadata: [("airlock-id", "x")])
+                    _ = try await store.copy(
+                        from: source,
+                        ifMatch: info.etag,
+                        size: info.size,
+                        to: destination,
+                        contentType: "text/plain",
+                        metadata: [("airlock-id", "x")]
+                    )
                     try await store.delete(source)
                 }
                 if deferred && design != .pinnedCopy {
@@ -247,7 +307,16 @@ for (label, size, count) in [("10KiB", 10 << 10, smallCount), ("10MiB", 10 << 20
             airlock = max(airlock, try await pipelineRate(count: count, size: size, concurrency: concurrency))
             sequence = max(sequence, try await sequenceRate(.privateCopy, count: count, size: size, concurrency: concurrency, scan: true))
         }
-        report(String(format: "pipeline %@ c=%d airlock=%.1f store-sequence+scan=%.1f ratio=%.2f objects/s", label, concurrency, airlock, sequence, airlock / sequence))
+        report(
+            String(
+                format: "pipeline %@ c=%d airlock=%.1f store-sequence+scan=%.1f ratio=%.2f objects/s",
+                label,
+                concurrency,
+                airlock,
+                sequence,
+                airlock / sequence
+            )
+        )
     }
 }
 
@@ -271,7 +340,9 @@ for (label, size, count) in [("10KiB", 10 << 10, smallCount), ("10MiB", 10 << 20
                 }
             }
         }
-        let line = Design.allCases.map { String(format: "%@=%.1f/%.1f", $0.rawValue, rates[$0]?.path ?? 0, rates[$0]?.total ?? 0) }.joined(separator: " ")
+        let line = Design.allCases.map { String(format: "%@=%.1f/%.1f", $0.rawValue, rates[$0]?.path ?? 0, rates[$0]?.total ?? 0) }.joined(
+            separator: " "
+        )
         report("designs \(label) c=\(concurrency) (objects/s to a verdict / with the original removed) \(line)")
     }
 }
@@ -296,6 +367,13 @@ for id in latencyIDs {
 running.cancel()
 _ = try? await running.value
 latencies.sort()
-report(String(format: "latency 10KiB complete-to-verdict p50_ms=%.1f p99_ms=%.1f n=%d", latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.count))
+report(
+    String(
+        format: "latency 10KiB complete-to-verdict p50_ms=%.1f p99_ms=%.1f n=%d",
+        latencies[latencies.count / 2],
+        latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+        latencies.count
+    )
+)
 shutdownInspection()
 await catalog.close()

@@ -35,4 +35,6 @@ func measure(rounds: Int, perRound: Int, _ body: () -> Int) -> (medianMicrosecon
 let rounds = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200 : 200
 let get = measure(rounds: rounds, perRound: 1000, Workload.presignGet)
 let post = measure(rounds: rounds, perRound: 1000, Workload.presignPost)
-print("{\"get_us\":\(get.medianMicroseconds),\"get_mallocs\":\(get.mallocsPerOp),\"post_us\":\(post.medianMicroseconds),\"post_mallocs\":\(post.mallocsPerOp)}")
+print(
+    "{\"get_us\":\(get.medianMicroseconds),\"get_mallocs\":\(get.mallocsPerOp),\"post_us\":\(post.medianMicroseconds),\"post_mallocs\":\(post.mallocsPerOp)}"
+)

@@ -21,7 +21,11 @@ let file = arguments.count > 9 ? arguments[9] : nil
 
 let http = try HTTPClient()
 let signer = try Signer(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secretKey), region: "us-east-1")
-let client = S3Client(presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: endpoint)), http: http, configuration: .init(profile: .of(.ceph)))
+let client = S3Client(
+    presigner: Presigner(signer: signer, endpoint: try S3Endpoint(url: endpoint)),
+    http: http,
+    configuration: .init(profile: .of(.ceph))
+)
 let payload = [UInt8](repeating: 0x61, count: file == nil ? size : 0)
 
 func key(_ index: Int) -> String { "bench/\(size)/\(index)" }
@@ -53,7 +57,14 @@ func one(_ index: Int) async throws {
     case "head":
         _ = try await client.headObject(location)
     case "copy":
-        _ = try await client.copyObject(from: location, ifMatch: sourceETag, sourceSize: Int64(size), to: ObjectLocation(bucket: bucket, key: key(index) + ".copy"), contentType: nil, metadata: [])
+        _ = try await client.copyObject(
+            from: location,
+            ifMatch: sourceETag,
+            sourceSize: Int64(size),
+            to: ObjectLocation(bucket: bucket, key: key(index) + ".copy"),
+            contentType: nil,
+            metadata: []
+        )
     case "delete":
         try await client.deleteObject(location)
     default:
@@ -80,4 +91,6 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 let elapsed = ContinuousClock.now - start
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 http.shutdown()
-print(#"{"op":"\#(op)","size":\#(size),"concurrency":\#(concurrency),"count":\#(count),"seconds":\#(seconds),"ops_per_s":\#(Double(count) / seconds),"mb_per_s":\#(Double(count * size) / seconds / 1_048_576)}"#)
+print(
+    #"{"op":"\#(op)","size":\#(size),"concurrency":\#(concurrency),"count":\#(count),"seconds":\#(seconds),"ops_per_s":\#(Double(count) / seconds),"mb_per_s":\#(Double(count * size) / seconds / 1_048_576)}"#
+)

@@ -19,26 +19,48 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func copy(
-        from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]
+        from source: ObjectRef,
+        ifMatch etag: String,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)]
     ) async throws -> CopyOutcome {
         try await mapped { () throws(S3Error) in
             let result = try await client.copyObject(
-                from: source, ifMatch: etag, sourceSize: size, to: destination, contentType: contentType, metadata: metadata
+                from: source,
+                ifMatch: etag,
+                sourceSize: size,
+                to: destination,
+                contentType: contentType,
+                metadata: metadata
             )
-            let partSize = result.multipart ? S3Client.partRanges(size: size, preferredPartSize: client.configuration.multipartCopyPartSize).first.map { Int64($0.count) } : nil
+            let partSize =
+                result.multipart
+                ? S3Client.partRanges(size: size, preferredPartSize: client.configuration.multipartCopyPartSize).first.map { Int64($0.count) } : nil
             return CopyOutcome(etag: result.etag, partSize: partSize)
         }
     }
 
     public func upload(
-        from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?,
+        from descriptor: Int32,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)],
+        md5: String?,
         sha256: String?
     ) async throws -> String {
         try await mapped { () throws(S3Error) in
             ETagText.normalized(
                 try await client.putFile(
-                    destination, descriptor: descriptor, size: size, contentType: contentType, metadata: metadata,
-                    contentMD5: md5.flatMap(PayloadHash.base64(hexDigest:)), checksumSHA256: sha256.flatMap(PayloadHash.base64(hexDigest:))
+                    destination,
+                    descriptor: descriptor,
+                    size: size,
+                    contentType: contentType,
+                    metadata: metadata,
+                    contentMD5: md5.flatMap(PayloadHash.base64(hexDigest:)),
+                    checksumSHA256: sha256.flatMap(PayloadHash.base64(hexDigest:))
                 )
             )
         }
@@ -51,7 +73,10 @@ public struct S3ObjectStore: ObjectStore {
     public func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
         try await mapped { () throws(S3Error) in
             let page = try await client.listObjects(bucket: bucket, prefix: prefix.isEmpty ? nil : prefix, startAfter: startAfter, maxKeys: limit)
-            return (page.objects.map { ListedObjectInfo(key: $0.key, size: $0.size, etag: ETagText.normalized($0.etag), lastModified: $0.lastModified) }, page.isTruncated)
+            return (
+                page.objects.map { ListedObjectInfo(key: $0.key, size: $0.size, etag: ETagText.normalized($0.etag), lastModified: $0.lastModified) },
+                page.isTruncated
+            )
         }
     }
 
@@ -65,14 +90,24 @@ public struct S3ObjectStore: ObjectStore {
 
     public func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {
         try await mapped { () throws(S3Error) in
-            _ = try await client.completeMultipartUpload(object, uploadId: uploadID, parts: parts.map { UploadedPart(number: $0.number, etag: $0.etag) })
+            _ = try await client.completeMultipartUpload(
+                object,
+                uploadId: uploadID,
+                parts: parts.map { UploadedPart(number: $0.number, etag: $0.etag) }
+            )
         }
     }
 
     static func info(_ metadata: ObjectMetadata) -> ObjectInfo {
         var user: [String: String] = [:]
         for (name, value) in metadata.metadata { user[name.lowercased()] = value }
-        return ObjectInfo(size: metadata.size, etag: ETagText.normalized(metadata.etag), contentType: metadata.contentType, metadata: user, lastModified: metadata.lastModified)
+        return ObjectInfo(
+            size: metadata.size,
+            etag: ETagText.normalized(metadata.etag),
+            contentType: metadata.contentType,
+            metadata: user,
+            lastModified: metadata.lastModified
+        )
     }
 
     private func mapped<Result>(_ body: () async throws(S3Error) -> Result) async throws -> Result {
@@ -83,7 +118,8 @@ public struct S3ObjectStore: ObjectStore {
             if error.isNotFound { throw StoreFailure(.notFound, error.description, cause: error) }
             switch error.kind {
             case .transport, .invalidResponse: throw StoreFailure(.transient, error.description, cause: error)
-            case .service where (error.status ?? 0) >= 500 || error.code == "SlowDown": throw StoreFailure(.transient, error.description, cause: error)
+            case .service where (error.status ?? 0) >= 500 || error.code == "SlowDown":
+                throw StoreFailure(.transient, error.description, cause: error)
             default: throw StoreFailure(.permanent, error.description, cause: error)
             }
         }

@@ -8,9 +8,12 @@ public enum AuthSettings {
     ///   (default `roles`), `jwt.profilesClaim` (default `profiles`).
     public static func jwt(reader: ConfigReader) throws(AirlockError) -> JWTSettings {
         let settings = JWTSettings(
-            issuer: reader.string(forKey: "jwt.issuer"), audience: reader.string(forKey: "jwt.audience"),
-            hs256Secret: reader.string(forKey: "jwt.hs256Secret", isSecret: true), jwksFile: reader.string(forKey: "jwt.jwksFile"),
-            rolesClaim: reader.string(forKey: "jwt.rolesClaim", default: "roles"), profilesClaim: reader.string(forKey: "jwt.profilesClaim", default: "profiles")
+            issuer: reader.string(forKey: "jwt.issuer"),
+            audience: reader.string(forKey: "jwt.audience"),
+            hs256Secret: reader.string(forKey: "jwt.hs256Secret", isSecret: true),
+            jwksFile: reader.string(forKey: "jwt.jwksFile"),
+            rolesClaim: reader.string(forKey: "jwt.rolesClaim", default: "roles"),
+            profilesClaim: reader.string(forKey: "jwt.profilesClaim", default: "profiles")
         )
         if let secret = settings.hs256Secret, secret.utf8.count < 32 {
             throw AirlockError(.invalidConfig, "auth.jwt.hs256Secret must be at least 32 bytes")

@@ -36,9 +36,16 @@ public struct BucketSettings: Sendable, Equatable {
     ///   - `quarantine.bucket`, `quarantine.prefix` (default `airlock-quarantine`, empty)
     public init(reader: ConfigReader) throws(AirlockError) {
         func place(_ name: String, _ defaultBucket: String) -> Place {
-            Place(bucket: reader.string(forKey: ConfigKey("\(name).bucket"), default: defaultBucket), prefix: reader.string(forKey: ConfigKey("\(name).prefix"), default: ""))
+            Place(
+                bucket: reader.string(forKey: ConfigKey("\(name).bucket"), default: defaultBucket),
+                prefix: reader.string(forKey: ConfigKey("\(name).prefix"), default: "")
+            )
         }
-        self.init(incoming: place("incoming", "airlock-incoming"), processed: place("processed", "airlock-processed"), quarantine: place("quarantine", "airlock-quarantine"))
+        self.init(
+            incoming: place("incoming", "airlock-incoming"),
+            processed: place("processed", "airlock-processed"),
+            quarantine: place("quarantine", "airlock-quarantine")
+        )
         try validate()
     }
 

@@ -39,7 +39,8 @@ public struct CatalogSettings: Sendable {
             location = .sqlite(path: path)
             return
         }
-        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), let components = URLComponents(string: url), let host = components.host, !host.isEmpty
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), let components = URLComponents(string: url), let host = components.host,
+            !host.isEmpty
         else {
             // Never echo the URL: it may hold a password.
             throw AirlockError(.invalidConfig, "catalog.url must be sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
@@ -48,7 +49,10 @@ public struct CatalogSettings: Sendable {
             switch item.name {
             case "sslmode":
                 guard let mode = TLSMode(rawValue: item.value ?? "") else {
-                    throw AirlockError(.invalidConfig, "catalog.url sslmode must be one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw AirlockError(
+                        .invalidConfig,
+                        "catalog.url sslmode must be one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 tlsMode = mode
             case "sslrootcert":
@@ -63,8 +67,11 @@ public struct CatalogSettings: Sendable {
             throw AirlockError(.invalidConfig, "catalog.url for PostgreSQL needs a user and a database (postgres://USER:PASSWORD@HOST:PORT/DATABASE)")
         }
         location = .postgres(
-            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
-            password: components.password.map { $0.removingPercentEncoding ?? $0 }, database: database
+            host: host,
+            port: components.port ?? 5432,
+            username: user.removingPercentEncoding ?? user,
+            password: components.password.map { $0.removingPercentEncoding ?? $0 },
+            database: database
         )
     }
 
@@ -72,7 +79,8 @@ public struct CatalogSettings: Sendable {
     public var redacted: String {
         switch location {
         case .sqlite(let path): "sqlite://\(path)"
-        case .postgres(let host, let port, let username, _, let database): "postgres://\(username):***@\(host):\(port)/\(database)?sslmode=\(tlsMode.rawValue)"
+        case .postgres(let host, let port, let username, _, let database):
+            "postgres://\(username):***@\(host):\(port)/\(database)?sslmode=\(tlsMode.rawValue)"
         }
     }
 }

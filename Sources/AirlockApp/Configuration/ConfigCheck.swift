@@ -57,12 +57,16 @@ public enum ConfigCheck {
                     )
                 }
                 if profile.archives.allowed, profile.archives.maxDepth > scanner.limits.maxRecursion {
-                    report.warnings.append("profiles.\(name).archives.maxDepth is deeper than scanner.limits.maxRecursion: deeper archives will be unscannable")
+                    report.warnings.append(
+                        "profiles.\(name).archives.maxDepth is deeper than scanner.limits.maxRecursion: deeper archives will be unscannable"
+                    )
                 }
             }
         }
         if let store, store.accessKeyId == nil || store.secretAccessKey == nil {
-            report.problems.append("store.accessKeyId and store.secretAccessKey are required (AIRLOCK_STORE_ACCESS_KEY_ID, AIRLOCK_STORE_SECRET_ACCESS_KEY)")
+            report.problems.append(
+                "store.accessKeyId and store.secretAccessKey are required (AIRLOCK_STORE_ACCESS_KEY_ID, AIRLOCK_STORE_SECRET_ACCESS_KEY)"
+            )
         }
 
         // The effective values of the keys the file sets, with their variables.

@@ -72,7 +72,9 @@ public enum ConfigLoader {
         let (filePath, explicit) = resolvePath(path, environment: environment)
         guard explicit || FileManager.default.fileExists(atPath: filePath) else { return [] }
         var names: [String] = []
-        for key in try YAMLConfigFile.values(path: filePath).keys.sorted(by: { $0.components.joined(separator: ".") < $1.components.joined(separator: ".") })
+        for key in try YAMLConfigFile.values(path: filePath).keys.sorted(by: {
+            $0.components.joined(separator: ".") < $1.components.joined(separator: ".")
+        })
         where key.components.count >= 3 && key.components[0] == "profiles" && !names.contains(key.components[1]) {
             names.append(key.components[1])
         }

@@ -19,7 +19,10 @@ public struct EventSettings: Sendable {
         while let url = reader.string(forKey: ConfigKey("webhooks.\(index).url")) {
             guard Self.isWellFormed(url) else {
                 // The URL is not shown: it may carry a token.
-                throw AirlockError(.invalidConfig, "events.webhooks[\(index)].url must be an http(s) URL with a valid host and port (the value is not shown)")
+                throw AirlockError(
+                    .invalidConfig,
+                    "events.webhooks[\(index)].url must be an http(s) URL with a valid host and port (the value is not shown)"
+                )
             }
             guard let secret = reader.string(forKey: ConfigKey("webhooks.\(index).secret"), isSecret: true), secret.utf8.count >= 16 else {
                 throw AirlockError(.invalidConfig, "events.webhooks[\(index)].secret is required (at least 16 bytes)")
@@ -64,7 +67,8 @@ public struct EventSettings: Sendable {
             guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else { return false }
         }
         if let port {
-            guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port), (1...65535).contains(number) else { return false }
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port), (1...65535).contains(number)
+            else { return false }
         }
         return true
     }

@@ -107,7 +107,9 @@ public struct HTTPSettings: Sendable, Equatable {
         if value.hasPrefix("https://") { scheme = "https://" } else if value.hasPrefix("http://") { scheme = "http://" } else { throw problem }
         let rest = value.dropFirst(scheme.count)
         let authority = rest.prefix { $0 != "/" }
-        guard !authority.isEmpty, !value.contains(where: { $0 == "@" || $0 == "?" || $0 == "#" || $0 == "\\" || $0.isWhitespace || ($0.asciiValue ?? 0x80) < 0x20 }) else {
+        guard !authority.isEmpty,
+            !value.contains(where: { $0 == "@" || $0 == "?" || $0 == "#" || $0 == "\\" || $0.isWhitespace || ($0.asciiValue ?? 0x80) < 0x20 })
+        else {
             throw problem
         }
         var trimmed = value

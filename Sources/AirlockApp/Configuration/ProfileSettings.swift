@@ -53,12 +53,16 @@ public enum ProfileSettings {
         let draft = UploadProfile(name: name, maxSize: maxSize.bytes, allow: rules)
         if let unwalked = draft.unwalkableArchiveTypes.first {
             throw AirlockError(
-                .invalidConfig, "\(section).allow admits \(unwalked), an archive format whose members Airlock cannot walk (only zip archives are walked)"
+                .invalidConfig,
+                "\(section).allow admits \(unwalked), an archive format whose members Airlock cannot walk (only zip archives are walked)"
             )
         }
         let allowed = try reader.boolean("archives.allowed", in: section, default: draft.admitsZipArchives)
         if draft.admitsZipArchives, !allowed {
-            throw AirlockError(.invalidConfig, "\(section).allow admits zip archives but archives.allowed is false: their members would not be inspected")
+            throw AirlockError(
+                .invalidConfig,
+                "\(section).allow admits zip archives but archives.allowed is false: their members would not be inspected"
+            )
         }
         let archives = UploadProfile.ArchivePolicy(
             allowed: allowed,

@@ -50,7 +50,8 @@ public struct UploadSettings: Sendable, Equatable {
             partSize: try reader.size("partSize", in: section, default: .mebibytes(16)),
             incomingRetention: try reader.duration("incomingRetention", in: section, default: .days(7)),
             processedRetention: try reader.optionalDuration("processedRetention", in: section),
-            quarantineRetention: reader.string(forKey: "quarantineRetention") == nil ? .days(90) : try reader.optionalDuration("quarantineRetention", in: section)
+            quarantineRetention: reader.string(forKey: "quarantineRetention") == nil
+                ? .days(90) : try reader.optionalDuration("quarantineRetention", in: section)
         )
         try validate()
     }

@@ -17,8 +17,16 @@ struct InspectionAssembly: Sendable {
     ///   - size: Inspectors (`worker.concurrency`, or `--threads` for `airlock scan`).
     ///   - inProcess: Builds the in-process inspector (`worker.isolation: in-process`).
     static func make(
-        isolation: WorkerSettings.Isolation, engine: SandboxedInspector.Engine, size: Int, temporaryDirectory: String, recycleAfter: Int, limits: InspectorLimits,
-        logger: Logger, profiles: [UploadProfile], startNow: Bool = true, inProcess: () throws(AirlockError) -> Inspector
+        isolation: WorkerSettings.Isolation,
+        engine: SandboxedInspector.Engine,
+        size: Int,
+        temporaryDirectory: String,
+        recycleAfter: Int,
+        limits: InspectorLimits,
+        logger: Logger,
+        profiles: [UploadProfile],
+        startNow: Bool = true,
+        inProcess: () throws(AirlockError) -> Inspector
     ) async throws(AirlockError) -> InspectionAssembly {
         // An inspector retires once it used half its lifetime CPU: any one upload's budget must fit in the other half.
         if isolation == .process, let longest = profiles.max(by: { $0.inspectionTimeLimit < $1.inspectionTimeLimit }),
@@ -36,7 +44,9 @@ struct InspectionAssembly: Sendable {
                 "inspection runs inside this process: hostile bytes are parsed next to the store credentials and the catalog (worker.isolation: in-process; development only)"
             )
             return InspectionAssembly(
-                inspector: inspector, sandboxed: nil, shutdown: { inspector.shutdown() },
+                inspector: inspector,
+                sandboxed: nil,
+                shutdown: { inspector.shutdown() },
                 check: ("isolation", true, "NOT isolated: inspection runs in the worker process (worker.isolation: in-process)")
             )
         case .process:
@@ -46,7 +56,10 @@ struct InspectionAssembly: Sendable {
             guard startNow else {
                 // No inspection in this process (an API replica with worker.enabled false): inspectors start on first use.
                 return InspectionAssembly(
-                    inspector: pool, sandboxed: pool, shutdown: { pool.shutdown() }, check: ("isolation", true, "inspector processes start on first use")
+                    inspector: pool,
+                    sandboxed: pool,
+                    shutdown: { pool.shutdown() },
+                    check: ("isolation", true, "inspector processes start on first use")
                 )
             }
             let layers: SandboxLayers
@@ -61,7 +74,9 @@ struct InspectionAssembly: Sendable {
                 logger.warning("the kernel has no Landlock: inspectors are confined by seccomp, rlimits and their user only")
             }
             return InspectionAssembly(
-                inspector: pool, sandboxed: pool, shutdown: { pool.shutdown() },
+                inspector: pool,
+                sandboxed: pool,
+                shutdown: { pool.shutdown() },
                 check: ("isolation", layers.seccomp && layers.noNewPrivileges, "inspector processes: \(layers)")
             )
         }

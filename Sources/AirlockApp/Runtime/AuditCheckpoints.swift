@@ -1,9 +1,9 @@
 public import AirlockCore
 public import Configuration
 import Foundation
-import Review
 import Logging
 import Pipeline
+import Review
 import ServiceLifecycle
 
 /// Where the audit chain's checkpoints are kept, outside the catalog (`audit.checkpoints`).
@@ -28,10 +28,13 @@ public struct AuditCheckpointSettings: Sendable {
         guard !prefix.isEmpty, prefix.hasSuffix("/"), !prefix.hasPrefix("/") else {
             throw AirlockError(.invalidConfig, "audit.checkpoints.prefix must be a non-empty prefix ending in '/'")
         }
-        for area in [layout.incoming, layout.processed] where area.bucket == bucket && (prefix.hasPrefix(area.prefix) || area.prefix.hasPrefix(prefix)) {
+        for area in [layout.incoming, layout.processed]
+        where area.bucket == bucket && (prefix.hasPrefix(area.prefix) || area.prefix.hasPrefix(prefix)) {
             throw AirlockError(.invalidConfig, "audit.checkpoints.prefix '\(prefix)' overlaps an upload area in bucket '\(bucket)'")
         }
-        if layout.quarantine.bucket == bucket, !layout.quarantine.prefix.isEmpty, prefix.hasPrefix(layout.quarantine.prefix) || layout.quarantine.prefix.hasPrefix(prefix) {
+        if layout.quarantine.bucket == bucket, !layout.quarantine.prefix.isEmpty,
+            prefix.hasPrefix(layout.quarantine.prefix) || layout.quarantine.prefix.hasPrefix(prefix)
+        {
             throw AirlockError(.invalidConfig, "audit.checkpoints.prefix '\(prefix)' overlaps buckets.quarantine.prefix in bucket '\(bucket)'")
         }
         place = BucketPrefix(bucket: bucket, prefix: prefix)
@@ -75,13 +78,20 @@ public struct AuditCheckpoint: Sendable, Equatable {
 
     /// Writes it as an object of its own (never over another: each sequence has its key).
     func write(to store: any ObjectStore, place: BucketPrefix, temporaryDirectory: String) async throws {
-        guard let file = OpenFile.privateTemporary(in: temporaryDirectory) else { throw AirlockError(.storage, "no temporary file for the audit checkpoint") }
+        guard let file = OpenFile.privateTemporary(in: temporaryDirectory) else {
+            throw AirlockError(.storage, "no temporary file for the audit checkpoint")
+        }
         let bytes = Array(json.utf8)
         let written = bytes.withUnsafeBytes { pwrite(file.descriptor, $0.baseAddress, bytes.count, 0) }
         guard written == bytes.count else { throw AirlockError(.storage, "writing the audit checkpoint's temporary file failed") }
         try await store.upload(
-            from: file.descriptor, size: Int64(bytes.count), to: ObjectRef(bucket: place.bucket, key: key(in: place)), contentType: "application/json",
-            metadata: [], md5: nil, sha256: nil
+            from: file.descriptor,
+            size: Int64(bytes.count),
+            to: ObjectRef(bucket: place.bucket, key: key(in: place)),
+            contentType: "application/json",
+            metadata: [],
+            md5: nil,
+            sha256: nil
         )
     }
 
@@ -99,12 +109,16 @@ public struct AuditCheckpoint: Sendable, Equatable {
 
     /// The checkpoint stored at `key`.
     static func read(_ key: String, in store: any ObjectStore, place: BucketPrefix, temporaryDirectory: String) async throws -> AuditCheckpoint {
-        guard let file = OpenFile.privateTemporary(in: temporaryDirectory) else { throw AirlockError(.storage, "no temporary file to read the audit checkpoint") }
+        guard let file = OpenFile.privateTemporary(in: temporaryDirectory) else {
+            throw AirlockError(.storage, "no temporary file to read the audit checkpoint")
+        }
         let info = try await store.download(ObjectRef(bucket: place.bucket, key: key), ifMatch: nil, to: file.descriptor)
         guard info.size <= 4096 else { throw AirlockError(.storage, "the audit checkpoint \(key) is not one") }
         var bytes = [UInt8](repeating: 0, count: Int(info.size))
         let read = bytes.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, Int(info.size), 0) }
-        guard read == Int(info.size), let checkpoint = parse(bytes) else { throw AirlockError(.storage, "the audit checkpoint \(key) cannot be read") }
+        guard read == Int(info.size), let checkpoint = parse(bytes) else {
+            throw AirlockError(.storage, "the audit checkpoint \(key) cannot be read")
+        }
         return checkpoint
     }
 
@@ -137,9 +151,10 @@ struct AuditCheckpointer: Service {
 
     func run() async throws {
         // The newest checkpoint any process wrote: the chain must still hold it before another is written.
-        var last = await logger.bestEffort("reading the newest audit checkpoint") {
-            try await AuditCheckpoint.latest(in: store, place: settings.place, temporaryDirectory: temporaryDirectory)
-        } ?? nil
+        var last =
+            await logger.bestEffort("reading the newest audit checkpoint") {
+                try await AuditCheckpoint.latest(in: store, place: settings.place, temporaryDirectory: temporaryDirectory)
+            } ?? nil
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { [interval = settings.interval.duration] in try await Task.sleep(for: interval) }
             last = await checkpoint(after: last)
@@ -179,7 +194,10 @@ struct AuditCheckpointer: Service {
             )
             return checkpoint
         } catch {
-            logger.warning("writing an audit checkpoint failed; retrying at the next interval", metadata: ["error": "\(String(describing: type(of: error)))"])
+            logger.warning(
+                "writing an audit checkpoint failed; retrying at the next interval",
+                metadata: ["error": "\(String(describing: type(of: error)))"]
+            )
             return last
         }
     }

@@ -47,7 +47,9 @@ public enum AuditCommands {
     /// keyed (a chain recomputed without the key is not). The entry each checkpoint names must be there, with the hash
     /// the checkpoint recorded. A problem does not stop it: every broken entry is reported.
     public static func verify(
-        _ catalog: any AuditCatalog, keyring: AuditKeyring = AuditKeyring(current: nil), checkpoints: [AuditCheckpoint] = []
+        _ catalog: any AuditCatalog,
+        keyring: AuditKeyring = AuditKeyring(current: nil),
+        checkpoints: [AuditCheckpoint] = []
     ) async throws -> Verification {
         var result = Verification(entries: 0, head: AuditEntry.genesisHash)
         var expectedSequence: Int64 = 1
@@ -61,7 +63,9 @@ public enum AuditCommands {
             after = last.sequence
             for entry in page {
                 if entry.sequence != expectedSequence {
-                    let gap = entry.sequence - 1 == expectedSequence ? "entry \(expectedSequence) is" : "entries \(expectedSequence)-\(entry.sequence - 1) are"
+                    let gap =
+                        entry.sequence - 1 == expectedSequence
+                        ? "entry \(expectedSequence) is" : "entries \(expectedSequence)-\(entry.sequence - 1) are"
                     result.fail("\(gap) missing (next is \(entry.sequence))")
                 } else if entry.previousHash != result.head {
                     result.fail("entry \(entry.sequence) does not follow entry \(entry.sequence - 1)")
@@ -101,7 +105,8 @@ public enum AuditCommands {
             )
         }
         if result.failureCount == 0, let newest = checkpoints.max(by: { $0.sequence < $1.sequence }) {
-            result.checkpoint = checkpoints.count == 1
+            result.checkpoint =
+                checkpoints.count == 1
                 ? "checkpoint at entry \(newest.sequence) matches" : "\(checkpoints.count) checkpoints match (the newest at entry \(newest.sequence))"
         }
         return result
@@ -122,7 +127,8 @@ public enum AuditCommands {
                     JSONText.object([
                         ("sequence", .int(Int(entry.sequence))), ("at", .string(Timestamp.iso8601(entry.at))), ("actor", .string(entry.actor)),
                         ("action", .string(entry.action)), ("uploadId", entry.uploadID.map(JSONText.string) ?? .null),
-                        ("note", entry.note.map(JSONText.string) ?? .null), ("detail", .string(entry.detail)), ("previousHash", .string(entry.previousHash)),
+                        ("note", entry.note.map(JSONText.string) ?? .null), ("detail", .string(entry.detail)),
+                        ("previousHash", .string(entry.previousHash)),
                         ("hash", .string(entry.hash)),
                     ]).rendered
                 )
@@ -151,9 +157,17 @@ public enum AuditCommands {
             let clients = try StoreClients(store: store, logger: logger)
             defer { clients.shutdown() }
             do {
-                checkpoints = try await AuditCheckpoint.all(in: S3ObjectStore(client: clients.s3), place: checkpointSettings.place, temporaryDirectory: temporaryDirectory)
+                checkpoints = try await AuditCheckpoint.all(
+                    in: S3ObjectStore(client: clients.s3),
+                    place: checkpointSettings.place,
+                    temporaryDirectory: temporaryDirectory
+                )
             } catch {
-                throw AirlockError(.storage, "the audit checkpoints in \(checkpointSettings.place.bucket)/\(checkpointSettings.place.prefix) cannot be read", cause: error)
+                throw AirlockError(
+                    .storage,
+                    "the audit checkpoints in \(checkpointSettings.place.bucket)/\(checkpointSettings.place.prefix) cannot be read",
+                    cause: error
+                )
             }
             place = checkpointSettings.place
         }

@@ -37,7 +37,8 @@ public struct AuditKeyring: Sendable {
     ///   - `retiredKeys` (list, secret): earlier keys, comma-separated in the environment, to verify older entries.
     public init(reader: ConfigReader) throws(AirlockError) {
         let current = reader.string(forKey: "key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
-        let retired = (reader.stringArray(forKey: "retiredKeys", isSecret: true)
+        let retired =
+            (reader.stringArray(forKey: "retiredKeys", isSecret: true)
             ?? reader.string(forKey: "retiredKeys", isSecret: true).map { $0.split(separator: ",").map(String.init) } ?? [])
             .map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         for secret in (current.map { [$0] } ?? []) + retired where secret.utf8.count < 32 {
@@ -106,7 +107,9 @@ public struct AuditKeyring: Sendable {
         guard let id = Self.keyID(of: entry.hash) else {
             return entry.hash == AuditSeal.sha256(previous, entry) ? nil : "entry \(entry.sequence) was altered"
         }
-        guard let key = key(id: id) else { return "entry \(entry.sequence) is sealed with key \(id), which is neither audit.key nor in audit.retiredKeys" }
+        guard let key = key(id: id) else {
+            return "entry \(entry.sequence) is sealed with key \(id), which is neither audit.key nor in audit.retiredKeys"
+        }
         let expected = Array(Self.mac(key, previous: previous, entry: entry).utf8)
         var difference: UInt8 = expected.count == entry.hash.utf8.count ? 0 : 1
         for (left, right) in zip(expected, entry.hash.utf8) { difference |= left ^ right }
@@ -141,7 +144,9 @@ public struct AuditLog: Sendable {
         }
         _ = try await catalog.appendAudit(
             AuditEntry(
-                at: now, actor: "system", action: AuditKeyring.rotationAction,
+                at: now,
+                actor: "system",
+                action: AuditKeyring.rotationAction,
                 detail: JSONText.object([("from", previous.map(JSONText.string) ?? .null), ("to", .string(current.id))]).rendered
             ),
             seal: keyring.rotationSeal

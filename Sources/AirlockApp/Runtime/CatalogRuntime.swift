@@ -1,10 +1,10 @@
 import AirlockCore
 public import Catalog
-public import Logging
-public import ServiceLifecycle
 import Configuration
+public import Logging
 import NIOSSL
 import PostgresNIO
+public import ServiceLifecycle
 
 /// The configured catalog, open, with the service that keeps a PostgreSQL pool running.
 public struct OpenedCatalog: Sendable {
@@ -63,7 +63,15 @@ public enum CatalogRuntime {
         case .postgres(let host, let port, let username, let password, let database):
             let tls = try tls(settings)
             try await probe(settings, host: host, port: port, username: username, password: password, database: database, logger: logger)
-            let opened = CatalogFactory.postgres(host: host, port: port, username: username, password: password, database: database, tls: tls, logger: logger)
+            let opened = CatalogFactory.postgres(
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: tls,
+                logger: logger
+            )
             return OpenedCatalog(catalog: opened.catalog, pool: ClosureService(body: opened.run))
         }
     }
@@ -71,9 +79,22 @@ public enum CatalogRuntime {
     /// One connection, opened and closed, before the pool starts: a wrong address, password or TLS mode fails at once and
     /// by name (the pool would retry for a minute and report only that its circuit breaker tripped).
     static func probe(
-        _ settings: CatalogSettings, host: String, port: Int, username: String, password: String?, database: String, logger: Logger
+        _ settings: CatalogSettings,
+        host: String,
+        port: Int,
+        username: String,
+        password: String?,
+        database: String,
+        logger: Logger
     ) async throws(AirlockError) {
-        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        var configuration = PostgresConnection.Configuration(
+            host: host,
+            port: port,
+            username: username,
+            password: password,
+            database: database,
+            tls: .disable
+        )
         configuration.options.connectTimeout = .seconds(10)
         if settings.tlsMode != .disable {
             do {
@@ -129,7 +150,10 @@ public enum CatalogRuntime {
     /// The CLI entry point of `airlock migrate`: the JSON line to print.
     public static func migrateCommand(configPath: String?) async throws(AirlockError) -> String {
         let (config, environment) = try ConfigLoader.loadForCommand(path: configPath)
-        let result = try await migrate(try CatalogSettings(reader: config.scoped(to: "catalog")), logger: StorageCommands.commandLogger(environment: environment))
+        let result = try await migrate(
+            try CatalogSettings(reader: config.scoped(to: "catalog")),
+            logger: StorageCommands.commandLogger(environment: environment)
+        )
         return JSONText.object([("applied", .int(result.applied)), ("version", .int(result.version))]).rendered
     }
 

@@ -1,8 +1,8 @@
 public import AirlockCore
 import Catalog
-import Review
-import Logging
 import Configuration
+import Logging
+import Review
 
 /// `airlock keys create|list|revoke` (docs/operations.md, "API keys"): keys are shown once, stored as their SHA-256.
 public enum KeyCommands {
@@ -54,10 +54,20 @@ public enum KeyCommands {
 
     /// Creates a key and audits it (`key.create` by the operator); returns the one JSON object to print (the only place
     /// the key ever appears).
-    public static func create(_ input: CreateInput, keys catalog: any CredentialCatalog, audit: AuditLog, actor: String, profileNames: [String], now: EpochMillis) async throws(AirlockError) -> String {
-        guard !input.name.isEmpty, input.name.utf8.count <= 64, input.name.utf8.allSatisfy({ byte in
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-        }) else {
+    public static func create(
+        _ input: CreateInput,
+        keys catalog: any CredentialCatalog,
+        audit: AuditLog,
+        actor: String,
+        profileNames: [String],
+        now: EpochMillis
+    ) async throws(AirlockError) -> String {
+        guard !input.name.isEmpty, input.name.utf8.count <= 64,
+            input.name.utf8.allSatisfy({ byte in
+                (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                    || byte == UInt8(ascii: ".")
+            })
+        else {
             throw AirlockError(.invalidArgument, "--name must be 1-64 characters of a-z, 0-9, '-', '_' and '.'")
         }
         guard roles.contains(input.role) else { throw AirlockError(.invalidArgument, "--role must be uploader, reviewer or admin") }
@@ -76,8 +86,15 @@ public enum KeyCommands {
         }
         let key = newKey()
         let record = APIKeyRecord(
-            id: "key_" + String(UploadID.generate(at: now).rawValue.filter { $0 != "-" }), name: input.name, role: input.role,
-            owner: input.owner ?? "key:\(input.name)", service: input.service, profiles: input.profiles, keyHash: APIKeyAuthenticator.hash(key), createdAt: now, expiresAt: expiresAt
+            id: "key_" + String(UploadID.generate(at: now).rawValue.filter { $0 != "-" }),
+            name: input.name,
+            role: input.role,
+            owner: input.owner ?? "key:\(input.name)",
+            service: input.service,
+            profiles: input.profiles,
+            keyHash: APIKeyAuthenticator.hash(key),
+            createdAt: now,
+            expiresAt: expiresAt
         )
         do {
             try await catalog.createAPIKey(record)
@@ -93,7 +110,8 @@ public enum KeyCommands {
         ])
         try await Self.audited(AuditEntry(at: now, actor: actor, action: "key.create", detail: detail.rendered), in: audit)
         return JSONText.object([
-            ("id", .string(record.id)), ("name", .string(record.name)), ("role", .string(record.role)), ("owner", .string(record.owner)), ("key", .string(key)),
+            ("id", .string(record.id)), ("name", .string(record.name)), ("role", .string(record.role)), ("owner", .string(record.owner)),
+            ("key", .string(key)),
         ]).rendered
     }
 
@@ -107,15 +125,23 @@ public enum KeyCommands {
         }
         return keys.map { key in
             JSONText.object([
-                ("id", .string(key.id)), ("name", .string(key.name)), ("role", .string(key.role)), ("owner", .string(key.owner)), ("service", .bool(key.service)),
+                ("id", .string(key.id)), ("name", .string(key.name)), ("role", .string(key.role)), ("owner", .string(key.owner)),
+                ("service", .bool(key.service)),
                 ("profiles", .array(key.profiles.map(JSONText.string))), ("createdAt", .string(Timestamp.iso8601(key.createdAt))),
-                ("expiresAt", key.expiresAt.map { .string(Timestamp.iso8601($0)) } ?? .null), ("revokedAt", key.revokedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
+                ("expiresAt", key.expiresAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
+                ("revokedAt", key.revokedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
             ]).rendered
         }
     }
 
     /// Revokes a key and audits it (`key.revoke` by the operator).
-    public static func revoke(_ idOrName: String, keys: any CredentialCatalog, audit: AuditLog, actor: String, now: EpochMillis) async throws(AirlockError) -> String {
+    public static func revoke(
+        _ idOrName: String,
+        keys: any CredentialCatalog,
+        audit: AuditLog,
+        actor: String,
+        now: EpochMillis
+    ) async throws(AirlockError) -> String {
         let revoked: Bool
         do {
             revoked = try await keys.revokeAPIKey(idOrName, now: now)
@@ -123,7 +149,10 @@ public enum KeyCommands {
             throw AirlockError(.storage, "revoking the key failed", cause: error)
         }
         guard revoked else { throw AirlockError(.invalidArgument, "no active key '\(idOrName)'") }
-        try await Self.audited(AuditEntry(at: now, actor: actor, action: "key.revoke", detail: JSONText.object([("key", .string(idOrName))]).rendered), in: audit)
+        try await Self.audited(
+            AuditEntry(at: now, actor: actor, action: "key.revoke", detail: JSONText.object([("key", .string(idOrName))]).rendered),
+            in: audit
+        )
         return JSONText.object([("revoked", .string(idOrName))]).rendered
     }
 

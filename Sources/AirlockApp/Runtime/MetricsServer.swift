@@ -28,7 +28,13 @@ enum MetricsRegistry {
 /// `/health` and `/metrics` for `airlock worker` on `worker.metricsPort` (loopback unless told otherwise).
 enum MetricsServer {
     static func make(
-        host: String, port: Int, catalog: SQLCatalog, scanner: any MalwareScanner, storeHealth: StoreHealth, isolation: (name: String, ready: Bool, detail: String), logger: Logger
+        host: String,
+        port: Int,
+        catalog: SQLCatalog,
+        scanner: any MalwareScanner,
+        storeHealth: StoreHealth,
+        isolation: (name: String, ready: Bool, detail: String),
+        logger: Logger
     ) -> some Service {
         let gauges = ScrapeGauges(registry: MetricsRegistry.bootstrap(), catalog: catalog, scanner: scanner)
         let router = Router()
@@ -47,12 +53,16 @@ enum MetricsServer {
                 ("checks", .object(checks.map { ($0.name, .object([("ready", .bool($0.ready)), ("detail", .string($0.detail))])) })),
             ]).rendered
             return Response(
-                status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body))
+                status: ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body))
             )
         }
         router.get("/metrics") { _, _ -> Response in
             Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: await gauges.render()))
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: await gauges.render()))
             )
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)

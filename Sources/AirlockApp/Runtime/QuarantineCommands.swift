@@ -71,7 +71,14 @@ public enum QuarantineCommands {
                 try await AuditLog(catalog: catalog, keyring: keyring).recordRotation(now: SystemWallClock().now())
                 let review = try ReviewRuntime.environment(config: config, catalog: catalog, clients: clients, layout: buckets.layout, wake: {})
                 let actions = ReviewActions(environment: review, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds))
-                try await run(action, actions: actions, catalog: catalog, store: review.store, layout: buckets.layout, temporaryDirectory: temporaryDirectory)
+                try await run(
+                    action,
+                    actions: actions,
+                    catalog: catalog,
+                    store: review.store,
+                    layout: buckets.layout,
+                    temporaryDirectory: temporaryDirectory
+                )
             }
             await opened.close()
         } catch let error as AirlockError {
@@ -95,7 +102,12 @@ public enum QuarantineCommands {
     }
 
     static func run(
-        _ action: Action, actions: ReviewActions, catalog: any AuditCatalog, store: any ObjectStore, layout: ObjectLayout, temporaryDirectory: String
+        _ action: Action,
+        actions: ReviewActions,
+        catalog: any AuditCatalog,
+        store: any ObjectStore,
+        layout: ObjectLayout,
+        temporaryDirectory: String
     ) async throws {
         let principal = operatorPrincipal
         switch action {
@@ -133,7 +145,10 @@ public enum QuarantineCommands {
             let upload = try await actions.quarantined(id)
             let outcome = try await actions.release(upload, note: note, trust: trust, by: principal)
             let state = outcome == .released ? "processed" : "quarantined"
-            print(JSONText.object([("id", .string(upload.id.rawValue)), ("state", .string(state)), ("pendingApproval", .bool(outcome != .released))]).rendered)
+            print(
+                JSONText.object([("id", .string(upload.id.rawValue)), ("state", .string(state)), ("pendingApproval", .bool(outcome != .released))])
+                    .rendered
+            )
         case .purge(let id, let note, let block):
             let upload = try await actions.quarantined(id)
             try await actions.purge(upload, note: note, block: block, by: principal)
@@ -142,18 +157,37 @@ public enum QuarantineCommands {
     }
 
     /// The object (or its zip) into a new file the operator alone can read; never over an existing file.
-    static func write(_ upload: Upload, to path: String, zip: Bool, store: any ObjectStore, layout: ObjectLayout, temporaryDirectory: String) async throws {
+    static func write(
+        _ upload: Upload,
+        to path: String,
+        zip: Bool,
+        store: any ObjectStore,
+        layout: ObjectLayout,
+        temporaryDirectory: String
+    ) async throws {
         let output = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard output >= 0 else { throw AirlockError(.invalidArgument, "cannot create \(path): \(String(cString: strerror(errno))) (it must not exist)") }
+        guard output >= 0 else {
+            throw AirlockError(.invalidArgument, "cannot create \(path): \(String(cString: strerror(errno))) (it must not exist)")
+        }
         defer { close(output) }
         guard zip else {
             _ = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: output)
             return
         }
         // The raw bytes go to an unlinked private temp file; only the zip reaches the named file.
-        guard let source = OpenFile.privateTemporary(in: temporaryDirectory) else { throw AirlockError(.storage, "cannot create a temporary file in \(temporaryDirectory)") }
+        guard let source = OpenFile.privateTemporary(in: temporaryDirectory) else {
+            throw AirlockError(.storage, "cannot create a temporary file in \(temporaryDirectory)")
+        }
         let info = try await store.download(layout.quarantine(upload.id), ifMatch: nil, to: source.descriptor)
-        guard info.size <= AnalysisZip.maxSize else { throw AirlockError(.invalidArgument, "the object is too large for a zip; download it without --zip") }
-        try AnalysisArchive.write(source: source, size: info.size, name: upload.safeName + ".quarantined", epochSeconds: Int64(Date().timeIntervalSince1970), to: output)
+        guard info.size <= AnalysisZip.maxSize else {
+            throw AirlockError(.invalidArgument, "the object is too large for a zip; download it without --zip")
+        }
+        try AnalysisArchive.write(
+            source: source,
+            size: info.size,
+            name: upload.safeName + ".quarantined",
+            epochSeconds: Int64(Date().timeIntervalSince1970),
+            to: output
+        )
     }
 }

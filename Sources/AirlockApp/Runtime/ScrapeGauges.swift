@@ -16,11 +16,19 @@ struct ScrapeGauges: Sendable {
         self.registry = registry
         self.catalog = catalog
         self.scanner = scanner
-        let uploads = MetricNameDescriptor(namespace: "airlock", metricName: "uploads", unitName: "", helpText: "Uploads in each state, read from the catalog at scrape time")
+        let uploads = MetricNameDescriptor(
+            namespace: "airlock",
+            metricName: "uploads",
+            unitName: "",
+            helpText: "Uploads in each state, read from the catalog at scrape time"
+        )
         states = UploadState.allCases.map { state in (state, registry.makeGauge(descriptor: uploads, labels: [("state", state.rawValue)])) }
         signatureAge = registry.makeGauge(
             descriptor: MetricNameDescriptor(
-                namespace: "airlock", metricName: "signature_database_age", unitName: "seconds", helpText: "Age of the loaded malware signature database"
+                namespace: "airlock",
+                metricName: "signature_database_age",
+                unitName: "seconds",
+                helpText: "Age of the loaded malware signature database"
             )
         )
     }

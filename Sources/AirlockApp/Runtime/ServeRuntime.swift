@@ -3,14 +3,14 @@ import Catalog
 import Configuration
 import Foundation
 import HTTPAPI
-import Inspection
 import Hummingbird
+import Inspection
 import Logging
-import Review
 import Pipeline
-import ServiceLifecycle
 import Prometheus
+import Review
 import S3
+import ServiceLifecycle
 
 /// `airlock serve`: the HTTP API, and the worker, reconciler and event sender unless `worker.enabled: false`.
 public enum ServeRuntime {
@@ -43,17 +43,25 @@ public enum ServeRuntime {
 
     /// The API's environment: the reviewer's (`ReviewRuntime`), the upload signer and the upload settings.
     static func environment(
-        config: ConfigReader, catalog: SQLCatalog, clients: StoreClients, layout: ObjectLayout, profiles: [String: UploadProfile], uploads: UploadSettings,
+        config: ConfigReader,
+        catalog: SQLCatalog,
+        clients: StoreClients,
+        layout: ObjectLayout,
+        profiles: [String: UploadProfile],
+        uploads: UploadSettings,
         wake: @escaping @Sendable () -> Void
     ) throws(AirlockError) -> APIEnvironment {
         let store = try StoreSettings(reader: config.scoped(to: "store"))
         var environment = APIEnvironment(
             review: try ReviewRuntime.environment(config: config, catalog: catalog, clients: clients, layout: layout, wake: wake),
             signer: UploadSigner(
-                presigner: clients.publicPresigner, supportsPostPolicy: store.backend.supportsPostPolicy,
+                presigner: clients.publicPresigner,
+                supportsPostPolicy: store.backend.supportsPostPolicy,
                 verifiesChecksums: BackendProfile.of(store.backend).verifiesChecksums
             ),
-            profiles: profiles, uploadExpiresSeconds: Int(uploads.expires.seconds), downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
+            profiles: profiles,
+            uploadExpiresSeconds: Int(uploads.expires.seconds),
+            downloadExpiresSeconds: Int(uploads.downloadExpires.seconds),
             normalize: { $0.precomposedStringWithCanonicalMapping }
         )
         environment.multipartThreshold = uploads.multipartThreshold.bytes
@@ -68,7 +76,13 @@ public enum ServeRuntime {
         let catalog = parts.catalog.catalog
         let wake = parts.wake
         var environment = try Self.environment(
-            config: config, catalog: catalog, clients: parts.clients, layout: parts.layout, profiles: parts.profiles, uploads: uploads, wake: { wake.signal() }
+            config: config,
+            catalog: catalog,
+            clients: parts.clients,
+            layout: parts.layout,
+            profiles: parts.profiles,
+            uploads: uploads,
+            wake: { wake.signal() }
         )
         environment.rateLimit = (http.rateLimitPerSecond, http.rateLimitBurst)
         environment.corsOrigins = http.corsOrigins
@@ -87,25 +101,27 @@ public enum ServeRuntime {
         let writes = parts.workerEnabled ? parts.worker.storeHealth : nil
         let isolation = parts.inspection.check
         // /ready answers from the monitor's last round: no query, store request or clamd ping per request.
-        let readiness = ReadinessMonitor(probes: [
-            .async("catalog") {
-                do {
-                    _ = try await catalog.countByState()
-                    return ("catalog", true, "reachable")
-                } catch {
-                    return ("catalog", false, "unreachable")
-                }
-            },
-            .async("store") {
-                do {
-                    _ = try await objectStore.head(probe)
-                    return ("store", true, "reachable")
-                } catch {
-                    return ("store", false, "unreachable")
-                }
-            },
-            .blocking("scanner") { Self.scannerCheck(malware, maxAge: maxAge) },
-        ] + (writes.map { writes in [.async("store-writes") { writes.check }] } ?? []) + [.async("isolation") { isolation }])
+        let readiness = ReadinessMonitor(
+            probes: [
+                .async("catalog") {
+                    do {
+                        _ = try await catalog.countByState()
+                        return ("catalog", true, "reachable")
+                    } catch {
+                        return ("catalog", false, "unreachable")
+                    }
+                },
+                .async("store") {
+                    do {
+                        _ = try await objectStore.head(probe)
+                        return ("store", true, "reachable")
+                    } catch {
+                        return ("store", false, "unreachable")
+                    }
+                },
+                .blocking("scanner") { Self.scannerCheck(malware, maxAge: maxAge) },
+            ] + (writes.map { writes in [.async("store-writes") { writes.check }] } ?? []) + [.async("isolation") { isolation }]
+        )
         await readiness.refresh()
         environment.readiness = { readiness.snapshot }
         let audit = environment.audit
@@ -114,7 +130,9 @@ public enum ServeRuntime {
             _ = await logger.bestEffort("auditing the use of a revoked key") {
                 try await audit(
                     AuditEntry(
-                        at: SystemWallClock().now(), actor: "key:\(record.name)", action: "key.revoked_use",
+                        at: SystemWallClock().now(),
+                        actor: "key:\(record.name)",
+                        action: "key.revoked_use",
                         detail: JSONText.object([("id", .string(record.id)), ("name", .string(record.name))]).rendered
                     )
                 )
@@ -130,12 +148,19 @@ public enum ServeRuntime {
             }
         }
         let server = APIServer.application(
-            environment: environment, authenticator: ChainedAuthenticator(authenticators), host: http.host, port: http.port,
-            maxBodyBytes: http.maxBodyBytes, quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds),
+            environment: environment,
+            authenticator: ChainedAuthenticator(authenticators),
+            host: http.host,
+            port: http.port,
+            maxBodyBytes: http.maxBodyBytes,
+            quarantineDownloadSeconds: Int(uploads.quarantineDownloadExpires.seconds),
             limits: ConnectionLimits(
-                headTimeout: .milliseconds(http.headTimeout.milliseconds), bodyTimeout: .milliseconds(http.bodyTimeout.milliseconds),
-                idleTimeout: .milliseconds(http.idleTimeout.milliseconds), maxConnectionsPerClient: http.maxConnectionsPerClient
-            ), logger: logger
+                headTimeout: .milliseconds(http.headTimeout.milliseconds),
+                bodyTimeout: .milliseconds(http.bodyTimeout.milliseconds),
+                idleTimeout: .milliseconds(http.idleTimeout.milliseconds),
+                maxConnectionsPerClient: http.maxConnectionsPerClient
+            ),
+            logger: logger
         )
         return [readiness, server]
     }

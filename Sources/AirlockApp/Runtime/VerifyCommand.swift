@@ -19,8 +19,13 @@ public enum VerifyCommand {
         do {
             let report = try await opened.withPool { catalog in
                 var check = DriftCheck(
-                    layout: buckets.layout, catalog: catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(),
-                    temporaryDirectory: temporaryDirectory, incomingRetentionMillis: uploads.incomingRetention.milliseconds, deep: deep
+                    layout: buckets.layout,
+                    catalog: catalog,
+                    store: S3ObjectStore(client: clients.s3),
+                    clock: SystemWallClock(),
+                    temporaryDirectory: temporaryDirectory,
+                    incomingRetentionMillis: uploads.incomingRetention.milliseconds,
+                    deep: deep
                 )
                 check.ignored = [checkpoints.place]
                 return try await check.run()

@@ -1,9 +1,9 @@
 import AirlockCore
 import Catalog
 public import Configuration
+import HTTPAPI
 import Inspection
 public import Logging
-import HTTPAPI
 import Pipeline
 import Review
 import ServiceLifecycle
@@ -52,21 +52,39 @@ public enum WorkerRuntime {
                 try await prepareCatalog(config: config, parts: parts, api: api, logger: logger)
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
                 if let pool = parts.catalog.pool { services.append(.init(service: pool)) }
-                services.append(.init(service: AuditCheckpointer(
-                    catalog: parts.catalog.catalog, store: S3ObjectStore(client: parts.clients.s3), settings: parts.checkpoints,
-                    temporaryDirectory: parts.temporaryDirectory, logger: logger
-                )))
+                services.append(
+                    .init(
+                        service: AuditCheckpointer(
+                            catalog: parts.catalog.catalog,
+                            store: S3ObjectStore(client: parts.clients.s3),
+                            settings: parts.checkpoints,
+                            temporaryDirectory: parts.temporaryDirectory,
+                            logger: logger
+                        )
+                    )
+                )
                 if !api || parts.workerEnabled {
                     services += [.init(service: parts.worker), .init(service: parts.reconciler), .init(service: parts.sender)]
                     services.append(.init(service: UploadListener(catalog: parts.catalog.catalog, wake: parts.wake, logger: logger)))
                 }
                 if api {
-                    for service in try await ServeRuntime.application(config: config, parts: parts, logger: logger) { services.append(.init(service: service)) }
+                    for service in try await ServeRuntime.application(config: config, parts: parts, logger: logger) {
+                        services.append(.init(service: service))
+                    }
                 } else if parts.metricsPort > 0 {
-                    services.append(.init(service: MetricsServer.make(
-                        host: parts.metricsHost, port: parts.metricsPort, catalog: parts.catalog.catalog, scanner: parts.scanner,
-                        storeHealth: parts.worker.storeHealth, isolation: parts.inspection.check, logger: logger
-                    )))
+                    services.append(
+                        .init(
+                            service: MetricsServer.make(
+                                host: parts.metricsHost,
+                                port: parts.metricsPort,
+                                catalog: parts.catalog.catalog,
+                                scanner: parts.scanner,
+                                storeHealth: parts.worker.storeHealth,
+                                isolation: parts.inspection.check,
+                                logger: logger
+                            )
+                        )
+                    )
                 }
                 if let reloader = parts.reloader { services.append(.init(service: reloader)) }
                 var configuration = ServiceGroupConfiguration(services: services, logger: logger)
@@ -177,9 +195,15 @@ public enum WorkerRuntime {
         default: engine = .libclamav(database: scanner.database, limits: scanner.limits)
         }
         let inspection = try await InspectionAssembly.make(
-            isolation: workerSettings.isolation, engine: engine, size: workerSettings.concurrency, temporaryDirectory: temporaryDirectory,
-            recycleAfter: workerSettings.inspectorRecycleAfter, limits: workerSettings.inspectorLimits, logger: logger,
-            profiles: Array(profiles.values), startNow: workerSettings.enabled
+            isolation: workerSettings.isolation,
+            engine: engine,
+            size: workerSettings.concurrency,
+            temporaryDirectory: temporaryDirectory,
+            recycleAfter: workerSettings.inspectorRecycleAfter,
+            limits: workerSettings.inspectorLimits,
+            logger: logger,
+            profiles: Array(profiles.values),
+            startNow: workerSettings.enabled
         ) { () throws(AirlockError) -> Inspector in
             do throws(InspectionError) {
                 return Inspector(magic: try MagicDetector(), scanner: malware, threads: workerSettings.concurrency, scratch: scratch)
@@ -208,35 +232,83 @@ public enum WorkerRuntime {
         let storeHealth = StoreHealth(clock: SystemWallClock(), sustainedMillis: workerSettings.storeFailingAfter.milliseconds)
         let worker = Worker(
             configuration: WorkerConfiguration(
-                workerID: identity, concurrency: workerSettings.concurrency, leaseMillis: workerSettings.lease.milliseconds,
-                maxAttempts: workerSettings.maxAttempts, temporaryDirectory: temporaryDirectory, engine: malware.engineDescription
+                workerID: identity,
+                concurrency: workerSettings.concurrency,
+                leaseMillis: workerSettings.lease.milliseconds,
+                maxAttempts: workerSettings.maxAttempts,
+                temporaryDirectory: temporaryDirectory,
+                engine: malware.engineDescription
             ),
-            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), inspector: inspection.inspector, profiles: profiles,
-            hashLists: { [hashLists = HashListCache(catalog: catalog.catalog)] in try await hashLists.lists() }, clock: SystemWallClock(), wake: wake, webhooks: webhooks,
-            storeHealth: storeHealth, logger: logger
+            layout: layout,
+            catalog: catalog.catalog,
+            store: S3ObjectStore(client: clients.s3),
+            inspector: inspection.inspector,
+            profiles: profiles,
+            hashLists: { [hashLists = HashListCache(catalog: catalog.catalog)] in try await hashLists.lists() },
+            clock: SystemWallClock(),
+            wake: wake,
+            webhooks: webhooks,
+            storeHealth: storeHealth,
+            logger: logger
         )
         var reconcilerConfiguration = ReconcilerConfiguration(
-            holderID: identity, interval: .milliseconds(workerSettings.reconcileInterval.milliseconds), temporaryDirectory: temporaryDirectory,
+            holderID: identity,
+            interval: .milliseconds(workerSettings.reconcileInterval.milliseconds),
+            temporaryDirectory: temporaryDirectory,
             staleTemporaryFileMillis: max(workerSettings.lease.milliseconds * 2, 60_000),
-            processedRetentionMillis: uploads.processedRetention?.milliseconds, quarantineRetentionMillis: uploads.quarantineRetention?.milliseconds
+            processedRetentionMillis: uploads.processedRetention?.milliseconds,
+            quarantineRetentionMillis: uploads.quarantineRetention?.milliseconds
         )
         reconcilerConfiguration.auditSeal = keyring.seal
         let reconciler = Reconciler(
             configuration: reconcilerConfiguration,
-            layout: layout, catalog: catalog.catalog, store: S3ObjectStore(client: clients.s3), clock: SystemWallClock(), wake: wake, storeHealth: storeHealth,
+            layout: layout,
+            catalog: catalog.catalog,
+            store: S3ObjectStore(client: clients.s3),
+            clock: SystemWallClock(),
+            wake: wake,
+            storeHealth: storeHealth,
             logger: logger
         )
-        let sender = EventSender(catalog: catalog.catalog, http: clients.http, webhooks: webhooks, senderID: identity, clock: SystemWallClock(), logger: logger)
+        let sender = EventSender(
+            catalog: catalog.catalog,
+            http: clients.http,
+            webhooks: webhooks,
+            senderID: identity,
+            clock: SystemWallClock(),
+            logger: logger
+        )
         let reloader = reloading.map { engine in
             SignatureReloader(
-                scanner: engine, catalog: catalog.catalog, holder: identity, interval: .milliseconds(scanner.reloadInterval.milliseconds), wake: wake,
-                seal: keyring.seal, afterReload: { [sandboxed = inspection.sandboxed] in sandboxed?.databaseChanged() }, logger: logger
+                scanner: engine,
+                catalog: catalog.catalog,
+                holder: identity,
+                interval: .milliseconds(scanner.reloadInterval.milliseconds),
+                wake: wake,
+                seal: keyring.seal,
+                afterReload: { [sandboxed = inspection.sandboxed] in sandboxed?.databaseChanged() },
+                logger: logger
             )
         }
-        return Parts(catalog: catalog, clients: clients, inspection: inspection, worker: worker, reconciler: reconciler, sender: sender, reloader: reloader, wake: wake,
-            metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"), metricsPort: workerSettings.metricsPort,
-            workerEnabled: workerSettings.enabled, profiles: profiles, layout: layout, scanner: malware, maxSignatureAge: scanner.maxSignatureAge,
-            temporaryDirectory: temporaryDirectory, keyring: keyring, checkpoints: checkpoints
+        return Parts(
+            catalog: catalog,
+            clients: clients,
+            inspection: inspection,
+            worker: worker,
+            reconciler: reconciler,
+            sender: sender,
+            reloader: reloader,
+            wake: wake,
+            metricsHost: config.string(forKey: "worker.metricsHost", default: "127.0.0.1"),
+            metricsPort: workerSettings.metricsPort,
+            workerEnabled: workerSettings.enabled,
+            profiles: profiles,
+            layout: layout,
+            scanner: malware,
+            maxSignatureAge: scanner.maxSignatureAge,
+            temporaryDirectory: temporaryDirectory,
+            keyring: keyring,
+            checkpoints: checkpoints
         )
     }
 
@@ -308,11 +380,15 @@ struct SignatureReloader: Service {
         let version = scanner.databaseFingerprint
         // A lease named after the database: one process per new database queues the rescans.
         let day: Int64 = 86_400_000
-        guard try await catalog.acquireLeadership(role: "rescan:\(version)", holder: holder, until: clock.now() + day, now: clock.now()) else { return }
+        guard try await catalog.acquireLeadership(role: "rescan:\(version)", holder: holder, until: clock.now() + day, now: clock.now()) else {
+            return
+        }
         let queued = try await catalog.requestRescans(now: clock.now())
         _ = try await catalog.appendAudit(
             AuditEntry(
-                at: clock.now(), actor: "system:signatures", action: "quarantine.rescan_all",
+                at: clock.now(),
+                actor: "system:signatures",
+                action: "quarantine.rescan_all",
                 detail: JSONText.object([("queued", .int(queued)), ("engine", .string(scanner.engineDescription))]).rendered
             ),
             seal: seal

@@ -73,9 +73,14 @@ public enum ScanRunner {
         let database = input.database ?? scanner.database
         let threads = max(1, min(input.concurrency, input.files.count))
         let inspection = try await InspectionAssembly.make(
-            isolation: worker.isolation, engine: .libclamav(database: database, limits: scanner.limits), size: threads,
-            temporaryDirectory: scanner.temporaryDirectory, recycleAfter: worker.inspectorRecycleAfter, limits: worker.inspectorLimits,
-            logger: Self.warnings, profiles: [profile]
+            isolation: worker.isolation,
+            engine: .libclamav(database: database, limits: scanner.limits),
+            size: threads,
+            temporaryDirectory: scanner.temporaryDirectory,
+            recycleAfter: worker.inspectorRecycleAfter,
+            limits: worker.inspectorLimits,
+            logger: Self.warnings,
+            profiles: [profile]
         ) { () throws(AirlockError) -> Inspector in
             do throws(InspectionError) {
                 let scratch = try ScratchDirectory(in: scanner.temporaryDirectory)
@@ -91,8 +96,12 @@ public enum ScanRunner {
         let concurrency = max(1, input.concurrency)
         let requests = input.files.map { file in
             InspectionRequest(
-                path: file, filename: input.name ?? (file.split(separator: "/").last.map(String.init) ?? file), declaredSize: input.declaredSize,
-                declaredType: input.declaredType, declaredSHA256: input.declaredSHA256, profile: profile
+                path: file,
+                filename: input.name ?? (file.split(separator: "/").last.map(String.init) ?? file),
+                declaredSize: input.declaredSize,
+                declaredType: input.declaredType,
+                declaredSHA256: input.declaredSHA256,
+                profile: profile
             )
         }
         var results = [Verdict?](repeating: nil, count: requests.count)

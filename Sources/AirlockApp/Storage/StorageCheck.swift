@@ -1,9 +1,8 @@
 import AirlockCore
+public import Foundation
 import S3
 import SigV4
 import Transport
-
-public import Foundation
 
 /// `airlock storage check`: probes the live store with throwaway objects and reports one row per guarantee.
 ///
@@ -26,7 +25,8 @@ public enum StorageCheck {
         /// `PASS  required     name  detail`
         public var line: String {
             let status = kind == .required ? (passed ? "PASS" : "FAIL") : "INFO"
-            return "\(status)  \(kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))\(name.padding(toLength: 30, withPad: " ", startingAt: 0))\(detail)"
+            return
+                "\(status)  \(kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))\(name.padding(toLength: 30, withPad: " ", startingAt: 0))\(detail)"
         }
     }
 
@@ -41,9 +41,19 @@ public enum StorageCheck {
     /// - Parameters:
     ///   - incomingRetentionDays: The age after which `storage init`'s lifecycle rule expires incoming objects.
     public static func run(
-        clients: StoreClients, store: StoreSettings, buckets: BucketSettings, incomingRetentionDays: Int, now: @escaping @Sendable () -> Date = { Date() }
+        clients: StoreClients,
+        store: StoreSettings,
+        buckets: BucketSettings,
+        incomingRetentionDays: Int,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) async -> Report {
-        let probe = Probe(clients: clients, store: store, bucket: buckets.incoming.bucket, prefix: buckets.incoming.prefix + "airlock-check-\(UUID().uuidString.lowercased())/", now: now)
+        let probe = Probe(
+            clients: clients,
+            store: store,
+            bucket: buckets.incoming.bucket,
+            prefix: buckets.incoming.prefix + "airlock-check-\(UUID().uuidString.lowercased())/",
+            now: now
+        )
         var rows: [Row] = []
         rows.append(await probe.basicOperations())
         rows.append(await probe.headerSignature())
@@ -87,7 +97,9 @@ private struct Probe {
     }
 
     func send(_ method: String, _ url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) async -> HTTPResponse? {
-        try? await clients.http.execute(HTTPRequest(method: method, url: url, headers: headers, body: body.map { .bytes($0) } ?? .none, timeout: .seconds(30)))
+        try? await clients.http.execute(
+            HTTPRequest(method: method, url: url, headers: headers, body: body.map { .bytes($0) } ?? .none, timeout: .seconds(30))
+        )
     }
 
     /// The status a refused request got, as text for the report.
@@ -104,14 +116,25 @@ private struct Probe {
             let (read, _) = try await s3.getObjectBytes(location("basic"))
             guard read == body else { return row(name, .required, false, "GET returned other bytes than PUT stored") }
             let listed = try await s3.listAllObjects(bucket: bucket, prefix: prefix)
-            guard listed.contains(where: { $0.key == prefix + "basic" }) else { return row(name, .required, false, "ListObjectsV2 does not show a new object") }
-            let copy = try await s3.copyObject(from: location("basic"), ifMatch: etag, sourceSize: Int64(body.count), to: location("basic-copy"), contentType: "text/plain", metadata: [("airlock-check", "1")])
+            guard listed.contains(where: { $0.key == prefix + "basic" }) else {
+                return row(name, .required, false, "ListObjectsV2 does not show a new object")
+            }
+            let copy = try await s3.copyObject(
+                from: location("basic"),
+                ifMatch: etag,
+                sourceSize: Int64(body.count),
+                to: location("basic-copy"),
+                contentType: "text/plain",
+                metadata: [("airlock-check", "1")]
+            )
             guard let head = try await s3.headObject(location("basic-copy")), head.size == Int64(body.count), ETag.matches(head.etag, copy.etag),
                 head.metadata["airlock-check"] == "1"
             else { return row(name, .required, false, "CopyObject did not produce the same bytes with the new metadata") }
             try await s3.deleteObject(location("basic"))
             try await s3.deleteObject(location("basic-copy"))
-            guard try await s3.headObject(location("basic")) == nil else { return row(name, .required, false, "DeleteObject left the object in place") }
+            guard try await s3.headObject(location("basic")) == nil else {
+                return row(name, .required, false, "DeleteObject left the object in place")
+            }
             return row(name, .required, true, "put, get, list, copy with new metadata and delete work")
         } catch {
             return row(name, .required, false, "\(error)")
@@ -129,7 +152,14 @@ private struct Probe {
             }
             let body = Array("airlock storage check: \(label)".utf8)
             let etag = try await s3.putObject(location("placed"), body: .bytes(body), contentType: "text/plain", metadata: [("airlock-check", "1")])
-            _ = try await s3.copyObject(from: location("placed"), ifMatch: etag, sourceSize: Int64(body.count), to: location("copied"), contentType: "text/plain", metadata: [])
+            _ = try await s3.copyObject(
+                from: location("placed"),
+                ifMatch: etag,
+                sourceSize: Int64(body.count),
+                to: location("copied"),
+                contentType: "text/plain",
+                metadata: []
+            )
             let (read, _) = try await s3.getObjectBytes(location("copied"))
             guard read == body else { return row(name, .required, false, "\(label) (\(bucket)): a copy there returned other bytes") }
             try await s3.deleteObject(location("placed"))
@@ -144,12 +174,22 @@ private struct Probe {
         let name = "header-signature-enforced"
         do {
             let forged = Presigner(
-                signer: try Signer(credentials: Credentials(accessKeyId: store.accessKeyId ?? "", secretAccessKey: "airlock-forged-secret"), region: store.region),
-                endpoint: clients.presigner.endpoint, addressing: clients.presigner.addressing
+                signer: try Signer(
+                    credentials: Credentials(accessKeyId: store.accessKeyId ?? "", secretAccessKey: "airlock-forged-secret"),
+                    region: store.region
+                ),
+                endpoint: clients.presigner.endpoint,
+                addressing: clients.presigner.addressing
             )
             let signed = try forged.signRequest(method: "GET", bucket: bucket, key: nil, query: [("list-type", "2"), ("max-keys", "1")], at: time)
             let (refused, text) = refused(await send("GET", signed.url, headers: signed.headers))
-            return row(name, .required, refused, refused ? "a request signed with the wrong secret was refused (\(text))" : "a request signed with the wrong secret was accepted (\(text))")
+            return row(
+                name,
+                .required,
+                refused,
+                refused
+                    ? "a request signed with the wrong secret was refused (\(text))" : "a request signed with the wrong secret was accepted (\(text))"
+            )
         } catch {
             return row(name, .required, false, "\(error)")
         }
@@ -168,7 +208,12 @@ private struct Probe {
             let last = tampered.removeLast()
             tampered.append(last == "0" ? "1" : "0")
             let (refused, text) = refused(await send("GET", tampered))
-            return row(name, .required, refused, refused ? "valid URL works; a tampered signature was refused (\(text))" : "a tampered signature was accepted (\(text))")
+            return row(
+                name,
+                .required,
+                refused,
+                refused ? "valid URL works; a tampered signature was refused (\(text))" : "a tampered signature was accepted (\(text))"
+            )
         } catch {
             return row(name, .required, false, "\(error)")
         }
@@ -190,7 +235,14 @@ private struct Probe {
         do {
             let body = Array("12345".utf8)
             let url = try clients.presigner.presign(
-                .init(method: .put, bucket: bucket, key: prefix + "put", expires: 120, headers: [("content-type", "text/plain"), ("content-length", "5")]), at: time
+                .init(
+                    method: .put,
+                    bucket: bucket,
+                    key: prefix + "put",
+                    expires: 120,
+                    headers: [("content-type", "text/plain"), ("content-length", "5")]
+                ),
+                at: time
             ).url
             guard let good = await send("PUT", url, headers: [("Content-Type", "text/plain")], body: body), good.isSuccess else {
                 return [row("presigned-put", .required, false, "a valid presigned PUT failed")]
@@ -198,8 +250,20 @@ private struct Probe {
             let wrongType = refused(await send("PUT", url, headers: [("Content-Type", "text/html")], body: body))
             let wrongLength = refused(await send("PUT", url, headers: [("Content-Type", "text/plain")], body: body + [0x36]))
             return [
-                row("presigned-put-content-type", .required, wrongType.refused, wrongType.refused ? "another Content-Type was refused (\(wrongType.text))" : "another Content-Type was accepted (\(wrongType.text))"),
-                row("presigned-put-content-length", .required, wrongLength.refused, wrongLength.refused ? "another Content-Length was refused (\(wrongLength.text))" : "another Content-Length was accepted (\(wrongLength.text))"),
+                row(
+                    "presigned-put-content-type",
+                    .required,
+                    wrongType.refused,
+                    wrongType.refused
+                        ? "another Content-Type was refused (\(wrongType.text))" : "another Content-Type was accepted (\(wrongType.text))"
+                ),
+                row(
+                    "presigned-put-content-length",
+                    .required,
+                    wrongLength.refused,
+                    wrongLength.refused
+                        ? "another Content-Length was refused (\(wrongLength.text))" : "another Content-Length was accepted (\(wrongLength.text))"
+                ),
             ]
         } catch {
             return [row("presigned-put", .required, false, "\(error)")]
@@ -213,7 +277,10 @@ private struct Probe {
         for field in fields {
             body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field.name)\"\r\n\r\n\(field.value)\r\n".utf8)
         }
-        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"check.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body += Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"check.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                .utf8
+        )
         body += file
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         return ("multipart/form-data; boundary=\(boundary)", body)
@@ -226,12 +293,21 @@ private struct Probe {
 
     func postPolicy() async -> [StorageCheck.Row] {
         guard BackendProfile.of(store.backend).supportsPostPolicy else {
-            return [row("post-policy", .required, true, "not used: \(store.backend.rawValue) has no POST policies; uploads use pinned presigned PUTs")]
+            return [
+                row("post-policy", .required, true, "not used: \(store.backend.rawValue) has no POST policies; uploads use pinned presigned PUTs")
+            ]
         }
         do {
             let file = Array("0123456789".utf8)
             let form = try clients.presigner.presignPost(
-                .init(bucket: bucket, key: .exact(prefix + "post"), expires: 120, contentType: "application/octet-stream", contentLength: 10...10, successActionStatus: 201),
+                .init(
+                    bucket: bucket,
+                    key: .exact(prefix + "post"),
+                    expires: 120,
+                    contentType: "application/octet-stream",
+                    contentLength: 10...10,
+                    successActionStatus: 201
+                ),
                 at: time
             )
             guard let good = await post(form, file: file), good.status == 201 else {
@@ -239,12 +315,34 @@ private struct Probe {
             }
             let oversize = refused(await post(form, file: file + [0x30]))
             let otherKey = refused(await post(form, fields: form.fields.map { $0.name == "key" ? ($0.name, prefix + "elsewhere") : $0 }, file: file))
-            let forged = refused(await post(form, fields: form.fields.map { $0.name == "x-amz-signature" ? ($0.name, String(repeating: "0", count: 64)) : $0 }, file: file))
+            let forged = refused(
+                await post(
+                    form,
+                    fields: form.fields.map { $0.name == "x-amz-signature" ? ($0.name, String(repeating: "0", count: 64)) : $0 },
+                    file: file
+                )
+            )
             let elsewhere = try await s3.headObject(location("elsewhere"))
             return [
-                row("post-content-length-range", .required, oversize.refused, oversize.refused ? "a larger file was refused (\(oversize.text))" : "a larger file was accepted (\(oversize.text))"),
-                row("post-exact-key", .required, otherKey.refused && elsewhere == nil, otherKey.refused ? "another key was refused (\(otherKey.text))" : "another key was accepted (\(otherKey.text))"),
-                row("post-policy-signature", .required, forged.refused, forged.refused ? "a forged policy signature was refused (\(forged.text))" : "a forged policy signature was accepted (\(forged.text))"),
+                row(
+                    "post-content-length-range",
+                    .required,
+                    oversize.refused,
+                    oversize.refused ? "a larger file was refused (\(oversize.text))" : "a larger file was accepted (\(oversize.text))"
+                ),
+                row(
+                    "post-exact-key",
+                    .required,
+                    otherKey.refused && elsewhere == nil,
+                    otherKey.refused ? "another key was refused (\(otherKey.text))" : "another key was accepted (\(otherKey.text))"
+                ),
+                row(
+                    "post-policy-signature",
+                    .required,
+                    forged.refused,
+                    forged.refused
+                        ? "a forged policy signature was refused (\(forged.text))" : "a forged policy signature was accepted (\(forged.text))"
+                ),
             ]
         } catch {
             return [row("post-policy", .required, false, "\(error)")]
@@ -257,9 +355,21 @@ private struct Probe {
         do {
             try await s3.putObject(location("copy-src"), body: .bytes(Array("v2".utf8)))
             do {
-                _ = try await s3.copyObject(from: location("copy-src"), ifMatch: "00000000000000000000000000000000", sourceSize: 2, to: location("copy-dst"), contentType: nil, metadata: [])
-                return row(name, .compensated, true, "ignored: \(header) with a stale ETag did not stop the copy (Airlock verifies every copy itself)")
-            } catch where error.isPreconditionFailed {
+                _ = try await s3.copyObject(
+                    from: location("copy-src"),
+                    ifMatch: "00000000000000000000000000000000",
+                    sourceSize: 2,
+                    to: location("copy-dst"),
+                    contentType: nil,
+                    metadata: []
+                )
+                return row(
+                    name,
+                    .compensated,
+                    true,
+                    "ignored: \(header) with a stale ETag did not stop the copy (Airlock verifies every copy itself)"
+                )
+            } catch  where error.isPreconditionFailed {
                 return row(name, .compensated, true, "honored: \(header) with a stale ETag stopped the copy (412)")
             }
         } catch {
@@ -270,9 +380,13 @@ private struct Probe {
     func checksumVerification() async -> StorageCheck.Row {
         let name = "checksum-verification"
         do {
-            _ = try await s3.putObject(location("checksum"), body: .bytes(Array("payload".utf8)), checksumSHA256: PayloadHash.base64(of: Array("other".utf8)))
+            _ = try await s3.putObject(
+                location("checksum"),
+                body: .bytes(Array("payload".utf8)),
+                checksumSHA256: PayloadHash.base64(of: Array("other".utf8))
+            )
             return row(name, .compensated, true, "not verified: a wrong x-amz-checksum-sha256 was accepted (Airlock hashes what it scans)")
-        } catch where error.kind == .service {
+        } catch  where error.kind == .service {
             return row(name, .compensated, true, "verified: a wrong x-amz-checksum-sha256 was refused (\(error.code))")
         } catch {
             return row(name, .compensated, true, "could not be probed: \(error)")
@@ -286,7 +400,8 @@ private struct Probe {
         let applied: String
         switch store.backend {
         case .seaweedfs:
-            applied = "NOT applied by `weed server` (SeaweedFS 4.48 stores rules and expires nothing itself: run its lifecycle worker, "
+            applied =
+                "NOT applied by `weed server` (SeaweedFS 4.48 stores rules and expires nothing itself: run its lifecycle worker, "
                 + "or rely on Airlock's reconciler, which clears incoming; docs/backends.md)"
         case .ceph:
             applied = "applied by radosgw's lifecycle processing (Ceph docs; not observable in a check)"
@@ -299,7 +414,8 @@ private struct Probe {
                 return row(name, .compensated, true, "not stored on \(bucket): run airlock storage init (Airlock's reconciler still clears incoming)")
             }
             let matches = ours.prefix == prefix && ours.expirationDays == days
-            let stored = matches
+            let stored =
+                matches
                 ? "stored (objects under '\(prefix)' expire after \(days) days)"
                 : "stored but differs from the configuration (prefix '\(ours.prefix)', \(ours.expirationDays.map(String.init) ?? "no") days; run airlock storage init)"
             return row(name, .compensated, true, "\(stored); \(applied)")

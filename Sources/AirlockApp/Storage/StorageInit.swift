@@ -27,7 +27,13 @@ public enum StorageInit {
             if http.corsOrigins.isEmpty {
                 report.append("cors \(incoming.bucket): unchanged (http.corsOrigins is empty; browsers cannot upload directly)")
             } else {
-                let rule = CORSRule(allowedOrigins: http.corsOrigins, allowedMethods: ["POST", "PUT"], allowedHeaders: ["*"], exposeHeaders: ["ETag"], maxAgeSeconds: 3000)
+                let rule = CORSRule(
+                    allowedOrigins: http.corsOrigins,
+                    allowedMethods: ["POST", "PUT"],
+                    allowedHeaders: ["*"],
+                    exposeHeaders: ["ETag"],
+                    maxAgeSeconds: 3000
+                )
                 try await s3.putBucketCors(incoming.bucket, rules: [rule])
                 report.append("cors \(incoming.bucket): POST and PUT from \(http.corsOrigins.joined(separator: ", ")), exposing ETag")
             }
@@ -38,7 +44,9 @@ public enum StorageInit {
                 report.append("lifecycle \(incoming.bucket): unchanged (objects under '\(incoming.prefix)' expire after \(days) days)")
             } else {
                 try await s3.putBucketLifecycle(incoming.bucket, rules: existing.filter { $0.id != lifecycleRuleID } + [ours])
-                report.append("lifecycle \(incoming.bucket): objects under '\(incoming.prefix)' and incomplete multipart uploads expire after \(days) days")
+                report.append(
+                    "lifecycle \(incoming.bucket): objects under '\(incoming.prefix)' and incomplete multipart uploads expire after \(days) days"
+                )
             }
         } catch {
             throw AirlockError(.storage, "storage init", cause: error)

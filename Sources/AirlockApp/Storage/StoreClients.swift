@@ -17,7 +17,10 @@ public struct StoreClients: Sendable {
             throw AirlockError(.missingCredentials, "store.accessKeyId and store.secretAccessKey are required")
         }
         do {
-            let signer = try Signer(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secretKey, sessionToken: store.sessionToken), region: store.region)
+            let signer = try Signer(
+                credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secretKey, sessionToken: store.sessionToken),
+                region: store.region
+            )
             let addressing: S3Endpoint.Addressing = store.addressing == "virtual" ? .virtualHost : .path
             presigner = Presigner(signer: signer, endpoint: try S3Endpoint(url: store.endpoint), addressing: addressing)
             publicPresigner = Presigner(signer: signer, endpoint: try S3Endpoint(url: store.publicEndpoint ?? store.endpoint), addressing: addressing)

@@ -3,7 +3,10 @@ public protocol AuditCatalog: Sendable {
     /// Appends to the audit log: `seal` computes the entry's hash from the previous entry's hash and the entry (with
     /// its sequence number assigned), or throws to write nothing; appends are serialized so the chain never forks. An
     /// entry with a NUL in any field is refused (the catalog could not keep it as sealed).
-    func appendAudit(_ entry: AuditEntry, seal: @escaping @Sendable (_ previousHash: String, _ entry: AuditEntry) throws -> String) async throws -> AuditEntry
+    func appendAudit(
+        _ entry: AuditEntry,
+        seal: @escaping @Sendable (_ previousHash: String, _ entry: AuditEntry) throws -> String
+    ) async throws -> AuditEntry
 
     /// Entries after a sequence number, in order.
     func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditEntry]

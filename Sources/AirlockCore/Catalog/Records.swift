@@ -18,8 +18,15 @@ public struct AuditEntry: Sendable, Hashable {
     public var hash: String
 
     public init(
-        sequence: Int64 = 0, at: EpochMillis, actor: String, action: String, uploadID: String? = nil, note: String? = nil, detail: String = "{}",
-        previousHash: String = "", hash: String = ""
+        sequence: Int64 = 0,
+        at: EpochMillis,
+        actor: String,
+        action: String,
+        uploadID: String? = nil,
+        note: String? = nil,
+        detail: String = "{}",
+        previousHash: String = "",
+        hash: String = ""
     ) {
         self.sequence = sequence
         self.at = at
@@ -37,7 +44,8 @@ public struct AuditEntry: Sendable, Hashable {
     /// The bytes the hash covers: the previous hash and every field, as one JSON array.
     public func canonicalText(previousHash: String) -> String {
         JSONText.array([
-            .string(previousHash), .string(String(sequence)), .string(String(at)), .string(actor), .string(action), uploadID.map(JSONText.string) ?? .null,
+            .string(previousHash), .string(String(sequence)), .string(String(at)), .string(actor), .string(action),
+            uploadID.map(JSONText.string) ?? .null,
             note.map(JSONText.string) ?? .null, .string(detail),
         ]).rendered
     }
@@ -86,8 +94,16 @@ public struct EventDelivery: Sendable, Hashable {
     public var createdAt: EpochMillis
 
     public init(
-        id: String, uploadID: String, type: String, webhook: String, body: String, attempts: Int = 0, nextAttemptAt: EpochMillis, deliveredAt: EpochMillis? = nil,
-        lastError: String? = nil, createdAt: EpochMillis
+        id: String,
+        uploadID: String,
+        type: String,
+        webhook: String,
+        body: String,
+        attempts: Int = 0,
+        nextAttemptAt: EpochMillis,
+        deliveredAt: EpochMillis? = nil,
+        lastError: String? = nil,
+        createdAt: EpochMillis
     ) {
         self.id = id
         self.uploadID = uploadID
@@ -121,8 +137,16 @@ public struct APIKeyRecord: Sendable, Hashable {
     public var revokedAt: EpochMillis?
 
     public init(
-        id: String, name: String, role: String, owner: String, service: Bool, profiles: [String], keyHash: String, createdAt: EpochMillis,
-        expiresAt: EpochMillis? = nil, revokedAt: EpochMillis? = nil
+        id: String,
+        name: String,
+        role: String,
+        owner: String,
+        service: Bool,
+        profiles: [String],
+        keyHash: String,
+        createdAt: EpochMillis,
+        expiresAt: EpochMillis? = nil,
+        revokedAt: EpochMillis? = nil
     ) {
         self.id = id
         self.name = name
@@ -161,7 +185,14 @@ public struct ReviewSession: Sendable, Hashable {
     public var expiresAt: EpochMillis
 
     public init(
-        tokenHash: String, actor: String, owner: String, role: String, csrfToken: String, keyHash: String?, createdAt: EpochMillis, expiresAt: EpochMillis
+        tokenHash: String,
+        actor: String,
+        owner: String,
+        role: String,
+        csrfToken: String,
+        keyHash: String?,
+        createdAt: EpochMillis,
+        expiresAt: EpochMillis
     ) {
         self.tokenHash = tokenHash
         self.actor = actor

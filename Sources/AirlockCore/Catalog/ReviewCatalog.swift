@@ -47,7 +47,14 @@ public struct QuarantineQuery: Sendable, Hashable {
     /// Creates a query.
     /// - Parameters:
     ///   - limit: The most uploads to return.
-    public init(reason: ReasonCode? = nil, flag: UploadFlag? = nil, since: EpochMillis? = nil, until: EpochMillis? = nil, before: UploadID? = nil, limit: Int) {
+    public init(
+        reason: ReasonCode? = nil,
+        flag: UploadFlag? = nil,
+        since: EpochMillis? = nil,
+        until: EpochMillis? = nil,
+        before: UploadID? = nil,
+        limit: Int
+    ) {
         self.reason = reason
         self.flag = flag
         self.since = since

@@ -48,12 +48,36 @@ public struct Upload: Sendable, Hashable {
     public var rescanAttempts: Int
 
     public init(
-        id: UploadID, owner: String, profile: String, filename: String, safeName: String, declaredSize: Int64, declaredType: String,
-        declaredSHA256: String? = nil, incomingKey: String, multipartUploadID: String? = nil, state: UploadState = .pending, flags: [String] = [],
-        attempts: Int = 0, leaseOwner: String? = nil, leaseExpiresAt: EpochMillis? = nil, notBefore: EpochMillis = 0, scannedETag: String? = nil,
-        outcome: Outcome? = nil, reasons: [Reason] = [], detectedType: String? = nil, sha256: String? = nil, size: Int64? = nil,
-        destinationKey: String? = nil, originalKey: String? = nil, idempotencyKey: String? = nil, lastError: String? = nil,
-        createdAt: EpochMillis, updatedAt: EpochMillis? = nil, expiresAt: EpochMillis, rescanAttempts: Int = 0
+        id: UploadID,
+        owner: String,
+        profile: String,
+        filename: String,
+        safeName: String,
+        declaredSize: Int64,
+        declaredType: String,
+        declaredSHA256: String? = nil,
+        incomingKey: String,
+        multipartUploadID: String? = nil,
+        state: UploadState = .pending,
+        flags: [String] = [],
+        attempts: Int = 0,
+        leaseOwner: String? = nil,
+        leaseExpiresAt: EpochMillis? = nil,
+        notBefore: EpochMillis = 0,
+        scannedETag: String? = nil,
+        outcome: Outcome? = nil,
+        reasons: [Reason] = [],
+        detectedType: String? = nil,
+        sha256: String? = nil,
+        size: Int64? = nil,
+        destinationKey: String? = nil,
+        originalKey: String? = nil,
+        idempotencyKey: String? = nil,
+        lastError: String? = nil,
+        createdAt: EpochMillis,
+        updatedAt: EpochMillis? = nil,
+        expiresAt: EpochMillis,
+        rescanAttempts: Int = 0
     ) {
         self.rescanAttempts = rescanAttempts
         self.id = id

@@ -54,11 +54,16 @@ public struct AnalysisZip: Sendable {
 
     /// The central directory and its end record, for the entry written at offset 0.
     public func trailer() -> [UInt8] {
-        var central = Self.le32(0x0201_4B50) + Self.le16(0x0314) + Self.le16(20) + Self.le16(Self.flags) + Self.le16(0) + Self.le16(dosTime) + Self.le16(dosDate)
-        central += Self.le32(crc) + Self.le32(UInt32(size + 12)) + Self.le32(UInt32(size)) + Self.le16(UInt16(name.count)) + Self.le16(0) + Self.le16(0)
+        var central =
+            Self.le32(0x0201_4B50) + Self.le16(0x0314) + Self.le16(20) + Self.le16(Self.flags) + Self.le16(0) + Self.le16(dosTime)
+            + Self.le16(dosDate)
+        central +=
+            Self.le32(crc) + Self.le32(UInt32(size + 12)) + Self.le32(UInt32(size)) + Self.le16(UInt16(name.count)) + Self.le16(0) + Self.le16(0)
         central += Self.le16(0) + Self.le16(0) + Self.le32(0o100600 << 16) + Self.le32(0) + name
         let localLength = UInt32(30 + name.count) + UInt32(size + 12)
-        let end = Self.le32(0x0605_4B50) + Self.le16(0) + Self.le16(0) + Self.le16(1) + Self.le16(1) + Self.le32(UInt32(central.count)) + Self.le32(localLength)
+        let end =
+            Self.le32(0x0605_4B50) + Self.le16(0) + Self.le16(0) + Self.le16(1) + Self.le16(1) + Self.le32(UInt32(central.count))
+            + Self.le32(localLength)
             + Self.le16(0)
         return central + end
     }

@@ -53,7 +53,9 @@ public enum FilenamePolicy {
 
     /// Names Windows maps to devices, with or without an extension (`con.txt` is the console).
     static let windowsDeviceNames: Set<String> = Set(
-        ["con", "prn", "aux", "nul", "conin$", "conout$"] + (0...9).flatMap { ["com\($0)", "lpt\($0)"] } + ["com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"]
+        ["con", "prn", "aux", "nul", "conin$", "conout$"] + (0...9).flatMap { ["com\($0)", "lpt\($0)"] } + [
+            "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³",
+        ]
     )
 
     /// Extensions that common web servers run or hand to an interpreter, plus Windows programs: in any position but

@@ -23,9 +23,17 @@ public struct InspectionRequest: Sendable {
     public var digests: FileDigests?
 
     public init(
-        path: String, filename: String, declaredSize: Int64? = nil, declaredType: String? = nil, declaredSHA256: String? = nil,
-        profile: UploadProfile, denyList: Set<String> = [], allowList: Set<String> = [], computeMD5: Bool = false,
-        exclusive: Bool = false, digests: FileDigests? = nil
+        path: String,
+        filename: String,
+        declaredSize: Int64? = nil,
+        declaredType: String? = nil,
+        declaredSHA256: String? = nil,
+        profile: UploadProfile,
+        denyList: Set<String> = [],
+        allowList: Set<String> = [],
+        computeMD5: Bool = false,
+        exclusive: Bool = false,
+        digests: FileDigests? = nil
     ) {
         self.computeMD5 = computeMD5
         self.exclusive = exclusive

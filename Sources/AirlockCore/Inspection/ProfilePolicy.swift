@@ -21,7 +21,13 @@ public enum ProfilePolicy {
             reasons += checkSize(size: declaredSize, declaredSize: nil, profile: profile)
         }
         if let declaredType, let allowedForExtension {
-            if let reason = typeReason(type: declaredType, allowedForExtension: allowedForExtension, fileExtension: fileExtension ?? "", profile: profile, subject: "declared type") {
+            if let reason = typeReason(
+                type: declaredType,
+                allowedForExtension: allowedForExtension,
+                fileExtension: fileExtension ?? "",
+                profile: profile,
+                subject: "declared type"
+            ) {
                 reasons.append(reason)
             }
         }
@@ -50,7 +56,13 @@ public enum ProfilePolicy {
         var reasons: [Reason] = []
         let fileExtension = FilenamePolicy.fileExtension(of: filename) ?? ""
         let allowedForExtension = profile.allowedTypes(forExtension: fileExtension) ?? []
-        if let reason = typeReason(type: detected, allowedForExtension: allowedForExtension, fileExtension: fileExtension, profile: profile, subject: "detected type") {
+        if let reason = typeReason(
+            type: detected,
+            allowedForExtension: allowedForExtension,
+            fileExtension: fileExtension,
+            profile: profile,
+            subject: "detected type"
+        ) {
             reasons.append(reason)
         }
         if let declaredType,

@@ -36,7 +36,13 @@ public struct UploadProfile: Sendable, Hashable, Codable {
     /// `unscannable`, the limit named.
     public var inspectionTimeLimit: Duration
 
-    public init(name: String, maxSize: Int64, allow: [AllowRule], archives: ArchivePolicy = ArchivePolicy(), inspectionTimeLimit: Duration = .seconds(120)) {
+    public init(
+        name: String,
+        maxSize: Int64,
+        allow: [AllowRule],
+        archives: ArchivePolicy = ArchivePolicy(),
+        inspectionTimeLimit: Duration = .seconds(120)
+    ) {
         self.name = name
         self.maxSize = maxSize
         self.allow = allow
@@ -66,7 +72,8 @@ public struct UploadProfile: Sendable, Hashable, Codable {
     public static let unwalkableArchiveTypes: Set<String> = [
         "application/gzip", "application/x-gzip", "application/x-tar", "application/x-gtar", "application/x-7z-compressed", "application/x-rar",
         "application/x-rar-compressed", "application/vnd.rar", "application/x-bzip2", "application/x-xz", "application/x-lzma", "application/zstd",
-        "application/x-zstd", "application/x-lzip", "application/x-compress", "application/x-arj", "application/x-lzh-compressed", "application/x-cpio",
+        "application/x-zstd", "application/x-lzip", "application/x-compress", "application/x-arj", "application/x-lzh-compressed",
+        "application/x-cpio",
         "application/x-archive", "application/vnd.ms-cab-compressed", "application/x-iso9660-image", "application/x-apple-diskimage",
         "application/x-xar", "application/x-rpm", "application/x-debian-package", "application/java-archive", "application/x-ace-compressed",
     ]

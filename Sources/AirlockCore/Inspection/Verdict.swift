@@ -76,9 +76,12 @@ public struct Verdict: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            reasons: try container.decode([Reason].self, forKey: .reasons), detectedType: try container.decodeIfPresent(String.self, forKey: .detectedType),
-            sha256: try container.decodeIfPresent(String.self, forKey: .sha256), size: try container.decode(Int64.self, forKey: .size),
-            signatures: try container.decode([String].self, forKey: .signatures), md5: try container.decodeIfPresent(String.self, forKey: .md5)
+            reasons: try container.decode([Reason].self, forKey: .reasons),
+            detectedType: try container.decodeIfPresent(String.self, forKey: .detectedType),
+            sha256: try container.decodeIfPresent(String.self, forKey: .sha256),
+            size: try container.decode(Int64.self, forKey: .size),
+            signatures: try container.decode([String].self, forKey: .signatures),
+            md5: try container.decodeIfPresent(String.self, forKey: .md5)
         )
     }
 
@@ -94,6 +97,13 @@ public struct Verdict: Sendable, Hashable, Codable {
 
     /// The same verdict with one more reason (first or last), its outcome recomputed.
     public func adding(_ reason: Reason, first: Bool = false) -> Verdict {
-        Verdict(reasons: first ? [reason] + reasons : reasons + [reason], detectedType: detectedType, sha256: sha256, size: size, signatures: signatures, md5: md5)
+        Verdict(
+            reasons: first ? [reason] + reasons : reasons + [reason],
+            detectedType: detectedType,
+            sha256: sha256,
+            size: size,
+            signatures: signatures,
+            md5: md5
+        )
     }
 }

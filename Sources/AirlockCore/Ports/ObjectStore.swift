@@ -100,14 +100,26 @@ public protocol ObjectStore: Sendable {
     func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo
 
     /// Server-side copy pinned to the source ETag, replacing content type and user metadata.
-    func copy(from source: ObjectRef, ifMatch etag: String, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)]) async throws -> CopyOutcome
+    func copy(
+        from source: ObjectRef,
+        ifMatch etag: String,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)]
+    ) async throws -> CopyOutcome
 
     /// Writes `size` bytes of an open file as the object (the worker's private, inspected copy: what is written is
     /// exactly what was read from the file). `md5` and `sha256` (lowercase hex of the file) go to the store so that it
     /// refuses other bytes where it verifies them. In parts above the store's multipart threshold. Returns the ETag.
     @discardableResult
     func upload(
-        from descriptor: Int32, size: Int64, to destination: ObjectRef, contentType: String?, metadata: [(name: String, value: String)], md5: String?,
+        from descriptor: Int32,
+        size: Int64,
+        to destination: ObjectRef,
+        contentType: String?,
+        metadata: [(name: String, value: String)],
+        md5: String?,
         sha256: String?
     ) async throws -> String
 

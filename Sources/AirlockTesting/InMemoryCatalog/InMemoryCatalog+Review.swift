@@ -24,7 +24,13 @@ extension InMemoryCatalog {
         }
     }
 
-    public func concludeQuarantined(id: UploadID, holder: String, to state: UploadState, destinationKey: String?, now: EpochMillis) async throws -> Bool {
+    public func concludeQuarantined(
+        id: UploadID,
+        holder: String,
+        to state: UploadState,
+        destinationKey: String?,
+        now: EpochMillis
+    ) async throws -> Bool {
         guard state == UploadLifecycle.next(.quarantined, on: .released) || state == UploadLifecycle.next(.quarantined, on: .purged) else {
             throw CatalogError(.query, "a reviewed upload does not move from quarantined to \(state.rawValue)")
         }

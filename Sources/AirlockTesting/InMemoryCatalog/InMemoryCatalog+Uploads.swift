@@ -13,7 +13,8 @@ extension InMemoryCatalog {
     public func createUnsolicited(_ upload: Upload) async throws -> Upload {
         guard let clash = insert(upload) else { return upload }
         // The same object version (its idempotency key), in any state, or any version of the key still waiting.
-        if let version = upload.idempotencyKey, let existing = uploadsByID.first(where: { $0.owner == upload.owner && $0.idempotencyKey == version }) {
+        if let version = upload.idempotencyKey, let existing = uploadsByID.first(where: { $0.owner == upload.owner && $0.idempotencyKey == version })
+        {
             return existing
         }
         if let key = upload.originalKey, let existing = uploadsByID.first(where: { $0.originalKey == key && Self.waiting($0.state) }) {
@@ -57,7 +58,8 @@ extension InMemoryCatalog {
 
     public func claim(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
         let due = uploads.values.filter { upload in
-            (upload.state == .uploaded || (upload.state == .inspecting && Self.expired(upload.leaseExpiresAt, before: now))) && upload.notBefore <= now
+            (upload.state == .uploaded || (upload.state == .inspecting && Self.expired(upload.leaseExpiresAt, before: now)))
+                && upload.notBefore <= now
         }
         let chosen = due.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.prefix(max(limit, 0))
         for upload in chosen {
@@ -172,7 +174,9 @@ extension InMemoryCatalog {
     }
 
     public func uploads(state: UploadState, owner: String?, after: UploadID?, limit: Int) async throws -> [Upload] {
-        let page = uploadsByID.filter { upload in upload.state == state && (owner == nil || upload.owner == owner) && (after.map { upload.id > $0 } ?? true) }
+        let page = uploadsByID.filter { upload in
+            upload.state == state && (owner == nil || upload.owner == owner) && (after.map { upload.id > $0 } ?? true)
+        }
         return Array(page.prefix(max(limit, 0)))
     }
 
@@ -184,7 +188,11 @@ extension InMemoryCatalog {
     }
 
     public func uploads(state: UploadState, updatedBefore before: EpochMillis, limit: Int) async throws -> [Upload] {
-        Array(uploads.values.filter { $0.state == state && $0.updatedAt < before }.sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }.prefix(max(limit, 0)))
+        Array(
+            uploads.values.filter { $0.state == state && $0.updatedAt < before }.sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }.prefix(
+                max(limit, 0)
+            )
+        )
     }
 
     public func transition(id: UploadID, from: UploadState, to: UploadState, now: EpochMillis) async throws -> Bool {
@@ -197,7 +205,8 @@ extension InMemoryCatalog {
 
     public func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
         let due = uploads.values.filter {
-            $0.state == .quarantined && $0.flags.contains(UploadFlag.rescanRequested.rawValue) && ($0.leaseExpiresAt == nil || Self.expired($0.leaseExpiresAt, before: now))
+            $0.state == .quarantined && $0.flags.contains(UploadFlag.rescanRequested.rawValue)
+                && ($0.leaseExpiresAt == nil || Self.expired($0.leaseExpiresAt, before: now))
         }
         let chosen = due.sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }.prefix(max(limit, 0))
         return chosen.compactMap { upload in

@@ -79,8 +79,17 @@ struct InspectionOrder: Codable, Sendable {
 
     var request: InspectionRequest {
         InspectionRequest(
-            path: "upload", filename: filename, declaredSize: declaredSize, declaredType: declaredType, declaredSHA256: declaredSHA256, profile: profile,
-            denyList: denyList, allowList: allowList, computeMD5: computeMD5, exclusive: exclusive, digests: digests
+            path: "upload",
+            filename: filename,
+            declaredSize: declaredSize,
+            declaredType: declaredType,
+            declaredSHA256: declaredSHA256,
+            profile: profile,
+            denyList: denyList,
+            allowList: allowList,
+            computeMD5: computeMD5,
+            exclusive: exclusive,
+            digests: digests
         )
     }
 }

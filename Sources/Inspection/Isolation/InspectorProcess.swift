@@ -34,7 +34,12 @@ final class InspectorProcess: @unchecked Sendable {
     ///   - executable: The `airlock` binary (`/proc/self/exe` in the worker).
     ///   - arguments: Its arguments after the program name (`inspector`).
     static func start(
-        executable: String, arguments: [String], engine: InspectorSetup.Engine, temporaryDirectory: String, limits: InspectorLimits, generation: Int,
+        executable: String,
+        arguments: [String],
+        engine: InspectorSetup.Engine,
+        temporaryDirectory: String,
+        limits: InspectorLimits,
+        generation: Int,
         startTimeout: Duration
     ) throws(InspectionError) -> InspectorProcess {
         let scratch = try ScratchDirectory(in: temporaryDirectory)

@@ -28,7 +28,9 @@ public enum InspectorRole {
         }
         // The scratch directory becomes the working directory, reached by relative paths from now on: an inspector
         // that drops to another user may not be allowed to search the directories above it (a 0700 tempDir).
-        guard chdir(setup.scratch) == 0 else { refuse(channel, "the scratch directory \(setup.scratch) cannot be entered: \(String(cString: strerror(errno)))") }
+        guard chdir(setup.scratch) == 0 else {
+            refuse(channel, "the scratch directory \(setup.scratch) cannot be entered: \(String(cString: strerror(errno)))")
+        }
         let scratch = "."
         // Everything that reads files outside the scratch directory happens now, before lock-down.
         let magic: MagicDetector
@@ -52,7 +54,10 @@ public enum InspectorRole {
         } catch {
             refuse(channel, error.message)
         }
-        log("inspector locked down: \(layers)", metadata: ["airlock.inspector.pid": "\(getpid())", "airlock.inspector.engine": scanner.engineDescription])
+        log(
+            "inspector locked down: \(layers)",
+            metadata: ["airlock.inspector.pid": "\(getpid())", "airlock.inspector.engine": scanner.engineDescription]
+        )
         do {
             try channel.send(.ready(InspectorReady(layers: layers, engine: scanner.engineDescription, error: nil)))
         } catch {

@@ -19,7 +19,11 @@ public struct InspectorLimits: Sendable, Hashable, Codable {
     public var gid: UInt32
 
     public init(
-        memoryHeadroom: Int64 = 2 << 30, maxFileSize: Int64 = 1 << 30, maxOpenFiles: Int = 256, maxCPUSeconds: Int = 3600, uid: UInt32 = 65534,
+        memoryHeadroom: Int64 = 2 << 30,
+        maxFileSize: Int64 = 1 << 30,
+        maxOpenFiles: Int = 256,
+        maxCPUSeconds: Int = 3600,
+        uid: UInt32 = 65534,
         gid: UInt32 = 65534
     ) {
         self.memoryHeadroom = memoryHeadroom
@@ -93,7 +97,11 @@ enum InspectorSandbox {
         config.parent = parent
         guard airlock_sandbox_lockdown(&config, &status) == 0 else {
             let step = status.failed_step.map { String(cString: $0) } ?? "lock-down"
-            throw InspectionError(.engineLoad, "the inspector sandbox could not be applied (\(step)): \(String(cString: strerror(status.error)))", rawCode: status.error)
+            throw InspectionError(
+                .engineLoad,
+                "the inspector sandbox could not be applied (\(step)): \(String(cString: strerror(status.error)))",
+                rawCode: status.error
+            )
         }
         let environment = Set(environment(scratch: scratch).keys)
         var names: [String] = []
@@ -103,9 +111,15 @@ enum InspectorSandbox {
             entry += 1
         }
         return SandboxLayers(
-            noNewPrivileges: status.no_new_privs != 0, seccomp: status.seccomp != 0, landlockABI: Int(status.landlock_abi),
-            landlockNetwork: status.landlock_network != 0, landlockScoped: status.landlock_scoped != 0, droppedUser: status.dropped_user != 0,
-            capabilitiesCleared: status.capabilities_cleared != 0, rlimits: status.rlimits != 0, cleanEnvironment: Set(names).isSubset(of: environment)
+            noNewPrivileges: status.no_new_privs != 0,
+            seccomp: status.seccomp != 0,
+            landlockABI: Int(status.landlock_abi),
+            landlockNetwork: status.landlock_network != 0,
+            landlockScoped: status.landlock_scoped != 0,
+            droppedUser: status.dropped_user != 0,
+            capabilitiesCleared: status.capabilities_cleared != 0,
+            rlimits: status.rlimits != 0,
+            cleanEnvironment: Set(names).isSubset(of: environment)
         )
     }
 

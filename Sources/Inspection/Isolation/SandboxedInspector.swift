@@ -52,8 +52,15 @@ public final class SandboxedInspector: FileInspector, Sendable {
         ///   - size: Inspectors started up front.
         ///   - temporaryDirectory: Base of the inspectors' scratch directories.
         public init(
-            engine: Engine, size: Int, temporaryDirectory: String, limits: InspectorLimits = InspectorLimits(), executable: String = "/proc/self/exe",
-            arguments: [String] = ["inspector"], recycleAfter: Int = 500, grace: Duration = .seconds(5), startTimeout: Duration = .seconds(300)
+            engine: Engine,
+            size: Int,
+            temporaryDirectory: String,
+            limits: InspectorLimits = InspectorLimits(),
+            executable: String = "/proc/self/exe",
+            arguments: [String] = ["inspector"],
+            recycleAfter: Int = 500,
+            grace: Duration = .seconds(5),
+            startTimeout: Duration = .seconds(300)
         ) {
             self.engine = engine
             self.size = max(1, size)
@@ -169,7 +176,12 @@ public final class SandboxedInspector: FileInspector, Sendable {
     func inspectBlocking(_ request: InspectionRequest) -> Verdict {
         let descriptor = open(request.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            return Verdict(reasons: [Reason(.scanFailed, "the file cannot be opened: \(String(cString: strerror(errno)))")], detectedType: nil, sha256: nil, size: 0)
+            return Verdict(
+                reasons: [Reason(.scanFailed, "the file cannot be opened: \(String(cString: strerror(errno)))")],
+                detectedType: nil,
+                sha256: nil,
+                size: 0
+            )
         }
         defer { close(descriptor) }
         var info = stat()
@@ -205,8 +217,10 @@ public final class SandboxedInspector: FileInspector, Sendable {
             process.stop(kill: true)
             recordKill(reason: "budget")
             return Verdict(
-                reasons: [Reason(.unscannable, "the inspection took longer than its \(limit) budget (the inspector process was stopped)")], detectedType: nil,
-                sha256: request.digests?.sha256, size: size
+                reasons: [Reason(.unscannable, "the inspection took longer than its \(limit) budget (the inspector process was stopped)")],
+                detectedType: nil,
+                sha256: request.digests?.sha256,
+                size: size
             )
         } catch {
             // Crashed, or said something it should not: never trusted again.
@@ -214,12 +228,16 @@ public final class SandboxedInspector: FileInspector, Sendable {
             recordKill(reason: exit == .signal(SIGXCPU) ? "cpu" : "crash")
             if exit == .signal(SIGXCPU) {
                 return Verdict(
-                    reasons: [Reason(.unscannable, "the inspection used more CPU time than its \(limit) budget")], detectedType: nil, sha256: request.digests?.sha256,
+                    reasons: [Reason(.unscannable, "the inspection used more CPU time than its \(limit) budget")],
+                    detectedType: nil,
+                    sha256: request.digests?.sha256,
                     size: size
                 )
             }
             return Verdict(
-                reasons: [Reason(.scanFailed, "the inspector process ended during the inspection (\(exit))")], detectedType: nil, sha256: request.digests?.sha256,
+                reasons: [Reason(.scanFailed, "the inspector process ended during the inspection (\(exit))")],
+                detectedType: nil,
+                sha256: request.digests?.sha256,
                 size: size
             )
         }
@@ -265,8 +283,13 @@ public final class SandboxedInspector: FileInspector, Sendable {
         case .clamd(let clamd): engine = .clamd(description: clamd.engineDescription)
         }
         let process = try InspectorProcess.start(
-            executable: configuration.executable, arguments: configuration.arguments, engine: engine, temporaryDirectory: configuration.temporaryDirectory,
-            limits: configuration.limits, generation: generation, startTimeout: configuration.startTimeout
+            executable: configuration.executable,
+            arguments: configuration.arguments,
+            engine: engine,
+            temporaryDirectory: configuration.temporaryDirectory,
+            limits: configuration.limits,
+            generation: generation,
+            startTimeout: configuration.startTimeout
         )
         Counter(label: "airlock_inspectors_started_total").increment()
         state.withLock {

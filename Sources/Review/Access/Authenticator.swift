@@ -32,7 +32,12 @@ public final class APIKeyAuthenticator: Authenticator {
     ///   - clock: Expiry and revocation times are compared with it.
     ///   - cacheMillis: How long a lookup is reused.
     ///   - revokedUse: Told of each use of a revoked key (throttled to once a minute per key).
-    public init(catalog: any CredentialCatalog, clock: any WallClock, cacheMillis: Int64 = 5_000, revokedUse: @escaping @Sendable (APIKeyRecord) async -> Void = { _ in }) {
+    public init(
+        catalog: any CredentialCatalog,
+        clock: any WallClock,
+        cacheMillis: Int64 = 5_000,
+        revokedUse: @escaping @Sendable (APIKeyRecord) async -> Void = { _ in }
+    ) {
         self.catalog = catalog
         self.clock = clock
         self.cacheMillis = cacheMillis

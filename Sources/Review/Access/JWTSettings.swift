@@ -9,7 +9,14 @@ public struct JWTSettings: Sendable {
     public var rolesClaim: String
     public var profilesClaim: String
 
-    public init(issuer: String?, audience: String?, hs256Secret: String?, jwksFile: String?, rolesClaim: String = "roles", profilesClaim: String = "profiles") {
+    public init(
+        issuer: String?,
+        audience: String?,
+        hs256Secret: String?,
+        jwksFile: String?,
+        rolesClaim: String = "roles",
+        profilesClaim: String = "profiles"
+    ) {
         self.issuer = issuer
         self.audience = audience
         self.hs256Secret = hs256Secret

@@ -21,7 +21,8 @@ public struct Principal: Sendable, Hashable {
     /// The key that signed the credential (a JWT's `kid`, "" for none), checked again on every use of a review session.
     public var signingKey: String?
 
-    public init(owner: String, role: Role, profiles: [String], service: Bool, actor: String, expiresAt: EpochMillis? = nil, signingKey: String? = nil) {
+    public init(owner: String, role: Role, profiles: [String], service: Bool, actor: String, expiresAt: EpochMillis? = nil, signingKey: String? = nil)
+    {
         self.owner = owner
         self.role = role
         self.profiles = profiles

@@ -22,11 +22,17 @@ public struct AnalysisArchive: Sendable {
     package func link(for upload: Upload) -> (url: String, expiresAt: String) {
         let expires = environment.clock.now() / 1000 + Int64(expiresSeconds)
         let signature = sign(id: upload.id.rawValue, expires: expires)
-        return ("\(environment.publicURL ?? "")/v1/quarantine/\(upload.id.rawValue)/archive?expires=\(expires)&signature=\(signature)", Timestamp.iso8601(expires * 1000))
+        return (
+            "\(environment.publicURL ?? "")/v1/quarantine/\(upload.id.rawValue)/archive?expires=\(expires)&signature=\(signature)",
+            Timestamp.iso8601(expires * 1000)
+        )
     }
 
     package func sign(id: String, expires: Int64) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("airlock-analysis-zip\n\(id)\n\(expires)".utf8), using: SymmetricKey(data: environment.linkKey))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array("airlock-analysis-zip\n\(id)\n\(expires)".utf8),
+            using: SymmetricKey(data: environment.linkKey)
+        )
         return Hex.lowercase(mac)
     }
 }

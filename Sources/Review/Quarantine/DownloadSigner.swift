@@ -13,11 +13,20 @@ public struct DownloadSigner: Sendable {
     }
 
     /// A short-lived GET forcing a download under the safe name (RFC 5987 `filename*`).
-    public func download(_ object: ObjectRef, filename: String, contentType: String, expiresSeconds: Int, now: EpochMillis) throws(SigV4Error) -> (url: String, expiresAt: String) {
+    public func download(
+        _ object: ObjectRef,
+        filename: String,
+        contentType: String,
+        expiresSeconds: Int,
+        now: EpochMillis
+    ) throws(SigV4Error) -> (url: String, expiresAt: String) {
         let time = SigningTime(secondsSinceEpoch: Int(now / 1000))
         let url = try presigner.presign(
             .init(
-                method: .get, bucket: object.bucket, key: object.key, expires: expiresSeconds,
+                method: .get,
+                bucket: object.bucket,
+                key: object.key,
+                expires: expiresSeconds,
                 query: [("response-content-disposition", Self.attachment(filename)), ("response-content-type", contentType)]
             ),
             at: time
@@ -27,9 +36,11 @@ public struct DownloadSigner: Sendable {
 
     /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>`.
     static func attachment(_ name: String) -> String {
-        let fallback = String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar.value != 0x7F ? Character(scalar) : "_"
-        })
+        let fallback = String(
+            name.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar.value != 0x7F ? Character(scalar) : "_"
+            }
+        )
         let encoded = URIEncoding.encode(name, keepSlash: false)
         return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }

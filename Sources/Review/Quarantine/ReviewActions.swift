@@ -40,7 +40,10 @@ public struct ReviewActions: Sendable {
     public func recordDownload(_ upload: Upload, by principal: Principal, zip: Bool) async throws {
         try await environment.audit(
             AuditEntry(
-                at: environment.clock.now(), actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue,
+                at: environment.clock.now(),
+                actor: principal.actor,
+                action: "quarantine.download",
+                uploadID: upload.id.rawValue,
                 detail: JSONText.object([("zip", .bool(zip)), ("to", .string("file"))]).rendered
             )
         )
@@ -59,7 +62,14 @@ public struct ReviewActions: Sendable {
     public func list(_ filter: Filter) async throws -> (items: [Upload], next: UploadID?) {
         let limit = min(max(filter.limit, 1), 200)
         let items = try await environment.catalog.quarantined(
-            QuarantineQuery(reason: filter.reason, flag: filter.flag.map(UploadFlag.init(rawValue:)), since: filter.since, until: filter.until, before: filter.cursor, limit: limit)
+            QuarantineQuery(
+                reason: filter.reason,
+                flag: filter.flag.map(UploadFlag.init(rawValue:)),
+                since: filter.since,
+                until: filter.until,
+                before: filter.cursor,
+                limit: limit
+            )
         )
         return (items, items.count == limit ? items.last?.id : nil)
     }
@@ -76,8 +86,11 @@ public struct ReviewActions: Sendable {
         let signed: (url: String, expiresAt: String)
         do {
             signed = try environment.downloads.download(
-                environment.layout.quarantine(upload.id), filename: upload.safeName + ".quarantined", contentType: "application/octet-stream",
-                expiresSeconds: quarantineDownloadSeconds, now: now
+                environment.layout.quarantine(upload.id),
+                filename: upload.safeName + ".quarantined",
+                contentType: "application/octet-stream",
+                expiresSeconds: quarantineDownloadSeconds,
+                now: now
             )
         } catch {
             throw ReviewError.internalError
@@ -95,7 +108,13 @@ public struct ReviewActions: Sendable {
         }
         let link = archive.link(for: upload)
         try await environment.audit(
-            AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.download", uploadID: upload.id.rawValue, detail: #"{"zip":true}"#)
+            AuditEntry(
+                at: environment.clock.now(),
+                actor: principal.actor,
+                action: "quarantine.download",
+                uploadID: upload.id.rawValue,
+                detail: #"{"zip":true}"#
+            )
         )
         return link
     }
@@ -103,7 +122,9 @@ public struct ReviewActions: Sendable {
     /// Queues a new inspection of the quarantined bytes (a worker does it).
     public func rescan(_ upload: Upload, by principal: Principal) async throws {
         guard try await environment.catalog.requestRescan(id: upload.id, now: environment.clock.now()) else { throw ReviewError.notFound }
-        try await environment.audit(AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.rescan", uploadID: upload.id.rawValue))
+        try await environment.audit(
+            AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "quarantine.rescan", uploadID: upload.id.rawValue)
+        )
         environment.wake()
     }
 
@@ -119,7 +140,8 @@ public struct ReviewActions: Sendable {
         }
         var requestedBy: String?
         if environment.requireSecondReviewer {
-            let pending = upload.flags.contains(Self.releaseRequestedFlag)
+            let pending =
+                upload.flags.contains(Self.releaseRequestedFlag)
                 ? try await environment.catalog.auditEntries(uploadID: upload.id.rawValue).last { $0.action == "quarantine.release_requested" } : nil
             guard let pending else {
                 guard try await environment.catalog.updateFlags(id: upload.id, adding: [Self.releaseRequestedFlag], removing: []) else {
@@ -127,7 +149,11 @@ public struct ReviewActions: Sendable {
                 }
                 try await environment.audit(
                     AuditEntry(
-                        at: environment.clock.now(), actor: principal.actor, action: "quarantine.release_requested", uploadID: upload.id.rawValue, note: note,
+                        at: environment.clock.now(),
+                        actor: principal.actor,
+                        action: "quarantine.release_requested",
+                        uploadID: upload.id.rawValue,
+                        note: note,
                         detail: JSONText.object([("trust", .bool(trust))]).rendered
                     )
                 )
@@ -151,7 +177,11 @@ public struct ReviewActions: Sendable {
                         throw ReviewError.conflict("object_changed", "the quarantined object is not the one this upload records")
                     }
                     let copied = try await environment.store.copy(
-                        from: source, ifMatch: head.etag, size: head.size, to: destination, contentType: upload.detectedType ?? "application/octet-stream",
+                        from: source,
+                        ifMatch: head.etag,
+                        size: head.size,
+                        to: destination,
+                        contentType: upload.detectedType ?? "application/octet-stream",
                         metadata: [("airlock-id", upload.id.rawValue), ("airlock-outcome", "released"), ("airlock-sha256", upload.sha256 ?? "")]
                     )
                     if copied.partSize == nil, !copied.etag.isEmpty, ETagText.normalized(copied.etag) != ETagText.normalized(head.etag) {
@@ -174,8 +204,15 @@ public struct ReviewActions: Sendable {
             }
             do {
                 try await conclude(
-                    upload, holder: holder, to: .processed, destinationKey: destination.key, action: "quarantine.release", principal: principal, note: note,
-                    detail: detail, list: trust ? .allow : nil
+                    upload,
+                    holder: holder,
+                    to: .processed,
+                    destinationKey: destination.key,
+                    action: "quarantine.release",
+                    principal: principal,
+                    note: note,
+                    detail: detail,
+                    list: trust ? .allow : nil
                 )
             } catch let error as ReviewError where error.code == "state_conflict" {
                 // Another action owns the upload now: the copy this release made is not the upload's.
@@ -200,7 +237,15 @@ public struct ReviewActions: Sendable {
                 throw ReviewError.unavailable
             }
             try await conclude(
-                upload, holder: holder, to: .purged, destinationKey: nil, action: "quarantine.purge", principal: principal, note: note, detail: "{}", list: block ? .deny : nil
+                upload,
+                holder: holder,
+                to: .purged,
+                destinationKey: nil,
+                action: "quarantine.purge",
+                principal: principal,
+                note: note,
+                detail: "{}",
+                list: block ? .deny : nil
             )
         }
     }
@@ -232,7 +277,9 @@ public struct ReviewActions: Sendable {
                     while true {
                         try await Task.sleep(for: .milliseconds(Self.reviewLeaseMillis / 3))
                         let now = clock.now()
-                        if try await !catalog.renewLease(id: upload.id, worker: holder, until: now + Self.reviewLeaseMillis, now: now) { return false }
+                        if try await !catalog.renewLease(id: upload.id, worker: holder, until: now + Self.reviewLeaseMillis, now: now) {
+                            return false
+                        }
                     }
                 }
                 defer { group.cancelAll() }
@@ -248,18 +295,44 @@ public struct ReviewActions: Sendable {
 
     /// Moves a reviewed upload out of quarantine, audits the decision and, when asked, lists its SHA-256.
     private func conclude(
-        _ upload: Upload, holder: String, to state: UploadState, destinationKey: String?, action: String, principal: Principal, note: String, detail: String,
+        _ upload: Upload,
+        holder: String,
+        to state: UploadState,
+        destinationKey: String?,
+        action: String,
+        principal: Principal,
+        note: String,
+        detail: String,
         list: HashListKind?
     ) async throws {
-        guard try await environment.catalog.concludeQuarantined(id: upload.id, holder: holder, to: state, destinationKey: destinationKey, now: environment.clock.now()) else {
+        guard
+            try await environment.catalog.concludeQuarantined(
+                id: upload.id,
+                holder: holder,
+                to: state,
+                destinationKey: destinationKey,
+                now: environment.clock.now()
+            )
+        else {
             throw ReviewError.conflict("state_conflict", "the upload changed state meanwhile")
         }
         let now = environment.clock.now()
-        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: action, uploadID: upload.id.rawValue, note: note, detail: detail))
+        try await environment.audit(
+            AuditEntry(at: now, actor: principal.actor, action: action, uploadID: upload.id.rawValue, note: note, detail: detail)
+        )
         if let list, let sha256 = upload.sha256 {
-            try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: list, note: note, actor: principal.actor, createdAt: now))
+            try await environment.catalog.setHashListEntry(
+                HashListEntry(sha256: sha256, list: list, note: note, actor: principal.actor, createdAt: now)
+            )
             try await environment.audit(
-                AuditEntry(at: now, actor: principal.actor, action: "hashlist.\(list.rawValue)", uploadID: upload.id.rawValue, note: note, detail: "{\"sha256\":\"\(sha256)\"}")
+                AuditEntry(
+                    at: now,
+                    actor: principal.actor,
+                    action: "hashlist.\(list.rawValue)",
+                    uploadID: upload.id.rawValue,
+                    note: note,
+                    detail: "{\"sha256\":\"\(sha256)\"}"
+                )
             )
         }
     }
@@ -269,7 +342,8 @@ public struct ReviewActions: Sendable {
     package static func checkNote(_ note: String?) throws {
         guard let note, let scalar = FreeText.forbiddenControl(in: note) else { return }
         throw ReviewError.invalid(
-            "note_invalid", "the note contains the control character \(FreeText.describe(scalar)); only tab and line breaks are allowed"
+            "note_invalid",
+            "the note contains the control character \(FreeText.describe(scalar)); only tab and line breaks are allowed"
         )
     }
 
@@ -289,7 +363,9 @@ public struct ReviewActions: Sendable {
         try Self.checkNote(note)
         let now = environment.clock.now()
         try await environment.catalog.setHashListEntry(HashListEntry(sha256: sha256, list: kind, note: note, actor: principal.actor, createdAt: now))
-        try await environment.audit(AuditEntry(at: now, actor: principal.actor, action: "hashlist.\(kind.rawValue)", note: note, detail: "{\"sha256\":\"\(sha256)\"}"))
+        try await environment.audit(
+            AuditEntry(at: now, actor: principal.actor, action: "hashlist.\(kind.rawValue)", note: note, detail: "{\"sha256\":\"\(sha256)\"}")
+        )
         return sha256
     }
 
@@ -297,7 +373,12 @@ public struct ReviewActions: Sendable {
         let sha256 = text.lowercased()
         guard try await environment.catalog.removeHashListEntry(sha256: sha256, list: kind) else { throw ReviewError.notFound }
         try await environment.audit(
-            AuditEntry(at: environment.clock.now(), actor: principal.actor, action: "hashlist.remove", detail: "{\"sha256\":\"\(sha256)\",\"list\":\"\(kind.rawValue)\"}")
+            AuditEntry(
+                at: environment.clock.now(),
+                actor: principal.actor,
+                action: "hashlist.remove",
+                detail: "{\"sha256\":\"\(sha256)\",\"list\":\"\(kind.rawValue)\"}"
+            )
         )
     }
 }

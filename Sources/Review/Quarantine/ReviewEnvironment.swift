@@ -38,8 +38,13 @@ public struct ReviewEnvironment: Sendable {
     ///   - audit: Appends a sealed audit entry.
     ///   - wake: Wakes a local worker after a rescan was queued.
     public init(
-        catalog: any Catalog, store: any ObjectStore, layout: ObjectLayout, clock: any WallClock, downloads: DownloadSigner,
-        audit: @escaping @Sendable (AuditEntry) async throws -> Void, wake: @escaping @Sendable () -> Void
+        catalog: any Catalog,
+        store: any ObjectStore,
+        layout: ObjectLayout,
+        clock: any WallClock,
+        downloads: DownloadSigner,
+        audit: @escaping @Sendable (AuditEntry) async throws -> Void,
+        wake: @escaping @Sendable () -> Void
     ) {
         self.catalog = catalog
         self.store = store

@@ -19,7 +19,9 @@ public enum UploadJSON {
     public static func quarantined(_ upload: Upload) -> JSONText {
         var fields: [(String, JSONText)] = []
         if case .object(let file) = file(upload) { fields = file }
-        fields += [("owner", .string(upload.owner)), ("profile", .string(upload.profile)), ("originalKey", upload.originalKey.map(JSONText.string) ?? .null)]
+        fields += [
+            ("owner", .string(upload.owner)), ("profile", .string(upload.profile)), ("originalKey", upload.originalKey.map(JSONText.string) ?? .null),
+        ]
         return .object(fields)
     }
 }

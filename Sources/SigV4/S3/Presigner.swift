@@ -109,7 +109,8 @@ public final class Presigner: Sendable {
         let extras = try Signer.canonicalQuery(request.query)
         let signedHeadersLength = headers?.signedHeadersLength ?? 4
         let headersLength = headers?.canonicalLength ?? (authority.utf8.count + 6)
-        let capacity = 8 + request.bucket.utf8.count + 2 + request.key.utf8.count * 3
+        let capacity =
+            8 + request.bucket.utf8.count + 2 + request.key.utf8.count * 3
             + signer.presignQueryLength(extras: extras, entry: entry, signedHeadersLength: signedHeadersLength)
             + headersLength + signedHeadersLength + 24
 
@@ -132,18 +133,36 @@ public final class Presigner: Sendable {
                 }
                 let queryEnd = canonical.count
                 headers.writeCanonicalTail(to: &canonical, signedHeaders: names, payloadHash: Signer.unsignedPayload)
-                return finishURL(canonical: canonical, path: pathStart..<pathEnd, query: (pathEnd + 1)..<queryEnd, authority: authority, time: time, entry: entry)
+                return finishURL(
+                    canonical: canonical,
+                    path: pathStart..<pathEnd,
+                    query: (pathEnd + 1)..<queryEnd,
+                    authority: authority,
+                    time: time,
+                    entry: entry
+                )
             }
             let hostOnly: StaticString = "host"
             signer.writePresignQuery(
-                extras: extras, entry: entry, time: time, expires: request.expires,
-                signedHeaders: UnsafeBufferPointer(start: hostOnly.utf8Start, count: hostOnly.utf8CodeUnitCount), to: &canonical
+                extras: extras,
+                entry: entry,
+                time: time,
+                expires: request.expires,
+                signedHeaders: UnsafeBufferPointer(start: hostOnly.utf8Start, count: hostOnly.utf8CodeUnitCount),
+                to: &canonical
             )
             let queryEnd = canonical.count
             canonical.write("\nhost:")
             canonical.write(utf8: authority)
             canonical.write("\n\nhost\nUNSIGNED-PAYLOAD")
-            return finishURL(canonical: canonical, path: pathStart..<pathEnd, query: (pathEnd + 1)..<queryEnd, authority: authority, time: time, entry: entry)
+            return finishURL(
+                canonical: canonical,
+                path: pathStart..<pathEnd,
+                query: (pathEnd + 1)..<queryEnd,
+                authority: authority,
+                time: time,
+                entry: entry
+            )
         }
         return PresignedURL(method: request.method.rawValue, url: url, headers: clientHeaders, expiresAt: time.adding(seconds: request.expires))
     }

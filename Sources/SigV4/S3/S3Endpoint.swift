@@ -59,9 +59,11 @@ public struct S3Endpoint: Sendable, Hashable {
         }
         guard !parsedHost.isEmpty else { throw fail("the host is empty") }
         if !parsedHost.hasPrefix("[") {
-            guard parsedHost.utf8.allSatisfy({ byte in
-                ByteEncoding.isUnreserved(byte) && byte != UInt8(ascii: "~") && byte != UInt8(ascii: "_")
-            }) else {
+            guard
+                parsedHost.utf8.allSatisfy({ byte in
+                    ByteEncoding.isUnreserved(byte) && byte != UInt8(ascii: "~") && byte != UInt8(ascii: "_")
+                })
+            else {
                 throw fail("the host may only hold letters, digits, '-' and '.'")
             }
         }

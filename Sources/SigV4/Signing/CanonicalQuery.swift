@@ -67,7 +67,9 @@ struct CanonicalQuery {
     var hasSignerName: Bool {
         let marker = Array("X-Amz-".utf8)
         return storage.withUnsafeBufferPointer { bytes in
-            spans.contains { span in span.nameEnd - span.start >= marker.count && bytes[span.start..<(span.start + marker.count)].elementsEqual(marker) }
+            spans.contains { span in
+                span.nameEnd - span.start >= marker.count && bytes[span.start..<(span.start + marker.count)].elementsEqual(marker)
+            }
         }
     }
 

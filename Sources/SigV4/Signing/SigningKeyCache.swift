@@ -23,7 +23,12 @@ final class SigningKeyCache: Sendable {
         let credentialString: String
 
         init(
-            dayNumber: Int, signingKey: SymmetricKey, hmac: PrekeyedHMAC, scope: [UInt8], encodedCredential: [UInt8], credential: [UInt8],
+            dayNumber: Int,
+            signingKey: SymmetricKey,
+            hmac: PrekeyedHMAC,
+            scope: [UInt8],
+            encodedCredential: [UInt8],
+            credential: [UInt8],
             credentialString: String
         ) {
             self.dayNumber = dayNumber

@@ -128,7 +128,8 @@ extension Signer {
         query.sort()
 
         let path = Self.canonicalPath(request.path, rule: options.pathRule)
-        let capacity = request.method.utf8.count + path.utf8.count * 3 + query.encodedLength + headers.canonicalLength
+        let capacity =
+            request.method.utf8.count + path.utf8.count * 3 + query.encodedLength + headers.canonicalLength
             + signedHeaders.count + request.payloadHash.utf8.count + 8
         return ByteWriter.withTemporary(capacity: capacity) { canonical in
             canonical.write(utf8: request.method)
@@ -154,7 +155,10 @@ extension Signer {
                     encodedQuery: String(decoding: canonical.slice((pathEnd + 1)..<queryEnd), as: UTF8.self),
                     headers: added,
                     artifacts: SignatureArtifacts(
-                        canonicalRequest: canonical.written, stringToSign: stringToSign, signedHeaders: signedHeaders, signature: signature
+                        canonicalRequest: canonical.written,
+                        stringToSign: stringToSign,
+                        signedHeaders: signedHeaders,
+                        signature: signature
                     )
                 )
             }
@@ -180,7 +184,8 @@ extension Signer {
         let extras = try Self.canonicalQuery(request.query)
         let path = Self.canonicalPath(request.path, rule: pathRule)
         let queryLength = presignQueryLength(extras: extras, entry: entry, signedHeadersLength: signedHeaders.count)
-        let capacity = request.method.utf8.count + path.utf8.count * 3 + queryLength + headers.canonicalLength + signedHeaders.count
+        let capacity =
+            request.method.utf8.count + path.utf8.count * 3 + queryLength + headers.canonicalLength + signedHeaders.count
             + request.payloadHash.utf8.count + 8
 
         return ByteWriter.withTemporary(capacity: capacity) { canonical in
@@ -191,7 +196,12 @@ extension Signer {
             let queryStart = canonical.count
             signedHeaders.withUnsafeBufferPointer { names in
                 writePresignQuery(
-                    extras: extras, entry: entry, time: time, expires: expires, signedHeaders: names, signSessionToken: signSessionToken,
+                    extras: extras,
+                    entry: entry,
+                    time: time,
+                    expires: expires,
+                    signedHeaders: names,
+                    signSessionToken: signSessionToken,
                     to: &canonical
                 )
             }
@@ -207,7 +217,10 @@ extension Signer {
                 return QuerySignedRequest(
                     query: query,
                     artifacts: SignatureArtifacts(
-                        canonicalRequest: canonical.written, stringToSign: stringToSign, signedHeaders: signedHeaders, signature: signature
+                        canonicalRequest: canonical.written,
+                        stringToSign: stringToSign,
+                        signedHeaders: signedHeaders,
+                        signature: signature
                     )
                 )
             }

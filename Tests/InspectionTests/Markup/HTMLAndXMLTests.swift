@@ -1,5 +1,6 @@
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 struct HTMLAndXMLTests {
     static let cleanPage = #"""
@@ -37,8 +38,16 @@ struct HTMLAndXMLTests {
 
     @Test func xhtmlAndSVGNamespacesInGenericXMLAreJudged() {
         // Generic XML: elements are not allow-listed…
-        #expect(markup(#"<?xml version="1.0"?><catalog><book id="1"><title>X</title><link href="https://example.com"/><data>1 &lt; 2</data></book></catalog>"#) == [])
-        #expect(markup(#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="alternate" href="https://x/"/><content type="html">&lt;script&gt;</content></entry></feed>"#) == [])
+        #expect(
+            markup(
+                #"<?xml version="1.0"?><catalog><book id="1"><title>X</title><link href="https://example.com"/><data>1 &lt; 2</data></book></catalog>"#
+            ) == []
+        )
+        #expect(
+            markup(
+                #"<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="alternate" href="https://x/"/><content type="html">&lt;script&gt;</content></entry></feed>"#
+            ) == []
+        )
         // …but XHTML- and SVG-namespaced ones are judged by their rules.
         let active = [
             #"<doc><h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script></doc>"#,

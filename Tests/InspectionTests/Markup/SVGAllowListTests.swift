@@ -1,5 +1,6 @@
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 struct SVGAllowListTests {
     // MARK: Clean SVGs from ordinary editors
@@ -90,9 +91,11 @@ struct SVGAllowListTests {
     }
 
     @Test func foreignNamespaceMetadataIsInert() {
-        let text = svg(#"<desc xmlns:my="http://example.org/my"><my:title my:onload="x" my:href="file:///etc/passwd">report</my:title></desc>"#
-            + #"<metadata><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta></metadata>"#
-            + #"<g xmlns:i="http://ns.adobe.com/AdobeIllustrator/10.0/" i:extraneous="self"/>"#)
+        let text = svg(
+            #"<desc xmlns:my="http://example.org/my"><my:title my:onload="x" my:href="file:///etc/passwd">report</my:title></desc>"#
+                + #"<metadata><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta></metadata>"#
+                + #"<g xmlns:i="http://ns.adobe.com/AdobeIllustrator/10.0/" i:extraneous="self"/>"#
+        )
         #expect(markup(text) == [])
     }
 
@@ -130,7 +133,9 @@ struct SVGAllowListTests {
 
     @Test(arguments: activeSchemes)
     func resourceURLsOutsideTheAllowListAreFound(_ url: String) {
-        for (element, attribute) in [("image", "xlink:href"), ("image", "href"), ("feImage", "xlink:href"), ("pattern", "href"), ("linearGradient", "xlink:href")] {
+        for (element, attribute) in [
+            ("image", "xlink:href"), ("image", "href"), ("feImage", "xlink:href"), ("pattern", "href"), ("linearGradient", "xlink:href"),
+        ] {
             let findings = markup(svg("<\(element) \(attribute)=\"\(url.replacingOccurrences("\"", "&quot;"))\"/>"))
             #expect(!findings.isEmpty, "\(element) \(attribute)=\(url)")
         }
@@ -171,7 +176,10 @@ struct SVGAllowListTests {
 
     @Test func cssEscapesAndCommentsDoNotHideURLs() {
         #expect(!markup(svg(#"<rect style="fill: \75 rl(javascript:alert(1))"/>"#)).isEmpty)
-        #expect(!markup(svg(#"<rect style="fill: u/**/rl(file:///etc/passwd)"/>"#)).isEmpty || !markup(svg(#"<rect style="fill: url(fi\6c e:///etc/passwd)"/>"#)).isEmpty)
+        #expect(
+            !markup(svg(#"<rect style="fill: u/**/rl(file:///etc/passwd)"/>"#)).isEmpty
+                || !markup(svg(#"<rect style="fill: url(fi\6c e:///etc/passwd)"/>"#)).isEmpty
+        )
         #expect(!markup(svg(#"<rect style="fill: url(fi\6c e:///etc/passwd)"/>"#)).isEmpty)
         #expect(!markup(svg(#"<rect style="behavior: url(x.htc)"/>"#)).isEmpty)
         #expect(!markup(svg(#"<rect style="-moz-binding: url(https://x/x.xml#x)"/>"#)).isEmpty)
@@ -179,11 +187,13 @@ struct SVGAllowListTests {
 
     @Test func xlinkIsRecognisedUnderAnyPrefix() {
         for prefix in ["xlink", "l", "XL", "foo"] {
-            let text = #"<svg xmlns="http://www.w3.org/2000/svg" xmlns:\#(prefix)="http://www.w3.org/1999/xlink"><image \#(prefix):href="file:///etc/passwd"/></svg>"#
+            let text =
+                #"<svg xmlns="http://www.w3.org/2000/svg" xmlns:\#(prefix)="http://www.w3.org/1999/xlink"><image \#(prefix):href="file:///etc/passwd"/></svg>"#
             #expect(markup(text).contains { $0.contains("file URL") }, "\(prefix)")
         }
         // Declared on the element itself, and case variants that are distinct prefixes in XML.
-        let own = #"<svg xmlns="http://www.w3.org/2000/svg"><image xmlns:a="http://www.w3.org/1999/xlink" xmlns:A="urn:x" a:href="javascript:x"/></svg>"#
+        let own =
+            #"<svg xmlns="http://www.w3.org/2000/svg"><image xmlns:a="http://www.w3.org/1999/xlink" xmlns:A="urn:x" a:href="javascript:x"/></svg>"#
         #expect(markup(own).contains { $0.contains("javascript URL") })
         // An undeclared xlink prefix is XLink by convention.
         #expect(markup(#"<svg xmlns="http://www.w3.org/2000/svg"><image xlink:href="text:/etc/passwd"/></svg>"#).contains { $0.contains("text URL") })
@@ -298,7 +308,9 @@ struct SVGAllowListTests {
         for prologue in active {
             #expect(!markup(prologue + svg("")).isEmpty, "\(prologue)")
         }
-        #expect(markup(#"<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>"#).contains("an external XML entity declaration in the DOCTYPE"))
+        #expect(
+            markup(#"<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>"#).contains("an external XML entity declaration in the DOCTYPE")
+        )
     }
 
     @Test func styleElements() {

@@ -1,5 +1,6 @@
-@testable import Inspection
 import Testing
+
+@testable import Inspection
 
 struct TextActiveContentTests {
     static let readme = #"""
@@ -111,7 +112,9 @@ struct TextActiveContentTests {
     }
 
     /// Quoted values that hold `<` but no tag, and animation values that are no URL, stay clean.
-    @Test(arguments: ["<b title=\"a <5 b\">x</b>", "<abbr title=\"x < y\">lt</abbr>", "<svg><animate values=\"0;1;0\" to=\"1\"/></svg>", "a<b and c<d but e>f"])
+    @Test(arguments: [
+        "<b title=\"a <5 b\">x</b>", "<abbr title=\"x < y\">lt</abbr>", "<svg><animate values=\"0;1;0\" to=\"1\"/></svg>", "a<b and c<d but e>f",
+    ])
     func quotedComparisonsAreClean(_ text: String) {
         #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
     }
@@ -191,16 +194,18 @@ struct TextActiveContentTests {
     }
 
     /// Only a genuine two-byte run is blanked: after a real designation escape, every byte 0x21-0x7E, in pairs.
-    @Test(arguments: [
-        [0x1B, 0x24] + Array("<?php system($_GET[c]); ?>".utf8),  // ESC $ alone designates nothing
-        [0x1B, 0x24, 0x42] + Array("<?php system($_GET[c]); ?>".utf8),  // a blank in the run
-        [0x1B, 0x24, 0x42] + Array("<?=`id`?>".utf8),  // an odd number of bytes
-        [0x1B, 0x24, 0x42, 0x30, 0x21, 0x1B, 0x28, 0x42] + Array("<?=`id`;?>".utf8),  // after the run ends
-        [0x1B, 0x24, 0x5A] + Array("<%exec%>".utf8),  // no such set
-        Array("notes\n".utf8) + [0x1B, 0x24] + Array("<img src=x onerror=go()>".utf8),
-        Array("notes\n".utf8) + [0x1B, 0x24, 0x42] + Array("[x](javascript:go())".utf8),
-        [0x1B, 0x24, 0x29, 0x43] + Array("<%=x%>".utf8),  // KR designation, but no SO: ASCII
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x1B, 0x24] + Array("<?php system($_GET[c]); ?>".utf8),  // ESC $ alone designates nothing
+            [0x1B, 0x24, 0x42] + Array("<?php system($_GET[c]); ?>".utf8),  // a blank in the run
+            [0x1B, 0x24, 0x42] + Array("<?=`id`?>".utf8),  // an odd number of bytes
+            [0x1B, 0x24, 0x42, 0x30, 0x21, 0x1B, 0x28, 0x42] + Array("<?=`id`;?>".utf8),  // after the run ends
+            [0x1B, 0x24, 0x5A] + Array("<%exec%>".utf8),  // no such set
+            Array("notes\n".utf8) + [0x1B, 0x24] + Array("<img src=x onerror=go()>".utf8),
+            Array("notes\n".utf8) + [0x1B, 0x24, 0x42] + Array("[x](javascript:go())".utf8),
+            [0x1B, 0x24, 0x29, 0x43] + Array("<%=x%>".utf8),  // KR designation, but no SO: ASCII
+        ] as [[UInt8]]
+    )
     func iso2022OnlyBlanksGenuineRuns(_ bytes: [UInt8]) {
         #expect(!TextActiveContent.findings(in: bytes).isEmpty, "\(String(decoding: bytes, as: UTF8.self))")
     }
@@ -233,7 +238,10 @@ struct TextActiveContentTests {
         }
         // Decided on purpose (docs/inspection.md): `<%` then a blank and a digit, closed later, is a finding.
         #expect(!plainText("Results: growth <% 5 in Q1, >%> expected").isEmpty)
-        for text in ["growth <%5 then 50%>", "<%`x`%> is a Markdown span", "<?xml version=\"1.0\"?>", "<?XML x?>", "<% alone", "x <%>", "<!--# not a directive -->", "what?<"] {
+        for text in [
+            "growth <%5 then 50%>", "<%`x`%> is a Markdown span", "<?xml version=\"1.0\"?>", "<?XML x?>", "<% alone", "x <%>",
+            "<!--# not a directive -->", "what?<",
+        ] {
             #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
         }
     }

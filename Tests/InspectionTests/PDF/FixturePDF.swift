@@ -114,7 +114,12 @@ struct FixturePDF {
                 filter = "/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns \(columns) >>"
             case "ASCII85Decode":
                 data = Self.ascii85(data)
-            case "ASCIIHexDecode": data = Array(data.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined().utf8) + [0x3E]
+            case "ASCIIHexDecode":
+                data =
+                    Array(
+                        data.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+                            .utf8
+                    ) + [0x3E]
             default: filter = ""
             }
             offsets[streamNumber] = (1, out.count, 0)
@@ -134,7 +139,9 @@ struct FixturePDF {
                 let digits = String(offset)
                 out += Array((String(repeating: "0", count: max(0, 10 - digits.count)) + digits + " 00000 n \n").utf8)
             }
-            out += Array("trailer\n<< /Size \(size) /Root \(root) 0 R \(trailerExtra) >>\nstartxref\n\(xref == .broken ? start + 5 : start)\n%%EOF\n".utf8)
+            out += Array(
+                "trailer\n<< /Size \(size) /Root \(root) 0 R \(trailerExtra) >>\nstartxref\n\(xref == .broken ? start + 5 : start)\n%%EOF\n".utf8
+            )
         case .stream:
             let xrefNumber = maxNumber
             let start = out.count
@@ -146,7 +153,10 @@ struct FixturePDF {
                 var row: [UInt8]
                 if let entry = offsets[number] {
                     let value = UInt32(entry.value)
-                    row = [UInt8(entry.type), UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value), UInt8(entry.index >> 8), UInt8(truncatingIfNeeded: entry.index)]
+                    row = [
+                        UInt8(entry.type), UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+                        UInt8(truncatingIfNeeded: value), UInt8(entry.index >> 8), UInt8(truncatingIfNeeded: entry.index),
+                    ]
                 } else {
                     row = [0, 0, 0, 0, 0, 0xFF, 0xFF]
                 }
@@ -157,7 +167,8 @@ struct FixturePDF {
             out += Array("\(xrefNumber) 0 obj\n".utf8)
             out += Self.stream(
                 "<< /Type /XRef /Size \(xrefNumber + 1) /W [1 4 2] /Root \(root) 0 R \(trailerExtra) /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >> >>",
-                Self.deflate(rows))
+                Self.deflate(rows)
+            )
             out += Array("\nendobj\nstartxref\n\(start)\n%%EOF\n".utf8)
         case .none:
             out += Array("trailer\n<< /Root \(root) 0 R \(trailerExtra) >>\n%%EOF\n".utf8)

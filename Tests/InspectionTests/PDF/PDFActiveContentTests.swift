@@ -91,18 +91,33 @@ struct PDFSample: CustomTestStringConvertible, Sendable {
         PDFSample(pdf: PDFBuilder.pdf(catalogExtra: "/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>"), expected: "JavaScript"),
         PDFSample(pdf: PDFBuilder.pdf(catalogExtra: "/OpenAction << /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>"), expected: "#-escapes"),
         PDFSample(pdf: PDFBuilder.pdf(catalogExtra: "/OpenAction << /S /URI /URI (https://evil.example) >>"), expected: "OpenAction URI"),
-        PDFSample(pdf: PDFBuilder.pdf(catalogExtra: "/OpenAction 4 0 R", objects: [Array("<< /S /GoToR /F (\\\\evil\\share\\x.pdf) /D [0 /Fit] >>".utf8)]), expected: "GoToR"),
+        PDFSample(
+            pdf: PDFBuilder.pdf(catalogExtra: "/OpenAction 4 0 R", objects: [Array("<< /S /GoToR /F (\\\\evil\\share\\x.pdf) /D [0 /Fit] >>".utf8)]),
+            expected: "GoToR"
+        ),
         // Changed: the old sample's /WC pointed at a missing object 4; a dangling reference runs nothing and is no
         // longer reported, so the action now exists.
-        PDFSample(pdf: PDFBuilder.pdf(catalogExtra: "/AA << /WC 4 0 R >>", objects: [Array("<< /S /JavaScript /JS (1) >>".utf8)]), expected: "additional actions"),
+        PDFSample(
+            pdf: PDFBuilder.pdf(catalogExtra: "/AA << /WC 4 0 R >>", objects: [Array("<< /S /JavaScript /JS (1) >>".utf8)]),
+            expected: "additional actions"
+        ),
         PDFSample(pdf: PDFBuilder.pdf(objects: [Array("<< /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) >> >>".utf8)]), expected: "Launch"),
-        PDFSample(pdf: PDFBuilder.pdf(catalogExtra: "/Names << /EmbeddedFiles 4 0 R >>", objects: [Array("<< /Names [(a.exe) 5 0 R] >>".utf8)]), expected: "embedded file"),
+        PDFSample(
+            pdf: PDFBuilder.pdf(catalogExtra: "/Names << /EmbeddedFiles 4 0 R >>", objects: [Array("<< /Names [(a.exe) 5 0 R] >>".utf8)]),
+            expected: "embedded file"
+        ),
         PDFSample(pdf: PDFBuilder.pdf(catalogExtra: "/AcroForm << /XFA 4 0 R >>"), expected: "XFA"),
         PDFSample(pdf: PDFBuilder.pdf(objects: [Array("<< /S /SubmitForm /F (https://evil.example) >>".utf8)]), expected: "SubmitForm"),
         PDFSample(pdf: PDFBuilder.pdf(objects: [Array("<< /Type /Annot /Subtype /RichMedia >>".utf8)]), expected: "RichMedia"),
         // Hidden in a compressed object stream.
-        PDFSample(pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /Type /Action /S /JavaScript /JS (this.exportDataObject\\(\\)) >>"])]), expected: "JavaScript"),
-        PDFSample(pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /S /L#61unch /F (x) >>"], filter: nil, compressed: false)]), expected: "Launch"),
+        PDFSample(
+            pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /Type /Action /S /JavaScript /JS (this.exportDataObject\\(\\)) >>"])]),
+            expected: "JavaScript"
+        ),
+        PDFSample(
+            pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /S /L#61unch /F (x) >>"], filter: nil, compressed: false)]),
+            expected: "Launch"
+        ),
     ])
     func activeContentIsFound(_ sample: PDFSample) {
         let findings = PDFActiveContent.findings(in: sample.pdf)
@@ -111,11 +126,33 @@ struct PDFSample: CustomTestStringConvertible, Sendable {
     }
 
     @Test(arguments: [
-        PDFSample(pdf: PDFBuilder.pdf(objects: [Array("<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >>".utf8)], trailerExtra: "/Encrypt 4 0 R"), expected: "needs a user password"),  // changed: was "encrypted"
-        PDFSample(pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /S /JavaScript >>"], filter: "/ASCII85Decode", compressed: false)]), expected: "ASCII85Decode"),
-        PDFSample(pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /S /JavaScript >>"], filter: "[/FlateDecode /ASCIIHexDecode]")]), expected: "not decoded"),
-        PDFSample(pdf: PDFBuilder.pdf(objects: [PDFBuilder.stream(dictionary: "/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", data: Array("not zlib at all".utf8))]), expected: "cannot be inflated"),
-        PDFSample(pdf: PDFBuilder.pdf(objects: [PDFBuilder.stream(dictionary: "/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", data: Array(PDFBuilder.deflate(Array(repeating: 0x41, count: 5000)).prefix(9)))]), expected: "ends early"),
+        PDFSample(
+            pdf: PDFBuilder.pdf(objects: [Array("<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >>".utf8)], trailerExtra: "/Encrypt 4 0 R"),
+            expected: "needs a user password"
+        ),  // changed: was "encrypted"
+        PDFSample(
+            pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /S /JavaScript >>"], filter: "/ASCII85Decode", compressed: false)]),
+            expected: "ASCII85Decode"
+        ),
+        PDFSample(
+            pdf: PDFBuilder.pdf(objects: [PDFBuilder.objectStream(["<< /S /JavaScript >>"], filter: "[/FlateDecode /ASCIIHexDecode]")]),
+            expected: "not decoded"
+        ),
+        PDFSample(
+            pdf: PDFBuilder.pdf(objects: [
+                PDFBuilder.stream(dictionary: "/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", data: Array("not zlib at all".utf8))
+            ]),
+            expected: "cannot be inflated"
+        ),
+        PDFSample(
+            pdf: PDFBuilder.pdf(objects: [
+                PDFBuilder.stream(
+                    dictionary: "/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode",
+                    data: Array(PDFBuilder.deflate(Array(repeating: 0x41, count: 5000)).prefix(9))
+                )
+            ]),
+            expected: "ends early"
+        ),
     ])
     func whatCannotBeSeenIsUnscannable(_ sample: PDFSample) {
         let findings = PDFActiveContent.findings(in: sample.pdf)

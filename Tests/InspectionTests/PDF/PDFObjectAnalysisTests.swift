@@ -20,15 +20,70 @@ import Testing
         ("GoTo OpenAction", .document(catalog: "/OpenAction << /S /GoTo /D [3 0 R /Fit] >>")),
         ("destination OpenAction", .document(catalog: "/OpenAction [3 0 R /XYZ 0 792 0]")),
         ("indirect GoTo OpenAction", .document(catalog: "/OpenAction 4 0 R", more: ["<< /Type /Action /S /GoTo /D [3 0 R /Fit] >>"])),
-        ("http link", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (http://example.com/) >> >>"])),
-        ("https link indirect", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A 5 0 R >>", "<< /S /URI /URI (https://example.com/a?b=c) >>"])),
-        ("outline GoTo", .document(catalog: "/Outlines 4 0 R", more: ["<< /Type /Outlines /First 5 0 R /Last 5 0 R /Count 1 >>", "<< /Title (One) /Parent 4 0 R /A << /S /GoTo /D [3 0 R /Fit] >> >>"])),
+        (
+            "http link",
+            .document(
+                page: "/Annots [4 0 R]",
+                more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (http://example.com/) >> >>"]
+            )
+        ),
+        (
+            "https link indirect",
+            .document(
+                page: "/Annots [4 0 R]",
+                more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A 5 0 R >>", "<< /S /URI /URI (https://example.com/a?b=c) >>"]
+            )
+        ),
+        (
+            "outline GoTo",
+            .document(
+                catalog: "/Outlines 4 0 R",
+                more: [
+                    "<< /Type /Outlines /First 5 0 R /Last 5 0 R /Count 1 >>", "<< /Title (One) /Parent 4 0 R /A << /S /GoTo /D [3 0 R /Fit] >> >>",
+                ]
+            )
+        ),
         ("GoTo chain", .document(catalog: "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [<< /S /GoTo /D [3 0 R /Fit] >>] >>")),
-        ("numeric FontMatrix", .document(page: "/Resources << /Font << /F1 4 0 R >> >>", more: ["<< /Type /Font /Subtype /Type3 /FontMatrix [0.001 0 0 0.001 0 0] /FontBBox [0 0 1 1] /CharProcs << >> /Encoding << >> /FirstChar 0 /LastChar 0 /Widths [0] >>"])),
-        ("calculator function", .document(more: [FixturePDF.stream("<< /FunctionType 4 /Domain [0 1] /Range [0 1 0 1] >>", "{ dup 0.5 gt { pop 1 } { 2 mul } ifelse -1.5 exch }")])),
-        ("XMP metadata", .document(catalog: "/Metadata 4 0 R", more: [FixturePDF.stream("<< /Type /Metadata /Subtype /XML >>", "<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?><x:xmpmeta xmlns:x='adobe:ns:meta/'></x:xmpmeta><?xpacket end='w'?>")])),
-        ("JPEG image with unknown data", .document(more: [FixturePDF.stream("<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /Filter /DCTDecode /BitsPerComponent 8 /ColorSpace /DeviceGray >>", "not really a jpeg")])),
-        ("structure /S names", .document(catalog: "/PageLabels << /Nums [0 << /S /D >>] >> /StructTreeRoot << /K << /S /P >> >>", page: "/Group << /S /Transparency >>")),
+        (
+            "numeric FontMatrix",
+            .document(
+                page: "/Resources << /Font << /F1 4 0 R >> >>",
+                more: [
+                    "<< /Type /Font /Subtype /Type3 /FontMatrix [0.001 0 0 0.001 0 0] /FontBBox [0 0 1 1] /CharProcs << >> /Encoding << >> /FirstChar 0 /LastChar 0 /Widths [0] >>"
+                ]
+            )
+        ),
+        (
+            "calculator function",
+            .document(more: [
+                FixturePDF.stream("<< /FunctionType 4 /Domain [0 1] /Range [0 1 0 1] >>", "{ dup 0.5 gt { pop 1 } { 2 mul } ifelse -1.5 exch }")
+            ])
+        ),
+        (
+            "XMP metadata",
+            .document(
+                catalog: "/Metadata 4 0 R",
+                more: [
+                    FixturePDF.stream(
+                        "<< /Type /Metadata /Subtype /XML >>",
+                        "<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?><x:xmpmeta xmlns:x='adobe:ns:meta/'></x:xmpmeta><?xpacket end='w'?>"
+                    )
+                ]
+            )
+        ),
+        (
+            "JPEG image with unknown data",
+            .document(more: [
+                FixturePDF.stream(
+                    "<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /Filter /DCTDecode /BitsPerComponent 8 /ColorSpace /DeviceGray >>",
+                    "not really a jpeg"
+                )
+            ])
+        ),
+        (
+            "structure /S names",
+            .document(catalog: "/PageLabels << /Nums [0 << /S /D >>] >> /StructTreeRoot << /K << /S /P >> >>", page: "/Group << /S /Transparency >>")
+        ),
         ("local file specification", .document(more: ["<< /Type /Filespec /F (chapter2.pdf) >>"])),
     ]
 
@@ -52,38 +107,170 @@ import Testing
 
     static let activeDocuments: [(String, FixturePDF, String)] = [
         ("OpenAction JavaScript", .document(catalog: "/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "an OpenAction JavaScript action"),
-        ("OpenAction JS stream", .document(catalog: "/OpenAction << /S /JavaScript /JS 4 0 R >>", more: [FixturePDF.stream("<< >>", "app.alert(1)")]), "an OpenAction JavaScript action"),
+        (
+            "OpenAction JS stream",
+            .document(catalog: "/OpenAction << /S /JavaScript /JS 4 0 R >>", more: [FixturePDF.stream("<< >>", "app.alert(1)")]),
+            "an OpenAction JavaScript action"
+        ),
         ("OpenAction indirect", .document(catalog: "/OpenAction 4 0 R", more: ["<< /S /Launch /F (cmd.exe) >>"]), "an OpenAction Launch action"),
-        ("OpenAction URI http", .document(catalog: "/OpenAction << /S /URI /URI (https://example.com/) >>"), "an OpenAction URI action (navigation without a user gesture)"),
-        ("OpenAction URI UNC", .document(catalog: "/OpenAction << /S /URI /URI (\\\\\\\\host\\\\share) >>"), "an OpenAction URI action to a non-web address (a UNC path)"),
-        ("catalog AA", .document(catalog: "/AA << /WC << /S /URI /URI (http://example.com/) >> >>"), "a URI action in additional actions (/AA) (navigation without a user gesture)"),
+        (
+            "OpenAction URI http", .document(catalog: "/OpenAction << /S /URI /URI (https://example.com/) >>"),
+            "an OpenAction URI action (navigation without a user gesture)"
+        ),
+        (
+            "OpenAction URI UNC", .document(catalog: "/OpenAction << /S /URI /URI (\\\\\\\\host\\\\share) >>"),
+            "an OpenAction URI action to a non-web address (a UNC path)"
+        ),
+        (
+            "catalog AA", .document(catalog: "/AA << /WC << /S /URI /URI (http://example.com/) >> >>"),
+            "a URI action in additional actions (/AA) (navigation without a user gesture)"
+        ),
         ("page AA", .document(page: "/AA << /O 4 0 R >>", more: ["<< /S /JavaScript /JS (1) >>"]), "a JavaScript action in additional actions (/AA)"),
-        ("annotation AA", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Widget /Rect [0 0 1 1] /AA << /E << /S /SubmitForm /F << /FS /URL /F (http://x/) >> >> >> >>"]), "a SubmitForm action in additional actions (/AA)"),
-        ("annotation A Launch", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /Launch /F (calc.exe) >> >>"]), "a Launch action in an annotation"),
-        ("link file URI", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (file:///etc/passwd) >> >>"]), "a URI action in an annotation to a non-web address (file:)"),
-        ("link odd scheme", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (vnd.sun.star.expand:$HOME) >> >>"]), "a URI action in an annotation to a non-web address (vnd.sun.star.expand:)"),
-        ("link UNC slashes", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (//host/share) >> >>"]), "a URI action in an annotation to a non-web address (a UNC path)"),
-        ("Next chain single", .document(catalog: "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next 4 0 R >>", more: ["<< /S /GoTo /D [3 0 R /Fit] /Next << /S /ImportData /F (x.fdf) >> >>"]), "an OpenAction ImportData action"),
-        ("Next chain array", .document(catalog: "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [<< /S /GoTo /D [3 0 R /Fit] >> 4 0 R] >>", more: ["<< /S /GoToR /F (other.pdf) /D [0 /Fit] >>"]), "an OpenAction GoToR action"),
-        ("Next chain cycle", .document(catalog: "/OpenAction 4 0 R", more: ["<< /S /GoTo /D [3 0 R /Fit] /Next 5 0 R >>", "<< /S /GoTo /D [3 0 R /Fit] /Next [4 0 R 6 0 R] >>", "<< /S /GoToE /T << /R /C /N (x) >> >>"]), "an OpenAction GoToE action"),
-        ("outline action", .document(catalog: "/Outlines 4 0 R", more: ["<< /Type /Outlines /First 5 0 R /Last 5 0 R /Count 1 >>", "<< /Title (One) /Parent 4 0 R /A << /S /JavaScript /JS (1) >> >>"]), "a JavaScript action in an outline item"),
-        ("names JavaScript", .document(catalog: "/Names << /JavaScript 4 0 R >>", more: ["<< /Names [(a) 5 0 R] >>", "<< /S /JavaScript /JS (1) >>"]), "document-level JavaScript (/Names /JavaScript)"),
-        ("names EmbeddedFiles", .document(catalog: "/Names 4 0 R", more: ["<< /EmbeddedFiles << /Names [(a.exe) 5 0 R] >> >>", "<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>", FixturePDF.stream("<< /Type /EmbeddedFile >>", "MZ")]), "embedded files (/Names /EmbeddedFiles)"),
-        ("associated file", .document(catalog: "/AF [4 0 R]", more: ["<< /Type /Filespec /F (a.html) /AFRelationship /Data >>"]), "associated files (/AF)"),
-        ("AcroForm field", .document(catalog: "/AcroForm << /Fields [4 0 R] >>", more: ["<< /FT /Btn /T (b) /Rect [0 0 1 1] /A << /S /SubmitForm /F (http://x/) >> >>"]), "a SubmitForm action in a form field"),
+        (
+            "annotation AA",
+            .document(
+                page: "/Annots [4 0 R]",
+                more: ["<< /Type /Annot /Subtype /Widget /Rect [0 0 1 1] /AA << /E << /S /SubmitForm /F << /FS /URL /F (http://x/) >> >> >> >>"]
+            ), "a SubmitForm action in additional actions (/AA)"
+        ),
+        (
+            "annotation A Launch",
+            .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /Launch /F (calc.exe) >> >>"]),
+            "a Launch action in an annotation"
+        ),
+        (
+            "link file URI",
+            .document(
+                page: "/Annots [4 0 R]",
+                more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (file:///etc/passwd) >> >>"]
+            ), "a URI action in an annotation to a non-web address (file:)"
+        ),
+        (
+            "link odd scheme",
+            .document(
+                page: "/Annots [4 0 R]",
+                more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (vnd.sun.star.expand:$HOME) >> >>"]
+            ), "a URI action in an annotation to a non-web address (vnd.sun.star.expand:)"
+        ),
+        (
+            "link UNC slashes",
+            .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (//host/share) >> >>"]),
+            "a URI action in an annotation to a non-web address (a UNC path)"
+        ),
+        (
+            "Next chain single",
+            .document(
+                catalog: "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next 4 0 R >>",
+                more: ["<< /S /GoTo /D [3 0 R /Fit] /Next << /S /ImportData /F (x.fdf) >> >>"]
+            ), "an OpenAction ImportData action"
+        ),
+        (
+            "Next chain array",
+            .document(
+                catalog: "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [<< /S /GoTo /D [3 0 R /Fit] >> 4 0 R] >>",
+                more: ["<< /S /GoToR /F (other.pdf) /D [0 /Fit] >>"]
+            ), "an OpenAction GoToR action"
+        ),
+        (
+            "Next chain cycle",
+            .document(
+                catalog: "/OpenAction 4 0 R",
+                more: [
+                    "<< /S /GoTo /D [3 0 R /Fit] /Next 5 0 R >>", "<< /S /GoTo /D [3 0 R /Fit] /Next [4 0 R 6 0 R] >>",
+                    "<< /S /GoToE /T << /R /C /N (x) >> >>",
+                ]
+            ), "an OpenAction GoToE action"
+        ),
+        (
+            "outline action",
+            .document(
+                catalog: "/Outlines 4 0 R",
+                more: ["<< /Type /Outlines /First 5 0 R /Last 5 0 R /Count 1 >>", "<< /Title (One) /Parent 4 0 R /A << /S /JavaScript /JS (1) >> >>"]
+            ), "a JavaScript action in an outline item"
+        ),
+        (
+            "names JavaScript",
+            .document(catalog: "/Names << /JavaScript 4 0 R >>", more: ["<< /Names [(a) 5 0 R] >>", "<< /S /JavaScript /JS (1) >>"]),
+            "document-level JavaScript (/Names /JavaScript)"
+        ),
+        (
+            "names EmbeddedFiles",
+            .document(
+                catalog: "/Names 4 0 R",
+                more: [
+                    "<< /EmbeddedFiles << /Names [(a.exe) 5 0 R] >> >>", "<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>",
+                    FixturePDF.stream("<< /Type /EmbeddedFile >>", "MZ"),
+                ]
+            ), "embedded files (/Names /EmbeddedFiles)"
+        ),
+        (
+            "associated file", .document(catalog: "/AF [4 0 R]", more: ["<< /Type /Filespec /F (a.html) /AFRelationship /Data >>"]),
+            "associated files (/AF)"
+        ),
+        (
+            "AcroForm field",
+            .document(
+                catalog: "/AcroForm << /Fields [4 0 R] >>",
+                more: ["<< /FT /Btn /T (b) /Rect [0 0 1 1] /A << /S /SubmitForm /F (http://x/) >> >>"]
+            ), "a SubmitForm action in a form field"
+        ),
         ("XFA", .document(catalog: "/AcroForm << /Fields [] /XFA 4 0 R >>", more: [FixturePDF.stream("<< >>", "<xdp:xdp/>")]), "an XFA form"),
         ("RichMedia", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /RichMedia /Rect [0 0 1 1] >>"]), "RichMedia content"),
-        ("Thread remote", .document(catalog: "/OpenAction << /S /Thread /F (\\\\\\\\h\\\\t.pdf) /D 0 >>"), "an OpenAction Thread action with a file specification"),
-        ("Rendition", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Screen /Rect [0 0 1 1] /A << /S /Rendition /OP 0 >> >>"]), "a Rendition action in an annotation"),
+        (
+            "Thread remote", .document(catalog: "/OpenAction << /S /Thread /F (\\\\\\\\h\\\\t.pdf) /D 0 >>"),
+            "an OpenAction Thread action with a file specification"
+        ),
+        (
+            "Rendition",
+            .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Screen /Rect [0 0 1 1] /A << /S /Rendition /OP 0 >> >>"]),
+            "a Rendition action in an annotation"
+        ),
         ("Named hidden JS", .document(catalog: "/OpenAction << /S /Named /N /Print /JS (x) >>"), "an OpenAction JavaScript action"),
-        ("URL XObject", .document(more: ["<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /Length 0 /F << /FS /URL /F (http://x/i.png) >> >>\nstream\n\nendstream"]), "a stream whose data is fetched from an external file"),
-        ("UNC file spec", .document(more: ["<< /Type /Filespec /F (\\\\\\\\host\\\\share\\\\x.png) >>"]), "a file specification to a remote or UNC path"),
-        ("FontMatrix injection", .document(more: ["<< /Type /Font /Subtype /Type1 /BaseFont /X /FontMatrix [1 0 0 1 0 (1\\); alert\\(1)] >>"]), "a font whose FontMatrix is not all numbers (CVE-2024-4367 class)"),
-        ("Type1 program FontMatrix", .document(more: ["<< /Type /FontDescriptor /FontName /X /FontFile 5 0 R >>", FixturePDF.stream("<< /Length1 60 /Length2 0 /Length3 0 >>", "%!FontType1\n/FontMatrix [0.001 0 0 0.001 0 (x)] readonly def\n")]), "a Type 1 font program whose FontMatrix is not all numbers (CVE-2024-4367 class)"),
-        ("calculator injection", .document(more: [FixturePDF.stream("<< /FunctionType 4 /Domain [0 1] /Range [0 1] >>", "{ 0 exch (x) alert }")]), "a PostScript calculator function with non-calculator content (CVE-2018-5158 class)"),
-        ("XMP DOCTYPE", .document(catalog: "/Metadata 4 0 R", more: [FixturePDF.stream("<< /Type /Metadata /Subtype /XML >>", "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>")]), "an XML stream with a DOCTYPE or ENTITY declaration (XXE)"),
+        (
+            "URL XObject",
+            .document(more: [
+                "<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /Length 0 /F << /FS /URL /F (http://x/i.png) >> >>\nstream\n\nendstream"
+            ]), "a stream whose data is fetched from an external file"
+        ),
+        (
+            "UNC file spec", .document(more: ["<< /Type /Filespec /F (\\\\\\\\host\\\\share\\\\x.png) >>"]),
+            "a file specification to a remote or UNC path"
+        ),
+        (
+            "FontMatrix injection", .document(more: ["<< /Type /Font /Subtype /Type1 /BaseFont /X /FontMatrix [1 0 0 1 0 (1\\); alert\\(1)] >>"]),
+            "a font whose FontMatrix is not all numbers (CVE-2024-4367 class)"
+        ),
+        (
+            "Type1 program FontMatrix",
+            .document(more: [
+                "<< /Type /FontDescriptor /FontName /X /FontFile 5 0 R >>",
+                FixturePDF.stream("<< /Length1 60 /Length2 0 /Length3 0 >>", "%!FontType1\n/FontMatrix [0.001 0 0 0.001 0 (x)] readonly def\n"),
+            ]), "a Type 1 font program whose FontMatrix is not all numbers (CVE-2024-4367 class)"
+        ),
+        (
+            "calculator injection", .document(more: [FixturePDF.stream("<< /FunctionType 4 /Domain [0 1] /Range [0 1] >>", "{ 0 exch (x) alert }")]),
+            "a PostScript calculator function with non-calculator content (CVE-2018-5158 class)"
+        ),
+        (
+            "XMP DOCTYPE",
+            .document(
+                catalog: "/Metadata 4 0 R",
+                more: [
+                    FixturePDF.stream(
+                        "<< /Type /Metadata /Subtype /XML >>",
+                        "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>"
+                    )
+                ]
+            ), "an XML stream with a DOCTYPE or ENTITY declaration (XXE)"
+        ),
         ("escaped names", .document(catalog: "/#4FpenAction << /S /J#61vaScript /J#53 (1) >>"), "an OpenAction JavaScript action"),
-        ("embedded file annotation", .document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 1 1] /FS << /Type /Filespec /F (a.exe) >> >>"]), "a file attachment annotation"),
+        (
+            "embedded file annotation",
+            .document(
+                page: "/Annots [4 0 R]",
+                more: ["<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 1 1] /FS << /Type /Filespec /F (a.exe) >> >>"]
+            ), "a file attachment annotation"
+        ),
     ]
 
     @Test(arguments: 0..<activeDocuments.count)
@@ -113,7 +300,10 @@ import Testing
     }
 
     @Test func commentsBetweenTokens() {
-        let bytes = Array("%PDF-1.4\n1 0 obj % c\n<< /Type /Catalog % c\n /OpenAction % c\n << /S % c\n /Launch /F (x) >> >>\nendobj\ntrailer << /Root 1 0 R >>\n".utf8)
+        let bytes = Array(
+            "%PDF-1.4\n1 0 obj % c\n<< /Type /Catalog % c\n /OpenAction % c\n << /S % c\n /Launch /F (x) >> >>\nendobj\ntrailer << /Root 1 0 R >>\n"
+                .utf8
+        )
         #expect(PDFActiveContent.findings(in: bytes).active == ["an OpenAction Launch action"])
     }
 
@@ -127,12 +317,19 @@ import Testing
 
     @Test(arguments: ["FlateDecode", "FlatePNG", "ASCII85Decode", "ASCIIHexDecode", "none"])
     func objectStreamFilters(_ filter: String) {
-        var builder = FixturePDF.document(catalog: "/OpenAction 4 0 R", page: "/Annots [5 0 R]", more: ["<< /S /JavaScript /JS (1) >>", "<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (https://e.com/) >> >>"])
+        var builder = FixturePDF.document(
+            catalog: "/OpenAction 4 0 R",
+            page: "/Annots [5 0 R]",
+            more: ["<< /S /JavaScript /JS (1) >>", "<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (https://e.com/) >> >>"]
+        )
         builder.compressed = [1, 2, 3, 4, 5]
         builder.objectStreamFilter = filter
         builder.xref = .stream
         #expect(Self.findings(builder).active == ["an OpenAction JavaScript action"], "\(filter)")
-        var clean = FixturePDF.document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (https://e.com/) >> >>"])
+        var clean = FixturePDF.document(
+            page: "/Annots [4 0 R]",
+            more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (https://e.com/) >> >>"]
+        )
         clean.compressed = [1, 2, 3, 4]
         clean.objectStreamFilter = filter
         clean.xref = .stream
@@ -141,12 +338,14 @@ import Testing
 
     @Test func objectHiddenByAWrongLengthIsFound() {
         // /Length covers the next object, as if it were stream data; a reader following the xref still reads it.
-        let text = "%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction 3 0 R >> endobj\n2 0 obj << /Length 52 >> stream\n3 0 obj << /S /Launch /F (calc.exe) >> endobj\nendstream endobj\ntrailer << /Root 1 0 R >>\n"
+        let text =
+            "%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction 3 0 R >> endobj\n2 0 obj << /Length 52 >> stream\n3 0 obj << /S /Launch /F (calc.exe) >> endobj\nendstream endobj\ntrailer << /Root 1 0 R >>\n"
         #expect(PDFActiveContent.findings(in: Array(text.utf8)).active == ["an OpenAction Launch action"])
     }
 
     @Test func unclosedContainerDoesNotSwallowLaterObjects() {
-        let text = "%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction 2 0 R /Kids [ 1 2\n2 0 obj << /S /Launch /F (x) >> endobj\ntrailer << /Root 1 0 R >>\n"
+        let text =
+            "%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction 2 0 R /Kids [ 1 2\n2 0 obj << /S /Launch /F (x) >> endobj\ntrailer << /Root 1 0 R >>\n"
         #expect(PDFActiveContent.findings(in: Array(text.utf8)).active == ["an OpenAction Launch action"])
     }
 
@@ -185,7 +384,9 @@ import Testing
 
     @Test func manyObjects() {
         var builder = FixturePDF.document()
-        for number in 4..<60_000 { builder.add(number, "<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /GoTo /D [3 0 R /Fit] >> /Next \(number + 1) 0 R >>") }
+        for number in 4..<60_000 {
+            builder.add(number, "<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /GoTo /D [3 0 R /Fit] >> /Next \(number + 1) 0 R >>")
+        }
         let clock = ContinuousClock()
         var result = PDFActiveContent.Findings()
         let elapsed = clock.measure { result = Self.findings(builder) }
@@ -195,7 +396,9 @@ import Testing
 
     @Test func unknownObjectStreamFilterIsUnscannable() {
         let data = Array("4 0 << /S /JavaScript /JS (1) >>".utf8)
-        let builder = FixturePDF.document(more: [String(decoding: FixturePDF.stream("<< /Type /ObjStm /N 1 /First 4 /Filter /JBIG2Decode >>", data), as: UTF8.self)])
+        let builder = FixturePDF.document(more: [
+            String(decoding: FixturePDF.stream("<< /Type /ObjStm /N 1 /First 4 /Filter /JBIG2Decode >>", data), as: UTF8.self)
+        ])
         #expect(Self.findings(builder).unscannable == ["an object stream with filter /JBIG2Decode is not decoded"])
     }
 
@@ -211,7 +414,10 @@ import Testing
     /// definition of an object that a reader following the xref takes, an action that points at nothing readable.
     @Test func objectStreamsWithoutTypeAreExpanded() {
         let data = Array("4 0 << /S /JavaScript /JS (1) >>".utf8)
-        let builder = FixturePDF.document(catalog: "/OpenAction 4 0 R", more: [String(decoding: FixturePDF.stream("<< /N 1 /First 4 >>", data), as: UTF8.self)])
+        let builder = FixturePDF.document(
+            catalog: "/OpenAction 4 0 R",
+            more: [String(decoding: FixturePDF.stream("<< /N 1 /First 4 >>", data), as: UTF8.self)]
+        )
         #expect(Self.findings(builder).active.contains("an OpenAction JavaScript action"), "\(Self.findings(builder))")
     }
 
@@ -246,10 +452,16 @@ import Testing
         // An update that adds JavaScript to a clean file.
         let clean = FixturePDF.document().build()
         #expect(Self.isClean(PDFActiveContent.findings(in: clean)))
-        let added = FixturePDF.update(clean, objects: [(1, "<< /Type /Catalog /Pages 2 0 R /OpenAction 9 0 R >>"), (9, "<< /S /JavaScript /JS (1) >>")])
+        let added = FixturePDF.update(
+            clean,
+            objects: [(1, "<< /Type /Catalog /Pages 2 0 R /OpenAction 9 0 R >>"), (9, "<< /S /JavaScript /JS (1) >>")]
+        )
         #expect(PDFActiveContent.findings(in: added).active == ["an OpenAction JavaScript action"])
         // A later revision that makes a URI action automatic: the reference resolves to the latest object.
-        let link = FixturePDF.document(page: "/Annots [4 0 R]", more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A 5 0 R >>", "<< /S /URI /URI (https://e.com/) >>"]).build()
+        let link = FixturePDF.document(
+            page: "/Annots [4 0 R]",
+            more: ["<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A 5 0 R >>", "<< /S /URI /URI (https://e.com/) >>"]
+        ).build()
         #expect(Self.isClean(PDFActiveContent.findings(in: link)))
         let automatic = FixturePDF.update(link, objects: [(1, "<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>")])
         #expect(PDFActiveContent.findings(in: automatic).active == ["an OpenAction URI action (navigation without a user gesture)"])
@@ -273,7 +485,10 @@ import Testing
 
     @Test func garbageNeverTraps() {
         var generator = SystemRandomNumberGenerator()
-        let seed = FixturePDF.document(catalog: "/OpenAction << /S /JavaScript /JS (1) >> /AA << /O 4 0 R >>", more: ["<< /S /URI /URI (x) /Next [4 0 R] >>"]).build()
+        let seed = FixturePDF.document(
+            catalog: "/OpenAction << /S /JavaScript /JS (1) >> /AA << /O 4 0 R >>",
+            more: ["<< /S /URI /URI (x) /Next [4 0 R] >>"]
+        ).build()
         for _ in 0..<300 {
             var bytes = seed
             for _ in 0..<8 {
@@ -283,7 +498,10 @@ import Testing
             let cut = Int.random(in: 0...bytes.count, using: &generator)
             _ = PDFActiveContent.findings(in: Array(bytes.prefix(cut)))
         }
-        for text in ["", "%PDF-", "1 0 obj", "1 0 obj <<", "1 0 obj << /Length 99999999999999999999 >> stream", "99999999999999999999 0 obj", "trailer <<", "1 0 obj << /A 1 0 R /OpenAction 1 0 R /AA 1 0 R /Next 1 0 R /S /GoTo >> endobj"] {
+        for text in [
+            "", "%PDF-", "1 0 obj", "1 0 obj <<", "1 0 obj << /Length 99999999999999999999 >> stream", "99999999999999999999 0 obj", "trailer <<",
+            "1 0 obj << /A 1 0 R /OpenAction 1 0 R /AA 1 0 R /Next 1 0 R /S /GoTo >> endobj",
+        ] {
             _ = PDFActiveContent.findings(in: Array(text.utf8))
         }
     }
