@@ -62,6 +62,7 @@ struct RouteTests {
 
     static func withRouter(
         readiness: @escaping @Sendable () async -> [(name: String, ready: Bool, detail: String)] = { [] },
+        authFailureLimit: (perMinute: Int, burst: Int)? = nil,
         _ test: @escaping @Sendable (Harness) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-routes-\(UUID().uuidString)").path
@@ -72,7 +73,7 @@ struct RouteTests {
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         do {
-            try await run(catalog: catalog, readiness: readiness, test)
+            try await run(catalog: catalog, readiness: readiness, authFailureLimit: authFailureLimit, test)
         } catch {
             await catalog.close()
             throw error
@@ -83,6 +84,7 @@ struct RouteTests {
     private static func run(
         catalog: SQLCatalog,
         readiness: @escaping @Sendable () async -> [(name: String, ready: Bool, detail: String)],
+        authFailureLimit: (perMinute: Int, burst: Int)?,
         _ test: @escaping @Sendable (Harness) async throws -> Void
     ) async throws {
         let now = SystemWallClock().now()
@@ -133,6 +135,7 @@ struct RouteTests {
         )
         environment.corsOrigins = ["https://app.example"]
         environment.readiness = readiness
+        if let authFailureLimit { environment.authFailureLimit = authFailureLimit }
         let router = APIServer.router(
             environment: environment,
             authenticator: APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()),
@@ -214,9 +217,10 @@ struct RouteTests {
     }
 
     @Test func repeatedAuthenticationFailuresAreThrottledWith429() async throws {
-        try await Self.withRouter { harness in
-            // The default budget (`http.authFailures`): a burst of 20 failures per client address.
-            for _ in 0..<20 {
+        // A burst of 3 failures refilled at one a minute: the calls below cannot outlast it even on a loaded machine
+        // (the default, 20 refilled at 10 a minute, refills while a slow run makes its 20 calls).
+        try await Self.withRouter(authFailureLimit: (perMinute: 1, burst: 3)) { harness in
+            for _ in 0..<3 {
                 let failed = try await harness.call(.get, "/v1/quarantine", key: "alk_wrong")
                 #expect(failed.status == .unauthorized)
             }
