@@ -4,7 +4,9 @@ import Synchronization
 
 /// Readiness computed off the request path: a service runs every check on an interval, blocking ones (a clamd
 /// ping, a file's age) on its own thread rather than on the cooperative pool or an event loop, and `/ready` answers
-/// from the last results. A check that has not finished yet reads as not ready.
+/// from the last results. Until the first round has finished (the service group starts it with the catalog's pool:
+/// running it earlier would wait on a pool that is not running yet), `/ready` waits for it briefly, then reads as not
+/// ready.
 final class ReadinessMonitor: Service, Sendable {
     typealias Check = (name: String, ready: Bool, detail: String)
 
@@ -26,7 +28,7 @@ final class ReadinessMonitor: Service, Sendable {
 
     private let probes: [Probe]
     private let interval: Duration
-    private let results: Mutex<[Check]>
+    private let results: Mutex<(checks: [Check], rounds: Int)>
     private let pool = BlockingPool(threads: 1)
 
     /// - Parameters:
@@ -35,11 +37,20 @@ final class ReadinessMonitor: Service, Sendable {
     init(probes: [Probe], interval: Duration = .seconds(5)) {
         self.probes = probes
         self.interval = interval
-        results = Mutex(probes.map { ($0.name, false, "not checked yet") })
+        results = Mutex((probes.map { ($0.name, false, "not checked yet") }, 0))
     }
 
     /// The last results, without waiting.
-    var snapshot: [Check] { results.withLock { $0 } }
+    var snapshot: [Check] { results.withLock { $0.checks } }
+
+    /// The last results; before the first round has finished, waits for it up to `limit`.
+    func current(waitingUpTo limit: Duration = .seconds(2)) async -> [Check] {
+        let deadline = ContinuousClock.now + limit
+        while results.withLock({ $0.rounds }) == 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return snapshot
+    }
 
     /// Runs every probe once and keeps the results.
     func refresh() async {
@@ -50,7 +61,7 @@ final class ReadinessMonitor: Service, Sendable {
             case .blocking(let body): round.append(await pool.run { body() })
             }
         }
-        results.withLock { $0 = round }
+        results.withLock { $0 = (round, $0.rounds + 1) }
     }
 
     func run() async throws {

@@ -120,10 +120,9 @@ public enum ServeRuntime {
                     }
                 },
                 .blocking("scanner") { Self.scannerCheck(malware, maxAge: maxAge) },
-            ] + (writes.map { writes in [.async("store-writes") { writes.check }] } ?? []) + [.async("isolation") { isolation }]
+            ] + (writes.map { writes in [.async("worker_store") { writes.check }] } ?? []) + [.async("isolation") { isolation }]
         )
-        await readiness.refresh()
-        environment.readiness = { readiness.snapshot }
+        environment.readiness = { await readiness.current() }
         let audit = environment.audit
         let keys = APIKeyAuthenticator(catalog: catalog, clock: SystemWallClock()) { record in
             // A revoked key still in use: someone holds a secret they should not (throttled per key by the authenticator).
