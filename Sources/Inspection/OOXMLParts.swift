@@ -10,7 +10,7 @@ import AirlockCore
 /// - WordprocessingML fields by an allow-list of field types (``fieldProblem(_:)``), runs joined and nested fields
 ///   followed;
 /// - hyperlink relationships only to http, https and mailto;
-/// - SpreadsheetML: DDE links (`ddeLink`) and active formulas (``formulaProblem(_:strict:functions:)``: DDE,
+/// - SpreadsheetML: DDE links (`ddeLink`) and active formulas (``formulaProblem(_:strict:functions:fetchers:)``: DDE,
 ///   WEBSERVICE, IMAGE, RTD, CALL, HYPERLINK to anything but http(s)/mailto, external workbook references).
 ///
 /// A scanner over tags and attributes that never expands an entity and never fetches anything.
@@ -150,7 +150,9 @@ enum OOXMLParts {
     /// Field types that only show the document's own data, format it or move within it: page numbers, dates,
     /// document properties, tables of contents and indexes, cross-references, mail-merge fields, form fields,
     /// formulas (`=`). Everything else is active content: INCLUDEPICTURE, INCLUDETEXT, LINK, IMPORT, DDE, DDEAUTO,
-    /// DATABASE, EMBED, RD (fetch or run something), MACROBUTTON (runs a macro) and any type Word may add.
+    /// DATABASE, EMBED, RD (fetch or run something), MACROBUTTON (runs a macro) and any type Word may add. ADDIN
+    /// (Zotero, Mendeley and EndNote citations) is data for an add-in: Word runs nothing, and an add-in acts only if
+    /// it is installed and trusted.
     static let safeFieldTypes: Set<String> = [
         "PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "DATE", "TIME", "CREATEDATE", "SAVEDATE", "PRINTDATE", "EDITTIME", "REVNUM",
         "TOC", "TOA", "TA", "TC", "INDEX", "XE", "REF", "PAGEREF", "NOTEREF", "STYLEREF", "SEQ", "HYPERLINK", "AUTHOR", "TITLE",
@@ -159,6 +161,7 @@ enum OOXMLParts {
         "NEXT", "NEXTIF", "SKIPIF", "SET", "ASK", "FILLIN", "IF", "COMPARE", "ADDRESSBLOCK", "GREETINGLINE", "FORMTEXT",
         "FORMCHECKBOX", "FORMDROPDOWN", "SYMBOL", "EQ", "ADVANCE", "BARCODE", "DISPLAYBARCODE", "MERGEBARCODE", "CITATION",
         "BIBLIOGRAPHY", "LISTNUM", "AUTONUM", "AUTONUMLGL", "AUTONUMOUT", "BIDIOUTLINE", "GOTOBUTTON", "SHAPE", "QUOTE",
+        "ADDIN",
     ]
 
     /// Why a field is active content, or nil: its type (the first word of its code, any case; `=` formulas are
@@ -197,18 +200,29 @@ enum OOXMLParts {
 
     /// Functions that fetch from the network, call code or ask another program when a sheet calculates
     /// (`_xlfn.` and `_xlws.` prefixes dropped).
-    static let activeFormulaFunctions: Set<String> = ["WEBSERVICE", "IMAGE", "RTD", "CALL", "REGISTER", "REGISTER.ID", "EXEC", "DDE", "DDEAUTO"]
+    /// Google Sheets and LibreOffice fetchers (`IMPORTXML`, `IMPORTDATA`, `IMPORTHTML`, `IMPORTFEED`, `IMPORTRANGE`)
+    /// are included: a CSV or text file is often opened there.
+    static let activeFormulaFunctions: Set<String> = [
+        "WEBSERVICE", "IMAGE", "RTD", "CALL", "REGISTER", "REGISTER.ID", "EXEC", "DDE", "DDEAUTO", "IMPORTXML", "IMPORTDATA",
+        "IMPORTHTML", "IMPORTFEED", "IMPORTRANGE",
+    ]
+
+    /// The functions that fetch or ask another program, judged anywhere in a plain-text cell (``formulaProblem(_:strict:functions:fetchers:)``).
+    static let fetchingFormulaFunctions: Set<String> = [
+        "WEBSERVICE", "IMAGE", "RTD", "DDE", "DDEAUTO", "IMPORTXML", "IMPORTDATA", "IMPORTHTML", "IMPORTFEED", "IMPORTRANGE",
+    ]
 
     /// What makes a spreadsheet formula (an xlsx cell or defined name, a CSV cell) active, or nil:
     /// - DDE: `service|'topic'!item` (`cmd|' /C calc'!A0`, also without `!item`); with `strict` any `|` outside
     ///   strings (Excel has no `|` operator);
-    /// - a call of ``activeFormulaFunctions`` (only with `functions`);
+    /// - a call of ``activeFormulaFunctions`` (only with `functions`); without it but with `fetchers`, a call of
+    ///   ``fetchingFormulaFunctions`` (IMAGE only with a string literal first: "image(s)" is prose);
     /// - `HYPERLINK` whose target is not a string starting with `http://`, `https://`, `mailto:` or `#` (a UNC path,
     ///   `file:`, another scheme, or a target computed from cells);
     /// - an external workbook reference: `'\\host\share\[x.xlsx]Sheet1'!A1`, `[x.xlsx]Sheet1!A1`, `[1]Sheet1!A1`,
     ///   a quoted sheet name holding a path.
     /// String literals are skipped (their text is not a call). Linear in the formula.
-    static func formulaProblem(_ formula: String, strict: Bool = true, functions: Bool = true) -> String? {
+    static func formulaProblem(_ formula: String, strict: Bool = true, functions: Bool = true, fetchers: Bool = false) -> String? {
         let chars = Array(formula.unicodeScalars)
         let count = chars.count
         func isNameStart(_ c: Unicode.Scalar) -> Bool { (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" }
@@ -249,15 +263,28 @@ enum OOXMLParts {
                 continue
             case "|":
                 // Excel has no `|` operator: outside a string it is DDE (`service|topic!item`, also without the item).
-                sawBar = true
                 if strict { return "a DDE formula" }
+                // Outside strict mode only the DDE shape counts: a name, then `'topic'` or `topic!`
+                // (`echo 'a' | 'tr' …` is a shell pipe).
+                var before = index - 1
+                while before >= 0, chars[before] == " " { before -= 1 }
+                guard before >= 0, isNameChar(chars[before]) else { break }
+                sawBar = true
                 var next = index + 1
                 while next < count, chars[next] == " " { next += 1 }
                 if next < count, chars[next] == "'" { return "a DDE formula" }
+                var topicEnd = next
+                while topicEnd < count, isNameChar(chars[topicEnd]) { topicEnd += 1 }
+                if topicEnd > next, topicEnd < count, chars[topicEnd] == "!" { return "a DDE formula" }
             case "]":
                 var cursor = index + 1
                 while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
-                if cursor > index + 1, cursor < count, chars[cursor] == "!" { return "an external workbook reference" }
+                // Outside strict mode a cell reference must follow the `!` (`- [x]Done! merged` is a checklist).
+                if cursor > index + 1, cursor < count, chars[cursor] == "!",
+                    strict || (cursor + 1 < count && (chars[cursor + 1] == "$" || isNameStart(chars[cursor + 1])))
+                {
+                    return "an external workbook reference"
+                }
             default:
                 guard isNameStart(c), index == 0 || !isNameChar(chars[index - 1]) else { break }
                 var cursor = index
@@ -271,6 +298,11 @@ enum OOXMLParts {
                     continue
                 }
                 if functions, activeFormulaFunctions.contains(name) { return "a formula calling \(name)" }
+                if fetchers, fetchingFormulaFunctions.contains(name) {
+                    var argument = open + 1
+                    while argument < count, chars[argument] == " " { argument += 1 }
+                    if name != "IMAGE" || (argument < count && chars[argument] == "\"") { return "a formula calling \(name)" }
+                }
                 if name == "HYPERLINK" {
                     var argument = open + 1
                     while argument < count, chars[argument] == " " { argument += 1 }

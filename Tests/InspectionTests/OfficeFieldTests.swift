@@ -80,4 +80,16 @@ struct OfficeFieldTests {
             #expect(sheet(formula).isEmpty, "\(formula) -> \(sheet(formula))")
         }
     }
+
+    /// Citation add-in fields are data (Zotero, Mendeley, EndNote); MACROBUTTON and INCLUDEPICTURE stay refused.
+    @Test func addinFieldsAreData() {
+        for body in [
+            Self.complex(#" ADDIN ZOTERO_ITEM CSL_CITATION {"citationID":"a1","citationItems":[{"id":1}]} "#), Self.complex(" ADDIN EN.CITE "),
+            Self.simple(" ADDIN Mendeley Citation{0b1c} "), Self.complex(" addin EN.REFLIST "),
+        ] {
+            #expect(Self.findings(body).isEmpty, "\(body) -> \(Self.findings(body))")
+        }
+        #expect(!Self.findings(Self.simple(" MACROBUTTON NoMacro [Click here] ")).isEmpty)
+        #expect(!Self.findings(Self.simple(#" INCLUDEPICTURE &quot;https://h.example/a.png&quot; \* MERGEFORMATINET "#)).isEmpty)
+    }
 }

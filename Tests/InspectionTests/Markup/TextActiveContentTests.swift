@@ -183,8 +183,8 @@ struct TextActiveContentTests {
     }
 
     @Test func iso2022BytesAreNotMarkup() {
-        // ESC $ B … ESC ( B: the two-byte run holds `<%` and `%>` byte pairs that are Japanese, not ASP.
-        let bytes: [UInt8] = [0x1B, 0x24, 0x42] + Array("<%g%s%>!".utf8) + [0x1B, 0x28, 0x42] + Array(" text\n".utf8)
+        // ESC $ B … ESC ( B: the two-byte run holds `<%` byte pairs that are Japanese, not ASP (a `%>` later in ASCII).
+        let bytes: [UInt8] = [0x1B, 0x24, 0x42] + Array("<%g%s%!!".utf8) + [0x1B, 0x28, 0x42] + Array(" text 50%>\n".utf8)
         #expect(TextActiveContent.findings(in: bytes).isEmpty)
         let active: [UInt8] = [0x1B, 0x24, 0x42, 0x30, 0x21, 0x1B, 0x28, 0x42] + Array("<?php x();".utf8)
         #expect(!TextActiveContent.findings(in: active).isEmpty)
@@ -244,5 +244,44 @@ struct TextActiveContentTests {
         ] {
             #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
         }
+    }
+
+    /// Re-attack 15b: `<?xml` without a blank, unbounded SSI blanks, reference blanks after a scheme, attribute words.
+    @Test func reattackOpenersAndWords() {
+        for text in [
+            "Notes\n<?xml: system($_GET['c']); ?>\n", "<?XMLx system('id');", "<?xml(system('id'));", "<?xml?system('id'):0;", "<?xml;system('id');",
+            "<!--#" + String(repeating: " ", count: 200) + "exec cmd=\"id\" -->",
+            "<!--#" + String(repeating: "\t", count: 70) + "include virtual=\"/x\" -->",
+            "[go](javascript:&#32;alert(document.domain))", "[1]: javascript:&#x20;alert(1)\n\n[go][1]", "[go](vbscript:&#32;&#32;msgbox(1))",
+            "<? super and system('id');", "<? super or print(1);", "<?(system)('id');", "{: onload=go()}", "{oncut=\"go()\"}",
+        ] {
+            #expect(!plainText(text).isEmpty, "\(text)")
+        }
+        for text in [
+            "<?xml version=\"1.0\"?>", "<?xml\tversion=\"1.0\"?>", "add `<?xml` detection", "<?xml?>", "Class<?> type = obj.getClass();",
+            "List<? extends Number> xs;",
+            "Comparator<? super T> c;", "Map<?,?> m;", "Settings {on=true} and {: once=yes}", "{one=1 only=2 online=yes}",
+            "[x](javascript: alert(1))", "JavaScript:&#32;", "<!--#   not a directive -->",
+        ] {
+            #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
+        }
+    }
+
+    /// ISO-2022 runs: blanked only when every pair is JIS X 0208 and no whole code block lies inside.
+    @Test func iso2022RunsHoldingCodeAreRead() {
+        let escape: [UInt8] = [0x1B, 0x24, 0x42]
+        let back: [UInt8] = [0x1B, 0x28, 0x42]
+        for body in ["<?system($_GET[c]);;?>", "<%eval(request(\"c\"))%>", "<%ab%>", "<?=1?>", "<?uz"] {
+            let bytes = Array("Report\n".utf8) + escape + Array(body.utf8) + back + Array("\n".utf8)
+            #expect(!TextActiveContent.findings(in: bytes).isEmpty, "\(body)")
+        }
+        // Valid kanji pairs with `<%` or `<?` but no closer in the run stay Japanese.
+        for body in ["<%g%s%!!", "<?F|", "0!<?"] {
+            let bytes = escape + Array(body.utf8) + back + Array(" text 50%>\n".utf8)
+            #expect(TextActiveContent.findings(in: bytes).isEmpty, "\(body) -> \(TextActiveContent.findings(in: bytes))")
+        }
+        #expect(TextActiveContent.isJISX0208(Array("0!F|".utf8)[...]))
+        #expect(!TextActiveContent.isJISX0208(Array(")!".utf8)[...]))
+        #expect(!TextActiveContent.isJISX0208(Array("0!u".utf8)[...]))
     }
 }
