@@ -1,21 +1,28 @@
-import AirlockCore
+public import AirlockCore
 public import Hummingbird
 public import Review
 
 /// An API failure with a stable code, rendered as `{"error":{"code","message","requestId"}}`.
-public struct APIError: Error, Sendable {
+public struct APIError: AirlockFailure {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
     /// Seconds, for 429.
     public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
+    /// What failed underneath, for logs (never rendered).
+    public var cause: (any Error)?
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil, cause: (any Error)? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.cause = cause
     }
+
+    public var codeName: String { code }
+    public var description: String { "\(code): \(message)" }
 
     public static func invalid(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }
     public static let unauthenticated = APIError(.unauthorized, "unauthenticated", "a valid API key or token is required")

@@ -220,7 +220,13 @@ extension S3Client {
         } catch {
             try? await abortMultipartUpload(destination, uploadId: uploadId)
             if let error = error as? S3Error { throw error }
-            throw S3Error(kind: .transport(.cancelled), code: "Transport.cancelled", message: "\(error)", operation: operation)
+            throw S3Error(
+                kind: .transport(.cancelled),
+                code: "Transport.cancelled",
+                message: "the operation was cancelled",
+                operation: operation,
+                cause: error
+            )
         }
     }
 }

@@ -122,11 +122,19 @@ public final class S3Client: Sendable {
                     outcome = .failure(S3Error.from(response: response, operation: operation))
                 }
             } catch let error as SigV4Error {
-                throw S3Error(kind: .invalidRequest, code: "InvalidRequest", message: error.message, operation: operation)
+                throw S3Error(kind: .invalidRequest, code: "InvalidRequest", message: error.message, operation: operation, cause: error)
             } catch let error as TransportError {
                 outcome = .failure(S3Error.transport(error, operation: operation))
             } catch {
-                outcome = .failure(S3Error(kind: .transport(.cancelled), code: "Transport.cancelled", message: "\(error)", operation: operation))
+                outcome = .failure(
+                    S3Error(
+                        kind: .transport(.cancelled),
+                        code: "Transport.cancelled",
+                        message: "the request was cancelled",
+                        operation: operation,
+                        cause: error
+                    )
+                )
             }
             metrics.requests(operation).increment()
             switch outcome {
@@ -170,7 +178,7 @@ public final class S3Client: Sendable {
         do {
             element = try XMLParser.parse(response.body)
         } catch {
-            throw S3Error.invalidResponse("the response is not XML: \(error)", operation: operation)
+            throw S3Error.invalidResponse("the response is not XML", operation: operation, cause: error)
         }
         // Some operations answer 200 with an error document (CopyObject, CompleteMultipartUpload).
         if element.name == "Error" {

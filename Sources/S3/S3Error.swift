@@ -1,10 +1,11 @@
+public import AirlockCore
 public import Transport
 
 /// A failed S3 operation: the store's own error (code, message, request id, HTTP status), a transport failure, or a
 /// response Airlock could not understand.
 ///
 /// `description` is safe for logs: no signatures, keys or secrets.
-public struct S3Error: Error, Sendable, CustomStringConvertible {
+public struct S3Error: AirlockFailure {
     public enum Kind: Sendable, Equatable {
         /// The store answered with an error status.
         case service
@@ -26,15 +27,28 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     public var status: Int?
     /// The operation that failed (`GetObject`, ...).
     public var operation: String
+    /// The transport's or signer's error, or the parser's, for logs.
+    public var cause: (any Error)?
 
-    public init(kind: Kind, code: String, message: String, requestId: String? = nil, status: Int? = nil, operation: String) {
+    public init(
+        kind: Kind,
+        code: String,
+        message: String,
+        requestId: String? = nil,
+        status: Int? = nil,
+        operation: String,
+        cause: (any Error)? = nil
+    ) {
         self.kind = kind
         self.code = code
         self.message = message
         self.requestId = requestId
         self.status = status
         self.operation = operation
+        self.cause = cause
     }
+
+    public var codeName: String { code }
 
     public var description: String {
         var text = "\(operation) failed: \(code)"
@@ -97,10 +111,10 @@ extension S3Error {
     }
 
     static func transport(_ error: TransportError, operation: String) -> S3Error {
-        S3Error(kind: .transport(error.code), code: "Transport.\(error.code)", message: error.message, operation: operation)
+        S3Error(kind: .transport(error.code), code: "Transport.\(error.code)", message: error.message, operation: operation, cause: error)
     }
 
-    static func invalidResponse(_ message: String, operation: String) -> S3Error {
-        S3Error(kind: .invalidResponse, code: "InvalidResponse", message: message, operation: operation)
+    static func invalidResponse(_ message: String, operation: String, cause: (any Error)? = nil) -> S3Error {
+        S3Error(kind: .invalidResponse, code: "InvalidResponse", message: message, operation: operation, cause: cause)
     }
 }

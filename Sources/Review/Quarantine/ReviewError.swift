@@ -1,6 +1,8 @@
+public import AirlockCore
+
 /// A reviewer action that cannot go ahead, with the stable snake_case code the API, the review page and
 /// `airlock quarantine` report (docs/api.md, "Errors"). HTTPAPI maps ``kind`` to a status.
-public struct ReviewError: Error, Sendable {
+public struct ReviewError: AirlockFailure {
     /// What kind of refusal: the HTTP API turns it into a status, the CLI into an exit.
     public struct Kind: Hashable, Sendable {
         private enum Base: Hashable, Sendable { case invalid, notFound, conflict, tooLarge, internalError, unavailable }
@@ -31,11 +33,18 @@ public struct ReviewError: Error, Sendable {
     ///   - kind: What kind of refusal.
     ///   - code: The stable code.
     ///   - message: The human explanation.
-    public init(_ kind: Kind, _ code: String, _ message: String) {
+    /// What failed underneath (the store, the signer), for logs.
+    public var cause: (any Error)?
+
+    public init(_ kind: Kind, _ code: String, _ message: String, cause: (any Error)? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
+        self.cause = cause
     }
+
+    public var codeName: String { code }
+    public var description: String { "\(code): \(message)" }
 
     public static func invalid(_ code: String, _ message: String) -> ReviewError { ReviewError(.invalid, code, message) }
     public static func conflict(_ code: String, _ message: String) -> ReviewError { ReviewError(.conflict, code, message) }
