@@ -1,16 +1,12 @@
 import AirlockCore
+import AirlockTesting
 import Foundation
 import Logging
 import Pipeline
-import Synchronization
 import Testing
 
 @testable import AirlockApp
 @testable import Catalog
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The keyed audit chain (issue 17, finding 1): what `airlock audit verify` accepts and refuses.
 struct AuditKeyringTests {
@@ -141,7 +137,7 @@ struct AuditKeyringTests {
             let keyring = AuditKeyring(current: Self.first)
             let log = AuditLog(catalog: catalog, keyring: keyring)
             for index in 0..<5 { try await log.append(Self.entry("entry.\(index)")) }
-            let store = CheckpointStore()
+            let store = MemoryObjectStore()
             let place = BucketPrefix(bucket: "quarantine", prefix: "airlock-audit/")
             let checkpointer = AuditCheckpointer(
                 catalog: catalog,
@@ -250,58 +246,4 @@ struct AuditKeyringTests {
             #expect(try await catalog.latestAuditEntry()?.sequence == 30)
         }
     }
-}
-
-/// Just enough of an object store for checkpoints: upload, list, download.
-final class CheckpointStore: ObjectStore {
-    private let objects = Mutex<[String: [UInt8]]>([:])
-
-    func head(_ object: ObjectRef) async throws -> ObjectInfo? { nil }
-
-    func download(_ object: ObjectRef, ifMatch etag: String?, to descriptor: Int32, observe: DownloadObserver?) async throws -> ObjectInfo {
-        guard let bytes = objects.withLock({ $0[object.key] }) else { throw StoreFailure(.notFound, "no \(object.key)") }
-        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
-        guard written == bytes.count else { throw StoreFailure(.transient, "short write") }
-        return ObjectInfo(size: Int64(bytes.count), etag: "e")
-    }
-
-    func copy(
-        from source: ObjectRef,
-        ifMatch etag: String,
-        size: Int64,
-        to destination: ObjectRef,
-        contentType: String?,
-        metadata: [(name: String, value: String)]
-    ) async throws -> CopyOutcome {
-        throw StoreFailure(.permanent, "not here")
-    }
-
-    func upload(
-        from descriptor: Int32,
-        size: Int64,
-        to destination: ObjectRef,
-        contentType: String?,
-        metadata: [(name: String, value: String)],
-        md5: String?,
-        sha256: String?
-    ) async throws -> String {
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard read == Int(size) else { throw StoreFailure(.transient, "short read") }
-        objects.withLock { $0[destination.key] = bytes }
-        return "e"
-    }
-
-    func delete(_ object: ObjectRef) async throws { _ = objects.withLock { $0.removeValue(forKey: object.key) } }
-
-    func list(bucket: String, prefix: String, startAfter: String?, limit: Int) async throws -> (objects: [ListedObjectInfo], more: Bool) {
-        let keys = objects.withLock { $0.keys.filter { key in key.hasPrefix(prefix) && startAfter.map { key > $0 } ?? true }.sorted() }
-        return (keys.prefix(limit).map { ListedObjectInfo(key: $0, size: 0, etag: "e", lastModified: Timestamp.iso8601(0)) }, keys.count > limit)
-    }
-
-    func abortMultipartUpload(_ object: ObjectRef, uploadID: String) async throws {}
-
-    func createMultipartUpload(_ object: ObjectRef, contentType: String, metadata: [(name: String, value: String)]) async throws -> String { "u" }
-
-    func completeMultipartUpload(_ object: ObjectRef, uploadID: String, parts: [(number: Int, etag: String)]) async throws {}
 }
