@@ -9,17 +9,19 @@ import Glibc
 /// `zTXt` and `iTXt` (compressed text inflated, bounded), JPEG `COM` and XMP (`APP1`), GIF comment and application
 /// extensions. XML and XMP processing instructions (`<?xml`, `<?xpacket`) are not PHP. Binary segments (EXIF, ICC,
 /// MPF) are left to ``RawCode``: their bytes hold `<?` and `<%` by chance. Linear and bounded: at most
-/// ``textLimit`` bytes of text in all, then the rest of the file is read by ``RawCode`` only.
+/// ``textLimit`` bytes of text in all; text beyond it is not inspected, so the image is `unscannable`.
 enum ImageMetadata {
     static let textLimit = 16 << 20
 
-    static func findings(type: String, cursor: inout FileCursor, limit: Int = 5) -> [String] {
+    /// Findings, and whether some text metadata was past ``textLimit`` and went unread (the caller fails closed).
+    static func findings(type: String, cursor: inout FileCursor, limit: Int = 5) -> (findings: [String], incomplete: Bool) {
         var texts: [[UInt8]] = []
+        var incomplete = false
         switch type {
-        case "image/png": texts = png(&cursor)
+        case "image/png": texts = png(&cursor, incomplete: &incomplete)
         case "image/jpeg": texts = jpeg(&cursor)
-        case "image/gif": texts = gif(&cursor)
-        default: return []
+        case "image/gif": texts = gif(&cursor, incomplete: &incomplete)
+        default: return ([], false)
         }
         var findings: [String] = []
         for text in texts {
@@ -28,11 +30,11 @@ enum ImageMetadata {
                 if !findings.contains(located) { findings.append(located) }
             }
         }
-        return findings
+        return (findings, incomplete)
     }
 
     /// The text of tEXt, zTXt and iTXt chunks (keyword included; compressed text inflated).
-    static func png(_ cursor: inout FileCursor) -> [[UInt8]] {
+    static func png(_ cursor: inout FileCursor, incomplete: inout Bool) -> [[UInt8]] {
         var texts: [[UInt8]] = []
         var budget = textLimit
         guard cursor.seek(to: 8) else { return [] }
@@ -40,7 +42,9 @@ enum ImageMetadata {
             guard let length = cursor.uint32BigEndian(), let type = cursor.bytes(4), length <= cursor.remaining else { break }
             let kind = String(decoding: type, as: UTF8.self)
             let next = cursor.position + length + 4
-            if ["tEXt", "zTXt", "iTXt"].contains(kind), length <= Int64(budget), let data = read(&cursor, Int(length)) {
+            let isText = ["tEXt", "zTXt", "iTXt"].contains(kind)
+            if isText, length > Int64(budget) { incomplete = true }
+            if isText, length <= Int64(budget), let data = read(&cursor, Int(length)) {
                 budget -= data.count
                 var text = data
                 if let nul = data.firstIndex(of: 0) {
@@ -81,7 +85,7 @@ enum ImageMetadata {
     }
 
     /// Comment (`21 FE`) and application (`21 FF`) extensions, their sub-blocks joined.
-    static func gif(_ cursor: inout FileCursor) -> [[UInt8]] {
+    static func gif(_ cursor: inout FileCursor, incomplete: inout Bool) -> [[UInt8]] {
         var texts: [[UInt8]] = []
         var budget = textLimit
         guard cursor.seek(to: 10), let flags = cursor.byte(), cursor.skip(2) else { return [] }
@@ -91,6 +95,7 @@ enum ImageMetadata {
             while true {
                 guard let size = cursor.byte() else { return nil }
                 if size == 0 { return data }
+                if keep, budget <= 0 { incomplete = true }
                 if keep, budget > 0, let block = cursor.bytes(Int(size)) {
                     data += block
                     budget -= Int(size)
@@ -110,7 +115,11 @@ enum ImageMetadata {
                     let start = cursor.position
                     if cursor.byte() == 11, cursor.bytes(11) == Array("XMP DataXMP".utf8) {
                         var xmp: [UInt8] = []
-                        while budget > 0, let byte = cursor.byte(), byte > 0x01 {
+                        while let byte = cursor.byte(), byte > 0x01 {
+                            guard budget > 0 else {
+                                incomplete = true
+                                break
+                            }
                             xmp.append(byte)
                             budget -= 1
                         }
@@ -163,7 +172,9 @@ enum ImageMetadata {
 /// Code a server runs whatever the file's type: a case-insensitive `<?php` followed by a blank anywhere in the raw
 /// bytes (images, PDFs, any type). Five specific bytes: random data does not hold them by chance.
 enum RawCode {
-    static func phpOpenTag(descriptor: Int32, size: Int64) -> Bool {
+    /// Whether the file's bytes hold `<?php` followed by a blank; nil when they cannot be read (the caller fails
+    /// closed: a read error must not pass for "no code").
+    static func phpOpenTag(descriptor: Int32, size: Int64) -> Bool? {
         let pattern: [UInt8] = Array("<?php".utf8)
         var matched = 0  // bytes of `<?php` matched so far, across chunks
         var buffer = [UInt8](repeating: 0, count: Int(min(max(size, 1), 1 << 20)))
@@ -171,7 +182,7 @@ enum RawCode {
         while offset < size {
             let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return false }
+            guard count > 0 else { return nil }
             offset += Int64(count)
             let found = buffer.withUnsafeBufferPointer { bytes -> Bool in
                 for index in 0..<count {

@@ -295,10 +295,23 @@ public final class Inspector: FileInspector {
         }
         if type.hasPrefix("image/") {
             var metadata = FileCursor(descriptor: descriptor, size: size)
-            reasons += ImageMetadata.findings(type: type, cursor: &metadata).map { Reason(.activeContent, $0) }
+            let metadataFindings = ImageMetadata.findings(type: type, cursor: &metadata)
+            reasons += metadataFindings.findings.map { Reason(.activeContent, $0) }
+            if metadataFindings.incomplete {
+                reasons.append(
+                    Reason(
+                        .unscannable,
+                        "the image holds more than \(ImageMetadata.textLimit >> 20) MiB of text metadata: not all of it was inspected"
+                    )
+                )
+            }
         }
-        if !textTypes.contains(type), RawCode.phpOpenTag(descriptor: descriptor, size: size) {
-            reasons.append(Reason(.activeContent, "a PHP open tag (<?php) in the file's bytes"))
+        if !textTypes.contains(type) {
+            switch RawCode.phpOpenTag(descriptor: descriptor, size: size) {
+            case true?: reasons.append(Reason(.activeContent, "a PHP open tag (<?php) in the file's bytes"))
+            case nil: reasons.append(Reason(.unscannable, "the file's bytes could not be read to look for a PHP open tag"))
+            case false?: break
+            }
         }
         if MarkupActiveContent.markupTypes.contains(type) {
             reasons += markupFindings(descriptor: descriptor, size: size, prefix: prefix)

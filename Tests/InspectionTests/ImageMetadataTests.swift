@@ -26,7 +26,8 @@ struct ImageMetadataTests {
     static func metadata(_ type: String, _ bytes: [UInt8]) throws -> [String] {
         try withFile(bytes) { descriptor, size in
             var cursor = FileCursor(descriptor: descriptor, size: size)
-            return ImageMetadata.findings(type: type, cursor: &cursor)
+            let result = ImageMetadata.findings(type: type, cursor: &cursor)
+            return result.findings + (result.incomplete ? ["incomplete"] : [])
         }
     }
 
@@ -113,6 +114,21 @@ struct ImageMetadataTests {
         return Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0] + [0x21, 0xFF, 11] + Array("XMP DataXMP".utf8) + Array(xmp.utf8) + trailer + [0x3B]
     }
 
+    /// Text metadata past the limit is not read, so it cannot be called free of code: the image is incomplete
+    /// (unscannable), whether the text sits in one PNG chunk or in GIF comments.
+    @Test func textMetadataPastTheLimitIsNotPassedUnread() throws {
+        let filler = [UInt8](repeating: UInt8(ascii: "a"), count: ImageMetadata.textLimit)
+        let code = Array("<?=`$_GET[c]`?>".utf8)
+        let png = Self.png(Self.chunk("tEXt", Array("Comment\0".utf8) + filler + code))
+        #expect(try Self.metadata("image/png", png) == ["incomplete"])
+        var comments: [UInt8] = []
+        for _ in 0..<(ImageMetadata.textLimit / 255 + 1) { comments += [255] + [UInt8](repeating: UInt8(ascii: "a"), count: 255) }
+        let gif = Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0] + [0x21, 0xFE] + comments + [UInt8(code.count)] + code + [0] + [0x3B]
+        #expect(try Self.metadata("image/gif", gif).contains("incomplete"))
+        // Within the limit nothing is flagged as incomplete.
+        #expect(try Self.metadata("image/png", Self.png(Self.chunk("tEXt", Array("Comment\0plain".utf8)))) == [])
+    }
+
     @Test func serverSideCodeInImageMetadataIsFound() throws {
         let code = Array("<?=`$_GET[c]`?>".utf8)
         for (type, bytes) in [
@@ -156,11 +172,13 @@ struct ImageMetadataTests {
             var bytes = noise
             // Across the 1 MiB read boundary too.
             bytes.replaceSubrange((1 << 20) - 2..<((1 << 20) - 2 + tail.utf8.count), with: Array(tail.utf8))
-            #expect(try Self.withFile(bytes) { RawCode.phpOpenTag(descriptor: $0, size: $1) }, "\(tail)")
+            #expect(try Self.withFile(bytes) { RawCode.phpOpenTag(descriptor: $0, size: $1) } == true, "\(tail)")
         }
         for text in ["<?phpx", "<?ph p", "<?php", "<? php "] {
             #expect(try Self.withFile(Array(text.utf8)) { RawCode.phpOpenTag(descriptor: $0, size: $1) } == false, "\(text)")
         }
+        // Bytes that cannot be read are not "no code": a descriptor that is not open fails closed.
+        #expect(RawCode.phpOpenTag(descriptor: -1, size: 16) == nil)
     }
 
     @Test func markupBeforeAPDFHeaderIsFound() {
