@@ -58,3 +58,28 @@ public enum TestProcess {
         )
     }
 }
+
+extension TestProcess {
+    /// The environment variable that marks a test binary started by ``runAlone(_:)``.
+    public static let aloneVariable = "AIRLOCK_TEST_ALONE"
+
+    /// Whether this process is the child that ``runAlone(_:)`` started for `testName`.
+    public static func isAlone(_ testName: String) -> Bool {
+        ProcessInfo.processInfo.environment[aloneVariable] == testName
+    }
+
+    /// Runs the test function `testName` (its `#function`) of this test binary in a process of its own and returns its output.
+    ///
+    /// For measurements of the whole process (peak RSS) that the tests running in parallel beside it would disturb.
+    /// The child runs only that test, with ``aloneVariable`` set to its name; the test checks ``isAlone(_:)`` and
+    /// measures there. It waits on a thread of its own, off the cooperative pool.
+    public static func runAlone(_ testName: String) async throws -> Output {
+        let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let arguments = [binary, "--testing-library", "swift-testing", "--filter", NSRegularExpression.escapedPattern(for: testName)]
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(arguments, environment: [aloneVariable: testName]) })
+            }
+        }
+    }
+}
