@@ -6,12 +6,16 @@ import FoundationEssentials
 import Glibc
 #endif
 
-/// What the worker and an inspector process say to each other, one JSON message per frame.
+/// What the worker and an inspector process say to each other, one JSON message per frame (docs/isolation.md, "Wire
+/// format"): the hot pair, ``inspect(_:)`` and ``verdict(_:)``, in hand-written compact JSON (``InspectorWire``), the
+/// rest through Codable.
 enum InspectorMessage: Codable, Sendable {
     /// Worker -> inspector, first: what to load and how to lock down.
     case setup(InspectorSetup)
     /// Inspector -> worker, once locked down (or why it could not be).
     case ready(InspectorReady)
+    /// Worker -> inspector: the profile that later orders name by `id` (sent once per inspector and profile).
+    case profile(id: Int, UploadProfile)
     /// Worker -> inspector: inspect the descriptor that comes with the message.
     case inspect(InspectionOrder)
     /// Inspector -> worker (clamd): scan the descriptor that comes with the message (the inspector cannot connect).
@@ -46,24 +50,27 @@ struct InspectorReady: Codable, Sendable {
 }
 
 /// One upload for an inspector (its bytes come as a descriptor).
-struct InspectionOrder: Codable, Sendable {
+struct InspectionOrder: Codable, Sendable, Equatable {
     var filename: String
     var declaredSize: Int64?
     var declaredType: String?
     var declaredSHA256: String?
-    var profile: UploadProfile
+    /// The id of a profile sent before (``InspectorMessage/profile(id:_:)``).
+    var profile: Int
     var denyList: Set<String>
     var allowList: Set<String>
     var computeMD5: Bool
     var exclusive: Bool
     var digests: FileDigests?
 
-    init(_ request: InspectionRequest) {
+    /// - Parameters:
+    ///   - profile: The id under which the inspector knows `request.profile`.
+    init(_ request: InspectionRequest, profile: Int) {
         filename = request.filename
         declaredSize = request.declaredSize
         declaredType = request.declaredType
         declaredSHA256 = request.declaredSHA256
-        profile = request.profile
+        self.profile = profile
         computeMD5 = request.computeMD5
         exclusive = request.exclusive
         digests = request.digests
@@ -77,7 +84,7 @@ struct InspectionOrder: Codable, Sendable {
         }
     }
 
-    var request: InspectionRequest {
+    func request(profile: UploadProfile) -> InspectionRequest {
         InspectionRequest(
             path: "upload",
             filename: filename,
@@ -94,8 +101,8 @@ struct InspectionOrder: Codable, Sendable {
     }
 }
 
-/// One end of the unix stream between the worker and an inspector: frames of a 4-byte little-endian length and JSON,
-/// a descriptor (SCM_RIGHTS) riding on a frame's first bytes.
+/// One end of the unix stream between the worker and an inspector: frames of a 4-byte little-endian length, a kind
+/// byte and JSON, a descriptor (SCM_RIGHTS) riding on a frame's first bytes.
 struct InspectorChannel: Sendable {
     let descriptor: Int32
     static let maxFrame = 64 << 20
@@ -116,17 +123,63 @@ struct InspectorChannel: Sendable {
         return (InspectorChannel(descriptor: fds[0]), InspectorChannel(descriptor: fds[1]))
     }
 
-    func send(_ message: InspectorMessage, descriptor attached: Int32 = -1) throws(Failure) {
-        let body: Data
-        do {
-            body = try JSONEncoder().encode(message)
-        } catch {
-            throw .malformed("encoding: \(error)")
+    /// The kind byte that starts a frame's body.
+    enum Kind {
+        /// ``InspectorMessage/inspect(_:)``, ``InspectionOrder/wire``.
+        static let inspect = UInt8(ascii: "I")
+        /// ``InspectorMessage/verdict(_:)``, ``Verdict/wire``.
+        static let verdict = UInt8(ascii: "V")
+        /// Any other message, Codable JSON.
+        static let control = UInt8(ascii: "J")
+    }
+
+    /// The frame for `message`: length, kind, JSON.
+    static func frame(_ message: InspectorMessage) throws(Failure) -> [UInt8] {
+        var frame: [UInt8] = [0, 0, 0, 0]
+        switch message {
+        case .inspect(let order):
+            frame.append(Kind.inspect)
+            frame += order.wire.utf8
+        case .verdict(let verdict):
+            frame.append(Kind.verdict)
+            frame += verdict.wire.utf8
+        default:
+            frame.append(Kind.control)
+            do {
+                frame += try JSONEncoder().encode(message)
+            } catch {
+                throw .malformed("encoding: \(error)")
+            }
         }
-        var frame = [UInt8](repeating: 0, count: 4)
-        let length = UInt32(body.count)
+        let length = UInt32(frame.count - 4)
         for index in 0..<4 { frame[index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
-        frame.append(contentsOf: body)
+        return frame
+    }
+
+    /// The message in a frame's body (kind byte and JSON); anything else is malformed.
+    static func message(_ body: [UInt8]) throws(Failure) -> InspectorMessage {
+        guard let kind = body.first else { throw .malformed("an empty frame") }
+        switch kind {
+        case Kind.inspect, Kind.verdict:
+            do throws(WireValue.Malformed) {
+                let value = try WireValue.parse(body[1...])
+                return kind == Kind.inspect ? .inspect(try InspectionOrder(wire: value)) : .verdict(try Verdict(wire: value))
+            } catch {
+                throw .malformed("decoding: \(error)")
+            }
+        case Kind.control:
+            do {
+                return try JSONDecoder().decode(InspectorMessage.self, from: Data(body[1...]))
+            } catch {
+                throw .malformed("decoding: \(error)")
+            }
+        default:
+            throw .malformed("a frame of unknown kind \(kind)")
+        }
+    }
+
+    func send(_ message: InspectorMessage, descriptor attached: Int32 = -1) throws(Failure) {
+        let frame = try Self.frame(message)
         var offset = 0
         while offset < frame.count {
             let sent = frame.withUnsafeBytes { bytes in
@@ -145,11 +198,7 @@ struct InspectorChannel: Sendable {
             let length = header.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
             guard length <= Self.maxFrame else { throw .malformed("a \(length)-byte frame") }
             let body = try read(length, deadline: deadline, descriptor: &received)
-            do {
-                return (try JSONDecoder().decode(InspectorMessage.self, from: Data(body)), received)
-            } catch {
-                throw .malformed("decoding: \(error)")
-            }
+            return (try Self.message(body), received)
         } catch {
             if received >= 0 { Glibc.close(received) }
             throw error

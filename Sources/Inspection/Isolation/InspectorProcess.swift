@@ -1,3 +1,4 @@
+import AirlockCore
 internal import CSandbox
 
 #if canImport(Glibc)
@@ -14,6 +15,10 @@ final class InspectorProcess: @unchecked Sendable {
     let layers: SandboxLayers
     /// Uploads inspected so far.
     var uses = 0
+    /// The profiles sent to it, each once: an order names one by its index here.
+    private var profiles: [UploadProfile] = []
+    /// `/proc/<pid>/stat`, open for its life: ``cpuSeconds`` is one pread per upload.
+    private let statDescriptor: Int32
     private var reaped = false
 
     /// How it ended.
@@ -91,19 +96,28 @@ final class InspectorProcess: @unchecked Sendable {
         self.scratch = scratch
         self.generation = generation
         self.layers = layers
+        self.statDescriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+    }
+
+    /// The id under which the inspector knows `profile`, and whether it must be sent first.
+    func profileID(for profile: UploadProfile) -> (id: Int, new: Bool) {
+        if let known = profiles.firstIndex(of: profile) { return (known, false) }
+        profiles.append(profile)
+        return (profiles.count - 1, true)
     }
 
     /// CPU seconds it has used (user + system, /proc/<pid>/stat), 0 when unknown.
     var cpuSeconds: Int {
-        guard let file = fopen("/proc/\(pid)/stat", "re") else { return 0 }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return 0 }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard statDescriptor >= 0 else { return 0 }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { pread(statDescriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return 0 }
+        let line = buffer[..<count]
         // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
-        guard let close = line.lastIndex(of: ")") else { return 0 }
-        let fields = line[line.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        guard let close = line.lastIndex(of: UInt8(ascii: ")")) else { return 0 }
+        let fields = line[(close + 1)...].split(separator: UInt8(ascii: " "), maxSplits: 14)
+        func number(_ field: ArraySlice<UInt8>) -> Int? { Int(String(decoding: field, as: UTF8.self)) }
+        guard fields.count > 12, let user = number(fields[11]), let system = number(fields[12]) else { return 0 }
         return (user + system) / max(1, sysconf(Int32(_SC_CLK_TCK)))
     }
 
@@ -125,6 +139,7 @@ final class InspectorProcess: @unchecked Sendable {
             usleep(10_000)
         }
         reaped = true
+        if statDescriptor >= 0 { close(statDescriptor) }
         if status & 0x7F == 0 { return .status((status >> 8) & 0xFF) }
         return .signal(status & 0x7F)
     }

@@ -15,6 +15,8 @@ import Glibc
 public enum InspectorRole {
     /// The descriptor the worker's end of the channel arrives on.
     public static let channelDescriptor: Int32 = 3
+    /// Distinct profiles one inspector keeps (the worker sends each once).
+    static let maxProfiles = 4096
 
     public static func run() -> Never {
         let channel = InspectorChannel(descriptor: channelDescriptor)
@@ -64,6 +66,8 @@ public enum InspectorRole {
             exit(0)
         }
         let inspector = Inspector(magic: magic, scanner: scanner, threads: 1, temporaryDirectory: scratch)
+        // The profiles the worker sent, by id (each once; orders name them).
+        var profiles: [Int: UploadProfile] = [:]
         while true {
             let message: InspectorMessage
             let descriptor: Int32
@@ -72,11 +76,15 @@ public enum InspectorRole {
             } catch {
                 exit(0)  // the worker closed the channel: retire
             }
-            guard case .inspect(let order) = message, descriptor >= 0 else {
+            if case .profile(let id, let profile) = message, descriptor < 0, profiles.count < maxProfiles {
+                profiles[id] = profile
+                continue
+            }
+            guard case .inspect(let order) = message, descriptor >= 0, let profile = profiles[order.profile] else {
                 exitWith("unexpected message from the worker", status: 2)
             }
-            InspectorSandbox.limitCPU(seconds: order.profile.inspectionTimeLimit.components.seconds + 5)
-            let verdict = inspector.inspectBlocking(order.request, descriptor: descriptor)
+            InspectorSandbox.limitCPU(seconds: profile.inspectionTimeLimit.components.seconds + 5)
+            let verdict = inspector.inspectBlocking(order.request(profile: profile), descriptor: descriptor)
             Glibc.close(descriptor)
             do {
                 try channel.send(.verdict(verdict))

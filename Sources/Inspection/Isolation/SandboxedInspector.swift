@@ -184,8 +184,11 @@ public final class SandboxedInspector: FileInspector, Sendable {
             )
         }
         defer { close(descriptor) }
-        var info = stat()
-        let size = fstat(descriptor, &info) == 0 ? Int64(info.st_size) : 0
+        // The size for a verdict the inspector did not give (read only then: one syscall less per upload).
+        var size: Int64 {
+            var info = stat()
+            return fstat(descriptor, &info) == 0 ? Int64(info.st_size) : 0
+        }
         let process: InspectorProcess
         do {
             process = try acquire()
@@ -195,7 +198,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
         let limit = request.profile.inspectionTimeLimit
         let deadline = ContinuousClock.now + limit + configuration.grace
         do throws(InspectorChannel.Failure) {
-            try process.channel.send(.inspect(InspectionOrder(request)), descriptor: descriptor)
+            let profile = process.profileID(for: request.profile)
+            if profile.new { try process.channel.send(.profile(id: profile.id, request.profile)) }
+            try process.channel.send(.inspect(InspectionOrder(request, profile: profile.id)), descriptor: descriptor)
             while true {
                 let (message, attached) = try process.channel.receive(deadline: deadline)
                 switch message {

@@ -1,0 +1,362 @@
+import AirlockCore
+
+/// The hot frames of the inspector channel, an inspection order and its verdict, as compact JSON written and read by
+/// hand (docs/isolation.md, "Wire format"): Foundation's Codable took more time per small file than the scan itself.
+///
+/// The reader is strict: one JSON value, objects without duplicate keys, integers only (no fraction or exponent, no
+/// leading zero), strings of valid UTF-8 without raw control characters, at most ``maxDepth`` levels, nothing after the
+/// value. Every field is checked for its type; an unknown or missing field is malformed.
+enum WireValue: Equatable {
+    case string(String)
+    case int(Int64)
+    case bool(Bool)
+    case null
+    case array([WireValue])
+    case object([String: WireValue])
+
+    struct Malformed: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static let maxDepth = 6
+
+    /// Parses `bytes` as exactly one JSON value.
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(Malformed) -> WireValue {
+        var reader = Reader(bytes: bytes)
+        reader.skipSpace()
+        let value = try reader.value(depth: 0)
+        reader.skipSpace()
+        guard reader.offset == bytes.count else { throw Malformed("bytes after the value at \(reader.offset)") }
+        return value
+    }
+
+    static func parse(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> WireValue {
+        try bytes.withUnsafeBytes { buffer in Result { () throws(Malformed) in try parse(buffer) } }.get()
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        mutating func skipSpace() {
+            while offset < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[offset]) { offset += 1 }
+        }
+
+        mutating func expect(_ literal: StaticString) throws(Malformed) {
+            let count = literal.utf8CodeUnitCount
+            guard offset + count <= bytes.count else { throw Malformed("truncated at \(offset)") }
+            for index in 0..<count where bytes[offset + index] != literal.utf8Start[index] { throw Malformed("bad literal at \(offset)") }
+            offset += count
+        }
+
+        mutating func value(depth: Int) throws(Malformed) -> WireValue {
+            guard depth <= WireValue.maxDepth else { throw Malformed("nested deeper than \(WireValue.maxDepth)") }
+            guard offset < bytes.count else { throw Malformed("truncated at \(offset)") }
+            switch bytes[offset] {
+            case UInt8(ascii: "{"):
+                offset += 1
+                var members: [String: WireValue] = [:]
+                skipSpace()
+                if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
+                    offset += 1
+                    return .object(members)
+                }
+                while true {
+                    skipSpace()
+                    let key = try string()
+                    skipSpace()
+                    try expect(":")
+                    skipSpace()
+                    guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else { throw Malformed("duplicate key \(key)") }
+                    skipSpace()
+                    guard offset < bytes.count else { throw Malformed("truncated at \(offset)") }
+                    offset += 1
+                    if bytes[offset - 1] == UInt8(ascii: "}") { return .object(members) }
+                    guard bytes[offset - 1] == UInt8(ascii: ",") else { throw Malformed("expected , or } at \(offset - 1)") }
+                }
+            case UInt8(ascii: "["):
+                offset += 1
+                var items: [WireValue] = []
+                skipSpace()
+                if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
+                    offset += 1
+                    return .array(items)
+                }
+                while true {
+                    skipSpace()
+                    items.append(try value(depth: depth + 1))
+                    skipSpace()
+                    guard offset < bytes.count else { throw Malformed("truncated at \(offset)") }
+                    offset += 1
+                    if bytes[offset - 1] == UInt8(ascii: "]") { return .array(items) }
+                    guard bytes[offset - 1] == UInt8(ascii: ",") else { throw Malformed("expected , or ] at \(offset - 1)") }
+                }
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expect("null")
+                return .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .int(try integer())
+            default: throw Malformed("unexpected byte \(bytes[offset]) at \(offset)")
+            }
+        }
+
+        /// An integer: optional minus, no leading zero, no fraction or exponent, within Int64.
+        mutating func integer() throws(Malformed) -> Int64 {
+            let start = offset
+            let negative = bytes[offset] == UInt8(ascii: "-")
+            if negative { offset += 1 }
+            let digitsStart = offset
+            var magnitude: UInt64 = 0
+            while offset < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[offset]) {
+                let (times, overflowTimes) = magnitude.multipliedReportingOverflow(by: 10)
+                let (sum, overflowSum) = times.addingReportingOverflow(UInt64(bytes[offset] - UInt8(ascii: "0")))
+                guard !overflowTimes, !overflowSum else { throw Malformed("integer out of range at \(start)") }
+                magnitude = sum
+                offset += 1
+            }
+            let digits = offset - digitsStart
+            guard digits > 0, digits == 1 || bytes[digitsStart] != UInt8(ascii: "0") else { throw Malformed("bad number at \(start)") }
+            if offset < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[offset]) {
+                throw Malformed("not an integer at \(start)")
+            }
+            if negative {
+                guard magnitude <= UInt64(Int64.max) + 1 else { throw Malformed("integer out of range at \(start)") }
+                return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+            }
+            guard magnitude <= UInt64(Int64.max) else { throw Malformed("integer out of range at \(start)") }
+            return Int64(magnitude)
+        }
+
+        mutating func string() throws(Malformed) -> String {
+            guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw Malformed("expected a string at \(offset)") }
+            offset += 1
+            var out: [UInt8] = []
+            var runStart = offset
+            while true {
+                guard offset < bytes.count else { throw Malformed("unterminated string") }
+                let byte = bytes[offset]
+                if byte == UInt8(ascii: "\"") {
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<offset]))
+                    offset += 1
+                    break
+                }
+                guard byte >= 0x20 else { throw Malformed("control character in a string at \(offset)") }
+                guard byte == UInt8(ascii: "\\") else {
+                    offset += 1
+                    continue
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<offset]))
+                offset += 1
+                guard offset < bytes.count else { throw Malformed("unterminated escape") }
+                let escaped = bytes[offset]
+                offset += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escaped)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        // A high surrogate must be followed by an escaped low one.
+                        try expect("\\u")
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw Malformed("unpaired surrogate at \(offset)") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw Malformed("invalid \\u escape at \(offset)") }
+                    out.append(contentsOf: String(Character(unicode)).utf8)
+                default: throw Malformed("invalid escape at \(offset - 1)")
+                }
+                runStart = offset
+            }
+            guard let text = String(validating: out, as: UTF8.self) else { throw Malformed("invalid UTF-8 in a string") }
+            return text
+        }
+
+        mutating func hex4() throws(Malformed) -> UInt32 {
+            guard offset + 4 <= bytes.count else { throw Malformed("truncated \\u escape") }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[offset]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: throw Malformed("bad \\u escape at \(offset)")
+                }
+                value = value << 4 | UInt32(digit)
+                offset += 1
+            }
+            return value
+        }
+    }
+}
+
+/// Typed access to a parsed object: each field read once, the rest refused.
+struct WireObject {
+    private var members: [String: WireValue]
+
+    init(_ value: WireValue) throws(WireValue.Malformed) {
+        guard case .object(let members) = value else { throw .init("expected an object") }
+        self.members = members
+    }
+
+    private mutating func take(_ key: String) throws(WireValue.Malformed) -> WireValue {
+        guard let value = members.removeValue(forKey: key) else { throw .init("missing \(key)") }
+        return value
+    }
+
+    mutating func string(_ key: String) throws(WireValue.Malformed) -> String {
+        guard case .string(let text) = try take(key) else { throw .init("\(key): expected a string") }
+        return text
+    }
+
+    mutating func optionalString(_ key: String) throws(WireValue.Malformed) -> String? {
+        switch try take(key) {
+        case .null: return nil
+        case .string(let text): return text
+        default: throw .init("\(key): expected a string or null")
+        }
+    }
+
+    mutating func int(_ key: String) throws(WireValue.Malformed) -> Int64 {
+        guard case .int(let number) = try take(key) else { throw .init("\(key): expected an integer") }
+        return number
+    }
+
+    mutating func optionalInt(_ key: String) throws(WireValue.Malformed) -> Int64? {
+        switch try take(key) {
+        case .null: return nil
+        case .int(let number): return number
+        default: throw .init("\(key): expected an integer or null")
+        }
+    }
+
+    mutating func bool(_ key: String) throws(WireValue.Malformed) -> Bool {
+        guard case .bool(let flag) = try take(key) else { throw .init("\(key): expected a boolean") }
+        return flag
+    }
+
+    mutating func strings(_ key: String) throws(WireValue.Malformed) -> [String] {
+        guard case .array(let items) = try take(key) else { throw .init("\(key): expected an array") }
+        var texts: [String] = []
+        texts.reserveCapacity(items.count)
+        for item in items {
+            guard case .string(let text) = item else { throw .init("\(key): expected strings") }
+            texts.append(text)
+        }
+        return texts
+    }
+
+    mutating func array(_ key: String) throws(WireValue.Malformed) -> [WireValue] {
+        guard case .array(let items) = try take(key) else { throw .init("\(key): expected an array") }
+        return items
+    }
+
+    mutating func optionalObject(_ key: String) throws(WireValue.Malformed) -> WireObject? {
+        let value = try take(key)
+        if value == .null { return nil }
+        return try WireObject(value)
+    }
+
+    /// Every field was read.
+    func finish() throws(WireValue.Malformed) {
+        guard members.isEmpty else { throw .init("unknown fields: \(members.keys.sorted().joined(separator: ", "))") }
+    }
+}
+
+extension JSONText {
+    static func optional(_ text: String?) -> JSONText { text.map { .string($0) } ?? .null }
+    static func optional(_ number: Int64?) -> JSONText { number.map { .int(Int($0)) } ?? .null }
+}
+
+extension InspectionOrder {
+    /// `{"filename":…,"declaredSize":…,"declaredType":…,"declaredSHA256":…,"profile":ID,"denyList":[…],
+    /// "allowList":[…],"computeMD5":…,"exclusive":…,"digests":{"size":…,"sha256":…,"md5":…}|null}`.
+    var wire: JSONText {
+        .object([
+            ("filename", .string(filename)),
+            ("declaredSize", .optional(declaredSize)),
+            ("declaredType", .optional(declaredType)),
+            ("declaredSHA256", .optional(declaredSHA256)),
+            ("profile", .int(profile)),
+            ("denyList", .array(denyList.sorted().map { .string($0) })),
+            ("allowList", .array(allowList.sorted().map { .string($0) })),
+            ("computeMD5", .bool(computeMD5)),
+            ("exclusive", .bool(exclusive)),
+            (
+                "digests",
+                digests.map { .object([("size", .int(Int($0.size))), ("sha256", .string($0.sha256)), ("md5", .string($0.md5))]) } ?? .null
+            ),
+        ])
+    }
+
+    init(wire value: WireValue) throws(WireValue.Malformed) {
+        var object = try WireObject(value)
+        filename = try object.string("filename")
+        declaredSize = try object.optionalInt("declaredSize")
+        declaredType = try object.optionalString("declaredType")
+        declaredSHA256 = try object.optionalString("declaredSHA256")
+        let id = try object.int("profile")
+        guard let id = Int(exactly: id), id >= 0 else { throw .init("profile: not an id") }
+        profile = id
+        denyList = Set(try object.strings("denyList"))
+        allowList = Set(try object.strings("allowList"))
+        computeMD5 = try object.bool("computeMD5")
+        exclusive = try object.bool("exclusive")
+        if var digests = try object.optionalObject("digests") {
+            self.digests = FileDigests(size: try digests.int("size"), sha256: try digests.string("sha256"), md5: try digests.string("md5"))
+            try digests.finish()
+        } else {
+            digests = nil
+        }
+        try object.finish()
+    }
+}
+
+extension Verdict {
+    /// `{"reasons":[{"code":…,"detail":…}],"detectedType":…,"sha256":…,"size":…,"signatures":[…],"md5":…}`: the
+    /// outcome is not sent; the worker recomputes it from the reasons.
+    var wire: JSONText {
+        .object([
+            ("reasons", .array(reasons.map { .object([("code", .string($0.code.rawValue)), ("detail", .string($0.detail))]) })),
+            ("detectedType", .optional(detectedType)),
+            ("sha256", .optional(sha256)),
+            ("size", .int(Int(size))),
+            ("signatures", .array(signatures.map { .string($0) })),
+            ("md5", .optional(md5)),
+        ])
+    }
+
+    init(wire value: WireValue) throws(WireValue.Malformed) {
+        var object = try WireObject(value)
+        var reasons: [Reason] = []
+        for item in try object.array("reasons") {
+            var reason = try WireObject(item)
+            let name = try reason.string("code")
+            guard let code = ReasonCode(rawValue: name) else { throw .init("unknown reason code \(name)") }
+            reasons.append(Reason(code, try reason.string("detail")))
+            try reason.finish()
+        }
+        let detectedType = try object.optionalString("detectedType")
+        let sha256 = try object.optionalString("sha256")
+        let size = try object.int("size")
+        let signatures = try object.strings("signatures")
+        let md5 = try object.optionalString("md5")
+        try object.finish()
+        self.init(reasons: reasons, detectedType: detectedType, sha256: sha256, size: size, signatures: signatures, md5: md5)
+    }
+}
