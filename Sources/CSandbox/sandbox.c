@@ -253,7 +253,10 @@ int airlock_sandbox_lockdown(const airlock_sandbox_config *config, airlock_sandb
     if (config->max_open_files > 0 && set_limit(RLIMIT_NOFILE, config->max_open_files, config->max_open_files) != 0) {
         return fail(status, "RLIMIT_NOFILE");
     }
-    if (config->max_cpu_seconds > 0 && set_limit(RLIMIT_CPU, config->max_cpu_seconds, config->max_cpu_seconds) != 0) {
+    // The hard limit one second above the soft: at the soft limit the kernel sends SIGXCPU (the worker names the CPU
+    // limit); equal limits would send SIGKILL, indistinguishable from any other kill. SIGKILL a second later if it
+    // survives SIGXCPU.
+    if (config->max_cpu_seconds > 0 && set_limit(RLIMIT_CPU, config->max_cpu_seconds, config->max_cpu_seconds + 1) != 0) {
         return fail(status, "RLIMIT_CPU");
     }
     if (config->address_space_headroom > 0) {
@@ -311,7 +314,8 @@ int airlock_sandbox_cpu_budget(uint64_t seconds) {
     if (getrlimit(RLIMIT_CPU, &limit) != 0) return -1;
     uint64_t used = (uint64_t)usage.ru_utime.tv_sec + (uint64_t)usage.ru_stime.tv_sec + 1;
     uint64_t soft = used + seconds;
-    if (limit.rlim_max != RLIM_INFINITY && soft > limit.rlim_max) soft = limit.rlim_max;
+    // Below the hard limit (set one second above the lifetime budget), so that SIGXCPU, not SIGKILL, ends it.
+    if (limit.rlim_max != RLIM_INFINITY && soft > limit.rlim_max - 1) soft = limit.rlim_max > 1 ? limit.rlim_max - 1 : limit.rlim_max;
     limit.rlim_cur = soft;
     return setrlimit(RLIMIT_CPU, &limit);
 }

@@ -9,7 +9,11 @@ import Glibc
 /// scans never wait and never see a half-built engine (docs/inspection.md: a reload builds a new engine and swaps it in).
 public final class ReloadingClamAV: MalwareScanner, Sendable {
     private struct State {
-        var engine: ClamAVEngine
+        /// Nil when this process does not scan (``init(database:limits:temporaryDirectory:keepEngine:)``).
+        var engine: ClamAVEngine?
+        var databaseTime: Int?
+        /// The engine's description (its library and database versions).
+        var description: String
         var fingerprint: [String]
         var newestFileTime: Int
     }
@@ -17,36 +21,55 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
     public let database: String
     public let limits: ScanLimits
     public let temporaryDirectory: String?
+    /// Whether the compiled engine is kept for scanning.
+    public let keepsEngine: Bool
     private let state: Mutex<State>
 
-    public init(database: String, limits: ScanLimits, temporaryDirectory: String? = nil) throws(InspectionError) {
+    /// - Parameters:
+    ///   - keepEngine: Keep the compiled engine to scan with. A worker whose inspector processes load their own
+    ///     (`worker.isolation: process`) passes false: each load (here and at every reload) still compiles the
+    ///     database once, to check that it loads and to read its build time, then frees the engine.
+    public init(database: String, limits: ScanLimits, temporaryDirectory: String? = nil, keepEngine: Bool = true) throws(InspectionError) {
         self.database = database
         self.limits = limits
         self.temporaryDirectory = temporaryDirectory
+        self.keepsEngine = keepEngine
         let (fingerprint, newest) = try Self.fingerprint(of: database)
         let engine = try ClamAVEngine(database: database, limits: limits, temporaryDirectory: temporaryDirectory)
-        state = Mutex(State(engine: engine, fingerprint: fingerprint, newestFileTime: newest))
+        state = Mutex(
+            State(
+                engine: keepEngine ? engine : nil,
+                databaseTime: engine.databaseTime,
+                description: engine.engineDescription,
+                fingerprint: fingerprint, newestFileTime: newest)
+        )
     }
 
-    public var engine: ClamAVEngine { state.withLock { $0.engine } }
+    /// The engine to scan with (fails when this process keeps none).
+    public func engine() throws(InspectionError) -> ClamAVEngine {
+        guard let engine = state.withLock({ $0.engine }) else {
+            throw InspectionError(.scanFailed, "this process keeps no ClamAV engine (its inspector processes scan)")
+        }
+        return engine
+    }
 
     public func scan(descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
-        try engine.scan(descriptor: descriptor, name: name)
+        try engine().scan(descriptor: descriptor, name: name)
     }
 
     public func scan(exclusive descriptor: Int32, name: String) throws(InspectionError) -> ClamAVResult {
-        try engine.scan(exclusive: descriptor, name: name)
+        try engine().scan(exclusive: descriptor, name: name)
     }
 
     public func scan(descriptor: Int32, name: String, unpackArchives: Bool) throws(InspectionError) -> ClamAVResult {
-        try engine.scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives)
+        try engine().scan(descriptor: descriptor, name: name, unpackArchives: unpackArchives)
     }
 
     public func scan(exclusive descriptor: Int32, name: String, unpackArchives: Bool) throws(InspectionError) -> ClamAVResult {
-        try engine.scan(exclusive: descriptor, name: name, unpackArchives: unpackArchives)
+        try engine().scan(exclusive: descriptor, name: name, unpackArchives: unpackArchives)
     }
 
-    public var engineDescription: String { engine.engineDescription }
+    public var engineDescription: String { state.withLock { $0.description } }
 
     /// Names and sizes of the database files in use (FNV-1a, hex): the same database on every host gives the same
     /// value whatever the files' times, so processes that load it can agree that it is one database.
@@ -65,8 +88,8 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
     /// Seconds since the signature database was built (its own time when it carries one, else the newest file's
     /// modification time): what `/ready` compares with `scanner.maxSignatureAge`.
     public func databaseAge(now: Int) -> Int {
-        let (engine, newest) = state.withLock { ($0.engine, $0.newestFileTime) }
-        return max(0, now - (engine.databaseTime ?? newest))
+        let (time, newest) = state.withLock { ($0.databaseTime, $0.newestFileTime) }
+        return max(0, now - (time ?? newest))
     }
 
     /// Rebuilds the engine when the directory's files changed (blocking: call it off the cooperative pool).
@@ -76,7 +99,13 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
         let (fingerprint, newest) = try Self.fingerprint(of: database)
         guard fingerprint != state.withLock({ $0.fingerprint }) else { return false }
         let fresh = try ClamAVEngine(database: database, limits: limits, temporaryDirectory: temporaryDirectory)
-        state.withLock { $0 = State(engine: fresh, fingerprint: fingerprint, newestFileTime: newest) }
+        state.withLock {
+            $0 = State(
+                engine: keepsEngine ? fresh : nil,
+                databaseTime: fresh.databaseTime,
+                description: fresh.engineDescription,
+                fingerprint: fingerprint, newestFileTime: newest)
+        }
         return true
     }
 

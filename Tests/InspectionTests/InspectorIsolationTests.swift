@@ -216,6 +216,88 @@ struct InspectorIsolationTests {
         }
     }
 
+    /// CPU seconds (user + system) process `pid` has used, from /proc/<pid>/stat.
+    static func cpuSeconds(_ pid: Int32) throws -> Double {
+        let line = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = line[line.index(after: try #require(line.lastIndex(of: ")")))...].split(separator: " ")
+        let ticks = try #require(Int(fields[11])) + (try #require(Int(fields[12])))
+        return Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    @Test func anInspectorRetiresOnceItUsedHalfItsLifetimeCPU() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try Self.largeInfectedFile(in: directory, megabytes: 6)
+        let request = InspectionRequest(path: file, filename: "large.bin", profile: Self.profile, exclusive: true)
+        // A 4 s lifetime: it must retire once it used 3 s (3 * 2 > 4), before its CPU limit ends it mid-upload (each
+        // upload here takes a fraction of a second). Without the retirement an upload ends unscannable of SIGXCPU.
+        try await SandboxHarness.with(size: 1, limits: InspectorLimits(maxCPUSeconds: 4)) { inspector, _ in
+            let first = try #require(inspector.idlePIDs.first)
+            var used = 0.0
+            var uploads = 0
+            while inspector.idlePIDs == [first] && uploads < 60 {
+                used = try Self.cpuSeconds(first)
+                let verdict = await inspector.inspect(request)
+                #expect(verdict.outcome == .infected, "\(verdict.reasons)")
+                uploads += 1
+            }
+            #expect(inspector.idlePIDs != [first], "still serving after \(uploads) uploads (\(used) s CPU before the last)")
+            #expect(kill(first, 0) == -1 && errno == ESRCH, "the spent inspector was not stopped")
+            #expect(used >= 2, "retired after \(used) s of CPU: too early")
+            #expect(inspector.counts.killed == 0)
+            // Its replacement takes the next upload.
+            #expect(await inspector.inspect(request).outcome == .infected)
+            #expect(inspector.counts.started == 2)
+        }
+    }
+
+    @Test func anInspectorKilledByItsCPULimitMakesTheUploadUnscannableAndIsReplaced() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try Self.largeInfectedFile(in: directory, megabytes: 64)
+        // One CPU second for the inspector's life: hashing and scanning 64 MB takes more, and the wall-clock budget
+        // (30 s plus grace) is far away, so the kernel's SIGXCPU ends it.
+        try await SandboxHarness.with(size: 1, limits: InspectorLimits(maxCPUSeconds: 1)) { inspector, _ in
+            let victim = try #require(inspector.idlePIDs.first)
+            let verdict = await inspector.inspect(InspectionRequest(path: file, filename: "large.bin", profile: Self.profile, exclusive: true))
+            #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
+            #expect(verdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("CPU") }, "\(verdict.reasons)")
+            #expect(inspector.counts.killed == 1)
+            #expect(kill(victim, 0) == -1 && errno == ESRCH, "the inspector was not reaped")
+            let small = directory + "/small.txt"
+            try Data("hello\n".utf8).write(to: URL(fileURLWithPath: small))
+            let next = await inspector.inspect(InspectionRequest(path: small, filename: "small.txt", profile: Self.profile))
+            #expect(next.outcome == .clean, "\(next.reasons)")
+            #expect(inspector.counts.started == 2)
+        }
+    }
+
+    @Test func afterASignatureReloadABusyInspectorFinishesItsUploadThenRetires() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try Self.largeInfectedFile(in: directory)
+        try await SandboxHarness.with(size: 2) { inspector, _ in
+            let before = Set(inspector.idlePIDs)
+            #expect(before.count == 2)
+            // Stopped, the busy one holds its upload until the reload is done, whatever the machine's speed.
+            async let verdict = inspector.inspect(InspectionRequest(path: file, filename: "large.bin", profile: Self.profile, exclusive: true))
+            while inspector.idlePIDs.count == 2 { try await Task.sleep(for: .milliseconds(2)) }
+            let idle = try #require(inspector.idlePIDs.first)
+            let busy = try #require(before.subtracting([idle]).first)
+            #expect(kill(busy, SIGSTOP) == 0)
+            inspector.databaseChanged()
+            #expect(inspector.idlePIDs.isEmpty)
+            #expect(kill(idle, 0) == -1 && errno == ESRCH, "the idle old inspector still runs")
+            #expect(kill(busy, 0) == 0, "the busy old inspector was stopped mid-upload")
+            #expect(kill(busy, SIGCONT) == 0)
+            let finished = await verdict
+            #expect(finished.outcome == .infected, "\(finished.reasons)")
+            #expect(inspector.idlePIDs.isEmpty, "the old inspector went back to the idle list")
+            #expect(kill(busy, 0) == -1 && errno == ESRCH, "the busy old inspector did not retire after its upload")
+            #expect(inspector.counts.killed == 0)
+        }
+    }
+
     @Test func anInspectorIsReplacedAfterItsRecycleCount() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -427,7 +427,7 @@ struct ReloadingClamAVTests {
         try FileManager.default.copyItem(atPath: Repository.path("fixtures/clamav/airlock-test.ndb"), toPath: directory + "/airlock-test.ndb")
         #expect(try scanner.reloadIfChanged())
         #expect(try scanner.scan(descriptor: descriptor, name: "sample") == .detected(["Airlock.Test.EICAR-Body.UNOFFICIAL"]))
-        #expect(scanner.engine.signatureCount == 3)
+        #expect(try scanner.engine().signatureCount == 3)
         #expect(scanner.databaseAge(now: Int(Date().timeIntervalSince1970)) < 60)
 
         // A broken update keeps the working engine.
@@ -452,5 +452,23 @@ struct ReloadingClamAVTests {
         #expect(asked.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let plain = await inspector.inspect(InspectionRequest(path: path, filename: "a.txt", profile: profile))
         #expect(plain.md5 == nil)
+    }
+
+    /// A worker whose inspector processes scan keeps no engine: the database is still compiled at each load (a broken
+    /// update is refused and the inspectors are not told) and its age still known, but nothing scans in this process.
+    @Test func withoutAKeptEngineReloadsStillCheckTheDatabase() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-reload-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: Repository.path("fixtures/clamav/airlock-test.hdb"), toPath: directory + "/airlock-test.hdb")
+        let scanner = try ReloadingClamAV(database: directory, limits: ScanLimits(), keepEngine: false)
+        #expect(throws: InspectionError.self) { try scanner.engine() }
+        #expect(throws: InspectionError.self) { try scanner.scan(descriptor: 0, name: "stdin") }
+        #expect(scanner.engineDescription.hasPrefix("libclamav "))
+        #expect(scanner.databaseAge(now: Int(Date().timeIntervalSince1970)) < 3600 * 24 * 365 * 30)
+        try FileManager.default.copyItem(atPath: Repository.path("fixtures/clamav/airlock-test.ndb"), toPath: directory + "/airlock-test.ndb")
+        #expect(try scanner.reloadIfChanged())
+        try "not a signature\n".write(toFile: directory + "/broken.ndb", atomically: true, encoding: .utf8)
+        #expect(throws: InspectionError.self) { try scanner.reloadIfChanged() }
     }
 }

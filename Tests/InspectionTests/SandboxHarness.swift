@@ -23,12 +23,14 @@ enum SandboxHarness {
         size: Int = 2,
         base: String,
         recycleAfter: Int = 500,
-        grace: Duration = .seconds(5)
+        grace: Duration = .seconds(5),
+        limits: InspectorLimits = InspectorLimits()
     ) -> SandboxedInspector.Configuration {
         SandboxedInspector.Configuration(
             engine: engine,
             size: size,
             temporaryDirectory: base,
+            limits: limits,
             executable: binary,
             recycleAfter: recycleAfter,
             grace: grace,
@@ -43,6 +45,7 @@ enum SandboxHarness {
         size: Int = 2,
         recycleAfter: Int = 500,
         grace: Duration = .seconds(5),
+        limits: InspectorLimits = InspectorLimits(),
         _ body: (SandboxedInspector, String) async throws -> Void
     ) async throws {
         // Under a directory only its owner may search (a 0700 scanner.tempDir): an inspector that dropped to another
@@ -53,7 +56,7 @@ enum SandboxHarness {
         let base = parent + "/scratch"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let pool = SandboxedInspector(
-            configuration: configuration(engine: try engine ?? Self.engine(), size: size, base: base, recycleAfter: recycleAfter, grace: grace)
+            configuration: configuration(engine: try engine ?? Self.engine(), size: size, base: base, recycleAfter: recycleAfter, grace: grace, limits: limits)
         )
         try await pool.start()
         var pids = pool.idlePIDs

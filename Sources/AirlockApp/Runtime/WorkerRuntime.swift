@@ -176,7 +176,14 @@ public enum WorkerRuntime {
         do {
             switch scanner.engine {
             case .libclamav:
-                let engine = try ReloadingClamAV(database: scanner.database, limits: scanner.limits, temporaryDirectory: scratch.path)
+                // With inspector processes each loads its own engine: this one is compiled (to check the database
+                // loads and read its age) and freed, here and at each reload.
+                let engine = try ReloadingClamAV(
+                    database: scanner.database,
+                    limits: scanner.limits,
+                    temporaryDirectory: scratch.path,
+                    keepEngine: workerSettings.isolation == .inProcess
+                )
                 malware = engine
                 reloading = engine
             case .clamd:

@@ -16,7 +16,8 @@ typedef struct {
     uint64_t max_file_size;
     /// Open descriptors (RLIMIT_NOFILE); 0: unchanged.
     uint64_t max_open_files;
-    /// Hard CPU seconds for the process's life (RLIMIT_CPU hard limit; the soft limit is set per request); 0: none.
+    /// CPU seconds for the process's life: RLIMIT_CPU soft limit (SIGXCPU) at most this, hard limit (SIGKILL) one
+    /// second above; the soft limit is lowered per request. 0: none.
     uint64_t max_cpu_seconds;
     /// When running as root: the user and group to become (supplementary groups cleared).
     uid_t uid;

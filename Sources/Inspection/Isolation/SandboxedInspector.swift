@@ -233,7 +233,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
             recordKill(reason: exit == .signal(SIGXCPU) ? "cpu" : "crash")
             if exit == .signal(SIGXCPU) {
                 return Verdict(
-                    reasons: [Reason(.unscannable, "the inspection used more CPU time than its \(limit) budget")],
+                    reasons: [
+                        Reason(.unscannable, "the inspector process reached its CPU time limit (SIGXCPU; the inspection's budget is \(limit))")
+                    ],
                     detectedType: nil,
                     sha256: request.digests?.sha256,
                     size: size
