@@ -41,7 +41,9 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
                 engine: keepEngine ? engine : nil,
                 databaseTime: engine.databaseTime,
                 description: engine.engineDescription,
-                fingerprint: fingerprint, newestFileTime: newest)
+                fingerprint: fingerprint,
+                newestFileTime: newest
+            )
         )
     }
 
@@ -104,7 +106,9 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
                 engine: keepsEngine ? fresh : nil,
                 databaseTime: fresh.databaseTime,
                 description: fresh.engineDescription,
-                fingerprint: fingerprint, newestFileTime: newest)
+                fingerprint: fingerprint,
+                newestFileTime: newest
+            )
         }
         return true
     }

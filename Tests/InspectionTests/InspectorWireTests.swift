@@ -42,7 +42,10 @@ struct InspectorWireTests {
         }
         #expect(read == verdict)
         // The cold messages still travel as Codable JSON.
-        guard case .profile(let id, let profile) = try InspectorChannel.message(Array(try InspectorChannel.frame(.profile(id: 3, Self.profile)).dropFirst(4)))
+        guard
+            case .profile(let id, let profile) = try InspectorChannel.message(
+                Array(try InspectorChannel.frame(.profile(id: 3, Self.profile)).dropFirst(4))
+            )
         else {
             Issue.record("not a profile")
             return

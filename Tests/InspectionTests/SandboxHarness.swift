@@ -56,7 +56,14 @@ enum SandboxHarness {
         let base = parent + "/scratch"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let pool = SandboxedInspector(
-            configuration: configuration(engine: try engine ?? Self.engine(), size: size, base: base, recycleAfter: recycleAfter, grace: grace, limits: limits)
+            configuration: configuration(
+                engine: try engine ?? Self.engine(),
+                size: size,
+                base: base,
+                recycleAfter: recycleAfter,
+                grace: grace,
+                limits: limits
+            )
         )
         try await pool.start()
         var pids = pool.idlePIDs
