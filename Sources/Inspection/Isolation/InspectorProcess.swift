@@ -18,7 +18,7 @@ final class InspectorProcess: @unchecked Sendable {
     /// The profiles sent to it, each once: an order names one by its index here.
     private var profiles: [UploadProfile] = []
     /// `/proc/<pid>/stat`, open for its life: ``cpuSeconds`` is one pread per upload.
-    private let statDescriptor: Int32
+    private var statDescriptor: Int32
     private var reaped = false
 
     /// How it ended.
@@ -126,6 +126,10 @@ final class InspectorProcess: @unchecked Sendable {
     @discardableResult
     func stop(kill killNow: Bool) -> Exit {
         if killNow { kill(pid, SIGKILL) }
+        if statDescriptor >= 0 {
+            close(statDescriptor)
+            statDescriptor = -1
+        }
         channel.close()
         var status: Int32 = 0
         var waited = 0
@@ -139,7 +143,6 @@ final class InspectorProcess: @unchecked Sendable {
             usleep(10_000)
         }
         reaped = true
-        if statDescriptor >= 0 { close(statDescriptor) }
         if status & 0x7F == 0 { return .status((status >> 8) & 0xFF) }
         return .signal(status & 0x7F)
     }
