@@ -1,8 +1,9 @@
 import AirlockCore
 import AirlockTesting
 import Foundation
-import Inspection
 import Testing
+
+@testable import Inspection
 
 /// Inspection in locked-down inspector processes (docs/isolation.md): what an inspector cannot reach, what its
 /// environment holds, and that a killed, hung or over-budget inspector never costs an upload its verdict.
@@ -296,6 +297,30 @@ struct InspectorIsolationTests {
             #expect(kill(busy, 0) == -1 && errno == ESRCH, "the busy old inspector did not retire after its upload")
             #expect(inspector.counts.killed == 0)
         }
+    }
+
+    /// An order naming a profile the worker never sent is a protocol error: the inspector stops (exit 2) rather than
+    /// inspect with a guessed profile, and the worker sees the channel close (`scan_failed`).
+    @Test func anOrderNamingAProfileNeverSentStopsTheInspector() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let file = base + "/note.txt"
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: file))
+        let process = try InspectorProcess.start(
+            executable: SandboxHarness.binary,
+            arguments: ["inspector"],
+            engine: .libclamav(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            temporaryDirectory: base,
+            limits: InspectorLimits(),
+            generation: 0,
+            startTimeout: .seconds(60)
+        )
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        defer { close(descriptor) }
+        let order = InspectionOrder(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile), profile: 5)
+        try process.channel.send(.inspect(order), descriptor: descriptor)
+        #expect(throws: InspectorChannel.Failure.self) { try process.channel.receive(deadline: .now + .seconds(30)) }
+        #expect(process.stop(kill: false) == .status(2))
     }
 
     @Test func anInspectorIsReplacedAfterItsRecycleCount() async throws {
