@@ -16,7 +16,7 @@ import Glibc
 /// (short_open_tag, off in php.ini-production) is not looked for: binaries hold it every 64 KiB.
 ///
 /// One pass over the bytes with `memchr`; the bytes after a `<?=` are read again only for the lexing, bounded by a
-/// budget of four times the file's size (a file full of `<?=` passes it and is unscannable).
+/// budget of the file's size again (a file full of `<?=` passes it and is unscannable).
 enum RawCode {
     enum Outcome: Equatable {
         case clean
@@ -75,13 +75,13 @@ enum RawCode {
     struct ShortEcho {
         private var cursor: FileCursor
         private let size: Int64
-        /// Bytes the checks may still read: four times the file, and 1 MiB.
+        /// Bytes the checks may still read: the file's size again, and 1 MiB.
         private var budget: Int64
 
         init(descriptor: Int32, size: Int64) {
             cursor = FileCursor(descriptor: descriptor, size: size)
             self.size = size
-            budget = 4 * size + (1 << 20)
+            budget = size + (1 << 20)
         }
 
         /// The byte at `position`: -1 past the end of the file, nil when it cannot be read.
