@@ -12,8 +12,9 @@ import Glibc
 /// block (`?>`, the end of the file): whitespace and comments skipped, the first token must start an expression,
 /// strings and comments may hold any byte, but a control byte in code (anything below 0x20 but tab, line feed and
 /// carriage return, and 0x7F; in a string's `{$…}` too) is a parse error, and a file that does not parse runs
-/// nothing. Where the lexer is not modelled (a heredoc, `__halt_compiler`), the code counts as found. A bare `<?`
-/// (short_open_tag, off in php.ini-production) is not looked for: binaries hold it every 64 KiB.
+/// nothing. Where the lexer is not modelled (a heredoc, `__halt_compiler`, `#[`: an attribute since PHP 8, a comment
+/// before), the code counts as found. A bare `<?` (short_open_tag, off in php.ini-production) is not looked for:
+/// binaries hold it every 64 KiB.
 ///
 /// One pass over the bytes with `memchr`; the bytes after a `<?=` are read again only for the lexing, bounded by a
 /// budget of the file's size again (a file full of `<?=` passes it and is unscannable).
@@ -106,6 +107,7 @@ enum RawCode {
             var angles = 0  // `<` in a row (three open a heredoc)
             var name = 0  // bytes of the name being read
             var halt = false  // whether they are the first bytes of `__halt_compiler`
+            var hash = false  // at the first byte of a comment `#` opened
             var interpolations: [(quote: UInt8, braces: Int)] = []  // strings whose `{$…}` or `${…}` is being read
             var position = start
             while position < size {
@@ -126,9 +128,10 @@ enum RawCode {
                     angles = byte == 0x3C ? angles + 1 : 0
                     guard Self.isNameByte(byte) else {
                         name = 0
-                        if byte == 0x23 {  // `#`: a comment to the end of the line (an attribute, `#[`, in PHP 8)
+                        if byte == 0x23 {  // `#`: a comment to the end of the line
                             state = .lineComment
                             previous = 0
+                            hash = true
                             continue
                         }
                         if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x2F { continue }
@@ -164,6 +167,9 @@ enum RawCode {
                     name += 1
                     if halt, name == Self.halt.count { return .shortEcho }
                 case .lineComment:
+                    // `#[` opens an attribute in PHP 8 (code) and a comment before: neither lexing is safe to follow.
+                    if hash, byte == 0x5B { return .shortEcho }
+                    hash = false
                     if byte == 0x0A || byte == 0x0D {
                         state = .code
                         previous = 0

@@ -32,6 +32,7 @@ struct RawCodeTests {
         Array("<?=\"{${\"".utf8) + [1] + Array("\"}}{$a[system(1)]}\"?>".utf8),  // a string in an interpolation
         Array("<?=\"\\${".utf8) + [1] + Array("}\\{$a}\";system(1)?>".utf8),  // `\$` is not interpolated, `\{$` is
         Array("<?=<<<A\n".utf8) + [1] + Array("\nA;\n?>".utf8),  // a heredoc
+        Array("<?=1;#[A(\"\n".utf8) + [1] + Array("\")]\nfunction f() {}\nsystem(1)?>".utf8),  // a PHP 8 attribute
         Array("<?='x';__HALT_COMPILER();".utf8) + [1, 2, 0],
         [0x3C, 0x3F, 0x3D, 0x80, 0xFF, 0x28, 0x29, 0x3F, 0x3E],  // a name of bytes 0x80-0xFF, called
     ]
