@@ -307,10 +307,13 @@ public final class Inspector: FileInspector {
             }
         }
         if !textTypes.contains(type) {
-            switch RawCode.phpOpenTag(descriptor: descriptor, size: size) {
-            case true?: reasons.append(Reason(.activeContent, "a PHP open tag (<?php) in the file's bytes"))
-            case nil: reasons.append(Reason(.unscannable, "the file's bytes could not be read to look for a PHP open tag"))
-            case false?: break
+            switch RawCode.phpCode(descriptor: descriptor, size: size) {
+            case .openTag: reasons.append(Reason(.activeContent, "a PHP open tag (<?php) in the file's bytes"))
+            case .shortEcho: reasons.append(Reason(.activeContent, "a PHP short echo tag (<?=) followed by code PHP compiles, in the file's bytes"))
+            case .unreadable: reasons.append(Reason(.unscannable, "the file's bytes could not be read to look for PHP code"))
+            case .overBudget:
+                reasons.append(Reason(.unscannable, "the file holds more PHP short echo tags (<?=) than its size's budget checks for code"))
+            case .clean: break
             }
         }
         if MarkupActiveContent.markupTypes.contains(type) {

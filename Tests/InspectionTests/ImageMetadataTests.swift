@@ -167,18 +167,18 @@ struct ImageMetadataTests {
             state = state &* 1_103_515_245 &+ 12345
             noise[index] = UInt8(truncatingIfNeeded: state >> 16)
         }
-        #expect(try Self.withFile(noise) { RawCode.phpOpenTag(descriptor: $0, size: $1) } == false)
+        #expect(try Self.withFile(noise) { RawCode.phpCode(descriptor: $0, size: $1) } == .clean)
         for tail in ["<?php system(1);", "<?PHP\nx", "<?pHp\tx", "<<?php x"] {
             var bytes = noise
             // Across the 1 MiB read boundary too.
             bytes.replaceSubrange((1 << 20) - 2..<((1 << 20) - 2 + tail.utf8.count), with: Array(tail.utf8))
-            #expect(try Self.withFile(bytes) { RawCode.phpOpenTag(descriptor: $0, size: $1) } == true, "\(tail)")
+            #expect(try Self.withFile(bytes) { RawCode.phpCode(descriptor: $0, size: $1) } == .openTag, "\(tail)")
         }
         for text in ["<?phpx", "<?ph p", "<?php", "<? php "] {
-            #expect(try Self.withFile(Array(text.utf8)) { RawCode.phpOpenTag(descriptor: $0, size: $1) } == false, "\(text)")
+            #expect(try Self.withFile(Array(text.utf8)) { RawCode.phpCode(descriptor: $0, size: $1) } == .clean, "\(text)")
         }
         // Bytes that cannot be read are not "no code": a descriptor that is not open fails closed.
-        #expect(RawCode.phpOpenTag(descriptor: -1, size: 16) == nil)
+        #expect(RawCode.phpCode(descriptor: -1, size: 16) == .unreadable)
     }
 
     @Test func markupBeforeAPDFHeaderIsFound() {

@@ -1,0 +1,179 @@
+import AirlockCore
+import Foundation
+import Testing
+
+@testable import Inspection
+
+/// PHP code in the raw bytes of files that are not text: `<?php` and a blank, or `<?=` followed by code PHP would
+/// compile, wherever it sits (scan data, EXIF, IPTC, a second JPEG, a stored IDAT, WebP XMP, a PDF stream).
+struct RawCodeTests {
+    static func outcome(_ bytes: [UInt8]) throws -> RawCode.Outcome {
+        try ImageMetadataTests.withFile(bytes) { RawCode.phpCode(descriptor: $0, size: $1) }
+    }
+
+    /// Pseudo-random bytes without `<` (no opener by chance).
+    static func noise(_ count: Int, seed: UInt32 = 7) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 1_103_515_245 &+ 12345
+            let byte = UInt8(truncatingIfNeeded: state >> 16)
+            return byte == 0x3C ? 0x3B : byte
+        }
+    }
+
+    static let code: [[UInt8]] = [
+        Array("<?=`$_GET[0]`?>".utf8),
+        Array("<?= system($_GET[1]) ?>".utf8),
+        Array("<?=\tinclude'x'\r\n?>".utf8),
+        Array("<?=/*".utf8) + [0, 1, 0xFF, 0x7F] + Array("*/system(1);?>".utf8),  // binary in a comment
+        Array("<?=#".utf8) + [1, 2] + Array("\nsystem(1)?>".utf8),
+        Array("<?='".utf8) + [1, 0x27 - 1, 0x5C, 0x27] + Array("'.system(1)?>".utf8),  // binary and an escaped quote in a string
+        Array("<?=\"".utf8) + [1] + Array("{${system('id')}}\"?>".utf8),  // interpolation
+        Array("<?=\"{${\"".utf8) + [1] + Array("\"}}{$a[system(1)]}\"?>".utf8),  // a string in an interpolation
+        Array("<?=\"\\${".utf8) + [1] + Array("}\\{$a}\";system(1)?>".utf8),  // `\$` is not interpolated, `\{$` is
+        Array("<?=<<<A\n".utf8) + [1] + Array("\nA;\n?>".utf8),  // a heredoc
+        Array("<?=1;#[A(\"\n".utf8) + [1] + Array("\")]\nfunction f() {}\nsystem(1)?>".utf8),  // a PHP 8 attribute
+        Array("<?='x';__HALT_COMPILER();".utf8) + [1, 2, 0],
+        [0x3C, 0x3F, 0x3D, 0x80, 0xFF, 0x28, 0x29, 0x3F, 0x3E],  // a name of bytes 0x80-0xFF, called
+    ]
+
+    /// `<?=` that PHP cannot compile, and other processing instructions.
+    static let notCode: [[UInt8]] = [
+        Array("<?= ?>".utf8),
+        Array("<?=;?>".utf8),
+        Array("<?=)x?>".utf8),
+        Array("<?=/ system(1)?>".utf8),
+        Array("<?=//".utf8) + [1] + Array("?>".utf8),
+        Array("<?=abc".utf8) + [0] + Array("def?>".utf8),
+        Array("<?=\"{$a".utf8) + [1] + Array("}\"?>".utf8),  // a control byte in an interpolation
+        [0x3C, 0x3F, 0x3D, 0x01] + Array("system(1)?>".utf8),
+        [0x3C, 0x3F, 0x3D, 0x8C, 0x1F, 0x00, 0x9A],
+        Array("<?=\t".utf8) + [0x0B] + Array("system(1)?>".utf8),  // a vertical tab is not PHP whitespace
+        Array("<?phpx system(1);?>".utf8),
+        Array("<? system(1); ?>".utf8),  // short_open_tag: off in php.ini-production, not looked for
+        Array("<?xml version=\"1.0\"?><?xpacket begin='' id='W5M0'?>".utf8),
+    ]
+
+    /// The places an attacker put them (attack round 2): image scan data, a second JPEG's comment, a stored IDAT,
+    /// EXIF, IPTC, PNG eXIf, WebP XMP, a PDF content stream and comment.
+    static func placements(_ payload: [UInt8]) -> [(String, [UInt8])] {
+        let image = ImageMetadataTests.self
+        let app0 = image.segment(0xE0, Array("JFIF\0".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0])
+        let scanData = noise(300).map { $0 == 0xFF ? 0 : $0 } + payload
+        let scan = [0xFF, 0xD8] + app0 + image.segment(0xDA, [1, 1, 0, 0, 0x3F, 0]) + scanData + [0xFF, 0xD9]
+        let exif = Array("Exif\0\0MM\0*\0\0\0\u{8}".utf8)
+        let iptc = Array("Photoshop 3.0\08BIM".utf8) + [4, 4, 0, 0, 0, 0, 0, UInt8(payload.count + 5), 0x1C, 2, 0x78, 0, UInt8(payload.count)]
+        let xmp = Array("<?xpacket begin=''?><x:xmpmeta><rdf:Description dc:title='".utf8) + payload + Array("'/></x:xmpmeta>".utf8)
+        func riff(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let count = UInt32(data.count)
+            return Array(type.utf8) + (0..<4).map { UInt8(truncatingIfNeeded: count >> ($0 * 8)) } + data + (data.count % 2 == 1 ? [0] : [])
+        }
+        let webpBody = Array("WEBP".utf8) + riff("VP8X", [0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0]) + riff("VP8L", [0x2F, 0, 0, 0, 0]) + riff("XMP ", xmp)
+        let content = Array("BT /F1 12 Tf 72 720 Td (Hello) Tj ET\n".utf8) + payload + [0x0A]
+        let pdf =
+            Array("%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n4 0 obj\n<< /Length \(content.count) >>\nstream\n".utf8)
+            + content + Array("endstream\nendobj\n%".utf8) + payload + Array("\n%%EOF\n".utf8)
+        return [
+            ("JPEG scan data", scan),
+            ("a second JPEG's COM", image.jpeg(image.mpf) + image.jpeg(image.segment(0xFE, payload))),
+            ("a stored IDAT", image.png(image.chunk("IDAT", image.zlibStored(noise(200) + payload)))),
+            ("EXIF", image.jpeg(image.segment(0xE1, exif + noise(40) + payload))),
+            ("IPTC", image.jpeg(image.segment(0xED, iptc + payload))),
+            ("PNG eXIf", image.png(image.chunk("eXIf", [0x4D, 0x4D, 0, 0x2A, 0, 0, 0, 8] + payload))),
+            ("WebP XMP", riff("RIFF", webpBody)),
+            ("a PDF stream and comment", pdf),
+        ]
+    }
+
+    @Test func codeAfterAnOpenerIsFoundWhereverItSits() throws {
+        for payload in Self.code {
+            for (place, bytes) in Self.placements(payload) {
+                #expect(try Self.outcome(bytes) == .shortEcho, "\(place): \(String(decoding: payload, as: UTF8.self))")
+            }
+        }
+        for payload in ["<?PHP\nsystem(1);", "<?pHp\tx"] {
+            #expect(try Self.outcome(Self.placements(Array(payload.utf8))[0].1) == .openTag, "\(payload)")
+        }
+    }
+
+    @Test func openersPHPCannotCompileAreNotCode() throws {
+        for payload in Self.notCode {
+            for (place, bytes) in Self.placements(payload) {
+                #expect(try Self.outcome(bytes) == .clean, "\(place): \(String(decoding: payload, as: UTF8.self))")
+            }
+        }
+    }
+
+    /// The end of the file ends the block: code before it runs, an opener alone or an open string does not.
+    @Test func theEndOfTheFileEndsTheBlock() throws {
+        let binary = Self.noise(4096)
+        for tail in ["<?=system(1)", "<?=system(1)//\u{1}\u{2}", "<?=system(1)/*\u{1}"] {
+            #expect(try Self.outcome(binary + Array(tail.utf8)) == .shortEcho, "\(tail)")
+        }
+        for tail in ["<?=", "<?= \n", "<?=\"system(1)", "<?=/*x*/", "<?", "<"] {
+            #expect(try Self.outcome(binary + Array(tail.utf8)) == .clean, "\(tail)")
+        }
+    }
+
+    /// Compressed data holds `<?=` about once in 16 MiB; what follows is binary, which PHP does not compile. A photo's
+    /// scan data with many of them stays clean, and so does a large PDF-like stream of them.
+    @Test func shortEchoTagsInBinaryDataAreClean() throws {
+        var bytes = Self.noise(1 << 20, seed: 99)
+        for offset in stride(from: 100, to: bytes.count - 64, by: 4099) {
+            bytes.replaceSubrange(offset..<offset + 3, with: [0x3C, 0x3F, 0x3D])
+        }
+        #expect(try Self.outcome(bytes) == .clean)
+        let photo = ImageMetadataTests.jpeg(ImageMetadataTests.segment(0xFE, Array("<?=".utf8) + [0x9F, 0x11, 0x00]))
+        #expect(try Self.outcome(photo) == .clean)
+    }
+
+    /// Openers across the 1 MiB read boundary.
+    @Test func openersAcrossTheReadBoundaryAreFound() throws {
+        let noise = Self.noise(2 << 20)
+        for back in 1...8 {
+            for (payload, expected) in [("<?=system(1)?>", RawCode.Outcome.shortEcho), ("<?php x", .openTag)] {
+                var bytes = noise
+                bytes.replaceSubrange((1 << 20) - back..<(1 << 20) - back + payload.utf8.count, with: Array(payload.utf8))
+                #expect(try Self.outcome(bytes) == expected, "\(payload) \(back)")
+            }
+        }
+    }
+
+    /// A file made to be lexed again from each of its `<?=` passes the budget and fails closed; many `<?=` followed by
+    /// binary are cheap and clean.
+    @Test func theLexingIsBounded() throws {
+        let costly = [UInt8](String(repeating: "<?=a", count: 100_000).utf8) + [0x01]
+        #expect(try Self.outcome(costly) == .overBudget)
+        let cheap = (0..<100_000).flatMap { _ -> [UInt8] in [0x3C, 0x3F, 0x3D, 0x01] }
+        #expect(try Self.outcome(cheap) == .clean)
+    }
+
+    @Test func theInspectorRefusesImagesAndPDFsWithCode() async throws {
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: InspectorTests.database, limits: ScanLimits()),
+            threads: 1
+        )
+        let profile = UploadProfile(
+            name: "images",
+            maxSize: 1 << 20,
+            allow: [.init(extensions: ["jpg"], types: ["image/jpeg"]), .init(extensions: ["pdf"], types: ["application/pdf"])]
+        )
+        func verdict(_ bytes: [UInt8], _ name: String) async throws -> Verdict {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-rawcode-\(UUID().uuidString)").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: profile))
+        }
+        let places = Self.placements(Self.code[0])
+        for (place, name) in [(0, "a.jpg"), (7, "a.pdf")] {
+            let found = try await verdict(places[place].1, name)
+            #expect(found.reasons.contains { $0.code == .activeContent && $0.detail.contains("<?=") }, "\(name) \(found.reasons)")
+        }
+        let clean = Self.placements(Self.notCode[7])
+        for (place, name) in [(0, "a.jpg"), (7, "a.pdf")] {
+            let found = try await verdict(clean[place].1, name)
+            #expect(!found.reasons.contains { $0.code == .activeContent }, "\(name) \(found.reasons)")
+        }
+    }
+}
