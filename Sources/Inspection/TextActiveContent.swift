@@ -60,6 +60,18 @@ enum TextActiveContent {
     /// except fetching ones, judged anywhere (`- 1+WEBSERVICE(…)`); for DDE only in its `service|'topic'` and
     /// `service|topic!` forms; for external references only with a cell reference after the `!`. At most 4 findings; linear.
     static func formulaFindings(_ text: [UInt8], csv: Bool) -> [String] {
+        // Readers disagree on a quote after blanks (` "a,=cmd|…,"`): Excel and RFC 4180 read it as text and split at
+        // the commas inside, others open a quoted cell. Cells are read both ways.
+        var findings = formulaFindings(text, csv: csv, quoteAfterBlanks: true)
+        for finding in formulaFindings(text, csv: csv, quoteAfterBlanks: false) where findings.count < 4 && !findings.contains(finding) {
+            findings.append(finding)
+        }
+        return findings
+    }
+
+    /// - Parameter quoteAfterBlanks: A quote after blanks at the start of a cell opens a quoted cell (otherwise only
+    ///   one that starts the cell does, and a later one is text).
+    private static func formulaFindings(_ text: [UInt8], csv: Bool, quoteAfterBlanks: Bool) -> [String] {
         var findings: [String] = []
         let count = text.count
         func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 }
@@ -69,7 +81,7 @@ enum TextActiveContent {
             var start = index
             while start < count, text[start] == 0x20 { start += 1 }
             var quoted = false
-            if start < count, text[start] == UInt8(ascii: "\"") {
+            if start < count, text[start] == UInt8(ascii: "\""), quoteAfterBlanks || start == index {
                 quoted = true
                 start += 1
                 while start < count, text[start] == 0x20 { start += 1 }
@@ -171,16 +183,13 @@ enum TextActiveContent {
                     findings.append("a PHP short open tag")
                 }
             } else if next == UInt8(ascii: "%"), index + 2 < count, index + 1 < lastCloser {
-                // Any opener with a closer after it, except `<%5` (prose: "growth <%5 … 50%>") and `<%`` (a Markdown
-                // code span; no ASP or JSP language starts a statement with a backtick).
-                let after = text[index + 2]
-                let opens = !(after >= 0x30 && after <= 0x39) && after != UInt8(ascii: "`")
-                if opens {
-                    switch after {
-                    case UInt8(ascii: "@"): findings.append("an ASP/JSP directive (<%@)")
-                    case UInt8(ascii: "="): findings.append("an ASP/JSP expression (<%=)")
-                    default: findings.append("an ASP/JSP code block (<%)")
-                    }
+                // Any opener with a closer after it, whatever follows `<%`: ERB runs `<%1;system('id')%>` and
+                // `<%`id`%>` (a Ruby command string), EJS `<%1;require(…)%>` and `<%`${…}`%>` (a template literal).
+                // Prose such as `growth <%5` has no `%>` after it.
+                switch text[index + 2] {
+                case UInt8(ascii: "@"): findings.append("an ASP/JSP directive (<%@)")
+                case UInt8(ascii: "="): findings.append("an ASP/JSP expression (<%=)")
+                default: findings.append("an ASP/JSP code block (<%)")
                 }
             } else if next == UInt8(ascii: "!"), starts(text, "<!--#", at: index) {
                 // Blanks may stand before the directive name (nginx skips them).
@@ -295,46 +304,122 @@ enum TextActiveContent {
     }
 
     /// Markdown attribute lists that put an event handler on the element they follow: Python-Markdown's attr_list and
-    /// kramdown (`{: onclick="…"}`, `{:onclick=…}`), Pandoc's link and header attributes (`{onclick=…}`). An
-    /// `on<letters>=` attribute that starts the list or follows a blank or `:`, inside `{` … `}` on one line. Linear.
+    /// kramdown (`{: onclick="…"}`, `{:onclick=…}`), Pandoc's link and header attributes (`{onclick=…}`), goldmark
+    /// heading attributes (`{onclick = …}`). An `on<letters>=` attribute that starts the list or follows a blank,
+    /// a line break or `:`, before a `}` that can close the list. Read as each engine reads it, and found when any
+    /// of them would see it (``attributeListHandler(_:quotesProtect:)``): a list may span lines (kramdown, Pandoc;
+    /// a blank line ends one that does not start `{:`), `\}` does not close it (kramdown), a `}` in a quoted value
+    /// does not (Pandoc, markdown-it-attrs) but does for Python-Markdown and kramdown. Linear.
     static func attributeListFindings(_ text: [UInt8]) -> [String] {
-        var open = -1
-        var pending: String?
-        var index = 0
+        for quotesProtect in [false, true] {
+            if let handler = attributeListHandler(text, quotesProtect: quotesProtect) {
+                return ["an \(handler) event handler in a Markdown attribute list"]
+            }
+        }
+        return []
+    }
+
+    /// The first event handler an attribute list holds, read with quoted values protecting `}` or not.
+    /// A handler written `name=` counts wherever the list goes (across lines, nested `{`); one written with blanks
+    /// before the `=` (goldmark) only on the line its `{` opened, and a nested `{` drops it (`Button { onTap = {} }`
+    /// is Swift or Kotlin). Any `}` after a handler, escaped or quoted, is a finding: some engine closes there.
+    private static func attributeListHandler(_ text: [UInt8], quotesProtect: Bool) -> String? {
         let count = text.count
+        var open = false
+        var colon = false  // opened by `{:`: kramdown reads it across blank lines
+        var pending: String?
+        var loose = false  // the pending handler has blanks before its `=`
+        var quote: UInt8?
+        var afterEquals = false  // the last non-blank byte was `=`: a quote here opens a value
+        var lineBlank = true  // only blanks since the last line break
+        var sameLine = true  // no line break since the innermost `{`
+        var index = 0
         while index < count {
             let byte = text[index]
+            if byte == 0x0A {
+                if open, lineBlank, !colon {
+                    // A blank line ends the paragraph and any list in it.
+                    open = false
+                    pending = nil
+                    quote = nil
+                } else {
+                    sameLine = false
+                    if loose { pending = nil }
+                }
+                lineBlank = true
+                afterEquals = false
+                index += 1
+                continue
+            }
+            if byte != 0x20, byte != 0x09, byte != 0x0D { lineBlank = false }
+            guard open || byte == UInt8(ascii: "{") else {
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\\"), index + 1 < count, text[index + 1] != 0x0A {
+                // `\}` closes no kramdown list, but Python-Markdown's (and kramdown's when no other `}` follows).
+                if text[index + 1] == UInt8(ascii: "}"), let pending { return pending }
+                afterEquals = false
+                index += 2
+                continue
+            }
+            if let closing = quote {
+                if byte == closing { quote = nil }
+                if byte == UInt8(ascii: "}"), let pending { return pending }
+                index += 1
+                continue
+            }
             switch byte {
             case UInt8(ascii: "{"):
-                open = index
-                pending = nil
+                if !open {
+                    open = true
+                    colon = index + 1 < count && text[index + 1] == UInt8(ascii: ":")
+                    pending = nil
+                } else if loose {
+                    pending = nil
+                }
+                sameLine = true
+                afterEquals = false
             case UInt8(ascii: "}"):
-                if open >= 0, let pending { return ["an \(pending) event handler in a Markdown attribute list"] }
-                open = -1
-                pending = nil
-            case 0x0A, 0x0D:
-                open = -1
-                pending = nil
+                if let pending { return pending }
+                open = false
+                afterEquals = false
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                if quotesProtect, afterEquals { quote = byte }
+                afterEquals = false
+            case UInt8(ascii: "="):
+                afterEquals = true
             case UInt8(ascii: "o"), UInt8(ascii: "O"):
-                guard open >= 0, pending == nil, index + 2 < count, text[index + 1] | 0x20 == UInt8(ascii: "n") else { break }
+                afterEquals = false
+                guard pending == nil, index > 0, index + 2 < count, text[index + 1] | 0x20 == UInt8(ascii: "n") else { break }
                 let before = text[index - 1]
-                guard before == UInt8(ascii: "{") || before == UInt8(ascii: ":") || before == 0x20 || before == 0x09 else { break }
+                guard [UInt8(ascii: "{"), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D].contains(before) else { break }
                 var cursor = index + 2
                 while cursor < count, cursor - index < 40, isLetter(text[cursor]) { cursor += 1 }
                 guard cursor > index + 2 else { break }
                 let name = String(decoding: text[index..<cursor], as: UTF8.self).lowercased()
                 // `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`.
                 let handler = name.count >= 5 && !["online", "onset", "ongoing", "onward", "onwards"].contains(name)
-                while cursor < count, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
-                if handler, cursor < count, text[cursor] == UInt8(ascii: "=") { pending = name }
+                if handler, cursor < count, text[cursor] == UInt8(ascii: "=") {
+                    pending = name
+                    loose = false
+                } else {
+                    while cursor < count, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
+                    if handler, sameLine, cursor < count, text[cursor] == UInt8(ascii: "=") {
+                        pending = name
+                        loose = true
+                    }
+                }
                 index = cursor
                 continue
-            default:
+            case 0x20, 0x09, 0x0D:
                 break
+            default:
+                afterEquals = false
             }
             index += 1
         }
-        return []
+        return nil
     }
 
     /// Script URLs anywhere (comments included), in whatever Markdown or HTML construct holds them: inline and
@@ -509,16 +594,34 @@ enum TextActiveContent {
         return output
     }
 
-    /// `<?xml` followed by a blank (an XML declaration), or by what PHP cannot parse after the name `xml` (a quote or
-    /// backtick: "add `<?xml` detection") or by `?>`: not PHP. `<?xml:` (a goto label), `<?xml;`, `<?xml?…:…`
-    /// (a ternary) or `<?xmlfoo` is a PHP short open tag followed by code.
+    /// `<?xml` that PHP cannot parse, so not PHP: followed by `?>`, a quote or a backtick ("add `<?xml` detection"),
+    /// or by blanks and then a name that is not an operator (`<?xml version="1.0"?>`: two names in a row are a syntax
+    /// error, and a syntax error anywhere runs nothing), `?>`, `...`, a quote or the end. `<?xml:` (a goto label),
+    /// `<?xml;`, `<?xml?…:…` (a ternary), `<?xmlfoo`, `<?xml or system(…)`, `<?xml and …`, `<?xml . …` and
+    /// `<?xml <…` are a PHP short open tag followed by code.
     static func isXMLDeclaration(_ text: [UInt8], at position: Int) -> Bool {
         guard starts(text, "<?xml", at: position) else { return false }
+        let count = text.count
+        func unparsable(_ index: Int) -> Bool {
+            let byte = text[index]
+            return byte == UInt8(ascii: "`") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+                || (byte == UInt8(ascii: "?") && index + 1 < count && text[index + 1] == UInt8(ascii: ">"))
+        }
         let after = position + 5
-        guard after < text.count else { return false }
-        let byte = text[after]
-        if MarkupActiveContent.isSpace(byte) || byte == UInt8(ascii: "`") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return true }
-        return byte == UInt8(ascii: "?") && after + 1 < text.count && text[after + 1] == UInt8(ascii: ">")
+        guard after < count else { return false }
+        if unparsable(after) { return true }
+        guard MarkupActiveContent.isSpace(text[after]) else { return false }
+        var cursor = after
+        while cursor < count, MarkupActiveContent.isSpace(text[cursor]) { cursor += 1 }
+        guard cursor < count else { return true }
+        if unparsable(cursor) || starts(text, "...", at: cursor) { return true }
+        // A name (PHP names take bytes 0x80-0xFF too) that is not an operator keyword.
+        func isNameByte(_ byte: UInt8) -> Bool { isLetter(byte) || byte == UInt8(ascii: "_") || byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) }
+        guard isNameByte(text[cursor]), !(text[cursor] >= 0x30 && text[cursor] <= 0x39) else { return false }
+        var end = cursor
+        while end < count, end - cursor < 12, isNameByte(text[end]) { end += 1 }
+        let name = String(decoding: text[cursor..<end], as: UTF8.self).lowercased()
+        return !["and", "or", "xor", "instanceof", "insteadof", "as"].contains(name)
     }
 
     /// A Java or Kotlin-style wildcard, not PHP: `<?>`, `<?,` (`Map<?,?>`), `<? extends T`, `<? super T` (PHP cannot
