@@ -608,7 +608,7 @@ enum TextActiveContent {
                 || (byte == UInt8(ascii: "?") && index + 1 < count && text[index + 1] == UInt8(ascii: ">"))
         }
         let after = position + 5
-        guard after < count else { return false }
+        guard after < count else { return true }
         if unparsable(after) { return true }
         guard MarkupActiveContent.isSpace(text[after]) else { return false }
         var cursor = after
