@@ -138,7 +138,8 @@ enum OOXMLParts {
                     // The workbook's own data model (what Excel adds with Power Pivot) reads nothing outside it: its
                     // sources are connections of their own.
                     let string = (attributes["connection"] ?? "").lowercased().filter { $0 != " " }
-                    internalModel = string.contains("datasource=$workbook$") && string.contains("location=thisworkbookdatamodel")
+                    internalModel =
+                        string.contains("datasource=$workbook$") && string.contains("location=thisworkbookdatamodel")
                         && !string.contains("mashup") && attributes["command"] == nil
                 case "ddelink":
                     findings.append("\(label) holds a DDE link (service '\(attributes["ddeservice"] ?? "")')")
@@ -210,8 +211,8 @@ enum OOXMLParts {
     /// A HYPERLINK field's code read as Word reads it: words split at blanks, a quoted argument (`\\` inside it is one
     /// backslash) one word; `\l`, `\o`, `\t`, `\*`, `\#` and `\@` take the next word as their value, `\m`, `\n` and
     /// `\h` none; the first other word is the target. The target, and any other word that is neither a switch nor a
-    /// switch's value (an unknown switch such as `\\host\share`, words after the target), must be http, https or
-    /// mailto; without a target a `\l` bookmark must name a bookmark, not a path.
+    /// switch's value and names a location (an unknown switch such as `\\host\share`, a path after the target), must
+    /// be http, https or mailto; without a target a `\l` bookmark must name a bookmark, not a path.
     static func hyperlinkFieldProblem(_ code: String) -> String? {
         var words: [(text: String, quoted: Bool)] = []
         var scalars = code.unicodeScalars.makeIterator()
@@ -267,7 +268,10 @@ enum OOXMLParts {
         }
         let shown = (free.first ?? bookmark ?? "").prefix(80)
         let problem = "a HYPERLINK field to '\(shown)' (only http, https, mailto and bookmarks are admitted)"
-        if let target = free.first(where: { !isWebOrMailLink($0) }) {
+        // Words after the target that name a location (`\\host\…`, `file:…`, a path) are judged too, in case Word reads
+        // a switch this reader does not know as taking no value; plain words (loose instruction text joined) are not.
+        let locations = free.dropFirst().filter { $0.contains(where: { ":\\/".contains($0) }) }
+        if let target = ((free.first.map { [$0] } ?? []) + locations).first(where: { !isWebOrMailLink($0) }) {
             return "a HYPERLINK field to '\(target.prefix(80))' (only http, https, mailto and bookmarks are admitted)"
         }
         if free.isEmpty {

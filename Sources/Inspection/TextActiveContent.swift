@@ -3,18 +3,20 @@
 /// markup that runs if the text is rendered as HTML.
 ///
 /// The rules, chosen so that ordinary CSV, prose, READMEs and changelogs stay clean:
-/// - PHP: `<?` followed by anything but `xml` and a blank (an XML declaration; `<?xml:` is PHP) or a Java wildcard
+/// - PHP: `<?` followed by anything but an XML declaration PHP cannot parse (``isXMLDeclaration(_:at:)``; `<?xml:` and
+///   `<?xml or …` are PHP) or a Java wildcard
 ///   (`<?>`, `<?,`, `<? extends T`, `<? super T`; ``isJavaWildcard(_:at:)``): short_open_tag is On by default and its
 ///   lexer needs no blank, so `<?system(…);?>` runs; `<?php`, `<?=`; `<script language="php">`.
-/// - ASP/JSP: `<%` followed by anything but a digit (`growth <%5`) or a backtick (a Markdown code span; no ASP or
-///   JSP language starts a statement with one), **and** a `%>` somewhere after it, since every code block closes
-///   (`a <% b` alone is prose); `<jsp:` actions; `<script runat="server">`.
+/// - ASP/JSP/ERB/EJS: `<%` followed by anything (a digit or a backtick too: ERB runs `<%1;system('id')%>` and
+///   `<%`id`%>`) **and** a `%>` somewhere after it, since every code block closes (`a <% b` and `growth <%5` alone
+///   are prose); `<jsp:` actions; `<script runat="server">`.
 /// - SSI: `<!--#`, any number of blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
 /// - JSP expression language (`${…}`) is not looked for: it runs only in a `.jsp`, and `${…}` is ordinary syntax in
 ///   many languages (docs/inspection.md, "Decided on purpose").
 /// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler or `srcdoc` inside a tag, a
 ///   `javascript:`/`vbscript:` or `data:text/html`-like URL in a tag's URL attribute, SMIL `to`/`values` or a Markdown
-///   link, a Markdown attribute list (`{: onclick=…}`) with an event handler. Ordinary inline HTML (`<p
+///   link, a Markdown attribute list (`{: onclick=…}`, read as each engine reads it, ``attributeListFindings(_:)``)
+///   with an event handler. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
 /// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere
 ///   too: in Markdown code (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
@@ -52,7 +54,7 @@ enum TextActiveContent {
     }
 
     /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
-    /// `""` as a quote; outside CSV, not past the line) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
+    /// `""` as a quote; outside CSV, not past the line; a quote after blanks read both as opening and as text) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
     /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``): DDE, WEBSERVICE, IMAGE, RTD,
     /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
     /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a

@@ -94,7 +94,10 @@ struct FormulaTests {
             "name,note\n \"Smith, -3 (est.)\",x\n", " \"hello, =SUM(A1:A2)\",\"a, b\"\n", "a,b\n \"x; +1\", \"@bob, -2\"\n",
             "name,delta,handle,note\nAlice,-5,@alice,\"-3 (est.)\"\nBob,+2,@bob (ops),-1\n",
         ] {
-            #expect(TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription) -> \(TextActiveContent.findings(in: Array(csv.utf8), csv: true))")
+            #expect(
+                TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty,
+                "\(csv.debugDescription) -> \(TextActiveContent.findings(in: Array(csv.utf8), csv: true))"
+            )
         }
     }
 

@@ -109,7 +109,10 @@ struct OfficeFieldTests {
         for code in [#" HYPERLINK \l "\\h\s" "#, #" HYPERLINK \l "C:/x" "#, " HYPERLINK ", #" HYPERLINK "https://ok.example" "file://h/x" "#] {
             #expect(!Self.findings(Self.complex(code)).isEmpty, "\(code)")
         }
-        for code in [#" HYPERLINK \l "_Toc1234" "#, #" HYPERLINK "https://x.example" \l "frag" \o "see ""#, #" HYPERLINK \l _Ref1 \h "#] {
+        for code in [
+            #" HYPERLINK \l "_Toc1234" "#, #" HYPERLINK "https://x.example" \l "frag" \o "see ""#, #" HYPERLINK \l _Ref1 \h "#,
+            #" HYPERLINK "https://example.org/a"  PAGE "#,
+        ] {
             #expect(Self.findings(Self.complex(code)).isEmpty, "\(code) -> \(Self.findings(Self.complex(code)))")
         }
     }
@@ -118,7 +121,9 @@ struct OfficeFieldTests {
     /// the workbook's own data model.
     @Test func externalDataConnectionsAreFound() {
         func part(_ connections: String, name: String = "xl/connections.xml") -> [String] {
-            let xml = #"<?xml version="1.0"?><connections xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"# + connections + "</connections>"
+            let xml =
+                #"<?xml version="1.0"?><connections xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"# + connections
+                + "</connections>"
             return OOXMLParts.findings(partName: name, bytes: Array(xml.utf8))
         }
         for connection in [
