@@ -65,6 +65,13 @@ enum TextActiveContent {
         // Readers disagree on a quote after blanks (` "a,=cmd|…,"`): Excel and RFC 4180 read it as text and split at
         // the commas inside, others open a quoted cell. Cells are read both ways.
         var findings = formulaFindings(text, csv: csv, quoteAfterBlanks: true)
+        // The readings differ only where a blank stands before a quote.
+        var blankBeforeQuote = false
+        for index in text.indices.dropFirst() where text[index] == UInt8(ascii: "\"") && text[index - 1] == 0x20 {
+            blankBeforeQuote = true
+            break
+        }
+        guard blankBeforeQuote else { return findings }
         for finding in formulaFindings(text, csv: csv, quoteAfterBlanks: false) where findings.count < 4 && !findings.contains(finding) {
             findings.append(finding)
         }
@@ -313,10 +320,11 @@ enum TextActiveContent {
     /// a blank line ends one that does not start `{:`), `\}` does not close it (kramdown), a `}` in a quoted value
     /// does not (Pandoc, markdown-it-attrs) but does for Python-Markdown and kramdown. Linear.
     static func attributeListFindings(_ text: [UInt8]) -> [String] {
-        for quotesProtect in [false, true] {
-            if let handler = attributeListHandler(text, quotesProtect: quotesProtect) {
-                return ["an \(handler) event handler in a Markdown attribute list"]
-            }
+        // The quote-aware reading differs only where a list holds a quoted value.
+        let (handler, quotedValues) = attributeListHandler(text, quotesProtect: false)
+        if let handler { return ["an \(handler) event handler in a Markdown attribute list"] }
+        if quotedValues, let handler = attributeListHandler(text, quotesProtect: true).handler {
+            return ["an \(handler) event handler in a Markdown attribute list"]
         }
         return []
     }
@@ -325,8 +333,10 @@ enum TextActiveContent {
     /// A handler written `name=` counts wherever the list goes (across lines, nested `{`); one written with blanks
     /// before the `=` (goldmark) only on the line its `{` opened, and a nested `{` drops it (`Button { onTap = {} }`
     /// is Swift or Kotlin). Any `}` after a handler, escaped or quoted, is a finding: some engine closes there.
-    private static func attributeListHandler(_ text: [UInt8], quotesProtect: Bool) -> String? {
+    /// - Returns: The handler, and whether any list held a quoted value.
+    private static func attributeListHandler(_ text: [UInt8], quotesProtect: Bool) -> (handler: String?, quotedValues: Bool) {
         let count = text.count
+        var quotedValues = false
         var open = false
         var colon = false  // opened by `{:`: kramdown reads it across blank lines
         var pending: String?
@@ -360,14 +370,14 @@ enum TextActiveContent {
             }
             if byte == UInt8(ascii: "\\"), index + 1 < count, text[index + 1] != 0x0A {
                 // `\}` closes no kramdown list, but Python-Markdown's (and kramdown's when no other `}` follows).
-                if text[index + 1] == UInt8(ascii: "}"), let pending { return pending }
+                if text[index + 1] == UInt8(ascii: "}"), let pending { return (pending, quotedValues) }
                 afterEquals = false
                 index += 2
                 continue
             }
             if let closing = quote {
                 if byte == closing { quote = nil }
-                if byte == UInt8(ascii: "}"), let pending { return pending }
+                if byte == UInt8(ascii: "}"), let pending { return (pending, quotedValues) }
                 index += 1
                 continue
             }
@@ -383,10 +393,11 @@ enum TextActiveContent {
                 sameLine = true
                 afterEquals = false
             case UInt8(ascii: "}"):
-                if let pending { return pending }
+                if let pending { return (pending, quotedValues) }
                 open = false
                 afterEquals = false
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                if afterEquals { quotedValues = true }
                 if quotesProtect, afterEquals { quote = byte }
                 afterEquals = false
             case UInt8(ascii: "="):
@@ -421,7 +432,7 @@ enum TextActiveContent {
             }
             index += 1
         }
-        return nil
+        return (nil, quotedValues)
     }
 
     /// Script URLs anywhere (comments included), in whatever Markdown or HTML construct holds them: inline and
