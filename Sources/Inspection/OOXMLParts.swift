@@ -310,7 +310,8 @@ enum OOXMLParts {
     /// - `HYPERLINK` whose target is not a string starting with `http://`, `https://`, `mailto:` or `#` (a UNC path,
     ///   `file:`, another scheme, or a target computed from cells);
     /// - an external workbook reference: `'\\host\share\[x.xlsx]Sheet1'!A1`, `[x.xlsx]Sheet1!A1`, `[1]Sheet1!A1`,
-    ///   a quoted sheet name holding a path.
+    ///   a quoted sheet name holding a path, LibreOffice's `'file:///…'#$Sheet.A1`, INDIRECT with a string that names
+    ///   another document.
     /// String literals are skipped (their text is not a call). Linear in the formula.
     static func formulaProblem(_ formula: String, strict: Bool = true, functions: Bool = true, fetchers: Bool = false) -> String? {
         let chars = Array(formula.unicodeScalars)
@@ -349,12 +350,19 @@ enum OOXMLParts {
             return letterCount > 0 && letterCount < cell.count && cell[letterCount...].allSatisfy { $0 >= "0" && $0 <= "9" }
         }
         var sawBar = false
+        var sawIndirect = false  // INDIRECT is called
+        var referenceText = false  // a string literal holds what reads as another document (`'file:///x'#$S.A1`)
         var index = 0
         while index < count {
             let c = chars[index]
             switch c {
             case "\"":
-                index = closing("\"", from: index) + 1
+                let end = closing("\"", from: index)
+                if !referenceText {
+                    let literal = String(String.UnicodeScalarView(chars[(index + 1)..<end])).lowercased()
+                    referenceText = ["'#", "file:", "://", "\\\\", ".xls", ".ods", ".csv"].contains { literal.contains($0) }
+                }
+                index = end + 1
                 continue
             case "'":
                 let end = closing("'", from: index)
@@ -409,6 +417,7 @@ enum OOXMLParts {
                     continue
                 }
                 if functions, activeFormulaFunctions.contains(name) { return "a formula calling \(name)" }
+                if name == "INDIRECT" { sawIndirect = true }
                 if fetchers, fetchingFormulaFunctions.contains(name) {
                     var argument = open + 1
                     while argument < count, chars[argument] == " " { argument += 1 }
@@ -431,6 +440,9 @@ enum OOXMLParts {
             }
             index += 1
         }
+        // INDIRECT reads any reference a string spells, another document's too (LibreOffice
+        // `INDIRECT("'file:///etc/passwd'#$passwd.A1")`, Excel `INDIRECT("[x.xlsx]S!A1")`).
+        if sawIndirect, referenceText { return "an INDIRECT reference to another document" }
         return nil
     }
 

@@ -64,26 +64,41 @@ enum TextActiveContent {
     static func formulaFindings(_ text: [UInt8], csv: Bool) -> [String] {
         // Readers disagree on a quote after blanks (` "a,=cmd|…,"`): Excel and RFC 4180 read it as text and split at
         // the commas inside, others open a quoted cell. Cells are read both ways.
-        var findings = formulaFindings(text, csv: csv, quoteAfterBlanks: true)
-        // The readings differ only where a blank stands before a quote.
+        // Excel's `sep=X` first line makes X the delimiter (`sep=|`, then `a|=HYPERLINK(…)`).
+        var separator: UInt8?
+        var first = 0
+        if text.count > 3, text[0..<4].map({ $0 | 0x20 }) == Array("sep=".utf8) {
+            first = 4
+        } else if text.count > 6, text[0..<3] == [0xEF, 0xBB, 0xBF], text[3..<7].map({ $0 | 0x20 }) == Array("sep=".utf8) {
+            first = 7
+        }
+        if first > 0, first < text.count, text[first] != 0x0A, text[first] != 0x0D { separator = text[first] }
+        // The quote readings differ only where a blank stands before a quote.
         var blankBeforeQuote = false
         for index in text.indices.dropFirst() where text[index] == UInt8(ascii: "\"") && text[index - 1] == 0x20 {
             blankBeforeQuote = true
             break
         }
-        guard blankBeforeQuote else { return findings }
-        for finding in formulaFindings(text, csv: csv, quoteAfterBlanks: false) where findings.count < 4 && !findings.contains(finding) {
-            findings.append(finding)
+        var findings: [String] = []
+        for declared in separator == nil ? [nil] : [nil, separator] {
+            for quoteAfterBlanks in blankBeforeQuote ? [true, false] : [true] {
+                for finding in formulaFindings(text, csv: csv, quoteAfterBlanks: quoteAfterBlanks, separator: declared)
+                where findings.count < 4 && !findings.contains(finding) {
+                    findings.append(finding)
+                }
+            }
         }
         return findings
     }
 
     /// - Parameter quoteAfterBlanks: A quote after blanks at the start of a cell opens a quoted cell (otherwise only
     ///   one that starts the cell does, and a later one is text).
-    private static func formulaFindings(_ text: [UInt8], csv: Bool, quoteAfterBlanks: Bool) -> [String] {
+    /// - Parameter separator: A delimiter a `sep=` line declares, besides `,`, `;` and tab (readers that ignore the
+    ///   line are read by a pass without it).
+    private static func formulaFindings(_ text: [UInt8], csv: Bool, quoteAfterBlanks: Bool, separator: UInt8?) -> [String] {
         var findings: [String] = []
         let count = text.count
-        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 }
+        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 || byte == separator }
         var index = 0
         while index < count, findings.count < 4 {
             // One cell from `index`.

