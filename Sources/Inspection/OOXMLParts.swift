@@ -141,6 +141,11 @@ enum OOXMLParts {
                     internalModel =
                         string.contains("datasource=$workbook$") && string.contains("location=thisworkbookdatamodel")
                         && !string.contains("mashup") && attributes["command"] == nil
+                case "webpublishitem", "webpublishobject":
+                    // Publishing a range as a web page writes it to a location, on every save with autoRepublish.
+                    if let destination = attributes["destinationfile"], !destination.isEmpty {
+                        findings.append("\(label) publishes to '\(destination.prefix(80))' (a web publishing item)")
+                    }
                 case "ddelink":
                     findings.append("\(label) holds a DDE link (service '\(attributes["ddeservice"] ?? "")')")
                 case "f", "definedname":

@@ -341,6 +341,7 @@ enum TextActiveContent {
         if quotedValues, let handler = attributeListHandler(text, quotesProtect: true).handler {
             return ["an \(handler) event handler in a Markdown attribute list"]
         }
+        if let handler = referenceAttributeHandler(text) { return ["an \(handler) event handler in a Markdown link definition"] }
         return []
     }
 
@@ -348,6 +349,51 @@ enum TextActiveContent {
     /// A handler written `name=` counts wherever the list goes (across lines, nested `{`); one written with blanks
     /// before the `=` (goldmark) only on the line its `{` opened, and a nested `{` drops it (`Button { onTap = {} }`
     /// is Swift or Kotlin). Any `}` after a handler, escaped or quoted, is a finding: some engine closes there.
+    /// `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`; lowercased.
+    private static func isHandlerName(_ name: String) -> Bool {
+        name.count >= 5 && name.hasPrefix("on") && !["online", "onset", "ongoing", "onward", "onwards"].contains(name)
+    }
+
+    /// MultiMarkdown's link and image attributes: `key=value` words after a reference definition's URL and title
+    /// (`[id]: https://x "t" onclick="…"`), on its line or indented lines after it. Linear.
+    private static func referenceAttributeHandler(_ text: [UInt8]) -> String? {
+        let count = text.count
+        var inDefinition = false
+        var lineStart = 0
+        while lineStart < count {
+            var lineEnd = lineStart
+            while lineEnd < count, text[lineEnd] != 0x0A { lineEnd += 1 }
+            var cursor = lineStart
+            while cursor < lineEnd, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
+            if cursor < lineEnd, cursor - lineStart <= 3, text[cursor] == UInt8(ascii: "[") {
+                // `[label]:` starts a definition.
+                var close = cursor + 1
+                while close < lineEnd, close - cursor < 1000, text[close] != UInt8(ascii: "]") { close += 1 }
+                inDefinition = close + 1 < lineEnd && text[close] == UInt8(ascii: "]") && text[close + 1] == UInt8(ascii: ":")
+            } else if cursor == lineStart || cursor == lineEnd {
+                inDefinition = false  // neither indented nor a definition, or blank
+            }
+            if inDefinition {
+                var index = lineStart
+                while index + 2 < lineEnd {
+                    let before = index == lineStart ? UInt8(0x20) : text[index - 1]
+                    guard text[index] | 0x20 == UInt8(ascii: "o"), text[index + 1] | 0x20 == UInt8(ascii: "n"), before == 0x20 || before == 0x09
+                    else {
+                        index += 1
+                        continue
+                    }
+                    var end = index + 2
+                    while end < lineEnd, end - index < 40, isLetter(text[end]) { end += 1 }
+                    let name = String(decoding: text[index..<end], as: UTF8.self).lowercased()
+                    if end < lineEnd, text[end] == UInt8(ascii: "="), isHandlerName(name) { return name }
+                    index = end
+                }
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
     /// - Returns: The handler, and whether any list held a quoted value.
     private static func attributeListHandler(_ text: [UInt8], quotesProtect: Bool) -> (handler: String?, quotedValues: Bool) {
         let count = text.count
@@ -426,8 +472,7 @@ enum TextActiveContent {
                 while cursor < count, cursor - index < 40, isLetter(text[cursor]) { cursor += 1 }
                 guard cursor > index + 2 else { break }
                 let name = String(decoding: text[index..<cursor], as: UTF8.self).lowercased()
-                // `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`.
-                let handler = name.count >= 5 && !["online", "onset", "ongoing", "onward", "onwards"].contains(name)
+                let handler = isHandlerName(name)
                 if handler, cursor < count, text[cursor] == UInt8(ascii: "=") {
                     pending = name
                     loose = false

@@ -139,6 +139,9 @@ struct OfficeFieldTests {
         let model =
             #"<connection id="1" name="ThisWorkbookDataModel" type="5"><dbPr connection="Data Source=$Workbook$;Location=ThisWorkbookDataModel" commandType="1"/></connection>"#
         #expect(part(model).isEmpty, "\(part(model))")
+        let publishing =
+            #"<workbook><webPublishItems count="1"><webPublishItem id="1" divId="d" sourceType="sheet" destinationFile="\\h\s\p.htm" autoRepublish="1"/></webPublishItems></workbook>"#
+        #expect(!OOXMLParts.findings(partName: "xl/workbook.xml", bytes: Array(publishing.utf8)).isEmpty)
         let custom = #"<?xml version="1.0"?><settings><connection name="x" type="4"/></settings>"#
         #expect(OOXMLParts.findings(partName: "customXml/item1.xml", bytes: Array(custom.utf8)).isEmpty)
     }

@@ -340,6 +340,19 @@ struct TextActiveContentTests {
         for text in ["{:\n\nonclick=\"go()\"}", "{: onclick=\"go()\" {}", "{: onclick=\"go()\" \\}", "{title=\"a\\\"}\" onclick=go()}"] {
             #expect(!plainText(text).isEmpty, "\(text.debugDescription)")
         }
+        // MultiMarkdown link and image attributes after a reference definition.
+        for text in [
+            "[x]: https://example.com \"t\" onclick=\"go()\"\n\n[a][x]", "  [img]: a.png width=40\n    onerror=go()\n",
+            "[x]:https://e.example ONMOUSEOVER=go()",
+        ] {
+            #expect(plainText(text).contains { $0.contains("link definition") }, "\(text.debugDescription)")
+        }
+        for text in [
+            "[x]: https://example.com \"title\" class=external\n", "[x]: https://e.example\nonclick=go() is not indented\n",
+            "See [x] on time onset=1\n", "[x] onclick=go()\n",
+        ] {
+            #expect(plainText(text).isEmpty, "\(text.debugDescription) -> \(plainText(text))")
+        }
         for text in [
             "Button {\n    onTap = { go() }\n}", "let v = Foo { onTap = {} }", "{\n\n onclick=\"go()\"}", "{\n  \"onload\": true\n}",
             "function f() {\n  button.onclick = g;\n}", "# Title {#title .big}\n\nSome `{key: value}` and {onboarding: true}\n",
