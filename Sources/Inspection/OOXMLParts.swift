@@ -356,18 +356,12 @@ enum OOXMLParts {
         }
         var sawBar = false
         var sawIndirect = false  // INDIRECT is called
-        var referenceText = false  // a string literal holds what reads as another document (`'file:///x'#$S.A1`)
         var index = 0
         while index < count {
             let c = chars[index]
             switch c {
             case "\"":
-                let end = closing("\"", from: index)
-                if !referenceText {
-                    let literal = String(String.UnicodeScalarView(chars[(index + 1)..<end])).lowercased()
-                    referenceText = ["'#", "file:", "://", "\\\\", ".xls", ".ods", ".csv"].contains { literal.contains($0) }
-                }
-                index = end + 1
+                index = closing("\"", from: index) + 1
                 continue
             case "'":
                 let end = closing("'", from: index)
@@ -447,7 +441,21 @@ enum OOXMLParts {
         }
         // INDIRECT reads any reference a string spells, another document's too (LibreOffice
         // `INDIRECT("'file:///etc/passwd'#$passwd.A1")`, Excel `INDIRECT("[x.xlsx]S!A1")`).
-        if sawIndirect, referenceText { return "an INDIRECT reference to another document" }
+        if sawIndirect {
+            var literal = 0
+            while literal < count {
+                guard chars[literal] == "\"" else {
+                    literal += 1
+                    continue
+                }
+                let end = closing("\"", from: literal)
+                let text = String(String.UnicodeScalarView(chars[(literal + 1)..<end])).lowercased()
+                if ["'#", "file:", "://", "\\\\", ".xls", ".ods", ".csv"].contains(where: { text.contains($0) }) {
+                    return "an INDIRECT reference to another document"
+                }
+                literal = end + 1
+            }
+        }
         return nil
     }
 
