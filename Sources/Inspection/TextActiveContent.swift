@@ -54,7 +54,8 @@ enum TextActiveContent {
     }
 
     /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
-    /// `""` as a quote; outside CSV, not past the line; a quote after blanks read both as opening and as text) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
+    /// `""` as a quote; outside CSV, not past the line; a quote after blanks read both as opening and as text; a
+    /// `sep=` line's delimiter in a pass of its own) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
     /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``): DDE, WEBSERVICE, IMAGE, RTD,
     /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
     /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
@@ -345,10 +346,6 @@ enum TextActiveContent {
         return []
     }
 
-    /// The first event handler an attribute list holds, read with quoted values protecting `}` or not.
-    /// A handler written `name=` counts wherever the list goes (across lines, nested `{`); one written with blanks
-    /// before the `=` (goldmark) only on the line its `{` opened, and a nested `{` drops it (`Button { onTap = {} }`
-    /// is Swift or Kotlin). Any `}` after a handler, escaped or quoted, is a finding: some engine closes there.
     /// `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`; lowercased.
     private static func isHandlerName(_ name: String) -> Bool {
         name.count >= 5 && name.hasPrefix("on") && !["online", "onset", "ongoing", "onward", "onwards"].contains(name)
@@ -394,6 +391,10 @@ enum TextActiveContent {
         return nil
     }
 
+    /// The first event handler an attribute list holds, read with quoted values protecting `}` or not.
+    /// A handler written `name=` counts wherever the list goes (across lines, nested `{`); one written with blanks
+    /// before the `=` (goldmark) only on the line its `{` opened, and a nested `{` drops it (`Button { onTap = {} }`
+    /// is Swift or Kotlin). Any `}` after a handler, escaped or quoted, is a finding: some engine closes there.
     /// - Returns: The handler, and whether any list held a quoted value.
     private static func attributeListHandler(_ text: [UInt8], quotesProtect: Bool) -> (handler: String?, quotedValues: Bool) {
         let count = text.count
