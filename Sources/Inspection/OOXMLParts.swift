@@ -11,7 +11,8 @@ import AirlockCore
 ///   followed;
 /// - hyperlink relationships only to http, https and mailto;
 /// - SpreadsheetML: DDE links (`ddeLink`) and active formulas (``formulaProblem(_:strict:functions:fetchers:)``: DDE,
-///   WEBSERVICE, IMAGE, RTD, CALL, HYPERLINK to anything but http(s)/mailto, external workbook references).
+///   WEBSERVICE, IMAGE, RTD, CALL, HYPERLINK to anything but http(s)/mailto, external workbook references), external
+///   data connections (web queries, databases, text imports; not the workbook's own data model).
 ///
 /// A scanner over tags and attributes that never expands an entity and never fetches anything.
 enum OOXMLParts {
@@ -59,6 +60,9 @@ enum OOXMLParts {
         var inInstruction = false
         var inFormula = false
         var formula = ""
+        var root: String?  // the part's root element
+        var connection: String?  // the finding for the external data connection being read
+        var internalModel = false  // that connection is the workbook's own data model
         var scanner = TagScanner(bytes: bytes)
         while let item = scanner.next(), findings.count < limit {
             switch item {
@@ -71,12 +75,17 @@ enum OOXMLParts {
                 if inFormula { formula += text }
             case .end(let name):
                 if name == "instrtext" { inInstruction = false }
+                if name == "connection", let pending = connection {
+                    if !internalModel { findings.append(pending) }
+                    connection = nil
+                }
                 if name == "f" || name == "definedname" {
                     inFormula = false
                     if let problem = formulaProblem(formula) { findings.append("\(label) holds \(problem)") }
                     formula = ""
                 }
             case .start(let name, let attributes, let selfClosing):
+                if root == nil { root = name }
                 switch name {
                 case "override" where lowered == "[content_types].xml", "default" where lowered == "[content_types].xml":
                     let type = (attributes["contenttype"] ?? "").lowercased()
@@ -115,6 +124,27 @@ enum OOXMLParts {
                     // XML Schema and XInclude references that a parser resolves by fetching them (SSRF, XXE).
                     if let reference = attributes["schemalocation"] ?? attributes["href"] {
                         findings.append("\(label) references an external schema or document ('\(reference)')")
+                    }
+                case "connection" where root == "connections":
+                    // SpreadsheetML external data connections (xl/connections.xml, found by its root element whatever
+                    // the part is named): web queries, ODBC/OLE DB/ADO databases, text imports, OLAP cubes, `.odc`
+                    // files. Refreshing one reads from outside the workbook (on open with refreshOnLoad).
+                    let kinds = ["1": "ODBC", "2": "DAO", "3": "file", "4": "web query", "5": "OLE DB", "6": "text import", "7": "ADO", "8": "DSP"]
+                    let kind = kinds[attributes["type"] ?? ""] ?? "type \(attributes["type"] ?? "unknown")"
+                    connection = "\(label) holds an external data connection '\((attributes["name"] ?? "").prefix(60))' (\(kind))"
+                    internalModel = false
+                    if selfClosing, let connection { findings.append(connection) }
+                case "dbpr" where connection != nil:
+                    // The workbook's own data model (what Excel adds with Power Pivot) reads nothing outside it: its
+                    // sources are connections of their own.
+                    let string = (attributes["connection"] ?? "").lowercased().filter { $0 != " " }
+                    internalModel =
+                        string.contains("datasource=$workbook$") && string.contains("location=thisworkbookdatamodel")
+                        && !string.contains("mashup") && attributes["command"] == nil
+                case "webpublishitem", "webpublishobject":
+                    // Publishing a range as a web page writes it to a location, on every save with autoRepublish.
+                    if let destination = attributes["destinationfile"], !destination.isEmpty {
+                        findings.append("\(label) publishes to '\(destination.prefix(80))' (a web publishing item)")
                     }
                 case "ddelink":
                     findings.append("\(label) holds a DDE link (service '\(attributes["ddeservice"] ?? "")')")
@@ -179,13 +209,78 @@ enum OOXMLParts {
             return what
         }
         if type == "QUOTE", field.hasNested { return "a QUOTE field built from nested fields" }
-        if type == "HYPERLINK" {
-            let arguments = words.dropFirst()
-            let bookmark = arguments.contains { $0.lowercased() == "\\l" }
-            let target = arguments.first { !$0.hasPrefix("\\") }.map { $0.filter { $0 != "\"" }.lowercased() } ?? ""
-            if target.hasPrefix("http://") || target.hasPrefix("https://") || target.hasPrefix("mailto:") { return nil }
-            if bookmark, !target.contains(":"), !target.hasPrefix("\\"), !target.hasPrefix("/") { return nil }
+        if type == "HYPERLINK" { return hyperlinkFieldProblem(field.code) }
+        return nil
+    }
+
+    /// A HYPERLINK field's code read as Word reads it: words split at blanks, a quoted argument (`\\` inside it is one
+    /// backslash) one word; `\l`, `\o`, `\t`, `\*`, `\#` and `\@` take the next word as their value, `\m`, `\n` and
+    /// `\h` none; the first other word is the target. The target, and any other word that is neither a switch nor a
+    /// switch's value and names a location (an unknown switch such as `\\host\share`, a path after the target), must
+    /// be http, https or mailto; without a target a `\l` bookmark must name a bookmark, not a path.
+    static func hyperlinkFieldProblem(_ code: String) -> String? {
+        var words: [(text: String, quoted: Bool)] = []
+        var scalars = code.unicodeScalars.makeIterator()
+        var word: String?
+        var quoted = false
+        func isBlank(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{A0}" }
+        while let c = scalars.next() {
+            if quoted {
+                if c == "\"" {
+                    words.append((word ?? "", true))
+                    word = nil
+                    quoted = false
+                } else if c == "\\" {
+                    let escaped = scalars.next() ?? "\\"
+                    if escaped == "\"" || escaped == "\\" {
+                        word?.unicodeScalars.append(escaped)
+                    } else {
+                        word?.unicodeScalars.append(c)
+                        word?.unicodeScalars.append(escaped)
+                    }
+                } else {
+                    word?.unicodeScalars.append(c)
+                }
+            } else if c == "\"" {
+                if let pending = word { words.append((pending, false)) }
+                word = ""
+                quoted = true
+            } else if isBlank(c) {
+                if let pending = word { words.append((pending, false)) }
+                word = nil
+            } else {
+                word = (word ?? "") + String(c)
+            }
+        }
+        if let pending = word { words.append((pending, quoted)) }
+        var free: [String] = []
+        var bookmark: String?
+        var index = 1  // past the type
+        while index < words.count {
+            let (text, quoted) = words[index]
+            let lowered = text.lowercased()
+            if !quoted, ["\\l", "\\o", "\\t", "\\*", "\\#", "\\@"].contains(lowered) {
+                if lowered == "\\l", index + 1 < words.count { bookmark = words[index + 1].text }
+                index += 2
+                continue
+            }
+            if !quoted, ["\\m", "\\n", "\\h"].contains(lowered) {
+                index += 1
+                continue
+            }
+            free.append(text)
+            index += 1
+        }
+        let shown = (free.first ?? bookmark ?? "").prefix(80)
+        let problem = "a HYPERLINK field to '\(shown)' (only http, https, mailto and bookmarks are admitted)"
+        // Words after the target that name a location (`\\host\…`, `file:…`, a path) are judged too, in case Word reads
+        // a switch this reader does not know as taking no value; plain words (loose instruction text joined) are not.
+        let locations = free.dropFirst().filter { $0.contains(where: { ":\\/".contains($0) }) }
+        if let target = ((free.first.map { [$0] } ?? []) + locations).first(where: { !isWebOrMailLink($0) }) {
             return "a HYPERLINK field to '\(target.prefix(80))' (only http, https, mailto and bookmarks are admitted)"
+        }
+        if free.isEmpty {
+            guard let bookmark, !bookmark.contains(where: { ":\\/".contains($0) }) else { return problem }
         }
         return nil
     }
@@ -220,7 +315,8 @@ enum OOXMLParts {
     /// - `HYPERLINK` whose target is not a string starting with `http://`, `https://`, `mailto:` or `#` (a UNC path,
     ///   `file:`, another scheme, or a target computed from cells);
     /// - an external workbook reference: `'\\host\share\[x.xlsx]Sheet1'!A1`, `[x.xlsx]Sheet1!A1`, `[1]Sheet1!A1`,
-    ///   a quoted sheet name holding a path.
+    ///   a quoted sheet name holding a path, LibreOffice's `'file:///…'#$Sheet.A1`, INDIRECT with a string that names
+    ///   another document.
     /// String literals are skipped (their text is not a call). Linear in the formula.
     static func formulaProblem(_ formula: String, strict: Bool = true, functions: Bool = true, fetchers: Bool = false) -> String? {
         let chars = Array(formula.unicodeScalars)
@@ -242,7 +338,24 @@ enum OOXMLParts {
             }
             return count
         }
+        /// IMAGE's first argument as a formula gives it: a string, a cell reference (`A1`, `$B$2`, `Sheet1!C3`) or a
+        /// call (`CONCAT(…)`); prose ("image(s)", "IMAGE(optional)") gives none of these.
+        func isImageSource(_ start: Int) -> Bool {
+            guard start < count else { return false }
+            if chars[start] == "\"" || chars[start] == "'" { return true }
+            var cursor = start
+            while cursor < count, isNameChar(chars[cursor]) || chars[cursor] == "$" || chars[cursor] == "!" { cursor += 1 }
+            let word = chars[start..<cursor]
+            var after = cursor
+            while after < count, chars[after] == " " { after += 1 }
+            if cursor > start, after < count, chars[after] == "(" { return true }
+            // A cell reference after any sheet name: letters, then digits (`$` before either).
+            let cell = Array((word.split(separator: "!", omittingEmptySubsequences: false).last ?? word[...]).filter { $0 != "$" })
+            let letterCount = cell.prefix { ($0 >= "A" && $0 <= "Z") || ($0 >= "a" && $0 <= "z") }.count
+            return letterCount > 0 && letterCount < cell.count && cell[letterCount...].allSatisfy { $0 >= "0" && $0 <= "9" }
+        }
         var sawBar = false
+        var sawIndirect = false  // INDIRECT is called
         var index = 0
         while index < count {
             let c = chars[index]
@@ -258,6 +371,11 @@ enum OOXMLParts {
                 // Sheet names cannot hold `\ / [ ] :`: a quoted name with one is a path or another workbook.
                 if sheetReference, name.contains(where: { "\\/[]:".contains($0) }) {
                     return "an external workbook reference"
+                }
+                // LibreOffice's external reference: a document URL or path in quotes, then `#` and a sheet
+                // (`'file:///etc/passwd'#$passwd.A1`), read from disk or the network when the sheet calculates.
+                if end + 1 < count, chars[end + 1] == "#", name.contains(where: { "\\/:".contains($0) }) {
+                    return "an external document reference"
                 }
                 index = end + 1
                 continue
@@ -298,10 +416,11 @@ enum OOXMLParts {
                     continue
                 }
                 if functions, activeFormulaFunctions.contains(name) { return "a formula calling \(name)" }
+                if name == "INDIRECT" { sawIndirect = true }
                 if fetchers, fetchingFormulaFunctions.contains(name) {
                     var argument = open + 1
                     while argument < count, chars[argument] == " " { argument += 1 }
-                    if name != "IMAGE" || (argument < count && chars[argument] == "\"") { return "a formula calling \(name)" }
+                    if name != "IMAGE" || isImageSource(argument) { return "a formula calling \(name)" }
                 }
                 if name == "HYPERLINK" {
                     var argument = open + 1
@@ -319,6 +438,23 @@ enum OOXMLParts {
                 continue
             }
             index += 1
+        }
+        // INDIRECT reads any reference a string spells, another document's too (LibreOffice
+        // `INDIRECT("'file:///etc/passwd'#$passwd.A1")`, Excel `INDIRECT("[x.xlsx]S!A1")`).
+        if sawIndirect {
+            var literal = 0
+            while literal < count {
+                guard chars[literal] == "\"" else {
+                    literal += 1
+                    continue
+                }
+                let end = closing("\"", from: literal)
+                let text = String(String.UnicodeScalarView(chars[(literal + 1)..<end])).lowercased()
+                if ["'#", "file:", "://", "\\\\", ".xls", ".ods", ".csv"].contains(where: { text.contains($0) }) {
+                    return "an INDIRECT reference to another document"
+                }
+                literal = end + 1
+            }
         }
         return nil
     }

