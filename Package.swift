@@ -46,12 +46,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
+        // The error model every target shares (`AirlockFailure`); no dependencies, so the pure and low-level targets
+        // adopt it too. AirlockCore re-exports it.
+        .target(name: "AirlockErrors", swiftSettings: swiftSettings),
         // Domain values, decisions and the ports adapters implement. Foundation essentials only.
-        .target(name: "AirlockCore", swiftSettings: swiftSettings),
+        .target(name: "AirlockCore", dependencies: ["AirlockErrors"], swiftSettings: swiftSettings),
         // AWS Signature V4: canonical requests, presigned URLs, POST policies, header signing. Pure.
         .target(
             name: "SigV4",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["AirlockErrors", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // libcurl (with the system's OpenSSL) for the S3 data plane and webhooks.
@@ -64,6 +67,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
+                "AirlockErrors",
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -208,12 +212,12 @@ let package = Package(
         .testTarget(name: "AirlockCoreTests", dependencies: ["AirlockCore", "AirlockTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigV4Tests",
-            dependencies: ["SigV4", "AirlockTesting", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SigV4", "AirlockErrors", "AirlockTesting", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TransportTests",
-            dependencies: ["Transport", "AirlockTesting", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Transport", "AirlockErrors", "AirlockTesting", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

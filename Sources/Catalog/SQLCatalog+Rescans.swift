@@ -64,8 +64,8 @@ extension SQLCatalog {
             guard let row = try await executor.query("SELECT * FROM uploads WHERE id = $1\(lock)", [.text(id.rawValue)]).first else { return false }
             let current = try Self.upload(from: row)
             guard current.state == .quarantined, current.leaseOwner == worker else { return false }
-            var flags = current.flags.filter { $0 != UploadFlag.rescanRequested.rawValue && $0 != UploadFlag.rescannedClean.rawValue }
-            if verdict.outcome == .clean { flags.append(UploadFlag.rescannedClean.rawValue) }
+            var flags = current.flags.filter { $0 != .rescanRequested && $0 != .rescannedClean }
+            if verdict.outcome == .clean { flags.append(.rescannedClean) }
             let finished = try await !executor.query(
                 """
                 UPDATE uploads SET flags = $3, outcome = $4, reasons = $5, detected_type = $6, sha256 = $7, lease_owner = NULL, lease_expires_at = NULL,
@@ -73,7 +73,7 @@ extension SQLCatalog {
                 WHERE id = $1 AND lease_owner = $2 AND state = 'quarantined' RETURNING id
                 """,
                 [
-                    .text(id.rawValue), .text(worker), .text(flags.joined(separator: ",")), .text(verdict.outcome.rawValue),
+                    .text(id.rawValue), .text(worker), .text(UploadFlag.column(flags)), .text(verdict.outcome.rawValue),
                     .text(ReasonList.json(verdict.reasons)), SQLValue(verdict.detectedType), SQLValue(verdict.sha256), SQLValue(destinationKey),
                     .int(verdict.size),
                 ]

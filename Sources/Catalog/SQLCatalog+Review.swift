@@ -38,7 +38,7 @@ extension SQLCatalog {
         )
     }
 
-    public func updateFlags(id: UploadID, adding: [String], removing: [String]) async throws -> Bool {
+    public func updateFlags(id: UploadID, adding: [UploadFlag], removing: [UploadFlag]) async throws -> Bool {
         try await driver.transaction { executor in
             let lock = executor.dialect == .postgres ? " FOR UPDATE" : ""
             guard let row = try await executor.query("SELECT * FROM uploads WHERE id = $1\(lock)", [.text(id.rawValue)]).first else { return false }
@@ -48,7 +48,7 @@ extension SQLCatalog {
             for flag in adding where !flags.contains(flag) { flags.append(flag) }
             let updated = try await !executor.query(
                 "UPDATE uploads SET flags = $2 WHERE id = $1 AND state = 'quarantined' RETURNING id",
-                [.text(id.rawValue), .text(flags.joined(separator: ","))]
+                [.text(id.rawValue), .text(UploadFlag.column(flags))]
             ).isEmpty
             guard updated else { return false }
             try await Self.writeFlags(flags, of: id, on: executor)
@@ -88,8 +88,8 @@ extension SQLCatalog {
         )
         var counts: [ReasonCode: Int] = [:]
         for row in rows {
-            // A code a newer airlock wrote is left out, not an error.
-            if let code = row.text("code").flatMap(ReasonCode.init(rawValue:)) { counts[code] = Int(row.int("n") ?? 0) }
+            // A code a newer airlock wrote is counted as it is (unrecognized), not an error.
+            if let code = row.text("code").map(ReasonCode.init(stored:)) { counts[code] = Int(row.int("n") ?? 0) }
         }
         return counts
     }

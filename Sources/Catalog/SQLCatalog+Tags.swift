@@ -14,7 +14,7 @@ extension SQLCatalog {
     }
 
     /// Replaces the upload's rows in `upload_flags` with `flags` as the `flags` column reads back.
-    static func writeFlags(_ flags: [String], of id: UploadID, on executor: any SQLExecutor) async throws {
+    static func writeFlags(_ flags: [UploadFlag], of id: UploadID, on executor: any SQLExecutor) async throws {
         _ = try await executor.query("DELETE FROM upload_flags WHERE upload_id = $1", [.text(id.rawValue)])
         try await insertTags(table: "upload_flags", column: "flag", of: id, storedFlags(flags), on: executor)
     }
@@ -26,8 +26,8 @@ extension SQLCatalog {
     }
 
     /// Flags as the comma-separated column reads them back: no empty ones, each once.
-    static func storedFlags(_ flags: [String]) -> [String] {
-        unique(flags.joined(separator: ",").split(separator: ",").map(String.init))
+    static func storedFlags(_ flags: [UploadFlag]) -> [String] {
+        unique(UploadFlag.column(flags).split(separator: ",").map(String.init))
     }
 
     private static func insertTags(table: String, column: String, of id: UploadID, _ values: [String], on executor: any SQLExecutor) async throws {

@@ -83,7 +83,7 @@ public final class SQLCatalog: Catalog {
             .text(upload.id.rawValue), .text(upload.owner), .text(upload.profile), .text(upload.filename), .text(upload.safeName),
             .int(upload.declaredSize),
             .text(upload.declaredType), SQLValue(upload.declaredSHA256), .text(upload.incomingKey), SQLValue(upload.multipartUploadID),
-            .text(upload.state.rawValue), .text(upload.flags.joined(separator: ",")), .int(Int64(upload.attempts)), SQLValue(upload.leaseOwner),
+            .text(upload.state.rawValue), .text(UploadFlag.column(upload.flags)), .int(Int64(upload.attempts)), SQLValue(upload.leaseOwner),
             SQLValue(upload.leaseExpiresAt), .int(upload.notBefore), SQLValue(upload.scannedETag), SQLValue(upload.outcome?.rawValue),
             .text(ReasonList.json(upload.reasons)), SQLValue(upload.detectedType), SQLValue(upload.sha256), SQLValue(upload.size),
             SQLValue(upload.destinationKey), SQLValue(upload.originalKey), SQLValue(upload.idempotencyKey), SQLValue(upload.lastError),
@@ -104,7 +104,7 @@ public final class SQLCatalog: Catalog {
         guard let reasons = ReasonList.parse(row.text("reasons") ?? "[]") else {
             throw CatalogError(.corrupt, "upload \(idText) has unreadable reasons")
         }
-        let flags = (row.text("flags") ?? "").split(separator: ",").map(String.init)
+        let flags = UploadFlag.parse(column: row.text("flags") ?? "")
         return Upload(
             id: id,
             owner: try row.requireText("owner"),

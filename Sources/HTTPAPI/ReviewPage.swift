@@ -240,7 +240,7 @@ struct ReviewPage: Sendable {
         let reason = query["reason"].map(String.init).flatMap(ReasonCode.init(rawValue:))
         filter.reason = reason
         let flag = query["flag"].map(String.init).flatMap { Self.flags.contains($0) ? $0 : nil }
-        filter.flag = flag
+        filter.flag = flag.map(UploadFlag.init(rawValue:))
         let since = query["since"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let until = query["until"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         filter.since = since.flatMap(Timestamp.parse)
@@ -254,8 +254,11 @@ struct ReviewPage: Sendable {
         html += "<ul class=\"counts\" aria-label=\"Quarantined uploads per reason\">"
         html += "<li><a href=\"/review\">all</a></li>"
         for (code, count) in counts {
+            // A code a newer airlock wrote is shown as it is; this one cannot filter by it.
             html +=
-                "<li><a href=\"/review\(HTML.text(HTML.query([("reason", code.rawValue)])))\">\(HTML.text(code.rawValue)) <strong>\(count)</strong></a></li>"
+                code.isRecognized
+                ? "<li><a href=\"/review\(HTML.text(HTML.query([("reason", code.rawValue)])))\">\(HTML.text(code.rawValue)) <strong>\(count)</strong></a></li>"
+                : "<li>\(HTML.text(code.rawValue)) <strong>\(count)</strong></li>"
         }
         html += "</ul>"
         html +=
@@ -285,7 +288,7 @@ struct ReviewPage: Sendable {
                     <td class="name">\(HTML.short(upload.filename, 120))</td><td class="name">\(HTML.short(upload.owner, 60))</td><td>\(HTML.size(upload.size ?? upload.declaredSize))</td>
                     <td><code>\(HTML.text(upload.detectedType ?? "–"))</code><br><span class="muted">declared</span> <code>\(HTML.short(upload.declaredType, 80))</code></td>
                     <td>\(reasons.joined(separator: "<br>"))</td><td>\(HTML.time(upload.updatedAt))</td>
-                    <td>\(upload.flags.map { "<span class=\"flag\">\(HTML.text($0))</span>" }.joined(separator: " "))</td></tr>
+                    <td>\(upload.flags.map { "<span class=\"flag\">\(HTML.text($0.rawValue))</span>" }.joined(separator: " "))</td></tr>
                     """
             }
             html += "</tbody></table>"
@@ -333,7 +336,10 @@ struct ReviewPage: Sendable {
         html += row("Declared type", "<code>\(HTML.text(upload.declaredType))</code>")
         html += row("SHA-256", "<code id=\"sha256\">\(HTML.text(upload.sha256 ?? "–"))</code>")
         if let declared = upload.declaredSHA256 { html += row("Declared SHA-256", "<code>\(HTML.text(declared))</code>") }
-        html += row("Flags", upload.flags.isEmpty ? "–" : upload.flags.map { "<span class=\"flag\">\(HTML.text($0))</span>" }.joined(separator: " "))
+        html += row(
+            "Flags",
+            upload.flags.isEmpty ? "–" : upload.flags.map { "<span class=\"flag\">\(HTML.text($0.rawValue))</span>" }.joined(separator: " ")
+        )
         if let original = upload.originalKey { html += row("Unsolicited, found at", "<code>\(HTML.text(original))</code>") }
         html += row("Attempts", String(upload.attempts))
         html += "</dl>"

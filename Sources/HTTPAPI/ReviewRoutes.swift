@@ -55,7 +55,7 @@ struct ReviewRoutes: Sendable {
             }
             filter.reason = code
         }
-        filter.flag = query["flag"].map(String.init)
+        filter.flag = query["flag"].map { UploadFlag(rawValue: String($0)) }
         if let text = query["since"] {
             guard let millis = Timestamp.parse(String(text)) else {
                 throw APIError.invalid("invalid_request", "since must be an ISO 8601 date or time")

@@ -1,7 +1,10 @@
-/// A request that cannot be signed as asked.
+public import AirlockErrors
+
+/// A request that cannot be signed as asked (docs/architecture.md, "Errors").
 ///
-/// `code` is stable; `message` names the problem for a human and never contains a secret.
-public struct SigV4Error: Error, Sendable, Hashable, CustomStringConvertible {
+/// `code` is stable; `message` names the problem for a human and never contains a secret: not the secret access key,
+/// not the session token, not a signature, not an endpoint's user info.
+public struct SigV4Error: AirlockFailure, Hashable {
     /// A stable error code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -46,5 +49,8 @@ public struct SigV4Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    public var codeName: String { code.description }
+    /// Always nil: the signer refuses requests by checking them; nothing underneath fails.
+    public var cause: (any Error)? { nil }
     public var description: String { "\(code): \(message)" }
 }

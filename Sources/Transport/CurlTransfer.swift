@@ -133,7 +133,8 @@ final class CurlTransfer: @unchecked Sendable {
             let result = pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(offset + fileBytesWritten + Int64(written)))
             if result < 0 {
                 if errno == EINTR { continue }
-                callbackError = TransportError(.io, "writing the response body to the file failed: \(String(cString: strerror(errno)))")
+                let failure = SystemCallError(call: "pwrite", number: errno)
+                callbackError = TransportError(.io, "writing the response body to the file failed: \(failure.reason)", cause: failure)
                 return false
             }
             written += result
@@ -163,8 +164,9 @@ final class CurlTransfer: @unchecked Sendable {
                 let result = pread(descriptor, buffer.baseAddress!, wanted, off_t(offset + sent))
                 if result < 0 && errno == EINTR { continue }
                 if result <= 0 {
-                    let reason = result == 0 ? "the file ended early" : String(cString: strerror(errno))
-                    callbackError = TransportError(.io, "reading the request body from the file failed: \(reason)")
+                    let failure = result == 0 ? nil : SystemCallError(call: "pread", number: errno)
+                    let reason = failure?.reason ?? "the file ended early"
+                    callbackError = TransportError(.io, "reading the request body from the file failed: \(reason)", cause: failure)
                     return Int(CURL_READFUNC_ABORT)
                 }
                 sent += Int64(result)

@@ -1,8 +1,12 @@
-/// A request that did not produce an HTTP response: the network, DNS, TLS, a timeout, local file I/O, cancellation.
+public import AirlockErrors
+import Glibc
+
+/// A request that did not produce an HTTP response: the network, DNS, TLS, a timeout, local file I/O, cancellation
+/// (docs/architecture.md, "Errors").
 ///
 /// `message` names the failure for an operator and never contains a URL's query string (which may carry a
 /// signature) or a header value.
-public struct TransportError: Error, Sendable, CustomStringConvertible {
+public struct TransportError: AirlockFailure {
     /// A stable error code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
@@ -38,12 +42,17 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// curl's numeric result code, when curl reported the failure.
     public var curlCode: Int?
+    /// What failed underneath (a local file's errno), for logs.
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, curlCode: Int? = nil) {
+    public init(_ code: Code, _ message: String, curlCode: Int? = nil, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.curlCode = curlCode
+        self.cause = cause
     }
+
+    public var codeName: String { code.rawValue }
 
     /// Whether a retry of an idempotent request could succeed.
     public var isTransient: Bool {
@@ -51,4 +60,21 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+}
+
+/// A failed system call on a local file (the cause of an `.io` ``TransportError``).
+public struct SystemCallError: Error, Sendable, CustomStringConvertible {
+    /// The call, such as `pread`.
+    public var call: String
+    /// Its `errno`.
+    public var number: Int32
+
+    public init(call: String, number: Int32) {
+        self.call = call
+        self.number = number
+    }
+
+    /// `strerror`'s text.
+    public var reason: String { String(cString: strerror(number)) }
+    public var description: String { "\(call) failed: \(reason) (errno \(number))" }
 }

@@ -1,4 +1,5 @@
 import AirlockCore
+import Foundation
 import Testing
 
 struct FilenamePolicyTests {
@@ -163,6 +164,30 @@ struct ProfilePolicyTests {
         #expect(ReasonCode.allCases.count == 15)
         #expect(ReasonCode.sourceMissing.rawValue == "source_missing")
         #expect(ReasonCode.archiveMemberNotAllowed.rawValue == "archive_member_not_allowed")
+        // A code a newer airlock wrote: not rejected, and a reason all the same (never clean).
+        #expect(Verdict.outcome(for: [Reason(.unrecognized("future_check"), "")]) == .rejected)
+    }
+
+    /// A newer airlock's code (a rolling deploy) reads as unrecognized, kept as it is; input is checked against the
+    /// known codes only.
+    @Test func unknownReasonCodesAndFlagsAreKeptAsTheyAre() throws {
+        #expect(ReasonCode(rawValue: "future_check") == nil)
+        #expect(ReasonCode(stored: "future_check") == .unrecognized("future_check"))
+        #expect(ReasonCode(stored: "malware") == .malware)
+        #expect(ReasonCode(stored: "future_check").rawValue == "future_check")
+        #expect(!ReasonCode(stored: "future_check").isRecognized && ReasonCode.malware.isRecognized)
+        #expect(!ReasonCode.allCases.contains { !$0.isRecognized })
+        for code in ReasonCode.allCases { #expect(ReasonCode(rawValue: code.rawValue) == code) }
+        // The JSON form (the inspector's channel) is the bare string, as before.
+        let reasons = [Reason(.malware, "Eicar"), Reason(.unrecognized("future_check"), "v9")]
+        let json = try JSONEncoder().encode(reasons)
+        #expect(String(decoding: json, as: UTF8.self) == #"[{"code":"malware","detail":"Eicar"},{"code":"future_check","detail":"v9"}]"#)
+        #expect(try JSONDecoder().decode([Reason].self, from: json) == reasons)
+
+        #expect(UploadFlag(rawValue: "release_requested") == .releaseRequested)
+        #expect(UploadFlag(rawValue: "future_flag") == .unrecognized("future_flag"))
+        #expect(UploadFlag.parse(column: "rescanned_clean,,future_flag") == [.rescannedClean, .unrecognized("future_flag")])
+        #expect(UploadFlag.column([.rescannedClean, .unrecognized("future_flag")]) == "rescanned_clean,future_flag")
     }
 
     @Test func mediaTypeEssenceAndAliases() {

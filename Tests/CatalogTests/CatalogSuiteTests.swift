@@ -363,11 +363,53 @@ import Testing
         #expect(UploadID("0190d6e27f4a-7c3b-9f00-abcdefabcdef0") == nil)
     }
 
+    /// A row a newer airlock wrote (a rolling deploy, N API replicas) with a reason code and a flag this one does not
+    /// know: the upload stays readable, listed, counted and filterable, and the unknown values are kept as they are,
+    /// written back unchanged when this airlock updates the flags.
+    @Test(arguments: CatalogEngine.allCases)
+    func codesANewerAirlockWroteKeepTheUploadReadable(_ engine: CatalogEngine) async throws {
+        try await engine.withCatalog { catalog in
+            var upload = Upload.sample(7)
+            upload.state = .quarantined
+            upload.outcome = .infected
+            upload.reasons = [Reason(.malware, "Eicar")]
+            upload.flags = [.rescannedClean]
+            _ = try await catalog.createUpload(upload)
+            // What a newer airlock writes: the columns and the indexed tables.
+            let id = SQLValue.text(upload.id.rawValue)
+            _ = try await catalog.driver.query(
+                "UPDATE uploads SET reasons = $2, flags = $3 WHERE id = $1",
+                [
+                    id, .text(#"[{"code":"future_check","detail":"from v9"},{"code":"malware","detail":"Eicar"}]"#),
+                    .text("rescanned_clean,future_flag"),
+                ]
+            )
+            _ = try await catalog.driver.query("INSERT INTO upload_reasons (upload_id, code) VALUES ($1, 'future_check')", [id])
+            _ = try await catalog.driver.query("INSERT INTO upload_flags (upload_id, flag) VALUES ($1, 'future_flag')", [id])
+
+            let read = try #require(try await catalog.upload(id: upload.id))
+            #expect(read.reasons == [Reason(.unrecognized("future_check"), "from v9"), Reason(.malware, "Eicar")])
+            #expect(read.flags == [.rescannedClean, .unrecognized("future_flag")])
+            #expect(try await catalog.quarantined(QuarantineQuery(limit: 10)).map(\.id) == [upload.id])
+            #expect(try await catalog.quarantined(QuarantineQuery(reason: .unrecognized("future_check"), limit: 10)).map(\.id) == [upload.id])
+            #expect(try await catalog.quarantined(QuarantineQuery(flag: .unrecognized("future_flag"), limit: 10)).map(\.id) == [upload.id])
+            let counts = try await catalog.quarantineReasonCounts()
+            #expect(counts == [.malware: 1, .unrecognized("future_check"): 1])
+
+            #expect(try await catalog.updateFlags(id: upload.id, adding: [.releaseRequested], removing: [.rescannedClean]))
+            #expect(try await catalog.upload(id: upload.id)?.flags == [.unrecognized("future_flag"), .releaseRequested])
+            let column = try await catalog.driver.query("SELECT flags FROM uploads WHERE id = $1", [id]).first?.text("flags")
+            #expect(column == "future_flag,release_requested")
+        }
+    }
+
     @Test func reasonsSurviveTheirJSONForm() {
         let reasons = [Reason(.malware, "Eicar \"quoted\" \\ back\nline\u{1} é 😀"), Reason(.unsolicited, "")]
         #expect(ReasonList.parse(ReasonList.json(reasons)) == reasons)
         #expect(ReasonList.parse("[]") == [])
-        #expect(ReasonList.parse("[{\"code\":\"nope\",\"detail\":\"x\"}]") == nil)
+        #expect(ReasonList.parse("[{\"code\":\"nope\",\"detail\":\"x\"}]") == [Reason(.unrecognized("nope"), "x")])
+        let newer = [Reason(.unrecognized("future_check"), "v9"), Reason(.malware, "Eicar")]
+        #expect(ReasonList.parse(ReasonList.json(newer)) == newer)
         #expect(ReasonList.parse("[{\"code\":\"malware\"}]") == nil)
         #expect(ReasonList.parse("[{\"code\":\"malware\",\"detail\":\"\\ud83d\\ude00\"}] ") == [Reason(.malware, "😀")])
         #expect(ReasonList.parse("[{\"code\":\"malware\",\"detail\":\"x\"}] junk") == nil)

@@ -313,6 +313,43 @@ struct RouteTests {
         }
     }
 
+    /// A reason code and a flag a newer airlock stored (a rolling deploy) are served exactly as stored, in the same
+    /// JSON shape as known ones: the upload is not unreadable to this replica.
+    @Test func codesANewerAirlockStoredAreServedAsStored() async throws {
+        try await Self.withRouter { harness in
+            let now = SystemWallClock().now()
+            let upload = Upload(
+                id: UploadID.generate(at: now),
+                owner: "key:uploader",
+                profile: "documents",
+                filename: "a.txt",
+                safeName: "a.txt",
+                declaredSize: 3,
+                declaredType: "text/plain",
+                incomingKey: "incoming/a",
+                state: .quarantined,
+                flags: [.rescannedClean, .unrecognized("future_flag")],
+                outcome: .rejected,
+                reasons: [Reason(.unrecognized("future_check"), "from v9"), Reason(.typeMismatch, "detected text/html")],
+                createdAt: now,
+                expiresAt: now + 60_000
+            )
+            _ = try await harness.catalog.createUpload(upload)
+            let expected: [String: Any] = [
+                "reasons": [["code": "future_check", "detail": "from v9"], ["code": "type_mismatch", "detail": "detected text/html"]],
+                "flags": ["rescanned_clean", "future_flag"],
+            ]
+            for uri in ["/v1/quarantine/\(upload.id)", "/v1/quarantine"] {
+                let answer = try await harness.call(.get, uri, key: Self.reviewerKey)
+                #expect(answer.status == .ok, "\(uri): \(answer.body)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+                let item = try #require(uri == "/v1/quarantine" ? (object["items"] as? [[String: Any]])?.first : object, "\(answer.body)")
+                #expect(item["reasons"] as? [[String: String]] == expected["reasons"] as? [[String: String]], "\(answer.body)")
+                #expect(item["flags"] as? [String] == expected["flags"] as? [String], "\(answer.body)")
+            }
+        }
+    }
+
     @Test func reviewerRefusalsKeepTheirCodesOverHTTP() async throws {
         try await Self.withRouter { harness in
             let bad = try await harness.call(.post, "/v1/hashlists/deny", key: Self.reviewerKey, json: #"{"sha256":"not-hex","note":"x"}"#)

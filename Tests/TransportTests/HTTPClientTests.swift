@@ -1,3 +1,4 @@
+import AirlockErrors
 import AirlockTesting
 import Crypto
 import Foundation
@@ -104,8 +105,60 @@ struct HTTPClientTests {
         } catch let error as TransportError {
             #expect(error.code == code, "\(error)")
             #expect(!error.message.isEmpty)
+            Self.expectNothingSecret(in: error, from: request)
         } catch {
             Issue.record("unexpected \(error)")
+        }
+    }
+
+    /// What an error prints (message, description, the cause chain) never carries the URL's query string, which may
+    /// hold a signature, nor a header value.
+    static func expectNothingSecret(in error: TransportError, from request: HTTPRequest) {
+        let failure: any AirlockFailure = error
+        #expect(failure.codeName == error.code.rawValue)
+        var secrets = request.headers.map(\.value).filter { $0.count > 3 }
+        if let query = request.url.split(separator: "?", maxSplits: 1).dropFirst().first { secrets.append(String(query)) }
+        for text in [failure.message, failure.description, failure.debugDescription] {
+            for secret in secrets { #expect(!text.contains(secret), "\(text)") }
+        }
+    }
+
+    /// The codes are what logs, metrics and S3Error (`Transport.<code>`) carry: they must not change.
+    @Test func codesAreStable() {
+        let codes: [(TransportError.Code, String)] = [
+            (.dns, "dns"), (.connect, "connect"), (.tls, "tls"), (.timeout, "timeout"), (.network, "network"), (.io, "io"),
+            (.responseTooLarge, "response_too_large"), (.cancelled, "cancelled"), (.shutdown, "shutdown"),
+            (.invalidRequest, "invalid_request"), (.other, "other"),
+        ]
+        for (code, name) in codes {
+            #expect(TransportError(code, "m").codeName == name)
+            #expect(TransportError(code, "m").description == "\(name): m")
+        }
+    }
+
+    @Test func aFailedReadOfTheBodyFileKeepsTheSystemCallAsItsCause() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-transport-\(UUID().uuidString)").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        defer { unlink(path) }
+        // A descriptor open for writing only: pread fails with EBADF.
+        let descriptor = open(path, O_WRONLY)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let request = HTTPRequest(
+            method: "PUT",
+            url: "\(server.baseURL)/echo?X-Amz-Signature=0123456789abcdef",
+            body: .file(descriptor: descriptor, offset: 0, length: 10)
+        )
+        do {
+            _ = try await client.execute(request)
+            Issue.record("the upload succeeded")
+        } catch let error as TransportError {
+            #expect(error.code == .io, "\(error)")
+            let cause = try #require(error.cause as? SystemCallError)
+            #expect(cause.call == "pread")
+            #expect(cause.number == EBADF)
+            #expect(error.debugDescription.hasSuffix("<- pread failed: \(cause.reason) (errno \(EBADF))"))
+            Self.expectNothingSecret(in: error, from: request)
         }
     }
 
@@ -124,13 +177,21 @@ struct HTTPClientTests {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
         let port = Int(UInt16(bigEndian: address.sin_port))
         close(socket)
-        await expectFailure(.connect, HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/"))
-        await expectFailure(.dns, HTTPRequest(method: "GET", url: "http://airlock-test.invalid/"))
+        await expectFailure(.connect, HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/?X-Amz-Signature=0123456789abcdef"))
+        await expectFailure(.dns, HTTPRequest(method: "GET", url: "http://airlock-test.invalid/?X-Amz-Signature=0123456789abcdef"))
     }
 
     @Test func stalledTransfersTimeOut() async {
         await expectFailure(.timeout, HTTPRequest(method: "GET", url: "\(server.baseURL)/slow"))
-        await expectFailure(.timeout, HTTPRequest(method: "GET", url: "\(server.baseURL)/slow", timeout: .milliseconds(300)))
+        await expectFailure(
+            .timeout,
+            HTTPRequest(
+                method: "GET",
+                url: "\(server.baseURL)/slow/?X-Amz-Signature=0123456789abcdef",
+                headers: [("Authorization", "AWS4-HMAC-SHA256 secret")],
+                timeout: .milliseconds(300)
+            )
+        )
     }
 
     @Test func memoryBodiesAreCapped() async {

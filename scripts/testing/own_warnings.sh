@@ -2,8 +2,9 @@
 # own_warnings.sh BUILD_LOG: prints the compiler warnings of a `swift build` log that are Airlock's own (a location
 # under this checkout's Sources/ or Tests/, or a macro expansion whose code originates there) and exits 1 if there is
 # any. Warnings in dependencies (.build/checkouts) and SwiftPM's own notices are not ours and pass.
-# The log must come from a build that compiled our targets afresh (scripts/test removes their intermediate files
-# first): an incremental build prints warnings only for the files it recompiles.
+# The log must come from a build that compiled our targets afresh (scripts/test touches every source file first, for
+# its debug build and for the release build scripts/release then makes and checks): an incremental build prints
+# warnings only for the files it recompiles.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 found=$(awk -v root="$ROOT/" '

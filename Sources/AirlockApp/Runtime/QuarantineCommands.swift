@@ -30,7 +30,7 @@ public enum QuarantineCommands {
                 guard let code = ReasonCode(rawValue: reason) else { throw AirlockError(.invalidArgument, "unknown reason code '\(reason)'") }
                 filter.reason = code
             }
-            filter.flag = flag
+            filter.flag = flag.map(UploadFlag.init(rawValue:))
             if let since {
                 guard let millis = Timestamp.parse(since) else { throw AirlockError(.invalidArgument, "--since must be an ISO 8601 date or time") }
                 filter.since = millis

@@ -4,7 +4,8 @@ public enum ReasonList {
         JSONText.array(reasons.map { .object([("code", .string($0.code.rawValue)), ("detail", .string($0.detail))]) }).rendered
     }
 
-    /// Reads what `json(_:)` wrote; `nil` for anything else (an unknown code included).
+    /// Reads what `json(_:)` wrote; `nil` for anything else. A code this airlock does not know (a newer one wrote it)
+    /// reads as ``ReasonCode/unrecognized(_:)``.
     public static func parse(_ text: String) -> [Reason]? {
         var parser = Parser(scalars: Array(text.unicodeScalars))
         return parser.reasons()
@@ -90,7 +91,7 @@ public enum ReasonList {
                 var detail: String?
                 repeat {
                     guard let key = string(), expect(":"), let value = string() else { return nil }
-                    if key == "code" { code = ReasonCode(rawValue: value) } else if key == "detail" { detail = value }
+                    if key == "code" { code = ReasonCode(stored: value) } else if key == "detail" { detail = value }
                 } while expect(",")
                 guard expect("}"), let code, let detail else { return nil }
                 result.append(Reason(code, detail))

@@ -19,14 +19,14 @@ public protocol ReviewCatalog: Sendable {
     func releaseQuarantinedLease(id: UploadID, holder: String) async throws
 
     /// Adds and removes flags of a quarantined upload in one transaction; false unless it is quarantined.
-    func updateFlags(id: UploadID, adding: [String], removing: [String]) async throws -> Bool
+    func updateFlags(id: UploadID, adding: [UploadFlag], removing: [UploadFlag]) async throws -> Bool
 
     /// Quarantined uploads that match `query`, newest first (by id), before its cursor, at most `query.limit`. Every
     /// filter is the catalog's (flags and reason codes are indexed), so a rare filter finds every match.
     func quarantined(_ query: QuarantineQuery) async throws -> [Upload]
 
     /// How many quarantined uploads carry each reason code (an upload with two reasons counts for both). Codes this
-    /// airlock does not know (written by a newer one) are left out.
+    /// airlock does not know (written by a newer one) are counted as ``ReasonCode/unrecognized(_:)``.
     func quarantineReasonCounts() async throws -> [ReasonCode: Int]
 }
 
@@ -66,7 +66,7 @@ public struct QuarantineQuery: Sendable, Hashable {
     /// Whether `upload` passes the filters (the cursor and the state aside): the semantics every catalog implements.
     public func matches(_ upload: Upload) -> Bool {
         if let reason, !upload.reasons.contains(where: { $0.code == reason }) { return false }
-        if let flag, !upload.flags.contains(flag.rawValue) { return false }
+        if let flag, !upload.flags.contains(flag) { return false }
         if let since, upload.updatedAt < since { return false }
         if let until, upload.updatedAt >= until { return false }
         return true

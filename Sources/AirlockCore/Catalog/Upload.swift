@@ -18,7 +18,7 @@ public struct Upload: Sendable, Hashable {
     public var multipartUploadID: String?
     public var state: UploadState
     /// E.g. `rescanned_clean`.
-    public var flags: [String]
+    public var flags: [UploadFlag]
     public var attempts: Int
     public var leaseOwner: String?
     public var leaseExpiresAt: EpochMillis?
@@ -59,7 +59,7 @@ public struct Upload: Sendable, Hashable {
         incomingKey: String,
         multipartUploadID: String? = nil,
         state: UploadState = .pending,
-        flags: [String] = [],
+        flags: [UploadFlag] = [],
         attempts: Int = 0,
         leaseOwner: String? = nil,
         leaseExpiresAt: EpochMillis? = nil,

@@ -12,25 +12,92 @@ public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// A stable reason code (docs/inspection.md, "Verdicts and reason codes").
-public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
-    case filenameInvalid = "filename_invalid"
-    case extensionNotAllowed = "extension_not_allowed"
+///
+/// A code this airlock does not know (one a newer airlock wrote, read during a rolling deploy) reads as
+/// ``unrecognized(_:)``: kept and shown as it is, never dropped and never an error. Only ``init(stored:)`` makes one;
+/// ``init(rawValue:)`` knows the codes of this airlock alone, for checking input.
+public enum ReasonCode: Sendable, Hashable {
+    case filenameInvalid
+    case extensionNotAllowed
     /// The detected type is not allowed for any extension of the profile.
-    case typeNotAllowed = "type_not_allowed"
+    case typeNotAllowed
     /// The detected type is allowed, but not for this extension, or differs from the declared type.
-    case typeMismatch = "type_mismatch"
-    case archiveMemberNotAllowed = "archive_member_not_allowed"
-    case sizeExceeded = "size_exceeded"
-    case sizeMismatch = "size_mismatch"
+    case typeMismatch
+    case archiveMemberNotAllowed
+    case sizeExceeded
+    case sizeMismatch
     case empty
-    case checksumMismatch = "checksum_mismatch"
+    case checksumMismatch
     case malware
-    case activeContent = "active_content"
+    case activeContent
     case unscannable
-    case scanFailed = "scan_failed"
+    case scanFailed
     case unsolicited
     /// The object was gone before it could be inspected (a lifecycle rule or an operator removed it).
-    case sourceMissing = "source_missing"
+    case sourceMissing
+    /// A code this airlock does not know, as stored.
+    case unrecognized(String)
+}
+
+extension ReasonCode: RawRepresentable, CaseIterable, Codable, CustomStringConvertible {
+    /// The codes this airlock knows (``unrecognized(_:)`` is not one).
+    public static let allCases: [ReasonCode] = [
+        .filenameInvalid, .extensionNotAllowed, .typeNotAllowed, .typeMismatch, .archiveMemberNotAllowed, .sizeExceeded,
+        .sizeMismatch, .empty, .checksumMismatch, .malware, .activeContent, .unscannable, .scanFailed, .unsolicited,
+        .sourceMissing,
+    ]
+
+    private static let byName: [String: ReasonCode] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// A code this airlock knows; nil for any other text (input to check: a filter, an argument).
+    public init?(rawValue: String) {
+        guard let code = Self.byName[rawValue] else { return nil }
+        self = code
+    }
+
+    /// A code as stored (a catalog row, a verdict from another process): a known one, else ``unrecognized(_:)``.
+    public init(stored text: String) {
+        self = Self.byName[text] ?? .unrecognized(text)
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .filenameInvalid: "filename_invalid"
+        case .extensionNotAllowed: "extension_not_allowed"
+        case .typeNotAllowed: "type_not_allowed"
+        case .typeMismatch: "type_mismatch"
+        case .archiveMemberNotAllowed: "archive_member_not_allowed"
+        case .sizeExceeded: "size_exceeded"
+        case .sizeMismatch: "size_mismatch"
+        case .empty: "empty"
+        case .checksumMismatch: "checksum_mismatch"
+        case .malware: "malware"
+        case .activeContent: "active_content"
+        case .unscannable: "unscannable"
+        case .scanFailed: "scan_failed"
+        case .unsolicited: "unsolicited"
+        case .sourceMissing: "source_missing"
+        case .unrecognized(let text): text
+        }
+    }
+
+    /// Whether this airlock knows the code.
+    public var isRecognized: Bool {
+        if case .unrecognized = self { return false }
+        return true
+    }
+
+    public var description: String { rawValue }
+
+    /// The code as a JSON string, as before the unrecognized case: `"malware"`.
+    public init(from decoder: any Decoder) throws {
+        self.init(stored: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// One reason with its human detail (detected type, signature name, limit hit, member path).

@@ -12,8 +12,8 @@ extension InMemoryCatalog {
     }
 
     private func flagRescan(_ id: UploadID) -> Bool {
-        update(id, if: { $0.state == .quarantined && !$0.flags.contains(UploadFlag.rescanRequested.rawValue) }) {
-            $0.flags.append(UploadFlag.rescanRequested.rawValue)
+        update(id, if: { $0.state == .quarantined && !$0.flags.contains(.rescanRequested) }) {
+            $0.flags.append(.rescanRequested)
         }
     }
 
@@ -50,7 +50,7 @@ extension InMemoryCatalog {
         }
     }
 
-    public func updateFlags(id: UploadID, adding: [String], removing: [String]) async throws -> Bool {
+    public func updateFlags(id: UploadID, adding: [UploadFlag], removing: [UploadFlag]) async throws -> Bool {
         update(id, if: { $0.state == .quarantined }) { upload in
             upload.flags.removeAll { removing.contains($0) }
             for flag in adding where !upload.flags.contains(flag) { upload.flags.append(flag) }

@@ -205,7 +205,7 @@ extension InMemoryCatalog {
 
     public func claimRescans(worker: String, limit: Int, leaseMillis: Int64, now: EpochMillis) async throws -> [Upload] {
         let due = uploads.values.filter {
-            $0.state == .quarantined && $0.flags.contains(UploadFlag.rescanRequested.rawValue)
+            $0.state == .quarantined && $0.flags.contains(.rescanRequested)
                 && ($0.leaseExpiresAt == nil || Self.expired($0.leaseExpiresAt, before: now))
         }
         let chosen = due.sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }.prefix(max(limit, 0))
@@ -221,8 +221,8 @@ extension InMemoryCatalog {
 
     public func finishRescan(id: UploadID, worker: String, verdict: Verdict, destinationKey: String?, now: EpochMillis) async throws -> Bool {
         update(id, if: { $0.state == .quarantined && $0.leaseOwner == worker }) {
-            $0.flags.removeAll { $0 == UploadFlag.rescanRequested.rawValue || $0 == UploadFlag.rescannedClean.rawValue }
-            if verdict.outcome == .clean { $0.flags.append(UploadFlag.rescannedClean.rawValue) }
+            $0.flags.removeAll { $0 == .rescanRequested || $0 == .rescannedClean }
+            if verdict.outcome == .clean { $0.flags.append(.rescannedClean) }
             $0.outcome = verdict.outcome
             $0.reasons = verdict.reasons
             $0.detectedType = verdict.detectedType

@@ -45,7 +45,7 @@ public actor InMemoryCatalog: Catalog {
     /// An upload as the SQL catalog reads it back: flags go through a comma-separated column (empty ones vanish).
     static func stored(_ upload: Upload) -> Upload {
         var upload = upload
-        upload.flags = upload.flags.joined(separator: ",").split(separator: ",").map(String.init)
+        upload.flags = UploadFlag.parse(column: UploadFlag.column(upload.flags))
         return upload
     }
 

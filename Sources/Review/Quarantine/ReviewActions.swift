@@ -19,7 +19,7 @@ public struct ReviewActions: Sendable {
     /// Filters of the quarantine list.
     public struct Filter: Sendable {
         public var reason: ReasonCode?
-        public var flag: String?
+        public var flag: UploadFlag?
         /// Entered quarantine at or after.
         public var since: EpochMillis?
         /// Entered quarantine before.
@@ -49,7 +49,7 @@ public struct ReviewActions: Sendable {
         )
     }
 
-    package static let releaseRequestedFlag = UploadFlag.releaseRequested.rawValue
+    package static let releaseRequestedFlag = UploadFlag.releaseRequested
 
     public func quarantined(_ text: String?) async throws -> Upload {
         guard let text, let id = UploadID(text), let upload = try await environment.catalog.upload(id: id), upload.state == .quarantined else {
@@ -64,7 +64,7 @@ public struct ReviewActions: Sendable {
         let items = try await environment.catalog.quarantined(
             QuarantineQuery(
                 reason: filter.reason,
-                flag: filter.flag.map(UploadFlag.init(rawValue:)),
+                flag: filter.flag,
                 since: filter.since,
                 until: filter.until,
                 before: filter.cursor,

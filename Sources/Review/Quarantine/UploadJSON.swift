@@ -10,7 +10,7 @@ public enum UploadJSON {
             ("detectedType", upload.detectedType.map(JSONText.string) ?? .null), ("sha256", upload.sha256.map(JSONText.string) ?? .null),
             ("outcome", upload.outcome.map { .string($0.rawValue) } ?? .null),
             ("reasons", .array(upload.reasons.map { .object([("code", .string($0.code.rawValue)), ("detail", .string($0.detail))]) })),
-            ("flags", .array(upload.flags.map(JSONText.string))), ("createdAt", .string(Timestamp.iso8601(upload.createdAt))),
+            ("flags", .array(upload.flags.map { .string($0.rawValue) })), ("createdAt", .string(Timestamp.iso8601(upload.createdAt))),
             ("updatedAt", .string(Timestamp.iso8601(upload.updatedAt))),
         ])
     }

@@ -20,10 +20,21 @@ public struct S3Endpoint: Sendable, Hashable {
     /// `host` or `host:port` when the port is not the scheme's default: what the `Host` header carries.
     public let authority: String
 
+    /// `text` safe for an error message: without a query or fragment (which may carry a signature) and with any user
+    /// info (which may carry a password) replaced by `***`.
+    static func redacted(_ text: String) -> String {
+        var kept = Substring(text)
+        if let query = kept.firstIndex(where: { $0 == "?" || $0 == "#" }) { kept = kept[..<query] }
+        guard let at = kept.lastIndex(of: "@") else { return String(kept) }
+        let scheme = kept.firstIndex(of: "/").map { kept[..<$0] } ?? ""
+        let prefix = scheme.hasSuffix(":") ? scheme + "//" : ""
+        return prefix + "***" + kept[at...]
+    }
+
     /// Parses an endpoint URL such as `http://127.0.0.1:7480` or `https://s3.eu-west-1.amazonaws.com`.
     public init(url text: String) throws(SigV4Error) {
         func fail(_ why: String) -> SigV4Error {
-            SigV4Error(.invalidEndpoint, "endpoint '\(text)' is not usable: \(why)")
+            SigV4Error(.invalidEndpoint, "endpoint '\(Self.redacted(text))' is not usable: \(why)")
         }
         let lowered = text.lowercased()
         let rest: Substring

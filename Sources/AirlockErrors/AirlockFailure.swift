@@ -1,4 +1,6 @@
-/// The error model every Airlock target shares (docs/architecture.md, "Errors").
+/// The error model every Airlock target shares (docs/architecture.md, "Errors"). It sits in a target of its own with
+/// no dependencies, so that `SigV4` and `Transport`, which do not import AirlockCore, adopt it too; AirlockCore
+/// re-exports it.
 ///
 /// An error is a struct with
 /// - a stable code (`codeName`, snake_case) that clients, scripts and alerts match, as opaque static members so new
