@@ -180,7 +180,9 @@ struct ProfilePolicyTests {
         for code in ReasonCode.allCases { #expect(ReasonCode(rawValue: code.rawValue) == code) }
         // The JSON form (the inspector's channel) is the bare string, as before.
         let reasons = [Reason(.malware, "Eicar"), Reason(.unrecognized("future_check"), "v9")]
-        let json = try JSONEncoder().encode(reasons)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // Foundation's key order is not stable otherwise
+        let json = try encoder.encode(reasons)
         #expect(String(decoding: json, as: UTF8.self) == #"[{"code":"malware","detail":"Eicar"},{"code":"future_check","detail":"v9"}]"#)
         #expect(try JSONDecoder().decode([Reason].self, from: json) == reasons)
 
