@@ -508,9 +508,9 @@ pid_t airlock_sandbox_probe_sibling(uid_t uid, gid_t gid) {
     pid_t pid = fork();
     if (pid != 0) return pid;
     if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)) _exit(1);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (getppid() != parent) _exit(0);
-    for (;;) pause();
+    // Not PR_SET_PDEATHSIG: the locked-down parent's death signal is refused by its Landlock signal scope.
+    while (getppid() == parent) usleep(50000);
+    _exit(0);
 }
 
 static void *probe_thread(void *argument) {

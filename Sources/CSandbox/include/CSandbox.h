@@ -97,7 +97,7 @@ typedef enum {
     AIRLOCK_PROBE_DUMPABLE,
 } airlock_sandbox_probe_check;
 
-/// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, dying with its parent:
+/// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, exiting with its parent:
 /// another process of the inspector's user for the probe to reach for. Returns its pid (or -1).
 pid_t airlock_sandbox_probe_sibling(uid_t uid, gid_t gid);
 
