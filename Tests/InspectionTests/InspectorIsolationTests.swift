@@ -115,12 +115,18 @@ struct InspectorIsolationTests {
     /// terminal or the journal's socket), in a session of its own (no controlling terminal); what it writes reaches the
     /// worker's log a line at a time, capped at 4 KiB a line and with control characters escaped.
     @Test func anInspectorsOutputIsAPipeOfItsOwnRelayedCappedAndEscaped() throws {
-        let script = #"readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2; echo "sid $(cut -d' ' -f6 /proc/self/stat)"; "#
+        let script =
+            #"readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2; echo "sid $(cut -d' ' -f6 /proc/self/stat)"; "#
             + #"head -c 1048576 /dev/zero | tr '\0' a; echo; printf '\033[31mred\033[0m\r\n'; printf 'fake\nline'"#
         var channel: [Int32] = [-1, -1]
         try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &channel) == 0)
         defer { channel.forEach { close($0) } }
-        let (pid, output, error) = InspectorProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], channel: channel[1], environment: ["PATH": "/usr/bin:/bin"])
+        let (pid, output, error) = InspectorProcess.spawn(
+            executable: "/bin/sh",
+            arguments: ["-c", script],
+            channel: channel[1],
+            environment: ["PATH": "/usr/bin:/bin"]
+        )
         try #require(pid > 0, "spawn: \(error)")
         var pipe = stat()
         fstat(output, &pipe)

@@ -80,17 +80,22 @@ enum InspectorOutput {
         let job = Job(descriptor: descriptor, pid: pid, logger: logger)
         let context = Unmanaged.passRetained(job).toOpaque()
         var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { context in
-            let job = Unmanaged<Job>.fromOpaque(context!).takeRetainedValue()
-            InspectorOutput.relay(descriptor: job.descriptor) { line in
-                job.logger.info("inspector output: \(line)", metadata: ["airlock.inspector.pid": "\(job.pid)"])
-            }
-            return nil
-        }, context)
+        let started = pthread_create(
+            &thread,
+            nil,
+            { context in
+                let job = Unmanaged<Job>.fromOpaque(context!).takeRetainedValue()
+                InspectorOutput.relay(descriptor: job.descriptor) { line in
+                    job.logger.info("inspector output: \(line)", metadata: ["airlock.inspector.pid": "\(job.pid)"])
+                }
+                return nil
+            },
+            context
+        )
         if started == 0 {
             pthread_detach(thread)
         } else {
-            // No thread: the pipe is closed, and the inspector's writes fail (EPIPE) instead of blocking it.
+            // No thread: the pipe is closed; the inspector's next write ends it (SIGPIPE) instead of blocking it.
             Unmanaged<Job>.fromOpaque(context).release()
             close(descriptor)
         }

@@ -92,7 +92,12 @@ final class InspectorProcess: @unchecked Sendable {
 
     /// Spawns `executable` in a session of its own with `channel` as descriptor 3 and its stdout and stderr on a new pipe.
     /// Returns the pid and the pipe's read end (for ``InspectorOutput``), or pid 0 and the errno.
-    static func spawn(executable: String, arguments: [String], channel: Int32, environment: [String: String]) -> (pid: pid_t, output: Int32, error: Int32) {
+    static func spawn(
+        executable: String,
+        arguments: [String],
+        channel: Int32,
+        environment: [String: String]
+    ) -> (pid: pid_t, output: Int32, error: Int32) {
         var output: [Int32] = [-1, -1]
         guard airlock_sandbox_pipe(&output) == 0 else { return (0, -1, errno) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
