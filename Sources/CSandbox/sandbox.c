@@ -17,7 +17,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -177,7 +180,27 @@ static int set_limit(int resource, uint64_t soft, uint64_t hard) {
 
 #define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
-static int install_seccomp(void) {
+#define ERRNO_EPERM (SECCOMP_RET_ERRNO | EPERM)
+// The low 32 bits of an argument (little-endian on both architectures): pid_t, int and unsigned int arguments are
+// truncated to them by the kernel, so these bits are exactly what it acts on.
+#define LOAD_ARG(n) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[n]))
+// The call `nr` only when argument `n` names this process (0 or its own pid), else EPERM. Every branch returns.
+#define SELF_ONLY(nr, n, self) \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5), LOAD_ARG(n), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0), \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(self), 1, 0), BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM), \
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+// The same where argument 0 says what argument 1 is (setpriority, ioprio_*): only `which` == `process` with `who` this
+// process (a user's or a process group's processes would include other inspectors).
+#define SELF_ONLY_WHICH(nr, process, self) \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 7), LOAD_ARG(0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (process), 0, 3), \
+    LOAD_ARG(1), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(self), 1, 0), \
+    BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+// The call `nr` only when argument 0 is exactly this process's pid (kill(0) would reach its process group).
+#define OWN_PID_ONLY(nr, self) \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), LOAD_ARG(0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(self), 1, 0), \
+    BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+static int install_seccomp(pid_t self) {
     struct sock_filter filter[] = {
         // Another architecture's syscall numbers (e.g. i386 through int 0x80): killed.
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -187,18 +210,65 @@ static int install_seccomp(void) {
 #if defined(__x86_64__)
         // x32 syscalls (the same calls under other numbers): refused.
         BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
 #endif
         // clone3 hides its flags in memory: ENOSYS makes libc fall back to clone, whose flags are checked below.
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        // clone with any namespace flag: refused (threads and plain forks stay possible).
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        // clone: threads only (CLONE_THREAD), never a namespace. A child process would outlive the inspector (it does
+        // not inherit PR_SET_PDEATHSIG) and survive recycling; libclamav, libmagic and the Swift runtime never fork.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 5),
+        LOAD_ARG(0),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
+        // Terminal requests that reach beyond the descriptor: pushing input (TIOCSTI), console and line-discipline
+        // control, taking a controlling terminal. (The inspector holds no terminal; this holds should one leak to it.)
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 8),
+        LOAD_ARG(1),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSETD, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSCTTY, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCCONS, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        // Non-dumpable stays so (siblings of the same user cannot open its /proc files without Landlock).
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prctl, 0, 4),
+        LOAD_ARG(0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_DUMPABLE, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        // Limits, priorities, CPU and memory placement: of this process only. The kernel checks only that the uid
+        // matches, so without this one inspector could set another's (or an unprivileged worker's) RLIMIT_CPU,
+        // RLIMIT_NOFILE or scheduling class; the reading variants would tell which pids exist.
+        SELF_ONLY(__NR_prlimit64, 0, self),
+        SELF_ONLY(__NR_sched_setaffinity, 0, self),
+        SELF_ONLY(__NR_sched_getaffinity, 0, self),
+        SELF_ONLY(__NR_sched_setscheduler, 0, self),
+        SELF_ONLY(__NR_sched_getscheduler, 0, self),
+        SELF_ONLY(__NR_sched_setparam, 0, self),
+        SELF_ONLY(__NR_sched_getparam, 0, self),
+        SELF_ONLY(__NR_sched_setattr, 0, self),
+        SELF_ONLY(__NR_sched_getattr, 0, self),
+        SELF_ONLY(__NR_sched_rr_get_interval, 0, self),
+        SELF_ONLY(__NR_migrate_pages, 0, self),
+        SELF_ONLY(__NR_move_pages, 0, self),
+        SELF_ONLY_WHICH(__NR_setpriority, PRIO_PROCESS, self),
+        SELF_ONLY_WHICH(__NR_getpriority, PRIO_PROCESS, self),
+        SELF_ONLY_WHICH(__NR_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, self),
+        SELF_ONLY_WHICH(__NR_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, self),
+        // Signals: to itself only, whether or not Landlock scopes them (raise and abort use tgkill on their own pid).
+        OWN_PID_ONLY(__NR_kill, self),
+        OWN_PID_ONLY(__NR_tgkill, self),
+        OWN_PID_ONLY(__NR_rt_sigqueueinfo, self),
+        OWN_PID_ONLY(__NR_rt_tgsigqueueinfo, self),
         // No network, no new programs, no reaching into other processes or the kernel's configuration.
+        DENY(__NR_tkill), DENY(__NR_pidfd_send_signal), DENY(__NR_kcmp), DENY(__NR_process_mrelease),
+#if defined(__NR_fork)
+        DENY(__NR_fork), DENY(__NR_vfork),
+#endif
         DENY(__NR_socket), DENY(__NR_socketpair), DENY(__NR_connect), DENY(__NR_bind), DENY(__NR_listen),
         DENY(__NR_accept), DENY(__NR_accept4), DENY(__NR_execve), DENY(__NR_execveat), DENY(__NR_ptrace),
         DENY(__NR_process_vm_readv), DENY(__NR_process_vm_writev), DENY(__NR_mount), DENY(__NR_umount2),
@@ -302,7 +372,10 @@ int airlock_sandbox_lockdown(const airlock_sandbox_config *config, airlock_sandb
         status->landlock_network = 0;
         status->landlock_scoped = 0;
     }
-    if (install_seccomp() != 0) return fail(status, "seccomp");
+    // Non-dumpable (after the user change, which resets it): a sibling inspector of the same user cannot open its
+    // /proc/<pid>/mem, environ or fd even without Landlock; seccomp keeps it so.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(status, "PR_SET_DUMPABLE");
+    if (install_seccomp(getpid()) != 0) return fail(status, "seccomp");
     status->seccomp = 1;
     return 0;
 }
@@ -377,14 +450,14 @@ ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *des
     return received;
 }
 
-pid_t airlock_sandbox_spawn(const char *path, char *const argv[], char *const envp[], int channel, int stderr_fd) {
+pid_t airlock_sandbox_spawn(const char *path, char *const argv[], char *const envp[], int channel, int output_fd) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
     if (posix_spawn_file_actions_init(&actions) != 0) return -1;
     posix_spawnattr_init(&attributes);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
     posix_spawn_file_actions_adddup2(&actions, channel, 3);
     // Nothing else of the worker's (store connections, the catalog's socket, files) reaches the inspector.
     posix_spawn_file_actions_addclosefrom_np(&actions, 4);
@@ -393,7 +466,8 @@ pid_t airlock_sandbox_spawn(const char *path, char *const argv[], char *const en
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attributes, &none);
     posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A session of its own: no controlling terminal (nothing to push keystrokes into), its own process group.
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
     pid_t pid = -1;
     int result = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
     posix_spawn_file_actions_destroy(&actions);
@@ -415,4 +489,98 @@ int airlock_sandbox_socketpair(int descriptors[2]) {
 
 int airlock_sandbox_stream_socket(int family) {
     return socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+int airlock_sandbox_pipe(int descriptors[2]) {
+    return pipe2(descriptors, O_CLOEXEC);
+}
+
+ssize_t airlock_sandbox_read(int descriptor, void *bytes, size_t length) {
+    ssize_t count;
+    do {
+        count = read(descriptor, bytes, length);
+    } while (count < 0 && errno == EINTR);
+    return count;
+}
+
+pid_t airlock_sandbox_probe_sibling(uid_t uid, gid_t gid) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)) _exit(1);
+    // Not PR_SET_PDEATHSIG: the locked-down parent's death signal is refused by its Landlock signal scope.
+    while (getppid() == parent) usleep(50000);
+    _exit(0);
+}
+
+static void *probe_thread(void *argument) {
+    return argument;
+}
+
+int airlock_sandbox_probe(airlock_sandbox_probe_check check, pid_t target) {
+    int result = -1;
+    switch (check) {
+    case AIRLOCK_PROBE_TIOCSTI: {
+        // On a descriptor that is no terminal: the filter answers EPERM before the terminal layer's ENOTTY.
+        int fd = open("probe-tty", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) return errno;
+        char byte = 'x';
+        result = ioctl(fd, TIOCSTI, &byte);
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        break;
+    }
+    case AIRLOCK_PROBE_PRLIMIT_SELF: {
+        struct rlimit limit;
+        result = (int)syscall(SYS_prlimit64, getpid(), RLIMIT_NOFILE, NULL, &limit);
+        break;
+    }
+    case AIRLOCK_PROBE_PRLIMIT_OTHER: {
+        struct rlimit limit;
+        result = (int)syscall(SYS_prlimit64, target, RLIMIT_NOFILE, NULL, &limit);
+        break;
+    }
+    case AIRLOCK_PROBE_SETPRIORITY_OTHER:
+        result = setpriority(PRIO_PROCESS, (id_t)target, 5);
+        break;
+    case AIRLOCK_PROBE_SETPRIORITY_USER:
+        result = setpriority(PRIO_USER, 0, 5);
+        break;
+    case AIRLOCK_PROBE_FORK: {
+        pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+        if (child == 0) _exit(0);
+        if (child > 0) {
+            while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+            result = 0;
+        }
+        break;
+    }
+    case AIRLOCK_PROBE_THREAD: {
+        pthread_t thread;
+        int error = pthread_create(&thread, NULL, probe_thread, NULL);
+        if (error != 0) return error;
+        pthread_join(thread, NULL);
+        result = 0;
+        break;
+    }
+    case AIRLOCK_PROBE_KILL_PARENT:
+        result = kill(getppid(), 0);
+        break;
+    case AIRLOCK_PROBE_KILL_OTHER:
+        result = kill(target, 0);
+        break;
+    case AIRLOCK_PROBE_KILL_SELF:
+        result = kill(getpid(), 0);
+        break;
+    case AIRLOCK_PROBE_TKILL_SELF:
+        result = (int)syscall(SYS_tkill, (pid_t)syscall(SYS_gettid), 0);
+        break;
+    case AIRLOCK_PROBE_SET_DUMPABLE:
+        result = prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        break;
+    case AIRLOCK_PROBE_DUMPABLE:
+        return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : EINVAL;
+    }
+    return result == 0 ? 0 : errno;
 }

@@ -51,15 +51,23 @@ struct InspectorIsolationTests {
         var execve: String
         var openPasswd: String
         var writeScratch: String
+        var tiocsti: String
+        var prlimitSelf: String
+        var prlimitOther: String
+        var setpriorityOther: String
+        var setpriorityUser: String
+        var fork: String
+        var thread: String
+        var killParent: String
+        var killOther: String
+        var killSelf: String
+        var tkillSelf: String
+        var setDumpable: String
+        var dumpable: String
     }
 
     @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
-        let scratch = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        if geteuid() == 0 { chown(scratch, 65534, 65534) }
-        let output = try TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratch])
-        try #require(output.status == 0, "\(output.stderrText)")
-        let probe = try JSONDecoder().decode(Probe.self, from: Data(output.stdoutText.utf8))
+        let probe = try Self.probe()
         #expect(probe.connect == "EPERM", "connect() to 127.0.0.1: \(probe.connect)")
         #expect(probe.socket == "EPERM" && probe.unixSocket == "EPERM", "socket(): \(probe.socket), \(probe.unixSocket)")
         #expect(probe.execve == "EPERM", "execve(): \(probe.execve)")
@@ -74,6 +82,80 @@ struct InspectorIsolationTests {
             #expect(probe.landlockABI > 0, "the kernel lists Landlock but it was not applied")
             #expect(probe.openPasswd == "EACCES", "open(/etc/passwd): \(probe.openPasswd)")
         }
+    }
+
+    static func probe() throws -> Probe {
+        let scratch = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        if geteuid() == 0 { chown(scratch, 65534, 65534) }
+        let output = try TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratch])
+        try #require(output.status == 0, "\(output.stderrText)")
+        return try JSONDecoder().decode(Probe.self, from: Data(output.stdoutText.utf8))
+    }
+
+    /// Another process of the inspector's user (a sibling inspector, or the worker when it runs unprivileged) is out
+    /// of reach by seccomp alone, Landlock or not: its limits, its priority, signals; no child process and no terminal
+    /// input; it stays non-dumpable. Threads still work.
+    @Test func aLockedDownInspectorCannotReachOtherProcessesForkOrPushTerminalInput() throws {
+        let probe = try Self.probe()
+        #expect(probe.tiocsti == "EPERM", "ioctl(TIOCSTI) on a non-terminal is refused by the filter before ENOTTY: \(probe.tiocsti)")
+        #expect(probe.prlimitSelf == "ok", "prlimit64 on itself: \(probe.prlimitSelf)")
+        #expect(probe.prlimitOther == "EPERM", "prlimit64 on a process of its user: \(probe.prlimitOther)")
+        #expect(probe.setpriorityOther == "EPERM", "setpriority on a process of its user: \(probe.setpriorityOther)")
+        #expect(probe.setpriorityUser == "EPERM", "setpriority(PRIO_USER): \(probe.setpriorityUser)")
+        #expect(probe.fork == "EPERM", "fork: \(probe.fork)")
+        #expect(probe.thread == "ok", "threads: \(probe.thread)")
+        #expect(probe.killParent == "EPERM" && probe.killOther == "EPERM", "kill: \(probe.killParent), \(probe.killOther)")
+        #expect(probe.killSelf == "ok", "kill of itself: \(probe.killSelf)")
+        #expect(probe.tkillSelf == "EPERM", "tkill: \(probe.tkillSelf)")
+        #expect(probe.setDumpable == "EPERM" && probe.dumpable == "ok", "dumpable: \(probe.setDumpable), non-dumpable \(probe.dumpable)")
+    }
+
+    /// The worker's spawn: the inspector's stdout and stderr are a pipe of its own (never the worker's stderr, a
+    /// terminal or the journal's socket), in a session of its own (no controlling terminal); what it writes reaches the
+    /// worker's log a line at a time, capped at 4 KiB a line and with control characters escaped.
+    @Test func anInspectorsOutputIsAPipeOfItsOwnRelayedCappedAndEscaped() throws {
+        let script =
+            #"readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2; echo "sid $(cut -d' ' -f6 /proc/self/stat)"; "#
+            + #"head -c 1048576 /dev/zero | tr '\0' a; echo; printf '\033[31mred\033[0m\r\n'; printf 'fake\nline'"#
+        var channel: [Int32] = [-1, -1]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &channel) == 0)
+        defer { channel.forEach { close($0) } }
+        let (pid, output, error) = InspectorProcess.spawn(
+            executable: "/bin/sh",
+            arguments: ["-c", script],
+            channel: channel[1],
+            environment: ["PATH": "/usr/bin:/bin"]
+        )
+        try #require(pid > 0, "spawn: \(error)")
+        var pipe = stat()
+        fstat(output, &pipe)
+        var lines: [String] = []
+        InspectorOutput.relay(descriptor: output) { lines.append($0) }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        try #require(lines.count == 7, "\(lines.map { $0.prefix(100) })")
+        #expect(lines[0] == "pipe:[\(pipe.st_ino)]" && lines[1] == lines[0], "stdout and stderr: \(lines[0]), \(lines[1])")
+        #expect(lines[2] == "sid \(pid)", "a session of its own: \(lines[2])")
+        #expect(lines[3].hasPrefix(String(repeating: "a", count: 4096) + " [") && lines[3].count < 4200, "\(lines[3].suffix(80))")
+        #expect(lines[3].hasSuffix("[\((1 << 20) - 4096) more bytes dropped]"), "\(lines[3].suffix(80))")
+        #expect(lines[4] == #"\x1B[31mred\x1B[0m\x0D"#, "\(lines[4])")
+        #expect(lines[5] == "fake" && lines[6] == "line", "\(lines[5...])")
+    }
+
+    @Test func anInspectorsOutputPastItsVolumeIsDroppedWithOneNotice() {
+        let (pid, output, _) = InspectorProcess.spawn(
+            executable: "/bin/sh",
+            arguments: ["-c", "for i in $(seq 2000); do echo 0123456789; done"],
+            channel: 0,
+            environment: ["PATH": "/usr/bin:/bin"]
+        )
+        var lines: [String] = []
+        InspectorOutput.relay(descriptor: output) { lines.append($0) }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        #expect(lines.count == InspectorOutput.maxLines + 1)
+        #expect(lines.last?.contains("dropped") == true, "\(lines.last ?? "")")
     }
 
     @Test func anInspectorsEnvironmentHoldsNoSecretAndNoDescriptorOfTheWorker() async throws {

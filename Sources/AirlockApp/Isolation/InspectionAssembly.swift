@@ -50,8 +50,18 @@ struct InspectionAssembly: Sendable {
                 check: ("isolation", true, "NOT isolated: inspection runs in the worker process (worker.isolation: in-process)")
             )
         case .process:
+            // Every process that starts inspectors (the worker, `airlock scan`): an inspector may run as this process's
+            // user, and must not read its memory or environment through /proc.
+            SandboxedInspector.protectThisProcess()
             let pool = SandboxedInspector(
-                configuration: .init(engine: engine, size: size, temporaryDirectory: temporaryDirectory, limits: limits, recycleAfter: recycleAfter)
+                configuration: .init(
+                    engine: engine,
+                    size: size,
+                    temporaryDirectory: temporaryDirectory,
+                    limits: limits,
+                    recycleAfter: recycleAfter,
+                    logger: logger
+                )
             )
             guard startNow else {
                 // No inspection in this process (an API replica with worker.enabled false): inspectors start on first use.

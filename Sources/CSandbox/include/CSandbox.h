@@ -45,7 +45,8 @@ typedef struct {
 } airlock_sandbox_status;
 
 /// Locks the calling process down, in this order: rlimits, Landlock ruleset built, user dropped (when root),
-/// capabilities cleared, PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, Landlock enforced, seccomp filter (all threads).
+/// capabilities cleared, PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, Landlock enforced, PR_SET_DUMPABLE 0, seccomp filter
+/// (all threads).
 /// Must run while the process has one thread (Landlock binds the calling thread and threads it starts later).
 /// Returns 0, or -1 with `failed_step` and `error` set: the caller must then exit (fail closed). Landlock missing from
 /// the kernel is not a failure (`landlock_abi` 0).
@@ -68,9 +69,40 @@ ssize_t airlock_sandbox_send(int socket, const void *bytes, size_t length, int d
 /// Returns bytes received, 0 at end of stream, or -1 (errno).
 ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *descriptor);
 
-/// Spawns `path` with `argv`/`envp`: stdin /dev/null, stderr = `stderr_fd`, `channel` duplicated to descriptor 3, every
+/// Spawns `path` with `argv`/`envp` in a session of its own (setsid: no controlling terminal): stdin /dev/null, stdout
+/// and stderr = `output_fd` (the write end of a pipe the worker reads), `channel` duplicated to descriptor 3, every
 /// other descriptor closed in the child. Returns the pid or -1 (errno).
-pid_t airlock_sandbox_spawn(const char *path, char *const argv[], char *const envp[], int channel, int stderr_fd);
+pid_t airlock_sandbox_spawn(const char *path, char *const argv[], char *const envp[], int channel, int output_fd);
+
+/// pipe2(O_CLOEXEC): an inspector's output. Returns 0 or -1 (errno).
+int airlock_sandbox_pipe(int descriptors[2]);
+
+/// read(2), retried on EINTR.
+ssize_t airlock_sandbox_read(int descriptor, void *bytes, size_t length);
+
+/// What `airlock inspector --probe` tries after lock-down (airlock_sandbox_probe).
+typedef enum {
+    AIRLOCK_PROBE_TIOCSTI,
+    AIRLOCK_PROBE_PRLIMIT_SELF,
+    AIRLOCK_PROBE_PRLIMIT_OTHER,
+    AIRLOCK_PROBE_SETPRIORITY_OTHER,
+    AIRLOCK_PROBE_SETPRIORITY_USER,
+    AIRLOCK_PROBE_FORK,
+    AIRLOCK_PROBE_THREAD,
+    AIRLOCK_PROBE_KILL_PARENT,
+    AIRLOCK_PROBE_KILL_OTHER,
+    AIRLOCK_PROBE_KILL_SELF,
+    AIRLOCK_PROBE_TKILL_SELF,
+    AIRLOCK_PROBE_SET_DUMPABLE,
+    AIRLOCK_PROBE_DUMPABLE,
+} airlock_sandbox_probe_check;
+
+/// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, exiting with its parent:
+/// another process of the inspector's user for the probe to reach for. Returns its pid (or -1).
+pid_t airlock_sandbox_probe_sibling(uid_t uid, gid_t gid);
+
+/// One probe check (in the working directory for files); `target` is the sibling's pid. Returns 0 or the errno.
+int airlock_sandbox_probe(airlock_sandbox_probe_check check, pid_t target);
 
 /// A connected pair of unix stream sockets, close-on-exec (the channel). Returns 0 or -1 (errno).
 int airlock_sandbox_socketpair(int descriptors[2]);

@@ -1,5 +1,6 @@
 import AirlockCore
 internal import CSandbox
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +39,7 @@ final class InspectorProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - executable: The `airlock` binary (`/proc/self/exe` in the worker).
     ///   - arguments: Its arguments after the program name (`inspector`).
+    ///   - logger: Where its output (stdout and stderr, a pipe of its own) is relayed, line by line.
     static func start(
         executable: String,
         arguments: [String],
@@ -45,7 +47,8 @@ final class InspectorProcess: @unchecked Sendable {
         temporaryDirectory: String,
         limits: InspectorLimits,
         generation: Int,
-        startTimeout: Duration
+        startTimeout: Duration,
+        logger: Logger = Logger(label: "airlock.inspector")
     ) throws(InspectionError) -> InspectorProcess {
         let scratch = try ScratchDirectory(in: temporaryDirectory)
         if geteuid() == 0 {
@@ -58,17 +61,14 @@ final class InspectorProcess: @unchecked Sendable {
         } catch {
             throw InspectionError(.engineLoad, "the inspector channel cannot be made: \(error)")
         }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = InspectorSandbox.environment(scratch: scratch.path).sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        let pid = airlock_sandbox_spawn(executable, argv, envp, theirs.descriptor, 2)
-        let spawnError = errno
-        argv.forEach { free($0) }
-        envp.forEach { free($0) }
+        let environment = InspectorSandbox.environment(scratch: scratch.path)
+        let (pid, output, spawnError) = spawn(executable: executable, arguments: arguments, channel: theirs.descriptor, environment: environment)
         theirs.close()
         guard pid > 0 else {
             ours.close()
             throw InspectionError(.engineLoad, "the inspector process cannot be started: \(String(cString: strerror(spawnError)))")
         }
+        InspectorOutput.start(descriptor: output, pid: pid, logger: logger)
         func abandon(_ why: String) -> InspectionError {
             kill(pid, SIGKILL)
             ours.close()
@@ -88,6 +88,30 @@ final class InspectorProcess: @unchecked Sendable {
         } catch {
             throw abandon("the inspector did not start: \(error)")
         }
+    }
+
+    /// Spawns `executable` in a session of its own with `channel` as descriptor 3 and its stdout and stderr on a new pipe.
+    /// Returns the pid and the pipe's read end (for ``InspectorOutput``), or pid 0 and the errno.
+    static func spawn(
+        executable: String,
+        arguments: [String],
+        channel: Int32,
+        environment: [String: String]
+    ) -> (pid: pid_t, output: Int32, error: Int32) {
+        var output: [Int32] = [-1, -1]
+        guard airlock_sandbox_pipe(&output) == 0 else { return (0, -1, errno) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let pid = airlock_sandbox_spawn(executable, argv, envp, channel, output[1])
+        let spawnError = errno
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+        close(output[1])
+        guard pid > 0 else {
+            close(output[0])
+            return (0, -1, spawnError)
+        }
+        return (pid, output[0], 0)
     }
 
     private init(pid: pid_t, channel: InspectorChannel, scratch: ScratchDirectory, generation: Int, layers: SandboxLayers) {

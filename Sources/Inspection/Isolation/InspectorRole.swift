@@ -99,13 +99,21 @@ public enum InspectorRole {
     public static func probe(scratch: String) -> Never {
         // A socket made before lock-down: connect() after it must still fail.
         let early = airlock_sandbox_stream_socket(AF_INET)
+        let limits = InspectorLimits()
+        // Another process of the inspector's user (as a sibling inspector would be), dying with this one.
+        let sibling = airlock_sandbox_probe_sibling(limits.uid, limits.gid)
+        guard sibling > 0, chdir(scratch) == 0 else { exitWith("the probe could not prepare: \(String(cString: strerror(errno)))", status: 3) }
         let layers: SandboxLayers
         do {
-            layers = try InspectorSandbox.lockDown(readOnly: [], scratch: scratch, limits: InspectorLimits(), parent: 0)
+            layers = try InspectorSandbox.lockDown(readOnly: [], scratch: scratch, limits: limits, parent: 0)
         } catch {
             exitWith(error.message, status: 3)
         }
         func outcome(_ result: Int32) -> JSONText { .string(result >= 0 ? "ok" : errnoName(errno)) }
+        func check(_ check: airlock_sandbox_probe_check) -> JSONText {
+            let error = airlock_sandbox_probe(check, sibling)
+            return .string(error == 0 ? "ok" : errnoName(error))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(9).bigEndian
@@ -123,7 +131,13 @@ public enum InspectorRole {
         let line = JSONText.object([
             ("layers", .string(layers.description)), ("landlockABI", .int(layers.landlockABI)), ("uid", .int(Int(getuid()))),
             ("connect", connectResult), ("socket", socketResult), ("unixSocket", unixResult), ("execve", execResult),
-            ("openPasswd", passwdResult), ("writeScratch", scratchResult),
+            ("openPasswd", passwdResult), ("writeScratch", scratchResult), ("tiocsti", check(AIRLOCK_PROBE_TIOCSTI)),
+            ("prlimitSelf", check(AIRLOCK_PROBE_PRLIMIT_SELF)), ("prlimitOther", check(AIRLOCK_PROBE_PRLIMIT_OTHER)),
+            ("setpriorityOther", check(AIRLOCK_PROBE_SETPRIORITY_OTHER)), ("setpriorityUser", check(AIRLOCK_PROBE_SETPRIORITY_USER)),
+            ("fork", check(AIRLOCK_PROBE_FORK)), ("thread", check(AIRLOCK_PROBE_THREAD)), ("killParent", check(AIRLOCK_PROBE_KILL_PARENT)),
+            ("killOther", check(AIRLOCK_PROBE_KILL_OTHER)), ("killSelf", check(AIRLOCK_PROBE_KILL_SELF)),
+            ("tkillSelf", check(AIRLOCK_PROBE_TKILL_SELF)), ("setDumpable", check(AIRLOCK_PROBE_SET_DUMPABLE)),
+            ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)),
         ]).rendered
         print(line)
         exit(0)
@@ -136,6 +150,9 @@ public enum InspectorRole {
         case ENOENT: "ENOENT"
         case ECONNREFUSED: "ECONNREFUSED"
         case ENOSYS: "ENOSYS"
+        case ENOTTY: "ENOTTY"
+        case ESRCH: "ESRCH"
+        case EINVAL: "EINVAL"
         default: "errno \(code)"
         }
     }
@@ -150,7 +167,8 @@ public enum InspectorRole {
         exit(status)
     }
 
-    /// One line on stderr (the worker's log): the inspector has no logger of its own.
+    /// One line on stderr (a pipe the worker relays to its log, escaped and tagged with this pid): the inspector has no
+    /// logger of its own.
     static func log(_ message: String, metadata: [String: String]) {
         var fields = [("level", JSONText.string("info")), ("message", .string(message))]
         fields += metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }

@@ -1,5 +1,6 @@
 public import AirlockCore
 internal import CSandbox
+public import Logging
 import Metrics
 import Synchronization
 
@@ -46,6 +47,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
         public var grace: Duration
         /// How long an inspector may take to load its engine and lock down.
         public var startTimeout: Duration
+        /// Where the inspectors' output (their stdout and stderr, a pipe each) is relayed, tagged with their pid.
+        public var logger: Logger
 
         /// - Parameters:
         ///   - engine: libclamav (loaded by each inspector) or clamd.
@@ -60,7 +63,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
             arguments: [String] = ["inspector"],
             recycleAfter: Int = 500,
             grace: Duration = .seconds(5),
-            startTimeout: Duration = .seconds(300)
+            startTimeout: Duration = .seconds(300),
+            logger: Logger = Logger(label: "airlock.inspector")
         ) {
             self.engine = engine
             self.size = max(1, size)
@@ -71,6 +75,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             self.recycleAfter = max(1, recycleAfter)
             self.grace = grace
             self.startTimeout = startTimeout
+            self.logger = logger
         }
     }
 
@@ -296,7 +301,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
             temporaryDirectory: configuration.temporaryDirectory,
             limits: configuration.limits,
             generation: generation,
-            startTimeout: configuration.startTimeout
+            startTimeout: configuration.startTimeout,
+            logger: configuration.logger
         )
         Counter(label: "airlock_inspectors_started_total").increment()
         state.withLock {
