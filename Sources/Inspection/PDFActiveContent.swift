@@ -730,7 +730,7 @@ enum PDFActiveContent {
             // A destination (every definition of it an array).
             if trigger == .openAction {
                 let all = candidates(start)
-                if !all.isEmpty, all.allSatisfy({ if case .array = $0 { return true }; return false }) { return }
+                if !all.isEmpty, all.allSatisfy(\.isArray) { return }
             }
             var pending: [PDFValue] = [start]
             while let value = pending.popLast() {
