@@ -428,7 +428,7 @@ enum PDFActiveContent {
             rebuildLatest()
             // Two different encryption dictionaries: a reader that follows the xref may take the one that needs a
             // user password while Airlock decrypts with the other's key.
-            if case .reference(let number, _) = encryptValue, (definitions[number]?.count ?? 0) > 1 {
+            if candidates(encryptValue).count > 1 {
                 unscannable("the PDF's encryption dictionary is defined more than once")
                 readable = false
                 return
