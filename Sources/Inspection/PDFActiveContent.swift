@@ -2,11 +2,13 @@
 ///
 /// Objects are recovered by scanning the whole file for `n g obj` (every revision of every object, so a broken or
 /// missing xref does not matter and an active object left behind by an incremental update still counts), object
-/// streams are decoded (Flate, LZW, ASCIIHex, ASCII85, RunLength, PNG/TIFF predictors) and their objects added, and
-/// references resolve to the latest definition in file order. Owner-password-only PDFs are decrypted with the empty
-/// user password (standard security handler R2–R6).
+/// streams are decoded (Flate, LZW, ASCIIHex, ASCII85, RunLength, PNG/TIFF predictors) and their objects added. A
+/// reference means every definition of its object (a reader that follows the xref may take any of them, not only the
+/// latest in file order), through every object on a chain of references: a check fails when any of them is bad.
+/// Owner-password-only PDFs are decrypted with the empty user password (standard security handler R2–R6).
 ///
-/// Admitted: GoTo actions, and URI actions to http(s) addresses reached by a user's click. Everything else an action
+/// Admitted: GoTo actions, Named actions that only move through the document, ResetForm, and URI actions to http(s)
+/// addresses reached by a user's click. Everything else an action
 /// can do is active content, as are embedded and associated files, XFA, RichMedia, document JavaScript, resources
 /// fetched from elsewhere on render, non-numeric font matrices, PostScript calculator functions with anything but
 /// calculator operators, and XML streams that declare a DOCTYPE or entities.
@@ -26,6 +28,11 @@ enum PDFActiveContent {
     static let depthLimit = 64
     /// Action dictionaries followed per file.
     static let actionLimit = 2_000_000
+    /// Definitions one reference may reach (every definition of every object on its chain), and steps per file.
+    static let definitionLimit = 256
+    static let resolutionLimit = 16_000_000
+    /// References followed in a row (`1 0 R` whose object is `2 0 R` …).
+    static let chainLimit = 32
     /// Findings kept per kind.
     static let findingLimit = 5
 
@@ -86,6 +93,10 @@ enum PDFActiveContent {
         "ResetForm", "ImportData", "JavaScript", "SetOCGState", "Rendition", "Trans", "GoTo3DView", "RichMediaExecute",
     ]
 
+    /// Named actions that only move through the document or open the viewer's search: the four of ISO 32000-1
+    /// section 12.6.4.11 and Acrobat's GoBack, GoForward and Find (what LaTeX beamer's navigation bar writes).
+    static let navigationNames: Set<String> = ["NextPage", "PrevPage", "FirstPage", "LastPage", "GoBack", "GoForward", "Find"]
+
     /// Operators of PostScript calculator functions (ISO 32000-1 table 42).
     static let calculatorOperators: Set<String> = [
         "abs", "add", "atan", "ceiling", "cos", "cvi", "cvr", "div", "exp", "floor", "idiv", "ln", "log", "mod", "mul",
@@ -124,8 +135,16 @@ enum PDFActiveContent {
         var compressed: Bool
     }
 
+    /// What references resolve to, per object number (filled lazily, cleared when definitions change).
+    final class Resolutions {
+        var values: [Int: [PDFValue]] = [:]
+        var steps = 0
+        var exceeded = false
+    }
+
     struct Analysis {
         let bytes: [UInt8]
+        let resolutions = Resolutions()
         var findings = Findings()
         var versions: [Version] = []
         var latest: [Int: Int] = [:]  // object number → index in versions
@@ -182,6 +201,11 @@ enum PDFActiveContent {
             if tooDeep { unscannable("objects nest deeper than \(depthLimit) levels") }
             if objectsExceeded { unscannable("the PDF holds more than \(objectLimit) objects") }
             if actionsFollowed >= actionLimit { unscannable("more than \(actionLimit) actions to follow") }
+            if resolutions.exceeded {
+                unscannable(
+                    "references reach past the limit (\(definitionLimit) definitions each, chains of \(chainLimit), \(resolutionLimit) steps)"
+                )
+            }
         }
 
         // MARK: Recovery
@@ -315,6 +339,7 @@ enum PDFActiveContent {
         mutating func rebuildLatest() {
             latest = [:]
             definitions = [:]
+            resolutions.values = [:]
             for (index, version) in versions.enumerated() {
                 definitions[version.number, default: []].append(index)
                 if let current = latest[version.number], versions[current].position > version.position { continue }
@@ -322,28 +347,75 @@ enum PDFActiveContent {
             }
         }
 
+        /// The latest definition (for the encryption dictionary, which must be defined once anyway).
         func resolve(_ value: PDFValue?) -> PDFValue? {
             var current = value
             var hops = 0
             while case .reference(let number, _)? = current {
                 hops += 1
-                guard hops <= 32, let index = latest[number] else { return nil }
+                guard hops <= chainLimit, let index = latest[number] else { return nil }
                 current = versions[index].value
             }
             return current
         }
 
-        func resolvedName(_ value: PDFValue?) -> String? { resolve(value)?.name }
-
-        /// Every definition a reference can mean: a reader that follows the xref may take an earlier one than the
-        /// latest in file order, so checks that decide on a referenced value look at each (a direct value is itself).
-        func everyDefinition(_ value: PDFValue?) -> [PDFValue] {
-            guard case .reference(let number, _)? = value else { return value.map { [$0] } ?? [] }
-            return (definitions[number] ?? []).prefix(16).compactMap { index in
-                let candidate = versions[index].value
-                if case .reference = candidate { return resolve(candidate) }
-                return candidate
+        /// Every value a reader may take for `value`: a direct value is itself; a reference is every definition of
+        /// its object, and a definition that is itself a reference is every definition of that object in turn. Each
+        /// object is expanded once per lookup (no blow-up on chains of redefined objects) and each lookup's answer is
+        /// kept; past the limits the lookup stops and the file is unscannable.
+        func candidates(_ value: PDFValue?) -> [PDFValue] {
+            guard let value else { return [] }
+            guard case .reference(let number, _) = value else { return [value] }
+            if let known = resolutions.values[number] { return known }
+            var found: [PDFValue] = []
+            var seen: Set<Int> = [number]
+            var pending: [(number: Int, hops: Int)] = [(number, 0)]
+            var examined = 0
+            walk: while let (current, hops) = pending.popLast() {
+                for index in definitions[current] ?? [] {
+                    examined += 1
+                    resolutions.steps += 1
+                    guard examined <= definitionLimit, resolutions.steps <= resolutionLimit else {
+                        resolutions.exceeded = true
+                        break walk
+                    }
+                    let definition = versions[index].value
+                    guard case .reference(let next, _) = definition else {
+                        found.append(definition)
+                        continue
+                    }
+                    guard hops < chainLimit else {
+                        resolutions.exceeded = true
+                        continue
+                    }
+                    if seen.insert(next).inserted { pending.append((next, hops + 1)) }
+                }
             }
+            resolutions.values[number] = found
+            return found
+        }
+
+        /// Every name `value` may mean.
+        func names(_ value: PDFValue?) -> Set<String> { Set(candidates(value).compactMap(\.name)) }
+
+        /// Every integer `value` may mean.
+        func integers(_ value: PDFValue?) -> Set<Int> { Set(candidates(value).compactMap(\.integer)) }
+
+        /// Whether `value`, or an item or entry of it, may mean more than one thing (decoding parameters: Airlock
+        /// decodes a stream one way, so a stream whose filters are redefined is not decoded).
+        func ambiguous(_ value: PDFValue?) -> Bool {
+            let all = candidates(value)
+            guard all.count <= 1 else { return true }
+            switch all.first {
+            case .array(let items)?: return items.contains { candidates($0).count > 1 || ambiguousEntries($0) }
+            case .dictionary?: return ambiguousEntries(all[0])
+            default: return false
+            }
+        }
+
+        func ambiguousEntries(_ value: PDFValue) -> Bool {
+            guard let dictionary = candidates(value).first?.dictionary else { return false }
+            return dictionary.values.contains { candidates($0).count > 1 }
         }
 
         // MARK: Encryption
@@ -356,7 +428,7 @@ enum PDFActiveContent {
             rebuildLatest()
             // Two different encryption dictionaries: a reader that follows the xref may take the one that needs a
             // user password while Airlock decrypts with the other's key.
-            if case .reference(let number, _) = encryptValue, (definitions[number]?.count ?? 0) > 1 {
+            if candidates(encryptValue).count > 1 {
                 unscannable("the PDF's encryption dictionary is defined more than once")
                 readable = false
                 return
@@ -412,15 +484,15 @@ enum PDFActiveContent {
 
         func filters(of dictionary: [String: PDFValue]) -> ([String], [[String: PDFValue]?]) {
             var names: [String] = []
-            switch resolve(dictionary["Filter"]) {
+            switch candidates(dictionary["Filter"]).first {
             case .name(let name)?: names = [name]
-            case .array(let items)?: names = items.compactMap { resolvedName($0) }
+            case .array(let items)?: names = items.compactMap { candidates($0).first?.name }
             default: break
             }
             var parameters: [[String: PDFValue]?] = []
-            switch resolve(dictionary["DecodeParms"] ?? dictionary["DP"]) {
-            case .dictionary(let parms)?: parameters = [parms]
-            case .array(let items)?: parameters = items.map { resolve($0)?.dictionary }
+            switch candidates(dictionary["DecodeParms"] ?? dictionary["DP"]).first {
+            case .dictionary(let parms)?: parameters = [parms.mapValues { candidates($0).first ?? .null }]
+            case .array(let items)?: parameters = items.map { candidates($0).first?.dictionary?.mapValues { candidates($0).first ?? .null } }
             default: break
             }
             return (names, parameters)
@@ -435,8 +507,12 @@ enum PDFActiveContent {
         /// The decoded data of a stream, or why it cannot be had; `truncated` when Flate data ended early.
         mutating func data(of stream: PDFStream, truncated: inout Bool) -> Result<[UInt8], StreamFailure> {
             guard readable else { return .failure(.unreadable("the PDF cannot be decrypted")) }
+            if ambiguous(stream.dictionary["Filter"]) || ambiguous(stream.dictionary["DecodeParms"] ?? stream.dictionary["DP"]) {
+                return .failure(.unreadable("its /Filter or /DecodeParms objects are defined more than once"))
+            }
             var end = stream.end
-            if !stream.exact, let length = resolve(stream.dictionary["Length"])?.integer, length >= 0, length <= end - stream.start {
+            // A length defined more than once: the longest (a reader may read that much; shorter is a prefix of it).
+            if !stream.exact, let length = integers(stream.dictionary["Length"]).filter({ $0 >= 0 && $0 <= end - stream.start }).max() {
                 end = stream.start + length
             }
             guard stream.start <= end, end <= bytes.count else { return .failure(.unreadable("its data lies outside the file")) }
@@ -485,8 +561,11 @@ enum PDFActiveContent {
                 case .failure(let failure):
                     if readable { unscannable(failure.describe("an object stream")) }
                 case .success(let data):
-                    let objectCount = max(0, min(resolve(stream.dictionary["N"])?.integer ?? 0, objectLimit))
-                    let first = max(0, resolve(stream.dictionary["First"])?.integer ?? 0)
+                    if integers(stream.dictionary["First"]).count > 1 {
+                        unscannable("an object stream's /First is defined more than once")
+                    }
+                    let objectCount = max(0, min(integers(stream.dictionary["N"]).max() ?? 0, objectLimit))
+                    let first = max(0, integers(stream.dictionary["First"]).min() ?? 0)
                     var parser = PDFParser(bytes: data, position: 0, maxDepth: depthLimit)
                     var pairs: [(Int, Int)] = []
                     while pairs.count < objectCount, parser.position < min(first, data.count) {
@@ -581,58 +660,62 @@ enum PDFActiveContent {
 
         mutating func inspect(_ dictionary: [String: PDFValue], stream: PDFStream?) {
             let entries = Entries(dictionary)
-            let type = resolvedName(entries.type)
-            let subtype = resolvedName(entries.subtype)
-            if let action = resolvedName(entries.s), actionTypes.contains(action) || type == "Action" {
+            let types = names(entries.type)
+            let subtypes = names(entries.subtype)
+            if entries.js != nil {
                 check(action: dictionary, trigger: .direct)
-            } else if entries.js != nil {
+            } else if entries.s != nil, types.contains("Action") || !names(entries.s).isDisjoint(with: actionTypes) {
                 check(action: dictionary, trigger: .direct)
             }
             if let openAction = entries.openAction { follow(openAction, trigger: .openAction) }
-            if let additional = resolve(entries.additional)?.dictionary, firstVisit(entries.additional, 1) {
-                for value in additional.values { follow(value, trigger: .additional) }
+            if entries.additional != nil, firstVisit(entries.additional, 1) {
+                for additional in candidates(entries.additional).compactMap(\.dictionary) {
+                    for value in additional.values { follow(value, trigger: .additional) }
+                }
             }
             if let action = entries.action {
                 let trigger: Trigger
                 if entries.title, entries.outlineLinks {
                     trigger = .outline
-                } else if entries.fieldType || (entries.fieldName && subtype != "Link") {
+                } else if entries.fieldType || (entries.fieldName && !subtypes.contains("Link")) {
                     trigger = .field
                 } else {
                     trigger = .annotation
                 }
                 follow(action, trigger: trigger)
             }
-            if entries.names != nil, let names = resolve(entries.names)?.dictionary {
-                if names["JavaScript"] != nil { active("document-level JavaScript (/Names /JavaScript)") }
-                if names["EmbeddedFiles"] != nil { active("embedded files (/Names /EmbeddedFiles)") }
+            if entries.names != nil {
+                for names in candidates(entries.names).compactMap(\.dictionary) {
+                    if names["JavaScript"] != nil { active("document-level JavaScript (/Names /JavaScript)") }
+                    if names["EmbeddedFiles"] != nil { active("embedded files (/Names /EmbeddedFiles)") }
+                }
             }
-            if type == "EmbeddedFile" || entries.embedded != nil { active("an embedded file") }
-            if let associated = resolve(entries.associated) {
+            if types.contains("EmbeddedFile") || entries.embedded != nil { active("an embedded file") }
+            for associated in candidates(entries.associated) {
                 if case .array(let items) = associated, items.isEmpty {} else { active("associated files (/AF)") }
             }
-            if subtype == "FileAttachment" { active("a file attachment annotation") }
+            if subtypes.contains("FileAttachment") { active("a file attachment annotation") }
             if entries.xfa != nil { active("an XFA form") }
-            if subtype == "RichMedia" || entries.richMedia { active("RichMedia content") }
-            if entries.fileSystem != nil, resolvedName(entries.fileSystem) == "URL" { active("a resource fetched from a URL (/FS /URL)") }
+            if subtypes.contains("RichMedia") || entries.richMedia { active("RichMedia content") }
+            if entries.fileSystem != nil, names(entries.fileSystem).contains("URL") { active("a resource fetched from a URL (/FS /URL)") }
             if stream != nil, dictionary["F"] != nil || entries.externalFilter != nil {
                 active("a stream whose data is fetched from an external file")
             }
             // File specifications (as dictionaries or bare strings under /F): remote and UNC paths are fetched.
             for path in entries.paths {
-                if case .string(let text)? = resolve(path), readable, isRemote(text) {
+                for case .string(let text) in candidates(path) where readable && isRemote(text) {
                     active("a file specification to a remote or UNC path")
                 }
             }
-            if entries.reference != nil, let reference = resolve(entries.reference)?.dictionary, reference["F"] != nil {
+            if entries.reference != nil, candidates(entries.reference).contains(where: { $0.dictionary?["F"] != nil }) {
                 active("a reference XObject that imports another file")
             }
             if entries.instantiate != nil { active("3D artwork JavaScript (/OnInstantiate)") }
             if let matrix = entries.fontMatrix, firstVisit(matrix, 2) { checkFontMatrix(matrix) }
             if let fontFile = entries.fontFile { checkType1(fontFile) }
             if let stream {
-                if entries.functionType != nil, resolve(entries.functionType)?.integer == 4 { checkCalculator(stream) }
-                if type == "Metadata" || subtype == "XML" { checkXML(stream) }
+                if entries.functionType != nil, integers(entries.functionType).contains(4) { checkCalculator(stream) }
+                if types.contains("Metadata") || subtypes.contains("XML") { checkXML(stream) }
             }
         }
 
@@ -644,26 +727,29 @@ enum PDFActiveContent {
 
         /// Follows an action (and its /Next chain) reached from `trigger`.
         mutating func follow(_ start: PDFValue, trigger: Trigger) {
-            if trigger == .openAction, case .array? = resolve(start) { return }  // a destination
+            // A destination (every definition of it an array).
+            if trigger == .openAction {
+                let all = candidates(start)
+                if !all.isEmpty, all.allSatisfy(\.isArray) { return }
+            }
             var pending: [PDFValue] = [start]
             while let value = pending.popLast() {
                 guard actionsFollowed < actionLimit else { return }
                 actionsFollowed += 1
-                var current = value
                 if case .reference(let number, _) = value {
                     guard followedActions.insert([number, trigger.rawValue]).inserted else { continue }
-                    let candidates = everyDefinition(value)
-                    guard let latest = resolve(value) else {
+                    // Every definition (through chains of references), each as a direct value.
+                    let all = candidates(value)
+                    guard !all.isEmpty else {
                         // An action that points at nothing Airlock can read: a reader may find it (an object stream
                         // Airlock could not expand, a shadowed length).
                         if readable { unscannable("an action refers to object \(number), which cannot be read") }
                         continue
                     }
-                    // Earlier definitions of the same object are followed too (as direct values).
-                    pending.append(contentsOf: candidates.dropLast())
-                    current = latest
+                    pending.append(contentsOf: all)
+                    continue
                 }
-                switch current {
+                switch value {
                 case .array(let items):
                     pending.append(
                         contentsOf: items.filter {
@@ -682,29 +768,40 @@ enum PDFActiveContent {
             }
         }
 
+        /// Checks an action as every definition of its /S (and of the entries the check reads) may make it.
         mutating func check(action: [String: PDFValue], trigger: Trigger) {
-            let type = resolvedName(action["S"]) ?? ""
-            if action["JS"] != nil || type == "JavaScript" {
+            let types = names(action["S"])
+            if action["JS"] != nil || types.contains("JavaScript") {
                 report(trigger, "JavaScript")
                 return
             }
-            switch type {
-            case "GoTo":
-                return
-            case "URI":
-                guard readable else { return }
-                guard case .string(let uri)? = resolve(action["URI"]) else { return }
-                if !isWeb(uri) {
-                    report(trigger, "URI", " to a non-web address (\(scheme(of: uri)))")
-                } else if trigger.automatic {
-                    report(trigger, "URI", " (navigation without a user gesture)")
+            // `/S` missing, empty, or (in some definition) not a name.
+            if types.isEmpty || types.contains("") || candidates(action["S"]).contains(where: { $0.name == nil }) {
+                report(trigger, "untyped")
+            }
+            for type in types.sorted() {
+                switch type {
+                case "GoTo", "ResetForm", "":
+                    continue  // ResetForm clears fields and fetches nothing
+                case "URI":
+                    guard readable else { continue }
+                    for case .string(let uri) in candidates(action["URI"]) {
+                        if !isWeb(uri) {
+                            report(trigger, "URI", " to a non-web address (\(scheme(of: uri)))")
+                        } else if trigger.automatic {
+                            report(trigger, "URI", " (navigation without a user gesture)")
+                        }
+                    }
+                case "Named":
+                    let actions = candidates(action["N"])
+                    if actions.isEmpty || !actions.allSatisfy({ $0.name.map(navigationNames.contains) ?? false }) {
+                        report(trigger, "Named", " other than page navigation")
+                    }
+                case "Thread":
+                    if action["F"] != nil { report(trigger, "Thread", " with a file specification") }
+                default:
+                    report(trigger, type)
                 }
-            case "Thread":
-                if action["F"] != nil { report(trigger, "Thread", " with a file specification") }
-            case "":
-                report(trigger, "untyped")  // `/S` missing or empty
-            default:
-                report(trigger, type)
             }
         }
 
@@ -765,8 +862,8 @@ enum PDFActiveContent {
         // MARK: Fonts, functions, XML
 
         mutating func checkFontMatrix(_ value: PDFValue) {
-            for matrix in everyDefinition(value) {
-                guard case .array(let items) = matrix, items.allSatisfy({ everyDefinition($0).allSatisfy { $0.isNumber } }) else {
+            for matrix in candidates(value) {
+                guard case .array(let items) = matrix, items.allSatisfy({ candidates($0).allSatisfy { $0.isNumber } }) else {
                     active("a font whose FontMatrix is not all numbers (CVE-2024-4367 class)")
                     return
                 }
@@ -779,12 +876,17 @@ enum PDFActiveContent {
         }
 
         mutating func checkType1(_ value: PDFValue) {
-            guard case .stream(let stream)? = resolve(value), firstCheck(stream, 1) else { return }
+            for case .stream(let stream) in candidates(value) { checkType1(stream) }
+        }
+
+        mutating func checkType1(_ stream: PDFStream) {
+            guard firstCheck(stream, 1) else { return }
             switch data(of: stream) {
             case .failure(let why):
                 if readable { unscannable(why.describe("a Type 1 font program")) }
             case .success(let data):
-                let clear = resolve(stream.dictionary["Length1"])?.integer.map { max(0, min($0, data.count)) } ?? data.count
+                // The clear-text part: the longest any definition of /Length1 gives.
+                let clear = integers(stream.dictionary["Length1"]).max().map { max(0, min($0, data.count)) } ?? data.count
                 let text = Array(data[0..<clear])
                 for position in PDFLexer.occurrences(of: Array("/FontMatrix".utf8), in: text) {
                     // A small window: a matrix is six numbers, and hostile fonts must not make this quadratic.

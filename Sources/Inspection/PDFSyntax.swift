@@ -35,6 +35,11 @@ enum PDFValue {
         }
     }
 
+    var isArray: Bool {
+        if case .array = self { return true }
+        return false
+    }
+
     var isNumber: Bool {
         switch self {
         case .integer, .real: true
