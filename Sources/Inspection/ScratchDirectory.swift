@@ -40,7 +40,8 @@ public final class ScratchDirectory: Sendable {
     static func owner(ofName name: String) -> pid_t? {
         guard name.hasPrefix(prefix) else { return nil }
         let parts = name.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].utf8.count == 6, parts[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let pid = pid_t(parts[0]), pid > 0
+        guard parts.count == 2, parts[1].utf8.count == 6, parts[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let pid = pid_t(parts[0]), pid > 0
         else { return nil }
         return pid
     }

@@ -450,7 +450,9 @@ extension Verdict {
             kept.removeSubrange((Wire.maxReasons - codes.count)...)
             for code in codes {
                 let count = dropped.count { $0.code == code }
-                if count > 0 { kept.append(Reason(code, "\(count) more \(code.rawValue) reasons not listed (the list is capped at \(Wire.maxReasons))")) }
+                if count > 0 {
+                    kept.append(Reason(code, "\(count) more \(code.rawValue) reasons not listed (the list is capped at \(Wire.maxReasons))"))
+                }
             }
         }
         let clip = Self.clipped
@@ -524,7 +526,9 @@ extension Verdict {
             default: throw .init("unknown field \(key)")
             }
         }
-        guard seen.count == 6 else { throw .init("missing fields: \(Set(["reasons", "detectedType", "sha256", "size", "signatures", "md5"]).subtracting(seen).sorted())") }
+        guard seen.count == 6 else {
+            throw .init("missing fields: \(Set(["reasons", "detectedType", "sha256", "size", "signatures", "md5"]).subtracting(seen).sorted())")
+        }
         reader.skipSpace()
         guard reader.offset == bytes.count else { throw .init("bytes after the value at \(reader.offset)") }
         return Verdict(reasons: reasons, detectedType: detectedType, sha256: sha256, size: size, signatures: signatures, md5: md5)
