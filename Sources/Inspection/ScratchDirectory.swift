@@ -20,6 +20,8 @@ public final class ScratchDirectory: Sendable {
     static let maxDepth = 128
     /// ...or after this many entries.
     static let maxEntries = 1_000_000
+    /// ...or after this many passes over one directory that someone keeps refilling.
+    static let maxRounds = 16
 
     /// Sweeps what killed processes left in `base`, then creates this process's directory there.
     public init(in base: String) throws(InspectionError) {
@@ -114,13 +116,23 @@ public final class ScratchDirectory: Sendable {
             return unlinkat(parent, name, 0) == 0 || errno == ENOENT
         }
         defer { close(child) }
-        // Rounds until empty: whoever can write the directory may add entries meanwhile (the budget bounds that).
-        while true {
+        // Rounds until empty: whoever can write the directory may add entries or swap them meanwhile (an entry that
+        // fails is tried again next round; the rounds and the budget bound that).
+        for _ in 0..<maxRounds {
             let entries = names(in: child)
-            if entries.isEmpty { break }
-            for entry in entries where !removeEntry(entry, in: child, depth: depth + 1, budget: &budget) { return false }
+            if entries.isEmpty {
+                if unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT { return true }
+                guard errno == ENOTEMPTY || errno == ENOTDIR else { return false }
+                // Refilled since, or swapped for a link (then `child` is no longer `name`: unlink that, never follow).
+                if errno == ENOTDIR { return unlinkat(parent, name, 0) == 0 || errno == ENOENT }
+                continue
+            }
+            for entry in entries {
+                _ = removeEntry(entry, in: child, depth: depth + 1, budget: &budget)
+                guard budget >= 0 else { return false }
+            }
         }
-        return unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT
+        return false
     }
 
     /// Bytes allocated under this directory (fd-relative, links not followed), or nil once past `limit` bytes,
