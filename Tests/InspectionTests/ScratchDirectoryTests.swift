@@ -111,4 +111,19 @@ struct ScratchDirectoryTests {
         #expect(Self.count(canary) == 1)
         #expect(access(base + "/airlock-scan.1073741823.toolong7", F_OK) == 0)
     }
+
+    @Test func usageCountsWhatIsInsideWithoutFollowingLinks() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let outside = base + "/outside"
+        mkdir(outside, 0o755)
+        try Data(repeating: 1, count: 4 << 20).write(to: URL(fileURLWithPath: outside + "/big"))
+        let scratch = try ScratchDirectory(in: base)
+        mkdir(scratch.path + "/sub", 0o700)
+        try Data(repeating: 2, count: 1 << 20).write(to: URL(fileURLWithPath: scratch.path + "/sub/f"))
+        symlink(outside, scratch.path + "/link")
+        let used = try #require(scratch.usage(limit: 2 << 20))
+        #expect(used >= 1 << 20 && used < 2 << 20)
+        #expect(scratch.usage(limit: 512 << 10) == nil)
+    }
 }
