@@ -8,9 +8,20 @@ import Glibc
 /// live process's directory: ``sweep(in:)`` removes the directories of processes that no longer exist. Every member
 /// file is also unlinked as soon as its inspection ends, on every path (``ZipMember/Extracted``), and the directory is
 /// removed when the process lets go of it.
+///
+/// Removal never follows a symbolic link and never resolves a path below `tempDir`: whoever can write the directory (an
+/// inspector, any other process of its user) may swap a subdirectory for a link while a root worker removes it. Every
+/// step is relative to an open directory descriptor (`openat` with `O_NOFOLLOW`, `fstatat` without following,
+/// `unlinkat`), within ``maxDepth`` levels and ``maxEntries`` entries.
 public final class ScratchDirectory: Sendable {
     public let path: String
     static let prefix = "airlock-scan."
+    /// Removal gives up (and says so on stderr) below this many levels...
+    static let maxDepth = 128
+    /// ...or after this many entries.
+    static let maxEntries = 1_000_000
+    /// ...or after this many passes over one directory that someone keeps refilling.
+    static let maxRounds = 16
 
     /// Sweeps what killed processes left in `base`, then creates this process's directory there.
     public init(in base: String) throws(InspectionError) {
@@ -27,48 +38,147 @@ public final class ScratchDirectory: Sendable {
         Self.removeTree(path)
     }
 
-    /// Removes, in `base`, every scan directory whose process is gone and member files older than an hour from
-    /// versions that extracted straight into `base`; returns how many entries it removed.
+    /// Whether `name` is a scan directory's: `airlock-scan.<pid>.<6 characters>`; the pid when it is.
+    static func owner(ofName name: String) -> pid_t? {
+        guard name.hasPrefix(prefix) else { return nil }
+        let parts = name.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].utf8.count == 6, parts[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let pid = pid_t(parts[0]), pid > 0
+        else { return nil }
+        return pid
+    }
+
+    /// Removes, in `base`, every scan directory (a real directory, never a link) whose process is gone and member
+    /// files older than an hour from versions that extracted straight into `base`; returns how many entries it removed.
     @discardableResult
     public static func sweep(in base: String) -> Int {
-        guard let directory = opendir(base) else { return 0 }
-        defer { closedir(directory) }
+        let baseDescriptor = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard baseDescriptor >= 0 else { return 0 }
+        defer { close(baseDescriptor) }
         var removed = 0
-        let parent = base.hasSuffix("/") ? String(base.dropLast()) : base
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let full = "\(parent)/\(name)"
-            if name.hasPrefix(prefix) {
-                let pidText = name.dropFirst(prefix.count).prefix { $0 != "." }
-                guard let pid = pid_t(pidText), pid > 0, pid != getpid(), kill(pid, 0) == -1, errno == ESRCH else { continue }
-                removeTree(full)
-                removed += 1
-            } else if name.hasPrefix("airlock-member-") {
-                var info = stat()
-                guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, time(nil) - info.st_mtim.tv_sec > 3600 else { continue }
-                if unlink(full) == 0 { removed += 1 }
+        for name in names(in: baseDescriptor) {
+            let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            var info = stat()
+            guard fstatat(baseDescriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            if let pid = owner(ofName: text) {
+                guard (info.st_mode & S_IFMT) == S_IFDIR, pid != getpid(), kill(pid, 0) == -1, errno == ESRCH else { continue }
+                if removeEntry(name, in: baseDescriptor) { removed += 1 }
+            } else if text.hasPrefix("airlock-member-") {
+                guard (info.st_mode & S_IFMT) == S_IFREG, time(nil) - info.st_mtim.tv_sec > 3600 else { continue }
+                if unlinkat(baseDescriptor, name, 0) == 0 { removed += 1 }
             }
         }
         return removed
     }
 
-    /// Removes a directory and everything in it, without following symbolic links.
-    static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else {
-            unlink(path)
-            return
+    /// Removes a directory and everything in it; `path`'s last component must be a real directory (a link there is
+    /// only unlinked). Returns whether it is gone.
+    @discardableResult
+    static func removeTree(_ path: String) -> Bool {
+        let cut = path.lastIndex(of: "/")
+        let parent = cut.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = cut.map { String(path[path.index(after: $0)...]) } ?? path
+        let parentDescriptor = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard parentDescriptor >= 0 else { return false }
+        defer { close(parentDescriptor) }
+        return removeEntry(Array(name.utf8CString), in: parentDescriptor)
+    }
+
+    /// Removes the entry `name` of the open directory `parent`: a directory with its contents, anything else unlinked.
+    static func removeEntry(_ name: [CChar], in parent: Int32) -> Bool {
+        var budget = maxEntries
+        let gone = removeEntry(name, in: parent, depth: 0, budget: &budget)
+        if !gone {
+            let shown = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let text = "scratch removal: '\(shown)' was not removed completely (\(String(cString: strerror(errno))))\n"
+            _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress!, $0.count - 1) }
         }
-        if let directory = opendir(path) {
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { names.append(name) }
+        return gone
+    }
+
+    private static func removeEntry(_ name: [CChar], in parent: Int32, depth: Int, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else {
+            errno = EMLINK
+            return false
+        }
+        if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return true }
+        guard errno == EISDIR || errno == EPERM else { return false }
+        // A directory (unlink refuses directories with EISDIR on Linux, EPERM elsewhere): opened without following,
+        // so a link swapped in since is refused (ELOOP) instead of entered.
+        guard depth < maxDepth else {
+            errno = ELOOP
+            return false
+        }
+        let child = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard child >= 0 else {
+            // Swapped for a link or a file since: unlink that, never follow it.
+            return unlinkat(parent, name, 0) == 0 || errno == ENOENT
+        }
+        defer { close(child) }
+        // Rounds until empty: whoever can write the directory may add entries or swap them meanwhile (an entry that
+        // fails is tried again next round; the rounds and the budget bound that).
+        for _ in 0..<maxRounds {
+            let entries = names(in: child)
+            if entries.isEmpty {
+                if unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT { return true }
+                guard errno == ENOTEMPTY || errno == ENOTDIR else { return false }
+                // Refilled since, or swapped for a link (then `child` is no longer `name`: unlink that, never follow).
+                if errno == ENOTDIR { return unlinkat(parent, name, 0) == 0 || errno == ENOENT }
+                continue
             }
-            closedir(directory)
-            for name in names { removeTree("\(path)/\(name)") }
+            for entry in entries {
+                _ = removeEntry(entry, in: child, depth: depth + 1, budget: &budget)
+                guard budget >= 0 else { return false }
+            }
         }
-        rmdir(path)
+        return false
+    }
+
+    /// Bytes allocated under this directory (fd-relative, links not followed), or nil once past `limit` bytes,
+    /// ``maxDepth`` levels or ``maxEntries`` entries, or when it cannot be read: the caller treats that as too much.
+    func usage(limit: Int64) -> Int64? {
+        let root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard root >= 0 else { return nil }
+        defer { close(root) }
+        var total: Int64 = 0
+        var budget = Self.maxEntries
+        return Self.add(root, depth: 0, total: &total, limit: limit, budget: &budget) ? total : nil
+    }
+
+    private static func add(_ directory: Int32, depth: Int, total: inout Int64, limit: Int64, budget: inout Int) -> Bool {
+        guard depth < maxDepth else { return false }
+        for name in names(in: directory) {
+            budget -= 1
+            var info = stat()
+            guard budget >= 0, fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT else { return false }
+            total += Int64(info.st_blocks) * 512
+            guard total <= limit else { return false }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard child >= 0 else { continue }
+                defer { close(child) }
+                guard add(child, depth: depth + 1, total: &total, limit: limit, budget: &budget) else { return false }
+            }
+        }
+        return true
+    }
+
+    /// The names in the open directory `descriptor` (without `.` and `..`), NUL-terminated bytes as the kernel has
+    /// them (a name that is not UTF-8 must still be removable), read through a second descriptor of it.
+    static func names(in descriptor: Int32) -> [[CChar]] {
+        let copy = openat(descriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard copy >= 0 else { return [] }
+        guard let directory = fdopendir(copy) else {
+            close(copy)
+            return []
+        }
+        defer { closedir(directory) }
+        var names: [[CChar]] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name + [0]) }
+        }
+        return names
     }
 }

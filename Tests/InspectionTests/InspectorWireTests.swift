@@ -1,4 +1,5 @@
 import AirlockCore
+import Foundation
 import Testing
 
 @testable import Inspection
@@ -82,5 +83,138 @@ struct InspectorWireTests {
         }
         // The same frame with a valid string is a verdict.
         #expect((try? InspectorChannel.message(prefix + Array("ok".utf8) + suffix)) != nil)
+    }
+}
+
+/// What the worker's end of the channel accepts from an inspector (docs/isolation.md, "Wire format"): small frames of
+/// the kinds an inspector sends, verdicts within their caps, clamd requests for readable regular files, and sends that
+/// give up when the inspector stops reading.
+struct InspectorFrameCapTests {
+    static func verdictText(reasons: String = "[]", detectedType: String = "null", signatures: String = "[]") -> String {
+        #"V{"reasons":\#(reasons),"detectedType":\#(detectedType),"sha256":null,"size":1,"signatures":\#(signatures),"md5":null}"#
+    }
+
+    @Test(arguments: [
+        verdictText(reasons: "[" + Array(repeating: #"{"code":"malware","detail":""}"#, count: 257).joined(separator: ",") + "]"),
+        verdictText(signatures: "[" + Array(repeating: #""""#, count: 257).joined(separator: ",") + "]"),
+        verdictText(reasons: #"[{"code":"malware","detail":""# + String(repeating: "x", count: 2049) + #""}]"#),
+        verdictText(reasons: #"[{"code":"malware","detail":""# + String(repeating: "\\n", count: 2049) + #""}]"#),
+        verdictText(signatures: #"[""# + String(repeating: "s", count: 257) + #""]"#),
+        verdictText(detectedType: #"""# + String(repeating: "t", count: 257) + #"""#),
+        verdictText(reasons: #"[{"code":"malware","detail":"","detail":""}]"#),
+        verdictText(reasons: #"[{"code":"malware"}]"#),
+        verdictText(reasons: #"{}"#),
+        verdictText(signatures: #"[[0]]"#),
+    ])
+    func aVerdictPastACapOrOfAWrongTypeIsMalformed(_ text: String) {
+        #expect(throws: InspectorChannel.Failure.self) { try InspectorChannel.message(Array(text.utf8)) }
+    }
+
+    @Test func theLargestLegitimateVerdictIsFittedWithinTheCapsAndKeepsItsOutcome() throws {
+        let codes: [ReasonCode] = [.activeContent, .unscannable, .malware]
+        let detail = String(repeating: "\u{1}\u{2028}\"é", count: 2000)
+        let reasons = (0..<3000).map { Reason(codes[$0 % codes.count], "member '\($0)': \(detail)") }
+        let signatures = (0..<1000).map { "Sig.\($0)." + String(repeating: "\u{1}", count: 400) }
+        let verdict = Verdict(
+            reasons: reasons,
+            detectedType: "application/zip",
+            sha256: String(repeating: "a", count: 64),
+            size: 1,
+            signatures: signatures,
+            md5: nil
+        )
+        let frame = try InspectorChannel.frame(.verdict(verdict))
+        #expect(frame.count - 4 <= Verdict.Wire.maxFrame)
+        guard case .verdict(let read) = try InspectorChannel.message(Array(frame.dropFirst(4))) else {
+            Issue.record("not a verdict")
+            return
+        }
+        #expect(read.outcome == verdict.outcome)
+        #expect(read.reasons.count == Verdict.Wire.maxReasons)
+        #expect(Set(read.reasons.map(\.code)) == Set(codes))
+        #expect(read.reasons.last?.detail.contains("more") == true)
+        #expect(read.signatures.count == Verdict.Wire.maxSignatures)
+        #expect(read.signatures[0].hasPrefix("Sig.0."))
+    }
+
+    /// A frame written raw by a hostile inspector, then what the worker's end reads of it.
+    static func receive(_ header: UInt32, _ body: [UInt8]) throws -> InspectorChannel.Failure? {
+        let (worker, inspector) = try InspectorChannel.pair()
+        defer {
+            worker.close()
+            inspector.close()
+        }
+        let bytes = withUnsafeBytes(of: header.littleEndian) { Array($0) } + body
+        _ = bytes.withUnsafeBytes { write(inspector.descriptor, $0.baseAddress!, $0.count) }
+        shutdown(inspector.descriptor, Int32(SHUT_WR))
+        do {
+            _ = try worker.receive(deadline: .now + .seconds(5))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func theWorkersEndRefusesFramesPastTheirKindsCap() throws {
+        // Refused from the length alone, before a byte of the body is read.
+        guard case .malformed = try Self.receive(UInt32(Verdict.Wire.maxFrame + 1), Array("V".utf8)) else {
+            Issue.record("a verdict frame past its cap was read")
+            return
+        }
+        guard case .malformed = try Self.receive(64 << 20, Array("V".utf8)) else {
+            Issue.record("a 64 MiB frame was read")
+            return
+        }
+        // A control frame (ready, scan) past 64 KiB, and an order, which an inspector never sends.
+        let control = Array("J".utf8) + Array(repeating: UInt8(ascii: " "), count: 64 << 10)
+        guard case .malformed = try Self.receive(UInt32(control.count), control) else {
+            Issue.record("a control frame past its cap was read")
+            return
+        }
+        let order = Array(#"I{}"#.utf8)
+        guard case .malformed = try Self.receive(UInt32(order.count), order) else {
+            Issue.record("an order was read by the worker")
+            return
+        }
+        let fine = Array(Self.verdictText().utf8)
+        #expect(try Self.receive(UInt32(fine.count), fine) == nil)
+    }
+
+    @Test func clamdRequestsAreForReadableRegularFilesOnly() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-scan-fd-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+        defer { unlink(path) }
+        let readable = open(path, O_RDONLY | O_CLOEXEC)
+        let writeOnly = open(path, O_WRONLY | O_CLOEXEC)
+        let pathOnly = open(path, O_RDONLY | O_CLOEXEC | 0o10_000_000)
+        let directory = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        var pipeEnds: [Int32] = [-1, -1]
+        pipe(&pipeEnds)
+        var sockets: [Int32] = [-1, -1]
+        socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &sockets)
+        defer { for descriptor in [readable, writeOnly, pathOnly, directory] + pipeEnds + sockets { close(descriptor) } }
+        #expect(pathOnly >= 0)
+        #expect(InspectorChannel.refusal(ofScanDescriptor: readable) == nil)
+        for refused in [writeOnly, pathOnly, directory, pipeEnds[0], sockets[0], -1] {
+            #expect(InspectorChannel.refusal(ofScanDescriptor: refused) != nil, "descriptor \(refused)")
+        }
+    }
+
+    @Test func aSendToAnInspectorThatStopsReadingGivesUpAtItsDeadline() throws {
+        let (worker, inspector) = try InspectorChannel.pair()
+        defer {
+            worker.close()
+            inspector.close()
+        }
+        // Far more than the socket buffers hold; the inspector end never reads.
+        let names = (0..<200_000).map { "signature-\($0)" }
+        let start = ContinuousClock.now
+        #expect {
+            try worker.send(.scanned(signatures: names, error: nil), deadline: .now + .seconds(1))
+        } throws: { error in
+            guard case .timedOut = error as? InspectorChannel.Failure else { return false }
+            return true
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 }

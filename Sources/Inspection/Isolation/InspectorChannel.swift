@@ -105,7 +105,38 @@ struct InspectionOrder: Codable, Sendable, Equatable {
 /// byte and JSON, a descriptor (SCM_RIGHTS) riding on a frame's first bytes.
 struct InspectorChannel: Sendable {
     let descriptor: Int32
-    static let maxFrame = 64 << 20
+    /// The largest frame of each kind this end reads: the worker's end reads only small frames from an inspector.
+    let limits: FrameLimits
+
+    /// Frame caps by kind (bytes after the length, the kind byte included); a frame past its cap is malformed.
+    struct FrameLimits: Sendable, Equatable {
+        var inspect: Int
+        var verdict: Int
+        var control: Int
+        var largest: Int { max(inspect, verdict, control) }
+
+        /// The inspector's end: orders and profiles from the worker (hash lists may hold many thousands of entries).
+        static let inspector = FrameLimits(inspect: 64 << 20, verdict: 0, control: 64 << 20)
+        /// The worker's end: an inspector sends verdicts (``Verdict/Wire/maxFrame``), `ready` and clamd `scan`
+        /// requests (a filename and a flag), never an order.
+        static let worker = FrameLimits(inspect: 0, verdict: Verdict.Wire.maxFrame, control: 64 << 10)
+
+        func cap(_ kind: UInt8) -> Int {
+            switch kind {
+            case Kind.inspect: inspect
+            case Kind.verdict: verdict
+            default: control
+            }
+        }
+    }
+
+    /// How long a send waits for room on the worker's end (``send(_:descriptor:deadline:)`` without a deadline).
+    static let sendTimeout: Duration = .seconds(60)
+
+    init(descriptor: Int32, limits: FrameLimits = .inspector) {
+        self.descriptor = descriptor
+        self.limits = limits
+    }
 
     enum Failure: Error {
         /// The other end closed or the stream broke.
@@ -114,13 +145,22 @@ struct InspectorChannel: Sendable {
         case malformed(String)
     }
 
-    /// A connected pair (close-on-exec both).
+    /// A connected pair (close-on-exec both): the worker's end (worker caps, sends that time out) and the inspector's.
     static func pair() throws(Failure) -> (InspectorChannel, InspectorChannel) {
         var fds: [Int32] = [-1, -1]
         guard airlock_sandbox_socketpair(&fds) == 0 else {
             throw .closed("socketpair: \(String(cString: strerror(errno)))")
         }
-        return (InspectorChannel(descriptor: fds[0]), InspectorChannel(descriptor: fds[1]))
+        // A blocked send returns after 200 ms (EAGAIN or a partial count) so that ``send`` can keep its deadline.
+        var timeout = timeval()
+        timeout.tv_usec = 200_000
+        guard setsockopt(fds[0], SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(fds[0])
+            Glibc.close(fds[1])
+            throw .closed("SO_SNDTIMEO: \(message)")
+        }
+        return (InspectorChannel(descriptor: fds[0], limits: .worker), InspectorChannel(descriptor: fds[1]))
     }
 
     /// The kind byte that starts a frame's body.
@@ -160,10 +200,15 @@ struct InspectorChannel: Sendable {
     static func message(_ body: [UInt8]) throws(Failure) -> InspectorMessage {
         guard let kind = body.first else { throw .malformed("an empty frame") }
         switch kind {
-        case Kind.inspect, Kind.verdict:
+        case Kind.inspect:
             do throws(WireValue.Malformed) {
-                let value = try WireValue.parse(body[1...])
-                return kind == Kind.inspect ? .inspect(try InspectionOrder(wire: value)) : .verdict(try Verdict(wire: value))
+                return .inspect(try InspectionOrder(wire: try WireValue.parse(body[1...])))
+            } catch {
+                throw .malformed("decoding: \(error)")
+            }
+        case Kind.verdict:
+            do throws(WireValue.Malformed) {
+                return .verdict(try Verdict(wire: body[1...]))
             } catch {
                 throw .malformed("decoding: \(error)")
             }
@@ -178,12 +223,20 @@ struct InspectorChannel: Sendable {
         }
     }
 
-    func send(_ message: InspectorMessage, descriptor attached: Int32 = -1) throws(Failure) {
+    /// Sends `message` (and `attached` with its first bytes). On the worker's end a send that finds no room gives up
+    /// at `deadline` (default: ``sendTimeout`` from now) with ``Failure/timedOut``: an inspector that stops reading
+    /// cannot hold a worker thread.
+    func send(_ message: InspectorMessage, descriptor attached: Int32 = -1, deadline: ContinuousClock.Instant? = nil) throws(Failure) {
         let frame = try Self.frame(message)
+        let deadline = deadline ?? .now + Self.sendTimeout
         var offset = 0
         while offset < frame.count {
             let sent = frame.withUnsafeBytes { bytes in
                 airlock_sandbox_send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, offset == 0 ? attached : -1)
+            }
+            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                guard ContinuousClock.now < deadline else { throw .timedOut }
+                continue
             }
             guard sent > 0 else { throw .closed("send: \(String(cString: strerror(errno)))") }
             offset += sent
@@ -196,8 +249,9 @@ struct InspectorChannel: Sendable {
         do throws(Failure) {
             let header = try read(4, deadline: deadline, descriptor: &received)
             let length = header.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-            guard length <= Self.maxFrame else { throw .malformed("a \(length)-byte frame") }
+            guard length <= limits.largest else { throw .malformed("a \(length)-byte frame") }
             let body = try read(length, deadline: deadline, descriptor: &received)
+            if let kind = body.first, length > limits.cap(kind) { throw .malformed("a \(length)-byte frame of kind \(kind)") }
             return (try Self.message(body), received)
         } catch {
             if received >= 0 { Glibc.close(received) }
@@ -235,6 +289,20 @@ struct InspectorChannel: Sendable {
             if ready > 0 { return }
             if ready < 0 && errno != EINTR { throw .closed("poll: \(String(cString: strerror(errno)))") }
         }
+    }
+
+    /// Why the worker refuses to have clamd scan `descriptor` for an inspector, or nil: it must be a regular file,
+    /// opened for reading (an `O_PATH` descriptor, which any path yields even under Landlock, is refused).
+    static func refusal(ofScanDescriptor descriptor: Int32) -> String? {
+        guard descriptor >= 0 else { return "a scan request without a descriptor" }
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0 else { return "a scan request with a bad descriptor" }
+        // O_PATH (Glibc's Swift module does not export it), linux/fcntl.h: 010000000.
+        guard flags & 0o10_000_000 == 0 else { return "a scan request with an O_PATH descriptor" }
+        guard flags & O_ACCMODE == O_RDONLY || flags & O_ACCMODE == O_RDWR else { return "a scan request with an unreadable descriptor" }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return "a scan request for something not a regular file" }
+        return nil
     }
 
     func close() {

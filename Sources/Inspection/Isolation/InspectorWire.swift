@@ -35,7 +35,7 @@ enum WireValue: Equatable {
         try bytes.withUnsafeBytes { buffer in Result { () throws(Malformed) in try parse(buffer) } }.get()
     }
 
-    private struct Reader {
+    struct Reader {
         let bytes: UnsafeRawBufferPointer
         var offset = 0
 
@@ -136,13 +136,15 @@ enum WireValue: Equatable {
             return Int64(magnitude)
         }
 
-        mutating func string() throws(Malformed) -> String {
+        /// A string of at most `maxBytes` bytes of UTF-8 once unescaped.
+        mutating func string(maxBytes: Int = .max) throws(Malformed) -> String {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw Malformed("expected a string at \(offset)") }
             offset += 1
             var out: [UInt8] = []
             var runStart = offset
             while true {
                 guard offset < bytes.count else { throw Malformed("unterminated string") }
+                guard out.count + (offset - runStart) <= maxBytes else { throw Malformed("a string longer than \(maxBytes) bytes") }
                 let byte = bytes[offset]
                 if byte == UInt8(ascii: "\"") {
                     out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<offset]))
@@ -181,8 +183,76 @@ enum WireValue: Equatable {
                 }
                 runStart = offset
             }
+            guard out.count <= maxBytes else { throw Malformed("a string longer than \(maxBytes) bytes") }
             guard let text = String(validating: out, as: UTF8.self) else { throw Malformed("invalid UTF-8 in a string") }
             return text
+        }
+
+        // Typed reading, without a generic tree: a wrong type is refused at its first byte, a list or a string past its
+        // cap as soon as it passes it.
+
+        var next: UInt8? { offset < bytes.count ? bytes[offset] : nil }
+
+        /// A string of at most `maxBytes` bytes, or null.
+        mutating func optionalString(maxBytes: Int) throws(Malformed) -> String? {
+            guard next == UInt8(ascii: "n") else { return try string(maxBytes: maxBytes) }
+            try expect("null")
+            return nil
+        }
+
+        mutating func int() throws(Malformed) -> Int64 {
+            guard let byte = next, byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
+                throw Malformed("expected an integer at \(offset)")
+            }
+            return try integer()
+        }
+
+        /// An object: `field` reads each member's value (it is called with the key; a key seen twice, or a member
+        /// it does not know, is the caller's to refuse).
+        mutating func object(_ field: (inout Reader, String) throws(Malformed) -> Void) throws(Malformed) {
+            guard next == UInt8(ascii: "{") else { throw Malformed("expected an object at \(offset)") }
+            offset += 1
+            skipSpace()
+            if next == UInt8(ascii: "}") {
+                offset += 1
+                return
+            }
+            while true {
+                skipSpace()
+                let key = try string(maxBytes: 64)
+                skipSpace()
+                try expect(":")
+                skipSpace()
+                try field(&self, key)
+                skipSpace()
+                guard let byte = next else { throw Malformed("truncated at \(offset)") }
+                offset += 1
+                if byte == UInt8(ascii: "}") { return }
+                guard byte == UInt8(ascii: ",") else { throw Malformed("expected , or } at \(offset - 1)") }
+            }
+        }
+
+        /// An array of at most `maxCount` items, each read by `item`.
+        mutating func array(maxCount: Int, _ item: (inout Reader) throws(Malformed) -> Void) throws(Malformed) {
+            guard next == UInt8(ascii: "[") else { throw Malformed("expected an array at \(offset)") }
+            offset += 1
+            skipSpace()
+            if next == UInt8(ascii: "]") {
+                offset += 1
+                return
+            }
+            var count = 0
+            while true {
+                count += 1
+                guard count <= maxCount else { throw Malformed("more than \(maxCount) items at \(offset)") }
+                skipSpace()
+                try item(&self)
+                skipSpace()
+                guard let byte = next else { throw Malformed("truncated at \(offset)") }
+                offset += 1
+                if byte == UInt8(ascii: "]") { return }
+                guard byte == UInt8(ascii: ",") else { throw Malformed("expected , or ] at \(offset - 1)") }
+            }
         }
 
         mutating func hex4() throws(Malformed) -> UInt32 {
@@ -328,9 +398,36 @@ extension InspectionOrder {
 }
 
 extension Verdict {
+    /// The verdict frame's caps (docs/isolation.md, "Wire format"). The worker refuses a verdict past any of them as
+    /// malformed; the inspector's ``wire`` fits any verdict within them first, so a legitimate one is never refused.
+    ///
+    /// The largest real verdicts come from archives: one reason per offending member (up to `archives.maxEntries`,
+    /// 1000 by default, at all levels), each naming the member's path, and one signature name per distinct detection.
+    /// 256 reasons still name every code involved (the rest are counted per code) and the outcome, recomputed from the
+    /// codes, is the same; ClamAV names are under 100 bytes, member paths a few hundred.
+    enum Wire {
+        /// The whole frame: what 256 reasons of 2 KiB and 256 names take, JSON escapes included, in practice; the
+        /// writer shortens the details further when escapes would pass it.
+        static let maxFrame = 1 << 20
+        static let maxReasons = 256
+        static let maxSignatures = 256
+        /// A reason's detail, in bytes of UTF-8.
+        static let maxDetail = 2048
+        /// A signature name, the detected type, a digest.
+        static let maxName = 256
+    }
+
     /// `{"reasons":[{"code":…,"detail":…}],"detectedType":…,"sha256":…,"size":…,"signatures":[…],"md5":…}`: the
-    /// outcome is not sent; the worker recomputes it from the reasons.
+    /// outcome is not sent; the worker recomputes it from the reasons. Within ``Wire``'s caps (``fitted(detail:)``).
     var wire: JSONText {
+        for detail in [Wire.maxDetail, 512, 128] {
+            let text = fitted(detail: detail).unfittedWire
+            if detail == 128 || text.utf8.count < Wire.maxFrame { return text }
+        }
+        return unfittedWire
+    }
+
+    private var unfittedWire: JSONText {
         .object([
             ("reasons", .array(reasons.map { .object([("code", .string($0.code.rawValue)), ("detail", .string($0.detail))]) })),
             ("detectedType", .optional(detectedType)),
@@ -341,22 +438,99 @@ extension Verdict {
         ])
     }
 
-    init(wire value: WireValue) throws(WireValue.Malformed) {
-        var object = try WireObject(value)
-        var reasons: [Reason] = []
-        for item in try object.array("reasons") {
-            var reason = try WireObject(item)
-            let name = try reason.string("code")
-            guard let code = ReasonCode(rawValue: name) else { throw .init("unknown reason code \(name)") }
-            reasons.append(Reason(code, try reason.string("detail")))
-            try reason.finish()
+    /// This verdict within the caps: past ``Wire/maxReasons`` the last reasons are replaced by one per code they
+    /// carry ("N more … reasons"), so every code stays; names past ``Wire/maxSignatures`` are dropped; strings are
+    /// cut at a character boundary.
+    func fitted(detail maxDetail: Int) -> Verdict {
+        var kept = reasons
+        if kept.count > Wire.maxReasons {
+            var codes: [ReasonCode] = []
+            for reason in reasons where !codes.contains(reason.code) { codes.append(reason.code) }
+            let dropped = kept[(Wire.maxReasons - codes.count)...]
+            kept.removeSubrange((Wire.maxReasons - codes.count)...)
+            for code in codes {
+                let count = dropped.count { $0.code == code }
+                if count > 0 {
+                    kept.append(Reason(code, "\(count) more \(code.rawValue) reasons not listed (the list is capped at \(Wire.maxReasons))"))
+                }
+            }
         }
-        let detectedType = try object.optionalString("detectedType")
-        let sha256 = try object.optionalString("sha256")
-        let size = try object.int("size")
-        let signatures = try object.strings("signatures")
-        let md5 = try object.optionalString("md5")
-        try object.finish()
-        self.init(reasons: reasons, detectedType: detectedType, sha256: sha256, size: size, signatures: signatures, md5: md5)
+        let clip = Self.clipped
+        return Verdict(
+            reasons: kept.map { Reason($0.code, clip($0.detail, maxDetail)) },
+            detectedType: detectedType.map { clip($0, Wire.maxName) },
+            sha256: sha256.map { clip($0, Wire.maxName) },
+            size: size,
+            signatures: signatures.prefix(Wire.maxSignatures).map { clip($0, Wire.maxName) },
+            md5: md5.map { clip($0, Wire.maxName) }
+        )
+    }
+
+    /// `text` cut to at most `maxBytes` bytes of UTF-8, at a scalar boundary.
+    static func clipped(_ text: String, _ maxBytes: Int) -> String {
+        guard text.utf8.count > maxBytes else { return text }
+        var view = String.UnicodeScalarView()
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += UTF8.width(scalar)
+            guard count <= maxBytes else { break }
+            view.append(scalar)
+        }
+        return String(view)
+    }
+
+    /// Reads a verdict frame's JSON typed, field by field, within ``Wire``'s caps (the frame's size is the channel's).
+    init(wire bytes: ArraySlice<UInt8>) throws(WireValue.Malformed) {
+        let read = bytes.withUnsafeBytes { buffer in Result { () throws(WireValue.Malformed) in try Self.read(buffer) } }
+        self = try read.get()
+    }
+
+    private static func read(_ bytes: UnsafeRawBufferPointer) throws(WireValue.Malformed) -> Verdict {
+        var reader = WireValue.Reader(bytes: bytes)
+        var seen: Set<String> = []
+        var reasons: [Reason] = []
+        var detectedType: String?
+        var sha256: String?
+        var size: Int64 = 0
+        var signatures: [String] = []
+        var md5: String?
+        reader.skipSpace()
+        try reader.object { (reader, key) throws(WireValue.Malformed) in
+            guard seen.insert(key).inserted else { throw .init("duplicate key \(key)") }
+            switch key {
+            case "reasons":
+                try reader.array(maxCount: Wire.maxReasons) { reader throws(WireValue.Malformed) in
+                    var code: ReasonCode?
+                    var detail: String?
+                    try reader.object { (reader, key) throws(WireValue.Malformed) in
+                        switch key {
+                        case "code" where code == nil:
+                            let name = try reader.string(maxBytes: 64)
+                            guard let known = ReasonCode(rawValue: name) else { throw .init("unknown reason code \(name)") }
+                            code = known
+                        case "detail" where detail == nil: detail = try reader.string(maxBytes: Wire.maxDetail)
+                        default: throw .init("reason: unexpected or repeated field \(key)")
+                        }
+                    }
+                    guard let code, let detail else { throw .init("reason: missing code or detail") }
+                    reasons.append(Reason(code, detail))
+                }
+            case "detectedType": detectedType = try reader.optionalString(maxBytes: Wire.maxName)
+            case "sha256": sha256 = try reader.optionalString(maxBytes: Wire.maxName)
+            case "size": size = try reader.int()
+            case "signatures":
+                try reader.array(maxCount: Wire.maxSignatures) { reader throws(WireValue.Malformed) in
+                    signatures.append(try reader.string(maxBytes: Wire.maxName))
+                }
+            case "md5": md5 = try reader.optionalString(maxBytes: Wire.maxName)
+            default: throw .init("unknown field \(key)")
+            }
+        }
+        guard seen.count == 6 else {
+            throw .init("missing fields: \(Set(["reasons", "detectedType", "sha256", "size", "signatures", "md5"]).subtracting(seen).sorted())")
+        }
+        reader.skipSpace()
+        guard reader.offset == bytes.count else { throw .init("bytes after the value at \(reader.offset)") }
+        return Verdict(reasons: reasons, detectedType: detectedType, sha256: sha256, size: size, signatures: signatures, md5: md5)
     }
 }

@@ -204,20 +204,36 @@ public final class SandboxedInspector: FileInspector, Sendable {
         let deadline = ContinuousClock.now + limit + configuration.grace
         do throws(InspectorChannel.Failure) {
             let profile = process.profileID(for: request.profile)
-            if profile.new { try process.channel.send(.profile(id: profile.id, request.profile)) }
-            try process.channel.send(.inspect(InspectionOrder(request, profile: profile.id)), descriptor: descriptor)
+            if profile.new { try process.channel.send(.profile(id: profile.id, request.profile), deadline: deadline) }
+            try process.channel.send(.inspect(InspectionOrder(request, profile: profile.id)), descriptor: descriptor, deadline: deadline)
+            var scans = 0
             while true {
                 let (message, attached) = try process.channel.receive(deadline: deadline)
                 switch message {
                 case .verdict(let verdict):
                     if attached >= 0 { close(attached) }
+                    // An honest inspector unlinks what it extracted; one that leaves more than a file's worth behind
+                    // is filling `tempDir` (RLIMIT_FSIZE caps each file, not the total): not trusted again.
+                    guard process.scratch.usage(limit: configuration.limits.maxFileSize) != nil else {
+                        throw InspectorChannel.Failure.malformed("more than \(configuration.limits.maxFileSize) bytes left in its scratch directory")
+                    }
                     process.uses += 1
                     release(process)
                     return verdict
                 case .scan(let name, let unpackArchives):
+                    // One request per file the inspector may scan, and only a readable regular file: anything else is
+                    // malformed (docs/isolation.md, "Wire format").
+                    scans += 1
+                    let refusal =
+                        scans > Self.maxScanRequests(request.profile)
+                        ? "more than \(Self.maxScanRequests(request.profile)) scan requests" : InspectorChannel.refusal(ofScanDescriptor: attached)
+                    if let refusal {
+                        if attached >= 0 { close(attached) }
+                        throw InspectorChannel.Failure.malformed(refusal)
+                    }
                     let answer = clamdScan(attached, name: name, unpackArchives: unpackArchives)
-                    if attached >= 0 { close(attached) }
-                    try process.channel.send(answer)
+                    close(attached)
+                    try process.channel.send(answer, deadline: deadline)
                 default:
                     if attached >= 0 { close(attached) }
                     throw InspectorChannel.Failure.malformed("unexpected message")
@@ -259,6 +275,11 @@ public final class SandboxedInspector: FileInspector, Sendable {
     private func recordKill(reason: String) {
         state.withLock { $0.killed += 1 }
         Counter(label: "airlock_inspectors_stopped_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// Scan requests one upload may make: one per archive member and package part its budget allows, and the upload.
+    static func maxScanRequests(_ profile: UploadProfile) -> Int {
+        profile.archives.maxEntries + Inspector.InspectionBudget.maxParts + 1
     }
 
     /// clamd on an inspector's behalf.

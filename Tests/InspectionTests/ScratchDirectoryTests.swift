@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Inspection
+
+/// Scratch directory removal (docs/isolation.md): whoever can write a scratch directory may swap a subdirectory for a
+/// symbolic link while a root worker removes it; removal must never follow one, nor delete anything outside.
+@Suite(.serialized)
+struct ScratchDirectoryTests {
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-scratch-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func write(_ path: String) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    final class Flag: Sendable {
+        let value = Atomic(false)
+    }
+
+    static func count(_ directory: String) -> Int { (try? FileManager.default.contentsOfDirectory(atPath: directory).count) ?? -1 }
+
+    @Test func removalNeverFollowsADirectorySwappedForALink() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let canary = base + "/canary"
+        mkdir(canary, 0o755)
+        let names = (0..<100).map { "c\($0)" }
+        for name in names { Self.write(canary + "/" + name) }
+        // Rounds for ten seconds (the old path-based removal deleted canaries within a few).
+        let end = ContinuousClock.now + .seconds(10)
+        var round = 0
+        while ContinuousClock.now < end {
+            round += 1
+            let root = base + "/airlock-scan.1.round\(round)"
+            mkdir(root, 0o700)
+            mkdir(root + "/d", 0o700)
+            for name in names { Self.write(root + "/d/" + name) }
+            let stop = Flag()
+            // The attacker: keeps turning `d` into a link to the canaries and back into a directory of the same names.
+            let racer = Thread {
+                while !stop.value.load(ordering: .relaxed) {
+                    rename(root + "/d", root + "/held")
+                    symlink(canary, root + "/d")
+                    for name in names.prefix(5) { Self.write(root + "/held/" + name) }
+                    unlink(root + "/d")
+                    rename(root + "/held", root + "/d")
+                }
+            }
+            racer.start()
+            for _ in 0..<10 {
+                mkdir(root + "/d", 0o700)
+                for name in names { Self.write(root + "/d/" + name) }
+                _ = ScratchDirectory.removeTree(root)
+                mkdir(root, 0o700)
+            }
+            stop.value.store(true, ordering: .relaxed)
+            while !racer.isFinished { usleep(1000) }
+            #expect(Self.count(canary) == names.count, "round \(round): canaries deleted")
+            #expect(ScratchDirectory.removeTree(root))
+            #expect(access(root, F_OK) != 0)
+            if Self.count(canary) != names.count { break }
+        }
+    }
+
+    @Test func aDeepTreeWithLinksAndOddNamesIsRemovedAndNothingOutside() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let outside = base + "/outside"
+        mkdir(outside, 0o755)
+        Self.write(outside + "/keep")
+        let root = base + "/airlock-scan.1.deep01"
+        mkdir(root, 0o700)
+        var level = open(root, O_RDONLY | O_DIRECTORY)
+        for depth in 0..<100 {
+            mkdirat(level, "d", 0o700)
+            close(openat(level, "f\(depth)", O_WRONLY | O_CREAT, 0o600))
+            symlinkat(outside, level, "link")
+            // A name that is not UTF-8.
+            close(openat(level, [CChar(bitPattern: 0xFF), CChar(bitPattern: 0xFE), 0], O_WRONLY | O_CREAT, 0o600))
+            let next = openat(level, "d", O_RDONLY | O_DIRECTORY)
+            close(level)
+            level = next
+        }
+        close(level)
+        #expect(ScratchDirectory.removeTree(root))
+        #expect(access(root, F_OK) != 0)
+        #expect(Self.count(outside) == 1)
+    }
+
+    @Test func theSweepRemovesOnlyDeadProcessesDirectoriesNeverALinkNamedLikeOne() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let canary = base + "/canary"
+        mkdir(canary, 0o755)
+        Self.write(canary + "/keep")
+        // pid 0x3FFFFFFF is above pid_max: never a live process.
+        let dead = base + "/airlock-scan.1073741823.abcdef"
+        mkdir(dead, 0o700)
+        mkdir(dead + "/sub", 0o700)
+        Self.write(dead + "/sub/f")
+        symlink(canary, base + "/airlock-scan.1073741823.linked")
+        mkdir(base + "/airlock-scan.1073741823.toolong7", 0o700)
+        #expect(ScratchDirectory.sweep(in: base) == 1)
+        #expect(access(dead, F_OK) != 0)
+        #expect(Self.count(canary) == 1)
+        #expect(access(base + "/airlock-scan.1073741823.toolong7", F_OK) == 0)
+    }
+
+    @Test func usageCountsWhatIsInsideWithoutFollowingLinks() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let outside = base + "/outside"
+        mkdir(outside, 0o755)
+        try Data(repeating: 1, count: 4 << 20).write(to: URL(fileURLWithPath: outside + "/big"))
+        let scratch = try ScratchDirectory(in: base)
+        mkdir(scratch.path + "/sub", 0o700)
+        try Data(repeating: 2, count: 1 << 20).write(to: URL(fileURLWithPath: scratch.path + "/sub/f"))
+        symlink(outside, scratch.path + "/link")
+        let used = try #require(scratch.usage(limit: 2 << 20))
+        #expect(used >= 1 << 20 && used < 2 << 20)
+        #expect(scratch.usage(limit: 512 << 10) == nil)
+    }
+}
