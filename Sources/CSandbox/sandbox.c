@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -485,6 +486,11 @@ int airlock_sandbox_protect_worker(void) {
 
 int airlock_sandbox_socketpair(int descriptors[2]) {
     return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, descriptors);
+}
+
+int airlock_sandbox_send_timeout(int descriptor, long microseconds) {
+    struct timeval timeout = {.tv_sec = 0, .tv_usec = microseconds};
+    return setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
 }
 
 int airlock_sandbox_stream_socket(int family) {

@@ -107,6 +107,9 @@ int airlock_sandbox_probe(airlock_sandbox_probe_check check, pid_t target);
 /// A connected pair of unix stream sockets, close-on-exec (the channel). Returns 0 or -1 (errno).
 int airlock_sandbox_socketpair(int descriptors[2]);
 
+/// SO_SNDTIMEO on `descriptor`: a blocked send returns after `microseconds` (< 1 s). Returns 0 or -1 (errno).
+int airlock_sandbox_send_timeout(int descriptor, long microseconds);
+
 /// socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0): what the probe tries after lock-down.
 int airlock_sandbox_stream_socket(int family);
 

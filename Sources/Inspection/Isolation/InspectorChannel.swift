@@ -152,9 +152,7 @@ struct InspectorChannel: Sendable {
             throw .closed("socketpair: \(String(cString: strerror(errno)))")
         }
         // A blocked send returns after 200 ms (EAGAIN or a partial count) so that ``send`` can keep its deadline.
-        var timeout = timeval()
-        timeout.tv_usec = 200_000
-        guard setsockopt(fds[0], SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+        guard airlock_sandbox_send_timeout(fds[0], 200_000) == 0 else {
             let message = String(cString: strerror(errno))
             Glibc.close(fds[0])
             Glibc.close(fds[1])
