@@ -541,7 +541,15 @@ public final class Inspector: FileInspector {
         guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else {
             return [Reason(.scanFailed, "reading the markup failed")]
         }
-        return MarkupActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
+        return markupFindings(in: bytes).map { Reason(.activeContent, $0) }
+    }
+
+    /// Browser code in markup, and ASP/JSP/ERB blocks and SSI directives, which run wherever a server includes the
+    /// file, SVG and XML too (PHP is looked for in the raw bytes of every non-text file, where `<?xml-stylesheet` is
+    /// told apart).
+    static func markupFindings(in bytes: [UInt8]) -> [String] {
+        let serverSide = TextActiveContent.serverSideFindings(bytes).filter { !$0.contains("PHP") }
+        return Array((MarkupActiveContent.findings(in: bytes) + serverSide).prefix(5))
     }
 
     /// Server-side and browser code in text: PHP, ASP and JSP delimiters, SSI directives, HTML or HTA with script.

@@ -13,7 +13,7 @@
 /// - SSI: `<!--`, any number of blanks, `#`, any number of blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
 /// - JSP expression language (`${…}`) is not looked for: it runs only in a `.jsp`, and `${…}` is ordinary syntax in
 ///   many languages (docs/inspection.md, "Decided on purpose").
-/// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler or `srcdoc` inside a tag, a
+/// - Browser markup: `<script`, `<hta:application`, `<base href>`, an `on…=` event handler or `srcdoc` inside a tag, a
 ///   `javascript:`/`vbscript:` or `data:text/html`-like URL in a tag's URL attribute, SMIL `to`/`values` or a Markdown
 ///   link, a Markdown attribute list (`{: onclick=…}`, read as each engine reads it, ``attributeListFindings(_:)``)
 ///   with an event handler. Ordinary inline HTML (`<p
@@ -333,6 +333,10 @@ enum TextActiveContent {
                         findings.append("script in a style attribute on <\(element)>")
                     }
                 }
+            }
+            if element == "base", tag.attributes.contains(where: { MarkupActiveContent.localName($0.name) == "href" && $0.hasValue }) {
+                // Every relative link, image and script of the rendered page then leads to the named site.
+                findings.append("a <base href> element (relative links lead elsewhere)")
             }
             index += 1
         }

@@ -20,6 +20,20 @@ struct MarkupActiveContentTests {
         #expect(MarkupActiveContent.findings(in: Array(Self.cleanSVG.utf8)).isEmpty)
     }
 
+    /// Round 3: ERB/JSP/ASP blocks and SSI directives in SVG and XML run where a server includes the file.
+    @Test func serverSideCodeInMarkupIsFound() {
+        for code in [
+            "<%= `id` %>", "<% Runtime.getRuntime().exec(request.getParameter(\"c\")); %>", "<!-- #exec cmd=\"id\" -->",
+            "<jsp:scriptlet>x</jsp:scriptlet>",
+        ] {
+            let svg = #"<svg xmlns="http://www.w3.org/2000/svg"><title>"# + code + "</title></svg>"
+            #expect(!Inspector.markupFindings(in: Array(svg.utf8)).isEmpty, "\(svg)")
+        }
+        let prose = #"<svg xmlns="http://www.w3.org/2000/svg"><!-- #1: growth <%5 --><text>50% of &lt;b&gt;</text></svg>"#
+        #expect(Inspector.markupFindings(in: Array(prose.utf8)).isEmpty)
+        #expect(Inspector.markupFindings(in: Array(Self.cleanSVG.utf8)).isEmpty)
+    }
+
     @Test(arguments: [
         (#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#, "<script>"),
         (#"<svg xmlns="http://www.w3.org/2000/svg"><svg:SCRIPT xlink:href="x.js"/></svg>"#, "<script>"),
