@@ -74,15 +74,27 @@ enum TextActiveContent {
             first = 7
         }
         if first > 0, first < text.count, text[first] != 0x0A, text[first] != 0x0D { separator = text[first] }
-        // The quote readings differ only where a blank stands before a quote.
+        // The quote readings differ only where a blank stands before a quote. Excel splits at exactly one delimiter
+        // (`,`, `;` in some locales, tab in a TSV, the `sep=` one), and a `;` inside a cell of a comma file is text:
+        // each delimiter that occurs has a pass of its own (one pass when none does). One walk finds both.
         var blankBeforeQuote = false
-        for index in text.indices.dropFirst() where text[index] == UInt8(ascii: "\"") && text[index - 1] == 0x20 {
-            blankBeforeQuote = true
-            break
+        var present: (comma: Bool, semicolon: Bool, tab: Bool) = (false, false, false)
+        var previous: UInt8 = 0
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: ","): present.comma = true
+            case UInt8(ascii: ";"): present.semicolon = true
+            case 0x09: present.tab = true
+            case UInt8(ascii: "\""): if previous == 0x20 { blankBeforeQuote = true }
+            default: break
+            }
+            previous = byte
+            if blankBeforeQuote, present.comma, present.semicolon, present.tab { break }
         }
-        // Excel splits at exactly one delimiter (`,`, `;` in some locales, tab in a TSV, the `sep=` one), and a `;`
-        // inside a cell of a comma file is text: each delimiter has a pass of its own (one pass when none occurs).
-        var delimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09].filter { text.contains($0) }
+        var delimiters: [UInt8] = []
+        if present.comma { delimiters.append(UInt8(ascii: ",")) }
+        if present.semicolon { delimiters.append(UInt8(ascii: ";")) }
+        if present.tab { delimiters.append(0x09) }
         if let separator, !delimiters.contains(separator) { delimiters.append(separator) }
         if delimiters.isEmpty { delimiters = [UInt8(ascii: ",")] }
         var findings: [String] = []
