@@ -80,6 +80,33 @@ struct MarkupActiveContentTests {
         #expect(active.reasons.map(\.code) == [.activeContent])
     }
 
+    /// Round 3: libmagic calls most CSV text/plain; a `.csv` name (or a declared CSV type) still gets the CSV rules,
+    /// whose quoted cells run across lines as Excel's do.
+    @Test func inspectionReadsANamedCSVAsCSV() async throws {
+        let profile = UploadProfile(name: "data", maxSize: 1 << 20, allow: [.init(extensions: ["csv", "txt"], types: ["text/plain", "text/csv"])])
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            threads: 1
+        )
+        defer { inspector.shutdown() }
+        func inspect(_ text: String, as name: String) async throws -> Verdict {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-csv-\(UUID().uuidString)").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: profile))
+        }
+        // Active only by the CSV rules: the quote spans the line break, and text reads a `-` cell that no call starts
+        // leniently (a bullet), where CSV judges every cell strictly (CALL).
+        let hidden = "name,note\nalice,\"first line\n\",-1+CALL(\"kernel32\";\"WinExec\")\nbob,ok\n"
+        let named = try await inspect(hidden, as: "list.csv")
+        #expect(named.outcome == .rejected, "\(named.reasons)")
+        #expect(named.reasons.map(\.code) == [.activeContent])
+        let ordinary = "name,address\nAnn,\"1 Main St\nSpringfield, IL\"\nBob,\"Flat 2, \"\"The Mews\"\"\"\n"
+        let clean = try await inspect(ordinary, as: "list.csv")
+        #expect(clean.outcome == .clean, "\(clean.reasons)")
+    }
+
     @Test func characterReferencesAreDecodedButNeverExpanded() {
         #expect(MarkupActiveContent.decodeCharacterReferences("&#106;&#X61;&amp;&custom;") == "ja&&custom;")
         #expect(MarkupActiveContent.dangerousScheme(" JaVa\u{0}Script:x") == "javascript")
