@@ -53,9 +53,9 @@ enum TextActiveContent {
         return findings
     }
 
-    /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
-    /// `""` as a quote; outside CSV, not past the line; a quote after blanks read both as opening and as text; a
-    /// `sep=` line's delimiter in a pass of its own) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
+    /// Spreadsheet formula injection: a cell (split at one delimiter per pass: `,`, `;`, tab, a `sep=` line's; a quoted
+    /// cell read to its closing quote, `""` as a quote; outside CSV both ending at its line and across lines; a quote
+    /// after blanks read both as opening and as text) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
     /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``): DDE, WEBSERVICE, IMAGE, RTD,
     /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
     /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
