@@ -235,7 +235,13 @@ public final class Inspector: FileInspector {
                         Reason(.unscannable, "\(MediaType.essence(type)) archives are not unpacked by Airlock: their members cannot be inspected")
                     )
                 }
-                reasons += Self.contentFindings(type: MediaType.essence(type), descriptor: descriptor, size: size, prefix: hashed.prefix)
+                reasons += Self.contentFindings(
+                    type: MediaType.essence(type),
+                    descriptor: descriptor,
+                    size: size,
+                    prefix: hashed.prefix,
+                    namedCSV: Self.isNamedCSV(filename: request.filename, declaredType: request.declaredType)
+                )
             case .failure(let error):
                 reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
             }
@@ -266,7 +272,9 @@ public final class Inspector: FileInspector {
     }
 
     /// Image trailers (polyglots), markup and PDF active content, code in text.
-    static func contentFindings(type: String, descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
+    /// - Parameter namedCSV: The file is named or declared CSV/TSV (``isNamedCSV(filename:declaredType:)``): text is read
+    ///   by the CSV rules whatever libmagic calls it.
+    static func contentFindings(type: String, descriptor: Int32, size: Int64, prefix: [UInt8], namedCSV: Bool = false) -> [Reason] {
         var reasons: [Reason] = []
         // Data after an image's end marker: a polyglot (beyond the padding cameras and tools write).
         var cursor = FileCursor(descriptor: descriptor, size: size)
@@ -327,7 +335,7 @@ public final class Inspector: FileInspector {
                 descriptor: descriptor,
                 size: size,
                 prefix: prefix,
-                csv: type == "text/csv" || type == "text/tab-separated-values"
+                csv: namedCSV || type == "text/csv" || type == "text/tab-separated-values"
             )
         }
         return reasons
@@ -358,6 +366,14 @@ public final class Inspector: FileInspector {
         guard body.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")]) else { return nil }
         let line = String(decoding: body.prefix(80).prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
         return Reason(.typeMismatch, "a script with an interpreter line ('\(line)') detected as \(type)")
+    }
+
+    /// A `.csv`/`.tsv` name or a declared CSV/TSV type: a spreadsheet opens the file as CSV (libmagic calls most CSV
+    /// `text/plain`, and its quoted cells then would end with their line).
+    static func isNamedCSV(filename: String, declaredType: String?) -> Bool {
+        let fileExtension = (FilenamePolicy.fileExtension(of: filename) ?? "").lowercased()
+        let declared = declaredType.map { MediaType.essence($0).lowercased() } ?? ""
+        return ["csv", "tsv"].contains(fileExtension) || ["text/csv", "text/tab-separated-values"].contains(declared)
     }
 
     static let textTypes: Set<String> = ["text/plain", "text/csv", "text/markdown", "text/x-markdown", "text/tab-separated-values"]
@@ -525,7 +541,15 @@ public final class Inspector: FileInspector {
         guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else {
             return [Reason(.scanFailed, "reading the markup failed")]
         }
-        return MarkupActiveContent.findings(in: bytes).map { Reason(.activeContent, $0) }
+        return markupFindings(in: bytes).map { Reason(.activeContent, $0) }
+    }
+
+    /// Browser code in markup, and ASP/JSP/ERB blocks and SSI directives, which run wherever a server includes the
+    /// file, SVG and XML too (PHP is looked for in the raw bytes of every non-text file, where `<?xml-stylesheet` is
+    /// told apart).
+    static func markupFindings(in bytes: [UInt8]) -> [String] {
+        let serverSide = TextActiveContent.serverSideFindings(bytes).filter { !$0.contains("PHP") }
+        return Array((MarkupActiveContent.findings(in: bytes) + serverSide).prefix(5))
     }
 
     /// Server-side and browser code in text: PHP, ASP and JSP delimiters, SSI directives, HTML or HTA with script.

@@ -47,6 +47,27 @@ enum OOXMLParts {
         "attachedtoolbars": "macro toolbars",
     ]
 
+    /// Elements whose text Excel evaluates as a formula: cells and defined names, conditional formatting, data
+    /// validation, table calculated columns and totals, VML form-control links (`x:FmlaLink`, …).
+    static let formulaElements: Set<String> = [
+        "f", "definedname", "formula", "formula1", "formula2", "calculatedcolumnformula", "totalsrowformula", "fmlalink",
+        "fmlarange", "fmlamacro", "fmlatxbx", "fmlagroup", "fmlapict",
+    ]
+
+    /// Attributes Excel evaluates as a formula, by element: pivot calculated items and fields, form controls
+    /// (`ctrlProps`). DrawingML's shape-guide `fmla` is geometry and is not among them.
+    static let formulaAttributes: [String: [String]] = [
+        "calculateditem": ["formula"], "cachefield": ["formula"],
+        "formcontrolpr": ["fmlalink", "fmlarange", "fmlamacro", "fmlatxbx", "fmlagroup"],
+    ]
+
+    /// A UNC path (`\\host\share`, `//host/share`) or a `file:` URL.
+    static func isLocalOrNetworkPath(_ value: String) -> Bool {
+        let trimmed = value.trimmingSpaces(newlines: true).lowercased()
+        return trimmed.hasPrefix("\\\\") || trimmed.hasPrefix("//") || trimmed.hasPrefix("\\/") || trimmed.hasPrefix("/\\")
+            || trimmed.hasPrefix("file:")
+    }
+
     /// Findings for one part, at most `limit`.
     static func findings(partName: String, bytes raw: [UInt8], limit: Int = 5) -> [String] {
         let bytes = utf8(raw)
@@ -60,6 +81,8 @@ enum OOXMLParts {
         var inInstruction = false
         var inFormula = false
         var formula = ""
+        var inMailMerge = false
+        var mailMergeSource = false
         var root: String?  // the part's root element
         var connection: String?  // the finding for the external data connection being read
         var internalModel = false  // that connection is the workbook's own data model
@@ -74,12 +97,13 @@ enum OOXMLParts {
                 }
                 if inFormula { formula += text }
             case .end(let name):
-                if name == "instrtext" { inInstruction = false }
+                if name == "instrtext" || name == "delinstrtext" || name == "t" { inInstruction = false }
+                if name == "mailmerge" { inMailMerge = false }
                 if name == "connection", let pending = connection {
                     if !internalModel { findings.append(pending) }
                     connection = nil
                 }
-                if name == "f" || name == "definedname" {
+                if formulaElements.contains(name) {
                     inFormula = false
                     if let problem = formulaProblem(formula) { findings.append("\(label) holds \(problem)") }
                     formula = ""
@@ -96,7 +120,11 @@ enum OOXMLParts {
                     let type = (attributes["type"] ?? "").lowercased()
                     let kind = type.split(separator: "/").last.map(String.init) ?? type
                     let target = attributes["target"] ?? ""
-                    if let what = activeRelationships[kind] {
+                    if kind == "afchunk" {
+                        // Word imports an altChunk (HTML, RTF, MHT, text, another document) with its own converters
+                        // when the document opens; Airlock does not judge it as Word reads it.
+                        findings.append("an imported alternative-format part (altChunk '\(target.prefix(80))' in \(partName))")
+                    } else if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
                     } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external" {
                         if kind != "hyperlink" {
@@ -105,13 +133,41 @@ enum OOXMLParts {
                             findings.append("a hyperlink to '\(target.prefix(120))' in \(partName) (only http, https and mailto are admitted)")
                         }
                     }
-                case "instrtext":
+                case "instrtext", "delinstrtext":
+                    // A deleted field's code (tracked changes) is code too: rejecting the change restores it.
                     inInstruction = !selfClosing
+                case "t" where fields.last.map({ !$0.separated }) == true:
+                    // Text between a field's begin and its separator is read as field code.
+                    inInstruction = !selfClosing
+                case "mailmerge":
+                    inMailMerge = !selfClosing
+                case "connectstring", "query", "datasource", "odso":
+                    // A mail merge that reads a data source (ODBC connection strings, SQL queries, files) when the
+                    // document opens.
+                    if inMailMerge, !mailMergeSource {
+                        mailMergeSource = true
+                        findings.append("\(label) holds a mail merge reading an external data source (\(name))")
+                    }
+                case "entrymacro", "exitmacro":
+                    // Form-field macros run when the field is entered or left (the MACROBUTTON class).
+                    if let macro = attributes["val"], !macro.trimmingSpaces(newlines: true).isEmpty {
+                        findings.append("\(label) holds a form field macro (\(name) '\(macro.prefix(60))')")
+                    }
+                case "imagedata", "fill", "image", "stroke":
+                    // VML images and fills load their `src`/`o:href` when shown: a UNC path or `file:` leaks the
+                    // user's credentials (NTLM) or reads local files.
+                    for key in ["src", "href"] {
+                        if let value = attributes[key], isLocalOrNetworkPath(value) {
+                            findings.append("\(label) holds a VML \(name) loading '\(value.prefix(80))'")
+                        }
+                    }
                 case "fldchar":
                     switch (attributes["fldchartype"] ?? "").lowercased() {
                     case "begin":
                         if !fields.isEmpty { fields[fields.count - 1].nest() }
                         fields.append(Field())
+                    case "separate":
+                        if !fields.isEmpty { fields[fields.count - 1].separated = true }
                     case "end":
                         if let field = fields.popLast(), let problem = fieldProblem(field) { findings.append("\(label) holds \(problem)") }
                     default:
@@ -148,10 +204,19 @@ enum OOXMLParts {
                     }
                 case "ddelink":
                     findings.append("\(label) holds a DDE link (service '\(attributes["ddeservice"] ?? "")')")
-                case "f", "definedname":
+                case _ where formulaElements.contains(name):
                     inFormula = !selfClosing
                 default:
                     break
+                }
+                // Formulas in attributes: pivot calculated items and fields, form-control links and macros.
+                for key in formulaAttributes[name] ?? [] where findings.count < limit {
+                    guard let value = attributes[key], !value.isEmpty else { continue }
+                    if key == "fmlamacro", value.contains("[") || value.contains("\\") || value.contains("/") {
+                        findings.append("\(label) holds a control running a macro in another workbook ('\(value.prefix(80))')")
+                    } else if let problem = formulaProblem(value) {
+                        findings.append("\(label) holds \(problem)")
+                    }
                 }
             }
         }
@@ -170,6 +235,9 @@ enum OOXMLParts {
         var hasNested = false
         /// A nested field came before any word of this field's own code: the field type itself is computed.
         var computedType = false
+
+        /// The field's separator was read: what follows is its result, not its code.
+        var separated = false
 
         mutating func nest() {
             if !hasNested, code.allSatisfy(\.isWhitespace) { computedType = true }

@@ -10,10 +10,10 @@
 /// - ASP/JSP/ERB/EJS: `<%` followed by anything (a digit or a backtick too: ERB runs `<%1;system('id')%>` and
 ///   `<%`id`%>`) **and** a `%>` somewhere after it, since every code block closes (`a <% b` and `growth <%5` alone
 ///   are prose); `<jsp:` actions; `<script runat="server">`.
-/// - SSI: `<!--#`, any number of blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
+/// - SSI: `<!--`, any number of blanks, `#`, any number of blanks, then a directive name (`include`, `exec`, `echo`, `config`, `set`, …).
 /// - JSP expression language (`${…}`) is not looked for: it runs only in a `.jsp`, and `${…}` is ordinary syntax in
 ///   many languages (docs/inspection.md, "Decided on purpose").
-/// - Browser markup: `<script`, `<hta:application`, an `on…=` event handler or `srcdoc` inside a tag, a
+/// - Browser markup: `<script`, `<hta:application`, `<base href>`, an `on…=` event handler or `srcdoc` inside a tag, a
 ///   `javascript:`/`vbscript:` or `data:text/html`-like URL in a tag's URL attribute, SMIL `to`/`values` or a Markdown
 ///   link, a Markdown attribute list (`{: onclick=…}`, read as each engine reads it, ``attributeListFindings(_:)``)
 ///   with an event handler. Ordinary inline HTML (`<p
@@ -53,9 +53,9 @@ enum TextActiveContent {
         return findings
     }
 
-    /// Spreadsheet formula injection: a cell (split at `,`, `;` and tabs, a quoted cell read to its closing quote,
-    /// `""` as a quote; outside CSV, not past the line; a quote after blanks read both as opening and as text; a
-    /// `sep=` line's delimiter in a pass of its own) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
+    /// Spreadsheet formula injection: a cell (split at one delimiter per pass: `,`, `;`, tab, a `sep=` line's; a quoted
+    /// cell read to its closing quote, `""` as a quote; outside CSV both ending at its line and across lines; a quote
+    /// after blanks read both as opening and as text) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
     /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``): DDE, WEBSERVICE, IMAGE, RTD,
     /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
     /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
@@ -74,18 +74,41 @@ enum TextActiveContent {
             first = 7
         }
         if first > 0, first < text.count, text[first] != 0x0A, text[first] != 0x0D { separator = text[first] }
-        // The quote readings differ only where a blank stands before a quote.
+        // The quote readings differ only where a blank stands before a quote. Excel splits at exactly one delimiter
+        // (`,`, `;` in some locales, tab in a TSV, the `sep=` one), and a `;` inside a cell of a comma file is text:
+        // each delimiter that occurs has a pass of its own (one pass when none does). One walk finds both.
         var blankBeforeQuote = false
-        for index in text.indices.dropFirst() where text[index] == UInt8(ascii: "\"") && text[index - 1] == 0x20 {
-            blankBeforeQuote = true
-            break
+        var present: (comma: Bool, semicolon: Bool, tab: Bool) = (false, false, false)
+        var previous: UInt8 = 0
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: ","): present.comma = true
+            case UInt8(ascii: ";"): present.semicolon = true
+            case 0x09: present.tab = true
+            case UInt8(ascii: "\""): if previous == 0x20 { blankBeforeQuote = true }
+            default: break
+            }
+            previous = byte
+            if blankBeforeQuote, present.comma, present.semicolon, present.tab { break }
         }
+        var delimiters: [UInt8] = []
+        if present.comma { delimiters.append(UInt8(ascii: ",")) }
+        if present.semicolon { delimiters.append(UInt8(ascii: ";")) }
+        if present.tab { delimiters.append(0x09) }
+        if let separator, !delimiters.contains(separator) { delimiters.append(separator) }
+        if delimiters.isEmpty { delimiters = [UInt8(ascii: ",")] }
         var findings: [String] = []
-        for declared in separator == nil ? [nil] : [nil, separator] {
+        func add(_ pass: [String]) {
+            for finding in pass where findings.count < 4 && !findings.contains(finding) { findings.append(finding) }
+        }
+        for delimiter in delimiters {
             for quoteAfterBlanks in blankBeforeQuote ? [true, false] : [true] {
-                for finding in formulaFindings(text, csv: csv, quoteAfterBlanks: quoteAfterBlanks, separator: declared)
-                where findings.count < 4 && !findings.contains(finding) {
-                    findings.append(finding)
+                // A CSV quoted cell runs across lines (RFC 4180, Excel). Text that is CSV under another name is read
+                // both ways, spanning only when some quote reached a line's end (otherwise the readings agree).
+                let stopping = formulaFindings(text, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: csv)
+                add(stopping.findings)
+                if !csv, stopping.quoteReachedLineEnd {
+                    add(formulaFindings(text, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: true).findings)
                 }
             }
         }
@@ -94,12 +117,20 @@ enum TextActiveContent {
 
     /// - Parameter quoteAfterBlanks: A quote after blanks at the start of a cell opens a quoted cell (otherwise only
     ///   one that starts the cell does, and a later one is text).
-    /// - Parameter separator: A delimiter a `sep=` line declares, besides `,`, `;` and tab (readers that ignore the
-    ///   line are read by a pass without it).
-    private static func formulaFindings(_ text: [UInt8], csv: Bool, quoteAfterBlanks: Bool, separator: UInt8?) -> [String] {
+    /// - Parameter delimiter: The one byte cells are split at.
+    /// - Parameter spanLines: A quoted cell runs to its closing quote across lines (otherwise it ends with its line).
+    /// - Returns: The findings, and whether a quoted cell reached a line's end unclosed.
+    private static func formulaFindings(
+        _ text: [UInt8],
+        csv: Bool,
+        quoteAfterBlanks: Bool,
+        delimiter: UInt8,
+        spanLines: Bool
+    ) -> (findings: [String], quoteReachedLineEnd: Bool) {
         var findings: [String] = []
+        var quoteReachedLineEnd = false
         let count = text.count
-        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 || byte == separator }
+        func isDelimiter(_ byte: UInt8) -> Bool { byte == delimiter }
         var index = 0
         while index < count, findings.count < 4 {
             // One cell from `index`.
@@ -114,8 +145,7 @@ enum TextActiveContent {
             var end = start
             var next = start
             if quoted {
-                // A CSV cell may hold line breaks; in other text a quote does not reach past its line.
-                while end < count, csv || text[end] != 0x0A {
+                while end < count, spanLines || text[end] != 0x0A {
                     if text[end] == UInt8(ascii: "\"") {
                         if end + 1 < count, text[end + 1] == UInt8(ascii: "\"") {
                             end += 2
@@ -125,6 +155,7 @@ enum TextActiveContent {
                     }
                     end += 1
                 }
+                if end < count, text[end] == 0x0A { quoteReachedLineEnd = true }
                 next = end
                 while next < count, !isDelimiter(text[next]), text[next] != 0x0A { next += 1 }
             } else {
@@ -154,7 +185,14 @@ enum TextActiveContent {
             }
             index = next + 1
         }
-        return findings
+        return (findings, quoteReachedLineEnd)
+    }
+
+    /// The `#` of an SSI directive: the first byte after blanks (any amount, line breaks too) from `start`.
+    private static func ssiHash(_ text: [UInt8], after start: Int) -> Int? {
+        var cursor = start
+        while cursor < text.count, MarkupActiveContent.isSpace(text[cursor]) { cursor += 1 }
+        return cursor < text.count && text[cursor] == UInt8(ascii: "#") ? cursor : nil
     }
 
     static let ssiDirectives: Set<String> = [
@@ -216,9 +254,10 @@ enum TextActiveContent {
                 case UInt8(ascii: "="): findings.append("an ASP/JSP expression (<%=)")
                 default: findings.append("an ASP/JSP code block (<%)")
                 }
-            } else if next == UInt8(ascii: "!"), starts(text, "<!--#", at: index) {
-                // Blanks may stand before the directive name (nginx skips them).
-                var nameStart = index + 5
+            } else if next == UInt8(ascii: "!"), starts(text, "<!--", at: index), let hash = ssiHash(text, after: index + 4) {
+                // Blanks may stand before `#` (IIS: `<!-- #include file=…-->`) and before the directive name (nginx
+                // skips them).
+                var nameStart = hash + 1
                 while nameStart < count, MarkupActiveContent.isSpace(text[nameStart]) { nameStart += 1 }
                 var cursor = nameStart
                 while cursor < count, cursor - nameStart < 20, isLetter(text[cursor]) { cursor += 1 }
@@ -306,6 +345,10 @@ enum TextActiveContent {
                         findings.append("script in a style attribute on <\(element)>")
                     }
                 }
+            }
+            if element == "base", tag.attributes.contains(where: { MarkupActiveContent.localName($0.name) == "href" && $0.hasValue }) {
+                // Every relative link, image and script of the rendered page then leads to the named site.
+                findings.append("a <base href> element (relative links lead elsewhere)")
             }
             index += 1
         }

