@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -226,19 +228,36 @@ static int install_seccomp(pid_t self) {
         BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
         // Terminal requests that reach beyond the descriptor: pushing input (TIOCSTI), console and line-discipline
         // control, taking a controlling terminal. (The inspector holds no terminal; this holds should one leak to it.)
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 8),
+        // Also the signal owner of a descriptor (FIOSETOWN, SIOCSPGRP) and asynchronous I/O (FIOASYNC): the kernel
+        // would then send signals on the inspector's behalf, past the kill rules below (Landlock's signal scope, ABI 6,
+        // stops them too, but older kernels are accepted).
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 11),
         LOAD_ARG(1),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 4, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 3, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSETD, 2, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSCTTY, 1, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCCONS, 0, 1),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 7, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 6, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSETD, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSCTTY, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCCONS, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIOSETOWN, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCSPGRP, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIOASYNC, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        // Non-dumpable stays so (siblings of the same user cannot open its /proc files without Landlock).
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prctl, 0, 4),
+        // The same signal routes through fcntl: a descriptor's owner and its signal.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fcntl, 0, 6),
+        LOAD_ARG(1),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN_EX, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETSIG, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        // Non-dumpable stays so (siblings of the same user cannot open its /proc files without Landlock); the death
+        // signal set at lock-down stays (it dies with the worker); no reaping of orphans.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prctl, 0, 6),
         LOAD_ARG(0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_DUMPABLE, 0, 1),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_DUMPABLE, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_PDEATHSIG, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_CHILD_SUBREAPER, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         // Limits, priorities, CPU and memory placement: of this process only. The kernel checks only that the uid
@@ -284,6 +303,14 @@ static int install_seccomp(pid_t self) {
         DENY(__NR_landlock_create_ruleset), DENY(__NR_landlock_add_rule), DENY(__NR_landlock_restrict_self),
 #if defined(__NR_mknod)
         DENY(__NR_mknod),
+#endif
+        // SysV IPC outlives the process (state carried to a later inspection, memory nothing takes back); memfd
+        // memory is outside RLIMIT_AS.
+        DENY(__NR_shmget), DENY(__NR_shmat), DENY(__NR_shmctl), DENY(__NR_shmdt), DENY(__NR_msgget), DENY(__NR_msgsnd),
+        DENY(__NR_msgrcv), DENY(__NR_msgctl), DENY(__NR_semget), DENY(__NR_semop), DENY(__NR_semtimedop), DENY(__NR_semctl),
+        DENY(__NR_memfd_create),
+#if defined(__NR_memfd_secret)
+        DENY(__NR_memfd_secret),
 #endif
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
@@ -585,6 +612,33 @@ int airlock_sandbox_probe(airlock_sandbox_probe_check check, pid_t target) {
     case AIRLOCK_PROBE_SET_DUMPABLE:
         result = prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         break;
+    case AIRLOCK_PROBE_SHMGET: {
+        int id = (int)syscall(SYS_shmget, IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+        int saved = errno;
+        if (id >= 0) syscall(SYS_shmctl, id, IPC_RMID, NULL);
+        errno = saved;
+        result = id < 0 ? -1 : 0;
+        break;
+    }
+    case AIRLOCK_PROBE_SET_PDEATHSIG:
+        result = prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        break;
+    case AIRLOCK_PROBE_SETOWN: {
+        int descriptors[2];
+        if (pipe2(descriptors, O_CLOEXEC) != 0) return errno;
+        result = fcntl(descriptors[0], F_SETOWN, getpid());
+        int saved = errno;
+        close(descriptors[0]);
+        close(descriptors[1]);
+        errno = saved;
+        break;
+    }
+    case AIRLOCK_PROBE_MEMFD: {
+        int fd = (int)syscall(SYS_memfd_create, "probe", 0);
+        if (fd >= 0) close(fd);
+        result = fd < 0 ? -1 : 0;
+        break;
+    }
     case AIRLOCK_PROBE_DUMPABLE:
         return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : EINVAL;
     }

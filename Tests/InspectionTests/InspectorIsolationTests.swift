@@ -64,6 +64,10 @@ struct InspectorIsolationTests {
         var tkillSelf: String
         var setDumpable: String
         var dumpable: String
+        var shmget: String
+        var setPdeathsig: String
+        var setown: String
+        var memfd: String
     }
 
     @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
@@ -109,6 +113,12 @@ struct InspectorIsolationTests {
         #expect(probe.killSelf == "ok", "kill of itself: \(probe.killSelf)")
         #expect(probe.tkillSelf == "EPERM", "tkill: \(probe.tkillSelf)")
         #expect(probe.setDumpable == "EPERM" && probe.dumpable == "ok", "dumpable: \(probe.setDumpable), non-dumpable \(probe.dumpable)")
+        // SysV IPC (outlives it), its death signal (set at lock-down: it dies with the worker), a descriptor's signal
+        // owner (the kernel would signal on its behalf), memfd (memory outside RLIMIT_AS).
+        #expect(probe.shmget == "EPERM", "shmget: \(probe.shmget)")
+        #expect(probe.setPdeathsig == "EPERM", "prctl(PR_SET_PDEATHSIG): \(probe.setPdeathsig)")
+        #expect(probe.setown == "EPERM", "fcntl(F_SETOWN): \(probe.setown)")
+        #expect(probe.memfd == "EPERM", "memfd_create: \(probe.memfd)")
     }
 
     /// The worker's spawn: the inspector's stdout and stderr are a pipe of its own (never the worker's stderr, a
@@ -141,6 +151,12 @@ struct InspectorIsolationTests {
         #expect(lines[3].hasSuffix("[\((1 << 20) - 4096) more bytes dropped]"), "\(lines[3].suffix(80))")
         #expect(lines[4] == #"\x1B[31mred\x1B[0m\x0D"#, "\(lines[4])")
         #expect(lines[5] == "fake" && lines[6] == "line", "\(lines[5...])")
+    }
+
+    /// Bidirectional controls cannot reorder what a reader of the log sees.
+    @Test func bidiControlsInAnInspectorsOutputAreEscaped() {
+        let line = InspectorOutput.escape(Array("ok \u{202E}txt.exe\u{2066}x\u{2069}\u{2028}".utf8))
+        #expect(line == #"ok \u202Etxt.exe\u2066x\u2069\u2028"#, "\(line)")
     }
 
     @Test func anInspectorsOutputPastItsVolumeIsDroppedWithOneNotice() {

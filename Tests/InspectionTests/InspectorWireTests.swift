@@ -41,7 +41,10 @@ struct InspectorWireTests {
             Issue.record("not a verdict")
             return
         }
-        #expect(read == verdict)
+        // Control characters travel visible (the worker refuses them raw).
+        var visible = verdict
+        visible.reasons[0] = Reason(.malware, #"Eicar-Signature \x00\x7F"#)
+        #expect(read == visible)
         // The cold messages still travel as Codable JSON.
         guard
             case .profile(let id, let profile) = try InspectorChannel.message(
@@ -82,7 +85,7 @@ struct InspectorWireTests {
             #expect(throws: InspectorChannel.Failure.self) { try InspectorChannel.message(prefix + bad + suffix) }
         }
         // The same frame with a valid string is a verdict.
-        #expect((try? InspectorChannel.message(prefix + Array("ok".utf8) + suffix)) != nil)
+        #expect((try? InspectorChannel.message(prefix + Array("text/plain".utf8) + suffix)) != nil)
     }
 }
 
@@ -105,6 +108,13 @@ struct InspectorFrameCapTests {
         verdictText(reasons: #"[{"code":"malware"}]"#),
         verdictText(reasons: #"{}"#),
         verdictText(signatures: #"[[0]]"#),
+        // Control characters in any string, a detected type that is no media type.
+        verdictText(reasons: #"[{"code":"malware","detail":"a\u0000b"}]"#),
+        verdictText(signatures: #"["Eicar\u009B31m"]"#),
+        verdictText(detectedType: #""text/plain\r\nx-amz-acl: public-read""#),
+        verdictText(detectedType: #""text/plain; charset=utf-8""#),
+        verdictText(detectedType: #""text""#),
+        #"V{"reasons":[],"detectedType":null,"sha256":"\u0000","size":1,"signatures":[],"md5":null}"#,
     ])
     func aVerdictPastACapOrOfAWrongTypeIsMalformed(_ text: String) {
         #expect(throws: InspectorChannel.Failure.self) { try InspectorChannel.message(Array(text.utf8)) }
@@ -135,6 +145,46 @@ struct InspectorFrameCapTests {
         #expect(read.reasons.last?.detail.contains("more") == true)
         #expect(read.signatures.count == Verdict.Wire.maxSignatures)
         #expect(read.signatures[0].hasPrefix("Sig.0."))
+    }
+
+    /// The verdict's sha256, size and MD5 are the worker's: one that names other bytes is malformed, and whatever
+    /// it says about them never reaches the result (the custody hash, stored metadata, hash lists).
+    @Test func theVerdictsDigestsAreTheWorkersNeverTheInspectors() throws {
+        let known = FileDigests(size: 6, sha256: String(repeating: "a", count: 64), md5: String(repeating: "b", count: 32))
+        let other = String(repeating: "c", count: 64)
+        #expect(throws: InspectorChannel.Failure.self) {
+            try SandboxedInspector.custody(Verdict(reasons: [], detectedType: nil, sha256: other, size: 6), known: known, md5: false)
+        }
+        #expect(throws: InspectorChannel.Failure.self) {
+            try SandboxedInspector.custody(Verdict(reasons: [], detectedType: nil, sha256: known.sha256, size: .min), known: known, md5: false)
+        }
+        #expect(throws: InspectorChannel.Failure.self) {
+            try SandboxedInspector.custody(
+                Verdict(reasons: [], detectedType: nil, sha256: known.sha256, size: 6, md5: String(repeating: "d", count: 32)),
+                known: known,
+                md5: true
+            )
+        }
+        // None given (an early scan_failed verdict), or the same: the worker's values.
+        let silent = try SandboxedInspector.custody(Verdict(reasons: [], detectedType: nil, sha256: nil, size: .min), known: known, md5: true)
+        #expect(silent.sha256 == known.sha256 && silent.size == 6 && silent.md5 == known.md5)
+        let honest = try SandboxedInspector.custody(Verdict(reasons: [], detectedType: nil, sha256: known.sha256, size: 6), known: known, md5: false)
+        #expect(honest.sha256 == known.sha256 && honest.size == 6 && honest.md5 == nil)
+    }
+
+    /// The worker hashes a file it got no digests for (or whose size changed) itself.
+    @Test func theWorkerHashesAFileItGotNoDigestsFor() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("digests-\(UUID().uuidString)").path
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let stale = FileDigests(size: 99, sha256: String(repeating: "a", count: 64), md5: "")
+        let digests = try SandboxedInspector.digests(of: descriptor, given: stale, md5: true)
+        #expect(digests.size == 6)
+        #expect(digests.sha256 == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+        #expect(digests.md5 == "b1946ac92492d2347c6235b4d2611184")
     }
 
     /// A frame written raw by a hostile inspector, then what the worker's end reads of it.

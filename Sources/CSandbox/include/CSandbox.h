@@ -95,6 +95,10 @@ typedef enum {
     AIRLOCK_PROBE_TKILL_SELF,
     AIRLOCK_PROBE_SET_DUMPABLE,
     AIRLOCK_PROBE_DUMPABLE,
+    AIRLOCK_PROBE_SHMGET,
+    AIRLOCK_PROBE_SET_PDEATHSIG,
+    AIRLOCK_PROBE_SETOWN,
+    AIRLOCK_PROBE_MEMFD,
 } airlock_sandbox_probe_check;
 
 /// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, exiting with its parent:

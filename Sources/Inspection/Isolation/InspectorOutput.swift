@@ -58,8 +58,9 @@ enum InspectorOutput {
         if !line.isEmpty || dropped > 0 { finish() }
     }
 
-    /// The line as text that cannot end a log record or drive a terminal: control characters (C0, DEL, C1) and
-    /// backslashes escaped as `\xNN`, invalid UTF-8 replaced.
+    /// The line as text that cannot end a log record, drive a terminal or reorder what a reader sees: control
+    /// characters (C0, DEL, C1) and backslashes escaped as `\xNN`, bidirectional controls and line/paragraph
+    /// separators (U+200E, U+200F, U+2028-U+202E, U+2066-U+2069) as `\uNNNN`; invalid UTF-8 replaced.
     static func escape(_ bytes: [UInt8]) -> String {
         var out = ""
         out.reserveCapacity(bytes.count)
@@ -68,6 +69,8 @@ enum InspectorOutput {
             if value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x5C {
                 let hex = String(value, radix: 16, uppercase: true)
                 out += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            } else if value == 0x200E || value == 0x200F || (0x2028...0x202E).contains(value) || (0x2066...0x2069).contains(value) {
+                out += "\\u" + String(value, radix: 16, uppercase: true)
             } else {
                 out.unicodeScalars.append(scalar)
             }
@@ -86,7 +89,8 @@ enum InspectorOutput {
             { context in
                 let job = Unmanaged<Job>.fromOpaque(context!).takeRetainedValue()
                 InspectorOutput.relay(descriptor: job.descriptor) { line in
-                    job.logger.info("inspector output: \(line)", metadata: ["airlock.inspector.pid": "\(job.pid)"])
+                    // In a metadata value, which the log handler quotes: never an unquoted tail that reads as more fields.
+                    job.logger.info("inspector output", metadata: ["airlock.inspector.pid": "\(job.pid)", "airlock.inspector.output": "\(line)"])
                 }
                 return nil
             },

@@ -137,7 +137,9 @@ public enum InspectorRole {
             ("fork", check(AIRLOCK_PROBE_FORK)), ("thread", check(AIRLOCK_PROBE_THREAD)), ("killParent", check(AIRLOCK_PROBE_KILL_PARENT)),
             ("killOther", check(AIRLOCK_PROBE_KILL_OTHER)), ("killSelf", check(AIRLOCK_PROBE_KILL_SELF)),
             ("tkillSelf", check(AIRLOCK_PROBE_TKILL_SELF)), ("setDumpable", check(AIRLOCK_PROBE_SET_DUMPABLE)),
-            ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)),
+            ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)), ("shmget", check(AIRLOCK_PROBE_SHMGET)),
+            ("setPdeathsig", check(AIRLOCK_PROBE_SET_PDEATHSIG)), ("setown", check(AIRLOCK_PROBE_SETOWN)),
+            ("memfd", check(AIRLOCK_PROBE_MEMFD)),
         ]).rendered
         print(line)
         exit(0)

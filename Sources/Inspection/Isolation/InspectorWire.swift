@@ -455,7 +455,7 @@ extension Verdict {
                 }
             }
         }
-        let clip = Self.clipped
+        let clip = { (text: String, maxBytes: Int) in Self.clipped(Self.visible(text), maxBytes) }
         return Verdict(
             reasons: kept.map { Reason($0.code, clip($0.detail, maxDetail)) },
             detectedType: detectedType.map { clip($0, Wire.maxName) },
@@ -464,6 +464,51 @@ extension Verdict {
             signatures: signatures.prefix(Wire.maxSignatures).map { clip($0, Wire.maxName) },
             md5: md5.map { clip($0, Wire.maxName) }
         )
+    }
+
+    /// `text` with its control characters (C0, DEL, C1: a member name may hold any) written as `\xNN`: the worker
+    /// refuses them in a verdict.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// A string field of a verdict from an inspector: no control characters.
+    static func plain(_ text: String, _ field: String) throws(WireValue.Malformed) -> String {
+        guard !text.unicodeScalars.contains(where: isControl) else { throw .init("a control character in \(field)") }
+        return text
+    }
+
+    /// `type/subtype`, each a restricted name of RFC 6838 (letters, digits, `!#$&-^_.+`), no parameters.
+    static func isMediaType(_ text: String) -> Bool {
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            (1...127).contains(part.count)
+                && part.allSatisfy { byte in
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        true
+                    case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "-"), UInt8(ascii: "^"),
+                        UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "+"):
+                        true
+                    default: false
+                    }
+                }
+        }
     }
 
     /// `text` cut to at most `maxBytes` bytes of UTF-8, at a scalar boundary.
@@ -508,21 +553,23 @@ extension Verdict {
                             let name = try reader.string(maxBytes: 64)
                             guard let known = ReasonCode(rawValue: name) else { throw .init("unknown reason code \(name)") }
                             code = known
-                        case "detail" where detail == nil: detail = try reader.string(maxBytes: Wire.maxDetail)
+                        case "detail" where detail == nil: detail = try plain(try reader.string(maxBytes: Wire.maxDetail), "a detail")
                         default: throw .init("reason: unexpected or repeated field \(key)")
                         }
                     }
                     guard let code, let detail else { throw .init("reason: missing code or detail") }
                     reasons.append(Reason(code, detail))
                 }
-            case "detectedType": detectedType = try reader.optionalString(maxBytes: Wire.maxName)
-            case "sha256": sha256 = try reader.optionalString(maxBytes: Wire.maxName)
+            case "detectedType":
+                detectedType = try reader.optionalString(maxBytes: Wire.maxName)
+                if let type = detectedType, !isMediaType(type) { throw .init("detectedType is not a media type") }
+            case "sha256": sha256 = try reader.optionalString(maxBytes: Wire.maxName).map { (text) throws(WireValue.Malformed) in try plain(text, "sha256") }
             case "size": size = try reader.int()
             case "signatures":
                 try reader.array(maxCount: Wire.maxSignatures) { reader throws(WireValue.Malformed) in
-                    signatures.append(try reader.string(maxBytes: Wire.maxName))
+                    signatures.append(try plain(try reader.string(maxBytes: Wire.maxName), "a signature name"))
                 }
-            case "md5": md5 = try reader.optionalString(maxBytes: Wire.maxName)
+            case "md5": md5 = try reader.optionalString(maxBytes: Wire.maxName).map { (text) throws(WireValue.Malformed) in try plain(text, "md5") }
             default: throw .init("unknown field \(key)")
             }
         }

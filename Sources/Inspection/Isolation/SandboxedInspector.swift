@@ -189,16 +189,23 @@ public final class SandboxedInspector: FileInspector, Sendable {
             )
         }
         defer { close(descriptor) }
-        // The size for a verdict the inspector did not give (read only then: one syscall less per upload).
-        var size: Int64 {
-            var info = stat()
-            return fstat(descriptor, &info) == 0 ? Int64(info.st_size) : 0
+        // The file's digests as the worker knows them (hashed on the download, or here): the verdict's sha256, size
+        // and MD5 are always these, never what the inspector says (they become the custody hash, the stored metadata
+        // and, through a reviewer's release or purge, hash-list entries).
+        let known: FileDigests
+        do throws(InspectionError) {
+            known = try Self.digests(of: descriptor, given: request.digests, md5: request.computeMD5)
+        } catch {
+            return Verdict(reasons: [Reason(.scanFailed, error.message)], detectedType: nil, sha256: nil, size: 0)
         }
+        var request = request
+        request.digests = known
+        let size = known.size
         let process: InspectorProcess
         do {
             process = try acquire()
         } catch {
-            return Verdict(reasons: [Reason(.scanFailed, error.message)], detectedType: nil, sha256: request.digests?.sha256, size: size)
+            return Verdict(reasons: [Reason(.scanFailed, error.message)], detectedType: nil, sha256: known.sha256, size: size)
         }
         let limit = request.profile.inspectionTimeLimit
         let deadline = ContinuousClock.now + limit + configuration.grace
@@ -210,8 +217,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
             while true {
                 let (message, attached) = try process.channel.receive(deadline: deadline)
                 switch message {
-                case .verdict(let verdict):
+                case .verdict(let claimed):
                     if attached >= 0 { close(attached) }
+                    let verdict = try Self.custody(claimed, known: known, md5: request.computeMD5)
                     // An honest inspector unlinks what it extracted; one that leaves more than a file's worth behind
                     // is filling `tempDir` (RLIMIT_FSIZE caps each file, not the total): not trusted again.
                     guard process.scratch.usage(limit: configuration.limits.maxFileSize) != nil else {
@@ -245,7 +253,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             return Verdict(
                 reasons: [Reason(.unscannable, "the inspection took longer than its \(limit) budget (the inspector process was stopped)")],
                 detectedType: nil,
-                sha256: request.digests?.sha256,
+                sha256: known.sha256,
                 size: size
             )
         } catch {
@@ -258,17 +266,43 @@ public final class SandboxedInspector: FileInspector, Sendable {
                         Reason(.unscannable, "the inspector process reached its CPU time limit (SIGXCPU; the inspection's budget is \(limit))")
                     ],
                     detectedType: nil,
-                    sha256: request.digests?.sha256,
+                    sha256: known.sha256,
                     size: size
                 )
             }
             return Verdict(
                 reasons: [Reason(.scanFailed, "the inspector process ended during the inspection (\(exit))")],
                 detectedType: nil,
-                sha256: request.digests?.sha256,
+                sha256: known.sha256,
                 size: size
             )
         }
+    }
+
+    /// The digests of the open file: `given` when its size is the file's (the worker hashed its download), else
+    /// hashed here (one pass; the inspector then does not hash again; the MD5 only when `md5`, else empty).
+    static func digests(of descriptor: Int32, given: FileDigests?, md5: Bool) throws(InspectionError) -> FileDigests {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw InspectionError(.io, "the file cannot be examined") }
+        if let given, given.size == Int64(info.st_size) { return given }
+        let hashed = try Inspector.hash(descriptor: descriptor, size: Int64(info.st_size), prefix: 0, md5: md5)
+        return FileDigests(size: Int64(info.st_size), sha256: hashed.sha256, md5: hashed.md5 ?? "")
+    }
+
+    /// `claimed` with the worker's own sha256, size and MD5 (the MD5 only when the request asked for it). A verdict
+    /// that names other values is malformed: an honest inspector, given the digests, reports them (or none).
+    static func custody(_ claimed: Verdict, known: FileDigests, md5: Bool) throws(InspectorChannel.Failure) -> Verdict {
+        if let sha256 = claimed.sha256, sha256 != known.sha256 || claimed.size != known.size {
+            throw .malformed("the verdict names other bytes (sha256 or size) than the ones sent")
+        }
+        if let claimedMD5 = claimed.md5, claimedMD5 != known.md5 {
+            throw .malformed("the verdict names another MD5 than the file's")
+        }
+        var verdict = claimed
+        verdict.sha256 = known.sha256
+        verdict.size = known.size
+        verdict.md5 = md5 ? known.md5 : nil
+        return verdict
     }
 
     /// `airlock_inspectors_stopped_total{reason}`: budget (killed past its deadline), cpu, crash.
