@@ -563,13 +563,17 @@ extension Verdict {
             case "detectedType":
                 detectedType = try reader.optionalString(maxBytes: Wire.maxName)
                 if let type = detectedType, !isMediaType(type) { throw .init("detectedType is not a media type") }
-            case "sha256": sha256 = try reader.optionalString(maxBytes: Wire.maxName).map { (text) throws(WireValue.Malformed) in try plain(text, "sha256") }
+            case "sha256":
+                sha256 = try reader.optionalString(maxBytes: Wire.maxName)
+                if let text = sha256 { _ = try plain(text, "sha256") }
             case "size": size = try reader.int()
             case "signatures":
                 try reader.array(maxCount: Wire.maxSignatures) { reader throws(WireValue.Malformed) in
                     signatures.append(try plain(try reader.string(maxBytes: Wire.maxName), "a signature name"))
                 }
-            case "md5": md5 = try reader.optionalString(maxBytes: Wire.maxName).map { (text) throws(WireValue.Malformed) in try plain(text, "md5") }
+            case "md5":
+                md5 = try reader.optionalString(maxBytes: Wire.maxName)
+                if let text = md5 { _ = try plain(text, "md5") }
             default: throw .init("unknown field \(key)")
             }
         }
