@@ -294,7 +294,9 @@ enum PDFActiveContent {
                     next = dataStart
                     value = .stream(stream)
                 }
-                guard addVersion(Version(number: number, generation: generation, value: value, position: start, compressed: false)) else { return nil }
+                guard addVersion(Version(number: number, generation: generation, value: value, position: start, compressed: false)) else {
+                    return nil
+                }
                 return next
             }
         }
@@ -883,7 +885,9 @@ enum PDFActiveContent {
             if let matrix = entries.fontMatrix, firstVisit(matrix, 2) { checkFontMatrix(matrix) }
             if let fontFile = entries.fontFile { checkType1(fontFile) }
             if let stream {
-                if entries.functionType != nil, needed(entries.functionType, "a /FunctionType").contains(where: { $0.integer == 4 }) { checkCalculator(stream) }
+                if entries.functionType != nil, needed(entries.functionType, "a /FunctionType").contains(where: { $0.integer == 4 }) {
+                    checkCalculator(stream)
+                }
                 if types.contains("Metadata") || subtypes.contains("XML") { checkXML(stream) }
             }
         }
