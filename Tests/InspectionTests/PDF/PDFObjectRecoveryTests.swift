@@ -57,8 +57,11 @@ private let decoy = "5 0 obj\n[3 0 R /Fit]\nendobj\n"
 
     @Test(arguments: ["5 0 %c\nobj", "5 %x\n0 obj", "5 0. obj", "5 -0 obj", "5 +0 obj", "5. 0 obj"])
     func irregularHeaderOfTheRealDefinition(header: String) {
-        let real = "\(header)\n<< /S /Launch /F (cmd.exe) >>\nendobj\n"
-        let findings = Self.findings(Self.pdf(catalog + pages + decoy + real))
+        // The action's /S is object 5: a decoy says /GoTo, the definition with the irregular header /Launch.
+        let body =
+            catalog + pages + "4 0 obj\n<< /S 5 0 R /F (cmd.exe) /D [3 0 R /Fit] >>\nendobj\n5 0 obj\n/GoTo\nendobj\n"
+            + "\(header)\n/Launch\nendobj\n"
+        let findings = Self.findings(Self.pdf(body.replacingOccurrences(of: "/OpenAction 5 0 R", with: "/OpenAction 4 0 R")))
         #expect(findings.active.contains("an OpenAction Launch action"))
     }
 
