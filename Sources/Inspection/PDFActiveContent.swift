@@ -347,21 +347,22 @@ enum PDFActiveContent {
         }
 
         /// Objects at the offsets xref tables and xref streams name, read as a reader following the xref reads them:
-        /// an object written inside another's string or comment is one too. An offset where an `obj` keyword stands
-        /// close by but no header Airlock can read is unscannable; other stale offsets are left to the scan.
+        /// an object written inside another's string or comment is one too. An offset that starts with a number and
+        /// has an `obj` keyword close by but no header Airlock can read is unscannable; a header of another number or
+        /// no header at all is a stale entry, which makes a reader rebuild the xref as the scan does.
         mutating func scanXrefOffsets() {
-            var offsets: Set<Int> = []
+            var offsets: Set<[Int]> = []  // [offset, object number]
             for position in PDFLexer.occurrences(of: Array("xref".utf8), in: bytes)
             where position == 0 || !PDFLexer.isRegular(bytes[position - 1]) {
                 var parser = PDFParser(bytes: bytes, position: position + 4, maxDepth: 1)
                 sections: while offsets.count < objectLimit {
                     guard case .integer(let first)? = parser.parseValue(), case .integer(let entries)? = parser.parseValue(), first >= 0, entries >= 0
                     else { break }
-                    for _ in 0..<entries {
+                    for entry in 0..<entries {
                         guard case .integer(let offset)? = parser.parseValue(), case .integer? = parser.parseValue() else { break sections }
                         parser.skipWhitespace()
                         guard parser.position < bytes.count else { break sections }
-                        if bytes[parser.position] == UInt8(ascii: "n"), offset > 0 { offsets.insert(offset) }
+                        if bytes[parser.position] == UInt8(ascii: "n"), offset > 0 { offsets.insert([offset, first &+ entry]) }
                         parser.position += 1
                     }
                 }
@@ -369,12 +370,13 @@ enum PDFActiveContent {
             for index in versions.indices {
                 guard case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "XRef" else { continue }
                 for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
-                    if entry.type == 1 { offsets.insert(entry.field) }
+                    if entry.type == 1 { offsets.insert([entry.field, entry.number]) }
                     if entry.type == 2 { compressedEntries.append(entry.number) }
                 }
             }
             let known = Set(versions.map(\.position))
-            for offset in offsets.sorted() where offset < bytes.count && !known.contains(offset) {
+            for pair in offsets.sorted(by: { $0.lexicographicallyPrecedes($1) }) where pair[0] < bytes.count && !known.contains(pair[0]) {
+                let offset = pair[0]
                 var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
                 parser.skipWhitespace()
                 let numberStart = parser.position
@@ -386,9 +388,11 @@ enum PDFActiveContent {
                 let generation = PDFLexer.wholeNumber(bytes, generationStart, parser.position)
                 parser.skipWhitespace()
                 if let number, let generation, number >= 0, generation >= 0, PDFLexer.keyword(PDFLexer.objKeyword, in: bytes, at: parser.position) {
-                    if known.contains(numberStart) { continue }
+                    if known.contains(numberStart) || number != pair[1] { continue }
                     guard readObject(at: parser.position, number: number, generation: generation, start: numberStart) != nil else { return }
-                } else if PDFLexer.occurrences(of: PDFLexer.objKeyword, in: Array(bytes[offset..<min(bytes.count, offset + 64)])).isEmpty == false {
+                } else if numberStart < bytes.count, PDFLexer.isDigit(bytes[numberStart]) || [0x2B, 0x2D, 0x2E].contains(bytes[numberStart]),
+                    !PDFLexer.occurrences(of: PDFLexer.objKeyword, in: Array(bytes[offset..<min(bytes.count, offset + 64)])).isEmpty
+                {
                     unscannable("an xref entry points at an object header that cannot be read")
                 }
             }
