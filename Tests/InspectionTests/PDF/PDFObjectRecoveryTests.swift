@@ -100,6 +100,18 @@ private let decoy = "5 0 obj\n[3 0 R /Fit]\nendobj\n"
         #expect(Self.findings(Self.pdf(body)).unscannable.contains { $0.contains("fewer objects") })
     }
 
+    @Test func xrefStreamEntryForAnObjectTheObjectStreamLacksIsUnscannable() {
+        // The xref stream puts object 5 into object stream 30, which holds only 7; a plain decoy 5 is a destination.
+        let stream = Self.objectStream(index: "7 {7}", count: 1)
+        let entry: [UInt8] = [2, 0, 0, 0, 30, 0, 0]
+        let head = Array(("%PDF-1.7\n" + catalog + pages + decoy + stream).utf8)
+        let xref =
+            Array("31 0 obj\n<< /Type /XRef /W [1 4 2] /Index [5 1] /Size 32 /Root 1 0 R /Length 7 >>\nstream\n".utf8)
+            + entry + Array("\nendstream\nendobj\nstartxref\n\(head.count)\n%%EOF\n".utf8)
+        let findings = Self.findings(head + xref)
+        #expect(findings.unscannable.contains { $0.contains("puts object 5 in an object stream") })
+    }
+
     @Test func checkedValueWithNoDefinitionIsUnscannable() {
         let body =
             "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + pages
