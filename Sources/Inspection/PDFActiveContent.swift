@@ -151,6 +151,8 @@ enum PDFActiveContent {
         var definitions: [Int: [Int]] = [:]  // object number → every version, in file order
         var trailers: [(position: Int, dictionary: [String: PDFValue])] = []
         var endstreams: [Int] = []
+        /// Objects xref streams say are in object streams.
+        var compressedEntries: [Int] = []
         var decryption: PDFDecryption?
         var encryptionObject: Int?
         /// False when the PDF is encrypted and cannot be decrypted: strings and streams are unreadable.
@@ -187,11 +189,15 @@ enum PDFActiveContent {
             }
             endstreams = PDFLexer.occurrences(of: PDFLexer.endstreamKeyword, in: bytes)
             scanObjects()
+            scanXrefOffsets()
             scanTrailers()
             openEncryption()
             if let decryption { decryptStrings(decryption) }
             rebuildLatest()
             expandObjectStreams()
+            if readable, let missing = compressedEntries.first(where: { !(definitions[$0] ?? []).contains { versions[$0].compressed } }) {
+                unscannable("the xref puts object \(missing) in an object stream that does not hold it")
+            }
             if versions.isEmpty && trailers.isEmpty { unscannable("no PDF objects could be read") }
             for index in versions.indices { visit(versions[index].value) }
             // A trailer may hold the whole document inline (`/Root << … >>`).
@@ -233,14 +239,26 @@ enum PDFActiveContent {
                 // `obj` without readable numbers (`%PDF-\0obj<<…>>`) is still an object to a recovering reader;
                 // `endobj` and other words ending in `obj` are not.
                 let (number, generation, start): (Int, Int, Int)
-                if let found = header(before: index) {
+                if let found = header(before: index) ?? lenientHeader(before: index) {
                     (number, generation, start) = found
                 } else if index == 0 || !PDFLexer.isRegular(bytes[index - 1]) {
+                    // A header a reader may read some way Airlock does not (`9 0.5 obj`): fail closed.
+                    if irregularHeader(before: index) { unscannable("an object header cannot be read (irregular numbers before obj)") }
                     (number, generation, start) = (-1, 0, index)
                 } else {
                     index += 1
                     continue
                 }
+                guard let next = readObject(at: index, number: number, generation: generation, start: start) else { return }
+                index = max(next, index + 3)
+            }
+        }
+
+        /// Reads the object whose `obj` keyword is at `index` and adds it; the position to scan on from, or nil past
+        /// the object limit.
+        mutating func readObject(at index: Int, number: Int, generation: Int, start: Int) -> Int? {
+            let count = bytes.count
+            do {
                 var parser = PDFParser(bytes: bytes, position: index + 3, maxDepth: depthLimit)
                 var value = parser.parseValue() ?? .null
                 if parser.tooDeep { tooDeep = true }
@@ -276,9 +294,144 @@ enum PDFActiveContent {
                     next = dataStart
                     value = .stream(stream)
                 }
-                guard addVersion(Version(number: number, generation: generation, value: value, position: start, compressed: false)) else { return }
-                index = max(next, index + 3)
+                guard addVersion(Version(number: number, generation: generation, value: value, position: start, compressed: false)) else {
+                    return nil
+                }
+                return next
             }
+        }
+
+        /// Skips whitespace and comments backwards from `cursor`: a `%` earlier on the line makes the rest a comment.
+        func skipBackward(from cursor: Int) -> Int {
+            var cursor = cursor
+            while cursor >= 0 {
+                if PDFLexer.isWhitespace(bytes[cursor]) {
+                    cursor -= 1
+                    continue
+                }
+                var lineStart = cursor
+                while lineStart > 0, cursor - lineStart < 256, bytes[lineStart - 1] != 0x0A, bytes[lineStart - 1] != 0x0D { lineStart -= 1 }
+                guard let percent = bytes[lineStart...cursor].firstIndex(of: 0x25) else { return cursor }
+                cursor = percent - 1
+            }
+            return cursor
+        }
+
+        /// The regular token ending at `cursor` (at most 32 bytes): its start.
+        func tokenStart(endingAt cursor: Int) -> Int {
+            var start = cursor + 1
+            while start > 0, cursor + 1 - start < 32, PDFLexer.isRegular(bytes[start - 1]) { start -= 1 }
+            return start
+        }
+
+        /// `n g` before the `obj` at `index` as pdf.js's lexer reads it: comments between the tokens, whole numbers
+        /// written as reals or with a sign (`9 %c\n0 obj`, `9 0. obj`, `9 -0 obj`).
+        func lenientHeader(before index: Int) -> (Int, Int, Int)? {
+            let generationEnd = skipBackward(from: index - 1)
+            guard generationEnd >= 0 else { return nil }
+            let generationStart = tokenStart(endingAt: generationEnd)
+            guard let generation = PDFLexer.wholeNumber(bytes, generationStart, generationEnd + 1), generation >= 0 else { return nil }
+            let numberEnd = skipBackward(from: generationStart - 1)
+            guard numberEnd >= 0 else { return nil }
+            let numberStart = tokenStart(endingAt: numberEnd)
+            guard let number = PDFLexer.wholeNumber(bytes, numberStart, numberEnd + 1), number >= 0 else { return nil }
+            return (number, generation, numberStart)
+        }
+
+        /// Whether the token before a standalone `obj` looks like a number Airlock could not read as a header.
+        func irregularHeader(before index: Int) -> Bool {
+            let end = skipBackward(from: index - 1)
+            guard end >= 0 else { return false }
+            let start = tokenStart(endingAt: end)
+            return start <= end && bytes[start...end].allSatisfy { PDFLexer.isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }
+        }
+
+        /// Objects at the offsets xref tables and xref streams name, read as a reader following the xref reads them:
+        /// an object written inside another's string or comment is one too. An offset that starts with a number and
+        /// has an `obj` keyword close by but no header Airlock can read is unscannable; a header of another number or
+        /// no header at all is a stale entry, which makes a reader rebuild the xref as the scan does.
+        mutating func scanXrefOffsets() {
+            var offsets: Set<[Int]> = []  // [offset, object number]
+            for position in PDFLexer.occurrences(of: Array("xref".utf8), in: bytes)
+            where position == 0 || !PDFLexer.isRegular(bytes[position - 1]) {
+                var parser = PDFParser(bytes: bytes, position: position + 4, maxDepth: 1)
+                sections: while offsets.count < objectLimit {
+                    guard case .integer(let first)? = parser.parseValue(), case .integer(let entries)? = parser.parseValue(), first >= 0, entries >= 0
+                    else { break }
+                    for entry in 0..<entries {
+                        guard case .integer(let offset)? = parser.parseValue(), case .integer? = parser.parseValue() else { break sections }
+                        parser.skipWhitespace()
+                        guard parser.position < bytes.count else { break sections }
+                        if bytes[parser.position] == UInt8(ascii: "n"), offset > 0 { offsets.insert([offset, first &+ entry]) }
+                        parser.position += 1
+                    }
+                }
+            }
+            for index in versions.indices {
+                guard case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "XRef" else { continue }
+                for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
+                    if entry.type == 1 { offsets.insert([entry.field, entry.number]) }
+                    if entry.type == 2 { compressedEntries.append(entry.number) }
+                }
+            }
+            let known = Set(versions.map(\.position))
+            for pair in offsets.sorted(by: { $0.lexicographicallyPrecedes($1) }) where pair[0] < bytes.count && !known.contains(pair[0]) {
+                let offset = pair[0]
+                var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
+                parser.skipWhitespace()
+                let numberStart = parser.position
+                parser.skipToken()
+                let number = PDFLexer.wholeNumber(bytes, numberStart, parser.position)
+                parser.skipWhitespace()
+                let generationStart = parser.position
+                parser.skipToken()
+                let generation = PDFLexer.wholeNumber(bytes, generationStart, parser.position)
+                parser.skipWhitespace()
+                if let number, let generation, number >= 0, generation >= 0, PDFLexer.keyword(PDFLexer.objKeyword, in: bytes, at: parser.position) {
+                    if known.contains(numberStart) || number != pair[1] { continue }
+                    guard readObject(at: parser.position, number: number, generation: generation, start: numberStart) != nil else { return }
+                } else if numberStart < bytes.count, PDFLexer.isDigit(bytes[numberStart]) || [0x2B, 0x2D, 0x2E].contains(bytes[numberStart]),
+                    !PDFLexer.occurrences(of: PDFLexer.objKeyword, in: Array(bytes[offset..<min(bytes.count, offset + 64)])).isEmpty
+                {
+                    unscannable("an xref entry points at an object header that cannot be read")
+                }
+            }
+        }
+
+        /// The entries of an xref stream: type (0, 1, 2) and second field (offset, or object stream number), with the
+        /// object number each describes.
+        mutating func xrefStreamEntries(_ stream: PDFStream) -> [(number: Int, type: Int, field: Int)] {
+            guard case .success(let data) = data(of: stream), case .array(let items)? = stream.dictionary["W"] else { return [] }
+            let widths = items.compactMap(\.integer)
+            guard widths.count == 3, widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) else { return [] }
+            var index = [0, stream.dictionary["Size"]?.integer ?? 0]
+            if case .array(let items)? = stream.dictionary["Index"] { index = items.compactMap(\.integer) }
+            let width = widths.reduce(0, +)
+            guard width > 0 else { return [] }
+            var entries: [(number: Int, type: Int, field: Int)] = []
+            var cursor = 0
+            func field(_ width: Int) -> Int {
+                var value = 0
+                for _ in 0..<width {
+                    value = (value << 8) | Int(data[cursor])
+                    cursor += 1
+                }
+                return value
+            }
+            var pair = 0
+            while pair + 1 < index.count {
+                let (first, count) = (index[pair], index[pair + 1])
+                pair += 2
+                guard count >= 0 else { break }
+                for offset in 0..<count {
+                    guard cursor + width <= data.count, entries.count < objectLimit else { return entries }
+                    let type = widths[0] == 0 ? 1 : field(widths[0])
+                    let second = field(widths[1])
+                    _ = field(widths[2])
+                    entries.append((first &+ offset, type, second))
+                }
+            }
+            return entries
         }
 
         /// `n g` before the `obj` at `index`: the numbers and where they start.
@@ -395,6 +548,16 @@ enum PDFActiveContent {
             return found
         }
 
+        /// Every value a check needs `value` to be: a reference to an object with no definition Airlock can read is
+        /// unscannable (a reader may find one), never a pass.
+        mutating func needed(_ value: PDFValue?, _ what: String) -> [PDFValue] {
+            let all = candidates(value)
+            if all.isEmpty, case .reference(let number, _)? = value, readable {
+                unscannable("\(what) refers to object \(number), which cannot be read")
+            }
+            return all
+        }
+
         /// Every name `value` may mean.
         func names(_ value: PDFValue?) -> Set<String> { Set(candidates(value).compactMap(\.name)) }
 
@@ -507,6 +670,14 @@ enum PDFActiveContent {
         /// The decoded data of a stream, or why it cannot be had; `truncated` when Flate data ended early.
         mutating func data(of stream: PDFStream, truncated: inout Bool) -> Result<[UInt8], StreamFailure> {
             guard readable else { return .failure(.unreadable("the PDF cannot be decrypted")) }
+            // Decoding parameters that point at nothing Airlock can read: a reader may find them.
+            for key in ["Filter", "DecodeParms", "DP"] {
+                var values = [stream.dictionary[key]]
+                if case .array(let items)? = stream.dictionary[key] { values += items }
+                for case .reference(let number, _)? in values where candidates(.reference(number, 0)).isEmpty {
+                    return .failure(.unreadable("its /\(key) refers to object \(number), which cannot be read"))
+                }
+            }
             if ambiguous(stream.dictionary["Filter"]) || ambiguous(stream.dictionary["DecodeParms"] ?? stream.dictionary["DP"]) {
                 return .failure(.unreadable("its /Filter or /DecodeParms objects are defined more than once"))
             }
@@ -568,9 +739,13 @@ enum PDFActiveContent {
                     let first = max(0, integers(stream.dictionary["First"]).min() ?? 0)
                     var parser = PDFParser(bytes: data, position: 0, maxDepth: depthLimit)
                     var pairs: [(Int, Int)] = []
+                    // Whole numbers written as reals (`5.`) count, as pdf.js reads them.
                     while pairs.count < objectCount, parser.position < min(first, data.count) {
-                        guard case .integer(let number)? = parser.parseValue(), case .integer(let offset)? = parser.parseValue() else { break }
+                        guard let number = parser.parseValue()?.integer, let offset = parser.parseValue()?.integer else { break }
                         pairs.append((number, offset))
+                    }
+                    if pairs.count < objectCount, readable {
+                        unscannable("an object stream lists fewer objects than its /N says")
                     }
                     // Offsets that overlap make each object parse the same bytes again: bound the work.
                     var work = 0
@@ -714,7 +889,9 @@ enum PDFActiveContent {
             if let matrix = entries.fontMatrix, firstVisit(matrix, 2) { checkFontMatrix(matrix) }
             if let fontFile = entries.fontFile { checkType1(fontFile) }
             if let stream {
-                if entries.functionType != nil, integers(entries.functionType).contains(4) { checkCalculator(stream) }
+                if entries.functionType != nil, needed(entries.functionType, "a /FunctionType").contains(where: { $0.integer == 4 }) {
+                    checkCalculator(stream)
+                }
                 if types.contains("Metadata") || subtypes.contains("XML") { checkXML(stream) }
             }
         }
@@ -770,7 +947,7 @@ enum PDFActiveContent {
 
         /// Checks an action as every definition of its /S (and of the entries the check reads) may make it.
         mutating func check(action: [String: PDFValue], trigger: Trigger) {
-            let types = names(action["S"])
+            let types = Set(needed(action["S"], "an action's /S").compactMap(\.name))
             if action["JS"] != nil || types.contains("JavaScript") {
                 report(trigger, "JavaScript")
                 return
@@ -862,8 +1039,8 @@ enum PDFActiveContent {
         // MARK: Fonts, functions, XML
 
         mutating func checkFontMatrix(_ value: PDFValue) {
-            for matrix in candidates(value) {
-                guard case .array(let items) = matrix, items.allSatisfy({ candidates($0).allSatisfy { $0.isNumber } }) else {
+            for matrix in needed(value, "a FontMatrix") {
+                guard case .array(let items) = matrix, items.allSatisfy({ needed($0, "a FontMatrix").allSatisfy { $0.isNumber } }) else {
                     active("a font whose FontMatrix is not all numbers (CVE-2024-4367 class)")
                     return
                 }

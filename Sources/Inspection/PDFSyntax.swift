@@ -133,6 +133,17 @@ enum PDFLexer {
         return found
     }
 
+    /// A number token that is a whole number as lenient readers read it (`5`, `5.`, `5.0`, `-0`, `+7`), or nil.
+    static func wholeNumber(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int? {
+        guard start < end, end - start <= 32 else { return nil }
+        if let value = integer(bytes, start, end) { return value }
+        guard bytes[start..<end].allSatisfy({ isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }),
+            let real = Double(String(decoding: bytes[start..<end], as: UTF8.self)), real.isFinite, real == real.rounded(),
+            abs(real) < 1e15
+        else { return nil }
+        return Int(real)
+    }
+
     /// Parses a decimal integer token of `bytes[start..<end]` with checked arithmetic.
     static func integer(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int? {
         guard start < end else { return nil }
@@ -418,13 +429,13 @@ struct PDFParser {
     mutating func readNumberOrReference() -> PDFValue? {
         let start = position
         while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
-        if let value = PDFLexer.integer(bytes, start, position) {
-            // Maybe `n g R`.
+        // Maybe `n g R`, read as pdf.js reads it: any whole numbers (`5 0. R`, `5 -0 R`), comments between tokens.
+        if let value = PDFLexer.wholeNumber(bytes, start, position), value >= 0 {
             let save = position
             skipWhitespace()
             let genStart = position
-            while position < bytes.count, PDFLexer.isDigit(bytes[position]) { position += 1 }
-            if position > genStart, position - genStart <= 10, let generation = PDFLexer.integer(bytes, genStart, position) {
+            while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
+            if let generation = PDFLexer.wholeNumber(bytes, genStart, position), generation >= 0 {
                 skipWhitespace()
                 if position < bytes.count, bytes[position] == UInt8(ascii: "R"),
                     position + 1 == bytes.count || !PDFLexer.isRegular(bytes[position + 1])
@@ -434,8 +445,8 @@ struct PDFParser {
                 }
             }
             position = save
-            return .integer(value)
         }
+        if let value = PDFLexer.integer(bytes, start, position) { return .integer(value) }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if let int = Int(text) { return .integer(int) }
         if let real = Double(text), real.isFinite { return .real(real) }
