@@ -475,14 +475,22 @@ public final class Inspector: FileInspector {
     ) -> (reasons: [Reason], signatures: [String]) {
         var reasons: [Reason] = []
         var signatures: [String] = []
-        for part in parts {
+        // `[Content_Types].xml` first: the parts and extensions it calls XML are judged as XML whatever they hold.
+        let ordered = parts.filter { $0.name.lowercased() == "[content_types].xml" } + parts.filter { $0.name.lowercased() != "[content_types].xml" }
+        var xmlTypes: (parts: Set<String>, extensions: Set<String>) = ([], [])
+        for part in ordered {
             let label = "'\(context.path)\(part.name)'"
             guard !context.budget.isSpent else { break }
             guard let extracted = extract(part, from: descriptor, label: label, context: context, part: true, reasons: &reasons) else { continue }
             let size = part.uncompressedSize
             let lowered = part.name.lowercased()
             let head = size > 0 ? Self.read(descriptor: extracted.descriptor, count: Int(min(size, 64))) ?? [] : []
-            if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") || OOXMLParts.looksLikeXML(head) {
+            let fileName = lowered.split(separator: "/").last ?? ""
+            let fileExtension = fileName.lastIndex(of: ".").map { String(fileName[fileName.index(after: $0)...]) }
+            let typedXML = xmlTypes.parts.contains("/" + lowered) || fileExtension.map { xmlTypes.extensions.contains($0) } == true
+            if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") || typedXML
+                || OOXMLParts.startsLikeXML(descriptor: extracted.descriptor, size: size)
+            {
                 guard size <= Self.markupLimit else {
                     reasons.append(Reason(.unscannable, "part \(label) is larger than \(Self.markupLimit >> 20) MiB"))
                     continue
@@ -491,6 +499,7 @@ public final class Inspector: FileInspector {
                     reasons.append(Reason(.scanFailed, "part \(label) cannot be read back"))
                     continue
                 }
+                if lowered == "[content_types].xml" { xmlTypes = OOXMLParts.xmlContentTypes(bytes) }
                 let found =
                     lowered.hasSuffix(".svg")
                     ? MarkupActiveContent.findings(in: bytes) : OOXMLParts.findings(partName: context.path + part.name, bytes: bytes)

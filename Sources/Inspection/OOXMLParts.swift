@@ -1,4 +1,5 @@
 import AirlockCore
+import Glibc
 
 /// Active content inside the parts of an OOXML package (DOCX, XLSX, PPTX), judged from what Office reads, not from
 /// part names alone:
@@ -527,10 +528,75 @@ enum OOXMLParts {
         return nil
     }
 
-    /// Whether a part's bytes are XML text (after a byte-order mark and white space, a `<`), whatever the part is
-    /// named: Office reads a part by its content type and relationship, not its name.
-    static func looksLikeXML(_ raw: [UInt8]) -> Bool {
-        utf8(Array(raw.prefix(64))).first { !(($0 == 0x20) || ($0 == 0x09) || ($0 == 0x0A) || ($0 == 0x0D)) } == UInt8(ascii: "<")
+    /// XML white space: space, tab, line feed, carriage return.
+    static func isXMLBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
+    /// Whether the part at `descriptor` (`size` bytes) is XML text, whatever it is named (Office reads a part by its
+    /// content type and relationship): after a byte-order mark and any amount of white space (read in chunks,
+    /// bounded only by the part's size), a `<`, in UTF-8 or UTF-16.
+    static func startsLikeXML(descriptor: Int32, size: Int64) -> Bool {
+        var head = [UInt8](repeating: 0, count: 4)
+        guard size > 0, readChunk(descriptor, into: &head, at: 0) >= 1 else { return false }
+        var offset: Int64 = 0
+        var unit = 1
+        var bigEndian = false
+        if head.starts(with: [0xEF, 0xBB, 0xBF]) {
+            offset = 3
+        } else if head.starts(with: [0xFF, 0xFE]) || (head[1] == 0 && (head[0] == 0x3C || isXMLBlank(head[0]))) {
+            offset = head[0] == 0xFF ? 2 : 0
+            unit = 2
+        } else if head.starts(with: [0xFE, 0xFF]) || (head[0] == 0 && (head[1] == 0x3C || isXMLBlank(head[1]))) {
+            offset = head[0] == 0xFE ? 2 : 0
+            unit = 2
+            bigEndian = true
+        }
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while offset + Int64(unit) <= size {
+            let read = readChunk(descriptor, into: &chunk, at: offset)
+            guard read >= unit else { return false }
+            var index = 0
+            while index + unit <= read {
+                let value: UInt16 =
+                    unit == 1
+                    ? UInt16(chunk[index])
+                    : bigEndian ? UInt16(chunk[index]) << 8 | UInt16(chunk[index + 1]) : UInt16(chunk[index + 1]) << 8 | UInt16(chunk[index])
+                if value == 0x3C { return true }
+                guard value < 0x80, isXMLBlank(UInt8(value)) else { return false }
+                index += unit
+            }
+            offset += Int64(index)
+        }
+        return false
+    }
+
+    /// Up to `buffer.count` bytes at `offset`; the count read (0 at the end or on an error).
+    private static func readChunk(_ descriptor: Int32, into buffer: inout [UInt8], at offset: Int64) -> Int {
+        while true {
+            let result = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+            if result < 0 && errno == EINTR { continue }
+            return max(result, 0)
+        }
+    }
+
+    /// The part names (`/xl/worksheets/sheet1.dat`, lowercased) and extensions (`dat`) that `[Content_Types].xml`
+    /// gives an XML content type (`…/xml`, `…+xml`): Office reads such a part as XML whatever it is named.
+    static func xmlContentTypes(_ raw: [UInt8]) -> (parts: Set<String>, extensions: Set<String>) {
+        var parts: Set<String> = []
+        var extensions: Set<String> = []
+        var scanner = TagScanner(bytes: utf8(raw))
+        while let item = scanner.next() {
+            guard case .start(let name, let attributes, _) = item else { continue }
+            let type = (attributes["contenttype"] ?? "").lowercased().trimmingSpaces(newlines: true)
+            let base = type.split(separator: ";").first.map { $0.trimmingSpaces(newlines: true) } ?? type
+            guard base.hasSuffix("/xml") || base.hasSuffix("+xml") else { continue }
+            if name == "override", let part = attributes["partname"] {
+                let lowered = part.trimmingSpaces(newlines: true).lowercased()
+                parts.insert(lowered.hasPrefix("/") ? lowered : "/" + lowered)
+            } else if name == "default", let ext = attributes["extension"] {
+                extensions.insert(ext.trimmingSpaces(newlines: true).lowercased())
+            }
+        }
+        return (parts, extensions)
     }
 
     /// The part as UTF-8: UTF-16 (with a byte-order mark, or recognized by its first `<`) transcoded, a UTF-8 mark
@@ -545,9 +611,9 @@ enum OOXMLParts {
         } else if bytes.starts(with: [0xFE, 0xFF]) {
             littleEndian = false
             body = bytes.dropFirst(2)
-        } else if bytes.count >= 2, bytes[0] == 0x3C, bytes[1] == 0 {
+        } else if bytes.count >= 2, bytes[0] == 0x3C || isXMLBlank(bytes[0]), bytes[1] == 0 {
             littleEndian = true
-        } else if bytes.count >= 2, bytes[0] == 0, bytes[1] == 0x3C {
+        } else if bytes.count >= 2, bytes[0] == 0, bytes[1] == 0x3C || isXMLBlank(bytes[1]) {
             littleEndian = false
         } else {
             return bytes

@@ -145,7 +145,7 @@ enum TextActiveContent {
             var end = start
             var next = start
             if quoted {
-                while end < count, spanLines || text[end] != 0x0A {
+                while end < count, spanLines || (text[end] != 0x0A && text[end] != 0x0D) {
                     if text[end] == UInt8(ascii: "\"") {
                         if end + 1 < count, text[end + 1] == UInt8(ascii: "\"") {
                             end += 2
@@ -155,9 +155,10 @@ enum TextActiveContent {
                     }
                     end += 1
                 }
-                if end < count, text[end] == 0x0A { quoteReachedLineEnd = true }
+                if end < count, text[end] == 0x0A || text[end] == 0x0D { quoteReachedLineEnd = true }
                 next = end
-                while next < count, !isDelimiter(text[next]), text[next] != 0x0A { next += 1 }
+                // A row ends at a line feed or a carriage return (classic Mac rows; `\r\n` is an empty cell more).
+                while next < count, !isDelimiter(text[next]), text[next] != 0x0A, text[next] != 0x0D { next += 1 }
             } else {
                 while end < count, !isDelimiter(text[end]), text[end] != 0x0A, text[end] != 0x0D { end += 1 }
                 next = end
@@ -346,6 +347,13 @@ enum TextActiveContent {
                     }
                 }
             }
+            if element == "link", let rel = fetchingRelation(tag),
+                tag.attributes.contains(where: { ["href", "imagesrcset"].contains(MarkupActiveContent.localName($0.name)) && $0.hasValue })
+            {
+                // A stylesheet is fetched and applied like `<style>@import`: remote CSS (and CSS that reads attribute
+                // values out); preloads and prefetches fetch on render.
+                findings.append("a <link rel=\"\(rel)\"> element (fetched when the text is rendered)")
+            }
             if element == "base", tag.attributes.contains(where: { MarkupActiveContent.localName($0.name) == "href" && $0.hasValue }) {
                 // Every relative link, image and script of the rendered page then leads to the named site.
                 findings.append("a <base href> element (relative links lead elsewhere)")
@@ -369,6 +377,22 @@ enum TextActiveContent {
             index += 1
         }
         return findings
+    }
+
+    /// Link relations that make a browser fetch the target when the page renders.
+    static let fetchingRelations: Set<String> = [
+        "stylesheet", "import", "preload", "prefetch", "modulepreload", "prerender", "preconnect", "dns-prefetch", "icon",
+        "manifest", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon", "serviceworker",
+    ]
+
+    /// The first fetching token of a `<link>`'s `rel` (character references decoded, any case), or nil.
+    private static func fetchingRelation(_ tag: MarkupActiveContent.StartTag) -> String? {
+        for attribute in tag.attributes where MarkupActiveContent.localName(attribute.name) == "rel" && attribute.hasValue {
+            let value = MarkupActiveContent.decodeCharacterReferences(attribute.value).lowercased()
+            let tokens = value.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+            if let token = tokens.first(where: { fetchingRelations.contains($0) }) { return token }
+        }
+        return nil
     }
 
     /// Markdown attribute lists that put an event handler on the element they follow: Python-Markdown's attr_list and

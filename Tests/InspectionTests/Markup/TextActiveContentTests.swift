@@ -215,6 +215,22 @@ struct TextActiveContentTests {
         #expect(!TextActiveContent.findings(in: bytes).isEmpty, "\(String(decoding: bytes, as: UTF8.self))")
     }
 
+    /// Round 4: a `<link>` that makes the renderer fetch (a remote stylesheet, a preload) is refused like
+    /// `<style>@import`; a navigation relation is not.
+    @Test func fetchingLinksAreActive() {
+        for text in [
+            #"<link rel="stylesheet" href="https://evil.example/x.css">"#, "<LINK REL=\"Alternate StyleSheet\" href=//e.example/x.css>",
+            #"<link rel="preload" as="style" href="/x.css">"#, #"<link rel=modulepreload href=x.js>"#,
+            #"<link rel="prefetch" href="https://e.example/">"#,
+            #"<link rel="&#115;tylesheet" href="x.css">"#, #"<link rel="import" href="x.html">"#,
+        ] {
+            #expect(!plainText("# Doc\n\n\(text)\n").isEmpty, "\(text)")
+        }
+        for text in [#"<link rel="canonical" href="https://example.com/">"#, #"<link rel="stylesheet">"#, "a link rel=stylesheet in prose"] {
+            #expect(plainText("# Doc\n\n\(text)\n").isEmpty, "\(text)")
+        }
+    }
+
     @Test func wideTextIsRead() {
         var utf16: [UInt8] = [0xFE, 0xFF]
         for unit in "hello <?php system('id'); ?>".utf16 { utf16 += [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
