@@ -252,7 +252,9 @@ struct InspectorIsolationTests {
         try await SandboxHarness.with(size: 1, grace: .zero) { inspector, _ in
             let started = ContinuousClock.now
             let verdict = await inspector.inspect(InspectionRequest(path: file, filename: "large.bin", profile: profile, exclusive: true))
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Hashing and scanning the whole file takes seconds; the kill ends it long before. The bound is loose so a
+            // loaded CI machine does not fail it (2.14 s was seen there); the reason and the kill count prove the rest.
+            #expect(ContinuousClock.now - started < .seconds(6))
             #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
             #expect(verdict.reasons.contains { $0.detail.contains("took longer than its") }, "\(verdict.reasons)")
             #expect(inspector.counts.killed == 1)

@@ -67,7 +67,8 @@ struct S3OutageTests {
             // Refused, or a pooled connection the stopped store closed.
             #expect(error.kind == .transport(.connect) || error.kind == .transport(.network), "\(error)")
         }
-        #expect(ContinuousClock.now - started < .seconds(1))
+        // Retrying under `patient` would take well over ten seconds; one attempt takes milliseconds. Loose for CI.
+        #expect(ContinuousClock.now - started < .seconds(4))
     }
 
     @Test func aFrozenDownloadIsRetriedAndTheFileHoldsExactlyTheObject() async throws {
