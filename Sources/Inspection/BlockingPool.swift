@@ -56,10 +56,37 @@ public final class BlockingPool: @unchecked Sendable {
 
     private func submit(_ job: @escaping @Sendable () -> Void) {
         pthread_mutex_lock(mutex)
-        precondition(running, "BlockingPool used after shutdown")
+        guard running else {
+            pthread_mutex_unlock(mutex)
+            // After shutdown (a probe that was already on its way when its owner stopped): a thread of its own, which
+            // ends with the job, rather than a crash or a job that never runs.
+            Self.detached(job)
+            return
+        }
         jobs.append(job)
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
+    }
+
+    /// Runs `job` on a new detached thread; runs it on the caller's thread only if no thread can be created.
+    private static func detached(_ job: @escaping @Sendable () -> Void) {
+        final class Box { let job: @Sendable () -> Void; init(_ job: @escaping @Sendable () -> Void) { self.job = job } }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(Box(job)).toOpaque()
+        let result = pthread_create(
+            &thread,
+            nil,
+            { context in
+                Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().job()
+                return nil
+            },
+            context
+        )
+        if result == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<Box>.fromOpaque(context).takeRetainedValue().job()
+        }
     }
 
     private func work() {
@@ -77,7 +104,10 @@ public final class BlockingPool: @unchecked Sendable {
     }
 
     /// Finishes queued jobs, then stops the threads.
-    public func shutdown() {
+    ///
+    /// - Parameter waiting: Whether to wait for the threads to finish. `false` returns at once and leaves each thread
+    ///   to end after its current and queued jobs: for an owner on the cooperative pool whose jobs may hang (a probe).
+    public func shutdown(waiting: Bool = true) {
         pthread_mutex_lock(mutex)
         let wasRunning = running
         running = false
@@ -87,7 +117,7 @@ public final class BlockingPool: @unchecked Sendable {
         let current = pthread_self()
         for thread in threads {
             // Shut down from one of its own jobs (the last reference released there): never join oneself.
-            if pthread_equal(thread, current) != 0 { pthread_detach(thread) } else { pthread_join(thread, nil) }
+            if !waiting || pthread_equal(thread, current) != 0 { pthread_detach(thread) } else { pthread_join(thread, nil) }
         }
         threads.removeAll()
     }

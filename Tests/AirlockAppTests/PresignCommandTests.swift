@@ -144,6 +144,14 @@ struct PresignCommandTests {
         #expect((fromConfig["url"] as? String)?.contains("X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Feu-central-1%2F") == true)
     }
 
+    @Test func aSigningErrorKeepsTheSignersStableCode() throws {
+        let output = try airlock(["presign", "get", "--bucket", "Bad_Bucket", "--key", "k"] + Self.credentials)
+        #expect(output.status == 2)
+        // The signer's own code travels as the cause of the CLI's error, not flattened away.
+        #expect(output.stderrText.contains("invalid bucket name 'Bad_Bucket'"), "\(output.stderrText)")
+        #expect(output.stderrText.contains("(invalid_bucket_name)"), "\(output.stderrText)")
+    }
+
     @Test(arguments: [
         (["presign", "get", "--bucket", "bucket", "--key", "k", "--expires", "0"] + credentials, "expiry must be between 1 and 604800"),
         (["presign", "get", "--bucket", "bucket", "--key", "k", "--expires", "604801"] + credentials, "expiry must be between 1 and 604800"),

@@ -82,6 +82,26 @@ struct ReadinessMonitorTests {
         return await finished.value()
     }
 
+    @Test func stoppingDoesNotWaitForAHungBlockingProbe() async throws {
+        let gate = DispatchSemaphore(value: 0)
+        defer { gate.signal() }
+        let monitor = ReadinessMonitor(
+            probes: [
+                .blocking("scanner") {
+                    gate.wait(); return ("scanner", true, "answered")
+                }
+            ],
+            interval: .milliseconds(50),
+            probeTimeout: .milliseconds(200)
+        )
+        let service = Task { try await monitor.run() }
+        // A round has ended (the probe read as timed out) while its thread still hangs.
+        #expect(await monitor.current(waitingUpTo: .seconds(60)).first?.detail == "timed out after 0.2 s")
+        service.cancel()
+        // Joining the hung thread would hold the service, and a cooperative thread, until the probe returned.
+        #expect(await Self.finishes(within: .seconds(60)) { _ = try? await service.value }, "run() waited for the hung probe")
+    }
+
     @Test func timeoutsReadAsShortSeconds() {
         #expect(ReadinessMonitor.seconds(.seconds(3)) == "3")
         #expect(ReadinessMonitor.seconds(.milliseconds(300)) == "0.3")

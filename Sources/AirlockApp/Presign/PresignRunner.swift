@@ -166,12 +166,12 @@ public enum PresignRunner {
         return key
     }
 
-    /// Runs a signing step, turning a ``SigV4Error`` into the CLI's error.
+    /// Runs a signing step, turning a ``SigV4Error`` into the CLI's error (the signer's error kept as its cause).
     static func signing<T>(_ body: () throws(SigV4Error) -> T) throws(AirlockError) -> T {
         do {
             return try body()
         } catch {
-            throw AirlockError(.signing, error.message)
+            throw AirlockError(.signing, error.message, cause: error)
         }
     }
 }

@@ -127,7 +127,8 @@ final class ReadinessMonitor: Service, Sendable {
             await refresh()
             try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
-        pool.shutdown()
+        // Not joined: a hung blocking probe would hold this task (and a cooperative thread) and the shutdown with it.
+        pool.shutdown(waiting: false)
     }
 }
 

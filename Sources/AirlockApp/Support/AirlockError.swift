@@ -34,6 +34,12 @@ public struct AirlockError: AirlockFailure {
     }
 
     public var codeName: String { code.rawValue }
-    /// What the CLI prints: the message, then the cause (the operator's own terminal).
-    public var description: String { messageWithCause }
+    /// What the CLI prints: the message, then the cause (the operator's own terminal). A cause that is an Airlock
+    /// failure with the same message adds only its code.
+    public var description: String {
+        if let failure = cause as? any AirlockFailure, failure.message == message {
+            return "\(message) (\(failure.codeName))"
+        }
+        return messageWithCause
+    }
 }
