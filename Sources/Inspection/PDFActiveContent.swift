@@ -681,6 +681,14 @@ enum PDFActiveContent {
             if ambiguous(stream.dictionary["Filter"]) || ambiguous(stream.dictionary["DecodeParms"] ?? stream.dictionary["DP"]) {
                 return .failure(.unreadable("its /Filter or /DecodeParms objects are defined more than once"))
             }
+            // Readers pick one of the two spellings, not the same one (pdf.js reads /DP first, Airlock /DecodeParms).
+            if stream.dictionary["DecodeParms"] != nil, stream.dictionary["DP"] != nil {
+                return .failure(.unreadable("it has both /DecodeParms and /DP"))
+            }
+            // A filter array with an entry that is not a name: readers fail or skip it, shifting the parameters.
+            if case .array(let items)? = candidates(stream.dictionary["Filter"]).first, items.contains(where: { candidates($0).first?.name == nil }) {
+                return .failure(.unreadable("its /Filter array holds something other than filter names"))
+            }
             var end = stream.end
             // A length defined more than once: the longest (a reader may read that much; shorter is a prefix of it).
             if !stream.exact, let length = integers(stream.dictionary["Length"]).filter({ $0 >= 0 && $0 <= end - stream.start }).max() {
@@ -939,8 +947,13 @@ enum PDFActiveContent {
                     if let next = dictionary["Next"] { pending.append(next) }
                 case .stream(let stream):
                     if stream.dictionary["S"] != nil { check(action: stream.dictionary, trigger: trigger) }
-                default:
+                case .null:
                     continue
+                default:
+                    // A number, string, name or boolean where an action (or a destination) belongs: what Airlock read
+                    // there is not what any reader acts on, so some reader reads these bytes otherwise (data Airlock
+                    // did not decrypt or decode as a reader does).
+                    if readable { unscannable("an action entry holds neither an action nor a destination") }
                 }
             }
         }

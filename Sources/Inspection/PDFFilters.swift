@@ -29,8 +29,10 @@ enum PDFFilters {
             case "FlateDecode", "Fl":
                 step = flate(current, budget: budget, truncated: &truncated).flatMap { predict($0, parms, budget: budget) }
             case "LZWDecode", "LZW":
-                let early = parms?["EarlyChange"]?.integer ?? 1
-                step = lzw(current, earlyChange: early != 0, budget: budget).flatMap { predict($0, parms, budget: budget) }
+                // pdf.js does arithmetic with whatever /EarlyChange holds: only 0 and 1 decode the same everywhere.
+                step = wholeNumber(parms?["EarlyChange"], key: "EarlyChange", default: 1, in: 0...1).flatMap { early in
+                    lzw(current, earlyChange: early != 0, budget: budget).flatMap { predict($0, parms, budget: budget) }
+                }
             case "ASCIIHexDecode", "AHx":
                 step = asciiHex(current)
             case "ASCII85Decode", "A85":
@@ -86,15 +88,57 @@ enum PDFFilters {
         return out
     }
 
-    /// PNG (10…15) and TIFF (2) predictors.
+    /// A decoding parameter: absent, `fallback`; a whole number in `range`, that number. Anything else (a real with a
+    /// fraction, a value out of range, another type) is one readers decode differently, each its own way (pdf.js
+    /// computes with it as it is, PDFium refuses it): never clamped or rounded into a value Airlock would then decode
+    /// while a reader decodes other bytes.
+    static func wholeNumber(_ value: PDFValue?, key: String, default fallback: Int, in range: ClosedRange<Int>) -> Result<Int, Failure> {
+        guard let value else { return .success(fallback) }
+        if case .null = value { return .success(fallback) }
+        let number: Int?
+        switch value {
+        case .integer(let whole): number = whole
+        case .real(let real) where real.isFinite && real.rounded() == real && abs(real) < 1e15: number = Int(real)
+        default: number = nil
+        }
+        guard let number, range.contains(number) else { return .failure(.unsupported("/\(key) \(describe(value))")) }
+        return .success(number)
+    }
+
+    static func describe(_ value: PDFValue) -> String {
+        switch value {
+        case .integer(let number): "\(number)"
+        case .real(let number): "\(number)"
+        default: "of another type"
+        }
+    }
+
+    /// PNG (10…15) and TIFF (2) predictors, with parameters read exactly (``wholeNumber(_:key:default:in:)``).
     static func predict(_ data: [UInt8], _ parms: [String: PDFValue]?, budget: Int) -> Result<[UInt8], Failure> {
-        guard let parms, let predictor = parms["Predictor"]?.integer, predictor > 1 else { return .success(data) }
-        let colors = min(max(parms["Colors"]?.integer ?? 1, 1), 64)
-        let bits = min(max(parms["BitsPerComponent"]?.integer ?? 8, 1), 16)
-        let columns = min(max(parms["Columns"]?.integer ?? 1, 1), 1 << 24)
-        let bytesPerPixel = max(1, (colors * bits + 7) / 8)
-        // A row longer than the data is one partial row: cap it so hostile /Columns cannot allocate gigabytes.
-        let rowLength = min((colors * bits * columns + 7) / 8, max(data.count, 1))
+        guard let parms else { return .success(data) }
+        let parameters = wholeNumber(parms["Predictor"], key: "Predictor", default: 1, in: Int(Int32.min)...Int(Int32.max)).flatMap { predictor in
+            wholeNumber(parms["Colors"], key: "Colors", default: 1, in: 1...Int(Int32.max)).flatMap { colors in
+                wholeNumber(parms["BitsPerComponent"], key: "BitsPerComponent", default: 8, in: 1...16).flatMap { bits in
+                    wholeNumber(parms["Columns"], key: "Columns", default: 1, in: 1...Int(Int32.max)).map { (predictor, colors, bits, $0) }
+                }
+            }
+        }
+        guard case .success(let (predictor, colors, bits, columns)) = parameters else {
+            if case .failure(let failure) = parameters { return .failure(failure) }
+            return .success(data)
+        }
+        guard predictor > 1 else { return .success(data) }
+        guard [1, 2, 4, 8, 16].contains(bits) else { return .failure(.unsupported("/BitsPerComponent \(bits)")) }
+        guard predictor == 2 || (10...15).contains(predictor) else { return .failure(.unsupported("predictor \(predictor)")) }
+        let (pixelBits, pixelOverflow) = colors.multipliedReportingOverflow(by: bits)
+        let (rowBits, rowOverflow) = pixelBits.multipliedReportingOverflow(by: columns)
+        guard !pixelOverflow, !rowOverflow, rowBits < Int(Int32.max) * 8 else {
+            return .failure(.unsupported("predictor rows of \(colors) colors x \(bits) bits x \(columns) columns"))
+        }
+        let bytesPerPixel = max(1, (pixelBits + 7) / 8)
+        // A row longer than the data is one partial row, as readers read it: cap it so a large /Columns allocates
+        // nothing more (the one row decodes the same either way).
+        let rowLength = min((rowBits + 7) / 8, max(data.count, 1))
         guard rowLength > 0 else { return .failure(.corrupt("", "bad predictor parameters")) }
         if predictor == 2 {
             guard bits == 8 else { return .failure(.unsupported("TIFF predictor with \(bits) bits per component")) }
@@ -111,7 +155,6 @@ enum PDFFilters {
             }
             return .success(out)
         }
-        guard predictor >= 10 else { return .failure(.unsupported("predictor \(predictor)")) }
         var out: [UInt8] = []
         out.reserveCapacity(min(data.count, budget))
         var previous = [UInt8](repeating: 0, count: rowLength)

@@ -22,6 +22,8 @@ struct FixturePDF {
     /// Object numbers to put into one Flate object stream (with a PNG predictor on the xref stream when `.stream`).
     var compressed: Set<Int> = []
     var objectStreamFilter = "FlateDecode"
+    /// More entries for the object stream's dictionary.
+    var objectStreamExtra = ""
 
     init(_ bodies: [String]) {
         for (index, body) in bodies.enumerated() { objects.append((index + 1, Array(body.utf8))) }
@@ -124,7 +126,7 @@ struct FixturePDF {
             }
             offsets[streamNumber] = (1, out.count, 0)
             out += Array("\(streamNumber) 0 obj\n".utf8)
-            out += Self.stream("<< /Type /ObjStm /N \(packed.count) /First \(first) \(filter) >>", data)
+            out += Self.stream("<< /Type /ObjStm /N \(packed.count) /First \(first) \(filter) \(objectStreamExtra) >>", data)
             out += Array("\nendobj\n".utf8)
         }
         let size = maxNumber + 1
