@@ -77,31 +77,27 @@ import Testing
 
     static let hiddenAction = "<< /S /JavaScript /JS (app.alert(1)) >>"
 
-    @Test func anObjectStreamWithBothDecodeParmsAndDPIsUnscannable() {
+    /// A document whose OpenAction object sits in a PNG-predicted Flate object stream with `extra` entries.
+    static func objectStreamDocument(extra: String) -> [UInt8] {
         var builder = FixturePDF.document(catalog: "/OpenAction 4 0 R", more: [Self.hiddenAction])
         builder.compressed = [4]
         builder.xref = .stream
         builder.objectStreamFilter = "FlatePNG"
+        builder.objectStreamExtra = extra
+        return builder.build()
+    }
+
+    @Test func anObjectStreamWithBothDecodeParmsAndDPIsUnscannable() {
         // pdf.js reads /DP first, Airlock read /DecodeParms: the two readings of the data differ.
-        builder.objectStreamExtra = "/DP << /Predictor 1 >>"
-        let findings = PDFActiveContent.findings(in: builder.build())
+        let findings = PDFActiveContent.findings(in: Self.objectStreamDocument(extra: "/DP << /Predictor 1 >>"))
         #expect(findings.unscannable.contains { $0.contains("both /DecodeParms and /DP") }, "\(findings)")
     }
 
     @Test func aFilterArrayWithSomethingOtherThanNamesIsUnscannable() {
-        var builder = FixturePDF.document(catalog: "/OpenAction 4 0 R", more: [Self.hiddenAction])
-        builder.compressed = [4]
-        builder.xref = .stream
-        builder.objectStreamFilter = "FlatePNG"
-        builder.objectStreamExtra = ""
-        var bytes = builder.build()
-        // `/Filter /FlateDecode` becomes `/Filter [/FlateDecode 7]`, same length plus the array.
-        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
-            of: "/Filter /FlateDecode /DecodeParms",
-            with: "/Filter [/FlateDecode 7] /DecodeParms"
-        )
-        bytes = Array(text.utf8)
-        let findings = PDFActiveContent.findings(in: bytes)
+        // `/Filter /FlateDecode` becomes `/Filter [/FlateDecode 7]`.
+        let text = String(decoding: Self.objectStreamDocument(extra: ""), as: UTF8.self)
+            .replacingOccurrences(of: "/Filter /FlateDecode /DecodeParms", with: "/Filter [/FlateDecode 7] /DecodeParms")
+        let findings = PDFActiveContent.findings(in: Array(text.utf8))
         #expect(findings.unscannable.contains { $0.contains("something other than filter names") }, "\(findings)")
     }
 
