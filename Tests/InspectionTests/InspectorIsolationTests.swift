@@ -201,7 +201,8 @@ struct InspectorIsolationTests {
                 }
                 if geteuid() == 0 {
                     let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-                    #expect(status.contains("Uid:\t65534\t65534\t65534\t65534"), "inspector \(pid) is not nobody")
+                    let uid = try #require(try InspectorUsersTests.ids(pid).uids.first)
+                    #expect(uid >= InspectorLimits.defaultUIDBase && uid != 0, "inspector \(pid) runs as \(uid), not a uid of its own")
                     #expect(status.contains("NoNewPrivs:\t1") && status.contains("Seccomp:\t2"), "\(status)")
                     #expect(status.contains("CapEff:\t0000000000000000"), "inspector \(pid) kept capabilities")
                 }
@@ -284,11 +285,17 @@ struct InspectorIsolationTests {
             )
             #expect(ContinuousClock.now - started < .seconds(30))
             #expect(verdict.outcome == .unscannable, "\(verdict.reasons)")
-            // The inspector's scratch directory is empty between uploads (the pool removes it with the inspector).
-            let scratches = try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.hasPrefix("airlock-scan.") }
-            #expect(scratches.count == 1)
-            for scratch in scratches {
-                #expect(try FileManager.default.contentsOfDirectory(atPath: base + "/" + scratch).isEmpty, "files left in \(scratch)")
+            // The inspector's scratch directory (in the pool's base) is empty between uploads (the pool removes it with
+            // the inspector).
+            let bases = try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.hasPrefix("airlock-scan.") }
+            #expect(bases.count == 1)
+            for pool in bases {
+                let scratches = try FileManager.default.contentsOfDirectory(atPath: base + "/" + pool)
+                #expect(scratches.count == 1, "\(scratches)")
+                for scratch in scratches {
+                    let path = base + "/" + pool + "/" + scratch
+                    #expect(try FileManager.default.contentsOfDirectory(atPath: path).isEmpty, "files left in \(path)")
+                }
             }
         }
     }
