@@ -63,9 +63,11 @@ public struct WorkerSettings: Sendable {
         guard Int(inspectorLimits.uidBase) + inspectorLimits.uidCount - 1 <= 4_294_967_294 else {
             throw AirlockError(.invalidConfig, "worker.inspector.uidBase + uidCount must stay below 4294967295")
         }
-        guard inspectorLimits.uidCount == 0 || !(inspectorLimits.uidBase...inspectorLimits.uidBase + UInt32(inspectorLimits.uidCount - 1)).contains(65534)
+        guard
+            inspectorLimits.uidCount == 0
+                || !(inspectorLimits.uidBase...inspectorLimits.uidBase + UInt32(inspectorLimits.uidCount - 1)).overlaps(65534...65535)
         else {
-            throw AirlockError(.invalidConfig, "worker.inspector.uidBase..uidBase + uidCount must not hold 65534 (nobody)")
+            throw AirlockError(.invalidConfig, "worker.inspector.uidBase..uidBase + uidCount must not hold 65534 (nobody) or 65535")
         }
         guard lease.milliseconds >= 1000 else { throw AirlockError(.invalidConfig, "worker.lease must be at least 1s") }
         guard reconcileInterval.milliseconds >= 100 else { throw AirlockError(.invalidConfig, "worker.reconcileInterval must be at least 100ms") }

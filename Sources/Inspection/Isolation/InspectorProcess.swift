@@ -136,7 +136,14 @@ final class InspectorProcess: @unchecked Sendable {
         return (pid, output[0], 0)
     }
 
-    private init(pid: pid_t, channel: InspectorChannel, scratch: ScratchDirectory, lease: InspectorUsers.Lease?, generation: Int, layers: SandboxLayers) {
+    private init(
+        pid: pid_t,
+        channel: InspectorChannel,
+        scratch: ScratchDirectory,
+        lease: InspectorUsers.Lease?,
+        generation: Int,
+        layers: SandboxLayers
+    ) {
         self.pid = pid
         self.channel = channel
         self.scratch = scratch

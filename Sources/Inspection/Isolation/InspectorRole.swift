@@ -139,19 +139,21 @@ public enum InspectorRole {
         let scratchResult = outcome(open(scratch + "/probe", O_CREAT | O_WRONLY | O_CLOEXEC, 0o600))
         var fields: [(String, JSONText)] = []
         if let siblingScratch { fields = siblingChecks(siblingScratch) }
-        let line = JSONText.object(fields + [
-            ("layers", .string(layers.description)), ("landlockABI", .int(layers.landlockABI)), ("uid", .int(Int(getuid()))),
-            ("connect", connectResult), ("socket", socketResult), ("unixSocket", unixResult), ("execve", execResult),
-            ("openPasswd", passwdResult), ("writeScratch", scratchResult), ("tiocsti", check(AIRLOCK_PROBE_TIOCSTI)),
-            ("prlimitSelf", check(AIRLOCK_PROBE_PRLIMIT_SELF)), ("prlimitOther", check(AIRLOCK_PROBE_PRLIMIT_OTHER)),
-            ("setpriorityOther", check(AIRLOCK_PROBE_SETPRIORITY_OTHER)), ("setpriorityUser", check(AIRLOCK_PROBE_SETPRIORITY_USER)),
-            ("fork", check(AIRLOCK_PROBE_FORK)), ("thread", check(AIRLOCK_PROBE_THREAD)), ("killParent", check(AIRLOCK_PROBE_KILL_PARENT)),
-            ("killOther", check(AIRLOCK_PROBE_KILL_OTHER)), ("killSelf", check(AIRLOCK_PROBE_KILL_SELF)),
-            ("tkillSelf", check(AIRLOCK_PROBE_TKILL_SELF)), ("setDumpable", check(AIRLOCK_PROBE_SET_DUMPABLE)),
-            ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)), ("shmget", check(AIRLOCK_PROBE_SHMGET)),
-            ("setPdeathsig", check(AIRLOCK_PROBE_SET_PDEATHSIG)), ("setown", check(AIRLOCK_PROBE_SETOWN)),
-            ("memfd", check(AIRLOCK_PROBE_MEMFD)),
-        ]).rendered
+        let line = JSONText.object(
+            fields + [
+                ("layers", .string(layers.description)), ("landlockABI", .int(layers.landlockABI)), ("uid", .int(Int(getuid()))),
+                ("connect", connectResult), ("socket", socketResult), ("unixSocket", unixResult), ("execve", execResult),
+                ("openPasswd", passwdResult), ("writeScratch", scratchResult), ("tiocsti", check(AIRLOCK_PROBE_TIOCSTI)),
+                ("prlimitSelf", check(AIRLOCK_PROBE_PRLIMIT_SELF)), ("prlimitOther", check(AIRLOCK_PROBE_PRLIMIT_OTHER)),
+                ("setpriorityOther", check(AIRLOCK_PROBE_SETPRIORITY_OTHER)), ("setpriorityUser", check(AIRLOCK_PROBE_SETPRIORITY_USER)),
+                ("fork", check(AIRLOCK_PROBE_FORK)), ("thread", check(AIRLOCK_PROBE_THREAD)), ("killParent", check(AIRLOCK_PROBE_KILL_PARENT)),
+                ("killOther", check(AIRLOCK_PROBE_KILL_OTHER)), ("killSelf", check(AIRLOCK_PROBE_KILL_SELF)),
+                ("tkillSelf", check(AIRLOCK_PROBE_TKILL_SELF)), ("setDumpable", check(AIRLOCK_PROBE_SET_DUMPABLE)),
+                ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)), ("shmget", check(AIRLOCK_PROBE_SHMGET)),
+                ("setPdeathsig", check(AIRLOCK_PROBE_SET_PDEATHSIG)), ("setown", check(AIRLOCK_PROBE_SETOWN)),
+                ("memfd", check(AIRLOCK_PROBE_MEMFD)),
+            ]
+        ).rendered
         print(line)
         exit(0)
     }
