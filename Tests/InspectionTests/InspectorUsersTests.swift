@@ -167,4 +167,13 @@ struct InspectorUsersTests {
         #expect(after.uid != next.uid, "\(next.uid) again")
         after.release()
     }
+
+    /// Locks in a directory anyone may write could be held or faked by anyone: refused, no uid handed out.
+    @Test func aLockDirectoryOthersMayWriteIsRefused() throws {
+        let locks = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-uid-locks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: locks) }
+        chmod(locks, 0o777)
+        #expect { _ = try InspectorUsers(base: 5000, count: 3, lockDirectory: locks).claim() } throws: { "\($0)".contains("not this user's alone") }
+    }
 }
