@@ -68,6 +68,7 @@ struct InspectorIsolationTests {
         var setPdeathsig: String
         var setown: String
         var memfd: String
+        var mqOpen: String
     }
 
     @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
@@ -119,6 +120,8 @@ struct InspectorIsolationTests {
         #expect(probe.setPdeathsig == "EPERM", "prctl(PR_SET_PDEATHSIG): \(probe.setPdeathsig)")
         #expect(probe.setown == "EPERM", "fcntl(F_SETOWN): \(probe.setown)")
         #expect(probe.memfd == "EPERM", "memfd_create: \(probe.memfd)")
+        // POSIX message queues outlive it, owned by its uid: the next inspector given that uid would find them.
+        #expect(probe.mqOpen == "EPERM", "mq_open: \(probe.mqOpen)")
     }
 
     /// The worker's spawn: the inspector's stdout and stderr are a pipe of its own (never the worker's stderr, a

@@ -151,7 +151,7 @@ public enum InspectorRole {
                 ("tkillSelf", check(AIRLOCK_PROBE_TKILL_SELF)), ("setDumpable", check(AIRLOCK_PROBE_SET_DUMPABLE)),
                 ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)), ("shmget", check(AIRLOCK_PROBE_SHMGET)),
                 ("setPdeathsig", check(AIRLOCK_PROBE_SET_PDEATHSIG)), ("setown", check(AIRLOCK_PROBE_SETOWN)),
-                ("memfd", check(AIRLOCK_PROBE_MEMFD)),
+                ("memfd", check(AIRLOCK_PROBE_MEMFD)), ("mqOpen", check(AIRLOCK_PROBE_MQ_OPEN)),
             ]
         ).rendered
         print(line)
