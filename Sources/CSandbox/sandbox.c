@@ -309,6 +309,10 @@ static int install_seccomp(pid_t self) {
         DENY(__NR_shmget), DENY(__NR_shmat), DENY(__NR_shmctl), DENY(__NR_shmdt), DENY(__NR_msgget), DENY(__NR_msgsnd),
         DENY(__NR_msgrcv), DENY(__NR_msgctl), DENY(__NR_semget), DENY(__NR_semop), DENY(__NR_semtimedop), DENY(__NR_semctl),
         DENY(__NR_memfd_create),
+        // POSIX message queues outlive the process too, owned by its uid (a later inspector given the same uid would
+        // find them); Landlock refuses creating one as well, this holds where Landlock is missing.
+        DENY(__NR_mq_open), DENY(__NR_mq_unlink), DENY(__NR_mq_timedsend), DENY(__NR_mq_timedreceive), DENY(__NR_mq_notify),
+        DENY(__NR_mq_getsetattr),
 #if defined(__NR_memfd_secret)
         DENY(__NR_memfd_secret),
 #endif
@@ -631,6 +635,18 @@ int airlock_sandbox_probe(airlock_sandbox_probe_check check, pid_t target) {
         close(descriptors[0]);
         close(descriptors[1]);
         errno = saved;
+        break;
+    }
+    case AIRLOCK_PROBE_MQ_OPEN: {
+        // A POSIX message queue outlives the process, owned by its uid (the raw call takes the name without '/').
+        int queue = (int)syscall(SYS_mq_open, "airlock-probe", O_CREAT | O_RDWR | O_CLOEXEC, 0600, NULL);
+        int saved = errno;
+        if (queue >= 0) {
+            close(queue);
+            syscall(SYS_mq_unlink, "airlock-probe");
+        }
+        errno = saved;
+        result = queue < 0 ? -1 : 0;
         break;
     }
     case AIRLOCK_PROBE_MEMFD: {

@@ -24,7 +24,10 @@ public final class ScratchDirectory: Sendable {
     static let maxRounds = 16
 
     /// Sweeps what killed processes left in `base`, then creates this process's directory there.
-    public init(in base: String) throws(InspectionError) {
+    /// - Parameters:
+    ///   - mode: 0700, or 0711 for the base of inspectors' private directories (others may pass through it to a
+    ///     directory whose name they know, never list it).
+    public init(in base: String, mode: UInt32 = 0o700) throws(InspectionError) {
         _ = Self.sweep(in: base)
         let parent = base.hasSuffix("/") ? String(base.dropLast()) : base
         var template = Array("\(parent)/\(Self.prefix)\(getpid()).XXXXXX".utf8CString)
@@ -32,6 +35,50 @@ public final class ScratchDirectory: Sendable {
             throw InspectionError(.io, "a scan directory cannot be created in \(base): \(String(cString: strerror(errno)))")
         }
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard mode == 0o700 || chmod(path, mode_t(mode)) == 0 else {
+            let message = String(cString: strerror(errno))
+            Self.removeTree(path)
+            throw InspectionError(.io, "a scan directory cannot be made mode \(String(mode, radix: 8)): \(message)")
+        }
+    }
+
+    /// An inspector's private directory in `base` (the worker's 0711 directory): a name of 128 random bits (nobody can
+    /// list `base`, so another user finds it only by guessing), mode 0700, owned by `owner` when given (a root worker
+    /// whose inspector becomes that user). Created and handed over relative to `base`'s descriptor, links not followed.
+    public init(privateIn base: String, owner: (uid: UInt32, gid: UInt32)?) throws(InspectionError) {
+        let baseDescriptor = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard baseDescriptor >= 0 else {
+            throw InspectionError(.io, "the scratch base \(base) cannot be opened: \(String(cString: strerror(errno)))")
+        }
+        defer { close(baseDescriptor) }
+        var generator = SystemRandomNumberGenerator()
+        let name = "i." + (0..<2).map { _ in Self.hex(generator.next()) }.joined()
+        guard mkdirat(baseDescriptor, name, 0o700) == 0 else {
+            throw InspectionError(.io, "a scratch directory cannot be created in \(base): \(String(cString: strerror(errno)))")
+        }
+        let parent = base.hasSuffix("/") ? String(base.dropLast()) : base
+        path = parent + "/" + name
+        let descriptor = openat(baseDescriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        var handedOver = descriptor >= 0 && fchmod(descriptor, 0o700) == 0
+        if handedOver, let owner { handedOver = fchown(descriptor, owner.uid, owner.gid) == 0 }
+        let failure = errno
+        if descriptor >= 0 { close(descriptor) }
+        guard handedOver else {
+            Self.removeTree(path)
+            throw InspectionError(.io, "a scratch directory cannot be handed to its inspector: \(String(cString: strerror(failure)))")
+        }
+    }
+
+    /// 16 lowercase hex digits.
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// Removes the directory now (its deinit would otherwise); whether it is gone.
+    @discardableResult
+    public func remove() -> Bool {
+        Self.removeTree(path)
     }
 
     deinit {

@@ -114,9 +114,13 @@ struct ScanCommandTests {
         for _ in 0..<600 where leftover.isEmpty {
             usleep(50_000)
             let directories = (try? FileManager.default.contentsOfDirectory(atPath: base + "/tmp")) ?? []
+            // A file anywhere below (an inspector's private directory is one level down, in its scan's 0711 base).
             leftover = directories.filter { directory in
                 directory.hasPrefix("airlock-scan.")
-                    && !((try? FileManager.default.contentsOfDirectory(atPath: base + "/tmp/" + directory)) ?? []).isEmpty
+                    && FileManager.default.enumerator(atPath: base + "/tmp/" + directory)?.contains { name in
+                        var info = stat()
+                        return lstat(base + "/tmp/" + directory + "/" + (name as? String ?? ""), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+                    } == true
             }
         }
         scan.signal(SIGKILL)

@@ -46,12 +46,13 @@ enum SandboxHarness {
         recycleAfter: Int = 500,
         grace: Duration = .seconds(5),
         limits: InspectorLimits = InspectorLimits(),
+        parentMode: Int = 0o700,
         _ body: (SandboxedInspector, String) async throws -> Void
     ) async throws {
         // Under a directory only its owner may search (a 0700 scanner.tempDir): an inspector that dropped to another
         // user still works in its scratch directory below it.
         let parent = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-sandbox-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: parentMode])
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let base = parent + "/scratch"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)

@@ -30,7 +30,9 @@ public struct WorkerSettings: Sendable {
     ///   `60s`), `isolation` (`process` or `in-process`, default `process`), `inspector.recycleAfter` (default 500),
     ///   `inspector.memory` (size above the loaded engine, default `2GiB`), `inspector.maxFileSize` (size, default
     ///   `1GiB`), `inspector.maxOpenFiles` (default 256), `inspector.cpuSeconds` (an inspector's lifetime CPU, default
-    ///   3600), `inspector.uid` and `inspector.gid` (the user an inspector started as root becomes, default 65534).
+    ///   3600), `inspector.uidBase` and `inspector.uidCount` (a root worker's inspectors each run as a uid and gid of
+    ///   their own from this range, default 2100000000 and 4096; count 0: all share `inspector.uid`/`inspector.gid`,
+    ///   default 65534).
     public init(reader: ConfigReader) throws(AirlockError) {
         let section = "worker"
         enabled = try reader.boolean("enabled", in: section, default: true)
@@ -52,8 +54,21 @@ public struct WorkerSettings: Sendable {
             maxOpenFiles: try reader.integer("inspector.maxOpenFiles", in: section, default: 256, range: 32...65536),
             maxCPUSeconds: try reader.integer("inspector.cpuSeconds", in: section, default: 3600, range: 10...1_000_000),
             uid: UInt32(try reader.integer("inspector.uid", in: section, default: 65534, range: 1...4_294_967_294)),
-            gid: UInt32(try reader.integer("inspector.gid", in: section, default: 65534, range: 1...4_294_967_294))
+            gid: UInt32(try reader.integer("inspector.gid", in: section, default: 65534, range: 1...4_294_967_294)),
+            uidBase: UInt32(
+                try reader.integer("inspector.uidBase", in: section, default: Int(InspectorLimits.defaultUIDBase), range: 1...4_294_967_294)
+            ),
+            uidCount: try reader.integer("inspector.uidCount", in: section, default: InspectorLimits.defaultUIDCount, range: 0...1 << 24)
         )
+        guard Int(inspectorLimits.uidBase) + inspectorLimits.uidCount - 1 <= 4_294_967_294 else {
+            throw AirlockError(.invalidConfig, "worker.inspector.uidBase + uidCount must stay below 4294967295")
+        }
+        guard
+            inspectorLimits.uidCount == 0
+                || !(inspectorLimits.uidBase...inspectorLimits.uidBase + UInt32(inspectorLimits.uidCount - 1)).overlaps(65534...65535)
+        else {
+            throw AirlockError(.invalidConfig, "worker.inspector.uidBase..uidBase + uidCount must not hold 65534 (nobody) or 65535")
+        }
         guard lease.milliseconds >= 1000 else { throw AirlockError(.invalidConfig, "worker.lease must be at least 1s") }
         guard reconcileInterval.milliseconds >= 100 else { throw AirlockError(.invalidConfig, "worker.reconcileInterval must be at least 100ms") }
     }

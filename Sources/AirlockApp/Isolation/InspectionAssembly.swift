@@ -37,6 +37,13 @@ struct InspectionAssembly: Sendable {
                 "worker.inspector.cpuSeconds (\(limits.maxCPUSeconds)) must be at least twice profiles.\(longest.name).maxInspectionTime plus 10 s"
             )
         }
+        // Inspectors alive at once: the pool's, and as many replacements while old ones finish (recycling, a reload).
+        if isolation == .process, limits.uidCount > 0, limits.uidCount < 2 * size {
+            throw AirlockError(
+                .invalidConfig,
+                "worker.inspector.uidCount (\(limits.uidCount)) must be at least twice the inspectors (\(size)), or 0 for one shared user"
+            )
+        }
         switch isolation {
         case .inProcess:
             let inspector = try inProcess()
@@ -80,6 +87,11 @@ struct InspectionAssembly: Sendable {
                 throw AirlockError(.invalidConfig, "the inspector processes could not start: \(error.message)")
             }
             logger.info("inspector processes started", metadata: ["airlock.inspectors": "\(size)", "airlock.isolation": "\(layers)"])
+            if !layers.ownUser {
+                logger.notice(
+                    "inspectors share one user (\(layers.droppedUser ? "worker.inspector.uidCount 0" : "this process's: it cannot change users")): one exploited inspector can reach its siblings' scratch directories (docs/isolation.md, \"Users\")"
+                )
+            }
             if layers.landlockABI == 0 {
                 logger.warning("the kernel has no Landlock: inspectors are confined by seccomp, rlimits and their user only")
             }

@@ -99,6 +99,7 @@ typedef enum {
     AIRLOCK_PROBE_SET_PDEATHSIG,
     AIRLOCK_PROBE_SETOWN,
     AIRLOCK_PROBE_MEMFD,
+    AIRLOCK_PROBE_MQ_OPEN,
 } airlock_sandbox_probe_check;
 
 /// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, exiting with its parent:

@@ -12,6 +12,9 @@ final class InspectorProcess: @unchecked Sendable {
     let pid: pid_t
     let channel: InspectorChannel
     let scratch: ScratchDirectory
+    /// Its own uid (a root worker with `worker.inspector.uidCount` > 0), given back once it is reaped and `scratch`
+    /// removed; nil when inspectors share a user.
+    let lease: InspectorUsers.Lease?
     let generation: Int
     let layers: SandboxLayers
     /// Uploads inspected so far.
@@ -39,6 +42,8 @@ final class InspectorProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - executable: The `airlock` binary (`/proc/self/exe` in the worker).
     ///   - arguments: Its arguments after the program name (`inspector`).
+    ///   - temporaryDirectory: Where its private directory is made (the pool's 0711 base).
+    ///   - users: Where its own uid comes from (nil: it becomes `limits.uid`, shared, when the worker is root).
     ///   - logger: Where its output (stdout and stderr, a pipe of its own) is relayed, line by line.
     static func start(
         executable: String,
@@ -46,26 +51,41 @@ final class InspectorProcess: @unchecked Sendable {
         engine: InspectorSetup.Engine,
         temporaryDirectory: String,
         limits: InspectorLimits,
+        users: InspectorUsers? = nil,
         generation: Int,
         startTimeout: Duration,
         logger: Logger = Logger(label: "airlock.inspector")
     ) throws(InspectionError) -> InspectorProcess {
-        let scratch = try ScratchDirectory(in: temporaryDirectory)
-        if geteuid() == 0 {
-            // The inspector drops to an unprivileged user: its scratch directory must be its own.
-            _ = chown(scratch.path, limits.uid, limits.gid)
+        let root = geteuid() == 0
+        var limits = limits
+        let lease = root ? try users?.claim() : nil
+        if let lease {
+            limits.uid = lease.uid
+            limits.gid = lease.gid
         }
+        // Tells the inspector (its lock-down line) whether its user is its own.
+        limits.uidCount = lease == nil ? 0 : limits.uidCount
+        let scratch: ScratchDirectory
         let (ours, theirs): (InspectorChannel, InspectorChannel)
-        do {
-            (ours, theirs) = try InspectorChannel.pair()
+        do throws(InspectionError) {
+            // A root worker's inspector drops to an unprivileged user: its scratch directory must be its own.
+            scratch = try ScratchDirectory(privateIn: temporaryDirectory, owner: root ? (limits.uid, limits.gid) : nil)
+            do {
+                (ours, theirs) = try InspectorChannel.pair()
+            } catch {
+                scratch.remove()
+                throw InspectionError(.engineLoad, "the inspector channel cannot be made: \(error)")
+            }
         } catch {
-            throw InspectionError(.engineLoad, "the inspector channel cannot be made: \(error)")
+            lease?.release()
+            throw error
         }
         let environment = InspectorSandbox.environment(scratch: scratch.path)
         let (pid, output, spawnError) = spawn(executable: executable, arguments: arguments, channel: theirs.descriptor, environment: environment)
         theirs.close()
         guard pid > 0 else {
             ours.close()
+            if scratch.remove() { lease?.release() }
             throw InspectionError(.engineLoad, "the inspector process cannot be started: \(String(cString: strerror(spawnError)))")
         }
         InspectorOutput.start(descriptor: output, pid: pid, logger: logger)
@@ -73,7 +93,9 @@ final class InspectorProcess: @unchecked Sendable {
             kill(pid, SIGKILL)
             ours.close()
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            var result: pid_t
+            repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+            if result == pid && scratch.remove() { lease?.release() }
             return InspectionError(.engineLoad, why)
         }
         do {
@@ -82,7 +104,7 @@ final class InspectorProcess: @unchecked Sendable {
             if stray >= 0 { close(stray) }
             guard case .ready(let ready) = answer else { throw abandon("the inspector answered its setup with something else") }
             guard let layers = ready.layers, ready.error == nil else { throw abandon(ready.error ?? "the inspector did not lock down") }
-            return InspectorProcess(pid: pid, channel: ours, scratch: scratch, generation: generation, layers: layers)
+            return InspectorProcess(pid: pid, channel: ours, scratch: scratch, lease: lease, generation: generation, layers: layers)
         } catch let error as InspectionError {
             throw error
         } catch {
@@ -114,10 +136,18 @@ final class InspectorProcess: @unchecked Sendable {
         return (pid, output[0], 0)
     }
 
-    private init(pid: pid_t, channel: InspectorChannel, scratch: ScratchDirectory, generation: Int, layers: SandboxLayers) {
+    private init(
+        pid: pid_t,
+        channel: InspectorChannel,
+        scratch: ScratchDirectory,
+        lease: InspectorUsers.Lease?,
+        generation: Int,
+        layers: SandboxLayers
+    ) {
         self.pid = pid
         self.channel = channel
         self.scratch = scratch
+        self.lease = lease
         self.generation = generation
         self.layers = layers
         self.statDescriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
@@ -146,7 +176,8 @@ final class InspectorProcess: @unchecked Sendable {
     }
 
     /// Ends the process: SIGKILL when `kill` (a hung or misbehaving one), else the channel closes and it exits on its
-    /// own (a second later it is killed anyway). Reaps it; the scratch directory goes with the last reference.
+    /// own (a second later it is killed anyway). Reaps it, removes its scratch directory, then gives its uid back (kept
+    /// when the directory could not be removed: what is left there stays out of the next holder's reach).
     @discardableResult
     func stop(kill killNow: Bool) -> Exit {
         if killNow { kill(pid, SIGKILL) }
@@ -167,6 +198,8 @@ final class InspectorProcess: @unchecked Sendable {
             usleep(10_000)
         }
         reaped = true
+        // No process of its uid is left (it could not start one: seccomp allows threads only).
+        if scratch.remove() { lease?.release() }
         if status & 0x7F == 0 { return .status((status >> 8) & 0xFF) }
         return .signal(status & 0x7F)
     }

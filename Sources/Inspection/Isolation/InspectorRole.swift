@@ -94,12 +94,21 @@ public enum InspectorRole {
         }
     }
 
-    /// `airlock inspector --probe SCRATCH`: the same lock-down, then what an exploited parser would try; one JSON line
-    /// of errno names on stdout (tests assert on it).
-    public static func probe(scratch: String) -> Never {
+    /// `airlock inspector --probe SCRATCH [--uid N --sibling DIR]`: the same lock-down, then what an exploited parser
+    /// would try; one JSON line of errno names on stdout (tests assert on it). With `--uid` (started as root) it becomes
+    /// uid and gid N, an inspector's own user; with `--sibling` it also tries to reach DIR, another inspector's scratch
+    /// directory, and the directory above it. It only ever gives up privileges: nothing it does needs more than the
+    /// user that runs it.
+    public static func probe(scratch: String, uid: UInt32? = nil, siblingScratch: String? = nil) -> Never {
         // A socket made before lock-down: connect() after it must still fail.
         let early = airlock_sandbox_stream_socket(AF_INET)
-        let limits = InspectorLimits()
+        var limits = InspectorLimits()
+        limits.uidCount = 0
+        if let uid {
+            limits.uid = uid
+            limits.gid = uid
+            limits.uidCount = 1
+        }
         // Another process of the inspector's user (as a sibling inspector would be), dying with this one.
         let sibling = airlock_sandbox_probe_sibling(limits.uid, limits.gid)
         guard sibling > 0, chdir(scratch) == 0 else { exitWith("the probe could not prepare: \(String(cString: strerror(errno)))", status: 3) }
@@ -128,21 +137,48 @@ public enum InspectorRole {
         let execResult = outcome(execve("/bin/true", argv, environ))
         let passwdResult = outcome(open("/etc/passwd", O_RDONLY))
         let scratchResult = outcome(open(scratch + "/probe", O_CREAT | O_WRONLY | O_CLOEXEC, 0o600))
-        let line = JSONText.object([
-            ("layers", .string(layers.description)), ("landlockABI", .int(layers.landlockABI)), ("uid", .int(Int(getuid()))),
-            ("connect", connectResult), ("socket", socketResult), ("unixSocket", unixResult), ("execve", execResult),
-            ("openPasswd", passwdResult), ("writeScratch", scratchResult), ("tiocsti", check(AIRLOCK_PROBE_TIOCSTI)),
-            ("prlimitSelf", check(AIRLOCK_PROBE_PRLIMIT_SELF)), ("prlimitOther", check(AIRLOCK_PROBE_PRLIMIT_OTHER)),
-            ("setpriorityOther", check(AIRLOCK_PROBE_SETPRIORITY_OTHER)), ("setpriorityUser", check(AIRLOCK_PROBE_SETPRIORITY_USER)),
-            ("fork", check(AIRLOCK_PROBE_FORK)), ("thread", check(AIRLOCK_PROBE_THREAD)), ("killParent", check(AIRLOCK_PROBE_KILL_PARENT)),
-            ("killOther", check(AIRLOCK_PROBE_KILL_OTHER)), ("killSelf", check(AIRLOCK_PROBE_KILL_SELF)),
-            ("tkillSelf", check(AIRLOCK_PROBE_TKILL_SELF)), ("setDumpable", check(AIRLOCK_PROBE_SET_DUMPABLE)),
-            ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)), ("shmget", check(AIRLOCK_PROBE_SHMGET)),
-            ("setPdeathsig", check(AIRLOCK_PROBE_SET_PDEATHSIG)), ("setown", check(AIRLOCK_PROBE_SETOWN)),
-            ("memfd", check(AIRLOCK_PROBE_MEMFD)),
-        ]).rendered
+        var fields: [(String, JSONText)] = []
+        if let siblingScratch { fields = siblingChecks(siblingScratch) }
+        let line = JSONText.object(
+            fields + [
+                ("layers", .string(layers.description)), ("landlockABI", .int(layers.landlockABI)), ("uid", .int(Int(getuid()))),
+                ("connect", connectResult), ("socket", socketResult), ("unixSocket", unixResult), ("execve", execResult),
+                ("openPasswd", passwdResult), ("writeScratch", scratchResult), ("tiocsti", check(AIRLOCK_PROBE_TIOCSTI)),
+                ("prlimitSelf", check(AIRLOCK_PROBE_PRLIMIT_SELF)), ("prlimitOther", check(AIRLOCK_PROBE_PRLIMIT_OTHER)),
+                ("setpriorityOther", check(AIRLOCK_PROBE_SETPRIORITY_OTHER)), ("setpriorityUser", check(AIRLOCK_PROBE_SETPRIORITY_USER)),
+                ("fork", check(AIRLOCK_PROBE_FORK)), ("thread", check(AIRLOCK_PROBE_THREAD)), ("killParent", check(AIRLOCK_PROBE_KILL_PARENT)),
+                ("killOther", check(AIRLOCK_PROBE_KILL_OTHER)), ("killSelf", check(AIRLOCK_PROBE_KILL_SELF)),
+                ("tkillSelf", check(AIRLOCK_PROBE_TKILL_SELF)), ("setDumpable", check(AIRLOCK_PROBE_SET_DUMPABLE)),
+                ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)), ("shmget", check(AIRLOCK_PROBE_SHMGET)),
+                ("setPdeathsig", check(AIRLOCK_PROBE_SET_PDEATHSIG)), ("setown", check(AIRLOCK_PROBE_SETOWN)),
+                ("memfd", check(AIRLOCK_PROBE_MEMFD)), ("mqOpen", check(AIRLOCK_PROBE_MQ_OPEN)),
+            ]
+        ).rendered
         print(line)
         exit(0)
+    }
+
+    /// What a sibling inspector's scratch directory `path` (and the base above it) lets this process do: list it, watch
+    /// it, stat what is in it, change its mode or times. Each "ok" or the errno's name.
+    static func siblingChecks(_ path: String) -> [(String, JSONText)] {
+        func outcome(_ result: Int32) -> JSONText { .string(result >= 0 ? "ok" : errnoName(errno)) }
+        func list(_ directory: String) -> JSONText {
+            guard let stream = opendir(directory) else { return .string(errnoName(errno)) }
+            closedir(stream)
+            return .string("ok")
+        }
+        let notify = inotify_init1(Int32(IN_CLOEXEC))
+        func watch(_ directory: String) -> JSONText {
+            guard notify >= 0 else { return .string(errnoName(errno)) }
+            return outcome(inotify_add_watch(notify, directory, UInt32(IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_DELETE | IN_OPEN)))
+        }
+        let base = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        var info = stat()
+        return [
+            ("siblingList", list(path)), ("siblingWatch", watch(path)), ("siblingEntryStat", outcome(stat(path + "/member", &info))),
+            ("siblingChmod", outcome(chmod(path, 0o777))), ("siblingTouch", outcome(utimensat(AT_FDCWD, path, nil, 0))),
+            ("baseList", list(base)), ("baseWatch", watch(base)),
+        ]
     }
 
     static func errnoName(_ code: Int32) -> String {
@@ -155,6 +191,7 @@ public enum InspectorRole {
         case ENOTTY: "ENOTTY"
         case ESRCH: "ESRCH"
         case EINVAL: "EINVAL"
+        case ENOTDIR: "ENOTDIR"
         default: "errno \(code)"
         }
     }

@@ -14,9 +14,20 @@ public struct InspectorLimits: Sendable, Hashable, Codable {
     public var maxOpenFiles: Int
     /// CPU seconds over the process's life (RLIMIT_CPU hard limit); each upload also gets its own soft limit.
     public var maxCPUSeconds: Int
-    /// The user and group an inspector started as root becomes (default nobody/nogroup).
+    /// The user and group an inspector started as root becomes when inspectors share one (``uidCount`` 0; default
+    /// nobody/nogroup). With a range, the worker sets them to the inspector's own before it starts.
     public var uid: UInt32
     public var gid: UInt32
+    /// A root worker's inspectors each run as a uid (and the gid of the same number) of their own from
+    /// `uidBase` ..< `uidBase + uidCount` (``InspectorUsers``); 0: all as ``uid``/``gid``.
+    public var uidBase: UInt32
+    public var uidCount: Int
+
+    /// The default range: 2100000000 + 4096, in the block systemd leaves unused (between its container ranges,
+    /// which end at 1879048191, and the foreign range from 2147352576), above SSSD's default ID mapping
+    /// (200000..2000200000) and the subordinate ids `useradd` hands out (from 100000), below 2^31.
+    public static let defaultUIDBase: UInt32 = 2_100_000_000
+    public static let defaultUIDCount = 4096
 
     public init(
         memoryHeadroom: Int64 = 2 << 30,
@@ -24,7 +35,9 @@ public struct InspectorLimits: Sendable, Hashable, Codable {
         maxOpenFiles: Int = 256,
         maxCPUSeconds: Int = 3600,
         uid: UInt32 = 65534,
-        gid: UInt32 = 65534
+        gid: UInt32 = 65534,
+        uidBase: UInt32 = InspectorLimits.defaultUIDBase,
+        uidCount: Int = InspectorLimits.defaultUIDCount
     ) {
         self.memoryHeadroom = memoryHeadroom
         self.maxFileSize = maxFileSize
@@ -32,6 +45,8 @@ public struct InspectorLimits: Sendable, Hashable, Codable {
         self.maxCPUSeconds = maxCPUSeconds
         self.uid = uid
         self.gid = gid
+        self.uidBase = uidBase
+        self.uidCount = uidCount
     }
 }
 
@@ -44,12 +59,16 @@ public struct SandboxLayers: Sendable, Hashable, Codable, CustomStringConvertibl
     public var landlockNetwork: Bool
     public var landlockScoped: Bool
     public var droppedUser: Bool
+    /// It dropped to a uid no other live inspector holds (a root worker with a uid range).
+    public var ownUser: Bool
     public var capabilitiesCleared: Bool
     public var rlimits: Bool
     /// The environment holds only PATH, LANG and TMPDIR.
     public var cleanEnvironment: Bool
 
-    /// `no_new_privs seccomp landlock(abi=7,net,scoped) user-dropped caps-cleared rlimits clean-env`.
+    /// `no_new_privs seccomp landlock(abi=7,net,scoped) user-per-inspector caps-cleared rlimits clean-env`; the user
+    /// part is `user-per-inspector` (a uid of its own), `user-dropped user-shared` (root worker, one uid for all
+    /// inspectors) or `user-shared` (an unprivileged worker: its inspectors run as its own user).
     public var description: String {
         var names: [String] = []
         if noNewPrivileges { names.append("no_new_privs") }
@@ -59,7 +78,7 @@ public struct SandboxLayers: Sendable, Hashable, Codable, CustomStringConvertibl
         } else {
             names.append("landlock(unavailable)")
         }
-        if droppedUser { names.append("user-dropped") }
+        names.append(droppedUser ? (ownUser ? "user-per-inspector" : "user-dropped user-shared") : "user-shared")
         if capabilitiesCleared { names.append("caps-cleared") }
         if rlimits { names.append("rlimits") }
         if cleanEnvironment { names.append("clean-env") }
@@ -117,6 +136,7 @@ enum InspectorSandbox {
             landlockNetwork: status.landlock_network != 0,
             landlockScoped: status.landlock_scoped != 0,
             droppedUser: status.dropped_user != 0,
+            ownUser: status.dropped_user != 0 && limits.uidCount > 0,
             capabilitiesCleared: status.capabilities_cleared != 0,
             rlimits: status.rlimits != 0,
             cleanEnvironment: Set(names).isSubset(of: environment)

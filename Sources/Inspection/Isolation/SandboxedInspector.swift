@@ -49,11 +49,13 @@ public final class SandboxedInspector: FileInspector, Sendable {
         public var startTimeout: Duration
         /// Where the inspectors' output (their stdout and stderr, a pipe each) is relayed, tagged with their pid.
         public var logger: Logger
+        /// Where a root worker's per-uid lock files are (``InspectorUsers``), shared with the machine's other workers.
+        public var uidLockDirectory: String?
 
         /// - Parameters:
         ///   - engine: libclamav (loaded by each inspector) or clamd.
         ///   - size: Inspectors started up front.
-        ///   - temporaryDirectory: Base of the inspectors' scratch directories.
+        ///   - temporaryDirectory: Where the pool's scratch base (0711, the inspectors' private directories inside) is made.
         public init(
             engine: Engine,
             size: Int,
@@ -64,7 +66,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
             recycleAfter: Int = 500,
             grace: Duration = .seconds(5),
             startTimeout: Duration = .seconds(300),
-            logger: Logger = Logger(label: "airlock.inspector")
+            logger: Logger = Logger(label: "airlock.inspector"),
+            uidLockDirectory: String? = InspectorUsers.defaultLockDirectory
         ) {
             self.engine = engine
             self.size = max(1, size)
@@ -76,6 +79,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             self.grace = grace
             self.startTimeout = startTimeout
             self.logger = logger
+            self.uidLockDirectory = uidLockDirectory
         }
     }
 
@@ -94,10 +98,29 @@ public final class SandboxedInspector: FileInspector, Sendable {
     /// Threads that talk to inspectors (and start them: an inspector's PR_SET_PDEATHSIG follows the thread that
     /// started it, so only these long-lived threads do).
     private let pool: BlockingPool
+    /// A uid per inspector when this process can change users (root) and `limits.uidCount` > 0; nil: they share one.
+    public let users: InspectorUsers?
+    /// `airlock-scan.<pid>.<random>` in `temporaryDirectory`, this process's, mode 0711: the inspectors' private
+    /// directories are made inside (made with the first inspector, removed with the pool).
+    private let scratchBase = Mutex<ScratchDirectory?>(nil)
 
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.pool = BlockingPool(threads: configuration.size)
+        let limits = configuration.limits
+        self.users =
+            geteuid() == 0 && limits.uidCount > 0
+            ? InspectorUsers(base: limits.uidBase, count: limits.uidCount, lockDirectory: configuration.uidLockDirectory) : nil
+    }
+
+    /// The scratch base, made now when there is none yet.
+    private func base() throws(InspectionError) -> String {
+        try scratchBase.withLock { base throws(InspectionError) -> String in
+            if let base { return base.path }
+            let made = try ScratchDirectory(in: configuration.temporaryDirectory, mode: 0o711)
+            base = made
+            return made.path
+        }
     }
 
     /// Makes this process non-dumpable, so that an inspector running as the same user cannot read its memory,
@@ -140,6 +163,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
     /// Pids of the idle inspectors (tests).
     public var idlePIDs: [Int32] { state.withLock { $0.idle.map(\.pid) } }
 
+    /// The idle inspectors' pids and scratch directories (tests).
+    var idleScratch: [(pid: Int32, scratch: String)] { state.withLock { $0.idle.map { ($0.pid, $0.scratch.path) } } }
+
     public var engineDescription: String {
         switch configuration.engine {
         case .libclamav: "libclamav \(ClamAVEngine.version) (sandboxed)"
@@ -170,6 +196,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
         }
         for process in idle { process.stop(kill: false) }
         pool.shutdown()
+        // Every inspector is reaped and its directory removed: the base goes too.
+        scratchBase.withLock { $0 = nil }
     }
 
     deinit {
@@ -353,8 +381,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
             executable: configuration.executable,
             arguments: configuration.arguments,
             engine: engine,
-            temporaryDirectory: configuration.temporaryDirectory,
+            temporaryDirectory: try base(),
             limits: configuration.limits,
+            users: users,
             generation: generation,
             startTimeout: configuration.startTimeout,
             logger: configuration.logger
