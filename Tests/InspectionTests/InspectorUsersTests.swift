@@ -169,6 +169,20 @@ struct InspectorUsersTests {
     }
 
     /// Locks in a directory anyone may write could be held or faked by anyone: refused, no uid handed out.
+    @Test func aRangeOutsideTheUserNamespacesMappingIsNamed() {
+        // A rootless container runtime's map: 0 is the user, 1..65536 a subordinate block.
+        let map = "         0       1000          1\n         1     100000      65536\n"
+        #expect(InspectorUsers.covers(map, base: 60000, count: 4096))
+        #expect(!InspectorUsers.covers(map, base: 62000, count: 4096), "runs past the mapped block")
+        #expect(!InspectorUsers.covers(map, base: 2_100_000_000, count: 4096))
+        #expect(InspectorUsers.covers("0 0 4294967295", base: 2_100_000_000, count: 4096))
+        // Two adjacent extents cover a range across their border; a gap does not.
+        #expect(InspectorUsers.covers("0 0 100\n100 500 100", base: 50, count: 100))
+        #expect(!InspectorUsers.covers("0 0 100\n101 500 100", base: 50, count: 100))
+        // This machine's own map (the tests run with a full one, or the range is inside it).
+        #expect(InspectorUsers(base: 2_100_000_000, count: 4096, lockDirectory: nil).mappingProblem() == nil)
+    }
+
     @Test func aLockDirectoryOthersMayWriteIsRefused() throws {
         let locks = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-uid-locks-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)

@@ -71,6 +71,49 @@ public final class InspectorUsers: Sendable {
     /// Uids held now (tests).
     public var held: Int { state.withLock { $0.held.count } }
 
+    /// Why the range cannot be used in this process's user namespace (a uid or gid of it is not mapped: a container
+    /// runtime with user namespaces maps a smaller block), or nil. Checked before the first inspector starts, so the
+    /// worker refuses to start with this message instead of failing every upload.
+    public func mappingProblem() -> String? {
+        let uidMap = (try? Self.read("/proc/self/uid_map")) ?? "0 0 4294967295"
+        let gidMap = (try? Self.read("/proc/self/gid_map")) ?? "0 0 4294967295"
+        for (kind, map) in [("uid", uidMap), ("gid", gidMap)] where !Self.covers(map, base: UInt64(base), count: UInt64(count)) {
+            let last = UInt64(base) + UInt64(count) - 1
+            return "inspector \(kind)s \(base)..\(last) (worker.inspector.uidBase, uidCount) are not all mapped in this user namespace "
+                + "(/proc/self/\(kind)_map: \(map.split(whereSeparator: \.isNewline).joined(separator: "; ")))"
+                + ": set worker.inspector.uidBase inside the mapped range, or uidCount: 0 for one shared inspector user"
+        }
+        return nil
+    }
+
+    /// Whether the extents of a `/proc/self/uid_map`-style text (`inside outside count` per line) cover
+    /// `base ..< base + count`.
+    static func covers(_ map: String, base: UInt64, count: UInt64) -> Bool {
+        let extents = map.split(whereSeparator: \.isNewline).compactMap { line -> (UInt64, UInt64)? in
+            let fields = line.split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
+            guard fields.count == 3 else { return nil }
+            return (fields[0], fields[0] + fields[2])
+        }.sorted { $0.0 < $1.0 }
+        var next = base
+        let end = base + count
+        for (start, stop) in extents where stop > next {
+            guard start <= next else { return false }
+            next = stop
+            if next >= end { return true }
+        }
+        return next >= end
+    }
+
+    private static func read(_ path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw InspectionError(.io, "\(path) cannot be opened") }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        guard count >= 0 else { throw InspectionError(.io, "\(path) cannot be read") }
+        return String(decoding: buffer.prefix(count), as: UTF8.self)
+    }
+
     /// A uid no live inspector of this or any other worker holds; throws when every uid of the range is held.
     public func claim() throws(InspectionError) -> Lease {
         // Slots free here, in the order they are to be tried (round the range from the cursor).
