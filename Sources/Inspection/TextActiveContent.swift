@@ -19,7 +19,8 @@
 ///   with an event handler. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
 /// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere
-///   too: in Markdown code (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
+///   too but in the content of fenced code blocks all mainstream renderers agree on in a file named as Markdown
+///   (``MarkdownFences``): in Markdown code spans (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
 ///   attribute value or a `<textarea>` opens none) and in tags inside other tags' attribute values.
 /// - Encodings: UTF-16 and UTF-32 are transcoded, and the server-side checks also read the raw bytes (engines do).
 ///   Genuine ISO-2022 two-byte runs (valid JIS X 0208 pairs, no whole `<?…?>`/`<%…%>` block inside) are blanked for
@@ -29,7 +30,10 @@ enum TextActiveContent {
     /// Findings, at most `limit` of them; empty when nothing active was found.
     /// - Parameter csv: The text is CSV or TSV: every cell is a spreadsheet cell (otherwise only cells that look like
     ///   formulas are judged as strictly, ``formulaFindings(_:csv:)``).
-    static func findings(in bytes: [UInt8], csv: Bool = false, limit: Int = 5) -> [String] {
+    /// - Parameter markdown: The file is named as Markdown (``Inspector/isNamedMarkdown(filename:)``): the content of
+    ///   fenced code blocks every mainstream renderer agrees on is left out of the browser checks
+    ///   (``MarkdownFences``); server-side and formula checks still read the whole file.
+    static func findings(in bytes: [UInt8], csv: Bool = false, markdown: Bool = false, limit: Int = 5) -> [String] {
         guard limit > 0 else { return [] }
         let decoded = MarkupActiveContent.utf8Text(bytes)
         var findings: [String] = []
@@ -44,11 +48,13 @@ enum TextActiveContent {
         }
         for finding in formulaFindings(decoded, csv: csv) { add(finding) }
         if findings.count < limit {
-            // Markdown code is not skipped: where a span or fence ends depends on the renderer (escaped backticks,
-            // tags that bind before code spans, info strings), and an attacker picks the renderer that disagrees.
-            // Nor are HTML comments: `<!--` in a code span, an attribute value or a `<textarea>` opens none. A
-            // renderer that decodes ISO-2022 text as UTF-8 sees its ASCII, so nothing is blanked here.
-            for finding in browserFindings(decoded) { add(finding) }
+            // Markdown code spans are not skipped: where a span ends depends on the renderer (escaped backticks, tags
+            // that bind before code spans), and an attacker picks the renderer that disagrees. Only fenced blocks
+            // that every mainstream renderer reads alike are, in files named as Markdown (a file named `.txt` or
+            // `.html` may be shown as HTML, where a fence is nothing). Nor are HTML comments: `<!--` in a code span,
+            // an attribute value or a `<textarea>` opens none. A renderer that decodes ISO-2022 text as UTF-8 sees
+            // its ASCII, so nothing is blanked here.
+            for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(decoded) : decoded) { add(finding) }
         }
         return findings
     }
