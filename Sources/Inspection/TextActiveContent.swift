@@ -306,6 +306,8 @@ enum TextActiveContent {
         var budget = tagBudget(count)
         var outerEnd = 0  // the end of the furthest tag read so far
         var nextClose = 0  // the first `>` at or after `index`
+        var styleClose = -1  // the first `</style` after the last <style> judged (or the end)
+        var styleJudged = 0
         while index + 1 < count, findings.count < 16 {
             guard text[index] == UInt8(ascii: "<"), MarkupActiveContent.isNameStart(text[index + 1]) else {
                 index += 1
@@ -353,12 +355,18 @@ enum TextActiveContent {
                     }
                 }
             }
-            if element == "link", let rel = fetchingRelation(tag),
-                tag.attributes.contains(where: { ["href", "imagesrcset"].contains(MarkupActiveContent.localName($0.name)) && $0.hasValue })
-            {
+            if element == "link", let rel = MarkupActiveContent.linkRelation(tag, in: MarkupActiveContent.fetchingRelations) {
                 // A stylesheet is fetched and applied like `<style>@import`: remote CSS (and CSS that reads attribute
                 // values out); preloads and prefetches fetch on render.
                 findings.append("a <link rel=\"\(rel)\"> element (fetched when the text is rendered)")
+            }
+            if element == "style", tag.end > styleJudged {
+                // The CSS of a <style> element, judged as in HTML (`@import` fetches remote CSS like a stylesheet
+                // link). Unclosed or nested elements share the next `</style`, judged once.
+                if styleClose < tag.end { styleClose = closingStyle(text, from: tag.end) }
+                styleJudged = styleClose
+                let css = String(decoding: text[min(tag.end, styleClose)..<styleClose], as: UTF8.self)
+                for problem in MarkupActiveContent.cssProblems(css, context: .navigation) { findings.append("\(problem) in a <style> element") }
             }
             if element == "base", tag.attributes.contains(where: { MarkupActiveContent.localName($0.name) == "href" && $0.hasValue }) {
                 // Every relative link, image and script of the rendered page then leads to the named site.
@@ -385,20 +393,18 @@ enum TextActiveContent {
         return findings
     }
 
-    /// Link relations that make a browser fetch the target when the page renders.
-    static let fetchingRelations: Set<String> = [
-        "stylesheet", "import", "preload", "prefetch", "modulepreload", "prerender", "preconnect", "dns-prefetch", "icon",
-        "manifest", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon", "serviceworker",
-    ]
-
-    /// The first fetching token of a `<link>`'s `rel` (character references decoded, any case), or nil.
-    private static func fetchingRelation(_ tag: MarkupActiveContent.StartTag) -> String? {
-        for attribute in tag.attributes where MarkupActiveContent.localName(attribute.name) == "rel" && attribute.hasValue {
-            let value = MarkupActiveContent.decodeCharacterReferences(attribute.value).lowercased()
-            let tokens = value.split(whereSeparator: { $0.isWhitespace }).map(String.init)
-            if let token = tokens.first(where: { fetchingRelations.contains($0) }) { return token }
+    /// The first `</style` (any case) at or after `start`, or the end of the text.
+    static func closingStyle(_ text: [UInt8], from start: Int) -> Int {
+        var index = start
+        while index + 7 <= text.count {
+            if text[index] == UInt8(ascii: "<"), text[index + 1] == UInt8(ascii: "/"),
+                text[(index + 2)..<(index + 7)].map({ $0 | 0x20 }).elementsEqual("style".utf8)
+            {
+                return index
+            }
+            index += 1
         }
-        return nil
+        return text.count
     }
 
     /// Markdown attribute lists that put an event handler on the element they follow: Python-Markdown's attr_list and
