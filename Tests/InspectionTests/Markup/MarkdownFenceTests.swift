@@ -88,6 +88,21 @@ struct MarkdownFenceTests {
         #expect(!Self.markdown("```\n<% Response.Write(1) %>\n```\n").isEmpty)
     }
 
+    /// Random text of Markdown's significant bytes: nothing traps, lengths and line breaks are kept, and a line is
+    /// blanked only whole.
+    @Test func randomTextIsBlankedSafely() {
+        let alphabet = Array("`~ \t\n\r<>/!-?[]{}:adiv\u{0}".utf8)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0..<120, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let blanked = MarkdownFences.blankingAgreedFences(text)
+            #expect(blanked.count == text.count)
+            for (before, after) in zip(text, blanked) where before != after {
+                #expect(after == 0x20 && before != 0x0A && before != 0x0D)
+            }
+        }
+    }
+
     @Test func markdownNames() {
         #expect(Inspector.isNamedMarkdown(filename: "README.md"))
         #expect(Inspector.isNamedMarkdown(filename: "docs/Guide.MARKDOWN"))

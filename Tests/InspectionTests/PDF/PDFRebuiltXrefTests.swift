@@ -103,6 +103,24 @@ import Testing
         #expect(findings == PDFActiveContent.Findings(), "\(mode): \(findings)")
     }
 
+    /// The same with the fixture writer's xref streams and tables: an xref stream that holds keeps the hidden object
+    /// out; a broken table or none lets it in, and so does the writer's table, whose unused numbers are in-use
+    /// entries at offset 0 (a reader that loads one finds no header there, and Airlock does not guess which it loads).
+    @Test(arguments: [FixturePDF.XRef.stream, .table, .broken, .none])
+    func objectHiddenBehindAnXrefStreamOrABrokenTable(xref: FixturePDF.XRef) {
+        var builder = FixturePDF.document(
+            catalog: "/OpenAction 4 0 R",
+            more: ["[3 0 R /Fit]", "<< /Info (note 4 0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >> endobj) >>"]
+        )
+        builder.xref = xref
+        let findings = PDFActiveContent.findings(in: builder.build())
+        if xref != .stream {
+            #expect(findings.active.contains(Self.javaScript), "\(xref): \(findings)")
+        } else {
+            #expect(!findings.active.contains(Self.javaScript), "\(xref): \(findings)")
+        }
+    }
+
     /// Headers nested in strings inside strings would make reading them quadratic: the work is bounded.
     @Test func nestedHeadersAreBounded() {
         var bytes = Array("%PDF-1.7\n".utf8)
