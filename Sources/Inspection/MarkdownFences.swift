@@ -12,8 +12,8 @@
 /// ends the search: renderers may disagree about everything after it (Python-Markdown pairs column-0 fences whatever
 /// surrounds them), so later blocks are judged whole. So does kramdown's `{::` extension syntax (`{::nomarkdown}`
 /// passes its content through raw), a lone CR line ending, and YAML front matter holding a fence. Fences inside list
-/// items and block quotes are not admitted: that needs each renderer's container rules (marked, kramdown and
-/// Python-Markdown differ on indentation), so their content is judged as before. Linear.
+/// items and block quotes are never admitted: Python-Markdown's fenced_code works only at the document root
+/// (Python-Markdown/markdown#53), so there it renders their content as Markdown, raw HTML included. Linear.
 enum MarkdownFences {
     /// `text` with the content lines of agreed fenced code blocks blanked to spaces (line breaks kept).
     static func blankingAgreedFences(_ text: [UInt8]) -> [UInt8] {
