@@ -465,7 +465,10 @@ enum PDFActiveContent {
             if starts.isEmpty { distrust("the file has no startxref") }
             for start in starts {
                 var parser = PDFParser(bytes: bytes, position: start + 9, maxDepth: 1)
-                if !leadsToSection(parser.parseValue()?.integer) { distrust("a startxref leads to no xref section") }
+                let offset = parser.parseValue()?.integer
+                // A linearized file's first-page trailer says `startxref 0`; readers go by the last one.
+                if offset == 0, start != starts.last { continue }
+                if !leadsToSection(offset) { distrust("a startxref leads to no xref section") }
             }
             rebuildLatest()
             var references: Set<Int> = []

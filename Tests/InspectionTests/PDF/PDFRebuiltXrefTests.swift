@@ -23,7 +23,9 @@ import Testing
     static let javaScript = "an OpenAction JavaScript action"
 
     /// Catalog (opening object 5), pages, a page, a decoy object 5 (a destination) and object 20 holding `holder`.
-    static func pdf(holder: String, mode: Mode, title: String = "") -> [UInt8] {
+    /// - Parameter firstPage: Write a first-page section as linearized files do: an empty xref, a trailer and
+    ///   `startxref 0` (readers go by the last startxref).
+    static func pdf(holder: String, mode: Mode, title: String = "", firstPage: Bool = false) -> [UInt8] {
         let objects: [(Int, String)] = [
             (1, "<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>"),
             (2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
@@ -32,6 +34,7 @@ import Testing
             (20, holder),
         ]
         var out = Array("%PDF-1.7\n".utf8)
+        if firstPage { out += Array("xref\n0 0\ntrailer\n<< /Size 21 >>\nstartxref\n0\n%%EOF\n".utf8) }
         var offsets: [Int: Int] = [:]
         for (number, body) in objects {
             offsets[number] = out.count
@@ -93,6 +96,15 @@ import Testing
     func objectInsideAStringBehindAnXrefThatHoldsStaysClean(place: String) throws {
         let findings = PDFActiveContent.findings(in: Self.pdf(holder: try #require(Self.holders[place]), mode: .valid))
         #expect(findings == PDFActiveContent.Findings(), "\(place): \(findings)")
+    }
+
+    /// A linearized file's `startxref 0` before the last one leaves the xref trusted; as the last one it does not.
+    @Test func firstPageStartxrefOfZero() {
+        let holder = "<< /Info (note \(Self.hidden)) >>"
+        #expect(PDFActiveContent.findings(in: Self.pdf(holder: holder, mode: .valid, firstPage: true)) == PDFActiveContent.Findings())
+        var bytes = Self.pdf(holder: holder, mode: .valid)
+        bytes += Array("startxref\n0\n%%EOF\n".utf8)
+        #expect(PDFActiveContent.findings(in: bytes).active.contains(Self.javaScript))
     }
 
     /// Text that reads like object headers, in a file whose xref is rebuilt, adds only harmless definitions.
