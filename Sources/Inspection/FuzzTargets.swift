@@ -18,6 +18,7 @@ public enum FuzzTargets {
             _ = MarkupActiveContent.findings(in: bytes)
         case "text":
             _ = TextActiveContent.findings(in: bytes)
+            _ = TextActiveContent.findings(in: bytes, markdown: true)
         case "ooxml-part":
             _ = OOXMLParts.findings(partName: "word/document.xml", bytes: bytes)
             _ = OOXMLParts.findings(partName: "[Content_Types].xml", bytes: bytes)

@@ -240,7 +240,8 @@ public final class Inspector: FileInspector {
                     descriptor: descriptor,
                     size: size,
                     prefix: hashed.prefix,
-                    namedCSV: Self.isNamedCSV(filename: request.filename, declaredType: request.declaredType)
+                    namedCSV: Self.isNamedCSV(filename: request.filename, declaredType: request.declaredType),
+                    namedMarkdown: Self.isNamedMarkdown(filename: request.filename)
                 )
             case .failure(let error):
                 reasons.append(Reason(.unscannable, "the content type could not be determined: \(error.message)"))
@@ -274,7 +275,15 @@ public final class Inspector: FileInspector {
     /// Image trailers (polyglots), markup and PDF active content, code in text.
     /// - Parameter namedCSV: The file is named or declared CSV/TSV (``isNamedCSV(filename:declaredType:)``): text is read
     ///   by the CSV rules whatever libmagic calls it.
-    static func contentFindings(type: String, descriptor: Int32, size: Int64, prefix: [UInt8], namedCSV: Bool = false) -> [Reason] {
+    /// - Parameter namedMarkdown: The file is named as Markdown (``isNamedMarkdown(filename:)``).
+    static func contentFindings(
+        type: String,
+        descriptor: Int32,
+        size: Int64,
+        prefix: [UInt8],
+        namedCSV: Bool = false,
+        namedMarkdown: Bool = false
+    ) -> [Reason] {
         var reasons: [Reason] = []
         // Data after an image's end marker: a polyglot (beyond the padding cameras and tools write).
         var cursor = FileCursor(descriptor: descriptor, size: size)
@@ -335,7 +344,8 @@ public final class Inspector: FileInspector {
                 descriptor: descriptor,
                 size: size,
                 prefix: prefix,
-                csv: namedCSV || type == "text/csv" || type == "text/tab-separated-values"
+                csv: namedCSV || type == "text/csv" || type == "text/tab-separated-values",
+                markdown: namedMarkdown
             )
         }
         return reasons
@@ -374,6 +384,13 @@ public final class Inspector: FileInspector {
         let fileExtension = (FilenamePolicy.fileExtension(of: filename) ?? "").lowercased()
         let declared = declaredType.map { MediaType.essence($0).lowercased() } ?? ""
         return ["csv", "tsv"].contains(fileExtension) || ["text/csv", "text/tab-separated-values"].contains(declared)
+    }
+
+    /// A Markdown name: the file is shown through a Markdown renderer, where agreed fenced code is escaped text (the
+    /// declared type does not count: the stored name decides how a server shows the file).
+    static func isNamedMarkdown(filename: String) -> Bool {
+        let fileExtension = (FilenamePolicy.fileExtension(of: filename) ?? "").lowercased()
+        return ["md", "markdown", "mdown", "mkd", "mkdn", "mdwn"].contains(fileExtension)
     }
 
     static let textTypes: Set<String> = ["text/plain", "text/csv", "text/markdown", "text/x-markdown", "text/tab-separated-values"]
@@ -562,12 +579,12 @@ public final class Inspector: FileInspector {
     }
 
     /// Server-side and browser code in text: PHP, ASP and JSP delimiters, SSI directives, HTML or HTA with script.
-    static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8], csv: Bool = false) -> [Reason] {
+    static func textFindings(descriptor: Int32, size: Int64, prefix: [UInt8], csv: Bool = false, markdown: Bool = false) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "text larger than \(markupLimit >> 20) MiB is not read for code")] }
         guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else {
             return [Reason(.scanFailed, "reading the text failed")]
         }
-        return TextActiveContent.findings(in: bytes, csv: csv).map { Reason(.activeContent, $0) }
+        return TextActiveContent.findings(in: bytes, csv: csv, markdown: markdown).map { Reason(.activeContent, $0) }
     }
 
     static func pdfFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {

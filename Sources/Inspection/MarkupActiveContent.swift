@@ -6,7 +6,9 @@
 /// - Everywhere: script-running or embedding elements (`activeElements`, in any namespace), event-handler
 ///   attributes, SMIL animations aimed at handlers or links, XML Events, XSLT, XInclude, entity declarations,
 ///   internal DTD subsets, external DTDs, `xml-stylesheet`, PHP processing instructions, CSS with `@import`,
-///   `expression(`, `-moz-binding`, `behavior` or a `url()` with a scheme outside the allow-list.
+///   `expression(`, `-moz-binding`, `behavior` or a `url()` with a scheme outside the allow-list, and `<link>`
+///   elements that apply what they fetch (`stylesheet`, `import`, `prerender`): remote CSS is refused however it is
+///   asked for, since Airlock never sees it (docs/inspection.md, "Remote CSS").
 /// - URLs: `http`, `https`, a same-document `#fragment` or a `data:` raster image (PNG, JPEG, GIF, WebP). Links
 ///   that are only followed (`<a href>`, forms, everything in HTML and generic XML) may also be relative or
 ///   `mailto:`/`tel:`; in SVG, anything that loads a resource must be absolute http(s), since server-side
@@ -189,6 +191,28 @@ enum MarkupActiveContent {
         case "A"..."F": return scalar.value - 0x41 + 10
         default: return nil
         }
+    }
+
+    /// Link relations that make a browser fetch the target when the page renders.
+    static let fetchingRelations: Set<String> = [
+        "stylesheet", "import", "preload", "prefetch", "modulepreload", "prerender", "preconnect", "dns-prefetch", "icon",
+        "manifest", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon", "serviceworker",
+    ]
+
+    /// Link relations whose target is applied or run, not only fetched: a stylesheet (remote CSS, like `@import`),
+    /// an HTML import (ran its scripts) and a prerendered page (runs its scripts).
+    static let appliedRelations: Set<String> = ["stylesheet", "import", "prerender"]
+
+    /// The first token of a `<link>`'s `rel` (character references decoded, any case) that is in `relations`, when
+    /// the link also has an `href` or `imagesrcset` with a value; nil otherwise.
+    static func linkRelation(_ tag: StartTag, in relations: Set<String>) -> String? {
+        guard tag.attributes.contains(where: { ["href", "imagesrcset"].contains(localName($0.name)) && $0.hasValue }) else { return nil }
+        for attribute in tag.attributes where localName(attribute.name) == "rel" && attribute.hasValue {
+            let value = decodeCharacterReferences(attribute.value).lowercased()
+            let tokens = value.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+            if let token = tokens.first(where: { relations.contains($0) }) { return token }
+        }
+        return nil
     }
 
     /// What makes a piece of CSS active: `@import`, `expression(`, `-moz-binding`, `behavior`, script URLs, and any

@@ -446,6 +446,12 @@ struct MarkupScanner {
             if local == "meta", name == "http-equiv", attribute.value.lowercased().contains("refresh") { refreshes = true }
         }
         if refreshes { add("a meta refresh") }
+        // A stylesheet link is remote CSS like `@import` (refused in <style> and style attributes): Airlock never sees
+        // what it holds, and CSS that reads attribute values out or runs script in old engines would pass by moving
+        // it there. Relations that only fetch (preload, icons) are judged like an image's src.
+        if local == "link", let rel = Rules.linkRelation(tag, in: Rules.appliedRelations) {
+            add("a <link rel=\"\(rel)\"> element (\(rel == "stylesheet" ? "remote CSS, like @import" : "a remote page that runs"))")
+        }
     }
 
     private mutating func judgeAnimation(name: String, value: String, element: String) {

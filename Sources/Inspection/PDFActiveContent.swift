@@ -153,6 +153,11 @@ enum PDFActiveContent {
         var endstreams: [Int] = []
         /// Objects xref streams say are in object streams.
         var compressedEntries: [Int] = []
+        /// Xref tables and xref streams found, and object numbers with an in-use entry that holds.
+        var xrefSections = 0
+        var xrefNumbers: Set<Int> = []
+        /// Why a reader may rebuild the xref from the raw bytes; nil while it holds as readers check it.
+        var rebuildReason: String?
         var decryption: PDFDecryption?
         var encryptionObject: Int?
         /// False when the PDF is encrypted and cannot be decrypted: strings and streams are unreadable.
@@ -195,6 +200,7 @@ enum PDFActiveContent {
             if let decryption { decryptStrings(decryption) }
             rebuildLatest()
             expandObjectStreams()
+            recoverRawHeaders()
             if readable, let missing = compressedEntries.first(where: { !(definitions[$0] ?? []).contains { versions[$0].compressed } }) {
                 unscannable("the xref puts object \(missing) in an object stream that does not hold it")
             }
@@ -349,34 +355,59 @@ enum PDFActiveContent {
         /// Objects at the offsets xref tables and xref streams name, read as a reader following the xref reads them:
         /// an object written inside another's string or comment is one too. An offset that starts with a number and
         /// has an `obj` keyword close by but no header Airlock can read is unscannable; a header of another number or
-        /// no header at all is a stale entry, which makes a reader rebuild the xref as the scan does.
+        /// no header at all is a stale entry, which makes a reader rebuild the xref (see `checkCrossReference`).
         mutating func scanXrefOffsets() {
-            var offsets: Set<[Int]> = []  // [offset, object number]
+            var offsets: Set<[Int]> = []  // [offset, object number, generation]
+            let trailerKeyword = Array("trailer".utf8)
             for position in PDFLexer.occurrences(of: Array("xref".utf8), in: bytes)
             where position == 0 || !PDFLexer.isRegular(bytes[position - 1]) {
+                xrefSections += 1
                 var parser = PDFParser(bytes: bytes, position: position + 4, maxDepth: 1)
                 sections: while offsets.count < objectLimit {
+                    let mark = parser.position
                     guard case .integer(let first)? = parser.parseValue(), case .integer(let entries)? = parser.parseValue(), first >= 0, entries >= 0
-                    else { break }
+                    else {
+                        parser.position = mark
+                        parser.skipWhitespace()
+                        if !PDFLexer.keyword(trailerKeyword, in: bytes, at: parser.position) { distrust("an xref table does not end in a trailer") }
+                        break
+                    }
                     for entry in 0..<entries {
-                        guard case .integer(let offset)? = parser.parseValue(), case .integer? = parser.parseValue() else { break sections }
+                        guard case .integer(let offset)? = parser.parseValue(), case .integer(let generation)? = parser.parseValue() else {
+                            distrust("an xref table has a malformed entry")
+                            break sections
+                        }
                         parser.skipWhitespace()
                         guard parser.position < bytes.count else { break sections }
-                        if bytes[parser.position] == UInt8(ascii: "n"), offset > 0 { offsets.insert([offset, first &+ entry]) }
+                        if bytes[parser.position] == UInt8(ascii: "n") {
+                            offsets.insert([offset, first &+ entry, generation])
+                        } else if bytes[parser.position] != UInt8(ascii: "f") {
+                            distrust("an xref table has an entry that is neither in use nor free")
+                        }
                         parser.position += 1
                     }
                 }
             }
             for index in versions.indices {
                 guard case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "XRef" else { continue }
-                for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
-                    if entry.type == 1 { offsets.insert([entry.field, entry.number]) }
-                    if entry.type == 2 { compressedEntries.append(entry.number) }
+                xrefSections += 1
+                let entries = xrefStreamEntries(stream)
+                if entries.isEmpty { distrust("an xref stream cannot be read") }
+                for entry in entries where offsets.count < objectLimit {
+                    if entry.type == 1 { offsets.insert([entry.field, entry.number, entry.generation]) }
+                    if entry.type == 2 {
+                        compressedEntries.append(entry.number)
+                        xrefNumbers.insert(entry.number)
+                    }
                 }
             }
             let known = Set(versions.map(\.position))
-            for pair in offsets.sorted(by: { $0.lexicographicallyPrecedes($1) }) where pair[0] < bytes.count && !known.contains(pair[0]) {
-                let offset = pair[0]
+            for entry in offsets.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                let (offset, expected) = (entry[0], entry[1])
+                guard offset > 0, offset < bytes.count else {
+                    distrust("the xref entry for object \(expected) has offset 0 or points past the end")
+                    continue
+                }
                 var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
                 parser.skipWhitespace()
                 let numberStart = parser.position
@@ -388,19 +419,180 @@ enum PDFActiveContent {
                 let generation = PDFLexer.wholeNumber(bytes, generationStart, parser.position)
                 parser.skipWhitespace()
                 if let number, let generation, number >= 0, generation >= 0, PDFLexer.keyword(PDFLexer.objKeyword, in: bytes, at: parser.position) {
-                    if known.contains(numberStart) || number != pair[1] { continue }
+                    if number == expected, generation == entry[2] {
+                        xrefNumbers.insert(number)
+                    } else {
+                        distrust("the xref entry for object \(expected) points at another object's header")
+                    }
+                    if known.contains(offset) || known.contains(numberStart) || number != expected { continue }
                     guard readObject(at: parser.position, number: number, generation: generation, start: numberStart) != nil else { return }
-                } else if numberStart < bytes.count, PDFLexer.isDigit(bytes[numberStart]) || [0x2B, 0x2D, 0x2E].contains(bytes[numberStart]),
-                    !PDFLexer.occurrences(of: PDFLexer.objKeyword, in: Array(bytes[offset..<min(bytes.count, offset + 64)])).isEmpty
-                {
-                    unscannable("an xref entry points at an object header that cannot be read")
+                } else {
+                    distrust("the xref entry for object \(expected) points at no object header")
+                    if numberStart < bytes.count, PDFLexer.isDigit(bytes[numberStart]) || [0x2B, 0x2D, 0x2E].contains(bytes[numberStart]),
+                        !PDFLexer.occurrences(of: PDFLexer.objKeyword, in: Array(bytes[offset..<min(bytes.count, offset + 64)])).isEmpty
+                    {
+                        unscannable("an xref entry points at an object header that cannot be read")
+                    }
                 }
             }
         }
 
-        /// The entries of an xref stream: type (0, 1, 2) and second field (offset, or object stream number), with the
-        /// object number each describes.
-        mutating func xrefStreamEntries(_ stream: PDFStream) -> [(number: Int, type: Int, field: Int)] {
+        // MARK: Rebuilt cross-reference
+
+        /// Notes the first reason a reader may distrust the xref and rebuild it from the raw bytes.
+        mutating func distrust(_ why: String) {
+            if rebuildReason == nil { rebuildReason = why }
+        }
+
+        /// Whether the xref holds as readers check it: every `startxref`, `/Prev` and `/XRefStm` leads to an xref
+        /// section, every in-use entry to a header of its number and generation, every referenced object has an
+        /// entry, and every `/Root` is a catalog with `/Pages` (pdf.js rebuilds otherwise). When it does not, a reader
+        /// rebuilds the xref from `n g obj` headers found in the raw bytes (pdf.js `XRef.indexObjects` matches them
+        /// inside strings, comments and anywhere in an object's body), and so does `addRawHeaders`.
+        mutating func checkCrossReference() {
+            if xrefSections == 0 { distrust("the file has no xref") }
+            var sections: Set<Int> = []
+            for version in versions {
+                if case .stream(let stream) = version.value, stream.dictionary["Type"]?.name == "XRef" { sections.insert(version.position) }
+            }
+            func leadsToSection(_ offset: Int?) -> Bool {
+                guard let offset, offset >= 0, offset < bytes.count else { return false }
+                var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
+                parser.skipWhitespace()
+                return PDFLexer.keyword(Array("xref".utf8), in: bytes, at: parser.position) || sections.contains(parser.position)
+            }
+            let starts = PDFLexer.occurrences(of: Array("startxref".utf8), in: bytes).filter { $0 == 0 || !PDFLexer.isRegular(bytes[$0 - 1]) }
+            if starts.isEmpty { distrust("the file has no startxref") }
+            for start in starts {
+                var parser = PDFParser(bytes: bytes, position: start + 9, maxDepth: 1)
+                let offset = parser.parseValue()?.integer
+                // A linearized file's first-page trailer says `startxref 0`; readers go by the last one.
+                if offset == 0, start != starts.last { continue }
+                if !leadsToSection(offset) { distrust("a startxref leads to no xref section") }
+            }
+            rebuildLatest()
+            var references: Set<Int> = []
+            for trailer in trailers {
+                for key in ["Prev", "XRefStm"] where trailer.dictionary[key] != nil && !leadsToSection(trailer.dictionary[key]?.integer) {
+                    distrust("a trailer's /\(key) leads to no xref section")
+                }
+                collectReferences(.dictionary(trailer.dictionary), into: &references)
+            }
+            let roots = trailers.compactMap { $0.dictionary["Root"] }
+            if roots.isEmpty { distrust("no trailer names a /Root") }
+            for root in roots {
+                let catalogs = candidates(root)
+                let valid = catalogs.allSatisfy { catalog in
+                    guard case .dictionary(let dictionary) = catalog else { return false }
+                    let pages = candidates(dictionary["Pages"])
+                    return !pages.isEmpty && pages.allSatisfy { if case .dictionary = $0 { true } else { false } }
+                }
+                if catalogs.isEmpty || !valid { distrust("a trailer's /Root is not a catalog with /Pages") }
+            }
+            for version in versions { collectReferences(version.value, into: &references) }
+            if let missing = references.subtracting(xrefNumbers).min() { distrust("object \(missing) is referenced but has no xref entry") }
+        }
+
+        func collectReferences(_ value: PDFValue, into references: inout Set<Int>) {
+            switch value {
+            case .reference(let number, _): references.insert(number)
+            case .array(let items): for item in items { collectReferences(item, into: &references) }
+            case .dictionary(let dictionary): for item in dictionary.values { collectReferences(item, into: &references) }
+            case .stream(let stream): for item in stream.dictionary.values { collectReferences(item, into: &references) }
+            default: break
+            }
+        }
+
+        /// Every raw `n g obj` header as pdf.js's rebuild matches it (`\b\d+\s+\d+\s+obj\b`, anywhere: inside
+        /// strings, comments and object bodies) that the scan did not read, read as an object; numbers are taken as
+        /// written and, past 2^31, as pdf.js truncates them (`| 0`). The bytes read are bounded (strings that nest
+        /// headers in headers would make this quadratic); past the bound the PDF is unscannable. Returns the index of
+        /// the first version added.
+        mutating func addRawHeaders() -> Int {
+            let first = versions.count
+            var known = Set(versions.map(\.position))
+            var work = 0
+            let workLimit = bytes.count &* 4 &+ (1 << 20)
+            for index in PDFLexer.occurrences(of: PDFLexer.objKeyword, in: bytes) {
+                guard index + 3 == bytes.count || !isWordByte(bytes[index + 3]) else { continue }
+                guard let (number, generation, start) = rawHeader(before: index), !known.contains(start) else { continue }
+                known.insert(start)
+                var numbers = [number]
+                if number > Int(Int32.max) {
+                    let truncated = Int(Int32(truncatingIfNeeded: number))
+                    if truncated >= 0 { numbers.append(truncated) }
+                }
+                for number in numbers {
+                    let before = versions.count
+                    guard let next = readObject(at: index, number: number, generation: generation, start: start) else { return first }
+                    if versions.count > before { work &+= max(0, next - index) }
+                }
+                if work > workLimit {
+                    unscannable("objects written inside other objects nest past the parse limit")
+                    break
+                }
+            }
+            return first
+        }
+
+        /// JavaScript's word characters, which `\b` tests.
+        func isWordByte(_ byte: UInt8) -> Bool {
+            PDFLexer.isDigit(byte) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F
+        }
+
+        /// Blanks between a raw header's tokens: PDF whitespace and what JavaScript's `\s` adds in Latin-1.
+        func isRawBlank(_ byte: UInt8) -> Bool { PDFLexer.isWhitespace(byte) || byte == 0x0B || byte == 0xA0 }
+
+        /// `digits blanks digits blanks` right before the `obj` at `index`, the number's digits not preceded by a
+        /// word byte: number (wrapped to 63 bits when longer, which no reader's object number is), generation, start.
+        func rawHeader(before index: Int) -> (Int, Int, Int)? {
+            var cursor = index - 1
+            guard cursor >= 0, isRawBlank(bytes[cursor]) else { return nil }
+            while cursor >= 0, isRawBlank(bytes[cursor]) { cursor -= 1 }
+            let generationEnd = cursor + 1
+            while cursor >= 0, PDFLexer.isDigit(bytes[cursor]) { cursor -= 1 }
+            let generationStart = cursor + 1
+            guard generationStart < generationEnd, cursor >= 0, isRawBlank(bytes[cursor]) else { return nil }
+            while cursor >= 0, isRawBlank(bytes[cursor]) { cursor -= 1 }
+            let numberEnd = cursor + 1
+            while cursor >= 0, PDFLexer.isDigit(bytes[cursor]) { cursor -= 1 }
+            let numberStart = cursor + 1
+            guard numberStart < numberEnd, cursor < 0 || !isWordByte(bytes[cursor]) else { return nil }
+            func value(_ start: Int, _ end: Int) -> Int {
+                var value: UInt64 = 0
+                for position in start..<end { value = value &* 10 &+ UInt64(bytes[position] &- 0x30) }
+                return Int(value & UInt64(Int.max))
+            }
+            return (value(numberStart, numberEnd), value(generationStart, generationEnd), numberStart)
+        }
+
+        /// When the xref cannot be trusted, the objects a reader's rebuild finds that the scan did not: their strings
+        /// decrypted, their object streams expanded. A definition of the encryption dictionary or an xref stream's
+        /// `/Encrypt` among them makes the PDF unscannable (Airlock opened the encryption before).
+        mutating func recoverRawHeaders() {
+            checkCrossReference()
+            guard rebuildReason != nil else { return }
+            let first = addRawHeaders()
+            guard versions.count > first else { return }
+            if let decryption { decryptStrings(decryption, from: first) }
+            for index in first..<versions.count {
+                if let encryptionObject, versions[index].number == encryptionObject {
+                    unscannable("the PDF's encryption dictionary is defined more than once")
+                    readable = false
+                }
+                if case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "XRef" {
+                    if stream.dictionary["Encrypt"] != nil, decryption == nil, readable {
+                        unscannable("an xref stream found only by rebuilding the xref declares encryption")
+                    }
+                    trailers.append((versions[index].position, stream.dictionary))
+                }
+            }
+            expandObjectStreams(from: first)
+        }
+
+        /// The entries of an xref stream: type (0, 1, 2), second field (offset, or object stream number) and third
+        /// (generation, or index), with the object number each describes.
+        mutating func xrefStreamEntries(_ stream: PDFStream) -> [(number: Int, type: Int, field: Int, generation: Int)] {
             guard case .success(let data) = data(of: stream), case .array(let items)? = stream.dictionary["W"] else { return [] }
             let widths = items.compactMap(\.integer)
             guard widths.count == 3, widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) else { return [] }
@@ -408,7 +600,7 @@ enum PDFActiveContent {
             if case .array(let items)? = stream.dictionary["Index"] { index = items.compactMap(\.integer) }
             let width = widths.reduce(0, +)
             guard width > 0 else { return [] }
-            var entries: [(number: Int, type: Int, field: Int)] = []
+            var entries: [(number: Int, type: Int, field: Int, generation: Int)] = []
             var cursor = 0
             func field(_ width: Int) -> Int {
                 var value = 0
@@ -427,8 +619,8 @@ enum PDFActiveContent {
                     guard cursor + width <= data.count, entries.count < objectLimit else { return entries }
                     let type = widths[0] == 0 ? 1 : field(widths[0])
                     let second = field(widths[1])
-                    _ = field(widths[2])
-                    entries.append((first &+ offset, type, second))
+                    let third = field(widths[2])
+                    entries.append((first &+ offset, type, second, third))
                 }
             }
             return entries
@@ -618,8 +810,8 @@ enum PDFActiveContent {
             }
         }
 
-        mutating func decryptStrings(_ decryption: PDFDecryption) {
-            for index in versions.indices {
+        mutating func decryptStrings(_ decryption: PDFDecryption, from first: Int = 0) {
+            for index in first..<versions.count {
                 let version = versions[index]
                 if version.number == encryptionObject || version.compressed { continue }
                 if case .stream(let stream) = version.value, stream.dictionary["Type"]?.name == "XRef" { continue }
@@ -727,9 +919,9 @@ enum PDFActiveContent {
             }
         }
 
-        mutating func expandObjectStreams() {
+        mutating func expandObjectStreams(from first: Int = 0) {
             let count = versions.count
-            for index in 0..<count {
+            for index in first..<count {
                 // By /Type, or by /N and /First as pdf.js reads it (a reader need not check /Type).
                 guard case .stream(let stream) = versions[index].value,
                     stream.dictionary["Type"]?.name == "ObjStm" || (stream.dictionary["N"] != nil && stream.dictionary["First"] != nil)

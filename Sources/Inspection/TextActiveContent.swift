@@ -19,7 +19,8 @@
 ///   with an event handler. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
 /// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere
-///   too: in Markdown code (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
+///   too but in the content of fenced code blocks all mainstream renderers agree on in a file named as Markdown
+///   (``MarkdownFences``): in Markdown code spans (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
 ///   attribute value or a `<textarea>` opens none) and in tags inside other tags' attribute values.
 /// - Encodings: UTF-16 and UTF-32 are transcoded, and the server-side checks also read the raw bytes (engines do).
 ///   Genuine ISO-2022 two-byte runs (valid JIS X 0208 pairs, no whole `<?…?>`/`<%…%>` block inside) are blanked for
@@ -29,7 +30,10 @@ enum TextActiveContent {
     /// Findings, at most `limit` of them; empty when nothing active was found.
     /// - Parameter csv: The text is CSV or TSV: every cell is a spreadsheet cell (otherwise only cells that look like
     ///   formulas are judged as strictly, ``formulaFindings(_:csv:)``).
-    static func findings(in bytes: [UInt8], csv: Bool = false, limit: Int = 5) -> [String] {
+    /// - Parameter markdown: The file is named as Markdown (``Inspector/isNamedMarkdown(filename:)``): the content of
+    ///   fenced code blocks every mainstream renderer agrees on is left out of the browser checks
+    ///   (``MarkdownFences``); server-side and formula checks still read the whole file.
+    static func findings(in bytes: [UInt8], csv: Bool = false, markdown: Bool = false, limit: Int = 5) -> [String] {
         guard limit > 0 else { return [] }
         let decoded = MarkupActiveContent.utf8Text(bytes)
         var findings: [String] = []
@@ -44,11 +48,13 @@ enum TextActiveContent {
         }
         for finding in formulaFindings(decoded, csv: csv) { add(finding) }
         if findings.count < limit {
-            // Markdown code is not skipped: where a span or fence ends depends on the renderer (escaped backticks,
-            // tags that bind before code spans, info strings), and an attacker picks the renderer that disagrees.
-            // Nor are HTML comments: `<!--` in a code span, an attribute value or a `<textarea>` opens none. A
-            // renderer that decodes ISO-2022 text as UTF-8 sees its ASCII, so nothing is blanked here.
-            for finding in browserFindings(decoded) { add(finding) }
+            // Markdown code spans are not skipped: where a span ends depends on the renderer (escaped backticks, tags
+            // that bind before code spans), and an attacker picks the renderer that disagrees. Only fenced blocks
+            // that every mainstream renderer reads alike are, in files named as Markdown (a file named `.txt` or
+            // `.html` may be shown as HTML, where a fence is nothing). Nor are HTML comments: `<!--` in a code span,
+            // an attribute value or a `<textarea>` opens none. A renderer that decodes ISO-2022 text as UTF-8 sees
+            // its ASCII, so nothing is blanked here.
+            for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(decoded) : decoded) { add(finding) }
         }
         return findings
     }
@@ -300,6 +306,8 @@ enum TextActiveContent {
         var budget = tagBudget(count)
         var outerEnd = 0  // the end of the furthest tag read so far
         var nextClose = 0  // the first `>` at or after `index`
+        var styleClose = -1  // the first `</style` after the last <style> judged (or the end)
+        var styleJudged = 0
         while index + 1 < count, findings.count < 16 {
             guard text[index] == UInt8(ascii: "<"), MarkupActiveContent.isNameStart(text[index + 1]) else {
                 index += 1
@@ -347,12 +355,18 @@ enum TextActiveContent {
                     }
                 }
             }
-            if element == "link", let rel = fetchingRelation(tag),
-                tag.attributes.contains(where: { ["href", "imagesrcset"].contains(MarkupActiveContent.localName($0.name)) && $0.hasValue })
-            {
+            if element == "link", let rel = MarkupActiveContent.linkRelation(tag, in: MarkupActiveContent.fetchingRelations) {
                 // A stylesheet is fetched and applied like `<style>@import`: remote CSS (and CSS that reads attribute
                 // values out); preloads and prefetches fetch on render.
                 findings.append("a <link rel=\"\(rel)\"> element (fetched when the text is rendered)")
+            }
+            if element == "style", tag.end > styleJudged {
+                // The CSS of a <style> element, judged as in HTML (`@import` fetches remote CSS like a stylesheet
+                // link). Unclosed or nested elements share the next `</style`, judged once.
+                if styleClose < tag.end { styleClose = closingStyle(text, from: tag.end) }
+                styleJudged = styleClose
+                let css = String(decoding: text[min(tag.end, styleClose)..<styleClose], as: UTF8.self)
+                for problem in MarkupActiveContent.cssProblems(css, context: .navigation) { findings.append("\(problem) in a <style> element") }
             }
             if element == "base", tag.attributes.contains(where: { MarkupActiveContent.localName($0.name) == "href" && $0.hasValue }) {
                 // Every relative link, image and script of the rendered page then leads to the named site.
@@ -379,20 +393,18 @@ enum TextActiveContent {
         return findings
     }
 
-    /// Link relations that make a browser fetch the target when the page renders.
-    static let fetchingRelations: Set<String> = [
-        "stylesheet", "import", "preload", "prefetch", "modulepreload", "prerender", "preconnect", "dns-prefetch", "icon",
-        "manifest", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon", "serviceworker",
-    ]
-
-    /// The first fetching token of a `<link>`'s `rel` (character references decoded, any case), or nil.
-    private static func fetchingRelation(_ tag: MarkupActiveContent.StartTag) -> String? {
-        for attribute in tag.attributes where MarkupActiveContent.localName(attribute.name) == "rel" && attribute.hasValue {
-            let value = MarkupActiveContent.decodeCharacterReferences(attribute.value).lowercased()
-            let tokens = value.split(whereSeparator: { $0.isWhitespace }).map(String.init)
-            if let token = tokens.first(where: { fetchingRelations.contains($0) }) { return token }
+    /// The first `</style` (any case) at or after `start`, or the end of the text.
+    static func closingStyle(_ text: [UInt8], from start: Int) -> Int {
+        var index = start
+        while index + 7 <= text.count {
+            if text[index] == UInt8(ascii: "<"), text[index + 1] == UInt8(ascii: "/"),
+                text[(index + 2)..<(index + 7)].map({ $0 | 0x20 }).elementsEqual("style".utf8)
+            {
+                return index
+            }
+            index += 1
         }
-        return nil
+        return text.count
     }
 
     /// Markdown attribute lists that put an event handler on the element they follow: Python-Markdown's attr_list and

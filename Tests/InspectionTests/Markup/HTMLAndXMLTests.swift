@@ -6,7 +6,7 @@ struct HTMLAndXMLTests {
     static let cleanPage = #"""
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>Report</title>
-        <link rel="stylesheet" href="style.css"><style>body { background: url(bg.png) }</style></head>
+        <link rel="icon" href="favicon.png"><style>body { background: url(bg.png) }</style></head>
         <body><p align="center"><img src="logo.png" alt="logo"><br>
         <a href="page2.html">next</a> <a href="#top">top</a> <a href="mailto:a@example.com">mail</a> <a href="tel:+123">call</a>
         <a href="https://example.com/?q=javascript:">search</a><img srcset="a.png 1x, https://x/b.png 2x">

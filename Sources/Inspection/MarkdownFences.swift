@@ -1,0 +1,227 @@
+/// Fenced code blocks that every mainstream Markdown renderer (cmark-gfm, markdown-it, marked, Python-Markdown with
+/// fenced_code, kramdown's GFM parser) renders as code, so that the browser checks of a Markdown file can leave their
+/// content out (it is rendered as escaped text). Only blocks whose reading no renderer disputes count:
+/// - the opening fence is three or more backticks or tildes at column 0 (Python-Markdown takes no indented fence) after
+///   a blank line or at the start (no paragraph, list item or block quote continues into it), outside any HTML block
+///   (CommonMark's seven kinds, and an element kramdown keeps raw up to its end tag across blank lines), with an info
+///   string of one word that Python-Markdown's and kramdown's patterns both accept (letters, digits, `_#.+-`);
+/// - it closes at the first line that starts, after any blanks, with as many of its fence characters: that line must
+///   be the same fence exactly at column 0 followed only by spaces (Python-Markdown's rule, which every other
+///   renderer also accepts), and a block that never closes is not one (Python-Markdown renders it as Markdown).
+/// Any other line that looks like a fence (indented, inside HTML, in a list item, unequal, with another info string)
+/// ends the search: renderers may disagree about everything after it (Python-Markdown pairs column-0 fences whatever
+/// surrounds them), so later blocks are judged whole. So does kramdown's `{::` extension syntax (`{::nomarkdown}`
+/// passes its content through raw), a lone CR line ending, and YAML front matter holding a fence. Fences inside list
+/// items and block quotes are never admitted: Python-Markdown's fenced_code works only at the document root
+/// (Python-Markdown/markdown#53), so there it renders their content as Markdown, raw HTML included. Linear.
+enum MarkdownFences {
+    /// `text` with the content lines of agreed fenced code blocks blanked to spaces (line breaks kept).
+    static func blankingAgreedFences(_ text: [UInt8]) -> [UInt8] {
+        let count = text.count
+        // Line ranges without their terminators; a CR not followed by LF is a line break to some renderers only.
+        var lines: [(start: Int, end: Int)] = []
+        var start = 0
+        var index = 0
+        while index < count {
+            let byte = text[index]
+            if byte == 0x0D {
+                guard index + 1 < count, text[index + 1] == 0x0A else { return text }
+                lines.append((start, index))
+                index += 2
+                start = index
+                continue
+            }
+            if byte == 0x0A {
+                lines.append((start, index))
+                start = index + 1
+            }
+            index += 1
+        }
+        if start < count { lines.append((start, count)) }
+        var out = text
+        var state = LineState()
+        var previousBlank = true
+        var line = 0
+        // YAML front matter (Jekyll strips it, other renderers show it): no fence opens inside it.
+        var frontMatterEnd = -1
+        if let first = lines.first, trimmedEnd(text, first) == Array("---".utf8) {
+            frontMatterEnd =
+                lines.indices.dropFirst().first { [Array("---".utf8), Array("...".utf8)].contains(trimmedEnd(text, lines[$0])) } ?? lines.count
+        }
+        while line < lines.count {
+            let range = lines[line]
+            if contains(text, range, Array("{::".utf8)) { return out }
+            let indent = leadingBlanks(text, range)
+            if let fence = fenceRun(text, from: range.start + indent, end: range.end) {
+                guard indent == 0, previousBlank, line > frontMatterEnd, state.isOutside,
+                    validInfo(text, from: range.start + fence.length, end: range.end),
+                    let close = closingLine(text, lines, after: line, fence: fence)
+                else { return out }
+                for content in (line + 1)..<close {
+                    for position in lines[content].start..<lines[content].end { out[position] = 0x20 }
+                }
+                line = close + 1
+                previousBlank = false
+                continue
+            }
+            let blank = indent == range.end - range.start
+            state.read(text, range, blank: blank)
+            previousBlank = blank
+            line += 1
+        }
+        return out
+    }
+
+    /// The fence character and run length at `from`, when three or more backticks or tildes start there.
+    static func fenceRun(_ text: [UInt8], from: Int, end: Int) -> (character: UInt8, length: Int)? {
+        guard from < end, text[from] == 0x60 || text[from] == 0x7E else { return nil }
+        var cursor = from
+        while cursor < end, text[cursor] == text[from] { cursor += 1 }
+        return cursor - from >= 3 ? (text[from], cursor - from) : nil
+    }
+
+    /// Python-Markdown's `[ ]*\.?[\w#.+-]*[ ]*` and kramdown's one word: spaces, an optional word, spaces.
+    static func validInfo(_ text: [UInt8], from: Int, end: Int) -> Bool {
+        var cursor = from
+        while cursor < end, text[cursor] == 0x20 { cursor += 1 }
+        if cursor < end, text[cursor] == 0x2E { cursor += 1 }
+        while cursor < end, isInfoByte(text[cursor]) { cursor += 1 }
+        while cursor < end, text[cursor] == 0x20 { cursor += 1 }
+        return cursor == end
+    }
+
+    static func isInfoByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || [0x5F, 0x23, 0x2E, 0x2B, 0x2D].contains(byte)
+    }
+
+    /// The line that closes the fence opened at `line`, or nil when none does or a line some renderer would close it
+    /// with is not the exact fence at column 0.
+    static func closingLine(_ text: [UInt8], _ lines: [(start: Int, end: Int)], after line: Int, fence: (character: UInt8, length: Int)) -> Int? {
+        for candidate in (line + 1)..<lines.count {
+            let range = lines[candidate]
+            let indent = leadingBlanks(text, range)
+            guard let run = fenceRun(text, from: range.start + indent, end: range.end), run.character == fence.character, run.length >= fence.length
+            else { continue }
+            let rest = (range.start + indent + run.length)..<range.end
+            guard indent == 0, run.length == fence.length, rest.allSatisfy({ text[$0] == 0x20 }) else { return nil }
+            return candidate
+        }
+        return nil
+    }
+
+    static func leadingBlanks(_ text: [UInt8], _ range: (start: Int, end: Int)) -> Int {
+        var cursor = range.start
+        while cursor < range.end, text[cursor] == 0x20 || text[cursor] == 0x09 { cursor += 1 }
+        return cursor - range.start
+    }
+
+    static func trimmedEnd(_ text: [UInt8], _ range: (start: Int, end: Int)) -> [UInt8] {
+        var end = range.end
+        while end > range.start, text[end - 1] == 0x20 || text[end - 1] == 0x09 { end -= 1 }
+        return Array(text[range.start..<end])
+    }
+
+    static func contains(_ text: [UInt8], _ range: (start: Int, end: Int), _ needle: [UInt8]) -> Bool {
+        guard range.end - range.start >= needle.count else { return false }
+        return (range.start...(range.end - needle.count)).contains { position in
+            needle.indices.allSatisfy { text[position + $0] == needle[$0] }
+        }
+    }
+
+    /// Whether lines sit inside HTML: a CommonMark HTML block (to its end marker, or to a blank line) or an element
+    /// opened at the start of a line that kramdown keeps raw to its matching end tag (nesting counted).
+    struct LineState {
+        var endMarkers: [[UInt8]] = []
+        var untilBlank = false
+        var open: [String: Int] = [:]
+        /// Names in `open` whose depth is above zero (kept so that the check stays constant-time).
+        var unclosed = 0
+
+        var isOutside: Bool { endMarkers.isEmpty && !untilBlank && unclosed == 0 }
+
+        mutating func setDepth(_ name: String, _ depth: Int) {
+            let before = open[name] ?? 0
+            if before == 0, depth > 0 { unclosed += 1 }
+            if before > 0, depth == 0 { unclosed -= 1 }
+            open[name] = depth
+        }
+
+        static let voidElements: Set<String> = [
+            "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
+        ]
+        static let rawElements: Set<String> = ["script", "pre", "style", "textarea"]
+
+        mutating func read(_ text: [UInt8], _ range: (start: Int, end: Int), blank: Bool) {
+            let lower = text[range.start..<range.end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            // Tags of elements kramdown keeps open: every start and end tag of their names on this line.
+            var cursor = 0
+            while cursor + 1 < lower.count {
+                guard lower[cursor] == 0x3C else {
+                    cursor += 1
+                    continue
+                }
+                let closing = lower[cursor + 1] == 0x2F
+                let nameStart = cursor + (closing ? 2 : 1)
+                var nameEnd = nameStart
+                while nameEnd < lower.count, isInfoByte(lower[nameEnd]) || lower[nameEnd] == 0x3A { nameEnd += 1 }
+                let name = String(decoding: lower[nameStart..<nameEnd], as: UTF8.self)
+                if !name.isEmpty, let depth = open[name] {
+                    setDepth(name, closing ? max(0, depth - 1) : depth + 1)
+                }
+                cursor = max(nameEnd, cursor + 1)
+            }
+            if !endMarkers.isEmpty {
+                if endMarkers.contains(where: { marker in MarkdownFences.contains(lower, (0, lower.count), marker) }) { endMarkers = [] }
+                return
+            }
+            if untilBlank {
+                if blank { untilBlank = false }
+                return
+            }
+            // A block start: `<` after blanks and block-quote markers (more than CommonMark's three spaces, on purpose).
+            var start = 0
+            while start < lower.count, [0x20, 0x09, 0x3E].contains(lower[start]) { start += 1 }
+            guard start + 1 < lower.count, lower[start] == 0x3C else { return }
+            let rest = Array(lower[start...])
+            func begins(_ prefix: String) -> Bool { rest.starts(with: Array(prefix.utf8)) }
+            func endsHere(_ marker: String) -> Bool { MarkdownFences.contains(rest, (1, rest.count), Array(marker.utf8)) }
+            if begins("<!--") {
+                if !endsHere("-->") { endMarkers = [Array("-->".utf8)] }
+            } else if begins("<?") {
+                if !endsHere("?>") { endMarkers = [Array("?>".utf8)] }
+            } else if begins("<![cdata[") {
+                if !endsHere("]]>") { endMarkers = [Array("]]>".utf8)] }
+            } else if begins("<!") {
+                if !endsHere(">") { endMarkers = [Array(">".utf8)] }
+            } else {
+                let closing = rest[1] == 0x2F
+                var nameEnd = closing ? 2 : 1
+                while nameEnd < rest.count, isInfoByte(rest[nameEnd]) || rest[nameEnd] == 0x3A { nameEnd += 1 }
+                let name = String(decoding: rest[(closing ? 2 : 1)..<nameEnd], as: UTF8.self)
+                guard let first = name.utf8.first, first >= 0x61, first <= 0x7A else { return }
+                if !closing, Self.rawElements.contains(name) {
+                    let markers = Self.rawElements.map { Array("</\($0)>".utf8) }
+                    if !markers.contains(where: { MarkdownFences.contains(rest, (1, rest.count), $0) }) { endMarkers = markers }
+                } else {
+                    untilBlank = !blank
+                }
+                if !closing, !Self.voidElements.contains(name), open[name] == nil {
+                    // Count this line's tags of the name again, now that it is tracked.
+                    var depth = 0
+                    var position = 0
+                    while position < rest.count {
+                        if rest[position] == 0x3C {
+                            let isClose = position + 1 < rest.count && rest[position + 1] == 0x2F
+                            let from = position + (isClose ? 2 : 1)
+                            var to = from
+                            while to < rest.count, isInfoByte(rest[to]) || rest[to] == 0x3A { to += 1 }
+                            if String(decoding: rest[from..<to], as: UTF8.self) == name { depth = isClose ? max(0, depth - 1) : depth + 1 }
+                        }
+                        position += 1
+                    }
+                    setDepth(name, depth)
+                }
+            }
+        }
+    }
+}
