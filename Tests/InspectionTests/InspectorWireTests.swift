@@ -64,6 +64,8 @@ struct InspectorWireTests {
         #"V{"reasons":[],"detectedType":null,"sha256":null,"size":01,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":null,"sha256":null,"size":99999999999999999999,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":null,"sha256":null,"size":1,"size":2,"signatures":[],"md5":null}"#,
+        #"V{"reasons":[],"detectedType":null,"sha256":null,"size":1,"signatures":[]}"#,
+        #"V{"reasons":[],"detectedType":null,"sha256":null,"size":1,"signatures":[],"md5":null,"md5":null}"#,
         #"V{"reasons":[{"code":"no_such_code","detail":""}],"detectedType":null,"sha256":null,"size":1,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":"\ud800","sha256":null,"size":1,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":"\x","sha256":null,"size":1,"signatures":[],"md5":null}"#,

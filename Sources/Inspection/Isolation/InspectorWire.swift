@@ -532,7 +532,9 @@ extension Verdict {
 
     private static func read(_ bytes: UnsafeRawBufferPointer) throws(WireValue.Malformed) -> Verdict {
         var reader = WireValue.Reader(bytes: bytes)
-        var seen: Set<String> = []
+        // The fields read so far, one bit each in ``fields``' order (a set of strings costs more than the verdict).
+        let fields = ["reasons", "detectedType", "sha256", "size", "signatures", "md5"]
+        var seen: UInt8 = 0
         var reasons: [Reason] = []
         var detectedType: String?
         var sha256: String?
@@ -541,7 +543,9 @@ extension Verdict {
         var md5: String?
         reader.skipSpace()
         try reader.object { (reader, key) throws(WireValue.Malformed) in
-            guard seen.insert(key).inserted else { throw .init("duplicate key \(key)") }
+            guard let bit = fields.firstIndex(of: key).map({ UInt8(1) << $0 }) else { throw .init("unknown field \(key)") }
+            guard seen & bit == 0 else { throw .init("duplicate key \(key)") }
+            seen |= bit
             switch key {
             case "reasons":
                 try reader.array(maxCount: Wire.maxReasons) { reader throws(WireValue.Malformed) in
@@ -577,8 +581,8 @@ extension Verdict {
             default: throw .init("unknown field \(key)")
             }
         }
-        guard seen.count == 6 else {
-            throw .init("missing fields: \(Set(["reasons", "detectedType", "sha256", "size", "signatures", "md5"]).subtracting(seen).sorted())")
+        guard seen == 0b11_1111 else {
+            throw .init("missing fields: \(fields.indices.filter { seen & (1 << $0) == 0 }.map { fields[$0] }.sorted())")
         }
         reader.skipSpace()
         guard reader.offset == bytes.count else { throw .init("bytes after the value at \(reader.offset)") }
