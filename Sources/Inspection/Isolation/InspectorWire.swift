@@ -42,7 +42,9 @@ enum WireValue: Equatable {
         init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
         mutating func skipSpace() {
-            while offset < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[offset]) { offset += 1 }
+            while offset < bytes.count, bytes[offset] == 0x20 || bytes[offset] == 0x0A || bytes[offset] == 0x0D || bytes[offset] == 0x09 {
+                offset += 1
+            }
         }
 
         mutating func expect(_ literal: StaticString) throws(Malformed) {
