@@ -54,6 +54,42 @@ public final class BlockingPool: @unchecked Sendable {
         return try result.get()
     }
 
+    /// `body(index)` for every index below `count`, on at most `lanes` pool threads at once, the results in index order.
+    /// Each lane takes the next index until none is left: one hop to the pool and back per lane, not per item.
+    public func map<T: Sendable>(count: Int, lanes: Int, _ body: @escaping @Sendable (Int) -> T) async -> [T] {
+        let shared = Lanes<T>(count: count)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(max(1, lanes), count) {
+                group.addTask { await self.run { shared.drain(body) } }
+            }
+        }
+        return shared.results
+    }
+
+    /// The next index to take and the results so far, shared by the lanes of one ``map(count:lanes:_:)``.
+    private final class Lanes<T: Sendable>: Sendable {
+        let count: Int
+        let state: Mutex<(next: Int, results: [T?])>
+
+        init(count: Int) {
+            self.count = count
+            state = Mutex((0, [T?](repeating: nil, count: count)))
+        }
+
+        func drain(_ body: (Int) -> T) {
+            while let index = state.withLock({ state -> Int? in
+                guard state.next < count else { return nil }
+                defer { state.next += 1 }
+                return state.next
+            }) {
+                let result = body(index)
+                state.withLock { $0.results[index] = result }
+            }
+        }
+
+        var results: [T] { state.withLock { $0.results.map { $0! } } }
+    }
+
     private func submit(_ job: @escaping @Sendable () -> Void) {
         pthread_mutex_lock(mutex)
         guard running else {

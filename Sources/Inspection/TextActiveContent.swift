@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Code hidden in a file the type sniffer calls plain text (also `text/csv` and `text/markdown`): server-side code
 /// a web server would run if the file ever reached it under an executable name or through an include, and browser
 /// markup that runs if the text is rendered as HTML.
@@ -83,19 +87,15 @@ enum TextActiveContent {
         // The quote readings differ only where a blank stands before a quote. Excel splits at exactly one delimiter
         // (`,`, `;` in some locales, tab in a TSV, the `sep=` one), and a `;` inside a cell of a comma file is text:
         // each delimiter that occurs has a pass of its own (one pass when none does). One walk finds both.
+        let present = (
+            comma: next(UInt8(ascii: ","), in: text, from: 0) < text.count, semicolon: next(UInt8(ascii: ";"), in: text, from: 0) < text.count,
+            tab: next(0x09, in: text, from: 0) < text.count
+        )
         var blankBeforeQuote = false
-        var present: (comma: Bool, semicolon: Bool, tab: Bool) = (false, false, false)
-        var previous: UInt8 = 0
-        for byte in text {
-            switch byte {
-            case UInt8(ascii: ","): present.comma = true
-            case UInt8(ascii: ";"): present.semicolon = true
-            case 0x09: present.tab = true
-            case UInt8(ascii: "\""): if previous == 0x20 { blankBeforeQuote = true }
-            default: break
-            }
-            previous = byte
-            if blankBeforeQuote, present.comma, present.semicolon, present.tab { break }
+        var quote = next(UInt8(ascii: "\""), in: text, from: 0)
+        while quote < text.count, !blankBeforeQuote {
+            blankBeforeQuote = quote > 0 && text[quote - 1] == 0x20
+            quote = next(UInt8(ascii: "\""), in: text, from: quote + 1)
         }
         var delimiters: [UInt8] = []
         if present.comma { delimiters.append(UInt8(ascii: ",")) }
@@ -224,20 +224,19 @@ enum TextActiveContent {
     static func serverSideFindings(_ text: [UInt8], metadata: Bool = false) -> [String] {
         var findings: [String] = []
         let count = text.count
-        // The last `%>`: an ASP/JSP opener counts only with a closer after it.
-        var lastCloser = -1
-        var scan = count - 2
-        while scan >= 0 {
-            if text[scan] == UInt8(ascii: "%"), text[scan + 1] == UInt8(ascii: ">") {
-                lastCloser = scan
-                break
-            }
-            scan -= 1
+        // The last `%>`: an ASP/JSP opener counts only with a closer after it (looked for at the first `<%`).
+        var lastCloserFound: Int?
+        var lastCloser: Int {
+            if let lastCloserFound { return lastCloserFound }
+            var scan = count - 2
+            while scan >= 0, !(text[scan] == UInt8(ascii: "%") && text[scan + 1] == UInt8(ascii: ">")) { scan -= 1 }
+            lastCloserFound = scan
+            return scan
         }
         var index = 0
         while index + 1 < count {
             guard text[index] == UInt8(ascii: "<") else {
-                index += 1
+                index = next(UInt8(ascii: "<"), in: text, from: index + 1)
                 continue
             }
             let next = text[index + 1]
@@ -309,7 +308,11 @@ enum TextActiveContent {
         var styleClose = -1  // the first `</style` after the last <style> judged (or the end)
         var styleJudged = 0
         while index + 1 < count, findings.count < 16 {
-            guard text[index] == UInt8(ascii: "<"), MarkupActiveContent.isNameStart(text[index + 1]) else {
+            guard text[index] == UInt8(ascii: "<") else {
+                index = next(UInt8(ascii: "<"), in: text, from: index + 1)
+                continue
+            }
+            guard MarkupActiveContent.isNameStart(text[index + 1]) else {
                 index += 1
                 continue
             }
@@ -379,7 +382,7 @@ enum TextActiveContent {
         }
         // Script elements are looked for everywhere, even where the walk above read them as part of another tag: a
         // Markdown renderer and an HTML parser do not always agree where a tag ends.
-        index = 0
+        index = next(UInt8(ascii: "<"), in: text, from: 0)
         while index < count, findings.count < 16 {
             if text[index] == UInt8(ascii: "<") {
                 if starts(text, "<script", at: index), index + 7 >= count || !MarkupActiveContent.isNameByte(text[index + 7]) {
@@ -388,7 +391,7 @@ enum TextActiveContent {
                     findings.insert("an HTA application tag (<hta:application>)", at: 0)
                 }
             }
-            index += 1
+            index = next(UInt8(ascii: "<"), in: text, from: index + 1)
         }
         return findings
     }
@@ -434,6 +437,7 @@ enum TextActiveContent {
     /// (`[id]: https://x "t" onclick="…"`), on its line or indented lines after it. Linear.
     private static func referenceAttributeHandler(_ text: [UInt8]) -> String? {
         let count = text.count
+        guard next(UInt8(ascii: "["), in: text, from: 0) < count else { return nil }  // no definition starts
         var inDefinition = false
         var lineStart = 0
         while lineStart < count {
@@ -506,7 +510,9 @@ enum TextActiveContent {
             }
             if byte != 0x20, byte != 0x09, byte != 0x0D { lineBlank = false }
             guard open || byte == UInt8(ascii: "{") else {
-                index += 1
+                // No list is open (then nothing is pending and no quote open): what the bytes up to the next `{` change
+                // (line state, `afterEquals`) that `{` sets again.
+                index = next(UInt8(ascii: "{"), in: text, from: index + 1)
                 continue
             }
             if byte == UInt8(ascii: "\\"), index + 1 < count, text[index + 1] != 0x0A {
@@ -586,6 +592,9 @@ enum TextActiveContent {
     static func schemeFindings(_ text: [UInt8]) -> [String] {
         var findings: [String] = []
         let count = text.count
+        // A scheme is read only at a `&`, or at a word that runs into `:`, `&`, `\` or a non-ASCII byte.
+        guard [UInt8(ascii: ":"), UInt8(ascii: "&"), UInt8(ascii: "\\")].contains(where: { next($0, in: text, from: 0) < count }) || !isASCII(text)
+        else { return [] }
         var index = 0
         while index < count, findings.count < 4 {
             let byte = text[index]
@@ -845,6 +854,28 @@ enum TextActiveContent {
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) }
+
+    /// The index of the first `byte` in `text` at or after `start`, or `text.count` (memchr: the walks above skip the
+    /// bytes between the few that start anything they look for).
+    static func next(_ byte: UInt8, in text: [UInt8], from start: Int) -> Int {
+        guard start < text.count else { return text.count }
+        return text.withUnsafeBytes { bytes in
+            guard let found = memchr(bytes.baseAddress! + start, Int32(byte), bytes.count - start) else { return text.count }
+            return UnsafeRawPointer(found) - bytes.baseAddress!
+        }
+    }
+
+    /// Whether every byte of `text` is ASCII (eight at a time).
+    static func isASCII(_ text: [UInt8]) -> Bool {
+        text.withUnsafeBytes { bytes in
+            var index = 0
+            while index + 8 <= bytes.count {
+                if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                index += 8
+            }
+            return bytes[index...].allSatisfy { $0 < 0x80 }
+        }
+    }
 }
 
 extension String {

@@ -194,6 +194,9 @@ struct ProfilePolicyTests {
 
     @Test func mediaTypeEssenceAndAliases() {
         #expect(MediaType.essence(" Text/Plain ; charset=UTF-8") == "text/plain")
+        for (type, essence) in [("text/plain", "text/plain"), ("TEXT/plain", "text/plain"), ("text/plain;charset=x", "text/plain"), ("", "")] {
+            #expect(MediaType.essence(type) == essence)
+        }
         #expect(MediaType.isCompatible(detected: "application/x-zip-compressed", allowed: "application/zip"))
         #expect(MediaType.isCompatible(detected: "text/plain", allowed: "application/json"))
         #expect(!MediaType.isCompatible(detected: "application/pdf", allowed: "text/plain"))

@@ -64,6 +64,8 @@ struct InspectorWireTests {
         #"V{"reasons":[],"detectedType":null,"sha256":null,"size":01,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":null,"sha256":null,"size":99999999999999999999,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":null,"sha256":null,"size":1,"size":2,"signatures":[],"md5":null}"#,
+        #"V{"reasons":[],"detectedType":null,"sha256":null,"size":1,"signatures":[]}"#,
+        #"V{"reasons":[],"detectedType":null,"sha256":null,"size":1,"signatures":[],"md5":null,"md5":null}"#,
         #"V{"reasons":[{"code":"no_such_code","detail":""}],"detectedType":null,"sha256":null,"size":1,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":"\ud800","sha256":null,"size":1,"signatures":[],"md5":null}"#,
         #"V{"reasons":[],"detectedType":"\x","sha256":null,"size":1,"signatures":[],"md5":null}"#,
@@ -72,10 +74,31 @@ struct InspectorWireTests {
         #"V{"reasons":[[[[[[[[]]]]]]]],"detectedType":null,"sha256":null,"size":1,"signatures":[],"md5":null}"#,
         #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":-1,"denyList":[],"allowList":[],"computeMD5":false,"exclusive":false,"digests":null}"#,
         #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[],"allowList":[],"computeMD5":false,"exclusive":false}"#,
+        #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[],"allowList":[],"computeMD5":1,"exclusive":false,"digests":null}"#,
+        #"I{"filename":"a","filename":"b","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[],"allowList":[],"computeMD5":false,"exclusive":false,"digests":null}"#,
+        #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[1],"allowList":[],"computeMD5":false,"exclusive":false,"digests":null}"#,
+        #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[],"allowList":[],"computeMD5":false,"exclusive":false,"digests":{"size":1,"sha256":"s","md5":"m","x":1}}"#,
+        #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[],"allowList":[],"computeMD5":false,"exclusive":false,"digests":{"size":1,"sha256":"s"}}"#,
+        #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[],"allowList":[],"computeMD5":false,"exclusive":false,"digests":null} x"#,
+        #"I{"filename":"a","declaredSize":null,"declaredType":null,"declaredSHA256":null,"profile":0,"denyList":[],"allowList":[],"computeMD5":false,"exclusive":false,"digests":null,"extra":1}"#,
         "J{\"verdict\":",
     ])
     func aMalformedFrameIsAnErrorNotACrash(_ text: String) {
         #expect(throws: InspectorChannel.Failure.self) { try InspectorChannel.message(Array(text.utf8)) }
+    }
+
+    @Test func anOrderIsReadWhateverItsFieldOrderAndBlanks() throws {
+        let text =
+            #"I { "digests" : {"md5":"m","sha256":"s","size":3}, "exclusive":true, "computeMD5":false, "allowList":[],"#
+            + #" "denyList":["b","a","a"], "profile":2, "declaredSHA256":null, "declaredType":"text/plain", "declaredSize":3,"#
+            + #" "filename":"x.txt" } "#
+        guard case .inspect(let order) = try InspectorChannel.message(Array(text.utf8)) else {
+            Issue.record("not an order")
+            return
+        }
+        #expect(order.filename == "x.txt" && order.declaredSize == 3 && order.declaredType == "text/plain" && order.declaredSHA256 == nil)
+        #expect(order.profile == 2 && order.denyList == ["a", "b"] && order.allowList.isEmpty && !order.computeMD5 && order.exclusive)
+        #expect(order.digests == FileDigests(size: 3, sha256: "s", md5: "m"))
     }
 
     @Test func aFrameWithInvalidUTF8OrARawControlCharacterIsMalformed() {

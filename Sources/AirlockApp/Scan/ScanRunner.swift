@@ -104,24 +104,7 @@ public enum ScanRunner {
                 profile: profile
             )
         }
-        var results = [Verdict?](repeating: nil, count: requests.count)
-        await withTaskGroup(of: (Int, Verdict).self) { group in
-            var next = 0
-            for _ in 0..<min(concurrency, requests.count) {
-                let index = next
-                group.addTask { (index, await inspector.inspect(requests[index])) }
-                next += 1
-            }
-            for await (index, verdict) in group {
-                results[index] = verdict
-                if next < requests.count {
-                    let index = next
-                    group.addTask { (index, await inspector.inspect(requests[index])) }
-                    next += 1
-                }
-            }
-        }
-        let verdicts = results.map { $0! }
+        let verdicts = await inspector.inspectAll(requests, concurrency: concurrency)
         let lines = zip(input.files, verdicts).map { file, verdict in input.json ? json(file: file, verdict).rendered : text(file: file, verdict) }
         return Result(lines: lines, verdicts: verdicts)
     }

@@ -65,4 +65,30 @@ public struct FileDigests: Sendable, Hashable, Codable {
 /// Inspects local files (docs/inspection.md, "Order"): the worker's port to the inspection adapter.
 public protocol FileInspector: Sendable {
     func inspect(_ request: InspectionRequest) async -> Verdict
+    /// The verdicts of `requests`, in their order, at most `concurrency` inspected at once (`airlock scan`).
+    func inspectAll(_ requests: [InspectionRequest], concurrency: Int) async -> [Verdict]
+}
+
+extension FileInspector {
+    /// One ``inspect(_:)`` per request, `concurrency` at a time.
+    public func inspectAll(_ requests: [InspectionRequest], concurrency: Int) async -> [Verdict] {
+        var results = [Verdict?](repeating: nil, count: requests.count)
+        await withTaskGroup(of: (Int, Verdict).self) { group in
+            var next = 0
+            for _ in 0..<min(max(1, concurrency), requests.count) {
+                let index = next
+                group.addTask { (index, await self.inspect(requests[index])) }
+                next += 1
+            }
+            for await (index, verdict) in group {
+                results[index] = verdict
+                if next < requests.count {
+                    let index = next
+                    group.addTask { (index, await self.inspect(requests[index])) }
+                    next += 1
+                }
+            }
+        }
+        return results.map { $0! }
+    }
 }

@@ -96,6 +96,8 @@ public struct UploadProfile: Sendable, Hashable, Codable {
 public enum MediaType {
     /// `Text/Plain; charset=utf-8` → `text/plain`.
     public static func essence(_ type: String) -> String {
+        // Already an essence (what libmagic says): printable ASCII without parameters, blanks or capitals.
+        if type.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") && !(0x41...0x5A).contains($0) }) { return type }
         let base = type.split(separator: ";", maxSplits: 1).first.map(String.init) ?? type
         return base.trimmingSpaces().lowercased()
     }

@@ -200,7 +200,7 @@ struct InspectorChannel: Sendable {
         switch kind {
         case Kind.inspect:
             do throws(WireValue.Malformed) {
-                return .inspect(try InspectionOrder(wire: try WireValue.parse(body[1...])))
+                return .inspect(try InspectionOrder(wire: body[1...]))
             } catch {
                 throw .malformed("decoding: \(error)")
             }

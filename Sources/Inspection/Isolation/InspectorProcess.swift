@@ -21,8 +21,9 @@ final class InspectorProcess: @unchecked Sendable {
     var uses = 0
     /// The profiles sent to it, each once: an order names one by its index here.
     private var profiles: [UploadProfile] = []
-    /// `/proc/<pid>/stat`, open for its life: ``cpuSeconds`` is one pread per upload.
-    private var statDescriptor: Int32
+    /// Its CPU-time clock (user + system; nil once it is reaped, when the pid may be another process's):
+    /// ``cpuSeconds`` is one clock_gettime per upload.
+    private var cpuClock: clockid_t?
     private var reaped = false
 
     /// How it ended.
@@ -150,7 +151,8 @@ final class InspectorProcess: @unchecked Sendable {
         self.lease = lease
         self.generation = generation
         self.layers = layers
-        self.statDescriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        var clock = clockid_t()
+        self.cpuClock = clock_getcpuclockid(pid, &clock) == 0 ? clock : nil
     }
 
     /// The id under which the inspector knows `profile`, and whether it must be sent first.
@@ -160,19 +162,11 @@ final class InspectorProcess: @unchecked Sendable {
         return (profiles.count - 1, true)
     }
 
-    /// CPU seconds it has used (user + system, /proc/<pid>/stat), 0 when unknown.
+    /// CPU seconds it has used (user + system, its process CPU-time clock), 0 when unknown.
     var cpuSeconds: Int {
-        guard statDescriptor >= 0 else { return 0 }
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let count = buffer.withUnsafeMutableBytes { pread(statDescriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return 0 }
-        let line = buffer[..<count]
-        // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
-        guard let close = line.lastIndex(of: UInt8(ascii: ")")) else { return 0 }
-        let fields = line[(close + 1)...].split(separator: UInt8(ascii: " "), maxSplits: 14)
-        func number(_ field: ArraySlice<UInt8>) -> Int? { Int(String(decoding: field, as: UTF8.self)) }
-        guard fields.count > 12, let user = number(fields[11]), let system = number(fields[12]) else { return 0 }
-        return (user + system) / max(1, sysconf(Int32(_SC_CLK_TCK)))
+        var time = timespec()
+        guard let cpuClock, clock_gettime(cpuClock, &time) == 0 else { return 0 }
+        return time.tv_sec
     }
 
     /// Ends the process: SIGKILL when `kill` (a hung or misbehaving one), else the channel closes and it exits on its
@@ -181,10 +175,7 @@ final class InspectorProcess: @unchecked Sendable {
     @discardableResult
     func stop(kill killNow: Bool) -> Exit {
         if killNow { kill(pid, SIGKILL) }
-        if statDescriptor >= 0 {
-            close(statDescriptor)
-            statDescriptor = -1
-        }
+        cpuClock = nil
         channel.close()
         var status: Int32 = 0
         var waited = 0

@@ -3,36 +3,13 @@ import AirlockCore
 /// The hot frames of the inspector channel, an inspection order and its verdict, as compact JSON written and read by
 /// hand (docs/isolation.md, "Wire format"): Foundation's Codable took more time per small file than the scan itself.
 ///
-/// The reader is strict: one JSON value, objects without duplicate keys, integers only (no fraction or exponent, no
-/// leading zero), strings of valid UTF-8 without raw control characters, at most ``maxDepth`` levels, nothing after the
-/// value. Every field is checked for its type; an unknown or missing field is malformed.
-enum WireValue: Equatable {
-    case string(String)
-    case int(Int64)
-    case bool(Bool)
-    case null
-    case array([WireValue])
-    case object([String: WireValue])
-
+/// The readers are strict and typed, field by field, without a generic tree: one JSON object, no duplicate keys,
+/// integers only (no fraction or exponent, no leading zero), strings of valid UTF-8 without raw control characters,
+/// nothing after the value. Every field is checked for its type; an unknown or missing field is malformed.
+enum WireValue {
     struct Malformed: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
-    }
-
-    static let maxDepth = 6
-
-    /// Parses `bytes` as exactly one JSON value.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(Malformed) -> WireValue {
-        var reader = Reader(bytes: bytes)
-        reader.skipSpace()
-        let value = try reader.value(depth: 0)
-        reader.skipSpace()
-        guard reader.offset == bytes.count else { throw Malformed("bytes after the value at \(reader.offset)") }
-        return value
-    }
-
-    static func parse(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> WireValue {
-        try bytes.withUnsafeBytes { buffer in Result { () throws(Malformed) in try parse(buffer) } }.get()
     }
 
     struct Reader {
@@ -42,7 +19,9 @@ enum WireValue: Equatable {
         init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
         mutating func skipSpace() {
-            while offset < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[offset]) { offset += 1 }
+            while offset < bytes.count, bytes[offset] == 0x20 || bytes[offset] == 0x0A || bytes[offset] == 0x0D || bytes[offset] == 0x09 {
+                offset += 1
+            }
         }
 
         mutating func expect(_ literal: StaticString) throws(Malformed) {
@@ -50,63 +29,6 @@ enum WireValue: Equatable {
             guard offset + count <= bytes.count else { throw Malformed("truncated at \(offset)") }
             for index in 0..<count where bytes[offset + index] != literal.utf8Start[index] { throw Malformed("bad literal at \(offset)") }
             offset += count
-        }
-
-        mutating func value(depth: Int) throws(Malformed) -> WireValue {
-            guard depth <= WireValue.maxDepth else { throw Malformed("nested deeper than \(WireValue.maxDepth)") }
-            guard offset < bytes.count else { throw Malformed("truncated at \(offset)") }
-            switch bytes[offset] {
-            case UInt8(ascii: "{"):
-                offset += 1
-                var members: [String: WireValue] = [:]
-                skipSpace()
-                if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
-                    offset += 1
-                    return .object(members)
-                }
-                while true {
-                    skipSpace()
-                    let key = try string()
-                    skipSpace()
-                    try expect(":")
-                    skipSpace()
-                    guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else { throw Malformed("duplicate key \(key)") }
-                    skipSpace()
-                    guard offset < bytes.count else { throw Malformed("truncated at \(offset)") }
-                    offset += 1
-                    if bytes[offset - 1] == UInt8(ascii: "}") { return .object(members) }
-                    guard bytes[offset - 1] == UInt8(ascii: ",") else { throw Malformed("expected , or } at \(offset - 1)") }
-                }
-            case UInt8(ascii: "["):
-                offset += 1
-                var items: [WireValue] = []
-                skipSpace()
-                if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
-                    offset += 1
-                    return .array(items)
-                }
-                while true {
-                    skipSpace()
-                    items.append(try value(depth: depth + 1))
-                    skipSpace()
-                    guard offset < bytes.count else { throw Malformed("truncated at \(offset)") }
-                    offset += 1
-                    if bytes[offset - 1] == UInt8(ascii: "]") { return .array(items) }
-                    guard bytes[offset - 1] == UInt8(ascii: ",") else { throw Malformed("expected , or ] at \(offset - 1)") }
-                }
-            case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"):
-                try expect("true")
-                return .bool(true)
-            case UInt8(ascii: "f"):
-                try expect("false")
-                return .bool(false)
-            case UInt8(ascii: "n"):
-                try expect("null")
-                return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .int(try integer())
-            default: throw Malformed("unexpected byte \(bytes[offset]) at \(offset)")
-            }
         }
 
         /// An integer: optional minus, no leading zero, no fraction or exponent, within Int64.
@@ -207,6 +129,24 @@ enum WireValue: Equatable {
             return try integer()
         }
 
+        mutating func optionalInt() throws(Malformed) -> Int64? {
+            guard next == UInt8(ascii: "n") else { return try int() }
+            try expect("null")
+            return nil
+        }
+
+        mutating func bool() throws(Malformed) -> Bool {
+            switch next {
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return true
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return false
+            default: throw Malformed("expected a boolean at \(offset)")
+            }
+        }
+
         /// An object: `field` reads each member's value (it is called with the key; a key seen twice, or a member
         /// it does not know, is the caller's to refuse).
         mutating func object(_ field: (inout Reader, String) throws(Malformed) -> Void) throws(Malformed) {
@@ -275,79 +215,6 @@ enum WireValue: Equatable {
     }
 }
 
-/// Typed access to a parsed object: each field read once, the rest refused.
-struct WireObject {
-    private var members: [String: WireValue]
-
-    init(_ value: WireValue) throws(WireValue.Malformed) {
-        guard case .object(let members) = value else { throw .init("expected an object") }
-        self.members = members
-    }
-
-    private mutating func take(_ key: String) throws(WireValue.Malformed) -> WireValue {
-        guard let value = members.removeValue(forKey: key) else { throw .init("missing \(key)") }
-        return value
-    }
-
-    mutating func string(_ key: String) throws(WireValue.Malformed) -> String {
-        guard case .string(let text) = try take(key) else { throw .init("\(key): expected a string") }
-        return text
-    }
-
-    mutating func optionalString(_ key: String) throws(WireValue.Malformed) -> String? {
-        switch try take(key) {
-        case .null: return nil
-        case .string(let text): return text
-        default: throw .init("\(key): expected a string or null")
-        }
-    }
-
-    mutating func int(_ key: String) throws(WireValue.Malformed) -> Int64 {
-        guard case .int(let number) = try take(key) else { throw .init("\(key): expected an integer") }
-        return number
-    }
-
-    mutating func optionalInt(_ key: String) throws(WireValue.Malformed) -> Int64? {
-        switch try take(key) {
-        case .null: return nil
-        case .int(let number): return number
-        default: throw .init("\(key): expected an integer or null")
-        }
-    }
-
-    mutating func bool(_ key: String) throws(WireValue.Malformed) -> Bool {
-        guard case .bool(let flag) = try take(key) else { throw .init("\(key): expected a boolean") }
-        return flag
-    }
-
-    mutating func strings(_ key: String) throws(WireValue.Malformed) -> [String] {
-        guard case .array(let items) = try take(key) else { throw .init("\(key): expected an array") }
-        var texts: [String] = []
-        texts.reserveCapacity(items.count)
-        for item in items {
-            guard case .string(let text) = item else { throw .init("\(key): expected strings") }
-            texts.append(text)
-        }
-        return texts
-    }
-
-    mutating func array(_ key: String) throws(WireValue.Malformed) -> [WireValue] {
-        guard case .array(let items) = try take(key) else { throw .init("\(key): expected an array") }
-        return items
-    }
-
-    mutating func optionalObject(_ key: String) throws(WireValue.Malformed) -> WireObject? {
-        let value = try take(key)
-        if value == .null { return nil }
-        return try WireObject(value)
-    }
-
-    /// Every field was read.
-    func finish() throws(WireValue.Malformed) {
-        guard members.isEmpty else { throw .init("unknown fields: \(members.keys.sorted().joined(separator: ", "))") }
-    }
-}
-
 extension JSONText {
     static func optional(_ text: String?) -> JSONText { text.map { .string($0) } ?? .null }
     static func optional(_ number: Int64?) -> JSONText { number.map { .int(Int($0)) } ?? .null }
@@ -374,26 +241,107 @@ extension InspectionOrder {
         ])
     }
 
-    init(wire value: WireValue) throws(WireValue.Malformed) {
-        var object = try WireObject(value)
-        filename = try object.string("filename")
-        declaredSize = try object.optionalInt("declaredSize")
-        declaredType = try object.optionalString("declaredType")
-        declaredSHA256 = try object.optionalString("declaredSHA256")
-        let id = try object.int("profile")
-        guard let id = Int(exactly: id), id >= 0 else { throw .init("profile: not an id") }
-        profile = id
-        denyList = Set(try object.strings("denyList"))
-        allowList = Set(try object.strings("allowList"))
-        computeMD5 = try object.bool("computeMD5")
-        exclusive = try object.bool("exclusive")
-        if var digests = try object.optionalObject("digests") {
-            self.digests = FileDigests(size: try digests.int("size"), sha256: try digests.string("sha256"), md5: try digests.string("md5"))
-            try digests.finish()
-        } else {
-            digests = nil
+    /// Reads an order frame's JSON typed, field by field: every field once, no other.
+    init(wire bytes: ArraySlice<UInt8>) throws(WireValue.Malformed) {
+        let read = bytes.withUnsafeBytes { buffer in Result { () throws(WireValue.Malformed) in try Self.read(buffer) } }
+        self = try read.get()
+    }
+
+    private init(
+        filename: String,
+        declaredSize: Int64?,
+        declaredType: String?,
+        declaredSHA256: String?,
+        profile: Int,
+        denyList: Set<String>,
+        allowList: Set<String>,
+        computeMD5: Bool,
+        exclusive: Bool,
+        digests: FileDigests?
+    ) {
+        self.filename = filename
+        self.declaredSize = declaredSize
+        self.declaredType = declaredType
+        self.declaredSHA256 = declaredSHA256
+        self.profile = profile
+        self.denyList = denyList
+        self.allowList = allowList
+        self.computeMD5 = computeMD5
+        self.exclusive = exclusive
+        self.digests = digests
+    }
+
+    private static func read(_ bytes: UnsafeRawBufferPointer) throws(WireValue.Malformed) -> InspectionOrder {
+        // The fields read so far, one bit each in this order.
+        let fields = [
+            "filename", "declaredSize", "declaredType", "declaredSHA256", "profile", "denyList", "allowList", "computeMD5", "exclusive", "digests",
+        ]
+        var seen: UInt16 = 0
+        var reader = WireValue.Reader(bytes: bytes)
+        var filename = ""
+        var declaredSize: Int64?
+        var declaredType: String?
+        var declaredSHA256: String?
+        var profile = 0
+        var denyList: Set<String> = []
+        var allowList: Set<String> = []
+        var computeMD5 = false
+        var exclusive = false
+        var digests: FileDigests?
+        reader.skipSpace()
+        try reader.object { (reader, key) throws(WireValue.Malformed) in
+            guard let bit = fields.firstIndex(of: key).map({ UInt16(1) << $0 }) else { throw .init("unknown field \(key)") }
+            guard seen & bit == 0 else { throw .init("duplicate key \(key)") }
+            seen |= bit
+            switch key {
+            case "filename": filename = try reader.string()
+            case "declaredSize": declaredSize = try reader.optionalInt()
+            case "declaredType": declaredType = try reader.optionalString(maxBytes: .max)
+            case "declaredSHA256": declaredSHA256 = try reader.optionalString(maxBytes: .max)
+            case "profile":
+                guard let id = Int(exactly: try reader.int()), id >= 0 else { throw .init("profile: not an id") }
+                profile = id
+            case "denyList": try reader.array(maxCount: .max) { reader throws(WireValue.Malformed) in denyList.insert(try reader.string()) }
+            case "allowList": try reader.array(maxCount: .max) { reader throws(WireValue.Malformed) in allowList.insert(try reader.string()) }
+            case "computeMD5": computeMD5 = try reader.bool()
+            case "exclusive": exclusive = try reader.bool()
+            default:  // digests
+                if reader.next == UInt8(ascii: "n") {
+                    try reader.expect("null")
+                    break
+                }
+                var size: Int64?
+                var sha256: String?
+                var md5: String?
+                try reader.object { (reader, key) throws(WireValue.Malformed) in
+                    switch key {
+                    case "size" where size == nil: size = try reader.int()
+                    case "sha256" where sha256 == nil: sha256 = try reader.string()
+                    case "md5" where md5 == nil: md5 = try reader.string()
+                    default: throw .init("digests: unexpected or repeated field \(key)")
+                    }
+                }
+                guard let size, let sha256, let md5 else { throw .init("digests: missing field") }
+                digests = FileDigests(size: size, sha256: sha256, md5: md5)
+            }
         }
-        try object.finish()
+        guard seen == (1 << fields.count) - 1 else {
+            throw .init("missing fields: \(fields.indices.filter { seen & (1 << $0) == 0 }.map { fields[$0] }.sorted())")
+        }
+        reader.skipSpace()
+        guard reader.offset == bytes.count else { throw .init("bytes after the value at \(reader.offset)") }
+        return InspectionOrder(
+            filename: filename,
+            declaredSize: declaredSize,
+            declaredType: declaredType,
+            declaredSHA256: declaredSHA256,
+            profile: profile,
+            denyList: denyList,
+            allowList: allowList,
+            computeMD5: computeMD5,
+            exclusive: exclusive,
+            digests: digests
+        )
     }
 }
 
@@ -532,7 +480,9 @@ extension Verdict {
 
     private static func read(_ bytes: UnsafeRawBufferPointer) throws(WireValue.Malformed) -> Verdict {
         var reader = WireValue.Reader(bytes: bytes)
-        var seen: Set<String> = []
+        // The fields read so far, one bit each in ``fields``' order (a set of strings costs more than the verdict).
+        let fields = ["reasons", "detectedType", "sha256", "size", "signatures", "md5"]
+        var seen: UInt8 = 0
         var reasons: [Reason] = []
         var detectedType: String?
         var sha256: String?
@@ -541,7 +491,9 @@ extension Verdict {
         var md5: String?
         reader.skipSpace()
         try reader.object { (reader, key) throws(WireValue.Malformed) in
-            guard seen.insert(key).inserted else { throw .init("duplicate key \(key)") }
+            guard let bit = fields.firstIndex(of: key).map({ UInt8(1) << $0 }) else { throw .init("unknown field \(key)") }
+            guard seen & bit == 0 else { throw .init("duplicate key \(key)") }
+            seen |= bit
             switch key {
             case "reasons":
                 try reader.array(maxCount: Wire.maxReasons) { reader throws(WireValue.Malformed) in
@@ -577,8 +529,8 @@ extension Verdict {
             default: throw .init("unknown field \(key)")
             }
         }
-        guard seen.count == 6 else {
-            throw .init("missing fields: \(Set(["reasons", "detectedType", "sha256", "size", "signatures", "md5"]).subtracting(seen).sorted())")
+        guard seen == 0b11_1111 else {
+            throw .init("missing fields: \(fields.indices.filter { seen & (1 << $0) == 0 }.map { fields[$0] }.sorted())")
         }
         reader.skipSpace()
         guard reader.offset == bytes.count else { throw .init("bytes after the value at \(reader.offset)") }

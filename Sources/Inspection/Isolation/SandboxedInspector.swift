@@ -178,6 +178,11 @@ public final class SandboxedInspector: FileInspector, Sendable {
         await pool.run { () -> Verdict in self.inspectBlocking(request) }
     }
 
+    /// Inspects `requests` on the threads that talk to inspectors, each thread taking the next file when done with one.
+    public func inspectAll(_ requests: [InspectionRequest], concurrency: Int) async -> [Verdict] {
+        await pool.map(count: requests.count, lanes: concurrency) { self.inspectBlocking(requests[$0]) }
+    }
+
     /// New inspectors load the signature database as it is now; idle old ones stop, busy ones after their upload.
     public func databaseChanged() {
         let retired = state.withLock { state -> [InspectorProcess] in

@@ -379,4 +379,33 @@ struct TextActiveContentTests {
             #expect(plainText(text).isEmpty, "\(text.debugDescription) -> \(plainText(text))")
         }
     }
+
+    /// The walks skip from one byte that can start a construct (`<`, `{`, `[`, a quote, a delimiter) to the next: a
+    /// construct after kilobytes of prose without any of them, or between two such runs, is found as it is alone.
+    @Test(arguments: [
+        "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<?php system('id'); ?>", "<% eval(request) %>",
+        "<!--#exec cmd=\"id\" -->", "{: onclick=\"alert(1)\"}", "[id]: https://example.com \"t\" onclick=\"alert(1)\"",
+        "click javascript:alert(1)", "&#106;avascript:alert(1)", "=HYPERLINK(\"file:///etc/passwd\")",
+        "a, \"=cmd|' /C calc'!A0\"", "x < y and <hta:application>",
+    ])
+    func constructsAfterLongProseAreFound(_ construct: String) {
+        let alone = TextActiveContent.findings(in: Array(construct.utf8))
+        #expect(!alone.isEmpty)
+        let prose = String(repeating: "the quick brown fox jumps over lazy dogs ", count: 250)
+        for text in [prose + "\n" + construct, construct + "\n" + prose, prose + "\n" + construct + "\n" + prose] {
+            #expect(TextActiveContent.findings(in: Array(text.utf8)) == alone, "\(construct)")
+        }
+    }
+
+    @Test func theByteSkipsFindTheRightPositions() {
+        let text = Array("ab<cd<".utf8)
+        #expect(TextActiveContent.next(UInt8(ascii: "<"), in: text, from: 0) == 2)
+        #expect(TextActiveContent.next(UInt8(ascii: "<"), in: text, from: 3) == 5)
+        #expect(TextActiveContent.next(UInt8(ascii: "<"), in: text, from: 6) == 6)
+        #expect(TextActiveContent.next(UInt8(ascii: "x"), in: text, from: 0) == 6)
+        #expect(TextActiveContent.next(UInt8(ascii: "x"), in: [], from: 0) == 0)
+        #expect(TextActiveContent.isASCII(Array("0123456789abcdefg".utf8)))
+        #expect(!TextActiveContent.isASCII(Array("0123456789abcdef\u{e9}".utf8)))
+        #expect(!TextActiveContent.isASCII(Array("\u{e9}0123456789abcdef".utf8)))
+    }
 }
