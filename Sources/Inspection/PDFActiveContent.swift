@@ -389,10 +389,13 @@ enum PDFActiveContent {
             where position == 0 || !PDFLexer.isRegular(bytes[position - 1]) {
                 xrefSections += 1
                 var parser = PDFParser(bytes: bytes, position: position + 4, maxDepth: 1)
+                // Bytes read past where the table ends count too (`xref (` reads a string before giving up).
+                var reached = position
                 sections: while offsets.count < objectLimit {
                     let mark = parser.position
                     guard case .integer(let first)? = parser.parseValue(), case .integer(let entries)? = parser.parseValue(), first >= 0, entries >= 0
                     else {
+                        reached = max(reached, parser.position)
                         parser.position = mark
                         parser.skipWhitespace()
                         if !PDFLexer.keyword(trailerKeyword, in: bytes, at: parser.position) { distrust("an xref table does not end in a trailer") }
@@ -413,7 +416,7 @@ enum PDFActiveContent {
                         parser.position += 1
                     }
                 }
-                guard consume(parser.position - position) else { return }
+                guard consume(max(reached, parser.position) - position) else { return }
             }
             for index in versions.indices {
                 guard case .stream(let stream) = versions[index].value, isXRef(stream.dictionary) else { continue }

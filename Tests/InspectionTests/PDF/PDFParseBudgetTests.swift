@@ -43,6 +43,17 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
+    /// Keywords that make Airlock parse what follows them (`xref`, `startxref`) in front of one long string: each
+    /// parse reads the string, and all of them count.
+    @Test(arguments: ["xref", "startxref"])
+    func keywordsBeforeOneLongStringAreBounded(keyword: String) {
+        var bytes = Array("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n".utf8)
+        for _ in 0..<300 { bytes += Array("\(keyword) (\n".utf8) }
+        bytes += [UInt8](repeating: 0x41, count: 100_000) + Array("\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)
+        let findings = PDFActiveContent.findings(in: bytes)
+        #expect(findings.unscannable.contains { $0.hasPrefix("objects written inside other objects nest past the parse limit") }, "\(findings)")
+    }
+
     /// An ordinary file far from the budget: a few headers inside a string still read as objects.
     @Test func fewHeadersInAStringStayWithinTheBudget() {
         let findings = PDFActiveContent.findings(in: Self.headersInOneString(count: 3, filler: Array("x) endobj\n".utf8)))
