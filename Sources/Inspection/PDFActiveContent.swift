@@ -164,6 +164,12 @@ enum PDFActiveContent {
         var readable = true
         var decoded = 0
         var read = 0
+        /// Bytes the object parser has consumed over every read (scan, xref offsets and tables, raw headers, object
+        /// streams): objects written inside one long string or comment are read once per header, so this is bounded.
+        var parsed = 0
+        var parseExceeded = false
+        /// Objects the xref says hold compressed objects.
+        var objectStreamNumbers: Set<Int> = []
         var tooDeep = false
         var needlessEscape = false
         var objectsExceeded = false
@@ -187,6 +193,23 @@ enum PDFActiveContent {
             if findings.unscannable.count < findingLimit, !findings.unscannable.contains(text) { findings.unscannable.append(text) }
         }
 
+        /// What parsing may consume: four times the bytes of the file and of its decoded streams, plus 1 MiB (an
+        /// ordinary PDF parses each byte about once; objects inside other objects' strings parse them again).
+        var parseLimit: Int { (bytes.count &+ decoded) &* 4 &+ (1 << 20) }
+
+        /// Counts `count` bytes parsed; false (and the PDF unscannable) past `parseLimit`.
+        mutating func consume(_ count: Int) -> Bool {
+            guard !parseExceeded else { return false }
+            parsed &+= max(0, count)
+            guard parsed > parseLimit else { return true }
+            parseExceeded = true
+            unscannable("objects written inside other objects nest past the parse limit (4 × the file and its decoded streams + 1 MiB)")
+            return false
+        }
+
+        /// Whether a dictionary is typed `/XRef` in any reading.
+        func isXRef(_ dictionary: [String: PDFValue]) -> Bool { names(dictionary["Type"]).contains("XRef") }
+
         mutating func run() {
             guard Int64(bytes.count) <= sizeLimit else {
                 unscannable("the PDF is larger than \(sizeLimit >> 20) MiB")
@@ -205,6 +228,7 @@ enum PDFActiveContent {
                 unscannable("the xref puts object \(missing) in an object stream that does not hold it")
             }
             if versions.isEmpty && trailers.isEmpty { unscannable("no PDF objects could be read") }
+            checkEncryptedXRefStreams()
             for index in versions.indices { visit(versions[index].value) }
             // A trailer may hold the whole document inline (`/Root << … >>`).
             for trailer in trailers { visit(.dictionary(trailer.dictionary)) }
@@ -265,8 +289,10 @@ enum PDFActiveContent {
         mutating func readObject(at index: Int, number: Int, generation: Int, start: Int) -> Int? {
             let count = bytes.count
             do {
+                guard !parseExceeded else { return nil }
                 var parser = PDFParser(bytes: bytes, position: index + 3, maxDepth: depthLimit)
                 var value = parser.parseValue() ?? .null
+                guard consume(parser.position - index) else { return nil }
                 if parser.tooDeep { tooDeep = true }
                 if parser.needlessEscape { needlessEscape = true }
                 var next = max(parser.position, index + 3)
@@ -363,10 +389,13 @@ enum PDFActiveContent {
             where position == 0 || !PDFLexer.isRegular(bytes[position - 1]) {
                 xrefSections += 1
                 var parser = PDFParser(bytes: bytes, position: position + 4, maxDepth: 1)
+                // Bytes read past where the table ends count too (`xref (` reads a string before giving up).
+                var reached = position
                 sections: while offsets.count < objectLimit {
                     let mark = parser.position
                     guard case .integer(let first)? = parser.parseValue(), case .integer(let entries)? = parser.parseValue(), first >= 0, entries >= 0
                     else {
+                        reached = max(reached, parser.position)
                         parser.position = mark
                         parser.skipWhitespace()
                         if !PDFLexer.keyword(trailerKeyword, in: bytes, at: parser.position) { distrust("an xref table does not end in a trailer") }
@@ -387,15 +416,17 @@ enum PDFActiveContent {
                         parser.position += 1
                     }
                 }
+                guard consume(max(reached, parser.position) - position) else { return }
             }
             for index in versions.indices {
-                guard case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "XRef" else { continue }
+                guard case .stream(let stream) = versions[index].value, isXRef(stream.dictionary) else { continue }
                 xrefSections += 1
                 let entries = xrefStreamEntries(stream)
                 if entries.isEmpty { distrust("an xref stream cannot be read") }
                 for entry in entries where offsets.count < objectLimit {
                     if entry.type == 1 { offsets.insert([entry.field, entry.number, entry.generation]) }
                     if entry.type == 2 {
+                        objectStreamNumbers.insert(entry.field)
                         compressedEntries.append(entry.number)
                         xrefNumbers.insert(entry.number)
                     }
@@ -409,15 +440,24 @@ enum PDFActiveContent {
                     continue
                 }
                 var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
+                // Tokens longer than a number are not read to their end (offsets into one long token stay linear).
+                func skipNumber() {
+                    let start = parser.position
+                    while parser.position < bytes.count, parser.position - start <= 32, PDFLexer.isRegular(bytes[parser.position]) {
+                        parser.position += 1
+                    }
+                    if parser.position == start, parser.position < bytes.count { parser.position += 1 }
+                }
                 parser.skipWhitespace()
                 let numberStart = parser.position
-                parser.skipToken()
+                skipNumber()
                 let number = PDFLexer.wholeNumber(bytes, numberStart, parser.position)
                 parser.skipWhitespace()
                 let generationStart = parser.position
-                parser.skipToken()
+                skipNumber()
                 let generation = PDFLexer.wholeNumber(bytes, generationStart, parser.position)
                 parser.skipWhitespace()
+                guard consume(parser.position - offset) else { return }
                 if let number, let generation, number >= 0, generation >= 0, PDFLexer.keyword(PDFLexer.objKeyword, in: bytes, at: parser.position) {
                     if number == expected, generation == entry[2] {
                         xrefNumbers.insert(number)
@@ -453,22 +493,18 @@ enum PDFActiveContent {
             if xrefSections == 0 { distrust("the file has no xref") }
             var sections: Set<Int> = []
             for version in versions {
-                if case .stream(let stream) = version.value, stream.dictionary["Type"]?.name == "XRef" { sections.insert(version.position) }
+                if case .stream(let stream) = version.value, isXRef(stream.dictionary) { sections.insert(version.position) }
             }
+            let targets = xrefTargets()
             func leadsToSection(_ offset: Int?) -> Bool {
-                guard let offset, offset >= 0, offset < bytes.count else { return false }
-                var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
-                parser.skipWhitespace()
-                return PDFLexer.keyword(Array("xref".utf8), in: bytes, at: parser.position) || sections.contains(parser.position)
+                guard let offset, let target = targets.positions[offset] else { return false }
+                return PDFLexer.keyword(Array("xref".utf8), in: bytes, at: target) || sections.contains(target)
             }
-            let starts = PDFLexer.occurrences(of: Array("startxref".utf8), in: bytes).filter { $0 == 0 || !PDFLexer.isRegular(bytes[$0 - 1]) }
-            if starts.isEmpty { distrust("the file has no startxref") }
-            for start in starts {
-                var parser = PDFParser(bytes: bytes, position: start + 9, maxDepth: 1)
-                let offset = parser.parseValue()?.integer
+            if targets.starts.isEmpty { distrust("the file has no startxref") }
+            for (index, start) in targets.starts.enumerated() {
                 // A linearized file's first-page trailer says `startxref 0`; readers go by the last one.
-                if offset == 0, start != starts.last { continue }
-                if !leadsToSection(offset) { distrust("a startxref leads to no xref section") }
+                if start == 0, index != targets.starts.count - 1 { continue }
+                if !leadsToSection(start) { distrust("a startxref leads to no xref section") }
             }
             rebuildLatest()
             var references: Set<Int> = []
@@ -493,10 +529,47 @@ enum PDFActiveContent {
             if let missing = references.subtracting(xrefNumbers).min() { distrust("object \(missing) is referenced but has no xref entry") }
         }
 
+        /// Where every `startxref` value (nil when it is not a number), `/Prev` and `/XRefStm` leads: offset → the
+        /// position after blanks and comments there. Each is read once, with its bytes counted.
+        mutating func xrefTargets() -> (starts: [Int?], positions: [Int: Int]) {
+            var starts: [Int?] = []
+            var offsets: [Int] = []
+            for start in PDFLexer.occurrences(of: Array("startxref".utf8), in: bytes) where start == 0 || !PDFLexer.isRegular(bytes[start - 1]) {
+                var parser = PDFParser(bytes: bytes, position: start + 9, maxDepth: 1)
+                let value = parser.parseValue()?.integer
+                guard consume(parser.position - start) else { break }
+                starts.append(value)
+                if let value { offsets.append(value) }
+            }
+            for trailer in trailers {
+                for key in ["Prev", "XRefStm"] { offsets += integers(trailer.dictionary[key]) }
+            }
+            var positions: [Int: Int] = [:]
+            for offset in offsets where offset >= 0 && offset < bytes.count && positions[offset] == nil {
+                var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
+                parser.skipWhitespace()
+                guard consume(parser.position - offset) else { break }
+                positions[offset] = parser.position
+            }
+            return (starts, positions)
+        }
+
+        /// In an encrypted PDF, a stream typed /XRef that no `startxref`, `/Prev` or `/XRefStm` leads to is read as an
+        /// xref by no reader, only fetched as an object, which pdf.js decrypts and the standard does not: unscannable.
+        mutating func checkEncryptedXRefStreams() {
+            guard readable, decryption != nil else { return }
+            let positions = Set(xrefTargets().positions.values)
+            for version in versions where !version.compressed && !positions.contains(version.position) {
+                guard case .stream(let stream) = version.value, isXRef(stream.dictionary), ciphers(of: stream).count > 1 else { continue }
+                unscannable("an encrypted PDF holds an xref stream (object \(version.number)) that no startxref, /Prev or /XRefStm names")
+                return
+            }
+        }
+
         func collectReferences(_ value: PDFValue, into references: inout Set<Int>) {
             switch value {
             case .reference(let number, _): references.insert(number)
-            case .array(let items): for item in items { collectReferences(item, into: &references) }
+            case .array(let items), .alternatives(let items): for item in items { collectReferences(item, into: &references) }
             case .dictionary(let dictionary): for item in dictionary.values { collectReferences(item, into: &references) }
             case .stream(let stream): for item in stream.dictionary.values { collectReferences(item, into: &references) }
             default: break
@@ -511,8 +584,6 @@ enum PDFActiveContent {
         mutating func addRawHeaders() -> Int {
             let first = versions.count
             var known = Set(versions.map(\.position))
-            var work = 0
-            let workLimit = bytes.count &* 4 &+ (1 << 20)
             for index in PDFLexer.occurrences(of: PDFLexer.objKeyword, in: bytes) {
                 guard index + 3 == bytes.count || !isWordByte(bytes[index + 3]) else { continue }
                 guard let (number, generation, start) = rawHeader(before: index), !known.contains(start) else { continue }
@@ -523,13 +594,7 @@ enum PDFActiveContent {
                     if truncated >= 0 { numbers.append(truncated) }
                 }
                 for number in numbers {
-                    let before = versions.count
-                    guard let next = readObject(at: index, number: number, generation: generation, start: start) else { return first }
-                    if versions.count > before { work &+= max(0, next - index) }
-                }
-                if work > workLimit {
-                    unscannable("objects written inside other objects nest past the parse limit")
-                    break
+                    guard readObject(at: index, number: number, generation: generation, start: start) != nil else { return first }
                 }
             }
             return first
@@ -580,7 +645,7 @@ enum PDFActiveContent {
                     unscannable("the PDF's encryption dictionary is defined more than once")
                     readable = false
                 }
-                if case .stream(let stream) = versions[index].value, stream.dictionary["Type"]?.name == "XRef" {
+                if case .stream(let stream) = versions[index].value, isXRef(stream.dictionary) {
                     if stream.dictionary["Encrypt"] != nil, decryption == nil, readable {
                         unscannable("an xref stream found only by rebuilding the xref declares encryption")
                     }
@@ -674,7 +739,7 @@ enum PDFActiveContent {
                 parsedUpTo = parser.position
             }
             for version in versions {
-                if case .stream(let stream) = version.value, stream.dictionary["Type"]?.name == "XRef" {
+                if case .stream(let stream) = version.value, isXRef(stream.dictionary) {
                     trailers.append((version.position, stream.dictionary))
                 }
             }
@@ -710,6 +775,7 @@ enum PDFActiveContent {
         /// kept; past the limits the lookup stops and the file is unscannable.
         func candidates(_ value: PDFValue?) -> [PDFValue] {
             guard let value else { return [] }
+            if case .alternatives(let values) = value { return values.flatMap { candidates($0) } }
             guard case .reference(let number, _) = value else { return [value] }
             if let known = resolutions.values[number] { return known }
             var found: [PDFValue] = []
@@ -810,13 +876,36 @@ enum PDFActiveContent {
             }
         }
 
+        /// Decrypts the strings of every object read from the file. An xref stream's strings are not encrypted (ISO
+        /// 32000-1 section 7.5.8.2), but pdf.js decrypts every object it fetches through the xref whatever its /Type: an
+        /// object typed /XRef keeps both readings, as two definitions.
         mutating func decryptStrings(_ decryption: PDFDecryption, from first: Int = 0) {
             for index in first..<versions.count {
                 let version = versions[index]
                 if version.number == encryptionObject || version.compressed { continue }
-                if case .stream(let stream) = version.value, stream.dictionary["Type"]?.name == "XRef" { continue }
-                versions[index].value = decrypt(version.value, decryption, number: version.number, generation: version.generation)
+                let plain = decrypt(version.value, decryption, number: version.number, generation: version.generation)
+                if plain != version.value, version.value.dictionary.map(isXRef) == true, !addVersion(version) { return }
+                versions[index].value = plain
             }
+        }
+
+        /// The ciphers readers may apply to a stream's data, the standard's first: none for an xref stream or for
+        /// metadata when /EncryptMetadata is false, the crypt filter a /Crypt filter names, else the document's stream
+        /// filter, which pdf.js applies to every object it fetches (whatever its /Type; it ignores /Crypt filters).
+        func ciphers(of stream: PDFStream) -> [PDFDecryption.Cipher] {
+            guard let decryption else { return [.none] }
+            var all: [PDFDecryption.Cipher] = []
+            let types = names(stream.dictionary["Type"])
+            if types.contains("XRef") || (types.contains("Metadata") && !decryption.encryptMetadata) { all.append(.none) }
+            let (filterNames, parameters) = filters(of: stream.dictionary)
+            if let cryptIndex = filterNames.firstIndex(of: "Crypt") {
+                let name = (cryptIndex < parameters.count ? parameters[cryptIndex]?["Name"]?.name : nil) ?? "Identity"
+                all.append(decryption.cryptFilters[name] ?? .none)
+            }
+            all.append(decryption.streamCipher)
+            var unique: [PDFDecryption.Cipher] = []
+            for cipher in all where !unique.contains(cipher) { unique.append(cipher) }
+            return unique
         }
 
         func decrypt(_ value: PDFValue, _ decryption: PDFDecryption, number: Int, generation: Int) -> PDFValue {
@@ -827,6 +916,8 @@ enum PDFActiveContent {
                 return .array(items.map { decrypt($0, decryption, number: number, generation: generation) })
             case .dictionary(let dictionary):
                 return .dictionary(dictionary.mapValues { decrypt($0, decryption, number: number, generation: generation) })
+            case .alternatives(let items):
+                return .alternatives(items.map { decrypt($0, decryption, number: number, generation: generation) })
             case .stream(var stream):
                 stream.dictionary = stream.dictionary.mapValues { decrypt($0, decryption, number: number, generation: generation) }
                 return .stream(stream)
@@ -853,14 +944,19 @@ enum PDFActiveContent {
             return (names, parameters)
         }
 
-        /// The decoded data of a stream, or why it cannot be had.
-        mutating func data(of stream: PDFStream) -> Result<[UInt8], StreamFailure> {
+        /// The decoded data of a stream (decrypted the standard's way, or with `cipher`), or why it cannot be had.
+        mutating func data(of stream: PDFStream, cipher: PDFDecryption.Cipher? = nil) -> Result<[UInt8], StreamFailure> {
             var truncated = false
-            return data(of: stream, truncated: &truncated)
+            return data(of: stream, cipher: cipher, truncated: &truncated)
+        }
+
+        /// Every reading of a stream's data, one per cipher a reader may apply (see `ciphers(of:)`).
+        mutating func readings(of stream: PDFStream) -> [Result<[UInt8], StreamFailure>] {
+            ciphers(of: stream).map { data(of: stream, cipher: $0) }
         }
 
         /// The decoded data of a stream, or why it cannot be had; `truncated` when Flate data ended early.
-        mutating func data(of stream: PDFStream, truncated: inout Bool) -> Result<[UInt8], StreamFailure> {
+        mutating func data(of stream: PDFStream, cipher: PDFDecryption.Cipher?, truncated: inout Bool) -> Result<[UInt8], StreamFailure> {
             guard readable else { return .failure(.unreadable("the PDF cannot be decrypted")) }
             // Decoding parameters that point at nothing Airlock can read: a reader may find them.
             for key in ["Filter", "DecodeParms", "DP"] {
@@ -893,14 +989,7 @@ enum PDFActiveContent {
             guard read <= bytes.count &+ decodeLimit else { return .failure(.readLimit) }
             var raw = Array(bytes[stream.start..<end])
             let (names, parameters) = filters(of: stream.dictionary)
-            if let decryption, stream.dictionary["Type"]?.name != "XRef",
-                !(stream.dictionary["Type"]?.name == "Metadata" && !decryption.encryptMetadata)
-            {
-                var cipher = decryption.streamCipher
-                if let cryptIndex = names.firstIndex(of: "Crypt") {
-                    let name = (cryptIndex < parameters.count ? parameters[cryptIndex]?["Name"]?.name : nil) ?? "Identity"
-                    cipher = decryption.cryptFilters[name] ?? .none
-                }
+            if let decryption, let cipher = cipher ?? ciphers(of: stream).first {
                 raw = decryption.decrypt(raw, number: stream.number, generation: stream.generation, cipher: cipher)
             }
             let budget = decodeLimit - decoded
@@ -923,12 +1012,20 @@ enum PDFActiveContent {
             let count = versions.count
             for index in first..<count {
                 // By /Type, or by /N and /First as pdf.js reads it (a reader need not check /Type).
-                guard case .stream(let stream) = versions[index].value,
-                    stream.dictionary["Type"]?.name == "ObjStm" || (stream.dictionary["N"] != nil && stream.dictionary["First"] != nil)
-                else { continue }
+                guard case .stream(let stream) = versions[index].value else { continue }
+                let listed =
+                    names(stream.dictionary["Type"]).contains("ObjStm") || (stream.dictionary["N"] != nil && stream.dictionary["First"] != nil)
+                guard listed || objectStreamNumbers.contains(stream.number) else { continue }
+                // Decrypted by one reader and not by another: the objects differ, and both cannot be judged (each
+                // reading would hold its own objects under the same numbers). Not an object stream any tool writes.
+                guard ciphers(of: stream).count == 1 else {
+                    if readable { unscannable("an object stream that readers decrypt differently (typed /XRef or /Metadata, or a /Crypt filter)") }
+                    continue
+                }
+                guard listed else { continue }
                 let position = versions[index].position
                 var truncated = false
-                switch data(of: stream, truncated: &truncated) {
+                switch data(of: stream, cipher: nil, truncated: &truncated) {
                 case .failure(let failure):
                     if readable { unscannable(failure.describe("an object stream")) }
                 case .success(let data):
@@ -960,6 +1057,7 @@ enum PDFActiveContent {
                         parser.position = start
                         let value = parser.parseValue() ?? .null
                         work &+= max(0, parser.position - start)
+                        guard consume(parser.position - start) else { break }
                         guard addVersion(Version(number: number, generation: 0, value: value, position: position, compressed: true)) else { break }
                     }
                     if parser.tooDeep { tooDeep = true }
@@ -976,7 +1074,7 @@ enum PDFActiveContent {
 
         mutating func visit(_ value: PDFValue) {
             switch value {
-            case .array(let items):
+            case .array(let items), .alternatives(let items):
                 for item in items { visit(item) }
             case .dictionary(let dictionary):
                 inspect(dictionary, stream: nil)
@@ -1127,6 +1225,8 @@ enum PDFActiveContent {
                     continue
                 }
                 switch value {
+                case .alternatives(let items):
+                    pending.append(contentsOf: items)
                 case .array(let items):
                     pending.append(
                         contentsOf: items.filter {
@@ -1168,6 +1268,7 @@ enum PDFActiveContent {
                 case "URI":
                     guard readable else { continue }
                     for case .string(let uri) in candidates(action["URI"]) {
+                        if isMail(uri), !trigger.automatic { continue }
                         if !isWeb(uri) {
                             report(trigger, "URI", " to a non-web address (\(scheme(of: uri)))")
                         } else if trigger.automatic {
@@ -1234,6 +1335,18 @@ enum PDFActiveContent {
             return rest.starts(with: [0x2F, 0x2F]) && !rest.contains(0x5C)
         }
 
+        /// A `mailto:` address as written, admitted like a web link where a click follows it (an e-mail client opens a
+        /// draft; OOXML hyperlinks admit it too). Not UTF-16 (whose low bytes `trimmed` reads), nothing before the scheme
+        /// but what URL parsers strip (C0 controls and spaces), and no `attach=` parameter (mail clients that honoured
+        /// it attached local files).
+        func isMail(_ uri: [UInt8]) -> Bool {
+            guard !uri.starts(with: [0xFE, 0xFF]), !uri.starts(with: [0xFF, 0xFE]),
+                let start = uri.firstIndex(where: { $0 > 0x20 })
+            else { return false }
+            let lower = uri[start...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            return lower.starts(with: Array("mailto:".utf8)) && PDFLexer.occurrences(of: Array("attach".utf8), in: lower).isEmpty
+        }
+
         func scheme(of uri: [UInt8]) -> String {
             let text = trimmed(uri)
             if text.starts(with: [0x5C, 0x5C]) || text.starts(with: [0x2F, 0x2F]) { return "a UNC path" }
@@ -1263,7 +1376,11 @@ enum PDFActiveContent {
 
         mutating func checkType1(_ stream: PDFStream) {
             guard firstCheck(stream, 1) else { return }
-            switch data(of: stream) {
+            for reading in readings(of: stream) { checkType1(reading, stream) }
+        }
+
+        mutating func checkType1(_ reading: Result<[UInt8], StreamFailure>, _ stream: PDFStream) {
+            switch reading {
             case .failure(let why):
                 if readable { unscannable(why.describe("a Type 1 font program")) }
             case .success(let data):
@@ -1298,7 +1415,11 @@ enum PDFActiveContent {
 
         mutating func checkCalculator(_ stream: PDFStream) {
             guard firstCheck(stream, 2) else { return }
-            switch data(of: stream) {
+            for reading in readings(of: stream) { checkCalculator(reading) }
+        }
+
+        mutating func checkCalculator(_ reading: Result<[UInt8], StreamFailure>) {
+            switch reading {
             case .failure(let why):
                 if readable { unscannable(why.describe("a PostScript calculator function")) }
             case .success(let data):
@@ -1338,7 +1459,16 @@ enum PDFActiveContent {
 
         mutating func checkXML(_ stream: PDFStream) {
             guard firstCheck(stream, 3) else { return }
-            switch data(of: stream) {
+            for (index, reading) in readings(of: stream).enumerated() {
+                // Plain XMP (what /EncryptMetadata false means) decrypted by pdf.js is noise that no filter decodes:
+                // that reader gets no metadata, nothing to judge.
+                if index > 0, case .failure(.corrupt) = reading { continue }
+                checkXML(reading)
+            }
+        }
+
+        mutating func checkXML(_ reading: Result<[UInt8], StreamFailure>) {
+            switch reading {
             case .failure(let why):
                 if readable { unscannable(why.describe("an XML metadata stream")) }
             case .success(let data):

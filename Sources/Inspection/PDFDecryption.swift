@@ -30,6 +30,10 @@ struct PDFDecryption {
 
     /// Opens the handler described by `encrypt` with the empty user password.
     static func open(_ encrypt: [String: PDFValue], firstID: [UInt8]) -> Result<PDFDecryption, Failure> {
+        // A key written twice (`/StmF /StdCF /StmF /Identity`): readers that take the other value decrypt differently.
+        guard !PDFValue.dictionary(encrypt).hasAlternatives else {
+            return .failure(.unsupported("the PDF's encryption dictionary writes a key more than once with different values"))
+        }
         let filter = encrypt["Filter"]?.name ?? ""
         guard filter == "Standard" else {
             return .failure(.unsupported("the PDF is encrypted with the \(filter.isEmpty ? "unnamed" : "/" + filter) security handler"))

@@ -2,7 +2,7 @@
 ///
 /// The parser never traps on hostile input: every index is bounds-checked, numbers are parsed with checked arithmetic,
 /// nesting is bounded (deeper structures are skipped iteratively and reported), and unknown tokens are skipped.
-enum PDFValue {
+enum PDFValue: Equatable {
     case null
     case bool(Bool)
     case integer(Int)
@@ -13,6 +13,21 @@ enum PDFValue {
     case dictionary([String: PDFValue])
     case reference(Int, Int)
     case stream(PDFStream)
+    /// Every different value of a key a dictionary writes more than once (`/S /Launch … /S /GoTo`): readers differ on
+    /// which one counts (pypdf and xpdf take the first, pdf.js and PDFium the last, poppler either past 32 entries), so
+    /// `candidates` gives them all. Only ever a dictionary entry, never nested in itself.
+    case alternatives([PDFValue])
+
+    /// Whether a key of this dictionary, or of one nested in it, is written more than once with different values.
+    var hasAlternatives: Bool {
+        switch self {
+        case .alternatives: true
+        case .array(let items): items.contains { $0.hasAlternatives }
+        case .dictionary(let dictionary): dictionary.values.contains { $0.hasAlternatives }
+        case .stream(let stream): stream.dictionary.values.contains { $0.hasAlternatives }
+        default: false
+        }
+    }
 
     var dictionary: [String: PDFValue]? {
         switch self {
@@ -49,7 +64,7 @@ enum PDFValue {
 }
 
 /// A stream: its dictionary and where its (still encoded, possibly encrypted) data lies in the file.
-struct PDFStream {
+struct PDFStream: Equatable {
     var dictionary: [String: PDFValue]
     /// Data bounds in the file buffer.
     var start: Int
@@ -299,20 +314,36 @@ struct PDFParser {
                 // No value: /Key followed by `>>` or another name treats the key as null ... unless the next name is the value.
                 if bytes[position] == 0x2F {
                     position += 1
-                    dictionary[key] = .name(readName())
+                    Self.insert(.name(readName()), for: key, into: &dictionary)
                 } else {
-                    dictionary[key] = .null
+                    Self.insert(.null, for: key, into: &dictionary)
                 }
                 continue
             }
             if let value = parseValue(depth: depth) {
-                dictionary[key] = value
+                Self.insert(value, for: key, into: &dictionary)
             } else {
                 if PDFLexer.endsObject(bytes, at: position) { break }
                 skipToken()
             }
         }
         return dictionary
+    }
+
+    /// Adds an entry; a key written again with a different value keeps every value (`PDFValue.alternatives`).
+    static func insert(_ value: PDFValue, for key: String, into dictionary: inout [String: PDFValue]) {
+        guard let existing = dictionary[key] else {
+            dictionary[key] = value
+            return
+        }
+        switch existing {
+        case .alternatives(var values):
+            // Compared only while few (no quadratic work on a key written thousands of times).
+            if values.count >= 16 || !values.contains(value) { values.append(value) }
+            dictionary[key] = .alternatives(values)
+        default:
+            if existing != value { dictionary[key] = .alternatives([existing, value]) }
+        }
     }
 
     /// Skips a too-deep structure without recursion: brackets and dictionaries balanced, strings skipped.

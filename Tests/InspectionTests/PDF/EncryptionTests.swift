@@ -42,6 +42,14 @@ import Testing
         #expect(result.unscannable == ["the PDF needs a user password"], "\(algorithm): \(result)")
     }
 
+    /// Written by qpdf through pikepdf (`make_pikepdf.py`): object streams, linearized, /EncryptMetadata false on two,
+    /// an https and a mailto: link. Metadata left plain is read both ways, and neither reading is a finding.
+    @Test(arguments: ["qpdf-r2-rc4", "qpdf-r3-rc4", "qpdf-r4-rc4-plainmeta", "qpdf-r4-aes", "qpdf-r4-aes-plainmeta", "qpdf-r6-aes"])
+    func qpdfControlsAreClean(_ name: String) throws {
+        let result = try Self.findings("\(name).pdf")
+        #expect(result == PDFActiveContent.Findings(), "\(name): \(result)")
+    }
+
     @Test func unknownHandlerIsUnscannable() {
         var builder = FixturePDF.document(more: ["<< /Filter /Adobe.PubSec /V 4 /R 4 /O <00> /U <00> >>"])
         builder.trailerExtra = "/Encrypt 4 0 R"
