@@ -125,8 +125,7 @@ struct TextActiveContentTests {
     /// text that would need more is refused.
     @Test func nestedTagsAreBounded() {
         let clean = String(repeating: "<b title=\"x <i a ", count: 20_000) + ">"
-        let clock = ContinuousClock()
-        let elapsed = clock.measure { _ = plainText(clean) }
+        let elapsed = threadCPUTime { _ = plainText(clean) }
         #expect(elapsed < .seconds(20))
         let ordinary = String(repeating: "a<b, c>d; ", count: 50_000)
         #expect(plainText(ordinary).isEmpty)
