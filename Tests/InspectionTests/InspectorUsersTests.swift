@@ -183,6 +183,13 @@ struct InspectorUsersTests {
         #expect(InspectorUsers(base: 2_100_000_000, count: 4096, lockDirectory: nil).mappingProblem() == nil)
     }
 
+    @Test func aRangeHoldingAnAccountsIdIsNamed() {
+        // uid 0 is root on every machine; the default range is no account's here.
+        let problem = InspectorUsers(base: 0, count: 2, lockDirectory: nil).accountProblem()
+        #expect(problem?.contains("account 'root' (uid 0)") == true, "\(problem ?? "nil")")
+        #expect(InspectorUsers(base: 2_100_000_000, count: 4096, lockDirectory: nil).accountProblem() == nil)
+    }
+
     @Test func aLockDirectoryOthersMayWriteIsRefused() throws {
         let locks = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-uid-locks-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)

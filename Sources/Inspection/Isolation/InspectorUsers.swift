@@ -86,6 +86,31 @@ public final class InspectorUsers: Sendable {
         return nil
     }
 
+    /// Why the range cannot be used because an account or group of this machine already has one of its ids (an
+    /// inspector would then own that account's files, or be able to signal its processes), or nil. Reads the local
+    /// account databases once, at start (`getpwent`/`getgrent`: files, and directory services that enumerate).
+    public func accountProblem() -> String? {
+        let range = UInt64(base)..<(UInt64(base) + UInt64(count))
+        var problem: String?
+        setpwent()
+        while problem == nil, let entry = getpwent() {
+            if range.contains(UInt64(entry.pointee.pw_uid)) || range.contains(UInt64(entry.pointee.pw_gid)) {
+                problem = "account '\(String(cString: entry.pointee.pw_name))' (uid \(entry.pointee.pw_uid))"
+            }
+        }
+        endpwent()
+        setgrent()
+        while problem == nil, let entry = getgrent() {
+            if range.contains(UInt64(entry.pointee.gr_gid)) {
+                problem = "group '\(String(cString: entry.pointee.gr_name))' (gid \(entry.pointee.gr_gid))"
+            }
+        }
+        endgrent()
+        guard let problem else { return nil }
+        return "the inspector uid range \(base)..\(range.upperBound - 1) (worker.inspector.uidBase, uidCount) holds the id of \(problem)"
+            + ": choose a range no account or group uses"
+    }
+
     /// Whether the extents of a `/proc/self/uid_map`-style text (`inside outside count` per line) cover
     /// `base ..< base + count`.
     static func covers(_ map: String, base: UInt64, count: UInt64) -> Bool {

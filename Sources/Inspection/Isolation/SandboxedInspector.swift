@@ -133,7 +133,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
     /// Starts ``Configuration/size`` inspectors and returns their lock-down layers; throws when one cannot start.
     @discardableResult
     public func start() async throws(InspectionError) -> SandboxLayers {
-        if let problem = users?.mappingProblem() { throw InspectionError(.engineLoad, problem) }
+        if let problem = users.flatMap({ $0.mappingProblem() ?? $0.accountProblem() }) { throw InspectionError(.engineLoad, problem) }
         let generation = state.withLock { $0.generation }
         let failures = await withTaskGroup(of: InspectionError?.self) { group in
             for _ in 0..<configuration.size {
