@@ -164,7 +164,7 @@ enum TextActiveContent {
                 next = end
             }
             // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``).
-            if start < end, "=+-@".utf8.contains(text[start]),
+            if start < end, "=+-@".utf8.contains(text[start]), csv || !isDoubleEquals(text, start, end),
                 text[start..<end].contains(where: {
                     $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(")
                 })
@@ -354,6 +354,7 @@ enum TextActiveContent {
                 // values out); preloads and prefetches fetch on render.
                 findings.append("a <link rel=\"\(rel)\"> element (fetched when the text is rendered)")
             }
+            if let embedding = embeddingFinding(tag, element: element) { findings.append(embedding) }
             if element == "base", tag.attributes.contains(where: { MarkupActiveContent.localName($0.name) == "href" && $0.hasValue }) {
                 // Every relative link, image and script of the rendered page then leads to the named site.
                 findings.append("a <base href> element (relative links lead elsewhere)")
