@@ -217,6 +217,58 @@ struct RawCodeTests {
         }
         print("RAWCODE-MEASURE \(mebibytes) MiB: \(openers) `<?`, \(code) lexed as code")
         #expect(code == 0)
+        // Planted: random bytes after a `<?` every 256 bytes of the same amount of random data.
+        var planted = 0
+        var plantedCode = 0
+        for _ in 0..<(mebibytes / 16) {
+            let chunk = [UInt8](random.readData(ofLength: 16 << 20))
+            for start in stride(from: 0, to: chunk.count - 4096, by: 256) {
+                planted += 1
+                var budget = 1 << 20
+                if RawCode.compiles(chunk, from: start, budget: &budget) {
+                    plantedCode += 1
+                    print("RAWCODE-PLANTED-CODE \(chunk[start..<start + 48].map { String($0, radix: 16) })")
+                }
+            }
+        }
+        print("RAWCODE-MEASURE planted: \(planted) `<?`, \(plantedCode) lexed as code")
+    }
+
+    /// Which files on this machine the raw-bytes check refuses: every regular file of at most 64 MiB under the
+    /// `:`-separated directories in `AIRLOCK_RAWCODE_FILES` that libmagic does not call text (a measurement, off by
+    /// default). Prints each finding and the totals.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["AIRLOCK_RAWCODE_FILES"] != nil))
+    func measureRealFiles() throws {
+        let magic = try MagicDetector()
+        var files = 0
+        var bytes: Int64 = 0
+        var found: [RawCode.Outcome: Int] = [:]
+        for root in (ProcessInfo.processInfo.environment["AIRLOCK_RAWCODE_FILES"] ?? "").split(separator: ":") {
+            guard let walk = FileManager.default.enumerator(atPath: String(root)) else { continue }
+            while let relative = walk.nextObject() as? String {
+                let path = "\(root)/\(relative)"
+                var info = stat()
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0, info.st_size <= 64 << 20 else { continue }
+                let descriptor = open(path, O_RDONLY)
+                guard descriptor >= 0 else { continue }
+                defer { close(descriptor) }
+                let count = Int(min(Int64(info.st_size), Int64(MagicDetector.prefixBytes)))
+                var head = [UInt8](repeating: 0, count: count)
+                let read: Int = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, 0) }
+                guard read == count else { continue }
+                let type: String
+                do { type = try head.withUnsafeBytes { try magic.mediaType(of: $0) } } catch { continue }
+                guard !Inspector.textTypes.contains(type) else { continue }
+                files += 1
+                bytes += Int64(info.st_size)
+                let outcome = RawCode.phpCode(descriptor: descriptor, size: Int64(info.st_size))
+                if outcome != .clean {
+                    found[outcome, default: 0] += 1
+                    print("RAWCODE-HIT \(outcome) \(type) \(path)")
+                }
+            }
+        }
+        print("RAWCODE-FILES \(files) files, \(bytes >> 20) MiB, findings \(found)")
     }
 
     /// The end of the file ends the block: code before it runs, an opener alone or an open string does not.
