@@ -211,10 +211,8 @@ enum RawCode {
         case operand
         /// A name that is not a keyword.
         case name
-        /// A keyword, or the type after `const`.
+        /// A keyword.
         case keyword
-        /// `const`: a type may follow (typed class constants), then the constant's name.
-        case const
     }
 
     private static let halt = Array("__halt_compiler".utf8)
@@ -236,8 +234,9 @@ enum RawCode {
     /// Lexes one block the way PHP does, as far as it must to tell whether PHP would compile it. `next` gives the
     /// next byte, -1 at the end of the input, nil when it cannot be read.
     ///
-    /// Statements (after `<?`) count as code only when one of them can do something: a call (`(` after a name or a
-    /// bracket), a variable, a command, a keyword (`include`, `echo`, `new`, …). Constants and operators alone
+    /// Statements (after `<?`) count as code only when one of them can do something: a call (`(` after a name, a
+    /// string, a variable or a bracket), a variable, a command, a keyword (`include`, `echo`, `new`, …), or a `{` left
+    /// open for a later block to close. Constants and operators alone
     /// (`<?FOO+BAR?>`, which random bytes spell about once in ten thousand `<?`) compile but run nothing; the file goes
     /// on to its next block.
     /// - Parameters:
@@ -264,6 +263,7 @@ enum RawCode {
         var ender = true  // the last token may end a statement (`?>` stands for a `;`)
         var enderBeforeQuestion = true
         var previousCode: UInt8 = 0  // the last byte read in code that is not a name's or a blank
+        var constant = false  // in a `const` declaration, before its `=`
         word.reserveCapacity(16)
 
         /// The name just read ends: false when it makes two operands in a row.
@@ -281,14 +281,17 @@ enum RawCode {
                 return true
             }
             let keyword = name <= 16 && keywords.contains(String(decoding: word, as: UTF8.self))
-            if !keyword, token == .operand || token == .name { return false }
+            // A typed constant's type may be a name, nullable or a union (`const ?Foo|Bar X`): no rule up to its `=`.
+            if !keyword, !constant, token == .operand || token == .name { return false }
             if keyword { active = true }
-            token = keyword ? (word == Array("const".utf8) ? .const : .keyword) : (token == .const ? .keyword : .name)
+            if word == Array("const".utf8) { constant = true }
+            token = keyword ? .keyword : .name
             return true
         }
         func closed(ends: Bool) -> Block {
             if !ends || awaitVariable || dollar || stack.contains(where: { $0 != 0x7B }) { return .parseError }
-            return code && active ? .code : .noCode(length: length)
+            // A `{` left open is closed by a later block: what the blocks run together is not known here.
+            return code && (active || !stack.isEmpty) ? .code : .noCode(length: length)
         }
 
         while true {
@@ -363,10 +366,12 @@ enum RawCode {
                 // `;`, `:` (`else:`, a label), a block and a postfix `++`/`--` end a statement; an operator does not.
                 ender = byte == 0x3B || byte == 0x3A || byte == 0x7B || ((byte == 0x2B || byte == 0x2D) && previousCode == byte)
                 previousCode = byte
+                if byte == 0x3D || byte == 0x3B || byte == 0x7B || byte == 0x7D { constant = false }
                 switch byte {
                 case 0x28, 0x5B, 0x7B:  // `(`, `[`, `{`
                     guard stack.count < 256 else { return .code }
-                    if byte == 0x28, token == .name || token == .keyword || token == .close { active = true }  // a call
+                    // A call: after a name, a string or variable (`'system'('id')`), a bracket (`(f)()`).
+                    if byte == 0x28, token != .none { active = true }
                     stack.append(byte)
                     token = .none
                 case 0x29, 0x5D, 0x7D:  // `)`, `]`, `}`

@@ -61,7 +61,9 @@ struct RawCodeTests {
         Array("<?\tpassthru($_REQUEST[0])?>".utf8),
         Array("<? echo \"x\"; print'y'; include_once 'z'; ?>".utf8),
         Array("<? if ($a) { echo 1; } else { print 'b'; } ?>".utf8),
-        Array("<? const int X = 1; const Foo BAR = 2; ?>".utf8),
+        Array("<? const int X = 1; const Foo BAR = 2; const ?Foo|Bar C = null; ?>".utf8),
+        Array("<?'sys'.'tem'('id')?>".utf8),  // a call through a string
+        Array("<? { FOO ?>x<? } system(1) ?>".utf8),  // a block open across `?>`: counted at once
         Array("<? function f(int $a, Foo $b): ?string { return $a instanceof Foo ? \"{$b->c[0]}\" : b'x'; } ?>".utf8),
         Array("<? $$a = ${'b'}; $ /* c */ $d = 1; $e = \"${f}\"; ?>".utf8),
         Array("<? foreach ($a as $k => $v) echo $k, $v; ?>".utf8),
