@@ -74,6 +74,8 @@ enum RawCode {
             // With short tags on, this `<?` opens a block unless it sits inside an earlier one.
             let opensBlock = lexer.shortTags && position >= lexer.resume
             if third == 0x3D {  // `<?=`
+                // Inside a block an earlier `<?` left open, this echo is read with short tags off only: counted.
+                if opensBlock, lexer.braces > 0 { return .shortOpenTag }
                 switch lexer.lex(from: position + 3, statements: false) {
                 case .code: return .shortEcho
                 case .failed(let outcome): return outcome
@@ -93,7 +95,9 @@ enum RawCode {
             switch lexer.lex(from: position + 2, statements: true) {
             case .code: return .shortOpenTag
             case .failed(let outcome): return outcome
-            case .noCode(let length): lexer.resume = position + 2 + Int64(length)
+            case .noCode(let length, let braces):
+                lexer.resume = position + 2 + Int64(length)
+                lexer.braces = braces
             case .parseError: lexer.shortTags = false
             }
         }
@@ -104,8 +108,9 @@ enum RawCode {
     enum Block: Equatable {
         /// Code PHP would compile.
         case code
-        /// Nothing but blanks, comments and `;` up to the `?>` or the end, `length` bytes.
-        case noCode(length: Int)
+        /// Nothing that does something up to the `?>` or the end, `length` bytes, leaving `braces` blocks (`{`) open
+        /// for later PHP blocks to close.
+        case noCode(length: Int, braces: Int)
         /// Bytes PHP cannot compile: the file runs nothing.
         case parseError
         /// The bytes could not be read.
@@ -122,6 +127,8 @@ enum RawCode {
         var shortTags = true
         /// Where the last block that held no code ended: a `<?` before it is inside that block.
         var resume: Int64 = 0
+        /// The blocks (`{`) the blocks before left open.
+        var braces = 0
 
         init(descriptor: Int32, size: Int64) {
             cursor = FileCursor(descriptor: descriptor, size: size)
@@ -137,7 +144,7 @@ enum RawCode {
         }
 
         enum Lexed {
-            case code, noCode(Int), parseError
+            case code, noCode(Int, braces: Int), parseError
             case failed(Outcome)
         }
 
@@ -161,7 +168,7 @@ enum RawCode {
             guard cursor.seek(to: start) else { return .failed(.unreadable) }
             var position = start
             var overBudget = false
-            let block = RawCode.lex(statements: statements, php8: php8, attributes: &attributes) {
+            let block = RawCode.lex(statements: statements, php8: php8, braces: statements ? braces : 0, attributes: &attributes) {
                 guard position < size else { return -1 }
                 guard budget > 0 else {
                     overBudget = true
@@ -174,7 +181,7 @@ enum RawCode {
             }
             switch block {
             case .code: return .code
-            case .noCode(let length): return .noCode(length)
+            case .noCode(let length, let braces): return .noCode(length, braces: braces)
             case .parseError: return .parseError
             case .failed: return .failed(overBudget ? .overBudget : .unreadable)
             }
@@ -195,6 +202,7 @@ enum RawCode {
                 return Int(bytes[index - 1])
             }
             if block == .code || block == .failed { return true }
+            if case .noCode(_, let braces) = block, braces > 0 { return true }  // a later block would close it
         }
         return false
     }
@@ -216,6 +224,9 @@ enum RawCode {
     }
 
     private static let halt = Array("__halt_compiler".utf8)
+
+    /// Keywords that open a declaration, where a type precedes a name or variable.
+    private static let modifiers: Set<String> = ["const", "public", "protected", "private", "var", "static", "readonly", "final", "abstract"]
 
     /// Keywords, and the type names that may precede another name, lower case. A name in this list may follow or be
     /// followed by another token (`echo 'x'`, `$a instanceof B`, `const int X`); one that is not may not.
@@ -242,7 +253,7 @@ enum RawCode {
     /// - Parameters:
     ///   - php8: `#[` opens an attribute (PHP 8), not a comment (PHP 7).
     ///   - attributes: Set when a `#[` was read.
-    static func lex(statements: Bool, php8: Bool = false, attributes: inout Bool, next: () -> Int?) -> Block {
+    static func lex(statements: Bool, php8: Bool = false, braces: Int = 0, attributes: inout Bool, next: () -> Int?) -> Block {
         var state = State.code
         var started = false  // the first token, which must start an expression or a statement, was seen
         var code = false  // a token other than `;` was seen
@@ -257,13 +268,14 @@ enum RawCode {
         var dollar = false  // the byte before was a `$`
         var awaitVariable = false  // a `$` not followed by a name waits for `$` or `{`
         var token = Token.none
-        var stack: [UInt8] = []  // open `(`, `[`, `{`, and a string's quote for its `{$…}` or `${…}`
+        var stack = [UInt8](repeating: 0x7B, count: braces)  // open `(`, `[`, `{`, and a string's quote for its `{$…}`
         var length = 0
         var active = !statements  // a token that does something was read (an expression to echo does)
         var ender = true  // the last token may end a statement (`?>` stands for a `;`)
         var enderBeforeQuestion = true
         var previousCode: UInt8 = 0  // the last byte read in code that is not a name's or a blank
-        var constant = false  // in a `const` declaration, before its `=`
+        var declaration = false  // after a modifier (`const`, `public`, …), before the `=`, `;` or block
+        var highByte = false  // the name being read holds a byte 0x80-0xFF
         word.reserveCapacity(16)
 
         /// The name just read ends: false when it makes two operands in a row.
@@ -276,22 +288,26 @@ enum RawCode {
             ender = true
             if variable || digit {
                 if token == .operand || (digit && token == .name) { return false }
+                // `1\x80`: a number, then a name.
+                if digit, highByte { return false }
+                // A type before a variable: in a parameter list or a property declaration only.
+                if variable, token == .name, stack.last != 0x28, !declaration { return false }
                 if variable { active = true }
                 token = .operand
                 return true
             }
             let keyword = name <= 16 && keywords.contains(String(decoding: word, as: UTF8.self))
-            // A typed constant's type may be a name, nullable or a union (`const ?Foo|Bar X`): no rule up to its `=`.
-            if !keyword, !constant, token == .operand || token == .name { return false }
+            // A declaration's type may be a name, nullable or a union (`const ?Foo|Bar X`, `public A|B $x`): no rule
+            // up to its `=`.
+            if !keyword, !declaration, token == .operand || token == .name { return false }
             if keyword { active = true }
-            if word == Array("const".utf8) { constant = true }
+            if keyword, Self.modifiers.contains(String(decoding: word, as: UTF8.self)) { declaration = true }
             token = keyword ? .keyword : .name
             return true
         }
         func closed(ends: Bool) -> Block {
             if !ends || awaitVariable || dollar || stack.contains(where: { $0 != 0x7B }) { return .parseError }
-            // A `{` left open is closed by a later block: what the blocks run together is not known here.
-            return code && (active || !stack.isEmpty) ? .code : .noCode(length: length)
+            return code && active ? .code : .noCode(length: length, braces: stack.count)
         }
 
         while true {
@@ -319,11 +335,13 @@ enum RawCode {
                         let digit = byte >= 0x30 && byte <= 0x39
                         if awaitVariable || (afterDollar && digit) { return .parseError }  // `$ name`, `$1`
                         variable = afterDollar
+                        highByte = false
                         word.removeAll(keepingCapacity: true)
                         started = true
                         code = true
                     }
                     let lowered = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                    if byte >= 0x80 { highByte = true }
                     if word.count < 16 { word.append(lowered) }
                     // After `__halt_compiler` PHP reads no further: what follows may be anything.
                     halt = (name == 0 || halt) && name < Self.halt.count && lowered == Self.halt[name]
@@ -357,7 +375,9 @@ enum RawCode {
                         enderBeforeQuestion = ender
                         continue
                     }
-                    guard (statements ? Self.statementStarts : Self.expressionStarts).contains(byte) else { return .parseError }
+                    // A `}` may close a block an earlier `<?` opened.
+                    guard (statements ? Self.statementStarts : Self.expressionStarts).contains(byte) || (byte == 0x7D && !stack.isEmpty)
+                    else { return .parseError }
                     started = true
                 }
                 if byte != 0x3B { code = true }
@@ -366,7 +386,7 @@ enum RawCode {
                 // `;`, `:` (`else:`, a label), a block and a postfix `++`/`--` end a statement; an operator does not.
                 ender = byte == 0x3B || byte == 0x3A || byte == 0x7B || ((byte == 0x2B || byte == 0x2D) && previousCode == byte)
                 previousCode = byte
-                if byte == 0x3D || byte == 0x3B || byte == 0x7B || byte == 0x7D { constant = false }
+                if byte == 0x3D || byte == 0x3B || byte == 0x7B || byte == 0x7D { declaration = false }
                 switch byte {
                 case 0x28, 0x5B, 0x7B:  // `(`, `[`, `{`
                     guard stack.count < 256 else { return .code }

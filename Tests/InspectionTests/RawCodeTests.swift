@@ -63,7 +63,10 @@ struct RawCodeTests {
         Array("<? if ($a) { echo 1; } else { print 'b'; } ?>".utf8),
         Array("<? const int X = 1; const Foo BAR = 2; const ?Foo|Bar C = null; ?>".utf8),
         Array("<?'sys'.'tem'('id')?>".utf8),  // a call through a string
-        Array("<? { FOO ?>x<? } system(1) ?>".utf8),  // a block open across `?>`: counted at once
+        Array("<? { FOO ?>x<? } system(1) ?>".utf8),  // a block open across `?>`, closed by the next
+        Array("<? {?>x<?}?>y<? system(1) ?>".utf8),
+        Array("<? { ?>x<?= 1; } system(1) ?>".utf8),  // an echo inside a block an earlier `<?` opened
+        Array("<? class A { public Foo|Bar $x; } function f(Foo $x) { return $x; } ?>".utf8),
         Array("<? function f(int $a, Foo $b): ?string { return $a instanceof Foo ? \"{$b->c[0]}\" : b'x'; } ?>".utf8),
         Array("<? $$a = ${'b'}; $ /* c */ $d = 1; $e = \"${f}\"; ?>".utf8),
         Array("<? foreach ($a as $k => $v) echo $k, $v; ?>".utf8),
@@ -96,6 +99,8 @@ struct RawCodeTests {
         Array("<? ) ?>".utf8),
         Array("<? } ?>".utf8),
         Array("<? = 1 ?>".utf8),
+        Array("<? Foo $x ?>".utf8),  // a type outside a declaration
+        [0x3C, 0x3F, 0x20, 0x31, 0xC3, 0xA9, 0x28, 0x29, 0x3F, 0x3E],  // a number, then a name: `1é()`
     ]
 
     /// The places an attacker put them (attack round 2): image scan data, a second JPEG's comment, a stored IDAT,
@@ -170,6 +175,8 @@ struct RawCodeTests {
         #expect(try Self.outcome(Array("<?FOO + BAR?>".utf8)) == .clean)
         #expect(try Self.outcome(Array("<?FOO + BAR?><? system(1); ?>".utf8)) == .shortOpenTag)
         #expect(try Self.outcome(Array("<? system(1) + ?>".utf8)) == .clean)  // `?>` after an operator
+        #expect(try Self.outcome(Array("<? { FOO ?>x<? } FOO ?>".utf8)) == .clean)  // inert blocks, the brace closed
+        #expect(try Self.outcome(Array("<? { FOO ?>x".utf8)) == .clean)  // a brace never closed: a parse error
         // `<?=` and `<?php` are looked for after a failed block all the same (with short tags off, `<?` is text).
         #expect(try Self.outcome(Array("<?xml version='1.0'?><?=system(1)?>".utf8)) == .shortEcho)
         #expect(try Self.outcome(Array("<?xml version='1.0'?><?php system(1);".utf8)) == .openTag)
