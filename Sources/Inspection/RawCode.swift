@@ -20,8 +20,10 @@ import Glibc
 /// (`<?=`) or a statement (`<?`); strings and comments may hold any byte, but a control byte in code (anything below
 /// 0x20 but tab, line feed and carriage return, and 0x7F; in a string's `{$…}` too) is a parse error. A few grammar
 /// rules PHP enforces are checked as well: brackets must match (none but `{` open at `?>`, none at the end), a `$`
-/// must be followed by a name, `$` or `{`, and two operands in a row (two names that are not keywords, a variable,
-/// string or number followed by another, a name followed by a string) are a syntax error. Where the lexer is not
+/// must be followed by a name, `$` or `{`, two operands in a row (two names that are not keywords outside a
+/// declaration, a variable, string or number followed by another, a name followed by a string, a type before a
+/// variable outside a parameter list or a declaration, a number with a byte 0x80-0xFF in it) are a syntax error, and
+/// `?>` (a `;`) cannot follow an operator. Where the lexer is not
 /// modelled (a heredoc, `__halt_compiler`, `#[`: an attribute since PHP 8, a comment before), the code counts as
 /// found.
 ///
@@ -207,7 +209,11 @@ enum RawCode {
         return false
     }
 
-    private enum State { case code, lineComment, blockComment, string(UInt8) }
+    private enum State {
+        case code, lineComment, blockComment, string(UInt8)
+        /// After `<<<`: the heredoc's label line (`quote` 0 before any quote or label, 1 in an unquoted label).
+        case heredoc(quote: UInt8, label: Bool)
+    }
 
     /// The last token read in code, for the rule against two operands in a row.
     private enum Token {
@@ -292,7 +298,6 @@ enum RawCode {
                 if digit, highByte { return false }
                 // A type before a variable: in a parameter list or a property declaration only.
                 if variable, token == .name, stack.last != 0x28, !declaration { return false }
-                if variable { active = true }
                 token = .operand
                 return true
             }
@@ -381,7 +386,10 @@ enum RawCode {
                     started = true
                 }
                 if byte != 0x3B { code = true }
-                if angles == 3 { return .code }  // `<<<`: a heredoc, not modelled
+                if angles == 3 {  // `<<<`: a heredoc if a label line follows (not modelled further), else a parse error
+                    state = .heredoc(quote: 0, label: false)
+                    continue
+                }
                 if byte == 0x3F { enderBeforeQuestion = ender }
                 // `;`, `:` (`else:`, a label), a block and a postfix `++`/`--` end a statement; an operator does not.
                 ender = byte == 0x3B || byte == 0x3A || byte == 0x7B || ((byte == 0x2B || byte == 0x2D) && previousCode == byte)
@@ -438,6 +446,24 @@ enum RawCode {
                     return closed(ends: ender)
                 } else {
                     previous = byte
+                }
+            case .heredoc(let quote, let label):
+                // `<<<`, blanks, a label (quoted or not), a line end: PHP reads a heredoc. Anything else is `<<` then
+                // `<`, two operators in a row.
+                let labelByte = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || byte == 0x5F || byte >= 0x80
+                if !label, quote == 0, byte == 0x20 || byte == 0x09 { continue }
+                if !label, quote == 0, byte == 0x27 || byte == 0x22 {
+                    state = .heredoc(quote: byte, label: false)
+                } else if !label, labelByte {
+                    state = .heredoc(quote: quote, label: true)
+                } else if label, quote != 1, isNameByte(byte) {
+                    continue
+                } else if label, quote != 0, byte == quote {
+                    state = .heredoc(quote: 1, label: true)
+                } else if label, quote == 0 || quote == 1, byte == 0x0A || byte == 0x0D {
+                    return .code
+                } else {
+                    return .parseError
                 }
             case .blockComment:
                 if previous == 0x2A, byte == 0x2F {

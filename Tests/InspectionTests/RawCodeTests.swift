@@ -68,7 +68,9 @@ struct RawCodeTests {
         Array("<? { ?>x<?= 1; } system(1) ?>".utf8),  // an echo inside a block an earlier `<?` opened
         Array("<? class A { public Foo|Bar $x; } function f(Foo $x) { return $x; } ?>".utf8),
         Array("<? function f(int $a, Foo $b): ?string { return $a instanceof Foo ? \"{$b->c[0]}\" : b'x'; } ?>".utf8),
-        Array("<? $$a = ${'b'}; $ /* c */ $d = 1; $e = \"${f}\"; ?>".utf8),
+        Array("<? $$a = ${'b'}; $ /* c */ $d = 1; $e = \"${f}\"; f(); ?>".utf8),
+        Array("<? $x = <<<EOT\nhi\nEOT;\n?>".utf8),  // a heredoc (counted as code, not lexed further)
+        Array("<? $x = <<< 'EOT'\nhi\nEOT;\n?>".utf8),
         Array("<? foreach ($a as $k => $v) echo $k, $v; ?>".utf8),
         Array("<? $x = (int) $y; use Foo\\Bar as Baz; $z = 0x1F + 1e3 + 1_000; ?>".utf8),
         Array("<? class A extends B implements C { public static ?Foo $x; } ?>".utf8),
@@ -100,6 +102,9 @@ struct RawCodeTests {
         Array("<? } ?>".utf8),
         Array("<? = 1 ?>".utf8),
         Array("<? Foo $x ?>".utf8),  // a type outside a declaration
+        Array("<? $a <<<b ?>".utf8),  // `<<<` not followed by a label line: `<<` then `<`
+        Array("<? $a <<<'b ?>".utf8),
+        Array("<? $a <<<<b\n ?>".utf8),
         [0x3C, 0x3F, 0x20, 0x31, 0xC3, 0xA9, 0x28, 0x29, 0x3F, 0x3E],  // a number, then a name: `1é()`
     ]
 
@@ -177,9 +182,29 @@ struct RawCodeTests {
         #expect(try Self.outcome(Array("<? system(1) + ?>".utf8)) == .clean)  // `?>` after an operator
         #expect(try Self.outcome(Array("<? { FOO ?>x<? } FOO ?>".utf8)) == .clean)  // inert blocks, the brace closed
         #expect(try Self.outcome(Array("<? { FOO ?>x".utf8)) == .clean)  // a brace never closed: a parse error
+        #expect(try Self.outcome(Array("<? $_GET['c']; $a = $b; ?>".utf8)) == .clean)  // variables alone do nothing
         // `<?=` and `<?php` are looked for after a failed block all the same (with short tags off, `<?` is text).
         #expect(try Self.outcome(Array("<?xml version='1.0'?><?=system(1)?>".utf8)) == .shortEcho)
         #expect(try Self.outcome(Array("<?xml version='1.0'?><?php system(1);".utf8)) == .openTag)
+    }
+
+    /// Whether the bytes from `start` lex as statements that do something (a `{` left open is not counted: the raw
+    /// check carries it to the next block).
+    static func runs(_ bytes: [UInt8], from start: Int) -> Bool {
+        var attributes = false
+        for php8 in [false, true] where !php8 || attributes {
+            var index = start
+            var budget = 1 << 20
+            let block = RawCode.lex(statements: true, php8: php8, attributes: &attributes) {
+                guard index < bytes.count else { return -1 }
+                guard budget > 0 else { return nil }
+                budget -= 1
+                index += 1
+                return Int(bytes[index - 1])
+            }
+            if block == .code || block == .failed { return true }
+        }
+        return false
     }
 
     /// Random data holds `<?` every 64 KiB: the statements after it do not lex as PHP. Seeded pseudo-random blocks,
@@ -196,8 +221,7 @@ struct RawCodeTests {
         var found = 0
         for _ in 0..<20_000 {
             let block = [0x3C, 0x3F] + (0..<512).map { _ in UInt8(truncatingIfNeeded: next()) }
-            var budget = 1 << 20
-            if RawCode.compiles(block, from: 2, budget: &budget) { found += 1 }
+            if Self.runs(block, from: 2) { found += 1 }
         }
         #expect(found == 0)
     }
@@ -217,8 +241,7 @@ struct RawCodeTests {
             while index + 1 < chunk.count - 4096 {
                 if chunk[index] == 0x3C, chunk[index + 1] == 0x3F {
                     openers += 1
-                    var budget = 1 << 20
-                    if RawCode.compiles(Array(chunk[index..<min(chunk.count, index + 65536)]), from: 2, budget: &budget) { code += 1 }
+                    if Self.runs(Array(chunk[index..<min(chunk.count, index + 65536)]), from: 2) { code += 1 }
                 }
                 index += 1
             }
@@ -233,8 +256,7 @@ struct RawCodeTests {
             let chunk = [UInt8](random.readData(ofLength: 16 << 20))
             for start in stride(from: 0, to: chunk.count - 4096, by: 256) {
                 planted += 1
-                var budget = 1 << 20
-                if RawCode.compiles(chunk, from: start, budget: &budget) {
+                if Self.runs(chunk, from: start) {
                     plantedCode += 1
                     print("RAWCODE-PLANTED-CODE \(chunk[start..<start + 48].map { String($0, radix: 16) })")
                 }
