@@ -231,6 +231,13 @@ enum RawCode {
 
     private static let halt = Array("__halt_compiler".utf8)
 
+    /// Keywords that do nothing by themselves: operators and type names (`<?as?>`, `<?int?>`).
+    private static let inertKeywords: Set<String> = [
+        "and", "or", "xor", "as", "instanceof", "insteadof", "extends", "implements", "from", "int", "integer", "float",
+        "double", "real", "bool", "boolean", "string", "binary", "object", "iterable", "mixed", "void", "null", "never",
+        "false", "true", "self", "parent", "get", "set", "callable",
+    ]
+
     /// Keywords that open a declaration, where a type precedes a name or variable.
     private static let modifiers: Set<String> = ["const", "public", "protected", "private", "var", "static", "readonly", "final", "abstract"]
 
@@ -252,10 +259,9 @@ enum RawCode {
     /// next byte, -1 at the end of the input, nil when it cannot be read.
     ///
     /// Statements (after `<?`) count as code only when one of them can do something: a call (`(` after a name, a
-    /// string, a variable or a bracket), a variable, a command, a keyword (`include`, `echo`, `new`, …), or a `{` left
-    /// open for a later block to close. Constants and operators alone
-    /// (`<?FOO+BAR?>`, which random bytes spell about once in ten thousand `<?`) compile but run nothing; the file goes
-    /// on to its next block.
+    /// string, a variable or a bracket), a command, a keyword (`include`, `echo`, `new`, …). Constants, variables and
+    /// operators alone (`<?FOO+BAR?>`, `<?$x?>`: random bytes spell such blocks) compile but run nothing; the file
+    /// goes on to its next block, with the `{` they left open.
     /// - Parameters:
     ///   - php8: `#[` opens an attribute (PHP 8), not a comment (PHP 7).
     ///   - attributes: Set when a `#[` was read.
@@ -305,8 +311,11 @@ enum RawCode {
             // A declaration's type may be a name, nullable or a union (`const ?Foo|Bar X`, `public A|B $x`): no rule
             // up to its `=`.
             if !keyword, !declaration, token == .operand || token == .name { return false }
-            if keyword { active = true }
-            if keyword, Self.modifiers.contains(String(decoding: word, as: UTF8.self)) { declaration = true }
+            if keyword {
+                let text = String(decoding: word, as: UTF8.self)
+                if !Self.inertKeywords.contains(text) { active = true }
+                if Self.modifiers.contains(text) { declaration = true }
+            }
             token = keyword ? .keyword : .name
             return true
         }

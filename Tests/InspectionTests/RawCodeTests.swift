@@ -183,6 +183,7 @@ struct RawCodeTests {
         #expect(try Self.outcome(Array("<? { FOO ?>x<? } FOO ?>".utf8)) == .clean)  // inert blocks, the brace closed
         #expect(try Self.outcome(Array("<? { FOO ?>x".utf8)) == .clean)  // a brace never closed: a parse error
         #expect(try Self.outcome(Array("<? $_GET['c']; $a = $b; ?>".utf8)) == .clean)  // variables alone do nothing
+        #expect(try Self.outcome(Array("<?aS?><?int?>".utf8)) == .clean)  // operator and type keywords do nothing
         // `<?=` and `<?php` are looked for after a failed block all the same (with short tags off, `<?` is text).
         #expect(try Self.outcome(Array("<?xml version='1.0'?><?=system(1)?>".utf8)) == .shortEcho)
         #expect(try Self.outcome(Array("<?xml version='1.0'?><?php system(1);".utf8)) == .openTag)
