@@ -226,8 +226,10 @@ public final class Inspector: FileInspector {
                         memberSignatures = walk.signatures
                     }
                 }
+                type = Self.refinedType(type, filename: request.filename, prefix: hashed.prefix)
                 if Self.isPlainSourceCode(MediaType.essence(type), prefix: hashed.prefix) { type = "text/plain" }
                 if let script = Self.shebangScript(MediaType.essence(type), prefix: hashed.prefix) { reasons.append(script) }
+                if let sylk = Self.sylkText(type, prefix: hashed.prefix) { reasons.append(sylk) }
                 detectedType = type
                 reasons += ProfilePolicy.checkType(
                     detected: type,
@@ -332,9 +334,13 @@ public final class Inspector: FileInspector {
             switch RawCode.phpCode(descriptor: descriptor, size: size) {
             case .openTag: reasons.append(Reason(.activeContent, "a PHP open tag (<?php) in the file's bytes"))
             case .shortEcho: reasons.append(Reason(.activeContent, "a PHP short echo tag (<?=) followed by code PHP compiles, in the file's bytes"))
+            case .shortOpenTag:
+                reasons.append(
+                    Reason(.activeContent, "a PHP short open tag (<?, on by PHP's default) followed by code PHP compiles, in the file's bytes")
+                )
             case .unreadable: reasons.append(Reason(.unscannable, "the file's bytes could not be read to look for PHP code"))
             case .overBudget:
-                reasons.append(Reason(.unscannable, "the file holds more PHP short echo tags (<?=) than its size's budget checks for code"))
+                reasons.append(Reason(.unscannable, "the file holds more PHP tags (<?=, <?) than its size's budget checks for code"))
             case .clean: break
             }
         }

@@ -75,10 +75,19 @@ extension MarkupActiveContent {
 
     /// Elements that run code or embed another document, whatever namespace they are in: an HTML parser ignores
     /// `xmlns`, so `<svg xmlns="urn:x"><script>` still runs there.
-    static let activeElements: Set<String> = [
-        "script", "foreignobject", "iframe", "frame", "frameset", "embed", "object", "applet", "base", "portal",
-        "handler", "listener", "hta:application",
-    ]
+    static let activeElements: Set<String> = embeddingElements.union([
+        "script", "foreignobject", "base", "handler", "listener", "hta:application",
+    ])
+
+    /// Elements that load another document into the page, or replace it, when HTML is rendered; refused in markup
+    /// and, with an attribute that names what they load, in text (Markdown renderers pass raw HTML through).
+    static let embeddingElements: Set<String> = ["iframe", "frame", "frameset", "embed", "object", "applet", "portal"]
+
+    /// Attributes of an embedding element that name what it loads.
+    static let embeddedDocumentAttributes: Set<String> = ["src", "data", "code", "archive", "object", "classid", "codebase"]
+
+    /// Whether an `http-equiv` value makes a `<meta>` a refresh: the page navigates when it is rendered.
+    static func isRefresh(httpEquiv value: String) -> Bool { value.lowercased().contains("refresh") }
 
     /// Attributes holding a URL that is loaded or followed.
     static let urlAttributes: Set<String> = [

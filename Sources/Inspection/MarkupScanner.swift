@@ -33,11 +33,14 @@ struct MarkupScanner {
     private var styleCloseCache: Int?
     /// The end of the last `<style>` text judged.
     private var styleJudgedClose: Int?
+    /// Bytes the PHP lexing of processing instructions may still read (past it, a PI counts as code).
+    private var phpBudget: Int
 
     init(bytes: [UInt8], limit: Int, insideCDATA: Bool) {
         self.bytes = bytes
         self.limit = limit
         self.insideCDATA = insideCDATA
+        phpBudget = bytes.count + (1 << 20)
     }
 
     private var count: Int { bytes.count }
@@ -263,7 +266,10 @@ struct MarkupScanner {
         case "xml-stylesheet": add("an xml-stylesheet processing instruction")
         case "php": add("a PHP open tag")
         case "": add(startsWith("<?=", at: index) ? "a PHP short echo tag" : "a PHP short open tag")
-        default: break
+        default:
+            // short_open_tag is On by PHP's default: `<?system($_GET[0]);?>` is a processing instruction to XML and
+            // code to PHP. `<?xml version="1.0"?>` is not (two names in a row: PHP cannot compile it).
+            if RawCode.compiles(bytes, from: index + 2, budget: &phpBudget) { add("a processing instruction PHP runs as code (<?\(target))") }
         }
         return (find(">", from: cursor) ?? count - 1) + 1
     }
@@ -443,7 +449,7 @@ struct MarkupScanner {
             if Rules.animationElements.contains(local) {
                 judgeAnimation(name: name, value: attribute.value, element: local)
             }
-            if local == "meta", name == "http-equiv", attribute.value.lowercased().contains("refresh") { refreshes = true }
+            if local == "meta", name == "http-equiv", Rules.isRefresh(httpEquiv: attribute.value) { refreshes = true }
         }
         if refreshes { add("a meta refresh") }
         // A stylesheet link is remote CSS like `@import` (refused in <style> and style attributes): Airlock never sees

@@ -32,6 +32,8 @@ enum OOXMLParts {
         ("macrosheet", "an Excel 4 macro sheet"),
         ("oleobject", "an embedded OLE object"),
         ("ms-office.vbaproject", "a VBA macro project"),
+        // Office asks to install the add-in and opens its task pane, which runs the add-in's web code.
+        ("ms-office.webextension", "an Office web add-in"),
     ]
 
     /// Relationship types (the last path segment of `Type`) that load code or controls.
@@ -46,6 +48,8 @@ enum OOXMLParts {
         "xlintlmacrosheet": "an Excel 4 macro sheet",
         "keymapcustomizations": "macro key bindings",
         "attachedtoolbars": "macro toolbars",
+        "webextension": "an Office web add-in",
+        "webextensiontaskpanes": "an Office web add-in task pane",
     ]
 
     /// Elements whose text Excel evaluates as a formula: cells and defined names, conditional formatting, data
@@ -67,6 +71,19 @@ enum OOXMLParts {
         let trimmed = value.trimmingSpaces(newlines: true).lowercased()
         return trimmed.hasPrefix("\\\\") || trimmed.hasPrefix("//") || trimmed.hasPrefix("\\/") || trimmed.hasPrefix("/\\")
             || trimmed.hasPrefix("file:")
+    }
+
+    /// A reference Office resolves outside the package: a UNC path or `file:` URL, an absolute URL of any scheme but
+    /// `data:`, a drive path (`C:\…`, a one-letter scheme).
+    static func isOutsideReference(_ value: String) -> Bool {
+        if isLocalOrNetworkPath(value) { return true }
+        let trimmed = value.trimmingSpaces(newlines: true).lowercased()
+        guard let colon = trimmed.firstIndex(of: ":") else { return false }
+        let scheme = trimmed[..<colon]
+        guard let first = scheme.first, first.isASCII, first.isLetter,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
+        else { return false }
+        return scheme != "data"
     }
 
     /// Findings for one part, at most `limit`.
@@ -127,7 +144,10 @@ enum OOXMLParts {
                         findings.append("an imported alternative-format part (altChunk '\(target.prefix(80))' in \(partName))")
                     } else if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
-                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external" {
+                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external"
+                        || isOutsideReference(target)
+                    {
+                        // An absolute URL, UNC or drive path leads outside the package whatever `TargetMode` says.
                         if kind != "hyperlink" {
                             findings.append("an external \(kind) relationship to '\(target)' in \(partName) (fetched when the document opens)")
                         } else if !isWebOrMailLink(target) {
@@ -149,6 +169,11 @@ enum OOXMLParts {
                         mailMergeSource = true
                         findings.append("\(label) holds a mail merge reading an external data source (\(name))")
                     }
+                case "attachedtemplate":
+                    // ECMA-376 1st edition names the template in `w:val`: a remote or network one is fetched on open.
+                    if let value = attributes["val"], isOutsideReference(value) {
+                        findings.append("\(label) holds an attached template '\(value.prefix(80))' (fetched when the document opens)")
+                    }
                 case "entrymacro", "exitmacro":
                     // Form-field macros run when the field is entered or left (the MACROBUTTON class).
                     if let macro = attributes["val"], !macro.trimmingSpaces(newlines: true).isEmpty {
@@ -157,8 +182,11 @@ enum OOXMLParts {
                 case "imagedata", "fill", "image", "stroke":
                     // VML images and fills load their `src`/`o:href` when shown: a UNC path or `file:` leaks the
                     // user's credentials (NTLM) or reads local files.
+                    // `src` is loaded: any absolute URL is fetched (as remote images through relationships are).
+                    // `o:href` records where a pasted picture came from (a web address is ordinary) and is read only
+                    // as a UNC or `file:` path.
                     for key in ["src", "href"] {
-                        if let value = attributes[key], isLocalOrNetworkPath(value) {
+                        if let value = attributes[key], key == "src" ? isOutsideReference(value) : isLocalOrNetworkPath(value) {
                             findings.append("\(label) holds a VML \(name) loading '\(value.prefix(80))'")
                         }
                     }

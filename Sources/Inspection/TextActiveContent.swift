@@ -170,7 +170,7 @@ enum TextActiveContent {
                 next = end
             }
             // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``).
-            if start < end, "=+-@".utf8.contains(text[start]),
+            if start < end, "=+-@".utf8.contains(text[start]), csv || !isDoubleEquals(text, start, end),
                 text[start..<end].contains(where: {
                     $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(")
                 })
@@ -371,6 +371,7 @@ enum TextActiveContent {
                 let css = String(decoding: text[min(tag.end, styleClose)..<styleClose], as: UTF8.self)
                 for problem in MarkupActiveContent.cssProblems(css, context: .navigation) { findings.append("\(problem) in a <style> element") }
             }
+            if let embedding = embeddingFinding(tag, element: element) { findings.append(embedding) }
             if element == "base", tag.attributes.contains(where: { MarkupActiveContent.localName($0.name) == "href" && $0.hasValue }) {
                 // Every relative link, image and script of the rendered page then leads to the named site.
                 findings.append("a <base href> element (relative links lead elsewhere)")

@@ -174,9 +174,12 @@ struct ImageMetadataTests {
             bytes.replaceSubrange((1 << 20) - 2..<((1 << 20) - 2 + tail.utf8.count), with: Array(tail.utf8))
             #expect(try Self.withFile(bytes) { RawCode.phpCode(descriptor: $0, size: $1) } == .openTag, "\(tail)")
         }
+        // With short tags on (PHP's default), `<?phpx` and `<? php` are a short open tag and a constant: they compile,
+        // but run nothing.
         for text in ["<?phpx", "<?ph p", "<?php", "<? php "] {
             #expect(try Self.withFile(Array(text.utf8)) { RawCode.phpCode(descriptor: $0, size: $1) } == .clean, "\(text)")
         }
+        #expect(try Self.withFile(Array("<?phpinfo();".utf8)) { RawCode.phpCode(descriptor: $0, size: $1) } == .shortOpenTag)
         // Bytes that cannot be read are not "no code": a descriptor that is not open fails closed.
         #expect(RawCode.phpCode(descriptor: -1, size: 16) == .unreadable)
     }

@@ -34,6 +34,26 @@ struct MarkupActiveContentTests {
         #expect(Inspector.markupFindings(in: Array(Self.cleanSVG.utf8)).isEmpty)
     }
 
+    /// A processing instruction whose bytes PHP compiles as statements (short_open_tag is On by PHP's default), in
+    /// SVG or XML: `<?system (…);?>` is a PI to XML and code to PHP. XML declarations and PIs PHP cannot compile are
+    /// not (attack round 5).
+    @Test func processingInstructionsPHPRunsAreFound() {
+        for pi in [
+            "<?system ($_GET['c']); __halt_compiler();?>", "<?passthru($_GET[0])?>", "<?x;system(1)?>",
+            "<?xml;system(1)?>", "<?XML(system(1))?>",
+        ] {
+            let svg = #"<svg xmlns="http://www.w3.org/2000/svg">"# + pi + "<rect width='1'/></svg>"
+            #expect(Inspector.markupFindings(in: Array(svg.utf8)).contains { $0.contains("processing instruction PHP runs") }, "\(pi)")
+        }
+        for pi in [
+            #"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#, "<?xpacket begin='' id='W5M0'?>",
+            #"<?mso-application progid="Word.Document"?>"#, "<?target some data?>", "<?inkscape-export x='1'?>",
+        ] {
+            let svg = pi + #"<svg xmlns="http://www.w3.org/2000/svg"><rect width='1'/></svg>"#
+            #expect(Inspector.markupFindings(in: Array(svg.utf8)).isEmpty, "\(pi)")
+        }
+    }
+
     @Test(arguments: [
         (#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#, "<script>"),
         (#"<svg xmlns="http://www.w3.org/2000/svg"><svg:SCRIPT xlink:href="x.js"/></svg>"#, "<script>"),

@@ -235,6 +235,16 @@ struct OfficeFieldTests {
             Self.findings(#"<w:r><w:pict><v:shape><v:imagedata r:id="rId5" o:href="https://example.com/p.png" o:title=""/></v:shape></w:pict></w:r>"#)
                 .isEmpty
         )
+        // Round 5: a `src` with any absolute URL is fetched when shown; a relative one or a data URL is not.
+        for value in ["https://evil.example/track.png", "http://e.example/p.png", " HTTPS://e.example/x", "ftp://e.example/p", #"C:\p.png"#] {
+            for element in ["v:imagedata", "v:fill", "v:image", "v:stroke"] {
+                let body = #"<w:r><w:pict><v:shape id="s1"><"# + element + " src=\"" + value + #""/></v:shape></w:pict></w:r>"#
+                #expect(!Self.findings(body).isEmpty, "\(element) src=\(value)")
+            }
+        }
+        for value in ["media/image1.png", "#_x0000_s1", "data:image/png;base64,iVBORw0KGgo="] {
+            #expect(Self.findings(#"<w:r><w:pict><v:shape><v:imagedata src=""# + value + #""/></v:shape></w:pict></w:r>"#).isEmpty, "\(value)")
+        }
 
         let deleted =
             #"<w:del w:id="1" w:author="a"><w:r><w:delInstrText xml:space="preserve">DDEAUTO c:\windows\system32\cmd.exe "/k calc"</w:delInstrText></w:r></w:del>"#
@@ -244,5 +254,44 @@ struct OfficeFieldTests {
         // Text after the separator is the field's result, and text outside fields is prose.
         #expect(Self.findings(Self.begin + Self.instruction(" PAGE ") + Self.separate + plain + Self.end).isEmpty)
         #expect(Self.findings(plain).isEmpty)
+    }
+
+    /// Round 5: Office web add-ins (by relationship or content type), relationship targets outside the package
+    /// whatever `TargetMode` says, and ECMA-376 1st edition's `w:attachedTemplate w:val`.
+    @Test func webAddInsAndTargetsOutsideThePackage() {
+        func rels(_ type: String, _ target: String, _ mode: String = "") -> [String] {
+            let xml =
+                #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type=""#
+                + type + #"" Target=""# + target + "\"" + mode + "/></Relationships>"
+            return OOXMLParts.findings(partName: "word/_rels/settings.xml.rels", bytes: Array(xml.utf8))
+        }
+        let office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+        for kind in ["webextension", "webextensiontaskpanes"] {
+            #expect(!rels("http://schemas.microsoft.com/office/2011/relationships/" + kind, "word/webextensions/x.xml").isEmpty, "\(kind)")
+        }
+        for type in ["application/vnd.ms-office.webextension+xml", "application/vnd.ms-office.webextensiontaskpanes+xml"] {
+            let types =
+                #"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/webextensions/x.xml" ContentType=""#
+                + type + #""/></Types>"#
+            #expect(!OOXMLParts.findings(partName: "[Content_Types].xml", bytes: Array(types.utf8)).isEmpty, "\(type)")
+        }
+        for target in ["https://evil.example/t.dotm", #"\\evil.example\s\t.dotm"#, "file:///C:/t.dotm", #"C:\t.dotm"#] {
+            #expect(!rels(office + "attachedTemplate", target).isEmpty, "\(target)")
+            #expect(!rels(office + "attachedTemplate", target, #" TargetMode="Internal""#).isEmpty, "\(target)")
+        }
+        for target in ["word/document.xml", "/word/media/image1.png", "../customXml/item1.xml", "NULL"] {
+            #expect(rels(office + "image", target).isEmpty, "\(target)")
+        }
+        #expect(rels(office + "hyperlink", "https://example.org/", #" TargetMode="External""#).isEmpty)
+        #expect(rels(office + "hyperlink", "mailto:a@example.org").isEmpty)
+        func settings(_ body: String) -> [String] {
+            let xml = "<w:settings xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\(body)</w:settings>"
+            return OOXMLParts.findings(partName: "word/settings.xml", bytes: Array(xml.utf8))
+        }
+        for path in [#"\\host\s\t.dotm"#, "https://evil.example/t.dotm", #"C:\Templates\t.dotm"#] {
+            #expect(!settings(#"<w:attachedTemplate w:val=""# + path + #""/>"#).isEmpty, "\(path)")
+        }
+        #expect(settings(#"<w:attachedTemplate r:id="rId1"/>"#).isEmpty)
+        #expect(settings(#"<w:attachedTemplate w:val="Normal.dotm"/>"#).isEmpty)
     }
 }

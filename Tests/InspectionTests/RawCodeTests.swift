@@ -50,8 +50,62 @@ struct RawCodeTests {
         [0x3C, 0x3F, 0x3D, 0x8C, 0x1F, 0x00, 0x9A],
         Array("<?=\t".utf8) + [0x0B] + Array("system(1)?>".utf8),  // a vertical tab is not PHP whitespace
         Array("<?phpx system(1);?>".utf8),
-        Array("<? system(1); ?>".utf8),  // short_open_tag: off in php.ini-production, not looked for
         Array("<?xml version=\"1.0\"?><?xpacket begin='' id='W5M0'?>".utf8),
+    ]
+
+    /// `<?` followed by statements PHP compiles with short_open_tag on (PHP's built-in default): the attack round 5
+    /// payloads, and PHP whose grammar the lexer's rules (two operands in a row, brackets, `$`) must not refuse.
+    static let shortTagCode: [[UInt8]] = [
+        Array("<? system($_GET['c']); __halt_compiler();?>".utf8) + [0, 1, 0x3C, 0x3F, 0xFF],
+        Array("<?system ($_GET['c']); __halt_compiler();?>".utf8),
+        Array("<?\tpassthru($_REQUEST[0])?>".utf8),
+        Array("<? echo \"x\"; print'y'; include_once 'z'; ?>".utf8),
+        Array("<? if ($a) { echo 1; } else { print 'b'; } ?>".utf8),
+        Array("<? const int X = 1; const Foo BAR = 2; const ?Foo|Bar C = null; ?>".utf8),
+        Array("<?'sys'.'tem'('id')?>".utf8),  // a call through a string
+        Array("<? { FOO ?>x<? } system(1) ?>".utf8),  // a block open across `?>`, closed by the next
+        Array("<? {?>x<?}?>y<? system(1) ?>".utf8),
+        Array("<? { ?>x<?= 1; } system(1) ?>".utf8),  // an echo inside a block an earlier `<?` opened
+        Array("<? class A { public Foo|Bar $x; } function f(Foo $x) { return $x; } ?>".utf8),
+        Array("<? function f(int $a, Foo $b): ?string { return $a instanceof Foo ? \"{$b->c[0]}\" : b'x'; } ?>".utf8),
+        Array("<? $$a = ${'b'}; $ /* c */ $d = 1; $e = \"${f}\"; f(); ?>".utf8),
+        Array("<? $x = <<<EOT\nhi\nEOT;\n?>".utf8),  // a heredoc (counted as code, not lexed further)
+        Array("<? $x = <<< 'EOT'\nhi\nEOT;\n?>".utf8),
+        Array("<? foreach ($a as $k => $v) echo $k, $v; ?>".utf8),
+        Array("<? $x = (int) $y; use Foo\\Bar as Baz; $z = 0x1F + 1e3 + 1_000; ?>".utf8),
+        Array("<? class A extends B implements C { public static ?Foo $x; } ?>".utf8),
+        Array("<? if (1) { ?>".utf8),  // a block open across `?>`
+        Array("<?phpinfo();?>".utf8),
+        Array("<?;?><?\n// nothing yet\n?>x<? /* <? */ system(1) ?>".utf8),  // empty blocks, then code
+    ]
+
+    /// `<?` that PHP cannot compile, with short tags on; after one, the file runs nothing with short tags on, so a
+    /// short open tag after it is not code either.
+    static let shortTagNotCode: [[UInt8]] = [
+        Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>".utf8),
+        Array("<?xpacket begin='\u{FEFF}' id='W5M0MpCehiHzreSzNTczkc9d'?>".utf8),
+        Array("<?xml-stylesheet type=\"text/xsl\" href=\"a.xsl\"?>".utf8),
+        Array("<?mso-application progid=\"Word.Document\"?>".utf8),
+        Array("<?adobe-xap-filters esc=\"CR\"?>".utf8),
+        [0x3C, 0x3F, 0x41, 0x9C, 0x01, 0x20],
+        Array("<? foo bar ?>".utf8),
+        Array("<? $a $b ?>".utf8),
+        Array("<? 'a' 'b' ?>".utf8),
+        Array("<? foo 'b' ?>".utf8),
+        Array("<? 1 $a ?>".utf8),
+        Array("<? (a] ?>".utf8),
+        Array("<? f( ?>".utf8),
+        Array("<? $a[0 ?>".utf8),
+        Array("<? $ a ?>".utf8),
+        Array("<? $1 ?>".utf8),
+        Array("<? ) ?>".utf8),
+        Array("<? } ?>".utf8),
+        Array("<? = 1 ?>".utf8),
+        Array("<? Foo $x ?>".utf8),  // a type outside a declaration
+        Array("<? $a <<<b ?>".utf8),  // `<<<` not followed by a label line: `<<` then `<`
+        Array("<? $a <<<'b ?>".utf8),
+        Array("<? $a <<<<b\n ?>".utf8),
+        [0x3C, 0x3F, 0x20, 0x31, 0xC3, 0xA9, 0x28, 0x29, 0x3F, 0x3E],  // a number, then a name: `1é()`
     ]
 
     /// The places an attacker put them (attack round 2): image scan data, a second JPEG's comment, a stored IDAT,
@@ -102,6 +156,151 @@ struct RawCodeTests {
                 #expect(try Self.outcome(bytes) == .clean, "\(place): \(String(decoding: payload, as: UTF8.self))")
             }
         }
+    }
+
+    @Test func shortOpenTagsFollowedByCodeAreFound() throws {
+        for payload in Self.shortTagCode {
+            for (place, bytes) in Self.placements(payload) {
+                // WebP's XMP packet opens with `<?xpacket begin=''?>`, which PHP cannot compile: with short tags on,
+                // that file runs nothing.
+                let expected: RawCode.Outcome = place == "WebP XMP" ? .clean : .shortOpenTag
+                #expect(try Self.outcome(bytes) == expected, "\(place): \(String(decoding: payload, as: UTF8.self))")
+            }
+        }
+        for payload in Self.shortTagNotCode {
+            for (place, bytes) in Self.placements(payload) {
+                #expect(try Self.outcome(bytes) == .clean, "\(place): \(String(decoding: payload, as: UTF8.self))")
+            }
+            // A block PHP cannot compile first: the file runs nothing with short tags on.
+            let after = payload + Array("\n<? system(1); ?>".utf8)
+            #expect(try Self.outcome(after) == .clean, "\(after)")
+        }
+        #expect(try Self.outcome(Array("<? ?> <? ; ?>".utf8)) == .clean)  // blocks without code
+        // Constants and operators compile but do nothing; the file goes on to its next block.
+        #expect(try Self.outcome(Array("<?FOO + BAR?>".utf8)) == .clean)
+        #expect(try Self.outcome(Array("<?FOO + BAR?><? system(1); ?>".utf8)) == .shortOpenTag)
+        #expect(try Self.outcome(Array("<? system(1) + ?>".utf8)) == .clean)  // `?>` after an operator
+        #expect(try Self.outcome(Array("<? { FOO ?>x<? } FOO ?>".utf8)) == .clean)  // inert blocks, the brace closed
+        #expect(try Self.outcome(Array("<? { FOO ?>x".utf8)) == .clean)  // a brace never closed: a parse error
+        #expect(try Self.outcome(Array("<? $_GET['c']; $a = $b; ?>".utf8)) == .clean)  // variables alone do nothing
+        #expect(try Self.outcome(Array("<?aS?><?int?>".utf8)) == .clean)  // operator and type keywords do nothing
+        // `<?=` and `<?php` are looked for after a failed block all the same (with short tags off, `<?` is text).
+        #expect(try Self.outcome(Array("<?xml version='1.0'?><?=system(1)?>".utf8)) == .shortEcho)
+        #expect(try Self.outcome(Array("<?xml version='1.0'?><?php system(1);".utf8)) == .openTag)
+    }
+
+    /// Whether the bytes from `start` lex as statements that do something (a `{` left open is not counted: the raw
+    /// check carries it to the next block).
+    static func runs(_ bytes: [UInt8], from start: Int) -> Bool {
+        var attributes = false
+        for php8 in [false, true] where !php8 || attributes {
+            var index = start
+            var budget = 1 << 20
+            let block = RawCode.lex(statements: true, php8: php8, attributes: &attributes) {
+                guard index < bytes.count else { return -1 }
+                guard budget > 0 else { return nil }
+                budget -= 1
+                index += 1
+                return Int(bytes[index - 1])
+            }
+            if block == .code || block == .failed { return true }
+        }
+        return false
+    }
+
+    /// Random data holds `<?` every 64 KiB: the statements after it do not lex as PHP. Seeded pseudo-random blocks,
+    /// each opening with `<?`, are all refused by the lexer.
+    @Test func shortOpenTagsInRandomDataAreNotCode() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var found = 0
+        for _ in 0..<20_000 {
+            let block = [0x3C, 0x3F] + (0..<512).map { _ in UInt8(truncatingIfNeeded: next()) }
+            if Self.runs(block, from: 2) { found += 1 }
+        }
+        #expect(found == 0)
+    }
+
+    /// How often the short-tag lexing calls random bytes code: every `<?` in `AIRLOCK_RAWCODE_MEASURE` MiB of
+    /// /dev/urandom (a measurement, off by default).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["AIRLOCK_RAWCODE_MEASURE"] != nil))
+    func measureShortOpenTagsInRandomData() throws {
+        let mebibytes = Int(ProcessInfo.processInfo.environment["AIRLOCK_RAWCODE_MEASURE"] ?? "") ?? 64
+        let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        var openers = 0
+        var code = 0
+        var carry: [UInt8] = []
+        for _ in 0..<(mebibytes / 16) {
+            let chunk = carry + [UInt8](random.readData(ofLength: 16 << 20))
+            var index = 0
+            while index + 1 < chunk.count - 4096 {
+                if chunk[index] == 0x3C, chunk[index + 1] == 0x3F {
+                    openers += 1
+                    if Self.runs(Array(chunk[index..<min(chunk.count, index + 65536)]), from: 2) { code += 1 }
+                }
+                index += 1
+            }
+            carry = Array(chunk[index...])
+        }
+        print("RAWCODE-MEASURE \(mebibytes) MiB: \(openers) `<?`, \(code) lexed as code")
+        #expect(code == 0)
+        // Planted: random bytes after a `<?` every 256 bytes of the same amount of random data.
+        var planted = 0
+        var plantedCode = 0
+        for _ in 0..<(mebibytes / 16) {
+            let chunk = [UInt8](random.readData(ofLength: 16 << 20))
+            for start in stride(from: 0, to: chunk.count - 4096, by: 256) {
+                planted += 1
+                if Self.runs(chunk, from: start) {
+                    plantedCode += 1
+                    print("RAWCODE-PLANTED-CODE \(chunk[start..<start + 48].map { String($0, radix: 16) })")
+                }
+            }
+        }
+        print("RAWCODE-MEASURE planted: \(planted) `<?`, \(plantedCode) lexed as code")
+    }
+
+    /// Which files on this machine the raw-bytes check refuses: every regular file of at most 64 MiB under the
+    /// `:`-separated directories in `AIRLOCK_RAWCODE_FILES` that libmagic does not call text (a measurement, off by
+    /// default). Prints each finding and the totals.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["AIRLOCK_RAWCODE_FILES"] != nil))
+    func measureRealFiles() throws {
+        let magic = try MagicDetector()
+        var files = 0
+        var bytes: Int64 = 0
+        var found: [RawCode.Outcome: Int] = [:]
+        for root in (ProcessInfo.processInfo.environment["AIRLOCK_RAWCODE_FILES"] ?? "").split(separator: ":") {
+            guard let walk = FileManager.default.enumerator(atPath: String(root)) else { continue }
+            while let relative = walk.nextObject() as? String {
+                let path = "\(root)/\(relative)"
+                var info = stat()
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0, info.st_size <= 64 << 20 else { continue }
+                let descriptor = open(path, O_RDONLY)
+                guard descriptor >= 0 else { continue }
+                defer { close(descriptor) }
+                let count = Int(min(Int64(info.st_size), Int64(MagicDetector.prefixBytes)))
+                var head = [UInt8](repeating: 0, count: count)
+                let read: Int = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, 0) }
+                guard read == count else { continue }
+                let type: String
+                do { type = try head.withUnsafeBytes { try magic.mediaType(of: $0) } } catch { continue }
+                guard !Inspector.textTypes.contains(type) else { continue }
+                files += 1
+                bytes += Int64(info.st_size)
+                let outcome = RawCode.phpCode(descriptor: descriptor, size: Int64(info.st_size))
+                if outcome != .clean {
+                    found[outcome, default: 0] += 1
+                    print("RAWCODE-HIT \(outcome) \(type) \(path)")
+                }
+            }
+        }
+        print("RAWCODE-FILES \(files) files, \(bytes >> 20) MiB, findings \(found)")
     }
 
     /// The end of the file ends the block: code before it runs, an opener alone or an open string does not.
