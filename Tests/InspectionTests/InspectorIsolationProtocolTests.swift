@@ -42,6 +42,7 @@ struct InspectorIsolationProtocolTests {
         layers: SandboxLayers,
         after: [UInt8] = [],
         limits: InspectorLimits = InspectorLimits(uidCount: 0),
+        unsafeWithoutLandlock: Bool = false,
         _ body: (SandboxedInspector, String) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-fake-\(UUID().uuidString)").path
@@ -58,7 +59,8 @@ struct InspectorIsolationProtocolTests {
                 executable: "/bin/sh",
                 arguments: ["-c", "cat '\(directory)/frames' >&3; exec sleep 60"],
                 grace: .seconds(1),
-                startTimeout: .seconds(20)
+                startTimeout: .seconds(20),
+                unsafeWithoutLandlock: unsafeWithoutLandlock
             )
         )
         defer { pool.shutdown() }
@@ -129,6 +131,11 @@ struct InspectorIsolationProtocolTests {
                 let layers = try await pool.start()
                 #expect(layers.ownUser)
             }
+        }
+        // Only the explicit, documented opt-out runs them anyway.
+        try await Self.withFake(layers: Self.layers(landlockABI: 0), unsafeWithoutLandlock: true) { pool, _ in
+            let layers = try await pool.start()
+            #expect(layers.landlockABI == 0)
         }
         #expect(SandboxedInspector.refusal(of: Self.layers(landlockABI: 0, droppedUser: true, ownUser: true), workerIsRoot: false) != nil)
         #expect(SandboxedInspector.refusal(of: Self.layers(landlockABI: 0, droppedUser: true), workerIsRoot: true) == nil)

@@ -79,6 +79,7 @@ public enum ScanRunner {
             temporaryDirectory: scanner.temporaryDirectory,
             recycleAfter: worker.inspectorRecycleAfter,
             limits: worker.inspectorLimits,
+            unsafeWithoutLandlock: worker.inspectorUnsafeWithoutLandlock,
             logger: Self.warnings,
             profiles: [profile]
         ) { () throws(AirlockError) -> Inspector in

@@ -51,6 +51,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
         public var logger: Logger
         /// Where a root worker's per-uid lock files are (``InspectorUsers``), shared with the machine's other workers.
         public var uidLockDirectory: String?
+        /// Run inspectors of this process's own user where Landlock is missing (`worker.inspector.unsafeWithoutLandlock`):
+        /// unsafe, they can read its configuration and secret files (``refusal(of:workerIsRoot:)``).
+        public var unsafeWithoutLandlock: Bool
 
         /// - Parameters:
         ///   - engine: libclamav (loaded by each inspector) or clamd.
@@ -67,7 +70,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
             grace: Duration = .seconds(5),
             startTimeout: Duration = .seconds(300),
             logger: Logger = Logger(label: "airlock.inspector"),
-            uidLockDirectory: String? = InspectorUsers.defaultLockDirectory
+            uidLockDirectory: String? = InspectorUsers.defaultLockDirectory,
+            unsafeWithoutLandlock: Bool = false
         ) {
             self.engine = engine
             self.size = max(1, size)
@@ -80,6 +84,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             self.startTimeout = startTimeout
             self.logger = logger
             self.uidLockDirectory = uidLockDirectory
+            self.unsafeWithoutLandlock = unsafeWithoutLandlock
         }
     }
 
@@ -396,7 +401,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             startTimeout: configuration.startTimeout,
             logger: configuration.logger
         )
-        if let refusal = Self.refusal(of: process.layers, workerIsRoot: geteuid() == 0) {
+        if !configuration.unsafeWithoutLandlock, let refusal = Self.refusal(of: process.layers, workerIsRoot: geteuid() == 0) {
             process.stop(kill: true)
             throw InspectionError(.engineLoad, refusal)
         }
@@ -418,7 +423,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
         return "the kernel has no Landlock (or the container's seccomp profile refuses it) and the inspectors would run as this "
             + "process's user, able to read its configuration and secret files: run on a kernel with Landlock (5.13 or later, "
             + "allowed by the runtime), or run the worker as root with worker.inspector.uidCount > 0 so that each inspector "
-            + "has a uid of its own (docs/isolation.md, \"Without Landlock\")"
+            + "has a uid of its own; worker.inspector.unsafeWithoutLandlock: true runs them anyway, UNSAFE "
+            + "(docs/isolation.md, \"Without Landlock\")"
     }
 
     /// Back to the idle list, or stopped: recycled after ``Configuration/recycleAfter`` uploads or half its lifetime
