@@ -48,14 +48,16 @@ public final class Inspector: FileInspector {
         pool.shutdown()
     }
 
-    /// Inspects a file off the cooperative pool.
+    /// Inspects a file off the cooperative pool; the verdict is fitted within ``Verdict/Wire``'s caps, as an
+    /// inspector process's is, so custody's check (``Verdict/custodyProblem``) takes it.
     public func inspect(_ request: InspectionRequest) async -> Verdict {
-        await pool.run { () -> Verdict in self.inspectBlocking(request) }
+        await pool.run { () -> Verdict in self.inspectBlocking(request).fitted(detail: Verdict.Wire.maxDetail) }
     }
 
-    /// Inspects `requests` on the inspection threads, each thread taking the next file when done with one.
+    /// Inspects `requests` on the inspection threads, each thread taking the next file when done with one (verdicts
+    /// fitted as by ``inspect(_:)``).
     public func inspectAll(_ requests: [InspectionRequest], concurrency: Int) async -> [Verdict] {
-        await pool.map(count: requests.count, lanes: concurrency) { self.inspectBlocking(requests[$0]) }
+        await pool.map(count: requests.count, lanes: concurrency) { self.inspectBlocking(requests[$0]).fitted(detail: Verdict.Wire.maxDetail) }
     }
 
     /// Inspects a file on the calling thread (blocking), within one budget for every archive level (the profile's

@@ -110,7 +110,8 @@ public final class Worker: Service {
         self.layout = layout
         self.catalog = catalog
         self.store = store
-        self.inspector = inspector
+        // Every verdict, whatever inspected, passes custody's one check (docs/isolation.md, "One validator").
+        self.inspector = CustodyCheckedInspector(inspector)
         self.profiles = profiles
         self.hashLists = hashLists
         self.clock = clock

@@ -42,6 +42,19 @@ struct ScanCommandTests {
 
     /// `--files-from` adds the listed paths (blank lines skipped) after the arguments, in order; an unreadable list
     /// is an error (exit 2).
+    /// The human-readable lines escape control characters: a file name (or a verdict's string) cannot clear the
+    /// screen, retitle the window or forge a line on the operator's terminal.
+    @Test func textOutputEscapesControlCharacters() throws {
+        let hostile = try file("Minutes of the meeting.\n", name: "minutes\u{1B}[2J\u{1B}]0;pwned\u{07}\r\nFORGED.txt")
+        let output = try airlock([hostile])
+        #expect(output.status == 1, "rejected: \(output.stderrText)")
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(text.debugDescription)")
+        #expect(text.split(separator: "\n").count == 1, "\(text.debugDescription)")
+        let escaped = #"minutes\x1B[2J\x1B]0;pwned\x07\x0D\x0AFORGED.txt: rejected [text/plain] — filename_invalid: "#
+        #expect(text.contains(escaped), "\(text.debugDescription)")
+    }
+
     @Test func filesFromAList() throws {
         let clean = try file("Minutes of the meeting, 21 November.\n", name: "minutes.txt")
         let eicar = try file(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#, name: "note.txt")

@@ -168,6 +168,31 @@ struct InspectorUsersTests {
         after.release()
     }
 
+    /// A lock counts only on the file the uid's name still names: not on one unlinked since (its directory removed, as
+    /// systemd removes a unit's RuntimeDirectory), nor once another file took the name.
+    @Test func aLockCountsOnlyOnTheFileItsNameStillNames() throws {
+        let locks = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-uid-locks-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: locks) }
+        let directory = try InspectorUsers.openLockDirectory(locks)
+        defer { close(directory) }
+        let first = openat(directory, "5000", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        try #require(first >= 0)
+        defer { close(first) }
+        #expect(InspectorUsers.stillNamed(first, "5000", in: directory))
+        #expect(unlinkat(directory, "5000", 0) == 0)
+        #expect(!InspectorUsers.stillNamed(first, "5000", in: directory), "an unlinked file")
+        let second = openat(directory, "5000", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        try #require(second >= 0)
+        defer { close(second) }
+        #expect(!InspectorUsers.stillNamed(first, "5000", in: directory), "the name now names another file")
+        #expect(InspectorUsers.stillNamed(second, "5000", in: directory))
+        // A claim locks the file its name names.
+        let users = InspectorUsers(base: 5000, count: 1, lockDirectory: locks)
+        let lease = try users.claim()
+        #expect(flock(second, LOCK_EX | LOCK_NB) != 0, "the claim's lock is not on the named file")
+        lease.release()
+    }
+
     /// Locks in a directory anyone may write could be held or faked by anyone: refused, no uid handed out.
     @Test func aRangeOutsideTheUserNamespacesMappingIsNamed() {
         // A rootless container runtime's map: 0 is the user, 1..65536 a subordinate block.

@@ -37,7 +37,7 @@ struct InspectorWireTests {
             signatures: ["Eicar-Signature"],
             md5: "m"
         )
-        guard case .verdict(let read) = try InspectorChannel.message(Array(try InspectorChannel.frame(.verdict(verdict)).dropFirst(4))) else {
+        guard case .verdict(let read) = try InspectorReport(frame: Array(try InspectorChannel.frame(.verdict(verdict)).dropFirst(4))) else {
             Issue.record("not a verdict")
             return
         }
@@ -105,10 +105,10 @@ struct InspectorWireTests {
         let prefix = Array(#"V{"reasons":[],"detectedType":""#.utf8)
         let suffix = Array(#"","sha256":null,"size":1,"signatures":[],"md5":null}"#.utf8)
         for bad: [UInt8] in [[0xFF], [0xC3], [0x0A], [0xED, 0xA0, 0x80]] {
-            #expect(throws: InspectorChannel.Failure.self) { try InspectorChannel.message(prefix + bad + suffix) }
+            #expect(throws: InspectorChannel.Failure.self) { try InspectorReport(frame: prefix + bad + suffix) }
         }
         // The same frame with a valid string is a verdict.
-        #expect((try? InspectorChannel.message(prefix + Array("text/plain".utf8) + suffix)) != nil)
+        #expect((try? InspectorReport(frame: prefix + Array("text/plain".utf8) + suffix)) != nil)
     }
 }
 
@@ -140,7 +140,7 @@ struct InspectorFrameCapTests {
         #"V{"reasons":[],"detectedType":null,"sha256":"\u0000","size":1,"signatures":[],"md5":null}"#,
     ])
     func aVerdictPastACapOrOfAWrongTypeIsMalformed(_ text: String) {
-        #expect(throws: InspectorChannel.Failure.self) { try InspectorChannel.message(Array(text.utf8)) }
+        #expect(throws: InspectorChannel.Failure.self) { try InspectorReport(frame: Array(text.utf8)) }
     }
 
     @Test func theLargestLegitimateVerdictIsFittedWithinTheCapsAndKeepsItsOutcome() throws {
@@ -158,7 +158,7 @@ struct InspectorFrameCapTests {
         )
         let frame = try InspectorChannel.frame(.verdict(verdict))
         #expect(frame.count - 4 <= Verdict.Wire.maxFrame)
-        guard case .verdict(let read) = try InspectorChannel.message(Array(frame.dropFirst(4))) else {
+        guard case .verdict(let read) = try InspectorReport(frame: Array(frame.dropFirst(4))) else {
             Issue.record("not a verdict")
             return
         }
@@ -221,7 +221,7 @@ struct InspectorFrameCapTests {
         _ = bytes.withUnsafeBytes { write(inspector.descriptor, $0.baseAddress!, $0.count) }
         shutdown(inspector.descriptor, Int32(SHUT_WR))
         do {
-            _ = try worker.receive(deadline: .now + .seconds(5))
+            _ = try worker.receiveReport(deadline: .now + .seconds(5))
             return nil
         } catch {
             return error
@@ -251,6 +251,43 @@ struct InspectorFrameCapTests {
         }
         let fine = Array(Self.verdictText().utf8)
         #expect(try Self.receive(UInt32(fine.count), fine) == nil)
+    }
+
+    /// A `J` frame: the kind byte and `message` through Codable, as a hostile inspector may write any message.
+    static func controlFrame(_ message: InspectorMessage) throws -> [UInt8] {
+        Array("J".utf8) + Array(try JSONEncoder().encode(message))
+    }
+
+    /// The worker's end reads a verdict only from a `V` frame, typed, and no message an inspector never sends: a
+    /// verdict in a `J` frame (which skipped the strict reader: control characters, unknown codes, no caps) is
+    /// malformed, like a setup, profile, order or clamd answer.
+    @Test func theWorkersEndReadsOnlyWhatAnInspectorSendsAndAVerdictOnlyTyped() throws {
+        let forged = Verdict(
+            reasons: [Reason(.init(stored: "no_such_code\u{1B}[2J"), "x\r\nFORGED LOG LINE")],
+            detectedType: "text/plain\r\nx-amz-acl: public-read-write",
+            sha256: nil,
+            size: 1
+        )
+        let many = Verdict(reasons: Array(repeating: Reason(.malware, "x"), count: 2000), detectedType: nil, sha256: nil, size: 1)
+        let plain = Verdict(reasons: [], detectedType: "text/plain", sha256: nil, size: 1)
+        let setup = InspectorSetup(engine: .clamd(description: "x"), scratch: "/tmp", limits: InspectorLimits(), parent: 1)
+        let order = InspectionOrder(InspectionRequest(path: "/x", filename: "x", profile: InspectorWireTests.profile), profile: 0)
+        let refused: [InspectorMessage] = [
+            .verdict(forged), .verdict(many), .verdict(plain), .setup(setup), .profile(id: 0, InspectorWireTests.profile), .inspect(order),
+            .scanned(signatures: [], error: nil),
+        ]
+        for message in refused {
+            let frame = try Self.controlFrame(message)
+            guard case .malformed = try Self.receive(UInt32(frame.count), frame) else {
+                Issue.record("the worker's end read a J frame of \(message)")
+                continue
+            }
+        }
+        // What an inspector does send in J frames is read.
+        for message: InspectorMessage in [.ready(InspectorReady(layers: nil, engine: "e", error: "why")), .scan(name: "n", unpackArchives: true)] {
+            let frame = try Self.controlFrame(message)
+            #expect(try Self.receive(UInt32(frame.count), frame) == nil, "\(message)")
+        }
     }
 
     @Test func clamdRequestsAreForReadableRegularFilesOnly() throws {

@@ -24,6 +24,9 @@ public struct WorkerSettings: Sendable {
     public var inspectorRecycleAfter: Int
     /// An inspector's limits (memory headroom, file size, open files, CPU, user).
     public var inspectorLimits: InspectorLimits
+    /// `inspector.unsafeWithoutLandlock`: run inspectors of the worker's own user where Landlock is missing (they can
+    /// then read the worker's configuration and secret files; docs/isolation.md, "Without Landlock").
+    public var inspectorUnsafeWithoutLandlock: Bool
 
     /// - Configuration keys: `enabled` (default true), `concurrency` (default 4), `maxAttempts` (default 3), `lease`
     ///   (default `5m`), `reconcileInterval` (default `30s`), `metricsPort` (default 9464), `storeFailingAfter` (default
@@ -32,7 +35,7 @@ public struct WorkerSettings: Sendable {
     ///   `1GiB`), `inspector.maxOpenFiles` (default 256), `inspector.cpuSeconds` (an inspector's lifetime CPU, default
     ///   3600), `inspector.uidBase` and `inspector.uidCount` (a root worker's inspectors each run as a uid and gid of
     ///   their own from this range, default 2100000000 and 4096; count 0: all share `inspector.uid`/`inspector.gid`,
-    ///   default 65534).
+    ///   default 65534), `inspector.unsafeWithoutLandlock` (default false; unsafe, docs/isolation.md).
     public init(reader: ConfigReader) throws(AirlockError) {
         let section = "worker"
         enabled = try reader.boolean("enabled", in: section, default: true)
@@ -60,6 +63,7 @@ public struct WorkerSettings: Sendable {
             ),
             uidCount: try reader.integer("inspector.uidCount", in: section, default: InspectorLimits.defaultUIDCount, range: 0...1 << 24)
         )
+        inspectorUnsafeWithoutLandlock = try reader.boolean("inspector.unsafeWithoutLandlock", in: section, default: false)
         guard Int(inspectorLimits.uidBase) + inspectorLimits.uidCount - 1 <= 4_294_967_294 else {
             throw AirlockError(.invalidConfig, "worker.inspector.uidBase + uidCount must stay below 4294967295")
         }

@@ -23,6 +23,7 @@ struct InspectionAssembly: Sendable {
         temporaryDirectory: String,
         recycleAfter: Int,
         limits: InspectorLimits,
+        unsafeWithoutLandlock: Bool = false,
         logger: Logger,
         profiles: [UploadProfile],
         startNow: Bool = true,
@@ -67,7 +68,8 @@ struct InspectionAssembly: Sendable {
                     temporaryDirectory: temporaryDirectory,
                     limits: limits,
                     recycleAfter: recycleAfter,
-                    logger: logger
+                    logger: logger,
+                    unsafeWithoutLandlock: unsafeWithoutLandlock
                 )
             )
             guard startNow else {
@@ -94,6 +96,11 @@ struct InspectionAssembly: Sendable {
             }
             if layers.landlockABI == 0 {
                 logger.warning("the kernel has no Landlock: inspectors are confined by seccomp, rlimits and their user only")
+                if unsafeWithoutLandlock {
+                    logger.warning(
+                        "worker.inspector.unsafeWithoutLandlock is set: an inspector of this process's user can read its configuration and secret files (docs/isolation.md, \"Without Landlock\")"
+                    )
+                }
             }
             return InspectionAssembly(
                 inspector: pool,

@@ -208,6 +208,7 @@ public enum WorkerRuntime {
             temporaryDirectory: temporaryDirectory,
             recycleAfter: workerSettings.inspectorRecycleAfter,
             limits: workerSettings.inspectorLimits,
+            unsafeWithoutLandlock: workerSettings.inspectorUnsafeWithoutLandlock,
             logger: logger,
             profiles: Array(profiles.values),
             startNow: workerSettings.enabled

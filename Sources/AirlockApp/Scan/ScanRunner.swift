@@ -79,6 +79,7 @@ public enum ScanRunner {
             temporaryDirectory: scanner.temporaryDirectory,
             recycleAfter: worker.inspectorRecycleAfter,
             limits: worker.inspectorLimits,
+            unsafeWithoutLandlock: worker.inspectorUnsafeWithoutLandlock,
             logger: Self.warnings,
             profiles: [profile]
         ) { () throws(AirlockError) -> Inspector in
@@ -91,7 +92,8 @@ public enum ScanRunner {
             }
         }
         defer { inspection.shutdown() }
-        let inspector = inspection.inspector
+        // The worker's custody check, so that what is printed is what the worker would take.
+        let inspector = CustodyCheckedInspector(inspection.inspector)
         // Files are inspected a few at a time (the inspector's threads); lines come out in the order given.
         let concurrency = max(1, input.concurrency)
         let requests = input.files.map { file in
@@ -128,10 +130,15 @@ public enum ScanRunner {
         ])
     }
 
+    /// One line for a terminal: every string escaped (``TerminalText``), so a file name or a verdict cannot move the
+    /// cursor, retitle the window or start a forged line.
     static func text(file: String, _ verdict: Verdict) -> String {
-        var line = "\(file): \(verdict.outcome.rawValue)"
-        if let type = verdict.detectedType { line += " [\(type)]" }
-        if !verdict.reasons.isEmpty { line += " — " + verdict.reasons.map { "\($0.code.rawValue): \($0.detail)" }.joined(separator: "; ") }
+        let escape = TerminalText.escaped
+        var line = "\(escape(file)): \(verdict.outcome.rawValue)"
+        if let type = verdict.detectedType { line += " [\(escape(type))]" }
+        if !verdict.reasons.isEmpty {
+            line += " — " + verdict.reasons.map { "\(escape($0.code.rawValue)): \(escape($0.detail))" }.joined(separator: "; ")
+        }
         return line
     }
 }

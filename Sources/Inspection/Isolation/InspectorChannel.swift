@@ -9,7 +9,10 @@ import Glibc
 /// What the worker and an inspector process say to each other, one JSON message per frame (docs/isolation.md, "Wire
 /// format"): the hot pair, ``inspect(_:)`` and ``verdict(_:)``, in hand-written compact JSON (``InspectorWire``), the
 /// rest through Codable.
-enum InspectorMessage: Codable, Sendable {
+///
+/// Only encoded: each end decodes just the messages the other end may send it (``InspectorReport`` on the worker's
+/// end, ``InspectorChannel/message(_:)`` on the inspector's), so a message in the wrong direction or frame is malformed.
+enum InspectorMessage: Encodable, Sendable {
     /// Worker -> inspector, first: what to load and how to lock down.
     case setup(InspectorSetup)
     /// Inspector -> worker, once locked down (or why it could not be).
@@ -24,6 +27,60 @@ enum InspectorMessage: Codable, Sendable {
     case scanned(signatures: [String]?, error: String?)
     /// Inspector -> worker: the upload's verdict.
     case verdict(Verdict)
+}
+
+/// What the worker's end may receive from an inspector, and nothing else: `ready` and clamd `scan` requests in `J`
+/// frames, the verdict only in a `V` frame, read typed (``Verdict/init(wire:)``). Any other kind or message is malformed.
+enum InspectorReport: Sendable {
+    case ready(InspectorReady)
+    case scan(name: String, unpackArchives: Bool)
+    case verdict(Verdict)
+
+    /// The `J` messages an inspector may send, decoded from the same JSON as ``InspectorMessage`` encodes them.
+    private enum Control: Decodable {
+        case ready(InspectorReady)
+        case scan(name: String, unpackArchives: Bool)
+    }
+
+    /// The report in a frame's body (kind byte and JSON).
+    init(frame body: [UInt8]) throws(InspectorChannel.Failure) {
+        switch body.first {
+        case InspectorChannel.Kind.verdict:
+            do throws(WireValue.Malformed) {
+                self = .verdict(try Verdict(wire: body[1...]))
+            } catch {
+                throw .malformed("decoding: \(error)")
+            }
+        case InspectorChannel.Kind.control:
+            let control: Control
+            do {
+                control = try JSONDecoder().decode(Control.self, from: Data(body[1...]))
+            } catch {
+                throw .malformed("decoding: not a ready or scan message")
+            }
+            switch control {
+            case .ready(let ready): self = .ready(ready)
+            case .scan(let name, let unpackArchives): self = .scan(name: name, unpackArchives: unpackArchives)
+            }
+        case nil: throw .malformed("an empty frame")
+        case let kind?: throw .malformed("a frame of kind \(kind), which an inspector never sends")
+        }
+    }
+}
+
+/// The `J` messages the worker sends an inspector, decoded on the inspector's end.
+private enum WorkerControl: Decodable {
+    case setup(InspectorSetup)
+    case profile(id: Int, UploadProfile)
+    case scanned(signatures: [String]?, error: String?)
+
+    var message: InspectorMessage {
+        switch self {
+        case .setup(let setup): .setup(setup)
+        case .profile(let id, let profile): .profile(id: id, profile)
+        case .scanned(let signatures, let error): .scanned(signatures: signatures, error: error)
+        }
+    }
 }
 
 /// Worker -> inspector setup.
@@ -194,7 +251,8 @@ struct InspectorChannel: Sendable {
         return frame
     }
 
-    /// The message in a frame's body (kind byte and JSON); anything else is malformed.
+    /// The message in a frame's body on the inspector's end (kind byte and JSON): an order, or a setup, profile or
+    /// clamd answer; anything else is malformed.
     static func message(_ body: [UInt8]) throws(Failure) -> InspectorMessage {
         guard let kind = body.first else { throw .malformed("an empty frame") }
         switch kind {
@@ -204,20 +262,14 @@ struct InspectorChannel: Sendable {
             } catch {
                 throw .malformed("decoding: \(error)")
             }
-        case Kind.verdict:
-            do throws(WireValue.Malformed) {
-                return .verdict(try Verdict(wire: body[1...]))
-            } catch {
-                throw .malformed("decoding: \(error)")
-            }
         case Kind.control:
             do {
-                return try JSONDecoder().decode(InspectorMessage.self, from: Data(body[1...]))
+                return try JSONDecoder().decode(WorkerControl.self, from: Data(body[1...])).message
             } catch {
                 throw .malformed("decoding: \(error)")
             }
         default:
-            throw .malformed("a frame of unknown kind \(kind)")
+            throw .malformed("a frame of kind \(kind), which the worker never sends")
         }
     }
 
@@ -241,8 +293,22 @@ struct InspectorChannel: Sendable {
         }
     }
 
-    /// The next message and the descriptor that came with it (the caller closes it). `deadline`: give up then.
+    /// The next message and the descriptor that came with it (the caller closes it), on the inspector's end.
+    /// `deadline`: give up then.
     func receive(deadline: ContinuousClock.Instant? = nil) throws(Failure) -> (InspectorMessage, Int32) {
+        try receiveFrame(deadline: deadline) { body throws(Failure) in try Self.message(body) }
+    }
+
+    /// The next report from an inspector and the descriptor that came with it (the caller closes it), on the worker's
+    /// end. `deadline`: give up then.
+    func receiveReport(deadline: ContinuousClock.Instant? = nil) throws(Failure) -> (InspectorReport, Int32) {
+        try receiveFrame(deadline: deadline) { body throws(Failure) in try InspectorReport(frame: body) }
+    }
+
+    private func receiveFrame<Decoded>(
+        deadline: ContinuousClock.Instant?,
+        _ decode: ([UInt8]) throws(Failure) -> Decoded
+    ) throws(Failure) -> (Decoded, Int32) {
         var received: Int32 = -1
         do throws(Failure) {
             let header = try read(4, deadline: deadline, descriptor: &received)
@@ -250,7 +316,7 @@ struct InspectorChannel: Sendable {
             guard length <= limits.largest else { throw .malformed("a \(length)-byte frame") }
             let body = try read(length, deadline: deadline, descriptor: &received)
             if let kind = body.first, length > limits.cap(kind) { throw .malformed("a \(length)-byte frame of kind \(kind)") }
-            return (try Self.message(body), received)
+            return (try decode(body), received)
         } catch {
             if received >= 0 { Glibc.close(received) }
             throw error

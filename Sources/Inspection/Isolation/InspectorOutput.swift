@@ -117,3 +117,11 @@ enum InspectorOutput {
         }
     }
 }
+
+/// Text for a terminal: what cannot drive a terminal or forge a line escaped as ``InspectorOutput`` escapes an
+/// inspector's output (`airlock scan`'s human-readable lines: file names and verdict strings may hold anything).
+public enum TerminalText {
+    public static func escaped(_ text: String) -> String {
+        InspectorOutput.escape(Array(text.utf8))
+    }
+}

@@ -101,7 +101,7 @@ final class InspectorProcess: @unchecked Sendable {
         }
         do {
             try ours.send(.setup(InspectorSetup(engine: engine, scratch: scratch.path, limits: limits, parent: getpid())))
-            let (answer, stray) = try ours.receive(deadline: .now + startTimeout)
+            let (answer, stray) = try ours.receiveReport(deadline: .now + startTimeout)
             if stray >= 0 { close(stray) }
             guard case .ready(let ready) = answer else { throw abandon("the inspector answered its setup with something else") }
             guard let layers = ready.layers, ready.error == nil else { throw abandon(ready.error ?? "the inspector did not lock down") }

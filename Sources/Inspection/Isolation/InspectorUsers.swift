@@ -10,7 +10,9 @@ import Glibc
 /// A uid is held from before the inspector starts until it is reaped and its scratch directory removed; only then can
 /// another inspector get it. Claims go round the range, so a uid freed now is the last to be handed out again. Other
 /// workers on the same machine are kept out by a lock file per uid in ``lockDirectory`` (`flock`, held as long as the
-/// uid is; the kernel drops it when a worker dies, and its inspectors die with it).
+/// uid is; the kernel drops it when a worker dies, and its inspectors die with it). The directory must outlive every
+/// worker using it (docs/isolation.md, "Deployment notes"): a lock is taken only on a file its name still names, but
+/// a holder's lock on a file unlinked later (the directory removed) no longer keeps a newcomer out.
 ///
 /// ```swift
 /// let users = InspectorUsers(base: 2_100_000_000, count: 4096)
@@ -147,16 +149,24 @@ public final class InspectorUsers: Sendable {
         }
         let directory = try lockDirectory.map { path throws(InspectionError) -> Int32 in try Self.openLockDirectory(path) }
         defer { if let directory { close(directory) } }
-        for slot in candidates {
+        candidates: for slot in candidates {
             let uid = base + UInt32(slot)
             var lock: Int32 = -1
             if let directory {
-                lock = openat(directory, "\(uid)", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-                guard lock >= 0 else { continue }
-                // Held by another worker's inspector: the next one.
-                guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+                // A lock on a file whose name was unlinked meanwhile (the directory removed and made again) keeps
+                // nobody out: locked only once the name still names the locked file; else once more, then the next.
+                for attempt in 1...2 {
+                    lock = openat(directory, "\(uid)", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                    guard lock >= 0 else { continue candidates }
+                    // Held by another worker's inspector: the next one.
+                    guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+                        close(lock)
+                        continue candidates
+                    }
+                    if Self.stillNamed(lock, "\(uid)", in: directory) { break }
                     close(lock)
-                    continue
+                    lock = -1
+                    if attempt == 2 { continue candidates }
                 }
             }
             let taken = state.withLock { state -> Bool in
@@ -171,6 +181,14 @@ public final class InspectorUsers: Sendable {
             .engineLoad,
             "every inspector uid of \(base)..\(UInt64(base) + UInt64(count) - 1) is held (worker.inspector.uidCount too small)"
         )
+    }
+
+    /// Whether `name` in `directory` still names the file open as `descriptor`: same device and inode, not unlinked.
+    static func stillNamed(_ descriptor: Int32, _ name: String, in directory: Int32) -> Bool {
+        var held = stat()
+        var named = stat()
+        guard fstat(descriptor, &held) == 0, held.st_nlink > 0, fstatat(directory, name, &named, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+        return held.st_dev == named.st_dev && held.st_ino == named.st_ino
     }
 
     fileprivate func give(_ slot: Int, lock: Int32) {

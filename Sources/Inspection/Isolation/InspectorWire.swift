@@ -346,25 +346,6 @@ extension InspectionOrder {
 }
 
 extension Verdict {
-    /// The verdict frame's caps (docs/isolation.md, "Wire format"). The worker refuses a verdict past any of them as
-    /// malformed; the inspector's ``wire`` fits any verdict within them first, so a legitimate one is never refused.
-    ///
-    /// The largest real verdicts come from archives: one reason per offending member (up to `archives.maxEntries`,
-    /// 1000 by default, at all levels), each naming the member's path, and one signature name per distinct detection.
-    /// 256 reasons still name every code involved (the rest are counted per code) and the outcome, recomputed from the
-    /// codes, is the same; ClamAV names are under 100 bytes, member paths a few hundred.
-    enum Wire {
-        /// The whole frame: what 256 reasons of 2 KiB and 256 names take, JSON escapes included, in practice; the
-        /// writer shortens the details further when escapes would pass it.
-        static let maxFrame = 1 << 20
-        static let maxReasons = 256
-        static let maxSignatures = 256
-        /// A reason's detail, in bytes of UTF-8.
-        static let maxDetail = 2048
-        /// A signature name, the detected type, a digest.
-        static let maxName = 256
-    }
-
     /// `{"reasons":[{"code":…,"detail":…}],"detectedType":…,"sha256":…,"size":…,"signatures":[…],"md5":…}`: the
     /// outcome is not sent; the worker recomputes it from the reasons. Within ``Wire``'s caps (``fitted(detail:)``).
     var wire: JSONText {
@@ -430,33 +411,10 @@ extension Verdict {
         return out
     }
 
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-    }
-
     /// A string field of a verdict from an inspector: no control characters.
     static func plain(_ text: String, _ field: String) throws(WireValue.Malformed) -> String {
         guard !text.unicodeScalars.contains(where: isControl) else { throw .init("a control character in \(field)") }
         return text
-    }
-
-    /// `type/subtype`, each a restricted name of RFC 6838 (letters, digits, `!#$&-^_.+`), no parameters.
-    static func isMediaType(_ text: String) -> Bool {
-        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return false }
-        return parts.allSatisfy { part in
-            (1...127).contains(part.count)
-                && part.allSatisfy { byte in
-                    switch byte {
-                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                        true
-                    case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "-"), UInt8(ascii: "^"),
-                        UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "+"):
-                        true
-                    default: false
-                    }
-                }
-        }
     }
 
     /// `text` cut to at most `maxBytes` bytes of UTF-8, at a scalar boundary.

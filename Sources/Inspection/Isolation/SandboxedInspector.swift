@@ -51,6 +51,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
         public var logger: Logger
         /// Where a root worker's per-uid lock files are (``InspectorUsers``), shared with the machine's other workers.
         public var uidLockDirectory: String?
+        /// Run inspectors of this process's own user where Landlock is missing (`worker.inspector.unsafeWithoutLandlock`):
+        /// unsafe, they can read its configuration and secret files (``refusal(of:workerIsRoot:)``).
+        public var unsafeWithoutLandlock: Bool
 
         /// - Parameters:
         ///   - engine: libclamav (loaded by each inspector) or clamd.
@@ -67,7 +70,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
             grace: Duration = .seconds(5),
             startTimeout: Duration = .seconds(300),
             logger: Logger = Logger(label: "airlock.inspector"),
-            uidLockDirectory: String? = InspectorUsers.defaultLockDirectory
+            uidLockDirectory: String? = InspectorUsers.defaultLockDirectory,
+            unsafeWithoutLandlock: Bool = false
         ) {
             self.engine = engine
             self.size = max(1, size)
@@ -80,6 +84,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
             self.startTimeout = startTimeout
             self.logger = logger
             self.uidLockDirectory = uidLockDirectory
+            self.unsafeWithoutLandlock = unsafeWithoutLandlock
         }
     }
 
@@ -249,8 +254,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
             try process.channel.send(.inspect(InspectionOrder(request, profile: profile.id)), descriptor: descriptor, deadline: deadline)
             var scans = 0
             while true {
-                let (message, attached) = try process.channel.receive(deadline: deadline)
-                switch message {
+                let (report, attached) = try process.channel.receiveReport(deadline: deadline)
+                switch report {
                 case .verdict(let claimed):
                     if attached >= 0 { close(attached) }
                     let verdict = try Self.custody(claimed, known: known, md5: request.computeMD5)
@@ -276,9 +281,9 @@ public final class SandboxedInspector: FileInspector, Sendable {
                     let answer = clamdScan(attached, name: name, unpackArchives: unpackArchives)
                     close(attached)
                     try process.channel.send(answer, deadline: deadline)
-                default:
+                case .ready:
                     if attached >= 0 { close(attached) }
-                    throw InspectorChannel.Failure.malformed("unexpected message")
+                    throw InspectorChannel.Failure.malformed("a second ready message")
                 }
             }
         } catch .timedOut {
@@ -324,7 +329,8 @@ public final class SandboxedInspector: FileInspector, Sendable {
     }
 
     /// `claimed` with the worker's own sha256, size and MD5 (the MD5 only when the request asked for it). A verdict
-    /// that names other values is malformed: an honest inspector, given the digests, reports them (or none).
+    /// that names other values is malformed: an honest inspector, given the digests, reports them (or none); so is
+    /// one that breaks custody's rules (``Verdict/custodyProblem``), however it was read.
     static func custody(_ claimed: Verdict, known: FileDigests, md5: Bool) throws(InspectorChannel.Failure) -> Verdict {
         if let sha256 = claimed.sha256, sha256 != known.sha256 || claimed.size != known.size {
             throw .malformed("the verdict names other bytes (sha256 or size) than the ones sent")
@@ -336,6 +342,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
         verdict.sha256 = known.sha256
         verdict.size = known.size
         verdict.md5 = md5 ? known.md5 : nil
+        if let problem = verdict.custodyProblem { throw .malformed("the verdict breaks custody's rules: \(problem)") }
         return verdict
     }
 
@@ -394,12 +401,30 @@ public final class SandboxedInspector: FileInspector, Sendable {
             startTimeout: configuration.startTimeout,
             logger: configuration.logger
         )
+        if !configuration.unsafeWithoutLandlock, let refusal = Self.refusal(of: process.layers, workerIsRoot: geteuid() == 0) {
+            process.stop(kill: true)
+            throw InspectionError(.engineLoad, refusal)
+        }
         Counter(label: "airlock_inspectors_started_total").increment()
         state.withLock {
             $0.started += 1
             if $0.layers == nil { $0.layers = process.layers }
         }
         return process
+    }
+
+    /// Why inspectors with `layers` may not run, or nil. Fail closed: one that runs as the worker's own user (an
+    /// unprivileged worker, or one that reports it kept its user) and has no Landlock could read whatever the worker's
+    /// user can, the configuration and secret files included, and return it in a verdict's details (docs/isolation.md,
+    /// "Without Landlock"). The report is the inspector's own, made before it read any upload.
+    static func refusal(of layers: SandboxLayers, workerIsRoot: Bool) -> String? {
+        let sharesWorkersUser = !(workerIsRoot && layers.droppedUser)
+        guard sharesWorkersUser, layers.landlockABI == 0 else { return nil }
+        return "the kernel has no Landlock (or the container's seccomp profile refuses it) and the inspectors would run as this "
+            + "process's user, able to read its configuration and secret files: run on a kernel with Landlock (5.13 or later, "
+            + "allowed by the runtime), or run the worker as root with worker.inspector.uidCount > 0 so that each inspector "
+            + "has a uid of its own; worker.inspector.unsafeWithoutLandlock: true runs them anyway, UNSAFE "
+            + "(docs/isolation.md, \"Without Landlock\")"
     }
 
     /// Back to the idle list, or stopped: recycled after ``Configuration/recycleAfter`` uploads or half its lifetime

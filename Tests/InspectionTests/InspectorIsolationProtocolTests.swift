@@ -1,0 +1,211 @@
+import AirlockCore
+import AirlockTesting
+import Foundation
+import Testing
+
+@testable import Inspection
+
+/// What the worker takes from an inspector and from any inspection (docs/isolation.md, "Wire format", "One validator",
+/// "Without Landlock"), with a fake inspector process (`/bin/sh` writing prepared frames on the channel) standing in
+/// for an exploited one.
+@Suite(.serialized)
+struct InspectorIsolationProtocolTests {
+    static let profile = UploadProfile(
+        name: "protocol",
+        maxSize: 1 << 20,
+        allow: [.init(extensions: ["txt"], types: ["text/plain"])],
+        inspectionTimeLimit: .seconds(10)
+    )
+
+    static func layers(landlockABI: Int = 7, droppedUser: Bool = false, ownUser: Bool = false) -> SandboxLayers {
+        SandboxLayers(
+            noNewPrivileges: true,
+            seccomp: true,
+            landlockABI: landlockABI,
+            landlockNetwork: landlockABI > 0,
+            landlockScoped: landlockABI > 0,
+            droppedUser: droppedUser,
+            ownUser: ownUser,
+            capabilitiesCleared: true,
+            rlimits: true,
+            cleanEnvironment: true
+        )
+    }
+
+    /// A frame as an inspector writes it: length, then `body`.
+    static func framed(_ body: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(body.count).littleEndian) { Array($0) } + body
+    }
+
+    /// A pool of one fake inspector that answers its setup with `ready` (these layers), then writes `after` and waits.
+    static func withFake(
+        layers: SandboxLayers,
+        after: [UInt8] = [],
+        limits: InspectorLimits = InspectorLimits(uidCount: 0),
+        unsafeWithoutLandlock: Bool = false,
+        _ body: (SandboxedInspector, String) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-fake-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/scratch", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ready = try InspectorChannel.frame(.ready(InspectorReady(layers: layers, engine: "fake", error: nil)))
+        try Data(ready + after).write(to: URL(fileURLWithPath: directory + "/frames"))
+        let pool = SandboxedInspector(
+            configuration: .init(
+                engine: .libclamav(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
+                size: 1,
+                temporaryDirectory: directory + "/scratch",
+                limits: limits,
+                executable: "/bin/sh",
+                arguments: ["-c", "cat '\(directory)/frames' >&3; exec sleep 60"],
+                grace: .seconds(1),
+                startTimeout: .seconds(20),
+                unsafeWithoutLandlock: unsafeWithoutLandlock
+            )
+        )
+        defer { pool.shutdown() }
+        let file = directory + "/note.txt"
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: file))
+        try await body(pool, file)
+    }
+
+    /// A verdict in a `J` frame (Codable, which read anything: control characters, unknown codes, 2000 reasons) ends
+    /// the inspector as `scan_failed`; none of it reaches the result.
+    @Test(arguments: [
+        Verdict(reasons: [], detectedType: "text/plain\r\nx-amz-acl: public-read-write\r\nx: \u{1B}[31m", sha256: nil, size: 6),
+        Verdict(reasons: [Reason(.init(stored: "no_such_code"), "x")], detectedType: "text/plain", sha256: nil, size: 6),
+        Verdict(reasons: Array(repeating: Reason(.typeMismatch, "x"), count: 2000), detectedType: "text/plain", sha256: nil, size: 6),
+        Verdict(reasons: [], detectedType: "text/plain", sha256: nil, size: 6),
+    ])
+    func aVerdictInAJFrameEndsTheInspectorAsScanFailed(_ claimed: Verdict) async throws {
+        let frame = Self.framed(Array("J".utf8) + Array(try JSONEncoder().encode(InspectorMessage.verdict(claimed))))
+        try await Self.withFake(layers: Self.layers(), after: frame) { pool, file in
+            try await pool.start()
+            let verdict = await pool.inspect(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile))
+            #expect(verdict.outcome == .failed && verdict.reasons.map(\.code) == [.scanFailed], "\(verdict)")
+            #expect(verdict.detectedType == nil)
+            #expect(pool.counts.killed == 1)
+        }
+    }
+
+    /// Any other `J` message in place of a verdict (an order, a setup, a clamd answer) also ends it.
+    @Test func aMessageAnInspectorNeverSendsEndsTheInspectorAsScanFailed() async throws {
+        let order = InspectionOrder(InspectionRequest(path: "/x", filename: "x", profile: Self.profile), profile: 0)
+        for message: InspectorMessage in [.scanned(signatures: [], error: nil), .profile(id: 0, Self.profile), .inspect(order)] {
+            let frame = Self.framed(Array("J".utf8) + Array(try JSONEncoder().encode(message)))
+            try await Self.withFake(layers: Self.layers(), after: frame) { pool, file in
+                try await pool.start()
+                let verdict = await pool.inspect(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile))
+                #expect(verdict.reasons.map(\.code) == [.scanFailed], "\(message): \(verdict)")
+            }
+        }
+    }
+
+    /// The same verdict in a typed `V` frame is taken: the fake speaks the protocol well enough.
+    @Test func aTypedVerdictFromTheFakeIsTaken() async throws {
+        let claimed = Verdict(reasons: [], detectedType: "text/plain", sha256: nil, size: 6)
+        try await Self.withFake(layers: Self.layers(), after: Array(try InspectorChannel.frame(.verdict(claimed)))) { pool, file in
+            try await pool.start()
+            let verdict = await pool.inspect(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile))
+            #expect(verdict.outcome == .clean && verdict.detectedType == "text/plain", "\(verdict)")
+        }
+    }
+
+    /// Without Landlock an inspector running as the worker's user could read the worker's configuration and secrets:
+    /// the pool refuses to start. A uid of its own (a root worker's inspector that dropped its user) still starts.
+    @Test func inspectorsSharingTheWorkersUserWithoutLandlockAreRefused() async throws {
+        try await Self.withFake(layers: Self.layers(landlockABI: 0)) { pool, _ in
+            await #expect {
+                try await pool.start()
+            } throws: { error in
+                (error as? InspectionError)?.message.contains("Landlock") == true
+            }
+            #expect(pool.idlePIDs.isEmpty)
+        }
+        try await Self.withFake(layers: Self.layers(landlockABI: 7)) { pool, _ in
+            let layers = try await pool.start()
+            #expect(layers.landlockABI == 7)
+        }
+        if geteuid() == 0 {
+            try await Self.withFake(layers: Self.layers(landlockABI: 0, droppedUser: true, ownUser: true)) { pool, _ in
+                let layers = try await pool.start()
+                #expect(layers.ownUser)
+            }
+        }
+        // Only the explicit, documented opt-out runs them anyway.
+        try await Self.withFake(layers: Self.layers(landlockABI: 0), unsafeWithoutLandlock: true) { pool, _ in
+            let layers = try await pool.start()
+            #expect(layers.landlockABI == 0)
+        }
+        #expect(SandboxedInspector.refusal(of: Self.layers(landlockABI: 0, droppedUser: true, ownUser: true), workerIsRoot: false) != nil)
+        #expect(SandboxedInspector.refusal(of: Self.layers(landlockABI: 0, droppedUser: true), workerIsRoot: true) == nil)
+    }
+}
+
+/// Custody's one check, whatever produced the verdict (docs/isolation.md, "One validator").
+struct VerdictCustodyTests {
+    /// An inspection that returns what it is given (an in-process engine, a future path).
+    struct Returning: FileInspector {
+        let verdict: Verdict
+        func inspect(_ request: InspectionRequest) async -> Verdict { verdict }
+    }
+
+    static let refused: [Verdict] = [
+        Verdict(reasons: [Reason(.typeMismatch, "a\u{1B}[2Jb")], detectedType: "text/plain", sha256: nil, size: 1),
+        Verdict(reasons: [Reason(.typeMismatch, "a\u{85}b")], detectedType: "text/plain", sha256: nil, size: 1),
+        Verdict(reasons: [Reason(.init(stored: "no_such_code"), "x")], detectedType: nil, sha256: nil, size: 1),
+        Verdict(reasons: Array(repeating: Reason(.malware, "x"), count: 257), detectedType: nil, sha256: nil, size: 1),
+        Verdict(reasons: [Reason(.malware, String(repeating: "x", count: 2049))], detectedType: nil, sha256: nil, size: 1),
+        Verdict(reasons: [], detectedType: "text/plain\r\nx: y", sha256: nil, size: 1),
+        Verdict(reasons: [], detectedType: "text/plain; charset=utf-8", sha256: nil, size: 1),
+        Verdict(reasons: [], detectedType: nil, sha256: nil, size: 1, signatures: ["Eicar\u{9B}31m"]),
+        Verdict(reasons: [], detectedType: nil, sha256: nil, size: 1, signatures: Array(repeating: "s", count: 257)),
+        Verdict(reasons: [], detectedType: nil, sha256: "\u{0}", size: 1),
+        Verdict(reasons: [], detectedType: nil, sha256: nil, size: -1),
+        {
+            var verdict = Verdict(reasons: [Reason(.malware, "Eicar")], detectedType: nil, sha256: nil, size: 1)
+            verdict.outcome = .clean
+            return verdict
+        }(),
+    ]
+
+    @Test(arguments: refused)
+    func aVerdictBreakingTheRulesBecomesScanFailedFromAnyInspector(_ verdict: Verdict) async {
+        #expect(verdict.custodyProblem != nil)
+        let checked = await CustodyCheckedInspector(Returning(verdict: verdict)).inspect(
+            InspectionRequest(path: "/x", filename: "x", profile: InspectorIsolationProtocolTests.profile)
+        )
+        #expect(checked.outcome == .failed && checked.reasons.map(\.code) == [.scanFailed], "\(checked)")
+        #expect(checked.detectedType == nil && checked.signatures.isEmpty)
+    }
+
+    @Test func aVerdictWithinTheRulesIsTakenAsItIs() async {
+        let verdict = Verdict(
+            reasons: Array(repeating: Reason(.malware, "Eicar-Signature 'a/b é'"), count: 256),
+            detectedType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            sha256: String(repeating: "a", count: 64),
+            size: 1,
+            signatures: ["Eicar-Signature"]
+        )
+        #expect(verdict.custodyProblem == nil)
+        #expect(
+            await CustodyCheckedInspector(Returning(verdict: verdict)).inspect(
+                InspectionRequest(path: "/x", filename: "x", profile: InspectorIsolationProtocolTests.profile)
+            ) == verdict
+        )
+    }
+
+    /// The in-process inspector fits its verdicts within the caps (as an inspector process's wire writer does), so a
+    /// legitimate one with control characters in a member name passes custody.
+    @Test func theInProcessInspectorsVerdictsPassCustody() async throws {
+        let raw = Verdict(
+            reasons: (0..<1000).map { Reason(.archiveMemberNotAllowed, "member 'a\u{1B}\($0)'") },
+            detectedType: "application/zip",
+            sha256: nil,
+            size: 1
+        )
+        #expect(raw.custodyProblem != nil)
+        let fitted = raw.fitted(detail: Verdict.Wire.maxDetail)
+        #expect(fitted.custodyProblem == nil && fitted.outcome == raw.outcome)
+    }
+}
