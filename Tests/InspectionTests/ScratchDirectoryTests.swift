@@ -93,6 +93,31 @@ struct ScratchDirectoryTests {
         #expect(Self.count(outside) == 1)
     }
 
+    /// A chain far deeper than the usage check's 128 levels, with a link to outside at every level: removed in one
+    /// pass (the deep part moved up, never followed), nothing outside touched.
+    @Test func aChainThreeHundredDeepIsRemovedWithoutFollowingLinks() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let outside = base + "/outside"
+        mkdir(outside, 0o755)
+        Self.write(outside + "/keep")
+        let root = base + "/airlock-scan.1.deep02"
+        mkdir(root, 0o700)
+        var level = open(root, O_RDONLY | O_DIRECTORY)
+        for _ in 0..<300 {
+            mkdirat(level, "d", 0o700)
+            symlinkat(outside, level, "link")
+            let next = openat(level, "d", O_RDONLY | O_DIRECTORY)
+            close(level)
+            level = next
+        }
+        close(level)
+        #expect(ScratchDirectory.removeTree(root))
+        #expect(access(root, F_OK) != 0)
+        #expect(Self.count(outside) == 1)
+        #expect(Self.count(base) == 1)
+    }
+
     @Test func theSweepRemovesOnlyDeadProcessesDirectoriesNeverALinkNamedLikeOne() throws {
         let base = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: base) }
