@@ -24,7 +24,7 @@ public final class ScratchDirectory: Sendable {
     /// ...or after this many entries; removal stops after this many entries too (linear: seconds, not minutes).
     static let maxEntries = 1_000_000
     /// What one start-up sweep may remove, over every leftover together; what remains waits for the next start.
-    static let sweepBudget = 1_000_000
+    public static let sweepBudget = 1_000_000
     /// Where leftovers that could not be removed go, in the directory the scan directories are made in.
     static let leftovers = "airlock-leftovers"
     /// Removed or quarantined for good: deinit has nothing left to do.
@@ -158,12 +158,12 @@ public final class ScratchDirectory: Sendable {
     /// that is quarantined, and what remains is said once on stderr for the next start. Returns how many entries of
     /// `base` it removed.
     @discardableResult
-    public static func sweep(in base: String) -> Int {
+    public static func sweep(in base: String, budget: Int = sweepBudget) -> Int {
         let baseDescriptor = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard baseDescriptor >= 0 else { return 0 }
         defer { close(baseDescriptor) }
         var removed = 0
-        var budget = sweepBudget
+        var budget = budget
         var left: [String] = []
         for name in names(in: baseDescriptor) {
             let text = text(name)

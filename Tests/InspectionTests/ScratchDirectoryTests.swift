@@ -137,6 +137,30 @@ struct ScratchDirectoryTests {
         #expect(access(base + "/airlock-scan.1073741823.toolong7", F_OK) == 0)
     }
 
+    /// A dead worker's base too big for one start's budget is quarantined into `airlock-leftovers` (said once on
+    /// stderr), not swept again in full at every start; a later start with budget to spare removes it from there.
+    @Test func theSweepStopsAtItsBudgetAndALaterStartFinishes() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let dead = base + "/airlock-scan.1073741823.budget"
+        mkdir(dead, 0o700)
+        var level = open(dead, O_RDONLY | O_DIRECTORY)
+        for index in 0..<300 {
+            mkdirat(level, "d", 0o700)
+            close(openat(level, "f\(index)", O_WRONLY | O_CREAT, 0o600))
+            let next = openat(level, "d", O_RDONLY | O_DIRECTORY)
+            close(level)
+            level = next
+        }
+        close(level)
+        #expect(ScratchDirectory.sweep(in: base, budget: 50) == 0)
+        #expect(access(dead, F_OK) != 0, "left in place")
+        #expect(Self.count(base + "/\(ScratchDirectory.leftovers)") == 1)
+        #expect(Self.count(base) == 1)
+        #expect(ScratchDirectory.sweep(in: base, budget: 10_000) == 0)
+        #expect(Self.count(base + "/\(ScratchDirectory.leftovers)") == 0)
+    }
+
     @Test func usageCountsWhatIsInsideWithoutFollowingLinks() throws {
         let base = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: base) }
