@@ -365,6 +365,11 @@ int airlock_sandbox_lockdown(const airlock_sandbox_config *config, airlock_sandb
         uint64_t limit = mapped_bytes() + config->address_space_headroom;
         if (set_limit(RLIMIT_AS, limit, limit) != 0) return fail(status, "RLIMIT_AS");
     }
+    // Counted per real uid from the user change on (root is exempt until then): with a uid per inspector this bounds
+    // its threads, so that it cannot take every pid of the machine.
+    if (config->max_processes > 0 && set_limit(RLIMIT_NPROC, config->max_processes, config->max_processes) != 0) {
+        return fail(status, "RLIMIT_NPROC");
+    }
     status->rlimits = 1;
 
     int abi = 0;

@@ -93,6 +93,31 @@ struct ScratchDirectoryTests {
         #expect(Self.count(outside) == 1)
     }
 
+    /// A chain far deeper than the usage check's 128 levels, with a link to outside at every level: removed in one
+    /// pass (the deep part moved up, never followed), nothing outside touched.
+    @Test func aChainThreeHundredDeepIsRemovedWithoutFollowingLinks() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let outside = base + "/outside"
+        mkdir(outside, 0o755)
+        Self.write(outside + "/keep")
+        let root = base + "/airlock-scan.1.deep02"
+        mkdir(root, 0o700)
+        var level = open(root, O_RDONLY | O_DIRECTORY)
+        for _ in 0..<300 {
+            mkdirat(level, "d", 0o700)
+            symlinkat(outside, level, "link")
+            let next = openat(level, "d", O_RDONLY | O_DIRECTORY)
+            close(level)
+            level = next
+        }
+        close(level)
+        #expect(ScratchDirectory.removeTree(root))
+        #expect(access(root, F_OK) != 0)
+        #expect(Self.count(outside) == 1)
+        #expect(Self.count(base) == 1)
+    }
+
     @Test func theSweepRemovesOnlyDeadProcessesDirectoriesNeverALinkNamedLikeOne() throws {
         let base = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -110,6 +135,30 @@ struct ScratchDirectoryTests {
         #expect(access(dead, F_OK) != 0)
         #expect(Self.count(canary) == 1)
         #expect(access(base + "/airlock-scan.1073741823.toolong7", F_OK) == 0)
+    }
+
+    /// A dead worker's base too big for one start's budget is quarantined into `airlock-leftovers` (said once on
+    /// stderr), not swept again in full at every start; a later start with budget to spare removes it from there.
+    @Test func theSweepStopsAtItsBudgetAndALaterStartFinishes() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let dead = base + "/airlock-scan.1073741823.budget"
+        mkdir(dead, 0o700)
+        var level = open(dead, O_RDONLY | O_DIRECTORY)
+        for index in 0..<300 {
+            mkdirat(level, "d", 0o700)
+            close(openat(level, "f\(index)", O_WRONLY | O_CREAT, 0o600))
+            let next = openat(level, "d", O_RDONLY | O_DIRECTORY)
+            close(level)
+            level = next
+        }
+        close(level)
+        #expect(ScratchDirectory.sweep(in: base, budget: 50) == 0)
+        #expect(access(dead, F_OK) != 0, "left in place")
+        #expect(Self.count(base + "/\(ScratchDirectory.leftovers)") == 1)
+        #expect(Self.count(base) == 1)
+        #expect(ScratchDirectory.sweep(in: base, budget: 10_000) == 0)
+        #expect(Self.count(base + "/\(ScratchDirectory.leftovers)") == 0)
     }
 
     @Test func usageCountsWhatIsInsideWithoutFollowingLinks() throws {

@@ -19,6 +19,9 @@ typedef struct {
     /// CPU seconds for the process's life: RLIMIT_CPU soft limit (SIGXCPU) at most this, hard limit (SIGKILL) one
     /// second above; the soft limit is lowered per request. 0: none.
     uint64_t max_cpu_seconds;
+    /// Processes and threads of the user it becomes (RLIMIT_NPROC, hard); 0: unchanged. Only meaningful when that user
+    /// is the process's own (the kernel counts every task of the real uid).
+    uint64_t max_processes;
     /// When running as root: the user and group to become (supplementary groups cleared).
     uid_t uid;
     gid_t gid;

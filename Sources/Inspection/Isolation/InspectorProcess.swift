@@ -86,7 +86,7 @@ final class InspectorProcess: @unchecked Sendable {
         theirs.close()
         guard pid > 0 else {
             ours.close()
-            if scratch.remove() { lease?.release() }
+            dispose(scratch, lease)
             throw InspectionError(.engineLoad, "the inspector process cannot be started: \(String(cString: strerror(spawnError)))")
         }
         InspectorOutput.start(descriptor: output, pid: pid, logger: logger)
@@ -96,7 +96,7 @@ final class InspectorProcess: @unchecked Sendable {
             var status: Int32 = 0
             var result: pid_t
             repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
-            if result == pid && scratch.remove() { lease?.release() }
+            if result == pid { dispose(scratch, lease) }
             return InspectionError(.engineLoad, why)
         }
         do {
@@ -170,8 +170,8 @@ final class InspectorProcess: @unchecked Sendable {
     }
 
     /// Ends the process: SIGKILL when `kill` (a hung or misbehaving one), else the channel closes and it exits on its
-    /// own (a second later it is killed anyway). Reaps it, removes its scratch directory, then gives its uid back (kept
-    /// when the directory could not be removed: what is left there stays out of the next holder's reach).
+    /// own (a second later it is killed anyway). Reaps it, removes its scratch directory (or quarantines what cannot be
+    /// removed), then gives its uid back.
     @discardableResult
     func stop(kill killNow: Bool) -> Exit {
         if killNow { kill(pid, SIGKILL) }
@@ -190,9 +190,21 @@ final class InspectorProcess: @unchecked Sendable {
         }
         reaped = true
         // No process of its uid is left (it could not start one: seccomp allows threads only).
-        if scratch.remove() { lease?.release() }
+        Self.dispose(scratch, lease)
         if status & 0x7F == 0 { return .status((status >> 8) & 0xFF) }
         return .signal(status & 0x7F)
+    }
+
+    /// After the inspector is reaped (or never ran): its scratch directory removed. With a uid of its own, what cannot
+    /// be removed is quarantined (root's, 0700, moved aside: out of the uid's reach) and the uid given back in any
+    /// case, its lock descriptor closed: a hostile tree (too deep, too many entries) must not keep a uid.
+    static func dispose(_ scratch: ScratchDirectory, _ lease: InspectorUsers.Lease?) {
+        guard let lease else {
+            scratch.remove()
+            return
+        }
+        scratch.removeOrQuarantine()
+        lease.release()
     }
 
     deinit {

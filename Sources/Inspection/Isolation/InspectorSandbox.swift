@@ -63,6 +63,9 @@ public struct SandboxLayers: Sendable, Hashable, Codable, CustomStringConvertibl
     public var ownUser: Bool
     public var capabilitiesCleared: Bool
     public var rlimits: Bool
+    /// Its hard RLIMIT_NPROC (threads of its uid), 0 when not set: set only with a uid of its own
+    /// (``InspectorSandbox/maxThreads``).
+    public var processLimit: Int = 0
     /// The environment holds only PATH, LANG and TMPDIR.
     public var cleanEnvironment: Bool
 
@@ -80,7 +83,7 @@ public struct SandboxLayers: Sendable, Hashable, Codable, CustomStringConvertibl
         }
         names.append(droppedUser ? (ownUser ? "user-per-inspector" : "user-dropped user-shared") : "user-shared")
         if capabilitiesCleared { names.append("caps-cleared") }
-        if rlimits { names.append("rlimits") }
+        if rlimits { names.append(processLimit > 0 ? "rlimits(nproc=\(processLimit))" : "rlimits") }
         if cleanEnvironment { names.append("clean-env") }
         return names.joined(separator: " ")
     }
@@ -111,6 +114,11 @@ enum InspectorSandbox {
         config.max_file_size = UInt64(max(0, limits.maxFileSize))
         config.max_open_files = UInt64(max(0, limits.maxOpenFiles))
         config.max_cpu_seconds = UInt64(max(0, limits.maxCPUSeconds))
+        // RLIMIT_NPROC counts every task of the real uid: with a uid of its own that is this inspector alone; with a
+        // shared uid it would be shared with the other inspectors (and, unprivileged, with the worker itself, whose
+        // threads and inspectors it would then starve), so it is left to the host there (docs/isolation.md).
+        let ownUser = geteuid() == 0 && limits.uidCount > 0
+        config.max_processes = ownUser ? UInt64(Self.maxThreads) : 0
         config.uid = limits.uid
         config.gid = limits.gid
         config.parent = parent
@@ -139,6 +147,7 @@ enum InspectorSandbox {
             ownUser: status.dropped_user != 0 && limits.uidCount > 0,
             capabilitiesCleared: status.capabilities_cleared != 0,
             rlimits: status.rlimits != 0,
+            processLimit: status.dropped_user != 0 && limits.uidCount > 0 ? Self.maxThreads : 0,
             cleanEnvironment: Set(names).isSubset(of: environment)
         )
     }
@@ -147,6 +156,10 @@ enum InspectorSandbox {
     static func limitCPU(seconds: Int64) {
         _ = airlock_sandbox_cpu_budget(UInt64(max(1, seconds)))
     }
+
+    /// The hard RLIMIT_NPROC of an inspector with a uid of its own: its threads (an inspector runs 1 to 3 during a
+    /// scan, measured in docs/isolation.md) with room to spare; one exploited upload can no longer take every pid.
+    static let maxThreads = 64
 
     static var landlockABI: Int { Int(airlock_sandbox_landlock_abi()) }
 }
