@@ -29,8 +29,7 @@ struct Airlock: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as AirlockError {
-            // One line: the message, then the cause's code or description (the operator's own terminal).
-            fail("airlock: " + error.description.split(whereSeparator: \.isNewline).joined(separator: " "))
+            fail("airlock: " + error.commandLineReport.split(whereSeparator: \.isNewline).joined(separator: " "))
         } catch {
             let code = exitCode(for: error)
             if code == .success {

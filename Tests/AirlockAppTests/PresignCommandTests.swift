@@ -152,6 +152,17 @@ struct PresignCommandTests {
         #expect(output.stderrText.contains("(invalid_bucket_name)"), "\(output.stderrText)")
     }
 
+    @Test func aConfigFileThatIsNotYAMLIsNamedWithoutQuotingIt() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-bad-\(UUID().uuidString).yaml").path
+        try Data("store:\n  secretAccessKey: [\(Self.secretValue)\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try airlock(["presign", "get", "--config", path, "--bucket", "bucket", "--key", "k"] + Self.credentials)
+        #expect(output.status == 2)
+        #expect(output.stderrText.contains("is not valid YAML"), "\(output.stderrText)")
+        // The parser's error quotes the failing line; stderr must not.
+        #expect(!output.stderrText.contains(Self.secretValue), "\(output.stderrText)")
+    }
+
     @Test(arguments: [
         (["presign", "get", "--bucket", "bucket", "--key", "k", "--expires", "0"] + credentials, "expiry must be between 1 and 604800"),
         (["presign", "get", "--bucket", "bucket", "--key", "k", "--expires", "604801"] + credentials, "expiry must be between 1 and 604800"),

@@ -34,12 +34,14 @@ public struct AirlockError: AirlockFailure {
     }
 
     public var codeName: String { code.rawValue }
-    /// What the CLI prints: the message, then the cause (the operator's own terminal). A cause that is an Airlock
-    /// failure with the same message adds only its code.
-    public var description: String {
-        if let failure = cause as? any AirlockFailure, failure.message == message {
-            return "\(message) (\(failure.codeName))"
-        }
-        return messageWithCause
+    /// The message followed by the cause's description, for logs.
+    public var description: String { messageWithCause }
+
+    /// The one line the CLI prints on stderr: the message and, when the cause is an Airlock failure, its stable code.
+    /// Not the cause's text: that may quote the configuration file (a YAML parser's error shows the failing line,
+    /// which may be a secret's) or a store's response, and stderr ends up in journals and CI logs.
+    public var commandLineReport: String {
+        guard let failure = cause as? any AirlockFailure else { return message }
+        return "\(message) (\(failure.codeName))"
     }
 }
