@@ -138,7 +138,10 @@ public final class SandboxedInspector: FileInspector, Sendable {
     /// Starts ``Configuration/size`` inspectors and returns their lock-down layers; throws when one cannot start.
     @discardableResult
     public func start() async throws(InspectionError) -> SandboxLayers {
-        if let problem = users.flatMap({ $0.mappingProblem() ?? $0.accountProblem() }) { throw InspectionError(.engineLoad, problem) }
+        // Reading the id maps and the account databases blocks (NSS may ask a directory service): on the pool.
+        if let users, let problem = await pool.run({ users.mappingProblem() ?? users.accountProblem() }) {
+            throw InspectionError(.engineLoad, problem)
+        }
         let generation = state.withLock { $0.generation }
         let failures = await withTaskGroup(of: InspectionError?.self) { group in
             for _ in 0..<configuration.size {
