@@ -68,54 +68,48 @@ struct ScratchDirectoryTests {
         }
     }
 
-    @Test func aDeepTreeWithLinksAndOddNamesIsRemovedAndNothingOutside() throws {
-        let base = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: base) }
-        let outside = base + "/outside"
-        mkdir(outside, 0o755)
-        Self.write(outside + "/keep")
-        let root = base + "/airlock-scan.1.deep01"
+    /// A chain of `depth` directories `d` under `root` (made here) with a link to `outside` at every level and, with
+    /// `files`, a file and a file whose name is not UTF-8 at every level too.
+    static func chain(_ root: String, depth: Int, linkingTo outside: String, files: Bool) {
         mkdir(root, 0o700)
         var level = open(root, O_RDONLY | O_DIRECTORY)
-        for depth in 0..<100 {
+        for index in 0..<depth {
             mkdirat(level, "d", 0o700)
-            close(openat(level, "f\(depth)", O_WRONLY | O_CREAT, 0o600))
             symlinkat(outside, level, "link")
-            // A name that is not UTF-8.
-            close(openat(level, [CChar(bitPattern: 0xFF), CChar(bitPattern: 0xFE), 0], O_WRONLY | O_CREAT, 0o600))
+            if files {
+                close(openat(level, "f\(index)", O_WRONLY | O_CREAT, 0o600))
+                close(openat(level, [CChar(bitPattern: 0xFF), CChar(bitPattern: 0xFE), 0], O_WRONLY | O_CREAT, 0o600))
+            }
             let next = openat(level, "d", O_RDONLY | O_DIRECTORY)
             close(level)
             level = next
         }
         close(level)
+    }
+
+    /// A base with `outside/keep`, and the chain above at `<base>/<name>`, removed: nothing outside is touched.
+    static func removeChain(named name: String, depth: Int, files: Bool) throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let outside = base + "/outside"
+        mkdir(outside, 0o755)
+        Self.write(outside + "/keep")
+        let root = base + "/" + name
+        chain(root, depth: depth, linkingTo: outside, files: files)
         #expect(ScratchDirectory.removeTree(root))
         #expect(access(root, F_OK) != 0)
         #expect(Self.count(outside) == 1)
+        #expect(Self.count(base) == 1)
+    }
+
+    @Test func aDeepTreeWithLinksAndOddNamesIsRemovedAndNothingOutside() throws {
+        try Self.removeChain(named: "airlock-scan.1.deep01", depth: 100, files: true)
     }
 
     /// A chain far deeper than the usage check's 128 levels, with a link to outside at every level: removed in one
     /// pass (the deep part moved up, never followed), nothing outside touched.
     @Test func aChainThreeHundredDeepIsRemovedWithoutFollowingLinks() throws {
-        let base = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: base) }
-        let outside = base + "/outside"
-        mkdir(outside, 0o755)
-        Self.write(outside + "/keep")
-        let root = base + "/airlock-scan.1.deep02"
-        mkdir(root, 0o700)
-        var level = open(root, O_RDONLY | O_DIRECTORY)
-        for _ in 0..<300 {
-            mkdirat(level, "d", 0o700)
-            symlinkat(outside, level, "link")
-            let next = openat(level, "d", O_RDONLY | O_DIRECTORY)
-            close(level)
-            level = next
-        }
-        close(level)
-        #expect(ScratchDirectory.removeTree(root))
-        #expect(access(root, F_OK) != 0)
-        #expect(Self.count(outside) == 1)
-        #expect(Self.count(base) == 1)
+        try Self.removeChain(named: "airlock-scan.1.deep02", depth: 300, files: false)
     }
 
     @Test func theSweepRemovesOnlyDeadProcessesDirectoriesNeverALinkNamedLikeOne() throws {
