@@ -191,8 +191,8 @@ enum RawCode {
     }
 
     /// Whether the bytes from `start` (just after a `<?`) are statements PHP would compile, reading at most `budget`
-    /// bytes (past it, they count as code).
-    static func compiles(_ bytes: [UInt8], from start: Int, budget: inout Int) -> Bool {
+    /// bytes (past it, they count as code). `openBraces`: whether a `{` left open counts (a later block may close it).
+    static func compiles(_ bytes: [UInt8], from start: Int, budget: inout Int, openBraces: Bool = true) -> Bool {
         var attributes = false
         for php8 in [false, true] where !php8 || attributes {
             var index = start
@@ -204,7 +204,7 @@ enum RawCode {
                 return Int(bytes[index - 1])
             }
             if block == .code || block == .failed { return true }
-            if case .noCode(_, let braces) = block, braces > 0 { return true }  // a later block would close it
+            if openBraces, case .noCode(_, let braces) = block, braces > 0 { return true }  // a later block would close it
         }
         return false
     }

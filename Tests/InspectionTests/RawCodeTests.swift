@@ -192,20 +192,8 @@ struct RawCodeTests {
     /// Whether the bytes from `start` lex as statements that do something (a `{` left open is not counted: the raw
     /// check carries it to the next block).
     static func runs(_ bytes: [UInt8], from start: Int) -> Bool {
-        var attributes = false
-        for php8 in [false, true] where !php8 || attributes {
-            var index = start
-            var budget = 1 << 20
-            let block = RawCode.lex(statements: true, php8: php8, attributes: &attributes) {
-                guard index < bytes.count else { return -1 }
-                guard budget > 0 else { return nil }
-                budget -= 1
-                index += 1
-                return Int(bytes[index - 1])
-            }
-            if block == .code || block == .failed { return true }
-        }
-        return false
+        var budget = 1 << 20
+        return RawCode.compiles(bytes, from: start, budget: &budget, openBraces: false)
     }
 
     /// Random data holds `<?` every 64 KiB: the statements after it do not lex as PHP. Seeded pseudo-random blocks,
