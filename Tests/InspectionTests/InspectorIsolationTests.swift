@@ -69,6 +69,10 @@ struct InspectorIsolationTests {
         var setown: String
         var memfd: String
         var mqOpen: String
+        var chmodOwn: String
+        var inotify: String
+        var setxattr: String
+        var pipe: String
     }
 
     @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
@@ -122,6 +126,44 @@ struct InspectorIsolationTests {
         #expect(probe.memfd == "EPERM", "memfd_create: \(probe.memfd)")
         // POSIX message queues outlive it, owned by its uid: the next inspector given that uid would find them.
         #expect(probe.mqOpen == "EPERM", "mq_open: \(probe.mqOpen)")
+    }
+
+    /// The filter admits a list of calls and refuses the rest (docs/isolation.md, "System calls"): calls nothing in an
+    /// inspector needs are refused even on its own files, among them the ones Landlock does not cover.
+    @Test func aLockedDownInspectorIsRefusedEveryCallOffTheAllowList() throws {
+        let probe = try Self.probe()
+        #expect(probe.writeScratch == "ok", "what it needs still works: \(probe.writeScratch)")
+        #expect(probe.chmodOwn == "EPERM", "chmod of its own file: \(probe.chmodOwn)")
+        #expect(probe.inotify == "EPERM", "inotify_init1: \(probe.inotify)")
+        #expect(probe.setxattr == "EPERM", "fsetxattr of its own file: \(probe.setxattr)")
+        #expect(probe.pipe == "EPERM", "pipe2: \(probe.pipe)")
+    }
+
+    /// Inspectors of an unprivileged worker share its user: the uid stands in no one's way. Inspector A, exploited (the
+    /// probe, in A's directory), is handed B's directory: it can neither change B's mode or times nor watch B or the base
+    /// (seccomp refuses the calls), and with Landlock it cannot list them.
+    @Test func anInspectorCannotChmodTouchOrWatchTheScratchOfASiblingOfTheSameUser() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let scratchA = base + "/a", scratchB = base + "/b"
+        for directory in [scratchA, scratchB] {
+            try #require(mkdir(directory, 0o700) == 0)
+            if geteuid() == 0 { chown(directory, 65534, 65534) }
+        }
+        let output = try TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratchA, "--sibling", scratchB])
+        try #require(output.status == 0, "\(output.stderrText)")
+        let object = try JSONSerialization.jsonObject(with: Data(output.stdoutText.utf8)) as? [String: Any]
+        let probe = try #require(object, "\(output.stdoutText)").compactMapValues { $0 as? String }
+        #expect(probe["siblingChmod"] == "EPERM", "chmod(B): \(String(describing: probe["siblingChmod"]))")
+        #expect(probe["siblingTouch"] == "EPERM", "utimensat(B): \(String(describing: probe["siblingTouch"]))")
+        #expect(probe["siblingWatch"] == "EPERM", "inotify_add_watch(B): \(String(describing: probe["siblingWatch"]))")
+        #expect(probe["baseWatch"] == "EPERM", "inotify_add_watch(base): \(String(describing: probe["baseWatch"]))")
+        if ((object?["landlockABI"] as? Int) ?? 0) > 0 {
+            #expect(probe["siblingList"] == "EACCES", "opendir(B): \(String(describing: probe["siblingList"]))")
+            #expect(probe["baseList"] == "EACCES", "opendir(base): \(String(describing: probe["baseList"]))")
+        }
+        var info = stat()
+        #expect(stat(scratchB, &info) == 0 && info.st_mode & 0o7777 == 0o700, "B's directory changed mode")
     }
 
     /// The worker's spawn: the inspector's stdout and stderr are a pipe of its own (never the worker's stderr, a

@@ -103,6 +103,10 @@ typedef enum {
     AIRLOCK_PROBE_SETOWN,
     AIRLOCK_PROBE_MEMFD,
     AIRLOCK_PROBE_MQ_OPEN,
+    AIRLOCK_PROBE_CHMOD_OWN,
+    AIRLOCK_PROBE_INOTIFY,
+    AIRLOCK_PROBE_SETXATTR,
+    AIRLOCK_PROBE_PIPE,
 } airlock_sandbox_probe_check;
 
 /// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, exiting with its parent:

@@ -152,6 +152,8 @@ public enum InspectorRole {
                 ("dumpable", check(AIRLOCK_PROBE_DUMPABLE)), ("shmget", check(AIRLOCK_PROBE_SHMGET)),
                 ("setPdeathsig", check(AIRLOCK_PROBE_SET_PDEATHSIG)), ("setown", check(AIRLOCK_PROBE_SETOWN)),
                 ("memfd", check(AIRLOCK_PROBE_MEMFD)), ("mqOpen", check(AIRLOCK_PROBE_MQ_OPEN)),
+                ("chmodOwn", check(AIRLOCK_PROBE_CHMOD_OWN)), ("inotify", check(AIRLOCK_PROBE_INOTIFY)),
+                ("setxattr", check(AIRLOCK_PROBE_SETXATTR)), ("pipe", check(AIRLOCK_PROBE_PIPE)),
             ]
         ).rendered
         print(line)
@@ -168,8 +170,9 @@ public enum InspectorRole {
             return .string("ok")
         }
         let notify = inotify_init1(Int32(IN_CLOEXEC))
+        let notifyError = errno
         func watch(_ directory: String) -> JSONText {
-            guard notify >= 0 else { return .string(errnoName(errno)) }
+            guard notify >= 0 else { return .string(errnoName(notifyError)) }
             return outcome(inotify_add_watch(notify, directory, UInt32(IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_DELETE | IN_OPEN)))
         }
         let base = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
