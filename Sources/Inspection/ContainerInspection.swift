@@ -61,18 +61,27 @@ enum ContainerInspection {
         }
         var seen: Set<String> = []
         for entry in directory.entries {
-            if let problem = ZipDirectory.nameProblem(entry) {
-                result.reasons.append(Reason(.filenameInvalid, "archive member \(problem)"))
+            // Every name an extractor may write the member under (its own, a Unicode Path field's) is judged.
+            for name in entry.allNames {
+                var named = entry
+                named.name = name
+                if name != entry.name { named.nameBytes = Array(name.utf8) }
+                if let problem = ZipDirectory.nameProblem(named) {
+                    result.reasons.append(Reason(.filenameInvalid, "archive member \(problem)"))
+                }
             }
             // Two members one extractor writes to the same path: which one a reader sees depends on the reader
             // (CVE-2013-4787), and case-insensitive file systems merge names that differ only in case.
-            if !seen.insert(Self.normalizedPath(entry.name)).inserted {
+            for path in Set(entry.allNames.map(Self.normalizedPath)) where !seen.insert(path).inserted {
                 result.reasons.append(
-                    Reason(.unscannable, "two members are named '\(entry.name)' (ignoring case): readers disagree on which one counts")
+                    Reason(.unscannable, "two members are named '\(path)' (ignoring case): readers disagree on which one counts")
                 )
             }
             if entry.isSymbolicLink {
                 result.reasons.append(Reason(.activeContent, "member '\(entry.name)' is a symbolic link: extracting it makes a link to another file"))
+            }
+            if let disagreement = entry.localDisagreement {
+                result.reasons.append(Reason(.unscannable, "member '\(entry.name)': \(disagreement): readers disagree on how to unpack it"))
             }
             if let local = entry.localName {
                 result.reasons.append(
@@ -123,9 +132,13 @@ enum ContainerInspection {
             )
         }
         for entry in files {
-            let memberExtension = FilenamePolicy.fileExtension(of: String(entry.name.split(separator: "/").last ?? ""))
-            if memberExtension.flatMap({ profile.allowedTypes(forExtension: $0) }) == nil {
-                result.reasons.append(Reason(.archiveMemberNotAllowed, "'\(entry.name)'"))
+            for name in entry.allNames {
+                let memberExtension = FilenamePolicy.fileExtension(of: String(name.split(separator: "/").last ?? ""))
+                if memberExtension.flatMap({ profile.allowedTypes(forExtension: $0) }) == nil {
+                    result.reasons.append(
+                        Reason(.archiveMemberNotAllowed, name == entry.name ? "'\(name)'" : "'\(entry.name)' (extracted as '\(name)')")
+                    )
+                }
             }
         }
         result.members = files.filter { !$0.isEncrypted }

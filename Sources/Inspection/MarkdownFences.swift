@@ -13,7 +13,9 @@
 /// surrounds them), so later blocks are judged whole. So does kramdown's `{::` extension syntax (`{::nomarkdown}`
 /// passes its content through raw), a lone CR line ending, and YAML front matter holding a fence. Fences inside list
 /// items and block quotes are never admitted: Python-Markdown's fenced_code works only at the document root
-/// (Python-Markdown/markdown#53), so there it renders their content as Markdown, raw HTML included. Linear.
+/// (Python-Markdown/markdown#53), so there it renders their content as Markdown, raw HTML included. And a block is
+/// left out only when it is also inert to renderers that know no fences at all (``inertWithoutFenceSupport``); one that
+/// is not is judged whole, and the search goes on after it. Linear.
 enum MarkdownFences {
     /// `text` with the content lines of agreed fenced code blocks blanked to spaces (line breaks kept).
     static func blankingAgreedFences(_ text: [UInt8]) -> [UInt8] {
@@ -57,6 +59,13 @@ enum MarkdownFences {
                     validInfo(text, from: range.start + fence.length, end: range.end),
                     let close = closingLine(text, lines, after: line, fence: fence)
                 else { return out }
+                // A renderer without fence support (Python-Markdown's defaults, Markdown.pl, kramdown's own parser)
+                // reads the block as a paragraph: it is left out only where that reading is inert too.
+                guard inertWithoutFenceSupport(text, lines, open: line, close: close, fence: fence) else {
+                    line = close + 1
+                    previousBlank = false
+                    continue
+                }
                 for content in (line + 1)..<close {
                     for position in lines[content].start..<lines[content].end { out[position] = 0x20 }
                 }
@@ -70,6 +79,73 @@ enum MarkdownFences {
             line += 1
         }
         return out
+    }
+
+    /// Whether the block from the fence at `open` to the one at `close` is inert where fences are unknown (Python-Markdown
+    /// without fenced_code, its default; Markdown.pl; kramdown's own parser). There the opening backticks start a code
+    /// span that the closing ones end, escaping everything between, but only if the lines stay one paragraph and
+    /// nothing in them is taken as a block first. So: backticks (a tilde fence is plain text there, its content
+    /// Markdown and raw HTML), no blank line, no run of exactly the fence's backticks inside (it would end the span),
+    /// and no line that those renderers take as a block before spans are read: `#` (a heading, split out of the
+    /// paragraph anywhere), `[` (a reference definition, taken out the same way), `>` (a block quote, Markdown.pl at any
+    /// indent), `<` starting a tag (but an ``inlineElements`` one), comment or processing instruction within 3
+    /// characters of the margin (a raw HTML block: Python-Markdown counts a tab as one character), or a line of only
+    /// `-`, `=`, `*`, `_` and blanks (a setext underline or a rule).
+    static func inertWithoutFenceSupport(
+        _ text: [UInt8],
+        _ lines: [(start: Int, end: Int)],
+        open: Int,
+        close: Int,
+        fence: (character: UInt8, length: Int)
+    ) -> Bool {
+        guard fence.character == 0x60 else { return false }
+        for content in (open + 1)..<close {
+            let range = lines[content]
+            let indent = leadingBlanks(text, range)
+            guard range.start + indent < range.end else { return false }
+            let first = text[range.start + indent]
+            if first == 0x3E { return false }
+            if indent <= 3 {
+                // A heading, or a reference definition (Python-Markdown takes it out of the paragraph anywhere).
+                if first == 0x23 || first == 0x5B { return false }
+                if first == 0x3C, range.start + indent + 1 < range.end, !startsInlineTag(text, from: range.start + indent, end: range.end) {
+                    let next = text[range.start + indent + 1]
+                    if next | 0x20 >= 0x61 && next | 0x20 <= 0x7A || [0x2F, 0x21, 0x3F].contains(next) { return false }
+                }
+                if (range.start + indent..<range.end).allSatisfy({ [0x2D, 0x3D, 0x2A, 0x5F, 0x20, 0x09].contains(text[$0]) }) { return false }
+            }
+            var cursor = range.start
+            while cursor < range.end {
+                guard text[cursor] == 0x60 else {
+                    cursor += 1
+                    continue
+                }
+                var run = cursor
+                while run < range.end, text[run] == 0x60 { run += 1 }
+                if run - cursor == fence.length { return false }
+                cursor = run
+            }
+        }
+        return true
+    }
+
+    /// Elements all three renderers without fences keep inside a paragraph at the start of a line: kramdown's span
+    /// elements that Python-Markdown does not count as block-level and Markdown.pl has no block rule for.
+    static let inlineElements: Set<String> = [
+        "a", "abbr", "acronym", "b", "big", "bdo", "br", "button", "cite", "code", "dfn", "em", "i", "img", "input", "kbd",
+        "label", "q", "rb", "rbc", "rp", "rt", "rtc", "ruby", "samp", "select", "small", "span", "strong", "sub", "sup", "tt",
+        "var",
+    ]
+
+    /// Whether the `<` at `from` starts a start or end tag of one of ``inlineElements`` (lower case, as kramdown
+    /// matches them), its name followed by a blank, `>` or `/`.
+    static func startsInlineTag(_ text: [UInt8], from: Int, end: Int) -> Bool {
+        var cursor = from + 1
+        if cursor < end, text[cursor] == 0x2F { cursor += 1 }
+        let nameStart = cursor
+        while cursor < end, (text[cursor] >= 0x61 && text[cursor] <= 0x7A) || (text[cursor] >= 0x30 && text[cursor] <= 0x39) { cursor += 1 }
+        guard cursor > nameStart, inlineElements.contains(String(decoding: text[nameStart..<cursor], as: UTF8.self)) else { return false }
+        return cursor == end || [0x20, 0x09, 0x3E, 0x2F].contains(text[cursor])
     }
 
     /// The fence character and run length at `from`, when three or more backticks or tildes start there.

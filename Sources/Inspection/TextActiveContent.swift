@@ -76,12 +76,14 @@ enum TextActiveContent {
         // Readers disagree on a quote after blanks (` "a,=cmd|…,"`): Excel and RFC 4180 read it as text and split at
         // the commas inside, others open a quoted cell. Cells are read both ways.
         // Excel's `sep=X` first line makes X the delimiter (`sep=|`, then `a|=HYPERLINK(…)`).
+        // Excel and LibreOffice take a UTF-8 byte-order mark as the encoding and drop it: the first cell starts after
+        // it (after every one: a cell is never judged from inside a mark).
+        var body = 0
+        while body + 2 < text.count, text[body] == 0xEF, text[body + 1] == 0xBB, text[body + 2] == 0xBF { body += 3 }
         var separator: UInt8?
         var first = 0
-        if text.count > 3, text[0..<4].map({ $0 | 0x20 }) == Array("sep=".utf8) {
-            first = 4
-        } else if text.count > 6, text[0..<3] == [0xEF, 0xBB, 0xBF], text[3..<7].map({ $0 | 0x20 }) == Array("sep=".utf8) {
-            first = 7
+        if text.count > body + 3, text[body..<body + 4].map({ $0 | 0x20 }) == Array("sep=".utf8) {
+            first = body + 4
         }
         if first > 0, first < text.count, text[first] != 0x0A, text[first] != 0x0D { separator = text[first] }
         // The quote readings differ only where a blank stands before a quote. Excel splits at exactly one delimiter
@@ -111,16 +113,20 @@ enum TextActiveContent {
             for quoteAfterBlanks in blankBeforeQuote ? [true, false] : [true] {
                 // A CSV quoted cell runs across lines (RFC 4180, Excel). Text that is CSV under another name is read
                 // both ways, spanning only when some quote reached a line's end (otherwise the readings agree).
-                let stopping = formulaFindings(text, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: csv)
+                let stopping = formulaFindings(text, from: body, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: csv)
                 add(stopping.findings)
                 if !csv, stopping.quoteReachedLineEnd {
-                    add(formulaFindings(text, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: true).findings)
+                    add(
+                        formulaFindings(text, from: body, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: true)
+                            .findings
+                    )
                 }
             }
         }
         return findings
     }
 
+    /// - Parameter body: Where the first cell starts (after byte-order marks).
     /// - Parameter quoteAfterBlanks: A quote after blanks at the start of a cell opens a quoted cell (otherwise only
     ///   one that starts the cell does, and a later one is text).
     /// - Parameter delimiter: The one byte cells are split at.
@@ -128,6 +134,7 @@ enum TextActiveContent {
     /// - Returns: The findings, and whether a quoted cell reached a line's end unclosed.
     private static func formulaFindings(
         _ text: [UInt8],
+        from body: Int,
         csv: Bool,
         quoteAfterBlanks: Bool,
         delimiter: UInt8,
@@ -137,7 +144,7 @@ enum TextActiveContent {
         var quoteReachedLineEnd = false
         let count = text.count
         func isDelimiter(_ byte: UInt8) -> Bool { byte == delimiter }
-        var index = 0
+        var index = body
         while index < count, findings.count < 4 {
             // One cell from `index`.
             var start = index

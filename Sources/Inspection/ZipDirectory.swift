@@ -25,6 +25,21 @@ struct ZipDirectory {
         var localName: [UInt8]?
         /// Where the member's compressed bytes start (after its local header), once the local header was read.
         var dataOffset: Int64 = -1
+        /// Other names extractors may write the member under: an Info-ZIP Unicode Path extra field (0x7075) in its
+        /// directory entry or local header names it anew (unzip and 7-Zip extract it under that name). Each is judged
+        /// like the member's own name.
+        var unicodeNames: [String] = []
+        /// A field the local header gives otherwise than the directory (compression method, encryption): extractors
+        /// that read the local header (Info-ZIP's unzip takes its method) and those that read the directory unpack
+        /// the member differently.
+        var localDisagreement: String?
+
+        /// The member's name and every other name an extractor may use, each once.
+        var allNames: [String] {
+            var names = [name]
+            for other in unicodeNames where !names.contains(other) { names.append(other) }
+            return names
+        }
 
         var isEncrypted: Bool { flags & 0x1 != 0 }
         var isDirectory: Bool { name.hasSuffix("/") }
@@ -138,6 +153,7 @@ struct ZipDirectory {
                 madeBy: Int(le16(fixed, 4)),
                 externalAttributes: UInt32(le32(fixed, 38))
             )
+            entry.unicodeNames = unicodePathNames(extra)
             // The ZIP64 extra field holds, in order, the fields that are 0xFFFFFFFF above.
             if entry.uncompressedSize == 0xFFFF_FFFF || entry.compressedSize == 0xFFFF_FFFF || entry.localHeaderOffset == 0xFFFF_FFFF {
                 var position = 0
@@ -185,14 +201,23 @@ struct ZipDirectory {
             let localExtraLength = Int(le16(local, 28))
             let localNameBytes = cursor.bytes(Int(le16(local, 26)))
             if localNameBytes != entry.nameBytes { entries[position].localName = localNameBytes ?? [] }
+            if Int(le16(local, 8)) != entry.method {
+                entries[position].localDisagreement = "compression method \(le16(local, 8)) in its local header, \(entry.method) in the directory"
+            } else if Int(le16(local, 6)) & 0x41 != entry.flags & 0x41 {
+                entries[position].localDisagreement = "encrypted in one of its headers only"
+            }
+            let localExtra = localNameBytes == nil ? nil : cursor.bytes(localExtraLength)
             if le32(local, 18) == 0xFFFF_FFFF || le32(local, 22) == 0xFFFF_FFFF {
                 zip64 = true
-            } else if localNameBytes != nil, let localExtra = cursor.bytes(localExtraLength) {
+            } else if let localExtra {
                 var position = 0
                 while position + 4 <= localExtra.count {
                     if le16(localExtra, position) == 0x0001 { zip64 = true }
                     position += 4 + Int(le16(localExtra, position + 2))
                 }
+            }
+            for other in unicodePathNames(localExtra ?? []) where !entries[position].unicodeNames.contains(other) {
+                entries[position].unicodeNames.append(other)
             }
             entries[position].dataOffset = entry.localHeaderOffset + 30 + le16(local, 26) + Int64(localExtraLength)
             var dataEnd = entries[position].dataOffset + entry.compressedSize
@@ -230,6 +255,25 @@ struct ZipDirectory {
                 overlapping: overlapping
             )
         )
+    }
+
+    /// The names in Info-ZIP Unicode Path extra fields (0x7075: a version byte, the CRC-32 of the header name, the
+    /// name in UTF-8), whatever their version or CRC say: an extractor that checks neither would still use them.
+    static func unicodePathNames(_ extra: [UInt8]) -> [String] {
+        func le16(_ bytes: [UInt8], _ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
+        var names: [String] = []
+        var position = 0
+        while position + 4 <= extra.count {
+            let tag = le16(extra, position)
+            let length = Int(le16(extra, position + 2))
+            guard position + 4 + length <= extra.count else { break }
+            if tag == 0x7075, length >= 5 {
+                let name = String(decoding: extra[(position + 9)..<(position + 4 + length)], as: UTF8.self)
+                if !names.contains(name) { names.append(name) }
+            }
+            position += 4 + length
+        }
+        return names
     }
 
     private static func readAll(_ cursor: inout FileCursor, count: Int) -> [UInt8]? {

@@ -29,14 +29,16 @@ struct MarkdownFenceTests {
     /// Ordinary READMEs: JSX handlers, a script in an html fence, SVG with handlers, nested fences, tildes, CRLF.
     @Test(arguments: [
         react,
-        "Add the loader:\n\n```html\n<script src=\"https://cdn.example/x.js\"></script>\n<script>init()</script>\n<a href=\"javascript:void(0)\" onclick=\"go()\">x</a>\n```\n",
-        "```svg\n<svg xmlns=\"http://www.w3.org/2000/svg\"><circle r=\"4\" onclick=\"alert(1)\"/><set attributeName=\"href\" to=\"javascript:x\"/></svg>\n```",
+        "Add the loader:\n\n```html\n    <script src=\"https://cdn.example/x.js\"></script>\n    <script>init()</script>\n<a href=\"javascript:void(0)\" onclick=\"go()\">x</a>\n```\n",
+        "```svg\n    <svg xmlns=\"http://www.w3.org/2000/svg\"><circle r=\"4\" onclick=\"alert(1)\"/><set attributeName=\"href\" to=\"javascript:x\"/></svg>\n```",
         "A fence in a fence:\n\n````markdown\n```jsx\n<b onClick={x}>hi</b>\n```\n~~~\n````\n\nDone.",
-        "~~~ .tsx\n<input onChange={e => set(e.target.value)} />\n~~~   \n",
+        "```tsx\n<input onChange={e => set(e.target.value)} />\n<span onclick=\"x\">\n</span>\n```   \n",
         react.replacingOccurrences(of: "\n", with: "\r\n"),
         "---\ntitle: Counter\n---\n\n```jsx\n<b onClick={x}/>\n```\n",
         "<p align=\"center\">\n  <img src=\"https://example.com/logo.png\">\n</p>\n\n<details><summary>More</summary>\n\nText.\n\n</details>\n\n```jsx\n<b onClick={x}/>\n```\n",
         "- a list\n- of items\n\n```c++\nif (a<b) { onload = 1; }\n```\n\n> a quote\n\n```\n<img src=x onerror=\"y\">\n```",
+        // Block-level tags indented four spaces or more: inside the paragraph's span for every renderer.
+        "```jsx\nfunction App() {\n  return (\n    <div onClick={go}>\n      <App onLoad={x} />\n    </div>\n  );\n}\n```\n",
     ])
     func agreedFencesHoldNoMarkup(_ text: String) {
         #expect(Self.markdown(text).isEmpty, "\(text)")
@@ -78,6 +80,30 @@ struct MarkdownFenceTests {
         "```\nok\n```\n{: onclick=\"alert(1)\"}\n",  // a kramdown attribute list on the block
     ])
     func disputedFencesAreJudged(_ text: String) {
+        #expect(!Self.markdown(text).isEmpty, "\(text)")
+    }
+
+    /// Blocks every fence-aware renderer agrees on, but that renderers without fence support (Python-Markdown's
+    /// default, Markdown.pl, kramdown's own parser) read as a paragraph whose code span does not cover the markup.
+    @Test(arguments: [
+        "```js\nconst a = 1;\n\n\(payload)\n```\n",  // a blank line ends the paragraph, and the span with it
+        "```js\nconst a = 1;\n   \t\n\(payload)\n```\n",  // a line of blanks is a blank line
+        "~~~\n\(payload)\n~~~\n",  // tildes are text there: no span at all
+        "```sh\n# install it\n\(payload)\n```\n",  // a heading splits the paragraph
+        "```\n[x]: javascript:alert(1)\n\(payload)\n```\n",  // a reference definition is taken out
+        "```\n> quoted\n\(payload)\n```\n",  // a block quote
+        "```\n        > quoted\n\(payload)\n```\n",  // Markdown.pl quotes at any indent
+        "```\nx\n---\n\(payload)\n```\n",  // a setext underline
+        "```\nx\n= =\n\(payload)\n```\n",
+        "```\n* * *\n\(payload)\n```\n",  // a rule
+        "```\nuse ``` here\n\(payload)\n```\n",  // the same run of backticks ends the span
+        "```jsx\n<div onClick={go}>\n\(payload)\n</div>\n```\n",  // a block-level tag: a raw HTML block
+        "```\n\t<div onclick=\"go()\">x</div>\n```\n",  // a tab is one character to Python-Markdown
+        "```\n<App onClick={go} />\n```\n",  // any other element name is a block start to kramdown
+        "```\n<IMG src=x onerror=alert(1)>\n```\n",  // kramdown's span names are lower case
+        "```\n<!-- x --><img src=x onerror=alert(1)>\n```\n",  // a comment at the margin
+    ])
+    func fencesNotInertWithoutFenceSupportAreJudged(_ text: String) {
         #expect(!Self.markdown(text).isEmpty, "\(text)")
     }
 
