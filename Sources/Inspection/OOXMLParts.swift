@@ -11,7 +11,7 @@ import Glibc
 /// - WordprocessingML fields by an allow-list of field types (``fieldProblem(_:)``), runs joined and nested fields
 ///   followed;
 /// - hyperlink relationships only to http, https and mailto;
-/// - SpreadsheetML: DDE links (`ddeLink`) and active formulas (``formulaProblem(_:strict:functions:fetchers:)``: DDE,
+/// - SpreadsheetML: DDE links (`ddeLink`) and active formulas (``formulaProblem(_:strict:functions:fetchers:harmlessOnly:)``: DDE,
 ///   WEBSERVICE, IMAGE, RTD, CALL, HYPERLINK to anything but http(s)/mailto, external workbook references), external
 ///   data connections (web queries, databases, text imports; not the workbook's own data model).
 ///
@@ -399,7 +399,37 @@ enum OOXMLParts {
         "IMPORTHTML", "IMPORTFEED", "IMPORTRANGE",
     ]
 
-    /// The functions that fetch or ask another program, judged anywhere in a plain-text cell (``formulaProblem(_:strict:functions:fetchers:)``).
+    /// Functions a formula read from text (a CSV cell) may call: arithmetic, statistics, text, dates, logic and lookups
+    /// within the sheet, in Excel's English names. A spreadsheet reads such a formula in its interface's language
+    /// (German `WEBDIENST` is WEBSERVICE, French `LIEN_HYPERTEXTE` is HYPERLINK), so a list of dangerous names has a
+    /// gap in every other language: text formulas are judged by this list instead (``formulaProblem``'s
+    /// `harmlessOnly`). HYPERLINK is here because its target is judged on its own.
+    static let harmlessFormulaFunctions: Set<String> = [
+        "ABS", "ACOS", "AND", "ASIN", "ATAN", "ATAN2", "AVERAGE", "AVERAGEA", "AVERAGEIF", "AVERAGEIFS", "CEILING", "CEILING.MATH",
+        "CHAR", "CHOOSE", "CLEAN", "CODE", "COLUMN", "COLUMNS", "CONCAT", "CONCATENATE", "COS", "COUNT", "COUNTA", "COUNTBLANK",
+        "COUNTIF", "COUNTIFS", "DATE", "DATEDIF", "DATEVALUE", "DAY", "DAYS", "DEGREES", "EDATE", "EOMONTH", "EVEN", "EXACT", "EXP",
+        "FALSE", "FIND", "FIXED", "FLOOR", "FLOOR.MATH", "HLOOKUP", "HOUR", "HYPERLINK", "IF", "IFERROR", "IFNA", "IFS", "INDEX", "INT",
+        "ISBLANK", "ISERR", "ISERROR", "ISEVEN", "ISLOGICAL", "ISNA", "ISNONTEXT", "ISNUMBER", "ISODD", "ISOWEEKNUM", "ISTEXT",
+        "LARGE", "LEFT", "LEN", "LN", "LOG", "LOG10", "LOOKUP", "LOWER", "MATCH", "MAX", "MAXA", "MAXIFS", "MEDIAN", "MID", "MIN",
+        "MINA", "MINIFS", "MINUTE", "MOD", "MODE", "MONTH", "MROUND", "N", "NETWORKDAYS", "NOT", "NOW", "ODD", "OR", "PERCENTILE",
+        "PERCENTILE.INC", "PERCENTILE.EXC", "PI", "POWER", "PRODUCT", "PROPER", "QUARTILE", "QUOTIENT", "RADIANS", "RAND",
+        "RANDBETWEEN", "RANK", "RANK.EQ", "REPLACE", "REPT", "RIGHT", "ROUND", "ROUNDDOWN", "ROUNDUP", "ROW", "ROWS", "SEARCH",
+        "SECOND", "SIGN", "SIN", "SMALL", "SQRT", "STDEV", "STDEV.P", "STDEV.S", "SUBSTITUTE", "SUBTOTAL", "SUM", "SUMIF", "SUMIFS",
+        "SUMPRODUCT", "SWITCH", "T", "TAN", "TEXT", "TEXTJOIN", "TIME", "TIMEVALUE", "TODAY", "TRIM", "TRUE", "TRUNC", "UPPER",
+        "VALUE", "VAR", "VAR.P", "VAR.S", "VLOOKUP", "WEEKDAY", "WEEKNUM", "WORKDAY", "XLOOKUP", "XOR", "YEAR",
+    ]
+
+    /// Which calls of a text formula must be of ``harmlessFormulaFunctions``.
+    enum HarmlessCalls: Sendable {
+        case notRequired
+        /// Every call (a cell that starts with `=`: a space between names is Excel's intersection operator).
+        case everyCall
+        /// Calls after an operator or at the start with the parenthesis right after the name (`-1+X(…)`, `@X(…)`), not
+        /// a word after a word ("- removed item(s)") or a name, a blank and a parenthesis ("@bob (ops)").
+        case callsAfterOperators
+    }
+
+    /// The functions that fetch or ask another program, judged anywhere in a plain-text cell (``formulaProblem(_:strict:functions:fetchers:harmlessOnly:)``).
     static let fetchingFormulaFunctions: Set<String> = [
         "WEBSERVICE", "IMAGE", "RTD", "DDE", "DDEAUTO", "IMPORTXML", "IMPORTDATA", "IMPORTHTML", "IMPORTFEED", "IMPORTRANGE",
     ]
@@ -415,7 +445,13 @@ enum OOXMLParts {
     ///   a quoted sheet name holding a path, LibreOffice's `'file:///…'#$Sheet.A1`, INDIRECT with a string that names
     ///   another document.
     /// String literals are skipped (their text is not a call). Linear in the formula.
-    static func formulaProblem(_ formula: String, strict: Bool = true, functions: Bool = true, fetchers: Bool = false) -> String? {
+    static func formulaProblem(
+        _ formula: String,
+        strict: Bool = true,
+        functions: Bool = true,
+        fetchers: Bool = false,
+        harmlessOnly: HarmlessCalls = .notRequired
+    ) -> String? {
         let chars = Array(formula.unicodeScalars)
         let count = chars.count
         func isNameStart(_ c: Unicode.Scalar) -> Bool { (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" }
@@ -518,6 +554,15 @@ enum OOXMLParts {
                     var argument = open + 1
                     while argument < count, chars[argument] == " " { argument += 1 }
                     if name != "IMAGE" || isImageSource(argument) { return "a formula calling \(name)" }
+                }
+                var before = index - 1
+                while before >= 0, chars[before] == " " { before -= 1 }
+                let afterOperator = before < 0 || "=+-*/^&(,;<>%:!@{".unicodeScalars.contains(chars[before])
+                // After `+`, `-` or `@` a name, a blank and a parenthesis is prose ("@bob (ops)"), not a call.
+                if harmlessOnly == .everyCall || (harmlessOnly == .callsAfterOperators && afterOperator && open == cursor),
+                    !harmlessFormulaFunctions.contains(name)
+                {
+                    return "a formula calling \(name), not a function known to be harmless (spreadsheets read names in their own language)"
                 }
                 if name == "HYPERLINK" {
                     var argument = open + 1

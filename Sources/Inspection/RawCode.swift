@@ -288,6 +288,7 @@ enum RawCode {
         var previousCode: UInt8 = 0  // the last byte read in code that is not a name's or a blank
         var declaration = false  // after a modifier (`const`, `public`, …), before the `=`, `;` or block
         var highByte = false  // the name being read holds a byte 0x80-0xFF
+        var numberDot = false  // the number being read took its `.`
         word.reserveCapacity(16)
 
         /// The name just read ends: false when it makes two operands in a row.
@@ -344,8 +345,18 @@ enum RawCode {
                 dollar = false
                 previous = byte
                 angles = byte == 0x3C ? angles + 1 : 0
+                // PHP's DNUM (`[0-9]+"."[0-9]*`): a number's first `.` is part of it, so `1.` is a float, not `1` and
+                // a concatenation; `1.5` and `1.e3` stay one number.
+                if byte == 0x2E, name > 0, !variable, !numberDot, let first = word.first, first >= 0x30, first <= 0x39 {
+                    numberDot = true
+                    if word.count < 16 { word.append(byte) }
+                    name += 1
+                    halt = false
+                    continue
+                }
                 if isNameByte(byte) {
                     if name == 0 {
+                        numberDot = false
                         let digit = byte >= 0x30 && byte <= 0x39
                         if awaitVariable || (afterDollar && digit) { return .parseError }  // `$ name`, `$1`
                         variable = afterDollar

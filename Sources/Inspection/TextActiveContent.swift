@@ -66,7 +66,7 @@ enum TextActiveContent {
     /// Spreadsheet formula injection: a cell (split at one delimiter per pass: `,`, `;`, tab, a `sep=` line's; a quoted
     /// cell read to its closing quote, `""` as a quote; outside CSV both ending at its line and across lines; a quote
     /// after blanks read both as opening and as text) that starts with `=`, `+`, `-` or `@` after blanks and an optional quote, judged by the rules
-    /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``): DDE, WEBSERVICE, IMAGE, RTD,
+    /// Office parts are judged by (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:harmlessOnly:)``): DDE, WEBSERVICE, IMAGE, RTD,
     /// CALL, HYPERLINK to anything but http(s) or mail, external workbook references. CSV files often come in as
     /// `.txt`, so plain text is read the same way, except that a cell starting with `+`, `-` or `@` (a bullet, a
     /// mention) is judged for function calls only when one starts it (`-IMAGE(…)`, not "- call(x) now retries"),
@@ -94,7 +94,8 @@ enum TextActiveContent {
             tab: next(0x09, in: text, from: 0) < text.count
         )
         var blankBeforeQuote = false
-        var quote = next(UInt8(ascii: "\""), in: text, from: 0)
+        let quote0 = next(UInt8(ascii: "\""), in: text, from: 0)
+        var quote = quote0
         while quote < text.count, !blankBeforeQuote {
             blankBeforeQuote = quote > 0 && text[quote - 1] == 0x20
             quote = next(UInt8(ascii: "\""), in: text, from: quote + 1)
@@ -113,14 +114,24 @@ enum TextActiveContent {
             for quoteAfterBlanks in blankBeforeQuote ? [true, false] : [true] {
                 // A CSV quoted cell runs across lines (RFC 4180, Excel). Text that is CSV under another name is read
                 // both ways, spanning only when some quote reached a line's end (otherwise the readings agree).
-                let stopping = formulaFindings(text, from: body, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: csv)
-                add(stopping.findings)
-                if !csv, stopping.quoteReachedLineEnd {
+                // LibreOffice ends a quoted cell that no quote closes at its line (and then reads the line again as
+                // plain cells): CSV is read the other way too wherever a quote reached a line's end.
+                let first = formulaFindings(text, from: body, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: csv)
+                add(first.findings)
+                if first.quoteReachedLineEnd {
                     add(
-                        formulaFindings(text, from: body, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: true)
+                        formulaFindings(text, from: body, csv: csv, quoteAfterBlanks: quoteAfterBlanks, delimiter: delimiter, spanLines: !csv)
                             .findings
                     )
                 }
+            }
+            // Quotes as plain text: how LibreOffice reads a line whose quoted cell never closes on it, re-split at every
+            // delimiter. Only needed where some quote opens a cell.
+            if quote0 < text.count {
+                add(
+                    formulaFindings(text, from: body, csv: csv, quoteAfterBlanks: false, delimiter: delimiter, spanLines: false, quotes: false)
+                        .findings
+                )
             }
         }
         return findings
@@ -131,6 +142,7 @@ enum TextActiveContent {
     ///   one that starts the cell does, and a later one is text).
     /// - Parameter delimiter: The one byte cells are split at.
     /// - Parameter spanLines: A quoted cell runs to its closing quote across lines (otherwise it ends with its line).
+    /// - Parameter quotes: A quote may open a quoted cell (otherwise every quote is text).
     /// - Returns: The findings, and whether a quoted cell reached a line's end unclosed.
     private static func formulaFindings(
         _ text: [UInt8],
@@ -138,7 +150,8 @@ enum TextActiveContent {
         csv: Bool,
         quoteAfterBlanks: Bool,
         delimiter: UInt8,
-        spanLines: Bool
+        spanLines: Bool,
+        quotes: Bool = true
     ) -> (findings: [String], quoteReachedLineEnd: Bool) {
         var findings: [String] = []
         var quoteReachedLineEnd = false
@@ -150,7 +163,7 @@ enum TextActiveContent {
             var start = index
             while start < count, text[start] == 0x20 { start += 1 }
             var quoted = false
-            if start < count, text[start] == UInt8(ascii: "\""), quoteAfterBlanks || start == index {
+            if quotes, start < count, text[start] == UInt8(ascii: "\""), quoteAfterBlanks || start == index {
                 quoted = true
                 start += 1
                 while start < count, text[start] == 0x20 { start += 1 }
@@ -159,6 +172,7 @@ enum TextActiveContent {
             var next = start
             if quoted {
                 while end < count, spanLines || (text[end] != 0x0A && text[end] != 0x0D) {
+                    if text[end] == 0x0A || text[end] == 0x0D { quoteReachedLineEnd = true }
                     if text[end] == UInt8(ascii: "\"") {
                         if end + 1 < count, text[end + 1] == UInt8(ascii: "\"") {
                             end += 2
@@ -176,7 +190,7 @@ enum TextActiveContent {
                 while end < count, !isDelimiter(text[end]), text[end] != 0x0A, text[end] != 0x0D { end += 1 }
                 next = end
             }
-            // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:)``).
+            // Only a quote, `|`, `]` or `(` can make a formula active (``OOXMLParts/formulaProblem(_:strict:functions:fetchers:harmlessOnly:)``).
             if start < end, "=+-@".utf8.contains(text[start]), csv || !isDoubleEquals(text, start, end),
                 text[start..<end].contains(where: {
                     $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "(")
@@ -192,7 +206,20 @@ enum TextActiveContent {
                 }()
                 let strict = csv || text[start] == UInt8(ascii: "=")
                 // A fetching call anywhere counts (`- 1+WEBSERVICE(…)`), other functions only when one starts the cell.
-                if let problem = OOXMLParts.formulaProblem(cell, strict: strict, functions: strict || callFirst, fetchers: true) {
+                // A formula may call only harmless functions: other languages' names for the dangerous ones are on no
+                // list. In CSV every call of an `=` cell (a blank between names is Excel's intersection), else calls
+                // right after an operator (prose: "e.g., => e.g. (name)" holds none).
+                let harmless: OOXMLParts.HarmlessCalls =
+                    csv
+                    ? (text[start] == UInt8(ascii: "=") ? .everyCall : .callsAfterOperators)
+                    : text[start] == UInt8(ascii: "=") ? .callsAfterOperators : .notRequired
+                if let problem = OOXMLParts.formulaProblem(
+                    cell,
+                    strict: strict,
+                    functions: strict || callFirst,
+                    fetchers: true,
+                    harmlessOnly: harmless
+                ) {
                     let finding = "a spreadsheet cell holding \(problem)"
                     if !findings.contains(finding) { findings.append(finding) }
                 }

