@@ -347,7 +347,7 @@ public final class Inspector: FileInspector {
             }
         }
         if MarkupActiveContent.markupTypes.contains(type) {
-            reasons += markupFindings(descriptor: descriptor, size: size, prefix: prefix)
+            reasons += markupFindings(descriptor: descriptor, size: size, prefix: prefix, svg: type == "image/svg+xml")
         }
         if type == "application/pdf" {
             reasons += pdfFindings(descriptor: descriptor, size: size, prefix: prefix)
@@ -575,12 +575,18 @@ public final class Inspector: FileInspector {
 
     /// - Parameter prefix: The file's first bytes from the hashing pass: the whole file when it is that small, so it is
     ///   not read again.
-    static func markupFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {
+    /// - Parameter svg: The file is typed `image/svg+xml`: it must also be an SVG image (its root `svg` in the SVG
+    ///   namespace), or it is a type mismatch.
+    static func markupFindings(descriptor: Int32, size: Int64, prefix: [UInt8], svg: Bool = false) -> [Reason] {
         guard size <= markupLimit else { return [Reason(.unscannable, "markup larger than \(markupLimit >> 20) MiB is not walked")] }
         guard let bytes = readWhole(descriptor: descriptor, size: size, prefix: prefix) else {
             return [Reason(.scanFailed, "reading the markup failed")]
         }
-        return markupFindings(in: bytes).map { Reason(.activeContent, $0) }
+        var reasons = markupFindings(in: bytes).map { Reason(.activeContent, $0) }
+        if svg, let problem = MarkupActiveContent.svgRootProblem(in: bytes) {
+            reasons.append(Reason(.typeMismatch, "detected as image/svg+xml, but \(problem)"))
+        }
+        return reasons
     }
 
     /// Browser code in markup, and ASP/JSP/ERB blocks and SSI directives, which run wherever a server includes the

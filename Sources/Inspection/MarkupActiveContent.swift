@@ -24,16 +24,30 @@ enum MarkupActiveContent {
 
     /// Findings, at most `limit` of them, in document order; empty when nothing active was found.
     static func findings(in bytes: [UInt8], limit: Int = 5) -> [String] {
-        guard limit > 0 else { return [] }
+        scan(bytes, limit: limit).findings
+    }
+
+    /// A file typed `image/svg+xml` must be an SVG image: its root element `svg` in the SVG namespace. Another root
+    /// (an XHTML page, MathML, an unknown element) is another kind of document to a browser that opens it, outside
+    /// the SVG allow-list (the reason, or nil).
+    static func svgRootProblem(in bytes: [UInt8]) -> String? {
+        guard let root = scan(bytes, limit: 1).root else { return "no root element" }
+        if root.local == "svg", root.space == .svg { return nil }
+        let space = root.space == .svg ? "SVG" : root.space == .html ? "XHTML" : "another"
+        return "its root element is <\(root.qualifiedName)> (\(space) namespace), not <svg> in the SVG namespace"
+    }
+
+    private static func scan(_ bytes: [UInt8], limit: Int) -> (findings: [String], root: MarkupScanner.Frame?) {
+        guard limit > 0 else { return ([], nil) }
         let text = utf8Text(bytes)
         var scanner = MarkupScanner(bytes: text, limit: limit, insideCDATA: false)
         scanner.run()
         if let encoding = declaredEncoding(text), !readableEncodings.contains(encoding), scanner.findings.count < limit {
             // Airlock reads the bytes as UTF-8 (or UTF-16/32 by their marks); a decoder that honours another
             // declared encoding (ISO-2022-JP, UTF-7, EBCDIC) may see different markup.
-            return scanner.findings + ["an XML declaration with encoding '\(encoding)' (not read as declared)"]
+            return (scanner.findings + ["an XML declaration with encoding '\(encoding)' (not read as declared)"], scanner.root)
         }
-        return scanner.findings
+        return (scanner.findings, scanner.root)
     }
 
     /// Encodings whose markup characters are the bytes Airlock reads.

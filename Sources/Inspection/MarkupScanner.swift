@@ -26,6 +26,8 @@ struct MarkupScanner {
     /// Scanning the text of a CDATA section, which an HTML parser reads as markup.
     let insideCDATA: Bool
     private(set) var findings: [String] = []
+    /// The document's first element.
+    private(set) var root: Frame?
     private var stack: [Frame] = []
     private var bindings: [String: [String]] = [:]
     private var reportedDepth = false
@@ -348,6 +350,7 @@ struct MarkupScanner {
             inMetadata: inMetadata,
             inSVG: inSVG
         )
+        if root == nil { root = frame }
         judgeElement(tag, frame: frame, parent: parent)
         let isVoid = space != .svg && Rules.htmlVoidElements.contains(local) && !inSVG
         if tag.selfClosing || isVoid {

@@ -60,10 +60,13 @@ enum OOXMLParts {
     ]
 
     /// Attributes Excel evaluates as a formula, by element: pivot calculated items and fields, form controls
-    /// (`ctrlProps`). DrawingML's shape-guide `fmla` is geometry and is not among them.
+    /// (`ctrlProps`), drawing objects' assigned macros. DrawingML's shape-guide `fmla` is geometry and is not among them.
     static let formulaAttributes: [String: [String]] = [
         "calculateditem": ["formula"], "cachefield": ["formula"],
         "formcontrolpr": ["fmlalink", "fmlarange", "fmlamacro", "fmlatxbx", "fmlagroup"],
+        // A spreadsheet drawing's shapes, pictures, connectors, frames and groups: a macro assigned to run on a click
+        // (`macro`, like a form control's fmlaMacro) and a shape's text linked to a formula (`textlink`).
+        "sp": ["macro", "textlink"], "pic": ["macro"], "cxnsp": ["macro"], "graphicframe": ["macro"], "grpsp": ["macro"],
     ]
 
     /// A UNC path (`\\host\share`, `//host/share`) or a `file:` URL.
@@ -241,7 +244,7 @@ enum OOXMLParts {
                 // Formulas in attributes: pivot calculated items and fields, form-control links and macros.
                 for key in formulaAttributes[name] ?? [] where findings.count < limit {
                     guard let value = attributes[key], !value.isEmpty else { continue }
-                    if key == "fmlamacro", value.contains("[") || value.contains("\\") || value.contains("/") {
+                    if key == "fmlamacro" || key == "macro", value.contains("[") || value.contains("\\") || value.contains("/") {
                         findings.append("\(label) holds a control running a macro in another workbook ('\(value.prefix(80))')")
                     } else if let problem = formulaProblem(value) {
                         findings.append("\(label) holds \(problem)")
@@ -541,7 +544,9 @@ enum OOXMLParts {
                 var cursor = index
                 while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
                 var name = String(String.UnicodeScalarView(chars[index..<cursor])).uppercased()
-                for prefix in ["_XLFN.", "_XLWS.", "_XLUDF."] where name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
+                // Namespace prefixes, as many as are written (`_xlfn._xlws.`), Excel's and LibreOffice's.
+                let prefixes = ["_XLFN.", "_XLWS.", "_XLUDF.", "COM.MICROSOFT.", "ORG.OPENOFFICE.", "ORG.LIBREOFFICE."]
+                while let prefix = prefixes.first(where: { name.hasPrefix($0) && name.count > $0.count }) { name.removeFirst(prefix.count) }
                 var open = cursor
                 while open < count, chars[open] == " " { open += 1 }
                 guard open < count, chars[open] == "(" else {
