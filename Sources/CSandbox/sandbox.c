@@ -204,10 +204,24 @@ static int set_limit(int resource, uint64_t soft, uint64_t hard) {
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 7), LOAD_ARG(0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (process), 0, 3), \
     LOAD_ARG(1), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(self), 1, 0), \
     BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-// The call `nr` only when argument 0 is exactly this process's pid (kill(0) would reach its process group).
-#define OWN_PID_ONLY(nr, self) \
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), LOAD_ARG(0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(self), 1, 0), \
-    BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+// Creating a directory: only with its owner's full rights and no set-id or sticky bit (mode in argument `arg`). The
+// worker removes and measures what an inspector leaves as that user, without overriding permissions when they share
+// one: a 0300 directory would hide its content from both. (The umask is fixed at lock-down and cannot change.)
+#define DIRECTORY_MODE_RULE(nr, arg) \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 6), LOAD_ARG(arg), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 07000, 3, 0), \
+    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0700), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0700, 0, 1), \
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM)
+// Opening: a file it creates (O_CREAT, O_TMPFILE; flags in `flags`, mode in `mode`) has no set-id or sticky bit.
+#define CREATE_MODE_RULE(nr, flags, mode) \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 6), LOAD_ARG(flags), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, O_CREAT | 020000000, 0, 2), \
+    LOAD_ARG(mode), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 07000, 1, 0), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
+    BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM)
+// A signal to itself (argument 0 its own pid) and a standard one (argument `sig` below 32): real-time signals queue,
+// and their queue is its user's (a sibling of the same user could no longer queue any).
+#define OWN_STANDARD_SIGNAL(nr, sig, self) \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 6), LOAD_ARG(0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(self), 0, 3), \
+    LOAD_ARG(sig), BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 32, 1, 0), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
+    BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM)
 
 static int install_seccomp(pid_t self) {
     struct sock_filter filter[] = {
@@ -288,11 +302,23 @@ static int install_seccomp(pid_t self) {
         SELF_ONLY_WHICH(__NR_getpriority, PRIO_PROCESS, self),
         SELF_ONLY_WHICH(__NR_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, self),
         SELF_ONLY_WHICH(__NR_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, self),
-        // Signals: to itself only, whether or not Landlock scopes them (raise and abort use tgkill on their own pid).
-        OWN_PID_ONLY(__NR_kill, self),
-        OWN_PID_ONLY(__NR_tgkill, self),
-        OWN_PID_ONLY(__NR_rt_sigqueueinfo, self),
-        OWN_PID_ONLY(__NR_rt_tgsigqueueinfo, self),
+        // Signals: standard ones to itself only, whether or not Landlock scopes them (raise and abort use tgkill on
+        // their own pid). Queued signals (rt_sigqueueinfo, rt_tgsigqueueinfo) are off the list.
+        OWN_STANDARD_SIGNAL(__NR_kill, 1, self),
+        OWN_STANDARD_SIGNAL(__NR_tgkill, 2, self),
+        // Files it makes: no set-id bits, directories it can always enter, list and empty; renames without
+        // RENAME_EXCHANGE or RENAME_WHITEOUT (a whiteout is a character device, which mknod may not make).
+        DIRECTORY_MODE_RULE(__NR_mkdirat, 2),
+        CREATE_MODE_RULE(__NR_openat, 2, 3),
+#if defined(__NR_open)
+        DIRECTORY_MODE_RULE(__NR_mkdir, 1),
+        CREATE_MODE_RULE(__NR_open, 1, 2),
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_renameat2, 0, 4),
+        LOAD_ARG(4),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ~(uint32_t)RENAME_NOREPLACE, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
         // Everything else is refused unless it is on this list: the calls an inspector makes after lock-down
         // (measured with strace over the external corpus, the threat corpora and the bombs: docs/isolation.md,
         // "System calls") and their equivalents on the other architecture or libc version. Not on it, among others:
@@ -302,16 +328,29 @@ static int install_seccomp(pid_t self) {
         // file names and timing), links, mounts and namespaces, SysV IPC, POSIX message queues and memfds (state or
         // memory past its life), io_uring, bpf, perf, keys, modules. libclamav's own `chmod` of its temp directories
         // before removing them is among the refused calls; it does not depend on it.
+        // Sending on the channel without out-of-band data: an urgent byte wakes the worker's poll but no normal
+        // receive ever returns it (CVE-2025-38236 is the kernel's own trouble with it). sendmsg's flags are its
+        // third argument, sendto's its fourth.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendmsg, 0, 4),
+        LOAD_ARG(2),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_OOB, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 0, 4),
+        LOAD_ARG(3),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_OOB, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         ALLOW(__NR_read), ALLOW(__NR_pread64), ALLOW(__NR_write), ALLOW(__NR_futex), ALLOW(__NR_close), ALLOW(__NR_lseek),
-        ALLOW(__NR_fstat), ALLOW(__NR_newfstatat), ALLOW(__NR_openat), ALLOW(__NR_mmap), ALLOW(__NR_munmap),
+        ALLOW(__NR_fstat), ALLOW(__NR_newfstatat), ALLOW(__NR_mmap), ALLOW(__NR_munmap),
         ALLOW(__NR_mprotect), ALLOW(__NR_mremap), ALLOW(__NR_madvise), ALLOW(__NR_brk), ALLOW(__NR_recvmsg),
-        ALLOW(__NR_sendmsg), ALLOW(__NR_recvfrom), ALLOW(__NR_sendto), ALLOW(__NR_readv), ALLOW(__NR_writev),
+        ALLOW(__NR_recvfrom), ALLOW(__NR_readv), ALLOW(__NR_writev),
         ALLOW(__NR_preadv), ALLOW(__NR_pwritev), ALLOW(__NR_preadv2), ALLOW(__NR_pwritev2), ALLOW(__NR_pwrite64),
-        ALLOW(__NR_getdents64), ALLOW(__NR_mkdirat), ALLOW(__NR_unlinkat), ALLOW(__NR_renameat), ALLOW(__NR_renameat2),
+        ALLOW(__NR_getdents64), ALLOW(__NR_unlinkat), ALLOW(__NR_renameat),
         ALLOW(__NR_readlinkat), ALLOW(__NR_faccessat), ALLOW(__NR_faccessat2), ALLOW(__NR_statx), ALLOW(__NR_statfs),
         ALLOW(__NR_fstatfs), ALLOW(__NR_getcwd), ALLOW(__NR_ftruncate), ALLOW(__NR_fsync), ALLOW(__NR_fdatasync),
         ALLOW(__NR_fadvise64), ALLOW(__NR_dup), ALLOW(__NR_dup3), ALLOW(__NR_close_range), ALLOW(__NR_ppoll),
-        ALLOW(__NR_umask), ALLOW(__NR_clock_gettime), ALLOW(__NR_clock_getres), ALLOW(__NR_clock_nanosleep),
+        ALLOW(__NR_clock_gettime), ALLOW(__NR_clock_getres), ALLOW(__NR_clock_nanosleep),
         ALLOW(__NR_nanosleep), ALLOW(__NR_gettimeofday), ALLOW(__NR_getrandom), ALLOW(__NR_getrusage), ALLOW(__NR_times),
         ALLOW(__NR_sysinfo), ALLOW(__NR_uname), ALLOW(__NR_getpid), ALLOW(__NR_gettid), ALLOW(__NR_getppid),
         ALLOW(__NR_getuid), ALLOW(__NR_geteuid), ALLOW(__NR_getgid), ALLOW(__NR_getegid), ALLOW(__NR_getresuid),
@@ -321,7 +360,7 @@ static int install_seccomp(pid_t self) {
         ALLOW(__NR_exit_group),
 #if defined(__NR_open)
         // x86_64's older calls that libc or a static runtime may still make.
-        ALLOW(__NR_open), ALLOW(__NR_stat), ALLOW(__NR_lstat), ALLOW(__NR_access), ALLOW(__NR_mkdir), ALLOW(__NR_rmdir),
+        ALLOW(__NR_stat), ALLOW(__NR_lstat), ALLOW(__NR_access), ALLOW(__NR_rmdir),
         ALLOW(__NR_unlink), ALLOW(__NR_rename), ALLOW(__NR_readlink), ALLOW(__NR_getdents), ALLOW(__NR_dup2),
         ALLOW(__NR_poll), ALLOW(__NR_time), ALLOW(__NR_arch_prctl), ALLOW(__NR_getrlimit),
 #endif
@@ -424,6 +463,8 @@ int airlock_sandbox_lockdown(const airlock_sandbox_config *config, airlock_sandb
     // Non-dumpable (after the user change, which resets it): a sibling inspector of the same user cannot open its
     // /proc/<pid>/mem, environ or fd even without Landlock; seccomp keeps it so.
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(status, "PR_SET_DUMPABLE");
+    // What it creates is its own alone; the filter refuses umask from here on.
+    umask(077);
     if (install_seccomp(getpid()) != 0) return fail(status, "seccomp");
     status->seccomp = 1;
     return 0;
@@ -466,7 +507,7 @@ ssize_t airlock_sandbox_send(int socket, const void *bytes, size_t length, int d
     return sent;
 }
 
-ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *descriptor) {
+ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *descriptor, int nonblocking) {
     *descriptor = -1;
     struct iovec vector = {.iov_base = bytes, .iov_len = length};
     union {
@@ -476,7 +517,7 @@ ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *des
     struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
     ssize_t received;
     do {
-        received = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+        received = recvmsg(socket, &message, MSG_CMSG_CLOEXEC | (nonblocking ? MSG_DONTWAIT : 0));
     } while (received < 0 && errno == EINTR);
     if (received < 0) return received;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
@@ -676,6 +717,42 @@ int airlock_sandbox_probe(airlock_sandbox_probe_check check, pid_t target) {
         errno = saved;
         break;
     }
+    case AIRLOCK_PROBE_MKDIR_HIDDEN:
+        // A directory its owner cannot list (0300): the worker could neither measure nor remove what is inside.
+        result = mkdir("probe-hidden", 0300);
+        break;
+    case AIRLOCK_PROBE_CREATE_SETUID: {
+        int fd = open("probe-setuid", O_CREAT | O_RDWR | O_CLOEXEC, 04755);
+        if (fd >= 0) close(fd);
+        result = fd < 0 ? -1 : 0;
+        break;
+    }
+    case AIRLOCK_PROBE_WHITEOUT: {
+        int fd = open("probe-whiteout", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) return errno;
+        close(fd);
+        result = (int)syscall(SYS_renameat2, AT_FDCWD, "probe-whiteout", AT_FDCWD, "probe-whiteout-2", RENAME_WHITEOUT);
+        break;
+    }
+    case AIRLOCK_PROBE_RT_SIGNAL_SELF: {
+        // Blocked, so that it would only queue (a real-time signal queues in its user's pending-signal quota).
+        sigset_t set, old;
+        sigemptyset(&set);
+        sigaddset(&set, SIGRTMIN + 5);
+        pthread_sigmask(SIG_BLOCK, &set, &old);
+        result = kill(getpid(), SIGRTMIN + 5);
+        int saved = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        errno = saved;
+        break;
+    }
+    case AIRLOCK_PROBE_SEND_OOB:
+        // On no descriptor at all: the filter answers before the descriptor is looked at (else EBADF).
+        result = (int)sendto(-1, "x", 1, MSG_OOB, NULL, 0);
+        break;
+    case AIRLOCK_PROBE_UMASK:
+        result = (int)syscall(SYS_umask, 0);
+        break;
     case AIRLOCK_PROBE_PIPE: {
         int descriptors[2];
         result = pipe2(descriptors, O_CLOEXEC);

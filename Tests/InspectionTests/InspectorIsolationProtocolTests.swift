@@ -43,6 +43,7 @@ struct InspectorIsolationProtocolTests {
         after: [UInt8] = [],
         limits: InspectorLimits = InspectorLimits(uidCount: 0),
         unsafeWithoutLandlock: Bool = false,
+        then: String = "exec sleep 60",
         _ body: (SandboxedInspector, String) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-fake-\(UUID().uuidString)").path
@@ -57,7 +58,7 @@ struct InspectorIsolationProtocolTests {
                 temporaryDirectory: directory + "/scratch",
                 limits: limits,
                 executable: "/bin/sh",
-                arguments: ["-c", "cat '\(directory)/frames' >&3; exec sleep 60"],
+                arguments: ["-c", "cat '\(directory)/frames' >&3; \(then)"],
                 grace: .seconds(1),
                 startTimeout: .seconds(20),
                 unsafeWithoutLandlock: unsafeWithoutLandlock
@@ -98,6 +99,29 @@ struct InspectorIsolationProtocolTests {
                 let verdict = await pool.inspect(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile))
                 #expect(verdict.reasons.map(\.code) == [.scanFailed], "\(message): \(verdict)")
             }
+        }
+    }
+
+    /// Out-of-band data (one urgent byte) makes the channel readable with nothing a receive returns. The worker's
+    /// receive never blocks, so the inspection still ends at its budget (before, a blocking receive held a worker thread
+    /// for ever: attack round 4 on isolation). The filter also refuses MSG_OOB to a real inspector (the probe test).
+    @Test func outOfBandDataCannotHoldTheWorkerPastTheBudget() async throws {
+        let oob = "python3 -c 'import socket; socket.socket(fileno=3).send(b\"x\", socket.MSG_OOB)'; exec sleep 60"
+        try await Self.withFake(layers: Self.layers(), then: oob) { pool, file in
+            try await pool.start()
+            try await Task.sleep(for: .milliseconds(300))  // the urgent byte is sent after ready
+            let started = ContinuousClock.now
+            let inspection = Task { await pool.inspect(InspectionRequest(path: file, filename: "note.txt", profile: Self.profile)) }
+            // The budget is 10 s plus 1 s of grace; a receive blocked on the urgent byte would never return.
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(40))
+                Issue.record("the inspection did not end within 40 s: a receive is blocked")
+            }
+            let verdict = await inspection.value
+            watchdog.cancel()
+            #expect(verdict.outcome == .unscannable || verdict.outcome == .failed, "\(verdict)")
+            #expect(ContinuousClock.now - started < .seconds(30))
+            #expect(pool.counts.killed == 1)
         }
     }
 

@@ -73,6 +73,12 @@ struct InspectorIsolationTests {
         var inotify: String
         var setxattr: String
         var pipe: String
+        var mkdirHidden: String
+        var createSetuid: String
+        var whiteout: String
+        var rtSignalSelf: String
+        var sendOOB: String
+        var umask: String
     }
 
     @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
@@ -137,6 +143,14 @@ struct InspectorIsolationTests {
         #expect(probe.inotify == "EPERM", "inotify_init1: \(probe.inotify)")
         #expect(probe.setxattr == "EPERM", "fsetxattr of its own file: \(probe.setxattr)")
         #expect(probe.pipe == "EPERM", "pipe2: \(probe.pipe)")
+        // Arguments that would hide files from the worker's measuring and removal, make set-id files or character
+        // devices (a rename's whiteout), fill its user's signal queue, or wake the worker with nothing to read.
+        #expect(probe.mkdirHidden == "EPERM", "mkdir 0300: \(probe.mkdirHidden)")
+        #expect(probe.createSetuid == "EPERM", "open(O_CREAT, 04755): \(probe.createSetuid)")
+        #expect(probe.whiteout == "EPERM", "renameat2(RENAME_WHITEOUT): \(probe.whiteout)")
+        #expect(probe.rtSignalSelf == "EPERM", "kill(self, SIGRTMIN+5): \(probe.rtSignalSelf)")
+        #expect(probe.sendOOB == "EPERM", "sendto(MSG_OOB): \(probe.sendOOB)")
+        #expect(probe.umask == "EPERM", "umask: \(probe.umask)")
     }
 
     /// Inspectors of an unprivileged worker share its user: the uid stands in no one's way. Inspector A, exploited (the

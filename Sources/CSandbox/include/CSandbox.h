@@ -69,8 +69,9 @@ int airlock_sandbox_thread_count(void);
 ssize_t airlock_sandbox_send(int socket, const void *bytes, size_t length, int descriptor);
 
 /// Receives up to `length` bytes; a descriptor that came with them is stored in `*descriptor` (else -1), close-on-exec.
+/// With `nonblocking`, returns -1 with EAGAIN instead of waiting (the caller polls with its deadline).
 /// Returns bytes received, 0 at end of stream, or -1 (errno).
-ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *descriptor);
+ssize_t airlock_sandbox_receive(int socket, void *bytes, size_t length, int *descriptor, int nonblocking);
 
 /// Spawns `path` with `argv`/`envp` in a session of its own (setsid: no controlling terminal): stdin /dev/null, stdout
 /// and stderr = `output_fd` (the write end of a pipe the worker reads), `channel` duplicated to descriptor 3, every
@@ -107,6 +108,12 @@ typedef enum {
     AIRLOCK_PROBE_INOTIFY,
     AIRLOCK_PROBE_SETXATTR,
     AIRLOCK_PROBE_PIPE,
+    AIRLOCK_PROBE_MKDIR_HIDDEN,
+    AIRLOCK_PROBE_CREATE_SETUID,
+    AIRLOCK_PROBE_WHITEOUT,
+    AIRLOCK_PROBE_RT_SIGNAL_SELF,
+    AIRLOCK_PROBE_SEND_OOB,
+    AIRLOCK_PROBE_UMASK,
 } airlock_sandbox_probe_check;
 
 /// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, exiting with its parent:

@@ -326,18 +326,27 @@ struct InspectorChannel: Sendable {
     private func read(_ count: Int, deadline: ContinuousClock.Instant?, descriptor received: inout Int32) throws(Failure) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var offset = 0
+        // With a deadline the receive never blocks: readiness that yields no bytes (out-of-band data wakes poll, and
+        // no normal receive returns it) would otherwise hold this thread past any deadline.
+        var emptyWakes = 0
         while offset < count {
             if let deadline { try wait(until: deadline) }
             var attached: Int32 = -1
             let got = bytes.withUnsafeMutableBytes { buffer in
-                airlock_sandbox_receive(descriptor, buffer.baseAddress! + offset, count - offset, &attached)
+                airlock_sandbox_receive(descriptor, buffer.baseAddress! + offset, count - offset, &attached, deadline == nil ? 0 : 1)
             }
             if attached >= 0 {
                 if received >= 0 { Glibc.close(received) }
                 received = attached
             }
             if got == 0 { throw .closed("end of stream") }
+            if got < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                emptyWakes += 1
+                guard emptyWakes < 16 else { throw .malformed("the channel is readable but holds no data (out-of-band data)") }
+                continue
+            }
             guard got > 0 else { throw .closed("receive: \(String(cString: strerror(errno)))") }
+            emptyWakes = 0
             offset += got
         }
         return bytes

@@ -154,6 +154,9 @@ public enum InspectorRole {
                 ("memfd", check(AIRLOCK_PROBE_MEMFD)), ("mqOpen", check(AIRLOCK_PROBE_MQ_OPEN)),
                 ("chmodOwn", check(AIRLOCK_PROBE_CHMOD_OWN)), ("inotify", check(AIRLOCK_PROBE_INOTIFY)),
                 ("setxattr", check(AIRLOCK_PROBE_SETXATTR)), ("pipe", check(AIRLOCK_PROBE_PIPE)),
+                ("mkdirHidden", check(AIRLOCK_PROBE_MKDIR_HIDDEN)), ("createSetuid", check(AIRLOCK_PROBE_CREATE_SETUID)),
+                ("whiteout", check(AIRLOCK_PROBE_WHITEOUT)), ("rtSignalSelf", check(AIRLOCK_PROBE_RT_SIGNAL_SELF)),
+                ("sendOOB", check(AIRLOCK_PROBE_SEND_OOB)), ("umask", check(AIRLOCK_PROBE_UMASK)),
             ]
         ).rendered
         print(line)
