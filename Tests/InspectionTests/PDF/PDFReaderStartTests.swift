@@ -114,8 +114,9 @@ import Testing
 
     // MARK: Forced rebuild (F8)
 
-    /// Object 1 is a good catalog at its xref offset, followed by bytes that make pdf.js's one-token lookahead throw,
-    /// so pdf.js rebuilds the xref and takes the `1 0 obj` written inside object 5's string (or comment).
+    /// Object 1 is a good catalog at its xref offset, followed by bytes that make pdf.js's one-token lookahead throw
+    /// (`)`, `.x`, `-a`: pdf.js 2.14 then rebuilds the xref and runs the `1 0 obj` written inside object 5's string,
+    /// checked with its probe), or that do not (`{`, nothing): Airlock does not predict which, it judges both.
     static let rebuildTriggers = [")", "{", ".x", "-a", ""]
     static let holders = [
         "(notes\n1 0 obj\n\(catalogWithJavaScript)\nendobj\n0 0 0\n)",
