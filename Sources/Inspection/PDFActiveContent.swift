@@ -153,11 +153,6 @@ enum PDFActiveContent {
         var endstreams: [Int] = []
         /// Objects xref streams say are in object streams.
         var compressedEntries: [Int] = []
-        /// Xref tables and xref streams found, and object numbers with an in-use entry that holds.
-        var xrefSections = 0
-        var xrefNumbers: Set<Int> = []
-        /// Why a reader may rebuild the xref from the raw bytes; nil while it holds as readers check it.
-        var rebuildReason: String?
         var decryption: PDFDecryption?
         var encryptionObject: Int?
         /// False when the PDF is encrypted and cannot be decrypted: strings and streams are unreadable.
@@ -298,9 +293,7 @@ enum PDFActiveContent {
                 var next = max(parser.position, index + 3)
                 parser.skipWhitespace()
                 if case .dictionary(let dictionary) = value, PDFLexer.keyword(PDFLexer.streamKeyword, in: bytes, at: parser.position) {
-                    var dataStart = parser.position + 6
-                    if dataStart < count, bytes[dataStart] == 0x0D { dataStart += 1 }
-                    if dataStart < count, bytes[dataStart] == 0x0A { dataStart += 1 }
+                    let dataStart = streamDataStart(afterKeyword: parser.position + 6)
                     var stream = PDFStream(
                         dictionary: dictionary,
                         start: dataStart,
@@ -331,6 +324,25 @@ enum PDFActiveContent {
                 }
                 return next
             }
+        }
+
+        /// Where a stream's data starts: after the end of line (CR, LF or CR LF) that follows the `stream` keyword, as
+        /// pdf.js, poppler and PDFium start it (they skip whatever stands before that end of line), and as MuPDF does
+        /// when only spaces stand there. Anything else on the keyword's line (a comment, a tab, data) starts the data
+        /// at different places for different readers, which shifts every object-stream offset and every check of
+        /// the data: unscannable.
+        mutating func streamDataStart(afterKeyword keywordEnd: Int) -> Int {
+            let count = bytes.count
+            var cursor = keywordEnd
+            while cursor < count, bytes[cursor] == 0x20 { cursor += 1 }
+            guard cursor < count else { return cursor }
+            guard bytes[cursor] == 0x0D || bytes[cursor] == 0x0A else {
+                unscannable("bytes other than spaces follow a stream keyword on its line (readers start the stream's data at different places)")
+                return keywordEnd
+            }
+            cursor += 1
+            if bytes[cursor - 1] == 0x0D, cursor < count, bytes[cursor] == 0x0A { cursor += 1 }
+            return cursor
         }
 
         /// Skips whitespace and comments backwards from `cursor`: a `%` earlier on the line makes the rest a comment.
@@ -381,13 +393,12 @@ enum PDFActiveContent {
         /// Objects at the offsets xref tables and xref streams name, read as a reader following the xref reads them:
         /// an object written inside another's string or comment is one too. An offset that starts with a number and
         /// has an `obj` keyword close by but no header Airlock can read is unscannable; a header of another number or
-        /// no header at all is a stale entry, which makes a reader rebuild the xref (see `checkCrossReference`).
+        /// no header at all is a stale entry, which makes a reader rebuild the xref (whose objects `recoverRawHeaders`
+        /// reads in any case).
         mutating func scanXrefOffsets() {
             var offsets: Set<[Int]> = []  // [offset, object number, generation]
-            let trailerKeyword = Array("trailer".utf8)
             for position in PDFLexer.occurrences(of: Array("xref".utf8), in: bytes)
             where position == 0 || !PDFLexer.isRegular(bytes[position - 1]) {
-                xrefSections += 1
                 var parser = PDFParser(bytes: bytes, position: position + 4, maxDepth: 1)
                 // Bytes read past where the table ends count too (`xref (` reads a string before giving up).
                 var reached = position
@@ -397,22 +408,15 @@ enum PDFActiveContent {
                     else {
                         reached = max(reached, parser.position)
                         parser.position = mark
-                        parser.skipWhitespace()
-                        if !PDFLexer.keyword(trailerKeyword, in: bytes, at: parser.position) { distrust("an xref table does not end in a trailer") }
                         break
                     }
                     for entry in 0..<entries {
                         guard case .integer(let offset)? = parser.parseValue(), case .integer(let generation)? = parser.parseValue() else {
-                            distrust("an xref table has a malformed entry")
                             break sections
                         }
                         parser.skipWhitespace()
                         guard parser.position < bytes.count else { break sections }
-                        if bytes[parser.position] == UInt8(ascii: "n") {
-                            offsets.insert([offset, first &+ entry, generation])
-                        } else if bytes[parser.position] != UInt8(ascii: "f") {
-                            distrust("an xref table has an entry that is neither in use nor free")
-                        }
+                        if bytes[parser.position] == UInt8(ascii: "n") { offsets.insert([offset, first &+ entry, generation]) }
                         parser.position += 1
                     }
                 }
@@ -420,25 +424,18 @@ enum PDFActiveContent {
             }
             for index in versions.indices {
                 guard case .stream(let stream) = versions[index].value, isXRef(stream.dictionary) else { continue }
-                xrefSections += 1
-                let entries = xrefStreamEntries(stream)
-                if entries.isEmpty { distrust("an xref stream cannot be read") }
-                for entry in entries where offsets.count < objectLimit {
+                for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
                     if entry.type == 1 { offsets.insert([entry.field, entry.number, entry.generation]) }
                     if entry.type == 2 {
                         objectStreamNumbers.insert(entry.field)
                         compressedEntries.append(entry.number)
-                        xrefNumbers.insert(entry.number)
                     }
                 }
             }
             let known = Set(versions.map(\.position))
             for entry in offsets.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 let (offset, expected) = (entry[0], entry[1])
-                guard offset > 0, offset < bytes.count else {
-                    distrust("the xref entry for object \(expected) has offset 0 or points past the end")
-                    continue
-                }
+                guard offset > 0, offset < bytes.count else { continue }
                 var parser = PDFParser(bytes: bytes, position: offset, maxDepth: 1)
                 // Tokens longer than a number are not read to their end (offsets into one long token stay linear).
                 func skipNumber() {
@@ -459,86 +456,26 @@ enum PDFActiveContent {
                 parser.skipWhitespace()
                 guard consume(parser.position - offset) else { return }
                 if let number, let generation, number >= 0, generation >= 0, PDFLexer.keyword(PDFLexer.objKeyword, in: bytes, at: parser.position) {
-                    if number == expected, generation == entry[2] {
-                        xrefNumbers.insert(number)
-                    } else {
-                        distrust("the xref entry for object \(expected) points at another object's header")
-                    }
                     if known.contains(offset) || known.contains(numberStart) || number != expected { continue }
                     guard readObject(at: parser.position, number: number, generation: generation, start: numberStart) != nil else { return }
-                } else {
-                    distrust("the xref entry for object \(expected) points at no object header")
-                    if numberStart < bytes.count, PDFLexer.isDigit(bytes[numberStart]) || [0x2B, 0x2D, 0x2E].contains(bytes[numberStart]),
-                        !PDFLexer.occurrences(of: PDFLexer.objKeyword, in: Array(bytes[offset..<min(bytes.count, offset + 64)])).isEmpty
-                    {
-                        unscannable("an xref entry points at an object header that cannot be read")
-                    }
+                } else if numberStart < bytes.count, PDFLexer.isDigit(bytes[numberStart]) || [0x2B, 0x2D, 0x2E].contains(bytes[numberStart]),
+                    !PDFLexer.occurrences(of: PDFLexer.objKeyword, in: Array(bytes[offset..<min(bytes.count, offset + 64)])).isEmpty
+                {
+                    unscannable("an xref entry points at an object header that cannot be read")
                 }
             }
         }
 
         // MARK: Rebuilt cross-reference
 
-        /// Notes the first reason a reader may distrust the xref and rebuild it from the raw bytes.
-        mutating func distrust(_ why: String) {
-            if rebuildReason == nil { rebuildReason = why }
-        }
-
-        /// Whether the xref holds as readers check it: every `startxref`, `/Prev` and `/XRefStm` leads to an xref
-        /// section, every in-use entry to a header of its number and generation, every referenced object has an
-        /// entry, and every `/Root` is a catalog with `/Pages` (pdf.js rebuilds otherwise). When it does not, a reader
-        /// rebuilds the xref from `n g obj` headers found in the raw bytes (pdf.js `XRef.indexObjects` matches them
-        /// inside strings, comments and anywhere in an object's body), and so does `addRawHeaders`.
-        mutating func checkCrossReference() {
-            if xrefSections == 0 { distrust("the file has no xref") }
-            var sections: Set<Int> = []
-            for version in versions {
-                if case .stream(let stream) = version.value, isXRef(stream.dictionary) { sections.insert(version.position) }
-            }
-            let targets = xrefTargets()
-            func leadsToSection(_ offset: Int?) -> Bool {
-                guard let offset, let target = targets.positions[offset] else { return false }
-                return PDFLexer.keyword(Array("xref".utf8), in: bytes, at: target) || sections.contains(target)
-            }
-            if targets.starts.isEmpty { distrust("the file has no startxref") }
-            for (index, start) in targets.starts.enumerated() {
-                // A linearized file's first-page trailer says `startxref 0`; readers go by the last one.
-                if start == 0, index != targets.starts.count - 1 { continue }
-                if !leadsToSection(start) { distrust("a startxref leads to no xref section") }
-            }
-            rebuildLatest()
-            var references: Set<Int> = []
-            for trailer in trailers {
-                for key in ["Prev", "XRefStm"] where trailer.dictionary[key] != nil && !leadsToSection(trailer.dictionary[key]?.integer) {
-                    distrust("a trailer's /\(key) leads to no xref section")
-                }
-                collectReferences(.dictionary(trailer.dictionary), into: &references)
-            }
-            let roots = trailers.compactMap { $0.dictionary["Root"] }
-            if roots.isEmpty { distrust("no trailer names a /Root") }
-            for root in roots {
-                let catalogs = candidates(root)
-                let valid = catalogs.allSatisfy { catalog in
-                    guard case .dictionary(let dictionary) = catalog else { return false }
-                    let pages = candidates(dictionary["Pages"])
-                    return !pages.isEmpty && pages.allSatisfy { if case .dictionary = $0 { true } else { false } }
-                }
-                if catalogs.isEmpty || !valid { distrust("a trailer's /Root is not a catalog with /Pages") }
-            }
-            for version in versions { collectReferences(version.value, into: &references) }
-            if let missing = references.subtracting(xrefNumbers).min() { distrust("object \(missing) is referenced but has no xref entry") }
-        }
-
-        /// Where every `startxref` value (nil when it is not a number), `/Prev` and `/XRefStm` leads: offset → the
-        /// position after blanks and comments there. Each is read once, with its bytes counted.
-        mutating func xrefTargets() -> (starts: [Int?], positions: [Int: Int]) {
-            var starts: [Int?] = []
+        /// Where every `startxref` value, `/Prev` and `/XRefStm` leads: offset → the position after blanks and comments
+        /// there. Each is read once, with its bytes counted.
+        mutating func xrefTargets() -> [Int: Int] {
             var offsets: [Int] = []
             for start in PDFLexer.occurrences(of: Array("startxref".utf8), in: bytes) where start == 0 || !PDFLexer.isRegular(bytes[start - 1]) {
                 var parser = PDFParser(bytes: bytes, position: start + 9, maxDepth: 1)
                 let value = parser.parseValue()?.integer
                 guard consume(parser.position - start) else { break }
-                starts.append(value)
                 if let value { offsets.append(value) }
             }
             for trailer in trailers {
@@ -551,28 +488,18 @@ enum PDFActiveContent {
                 guard consume(parser.position - offset) else { break }
                 positions[offset] = parser.position
             }
-            return (starts, positions)
+            return positions
         }
 
         /// In an encrypted PDF, a stream typed /XRef that no `startxref`, `/Prev` or `/XRefStm` leads to is read as an
         /// xref by no reader, only fetched as an object, which pdf.js decrypts and the standard does not: unscannable.
         mutating func checkEncryptedXRefStreams() {
             guard readable, decryption != nil else { return }
-            let positions = Set(xrefTargets().positions.values)
+            let positions = Set(xrefTargets().values)
             for version in versions where !version.compressed && !positions.contains(version.position) {
                 guard case .stream(let stream) = version.value, isXRef(stream.dictionary), ciphers(of: stream).count > 1 else { continue }
                 unscannable("an encrypted PDF holds an xref stream (object \(version.number)) that no startxref, /Prev or /XRefStm names")
                 return
-            }
-        }
-
-        func collectReferences(_ value: PDFValue, into references: inout Set<Int>) {
-            switch value {
-            case .reference(let number, _): references.insert(number)
-            case .array(let items), .alternatives(let items): for item in items { collectReferences(item, into: &references) }
-            case .dictionary(let dictionary): for item in dictionary.values { collectReferences(item, into: &references) }
-            case .stream(let stream): for item in stream.dictionary.values { collectReferences(item, into: &references) }
-            default: break
             }
         }
 
@@ -631,12 +558,13 @@ enum PDFActiveContent {
             return (value(numberStart, numberEnd), value(generationStart, generationEnd), numberStart)
         }
 
-        /// When the xref cannot be trusted, the objects a reader's rebuild finds that the scan did not: their strings
-        /// decrypted, their object streams expanded. A definition of the encryption dictionary or an xref stream's
-        /// `/Encrypt` among them makes the PDF unscannable (Airlock opened the encryption before).
+        /// The objects a reader's rebuild of the xref finds that the scan did not: their strings decrypted, their object
+        /// streams expanded. Read whether or not the xref holds as Airlock reads it: pdf.js rebuilds whenever fetching
+        /// the catalog throws, and it throws on bytes Airlock reads without complaint (a stray `)` or `{` in the
+        /// lookahead after the catalog, a malformed number), so every definition a reader may end up using is judged.
+        /// A definition of the encryption dictionary or an xref stream's `/Encrypt` among them makes the PDF
+        /// unscannable (Airlock opened the encryption before).
         mutating func recoverRawHeaders() {
-            checkCrossReference()
-            guard rebuildReason != nil else { return }
             let first = addRawHeaders()
             guard versions.count > first else { return }
             if let decryption { decryptStrings(decryption, from: first) }
@@ -658,7 +586,16 @@ enum PDFActiveContent {
         /// The entries of an xref stream: type (0, 1, 2), second field (offset, or object stream number) and third
         /// (generation, or index), with the object number each describes.
         mutating func xrefStreamEntries(_ stream: PDFStream) -> [(number: Int, type: Int, field: Int, generation: Int)] {
-            guard case .success(let data) = data(of: stream), case .array(let items)? = stream.dictionary["W"] else { return [] }
+            var entries: [(number: Int, type: Int, field: Int, generation: Int)] = []
+            for case (true, .success(let data)) in readings(of: stream) where entries.count < objectLimit {
+                entries += xrefStreamEntries(stream, data)
+            }
+            return entries
+        }
+
+        /// The entries of one reading of an xref stream's data.
+        func xrefStreamEntries(_ stream: PDFStream, _ data: [UInt8]) -> [(number: Int, type: Int, field: Int, generation: Int)] {
+            guard case .array(let items)? = stream.dictionary["W"] else { return [] }
             let widths = items.compactMap(\.integer)
             guard widths.count == 3, widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) else { return [] }
             var index = [0, stream.dictionary["Size"]?.integer ?? 0]
@@ -728,15 +665,17 @@ enum PDFActiveContent {
             return low < endstreams.count ? endstreams[low] : nil
         }
 
+        /// The dictionary after every `trailer` keyword, each read on its own: one a reading of another swallowed still
+        /// counts (`%trailer << /X (` in a comment opens a string over the real trailer, which a reader that starts
+        /// after its xref table reads). `trailer << trailer << …` would make this quadratic: the parse budget bounds it.
         mutating func scanTrailers() {
-            var parsedUpTo = 0
-            for position in PDFLexer.occurrences(of: Array("trailer".utf8), in: bytes) where position >= parsedUpTo {
-                // Trailers inside one already read are not read again (no quadratic `trailer << trailer << …`).
+            for position in PDFLexer.occurrences(of: Array("trailer".utf8), in: bytes) {
                 var parser = PDFParser(bytes: bytes, position: position + 7, maxDepth: depthLimit)
-                if case .dictionary(let dictionary)? = parser.parseValue() { trailers.append((position, dictionary)) }
+                let value = parser.parseValue()
+                guard consume(parser.position - position) else { break }
+                if case .dictionary(let dictionary)? = value { trailers.append((position, dictionary)) }
                 if parser.tooDeep { tooDeep = true }
                 if parser.needlessEscape { needlessEscape = true }
-                parsedUpTo = parser.position
             }
             for version in versions {
                 if case .stream(let stream) = version.value, isXRef(stream.dictionary) {
@@ -944,19 +883,37 @@ enum PDFActiveContent {
             return (names, parameters)
         }
 
-        /// The decoded data of a stream (decrypted the standard's way, or with `cipher`), or why it cannot be had.
-        mutating func data(of stream: PDFStream, cipher: PDFDecryption.Cipher? = nil) -> Result<[UInt8], StreamFailure> {
-            var truncated = false
-            return data(of: stream, cipher: cipher, truncated: &truncated)
+        /// Where a stream's data may end, the longest first. An exact `/Length` (a direct one followed by `endstream`)
+        /// ends it for every reader. Otherwise pdf.js ignores `/Length` and reads to `endstream`, while a reader that
+        /// trusts an indirect or wrong `/Length` stops there: the data to `endstream`, and every shorter `/Length` a
+        /// definition gives (a longer one reads past `endstream`, which no reader here does).
+        func ends(of stream: PDFStream) -> [Int] {
+            guard !stream.exact else { return [stream.end] }
+            let lengths = integers(stream.dictionary["Length"]).filter { $0 >= 0 && $0 < stream.end - stream.start }
+            return [stream.end] + lengths.sorted(by: >).map { stream.start + $0 }
         }
 
-        /// Every reading of a stream's data, one per cipher a reader may apply (see `ciphers(of:)`).
-        mutating func readings(of stream: PDFStream) -> [Result<[UInt8], StreamFailure>] {
-            ciphers(of: stream).map { data(of: stream, cipher: $0) }
+        /// Every reading of a stream's data: one per cipher a reader may apply (see `ciphers(of:)`, the standard's
+        /// first) and per end a reader may read to (see `ends(of:)`).
+        mutating func readings(of stream: PDFStream) -> [(standard: Bool, data: Result<[UInt8], StreamFailure>)] {
+            var all: [(standard: Bool, data: Result<[UInt8], StreamFailure>)] = []
+            for (index, cipher) in ciphers(of: stream).enumerated() {
+                for end in ends(of: stream) {
+                    var truncated = false
+                    all.append((index == 0, data(of: stream, to: end, cipher: cipher, truncated: &truncated)))
+                }
+            }
+            return all
         }
 
-        /// The decoded data of a stream, or why it cannot be had; `truncated` when Flate data ended early.
-        mutating func data(of stream: PDFStream, cipher: PDFDecryption.Cipher?, truncated: inout Bool) -> Result<[UInt8], StreamFailure> {
+        /// The decoded data of a stream up to `end` (decrypted the standard's way, or with `cipher`), or why it cannot
+        /// be had; `truncated` when Flate data ended early.
+        mutating func data(
+            of stream: PDFStream,
+            to end: Int,
+            cipher: PDFDecryption.Cipher?,
+            truncated: inout Bool
+        ) -> Result<[UInt8], StreamFailure> {
             guard readable else { return .failure(.unreadable("the PDF cannot be decrypted")) }
             // Decoding parameters that point at nothing Airlock can read: a reader may find them.
             for key in ["Filter", "DecodeParms", "DP"] {
@@ -976,11 +933,6 @@ enum PDFActiveContent {
             // A filter array with an entry that is not a name: readers fail or skip it, shifting the parameters.
             if case .array(let items)? = candidates(stream.dictionary["Filter"]).first, items.contains(where: { candidates($0).first?.name == nil }) {
                 return .failure(.unreadable("its /Filter array holds something other than filter names"))
-            }
-            var end = stream.end
-            // A length defined more than once: the longest (a reader may read that much; shorter is a prefix of it).
-            if !stream.exact, let length = integers(stream.dictionary["Length"]).filter({ $0 >= 0 && $0 <= end - stream.start }).max() {
-                end = stream.start + length
             }
             guard stream.start <= end, end <= bytes.count else { return .failure(.unreadable("its data lies outside the file")) }
             guard decoded < decodeLimit else { return .failure(.limit) }
@@ -1023,51 +975,58 @@ enum PDFActiveContent {
                     continue
                 }
                 guard listed else { continue }
-                let position = versions[index].position
-                var truncated = false
-                switch data(of: stream, cipher: nil, truncated: &truncated) {
-                case .failure(let failure):
-                    if readable { unscannable(failure.describe("an object stream")) }
-                case .success(let data):
-                    if integers(stream.dictionary["First"]).count > 1 {
-                        unscannable("an object stream's /First is defined more than once")
-                    }
-                    let objectCount = max(0, min(integers(stream.dictionary["N"]).max() ?? 0, objectLimit))
-                    let first = max(0, integers(stream.dictionary["First"]).min() ?? 0)
-                    var parser = PDFParser(bytes: data, position: 0, maxDepth: depthLimit)
-                    var pairs: [(Int, Int)] = []
-                    // Whole numbers written as reals (`5.`) count, as pdf.js reads them.
-                    while pairs.count < objectCount, parser.position < min(first, data.count) {
-                        guard let number = parser.parseValue()?.integer, let offset = parser.parseValue()?.integer else { break }
-                        pairs.append((number, offset))
-                    }
-                    if pairs.count < objectCount, readable {
-                        unscannable("an object stream lists fewer objects than its /N says")
-                    }
-                    // Offsets that overlap make each object parse the same bytes again: bound the work.
-                    var work = 0
-                    let workLimit = data.count &* 4 &+ (1 << 20)
-                    for (number, offset) in pairs {
-                        let (start, overflow) = first.addingReportingOverflow(offset)
-                        guard !overflow, start >= 0, start < data.count else { continue }
-                        guard work <= workLimit else {
-                            unscannable("an object stream's objects overlap past the parse limit")
-                            break
-                        }
-                        parser.position = start
-                        let value = parser.parseValue() ?? .null
-                        work &+= max(0, parser.position - start)
-                        guard consume(parser.position - start) else { break }
-                        guard addVersion(Version(number: number, generation: 0, value: value, position: position, compressed: true)) else { break }
-                    }
-                    if parser.tooDeep { tooDeep = true }
-                    if parser.needlessEscape { needlessEscape = true }
-                    if truncated, pairs.count < objectCount {
-                        unscannable("an object stream cannot be inflated: the compressed data ends early")
+                if integers(stream.dictionary["First"]).count > 1 {
+                    unscannable("an object stream's /First is defined more than once")
+                }
+                // Every end a reader may read the data to: each reading's objects count.
+                for end in ends(of: stream) {
+                    var truncated = false
+                    switch data(of: stream, to: end, cipher: nil, truncated: &truncated) {
+                    case .failure(let failure):
+                        if readable { unscannable(failure.describe("an object stream")) }
+                    case .success(let data):
+                        addObjects(of: stream, at: versions[index].position, from: data, truncated: truncated)
                     }
                 }
             }
             rebuildLatest()
+        }
+
+        /// The objects one reading of an object stream's data holds, added as definitions at `position`.
+        mutating func addObjects(of stream: PDFStream, at position: Int, from data: [UInt8], truncated: Bool) {
+            let objectCount = max(0, min(integers(stream.dictionary["N"]).max() ?? 0, objectLimit))
+            let first = max(0, integers(stream.dictionary["First"]).min() ?? 0)
+            var parser = PDFParser(bytes: data, position: 0, maxDepth: depthLimit)
+            var pairs: [(Int, Int)] = []
+            // Whole numbers written as reals (`5.`) count, as pdf.js reads them.
+            while pairs.count < objectCount, parser.position < min(first, data.count) {
+                guard let number = parser.parseValue()?.integer, let offset = parser.parseValue()?.integer else { break }
+                pairs.append((number, offset))
+            }
+            if pairs.count < objectCount, readable {
+                unscannable("an object stream lists fewer objects than its /N says")
+            }
+            // Offsets that overlap make each object parse the same bytes again: bound the work.
+            var work = 0
+            let workLimit = data.count &* 4 &+ (1 << 20)
+            for (number, offset) in pairs {
+                let (start, overflow) = first.addingReportingOverflow(offset)
+                guard !overflow, start >= 0, start < data.count else { continue }
+                guard work <= workLimit else {
+                    unscannable("an object stream's objects overlap past the parse limit")
+                    break
+                }
+                parser.position = start
+                let value = parser.parseValue() ?? .null
+                work &+= max(0, parser.position - start)
+                guard consume(parser.position - start) else { break }
+                guard addVersion(Version(number: number, generation: 0, value: value, position: position, compressed: true)) else { break }
+            }
+            if parser.tooDeep { tooDeep = true }
+            if parser.needlessEscape { needlessEscape = true }
+            if truncated, pairs.count < objectCount {
+                unscannable("an object stream cannot be inflated: the compressed data ends early")
+            }
         }
 
         // MARK: Analysis
@@ -1376,7 +1335,7 @@ enum PDFActiveContent {
 
         mutating func checkType1(_ stream: PDFStream) {
             guard firstCheck(stream, 1) else { return }
-            for reading in readings(of: stream) { checkType1(reading, stream) }
+            for reading in readings(of: stream) { checkType1(reading.data, stream) }
         }
 
         mutating func checkType1(_ reading: Result<[UInt8], StreamFailure>, _ stream: PDFStream) {
@@ -1415,7 +1374,7 @@ enum PDFActiveContent {
 
         mutating func checkCalculator(_ stream: PDFStream) {
             guard firstCheck(stream, 2) else { return }
-            for reading in readings(of: stream) { checkCalculator(reading) }
+            for reading in readings(of: stream) { checkCalculator(reading.data) }
         }
 
         mutating func checkCalculator(_ reading: Result<[UInt8], StreamFailure>) {
@@ -1459,11 +1418,11 @@ enum PDFActiveContent {
 
         mutating func checkXML(_ stream: PDFStream) {
             guard firstCheck(stream, 3) else { return }
-            for (index, reading) in readings(of: stream).enumerated() {
+            for reading in readings(of: stream) {
                 // Plain XMP (what /EncryptMetadata false means) decrypted by pdf.js is noise that no filter decodes:
                 // that reader gets no metadata, nothing to judge.
-                if index > 0, case .failure(.corrupt) = reading { continue }
-                checkXML(reading)
+                if !reading.standard, case .failure(.corrupt) = reading.data { continue }
+                checkXML(reading.data)
             }
         }
 

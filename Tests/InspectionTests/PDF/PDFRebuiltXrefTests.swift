@@ -5,8 +5,9 @@ import Testing
 
 /// Objects a reader finds only when it rebuilds the cross-reference from the raw bytes: pdf.js's `indexObjects`
 /// matches `n g obj` anywhere in an object's body (inside strings and comments too), so when the xref does not hold
-/// (a stale or missing entry, no xref, a startxref that leads nowhere) an object written inside another object's
-/// string is the one a reader uses.
+/// (a stale or missing entry, no xref, a startxref that leads nowhere), or when pdf.js rebuilds for a reason Airlock
+/// does not model (round 6: an error while fetching the catalog), an object written inside another object's string is
+/// the one a reader uses. Airlock reads these objects whether or not the xref holds.
 @Suite struct PDFRebuiltXrefTests {
     /// How the xref of a fixture is written: object 5 is the one an attacker hides.
     enum Mode: String, CaseIterable {
@@ -91,20 +92,12 @@ import Testing
         #expect(inString.active.contains(Self.javaScript))
     }
 
-    /// A reader that follows an xref that holds never looks inside object 20's string.
-    @Test(arguments: holders.keys.sorted())
-    func objectInsideAStringBehindAnXrefThatHoldsStaysClean(place: String) throws {
-        let findings = PDFActiveContent.findings(in: Self.pdf(holder: try #require(Self.holders[place]), mode: .valid))
-        #expect(findings == PDFActiveContent.Findings(), "\(place): \(findings)")
-    }
-
-    /// A linearized file's `startxref 0` before the last one leaves the xref trusted; as the last one it does not.
-    @Test func firstPageStartxrefOfZero() {
-        let holder = "<< /Info (note \(Self.hidden)) >>"
-        #expect(PDFActiveContent.findings(in: Self.pdf(holder: holder, mode: .valid, firstPage: true)) == PDFActiveContent.Findings())
-        var bytes = Self.pdf(holder: holder, mode: .valid)
-        bytes += Array("startxref\n0\n%%EOF\n".utf8)
-        #expect(PDFActiveContent.findings(in: bytes).active.contains(Self.javaScript))
+    /// Behind an xref that holds as Airlock reads it the object counts too: pdf.js rebuilds whenever fetching the
+    /// catalog throws, on bytes Airlock reads without complaint, so whether a reader rebuilds is not predicted.
+    @Test(arguments: holders.keys.sorted(), [false, true])
+    func objectInsideAStringCountsBehindAnXrefThatHolds(place: String, firstPage: Bool) throws {
+        let findings = PDFActiveContent.findings(in: Self.pdf(holder: try #require(Self.holders[place]), mode: .valid, firstPage: firstPage))
+        #expect(findings.active.contains(Self.javaScript), "\(place): \(findings)")
     }
 
     /// Text that reads like object headers, in a file whose xref is rebuilt, adds only harmless definitions.
@@ -115,22 +108,16 @@ import Testing
         #expect(findings == PDFActiveContent.Findings(), "\(mode): \(findings)")
     }
 
-    /// The same with the fixture writer's xref streams and tables: an xref stream that holds keeps the hidden object
-    /// out; a broken table or none lets it in, and so does the writer's table, whose unused numbers are in-use
-    /// entries at offset 0 (a reader that loads one finds no header there, and Airlock does not guess which it loads).
+    /// The same with the fixture writer's xref streams and tables: whatever the xref, the hidden object counts.
     @Test(arguments: [FixturePDF.XRef.stream, .table, .broken, .none])
-    func objectHiddenBehindAnXrefStreamOrABrokenTable(xref: FixturePDF.XRef) {
+    func objectHiddenBehindAnyXref(xref: FixturePDF.XRef) {
         var builder = FixturePDF.document(
             catalog: "/OpenAction 4 0 R",
             more: ["[3 0 R /Fit]", "<< /Info (note 4 0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >> endobj) >>"]
         )
         builder.xref = xref
         let findings = PDFActiveContent.findings(in: builder.build())
-        if xref != .stream {
-            #expect(findings.active.contains(Self.javaScript), "\(xref): \(findings)")
-        } else {
-            #expect(!findings.active.contains(Self.javaScript), "\(xref): \(findings)")
-        }
+        #expect(findings.active.contains(Self.javaScript), "\(xref): \(findings)")
     }
 
     /// Headers nested in strings inside strings would make reading them quadratic: the work is bounded.
