@@ -197,6 +197,14 @@ enum PDFActiveContent {
         /// ordinary PDF parses each byte about once; objects inside other objects' strings parse them again).
         var parseLimit: Int { (bytes.count &+ decoded) &* 4 &+ (1 << 20) }
 
+        /// What a parse found beyond its value: nesting past the limit, needless escapes, and a dictionary or array that
+        /// is not well-formed (unscannable: readers recover from a stray token differently, some reading on past it).
+        mutating func note(_ parser: PDFParser, malformation report: Bool = true) {
+            if parser.tooDeep { tooDeep = true }
+            if parser.needlessEscape { needlessEscape = true }
+            if report, let malformation = parser.malformation { unscannable(malformation) }
+        }
+
         /// Counts `count` bytes parsed; false (and the PDF unscannable) past `parseLimit`.
         mutating func consume(_ count: Int) -> Bool {
             guard !parseExceeded else { return false }
@@ -293,8 +301,9 @@ enum PDFActiveContent {
                 var parser = PDFParser(bytes: bytes, position: index + 3, maxDepth: depthLimit)
                 var value = parser.parseValue() ?? .null
                 guard consume(parser.position - index) else { return nil }
-                if parser.tooDeep { tooDeep = true }
-                if parser.needlessEscape { needlessEscape = true }
+                // An `obj` with no number before it (text in a content stream) is an object to no reader's xref or
+                // rebuild: it is still visited, but how it is malformed is no reader's concern.
+                note(parser, malformation: number >= 0)
                 var next = max(parser.position, index + 3)
                 parser.skipWhitespace()
                 if case .dictionary(let dictionary) = value, PDFLexer.keyword(PDFLexer.streamKeyword, in: bytes, at: parser.position) {
@@ -734,8 +743,7 @@ enum PDFActiveContent {
                 // Trailers inside one already read are not read again (no quadratic `trailer << trailer << …`).
                 var parser = PDFParser(bytes: bytes, position: position + 7, maxDepth: depthLimit)
                 if case .dictionary(let dictionary)? = parser.parseValue() { trailers.append((position, dictionary)) }
-                if parser.tooDeep { tooDeep = true }
-                if parser.needlessEscape { needlessEscape = true }
+                note(parser)
                 parsedUpTo = parser.position
             }
             for version in versions {
@@ -1060,8 +1068,7 @@ enum PDFActiveContent {
                         guard consume(parser.position - start) else { break }
                         guard addVersion(Version(number: number, generation: 0, value: value, position: position, compressed: true)) else { break }
                     }
-                    if parser.tooDeep { tooDeep = true }
-                    if parser.needlessEscape { needlessEscape = true }
+                    note(parser, malformation: readable)
                     if truncated, pairs.count < objectCount {
                         unscannable("an object stream cannot be inflated: the compressed data ends early")
                     }

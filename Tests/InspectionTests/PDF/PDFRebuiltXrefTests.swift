@@ -91,11 +91,16 @@ import Testing
         #expect(inString.active.contains(Self.javaScript))
     }
 
-    /// A reader that follows an xref that holds never looks inside object 20's string.
+    /// A reader that follows an xref that holds never looks inside object 20's string. The hex string ends at the
+    /// hidden object's first `>`, so the rest of its `>>` is a lone `>` in object 20: malformed, whatever the xref.
     @Test(arguments: holders.keys.sorted())
     func objectInsideAStringBehindAnXrefThatHoldsStaysClean(place: String) throws {
         let findings = PDFActiveContent.findings(in: Self.pdf(holder: try #require(Self.holders[place]), mode: .valid))
-        #expect(findings == PDFActiveContent.Findings(), "\(place): \(findings)")
+        var expected = PDFActiveContent.Findings()
+        if place.hasPrefix("hex string") {
+            expected.unscannable = ["a malformed PDF object: a dictionary holds a lone `>` where a key belongs (readers disagree on what follows it)"]
+        }
+        #expect(findings == expected, "\(place): \(findings)")
     }
 
     /// A linearized file's `startxref 0` before the last one leaves the xref trusted; as the last one it does not.
@@ -107,10 +112,11 @@ import Testing
         #expect(PDFActiveContent.findings(in: bytes).active.contains(Self.javaScript))
     }
 
-    /// Text that reads like object headers, in a file whose xref is rebuilt, adds only harmless definitions.
+    /// Text that reads like object headers, in a file whose xref is rebuilt, adds only harmless definitions (text
+    /// after such a header that is a malformed dictionary or array is unscannable: `PDFStrayTokenTests`).
     @Test(arguments: rebuildingModes)
     func headerTextInStringsOfARebuiltFileStaysClean(mode: Mode) {
-        let holder = "<< /Title (see 7 0 obj and 1 0 obj \\(the catalog\\) in the spec) /Subject (2 0 obj [) >>"
+        let holder = "<< /Title (see 7 0 obj and 1 0 obj \\(the catalog\\) in the spec) /Subject (2 0 obj [ 1 ]) >>"
         let findings = PDFActiveContent.findings(in: Self.pdf(holder: holder, mode: mode, title: "/Note (3 0 obj)"))
         #expect(findings == PDFActiveContent.Findings(), "\(mode): \(findings)")
     }
