@@ -341,7 +341,7 @@ struct PDFParser {
             if let value = parseValue(depth: depth) {
                 Self.insert(value, for: key, into: &dictionary)
             } else {
-                malformed("a dictionary holds \(strayToken()) where a value belongs")
+                malformed(atEnd ? "a dictionary key has no value (the data ends)" : "a dictionary holds \(strayToken()) where a value belongs")
                 if PDFLexer.endsObject(bytes, at: position) { break }
                 skipToken()
             }
@@ -357,7 +357,7 @@ struct PDFParser {
     /// The stray token at the cursor, for a malformation: a keyword quoted when short and plain, a delimiter quoted,
     /// else what kind of value it starts.
     func strayToken() -> String {
-        guard position < bytes.count else { return "the end of the data" }
+        guard position < bytes.count else { return "nothing" }
         let byte = bytes[position]
         let next = position + 1 < bytes.count ? bytes[position + 1] : 0
         switch byte {

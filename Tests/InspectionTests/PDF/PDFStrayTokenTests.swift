@@ -121,6 +121,9 @@ import Testing
         var open = Self.document(catalog: "<< /Type /Catalog /Pages 2 0 R >>", more: ["<< /Producer (x)"])
         open.compressed = [4]
         Self.expectUnscannable(open, "a dictionary is not closed before the end of the data")
+        var keyOnly = Self.document(catalog: "<< /Type /Catalog /Pages 2 0 R >>", more: ["<< /Producer"])
+        keyOnly.compressed = [4]
+        Self.expectUnscannable(keyOnly, "a dictionary key has no value (the data ends)")
     }
 
     // MARK: Opaque data inside an object
