@@ -257,7 +257,7 @@ struct PDFParser {
             while true {
                 skipWhitespace()
                 guard position < bytes.count else {
-                    malformed("an array is not closed before the end of the data")
+                    malformed { _ in "an array is not closed before the end of the data" }
                     break
                 }
                 if bytes[position] == 0x5D {
@@ -268,7 +268,7 @@ struct PDFParser {
                     items.append(value)
                 } else {
                     // A stray keyword or delimiter: noted, then skipped as before.
-                    malformed("an array holds \(strayToken())")
+                    malformed { "an array holds \($0.strayToken())" }
                     if bytes[position] == 0x3E && !(position + 1 < bytes.count && bytes[position + 1] == 0x3E) {
                         position += 1
                         continue
@@ -304,7 +304,7 @@ struct PDFParser {
         while true {
             skipWhitespace()
             guard position < bytes.count else {
-                malformed("a dictionary is not closed before the end of the data")
+                malformed { _ in "a dictionary is not closed before the end of the data" }
                 break
             }
             let byte = bytes[position]
@@ -313,12 +313,12 @@ struct PDFParser {
                 if position < bytes.count, bytes[position] == 0x3E {
                     position += 1
                 } else {
-                    malformed("a dictionary holds a lone `>` where a key belongs")
+                    malformed { _ in "a dictionary holds a lone `>` where a key belongs" }
                 }
                 break
             }
             guard byte == 0x2F else {
-                malformed("a dictionary holds \(strayToken()) where a key belongs")
+                malformed { "a dictionary holds \($0.strayToken()) where a key belongs" }
                 if PDFLexer.endsObject(bytes, at: position) { break }
                 // A stray value where a key should be: read and drop it.
                 if parseValue(depth: depth) == nil { skipToken() }
@@ -333,7 +333,7 @@ struct PDFParser {
                     position += 1
                     Self.insert(.name(readName()), for: key, into: &dictionary)
                 } else {
-                    malformed("a dictionary key has no value (\(strayToken()) follows it)")
+                    malformed { "a dictionary key has no value (\($0.strayToken()) follows it)" }
                     Self.insert(.null, for: key, into: &dictionary)
                 }
                 continue
@@ -341,7 +341,9 @@ struct PDFParser {
             if let value = parseValue(depth: depth) {
                 Self.insert(value, for: key, into: &dictionary)
             } else {
-                malformed(atEnd ? "a dictionary key has no value (the data ends)" : "a dictionary holds \(strayToken()) where a value belongs")
+                malformed {
+                    $0.atEnd ? "a dictionary key has no value (the data ends)" : "a dictionary holds \($0.strayToken()) where a value belongs"
+                }
                 if PDFLexer.endsObject(bytes, at: position) { break }
                 skipToken()
             }
@@ -349,9 +351,12 @@ struct PDFParser {
         return dictionary
     }
 
-    /// Notes the first malformation; the suffix says why it is not judged.
-    mutating func malformed(_ what: String) {
-        if malformation == nil { malformation = "a malformed PDF object: \(what) (readers disagree on what follows it)" }
+    /// Notes the first malformation (described only then: a file may hold millions of stray tokens); the suffix says
+    /// why it is not judged.
+    mutating func malformed(_ what: (PDFParser) -> String) {
+        guard malformation == nil else { return }
+        let text = what(self)
+        malformation = "a malformed PDF object: \(text) (readers disagree on what follows it)"
     }
 
     /// The stray token at the cursor, for a malformation: a keyword quoted when short and plain, a delimiter quoted,
