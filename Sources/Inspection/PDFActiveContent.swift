@@ -192,6 +192,14 @@ enum PDFActiveContent {
         /// ordinary PDF parses each byte about once; objects inside other objects' strings parse them again).
         var parseLimit: Int { (bytes.count &+ decoded) &* 4 &+ (1 << 20) }
 
+        /// What a parse found beyond its value: nesting past the limit, needless escapes, and a dictionary or array that
+        /// is not well-formed (unscannable: readers recover from a stray token differently, some reading on past it).
+        mutating func note(_ parser: PDFParser, malformation report: Bool = true) {
+            if parser.tooDeep { tooDeep = true }
+            if parser.needlessEscape { needlessEscape = true }
+            if report, let malformation = parser.malformation { unscannable(malformation) }
+        }
+
         /// Counts `count` bytes parsed; false (and the PDF unscannable) past `parseLimit`.
         mutating func consume(_ count: Int) -> Bool {
             guard !parseExceeded else { return false }
@@ -282,41 +290,33 @@ enum PDFActiveContent {
         /// Reads the object whose `obj` keyword is at `index` and adds it; the position to scan on from, or nil past
         /// the object limit.
         mutating func readObject(at index: Int, number: Int, generation: Int, start: Int) -> Int? {
-            let count = bytes.count
             do {
                 guard !parseExceeded else { return nil }
                 var parser = PDFParser(bytes: bytes, position: index + 3, maxDepth: depthLimit)
+                parser.endsAtObjectHeader = number >= 0
                 var value = parser.parseValue() ?? .null
                 guard consume(parser.position - index) else { return nil }
-                if parser.tooDeep { tooDeep = true }
-                if parser.needlessEscape { needlessEscape = true }
+                // An `obj` with no number before it (text in a content stream) is an object to no reader's xref or
+                // rebuild: it is still visited, but how it is malformed is no reader's concern.
+                note(parser, malformation: number >= 0)
                 var next = max(parser.position, index + 3)
+                if let header = parser.endedAtHeader, case .dictionary(let open) = value {
+                    // Left open up to the next object (a writer's slip): readers skip that object's header and `<<`,
+                    // take its entries as this one's, close at its `>>` and, before `stream`, make this object a
+                    // stream of its data. Both readings are judged; any other shape there is malformed.
+                    if let merged = mergedReading(open, header: header, number: number, generation: generation) {
+                        value = .alternatives([value, merged])
+                    } else {
+                        unscannable(
+                            "a malformed PDF object: a dictionary is still open at the next object header, which holds no whole dictionary (readers disagree on what follows it)"
+                        )
+                    }
+                }
                 parser.skipWhitespace()
                 if case .dictionary(let dictionary) = value, PDFLexer.keyword(PDFLexer.streamKeyword, in: bytes, at: parser.position) {
-                    let dataStart = streamDataStart(afterKeyword: parser.position + 6)
-                    var stream = PDFStream(
-                        dictionary: dictionary,
-                        start: dataStart,
-                        end: dataStart,
-                        exact: false,
-                        number: number,
-                        generation: generation
-                    )
-                    if let length = dictionary["Length"]?.integer, length >= 0, length <= count - dataStart,
-                        endstream(after: dataStart + length) != nil
-                    {
-                        stream.end = dataStart + length
-                        stream.exact = true
-                    } else if let found = firstEndstream(from: dataStart) {
-                        var end = found
-                        if end > dataStart, bytes[end - 1] == 0x0A { end -= 1 }
-                        if end > dataStart, bytes[end - 1] == 0x0D { end -= 1 }
-                        stream.end = end
-                    } else {
-                        stream.end = count
-                    }
+                    let stream = stream(dictionary, keywordAt: parser.position, number: number, generation: generation)
                     // Stream data is scanned too: an xref may point a reader at an object a wrong /Length hides.
-                    next = dataStart
+                    next = stream.start
                     value = .stream(stream)
                 }
                 guard addVersion(Version(number: number, generation: generation, value: value, position: start, compressed: false)) else {
@@ -324,6 +324,48 @@ enum PDFActiveContent {
                 }
                 return next
             }
+        }
+
+        /// The stream whose `stream` keyword is at `keyword`: its data to a verified direct /Length, else to the next
+        /// `endstream` (or the end of the file).
+        mutating func stream(_ dictionary: [String: PDFValue], keywordAt keyword: Int, number: Int, generation: Int) -> PDFStream {
+            let count = bytes.count
+            let dataStart = streamDataStart(afterKeyword: keyword + 6)
+            var stream = PDFStream(dictionary: dictionary, start: dataStart, end: dataStart, exact: false, number: number, generation: generation)
+            if let length = dictionary["Length"]?.integer, length >= 0, length <= count - dataStart, endstream(after: dataStart + length) != nil {
+                stream.end = dataStart + length
+                stream.exact = true
+            } else if let found = firstEndstream(from: dataStart) {
+                var end = found
+                if end > dataStart, bytes[end - 1] == 0x0A { end -= 1 }
+                if end > dataStart, bytes[end - 1] == 0x0D { end -= 1 }
+                stream.end = end
+            } else {
+                stream.end = count
+            }
+            return stream
+        }
+
+        /// The readers' reading of a top-level dictionary `open` left open at the object header at `header`: the
+        /// header's object must be one well-formed dictionary, followed by `endobj` or `stream`; its entries join
+        /// `open`'s (both values kept where a key is in both) and, before `stream`, the result is a stream of its data.
+        /// Nil for any other shape.
+        mutating func mergedReading(_ open: [String: PDFValue], header: Int, number: Int, generation: Int) -> PDFValue? {
+            var parser = PDFParser(bytes: bytes, position: header, maxDepth: depthLimit)
+            guard parser.parseValue()?.integer != nil, parser.parseValue()?.integer != nil else { return nil }
+            parser.skipWhitespace()
+            guard PDFLexer.keyword(PDFLexer.objKeyword, in: bytes, at: parser.position) else { return nil }
+            parser.position += 3
+            let value = parser.parseValue()
+            guard consume(parser.position - header), case .dictionary(let next)? = value, parser.malformation == nil else { return nil }
+            note(parser)
+            var merged = open
+            for (key, item) in next { PDFParser.insert(item, for: key, into: &merged) }
+            parser.skipWhitespace()
+            if PDFLexer.keyword(PDFLexer.streamKeyword, in: bytes, at: parser.position) {
+                return .stream(stream(merged, keywordAt: parser.position, number: number, generation: generation))
+            }
+            return PDFLexer.keyword(PDFLexer.endobjKeyword, in: bytes, at: parser.position) ? .dictionary(merged) : nil
         }
 
         /// Where a stream's data starts: after the end of line (CR, LF or CR LF) that follows the `stream` keyword, as
@@ -674,8 +716,7 @@ enum PDFActiveContent {
                 let value = parser.parseValue()
                 guard consume(parser.position - position) else { break }
                 if case .dictionary(let dictionary)? = value { trailers.append((position, dictionary)) }
-                if parser.tooDeep { tooDeep = true }
-                if parser.needlessEscape { needlessEscape = true }
+                note(parser)
             }
             for version in versions {
                 if case .stream(let stream) = version.value, isXRef(stream.dictionary) {
@@ -1022,8 +1063,7 @@ enum PDFActiveContent {
                 guard consume(parser.position - start) else { break }
                 guard addVersion(Version(number: number, generation: 0, value: value, position: position, compressed: true)) else { break }
             }
-            if parser.tooDeep { tooDeep = true }
-            if parser.needlessEscape { needlessEscape = true }
+            note(parser, malformation: readable)
             if truncated, pairs.count < objectCount {
                 unscannable("an object stream cannot be inflated: the compressed data ends early")
             }

@@ -1,7 +1,9 @@
 /// PDF values and a tolerant lexer/parser for them (ISO 32000-1 section 7.3), for `PDFActiveContent`.
 ///
 /// The parser never traps on hostile input: every index is bounds-checked, numbers are parsed with checked arithmetic,
-/// nesting is bounded (deeper structures are skipped iteratively and reported), and unknown tokens are skipped.
+/// nesting is bounded (deeper structures are skipped iteratively and reported), and unknown tokens are skipped. A
+/// dictionary or array that is not well-formed is read on as before and reported through `PDFParser.malformation`:
+/// readers recover from it differently, so what follows the stray token cannot be judged.
 enum PDFValue: Equatable {
     case null
     case bool(Bool)
@@ -184,6 +186,15 @@ struct PDFParser {
     private(set) var tooDeep = false
     /// A name escaped a letter or digit with `#xx` (`/J#61vaScript`): needless, so obfuscation.
     private(set) var needlessEscape = false
+    /// The first dictionary or array found not well-formed (a stray token where a key, a value or an item belongs, a
+    /// key without a value, a container left open at the end of the data), described; nil while all were.
+    private(set) var malformation: String?
+    /// With ``endsAtObjectHeader``: where the object's top-level dictionary, still open, met the next line's object
+    /// header (`21 0 obj`) and ended.
+    private(set) var endedAtHeader: Int?
+    /// A top-level dictionary still open at a line-start object header ends there, noted in ``endedAtHeader`` instead
+    /// of as a malformation: the caller reads the header's object and judges the readers' merged reading too.
+    var endsAtObjectHeader = false
 
     init(bytes: [UInt8], position: Int = 0, maxDepth: Int = 64) {
         self.bytes = bytes
@@ -251,7 +262,10 @@ struct PDFParser {
             var items: [PDFValue] = []
             while true {
                 skipWhitespace()
-                guard position < bytes.count else { break }
+                guard position < bytes.count else {
+                    malformed { _ in "an array is not closed before the end of the data" }
+                    break
+                }
                 if bytes[position] == 0x5D {
                     position += 1
                     break
@@ -259,7 +273,8 @@ struct PDFParser {
                 if let value = parseValue(depth: depth + 1) {
                     items.append(value)
                 } else {
-                    // A stray keyword or delimiter: skip it, tolerantly.
+                    // A stray keyword or delimiter: noted, then skipped as before.
+                    malformed { "an array holds \($0.strayToken())" }
                     if bytes[position] == 0x3E && !(position + 1 < bytes.count && bytes[position + 1] == 0x3E) {
                         position += 1
                         continue
@@ -294,14 +309,26 @@ struct PDFParser {
         var dictionary: [String: PDFValue] = [:]
         while true {
             skipWhitespace()
-            guard position < bytes.count else { break }
+            guard position < bytes.count else {
+                malformed { _ in "a dictionary is not closed before the end of the data" }
+                break
+            }
             let byte = bytes[position]
             if byte == 0x3E {
                 position += 1
-                if position < bytes.count, bytes[position] == 0x3E { position += 1 }
+                if position < bytes.count, bytes[position] == 0x3E {
+                    position += 1
+                } else {
+                    malformed { _ in "a dictionary holds a lone `>` where a key belongs" }
+                }
                 break
             }
             guard byte == 0x2F else {
+                if depth == 1, endsAtObjectHeader, malformation == nil, endedAtHeader == nil, objectHeaderStartsLine(at: position) {
+                    endedAtHeader = position
+                    break
+                }
+                malformed { "a dictionary holds \($0.strayToken()) where a key belongs" }
                 if PDFLexer.endsObject(bytes, at: position) { break }
                 // A stray value where a key should be: read and drop it.
                 if parseValue(depth: depth) == nil { skipToken() }
@@ -316,6 +343,7 @@ struct PDFParser {
                     position += 1
                     Self.insert(.name(readName()), for: key, into: &dictionary)
                 } else {
+                    malformed { "a dictionary key has no value (\($0.strayToken()) follows it)" }
                     Self.insert(.null, for: key, into: &dictionary)
                 }
                 continue
@@ -323,11 +351,63 @@ struct PDFParser {
             if let value = parseValue(depth: depth) {
                 Self.insert(value, for: key, into: &dictionary)
             } else {
+                malformed {
+                    $0.atEnd ? "a dictionary key has no value (the data ends)" : "a dictionary holds \($0.strayToken()) where a value belongs"
+                }
                 if PDFLexer.endsObject(bytes, at: position) { break }
                 skipToken()
             }
         }
         return dictionary
+    }
+
+    /// Whether `position` starts a line with an object header: digits, blanks, digits, blanks, `obj`.
+    func objectHeaderStartsLine(at position: Int) -> Bool {
+        var back = position - 1
+        while back >= 0, bytes[back] == 0x20 || bytes[back] == 0x09 { back -= 1 }
+        guard back >= 0, bytes[back] == 0x0A || bytes[back] == 0x0D else { return false }
+        var cursor = position
+        func digits() -> Bool {
+            let start = cursor
+            while cursor < bytes.count, bytes[cursor] >= 0x30, bytes[cursor] <= 0x39 { cursor += 1 }
+            return cursor > start
+        }
+        func blanks() -> Bool {
+            let start = cursor
+            while cursor < bytes.count, PDFLexer.isWhitespace(bytes[cursor]) { cursor += 1 }
+            return cursor > start
+        }
+        guard digits(), blanks(), digits(), blanks() else { return false }
+        return PDFLexer.keyword(PDFLexer.objKeyword, in: bytes, at: cursor)
+    }
+
+    /// Notes the first malformation (described only then: a file may hold millions of stray tokens); the suffix says
+    /// why it is not judged.
+    mutating func malformed(_ what: (PDFParser) -> String) {
+        guard malformation == nil else { return }
+        let text = what(self)
+        malformation = "a malformed PDF object: \(text) (readers disagree on what follows it)"
+    }
+
+    /// The stray token at the cursor, for a malformation: a keyword quoted when short and plain, a delimiter quoted,
+    /// else what kind of value it starts.
+    func strayToken() -> String {
+        guard position < bytes.count else { return "nothing" }
+        let byte = bytes[position]
+        let next = position + 1 < bytes.count ? bytes[position + 1] : 0
+        switch byte {
+        case 0x2F: return "a name"
+        case 0x28: return "a string"
+        case 0x3C: return next == 0x3C ? "a dictionary" : "a hex string"
+        case 0x5B: return "an array"
+        case 0x3E: return next == 0x3E ? "`>>`" : "a lone `>`"
+        case 0x29, 0x5D, 0x7B, 0x7D: return "`\(Character(Unicode.Scalar(byte)))`"
+        case 0x2B, 0x2D, 0x2E, 0x30...0x39: return "a number"
+        default:
+            let token = peekToken()
+            let plain = token.count <= 16 && token.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x60 }
+            return plain ? "the keyword `\(String(decoding: token, as: UTF8.self))`" : "a bare word"
+        }
     }
 
     /// Adds an entry; a key written again with a different value keeps every value (`PDFValue.alternatives`).
@@ -456,23 +536,26 @@ struct PDFParser {
         return pairs.finish()
     }
 
-    /// A number; an unsigned integer followed by `g R` is a reference.
+    /// A number; a whole number followed by another and `R` is a reference.
     mutating func readNumberOrReference() -> PDFValue? {
         let start = position
         while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
         // Maybe `n g R`, read as pdf.js reads it: any whole numbers (`5 0. R`, `5 -0 R`), comments between tokens.
-        if let value = PDFLexer.wholeNumber(bytes, start, position), value >= 0 {
+        if let value = PDFLexer.wholeNumber(bytes, start, position) {
             let save = position
             skipWhitespace()
             let genStart = position
             while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
-            if let generation = PDFLexer.wholeNumber(bytes, genStart, position), generation >= 0 {
+            if let generation = PDFLexer.wholeNumber(bytes, genStart, position) {
                 skipWhitespace()
                 if position < bytes.count, bytes[position] == UInt8(ascii: "R"),
                     position + 1 == bytes.count || !PDFLexer.isRegular(bytes[position + 1])
                 {
                     position += 1
-                    return .reference(value, generation)
+                    guard value < 0 || generation < 0 else { return .reference(value, generation) }
+                    // A negative number names no object to pdf.js; PDFium reads both as unsigned 32-bit numbers
+                    // (`-4294967275 4294967296 R` is `21 0 R`).
+                    return .reference(Int(UInt32(truncatingIfNeeded: value)), Int(UInt32(truncatingIfNeeded: generation)))
                 }
             }
             position = save

@@ -136,13 +136,14 @@ import Testing
         #expect(findings.active.contains(Self.javaScript), "\(trigger) \(holder): \(findings)")
     }
 
-    /// Control: text that reads like headers in the strings of a file whose xref holds adds only harmless definitions.
+    /// Control: text that reads like headers in the strings of a file whose xref holds adds only harmless definitions
+    /// (well-formed ones: a header followed by a malformed object would be read, and refused, as any other).
     @Test func headerTextInStringsStaysClean() {
         var writer = Writer()
         writer.object(1, "<< /Type /Catalog /Pages 2 0 R >>")
         writer.object(2, Self.pages)
         writer.object(3, Self.page)
-        writer.object(4, "<< /Title (see 7 0 obj and 1 0 obj \\(the catalog\\) in the spec) /Subject (2 0 obj [) >>")
+        writer.object(4, "<< /Title (see 7 0 obj and 1 0 obj \\(the catalog\\) in the spec) /Subject (2 0 obj [ 1 ]) >>")
         writer.table(trailer: "<< /Size 5 /Root 1 0 R /Info 4 0 R >>")
         let findings = PDFActiveContent.findings(in: writer.out)
         #expect(Self.isClean(findings), "\(findings)")

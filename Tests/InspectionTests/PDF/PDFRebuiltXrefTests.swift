@@ -100,10 +100,11 @@ import Testing
         #expect(findings.active.contains(Self.javaScript), "\(place): \(findings)")
     }
 
-    /// Text that reads like object headers, in a file whose xref is rebuilt, adds only harmless definitions.
+    /// Text that reads like object headers, in a file whose xref is rebuilt, adds only harmless definitions (text
+    /// after such a header that is a malformed dictionary or array is unscannable: `PDFStrayTokenTests`).
     @Test(arguments: rebuildingModes)
     func headerTextInStringsOfARebuiltFileStaysClean(mode: Mode) {
-        let holder = "<< /Title (see 7 0 obj and 1 0 obj \\(the catalog\\) in the spec) /Subject (2 0 obj [) >>"
+        let holder = "<< /Title (see 7 0 obj and 1 0 obj \\(the catalog\\) in the spec) /Subject (2 0 obj [ 1 ]) >>"
         let findings = PDFActiveContent.findings(in: Self.pdf(holder: holder, mode: mode, title: "/Note (3 0 obj)"))
         #expect(findings == PDFActiveContent.Findings(), "\(mode): \(findings)")
     }
