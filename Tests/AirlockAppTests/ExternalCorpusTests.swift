@@ -28,3 +28,41 @@ struct ExternalCorpusTests {
         #expect(summary.contains("0 misses") && summary.contains("0 false positives"), "\(summary)")
     }
 }
+
+/// Signatures on VBA macro source match in the sandbox as they do in-process: libclamav decodes the source with
+/// iconv, whose character-set modules the inspector may read after lock-down (attack round 4 on isolation: without
+/// them every module read "<Error decoding module data>"). The macro samples come from the external corpus.
+struct SandboxedMacroSourceTests {
+    static let samples = ["poi-SimpleMacro-doc.bin", "poi-SimpleMacro.docm.bin", "openpyxl-vba-test.xlsm.bin"].map {
+        Repository.path("../shared/corpus/files/" + ($0.hasSuffix("-doc.bin") ? "disguised-type/" : "office-active/") + $0)
+    }
+
+    @Test(
+        .enabled(
+            if: ExternalCorpusTests.present || ProcessInfo.processInfo.environment["AIRLOCK_REQUIRE_CORPUS"] == "1",
+            "../shared/corpus is absent: the macro samples were NOT scanned"
+        )
+    )
+    func signaturesOnMacroSourceMatchInTheSandbox() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-vba-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/db", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // `attribute vb_name` (libclamav lowercases the source it dumps) and the marker of a module it could not decode.
+        let signatures =
+            "Airlock.Test.VBASource:0:*:6174747269627574652076625f6e616d65\n"
+            + "Airlock.Test.VBADecodeError:0:*:3c4572726f72206465636f64696e67206d6f64756c6520646174613e\n"
+        try signatures.write(toFile: directory + "/db/vba.ndb", atomically: false, encoding: .utf8)
+        let config =
+            "scanner: {engine: libclamav}\nprofiles:\n  office:\n    maxSize: 10MiB\n    allow:\n      - {extensions: [doc, docm, xlsm], types: [application/msword]}\n"
+        try config.write(toFile: directory + "/airlock.yaml", atomically: false, encoding: .utf8)
+        for sample in Self.samples {
+            try #require(FileManager.default.fileExists(atPath: sample), "\(sample) is missing from the corpus")
+            let output = try TestProcess.run([
+                PresignCommandTests.binary, "scan", "--config", directory + "/airlock.yaml", "--database", directory + "/db", "--profile", "office",
+                "--json", sample,
+            ])
+            #expect(output.stdoutText.contains("Airlock.Test.VBASource"), "\(sample): \(output.stdoutText) \(output.stderrText)")
+            #expect(!output.stdoutText.contains("Airlock.Test.VBADecodeError"), "\(sample): \(output.stdoutText)")
+        }
+    }
+}

@@ -44,6 +44,10 @@ public enum InspectorRole {
             case .libclamav(let database, let limits):
                 scanner = try ClamAVEngine(database: database, limits: limits, temporaryDirectory: scratch)
                 readOnly.append(database)
+                // libclamav decodes VBA source with iconv, which loads glibc's character-set modules on first use:
+                // without them every module reads "<Error decoding module data>" and signatures on macro source
+                // never match (attack round 4 on isolation).
+                if let modules = InspectorSandbox.characterSetModules { readOnly.append(modules) }
             case .clamd(let description):
                 scanner = ChannelScanner(channel: channel, engineDescription: description)
             }

@@ -162,4 +162,10 @@ enum InspectorSandbox {
     static let maxThreads = 64
 
     static var landlockABI: Int { Int(airlock_sandbox_landlock_abi()) }
+
+    /// glibc's iconv modules (read-only after lock-down): the multiarch directory of Debian and Ubuntu, or the
+    /// lib64/lib one of other distributions, whichever exists.
+    static let characterSetModules: String? = [
+        "/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib/aarch64-linux-gnu/gconv", "/usr/lib64/gconv", "/usr/lib/gconv",
+    ].first { access($0 + "/gconv-modules", R_OK) == 0 || access($0 + "/gconv-modules.cache", R_OK) == 0 }
 }
