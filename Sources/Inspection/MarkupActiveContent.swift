@@ -254,6 +254,38 @@ enum MarkupActiveContent {
             if let problem = urlProblem(url, context: context), !isEmbeddedFont(url) { problems.append("a \(problem) in url()") }
             rest = after[close...]
         }
+        // Bare strings that are URLs too: `image-set("x.png" 1x)` (and `-webkit-image-set`), CSS Images 4's `src("…")`.
+        for function in ["image-set(", "src("] {
+            var rest = Substring(compact)
+            while let range = rest.firstRange(of: function) {
+                var depth = 1
+                var cursor = range.upperBound
+                var quote: Character?
+                var literal = ""
+                while cursor < rest.endIndex, depth > 0 {
+                    let character = rest[cursor]
+                    if let open = quote {
+                        if character == open {
+                            quote = nil
+                            if let problem = urlProblem(literal, context: context), !isEmbeddedFont(literal) {
+                                problems.append("a \(problem) in \(function)…)")
+                            }
+                            literal = ""
+                        } else {
+                            literal.append(character)
+                        }
+                    } else if character == "\"" || character == "'" {
+                        quote = character
+                    } else if character == "(" {
+                        depth += 1
+                    } else if character == ")" {
+                        depth -= 1
+                    }
+                    cursor = rest.index(after: cursor)
+                }
+                rest = rest[cursor...]
+            }
+        }
         return problems
     }
 

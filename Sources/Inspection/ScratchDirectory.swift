@@ -365,19 +365,33 @@ public final class ScratchDirectory: Sendable {
     }
 
     /// Bytes allocated under this directory (fd-relative, links not followed), or nil once past `limit` bytes,
-    /// ``maxDepth`` levels or ``maxEntries`` entries, or when it cannot be read: the caller treats that as too much.
+    /// ``maxDepth`` levels or ``maxUsageEntries`` entries, or when it cannot be read: the caller treats that as too much.
     func usage(limit: Int64) -> Int64? {
         let root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard root >= 0 else { return nil }
         defer { close(root) }
         var total: Int64 = 0
-        var budget = Self.maxEntries
+        var budget = Self.maxUsageEntries
         return Self.add(root, depth: 0, total: &total, limit: limit, budget: &budget) ? total : nil
     }
 
+    /// Entries an honest inspector may leave after a verdict (it removes what it extracted): more is treated as too
+    /// much, and the walk reads them as it goes, so that a million long names cost the worker nothing to hold.
+    static let maxUsageEntries = 10_000
+
     private static func add(_ directory: Int32, depth: Int, total: inout Int64, limit: Int64, budget: inout Int) -> Bool {
         guard depth < maxDepth else { return false }
-        for name in names(in: directory) {
+        let copy = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard copy >= 0 else { return false }
+        guard let stream = fdopendir(copy) else {
+            close(copy)
+            return false
+        }
+        defer { closedir(stream) }
+        while let entry = readdir(stream) {
+            var name = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            name.append(0)
             budget -= 1
             var info = stat()
             guard budget >= 0, fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT else { return false }

@@ -305,6 +305,10 @@ enum TextActiveContent {
                 if ssiDirectives.contains(directive) { findings.append("a server-side include directive (#\(directive))") }
             } else if starts(text, "<jsp:", at: index) {
                 findings.append("a JSP action (<jsp:)")
+            } else if starts(text, "<esi:", at: index) || starts(text, "<!--esi", at: index) {
+                // Edge Side Includes: a CDN or cache (Varnish, Akamai, Fastly) that processes ESI in what it serves
+                // fetches and includes other URLs, server-side (`<esi:include src=…>`, `<!--esi …-->`).
+                findings.append("an Edge Side Include (<esi:)")
             } else if starts(text, "<script", at: index), index + 7 >= count || !MarkupActiveContent.isNameByte(text[index + 7]) {
                 let tag = MarkupActiveContent.readStartTag(text, from: index)
                 for attribute in tag.attributes {

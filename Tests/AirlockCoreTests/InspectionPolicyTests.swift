@@ -19,7 +19,7 @@ struct FilenamePolicyTests {
         "i.shtml.txt", "j.exe.pdf", "shell.asp;.jpg", "shell.php%00.png", "shell.php%0d%0a.jpg", "shell.php .png", "t.php.x.png", ".htaccess.png",
         "a<b.png", "a>b.png", "'\"><img src=x onerror=alert(1)>.png", "file.asax:.png", "shell.php::$DATA", "what?.txt", "star*.txt", "pipe|.txt",
         "shell.php.", "report.pdf.", "CON.png", "nul.txt", "com1.pdf", "LPT9.txt", "aux", "invoice\u{200B}.pdf", "a\u{00AD}b.pdf", "tag\u{E0041}.txt",
-        "shell.cfm.png", "shell.py.png",
+        "shell.cfm.png", "shell.py.png", "shell.lua.txt", "app.wsgi.txt", "x.fcgi.png", "p.psp.jpg", "v.cshtml.txt", "h.axd.png",
     ])
     func refusesServerAndWindowsTricks(_ name: String) {
         #expect(FilenamePolicy.problem(with: name)?.code == .filenameInvalid, "\(name.debugDescription)")
@@ -30,7 +30,7 @@ struct FilenamePolicyTests {
         String(repeating: "a", count: 251) + ".txt",
         "invoice from example.com.pdf", "manual.de.pdf", "v1.2.3.pdf", "Foo.svg.png", "console.log.txt", "php.gif", "aspects.jpg",
         "Résumé – 2024 (final).pdf",
-        "data.php-notes.txt", "semi;colon.txt",
+        "data.php-notes.txt", "semi;colon.txt", "report.pm.pdf", "example.com.pdf", "webpack.config.js.txt",
     ])
     func acceptsOrdinaryNames(_ name: String) {
         #expect(FilenamePolicy.problem(with: name) == nil, "\(name)")

@@ -50,7 +50,8 @@ struct InspectorIsolationProtocolTests {
         try FileManager.default.createDirectory(atPath: directory + "/scratch", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ready = try InspectorChannel.frame(.ready(InspectorReady(layers: layers, engine: "fake", error: nil)))
-        try Data(ready + after).write(to: URL(fileURLWithPath: directory + "/frames"))
+        try Data(ready).write(to: URL(fileURLWithPath: directory + "/ready"))
+        try Data(after).write(to: URL(fileURLWithPath: directory + "/after"))
         let pool = SandboxedInspector(
             configuration: .init(
                 engine: .libclamav(database: Repository.path("fixtures/clamav"), limits: ScanLimits()),
@@ -58,7 +59,8 @@ struct InspectorIsolationProtocolTests {
                 temporaryDirectory: directory + "/scratch",
                 limits: limits,
                 executable: "/bin/sh",
-                arguments: ["-c", "cat '\(directory)/frames' >&3; \(then)"],
+                // Ready, then the rest once the first order arrives (an honest inspector writes nothing while idle).
+                arguments: ["-c", "cat '\(directory)/ready' >&3; head -c 4 <&3 >/dev/null; cat '\(directory)/after' >&3; \(then)"],
                 grace: .seconds(1),
                 startTimeout: .seconds(20),
                 unsafeWithoutLandlock: unsafeWithoutLandlock
@@ -121,7 +123,28 @@ struct InspectorIsolationProtocolTests {
             watchdog.cancel()
             #expect(verdict.outcome == .unscannable || verdict.outcome == .failed, "\(verdict)")
             #expect(ContinuousClock.now - started < .seconds(30))
-            #expect(pool.counts.killed == 1)
+            #expect(pool.counts.killed >= 1, "\(verdict)")
+        }
+    }
+
+    /// An idle inspector that computes (outside any upload's deadline and CPU budget) or writes to its channel unasked
+    /// (descriptors in flight count against its user's limit) is stopped before it takes another upload, and a new one
+    /// serves it (attack round 4 on isolation).
+    @Test(arguments: [
+        "while :; do :; done",  // burns CPU after its verdict
+        "printf 'xxxx' >&3; exec sleep 60",  // writes after its verdict
+    ])
+    func anIdleInspectorThatMisbehavesIsStoppedBeforeItsNextUpload(_ idle: String) async throws {
+        let claimed = Verdict(reasons: [], detectedType: "text/plain", sha256: nil, size: 6)
+        try await Self.withFake(layers: Self.layers(), after: Array(try InspectorChannel.frame(.verdict(claimed))), then: idle) { pool, file in
+            try await pool.start()
+            let request = InspectionRequest(path: file, filename: "note.txt", profile: Self.profile)
+            let first = await pool.inspect(request)
+            #expect(first.outcome == .clean, "\(first)")
+            try await Task.sleep(for: .milliseconds(1500))  // more than the 0.5 s of CPU an idle inspector may use
+            let second = await pool.inspect(request)
+            #expect(second.outcome == .clean, "a new inspector served it: \(second)")
+            #expect(pool.counts.killed == 1, "the idle one was stopped")
         }
     }
 

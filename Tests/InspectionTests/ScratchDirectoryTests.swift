@@ -169,4 +169,18 @@ struct ScratchDirectoryTests {
         #expect(used >= 1 << 20 && used < 2 << 20)
         #expect(scratch.usage(limit: 512 << 10) == nil)
     }
+
+    /// More entries than an honest inspector leaves (it removes what it extracted) are too much whatever their size:
+    /// the walk stops there instead of holding every name (attack round 4 on isolation: a million long names).
+    @Test func usageStopsAtItsEntryBudget() throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let scratch = try ScratchDirectory(in: base)
+        for index in 0..<ScratchDirectory.maxUsageEntries {
+            close(open(scratch.path + "/\(index)", O_CREAT | O_WRONLY | O_CLOEXEC, 0o600))
+        }
+        #expect(scratch.usage(limit: 1 << 30) != nil, "at the budget")
+        close(open(scratch.path + "/one-more", O_CREAT | O_WRONLY | O_CLOEXEC, 0o600))
+        #expect(scratch.usage(limit: 1 << 30) == nil, "past it")
+    }
 }

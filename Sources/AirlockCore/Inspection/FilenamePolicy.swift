@@ -66,7 +66,11 @@ public enum FilenamePolicy {
         "php", "php2", "php3", "php4", "php5", "php6", "php7", "php8", "phtml", "pht", "phtm", "phps", "phar", "pgif",
         "asp", "aspx", "ascx", "ashx", "asmx", "asa", "cer", "cdx", "jsp", "jspx", "jspf", "jsw", "jsv",
         "cgi", "pl", "py", "rb", "cfm", "cfml", "cfc", "sh", "bash", "shtml", "shtm", "stm", "htaccess",
-        "exe", "dll", "bat", "cmd", "hta", "vbs", "vbe", "jse", "wsf", "ps1",
+        // Handlers Apache maps by extension with its modules (mod_lua, mod_wsgi, mod_fcgid, mod_python, mod_perl),
+        // and other server-side pages (ASP.NET Razor and handlers, Node, Lasso, Erlang YAWS, Tcl).
+        // (`pm`, `com` and `config` stay out: `report.pm.pdf`, `example.com.pdf`, `webpack.config.js`.)
+        "lua", "wsgi", "fcgi", "fcg", "psp", "cshtml", "vbhtml", "axd", "svc", "rhtml", "erb", "yaws", "lasso", "tcl",
+        "exe", "dll", "bat", "cmd", "hta", "vbs", "vbe", "jse", "wsf", "ps1", "scr", "msi", "jar", "lnk",
     ]
 
     /// The first extension before the last one that is in ``executableExtensions`` (`shell.php.gif` → `php`,

@@ -162,6 +162,32 @@ final class InspectorProcess: @unchecked Sendable {
         return (profiles.count - 1, true)
     }
 
+    /// CPU time it has used, in nanoseconds (user + system), 0 when unknown.
+    var cpuNanoseconds: UInt64 {
+        var time = timespec()
+        guard let cpuClock, clock_gettime(cpuClock, &time) == 0 else { return 0 }
+        return UInt64(max(0, time.tv_sec)) * 1_000_000_000 + UInt64(max(0, time.tv_nsec))
+    }
+
+    /// Its CPU time when it went idle (``SandboxedInspector``'s pool), nil while it works.
+    var idleCPU: UInt64?
+
+    /// Why an idle inspector is not fit to take an upload, or nil: an honest one waits in a receive, using no CPU and
+    /// sending nothing. One that computes while idle (outside any upload's deadline and CPU budget) or writes to its
+    /// channel unasked (descriptors in flight count against its user's limit, which siblings of the same user share)
+    /// is misbehaving.
+    func idleMisbehaviour() -> String? {
+        if let idleCPU, cpuNanoseconds &- idleCPU > Self.idleCPUAllowance {
+            return "it used CPU time while idle"
+        }
+        var entry = pollfd(fd: channel.descriptor, events: Int16(POLLIN | POLLPRI), revents: 0)
+        if poll(&entry, 1, 0) > 0 { return "it wrote to its channel while idle" }
+        return nil
+    }
+
+    /// CPU an idle inspector may still use after its verdict (its own cleanup).
+    static let idleCPUAllowance: UInt64 = 500_000_000
+
     /// CPU seconds it has used (user + system, its process CPU-time clock), 0 when unknown.
     var cpuSeconds: Int {
         var time = timespec()

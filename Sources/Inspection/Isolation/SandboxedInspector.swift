@@ -377,14 +377,31 @@ public final class SandboxedInspector: FileInspector, Sendable {
 
     /// An idle inspector of the current generation, or a new one.
     private func acquire() throws(InspectionError) -> InspectorProcess {
-        let (found, stale, generation) = state.withLock { state -> (InspectorProcess?, [InspectorProcess], Int) in
-            let stale = state.idle.filter { $0.generation != state.generation }
-            state.idle.removeAll { $0.generation != state.generation }
-            return (state.idle.popLast(), stale, state.generation)
+        while true {
+            let (found, stale, generation) = state.withLock { state -> (InspectorProcess?, [InspectorProcess], Int) in
+                let stale = state.idle.filter { $0.generation != state.generation }
+                state.idle.removeAll { $0.generation != state.generation }
+                return (state.idle.popLast(), stale, state.generation)
+            }
+            for process in stale { process.stop(kill: false) }
+            guard let found else { return try spawn(generation: generation) }
+            if let misbehaviour = found.idleMisbehaviour() {
+                stopMisbehaving(found, misbehaviour)
+                continue
+            }
+            found.idleCPU = nil
+            return found
         }
-        for process in stale { process.stop(kill: false) }
-        if let found { return found }
-        return try spawn(generation: generation)
+    }
+
+    /// Kills an idle inspector that misbehaved (``InspectorProcess/idleMisbehaviour()``) and says so.
+    private func stopMisbehaving(_ process: InspectorProcess, _ misbehaviour: String) {
+        process.stop(kill: true)
+        recordKill(reason: "idle")
+        configuration.logger.warning(
+            "an idle inspector was stopped: \(misbehaviour)",
+            metadata: ["airlock.inspector.pid": "\(process.pid)"]
+        )
     }
 
     private func spawn(generation: Int) throws(InspectionError) -> InspectorProcess {
@@ -435,11 +452,23 @@ public final class SandboxedInspector: FileInspector, Sendable {
     /// older signature generation, or the pool is closing.
     private func release(_ process: InspectorProcess) {
         let spent = process.uses > 0 && process.cpuSeconds * 2 > configuration.limits.maxCPUSeconds
-        let keep = state.withLock { state -> Bool in
-            guard !state.closed, !spent, process.generation == state.generation, process.uses < configuration.recycleAfter else { return false }
+        process.idleCPU = process.cpuNanoseconds
+        // The other idle inspectors are looked at too (a poll and a clock read each): one that misbehaves while it
+        // waits is stopped within an upload's time, not only when it is next taken.
+        let (keep, misbehaving) = state.withLock { state -> (Bool, [(InspectorProcess, String)]) in
+            var misbehaving: [(InspectorProcess, String)] = []
+            state.idle.removeAll { idle in
+                guard let why = idle.idleMisbehaviour() else { return false }
+                misbehaving.append((idle, why))
+                return true
+            }
+            guard !state.closed, !spent, process.generation == state.generation, process.uses < configuration.recycleAfter else {
+                return (false, misbehaving)
+            }
             state.idle.append(process)
-            return true
+            return (true, misbehaving)
         }
+        for (idle, why) in misbehaving { stopMisbehaving(idle, why) }
         if !keep { process.stop(kill: false) }
     }
 }

@@ -55,6 +55,7 @@ struct TextActiveContentTests {
         ("<script language=\"php\">system('id');</script>", "PHP <script"), ("<SCRIPT LANGUAGE=php>x</SCRIPT>", "PHP <script"),
         ("<% Response.Write(1) %>", "ASP/JSP code block"), ("<%=cmd%>", "ASP/JSP expression"), ("<%@ Page Language=\"C#\" %>", "ASP/JSP directive"),
         ("<%Response.Write(1)%>", "ASP/JSP code block"), ("<jsp:scriptlet>x</jsp:scriptlet>", "JSP action"),
+        ("<esi:include src=\"http://169.254.169.254/latest/meta-data/\"/>", "Edge Side Include"), ("<!--esi <esi:vars/> -->", "Edge Side Include"),
         ("<script runat=\"server\">x</script>", "runat"),
         ("<!--#exec cmd=\"id\" -->", "#exec"), ("<!-- #include file=\"..\\web.config\" -->", "#include"), ("<!--\n\t  #exec cmd=\"id\" -->", "#exec"),
         ("<!--#include virtual=\"/etc/passwd\" -->", "#include"), ("<!--#echo var=\"x\" -->", "#echo"),
