@@ -181,7 +181,7 @@ final class InspectorProcess: @unchecked Sendable {
             return "it used CPU time while idle"
         }
         var entry = pollfd(fd: channel.descriptor, events: Int16(POLLIN | POLLPRI), revents: 0)
-        if poll(&entry, 1, 0) > 0 { return "it wrote to its channel while idle" }
+        if poll(&entry, 1, 0) > 0 { return "it wrote to its channel while idle (poll events \(entry.revents))" }
         return nil
     }
 
