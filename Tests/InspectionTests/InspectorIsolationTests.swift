@@ -421,8 +421,8 @@ struct InspectorIsolationTests {
     @Test func anInspectorKilledByItsCPULimitMakesTheUploadUnscannableAndIsReplaced() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let file = try Self.largeInfectedFile(in: directory, megabytes: 192)
-        // One CPU second for the inspector's life: scanning 192 MB takes more on any machine this runs on (64 MB
+        let file = try Self.largeInfectedFile(in: directory)
+        // One CPU second for the inspector's life: scanning 96 MB (under ClamAV's default size limit) takes more (64 MB
         // scanned within it once, on a loaded machine: the worker hands its digests over, so the inspector no longer
         // hashes), and the wall-clock budget (30 s plus grace) is far away, so the kernel's SIGXCPU ends it.
         try await SandboxHarness.with(size: 1, limits: InspectorLimits(maxCPUSeconds: 1)) { inspector, _ in
