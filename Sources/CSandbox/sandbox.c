@@ -187,6 +187,7 @@ static int set_limit(int resource, uint64_t soft, uint64_t hard) {
 #error "the inspector sandbox knows x86_64 and aarch64"
 #endif
 
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 #define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 #define ERRNO_EPERM (SECCOMP_RET_ERRNO | EPERM)
@@ -240,10 +241,13 @@ static int install_seccomp(pid_t self) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         // clone: threads only (CLONE_THREAD), never a namespace. A child process would outlive the inspector (it does
         // not inherit PR_SET_PDEATHSIG) and survive recycling; libclamav, libmagic and the Swift runtime never fork.
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 5),
+        // A thread shares everything a pthread shares (THREAD_FLAGS): one with a descriptor table of its own would
+        // get RLIMIT_NOFILE descriptors more per thread (attack round 5 on isolation).
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 6),
         LOAD_ARG(0),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 2, 0),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 3, 0),
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, THREAD_FLAGS),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THREAD_FLAGS, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_RET | BPF_K, ERRNO_EPERM),
         // ioctl: only the requests libc and the runtime make on their own descriptors (a terminal check, bytes
@@ -749,6 +753,11 @@ int airlock_sandbox_probe(airlock_sandbox_probe_check check, pid_t target) {
     case AIRLOCK_PROBE_SEND_OOB:
         // On no descriptor at all: the filter answers before the descriptor is looked at (else EBADF).
         result = (int)sendto(-1, "x", 1, MSG_OOB, NULL, 0);
+        break;
+    case AIRLOCK_PROBE_THREAD_OWN_FILES:
+        // A thread without the shared memory and descriptor table: the filter refuses it (EPERM) before the kernel
+        // would refuse the flag combination (EINVAL), so nothing runs either way.
+        result = (int)syscall(SYS_clone, CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_SYSVSEM, NULL, NULL, NULL, 0);
         break;
     case AIRLOCK_PROBE_UMASK:
         result = (int)syscall(SYS_umask, 0);

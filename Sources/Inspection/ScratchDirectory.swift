@@ -394,12 +394,13 @@ public final class ScratchDirectory: Sendable {
             name.append(0)
             budget -= 1
             var info = stat()
-            guard budget >= 0, fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT else { return false }
+            // Fail closed: an entry that vanished or a directory that cannot be opened is not counted as nothing.
+            guard budget >= 0, fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
             total += Int64(info.st_blocks) * 512
             guard total <= limit else { return false }
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                guard child >= 0 else { continue }
+                guard child >= 0 else { return false }
                 defer { close(child) }
                 guard add(child, depth: depth + 1, total: &total, limit: limit, budget: &budget) else { return false }
             }

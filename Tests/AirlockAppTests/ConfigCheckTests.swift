@@ -59,6 +59,20 @@ struct ConfigCheckTests {
         #expect(text.hasSuffix("config check failed: 3 problem(s)\n"))
     }
 
+    /// The inspector settings' cross-checks run in `config check` too, not only when the worker starts (a newcomer
+    /// found the install gate passing a configuration the service then refused).
+    @Test func inspectorLimitsAreCrossCheckedBeforeTheWorkerStarts() throws {
+        let cpu = try check(nil, environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "x", "AIRLOCK_WORKER_INSPECTOR_CPU_SECONDS": "100"])
+        #expect(cpu.status == 1, "\(cpu.stdoutText)")
+        #expect(cpu.stdoutText.contains("problem: worker.inspector.cpuSeconds (100) must be at least twice"), "\(cpu.stdoutText)")
+        let uids = try check(
+            nil,
+            environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "x", "AIRLOCK_WORKER_INSPECTOR_UID_COUNT": "4", "AIRLOCK_WORKER_CONCURRENCY": "4"]
+        )
+        #expect(uids.status == 1, "\(uids.stdoutText)")
+        #expect(uids.stdoutText.contains("problem: worker.inspector.uidCount (4) must be at least twice the inspectors (4)"), "\(uids.stdoutText)")
+    }
+
     @Test func webhookURLsAndTheAuditKeyAreMasked() throws {
         let output = try check(
             """

@@ -79,6 +79,7 @@ struct InspectorIsolationTests {
         var rtSignalSelf: String
         var sendOOB: String
         var umask: String
+        var threadOwnFiles: String
     }
 
     @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
@@ -151,6 +152,8 @@ struct InspectorIsolationTests {
         #expect(probe.rtSignalSelf == "EPERM", "kill(self, SIGRTMIN+5): \(probe.rtSignalSelf)")
         #expect(probe.sendOOB == "EPERM", "sendto(MSG_OOB): \(probe.sendOOB)")
         #expect(probe.umask == "EPERM", "umask: \(probe.umask)")
+        // A thread must share the descriptor table (and memory): one of its own would get RLIMIT_NOFILE more.
+        #expect(probe.threadOwnFiles == "EPERM", "clone without CLONE_VM|CLONE_FILES: \(probe.threadOwnFiles)")
     }
 
     /// Inspectors of an unprivileged worker share its user: the uid stands in no one's way. Inspector A, exploited (the

@@ -35,7 +35,7 @@ public enum ConfigCheck {
         let buckets = section { () throws(AirlockError) in try BucketSettings(reader: config.scoped(to: "buckets")) }
         _ = section { () throws(AirlockError) in try CatalogSettings(reader: config.scoped(to: "catalog")) }
         let scanner = section { () throws(AirlockError) in try ScannerSettings(reader: config.scoped(to: "scanner")) }
-        _ = section { () throws(AirlockError) in try WorkerSettings(reader: config.scoped(to: "worker")) }
+        let worker = section { () throws(AirlockError) in try WorkerSettings(reader: config.scoped(to: "worker")) }
         _ = section { () throws(AirlockError) in try UploadSettings(reader: config.scoped(to: "uploads")) }
         _ = section { () throws(AirlockError) in try HTTPSettings(reader: config.scoped(to: "http")) }
         _ = section { () throws(AirlockError) in try EventSettings(reader: config.scoped(to: "events")) }
@@ -62,6 +62,16 @@ public enum ConfigCheck {
                     )
                 }
             }
+        }
+        // The inspectors' CPU lifetime against the longest inspection, and the uid range against the pool (checked
+        // again when the worker starts).
+        if let worker {
+            report.problems += InspectionAssembly.configurationProblems(
+                isolation: worker.isolation,
+                size: worker.concurrency,
+                limits: worker.inspectorLimits,
+                profiles: Array(profiles.values)
+            )
         }
         if let store, store.accessKeyId == nil || store.secretAccessKey == nil {
             report.problems.append(

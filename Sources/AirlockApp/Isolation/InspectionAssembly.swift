@@ -16,6 +16,32 @@ struct InspectionAssembly: Sendable {
     ///   - engine: What the inspectors scan with.
     ///   - size: Inspectors (`worker.concurrency`, or `--threads` for `airlock scan`).
     ///   - inProcess: Builds the in-process inspector (`worker.isolation: in-process`).
+    /// What the inspector settings cannot do with these profiles (also `airlock config check`'s cross-checks).
+    static func configurationProblems(
+        isolation: WorkerSettings.Isolation,
+        size: Int,
+        limits: InspectorLimits,
+        profiles: [UploadProfile]
+    ) -> [String] {
+        guard isolation == .process else { return [] }
+        var problems: [String] = []
+        // An inspector retires once it used half its lifetime CPU: any one upload's budget must fit in the other half.
+        if let longest = profiles.max(by: { $0.inspectionTimeLimit < $1.inspectionTimeLimit }),
+            (longest.inspectionTimeLimit.components.seconds + 5) * 2 > Int64(limits.maxCPUSeconds)
+        {
+            problems.append(
+                "worker.inspector.cpuSeconds (\(limits.maxCPUSeconds)) must be at least twice profiles.\(longest.name).maxInspectionTime plus 10 s"
+            )
+        }
+        // Inspectors alive at once: the pool's, and as many replacements while old ones finish (recycling, a reload).
+        if limits.uidCount > 0, limits.uidCount < 2 * size {
+            problems.append(
+                "worker.inspector.uidCount (\(limits.uidCount)) must be at least twice the inspectors (\(size)), or 0 for one shared user"
+            )
+        }
+        return problems
+    }
+
     static func make(
         isolation: WorkerSettings.Isolation,
         engine: SandboxedInspector.Engine,
@@ -29,21 +55,8 @@ struct InspectionAssembly: Sendable {
         startNow: Bool = true,
         inProcess: () throws(AirlockError) -> Inspector
     ) async throws(AirlockError) -> InspectionAssembly {
-        // An inspector retires once it used half its lifetime CPU: any one upload's budget must fit in the other half.
-        if isolation == .process, let longest = profiles.max(by: { $0.inspectionTimeLimit < $1.inspectionTimeLimit }),
-            (longest.inspectionTimeLimit.components.seconds + 5) * 2 > Int64(limits.maxCPUSeconds)
-        {
-            throw AirlockError(
-                .invalidConfig,
-                "worker.inspector.cpuSeconds (\(limits.maxCPUSeconds)) must be at least twice profiles.\(longest.name).maxInspectionTime plus 10 s"
-            )
-        }
-        // Inspectors alive at once: the pool's, and as many replacements while old ones finish (recycling, a reload).
-        if isolation == .process, limits.uidCount > 0, limits.uidCount < 2 * size {
-            throw AirlockError(
-                .invalidConfig,
-                "worker.inspector.uidCount (\(limits.uidCount)) must be at least twice the inspectors (\(size)), or 0 for one shared user"
-            )
+        if let problem = configurationProblems(isolation: isolation, size: size, limits: limits, profiles: profiles).first {
+            throw AirlockError(.invalidConfig, problem)
         }
         switch isolation {
         case .inProcess:

@@ -114,6 +114,7 @@ typedef enum {
     AIRLOCK_PROBE_RT_SIGNAL_SELF,
     AIRLOCK_PROBE_SEND_OOB,
     AIRLOCK_PROBE_UMASK,
+    AIRLOCK_PROBE_THREAD_OWN_FILES,
 } airlock_sandbox_probe_check;
 
 /// Before lock-down, for the probe: a child that becomes `uid`/`gid` (when root) and waits, exiting with its parent:

@@ -162,6 +162,16 @@ final class InspectorProcess: @unchecked Sendable {
         return (profiles.count - 1, true)
     }
 
+    /// `body` run while the inspector is stopped (SIGSTOP, waited for; SIGCONT after): what it measures cannot change
+    /// under it (attack round 5 on isolation: a directory renamed during the usage walk was missed).
+    func frozen<T>(_ body: () -> T) -> T {
+        guard !reaped, kill(pid, SIGSTOP) == 0 else { return body() }
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WSTOPPED | WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+        defer { kill(pid, SIGCONT) }
+        return body()
+    }
+
     /// CPU time it has used, in nanoseconds (user + system), 0 when unknown.
     var cpuNanoseconds: UInt64 {
         var time = timespec()

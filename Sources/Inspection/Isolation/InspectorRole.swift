@@ -161,6 +161,7 @@ public enum InspectorRole {
                 ("mkdirHidden", check(AIRLOCK_PROBE_MKDIR_HIDDEN)), ("createSetuid", check(AIRLOCK_PROBE_CREATE_SETUID)),
                 ("whiteout", check(AIRLOCK_PROBE_WHITEOUT)), ("rtSignalSelf", check(AIRLOCK_PROBE_RT_SIGNAL_SELF)),
                 ("sendOOB", check(AIRLOCK_PROBE_SEND_OOB)), ("umask", check(AIRLOCK_PROBE_UMASK)),
+                ("threadOwnFiles", check(AIRLOCK_PROBE_THREAD_OWN_FILES)),
             ]
         ).rendered
         print(line)

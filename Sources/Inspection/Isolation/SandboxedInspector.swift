@@ -264,7 +264,7 @@ public final class SandboxedInspector: FileInspector, Sendable {
                     let verdict = try Self.custody(claimed, known: known, md5: request.computeMD5)
                     // An honest inspector unlinks what it extracted; one that leaves more than a file's worth behind
                     // is filling `tempDir` (RLIMIT_FSIZE caps each file, not the total): not trusted again.
-                    guard process.scratch.usage(limit: configuration.limits.maxFileSize) != nil else {
+                    guard process.frozen({ process.scratch.usage(limit: configuration.limits.maxFileSize) }) != nil else {
                         throw InspectorChannel.Failure.malformed("more than \(configuration.limits.maxFileSize) bytes left in its scratch directory")
                     }
                     process.uses += 1
