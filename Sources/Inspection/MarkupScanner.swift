@@ -521,8 +521,8 @@ struct MarkupScanner {
         css = css.replacingAll("<![CDATA[", with: " ").replacingAll("]]>", with: " ")
         let context: MarkupActiveContent.URLContext = element.space == .svg || element.inSVG ? .resource : .navigation
         for problem in Rules.cssProblems(css, context: context) { add("\(problem) in a <style> element") }
-        // An XML parser hands the style sheet only the element's own text: comments and child elements gone,
-        // CDATA and character references read (`@imp<!-- -->ort`, `@imp<x/>ort`, `&#64;import` are `@import`).
+        // An XML parser hands the style sheet only the element's own text: comments and child elements gone, CDATA
+        // read (`@imp<!-- -->ort`, `@imp<x/>ort` are `@import`).
         let text = Self.childText(bytes[start..<close])
         if text != css {
             for problem in Rules.cssProblems(text, context: context) { add("\(problem) in a <style> element") }
@@ -530,8 +530,8 @@ struct MarkupScanner {
     }
 
     /// The text an XML parser gives an element as its own (child text nodes joined): comments, processing
-    /// instructions and child elements with their content left out, CDATA sections' content kept, character and the
-    /// five predefined entity references decoded. Linear.
+    /// instructions and child elements with their content left out, CDATA sections' content kept. References are left
+    /// as written: `cssProblems` decodes them, as it does for the raw reading. Linear.
     static func childText(_ slice: ArraySlice<UInt8>) -> String {
         let bytes = Array(slice)
         let count = bytes.count
@@ -579,30 +579,12 @@ struct MarkupScanner {
                 let selfClosing = cursor > index && cursor < count && bytes[cursor - 1] == UInt8(ascii: "/")
                 if closing { depth = max(0, depth - 1) } else if !selfClosing { depth += 1 }
                 index = cursor + 1
-            } else if bytes[index] == UInt8(ascii: "&"), let (scalar, length) = Self.reference(bytes, at: index) {
-                if depth == 0 { out += Array(String(Character(scalar)).utf8) }
-                index += length
             } else {
                 if depth == 0 { out.append(bytes[index]) }
                 index += 1
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// The character a reference at `index` stands for (`&#64;`, `&#x40;`, `&lt;` …) and its length, or nil.
-    static func reference(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
-        var end = index + 1
-        while end < bytes.count, end - index < 12, bytes[end] != UInt8(ascii: ";") { end += 1 }
-        guard end < bytes.count, bytes[end] == UInt8(ascii: ";") else { return nil }
-        let body = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
-        let named: [String: Unicode.Scalar] = ["lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'"]
-        if let scalar = named[body] { return (scalar, end - index + 1) }
-        guard body.hasPrefix("#") else { return nil }
-        let digits = body.dropFirst()
-        let value = digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
-        guard let value, let scalar = Unicode.Scalar(value) else { return nil }
-        return (scalar, end - index + 1)
     }
 }
 

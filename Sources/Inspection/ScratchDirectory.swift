@@ -381,48 +381,46 @@ public final class ScratchDirectory: Sendable {
 
     private static func add(_ directory: Int32, depth: Int, total: inout Int64, limit: Int64, budget: inout Int) -> Bool {
         guard depth < maxDepth else { return false }
-        let copy = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard copy >= 0 else { return false }
-        guard let stream = fdopendir(copy) else {
-            close(copy)
-            return false
-        }
-        defer { closedir(stream) }
-        while let entry = readdir(stream) {
-            var name = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
-            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-            name.append(0)
+        return forEachName(in: directory) { name in
             budget -= 1
             var info = stat()
             // Fail closed: an entry that vanished or a directory that cannot be opened is not counted as nothing.
             guard budget >= 0, fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
             total += Int64(info.st_blocks) * 512
             guard total <= limit else { return false }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                guard child >= 0 else { return false }
-                defer { close(child) }
-                guard add(child, depth: depth + 1, total: &total, limit: limit, budget: &budget) else { return false }
-            }
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { return true }
+            let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard child >= 0 else { return false }
+            defer { close(child) }
+            return add(child, depth: depth + 1, total: &total, limit: limit, budget: &budget)
         }
-        return true
     }
 
     /// The names in the open directory `descriptor` (without `.` and `..`), NUL-terminated bytes as the kernel has
     /// them (a name that is not UTF-8 must still be removable), read through a second descriptor of it.
     static func names(in descriptor: Int32) -> [[CChar]] {
-        let copy = openat(descriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard copy >= 0 else { return [] }
-        guard let directory = fdopendir(copy) else {
-            close(copy)
-            return []
-        }
-        defer { closedir(directory) }
         var names: [[CChar]] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
-            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name + [0]) }
+        _ = forEachName(in: descriptor) { name in
+            names.append(name)
+            return true
         }
         return names
+    }
+
+    /// Calls `body` with each name of the open directory `descriptor` as ``names(in:)`` reads them, as they are read
+    /// (none held), until it returns false. False when it did, or when the directory cannot be read.
+    static func forEachName(in descriptor: Int32, _ body: ([CChar]) -> Bool) -> Bool {
+        let copy = openat(descriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard copy >= 0 else { return false }
+        guard let directory = fdopendir(copy) else {
+            close(copy)
+            return false
+        }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
+            if name != [0x2E] && name != [0x2E, 0x2E], !body(name + [0]) { return false }
+        }
+        return true
     }
 }

@@ -453,15 +453,14 @@ public final class SandboxedInspector: FileInspector, Sendable {
     private func release(_ process: InspectorProcess) {
         let spent = process.uses > 0 && process.cpuSeconds * 2 > configuration.limits.maxCPUSeconds
         process.idleCPU = process.cpuNanoseconds
-        // The other idle inspectors are looked at too (a poll and a clock read each): one that misbehaves while it
-        // waits is stopped within an upload's time, not only when it is next taken.
+        // The other idle inspectors are looked at too (a poll and a clock read each, outside the lock): one that
+        // misbehaves while it waits is stopped within an upload's time, not only when it is next taken. Only those
+        // still idle when the lock is taken again are stopped (another thread may have taken one meanwhile; its own
+        // check at acquire then applies).
+        let suspects = state.withLock { $0.idle }.compactMap { idle in idle.idleMisbehaviour().map { (idle, $0) } }
         let (keep, misbehaving) = state.withLock { state -> (Bool, [(InspectorProcess, String)]) in
-            var misbehaving: [(InspectorProcess, String)] = []
-            state.idle.removeAll { idle in
-                guard let why = idle.idleMisbehaviour() else { return false }
-                misbehaving.append((idle, why))
-                return true
-            }
+            let misbehaving = suspects.filter { suspect in state.idle.contains { $0 === suspect.0 } }
+            state.idle.removeAll { idle in misbehaving.contains { $0.0 === idle } }
             guard !state.closed, !spent, process.generation == state.generation, process.uses < configuration.recycleAfter else {
                 return (false, misbehaving)
             }
