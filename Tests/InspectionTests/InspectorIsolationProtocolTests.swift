@@ -155,11 +155,41 @@ struct InspectorIsolationProtocolTests {
             let request = InspectionRequest(path: file, filename: "note.txt", profile: Self.profile)
             let first = await pool.inspect(request)
             #expect(first.outcome == .clean, "\(first)")
-            try await Task.sleep(for: .milliseconds(1500))  // more than the 0.5 s of CPU an idle inspector may use
+            try await Task.sleep(for: .milliseconds(1500))  // time for the write to arrive
+            if idle.hasPrefix("while") {
+                // On a loaded machine 1.5 s of wall time may be less than the 0.5 s of CPU an idle inspector may use:
+                // wait until the fake really used more (read from /proc), so the check cannot pass or fail by timing.
+                let directory = (file as NSString).deletingLastPathComponent
+                try await Self.waitUntilCPU(ofProcessWhoseCommandMentions: directory, exceeds: 0.8, within: .seconds(60))
+            }
             let second = await pool.inspect(request)
             #expect(second.outcome == .clean, "a new inspector served it: \(second)")
             #expect(pool.counts.killed == 1, "the idle one was stopped")
         }
+    }
+
+    /// Waits until the process whose command line mentions `needle` (the fake's unique directory) has used more than
+    /// `seconds` of CPU, from /proc/PID/stat (utime + stime, in clock ticks).
+    static func waitUntilCPU(ofProcessWhoseCommandMentions needle: String, exceeds seconds: Double, within limit: Duration) async throws {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let deadline = ContinuousClock.now + limit
+        var used = 0.0
+        while ContinuousClock.now < deadline {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(entry) != nil {
+                guard let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                    String(decoding: command, as: UTF8.self).contains(needle),
+                    let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { continue }
+                // Fields after the command's closing parenthesis start at field 3 (state); utime and stime are 14 and 15.
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+                used = max(used, (user + system) / ticks)
+            }
+            if used > seconds { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the fake used \(used) s of CPU, not more than \(seconds) s, within \(limit)")
     }
 
     /// The same verdict in a typed `V` frame is taken: the fake speaks the protocol well enough.
