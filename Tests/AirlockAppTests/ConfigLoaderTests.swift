@@ -28,6 +28,22 @@ struct ConfigLoaderTests {
         #expect(reader.string(forKey: "profiles.documents.archives.allowed") == "false")
     }
 
+    /// Retentions: absent gives the default, `off` keeps files for ever, anything else must be a duration.
+    @Test func retentionsAreDurationsOrOff() throws {
+        let defaults = try UploadSettings(reader: ConfigLoader.load(path: try temporaryFile("{}"), environment: [:]).scoped(to: "uploads"))
+        #expect(defaults.quarantineRetention == .days(90) && defaults.processedRetention == nil)
+        let off = try ConfigLoader.load(
+            path: try temporaryFile("uploads: {quarantineRetention: \"off\", processedRetention: 30d}\n"),
+            environment: [:]
+        )
+        let settings = try UploadSettings(reader: off.scoped(to: "uploads"))
+        #expect(settings.quarantineRetention == nil && settings.processedRetention == .days(30))
+        let unquoted = try ConfigLoader.load(path: try temporaryFile("uploads:\n  quarantineRetention: off\n"), environment: [:])
+        #expect(try UploadSettings(reader: unquoted.scoped(to: "uploads")).quarantineRetention == nil)
+        let bad = try ConfigLoader.load(path: try temporaryFile("uploads: {quarantineRetention: never}\n"), environment: [:])
+        #expect(throws: AirlockError.self) { try UploadSettings(reader: bad.scoped(to: "uploads")) }
+    }
+
     @Test func environmentOverridesTheFileAndFlagsOverrideBoth() throws {
         let path = try temporaryFile("store:\n  region: eu-west-1\n  endpoint: http://file:1\n")
         let env = ["AIRLOCK_STORE_ENDPOINT": "http://env:2", "AIRLOCK_STORE_ACCESS_KEY_ID": "AKENV"]

@@ -93,6 +93,11 @@ if command -v systemd-analyze >/dev/null; then
   # opens, and when stderr is a CI log file that wiped the log written so far.)
   check "systemd-analyze verify accepts both units" bash -c \
     "out=\$(systemd-analyze verify '$UNITS/etc/systemd/system/airlock-api.service' '$UNITS/etc/systemd/system/airlock-worker.service' 2>&1); [ -z \"\$out\" ] || { printf '%s\\n' \"\$out\" >&2; exit 1; }"
+  # The shipped drop-in for a uid per inspector, as an operator installs it next to the worker unit.
+  install -D -m 0644 "$RELEASE/systemd/uid-per-inspector.conf" "$UNITS/etc/systemd/system/airlock-worker.service.d/uid-per-inspector.conf"
+  check "systemd-analyze verify accepts the worker with the uid-per-inspector drop-in" bash -c \
+    "out=\$(systemd-analyze verify '$UNITS/etc/systemd/system/airlock-worker.service' 2>&1); [ -z \"\$out\" ] || { printf '%s\\n' \"\$out\" >&2; exit 1; }"
+  rm -r "$UNITS/etc/systemd/system/airlock-worker.service.d"
 fi
 for setting in "NoNewPrivileges=yes" "ProtectSystem=strict" "PrivateTmp=yes" "User=airlock" "CapabilityBoundingSet="; do
   check "the API unit sets $setting" grep -qx "$setting" "$UNITS/etc/systemd/system/airlock-api.service"

@@ -22,6 +22,15 @@ extension ConfigReader {
         return value
     }
 
+    /// A retention: absent gives `fallback`; `off` gives nil (kept for ever); anything else is a duration.
+    func retention(_ key: String, in section: String, default fallback: ConfigDuration?) throws(AirlockError) -> ConfigDuration? {
+        switch string(forKey: ConfigKey(key)) {
+        case nil: fallback
+        case "off": nil
+        default: try optionalDuration(key, in: section)
+        }
+    }
+
     func duration(_ key: String, in section: String, default fallback: ConfigDuration) throws(AirlockError) -> ConfigDuration {
         try optionalDuration(key, in: section) ?? fallback
     }

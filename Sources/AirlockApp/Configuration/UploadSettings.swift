@@ -39,7 +39,7 @@ public struct UploadSettings: Sendable, Equatable {
     ///   - `downloadExpires` (duration, default `5m`), `quarantineDownloadExpires` (duration, default `2m`).
     ///   - `multipartThreshold` (size, default `100MiB`), `partSize` (size, default `16MiB`, at least 5MiB).
     ///   - `incomingRetention` (duration, default `7d`): lifecycle expiry of incoming objects; far above `expires`.
-    ///   - `processedRetention` (duration, default none), `quarantineRetention` (duration, default `90d`).
+    ///   - `processedRetention` (duration or `off`, default `off`), `quarantineRetention` (duration or `off`, default `90d`).
     public init(reader: ConfigReader) throws(AirlockError) {
         let section = "uploads"
         self.init(
@@ -49,9 +49,8 @@ public struct UploadSettings: Sendable, Equatable {
             multipartThreshold: try reader.size("multipartThreshold", in: section, default: .mebibytes(100)),
             partSize: try reader.size("partSize", in: section, default: .mebibytes(16)),
             incomingRetention: try reader.duration("incomingRetention", in: section, default: .days(7)),
-            processedRetention: try reader.optionalDuration("processedRetention", in: section),
-            quarantineRetention: reader.string(forKey: "quarantineRetention") == nil
-                ? .days(90) : try reader.optionalDuration("quarantineRetention", in: section)
+            processedRetention: try reader.retention("processedRetention", in: section, default: nil),
+            quarantineRetention: try reader.retention("quarantineRetention", in: section, default: .days(90))
         )
         try validate()
     }
