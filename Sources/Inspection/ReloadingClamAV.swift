@@ -122,7 +122,7 @@ public final class ReloadingClamAV: MalwareScanner, Sendable {
         var items: [String] = []
         var newest = 0
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = String(decoding: DirectoryEntry.name(entry).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard !name.hasPrefix(".") else { continue }
             var info = stat()
             guard stat(directory + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }

@@ -291,7 +291,7 @@ public final class ScratchDirectory: Sendable {
                     }
                     continue
                 }
-                let entryName = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
+                let entryName = DirectoryEntry.name(entry)
                 if entryName == [0x2E] || entryName == [0x2E, 0x2E] { continue }
                 let child = entryName + [0]
                 budget -= 1
@@ -418,7 +418,7 @@ public final class ScratchDirectory: Sendable {
         }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
+            let name = DirectoryEntry.name(entry)
             if name != [0x2E] && name != [0x2E, 0x2E], !body(name + [0]) { return false }
         }
         return true

@@ -305,7 +305,12 @@ public final class Reconciler: Service {
         let cutoff = clock.now() - configuration.staleTemporaryFileMillis
         var removed = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            // Read in place up to the NUL, never as a copy of the whole `dirent`: a short last record ends before
+            // `d_name`'s 256 bytes do, and copying them read into an unmapped page (a crash: see Inspection's
+            // DirectoryEntry, which the tests check against a guard page).
+            let name = withUnsafeMutablePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
             guard name.hasPrefix("airlock-object-") || name.hasPrefix("airlock-member-") else { continue }
             let path = configuration.temporaryDirectory + "/" + name
             var info = stat()
