@@ -40,6 +40,9 @@ enum MarkdownFences {
             index += 1
         }
         if start < count { lines.append((start, count)) }
+        // A line whose margin renderers read differently (Python-Markdown strips any Unicode white space before a tag
+        // and opens a raw HTML block there; CommonMark and kramdown see text) may change every block after it.
+        if lines.contains(where: { disputedMargin(text, $0) }) { return text }
         var out = text
         var state = LineState()
         var previousBlank = true
@@ -86,11 +89,10 @@ enum MarkdownFences {
     /// span that the closing ones end, escaping everything between, but only if the lines stay one paragraph and
     /// nothing in them is taken as a block first. So: backticks (a tilde fence is plain text there, its content
     /// Markdown and raw HTML), no blank line, no run of exactly the fence's backticks inside (it would end the span),
-    /// and no line that those renderers take as a block before spans are read: `#` (a heading, split out of the
-    /// paragraph anywhere), `[` (a reference definition, taken out the same way), `>` (a block quote, Markdown.pl at any
-    /// indent), `<` starting a tag (but an ``inlineElements`` one), comment or processing instruction within 3
-    /// characters of the margin (a raw HTML block: Python-Markdown counts a tab as one character), or a line of only
-    /// `-`, `=`, `*`, `_` and blanks (a setext underline or a rule).
+    /// and every line starts with something no renderer starts a block with. That is an allow-list
+    /// (``inertLineStart(_:_:)``): each renderer has its own paragraph ends (kramdown alone has `: ` definitions, `^`,
+    /// `{:` attribute lists, `$$` math, `~~~` fences, tags named `_x`) and its own margin (Python-Markdown strips any
+    /// Unicode white space before a tag), and a list of what ends a paragraph was always missing one.
     static func inertWithoutFenceSupport(
         _ text: [UInt8],
         _ lines: [(start: Int, end: Int)],
@@ -104,16 +106,13 @@ enum MarkdownFences {
             let indent = leadingBlanks(text, range)
             guard range.start + indent < range.end else { return false }
             let first = text[range.start + indent]
-            if first == 0x3E { return false }
-            if indent <= 3 {
-                // A heading, or a reference definition (Python-Markdown takes it out of the paragraph anywhere).
-                if first == 0x23 || first == 0x5B { return false }
-                if first == 0x3C, range.start + indent + 1 < range.end, !startsInlineTag(text, from: range.start + indent, end: range.end) {
-                    let next = text[range.start + indent + 1]
-                    if next | 0x20 >= 0x61 && next | 0x20 <= 0x7A || [0x2F, 0x21, 0x3F].contains(next) { return false }
-                }
-                if (range.start + indent..<range.end).allSatisfy({ [0x2D, 0x3D, 0x2A, 0x5F, 0x20, 0x09].contains(text[$0]) }) { return false }
-            }
+            // A control character or a byte outside ASCII where the text starts: Python-Markdown's margin is any Unicode
+            // white space (no-break, ideographic, form feed); `>` quotes at any indent for Markdown.pl.
+            if first < 0x21 || first >= 0x7F || first == 0x3E { return false }
+            // Within 3 characters of the margin (a tab is one to Python-Markdown) a block may start.
+            if indent <= 3, !inertLineStart(text, (range.start + indent, range.end)) { return false }
+            // A line of only `-`, `=`, `*`, `_` and blanks: a setext underline or a rule.
+            if (range.start + indent..<range.end).allSatisfy({ [0x2D, 0x3D, 0x2A, 0x5F, 0x20, 0x09].contains(text[$0]) }) { return false }
             var cursor = range.start
             while cursor < range.end {
                 guard text[cursor] == 0x60 else {
@@ -127,6 +126,25 @@ enum MarkdownFences {
             }
         }
         return true
+    }
+
+    /// Whether a fenced line whose text (after at most 3 spaces or tabs) is `range` starts with something no renderer
+    /// without fence support starts a block with: a letter or a digit (lists do not interrupt a paragraph there), a
+    /// start or end tag of an ``inlineElements`` element, or one of `( ) ] } ; , . ' " ! ? & * + - = / \ @ % ~` and
+    /// backticks (runs of them are judged apart); `$` but not `$$` (kramdown's math block), `{` but not `{:` (its
+    /// attribute lists and extensions), `[` on a line without `]:` (a reference definition). Anything else (`#`, `>`,
+    /// `:`, `^`, `|`, `<` but an inline tag) is not known to be inert.
+    static func inertLineStart(_ text: [UInt8], _ range: (start: Int, end: Int)) -> Bool {
+        let first = text[range.start]
+        if first | 0x20 >= 0x61 && first | 0x20 <= 0x7A || first >= 0x30 && first <= 0x39 { return true }
+        if first == 0x3C { return startsInlineTag(text, from: range.start, end: range.end) }
+        let second: UInt8? = range.start + 1 < range.end ? text[range.start + 1] : nil
+        // `$$` opens kramdown's math block, `{:` its attribute lists and extensions.
+        if first == 0x24 { return second != 0x24 }
+        if first == 0x7B { return second != 0x3A }
+        // A reference definition (`[id]: url`, `[^1]: note`) is taken out of the paragraph; other brackets are text.
+        if first == 0x5B { return !text[range.start..<range.end].indices.contains { text[$0] == 0x5D && $0 + 1 < range.end && text[$0 + 1] == 0x3A } }
+        return Array("()]};,.'\"!?&*+-=/\\@%~`".utf8).contains(first)
     }
 
     /// Elements all three renderers without fences keep inside a paragraph at the start of a line: kramdown's span
@@ -183,6 +201,18 @@ enum MarkdownFences {
             return candidate
         }
         return nil
+    }
+
+    /// Whether the line's first character after spaces and tabs is white space to Python's `str.strip()` but not to
+    /// CommonMark: VT, FF, the separators U+001C to U+001F, NEL, no-break and other Unicode spaces.
+    static func disputedMargin(_ text: [UInt8], _ range: (start: Int, end: Int)) -> Bool {
+        let at = range.start + leadingBlanks(text, range)
+        guard at < range.end else { return false }
+        let first = text[at]
+        if first == 0x0B || first == 0x0C || (first >= 0x1C && first <= 0x1F) { return true }
+        guard first >= 0xC2 else { return false }
+        let scalar = String(decoding: text[at..<min(range.end, at + 4)], as: UTF8.self).unicodeScalars.first
+        return scalar.map { $0.value >= 0x80 && $0.properties.isWhitespace } ?? false
     }
 
     static func leadingBlanks(_ text: [UInt8], _ range: (start: Int, end: Int)) -> Int {

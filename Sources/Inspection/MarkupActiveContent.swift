@@ -42,6 +42,12 @@ enum MarkupActiveContent {
         let text = utf8Text(bytes)
         var scanner = MarkupScanner(bytes: text, limit: limit, insideCDATA: false)
         scanner.run()
+        if scanner.findings.count < limit, let shift = text.first(where: { $0 == 0x1B || $0 == 0x0E || $0 == 0x0F }) {
+            // ISO-2022's escape and shift bytes, which XML does not allow: a decoder of a charset a server names
+            // (Apache's `.jis`) drops them, and markup Airlock reads split (`java ESC(B script:`) is whole there.
+            let code = shift == 0x1B ? "001B" : shift == 0x0E ? "000E" : "000F"
+            return (scanner.findings + ["the character-set switch U+\(code) in markup (another character set reads it differently)"], scanner.root)
+        }
         if let encoding = declaredEncoding(text), !readableEncodings.contains(encoding), scanner.findings.count < limit {
             // Airlock reads the bytes as UTF-8 (or UTF-16/32 by their marks); a decoder that honours another
             // declared encoding (ISO-2022-JP, UTF-7, EBCDIC) may see different markup.

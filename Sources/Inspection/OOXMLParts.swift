@@ -244,7 +244,11 @@ enum OOXMLParts {
                 // Formulas in attributes: pivot calculated items and fields, form-control links and macros.
                 for key in formulaAttributes[name] ?? [] where findings.count < limit {
                     guard let value = attributes[key], !value.isEmpty else { continue }
-                    if key == "fmlamacro" || key == "macro", value.contains("[") || value.contains("\\") || value.contains("/") {
+                    // A macro of this workbook is a plain name (`Macro1`, `Module1.Macro1`); anything else (`Book.xlsm!Run`,
+                    // `[1]!Run`, a path) names another workbook's code.
+                    if key == "fmlamacro" || key == "macro",
+                        !value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
+                    {
                         findings.append("\(label) holds a control running a macro in another workbook ('\(value.prefix(80))')")
                     } else if let problem = formulaProblem(value) {
                         findings.append("\(label) holds \(problem)")
@@ -420,6 +424,12 @@ enum OOXMLParts {
         "SECOND", "SIGN", "SIN", "SMALL", "SQRT", "STDEV", "STDEV.P", "STDEV.S", "SUBSTITUTE", "SUBTOTAL", "SUM", "SUMIF", "SUMIFS",
         "SUMPRODUCT", "SWITCH", "T", "TAN", "TEXT", "TEXTJOIN", "TIME", "TIMEVALUE", "TODAY", "TRIM", "TRUE", "TRUNC", "UPPER",
         "VALUE", "VAR", "VAR.P", "VAR.S", "VLOOKUP", "WEEKDAY", "WEEKNUM", "WORKDAY", "XLOOKUP", "XOR", "YEAR",
+        // Finance, statistics, dynamic arrays and lookups within the sheet (false positives of attack round 7).
+        "PMT", "IPMT", "PPMT", "NPV", "XNPV", "IRR", "XIRR", "MIRR", "FV", "PV", "RATE", "NPER", "SLN", "DB", "DDB", "EFFECT",
+        "NOMINAL", "OFFSET", "FILTER", "SORT", "SORTBY", "UNIQUE", "SEQUENCE", "TRANSPOSE", "XMATCH", "CORREL", "COVARIANCE.S",
+        "COVARIANCE.P", "FORECAST", "FORECAST.LINEAR", "TREND", "SLOPE", "INTERCEPT", "GEOMEAN", "HARMEAN", "COMBIN", "FACT",
+        "GCD", "LCM", "SUMSQ", "STDEVA", "MODE.SNGL", "NORM.DIST", "NORM.INV", "NORMDIST", "YEARFRAC", "DAYS360",
+        "NETWORKDAYS.INTL", "WORKDAY.INTL", "TEXTBEFORE", "TEXTAFTER", "NUMBERVALUE", "DOLLAR", "NA",
     ]
 
     /// Which calls of a text formula must be of ``harmlessFormulaFunctions``.
@@ -457,8 +467,13 @@ enum OOXMLParts {
     ) -> String? {
         let chars = Array(formula.unicodeScalars)
         let count = chars.count
-        func isNameStart(_ c: Unicode.Scalar) -> Bool { (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" }
+        // A name is letters of any script: localized spreadsheets call functions by names in their own language
+        // (Russian `ВЕБСЛУЖБА` is WEBSERVICE), so every character outside ASCII but white space is a name's.
+        func isNameStart(_ c: Unicode.Scalar) -> Bool {
+            (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" || (c.value >= 0x80 && !c.properties.isWhitespace)
+        }
         func isNameChar(_ c: Unicode.Scalar) -> Bool { isNameStart(c) || (c >= "0" && c <= "9") || c == "." }
+        func isBlank(_ c: Unicode.Scalar) -> Bool { c == " " || (c.value >= 0x80 && c.properties.isWhitespace) }
         /// The end of the string literal or quoted name opened at `start` (the index of its closing quote).
         func closing(_ quote: Unicode.Scalar, from start: Int) -> Int {
             var index = start + 1
@@ -548,7 +563,7 @@ enum OOXMLParts {
                 let prefixes = ["_XLFN.", "_XLWS.", "_XLUDF.", "COM.MICROSOFT.", "ORG.OPENOFFICE.", "ORG.LIBREOFFICE."]
                 while let prefix = prefixes.first(where: { name.hasPrefix($0) && name.count > $0.count }) { name.removeFirst(prefix.count) }
                 var open = cursor
-                while open < count, chars[open] == " " { open += 1 }
+                while open < count, isBlank(chars[open]) { open += 1 }
                 guard open < count, chars[open] == "(" else {
                     index = cursor
                     continue

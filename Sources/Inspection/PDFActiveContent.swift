@@ -464,13 +464,14 @@ enum PDFActiveContent {
                 }
                 guard consume(max(reached, parser.position) - position) else { return }
             }
-            for index in versions.indices {
-                guard case .stream(let stream) = versions[index].value, isXRef(stream.dictionary) else { continue }
-                for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
-                    if entry.type == 1 { offsets.insert([entry.field, entry.number, entry.generation]) }
-                    if entry.type == 2 {
-                        objectStreamNumbers.insert(entry.field)
-                        compressedEntries.append(entry.number)
+            for version in versions {
+                for stream in version.value.streamReadings where isXRef(stream.dictionary) {
+                    for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
+                        if entry.type == 1 { offsets.insert([entry.field, entry.number, entry.generation]) }
+                        if entry.type == 2 {
+                            objectStreamNumbers.insert(entry.field)
+                            compressedEntries.append(entry.number)
+                        }
                     }
                 }
             }
@@ -539,9 +540,10 @@ enum PDFActiveContent {
             guard readable, decryption != nil else { return }
             let positions = Set(xrefTargets().values)
             for version in versions where !version.compressed && !positions.contains(version.position) {
-                guard case .stream(let stream) = version.value, isXRef(stream.dictionary), ciphers(of: stream).count > 1 else { continue }
-                unscannable("an encrypted PDF holds an xref stream (object \(version.number)) that no startxref, /Prev or /XRefStm names")
-                return
+                for stream in version.value.streamReadings where isXRef(stream.dictionary) && ciphers(of: stream).count > 1 {
+                    unscannable("an encrypted PDF holds an xref stream (object \(version.number)) that no startxref, /Prev or /XRefStm names")
+                    return
+                }
             }
         }
 
@@ -615,7 +617,7 @@ enum PDFActiveContent {
                     unscannable("the PDF's encryption dictionary is defined more than once")
                     readable = false
                 }
-                if case .stream(let stream) = versions[index].value, isXRef(stream.dictionary) {
+                for stream in versions[index].value.streamReadings where isXRef(stream.dictionary) {
                     if stream.dictionary["Encrypt"] != nil, decryption == nil, readable {
                         unscannable("an xref stream found only by rebuilding the xref declares encryption")
                     }
@@ -719,7 +721,7 @@ enum PDFActiveContent {
                 note(parser)
             }
             for version in versions {
-                if case .stream(let stream) = version.value, isXRef(stream.dictionary) {
+                for stream in version.value.streamReadings where isXRef(stream.dictionary) {
                     trailers.append((version.position, stream.dictionary))
                 }
             }
@@ -1003,30 +1005,34 @@ enum PDFActiveContent {
 
         mutating func expandObjectStreams(from first: Int = 0) {
             let count = versions.count
+            // Every stream reading of each object: one left open up to the next object is read both ways.
             for index in first..<count {
-                // By /Type, or by /N and /First as pdf.js reads it (a reader need not check /Type).
-                guard case .stream(let stream) = versions[index].value else { continue }
-                let listed =
-                    names(stream.dictionary["Type"]).contains("ObjStm") || (stream.dictionary["N"] != nil && stream.dictionary["First"] != nil)
-                guard listed || objectStreamNumbers.contains(stream.number) else { continue }
-                // Decrypted by one reader and not by another: the objects differ, and both cannot be judged (each
-                // reading would hold its own objects under the same numbers). Not an object stream any tool writes.
-                guard ciphers(of: stream).count == 1 else {
-                    if readable { unscannable("an object stream that readers decrypt differently (typed /XRef or /Metadata, or a /Crypt filter)") }
-                    continue
-                }
-                guard listed else { continue }
-                if integers(stream.dictionary["First"]).count > 1 {
-                    unscannable("an object stream's /First is defined more than once")
-                }
-                // Every end a reader may read the data to: each reading's objects count.
-                for end in ends(of: stream) {
-                    var truncated = false
-                    switch data(of: stream, to: end, cipher: nil, truncated: &truncated) {
-                    case .failure(let failure):
-                        if readable { unscannable(failure.describe("an object stream")) }
-                    case .success(let data):
-                        addObjects(of: stream, at: versions[index].position, from: data, truncated: truncated)
+                for stream in versions[index].value.streamReadings {
+                    // By /Type, or by /N and /First as pdf.js reads it (a reader need not check /Type).
+                    let listed =
+                        names(stream.dictionary["Type"]).contains("ObjStm") || (stream.dictionary["N"] != nil && stream.dictionary["First"] != nil)
+                    guard listed || objectStreamNumbers.contains(stream.number) else { continue }
+                    // Decrypted by one reader and not by another: the objects differ, and both cannot be judged (each
+                    // reading would hold its own objects under the same numbers). Not an object stream any tool writes.
+                    guard ciphers(of: stream).count == 1 else {
+                        if readable {
+                            unscannable("an object stream that readers decrypt differently (typed /XRef or /Metadata, or a /Crypt filter)")
+                        }
+                        continue
+                    }
+                    guard listed else { continue }
+                    if integers(stream.dictionary["First"]).count > 1 {
+                        unscannable("an object stream's /First is defined more than once")
+                    }
+                    // Every end a reader may read the data to: each reading's objects count.
+                    for end in ends(of: stream) {
+                        var truncated = false
+                        switch data(of: stream, to: end, cipher: nil, truncated: &truncated) {
+                        case .failure(let failure):
+                            if readable { unscannable(failure.describe("an object stream")) }
+                        case .success(let data):
+                            addObjects(of: stream, at: versions[index].position, from: data, truncated: truncated)
+                        }
                     }
                 }
             }

@@ -20,6 +20,16 @@ enum PDFValue: Equatable {
     /// `candidates` gives them all. Only ever a dictionary entry, never nested in itself.
     case alternatives([PDFValue])
 
+    /// The streams this object's value is read as: itself, or every stream among its readings (an object left open
+    /// up to the next one is read both ways, and the merged reading may be a stream: an object or xref stream too).
+    var streamReadings: [PDFStream] {
+        switch self {
+        case .stream(let stream): [stream]
+        case .alternatives(let values): values.flatMap(\.streamReadings)
+        default: []
+        }
+    }
+
     /// Whether a key of this dictionary, or of one nested in it, is written more than once with different values.
     var hasAlternatives: Bool {
         switch self {

