@@ -95,6 +95,7 @@ enum OOXMLParts {
         var findings: [String] = []
         let lowered = partName.lowercased()
         let label = "part '\(partName)'"
+        if let problem = encodingProblem(bytes) { findings.append("\(label) \(problem)") }
         // Field codes: one buffer per open field (fields nest), and one for instruction text outside any
         // `fldChar begin` (Word still reads it).
         var fields: [Field] = []
@@ -690,6 +691,25 @@ enum OOXMLParts {
             }
         }
         return (parts, extensions)
+    }
+
+    /// Why a part (as ``utf8(_:)`` gives it) may be read differently by Office or LibreOffice, or nil. ECMA-376 (Part 2,
+    /// OPC) allows XML parts in UTF-8 and UTF-16 only, which is what Airlock reads; a reader honours another declared
+    /// encoding (ISO-2022-JP, UTF-7, EBCDIC), where markup Airlock reads split is whole (attack round 8). So: a part
+    /// must start with `<` after white space, declare no other encoding, and hold no control character XML refuses.
+    static func encodingProblem(_ bytes: [UInt8]) -> String? {
+        guard let first = bytes.firstIndex(where: { !isXMLBlank($0) }) else { return nil }
+        guard bytes[first] == 0x3C else { return "is not XML in UTF-8 or UTF-16 (another encoding reads it differently)" }
+        if let encoding = MarkupActiveContent.declaredEncoding(Array(bytes[first...])),
+            !["utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"].contains(encoding)
+        {
+            return "declares the encoding '\(encoding.prefix(40))', not UTF-8 or UTF-16 (not read as declared)"
+        }
+        if let control = bytes.first(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) {
+            let code = String(control, radix: 16, uppercase: true)
+            return "holds the control character U+00\(code.count == 1 ? "0" + code : code), which XML does not allow"
+        }
+        return nil
     }
 
     /// The part as UTF-8: UTF-16 (with a byte-order mark, or recognized by its first `<`) transcoded, a UTF-8 mark

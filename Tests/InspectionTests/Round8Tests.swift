@@ -62,3 +62,31 @@ struct Round8Tests {
         #expect(Inspector.notTextThroughout(Array(svg.utf8))?.code == .typeMismatch)
     }
 }
+
+/// OOXML parts are UTF-8 or UTF-16 (ECMA-376 Part 2): a part in another encoding is read differently by Office or
+/// LibreOffice, which honour its declaration (attack round 8: ISO-2022-JP and UTF-7 sheets, an EBCDIC part).
+struct Round8OOXMLEncodingTests {
+    static let sheet = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData/></worksheet>"
+
+    @Test(arguments: [
+        Array("<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?>\(sheet)".utf8),
+        Array("<?xml version=\"1.0\" encoding=\"UTF-7\"?>\(sheet)".utf8),
+        Array("<?xml version='1.0' encoding='iso-8859-1'?>\(sheet)".utf8),
+        Array("<?xml version=\"1.0\"?><x:f>_xlfn.WEB\u{1B}(BSERVICE(1)</x:f>".utf8),
+        // "<?xml" in EBCDIC (cp037), then anything.
+        [0x4C, 0x6F, 0xA7, 0x94, 0x93, 0x40, 0xA5, 0x85, 0x99, 0xA2, 0x89, 0x96, 0x95],
+    ])
+    func aPartInAnotherEncodingIsFound(_ part: [UInt8]) {
+        let findings = OOXMLParts.findings(partName: "xl/worksheets/sheet1.xml", bytes: part)
+        #expect(!findings.isEmpty, "\(part)")
+    }
+
+    @Test func utf8AndUTF16PartsStayClean() {
+        let declared = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n\(Self.sheet)"
+        #expect(OOXMLParts.findings(partName: "xl/worksheets/sheet1.xml", bytes: Array(declared.utf8)).isEmpty)
+        var utf16: [UInt8] = [0xFF, 0xFE]
+        for unit in declared.replacingOccurrences(of: "UTF-8", with: "UTF-16").utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        #expect(OOXMLParts.findings(partName: "xl/worksheets/sheet1.xml", bytes: utf16).isEmpty)
+        #expect(OOXMLParts.findings(partName: "xl/worksheets/sheet1.xml", bytes: Array(("\n  \t" + Self.sheet).utf8)).isEmpty)
+    }
+}
