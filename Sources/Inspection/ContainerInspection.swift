@@ -98,6 +98,7 @@ enum ContainerInspection {
         if let ooxml = ooxmlTypes[fileExtension], names.contains("[content_types].xml"), names.contains(ooxml.mainPart) {
             // Recognized by its parts whatever libmagic said (zip, octet-stream, another OOXML type).
             if detectedType != ooxml.type { result.refinedType = ooxml.type }
+            result.reasons += Self.odfMarkers(names)
             result.reasons += ooxmlActiveParts(directory.entries)
             result.parts = packageParts
             return result
@@ -106,6 +107,7 @@ enum ContainerInspection {
         // `[Content_Types].xml` is walked member by member like any other (the type check refuses an OOXML document
         // named .zip).
         if detectedType.hasPrefix("application/vnd.openxmlformats-officedocument.") {
+            result.reasons += Self.odfMarkers(names)
             result.reasons += ooxmlActiveParts(directory.entries)
             result.parts = packageParts
             return result
@@ -156,6 +158,20 @@ enum ContainerInspection {
     static let embeddedKinds = [
         ".png", ".jpeg", ".jpg", ".emf", ".wmf", ".gif", ".tif", ".tiff", ".svg", ".xlsx", ".docx", ".pptx", ".xlsm", ".docm", ".pptm",
     ]
+
+    /// An OOXML package must be only that: one that also holds an OpenDocument package's `mimetype`, manifest or
+    /// `content.xml` is another format to LibreOffice, which opens it as OpenDocument, parts Airlock does not judge
+    /// as such (attack round 9: a spreadsheet named `.xlsx` with a dummy `xl/workbook.xml` fetched a linked image).
+    static func odfMarkers(_ names: Set<String>) -> [Reason] {
+        let markers = ["mimetype", "meta-inf/manifest.xml", "content.xml"].filter { names.contains($0) }
+        guard !markers.isEmpty else { return [] }
+        return [
+            Reason(
+                .typeMismatch,
+                "the package is OOXML and also OpenDocument (\(markers.joined(separator: ", "))): readers open it as different formats"
+            )
+        ]
+    }
 
     /// VBA projects, ActiveX controls, Excel 4 macro sheets and embedded OLE objects in an OOXML package.
     static func ooxmlActiveParts(_ entries: [ZipDirectory.Entry]) -> [Reason] {

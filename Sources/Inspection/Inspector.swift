@@ -506,8 +506,14 @@ public final class Inspector: FileInspector {
         var reasons: [Reason] = []
         var signatures: [String] = []
         // `[Content_Types].xml` first: the parts and extensions it calls XML are judged as XML whatever they hold.
-        let ordered = parts.filter { $0.name.lowercased() == "[content_types].xml" } + parts.filter { $0.name.lowercased() != "[content_types].xml" }
+        // Then the relationship parts: the external hyperlinks they admit are judged again by what uses them.
+        func rank(_ part: ZipDirectory.Entry) -> Int {
+            let lowered = part.name.lowercased()
+            return lowered == "[content_types].xml" ? 0 : lowered.hasSuffix(".rels") ? 1 : 2
+        }
+        let ordered = parts.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
         var xmlTypes: (parts: Set<String>, extensions: Set<String>) = ([], [])
+        var externalLinks: [String: Set<String>] = [:]  // source part (lowercased) -> its external hyperlinks' Ids
         for part in ordered {
             let label = "'\(context.path)\(part.name)'"
             guard !context.budget.isSpent else { break }
@@ -518,6 +524,9 @@ public final class Inspector: FileInspector {
             let fileName = lowered.split(separator: "/").last ?? ""
             let fileExtension = fileName.lastIndex(of: ".").map { String(fileName[fileName.index(after: $0)...]) }
             let typedXML = xmlTypes.parts.contains("/" + lowered) || fileExtension.map { xmlTypes.extensions.contains($0) } == true
+            if let encoding = OOXMLParts.unreadableXMLEncoding(head) {
+                reasons.append(Reason(.activeContent, "part \(label) is XML in \(encoding), which Airlock does not read (LibreOffice's parser does)"))
+            }
             if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") || typedXML
                 || OOXMLParts.startsLikeXML(descriptor: extracted.descriptor, size: size)
             {
@@ -530,9 +539,13 @@ public final class Inspector: FileInspector {
                     continue
                 }
                 if lowered == "[content_types].xml" { xmlTypes = OOXMLParts.xmlContentTypes(bytes) }
+                if lowered.hasSuffix(".rels"), let source = OOXMLParts.sourcePart(ofRelationships: lowered) {
+                    externalLinks[source, default: []].formUnion(OOXMLParts.externalHyperlinkIDs(bytes))
+                }
                 let found =
                     lowered.hasSuffix(".svg")
-                    ? MarkupActiveContent.findings(in: bytes) : OOXMLParts.findings(partName: context.path + part.name, bytes: bytes)
+                    ? MarkupActiveContent.findings(in: bytes)
+                    : OOXMLParts.findings(partName: context.path + part.name, bytes: bytes, externalLinks: externalLinks[lowered] ?? [])
                 reasons += found.map { Reason(.activeContent, $0) }
             }
             var isPackage = false

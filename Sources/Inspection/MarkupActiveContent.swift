@@ -61,15 +61,42 @@ enum MarkupActiveContent {
         "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "us-ascii", "ascii", "iso-8859-1", "latin1", "windows-1252",
     ]
 
-    /// The `encoding` of a leading XML declaration, lowercased.
+    /// What ``declaredEncoding(_:)`` gives for a declaration Airlock cannot read whole.
+    static let unreadableDeclaration = "(a declaration Airlock cannot read)"
+
+    /// The `encoding` of a leading XML declaration, lowercased, read with XML's grammar (white space is space, tab,
+    /// CR and LF, also around `=`; the declaration may be any length): attack round 9 hid `encoding=` + line break +
+    /// `"UTF-7"` from a reading that allowed only spaces and tabs in its first 256 bytes, and libxml2 decoded UTF-7.
+    /// ``unreadableDeclaration`` when a declaration starts but is not one Airlock can read to its `?>` (a reader may
+    /// still take an encoding from it), or names two different encodings; nil without a declaration or an encoding.
     static func declaredEncoding(_ text: [UInt8]) -> String? {
-        let head = String(decoding: text.prefix(256), as: UTF8.self)
-        guard head.hasPrefix("<?xml"), let end = head.firstRange(of: "?>"), let key = head[..<end.lowerBound].firstRange(of: "encoding") else {
-            return nil
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        guard text.starts(with: Array("<?xml".utf8)), text.count > 5, isSpace(text[5]) else { return nil }
+        var index = 5
+        var encoding: String?
+        while true {
+            while index < text.count, isSpace(text[index]) { index += 1 }
+            guard index < text.count else { return unreadableDeclaration }
+            if text[index] == 0x3F {
+                return index + 1 < text.count && text[index + 1] == 0x3E ? encoding : unreadableDeclaration
+            }
+            let nameStart = index
+            while index < text.count, text[index] | 0x20 >= 0x61 && text[index] | 0x20 <= 0x7A { index += 1 }
+            let name = String(decoding: text[nameStart..<index], as: UTF8.self)
+            while index < text.count, isSpace(text[index]) { index += 1 }
+            guard !name.isEmpty, index < text.count, text[index] == 0x3D else { return unreadableDeclaration }
+            index += 1
+            while index < text.count, isSpace(text[index]) { index += 1 }
+            guard index < text.count, text[index] == 0x22 || text[index] == 0x27 else { return unreadableDeclaration }
+            let quote = text[index]
+            let valueStart = index + 1
+            guard let valueEnd = text[valueStart...].firstIndex(of: quote) else { return unreadableDeclaration }
+            index = valueEnd + 1
+            guard name == "encoding" else { continue }
+            let value = String(decoding: text[valueStart..<valueEnd], as: UTF8.self).lowercased()
+            if let encoding, encoding != value { return unreadableDeclaration }
+            encoding = value
         }
-        let rest = head[key.upperBound..<end.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\t" }
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
-        return String(rest.dropFirst().prefix { $0 != quote }).lowercased()
     }
 
     /// Where a URL may point.

@@ -90,7 +90,10 @@ enum OOXMLParts {
     }
 
     /// Findings for one part, at most `limit`.
-    static func findings(partName: String, bytes raw: [UInt8], limit: Int = 5) -> [String] {
+    /// - Parameter externalLinks: The Ids of the external hyperlinks this part's relationships admit
+    ///   (``externalHyperlinkIDs(_:)``): only a click may use one (a hyperlink element, `hlinkClick`, `hlinkHover`);
+    ///   anything else that names one (a linked picture's `r:link`) fetches it when the document opens.
+    static func findings(partName: String, bytes raw: [UInt8], externalLinks: Set<String> = [], limit: Int = 5) -> [String] {
         let bytes = utf8(raw)
         var findings: [String] = []
         let lowered = partName.lowercased()
@@ -131,6 +134,12 @@ enum OOXMLParts {
                     formula = ""
                 }
             case .start(let name, let attributes, let selfClosing):
+                if !externalLinks.isEmpty, !clickElements.contains(name),
+                    let (key, id) = attributes.first(where: { externalLinks.contains($0.value) })
+                {
+                    // LibreOffice resolves any external target by its Id, whatever the relationship's type says.
+                    findings.append("\(label): <\(name)> uses the external hyperlink \(id) as its \(key) (fetched when the document opens)")
+                }
                 if root == nil { root = name }
                 switch name {
                 case "override" where lowered == "[content_types].xml", "default" where lowered == "[content_types].xml":
@@ -691,6 +700,49 @@ enum OOXMLParts {
             }
         }
         return (parts, extensions)
+    }
+
+    /// Elements that use a hyperlink relationship only when clicked.
+    static let clickElements: Set<String> = ["hyperlink", "hlinkclick", "hlinkhover", "hlinkmouseover"]
+
+    /// The part whose relationships `relationshipsPart` (lowercased) holds: `xl/drawings/_rels/drawing1.xml.rels` is
+    /// `xl/drawings/drawing1.xml`'s, `_rels/.rels` the package's (nil).
+    static func sourcePart(ofRelationships relationshipsPart: String) -> String? {
+        guard relationshipsPart.hasSuffix(".rels") else { return nil }
+        var components = relationshipsPart.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard components.count >= 2, components[components.count - 2] == "_rels" else { return nil }
+        let file = String(components.removeLast().dropLast(".rels".count))
+        components.removeLast()
+        guard !file.isEmpty else { return nil }
+        return (components + [file]).joined(separator: "/")
+    }
+
+    /// The Ids of the relationships in a `.rels` part that lead outside the package and are typed hyperlink (the ones
+    /// ``findings(partName:bytes:externalLinks:limit:)`` admits, to web and mail addresses).
+    static func externalHyperlinkIDs(_ raw: [UInt8]) -> Set<String> {
+        var ids: Set<String> = []
+        var scanner = TagScanner(bytes: utf8(raw))
+        while let item = scanner.next() {
+            guard case .start("relationship", let attributes, _) = item, let id = attributes["id"], !id.isEmpty else { continue }
+            let kind = (attributes["type"] ?? "").lowercased().split(separator: "/").last.map(String.init) ?? ""
+            let external = (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external"
+            if kind == "hyperlink", external || isOutsideReference(attributes["target"] ?? "") { ids.insert(id) }
+        }
+        return ids
+    }
+
+    /// The encoding of a part that is XML in an encoding LibreOffice's parser (libxml2) detects from its first four
+    /// bytes and Airlock does not read, or nil: UCS-4 in any byte order, with or without a mark, and EBCDIC (`<?xm` in
+    /// code page 37). Such a part is XML whatever it is named or typed (attack round 9: a worksheet named `.dat` in
+    /// EBCDIC, compiled by LibreOffice, never read as XML by Airlock).
+    static func unreadableXMLEncoding(_ head: [UInt8]) -> String? {
+        switch Array(head.prefix(4)) {
+        case [0x00, 0x00, 0x00, 0x3C], [0x3C, 0x00, 0x00, 0x00], [0x00, 0x00, 0x3C, 0x00], [0x00, 0x3C, 0x00, 0x00],
+            [0x00, 0x00, 0xFE, 0xFF], [0xFF, 0xFE, 0x00, 0x00], [0x00, 0x00, 0xFF, 0xFE], [0xFE, 0xFF, 0x00, 0x00]:
+            "UCS-4"
+        case [0x4C, 0x6F, 0xA7, 0x94]: "EBCDIC"
+        default: nil
+        }
     }
 
     /// Why a part (as ``utf8(_:)`` gives it) may be read differently by Office or LibreOffice, or nil. ECMA-376 (Part 2,

@@ -749,15 +749,16 @@ enum TextActiveContent {
         return nil
     }
 
-    /// The first control character text may not hold, or nil: every C0 control but tab, line feed, form feed,
-    /// carriage return and ESC (ISO-2022 and terminal colours, read by ``removingISO2022Escapes(_:)``), and DEL.
+    /// The first control character text may not hold, or nil: every C0 control but tab, line feed, vertical tab
+    /// (FileMaker's line break inside a CSV field), form feed, carriage return and ESC (ISO-2022 and terminal colours,
+    /// read by ``removingISO2022Escapes(_:)``), and DEL.
     /// libmagic types a file by its first 256 KiB, and consumers drop such bytes before reading the rest
     /// (Python-Markdown deletes STX and ETX first, so ``\u{02}` closes a fence and `<scr\u{03}ipt>` is a script;
     /// LibreOffice's CSV import drops NUL, so `=WEBSERVICE\u{00}(` is a call): a file with one anywhere is not text
     /// (attack round 8).
     static func forbiddenControl(in bytes: [UInt8]) -> (offset: Int, byte: UInt8)? {
         for (offset, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x7F {
-            if byte == 0x09 || byte == 0x0A || byte == 0x0C || byte == 0x0D || byte == 0x1B { continue }
+            if byte == 0x09 || byte == 0x0A || byte == 0x0B || byte == 0x0C || byte == 0x0D || byte == 0x1B { continue }
             return (offset, byte)
         }
         return nil

