@@ -134,6 +134,15 @@ enum OOXMLParts {
                     formula = ""
                 }
             case .start(let name, let attributes, let selfClosing):
+                if let repeated = scanner.repeatedAttribute {
+                    findings.append("\(label): <\(name)> repeats the attribute \(repeated) in another case: readers take different ones")
+                    scanner.repeatedAttribute = nil
+                }
+                if name == "relationship", let shadow = attributes.keys.first(where: { $0.contains("#") }) {
+                    // A relationship names its Id, Type, Target and TargetMode once; another namespace's copy
+                    // (`x:Target`) shadows it for a reader that takes any.
+                    findings.append("\(label): a relationship repeats the attribute \(shadow.prefix { $0 != "#" }) in another namespace")
+                }
                 if !externalLinks.isEmpty, !clickElements.contains(name),
                     let (key, id) = attributes.first(where: { externalLinks.contains($0.value) })
                 {
@@ -253,15 +262,16 @@ enum OOXMLParts {
                 }
                 // Formulas in attributes: pivot calculated items and fields, form-control links and macros.
                 for key in formulaAttributes[name] ?? [] where findings.count < limit {
-                    guard let value = attributes[key], !value.isEmpty else { continue }
-                    // A macro of this workbook is a plain name (`Macro1`, `Module1.Macro1`); anything else (`Book.xlsm!Run`,
-                    // `[1]!Run`, a path) names another workbook's code.
-                    if key == "fmlamacro" || key == "macro",
-                        !value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
-                    {
-                        findings.append("\(label) holds a control running a macro in another workbook ('\(value.prefix(80))')")
-                    } else if let problem = formulaProblem(value) {
-                        findings.append("\(label) holds \(problem)")
+                    for value in attributes.filter({ $0.key == key || $0.key.hasPrefix(key + "#") }).map(\.value) where !value.isEmpty {
+                        // A macro of this workbook is a plain name (`Macro1`, `Module1.Macro1`); anything else (`Book.xlsm!Run`,
+                        // `[1]!Run`, a path) names another workbook's code.
+                        if key == "fmlamacro" || key == "macro",
+                            !value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
+                        {
+                            findings.append("\(label) holds a control running a macro in another workbook ('\(value.prefix(80))')")
+                        } else if let problem = formulaProblem(value) {
+                            findings.append("\(label) holds \(problem)")
+                        }
                     }
                 }
             }
@@ -751,6 +761,18 @@ enum OOXMLParts {
     /// must start with `<` after white space, declare no other encoding, and hold no control character XML refuses.
     static func encodingProblem(_ bytes: [UInt8]) -> String? {
         guard let first = bytes.firstIndex(where: { !isXMLBlank($0) }) else { return nil }
+        // LibreOffice's converter takes an encoding from the first ` encoding` on the first line, wherever it stands
+        // (a comment, a processing instruction, an attribute), converts the part from it and deletes that text, also
+        // across markup (attack round 10). Only the declaration's own may name one there.
+        let firstLine = Array(bytes[..<(bytes.firstIndex(of: 0x0A) ?? bytes.endIndex)].map { $0 | 0x20 })
+        let mentions = firstLine.indices.filter { $0 > 0 && firstLine[$0 - 1] == 0x20 && firstLine[$0...].starts(with: Array("encoding".utf8)) }
+        var declarationEnd = -1  // where the declaration's `?>` starts, if the part opens with one
+        if bytes.starts(with: Array("<?xml".utf8)) {
+            declarationEnd = bytes.indices.first { $0 > 4 && bytes[$0...].starts(with: [0x3F, 0x3E]) } ?? -1
+        }
+        if mentions.count > 1 || mentions.contains(where: { $0 > declarationEnd }) {
+            return "names an encoding on its first line outside its XML declaration (LibreOffice converts the part from it)"
+        }
         guard bytes[first] == 0x3C else { return "is not XML in UTF-8 or UTF-16 (another encoding reads it differently)" }
         if let encoding = MarkupActiveContent.declaredEncoding(Array(bytes[first...])),
             !["utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"].contains(encoding)
@@ -807,6 +829,10 @@ enum OOXMLParts {
 
         let bytes: [UInt8]
         var index = 0
+        /// The first attribute name a start tag repeated in another case (`Id` and `ID`, `r:link` and `r:LINK`),
+        /// lowercased, or nil: names are kept in lower case, so one would shadow the other, and readers take the one
+        /// of their case (attack round 10).
+        var repeatedAttribute: String?
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -851,6 +877,7 @@ enum OOXMLParts {
             while index < bytes.count, isNameByte(bytes[index]) { index += 1 }
             let name = localName(bytes[nameStart..<index])
             var attributes: [String: String] = [:]
+            var qualifiedNames: Set<String> = []
             var selfClosing = false
             while index < bytes.count, bytes[index] != UInt8(ascii: ">") {
                 let byte = bytes[index]
@@ -867,6 +894,7 @@ enum OOXMLParts {
                 let attributeStart = index
                 while index < bytes.count, isNameByte(bytes[index]) { index += 1 }
                 let attribute = localName(bytes[attributeStart..<index])
+                let qualifiedName = Array(bytes[attributeStart..<index])
                 while index < bytes.count, isSpace(bytes[index]) { index += 1 }
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else { continue }
                 index += 1
@@ -876,7 +904,30 @@ enum OOXMLParts {
                 let valueStart = index + 1
                 index = valueStart
                 while index < bytes.count, bytes[index] != quote { index += 1 }
-                attributes[attribute] = decodeEntities(String(decoding: bytes[valueStart..<min(index, bytes.count)], as: UTF8.self))
+                // Namespace declarations (`xmlns`, `xmlns:r`) are not attributes of the element.
+                if qualifiedName == Array("xmlns".utf8) || qualifiedName.starts(with: Array("xmlns:".utf8)) {
+                    index += 1
+                    continue
+                }
+                // XML's attribute-value normalization: a literal tab, line feed or carriage return is a space
+                // (`Id="rId<TAB>1"` is `rId 1`); one written as a character reference stays.
+                let raw = bytes[valueStart..<min(index, bytes.count)].map { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }
+                let value = decodeEntities(String(decoding: raw, as: UTF8.self))
+                // The same name again in another case (`Id`, `ID`): XML tells them apart, Airlock's lowercased names do
+                // not. The same local name in another namespace (`id`, `r:id`) is ordinary: the unprefixed one keeps
+                // the name, the others are kept as `name#2`, `name#3`… so that every value is judged.
+                if !qualifiedNames.insert(String(decoding: qualifiedName, as: UTF8.self).lowercased()).inserted {
+                    if repeatedAttribute == nil { repeatedAttribute = attribute }
+                }
+                if let existing = attributes[attribute] {
+                    var number = 2
+                    while attributes["\(attribute)#\(number)"] != nil { number += 1 }
+                    let unprefixed = !qualifiedName.contains(0x3A)
+                    attributes["\(attribute)#\(number)"] = unprefixed ? existing : value
+                    if unprefixed { attributes[attribute] = value }
+                } else {
+                    attributes[attribute] = value
+                }
                 index += 1
             }
             index += 1
@@ -930,12 +981,15 @@ enum OOXMLParts {
             while let ampersand = rest.firstIndex(of: "&") {
                 result += rest[..<ampersand]
                 let after = rest[rest.index(after: ampersand)...]
-                guard let semicolon = after.prefix(10).firstIndex(of: ";") else {
+                // A reference runs to its `;` over name characters only, any number of them (XML allows any count of
+                // leading zeros: `&#x0000000057;` is `W`; a 10-character window missed it, attack round 10).
+                let body = after.prefix { $0.isLetter || $0.isNumber || $0 == "#" }
+                guard body.endIndex < after.endIndex, after[body.endIndex] == ";" else {
                     result.append("&")
                     rest = after
                     continue
                 }
-                let body = after[..<semicolon]
+                let semicolon = body.endIndex
                 var decoded: String?
                 switch body {
                 case "amp": decoded = "&"
@@ -944,9 +998,10 @@ enum OOXMLParts {
                 case "quot": decoded = "\""
                 case "apos": decoded = "'"
                 default:
+                    let hex = body.hasPrefix("#x") || body.hasPrefix("#X")
+                    let digits = body.dropFirst(hex ? 2 : 1).drop { $0 == "0" }
                     let value: UInt32? =
-                        body.hasPrefix("#x") || body.hasPrefix("#X")
-                        ? UInt32(body.dropFirst(2), radix: 16) : body.hasPrefix("#") ? UInt32(body.dropFirst()) : nil
+                        !body.hasPrefix("#") ? nil : digits.isEmpty ? 0 : digits.count > 8 ? nil : UInt32(digits, radix: hex ? 16 : 10)
                     decoded = value.flatMap(Unicode.Scalar.init).map { String(Character($0)) }
                 }
                 if let decoded {
