@@ -70,32 +70,39 @@ enum MarkupActiveContent {
     /// ``unreadableDeclaration`` when a declaration starts but is not one Airlock can read to its `?>` (a reader may
     /// still take an encoding from it), or names two different encodings; nil without a declaration or an encoding.
     static func declaredEncoding(_ text: [UInt8]) -> String? {
+        guard let declaration = xmlDeclaration(text) else { return nil }
+        return declaration.readable ? declaration.encoding : unreadableDeclaration
+    }
+
+    /// A leading XML declaration read with XML's grammar: its encoding (lowercased) and where that pseudo-attribute's
+    /// name starts, and whether it was read whole to its `?>` naming at most one encoding; nil without a declaration.
+    static func xmlDeclaration(_ text: [UInt8]) -> (encoding: String?, encodingAt: Int?, readable: Bool)? {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         guard text.starts(with: Array("<?xml".utf8)), text.count > 5, isSpace(text[5]) else { return nil }
         var index = 5
         var encoding: String?
+        var encodingAt: Int?
         while true {
             while index < text.count, isSpace(text[index]) { index += 1 }
-            guard index < text.count else { return unreadableDeclaration }
-            if text[index] == 0x3F {
-                return index + 1 < text.count && text[index + 1] == 0x3E ? encoding : unreadableDeclaration
-            }
+            guard index < text.count else { return (encoding, encodingAt, false) }
+            if text[index] == 0x3F { return (encoding, encodingAt, index + 1 < text.count && text[index + 1] == 0x3E) }
             let nameStart = index
             while index < text.count, text[index] | 0x20 >= 0x61 && text[index] | 0x20 <= 0x7A { index += 1 }
             let name = String(decoding: text[nameStart..<index], as: UTF8.self)
             while index < text.count, isSpace(text[index]) { index += 1 }
-            guard !name.isEmpty, index < text.count, text[index] == 0x3D else { return unreadableDeclaration }
+            guard !name.isEmpty, index < text.count, text[index] == 0x3D else { return (encoding, encodingAt, false) }
             index += 1
             while index < text.count, isSpace(text[index]) { index += 1 }
-            guard index < text.count, text[index] == 0x22 || text[index] == 0x27 else { return unreadableDeclaration }
+            guard index < text.count, text[index] == 0x22 || text[index] == 0x27 else { return (encoding, encodingAt, false) }
             let quote = text[index]
             let valueStart = index + 1
-            guard let valueEnd = text[valueStart...].firstIndex(of: quote) else { return unreadableDeclaration }
+            guard let valueEnd = text[valueStart...].firstIndex(of: quote) else { return (encoding, encodingAt, false) }
             index = valueEnd + 1
             guard name == "encoding" else { continue }
             let value = String(decoding: text[valueStart..<valueEnd], as: UTF8.self).lowercased()
-            if let encoding, encoding != value { return unreadableDeclaration }
+            if let encoding, encoding != value { return (encoding, encodingAt, false) }
             encoding = value
+            encodingAt = encodingAt ?? nameStart
         }
     }
 

