@@ -134,6 +134,8 @@ enum MarkdownFences {
     /// backticks (runs of them are judged apart); `$` but not `$$` (kramdown's math block), `{` but not `{:` (its
     /// attribute lists and extensions), `[` on a line without `]:` (a reference definition). Anything else (`#`, `>`,
     /// `:`, `^`, `|`, `<` but an inline tag) is not known to be inert.
+    static let inertPunctuation = Set("()]};,.'\"!?&*+-=/\\@%~`".utf8)
+
     static func inertLineStart(_ text: [UInt8], _ range: (start: Int, end: Int)) -> Bool {
         let first = text[range.start]
         if first | 0x20 >= 0x61 && first | 0x20 <= 0x7A || first >= 0x30 && first <= 0x39 { return true }
@@ -144,7 +146,7 @@ enum MarkdownFences {
         if first == 0x7B { return second != 0x3A }
         // A reference definition (`[id]: url`, `[^1]: note`) is taken out of the paragraph; other brackets are text.
         if first == 0x5B { return !text[range.start..<range.end].indices.contains { text[$0] == 0x5D && $0 + 1 < range.end && text[$0 + 1] == 0x3A } }
-        return Array("()]};,.'\"!?&*+-=/\\@%~`".utf8).contains(first)
+        return inertPunctuation.contains(first)
     }
 
     /// Elements all three renderers without fences keep inside a paragraph at the start of a line: kramdown's span

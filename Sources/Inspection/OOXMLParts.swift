@@ -264,7 +264,8 @@ enum OOXMLParts {
                 }
                 // Formulas in attributes: pivot calculated items and fields, form-control links and macros.
                 for key in formulaAttributes[name] ?? [] where findings.count < limit {
-                    for value in attributes.filter({ $0.key == key || $0.key.hasPrefix(key + "#") }).map(\.value) where !value.isEmpty {
+                    // A name repeated in a tag is found on its own (`repeatedAttribute`): one value per name.
+                    if let value = attributes[key], !value.isEmpty {
                         // A macro of this workbook is a plain name (`Macro1`, `Module1.Macro1`); anything else (`Book.xlsm!Run`,
                         // `[1]!Run`, a path) names another workbook's code.
                         if key == "fmlamacro" || key == "macro",
@@ -775,13 +776,16 @@ enum OOXMLParts {
         // wherever it stands (a comment, a processing instruction, another pseudo-attribute's value), converts the part
         // from it and deletes that text, across markup too (attack rounds 10 and 11). It must be the declaration's own
         // `encoding`, the one Airlock reads; later mentions are not read.
+        let declaration = MarkupActiveContent.xmlDeclaration(Array(bytes[first...]))
         let lineEnd = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex
-        let mention = bytes[..<lineEnd].indices.first { $0 > 0 && bytes[$0 - 1] == 0x20 && bytes[$0...].starts(with: Array("encoding".utf8)) }
-        if let mention, mention != MarkupActiveContent.xmlDeclaration(bytes)?.encodingAt {
+        let keyword = Array(" encoding".utf8)
+        if let mention = bytes[..<lineEnd].indices.first(where: { bytes[$0...].starts(with: keyword) }),
+            mention + 1 != declaration?.encodingAt.map({ $0 + first })
+        {
             return "names an encoding on its first line outside its XML declaration's encoding (LibreOffice converts the part from it)"
         }
         guard bytes[first] == 0x3C else { return "is not XML in UTF-8 or UTF-16 (another encoding reads it differently)" }
-        if let encoding = MarkupActiveContent.declaredEncoding(Array(bytes[first...])),
+        if let declaration, let encoding = declaration.readable ? declaration.encoding : MarkupActiveContent.unreadableDeclaration,
             !["utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"].contains(encoding)
         {
             return "declares the encoding '\(encoding.prefix(40))', not UTF-8 or UTF-16 (not read as declared)"

@@ -59,9 +59,9 @@ enum TextActiveContent {
             // an attribute value or a `<textarea>` opens none. A renderer that decodes ISO-2022 text as UTF-8 sees
             // its ASCII, so nothing is blanked here; one that decodes it as ISO-2022-JP (a charset a server may name:
             // Apache's `.jis` extension, a type map) drops the escapes: `<scr ESC(B ipt>` is `<script>`. Both are read.
-            let readings = [decoded, removingISO2022Escapes(decoded)]
-            for reading in readings.indices where reading == 0 || readings[reading] != decoded {
-                for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(readings[reading]) : readings[reading]) { add(finding) }
+            let withoutEscapes = removingISO2022Escapes(decoded)
+            for reading in withoutEscapes.count == decoded.count ? [decoded] : [decoded, withoutEscapes] {
+                for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(reading) : reading) { add(finding) }
             }
         }
         return findings
