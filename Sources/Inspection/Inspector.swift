@@ -524,6 +524,12 @@ public final class Inspector: FileInspector {
             let fileName = lowered.split(separator: "/").last ?? ""
             let fileExtension = fileName.lastIndex(of: ".").map { String(fileName[fileName.index(after: $0)...]) }
             let typedXML = xmlTypes.parts.contains("/" + lowered) || fileExtension.map { xmlTypes.extensions.contains($0) } == true
+            if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+                // An OLE compound file is an embedded object (an OLE package, a legacy workbook, ActiveX or macro
+                // storage) whatever its part is named or typed: LibreOffice imports one named `image9.png` behind an
+                // image relationship as an OLE object (attack round 12).
+                reasons.append(Reason(.activeContent, "part \(label) is an OLE compound file (an embedded object), whatever it is named or typed"))
+            }
             if let encoding = OOXMLParts.unreadableXMLEncoding(head) {
                 reasons.append(Reason(.activeContent, "part \(label) is XML in \(encoding), which Airlock does not read (LibreOffice's parser does)"))
             }
@@ -545,7 +551,12 @@ public final class Inspector: FileInspector {
                 let found =
                     lowered.hasSuffix(".svg")
                     ? MarkupActiveContent.findings(in: bytes)
-                    : OOXMLParts.findings(partName: context.path + part.name, bytes: bytes, externalLinks: externalLinks[lowered] ?? [])
+                    : OOXMLParts.findings(
+                        partName: context.path + part.name,
+                        packageName: part.name,
+                        bytes: bytes,
+                        externalLinks: externalLinks[lowered] ?? []
+                    )
                 reasons += found.map { Reason(.activeContent, $0) }
             }
             var isPackage = false

@@ -50,6 +50,14 @@ enum OOXMLParts {
         "attachedtoolbars": "macro toolbars",
         "webextension": "an Office web add-in",
         "webextensiontaskpanes": "an Office web add-in task pane",
+        // An external workbook link's path (`externalLinkPath`, and Excel's `xlPathMissing`, `xlStartup`,
+        // `xlAlternateStartup`, `xlLibrary` forms): LibreOffice resolves it against the document's own location,
+        // whatever `TargetMode` says (`../../etc/x.xlsx`, attack round 12), and compiles `[1]!name` to that file.
+        "externallinkpath": "an external workbook link",
+        "xlpathmissing": "an external workbook link",
+        "xlstartup": "an external workbook link",
+        "xlalternatestartup": "an external workbook link",
+        "xllibrary": "an external workbook link",
     ]
 
     /// Elements whose text Excel evaluates as a formula: cells and defined names, conditional formatting, data
@@ -63,6 +71,9 @@ enum OOXMLParts {
     /// (`ctrlProps`), drawing objects' assigned macros. DrawingML's shape-guide `fmla` is geometry and is not among them.
     static let formulaAttributes: [String: [String]] = [
         "calculateditem": ["formula"], "cachefield": ["formula"],
+        // A conditional format's threshold (`<cfvo type="formula" val="…">`), calculated when the sheet is shown
+        // (attack round 12: LibreOffice fetched a WEBSERVICE written there on open).
+        "cfvo": ["val"],
         "formcontrolpr": ["fmlalink", "fmlarange", "fmlamacro", "fmlatxbx", "fmlagroup"],
         // A spreadsheet drawing's shapes, pictures, connectors, frames and groups: a macro assigned to run on a click
         // (`macro`, like a form control's fmlaMacro) and a shape's text linked to a formula (`textlink`).
@@ -89,11 +100,71 @@ enum OOXMLParts {
         return scheme != "data"
     }
 
+    /// Whether a relationship leads outside the package by its `TargetMode`: LibreOffice (oox's relations fragment)
+    /// takes every value but the exact token `Internal` as external (`internal`, `Externa`, `Internal ` too), and
+    /// resolves the target against the document's own location (attack round 12); Office accepts only `Internal` and
+    /// `External`.
+    static func isExternalMode(_ attributes: [String: String]) -> Bool {
+        guard let mode = attributes["targetmode"] else { return false }
+        return mode != "Internal"
+    }
+
+    /// Whether an internal relationship's target, resolved against the part that holds it (`relationshipsPart`, the
+    /// `.rels` part's name in the package), climbs above the package's root: a reader that resolves it as a URL
+    /// relative to the document reaches the file system (`../../../etc/x.png`, `..//host/share/x.png`, a UNC path after
+    /// resolution). `%2e`, `%2f` and `%5c` count as the characters they encode; a backslash separates like a slash.
+    static func climbsOutOfPackage(_ target: String, relationshipsPart: String) -> Bool {
+        let scalars = Array(target.trimmingSpaces(newlines: true).unicodeScalars)
+        var path = ""
+        var index = 0
+        while index < scalars.count {
+            let escape = index + 2 < scalars.count && scalars[index] == "%" ? String(scalars[index + 1]) + String(scalars[index + 2]) : ""
+            switch escape.lowercased() {
+            case "2e": path += "."
+            case "2f", "5c": path += "/"
+            default:
+                path.unicodeScalars.append(scalars[index] == "\\" ? "/" : scalars[index])
+                index += 1
+                continue
+            }
+            index += 3
+        }
+        var stack: [Substring] = []
+        if !path.hasPrefix("/") {
+            let source = sourcePart(ofRelationships: relationshipsPart.lowercased()) ?? ""
+            stack = Array(source.split(separator: "/").dropLast())
+        }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        for (offset, segment) in segments.enumerated() {
+            switch segment {
+            case "..":
+                guard !stack.isEmpty else { return true }
+                stack.removeLast()
+            case ".":
+                continue
+            case "":
+                // `a//b`: an empty segment after a climb to the root starts a host (`..//host/share`).
+                if offset > 0, stack.isEmpty, segments[..<offset].contains("..") { return true }
+            default:
+                stack.append(segment)
+            }
+        }
+        return false
+    }
+
     /// Findings for one part, at most `limit`.
     /// - Parameter externalLinks: The Ids of the external hyperlinks this part's relationships admit
     ///   (``externalHyperlinkIDs(_:)``): only a click may use one (a hyperlink element, `hlinkClick`, `hlinkHover`);
     ///   anything else that names one (a linked picture's `r:link`) fetches it when the document opens.
-    static func findings(partName: String, bytes raw: [UInt8], externalLinks: Set<String> = [], limit: Int = 5) -> [String] {
+    /// - Parameter packageName: The part's name within its own package (`partName` also names the packages around it);
+    ///   relationship targets are resolved against it. Nil: `partName`.
+    static func findings(
+        partName: String,
+        packageName: String? = nil,
+        bytes raw: [UInt8],
+        externalLinks: Set<String> = [],
+        limit: Int = 5
+    ) -> [String] {
         let bytes = utf8(raw)
         var findings: [String] = []
         let lowered = partName.lowercased()
@@ -104,13 +175,18 @@ enum OOXMLParts {
         var fields: [Field] = []
         var loose = Field()
         var inInstruction = false
-        var inFormula = false
+        var formulaDepth = 0  // formula elements open (an `xm:f` may stand inside `x14:formula1`)
         var formula = ""
         var inMailMerge = false
         var mailMergeSource = false
-        var root: String?  // the part's root element
+        var root: String?  // the part's root element (markup compatibility wrappers left out)
         var connection: String?  // the finding for the external data connection being read
         var internalModel = false  // that connection is the workbook's own data model
+        var otherSource = false  // that connection also reads a web page or a text file
+        // Open `mc:AlternateContent` elements: a reader takes one branch (LibreOffice skips a Choice whose `Requires`
+        // it does not know), Airlock reads them all, so a field's code may not cross from one branch to another.
+        var alternateDepth = 0
+        var looseDepth: Int?  // the depth of the loose instruction text read so far
         var scanner = TagScanner(bytes: bytes)
         while let item = scanner.next(), findings.count < limit {
             switch item {
@@ -120,16 +196,17 @@ enum OOXMLParts {
                 if inInstruction {
                     if fields.isEmpty { loose.code += text } else { fields[fields.count - 1].code += text }
                 }
-                if inFormula { formula += text }
+                if formulaDepth > 0 { formula += text }
             case .end(let name):
+                if name == "alternatecontent" { alternateDepth = max(0, alternateDepth - 1) }
                 if name == "instrtext" || name == "delinstrtext" || name == "t" { inInstruction = false }
                 if name == "mailmerge" { inMailMerge = false }
                 if name == "connection", let pending = connection {
-                    if !internalModel { findings.append(pending) }
+                    if !internalModel || otherSource { findings.append(pending) }
                     connection = nil
                 }
                 if formulaElements.contains(name) {
-                    inFormula = false
+                    formulaDepth = max(0, formulaDepth - 1)
                     if let problem = formulaProblem(formula) { findings.append("\(label) holds \(problem)") }
                     formula = ""
                 }
@@ -151,7 +228,28 @@ enum OOXMLParts {
                     // LibreOffice resolves any external target by its Id, whatever the relationship's type says.
                     findings.append("\(label): <\(name)> uses the external hyperlink \(id) as its \(key) (fetched when the document opens)")
                 }
-                if root == nil { root = name }
+                // Excel 2010's extensions write a formula element around an `xm:f` (`<x14:formula1><xm:f>…`): a formula
+                // that holds nothing else is that one formula.
+                let wrappedFormula = formulaDepth == 1 && name == "f" && formula.allSatisfy(\.isWhitespace)
+                if (formulaDepth > 0 && !wrappedFormula) || inInstruction {
+                    // Readers keep a formula's or a field code's own text and restart or drop it at a child element
+                    // (LibreOffice restarts a cell's formula at an unknown child and skips an unsupported `mc:Choice`):
+                    // Airlock, which joins all the text, would judge another formula (attack round 12).
+                    findings.append("\(label): <\(name)> inside a formula or field code (readers read the text around it differently)")
+                }
+                if name == "alternatecontent" { alternateDepth += 1 }
+                if root == nil, !["alternatecontent", "choice", "fallback"].contains(name) { root = name }
+                if name == "fldchar" || name == "instrtext" || name == "delinstrtext" {
+                    // A field's pieces must stand in the branch its begin stands in: `begin` outside, code in a Choice a
+                    // reader skips, more code after it is one field to Airlock and another to the reader (attack round
+                    // 12). Instruction text outside any field likewise stays in one branch.
+                    let begin = name == "fldchar" && (attributes["fldchartype"] ?? "").lowercased() == "begin"
+                    let opened = fields.last?.alternateDepth ?? (name == "fldchar" ? alternateDepth : looseDepth ?? alternateDepth)
+                    if !begin, opened != alternateDepth {
+                        findings.append("\(label): a field's code or separator stands in other alternate content than its begin")
+                    }
+                    if fields.isEmpty, !begin, name != "fldchar" { looseDepth = opened }
+                }
                 switch name {
                 case "override" where lowered == "[content_types].xml", "default" where lowered == "[content_types].xml":
                     let type = (attributes["contenttype"] ?? "").lowercased()
@@ -168,8 +266,8 @@ enum OOXMLParts {
                         findings.append("an imported alternative-format part (altChunk '\(target.prefix(80))' in \(partName))")
                     } else if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
-                    } else if (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external"
-                        || isOutsideReference(target)
+                    } else if isExternalMode(attributes) || isOutsideReference(target)
+                        || climbsOutOfPackage(target, relationshipsPart: packageName ?? partName)
                     {
                         // An absolute URL, UNC or drive path leads outside the package whatever `TargetMode` says.
                         if kind != "hyperlink" {
@@ -218,7 +316,7 @@ enum OOXMLParts {
                     switch (attributes["fldchartype"] ?? "").lowercased() {
                     case "begin":
                         if !fields.isEmpty { fields[fields.count - 1].nest() }
-                        fields.append(Field())
+                        fields.append(Field(alternateDepth: alternateDepth))
                     case "separate":
                         if !fields.isEmpty { fields[fields.count - 1].separated = true }
                     case "end":
@@ -242,6 +340,8 @@ enum OOXMLParts {
                     let kind = kinds[attributes["type"] ?? ""] ?? "type \(attributes["type"] ?? "unknown")"
                     connection = "\(label) holds an external data connection '\((attributes["name"] ?? "").prefix(60))' (\(kind))"
                     internalModel = false
+                    // The data model is an OLE DB connection (type 5); any other type reads from outside.
+                    otherSource = attributes["type"] != "5"
                     if selfClosing, let connection { findings.append(connection) }
                 case "dbpr" where connection != nil:
                     // The workbook's own data model (what Excel adds with Power Pivot) reads nothing outside it: its
@@ -250,6 +350,9 @@ enum OOXMLParts {
                     internalModel =
                         string.contains("datasource=$workbook$") && string.contains("location=thisworkbookdatamodel")
                         && !string.contains("mashup") && attributes["command"] == nil
+                case "webpr", "textpr", "parameters":
+                    // A web query or text import beside the data model's `dbPr` reads from outside all the same.
+                    if connection != nil { otherSource = true }
                 case "webpublishitem", "webpublishobject":
                     // Publishing a range as a web page writes it to a location, on every save with autoRepublish.
                     if let destination = attributes["destinationfile"], !destination.isEmpty {
@@ -258,7 +361,7 @@ enum OOXMLParts {
                 case "ddelink":
                     findings.append("\(label) holds a DDE link (service '\(attributes["ddeservice"] ?? "")')")
                 case _ where formulaElements.contains(name):
-                    inFormula = !selfClosing
+                    if !selfClosing { formulaDepth += 1 }
                 default:
                     break
                 }
@@ -297,6 +400,9 @@ enum OOXMLParts {
 
         /// The field's separator was read: what follows is its result, not its code.
         var separated = false
+
+        /// How many `mc:AlternateContent` elements were open at its begin.
+        var alternateDepth = 0
 
         mutating func nest() {
             if !hasNested, code.allSatisfy(\.isWhitespace) { computedType = true }
@@ -480,7 +586,10 @@ enum OOXMLParts {
     /// - an external workbook reference: `'\\host\share\[x.xlsx]Sheet1'!A1`, `[x.xlsx]Sheet1!A1`, `[1]Sheet1!A1`,
     ///   a quoted sheet name holding a path, LibreOffice's `'file:///…'#$Sheet.A1`, INDIRECT with a string that names
     ///   another document.
-    /// String literals are skipped (their text is not a call). Linear in the formula.
+    /// String literals are skipped (their text is not a call). A formula with a `'` is read a second time with the quote
+    /// as an ordinary character: a structured reference escapes with it (`T['#x]`), and a quote Airlock took for a
+    /// sheet name's would hide the calls up to the next one (attack round 12); that reading judges calls and
+    /// references, not which functions are harmless. Linear in the formula.
     static func formulaProblem(
         _ formula: String,
         strict: Bool = true,
@@ -489,6 +598,22 @@ enum OOXMLParts {
         harmlessOnly: HarmlessCalls = .notRequired
     ) -> String? {
         let chars = Array(formula.unicodeScalars)
+        let first = formulaReading(chars, quotedNames: true, strict: strict, functions: functions, fetchers: fetchers, harmlessOnly: harmlessOnly)
+        if let first { return first }
+        guard chars.contains("'") else { return nil }
+        return formulaReading(chars, quotedNames: false, strict: strict, functions: functions, fetchers: fetchers, harmlessOnly: .notRequired)
+    }
+
+    /// One reading of ``formulaProblem(_:strict:functions:fetchers:harmlessOnly:)``: `quotedNames` reads `'…'` as a
+    /// quoted sheet or document name, otherwise `'` is an ordinary character.
+    private static func formulaReading(
+        _ chars: [Unicode.Scalar],
+        quotedNames: Bool,
+        strict: Bool,
+        functions: Bool,
+        fetchers: Bool,
+        harmlessOnly: HarmlessCalls
+    ) -> String? {
         let count = chars.count
         // A name is letters of any script: localized spreadsheets call functions by names in their own language
         // (Russian `ВЕБСЛУЖБА` is WEBSERVICE), so every character outside ASCII but white space is a name's.
@@ -496,7 +621,11 @@ enum OOXMLParts {
             (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" || (c.value >= 0x80 && !c.properties.isWhitespace)
         }
         func isNameChar(_ c: Unicode.Scalar) -> Bool { isNameStart(c) || (c >= "0" && c <= "9") || c == "." }
-        func isBlank(_ c: Unicode.Scalar) -> Bool { c == " " || (c.value >= 0x80 && c.properties.isWhitespace) }
+        // Any white space may stand between a name and its `(`: LibreOffice compiles `_xlfn.WEBSERVICE<LF>(…)` (attack
+        // round 12).
+        func isBlank(_ c: Unicode.Scalar) -> Bool {
+            c == " " || (c.value >= 0x09 && c.value <= 0x0D) || (c.value >= 0x80 && c.properties.isWhitespace)
+        }
         /// The end of the string literal or quoted name opened at `start` (the index of its closing quote).
         func closing(_ quote: Unicode.Scalar, from start: Int) -> Int {
             var index = start + 1
@@ -528,6 +657,48 @@ enum OOXMLParts {
             let letterCount = cell.prefix { ($0 >= "A" && $0 <= "Z") || ($0 >= "a" && $0 <= "z") }.count
             return letterCount > 0 && letterCount < cell.count && cell[letterCount...].allSatisfy { $0 >= "0" && $0 <= "9" }
         }
+        /// INDIRECT's arguments (from `start` to the call's `)`) must be string literals, numbers and `&`, with TRUE or
+        /// FALSE: a reference read from a cell, a name or a call (`INDIRECT(B1)`, `INDIRECT("'http:/"&CHAR(47)&…)`)
+        /// is text only the calculation knows, and LibreOffice loads the document it names when the sheet
+        /// calculates on open (attack round 12). The literals are judged joined (`"'http:/"&"/host…"`).
+        func indirectArgumentProblem(from start: Int) -> String? {
+            var cursor = start
+            var depth = 0
+            var joined = ""
+            while cursor < count {
+                let c = chars[cursor]
+                if c == "\"" {
+                    let end = closing("\"", from: cursor)
+                    joined += String(String.UnicodeScalarView(chars[(cursor + 1)..<min(end, count)]))
+                    cursor = end + 1
+                    continue
+                }
+                if c == "(" { depth += 1 }
+                if c == ")" {
+                    if depth == 0 { break }
+                    depth -= 1
+                }
+                if isNameStart(c) {
+                    var end = cursor
+                    while end < count, isNameChar(chars[end]) { end += 1 }
+                    let word = String(String.UnicodeScalarView(chars[cursor..<end])).uppercased()
+                    guard word == "TRUE" || word == "FALSE" else {
+                        return "an INDIRECT reference computed when the sheet calculates (it may name another document)"
+                    }
+                    cursor = end
+                    continue
+                }
+                guard "&,;.()".unicodeScalars.contains(c) || isBlank(c) || (c >= "0" && c <= "9") else {
+                    return "an INDIRECT reference computed when the sheet calculates (it may name another document)"
+                }
+                cursor += 1
+            }
+            let text = joined.lowercased()
+            if ["'#", "file:", "://", "\\\\", ".xls", ".ods", ".csv"].contains(where: { text.contains($0) }) {
+                return "an INDIRECT reference to another document"
+            }
+            return nil
+        }
         var sawBar = false
         var sawIndirect = false  // INDIRECT is called
         var index = 0
@@ -537,7 +708,7 @@ enum OOXMLParts {
             case "\"":
                 index = closing("\"", from: index) + 1
                 continue
-            case "'":
+            case "'" where quotedNames:
                 let end = closing("'", from: index)
                 let name = String(String.UnicodeScalarView(chars[(index + 1)..<end]))
                 let sheetReference = end + 1 < count && chars[end + 1] == "!"
@@ -571,9 +742,10 @@ enum OOXMLParts {
             case "]":
                 var cursor = index + 1
                 while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
-                // Outside strict mode a cell reference must follow the `!` (`- [x]Done! merged` is a checklist).
-                if cursor > index + 1, cursor < count, chars[cursor] == "!",
-                    strict || (cursor + 1 < count && (chars[cursor + 1] == "$" || isNameStart(chars[cursor + 1])))
+                // `[1]!name` is another workbook's defined name (no sheet between `]` and `!`). Outside strict mode a
+                // sheet and a cell reference must follow (`- [x]Done! merged` is a checklist).
+                if cursor < count, chars[cursor] == "!",
+                    strict || (cursor > index + 1 && cursor + 1 < count && (chars[cursor + 1] == "$" || isNameStart(chars[cursor + 1])))
                 {
                     return "an external workbook reference"
                 }
@@ -592,7 +764,10 @@ enum OOXMLParts {
                     continue
                 }
                 if functions, activeFormulaFunctions.contains(name) { return "a formula calling \(name)" }
-                if name == "INDIRECT" { sawIndirect = true }
+                if name == "INDIRECT" {
+                    sawIndirect = true
+                    if functions, let problem = indirectArgumentProblem(from: open + 1) { return problem }
+                }
                 if fetchers, fetchingFormulaFunctions.contains(name) {
                     var argument = open + 1
                     while argument < count, chars[argument] == " " { argument += 1 }
@@ -738,8 +913,7 @@ enum OOXMLParts {
         while let item = scanner.next() {
             guard case .start("relationship", let attributes, _) = item, let id = attributes["id"], !id.isEmpty else { continue }
             let kind = (attributes["type"] ?? "").lowercased().split(separator: "/").last.map(String.init) ?? ""
-            let external = (attributes["targetmode"] ?? "").lowercased().trimmingSpaces(newlines: true) == "external"
-            if kind == "hyperlink", external || isOutsideReference(attributes["target"] ?? "") { ids.insert(id) }
+            if kind == "hyperlink", isExternalMode(attributes) || isOutsideReference(attributes["target"] ?? "") { ids.insert(id) }
         }
         return ids
     }

@@ -60,7 +60,9 @@ enum TextActiveContent {
             // its ASCII, so nothing is blanked here; one that decodes it as ISO-2022-JP (a charset a server may name:
             // Apache's `.jis` extension, a type map) drops the escapes: `<scr ESC(B ipt>` is `<script>`. Both are read.
             let withoutEscapes = removingISO2022Escapes(decoded)
-            for reading in withoutEscapes.count == decoded.count ? [decoded] : [decoded, withoutEscapes] {
+            var readings = withoutEscapes.count == decoded.count ? [decoded] : [decoded, withoutEscapes]
+            if let rendered = rendererReading(decoded) { readings.append(rendered) }
+            for reading in readings {
                 for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(reading) : reading) { add(finding) }
             }
         }
@@ -331,6 +333,29 @@ enum TextActiveContent {
 
     // MARK: Browser markup
 
+    /// The text as Markdown renderers that rewrite it before reading its HTML see it, or nil when it reads alike
+    /// (attack round 12): kramdown splits attributes and attribute lists at Ruby's white space, which adds vertical
+    /// tab and form feed to HTML's (`<details open=x<VT>ontoggle=…>` is written back with `ontoggle` its own
+    /// attribute); Python-Markdown turns an escaped `\>` into a placeholder before it matches raw HTML, so a tag goes on
+    /// past it (`<details x=\> ontoggle=…>`). Here both are spaces, and `\>` is `\6`.
+    static func rendererReading(_ text: [UInt8]) -> [UInt8]? {
+        var reading = text
+        var changed = false
+        for index in reading.indices {
+            switch reading[index] {
+            case 0x0B, 0x0C:
+                reading[index] = 0x20
+                changed = true
+            case UInt8(ascii: ">") where index > 0 && text[index - 1] == UInt8(ascii: "\\"):
+                reading[index] = UInt8(ascii: "6")
+                changed = true
+            default:
+                break
+            }
+        }
+        return changed ? reading : nil
+    }
+
     /// Bytes of tags read over again (tags that start inside another tag) before the text is refused as unreadable:
     /// keeps the walk linear however many tags start inside quoted attribute values.
     static func tagBudget(_ count: Int) -> Int { 2 * count + (1 << 20) }
@@ -382,6 +407,13 @@ enum TextActiveContent {
                     continue
                 }
                 guard attribute.hasValue else { continue }
+                if let syntax = markdownInsertion(attribute.value) {
+                    // Python-Markdown and Markdown.pl rewrite link syntax inside raw tags too: the `<a href="…">`
+                    // they insert ends the value at its quote, and the link's destination becomes attributes
+                    // (attack round 12).
+                    let location = "the \(attribute.name.lowercased()) attribute of <\(element)>"
+                    findings.append("Markdown \(syntax) inside \(location) (renderers insert a tag there)")
+                }
                 if attributeName.hasPrefix("on"), attributeName.count > 2, attributeName.allSatisfy(\.isLetter) {
                     findings.append("an \(attributeName) event handler on <\(element)>")
                 } else if MarkupActiveContent.urlAttributes.contains(attributeName) || attributeName == "data" || attributeName == "formaction",
@@ -439,6 +471,20 @@ enum TextActiveContent {
         return findings
     }
 
+    /// The Markdown construct in an attribute value that a renderer turns into a tag, or nil: an inline or reference
+    /// link or image, or a reference (`](`, `][`, a shortcut `[id]`: any `[` with a `]` after it), and an autolink or
+    /// tag (`<` and a letter).
+    static func markdownInsertion(_ value: String) -> String? {
+        let scalars = Array(value.unicodeScalars)
+        var sawOpen = false
+        for (index, c) in scalars.enumerated() {
+            if c == "[" { sawOpen = true }
+            if c == "]", sawOpen { return "link syntax" }
+            if c == "<", index + 1 < scalars.count, scalars[index + 1].properties.isAlphabetic { return "autolink or tag syntax" }
+        }
+        return nil
+    }
+
     /// The first `</style` (any case) at or after `start`, or the end of the text.
     static func closingStyle(_ text: [UInt8], from start: Int) -> Int {
         var index = start
@@ -468,7 +514,58 @@ enum TextActiveContent {
             return ["an \(handler) event handler in a Markdown attribute list"]
         }
         if let handler = referenceAttributeHandler(text) { return ["an \(handler) event handler in a Markdown link definition"] }
+        if let handler = destinationHandler(text) { return ["an \(handler) event handler in a Markdown link destination"] }
         return []
+    }
+
+    /// Whether `byte` may continue an HTML attribute name before `on` (`data-onload` is no handler).
+    private static func continuesName(_ byte: UInt8) -> Bool {
+        isLetter(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: ":") || byte >= 0x80
+    }
+
+    /// The handler name (`onerror`) of an `on<letters>` at `index` that follows something other than a name character and
+    /// is followed by blanks and `=`, or nil.
+    private static func handler(in text: [UInt8], at index: Int, end: Int) -> (name: String?, next: Int) {
+        guard index + 1 < end, text[index] | 0x20 == UInt8(ascii: "o"), text[index + 1] | 0x20 == UInt8(ascii: "n"),
+            index == 0 || !continuesName(text[index - 1])
+        else { return (nil, index + 1) }
+        var cursor = index + 2
+        while cursor < end, cursor - index < 40, isLetter(text[cursor]) { cursor += 1 }
+        let name = String(decoding: text[index..<cursor], as: UTF8.self).lowercased()
+        var equals = cursor
+        while equals < end, [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains(text[equals]) { equals += 1 }
+        return (equals < end && text[equals] == UInt8(ascii: "=") && isHandlerName(name) ? name : nil, cursor)
+    }
+
+    /// An event handler inside an inline link or image destination, from `](` to the next `)` (across lines, as
+    /// Markdown.pl reads it): Markdown.pl writes the destination into `href="…"` or `src="…"` unescaped, so a `"` in it
+    /// ends the value and what follows is attributes (`![x](x"onerror="…")`, attack round 12). Linear.
+    private static func destinationHandler(_ text: [UInt8]) -> String? {
+        let count = text.count
+        var index = next(UInt8(ascii: "]"), in: text, from: 0)
+        var inDestination = false
+        while index < count {
+            let byte = text[index]
+            if !inDestination {
+                if byte == UInt8(ascii: "]"), index + 1 < count, text[index + 1] == UInt8(ascii: "(") {
+                    inDestination = true
+                    index += 2
+                } else {
+                    index = next(UInt8(ascii: "]"), in: text, from: index + 1)
+                }
+                continue
+            }
+            if byte == UInt8(ascii: ")") {
+                inDestination = false
+                index += 1
+                continue
+            }
+            let (name, after) = handler(in: text, at: index, end: count)
+            if let name { return name }
+            index = after
+        }
+        return nil
     }
 
     /// `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`; lowercased.
@@ -497,19 +594,13 @@ enum TextActiveContent {
                 inDefinition = false  // neither indented nor a definition, or blank
             }
             if inDefinition {
+                // After any character that does not continue a name: Markdown.pl writes the URL unescaped, so a `"` in
+                // it ends the attribute (`[p]: x"onerror=…`, attack round 12).
                 var index = lineStart
                 while index + 2 < lineEnd {
-                    let before = index == lineStart ? UInt8(0x20) : text[index - 1]
-                    guard text[index] | 0x20 == UInt8(ascii: "o"), text[index + 1] | 0x20 == UInt8(ascii: "n"), before == 0x20 || before == 0x09
-                    else {
-                        index += 1
-                        continue
-                    }
-                    var end = index + 2
-                    while end < lineEnd, end - index < 40, isLetter(text[end]) { end += 1 }
-                    let name = String(decoding: text[index..<end], as: UTF8.self).lowercased()
-                    if end < lineEnd, text[end] == UInt8(ascii: "="), isHandlerName(name) { return name }
-                    index = end
+                    let (name, after) = handler(in: text, at: index, end: lineEnd)
+                    if let name { return name }
+                    index = after
                 }
             }
             lineStart = lineEnd + 1
@@ -596,7 +687,11 @@ enum TextActiveContent {
                 afterEquals = false
                 guard pending == nil, index > 0, index + 2 < count, text[index + 1] | 0x20 == UInt8(ascii: "n") else { break }
                 let before = text[index - 1]
-                guard [UInt8(ascii: "{"), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D].contains(before) else { break }
+                // kramdown splits a list at Ruby's white space (vertical tab and form feed too) and reads a name right
+                // after a quoted value (`"x"onerror=`, attack round 12).
+                let separators: [UInt8] = [0x7B, 0x3A, 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x22, 0x27]  // { : blanks " '
+
+                guard separators.contains(before) else { break }
                 var cursor = index + 2
                 while cursor < count, cursor - index < 40, isLetter(text[cursor]) { cursor += 1 }
                 guard cursor > index + 2 else { break }

@@ -135,10 +135,13 @@ struct FormulaTests {
         for formula in [
             "INDIRECT(\"'file:///etc/passwd'#$passwd.A1\")", "1+indirect(\"[x.xlsx]S!A1\")", "INDIRECT(\"'\\\\h\\s\\[x.xls]S'!A1\")",
             "\"'https://h.example/x.ods'#$S.A1\"&INDIRECT(A1)",
+            // Since attack round 12 a reference computed from cells or calls is refused too: a cell can spell another
+            // document as well as a string can.
+            "INDIRECT(\"Sheet1!A\"&ROW())", "INDIRECT(A1)",
         ] {
             #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
         }
-        for formula in ["INDIRECT(\"Sheet1!A\"&ROW())", "INDIRECT(\"'My Sheet'!B2\")", "\"file:x\"&A1", "INDIRECT(A1)"] {
+        for formula in ["INDIRECT(\"'My Sheet'!B2\")", "\"file:x\"&A1", "INDIRECT(\"Sheet1!A\"&7)"] {
             #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula) -> \(OOXMLParts.formulaProblem(formula) ?? "")")
         }
     }
