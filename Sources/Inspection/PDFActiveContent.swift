@@ -453,7 +453,13 @@ enum PDFActiveContent {
                         break
                     }
                     for entry in 0..<entries {
-                        guard case .integer(let offset)? = parser.parseValue(), case .integer(let generation)? = parser.parseValue() else {
+                        let (offsetValue, generationValue) = (parser.parseValue(), parser.parseValue())
+                        guard case .integer(let offset)? = offsetValue, case .integer(let generation)? = generationValue else {
+                            // A number Airlock does not take for an offset (`123.`, `+123`) is one to pdf.js, which
+                            // reads the object there (attack round 12); a keyword (`trailer`) ends a short table.
+                            if [offsetValue, generationValue].contains(where: { if case .real? = $0 { true } else { false } }) {
+                                unscannable("an xref table entry with an offset or generation Airlock does not read as a whole number")
+                            }
                             break sections
                         }
                         parser.skipWhitespace()
@@ -557,7 +563,10 @@ enum PDFActiveContent {
             var known = Set(versions.map(\.position))
             for index in PDFLexer.occurrences(of: PDFLexer.objKeyword, in: bytes) {
                 guard index + 3 == bytes.count || !isWordByte(bytes[index + 3]) else { continue }
-                guard let (number, generation, start) = rawHeader(before: index), !known.contains(start) else { continue }
+                // Also a header pdf.js's lexer reads at an xref offset (comments between its numbers, a real or signed
+                // number): an xref Airlock cannot read may point a reader at it (attack round 12).
+                guard let (number, generation, start) = rawHeader(before: index) ?? lenientHeader(before: index), !known.contains(start)
+                else { continue }
                 known.insert(start)
                 var numbers = [number]
                 if number > Int(Int32.max) {
@@ -629,11 +638,27 @@ enum PDFActiveContent {
 
         /// The entries of an xref stream: type (0, 1, 2), second field (offset, or object stream number) and third
         /// (generation, or index), with the object number each describes.
+        /// An xref stream Airlock cannot read whole (data it cannot decode: a predictor, filter or parameter it does not
+        /// support; `/W` other than three widths of 0 to 8 bytes) is unscannable: a reader that reads it finds objects
+        /// through it that no scan of the file's bytes shows (attack round 12: a catalog and a font behind a 16-bit
+        /// predictor, `/W [1 3 1 0]`, their headers split by comments).
         mutating func xrefStreamEntries(_ stream: PDFStream) -> [(number: Int, type: Int, field: Int, generation: Int)] {
             var entries: [(number: Int, type: Int, field: Int, generation: Int)] = []
+            let widths: [Int]? = {
+                guard case .array(let items)? = stream.dictionary["W"] else { return nil }
+                let widths = items.compactMap(\.integer)
+                return widths.count == 3 && items.count == 3 && widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) && widths.reduce(0, +) > 0 ? widths : nil
+            }()
+            guard widths != nil else {
+                unscannable("an xref stream whose /W Airlock cannot read (a reader finds objects through it)")
+                return []
+            }
+            var decoded = false
             for case (true, .success(let data)) in readings(of: stream) where entries.count < objectLimit {
+                decoded = true
                 entries += xrefStreamEntries(stream, data)
             }
+            if !decoded { unscannable("an xref stream whose data Airlock cannot decode (a reader finds objects through it)") }
             return entries
         }
 

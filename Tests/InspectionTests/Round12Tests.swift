@@ -250,3 +250,50 @@ struct Round12PackageTests {
         #expect(directory.endRecords > 1000)
     }
 }
+
+/// Attack round 12 on PDF: an xref Airlock cannot read whole is unscannable, and an object whose header a reader's
+/// lexer reads (comments between its numbers) counts wherever it is written.
+struct Round12PDFTests {
+    static let commentedHeader = "5 %c\n0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >> endobj"
+
+    @Test(arguments: PDFRebuiltXrefTests.Mode.allCases)
+    func anObjectWithACommentInItsHeaderCountsWhateverTheXref(_ mode: PDFRebuiltXrefTests.Mode) {
+        let holder = "<< /Info (note \(Self.commentedHeader)) >>"
+        let findings = PDFActiveContent.findings(in: PDFRebuiltXrefTests.pdf(holder: holder, mode: mode))
+        #expect(findings.active.contains(PDFRebuiltXrefTests.javaScript), "\(mode): \(findings)")
+    }
+
+    /// The round-12 fixture: a document without an xref table, then an xref stream with `dictionary` and `data`.
+    static func withXrefStream(_ dictionary: String, _ data: [UInt8]) -> [UInt8] {
+        var out = PDFRebuiltXrefTests.pdf(holder: "<< /Info (plain) >>", mode: .noXref)
+        let start = out.count
+        out += Array("30 0 obj\n<< /Type /XRef /Size 31 /Root 1 0 R \(dictionary) /Length \(data.count) >>\nstream\n".utf8)
+        out += data + Array("\nendstream\nendobj\nstartxref\n\(start)\n%%EOF\n".utf8)
+        return out
+    }
+
+    @Test(arguments: [
+        ("/W [1 2 1] /Filter /FlateDecode /DecodeParms << /Predictor 16 /Columns 4 >>", "data"),
+        ("/W [1 2 1] /Filter /FlateDecode /DecodeParms << /Predictor 2 /Columns 4 /BitsPerComponent 4 >>", "data"),
+        ("/W [1 2 1 0] /Filter /FlateDecode", "/W"), ("/W [1 2] /Filter /FlateDecode", "/W"), ("/W [1 9 1] /Filter /FlateDecode", "/W"),
+    ])
+    func anXrefStreamAirlockCannotReadIsUnscannable(_ dictionary: String, _ what: String) {
+        let data = PDFBuilder.deflate([1, 0, 9, 0, 1, 0, 60, 0])
+        let findings = PDFActiveContent.findings(in: Self.withXrefStream(dictionary, data))
+        #expect(findings.unscannable.contains { $0.contains("xref stream whose \(what)") }, "\(dictionary): \(findings)")
+    }
+
+    @Test func aReadableXrefStreamIsNotUnscannable() {
+        let findings = PDFActiveContent.findings(in: Self.withXrefStream("/W [1 2 1] /Filter /FlateDecode", PDFBuilder.deflate([1, 0, 9, 0])))
+        #expect(!findings.unscannable.contains { $0.contains("xref stream") }, "\(findings)")
+    }
+
+    @Test(arguments: ["0000000009. 00000 n ", "0000000009 0. n "])
+    func anXrefTableEntryWrittenAsARealIsUnscannable(_ entry: String) {
+        var out = PDFRebuiltXrefTests.pdf(holder: "<< /Info (plain) >>", mode: .noXref)
+        let start = out.count
+        out += Array("xref\n0 2\n0000000000 65535 f \n\(entry)\ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n\(start)\n%%EOF\n".utf8)
+        let findings = PDFActiveContent.findings(in: out)
+        #expect(findings.unscannable.contains { $0.contains("xref table entry") }, "\(entry): \(findings)")
+    }
+}
