@@ -266,6 +266,14 @@ enum OOXMLParts {
                         findings.append("an imported alternative-format part (altChunk '\(target.prefix(80))' in \(partName))")
                     } else if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
+                    } else if kind != "printersettings",
+                        target.trimmingSpaces(newlines: true).lowercased().hasSuffix(".bin")
+                    {
+                        // LibreOffice parses any fragment named `.bin` as Excel's binary records (the xlsb reader is
+                        // shared with xlsx): a worksheet, workbook or connections part there holds formulas Airlock
+                        // does not read (attack round 13). Printer settings are the only binary part Office writes
+                        // behind an ordinary relationship.
+                        findings.append("binary records Airlock does not read (\(kind) relationship to '\(target.prefix(80))' in \(partName))")
                     } else if isExternalMode(attributes) || isOutsideReference(target)
                         || climbsOutOfPackage(target, relationshipsPart: packageName ?? partName)
                     {
@@ -598,17 +606,81 @@ enum OOXMLParts {
         harmlessOnly: HarmlessCalls = .notRequired
     ) -> String? {
         let chars = Array(formula.unicodeScalars)
-        let first = formulaReading(chars, quotedNames: true, strict: strict, functions: functions, fetchers: fetchers, harmlessOnly: harmlessOnly)
-        if let first { return first }
+        // An invisible formatting character (Unicode Cf: U+200B, U+FEFF, U+2060…) outside a string: LibreOffice drops a
+        // leading U+200B and compiles the call behind it, which Airlock reads as one unknown name (attack round 13).
+        var inString = false
+        for c in chars {
+            if c == "\"" { inString.toggle() }
+            if !inString, c.properties.generalCategory == .format { return "an invisible formatting character in a formula (readers drop it)" }
+        }
+        // LibreOffice's states first: strings, quoted names (where `"` is a character) and bracketed structured
+        // references (where `'` escapes and `"` is a character: `T[a"b]`, attack round 13); then the readings of
+        // rounds 7 to 12, and `'` as an ordinary character.
+        func reading(quoted: Bool, opaque: Bool, harmless: HarmlessCalls) -> String? {
+            formulaReading(
+                chars,
+                quotedNames: quoted,
+                opaqueBrackets: opaque,
+                strict: strict,
+                functions: functions,
+                fetchers: fetchers,
+                harmlessOnly: harmless
+            )
+        }
+        if chars.contains("["), let problem = reading(quoted: true, opaque: true, harmless: harmlessOnly) { return problem }
+        if let problem = reading(quoted: true, opaque: false, harmless: harmlessOnly) { return problem }
         guard chars.contains("'") else { return nil }
-        return formulaReading(chars, quotedNames: false, strict: strict, functions: functions, fetchers: fetchers, harmlessOnly: .notRequired)
+        return reading(quoted: false, opaque: false, harmless: .notRequired)
+    }
+
+    /// Whether text INDIRECT reads is a reference within the workbook, as LibreOffice reads Excel's syntax: an optional
+    /// sheet name (plain, or quoted with `''` for a quote) and `!`, then a cell, range, R1C1 reference or name. A sheet
+    /// name with `[`, `]`, `/`, `\`, `:`, `#` or `|` names another document (`'/tmp/[x]S'!A1`, `[x]S!A1`,
+    /// `'file:///x'#$S.A1`: LibreOffice loads it, attack round 13); so does any of them in the rest, except R1C1's
+    /// `R[-1]C[2]` and a range's `:`.
+    static func isLocalReference(_ text: String) -> Bool {
+        var rest = Substring(text.trimmingSpaces(newlines: true))
+        if let bang = rest.lastIndex(of: "!") {
+            var sheet = rest[..<bang]
+            if sheet.hasPrefix("'") {
+                guard sheet.count >= 2, sheet.hasSuffix("'") else { return false }
+                sheet = sheet.dropFirst().dropLast()
+                guard !sheet.replacing("''", with: "").contains("'") else { return false }
+            }
+            guard !sheet.isEmpty, !sheet.contains(where: { "[]/\\:#|?*".contains($0) }) else { return false }
+            rest = rest[rest.index(after: bang)...]
+        }
+        var brackets = false
+        var last: Character = " "
+        for character in rest {
+            switch character {
+            case "[":
+                guard !brackets, last == "R" || last == "C" || last == "r" || last == "c" else { return false }
+                brackets = true
+            case "]":
+                guard brackets else { return false }
+                brackets = false
+            case "-" where brackets && last == "[":
+                break
+            case _ where brackets:
+                guard character.isASCII, character.isNumber else { return false }
+            case ":", "$", "_", ".", " ":
+                break
+            default:
+                guard character.isLetter || character.isNumber else { return false }
+            }
+            last = character
+        }
+        return !brackets
     }
 
     /// One reading of ``formulaProblem(_:strict:functions:fetchers:harmlessOnly:)``: `quotedNames` reads `'…'` as a
-    /// quoted sheet or document name, otherwise `'` is an ordinary character.
+    /// quoted sheet or document name, otherwise `'` is an ordinary character; `opaqueBrackets` reads `[…]` (nested,
+    /// `'` escaping the next character) as one token, as LibreOffice reads a structured reference or a workbook index.
     private static func formulaReading(
         _ chars: [Unicode.Scalar],
         quotedNames: Bool,
+        opaqueBrackets: Bool,
         strict: Bool,
         functions: Bool,
         fetchers: Bool,
@@ -693,11 +765,16 @@ enum OOXMLParts {
                 }
                 cursor += 1
             }
-            let text = joined.lowercased()
-            if ["'#", "file:", "://", "\\\\", ".xls", ".ods", ".csv"].contains(where: { text.contains($0) }) {
-                return "an INDIRECT reference to another document"
-            }
-            return nil
+            return isLocalReference(joined) ? nil : "an INDIRECT reference to another document"
+        }
+        /// Whether the `]` at `index` ends a workbook index: `[1]Sheet1!A1`, and `[1]!name` (another workbook's defined
+        /// name: no sheet between `]` and `!`). Outside strict mode a sheet and a cell reference must follow
+        /// (`- [x]Done! merged` is a checklist).
+        func externalAfterBracket(_ index: Int) -> Bool {
+            var cursor = index + 1
+            while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
+            return cursor < count && chars[cursor] == "!"
+                && (strict || (cursor > index + 1 && cursor + 1 < count && (chars[cursor + 1] == "$" || isNameStart(chars[cursor + 1]))))
         }
         var sawBar = false
         var sawIndirect = false  // INDIRECT is called
@@ -739,16 +816,26 @@ enum OOXMLParts {
                 var topicEnd = next
                 while topicEnd < count, isNameChar(chars[topicEnd]) { topicEnd += 1 }
                 if topicEnd > next, topicEnd < count, chars[topicEnd] == "!" { return "a DDE formula" }
-            case "]":
-                var cursor = index + 1
-                while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
-                // `[1]!name` is another workbook's defined name (no sheet between `]` and `!`). Outside strict mode a
-                // sheet and a cell reference must follow (`- [x]Done! merged` is a checklist).
-                if cursor < count, chars[cursor] == "!",
-                    strict || (cursor > index + 1 && cursor + 1 < count && (chars[cursor + 1] == "$" || isNameStart(chars[cursor + 1])))
-                {
-                    return "an external workbook reference"
+            case "[" where opaqueBrackets:
+                var depth = 0
+                var cursor = index
+                while cursor < count {
+                    if chars[cursor] == "'" {
+                        cursor += 2
+                        continue
+                    }
+                    if chars[cursor] == "[" { depth += 1 }
+                    if chars[cursor] == "]" {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
+                    cursor += 1
                 }
+                if cursor < count, externalAfterBracket(cursor) { return "an external workbook reference" }
+                index = cursor + 1
+                continue
+            case "]":
+                if externalAfterBracket(index) { return "an external workbook reference" }
             default:
                 guard isNameStart(c), index == 0 || !isNameChar(chars[index - 1]) else { break }
                 var cursor = index

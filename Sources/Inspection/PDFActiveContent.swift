@@ -165,6 +165,9 @@ enum PDFActiveContent {
         var parseExceeded = false
         /// Objects the xref says hold compressed objects.
         var objectStreamNumbers: Set<Int> = []
+        /// The object numbers type-2 xref entries put at each index of each object stream: pdf.js takes the object at
+        /// that index whatever number the stream's own header gives it (attack round 13).
+        var compressedSlots: [Int: [Int: [Int]]] = [:]
         var tooDeep = false
         var needlessEscape = false
         var objectsExceeded = false
@@ -471,12 +474,16 @@ enum PDFActiveContent {
                 guard consume(max(reached, parser.position) - position) else { return }
             }
             for version in versions {
-                for stream in version.value.streamReadings where isXRef(stream.dictionary) {
+                // Also a stream with `/W` and `/Size` but no `/Type /XRef`: pdf.js reads the one `startxref` names as an
+                // xref stream whatever its type (attack round 13).
+                for stream in version.value.streamReadings
+                where isXRef(stream.dictionary) || (stream.dictionary["W"] != nil && stream.dictionary["Size"] != nil) {
                     for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
                         if entry.type == 1 { offsets.insert([entry.field, entry.number, entry.generation]) }
                         if entry.type == 2 {
                             objectStreamNumbers.insert(entry.field)
                             compressedEntries.append(entry.number)
+                            compressedSlots[entry.field, default: [:]][entry.generation, default: []].append(entry.number)
                         }
                     }
                 }
@@ -1081,7 +1088,8 @@ enum PDFActiveContent {
             // Offsets that overlap make each object parse the same bytes again: bound the work.
             var work = 0
             let workLimit = data.count &* 4 &+ (1 << 20)
-            for (number, offset) in pairs {
+            let slots = compressedSlots[stream.number] ?? [:]
+            objects: for (slot, (number, offset)) in pairs.enumerated() {
                 let (start, overflow) = first.addingReportingOverflow(offset)
                 guard !overflow, start >= 0, start < data.count else { continue }
                 guard work <= workLimit else {
@@ -1092,7 +1100,19 @@ enum PDFActiveContent {
                 let value = parser.parseValue() ?? .null
                 work &+= max(0, parser.position - start)
                 guard consume(parser.position - start) else { break }
-                guard addVersion(Version(number: number, generation: 0, value: value, position: position, compressed: true)) else { break }
+                // The object is the header's number to Airlock's reading, and every number the xref puts at its index
+                // to pdf.js's: each is a definition.
+                var numbers = [number]
+                for other in slots[slot] ?? [] where !numbers.contains(other) {
+                    numbers.append(other)
+                    if readable {
+                        unscannable("the xref puts object \(other) in an object stream that does not hold it (pdf.js takes the object at its index)")
+                    }
+                }
+                for number in numbers {
+                    let version = Version(number: number, generation: 0, value: value, position: position, compressed: true)
+                    guard addVersion(version) else { break objects }
+                }
             }
             note(parser, malformation: readable)
             if truncated, pairs.count < objectCount {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// PDF values and a tolerant lexer/parser for them (ISO 32000-1 section 7.3), for `PDFActiveContent`.
 ///
 /// The parser never traps on hostile input: every index is bounds-checked, numbers are parsed with checked arithmetic,
@@ -164,11 +166,71 @@ enum PDFLexer {
     static func wholeNumber(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int? {
         guard start < end, end - start <= 32 else { return nil }
         if let value = integer(bytes, start, end) { return value }
-        guard bytes[start..<end].allSatisfy({ isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }),
-            let real = Double(String(decoding: bytes[start..<end], as: UTF8.self)), real.isFinite, real == real.rounded(),
-            abs(real) < 1e15
-        else { return nil }
+        guard let real = readerNumber(bytes, start, end), real == real.rounded(), abs(real) < 1e15 else { return nil }
         return Int(real)
+    }
+
+    /// The number pdf.js's lexer reads from the whole token `bytes[start..<end]`, or nil when it reads something else
+    /// there (stops before the token's end, or reads no number): a sign (`--` is one minus), a `.`, digits in which a
+    /// second `.` ends the number and a `-` is skipped (`0-1` is 1, `2-2` is 22: Adobe's behaviour, attack round
+    /// 13), an exponent. Swift's own parsing reads `0x1p3` and `nan`, which no reader does.
+    static func readerNumber(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Double? {
+        var index = start
+        var sign = 0.0
+        if index < end, bytes[index] == 0x2D {
+            sign = -1
+            index += 1
+            if index < end, bytes[index] == 0x2D { index += 1 }
+        } else if index < end, bytes[index] == 0x2B {
+            sign = 1
+            index += 1
+        }
+        var divideBy = 0.0
+        if index < end, bytes[index] == 0x2E {
+            divideBy = 10
+            index += 1
+        }
+        guard index < end, isDigit(bytes[index]) else {
+            // `.` alone and `-` alone are 0 to pdf.js.
+            return index == end && ((divideBy == 10 && sign == 0) || (divideBy == 0 && sign == -1)) ? 0 : nil
+        }
+        var value = Double(bytes[index] &- 0x30)
+        var exponent = 0.0
+        var exponentSign = 1.0
+        var inExponent = false
+        index += 1
+        while index < end {
+            let byte = bytes[index]
+            if isDigit(byte) {
+                if inExponent {
+                    exponent = exponent * 10 + Double(byte &- 0x30)
+                } else {
+                    if divideBy != 0 { divideBy *= 10 }
+                    value = value * 10 + Double(byte &- 0x30)
+                }
+            } else if byte == 0x2E, !inExponent {
+                guard divideBy == 0 else { return nil }
+                divideBy = 1
+            } else if byte == 0x2D {
+                // Skipped.
+            } else if byte | 0x20 == 0x65, !inExponent {
+                let next = index + 1 < end ? bytes[index + 1] : 0
+                if next == 0x2B || next == 0x2D {
+                    exponentSign = next == 0x2D ? -1 : 1
+                    index += 1
+                } else if !isDigit(next) {
+                    return nil
+                }
+                inExponent = true
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        if divideBy != 0 { value /= divideBy }
+        if inExponent { value *= pow(10, exponentSign * exponent) }
+        let result = (sign == 0 ? 1 : sign) * value
+        return result.isFinite ? result : nil
     }
 
     /// Parses a decimal integer token of `bytes[start..<end]` with checked arithmetic.
@@ -575,8 +637,13 @@ struct PDFParser {
         if let value = PDFLexer.integer(bytes, start, position) { return .integer(value) }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if let int = Int(text) { return .integer(int) }
-        if let real = Double(text), real.isFinite { return .real(real) }
-        // Tolerate `--5`, `1.2.3` and the like as 0, as readers do.
+        // As pdf.js reads it (`--5` is -5, `0-1` is 1): a count, offset or index written so reads as pdf.js does.
+        if let real = PDFLexer.readerNumber(bytes, start, position) {
+            let written = text.contains(".") || text.contains("e") || text.contains("E")
+            return !written && real == real.rounded() && abs(real) < 1e15 ? .integer(Int(real)) : .real(real)
+        }
+        // A token pdf.js reads as a number and something more (`1.2.3`, `12abc`, `0x1p3`): readers disagree.
+        malformed { _ in "the number '\(text.prefix(32))', which readers read differently" }
         if position == start { position += 1 }
         return .integer(0)
     }

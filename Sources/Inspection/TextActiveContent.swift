@@ -337,7 +337,8 @@ enum TextActiveContent {
     /// (attack round 12): kramdown splits attributes and attribute lists at Ruby's white space, which adds vertical
     /// tab and form feed to HTML's (`<details open=x<VT>ontoggle=…>` is written back with `ontoggle` its own
     /// attribute); Python-Markdown turns an escaped `\>` into a placeholder before it matches raw HTML, so a tag goes on
-    /// past it (`<details x=\> ontoggle=…>`). Here both are spaces, and `\>` is `\6`.
+    /// past it (`<details x=\> ontoggle=…>`). Here both are spaces, and `\>` is `\6`; a lone CR is a line feed, as
+    /// every renderer reads it.
     static func rendererReading(_ text: [UInt8]) -> [UInt8]? {
         var reading = text
         var changed = false
@@ -348,6 +349,10 @@ enum TextActiveContent {
                 changed = true
             case UInt8(ascii: ">") where index > 0 && text[index - 1] == UInt8(ascii: "\\"):
                 reading[index] = UInt8(ascii: "6")
+                changed = true
+            case 0x0D where index + 1 == text.count || text[index + 1] != 0x0A:
+                // Every renderer reads a lone CR as a line end; Airlock's line readers split at LF (attack round 13).
+                reading[index] = 0x0A
                 changed = true
             default:
                 break
@@ -400,6 +405,11 @@ enum TextActiveContent {
             }
             outerEnd = max(outerEnd, tag.end)
             let element = MarkupActiveContent.localName(tag.name)
+            if let across = linkAcrossAttributes(text, from: index, to: tag.end) {
+                // A link or image whose `[` and `](` stand in different attribute values is rewritten all the same
+                // (attack round 13).
+                findings.append("Markdown \(across) inside <\(element)> (renderers insert a tag there)")
+            }
             for attribute in tag.attributes {
                 let attributeName = MarkupActiveContent.localName(attribute.name)
                 if attributeName == "srcdoc" {
@@ -485,6 +495,22 @@ enum TextActiveContent {
         return nil
     }
 
+    /// `](` or `][` anywhere in a tag's bytes (`text[start..<end]`) that also hold a quote, however the quotes fall: a
+    /// link's or image's brackets may stand in two attribute values, and the inserted `href="…"` pairs with a quote of
+    /// the source to free what follows. Without a quote the inserted value stays whole (`<LICENSE-MIT or [x](y)>`).
+    static func linkAcrossAttributes(_ text: [UInt8], from start: Int, to end: Int) -> String? {
+        let end = min(end, text.count)
+        guard start < end, text[start..<end].contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else { return nil }
+        var index = start
+        while index + 1 < end {
+            if text[index] == UInt8(ascii: "]"), text[index + 1] == UInt8(ascii: "(") || text[index + 1] == UInt8(ascii: "[") {
+                return "link syntax"
+            }
+            index += 1
+        }
+        return nil
+    }
+
     /// The first `</style` (any case) at or after `start`, or the end of the text.
     static func closingStyle(_ text: [UInt8], from start: Int) -> Int {
         var index = start
@@ -515,7 +541,32 @@ enum TextActiveContent {
         }
         if let handler = referenceAttributeHandler(text) { return ["an \(handler) event handler in a Markdown link definition"] }
         if let handler = destinationHandler(text) { return ["an \(handler) event handler in a Markdown link destination"] }
+        if let handler = quotedHandler(text) { return ["an \(handler) event handler after a quote (a renderer's attribute ends there)"] }
         return []
+    }
+
+    /// An `on…=` handler after a quote, anywhere (blanks and `/` may stand between): wherever Markdown.pl writes text
+    /// into an attribute unescaped (a link's or image's destination, however its definition is written: on the
+    /// next line, after `\)`, under a label holding `]`, with CR line ends, attack round 13), the quote ends the value
+    /// and the handler is an attribute of the tag. Linear.
+    private static func quotedHandler(_ text: [UInt8]) -> String? {
+        var index = min(next(UInt8(ascii: "\""), in: text, from: 0), next(UInt8(ascii: "'"), in: text, from: 0))
+        while index + 1 < text.count {
+            guard text[index] | 0x20 == UInt8(ascii: "o"), text[index + 1] | 0x20 == UInt8(ascii: "n") else {
+                index += 1
+                continue
+            }
+            var before = index - 1
+            while before >= 0, [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "/")].contains(text[before]) { before -= 1 }
+            guard before >= 0, text[before] == UInt8(ascii: "\"") || text[before] == UInt8(ascii: "'") else {
+                index += 2
+                continue
+            }
+            let (name, after) = handler(in: text, at: index, end: text.count)
+            if let name { return name }
+            index = after
+        }
+        return nil
     }
 
     /// Whether `byte` may continue an HTML attribute name before `on` (`data-onload` is no handler).

@@ -24,6 +24,8 @@ struct FixturePDF {
     var objectStreamFilter = "FlateDecode"
     /// More entries for the object stream's dictionary.
     var objectStreamExtra = ""
+    /// The number the object stream's header gives an object, where it differs from the one the xref gives it.
+    var streamHeaderNumbers: [Int: Int] = [:]
 
     init(_ bodies: [String]) {
         for (index, body) in bodies.enumerated() { objects.append((index + 1, Array(body.utf8))) }
@@ -89,7 +91,7 @@ struct FixturePDF {
             var headerText = ""
             var body: [UInt8] = []
             for (index, object) in packed.enumerated() {
-                headerText += "\(object.number) \(body.count) "
+                headerText += "\(streamHeaderNumbers[object.number] ?? object.number) \(body.count) "
                 body += object.body + [0x0A]
                 offsets[object.number] = (2, streamNumber, index)
             }
