@@ -53,12 +53,15 @@ enum MarkdownFences {
             frontMatterEnd =
                 lines.indices.dropFirst().first { [Array("---".utf8), Array("...".utf8)].contains(trimmedEnd(text, lines[$0])) } ?? lines.count
         }
+        let rawBlocks = markdownPlRawBlocks(text, lines)
+        var rawUntil = -1  // the last line of the Markdown.pl raw HTML block the walk is in
         while line < lines.count {
             let range = lines[line]
             if contains(text, range, Array("{::".utf8)) { return out }
+            if let end = rawBlocks[line] { rawUntil = max(rawUntil, end) }
             let indent = leadingBlanks(text, range)
             if let fence = fenceRun(text, from: range.start + indent, end: range.end) {
-                guard indent == 0, previousBlank, line > frontMatterEnd, state.isOutside,
+                guard indent == 0, previousBlank, line > frontMatterEnd, state.isOutside, line > rawUntil,
                     validInfo(text, from: range.start + fence.length, end: range.end),
                     let close = closingLine(text, lines, after: line, fence: fence)
                 else { return out }
@@ -82,6 +85,69 @@ enum MarkdownFences {
             line += 1
         }
         return out
+    }
+
+    /// Markdown.pl's block tags (`$block_tags_a`).
+    static let markdownPlBlockTags: Set<String> = [
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "dl", "ol", "ul", "script", "noscript", "form",
+        "fieldset", "iframe", "math", "ins", "del",
+    ]
+
+    /// The raw HTML blocks Markdown.pl passes through (`_HashHTMLBlocks`), by opening line: a line that starts with one of
+    /// its block tags opens a block that runs to the first later line that is that end tag and blanks, or else (not for
+    /// `ins` and `del`) to the first line from the opening one that ends with it. Its end tags elsewhere on a line
+    /// (`<div>x</div>`, `text </div>`) end nothing (attack round 14: a fence after them was raw HTML to Markdown.pl).
+    /// Linear: each tag's end lines are collected once and searched.
+    static func markdownPlRawBlocks(_ text: [UInt8], _ lines: [(start: Int, end: Int)]) -> [Int: Int] {
+        func lowered(_ range: (start: Int, end: Int)) -> [UInt8] {
+            var end = range.end
+            while end > range.start, text[end - 1] == 0x20 || text[end - 1] == 0x09 || text[end - 1] == 0x0D { end -= 1 }
+            return text[range.start..<end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        }
+        func tagName(_ bytes: [UInt8], from start: Int) -> String? {
+            var end = start
+            while end < bytes.count, (bytes[end] >= 0x61 && bytes[end] <= 0x7A) || (bytes[end] >= 0x30 && bytes[end] <= 0x39) { end += 1 }
+            let name = String(decoding: bytes[start..<end], as: UTF8.self)
+            return markdownPlBlockTags.contains(name) ? name : nil
+        }
+        var endLines: [String: [Int]] = [:]  // lines that are `</name>` and blanks
+        var endingLines: [String: [Int]] = [:]  // lines that end with `</name>`
+        var openings: [(line: Int, name: String)] = []
+        for (index, range) in lines.enumerated() {
+            let bytes = lowered(range)
+            guard bytes.count >= 2 else { continue }
+            if bytes[0] == 0x3C, bytes[1] == 0x2F, let name = tagName(bytes, from: 2), bytes.count == name.utf8.count + 3, bytes.last == 0x3E {
+                endLines[name, default: []].append(index)
+            }
+            if bytes[0] == 0x3C, bytes[1] != 0x2F, let name = tagName(bytes, from: 1) {
+                let after = 1 + name.utf8.count
+                if after == bytes.count || !((bytes[after] >= 0x61 && bytes[after] <= 0x7A) || (bytes[after] >= 0x30 && bytes[after] <= 0x39)) {
+                    openings.append((index, name))
+                }
+            }
+            if bytes.last == 0x3E, let slash = bytes.lastIndex(of: 0x3C), slash + 1 < bytes.count, bytes[slash + 1] == 0x2F,
+                let name = tagName(bytes, from: slash + 2), slash + 3 + name.utf8.count == bytes.count
+            {
+                endingLines[name, default: []].append(index)
+            }
+        }
+        func first(_ list: [Int]?, after line: Int, orAt: Bool) -> Int? {
+            guard let list else { return nil }
+            var low = 0
+            var high = list.count
+            while low < high {
+                let middle = (low + high) / 2
+                if orAt ? list[middle] < line : list[middle] <= line { low = middle + 1 } else { high = middle }
+            }
+            return low < list.count ? list[low] : nil
+        }
+        var blocks: [Int: Int] = [:]
+        for opening in openings {
+            let nested = first(endLines[opening.name], after: opening.line, orAt: false)
+            let liberal = opening.name == "ins" || opening.name == "del" ? nil : first(endingLines[opening.name], after: opening.line, orAt: true)
+            if let end = nested ?? liberal { blocks[opening.line] = max(blocks[opening.line] ?? end, end) }
+        }
+        return blocks
     }
 
     /// Whether the block from the fence at `open` to the one at `close` is inert where fences are unknown (Python-Markdown

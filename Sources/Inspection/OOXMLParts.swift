@@ -114,6 +114,13 @@ enum OOXMLParts {
     /// relative to the document reaches the file system (`../../../etc/x.png`, `..//host/share/x.png`, a UNC path after
     /// resolution). `%2e`, `%2f` and `%5c` count as the characters they encode; a backslash separates like a slash.
     static func climbsOutOfPackage(_ target: String, relationshipsPart: String) -> Bool {
+        resolvedTarget(target, relationshipsPart: relationshipsPart) == nil
+    }
+
+    /// A relationship's target resolved against the part that holds it, as LibreOffice resolves it (dot segments
+    /// removed, `..` taking a file name too: `sheet1.bin/x/..` is `sheet1.bin`, attack round 14), or nil when it climbs
+    /// above the package's root or starts a host after climbing to it (`..//host/share`).
+    static func resolvedTarget(_ target: String, relationshipsPart: String) -> String? {
         let scalars = Array(target.trimmingSpaces(newlines: true).unicodeScalars)
         var path = ""
         var index = 0
@@ -138,18 +145,18 @@ enum OOXMLParts {
         for (offset, segment) in segments.enumerated() {
             switch segment {
             case "..":
-                guard !stack.isEmpty else { return true }
+                guard !stack.isEmpty else { return nil }
                 stack.removeLast()
             case ".":
                 continue
             case "":
                 // `a//b`: an empty segment after a climb to the root starts a host (`..//host/share`).
-                if offset > 0, stack.isEmpty, segments[..<offset].contains("..") { return true }
+                if offset > 0, stack.isEmpty, segments[..<offset].contains("..") { return nil }
             default:
                 stack.append(segment)
             }
         }
-        return false
+        return stack.joined(separator: "/")
     }
 
     /// Findings for one part, at most `limit`.
@@ -267,7 +274,7 @@ enum OOXMLParts {
                     } else if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
                     } else if kind != "printersettings",
-                        target.trimmingSpaces(newlines: true).lowercased().hasSuffix(".bin")
+                        (resolvedTarget(target, relationshipsPart: packageName ?? partName) ?? target).lowercased().hasSuffix(".bin")
                     {
                         // LibreOffice parses any fragment named `.bin` as Excel's binary records (the xlsb reader is
                         // shared with xlsx): a worksheet, workbook or connections part there holds formulas Airlock
@@ -772,6 +779,11 @@ enum OOXMLParts {
         /// (`- [x]Done! merged` is a checklist).
         func externalAfterBracket(_ index: Int) -> Bool {
             var cursor = index + 1
+            if strict, cursor < count, chars[cursor] == "'" {
+                // A quoted sheet after the index (`[1]'Sheet 1'!A1`, `['x']'S'!A1`, attack round 14).
+                cursor = closing("'", from: cursor) + 1
+                return cursor < count && chars[cursor] == "!"
+            }
             while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
             return cursor < count && chars[cursor] == "!"
                 && (strict || (cursor > index + 1 && cursor + 1 < count && (chars[cursor + 1] == "$" || isNameStart(chars[cursor + 1]))))
@@ -817,18 +829,22 @@ enum OOXMLParts {
                 while topicEnd < count, isNameChar(chars[topicEnd]) { topicEnd += 1 }
                 if topicEnd > next, topicEnd < count, chars[topicEnd] == "!" { return "a DDE formula" }
             case "[" where opaqueBrackets:
+                // As LibreOffice's compiler scans a table reference: a `[` opens a level only where an item starts
+                // (after `[`, `,` or blanks there), elsewhere it is a character of a column name; a `]` closes a level
+                // unless the character before it is `'` (`''` is no escape of its own: `[a'']"]` stays open, attack
+                // round 14).
                 var depth = 0
                 var cursor = index
+                var itemStart = true
                 while cursor < count {
-                    if chars[cursor] == "'" {
-                        cursor += 2
-                        continue
-                    }
-                    if chars[cursor] == "[" { depth += 1 }
-                    if chars[cursor] == "]" {
+                    let c = chars[cursor]
+                    if c == "[", itemStart {
+                        depth += 1
+                    } else if c == "]", cursor == index || chars[cursor - 1] != "'" {
                         depth -= 1
                         if depth == 0 { break }
                     }
+                    itemStart = c == "[" || c == "," || (itemStart && isBlank(c))
                     cursor += 1
                 }
                 if cursor < count, externalAfterBracket(cursor) { return "an external workbook reference" }

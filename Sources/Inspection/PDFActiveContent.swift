@@ -474,10 +474,10 @@ enum PDFActiveContent {
                 guard consume(max(reached, parser.position) - position) else { return }
             }
             for version in versions {
-                // Also a stream with `/W` and `/Size` but no `/Type /XRef`: pdf.js reads the one `startxref` names as an
-                // xref stream whatever its type (attack round 13).
+                // Also a stream with `/W` but no `/Type /XRef` or `/Size`: pdf.js reads the one `startxref` names as an
+                // xref stream whatever its type (attack rounds 13 and 14).
                 for stream in version.value.streamReadings
-                where isXRef(stream.dictionary) || (stream.dictionary["W"] != nil && stream.dictionary["Size"] != nil) {
+                where isXRef(stream.dictionary) || stream.dictionary["W"] != nil {
                     for entry in xrefStreamEntries(stream) where offsets.count < objectLimit {
                         if entry.type == 1 { offsets.insert([entry.field, entry.number, entry.generation]) }
                         if entry.type == 2 {
@@ -660,10 +660,21 @@ enum PDFActiveContent {
                 unscannable("an xref stream whose /W Airlock cannot read (a reader finds objects through it)")
                 return []
             }
+            // pdf.js follows a reference for `/Index` and `/Size`; Airlock reads them only written in place (attack round
+            // 14: no entries at all).
+            for key in ["Index", "Size"] {
+                let values: [PDFValue] =
+                    if case .alternatives(let items)? = stream.dictionary[key] { items } else { stream.dictionary[key].map { [$0] } ?? [] }
+                if values.contains(where: { if case .reference = $0 { true } else { false } }) {
+                    unscannable("an xref stream whose /\(key) is a reference")
+                }
+            }
             var decoded = false
             for case (true, .success(let data)) in readings(of: stream) where entries.count < objectLimit {
                 decoded = true
-                entries += xrefStreamEntries(stream, data)
+                let read = entriesAndMismatch(stream, data)
+                if read.mismatch { unscannable("an xref stream field wider than 32 bits (pdf.js keeps 32)") }
+                entries += read.entries
             }
             if !decoded { unscannable("an xref stream whose data Airlock cannot decode (a reader finds objects through it)") }
             return entries
@@ -671,6 +682,20 @@ enum PDFActiveContent {
 
         /// The entries of one reading of an xref stream's data.
         func xrefStreamEntries(_ stream: PDFStream, _ data: [UInt8]) -> [(number: Int, type: Int, field: Int, generation: Int)] {
+            entriesAndMismatch(stream, data).entries
+        }
+
+        /// The entries, and whether a field reads differently in pdf.js, which keeps 32 bits of each (a field wider than
+        /// that: attack round 14).
+        func entriesAndMismatch(
+            _ stream: PDFStream,
+            _ data: [UInt8]
+        ) -> (entries: [(number: Int, type: Int, field: Int, generation: Int)], mismatch: Bool) {
+            let entries = entriesOf(stream, data)
+            return (entries, entries.contains { [$0.type, $0.field, $0.generation].contains { Int(Int32(truncatingIfNeeded: $0)) != $0 } })
+        }
+
+        func entriesOf(_ stream: PDFStream, _ data: [UInt8]) -> [(number: Int, type: Int, field: Int, generation: Int)] {
             guard case .array(let items)? = stream.dictionary["W"] else { return [] }
             let widths = items.compactMap(\.integer)
             guard widths.count == 3, widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) else { return [] }
@@ -725,9 +750,19 @@ enum PDFActiveContent {
         }
 
         /// The index after `endstream` when it follows `index` (after whitespace).
+        /// Comments between the data and `endstream` are skipped, as pdf.js's lexer skips them when it checks `/Length`
+        /// (attack round 14: `% x` before `endstream` made Airlock end the data at an `endstream` inside it).
         func endstream(after index: Int) -> Int? {
             var cursor = index
-            while cursor < bytes.count, PDFLexer.isWhitespace(bytes[cursor]) { cursor += 1 }
+            while cursor < bytes.count {
+                if PDFLexer.isWhitespace(bytes[cursor]) {
+                    cursor += 1
+                } else if bytes[cursor] == 0x25 {
+                    while cursor < bytes.count, bytes[cursor] != 0x0A, bytes[cursor] != 0x0D { cursor += 1 }
+                } else {
+                    break
+                }
+            }
             return PDFLexer.keyword(PDFLexer.endstreamKeyword, in: bytes, at: cursor) ? cursor + 9 : nil
         }
 
@@ -1091,7 +1126,12 @@ enum PDFActiveContent {
             let slots = compressedSlots[stream.number] ?? [:]
             objects: for (slot, (number, offset)) in pairs.enumerated() {
                 let (start, overflow) = first.addingReportingOverflow(offset)
-                guard !overflow, start >= 0, start < data.count else { continue }
+                guard !overflow, start >= 0, start < data.count else {
+                    // An object placed past the data: a reader with other data (another end, another decoding) reads
+                    // one there.
+                    if readable { unscannable("an object stream names an object past the end of its data") }
+                    continue
+                }
                 guard work <= workLimit else {
                     unscannable("an object stream's objects overlap past the parse limit")
                     break

@@ -115,7 +115,13 @@ enum PDFFilters {
 
     /// PNG (10…15) and TIFF (2) predictors, with parameters read exactly (``wholeNumber(_:key:default:in:)``).
     static func predict(_ data: [UInt8], _ parms: [String: PDFValue]?, budget: Int) -> Result<[UInt8], Failure> {
-        guard let parms else { return .success(data) }
+        guard var parms else { return .success(data) }
+        // pdf.js also takes the inline-image abbreviation `/BPC` (attack round 14); both written and different is no
+        // one reading.
+        if let short = parms["BPC"] {
+            if let long = parms["BitsPerComponent"], long != short { return .failure(.unsupported("/BitsPerComponent and /BPC that differ")) }
+            parms["BitsPerComponent"] = short
+        }
         let parameters = wholeNumber(parms["Predictor"], key: "Predictor", default: 1, in: Int(Int32.min)...Int(Int32.max)).flatMap { predictor in
             wholeNumber(parms["Colors"], key: "Colors", default: 1, in: 1...Int(Int32.max)).flatMap { colors in
                 wholeNumber(parms["BitsPerComponent"], key: "BitsPerComponent", default: 8, in: 1...16).flatMap { bits in

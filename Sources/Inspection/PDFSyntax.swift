@@ -613,14 +613,13 @@ struct PDFParser {
     /// A number; a whole number followed by another and `R` is a reference.
     mutating func readNumberOrReference() -> PDFValue? {
         let start = position
-        while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
+        let token = numberToken()
         // Maybe `n g R`, read as pdf.js reads it: any whole numbers (`5 0. R`, `5 -0 R`), comments between tokens.
-        if let value = PDFLexer.wholeNumber(bytes, start, position) {
+        if let value = PDFLexer.wholeNumber(token, 0, token.count) {
             let save = position
             skipWhitespace()
-            let genStart = position
-            while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
-            if let generation = PDFLexer.wholeNumber(bytes, genStart, position) {
+            let generationToken = numberToken()
+            if let generation = PDFLexer.wholeNumber(generationToken, 0, generationToken.count) {
                 skipWhitespace()
                 if position < bytes.count, bytes[position] == UInt8(ascii: "R"),
                     position + 1 == bytes.count || !PDFLexer.isRegular(bytes[position + 1])
@@ -634,11 +633,11 @@ struct PDFParser {
             }
             position = save
         }
-        if let value = PDFLexer.integer(bytes, start, position) { return .integer(value) }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        if let value = PDFLexer.integer(token, 0, token.count) { return .integer(value) }
+        let text = String(decoding: token, as: UTF8.self)
         if let int = Int(text) { return .integer(int) }
         // As pdf.js reads it (`--5` is -5, `0-1` is 1): a count, offset or index written so reads as pdf.js does.
-        if let real = PDFLexer.readerNumber(bytes, start, position) {
+        if let real = PDFLexer.readerNumber(token, 0, token.count) {
             let written = text.contains(".") || text.contains("e") || text.contains("E")
             return !written && real == real.rounded() && abs(real) < 1e15 ? .integer(Int(real)) : .real(real)
         }
@@ -646,5 +645,23 @@ struct PDFParser {
         malformed { _ in "the number '\(text.prefix(32))', which readers read differently" }
         if position == start { position += 1 }
         return .integer(0)
+    }
+
+    /// The regular bytes of a number at the cursor, as pdf.js's lexer gathers them: a sign alone (`-`, `+`, `--`)
+    /// followed by line breaks goes on with the next token (`-⏎5` is -5, attack round 14).
+    mutating func numberToken() -> [UInt8] {
+        let start = position
+        while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
+        var token = Array(bytes[start..<position])
+        if [[0x2D], [0x2B], [0x2D, 0x2D]].contains(token), position < bytes.count, bytes[position] == 0x0A || bytes[position] == 0x0D {
+            var next = position
+            while next < bytes.count, bytes[next] == 0x0A || bytes[next] == 0x0D { next += 1 }
+            if next < bytes.count, PDFLexer.isDigit(bytes[next]) || bytes[next] == 0x2E {
+                position = next
+                while position < bytes.count, PDFLexer.isRegular(bytes[position]) { position += 1 }
+                token += bytes[next..<position]
+            }
+        }
+        return token
     }
 }

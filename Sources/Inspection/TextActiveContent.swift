@@ -495,20 +495,17 @@ enum TextActiveContent {
         return nil
     }
 
-    /// `](` or `][` anywhere in a tag's bytes (`text[start..<end]`) that also hold a quote, however the quotes fall: a
+    /// A `[` and a later `]` anywhere in a tag's bytes (`text[start..<end]`) that also hold a quote, however the quotes fall: a
     /// link's or image's brackets may stand in two attribute values, and the inserted `href="…"` pairs with a quote of
     /// the source to free what follows. Without a quote the inserted value stays whole (`<LICENSE-MIT or [x](y)>`).
     static func linkAcrossAttributes(_ text: [UInt8], from start: Int, to end: Int) -> String? {
         let end = min(end, text.count)
         guard start < end, text[start..<end].contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else { return nil }
-        var index = start
-        while index + 1 < end {
-            if text[index] == UInt8(ascii: "]"), text[index + 1] == UInt8(ascii: "(") || text[index + 1] == UInt8(ascii: "[") {
-                return "link syntax"
-            }
-            index += 1
+        // Any `[` with a `]` after it: shortcut references (`[x" y="]`) and `[a] [b]` are links too (attack round 14).
+        guard let open = text[start..<end].firstIndex(of: UInt8(ascii: "[")), text[(open + 1)..<end].contains(UInt8(ascii: "]")) else {
+            return nil
         }
-        return nil
+        return "link syntax"
     }
 
     /// The first `</style` (any case) at or after `start`, or the end of the text.
@@ -541,7 +538,9 @@ enum TextActiveContent {
         }
         if let handler = referenceAttributeHandler(text) { return ["an \(handler) event handler in a Markdown link definition"] }
         if let handler = destinationHandler(text) { return ["an \(handler) event handler in a Markdown link destination"] }
-        if let handler = quotedHandler(text) { return ["an \(handler) event handler after a quote (a renderer's attribute ends there)"] }
+        if let handler = quotedHandler(text) ?? armedHandler(text) {
+            return ["an \(handler) event handler after a quote (a renderer's attribute ends there)"]
+        }
         return []
     }
 
@@ -549,6 +548,47 @@ enum TextActiveContent {
     /// into an attribute unescaped (a link's or image's destination, however its definition is written: on the
     /// next line, after `\)`, under a label holding `]`, with CR line ends, attack round 13), the quote ends the value
     /// and the handler is an attribute of the tag. Linear.
+    /// An `on…=` handler that starts an attribute name (after white space, `/` or a quote) anywhere after a `"` in the
+    /// same paragraph, before any `>`: after a quoted value HTML reads any run of names and values as attributes, so
+    /// Markdown.pl's unescaped `"` in a destination frees `x"a/onerror=…` as well as `x"onerror=…` (attack round 14).
+    /// Linear.
+    private static func armedHandler(_ text: [UInt8]) -> String? {
+        var index = next(UInt8(ascii: "\""), in: text, from: 0)
+        var armed = false
+        var lineBlank = false
+        while index < text.count {
+            let byte = text[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                armed = true
+            case UInt8(ascii: ">"):
+                armed = false
+            case 0x0A:
+                if lineBlank { armed = false }
+                lineBlank = true
+                index += 1
+                continue
+            case 0x20, 0x09, 0x0B, 0x0C, 0x0D:
+                index += 1
+                continue
+            case UInt8(ascii: "o"), UInt8(ascii: "O"):
+                let before = index > 0 ? text[index - 1] : 0x20
+                if armed, [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "/"), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(before) {
+                    let (name, after) = handler(in: text, at: index, end: text.count)
+                    if let name { return name }
+                    lineBlank = false
+                    index = after
+                    continue
+                }
+            default:
+                break
+            }
+            lineBlank = false
+            index += 1
+        }
+        return nil
+    }
+
     private static func quotedHandler(_ text: [UInt8]) -> String? {
         var index = min(next(UInt8(ascii: "\""), in: text, from: 0), next(UInt8(ascii: "'"), in: text, from: 0))
         while index + 1 < text.count {

@@ -141,3 +141,83 @@ struct Round13TagTests {
         #expect(!Round13Tests.markdown(text).isEmpty, "\(text)")
     }
 }
+
+/// Attack round 14: table references closed as LibreOffice closes them, quoted sheets after a workbook index, `.bin`
+/// targets resolved before they are judged.
+struct Round14Tests {
+    @Test(arguments: [
+        ##"SUM(T[a'']"])&INDIRECT("'http://e.example/x'"&"#$Sheet1.A1")"##, ##"SUM(T[a"[b])&INDIRECT("'http://e.example/F1'#$S.A1")"##,
+        ##"SUM(T[a'']"])&_xlfn.WEBSERVICE("http://e.example/")"##, "['B9']'Sheet1'!A1", "[B9]'Sheet 1'!A1+1",
+    ])
+    func tableReferencesEndWhereLibreOfficeEndsThem(_ formula: String) {
+        #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
+    }
+
+    @Test(arguments: ["SUM(Sales[Order '#])", "Table1[[#This Row],[Qty]]*Table1[[#Headers],[Name]]", "SUM(T[Customer''s])"])
+    func escapedTableReferencesStayClean(_ formula: String) {
+        #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula)")
+    }
+
+    @Test(arguments: ["worksheets/sheet1.bin/x/..", "worksheets/sheet1.bin/.", "worksheets/./sheet1.BIN"])
+    func aBinTargetIsJudgedResolved(_ target: String) {
+        let relationship =
+            "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"\(target)\"/>"
+        #expect(!Round12OfficeTests.relationships(relationship, part: "xl/_rels/workbook.xml.rels").isEmpty, "\(target)")
+        #expect(
+            OOXMLParts.resolvedTarget(target, relationshipsPart: "xl/_rels/workbook.xml.rels") == "xl/worksheets/sheet1.bin"
+                || target.hasSuffix("BIN")
+        )
+    }
+}
+
+/// Attack round 14 on text and PDF.
+struct Round14TextAndPDFTests {
+    @Test(arguments: [
+        "![x](y\\)\"a/onerror=\"alert(1))", "![x][p]\n\n[p]:\nx\"a/onerror=\"alert(1)", "![a]b][]\n\n[a]b]: x\"q=1 onerror=alert(1)",
+        "<details open title=\"[x\" data-y=\"] ontoggle=alert(1) z=\">y</details>", "<details open title=\"[a] [b\" z=\"]\">y</details>",
+    ])
+    func handlersAfterAnyAttributeRunAndBracketsAcrossAttributesAreFound(_ text: String) {
+        #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
+    }
+
+    @Test(arguments: [
+        "<div>\ntext </div>\n\n```html\n<img src=x onerror=alert(1)>\n```\n\n</div>\n",
+        "<div>x</div>\n\n```html\n<img src=x onerror=alert(1)>\n```\n\n</div>\n",
+    ])
+    func aFenceInsideMarkdownPlsRawBlockIsJudged(_ text: String) {
+        #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
+    }
+
+    @Test func aFenceAfterAClosedBlockStaysExempt() {
+        let text = "<p align=\"center\"><img src=\"https://example.com/logo.png\"></p>\n\nIntro.\n\n```html\n<img src=x onerror=alert(1)>\n```\n"
+        #expect(Round13Tests.markdown(text).isEmpty, "\(Round13Tests.markdown(text))")
+    }
+
+    @Test(arguments: [("-\n5", -5), ("+\r\n7", 7), ("--\n3", -3)])
+    func aSignBeforeALineBreakGoesOnWithTheNumber(_ text: String, _ value: Int) {
+        var parser = PDFParser(bytes: Array(text.utf8), position: 0, maxDepth: 8)
+        #expect(parser.parseValue()?.integer == value, "\(text.debugDescription)")
+    }
+
+    @Test func anXrefFieldWiderThan32BitsIsUnscannable() {
+        let data = PDFBuilder.deflate([1, 0, 0, 0, 1, 0, 0, 0, 9, 0])
+        let findings = PDFActiveContent.findings(in: Round12PDFTests.withXrefStream("/W [1 8 1] /Filter /FlateDecode", data))
+        #expect(findings.unscannable.contains { $0.contains("wider than 32 bits") }, "\(findings)")
+    }
+
+    @Test(arguments: ["/Index 40 0 R", "/Index [0 1] /Size 40 0 R"])
+    func anIndirectIndexOrSizeIsUnscannable(_ extra: String) {
+        let findings = PDFActiveContent.findings(
+            in: Round12PDFTests.withXrefStream("/W [1 2 1] \(extra) /Filter /FlateDecode", PDFBuilder.deflate([1, 0, 9, 0]))
+        )
+        #expect(findings.unscannable.contains { $0.contains("is a reference") }, "\(findings)")
+    }
+
+    @Test func differingBitsPerComponentKeysAreNoReading() {
+        let parms: [String: PDFValue] = ["Predictor": .integer(12), "Columns": .integer(1), "BPC": .integer(16), "BitsPerComponent": .integer(8)]
+        guard case .failure = PDFFilters.predict([0, 1, 0, 2], parms, budget: 1 << 20) else {
+            Issue.record("differing /BPC and /BitsPerComponent decoded")
+            return
+        }
+    }
+}
