@@ -142,6 +142,29 @@ enum MarkdownFences {
             return low < list.count ? list[low] : nil
         }
         var blocks: [Int: Int] = [:]
+        // Markdown.pl's comment blocks: `<!`, one or more `--…--` (across lines, lazily), `>`, then a blank line or the
+        // end. A line that is one plain comment (`<!-- x -->`) before a blank line ends there; any other opening
+        // (`<!-- a -- -->`, `<!-- a -->x`) may run on to a later comment's end (attack round 15), so it is taken to run
+        // to the last line that can end one.
+        func isBlank(_ index: Int) -> Bool { index >= lines.count || lowered(lines[index]).allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        let lastCommentEnd = lines.indices.last { index in
+            let bytes = lowered(lines[index])
+            guard bytes.last == 0x3E, isBlank(index + 1) else { return false }
+            var cursor = bytes.count - 2
+            while cursor >= 0, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == 0x0A { cursor -= 1 }
+            return cursor >= 1 && bytes[cursor] == 0x2D && bytes[cursor - 1] == 0x2D
+        }
+        for (index, range) in lines.enumerated() where index == 0 || isBlank(index - 1) {
+            let bytes = lowered(range)
+            var start = 0
+            while start < min(bytes.count, 3), bytes[start] == 0x20 { start += 1 }
+            guard bytes.count >= start + 2, bytes[start] == 0x3C, bytes[start + 1] == 0x21 else { continue }
+            let body = Array(bytes[start...])
+            let plain =
+                body.starts(with: Array("<!--".utf8)) && body.count >= 7 && Array(body.suffix(3)) == Array("-->".utf8)
+                && !MarkdownFences.contains(body, (4, body.count - 3), Array("--".utf8)) && isBlank(index + 1)
+            if !plain, let end = lastCommentEnd, end > index { blocks[index] = end }
+        }
         for opening in openings {
             let nested = first(endLines[opening.name], after: opening.line, orAt: false)
             let liberal = opening.name == "ins" || opening.name == "del" ? nil : first(endingLines[opening.name], after: opening.line, orAt: true)

@@ -549,9 +549,9 @@ enum TextActiveContent {
     /// next line, after `\)`, under a label holding `]`, with CR line ends, attack round 13), the quote ends the value
     /// and the handler is an attribute of the tag. Linear.
     /// An `on…=` handler that starts an attribute name (after white space, `/` or a quote) anywhere after a `"` in the
-    /// same paragraph, before any `>`: after a quoted value HTML reads any run of names and values as attributes, so
-    /// Markdown.pl's unescaped `"` in a destination frees `x"a/onerror=…` as well as `x"onerror=…` (attack round 14).
-    /// Linear.
+    /// same paragraph: after a quoted value HTML reads any run of names and values as attributes, so Markdown.pl's
+    /// unescaped `"` in a destination frees `x"a/onerror=…` as well as `x"onerror=…` (attack round 14), and a `>` inside
+    /// a quoted value (`a='>'`) ends nothing (round 15). Linear.
     private static func armedHandler(_ text: [UInt8]) -> String? {
         var index = next(UInt8(ascii: "\""), in: text, from: 0)
         var armed = false
@@ -561,8 +561,6 @@ enum TextActiveContent {
             switch byte {
             case UInt8(ascii: "\""):
                 armed = true
-            case UInt8(ascii: ">"):
-                armed = false
             case 0x0A:
                 if lineBlank { armed = false }
                 lineBlank = true

@@ -221,3 +221,24 @@ struct Round14TextAndPDFTests {
         }
     }
 }
+
+/// Attack round 15: a `>` inside a quoted value, and Markdown.pl's comment blocks.
+struct Round15Tests {
+    @Test(arguments: ["![x](x\\)\"a='>'b/onerror=\"alert(1))", "![x][p]\n\n[p]:\nx\"a='>'b/onerror=\"alert(1)"])
+    func aGreaterThanInsideAQuotedValueEndsNothing(_ text: String) {
+        #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
+    }
+
+    @Test(arguments: [
+        "<!-- a -- -->\n\n```html\n<img src=x onerror=alert(1)>\n```\n\n<!-- b -->\n",
+        "<!-- a -->x\n\n```html\n<img src=x onerror=alert(1)>\n```\n\n<!-- b -->\n",
+    ])
+    func aFenceInsideMarkdownPlsCommentBlockIsJudged(_ text: String) {
+        #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
+    }
+
+    @Test func aPlainCommentBeforeAFenceLeavesItExempt() {
+        let text = "<!-- markdownlint-disable MD033 -->\n\nIntro.\n\n```html\n<img src=x onerror=alert(1)>\n```\n\n<!-- end -->\n"
+        #expect(Round13Tests.markdown(text).isEmpty, "\(Round13Tests.markdown(text))")
+    }
+}
