@@ -74,6 +74,8 @@ enum OOXMLParts {
         // A conditional format's threshold (`<cfvo type="formula" val="…">`), calculated when the sheet is shown
         // (attack round 12: LibreOffice fetched a WEBSERVICE written there on open).
         "cfvo": ["val"],
+        // A scenario's input cell: LibreOffice sets a value starting with `=` as the cell's formula (attack round 15).
+        "inputcells": ["val"],
         "formcontrolpr": ["fmlalink", "fmlarange", "fmlamacro", "fmlatxbx", "fmlagroup"],
         // A spreadsheet drawing's shapes, pictures, connectors, frames and groups: a macro assigned to run on a click
         // (`macro`, like a form control's fmlaMacro) and a shape's text linked to a formula (`textlink`).
@@ -379,6 +381,14 @@ enum OOXMLParts {
                     if !selfClosing { formulaDepth += 1 }
                 default:
                     break
+                }
+                // Any other attribute value written as a formula (`="…"`) is judged as one: a reader that sets it on a
+                // cell compiles it (attack round 15: a scenario's input cell).
+                for (key, value) in attributes where findings.count < limit && !(formulaAttributes[name] ?? []).contains(key) {
+                    let trimmed = value.drop { $0 == " " }
+                    if trimmed.hasPrefix("="), let problem = formulaProblem(String(trimmed.dropFirst())) {
+                        findings.append("\(label) holds \(problem) (in \(name)'s \(key))")
+                    }
                 }
                 // Formulas in attributes: pivot calculated items and fields, form-control links and macros.
                 for key in formulaAttributes[name] ?? [] where findings.count < limit {
@@ -779,9 +789,18 @@ enum OOXMLParts {
         /// (`- [x]Done! merged` is a checklist).
         func externalAfterBracket(_ index: Int) -> Bool {
             var cursor = index + 1
-            if strict, cursor < count, chars[cursor] == "'" {
-                // A quoted sheet after the index (`[1]'Sheet 1'!A1`, `['x']'S'!A1`, attack round 14).
-                cursor = closing("'", from: cursor) + 1
+            if strict {
+                // Sheets after the index, quoted or not, a range of them too (`[1]'Sheet 1'!A1`, `['x']'S'!A1`,
+                // `[doc]Sheet1:Sheet2!A1`: attack rounds 14 and 15).
+                while cursor < count {
+                    if chars[cursor] == "'" {
+                        cursor = closing("'", from: cursor) + 1
+                    } else if isNameChar(chars[cursor]) || chars[cursor] == ":" || chars[cursor] == "$" {
+                        cursor += 1
+                    } else {
+                        break
+                    }
+                }
                 return cursor < count && chars[cursor] == "!"
             }
             while cursor < count, isNameChar(chars[cursor]) { cursor += 1 }
@@ -833,9 +852,12 @@ enum OOXMLParts {
                 // (after `[`, `,` or blanks there), elsewhere it is a character of a column name; a `]` closes a level
                 // unless the character before it is `'` (`''` is no escape of its own: `[a'']"]` stays open, attack
                 // round 14).
+                // Blanks keep an item's start only after `,`: right after `[` a blank starts a column name (`T[ [a"]` is
+                // the column ` [a"`, attack round 15).
                 var depth = 0
                 var cursor = index
                 var itemStart = true
+                var afterSeparator = false
                 while cursor < count {
                     let c = chars[cursor]
                     if c == "[", itemStart {
@@ -844,10 +866,20 @@ enum OOXMLParts {
                         depth -= 1
                         if depth == 0 { break }
                     }
-                    itemStart = c == "[" || c == "," || (itemStart && isBlank(c))
+                    afterSeparator = c == "," || (afterSeparator && isBlank(c))
+                    itemStart = c == "[" || afterSeparator
                     cursor += 1
                 }
-                if cursor < count, externalAfterBracket(cursor) { return "an external workbook reference" }
+                // A table reference that never closes is no formula LibreOffice compiles: only an attacker writes one,
+                // and where it ends decides what the rest is.
+                guard cursor < count else {
+                    // Outside strict mode (prose read as a cell: `- [x` …) an open bracket is ordinary; the other
+                    // readings read the rest.
+                    if strict { return "a table reference that does not close" }
+                    index = count
+                    continue
+                }
+                if externalAfterBracket(cursor) { return "an external workbook reference" }
                 index = cursor + 1
                 continue
             case "]":

@@ -548,21 +548,27 @@ enum TextActiveContent {
     /// into an attribute unescaped (a link's or image's destination, however its definition is written: on the
     /// next line, after `\)`, under a label holding `]`, with CR line ends, attack round 13), the quote ends the value
     /// and the handler is an attribute of the tag. Linear.
-    /// An `on…=` handler that starts an attribute name (after white space, `/` or a quote) anywhere after a `"` in the
-    /// same paragraph: after a quoted value HTML reads any run of names and values as attributes, so Markdown.pl's
+    /// An `on…=` handler that starts an attribute name (after white space, `/` or a quote) anywhere after a `"` that
+    /// follows a `]` in the same paragraph (where a Markdown.pl destination can stand): after a quoted value HTML reads any run of names and values as attributes, so Markdown.pl's
     /// unescaped `"` in a destination frees `x"a/onerror=…` as well as `x"onerror=…` (attack round 14), and a `>` inside
     /// a quoted value (`a='>'`) ends nothing (round 15). Linear.
     private static func armedHandler(_ text: [UInt8]) -> String? {
-        var index = next(UInt8(ascii: "\""), in: text, from: 0)
+        var index = next(UInt8(ascii: "]"), in: text, from: 0)
         var armed = false
+        var bracket = false  // a `]` earlier in the paragraph: Markdown.pl's destinations all follow one
         var lineBlank = false
         while index < text.count {
             let byte = text[index]
             switch byte {
+            case UInt8(ascii: "]"):
+                bracket = true
             case UInt8(ascii: "\""):
-                armed = true
+                if bracket { armed = true }
             case 0x0A:
-                if lineBlank { armed = false }
+                if lineBlank {
+                    armed = false
+                    bracket = false
+                }
                 lineBlank = true
                 index += 1
                 continue

