@@ -99,7 +99,8 @@ enum MarkdownFences {
     /// (`<div>x</div>`, `text </div>`) end nothing (attack round 14: a fence after them was raw HTML to Markdown.pl).
     /// Linear: each tag's end lines are collected once and searched.
     static func markdownPlRawBlocks(_ text: [UInt8], _ lines: [(start: Int, end: Int)]) -> [Int: Int] {
-        func lowered(_ range: (start: Int, end: Int)) -> [UInt8] {
+        // Each line lowercased without its trailing blanks, once.
+        let lowered: [[UInt8]] = lines.map { range in
             var end = range.end
             while end > range.start, text[end - 1] == 0x20 || text[end - 1] == 0x09 || text[end - 1] == 0x0D { end -= 1 }
             return text[range.start..<end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
@@ -113,8 +114,7 @@ enum MarkdownFences {
         var endLines: [String: [Int]] = [:]  // lines that are `</name>` and blanks
         var endingLines: [String: [Int]] = [:]  // lines that end with `</name>`
         var openings: [(line: Int, name: String)] = []
-        for (index, range) in lines.enumerated() {
-            let bytes = lowered(range)
+        for (index, bytes) in lowered.enumerated() {
             guard bytes.count >= 2 else { continue }
             if bytes[0] == 0x3C, bytes[1] == 0x2F, let name = tagName(bytes, from: 2), bytes.count == name.utf8.count + 3, bytes.last == 0x3E {
                 endLines[name, default: []].append(index)
@@ -146,16 +146,15 @@ enum MarkdownFences {
         // end. A line that is one plain comment (`<!-- x -->`) before a blank line ends there; any other opening
         // (`<!-- a -- -->`, `<!-- a -->x`) may run on to a later comment's end (attack round 15), so it is taken to run
         // to the last line that can end one.
-        func isBlank(_ index: Int) -> Bool { index >= lines.count || lowered(lines[index]).allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        func isBlank(_ index: Int) -> Bool { index >= lines.count || lowered[index].allSatisfy { $0 == 0x20 || $0 == 0x09 } }
         let lastCommentEnd = lines.indices.last { index in
-            let bytes = lowered(lines[index])
+            let bytes = lowered[index]
             guard bytes.last == 0x3E, isBlank(index + 1) else { return false }
             var cursor = bytes.count - 2
             while cursor >= 0, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == 0x0A { cursor -= 1 }
             return cursor >= 1 && bytes[cursor] == 0x2D && bytes[cursor - 1] == 0x2D
         }
-        for (index, range) in lines.enumerated() where index == 0 || isBlank(index - 1) {
-            let bytes = lowered(range)
+        for (index, bytes) in lowered.enumerated() where index == 0 || isBlank(index - 1) {
             var start = 0
             while start < min(bytes.count, 3), bytes[start] == 0x20 { start += 1 }
             guard bytes.count >= start + 2, bytes[start] == 0x3C, bytes[start + 1] == 0x21 else { continue }

@@ -111,17 +111,12 @@ enum OOXMLParts {
         return mode != "Internal"
     }
 
-    /// Whether an internal relationship's target, resolved against the part that holds it (`relationshipsPart`, the
-    /// `.rels` part's name in the package), climbs above the package's root: a reader that resolves it as a URL
-    /// relative to the document reaches the file system (`../../../etc/x.png`, `..//host/share/x.png`, a UNC path after
-    /// resolution). `%2e`, `%2f` and `%5c` count as the characters they encode; a backslash separates like a slash.
-    static func climbsOutOfPackage(_ target: String, relationshipsPart: String) -> Bool {
-        resolvedTarget(target, relationshipsPart: relationshipsPart) == nil
-    }
-
-    /// A relationship's target resolved against the part that holds it, as LibreOffice resolves it (dot segments
-    /// removed, `..` taking a file name too: `sheet1.bin/x/..` is `sheet1.bin`, attack round 14), or nil when it climbs
-    /// above the package's root or starts a host after climbing to it (`..//host/share`).
+    /// A relationship's target resolved against the part that holds it (`relationshipsPart`, the `.rels` part's name in
+    /// the package), as LibreOffice resolves it (dot segments removed, `..` taking a file name too: `sheet1.bin/x/..` is
+    /// `sheet1.bin`, attack round 14), or nil when it climbs above the package's root or starts a host after climbing
+    /// to it: a reader that resolves it against the document's own location reaches the file system
+    /// (`../../../etc/x.png`, `..//host/share/x.png`, attack round 12). `%2e`, `%2f` and `%5c` count as the characters
+    /// they encode; a backslash separates like a slash.
     static func resolvedTarget(_ target: String, relationshipsPart: String) -> String? {
         let scalars = Array(target.trimmingSpaces(newlines: true).unicodeScalars)
         var path = ""
@@ -269,22 +264,21 @@ enum OOXMLParts {
                     let type = (attributes["type"] ?? "").lowercased()
                     let kind = type.split(separator: "/").last.map(String.init) ?? type
                     let target = attributes["target"] ?? ""
+                    let resolved = resolvedTarget(target, relationshipsPart: packageName ?? partName)
                     if kind == "afchunk" {
                         // Word imports an altChunk (HTML, RTF, MHT, text, another document) with its own converters
                         // when the document opens; Airlock does not judge it as Word reads it.
                         findings.append("an imported alternative-format part (altChunk '\(target.prefix(80))' in \(partName))")
                     } else if let what = activeRelationships[kind] {
                         findings.append("\(what) (relationship to '\(target)' in \(partName))")
-                    } else if kind != "printersettings",
-                        (resolvedTarget(target, relationshipsPart: packageName ?? partName) ?? target).lowercased().hasSuffix(".bin")
-                    {
+                    } else if kind != "printersettings", (resolved ?? target).lowercased().hasSuffix(".bin") {
                         // LibreOffice parses any fragment named `.bin` as Excel's binary records (the xlsb reader is
                         // shared with xlsx): a worksheet, workbook or connections part there holds formulas Airlock
                         // does not read (attack round 13). Printer settings are the only binary part Office writes
                         // behind an ordinary relationship.
                         findings.append("binary records Airlock does not read (\(kind) relationship to '\(target.prefix(80))' in \(partName))")
                     } else if isExternalMode(attributes) || isOutsideReference(target)
-                        || climbsOutOfPackage(target, relationshipsPart: packageName ?? partName)
+                        || resolved == nil
                     {
                         // An absolute URL, UNC or drive path leads outside the package whatever `TargetMode` says.
                         if kind != "hyperlink" {
@@ -611,10 +605,11 @@ enum OOXMLParts {
     /// - an external workbook reference: `'\\host\share\[x.xlsx]Sheet1'!A1`, `[x.xlsx]Sheet1!A1`, `[1]Sheet1!A1`,
     ///   a quoted sheet name holding a path, LibreOffice's `'file:///…'#$Sheet.A1`, INDIRECT with a string that names
     ///   another document.
-    /// String literals are skipped (their text is not a call). A formula with a `'` is read a second time with the quote
-    /// as an ordinary character: a structured reference escapes with it (`T['#x]`), and a quote Airlock took for a
-    /// sheet name's would hide the calls up to the next one (attack round 12); that reading judges calls and
-    /// references, not which functions are harmless. Linear in the formula.
+    /// String literals are skipped (their text is not a call). A formula is read up to three ways, and a problem in any
+    /// reading counts: with LibreOffice's states (table references read whole, attack rounds 13 to 15), with `'…'` as a
+    /// quoted name, and, when it holds a `'`, with `'` as an ordinary character (a quote Airlock took for a sheet
+    /// name's would hide the calls up to the next one, attack round 12; that reading judges calls and references, not
+    /// which functions are harmless). Linear in the formula.
     static func formulaProblem(
         _ formula: String,
         strict: Bool = true,
@@ -692,8 +687,8 @@ enum OOXMLParts {
     }
 
     /// One reading of ``formulaProblem(_:strict:functions:fetchers:harmlessOnly:)``: `quotedNames` reads `'…'` as a
-    /// quoted sheet or document name, otherwise `'` is an ordinary character; `opaqueBrackets` reads `[…]` (nested,
-    /// `'` escaping the next character) as one token, as LibreOffice reads a structured reference or a workbook index.
+    /// quoted sheet or document name, otherwise `'` is an ordinary character; `opaqueBrackets` reads `[…]` as one token,
+    /// as LibreOffice's compiler reads a table reference or a workbook index (below).
     private static func formulaReading(
         _ chars: [Unicode.Scalar],
         quotedNames: Bool,

@@ -672,9 +672,12 @@ enum PDFActiveContent {
             var decoded = false
             for case (true, .success(let data)) in readings(of: stream) where entries.count < objectLimit {
                 decoded = true
-                let read = entriesAndMismatch(stream, data)
-                if read.mismatch { unscannable("an xref stream field wider than 32 bits (pdf.js keeps 32)") }
-                entries += read.entries
+                let read = xrefStreamEntries(stream, data)
+                // pdf.js keeps 32 bits of each field: one wider reads differently there (attack round 14).
+                if read.contains(where: { [$0.type, $0.field, $0.generation].contains { Int(Int32(truncatingIfNeeded: $0)) != $0 } }) {
+                    unscannable("an xref stream field wider than 32 bits (pdf.js keeps 32)")
+                }
+                entries += read
             }
             if !decoded { unscannable("an xref stream whose data Airlock cannot decode (a reader finds objects through it)") }
             return entries
@@ -682,20 +685,6 @@ enum PDFActiveContent {
 
         /// The entries of one reading of an xref stream's data.
         func xrefStreamEntries(_ stream: PDFStream, _ data: [UInt8]) -> [(number: Int, type: Int, field: Int, generation: Int)] {
-            entriesAndMismatch(stream, data).entries
-        }
-
-        /// The entries, and whether a field reads differently in pdf.js, which keeps 32 bits of each (a field wider than
-        /// that: attack round 14).
-        func entriesAndMismatch(
-            _ stream: PDFStream,
-            _ data: [UInt8]
-        ) -> (entries: [(number: Int, type: Int, field: Int, generation: Int)], mismatch: Bool) {
-            let entries = entriesOf(stream, data)
-            return (entries, entries.contains { [$0.type, $0.field, $0.generation].contains { Int(Int32(truncatingIfNeeded: $0)) != $0 } })
-        }
-
-        func entriesOf(_ stream: PDFStream, _ data: [UInt8]) -> [(number: Int, type: Int, field: Int, generation: Int)] {
             guard case .array(let items)? = stream.dictionary["W"] else { return [] }
             let widths = items.compactMap(\.integer)
             guard widths.count == 3, widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) else { return [] }
