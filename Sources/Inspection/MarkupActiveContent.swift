@@ -126,9 +126,9 @@ enum MarkupActiveContent {
         guard let scheme = scheme(of: compact) else {
             // A backslash path is a UNC path to a converter on Windows (`\\host\share`, `/\host`): SMB, NTLM.
             if compact.hasPrefix("\\\\") || compact.hasPrefix("/\\") || compact.hasPrefix("\\/") { return "UNC path" }
-            if compact.hasPrefix("//") {
-                return nil  // protocol-relative: http or https
-            }
+            // A protocol-relative reference takes the document's scheme: http(s) in a served page, but `file://host/…`
+            // (a UNC path on Windows) in a saved file or a converter's input. Loaded, it is refused like any relative one.
+            if compact.hasPrefix("//") { return context == .navigation ? nil : "protocol-relative URL" }
             return context == .navigation ? nil : "relative URL"
         }
         switch scheme {

@@ -129,6 +129,8 @@ struct SVGAllowListTests {
         "data:image/svg+xml;base64,PHN2Zz4=", "data:text/html,<script>alert(1)</script>", "data:,alert(1)",
         "data:application/xhtml+xml,x", "livescript:x", "pdf:/etc/passwd", "ephemeral:/tmp/x", "label:@/etc/passwd",
         "C:\\Windows\\win.ini", "/etc/passwd", "../secret.png", "x.svg",
+        // Protocol-relative: `file://evil/share/p.png` when the SVG is opened from disk or converted (UNC on Windows).
+        "//evil/share/p.png", " / /evil/share/p.png", "\\/evil/share/p.png",
     ]
 
     @Test(arguments: activeSchemes)
@@ -152,7 +154,7 @@ struct SVGAllowListTests {
     }
 
     @Test(arguments: [
-        "https://example.com/a.png", "http://example.com/a.png", "//cdn.example/a.png", "#frag",
+        "https://example.com/a.png", "http://example.com/a.png", "#frag",
         "data:image/png;base64,AA", "data:image/jpeg;base64,AA", "data:image/gif;base64,AA", "data:image/webp;base64,AA",
         " HTTPS://EXAMPLE.COM ", "",
     ])
