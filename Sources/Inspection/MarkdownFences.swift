@@ -97,7 +97,8 @@ enum MarkdownFences {
     /// its block tags opens a block that runs to the first later line that is that end tag and blanks, or else (not for
     /// `ins` and `del`) to the first line from the opening one that ends with it. Its end tags elsewhere on a line
     /// (`<div>x</div>`, `text </div>`) end nothing (attack round 14: a fence after them was raw HTML to Markdown.pl).
-    /// Linear: each tag's end lines are collected once and searched.
+    /// Its `<hr>` and comment blocks run across lines (below). Linear: each tag's end lines are collected once and
+    /// searched; an `<hr>` block's search ends at the next `<`.
     static func markdownPlRawBlocks(_ text: [UInt8], _ lines: [(start: Int, end: Int)]) -> [Int: Int] {
         // Each line lowercased without its trailing blanks, once.
         let lowered: [[UInt8]] = lines.map { range in
@@ -142,27 +143,49 @@ enum MarkdownFences {
             return low < list.count ? list[low] : nil
         }
         var blocks: [Int: Int] = [:]
-        // Markdown.pl's comment blocks: `<!`, one or more `--…--` (across lines, lazily), `>`, then a blank line or the
-        // end. A line that is one plain comment (`<!-- x -->`) before a blank line ends there; any other opening
-        // (`<!-- a -- -->`, `<!-- a -->x`) may run on to a later comment's end (attack round 15), so it is taken to run
-        // to the last line that can end one.
         func isBlank(_ index: Int) -> Bool { index >= lines.count || lowered[index].allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        // Markdown.pl's `<hr>` and comment blocks open after a blank line, at the start, or after a block hashed before
+        // them; taken here at any line start within 3 blanks of the margin (a superset). Both run across lines: `<hr`
+        // to its first `>` (`[^<>]*?`: over blank lines and fences, attack round 16), a comment (`<!(--.*?--\s*)+>`,
+        // lazily and with `\s` across lines) to a `--`, white space and `>`, then a blank line or the end.
+        func opening(_ bytes: [UInt8]) -> [UInt8]? {
+            var start = 0
+            while start < min(bytes.count, 3), bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            return start < bytes.count && bytes[start] == 0x3C ? Array(bytes[start...]) : nil
+        }
+        // Perl's `\s` (VT included), and the bytes it matches under Unicode rules.
+        func isPerlSpace(_ byte: UInt8) -> Bool { (byte >= 0x09 && byte <= 0x0D) || byte == 0x20 || byte == 0x85 || byte == 0xA0 }
+        // The last line that can end a comment block: its last non-blank byte a `>` that follows `--` and white space
+        // (line breaks and blank lines included), the next line blank or none.
         let lastCommentEnd = lines.indices.last { index in
             let bytes = lowered[index]
             guard bytes.last == 0x3E, isBlank(index + 1) else { return false }
-            var cursor = bytes.count - 2
-            while cursor >= 0, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == 0x0A { cursor -= 1 }
-            return cursor >= 1 && bytes[cursor] == 0x2D && bytes[cursor - 1] == 0x2D
+            var cursor = lines[index].start + bytes.count - 2
+            while cursor >= 0, isPerlSpace(text[cursor]) { cursor -= 1 }
+            return cursor >= 1 && text[cursor] == 0x2D && text[cursor - 1] == 0x2D
         }
-        for (index, bytes) in lowered.enumerated() where index == 0 || isBlank(index - 1) {
-            var start = 0
-            while start < min(bytes.count, 3), bytes[start] == 0x20 { start += 1 }
-            guard bytes.count >= start + 2, bytes[start] == 0x3C, bytes[start + 1] == 0x21 else { continue }
-            let body = Array(bytes[start...])
-            let plain =
-                body.starts(with: Array("<!--".utf8)) && body.count >= 7 && Array(body.suffix(3)) == Array("-->".utf8)
-                && !MarkdownFences.contains(body, (4, body.count - 3), Array("--".utf8)) && isBlank(index + 1)
-            if !plain, let end = lastCommentEnd, end > index { blocks[index] = end }
+        for (index, bytes) in lowered.enumerated() {
+            guard let body = opening(bytes), body.count >= 2 else { continue }
+            if body[1] == 0x21 {
+                // A line that is one plain comment (`<!-- x -->`) before a blank line ends there; any other opening
+                // (`<!-- a -- -->`, `<!-- a -->x`) may run on to a later comment's end (attack round 15), so it is
+                // taken to run to the last line that can end one.
+                let plain =
+                    body.starts(with: Array("<!--".utf8)) && body.count >= 7 && Array(body.suffix(3)) == Array("-->".utf8)
+                    && !MarkdownFences.contains(body, (4, body.count - 3), Array("--".utf8)) && isBlank(index + 1)
+                if !plain, let end = lastCommentEnd, end > index { blocks[index] = end }
+            } else if body.starts(with: Array("<hr".utf8)),
+                body.count == 3 || !((body[3] >= 0x61 && body[3] <= 0x7A) || (body[3] >= 0x30 && body[3] <= 0x39) || body[3] == 0x5F)
+            {
+                // To the line of the first `<` or `>` after it, when that is a `>`.
+                var cursor = lines[index].start + (bytes.count - body.count) + 3
+                while cursor < text.count, text[cursor] != 0x3C, text[cursor] != 0x3E { cursor += 1 }
+                if cursor < text.count, text[cursor] == 0x3E {
+                    var end = index
+                    while end + 1 < lines.count, lines[end + 1].start <= cursor { end += 1 }
+                    if end > index { blocks[index] = end }
+                }
+            }
         }
         for opening in openings {
             let nested = first(endLines[opening.name], after: opening.line, orAt: false)

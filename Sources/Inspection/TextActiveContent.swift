@@ -572,7 +572,9 @@ enum TextActiveContent {
                 lineBlank = true
                 index += 1
                 continue
-            case 0x20, 0x09, 0x0B, 0x0C, 0x0D:
+            case 0x20, 0x09, 0x0D:
+                // Blank to every renderer; a line holding a vertical tab or form feed is not blank to Markdown.pl or
+                // Python-Markdown and ends no paragraph (attack round 16).
                 index += 1
                 continue
             case UInt8(ascii: "o"), UInt8(ascii: "O"):
@@ -651,7 +653,9 @@ enum TextActiveContent {
                 }
                 continue
             }
-            if byte == UInt8(ascii: ")") {
+            // An escaped `\)` ends no destination: every renderer reads it as a `)` in the URL (Markdown.pl hashes it
+            // before it reads links, attack round 16).
+            if byte == UInt8(ascii: ")"), !isEscaped(text, index) {
                 inDestination = false
                 index += 1
                 continue
@@ -661,6 +665,13 @@ enum TextActiveContent {
             index = after
         }
         return nil
+    }
+
+    /// Whether the byte at `index` follows an odd run of backslashes.
+    private static func isEscaped(_ text: [UInt8], _ index: Int) -> Bool {
+        var cursor = index - 1
+        while cursor >= 0, text[cursor] == UInt8(ascii: "\\") { cursor -= 1 }
+        return (index - 1 - cursor) % 2 == 1
     }
 
     /// `on` and at least three letters (`oncut`, `onend`, `onload`), not a word such as `online`; lowercased.
