@@ -9,11 +9,14 @@ final class Inflater {
         case raw
         /// The zlib wrapper (PDF `FlateDecode`).
         case zlib
+        /// One gzip member (SVGZ, EMZ and WMZ pictures).
+        case gzip
 
         var windowBits: Int32 {
             switch self {
             case .raw: -15
             case .zlib: 15
+            case .gzip: 31
             }
         }
     }

@@ -111,6 +111,16 @@ public final class Inspector: FileInspector {
             return exceeded != nil
         }
 
+        /// Takes `size` bytes inflated from a compressed part out of the budget, or records that they pass it.
+        func take(inflated size: Int64, label: String) -> Bool {
+            guard size <= bytes else {
+                exceed("archive members inflate past \(maxTotalSize) bytes at all levels together (at \(label))")
+                return false
+            }
+            bytes -= size
+            return true
+        }
+
         /// Takes one archive member (or package part) of `size` bytes out of the budget, or records which limit it
         /// would pass.
         func take(member size: Int64, label: String, part: Bool = false) -> Bool {
@@ -520,7 +530,10 @@ public final class Inspector: FileInspector {
             guard let extracted = extract(part, from: descriptor, label: label, context: context, part: true, reasons: &reasons) else { continue }
             let size = part.uncompressedSize
             let lowered = part.name.lowercased()
-            let head = size > 0 ? Self.read(descriptor: extracted.descriptor, count: Int(min(size, 64))) ?? [] : []
+            // The first 2 KiB: what LibreOffice's picture detection reads to tell a format.
+            let sniff = size > 0 ? Self.read(descriptor: extracted.descriptor, count: Int(min(size, 2048))) ?? [] : []
+            let head = Array(sniff.prefix(64))
+            let sniffedSVG = OOXMLParts.sniffsAsSVG(sniff)
             let fileName = lowered.split(separator: "/").last ?? ""
             let fileExtension = fileName.lastIndex(of: ".").map { String(fileName[fileName.index(after: $0)...]) }
             let typedXML = xmlTypes.parts.contains("/" + lowered) || fileExtension.map { xmlTypes.extensions.contains($0) } == true
@@ -533,7 +546,7 @@ public final class Inspector: FileInspector {
             if let encoding = OOXMLParts.unreadableXMLEncoding(head) {
                 reasons.append(Reason(.activeContent, "part \(label) is XML in \(encoding), which Airlock does not read (LibreOffice's parser does)"))
             }
-            if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") || typedXML
+            if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") || typedXML || sniffedSVG
                 || OOXMLParts.startsLikeXML(descriptor: extracted.descriptor, size: size)
             {
                 guard size <= Self.markupLimit else {
@@ -548,6 +561,9 @@ public final class Inspector: FileInspector {
                 if lowered.hasSuffix(".rels"), let source = OOXMLParts.sourcePart(ofRelationships: lowered) {
                     externalLinks[source, default: []].formUnion(OOXMLParts.externalHyperlinkIDs(bytes))
                 }
+                // Markup that is no Office XML part by name (a picture LibreOffice sniffs as SVG, attack round 16) is also
+                // judged as SVG and XML.
+                let asMarkup = lowered.hasSuffix(".svg") || sniffedSVG || !OOXMLParts.isXML(part.name)
                 let found =
                     lowered.hasSuffix(".svg")
                     ? MarkupActiveContent.findings(in: bytes)
@@ -556,8 +572,19 @@ public final class Inspector: FileInspector {
                         packageName: part.name,
                         bytes: bytes,
                         externalLinks: externalLinks[lowered] ?? []
-                    )
+                    ) + (asMarkup ? MarkupActiveContent.findings(in: bytes) : [])
+                // Bytes before a sniffed `<svg` (`\0<svg`, which also reads as UTF-16): the SVG is judged from there too.
+                let svgStart = sniffedSVG ? OOXMLParts.svgTagOffset(bytes) : nil
+                if let svgStart, svgStart > 0 {
+                    reasons += MarkupActiveContent.findings(in: Array(bytes[svgStart...])).map { Reason(.activeContent, $0) }
+                }
                 reasons += found.map { Reason(.activeContent, $0) }
+            }
+            if head.starts(with: [0x1F, 0x8B]) {
+                reasons += compressedPictureReasons(descriptor: extracted.descriptor, size: size, label: label, budget: context.budget)
+            } else if !head.starts(with: [0x50, 0x4B, 0x03, 0x04]), Self.holdsZipEndRecord(descriptor: extracted.descriptor, size: size) {
+                // A ZIP after other bytes: a ZIP reader finds it from its end record, Airlock does not walk it.
+                reasons.append(Reason(.activeContent, "part \(label) holds a ZIP archive after other bytes, which Airlock does not walk"))
             }
             var isPackage = false
             // Any part that is itself a ZIP (wherever it is stored: embeddings/, media/, a renamed part) is walked as a
@@ -592,6 +619,57 @@ public final class Inspector: FileInspector {
             signatures += scan.signatures.filter { !signatures.contains($0) }
         }
         return (reasons, signatures)
+    }
+
+    /// A gzip-compressed part (SVGZ, EMZ, WMZ): LibreOffice inflates a picture and sniffs what it holds, so an SVG
+    /// behind any name and type is loaded with its links (attack round 16). Inflated whole within the upload's budget,
+    /// it must hold SVG (judged as markup) or a metafile; anything else, or a stream that does not inflate whole
+    /// (damaged, cut short, bytes after it), is unscannable.
+    func compressedPictureReasons(descriptor: Int32, size: Int64, label: String, budget: InspectionBudget) -> [Reason] {
+        guard size <= Self.markupLimit else {
+            return [Reason(.unscannable, "part \(label) is gzip-compressed and larger than \(Self.markupLimit >> 20) MiB")]
+        }
+        guard let bytes = Self.read(descriptor: descriptor, count: Int(size)) else {
+            return [Reason(.scanFailed, "part \(label) cannot be read back")]
+        }
+        let limit = min(Self.markupLimit, budget.bytes)
+        let inflater = Inflater(format: .gzip, limit: limit)
+        var inflated: [UInt8] = []
+        let status = bytes.withUnsafeBytes { chunk in
+            inflater.feed(chunk) { output in
+                inflated.append(contentsOf: output)
+                return true
+            }
+        }
+        let why: String?
+        switch status {
+        case .finished: why = inflater.unusedInput == 0 ? nil : "bytes follow its gzip stream"
+        case .needsInput: why = "its gzip stream ends early"
+        case .corrupt(let detail): why = "its gzip stream is damaged (\(detail))"
+        case .limitExceeded, .stopped:
+            guard limit == Self.markupLimit else {
+                budget.exceed("archive members inflate past \(budget.maxTotalSize) bytes at all levels together (at \(label))")
+                return []
+            }
+            why = "it inflates past \(Self.markupLimit >> 20) MiB"
+        }
+        if let why { return [Reason(.unscannable, "part \(label) is gzip-compressed and cannot be read whole: \(why)")] }
+        guard budget.take(inflated: Int64(inflated.count), label: label) else { return [] }
+        if OOXMLParts.sniffsAsSVG(inflated) || inflated.first == UInt8(ascii: "<") || inflated.starts(with: [0xEF, 0xBB, 0xBF]) {
+            return MarkupActiveContent.findings(in: inflated).map { Reason(.activeContent, "part \(label), gzip-compressed: \($0)") }
+        }
+        guard OOXMLParts.isMetafile(inflated) else {
+            return [Reason(.unscannable, "part \(label) is gzip-compressed and holds neither SVG nor a metafile")]
+        }
+        return []
+    }
+
+    /// Whether a ZIP end-of-central-directory signature stands in the part's last 64 KiB and 22 bytes, where ZIP
+    /// readers look for one.
+    static func holdsZipEndRecord(descriptor: Int32, size: Int64) -> Bool {
+        let window = min(size, 65_557)
+        guard window >= 22, let tail = read(descriptor: descriptor, count: Int(window), at: size - window) else { return false }
+        return (0...(tail.count - 4)).contains { tail[$0] == 0x50 && tail[$0 + 1] == 0x4B && tail[$0 + 2] == 0x05 && tail[$0 + 3] == 0x06 }
     }
 
     /// Markup is read whole up to this size; larger markup is unscannable.
@@ -660,12 +738,12 @@ public final class Inspector: FileInspector {
         Int64(prefix.count) == size ? prefix : read(descriptor: descriptor, count: Int(size))
     }
 
-    /// The file's first `count` bytes, or nil when it cannot be read or ends sooner.
-    static func read(descriptor: Int32, count: Int) -> [UInt8]? {
+    /// `count` bytes of the file from `offset` (its first ones by default), or nil when it cannot be read or ends sooner.
+    static func read(descriptor: Int32, count: Int, at offset: Int64 = 0) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
-            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(filled)) }
+            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled)) }
             if result < 0 && errno == EINTR { continue }
             guard result > 0 else { return nil }
             filled += result

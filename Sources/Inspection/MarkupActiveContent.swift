@@ -119,7 +119,8 @@ enum MarkupActiveContent {
     /// What is wrong with a URL in `context` ("javascript URL", "data URL (text/html)", "relative URL"), or nil.
     /// Whitespace, control and invisible characters are removed first, as browsers do inside schemes.
     static func urlProblem(_ value: String, context: URLContext) -> String? {
-        let compact = String(String.UnicodeScalarView(value.unicodeScalars.filter { !isIgnorableInURL($0) })).lowercased()
+        let written = String(String.UnicodeScalarView(value.unicodeScalars.filter { !isIgnorableInURL($0) }))
+        let compact = written.lowercased()
         if compact.isEmpty { return nil }
         if compact.hasPrefix("#") { return nil }
         if context == .fragmentOnly { return "reference outside the document" }
@@ -136,7 +137,8 @@ enum MarkupActiveContent {
             return nil
         case "data":
             let type = dataMediaType(compact)
-            return rasterDataTypes.contains(type) ? nil : "data URL (\(type.isEmpty ? "text/plain" : type))"
+            guard rasterDataTypes.contains(type) else { return "data URL (\(type.isEmpty ? "text/plain" : type))" }
+            return dataBytesMatch(written, type: type) ? nil : "data URL (\(type)) whose bytes are not that image type"
         case "mailto", "tel":
             return context == .navigation ? nil : "\(scheme) URL"
         default:
@@ -171,6 +173,77 @@ enum MarkupActiveContent {
             scheme.unicodeScalars.append(scalar)
         }
         return nil
+    }
+
+    /// Whether a raster `data:` URL's bytes start with its type's signature (or, cut short, with part of it): a
+    /// consumer that sniffs the format (LibreOffice) reads an SVG labelled `image/png` as SVG and follows its links
+    /// (attack round 16). The bytes are read as every reader reads them: percent-decoded, then base64 when the header
+    /// ends with `;base64`; a header that names base64 anywhere else is refused, since readers differ on it.
+    static func dataBytesMatch(_ url: String, type: String) -> Bool {
+        let scalars = Array(url.unicodeScalars.dropFirst(5))
+        guard let comma = scalars.firstIndex(of: ",") else { return false }
+        let header = String(String.UnicodeScalarView(scalars[..<comma])).lowercased()
+        let base64 = header.hasSuffix(";base64")
+        if !base64 && header.contains("base64") { return false }
+        // Percent-decoded: the first bytes are enough.
+        var bytes: [UInt8] = []
+        var index = comma + 1
+        while index < scalars.count, bytes.count < 64 {
+            let scalar = scalars[index]
+            if scalar == "%", index + 2 < scalars.count, let high = hexValue(scalars[index + 1]), let low = hexValue(scalars[index + 2]) {
+                bytes.append(high << 4 | low)
+                index += 3
+                continue
+            }
+            guard scalar.isASCII else { return false }
+            bytes.append(UInt8(scalar.value))
+            index += 1
+        }
+        if base64 {
+            var decoded: [UInt8] = []
+            var accumulator: UInt32 = 0
+            var bits = 0
+            for byte in bytes {
+                if byte == UInt8(ascii: "=") { break }
+                guard let value = base64Value(byte) else { return false }
+                accumulator = accumulator << 6 | UInt32(value)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    decoded.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                }
+            }
+            bytes = decoded
+        }
+        let signature: [UInt8?]
+        switch type {
+        case "image/png": signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        case "image/gif": signature = Array("GIF8".utf8) + [nil, UInt8(ascii: "a")]
+        case "image/webp": signature = Array("RIFF".utf8) + [nil, nil, nil, nil] + Array("WEBP".utf8)
+        default: signature = [0xFF, 0xD8, 0xFF]  // JPEG
+        }
+        if type == "image/gif", bytes.count > 4, bytes[4] != UInt8(ascii: "7") && bytes[4] != UInt8(ascii: "9") { return false }
+        return zip(bytes, signature).allSatisfy { $1 == nil || $0 == $1 }
+    }
+
+    private static func hexValue(_ scalar: Unicode.Scalar) -> UInt8? {
+        switch scalar {
+        case "0"..."9": UInt8(scalar.value - 0x30)
+        case "a"..."f": UInt8(scalar.value - 0x57)
+        case "A"..."F": UInt8(scalar.value - 0x37)
+        default: nil
+        }
+    }
+
+    private static func base64Value(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - 0x41
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - 0x61 + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - 0x30 + 52
+        case UInt8(ascii: "+"), UInt8(ascii: "-"): 62
+        case UInt8(ascii: "/"), UInt8(ascii: "_"): 63
+        default: nil
+        }
     }
 
     /// `image/png` for `data:image/png;base64,…`.
@@ -272,45 +345,54 @@ enum MarkupActiveContent {
     /// What makes a piece of CSS active: `@import`, `expression(`, `-moz-binding`, `behavior`, script URLs, and any
     /// `url()` outside the allow-list for `context`. CSS escapes and comments are undone first.
     static func cssProblems(_ css: String, context: URLContext) -> [String] {
-        let text = decodeCSS(decodeCharacterReferences(css)).lowercased()
-        let compact = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value > 0x20 }))
+        let decoded = decodeCSS(decodeCharacterReferences(css))
+        let compact = String(String.UnicodeScalarView(decoded.lowercased().unicodeScalars.filter { $0.value > 0x20 }))
         var problems: [String] = []
         if compact.contains("@import") { problems.append("an @import rule") }
         if compact.contains("expression(") { problems.append("a CSS expression()") }
         if compact.contains("-moz-binding") { problems.append("a -moz-binding") }
         if compact.contains("behavior:") || compact.contains("behaviour:") { problems.append("a CSS behavior") }
         if compact.contains("javascript:") || compact.contains("vbscript:") { problems.append("a script URL") }
-        // Every url( … ) argument.
-        var rest = Substring(compact)
-        while let range = rest.firstRange(of: "url(") {
-            let after = rest[range.upperBound...]
-            let close = after.firstIndex(of: ")") ?? after.endIndex
-            var argument = after[..<close]
-            if let first = argument.first, first == "\"" || first == "'" {
-                argument = argument.dropFirst()
-                if let quote = argument.firstIndex(of: first) { argument = argument[..<quote] }
+        // Every url( … ) argument, as written (a `data:` URL's base64 is read as it stands), found ASCII
+        // case-insensitively as CSS names are.
+        let written = Array(decoded.unicodeScalars.filter { $0.value > 0x20 })
+        let folded = written.map { $0.value >= 0x41 && $0.value <= 0x5A ? Unicode.Scalar($0.value | 0x20)! : $0 }
+        func find(_ needle: String, from start: Int) -> Int? {
+            let needle = Array(needle.unicodeScalars)
+            guard folded.count >= needle.count, start <= folded.count - needle.count else { return nil }
+            return (start...(folded.count - needle.count)).first { folded[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+        var position = 0
+        while let start = find("url(", from: position) {
+            let open = start + 4
+            let close = folded[open...].firstIndex(of: ")") ?? folded.count
+            var range = open..<close
+            if open < close, written[open] == "\"" || written[open] == "'" {
+                let quote = written[open]
+                range = (open + 1)..<(written[(open + 1)..<close].firstIndex(of: quote) ?? close)
             }
-            let url = String(argument)
+            let url = String(String.UnicodeScalarView(written[range]))
             if let problem = urlProblem(url, context: context), !isEmbeddedFont(url) { problems.append("a \(problem) in url()") }
-            rest = after[close...]
+            position = close
         }
         // Bare strings that are URLs too: `image-set("x.png" 1x)` (and `-webkit-image-set`), CSS Images 4's `src("…")`.
         for function in ["image-set(", "src("] {
-            var rest = Substring(compact)
-            while let range = rest.firstRange(of: function) {
+            position = 0
+            while let start = find(function, from: position) {
                 var depth = 1
-                var cursor = range.upperBound
-                var quote: Character?
-                var literal = ""
-                while cursor < rest.endIndex, depth > 0 {
-                    let character = rest[cursor]
+                var cursor = start + function.unicodeScalars.count
+                var quote: Unicode.Scalar?
+                var literal = String.UnicodeScalarView()
+                while cursor < written.count, depth > 0 {
+                    let character = written[cursor]
                     if let open = quote {
                         if character == open {
                             quote = nil
-                            if let problem = urlProblem(literal, context: context), !isEmbeddedFont(literal) {
+                            let url = String(literal)
+                            if let problem = urlProblem(url, context: context), !isEmbeddedFont(url) {
                                 problems.append("a \(problem) in \(function)…)")
                             }
-                            literal = ""
+                            literal = String.UnicodeScalarView()
                         } else {
                             literal.append(character)
                         }
@@ -321,9 +403,9 @@ enum MarkupActiveContent {
                     } else if character == ")" {
                         depth -= 1
                     }
-                    cursor = rest.index(after: cursor)
+                    cursor += 1
                 }
-                rest = rest[cursor...]
+                position = cursor
             }
         }
         return problems

@@ -203,7 +203,7 @@ enum OOXMLParts {
                 if formulaDepth > 0 { formula += text }
             case .end(let name):
                 if name == "alternatecontent" { alternateDepth = max(0, alternateDepth - 1) }
-                if name == "instrtext" || name == "delinstrtext" || name == "t" { inInstruction = false }
+                if name == "instrtext" || name == "delinstrtext" || name == "t" || name == "deltext" { inInstruction = false }
                 if name == "mailmerge" { inMailMerge = false }
                 if name == "connection", let pending = connection {
                     if !internalModel || otherSource { findings.append(pending) }
@@ -290,8 +290,9 @@ enum OOXMLParts {
                 case "instrtext", "delinstrtext":
                     // A deleted field's code (tracked changes) is code too: rejecting the change restores it.
                     inInstruction = !selfClosing
-                case "t" where fields.last.map({ !$0.separated }) == true:
-                    // Text between a field's begin and its separator is read as field code.
+                case "t" where fields.last.map({ !$0.separated }) == true, "deltext" where fields.last.map({ !$0.separated }) == true:
+                    // Text between a field's begin and its separator is read as field code, deleted text too
+                    // (rejecting the deletion restores it, attack round 16).
                     inInstruction = !selfClosing
                 case "mailmerge":
                     inMailMerge = !selfClosing
@@ -950,6 +951,37 @@ enum OOXMLParts {
     }
 
     /// XML white space: space, tab, line feed, carriage return.
+    /// Whether LibreOffice's picture detection takes `bytes` (a part's first 2 KiB) for SVG, whatever the part is
+    /// named or typed: a `<svg` anywhere in them, or a document type declaration naming `svg` in the first 256 bytes
+    /// (read case-insensitively here, a superset).
+    static func sniffsAsSVG(_ bytes: some Collection<UInt8>) -> Bool {
+        let lowered = bytes.prefix(2048).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        if contains(lowered, Array("<svg".utf8)) { return true }
+        let start = Array(lowered.prefix(256))
+        return contains(start, Array("doctype".utf8)) && contains(start, Array("svg".utf8))
+    }
+
+    /// Where the first `<svg` (any case) stands in `bytes`, or nil.
+    static func svgTagOffset(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        return (0...(bytes.count - 4)).first { index in
+            bytes[index] == 0x3C && bytes[index + 1] | 0x20 == 0x73 && bytes[index + 2] | 0x20 == 0x76 && bytes[index + 3] | 0x20 == 0x67
+        }
+    }
+
+    /// Whether `bytes` start as a Windows metafile: EMF (`EMR_HEADER` and ` EMF` at offset 40) or WMF (placeable, or a
+    /// memory or disk metafile header).
+    static func isMetafile(_ bytes: [UInt8]) -> Bool {
+        if bytes.count >= 44, bytes.starts(with: [0x01, 0x00, 0x00, 0x00]), Array(bytes[40..<44]) == [0x20, 0x45, 0x4D, 0x46] { return true }
+        return bytes.starts(with: [0xD7, 0xCD, 0xC6, 0x9A]) || bytes.starts(with: [0x01, 0x00, 0x09, 0x00])
+            || bytes.starts(with: [0x02, 0x00, 0x09, 0x00])
+    }
+
+    private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count else { return false }
+        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
     static func isXMLBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
     /// Whether the part at `descriptor` (`size` bytes) is XML text, whatever it is named (Office reads a part by its

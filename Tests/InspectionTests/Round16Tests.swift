@@ -1,3 +1,4 @@
+import AirlockCore
 import Testing
 
 @testable import Inspection
@@ -37,5 +38,72 @@ struct Round16MarkdownTests {
     ])
     func ordinaryHrCommentsAndPageBreaksStayClean(_ text: String) {
         #expect(Self.markdown(text).isEmpty, "\(text.debugDescription): \(Self.markdown(text))")
+    }
+}
+
+/// Attack round 16 on Office packages: pictures LibreOffice sniffs (gzip-compressed SVG under any name, SVG behind a
+/// picture name or after other bytes), a ZIP after other bytes, and field code written as deleted text.
+struct Round16PackageTests {
+    let office = Round9Tests().office
+    let containers = ContainerInspectionTests()
+    static let svg =
+        #"b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="file:///etc/x.png"/></svg>'"#
+    /// An EMF header record (type 1, ` EMF` at offset 40) and a little more.
+    static let emf = "bytes([1,0,0,0,108,0,0,0]) + bytes(32) + b' EMF' + bytes(64)"
+
+    func verdict(part name: String, bytes: String) async throws -> [Reason] {
+        let extra = "    z.writestr('xl/media/\(name)', \(bytes))"
+        let path = try Round9Tests().xlsx(sheet: "b'<worksheet/>'", sheetName: "worksheets/sheet1.xml", extra: extra)
+        return try await containers.inspect(path, name: "book.xlsx", profile: office).reasons
+    }
+
+    @Test(arguments: ["image1.png", "image1.jpeg", "image1.emz", "image1.svgz", "image1"])
+    func aCompressedSVGIsJudgedWhateverItsName(_ name: String) async throws {
+        let reasons = try await verdict(part: name, bytes: "__import__('gzip').compress(\(Self.svg))")
+        #expect(reasons.contains { $0.code == .activeContent && $0.detail.contains("gzip-compressed: a file URL") }, "\(name): \(reasons)")
+    }
+
+    @Test(arguments: [
+        ("__import__('gzip').compress(__import__('gzip').compress(\(svg)))", "neither SVG nor a metafile"),
+        ("__import__('gzip').compress(\(svg))[:-12]", "ends early"), ("__import__('gzip').compress(b'<svg/>') + b'PK'", "bytes follow"),
+        ("__import__('gzip').compress(b'<svg/>') + __import__('gzip').compress(\(svg))", "bytes follow"),
+        ("b'\\x1f\\x8b\\x08\\x00' + bytes(40)", "damaged"), ("__import__('gzip').compress(bytes(range(256)) * 4)", "neither SVG nor a metafile"),
+    ])
+    func aCompressedPartThatIsNotReadWholeIsUnscannable(_ bytes: String, _ why: String) async throws {
+        let reasons = try await verdict(part: "image1.png", bytes: bytes)
+        #expect(reasons.contains { $0.code == .unscannable && $0.detail.contains(why) }, "\(bytes): \(reasons)")
+    }
+
+    @Test func aCompressedMetafileStaysClean() async throws {
+        let reasons = try await verdict(part: "image1.emz", bytes: "__import__('gzip').compress(\(Self.emf))")
+        #expect(reasons.isEmpty, "\(reasons)")
+    }
+
+    @Test(arguments: [
+        #"b'<svg xmlns="http://www.w3.org/2000/svg"><image href="../../x.png"/></svg>'"#,
+        #"b'\x00<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///x.png"/></svg>'"#,
+        #"b'<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/png;base64,' + __import__('base64').b64encode(b'<svg/>') + b'"/></svg>'"#,
+    ])
+    func anSVGBehindAPictureNameIsJudgedAsSVG(_ bytes: String) async throws {
+        let reasons = try await verdict(part: "image1.png", bytes: bytes)
+        #expect(reasons.contains { $0.code == .activeContent }, "\(bytes): \(reasons)")
+    }
+
+    @Test func aZipAfterOtherBytesIsFound() async throws {
+        let inner = "(lambda b: (__import__('zipfile').ZipFile(b, 'w').writestr('a.txt', 'x'), b.getvalue())[1])(__import__('io').BytesIO())"
+        let reasons = try await verdict(part: "embedded.xlsx", bytes: "b'MZ' + bytes(100) + \(inner)")
+        #expect(reasons.contains { $0.code == .activeContent && $0.detail.contains("ZIP archive after other bytes") }, "\(reasons)")
+    }
+
+    @Test func fieldCodeWrittenAsDeletedTextIsFound() {
+        let body =
+            #"<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:del><w:r><w:delText>INCLUDETEXT "c:\\x.docx"</w:delText></w:r></w:del>"#
+            + #"<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>x</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>"#
+        #expect(Round12OfficeTests.document(body).contains { $0.contains("INCLUDETEXT") }, "\(Round12OfficeTests.document(body))")
+    }
+
+    @Test func deletedTextOutsideFieldCodeStaysClean() {
+        let body = #"<w:del><w:r><w:delText>INCLUDETEXT is a field name</w:delText></w:r></w:del><w:r><w:t>kept</w:t></w:r>"#
+        #expect(Round12OfficeTests.document(body).isEmpty, "\(Round12OfficeTests.document(body))")
     }
 }

@@ -147,6 +147,18 @@ struct SVGAllowListTests {
         #expect(!presentation.isEmpty, "filter url(\(url))")
     }
 
+    /// A raster `data:` URL whose bytes are another format (LibreOffice sniffs an SVG labelled `image/png` as SVG and
+    /// follows its links, attack round 16), or whose header readers disagree on.
+    @Test(arguments: [
+        "data:image/png;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=", "data:image/png,<svg/>",
+        "data:image/jpeg;base64,PHN2Zz4=", "data:image/gif,GIF8xa", "data:image/webp;base64,UklGRiQAAABXQVZF",
+        "data:image/png;base64;x=y,iVBORw0KGgo=", "data:image/png;charset=base64,iVBORw0KGgo=", "data:image/png;base64,iVBO*w0KGgo",
+        "data:image/png", "data:image/png,%3Csvg%2F%3E",
+    ])
+    func aDataURLWhoseBytesAreNotItsTypeIsFound(_ url: String) {
+        #expect(!markup(svg("<image href=\"\(url)\"/>")).isEmpty, "\(url)")
+    }
+
     @Test func theBriefsWordingIsUsed() {
         #expect(markup(svg(#"<image href="file:///etc/passwd"/>"#)).contains("a file URL in href on <image>"))
         #expect(markup(svg(#"<image xlink:href="expect://ls"/>"#)).contains("an expect URL in xlink:href on <image>"))
@@ -155,7 +167,9 @@ struct SVGAllowListTests {
 
     @Test(arguments: [
         "https://example.com/a.png", "http://example.com/a.png", "#frag",
-        "data:image/png;base64,AA", "data:image/jpeg;base64,AA", "data:image/gif;base64,AA", "data:image/webp;base64,AA",
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgA", "data:image/jpeg;base64,/9j/4AAQ", "data:image/gif;base64,R0lGODlhAQAB",
+        "data:image/webp;base64,UklGRiQAAABXRUJQVlA4", "data:image/png;base64,iVBO", "data:image/png,%89PNG%0D%0A%1A%0A",
+        "data:image/gif,GIF87a", "data:image/png;base64,",
         " HTTPS://EXAMPLE.COM ", "",
     ])
     func allowedResourceURLsAreClean(_ url: String) {
