@@ -580,6 +580,9 @@ public final class Inspector: FileInspector {
                 }
                 reasons += found.map { Reason(.activeContent, $0) }
             }
+            if PictureContent.isJudged(head) {
+                reasons += pictureReasons(descriptor: extracted.descriptor, size: size, label: label)
+            }
             if head.starts(with: [0x1F, 0x8B]) {
                 reasons += compressedPictureReasons(descriptor: extracted.descriptor, size: size, label: label, budget: context.budget)
             } else if !head.starts(with: [0x50, 0x4B, 0x03, 0x04]), Self.holdsZipEndRecord(descriptor: extracted.descriptor, size: size) {
@@ -658,10 +661,22 @@ public final class Inspector: FileInspector {
         if OOXMLParts.sniffsAsSVG(inflated) || inflated.first == UInt8(ascii: "<") || inflated.starts(with: [0xEF, 0xBB, 0xBF]) {
             return MarkupActiveContent.findings(in: inflated).map { Reason(.activeContent, "part \(label), gzip-compressed: \($0)") }
         }
-        guard OOXMLParts.isMetafile(inflated) else {
+        guard PictureContent.isEMF(inflated) || PictureContent.isWMF(inflated) else {
             return [Reason(.unscannable, "part \(label) is gzip-compressed and holds neither SVG nor a metafile")]
         }
-        return []
+        return PictureContent.problem(inflated).map { [Reason(.activeContent, "part \(label), gzip-compressed, holds \($0)")] } ?? []
+    }
+
+    /// A part whose bytes are PostScript, a StarView or a Windows metafile, judged by ``PictureContent`` whatever it
+    /// is named or typed (LibreOffice's picture detection reads the bytes).
+    func pictureReasons(descriptor: Int32, size: Int64, label: String) -> [Reason] {
+        guard size <= Self.markupLimit else {
+            return [Reason(.unscannable, "part \(label) is a metafile larger than \(Self.markupLimit >> 20) MiB")]
+        }
+        guard let bytes = Self.read(descriptor: descriptor, count: Int(size)) else {
+            return [Reason(.scanFailed, "part \(label) cannot be read back")]
+        }
+        return PictureContent.problem(bytes).map { [Reason(.activeContent, "part \(label) holds \($0)")] } ?? []
     }
 
     /// Whether a ZIP end-of-central-directory signature stands in the part's last 64 KiB and 22 bytes, where ZIP

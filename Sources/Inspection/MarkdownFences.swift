@@ -63,7 +63,10 @@ enum MarkdownFences {
             if let fence = fenceRun(text, from: range.start + indent, end: range.end) {
                 guard indent == 0, previousBlank, line > frontMatterEnd, state.isOutside, line > rawUntil,
                     validInfo(text, from: range.start + fence.length, end: range.end),
-                    let close = closingLine(text, lines, after: line, fence: fence)
+                    let close = closingLine(text, lines, after: line, fence: fence),
+                    // A `===` or `---` line right after the closing fence makes it a setext header to Markdown.pl
+                    // (`<h1>```</h1>`), and the opening backticks close nothing (attack round 17).
+                    !isUnderline(text, lines, close + 1)
                 else { return out }
                 // A renderer without fence support (Python-Markdown's defaults, Markdown.pl, kramdown's own parser)
                 // reads the block as a paragraph: it is left out only where that reading is inert too.
@@ -87,6 +90,58 @@ enum MarkdownFences {
         return out
     }
 
+    /// The text as Markdown.pl reads its blocks, or nil when it has no link definition: Markdown.pl deletes each
+    /// definition before it reads anything else, with its URL and title lines and every blank line after it (`\n+`),
+    /// which joins what stood around it (a fence to the paragraph above, a destination across a blank line, attack
+    /// round 17). A line counts as a definition when it is `[label]:` within 3 spaces of the margin (a superset: Markdown.pl
+    /// also wants a URL and nothing after its title); a URL on the next line and a quoted or parenthesised title on
+    /// the line after go with it. Linear.
+    static func withoutLinkDefinitions(_ text: [UInt8]) -> [UInt8]? {
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        for index in text.indices where text[index] == 0x0A {
+            lines.append(text[start...index])
+            start = index + 1
+        }
+        if start < text.count { lines.append(text[start...]) }
+        func body(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            var slice = line
+            while let last = slice.last, last == 0x0A || last == 0x0D || last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+            return slice.drop { $0 == 0x20 || $0 == 0x09 }
+        }
+        func isBlank(_ line: ArraySlice<UInt8>) -> Bool { body(line).isEmpty }
+        /// After `]:` when the line is a definition (the rest of the line), else nil.
+        func definitionRest(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+            let margin = line.prefix { $0 == 0x20 }.count
+            guard margin <= 3, line.dropFirst(margin).first == UInt8(ascii: "[") else { return nil }
+            let label = line.dropFirst(margin + 1)
+            guard
+                let colon = label.indices.first(where: {
+                    $0 > label.startIndex && line[$0] == UInt8(ascii: "]") && $0 + 1 < line.endIndex && line[$0 + 1] == UInt8(ascii: ":")
+                })
+            else { return nil }
+            return body(line[(colon + 2)...])
+        }
+        var out: [UInt8] = []
+        var removed = false
+        var index = 0
+        while index < lines.count {
+            guard let rest = definitionRest(lines[index]) else {
+                out += lines[index]
+                index += 1
+                continue
+            }
+            removed = true
+            index += 1
+            if rest.isEmpty, index < lines.count, !isBlank(lines[index]) { index += 1 }  // the URL on the next line
+            if index < lines.count, let first = body(lines[index]).first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "(") {
+                index += 1  // a title on the next line
+            }
+            while index < lines.count, isBlank(lines[index]) { index += 1 }
+        }
+        return removed ? out : nil
+    }
+
     /// Markdown.pl's block tags (`$block_tags_a`).
     static let markdownPlBlockTags: Set<String> = [
         "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "dl", "ol", "ul", "script", "noscript", "form",
@@ -100,36 +155,41 @@ enum MarkdownFences {
     /// Its `<hr>` and comment blocks run across lines (below). Linear: each tag's end lines are collected once and
     /// searched; an `<hr>` block's search ends at the next `<`.
     static func markdownPlRawBlocks(_ text: [UInt8], _ lines: [(start: Int, end: Int)]) -> [Int: Int] {
-        // Each line lowercased without its trailing blanks, once.
-        let lowered: [[UInt8]] = lines.map { range in
+        // Each line without its trailing blanks, as written and lowercased, once.
+        let trimmed: [[UInt8]] = lines.map { range in
             var end = range.end
             while end > range.start, text[end - 1] == 0x20 || text[end - 1] == 0x09 || text[end - 1] == 0x0D { end -= 1 }
-            return text[range.start..<end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            return Array(text[range.start..<end])
         }
-        func tagName(_ bytes: [UInt8], from start: Int) -> String? {
+        let lowered: [[UInt8]] = trimmed.map { $0.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
+        func isNameByte(_ byte: UInt8) -> Bool { (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) }
+        /// The block tag at `start` of a lowered line: its length, or nil.
+        func tagLength(_ bytes: [UInt8], from start: Int) -> Int? {
             var end = start
-            while end < bytes.count, (bytes[end] >= 0x61 && bytes[end] <= 0x7A) || (bytes[end] >= 0x30 && bytes[end] <= 0x39) { end += 1 }
-            let name = String(decoding: bytes[start..<end], as: UTF8.self)
-            return markdownPlBlockTags.contains(name) ? name : nil
+            while end < bytes.count, isNameByte(bytes[end]) { end += 1 }
+            return markdownPlBlockTags.contains(String(decoding: bytes[start..<end], as: UTF8.self)) ? end - start : nil
         }
+        // Markdown.pl matches tags case-sensitively: its block tags only in lower case, an end tag only as its opening
+        // wrote it (`</DIV>` ends no `<div>`, attack round 17). Openings are taken in any case here (a superset), and
+        // ends are keyed by the name exactly as written.
         var endLines: [String: [Int]] = [:]  // lines that are `</name>` and blanks
         var endingLines: [String: [Int]] = [:]  // lines that end with `</name>`
         var openings: [(line: Int, name: String)] = []
         for (index, bytes) in lowered.enumerated() {
             guard bytes.count >= 2 else { continue }
-            if bytes[0] == 0x3C, bytes[1] == 0x2F, let name = tagName(bytes, from: 2), bytes.count == name.utf8.count + 3, bytes.last == 0x3E {
-                endLines[name, default: []].append(index)
+            let written = trimmed[index]
+            if bytes[0] == 0x3C, bytes[1] == 0x2F, let length = tagLength(bytes, from: 2), bytes.count == length + 3, bytes.last == 0x3E {
+                endLines[String(decoding: written[2..<(2 + length)], as: UTF8.self), default: []].append(index)
             }
-            if bytes[0] == 0x3C, bytes[1] != 0x2F, let name = tagName(bytes, from: 1) {
-                let after = 1 + name.utf8.count
-                if after == bytes.count || !((bytes[after] >= 0x61 && bytes[after] <= 0x7A) || (bytes[after] >= 0x30 && bytes[after] <= 0x39)) {
-                    openings.append((index, name))
+            if bytes[0] == 0x3C, bytes[1] != 0x2F, let length = tagLength(bytes, from: 1) {
+                if 1 + length == bytes.count || !isNameByte(bytes[1 + length]) {
+                    openings.append((index, String(decoding: written[1..<(1 + length)], as: UTF8.self)))
                 }
             }
             if bytes.last == 0x3E, let slash = bytes.lastIndex(of: 0x3C), slash + 1 < bytes.count, bytes[slash + 1] == 0x2F,
-                let name = tagName(bytes, from: slash + 2), slash + 3 + name.utf8.count == bytes.count
+                let length = tagLength(bytes, from: slash + 2), slash + 3 + length == bytes.count
             {
-                endingLines[name, default: []].append(index)
+                endingLines[String(decoding: written[(slash + 2)..<(slash + 2 + length)], as: UTF8.self), default: []].append(index)
             }
         }
         func first(_ list: [Int]?, after line: Int, orAt: Bool) -> Int? {
@@ -187,12 +247,54 @@ enum MarkdownFences {
                 }
             }
         }
+        var coverage = [Int](repeating: 0, count: lines.count + 1)  // blocks the first pass hashes, as +1 … -1
         for opening in openings {
             let nested = first(endLines[opening.name], after: opening.line, orAt: false)
             let liberal = opening.name == "ins" || opening.name == "del" ? nil : first(endingLines[opening.name], after: opening.line, orAt: true)
-            if let end = nested ?? liberal { blocks[opening.line] = max(blocks[opening.line] ?? end, end) }
+            if let end = nested ?? liberal {
+                coverage[opening.line] += 1
+                coverage[end + 1] -= 1
+            }
+            // An opening its own text never closes may still be closed by HTML Markdown.pl writes itself: it hashes raw
+            // blocks a second time after turning headers, code blocks and block quotes into HTML (a generated
+            // `</code></pre>` or `<p>…</p>` line ends it, attack round 17). It is taken to run to the end.
+            let end = nested ?? liberal ?? lines.count - 1
+            blocks[opening.line] = max(blocks[opening.line] ?? end, end)
+        }
+        // The other way round in that second pass: an opening Markdown.pl writes (`<h1>` for a `#` or `===` header,
+        // `<pre>` for an indented code block) runs to the first later line that is that end tag alone, unless the
+        // first pass hashed that line away.
+        var hashed = [Bool](repeating: false, count: lines.count)
+        var depth = 0
+        for line in lines.indices {
+            depth += coverage[line]
+            hashed[line] = depth > 0
+        }
+        let freeEndLines = endLines.mapValues { $0.filter { !hashed[$0] } }
+        for (line, tag) in generatedOpenings(lowered) {
+            if let end = first(freeEndLines[tag], after: line, orAt: false) { blocks[line] = max(blocks[line] ?? end, end) }
         }
         return blocks
+    }
+
+    /// The lines where Markdown.pl writes a block tag's opening before its second pass over raw HTML blocks, with the
+    /// tag: `h1`…`h6` for an ATX header (`#`, `##`, …) or a setext one (a line before `===` or `---`), `pre` for a line
+    /// indented as code (a tab or four spaces; taken wherever it stands, a superset).
+    static func generatedOpenings(_ lowered: [[UInt8]]) -> [(line: Int, tag: String)] {
+        var openings: [(line: Int, tag: String)] = []
+        for (index, bytes) in lowered.enumerated() where !bytes.isEmpty {
+            if bytes[0] == UInt8(ascii: "#") {
+                openings.append((index, "h\(min(bytes.prefix { $0 == UInt8(ascii: "#") }.count, 6))"))
+            } else if bytes[0] == 0x09 || bytes.starts(with: [0x20, 0x20, 0x20, 0x20]) {
+                openings.append((index, "pre"))
+            }
+            if index + 1 < lowered.count, let underline = lowered[index + 1].first, underline == UInt8(ascii: "=") || underline == UInt8(ascii: "-"),
+                lowered[index + 1].allSatisfy({ $0 == underline })
+            {
+                openings.append((index, underline == UInt8(ascii: "=") ? "h1" : "h2"))
+            }
+        }
+        return openings
     }
 
     /// Whether the block from the fence at `open` to the one at `close` is inert where fences are unknown (Python-Markdown
@@ -326,6 +428,15 @@ enum MarkdownFences {
         guard first >= 0xC2 else { return false }
         let scalar = String(decoding: text[at..<min(range.end, at + 4)], as: UTF8.self).unicodeScalars.first
         return scalar.map { $0.value >= 0x80 && $0.properties.isWhitespace } ?? false
+    }
+
+    /// Whether line `index` is a setext underline: only `=` or only `-` after any blanks, blanks after.
+    static func isUnderline(_ text: [UInt8], _ lines: [(start: Int, end: Int)], _ index: Int) -> Bool {
+        guard index < lines.count else { return false }
+        let range = lines[index]
+        let body = trimmedEnd(text, range).drop { $0 == 0x20 || $0 == 0x09 }
+        guard let first = body.first, first == UInt8(ascii: "=") || first == UInt8(ascii: "-") else { return false }
+        return body.allSatisfy { $0 == first }
     }
 
     static func leadingBlanks(_ text: [UInt8], _ range: (start: Int, end: Int)) -> Int {

@@ -969,14 +969,6 @@ enum OOXMLParts {
         }
     }
 
-    /// Whether `bytes` start as a Windows metafile: EMF (`EMR_HEADER` and ` EMF` at offset 40) or WMF (placeable, or a
-    /// memory or disk metafile header).
-    static func isMetafile(_ bytes: [UInt8]) -> Bool {
-        if bytes.count >= 44, bytes.starts(with: [0x01, 0x00, 0x00, 0x00]), Array(bytes[40..<44]) == [0x20, 0x45, 0x4D, 0x46] { return true }
-        return bytes.starts(with: [0xD7, 0xCD, 0xC6, 0x9A]) || bytes.starts(with: [0x01, 0x00, 0x09, 0x00])
-            || bytes.starts(with: [0x02, 0x00, 0x09, 0x00])
-    }
-
     private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
         guard bytes.count >= needle.count else { return false }
         return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }

@@ -62,6 +62,7 @@ enum TextActiveContent {
             let withoutEscapes = removingISO2022Escapes(decoded)
             var readings = withoutEscapes.count == decoded.count ? [decoded] : [decoded, withoutEscapes]
             if let rendered = rendererReading(decoded) { readings.append(rendered) }
+            if markdown, let stripped = MarkdownFences.withoutLinkDefinitions(decoded) { readings.append(stripped) }
             for reading in readings {
                 for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(reading) : reading) { add(finding) }
             }
