@@ -6,7 +6,7 @@ import Glibc
 /// (`airlock-fuzz`, `scripts/fuzz`) and of its replay mode. Nothing here may trap, hang or grow without bound on any
 /// input.
 public enum FuzzTargets {
-    public static let names = ["pdf", "markup", "text", "ooxml-part", "zip"]
+    public static let names = ["pdf", "markup", "text", "ooxml-part", "zip", "picture"]
 
     /// Runs the named parser on `bytes`; `false` for an unknown name.
     @discardableResult
@@ -25,6 +25,8 @@ public enum FuzzTargets {
             _ = OOXMLParts.findings(partName: "word/_rels/document.xml.rels", bytes: bytes)
         case "zip":
             zip(bytes)
+        case "picture":
+            _ = PictureContent.problem(bytes)
         default:
             return false
         }
