@@ -113,7 +113,7 @@ enum PictureContent {
             }
             offset += size
         }
-        return objects.finish(depth: depth)
+        return "an EMF without its end record"
     }
 
     /// A `GDIC` comment: groups and Unicode text are inert; an embedded WMF is judged; anything else (multiple formats,
@@ -134,13 +134,28 @@ enum PictureContent {
         }
     }
 
-    /// EMF+ objects, whole or split over records (the `C` flag: a total size, then chunks), per object id.
+    /// EMF+ objects split over records (the `C` flag: a total size, then chunks), put back together two ways: per
+    /// object id, and as one run of chunks whatever their ids, as LibreOffice keeps a single buffer (attack round 18
+    /// would otherwise hide a picture's bytes in a chunk under another id). A run is judged as every object type its
+    /// records name.
     struct EMFPlusObjects {
         var pending: [UInt8: (type: UInt8, total: Int, data: [UInt8])] = [:]
+        var run: (types: Set<UInt8>, data: [UInt8])?
+
+        /// Judges the run of chunks so far, and ends it.
+        mutating func endRun(depth: Int) -> String? {
+            guard let current = run else { return nil }
+            run = nil
+            for type in current.types.sorted() {
+                if let problem = PictureContent.objectProblem(type: type, current.data[...], depth: depth) { return problem }
+            }
+            return nil
+        }
 
         /// Judges what is still pending (an object whose last chunk never came is judged as far as it goes).
         mutating func finish(depth: Int) -> String? {
             defer { pending = [:] }
+            if let problem = endRun(depth: depth) { return problem }
             for (_, object) in pending.sorted(by: { $0.key < $1.key }) {
                 if let problem = PictureContent.objectProblem(type: object.type, object.data[...], depth: depth) { return problem }
             }
@@ -160,6 +175,17 @@ enum PictureContent {
             if kind == 0x4008 {  // EmfPlusObject
                 let id = UInt8(flags & 0xFF)
                 let type = UInt8((flags >> 8) & 0x7F)
+                if flags & 0x8000 != 0 {
+                    var current = objects.run ?? ([], [])
+                    current.types.insert(type)
+                    current.data += data.dropFirst(4)
+                    objects.run = current
+                } else if var current = objects.run {
+                    current.types.insert(type)
+                    current.data += data
+                    objects.run = current
+                    if let problem = objects.endRun(depth: depth) { return problem }
+                }
                 if flags & 0x8000 != 0 {
                     guard let total = le32(Array(data), 0).map(Int.init) else { return "an EMF+ object chunk without its total size" }
                     var object = objects.pending[id] ?? (type, total, [])
@@ -200,22 +226,20 @@ enum PictureContent {
     /// EmfPlusImage: version, type; a bitmap (size, stride, pixel format, then raw pixels or a compressed file) or a
     /// metafile (its type, size and bytes).
     private static func imageProblem(_ data: [UInt8], at start: Int, depth: Int) -> String? {
+        // The picture's bytes are everything after its header to the end of the object, whatever the size fields
+        // inside say: LibreOffice reads them that way (a metafile size of 0 hid a picture, attack round 18).
         guard let type = le32(data, start + 4) else { return "an EMF+ image Airlock cannot read" }
         switch type {
-        case 0:
-            return nil
-        case 1:  // bitmap
-            guard let bitmapType = le32(data, start + 24) else { return "an EMF+ bitmap Airlock cannot read" }
-            switch bitmapType {
-            case 0: return nil  // pixels
-            case 1: return embeddedProblem(data[min(start + 28, data.count)...], depth: depth)
-            default: return "an EMF+ bitmap of an unknown kind"
+        case 1:  // bitmap: raw pixels only when it says so and has a width and a height (LibreOffice imports the
+            // bytes as a picture file otherwise)
+            guard let bitmapType = le32(data, start + 24), let width = le32(data, start + 8), let height = le32(data, start + 12) else {
+                return "an EMF+ bitmap Airlock cannot read"
             }
+            if bitmapType == 0, width != 0, height != 0 { return nil }
+            guard bitmapType <= 1 else { return "an EMF+ bitmap of an unknown kind" }
+            return embeddedProblem(data[min(start + 28, data.count)...], depth: depth)
         case 2:  // metafile
-            guard let length = le32(data, start + 12).map(Int.init), start + 16 + length <= data.count else {
-                return "an EMF+ metafile image longer than its object"
-            }
-            return embeddedProblem(data[(start + 16)..<(start + 16 + length)], depth: depth)
+            return embeddedProblem(data[min(start + 16, data.count)...], depth: depth)
         default:
             return "an EMF+ image of an unknown kind"
         }
@@ -261,6 +285,7 @@ enum PictureContent {
         offset += 18
         var embedded: [UInt8] = []
         var embeds = false
+        var chunks: (count: UInt32, total: UInt32)?  // the first chunk's record count and total size
         while offset < bytes.count {
             guard let words = le32(bytes, offset).map(Int.init), let function = le16(bytes, offset + 4), words >= 3,
                 offset + words * 2 <= bytes.count
@@ -274,10 +299,16 @@ enum PictureContent {
                 let data = Array(bytes[(offset + 10)..<(offset + 10 + count)])
                 switch escape {
                 case 0x000F where le32(data, 0) == 0x4346_4D57:
-                    // META_ESCAPE_ENHANCED_METAFILE ("WMFC"): a chunk of an EMF that replaces the WMF.
+                    // META_ESCAPE_ENHANCED_METAFILE ("WMFC"): a chunk of an EMF that replaces the WMF. LibreOffice
+                    // takes only chunks of type 1, version 1.0 and a record count, and drops the EMF when the
+                    // counts or total sizes disagree: any other chunk is a decoy it skips (attack round 18).
                     guard let length = le32(data, 22).map(Int.init), 34 + length <= data.count else {
                         return "a WMF escape holding an EMF chunk longer than the escape"
                     }
+                    guard le32(data, 4) == 1, le32(data, 8) == 0x10000, let count = le32(data, 18), count != 0, let total = le32(data, 30),
+                        chunks.map({ $0 == (count, total) }) ?? true
+                    else { return "a WMF escape holding an EMF chunk that readers skip or disagree on" }
+                    chunks = (count, total)
                     embedded += data[34..<(34 + length)]
                     embeds = true
                 case 0x0013, 0x0025, 0x1013, 0x1014, 0x1015, 0x1016, 0x1017, 0x1018, 0x101A, 0x11D8:

@@ -22,10 +22,9 @@ import Glibc
 ///   link, a Markdown attribute list (`{: onclick=…}`, read as each engine reads it, ``attributeListFindings(_:)``)
 ///   with an event handler. Ordinary inline HTML (`<p
 ///   align="center">`, `<img src="https://…">`, `<details>`) is clean.
-/// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere
-///   too but in the content of fenced code blocks all mainstream renderers agree on in a file named as Markdown
-///   (``MarkdownFences``): in Markdown code spans (renderers disagree on where code ends), in HTML comments (`<!--` in a code span, an
-///   attribute value or a `<textarea>` opens none) and in tags inside other tags' attribute values.
+/// - Server-side code is found anywhere, since an interpreter ignores Markdown. Browser markup is found anywhere too:
+///   in fenced code blocks and code spans (renderers disagree on where code ends), in HTML comments (`<!--` in a code
+///   span, an attribute value or a `<textarea>` opens none) and in tags inside other tags' attribute values.
 /// - Encodings: UTF-16 and UTF-32 are transcoded, and the server-side checks also read the raw bytes (engines do).
 ///   Genuine ISO-2022 two-byte runs (valid JIS X 0208 pairs, no whole `<?…?>`/`<%…%>` block inside) are blanked for
 ///   the server-side checks only (``blankingISO2022(_:)``).
@@ -34,9 +33,8 @@ enum TextActiveContent {
     /// Findings, at most `limit` of them; empty when nothing active was found.
     /// - Parameter csv: The text is CSV or TSV: every cell is a spreadsheet cell (otherwise only cells that look like
     ///   formulas are judged as strictly, ``formulaFindings(_:csv:)``).
-    /// - Parameter markdown: The file is named as Markdown (``Inspector/isNamedMarkdown(filename:)``): the content of
-    ///   fenced code blocks every mainstream renderer agrees on is left out of the browser checks
-    ///   (``MarkdownFences``); server-side and formula checks still read the whole file.
+    /// - Parameter markdown: The file is named as Markdown (``Inspector/isNamedMarkdown(filename:)``): it is also read
+    ///   as Markdown.pl reads its blocks (``MarkdownReadings``).
     static func findings(in bytes: [UInt8], csv: Bool = false, markdown: Bool = false, limit: Int = 5) -> [String] {
         guard limit > 0 else { return [] }
         let decoded = MarkupActiveContent.utf8Text(bytes)
@@ -52,19 +50,20 @@ enum TextActiveContent {
         }
         for finding in formulaFindings(decoded, csv: csv) { add(finding) }
         if findings.count < limit {
-            // Markdown code spans are not skipped: where a span ends depends on the renderer (escaped backticks, tags
-            // that bind before code spans), and an attacker picks the renderer that disagrees. Only fenced blocks
-            // that every mainstream renderer reads alike are, in files named as Markdown (a file named `.txt` or
-            // `.html` may be shown as HTML, where a fence is nothing). Nor are HTML comments: `<!--` in a code span,
-            // an attribute value or a `<textarea>` opens none. A renderer that decodes ISO-2022 text as UTF-8 sees
-            // its ASCII, so nothing is blanked here; one that decodes it as ISO-2022-JP (a charset a server may name:
-            // Apache's `.jis` extension, a type map) drops the escapes: `<scr ESC(B ipt>` is `<script>`. Both are read.
+            // Nothing in the text is a shelter, fenced code blocks in Markdown included: no two renderers agree on
+            // where code ends (Markdown.pl knows no fences and rewrites the text before it reads blocks;
+            // Python-Markdown and kramdown end raw HTML blocks by their own rules), and seven attack rounds (11 to 18)
+            // each found a fence one renderer passes through as HTML. So a README that shows `<script>` as a code
+            // sample is active content. Nor are HTML comments: `<!--` in a code span, an attribute value or a
+            // `<textarea>` opens none. A renderer that decodes ISO-2022 text as UTF-8 sees its ASCII; one that decodes
+            // it as ISO-2022-JP (a charset a server may name: Apache's `.jis` extension, a type map) drops the
+            // escapes: `<scr ESC(B ipt>` is `<script>`. Both are read.
             let withoutEscapes = removingISO2022Escapes(decoded)
             var readings = withoutEscapes.count == decoded.count ? [decoded] : [decoded, withoutEscapes]
             if let rendered = rendererReading(decoded) { readings.append(rendered) }
-            if markdown, let stripped = MarkdownFences.withoutLinkDefinitions(decoded) { readings.append(stripped) }
+            if markdown, let stripped = MarkdownReadings.withoutLinkDefinitions(decoded) { readings.append(stripped) }
             for reading in readings {
-                for finding in browserFindings(markdown ? MarkdownFences.blankingAgreedFences(reading) : reading) { add(finding) }
+                for finding in browserFindings(reading) { add(finding) }
             }
         }
         return findings

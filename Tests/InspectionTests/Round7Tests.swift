@@ -45,7 +45,7 @@ struct Round7Tests {
     func aFenceLineStartingWithOtherWhiteSpaceBeforeATagIsJudged(_ margin: String) {
         for tag in ["<p>", "<div>"] {
             let text = "# Notes\n\n```js\nconst a = 1;\n\(margin)\(tag)\(Self.payload)\(tag.replacingOccurrences(of: "<", with: "</"))\n```\n"
-            #expect(!MarkdownFenceTests.markdown(text).isEmpty, "\(text.debugDescription)")
+            #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
         }
     }
 
@@ -54,30 +54,37 @@ struct Round7Tests {
     ])
     func aFenceLineThatEndsAKramdownParagraphIsJudged(_ line: String) {
         let text = "# Notes\n\n```js\nconst a = 1;\n\(line)\n\(Self.payload)\n```\n"
-        #expect(!MarkdownFenceTests.markdown(text).isEmpty, "\(text.debugDescription)")
+        #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
     }
 
-    /// Ordinary code in fences keeps its exemption: lines starting with letters, digits, brackets, operators,
-    /// comments, strings, shell prompts, and markup indented four or more.
-    @Test func ordinaryFencedCodeStaysExempt() {
+    /// Ordinary code in fences stays clean: letters, digits, brackets, operators, comments, strings, shell prompts.
+    @Test func ordinaryFencedCodeStaysClean() {
         let text = """
             # Use
 
             ```js
             // a comment
-            const el = "<img src=x onerror=go()>";
+            const el = document.createElement("img");
             $ npm install
             (function () { return el; })();
             }
-            'quoted' + "<b onclick=x>";
             * not a list here
             1. nor here
             ~/.config/app
-                <div onclick="go()">indented</div>
+                <div class="box">indented</div>
             @decorator
             ```
             """
-        #expect(MarkdownFenceTests.markdown(text).isEmpty, "\(MarkdownFenceTests.markdown(text))")
+        #expect(Round13Tests.markdown(text).isEmpty, "\(Round13Tests.markdown(text))")
+    }
+
+    /// Markup a browser runs is found inside a fence too (seven attack rounds each found a fence one renderer passes
+    /// through as HTML): a code sample showing an event handler is active content.
+    @Test func activeMarkupInsideAFenceIsFound() {
+        for fence in ["```", "~~~", "````"] {
+            let text = "# Use\n\n\(fence)html\n<img src=x onerror=go()>\n\(fence)\n"
+            #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
+        }
     }
 }
 
@@ -143,12 +150,6 @@ struct Round7MarginTests {
     @Test(arguments: ["\u{00A0}", "\u{000C}", "\u{000B}", "\u{2003}", "\u{3000}", "\u{0085}", "\u{001C}", "  \u{00A0}"])
     func aDisputedMarginBeforeAnHTMLBlockEndsTheExemption(_ margin: String) {
         let text = "# Notes\n\n\(margin)<div>\n\n```html\n\(Round7Tests.payload)\n```\n\n</div>\n"
-        #expect(!MarkdownFenceTests.markdown(text).isEmpty, "\(text.debugDescription)")
-    }
-
-    /// No-break spaces inside lines, and non-ASCII text at the margin, keep the exemption.
-    @Test func otherNonASCIITextKeepsTheExemption() {
-        let text = "# Заметки\n\nПример\u{00A0}кода:\n\n```html\n\(Round7Tests.payload)\n```\n"
-        #expect(MarkdownFenceTests.markdown(text).isEmpty, "\(MarkdownFenceTests.markdown(text))")
+        #expect(!Round13Tests.markdown(text).isEmpty, "\(text.debugDescription)")
     }
 }
