@@ -141,6 +141,22 @@ enum PictureContent {
     struct EMFPlusObjects {
         var pending: [UInt8: (type: UInt8, total: Int, data: [UInt8])] = [:]
         var run: (types: Set<UInt8>, data: [UInt8])?
+        /// LibreOffice's own buffer (attack round 19): a piece is a record with the `C` flag, or one whose flags but
+        /// that one match the open run's; each piece's first 4 bytes are dropped; any other record ends the run; the
+        /// next run is written from the buffer's start without clearing it, and the object is read to its end.
+        var buffer: [UInt8] = []
+        var written = 0
+        var bufferFlags: UInt16?
+
+        /// Judges LibreOffice's buffer as the object its run names (and as an image), and ends the run.
+        mutating func endBuffer(depth: Int) -> String? {
+            guard let flags = bufferFlags else { return nil }
+            bufferFlags = nil
+            for type in Set([UInt8((flags >> 8) & 0x7F), 5]).sorted() {
+                if let problem = PictureContent.objectProblem(type: type, buffer[...], depth: depth) { return problem }
+            }
+            return nil
+        }
 
         /// Judges the run of chunks so far, and ends it.
         mutating func endRun(depth: Int) -> String? {
@@ -155,7 +171,7 @@ enum PictureContent {
         /// Judges what is still pending (an object whose last chunk never came is judged as far as it goes).
         mutating func finish(depth: Int) -> String? {
             defer { pending = [:] }
-            if let problem = endRun(depth: depth) { return problem }
+            if let problem = endRun(depth: depth) ?? endBuffer(depth: depth) { return problem }
             for (_, object) in pending.sorted(by: { $0.key < $1.key }) {
                 if let problem = PictureContent.objectProblem(type: object.type, object.data[...], depth: depth) { return problem }
             }
@@ -172,6 +188,22 @@ enum PictureContent {
                 length <= size - 12
             else { return "an EMF+ record Airlock cannot walk (damaged size)" }
             let data = records[(offset + 12)..<(offset + 12 + length)]
+            // LibreOffice's buffer first: a piece extends it, anything else ends it.
+            let isPiece = kind == 0x4008 && (flags & 0x8000 != 0 || objects.bufferFlags.map({ $0 & 0x7FFF == flags & 0x7FFF }) == true)
+            if isPiece {
+                if objects.bufferFlags == nil {
+                    objects.bufferFlags = flags
+                    objects.written = 0
+                }
+                let piece = Array(data.dropFirst(4))
+                let end = objects.written + piece.count
+                if end > objects.buffer.count { objects.buffer += [UInt8](repeating: 0, count: end - objects.buffer.count) }
+                objects.buffer.replaceSubrange(objects.written..<end, with: piece)
+                objects.written = end
+            } else if let problem = objects.endBuffer(depth: depth) {
+                return problem
+            }
+            if kind == 0x4008, let problem = hiddenPicture(data) { return problem }
             if kind == 0x4008 {  // EmfPlusObject
                 let id = UInt8(flags & 0xFF)
                 let type = UInt8((flags >> 8) & 0x7F)
@@ -206,8 +238,26 @@ enum PictureContent {
                 } else if let problem = objectProblem(type: type, data, depth: depth) {
                     return problem
                 }
+                // Every record that is no piece of a run is also an object on its own (LibreOffice reads one that
+                // ends a run that way).
+                if !isPiece, let problem = objectProblem(type: type, data, depth: depth) { return problem }
             }
             offset += size
+        }
+        return nil
+    }
+
+    /// A net under the reassembly (attack round 19): object data holding, anywhere, what LibreOffice's detection takes
+    /// for SVG or EPS is refused whatever the object's header says.
+    static func hiddenPicture(_ data: ArraySlice<UInt8>) -> String? {
+        let bytes = Array(data)
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) {
+            let window = bytes[index..<(index + 4)]
+            if window.elementsEqual(Array("<svg".utf8)) { return "an EMF+ object holding SVG" }
+            if window.elementsEqual([0xC5, 0xD0, 0xD3, 0xC6]) || window.elementsEqual(Array("%!PS".utf8)) {
+                return "an EMF+ object holding PostScript"
+            }
         }
         return nil
     }

@@ -48,7 +48,12 @@ enum TextActiveContent {
         if decoded != bytes {
             for finding in serverSideFindings(blankingISO2022(bytes)) { add(finding) }
         }
-        for finding in formulaFindings(decoded, csv: csv) { add(finding) }
+        // Nor do Markdown.pl and LibreOffice's CSV import: a UTF-16 or UTF-32 byte-order mark before ASCII is two or
+        // four characters to them, and the rest is read as written (attack round 19). Every check below reads both.
+        let texts = decoded == bytes ? [decoded] : [decoded, bytes]
+        for text in texts {
+            for finding in formulaFindings(text, csv: csv) { add(finding) }
+        }
         if findings.count < limit {
             // Nothing in the text is a shelter, fenced code blocks in Markdown included: no two renderers agree on
             // where code ends (Markdown.pl knows no fences and rewrites the text before it reads blocks;
@@ -58,12 +63,14 @@ enum TextActiveContent {
             // `<textarea>` opens none. A renderer that decodes ISO-2022 text as UTF-8 sees its ASCII; one that decodes
             // it as ISO-2022-JP (a charset a server may name: Apache's `.jis` extension, a type map) drops the
             // escapes: `<scr ESC(B ipt>` is `<script>`. Both are read.
-            let withoutEscapes = removingISO2022Escapes(decoded)
-            var readings = withoutEscapes.count == decoded.count ? [decoded] : [decoded, withoutEscapes]
-            if let rendered = rendererReading(decoded) { readings.append(rendered) }
-            if markdown, let stripped = MarkdownReadings.withoutLinkDefinitions(decoded) { readings.append(stripped) }
-            for reading in readings {
-                for finding in browserFindings(reading) { add(finding) }
+            for text in texts {
+                let withoutEscapes = removingISO2022Escapes(text)
+                var readings = withoutEscapes.count == text.count ? [text] : [text, withoutEscapes]
+                if let rendered = rendererReading(text) { readings.append(rendered) }
+                if markdown, let stripped = MarkdownReadings.withoutLinkDefinitions(text) { readings.append(stripped) }
+                for reading in readings {
+                    for finding in browserFindings(reading) { add(finding) }
+                }
             }
         }
         return findings
@@ -538,6 +545,7 @@ enum TextActiveContent {
         }
         if let handler = referenceAttributeHandler(text) { return ["an \(handler) event handler in a Markdown link definition"] }
         if let handler = destinationHandler(text) { return ["an \(handler) event handler in a Markdown link destination"] }
+        if let handler = kramdownOptionsHandler(text) { return ["an \(handler) event handler in a kramdown options extension"] }
         if let handler = quotedHandler(text) ?? armedHandler(text) {
             return ["an \(handler) event handler after a quote (a renderer's attribute ends there)"]
         }
@@ -663,6 +671,31 @@ enum TextActiveContent {
             let (name, after) = handler(in: text, at: index, end: count)
             if let name { return name }
             index = after
+        }
+        return nil
+    }
+
+    /// An `on…=` handler anywhere in kramdown's `{::options …}` extension (after any character that does not continue
+    /// a name, `/` included, with any white space, line breaks too, before its `=`): kramdown writes option values
+    /// such as `footnote_prefix` into attributes unescaped (attack round 19). Linear.
+    private static func kramdownOptionsHandler(_ text: [UInt8]) -> String? {
+        let opener = Array("{::options".utf8)
+        var index = 0
+        while index + opener.count <= text.count {
+            guard text[index] == UInt8(ascii: "{"), text[index..<(index + opener.count)].elementsEqual(opener) else {
+                index = next(UInt8(ascii: "{"), in: text, from: index + 1)
+                continue
+            }
+            // To its `/}` (a `}` inside a quoted value ends nothing), or to the end.
+            var end = next(UInt8(ascii: "}"), in: text, from: index)
+            while end < text.count, text[end - 1] != UInt8(ascii: "/") { end = next(UInt8(ascii: "}"), in: text, from: end + 1) }
+            var cursor = index + opener.count
+            while cursor < end {
+                let (name, after) = handler(in: text, at: cursor, end: end)
+                if let name { return name }
+                cursor = after
+            }
+            index = end
         }
         return nil
     }

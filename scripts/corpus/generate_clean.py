@@ -39,13 +39,12 @@ write("emoji.txt", "Launch day 🚀 went well 🎉, thanks all 👏.\n" * 20, "t
 write("snippet-like.txt", "if (total > limit) { notify(owner); } else { archive(report); }\nint count = 0;\n" * 15, "text/plain")
 write("bom.txt", "\ufeffA file that starts with a byte order mark.\n" * 10, "text/plain")
 write("crlf.txt", "Windows line endings.\r\nSecond line, with a comma.\r\n" * 20, "text/plain")
-# A React README: JSX and SVG with event handlers, each in a fenced code block (libmagic calls a README with an HTML
-# snippet text/html, which is judged as HTML whatever its name). The markup sits indented in the blocks, as in most
-# READMEs: at the margin, renderers without fence support would read an SVG or custom element as a raw HTML block.
+# A React README with fenced code: JSX and SVG as most READMEs show them (fenced code is judged like any other text,
+# docs/inspection.md: a sample with an event handler is active content; this one has none). libmagic calls a README
+# with an HTML snippet text/html, which is judged as HTML whatever its name.
 write("README.md", "# Counter\n\nA small counter component for React.\n\nInstall:\n\n```bash\nnpm install counter\n```\n\n"
-      "Use it in your app:\n\n```jsx\nfunction App() {\n  const [count, setCount] = useState(0);\n"
-      "  return <button onClick={() => setCount(count + 1)}>{count}</button>;\n}\n```\n\nAn icon:\n\n```svg\n"
-      "    <svg viewBox=\"0 0 8 8\"><circle r=\"4\" onclick=\"pick()\"/></svg>\n```\n\nLicensed under the MIT license.\n",
+      "Use it in your app:\n\n```jsx\nfunction App() {\n  return <Counter start={0} step={1} />;\n}\n```\n\nAn icon:\n\n```svg\n"
+      "    <svg viewBox=\"0 0 8 8\"><circle r=\"4\" fill=\"teal\"/></svg>\n```\n\nLicensed under the MIT license.\n",
       "text/markdown")
 write("notes.md", "# Notes\n\n- first, item\n- second item\n\n**Bold** and _italic_ text.\n" * 10, "text/markdown")
 write("data.csv", "id,name,amount,date\n" + "".join(f"{i},Item {i},{i * 3.5:.2f},2026-11-{1 + i % 28:02d}\n" for i in range(200)), "text/csv")

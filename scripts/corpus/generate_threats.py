@@ -303,6 +303,10 @@ sample("svg-iso2022.svg", '<?xml version="1.0" encoding="ISO-2022-JP"?><svg xmln
 sample("svg-unc.svg", '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="\\\\198.51.100.7\\s\\x.png"/></svg>',
        "active_content", name="logo.svg")
 sample("jsp-declaration.txt", "notes\n<%! static { try { Runtime.getRuntime().exec(\"id\"); } catch (Exception e) {} } %>\n", "active_content", name="notes.txt")
+# Fenced code is judged like any other text (attack rounds 11 to 18 each found a fence one renderer passes through).
+sample("fenced-handler.md", "# Counter\n\nUse it:\n\n```jsx\n<button onClick={() => go()}>Go</button>\n```\n\n"
+       "```svg\n<svg viewBox=\"0 0 8 8\"><circle r=\"4\" onclick=\"pick()\"/></svg>\n```\n", "active_content", name="README.md",
+       why="an event handler in a fenced code sample")
 
 with open(os.path.join(out, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=1, ensure_ascii=False)
