@@ -181,6 +181,8 @@ enum PictureContent {
 
     private static func emfPlusProblem(_ records: ArraySlice<UInt8>, objects: inout EMFPlusObjects, depth: Int) -> String? {
         let records = Array(records)
+        // The net over the whole comment, record padding and bytes after the last record included.
+        if let problem = hiddenPicture(records[...]) { return problem }
         var offset = 0
         while offset < records.count {
             guard let kind = le16(records, offset), let flags = le16(records, offset + 2), let size = le32(records, offset + 4).map(Int.init),
@@ -203,7 +205,6 @@ enum PictureContent {
             } else if let problem = objects.endBuffer(depth: depth) {
                 return problem
             }
-            if kind == 0x4008, let problem = hiddenPicture(data) { return problem }
             if kind == 0x4008 {  // EmfPlusObject
                 let id = UInt8(flags & 0xFF)
                 let type = UInt8((flags >> 8) & 0x7F)
@@ -235,12 +236,14 @@ enum PictureContent {
                     object.data += data
                     if let problem = objectProblem(type: object.type, object.data[...], depth: depth) { return problem }
                     if type != object.type, let problem = objectProblem(type: type, data, depth: depth) { return problem }
-                } else if let problem = objectProblem(type: type, data, depth: depth) {
+                } else if let problem = objectProblem(type: type, data, depth: depth, stream: records[(offset + 12)...]) {
                     return problem
                 }
                 // Every record that is no piece of a run is also an object on its own (LibreOffice reads one that
                 // ends a run that way).
-                if !isPiece, let problem = objectProblem(type: type, data, depth: depth) { return problem }
+                if !isPiece, let problem = objectProblem(type: type, data, depth: depth, stream: records[(offset + 12)...]) {
+                    return problem
+                }
             }
             offset += size
         }
@@ -263,10 +266,12 @@ enum PictureContent {
     }
 
     /// An EMF+ object by type: images, texture brushes and pens (whose brush may be a texture) hold pictures.
-    static func objectProblem(type: UInt8, _ data: ArraySlice<UInt8>, depth: Int) -> String? {
+    /// - Parameter stream: The bytes from the object's data to the end of its EMF+ comment, where LibreOffice reads a
+    ///   bitmap file to (attack round 20: a picture in the record's padding, or a whole EMF after the object).
+    static func objectProblem(type: UInt8, _ data: ArraySlice<UInt8>, depth: Int, stream: ArraySlice<UInt8>? = nil) -> String? {
         let data = Array(data)
         switch type {
-        case 5: return imageProblem(data, at: 0, depth: depth)
+        case 5: return imageProblem(data, at: 0, depth: depth, stream: stream.map(Array.init))
         case 1: return brushProblem(data, at: 0, depth: depth)
         case 2: return penProblem(data, depth: depth)
         default: return nil
@@ -275,7 +280,7 @@ enum PictureContent {
 
     /// EmfPlusImage: version, type; a bitmap (size, stride, pixel format, then raw pixels or a compressed file) or a
     /// metafile (its type, size and bytes).
-    private static func imageProblem(_ data: [UInt8], at start: Int, depth: Int) -> String? {
+    private static func imageProblem(_ data: [UInt8], at start: Int, depth: Int, stream: [UInt8]? = nil) -> String? {
         // The picture's bytes are everything after its header to the end of the object, whatever the size fields
         // inside say: LibreOffice reads them that way (a metafile size of 0 hid a picture, attack round 18).
         guard let type = le32(data, start + 4) else { return "an EMF+ image Airlock cannot read" }
@@ -287,7 +292,8 @@ enum PictureContent {
             }
             if bitmapType == 0, width != 0, height != 0 { return nil }
             guard bitmapType <= 1 else { return "an EMF+ bitmap of an unknown kind" }
-            return embeddedProblem(data[min(start + 28, data.count)...], depth: depth)
+            let file = stream ?? data
+            return embeddedProblem(file[min(start + 28, file.count)...], depth: depth)
         case 2:  // metafile
             return embeddedProblem(data[min(start + 16, data.count)...], depth: depth)
         default:

@@ -50,7 +50,10 @@ enum TextActiveContent {
         }
         // Nor do Markdown.pl and LibreOffice's CSV import: a UTF-16 or UTF-32 byte-order mark before ASCII is two or
         // four characters to them, and the rest is read as written (attack round 19). Every check below reads both.
-        let texts = decoded == bytes ? [decoded] : [decoded, bytes]
+        var texts = decoded == bytes ? [decoded] : [decoded, bytes]
+        // `FF FE 00 00` is UTF-32LE to Airlock's decoder, and UTF-16LE with a leading U+0000 to browsers and libxml2
+        // (attack round 20): that reading too.
+        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { texts.append(MarkupActiveContent.utf8Text([0xFF, 0xFE] + bytes.dropFirst(4))) }
         for text in texts {
             for finding in formulaFindings(text, csv: csv) { add(finding) }
         }
@@ -546,6 +549,7 @@ enum TextActiveContent {
         if let handler = referenceAttributeHandler(text) { return ["an \(handler) event handler in a Markdown link definition"] }
         if let handler = destinationHandler(text) { return ["an \(handler) event handler in a Markdown link destination"] }
         if let handler = kramdownOptionsHandler(text) { return ["an \(handler) event handler in a kramdown options extension"] }
+        if let problem = attributeListKeyProblem(text) { return [problem] }
         if let handler = quotedHandler(text) ?? armedHandler(text) {
             return ["an \(handler) event handler after a quote (a renderer's attribute ends there)"]
         }
@@ -671,6 +675,103 @@ enum TextActiveContent {
             let (name, after) = handler(in: text, at: index, end: count)
             if let name { return name }
             index = after
+        }
+        return nil
+    }
+
+    /// Attributes kramdown's attribute lists may add to an element: ones that load, run or navigate nothing.
+    static let inertListAttributes: Set<String> = [
+        "id", "class", "title", "lang", "dir", "style", "target", "rel", "width", "height", "align", "valign", "alt", "name",
+        "role", "tabindex", "colspan", "rowspan", "scope", "start", "reversed", "hidden", "translate", "spellcheck", "summary",
+        "border", "cellpadding", "cellspacing", "bgcolor", "color", "nowrap", "headers", "abbr", "type", "markdown", "loading",
+    ]
+
+    /// Link relations an attribute list may set: ones that fetch and apply nothing.
+    static let inertRelations: Set<String> = [
+        "noopener", "noreferrer", "nofollow", "external", "license", "author", "help", "tag", "bookmark", "next", "prev", "me",
+        "ugc", "sponsored",
+    ]
+
+    /// What a kramdown attribute list (`{: key="value" .class #id}`, inline or on the line before or after a block,
+    /// raw HTML elements included) or `{::options …}` sets that is not known to be inert (attack round 20: lists
+    /// added `rel="stylesheet"`, `http-equiv`, `srcdoc`, `src` and `href` to raw tags; an option's escaped quotes broke
+    /// out of the attribute kramdown writes it into). Keys outside ``inertListAttributes`` (`data-` and `aria-`
+    /// allowed), relations outside ``inertRelations``, style with CSS that fetches, and option values holding quotes,
+    /// angle brackets or backslashes are refused. Linear.
+    static func attributeListKeyProblem(_ text: [UInt8]) -> String? {
+        let count = text.count
+        var index = 0
+        while index + 1 < count {
+            guard text[index] == UInt8(ascii: "{"), text[index + 1] == UInt8(ascii: ":") else {
+                index = next(UInt8(ascii: "{"), in: text, from: index + 1)
+                continue
+            }
+            let options = text[index...].starts(with: Array("{::options".utf8))
+            if index + 2 < count, text[index + 2] == UInt8(ascii: ":"), !options {
+                index += 3  // another extension (`{::comment}`, `{::nomarkdown}`): judged by the other rules
+                continue
+            }
+            var cursor = index + (options ? 10 : 2)
+            var first = true
+            while cursor < count {
+                let byte = text[cursor]
+                if byte == UInt8(ascii: "}") { break }
+                if [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "/")].contains(byte) {
+                    cursor += 1
+                    continue
+                }
+                // A token: a name, then `=` and a value, or a `.class`, `#id` or reference name.
+                let start = cursor
+                while cursor < count, ![0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "="), UInt8(ascii: "}")].contains(text[cursor]) {
+                    cursor += 1
+                }
+                let key = String(decoding: text[start..<cursor], as: UTF8.self).lowercased()
+                guard cursor < count, text[cursor] == UInt8(ascii: "=") else {
+                    if first, key.hasSuffix(":") { first = false }  // an attribute list definition's name
+                    continue
+                }
+                first = false
+                cursor += 1
+                // Not an attribute name (`{:=^30}` is a Python format spec): nothing kramdown sets.
+                guard let initial = key.unicodeScalars.first, ("a"..."z").contains(initial) || options else { continue }
+                var value: [UInt8] = []
+                if cursor < count, text[cursor] == UInt8(ascii: "\"") || text[cursor] == UInt8(ascii: "'") {
+                    let quote = text[cursor]
+                    cursor += 1
+                    while cursor < count, text[cursor] != quote {
+                        if text[cursor] == UInt8(ascii: "\\"), cursor + 1 < count { cursor += 1 }
+                        value.append(text[cursor])
+                        cursor += 1
+                    }
+                    cursor += 1
+                } else {
+                    while cursor < count, ![0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "}")].contains(text[cursor]) {
+                        value.append(text[cursor])
+                        cursor += 1
+                    }
+                }
+                let written = String(decoding: value, as: UTF8.self)
+                if options {
+                    if value.contains(where: {
+                        [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\")].contains($0)
+                    }) {
+                        return "a kramdown option value that breaks out of the attribute it is written into (\(key))"
+                    }
+                    continue
+                }
+                if !(inertListAttributes.contains(key) || key.hasPrefix("data-") || key.hasPrefix("aria-")) {
+                    return "a \(key) attribute a kramdown attribute list adds (not known to be inert)"
+                }
+                let decoded = MarkupActiveContent.decodeCharacterReferences(written).lowercased()
+                if key == "rel", decoded.split(whereSeparator: { $0 == " " || $0 == "\t" }).contains(where: { !inertRelations.contains(String($0)) })
+                {
+                    return "a rel=\"\(decoded.prefix(40))\" a kramdown attribute list adds"
+                }
+                if key == "style", let problem = MarkupActiveContent.cssProblems(decoded, context: .resource).first {
+                    return "\(problem) in a style a kramdown attribute list adds"
+                }
+            }
+            index = max(cursor, index + 2)
         }
         return nil
     }

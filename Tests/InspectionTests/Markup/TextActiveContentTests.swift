@@ -281,7 +281,7 @@ struct TextActiveContentTests {
         for text in [
             "<?xml version=\"1.0\"?>", "<?xml\tversion=\"1.0\"?>", "add `<?xml` detection", "<?xml?>", "Class<?> type = obj.getClass();",
             "List<? extends Number> xs;",
-            "Comparator<? super T> c;", "Map<?,?> m;", "Settings {on=true} and {: once=yes}", "{one=1 only=2 online=yes}",
+            "Comparator<? super T> c;", "Map<?,?> m;", "Settings {on=true} and {: data-once=yes}", "{one=1 only=2 online=yes}",
             "[x](javascript: alert(1))", "JavaScript:&#32;", "<!--#   not a directive -->",
         ] {
             #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
@@ -374,7 +374,7 @@ struct TextActiveContentTests {
         for text in [
             "Button {\n    onTap = { go() }\n}", "let v = Foo { onTap = {} }", "{\n\n onclick=\"go()\"}", "{\n  \"onload\": true\n}",
             "function f() {\n  button.onclick = g;\n}", "# Title {#title .big}\n\nSome `{key: value}` and {onboarding: true}\n",
-            "Settings {on=true} and {: once=yes}\n", "{ title=\"x\" }\nonclick=\"y\"", "val = {:a => 1}\nonclick=\"y\"",
+            "Settings {on=true} and {: data-once=yes}\n", "{ title=\"x\" }\nonclick=\"y\"", "val = {:a => 1}\nonclick=\"y\"",
         ] {
             #expect(plainText(text).isEmpty, "\(text.debugDescription) -> \(plainText(text))")
         }
