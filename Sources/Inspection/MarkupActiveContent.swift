@@ -190,8 +190,8 @@ enum MarkupActiveContent {
         var index = comma + 1
         while index < scalars.count, bytes.count < 64 {
             let scalar = scalars[index]
-            if scalar == "%", index + 2 < scalars.count, let high = hexValue(scalars[index + 1]), let low = hexValue(scalars[index + 2]) {
-                bytes.append(high << 4 | low)
+            if scalar == "%", index + 2 < scalars.count, let high = hexDigit(scalars[index + 1]), let low = hexDigit(scalars[index + 2]) {
+                bytes.append(UInt8(high << 4 | low))
                 index += 3
                 continue
             }
@@ -215,24 +215,8 @@ enum MarkupActiveContent {
             }
             bytes = decoded
         }
-        let signature: [UInt8?]
-        switch type {
-        case "image/png": signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        case "image/gif": signature = Array("GIF8".utf8) + [nil, UInt8(ascii: "a")]
-        case "image/webp": signature = Array("RIFF".utf8) + [nil, nil, nil, nil] + Array("WEBP".utf8)
-        default: signature = [0xFF, 0xD8, 0xFF]  // JPEG
-        }
-        if type == "image/gif", bytes.count > 4, bytes[4] != UInt8(ascii: "7") && bytes[4] != UInt8(ascii: "9") { return false }
-        return zip(bytes, signature).allSatisfy { $1 == nil || $0 == $1 }
-    }
-
-    private static func hexValue(_ scalar: Unicode.Scalar) -> UInt8? {
-        switch scalar {
-        case "0"..."9": UInt8(scalar.value - 0x30)
-        case "a"..."f": UInt8(scalar.value - 0x57)
-        case "A"..."F": UInt8(scalar.value - 0x37)
-        default: nil
-        }
+        let wanted = type == "image/jpg" || type == "image/pjpeg" ? "image/jpeg" : type
+        return PictureContent.rasterSignatures.contains { $0.type == wanted && PictureContent.starts(bytes, with: $0.signature, cutShort: true) }
     }
 
     private static func base64Value(_ byte: UInt8) -> UInt8? {

@@ -956,9 +956,9 @@ enum OOXMLParts {
     /// (read case-insensitively here, a superset).
     static func sniffsAsSVG(_ bytes: some Collection<UInt8>) -> Bool {
         let lowered = bytes.prefix(2048).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        if contains(lowered, Array("<svg".utf8)) { return true }
+        if ImageTrailer.contains(lowered, Array("<svg".utf8)) { return true }
         let start = Array(lowered.prefix(256))
-        return contains(start, Array("doctype".utf8)) && contains(start, Array("svg".utf8))
+        return ImageTrailer.contains(start, Array("doctype".utf8)) && ImageTrailer.contains(start, Array("svg".utf8))
     }
 
     /// Where the first `<svg` (any case) stands in `bytes`, or nil.
@@ -967,11 +967,6 @@ enum OOXMLParts {
         return (0...(bytes.count - 4)).first { index in
             bytes[index] == 0x3C && bytes[index + 1] | 0x20 == 0x73 && bytes[index + 2] | 0x20 == 0x76 && bytes[index + 3] | 0x20 == 0x67
         }
-    }
-
-    private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard bytes.count >= needle.count else { return false }
-        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     static func isXMLBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }

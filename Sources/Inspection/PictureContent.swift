@@ -40,9 +40,7 @@ enum PictureContent {
     /// `%!` at the start, `%!PS` in the first 30 bytes (LibreOffice looks for `%!PS-Adobe` there), or the DOS EPS header.
     static func isPostScript(_ bytes: [UInt8]) -> Bool {
         if bytes.starts(with: [0xC5, 0xD0, 0xD3, 0xC6]) || bytes.starts(with: Array("%!".utf8)) { return true }
-        let head = Array(bytes.prefix(30))
-        guard head.count >= 4 else { return false }
-        return (0...(head.count - 4)).contains { head[$0..<($0 + 4)].elementsEqual(Array("%!PS".utf8)) }
+        return ImageTrailer.contains(Array(bytes.prefix(30)), Array("%!PS".utf8))
     }
 
     /// EMR_HEADER first, ` EMF` at offset 40 (LibreOffice's test).
@@ -56,13 +54,23 @@ enum PictureContent {
             || bytes.starts(with: [0x02, 0x00, 0x09, 0x00])
     }
 
+    /// Raster formats that hold no other picture, by media type, as signatures (nil: any byte): what a picture inside
+    /// a metafile and a raster `data:` URL must start with.
+    static let rasterSignatures: [(type: String, signature: [UInt8?])] = [
+        ("image/png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), ("image/jpeg", [0xFF, 0xD8, 0xFF]),
+        ("image/gif", Array("GIF87a".utf8)), ("image/gif", Array("GIF89a".utf8)),
+        ("image/webp", Array("RIFF".utf8) + [nil, nil, nil, nil] + Array("WEBP".utf8)), ("image/bmp", Array("BM".utf8)),
+        ("image/tiff", [0x49, 0x49, 0x2A, 0x00]), ("image/tiff", [0x4D, 0x4D, 0x00, 0x2A]), ("image/x-icon", [0x00, 0x00, 0x01, 0x00]),
+    ]
+
+    /// Whether `bytes` start with `signature`, or, when `cutShort` allows it, are a shorter prefix of it.
+    static func starts(_ bytes: [UInt8], with signature: [UInt8?], cutShort: Bool = false) -> Bool {
+        (cutShort || bytes.count >= signature.count) && zip(bytes, signature).allSatisfy { $1 == nil || $0 == $1 }
+    }
+
     /// A raster format that holds no other picture: PNG, JPEG, GIF, BMP, TIFF, WebP, an icon.
     static func isRaster(_ bytes: [UInt8]) -> Bool {
-        bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) || bytes.starts(with: [0xFF, 0xD8, 0xFF])
-            || bytes.starts(with: Array("GIF87a".utf8)) || bytes.starts(with: Array("GIF89a".utf8)) || bytes.starts(with: Array("BM".utf8))
-            || bytes.starts(with: [0x49, 0x49, 0x2A, 0x00]) || bytes.starts(with: [0x4D, 0x4D, 0x00, 0x2A])
-            || (bytes.count >= 12 && bytes.starts(with: Array("RIFF".utf8)) && Array(bytes[8..<12]) == Array("WEBP".utf8))
-            || bytes.starts(with: [0x00, 0x00, 0x01, 0x00])
+        rasterSignatures.contains { starts(bytes, with: $0.signature) }
     }
 
     /// A picture held inside a metafile: a raster image, or a metafile judged in turn.
