@@ -549,12 +549,11 @@ public final class Inspector: FileInspector {
             if OOXMLParts.isXML(part.name) || lowered.hasSuffix(".svg") || typedXML || sniffedSVG
                 || OOXMLParts.startsLikeXML(descriptor: extracted.descriptor, size: size)
             {
-                guard size <= Self.markupLimit else {
-                    reasons.append(Reason(.unscannable, "part \(label) is larger than \(Self.markupLimit >> 20) MiB"))
-                    continue
-                }
-                guard let bytes = Self.read(descriptor: extracted.descriptor, count: Int(size)) else {
-                    reasons.append(Reason(.scanFailed, "part \(label) cannot be read back"))
+                let bytes: [UInt8]
+                switch Self.readPart(descriptor: extracted.descriptor, size: size, label: label, as: "") {
+                case .bytes(let whole): bytes = whole
+                case .refused(let reason):
+                    reasons.append(reason)
                     continue
                 }
                 if lowered == "[content_types].xml" { xmlTypes = OOXMLParts.xmlContentTypes(bytes) }
@@ -629,11 +628,10 @@ public final class Inspector: FileInspector {
     /// it must hold SVG (judged as markup) or a metafile; anything else, or a stream that does not inflate whole
     /// (damaged, cut short, bytes after it), is unscannable.
     func compressedPictureReasons(descriptor: Int32, size: Int64, label: String, budget: InspectionBudget) -> [Reason] {
-        guard size <= Self.markupLimit else {
-            return [Reason(.unscannable, "part \(label) is gzip-compressed and larger than \(Self.markupLimit >> 20) MiB")]
-        }
-        guard let bytes = Self.read(descriptor: descriptor, count: Int(size)) else {
-            return [Reason(.scanFailed, "part \(label) cannot be read back")]
+        let bytes: [UInt8]
+        switch Self.readPart(descriptor: descriptor, size: size, label: label, as: "gzip-compressed and ") {
+        case .bytes(let whole): bytes = whole
+        case .refused(let reason): return [reason]
         }
         let limit = min(Self.markupLimit, budget.bytes)
         let inflater = Inflater(format: .gzip, limit: limit)
@@ -670,13 +668,25 @@ public final class Inspector: FileInspector {
     /// A part whose bytes are PostScript, a StarView or a Windows metafile, judged by ``PictureContent`` whatever it
     /// is named or typed (LibreOffice's picture detection reads the bytes).
     func pictureReasons(descriptor: Int32, size: Int64, label: String) -> [Reason] {
-        guard size <= Self.markupLimit else {
-            return [Reason(.unscannable, "part \(label) is a metafile larger than \(Self.markupLimit >> 20) MiB")]
+        switch Self.readPart(descriptor: descriptor, size: size, label: label, as: "a metafile ") {
+        case .bytes(let bytes): return PictureContent.problem(bytes).map { [Reason(.activeContent, "part \(label) holds \($0)")] } ?? []
+        case .refused(let reason): return [reason]
         }
-        guard let bytes = Self.read(descriptor: descriptor, count: Int(size)) else {
-            return [Reason(.scanFailed, "part \(label) cannot be read back")]
+    }
+
+    /// A part read whole, or why not.
+    enum WholePart {
+        case bytes([UInt8])
+        case refused(Reason)
+    }
+
+    /// A part read whole, up to ``markupLimit`` (past it `unscannable`: "part 'x' is `kind`larger than 16 MiB").
+    static func readPart(descriptor: Int32, size: Int64, label: String, as kind: String) -> WholePart {
+        guard size <= markupLimit else { return .refused(Reason(.unscannable, "part \(label) is \(kind)larger than \(markupLimit >> 20) MiB")) }
+        guard let bytes = read(descriptor: descriptor, count: Int(size)) else {
+            return .refused(Reason(.scanFailed, "part \(label) cannot be read back"))
         }
-        return PictureContent.problem(bytes).map { [Reason(.activeContent, "part \(label) holds \($0)")] } ?? []
+        return .bytes(bytes)
     }
 
     /// Whether a ZIP end-of-central-directory signature stands in the part's last 64 KiB and 22 bytes, where ZIP
