@@ -69,8 +69,17 @@ public struct S3TestServer: Sendable {
     public static func isOn(_ stores: Store...) -> Bool { stores.contains(current.store) }
 
     /// Stops, starts or restarts only the radosgw process (scripts/ceph-rgw/restart-rgw.sh).
-    public func radosgw(_ action: String) throws {
-        let output = try TestProcess.run(
+    public func radosgw(_ action: String) async throws {
+        let output = try await TestProcess.run(
+            [Repository.path("scripts/ceph-rgw/restart-rgw.sh"), action],
+            environment: ["AIRLOCK_RGW_DIR": rgwDirectory, "AIRLOCK_RGW_PORT": String(rgwPort)]
+        )
+        guard output.status == 0 else { throw TestProcess.Failure(description: "restart-rgw.sh \(action): \(output.stderrText)") }
+    }
+
+    /// ``radosgw(_:)`` on the calling thread, for a `defer` (which cannot await).
+    public func radosgwBlocking(_ action: String) throws {
+        let output = try TestProcess.runBlocking(
             [Repository.path("scripts/ceph-rgw/restart-rgw.sh"), action],
             environment: ["AIRLOCK_RGW_DIR": rgwDirectory, "AIRLOCK_RGW_PORT": String(rgwPort)]
         )
@@ -110,7 +119,21 @@ public enum Curl {
     ///   - headers: Headers to send.
     ///   - body: A request body (sent with `--data-binary`).
     ///   - form: Multipart form fields sent in order with `--form-string`, then `fileField` holding `body` as a file.
+    ///
+    /// Waits for curl on a thread of its own (``TestProcess/run(_:stdin:environment:removing:)``).
     public static func request(
+        _ method: String,
+        _ url: String,
+        headers: [(String, String)] = [],
+        body: Data? = nil,
+        form: [(String, String)]? = nil,
+        fileField: String = "file"
+    ) async throws -> CurlResponse {
+        try await TestProcess.offPool { try requestBlocking(method, url, headers: headers, body: body, form: form, fileField: fileField) }
+    }
+
+    /// ``request(_:_:headers:body:form:fileField:)`` on the calling thread, for code that is not async.
+    public static func requestBlocking(
         _ method: String,
         _ url: String,
         headers: [(String, String)] = [],
@@ -149,7 +172,7 @@ public enum Curl {
             arguments += ["--data-binary", "@\(file.path)"]
         }
         arguments.append(url)
-        let output = try TestProcess.run(arguments)
+        let output = try TestProcess.runBlocking(arguments)
         guard output.status == 0, let status = Int(output.stdoutText) else {
             throw TestProcess.Failure(description: "curl \(method) failed (\(output.status)): \(output.stderrText)")
         }

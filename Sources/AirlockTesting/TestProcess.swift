@@ -16,13 +16,35 @@ public enum TestProcess {
         public init(description: String) { self.description = description }
     }
 
-    /// Runs `arguments[0]` (looked up in PATH) with the rest as arguments.
+    /// Runs `arguments[0]` (looked up in PATH) with the rest as arguments, waiting for it on a thread of its own.
+    ///
+    /// Never on the cooperative pool: it has one thread per core, and the suite runs its tests in parallel on it; a
+    /// test blocked in `waitpid` there starves every other test (a server's readiness wait then times out while the
+    /// server long answers).
     /// - Parameters:
     ///   - arguments: Program and arguments.
     ///   - stdin: Bytes written to standard input, then closed.
     ///   - environment: Extra environment variables (added to this process's).
     ///   - removing: Environment variables to remove.
     public static func run(
+        _ arguments: [String],
+        stdin: Data? = nil,
+        environment: [String: String] = [:],
+        removing: [String] = []
+    ) async throws -> Output {
+        try await offPool { try runBlocking(arguments, stdin: stdin, environment: environment, removing: removing) }
+    }
+
+    /// Runs `body` on a new thread and returns what it returned (for blocking work a test awaits).
+    public static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// ``run(_:stdin:environment:removing:)`` on the calling thread: for code that is not async (a `deinit`, a
+    /// static property's initializer), never for a test's own steps.
+    public static func runBlocking(
         _ arguments: [String],
         stdin: Data? = nil,
         environment: [String: String] = [:],
@@ -76,10 +98,6 @@ extension TestProcess {
     public static func runAlone(_ testName: String) async throws -> Output {
         let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let arguments = [binary, "--testing-library", "swift-testing", "--filter", NSRegularExpression.escapedPattern(for: testName)]
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try run(arguments, environment: [aloneVariable: testName]) })
-            }
-        }
+        return try await run(arguments, environment: [aloneVariable: testName])
     }
 }

@@ -7,7 +7,7 @@ import Testing
 struct ConfigCheckTests {
     let binary = Repository.path(".build/debug/airlock")
 
-    func check(_ yaml: String?, environment: [String: String] = [:]) throws -> TestProcess.Output {
+    func check(_ yaml: String?, environment: [String: String] = [:]) async throws -> TestProcess.Output {
         var arguments = [binary, "config", "check"]
         if let yaml {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-config-\(UUID().uuidString).yaml").path
@@ -16,11 +16,11 @@ struct ConfigCheckTests {
         } else {
             arguments += ["--config", Repository.path("config/airlock.yaml")]
         }
-        return try TestProcess.run(arguments, environment: environment)
+        return try await TestProcess.run(arguments, environment: environment)
     }
 
-    @Test func theDocumentedConfigurationPassesAndSecretsNeverShow() throws {
-        let output = try check(
+    @Test func theDocumentedConfigurationPassesAndSecretsNeverShow() async throws {
+        let output = try await check(
             nil,
             environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "s3cr3t-value-never-printed", "AIRLOCK_WORKER_CONCURRENCY": "7"]
         )
@@ -32,8 +32,8 @@ struct ConfigCheckTests {
         #expect(output.stdoutText.contains("store.accessKeyId = "))
     }
 
-    @Test func crossChecksFindWhatEachSectionAloneAccepts() throws {
-        let output = try check(
+    @Test func crossChecksFindWhatEachSectionAloneAccepts() async throws {
+        let output = try await check(
             """
             store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
             buckets:
@@ -61,11 +61,11 @@ struct ConfigCheckTests {
 
     /// The inspector settings' cross-checks run in `config check` too, not only when the worker starts (a newcomer
     /// found the install gate passing a configuration the service then refused).
-    @Test func inspectorLimitsAreCrossCheckedBeforeTheWorkerStarts() throws {
-        let cpu = try check(nil, environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "x", "AIRLOCK_WORKER_INSPECTOR_CPU_SECONDS": "100"])
+    @Test func inspectorLimitsAreCrossCheckedBeforeTheWorkerStarts() async throws {
+        let cpu = try await check(nil, environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "x", "AIRLOCK_WORKER_INSPECTOR_CPU_SECONDS": "100"])
         #expect(cpu.status == 1, "\(cpu.stdoutText)")
         #expect(cpu.stdoutText.contains("problem: worker.inspector.cpuSeconds (100) must be at least twice"), "\(cpu.stdoutText)")
-        let uids = try check(
+        let uids = try await check(
             nil,
             environment: ["AIRLOCK_STORE_SECRET_ACCESS_KEY": "x", "AIRLOCK_WORKER_INSPECTOR_UID_COUNT": "4", "AIRLOCK_WORKER_CONCURRENCY": "4"]
         )
@@ -73,8 +73,8 @@ struct ConfigCheckTests {
         #expect(uids.stdoutText.contains("problem: worker.inspector.uidCount (4) must be at least twice the inspectors (4)"), "\(uids.stdoutText)")
     }
 
-    @Test func webhookURLsAndTheAuditKeyAreMasked() throws {
-        let output = try check(
+    @Test func webhookURLsAndTheAuditKeyAreMasked() async throws {
+        let output = try await check(
             """
             store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
             events: {webhooks: [{url: "https://ops:pa55word@hooks.example.com:8443/services/T0K3N?sig=s1gnature", secret: "0123456789abcdef0"}]}
@@ -90,14 +90,14 @@ struct ConfigCheckTests {
 
     /// Second round, finding F: a malformed webhook URL (a port out of range, `;` or percent-encoding in the authority,
     /// a space) is refused by name, and not printed.
-    @Test func malformedWebhookURLsAreRefusedWithoutBeingShown() throws {
+    @Test func malformedWebhookURLsAreRefusedWithoutBeingShown() async throws {
         for url in [
             "https://hooks.example.com:99999/T0K3N", "https://hooks.example.com:0/T0K3N", "https://hooks.example.com:8x/T0K3N",
             "https://hooks.example.com;evil.example/T0K3N", "https://hooks.example.com%2Fevil.example/T0K3N",
             "https://ops:pa%3B@hooks.example.com/T0K3N",
             "https://hooks example.com/T0K3N", "ftp://hooks.example.com/T0K3N", "https:///T0K3N", "https://[zz]/T0K3N",
         ] {
-            let output = try check(
+            let output = try await check(
                 """
                 store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
                 events: {webhooks: [{url: "\(url)", secret: "0123456789abcdef0"}]}
@@ -109,7 +109,7 @@ struct ConfigCheckTests {
             #expect(!text.contains("T0K3N"), "\(url): \(text)")
         }
         for url in ["https://hooks.example.com:8443/T0K3N?a=b", "http://127.0.0.1:9/x", "https://[::1]:8443/x", "https://ops:pw@hooks.example.com"] {
-            let output = try check(
+            let output = try await check(
                 """
                 store: {endpoint: "http://127.0.0.1:7480", accessKeyId: a, secretAccessKey: b}
                 events: {webhooks: [{url: "\(url)", secret: "0123456789abcdef0"}]}
@@ -120,8 +120,10 @@ struct ConfigCheckTests {
         }
     }
 
-    @Test func aBrokenSectionIsNamed() throws {
-        let output = try check("scanner: {engine: clamscan}\nprofiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}\n")
+    @Test func aBrokenSectionIsNamed() async throws {
+        let output = try await check(
+            "scanner: {engine: clamscan}\nprofiles: {d: {maxSize: 1MiB, allow: [{extensions: [txt], types: [text/plain]}]}}\n"
+        )
         #expect(output.status == 1)
         #expect(output.stdoutText.contains("problem: scanner.engine 'clamscan' must be libclamav or clamd"))
     }

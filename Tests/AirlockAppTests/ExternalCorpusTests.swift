@@ -17,9 +17,9 @@ struct ExternalCorpusTests {
             "../shared/corpus is absent: the external corpus was NOT run"
         )
     )
-    func everyPublicAttackIsRefusedAndEveryOrdinaryFilePasses() throws {
+    func everyPublicAttackIsRefusedAndEveryOrdinaryFilePasses() async throws {
         try #require(Self.present, "AIRLOCK_REQUIRE_CORPUS=1 but \(Self.runner) does not exist")
-        let output = try TestProcess.run(["python3", Self.runner, PresignCommandTests.binary, "--jobs", "2"])
+        let output = try await TestProcess.run(["python3", Self.runner, PresignCommandTests.binary, "--jobs", "2"])
         let summary = output.stdoutText.split(separator: "\n").filter { $0.hasPrefix("external corpus:") }.joined(separator: "\n")
         let problems = output.stdoutText.split(separator: "\n").filter {
             $0.hasPrefix("MISS") || $0.hasPrefix("FALSE POSITIVE") || $0.hasPrefix("ERROR")
@@ -43,7 +43,7 @@ struct SandboxedMacroSourceTests {
             "../shared/corpus is absent: the macro samples were NOT scanned"
         )
     )
-    func signaturesOnMacroSourceMatchInTheSandbox() throws {
+    func signaturesOnMacroSourceMatchInTheSandbox() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-vba-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/db", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -57,7 +57,7 @@ struct SandboxedMacroSourceTests {
         try config.write(toFile: directory + "/airlock.yaml", atomically: false, encoding: .utf8)
         for sample in Self.samples {
             try #require(FileManager.default.fileExists(atPath: sample), "\(sample) is missing from the corpus")
-            let output = try TestProcess.run([
+            let output = try await TestProcess.run([
                 PresignCommandTests.binary, "scan", "--config", directory + "/airlock.yaml", "--database", directory + "/db", "--profile", "office",
                 "--json", sample,
             ])

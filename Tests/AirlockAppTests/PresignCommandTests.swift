@@ -22,9 +22,9 @@ struct PresignCommandTests {
     static let credentials = ["--access-key", "AKIDEXAMPLE", "--secret-key", secretValue]
     static let clean = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AIRLOCK_CONFIG"]
 
-    func airlock(_ arguments: [String], environment: [String: String] = [:]) throws -> TestProcess.Output {
+    func airlock(_ arguments: [String], environment: [String: String] = [:]) async throws -> TestProcess.Output {
         // Run from a directory without config/airlock.yaml unless a test passes --config.
-        try TestProcess.run(
+        try await TestProcess.run(
             ["sh", "-c", "cd \"$0\" && exec \"$@\"", FileManager.default.temporaryDirectory.path, Self.binary] + arguments,
             environment: environment,
             removing: Self.clean
@@ -37,8 +37,8 @@ struct PresignCommandTests {
         return try #require(try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any])
     }
 
-    @Test func getPrintsMethodUrlAndExpiry() throws {
-        let output = try airlock(
+    @Test func getPrintsMethodUrlAndExpiry() async throws {
+        let output = try await airlock(
             [
                 "presign", "get", "--endpoint", "http://127.0.0.1:7480", "--bucket", "bucket", "--key", "a b", "--expires", "600",
                 "--date", "20260101T000000Z", "--response-content-disposition", "attachment",
@@ -59,9 +59,9 @@ struct PresignCommandTests {
         #expect(output.stdoutText.hasPrefix(#"{"method":"GET","url":""#))
     }
 
-    @Test func outputMatchesTheLibraryByteForByte() throws {
+    @Test func outputMatchesTheLibraryByteForByte() async throws {
         let object = try json(
-            try airlock(
+            try await airlock(
                 ["presign", "get", "--bucket", "bucket", "--key", "k", "--date", "20260101T000000Z", "--region", "eu-west-1"] + Self.credentials
             )
         )
@@ -76,9 +76,9 @@ struct PresignCommandTests {
         #expect(object["url"] as? String == expected.url)
     }
 
-    @Test func putReturnsTheHeadersToSendAsStrings() throws {
+    @Test func putReturnsTheHeadersToSendAsStrings() async throws {
         let object = try json(
-            try airlock(
+            try await airlock(
                 [
                     "presign", "put", "--bucket", "bucket", "--key", "k", "--content-type", "application/pdf",
                     "--content-length", "1234", "--checksum-sha256", Data(repeating: 7, count: 32).base64EncodedString(),
@@ -96,9 +96,9 @@ struct PresignCommandTests {
         #expect((object["url"] as? String)?.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bx-amz-checksum-sha256") == true)
     }
 
-    @Test func postReturnsFormFieldsCoveredByThePolicy() throws {
+    @Test func postReturnsFormFieldsCoveredByThePolicy() async throws {
         let object = try json(
-            try airlock(
+            try await airlock(
                 [
                     "presign", "post", "--bucket", "bucket", "--key-prefix", "u/", "--content-type", "text/plain",
                     "--min-size", "1", "--max-size", "100", "--meta", "airlock-id=abc", "--meta", "note=a=b",
@@ -117,14 +117,16 @@ struct PresignCommandTests {
         #expect(policy.contains(#"["content-length-range",1,100]"#))
     }
 
-    @Test func valuesStartingWithADashPassWithEquals() throws {
-        let object = try json(try airlock(["presign", "get", "--bucket", "bucket", "--key=-dash", "--date", "20260101T000000Z"] + Self.credentials))
+    @Test func valuesStartingWithADashPassWithEquals() async throws {
+        let object = try json(
+            try await airlock(["presign", "get", "--bucket", "bucket", "--key=-dash", "--date", "20260101T000000Z"] + Self.credentials)
+        )
         #expect((object["url"] as? String)?.hasPrefix("http://127.0.0.1:7480/bucket/-dash?") == true)
     }
 
-    @Test func credentialsComeFromTheEnvironmentThenTheConfig() throws {
+    @Test func credentialsComeFromTheEnvironmentThenTheConfig() async throws {
         let fromEnv = try json(
-            try airlock(
+            try await airlock(
                 ["presign", "get", "--bucket", "bucket", "--key", "k", "--date", "20260101T000000Z"],
                 environment: ["AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "tok"]
             )
@@ -133,7 +135,7 @@ struct PresignCommandTests {
         #expect((fromEnv["url"] as? String)?.contains("X-Amz-Security-Token=tok&") == true)
 
         let fromConfig = try json(
-            try airlock(
+            try await airlock(
                 [
                     "presign", "get", "--config", Repository.path("config/airlock.yaml"), "--bucket", "bucket", "--key", "k",
                     "--date", "20260101T000000Z",
@@ -144,19 +146,19 @@ struct PresignCommandTests {
         #expect((fromConfig["url"] as? String)?.contains("X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Feu-central-1%2F") == true)
     }
 
-    @Test func aSigningErrorKeepsTheSignersStableCode() throws {
-        let output = try airlock(["presign", "get", "--bucket", "Bad_Bucket", "--key", "k"] + Self.credentials)
+    @Test func aSigningErrorKeepsTheSignersStableCode() async throws {
+        let output = try await airlock(["presign", "get", "--bucket", "Bad_Bucket", "--key", "k"] + Self.credentials)
         #expect(output.status == 2)
         // The signer's own code travels as the cause of the CLI's error, not flattened away.
         #expect(output.stderrText.contains("invalid bucket name 'Bad_Bucket'"), "\(output.stderrText)")
         #expect(output.stderrText.contains("(invalid_bucket_name)"), "\(output.stderrText)")
     }
 
-    @Test func aConfigFileThatIsNotYAMLIsNamedWithoutQuotingIt() throws {
+    @Test func aConfigFileThatIsNotYAMLIsNamedWithoutQuotingIt() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-bad-\(UUID().uuidString).yaml").path
         try Data("store:\n  secretAccessKey: [\(Self.secretValue)\n".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try airlock(["presign", "get", "--config", path, "--bucket", "bucket", "--key", "k"] + Self.credentials)
+        let output = try await airlock(["presign", "get", "--config", path, "--bucket", "bucket", "--key", "k"] + Self.credentials)
         #expect(output.status == 2)
         #expect(output.stderrText.contains("is not valid YAML"), "\(output.stderrText)")
         // The parser's error quotes the failing line; stderr must not.
@@ -181,8 +183,8 @@ struct PresignCommandTests {
         (["presign", "get", "--bucket", "bucket", "--key", "k", "--path-style", "--virtual-host"] + credentials, "exclusive"),
         (["presign", "get", "--bucket", "bucket", "--key", "k", "--expires", "soon"] + credentials, "soon"),
     ])
-    func badInputExitsTwoWithOneLine(_ arguments: [String], _ expected: String) throws {
-        let output = try airlock(arguments)
+    func badInputExitsTwoWithOneLine(_ arguments: [String], _ expected: String) async throws {
+        let output = try await airlock(arguments)
         #expect(output.status == 2)
         #expect(output.stdout.isEmpty)
         let lines = output.stderrText.split(separator: "\n")

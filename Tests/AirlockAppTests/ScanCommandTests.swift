@@ -15,23 +15,23 @@ struct ScanCommandTests {
         return path
     }
 
-    func airlock(_ arguments: [String]) throws -> TestProcess.Output {
-        try TestProcess.run(
+    func airlock(_ arguments: [String]) async throws -> TestProcess.Output {
+        try await TestProcess.run(
             [PresignCommandTests.binary, "scan", "--config", Repository.path("config/airlock.yaml"), "--database", database] + arguments
         )
     }
 
-    @Test func jsonLinesAndExitCodes() throws {
+    @Test func jsonLinesAndExitCodes() async throws {
         let clean = try file("Minutes of the meeting, 21 November.\n", name: "minutes.txt")
         let eicar = try file(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#, name: "note.txt")
-        let onlyClean = try airlock(["--json", clean])
+        let onlyClean = try await airlock(["--json", clean])
         #expect(onlyClean.status == 0, "\(onlyClean.stderrText)")
         let object = try #require(try JSONSerialization.jsonObject(with: onlyClean.stdout) as? [String: Any])
         #expect(Set(object.keys) == ["file", "outcome", "reasons", "detectedType", "sha256", "size", "signatures"])
         #expect(object["outcome"] as? String == "clean")
         #expect((object["sha256"] as? String)?.count == 64)
 
-        let mixed = try airlock(["--json", clean, eicar])
+        let mixed = try await airlock(["--json", clean, eicar])
         #expect(mixed.status == 1)
         let lines = mixed.stdoutText.split(separator: "\n")
         #expect(lines.count == 2)
@@ -44,9 +44,9 @@ struct ScanCommandTests {
     /// is an error (exit 2).
     /// The human-readable lines escape control characters: a file name (or a verdict's string) cannot clear the
     /// screen, retitle the window or forge a line on the operator's terminal.
-    @Test func textOutputEscapesControlCharacters() throws {
+    @Test func textOutputEscapesControlCharacters() async throws {
         let hostile = try file("Minutes of the meeting.\n", name: "minutes\u{1B}[2J\u{1B}]0;pwned\u{07}\r\nFORGED.txt")
-        let output = try airlock([hostile])
+        let output = try await airlock([hostile])
         #expect(output.status == 1, "rejected: \(output.stderrText)")
         let text = String(decoding: output.stdout, as: UTF8.self)
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(text.debugDescription)")
@@ -55,25 +55,25 @@ struct ScanCommandTests {
         #expect(text.contains(escaped), "\(text.debugDescription)")
     }
 
-    @Test func filesFromAList() throws {
+    @Test func filesFromAList() async throws {
         let clean = try file("Minutes of the meeting, 21 November.\n", name: "minutes.txt")
         let eicar = try file(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#, name: "note.txt")
         let list = try file("\(eicar)\n\n\(clean)\n", name: "list.txt")
-        let output = try airlock(["--files-from", list, clean])
+        let output = try await airlock(["--files-from", list, clean])
         #expect(output.status == 1)
         let files = output.stdoutText.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }
         #expect(files == [clean, eicar, clean], "\(output.stdoutText)")
-        let missing = try airlock(["--files-from", list + ".missing"])
+        let missing = try await airlock(["--files-from", list + ".missing"])
         #expect(missing.status == 2)
         #expect(missing.stderrText.contains("--files-from"), "\(missing.stderrText)")
     }
 
-    @Test func declaredValuesAndNamesAreChecked() throws {
+    @Test func declaredValuesAndNamesAreChecked() async throws {
         let text = try file("plain words\n", name: "words.txt")
-        let renamed = try airlock(["--json", "--name", "invoice.pdf.exe", text])
+        let renamed = try await airlock(["--json", "--name", "invoice.pdf.exe", text])
         #expect(renamed.status == 1)
         #expect(renamed.stdoutText.contains(#""code":"extension_not_allowed""#))
-        let declared = try airlock(["--json", "--declared-size", "3", "--declared-type", "application/pdf", text])
+        let declared = try await airlock(["--json", "--declared-size", "3", "--declared-type", "application/pdf", text])
         #expect(declared.stdoutText.contains(#""code":"size_mismatch""#))
         #expect(declared.stdoutText.contains(#""code":"type_mismatch""#))
     }
@@ -84,15 +84,15 @@ struct ScanCommandTests {
         (["--name", "a.txt", "/etc/hostname", "/etc/hostname"], "--name applies to a single file"),
         ([] as [String], "name at least one file"),
     ])
-    func badInputExitsTwo(_ arguments: [String], _ message: String) throws {
-        let output = try airlock(arguments + (arguments.contains("/etc/hostname") || arguments.isEmpty ? [] : [try file("x\n", name: "x.txt")]))
+    func badInputExitsTwo(_ arguments: [String], _ message: String) async throws {
+        let output = try await airlock(arguments + (arguments.contains("/etc/hostname") || arguments.isEmpty ? [] : [try file("x\n", name: "x.txt")]))
         #expect(output.status == 2)
         #expect(output.stderrText.contains(message), "\(output.stderrText)")
     }
 
     /// A scan killed mid-walk leaves its member files behind; the next start of a scanning process in the same
     /// `scanner.tempDir` removes them (and a finished scan leaves nothing).
-    @Test func aKilledScansTempFilesAreRemovedByTheNextStart() throws {
+    @Test func aKilledScansTempFilesAreRemovedByTheNextStart() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-killed-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: base + "/tmp", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -110,7 +110,7 @@ struct ScanCommandTests {
         """.write(toFile: config, atomically: true, encoding: .utf8)
         // Members that take a while to inflate and scan: 8 of 32 MiB of text each.
         let archive = base + "/big.zip"
-        let built = try TestProcess.run([
+        let built = try await TestProcess.run([
             "python3", "-c",
             "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
                 + "    for n in range(8): z.writestr('part%d.txt' % n, ('line %d of the report\\n' % n) * (3 << 19))",
@@ -143,7 +143,7 @@ struct ScanCommandTests {
 
         // The next scan sweeps it, and leaves nothing of its own.
         let small = try file("A short note.\n", name: "note.txt")
-        let next = try TestProcess.run([
+        let next = try await TestProcess.run([
             PresignCommandTests.binary, "scan", "--config", config, "--database", database, "--profile", "bundles", small,
         ])
         #expect(next.status == 0, "\(next.stderrText)")

@@ -29,11 +29,11 @@ struct StorageCommandTests {
         return path
     }
 
-    func airlock(_ arguments: [String]) throws -> TestProcess.Output {
-        try TestProcess.run([PresignCommandTests.binary] + arguments, removing: ["AIRLOCK_CONFIG"])
+    func airlock(_ arguments: [String]) async throws -> TestProcess.Output {
+        try await TestProcess.run([PresignCommandTests.binary] + arguments, removing: ["AIRLOCK_CONFIG"])
     }
 
-    @Test func initTwiceCreatesThenFindsEverything() throws {
+    @Test func initTwiceCreatesThenFindsEverything() async throws {
         let name = S3TestServer.uniqueBucketName("init")
         let path = try config(
             buckets: """
@@ -42,28 +42,28 @@ struct StorageCommandTests {
                   quarantine: {bucket: \(name)-q, prefix: ""}
                 """
         )
-        let first = try airlock(["storage", "init", "--config", path])
+        let first = try await airlock(["storage", "init", "--config", path])
         #expect(first.status == 0, "\(first.stderrText)")
         #expect(first.stdoutText.contains("bucket \(name): created"))
         #expect(first.stdoutText.contains("bucket \(name)-q: created"))
         #expect(first.stdoutText.contains("cors \(name): POST and PUT from https://app.example.com, http://localhost:3000"))
         #expect(first.stdoutText.contains("lifecycle \(name): objects under 'incoming/' and incomplete multipart uploads expire after 7 days"))
 
-        let second = try airlock(["storage", "init", "--config", path])
+        let second = try await airlock(["storage", "init", "--config", path])
         #expect(second.status == 0, "\(second.stderrText)")
         #expect(second.stdoutText.contains("bucket \(name): exists"))
         #expect(second.stdoutText.contains("lifecycle \(name): unchanged"))
         #expect(!second.stdoutText.contains("created"))
     }
 
-    @Test func overlappingPrefixesInOneBucketAreRefused() throws {
+    @Test func overlappingPrefixesInOneBucketAreRefused() async throws {
         let path = try config(
             buckets: """
                   incoming: {bucket: shared-bucket, prefix: "in/"}
                   processed: {bucket: shared-bucket, prefix: "in/processed/"}
                 """
         )
-        let output = try airlock(["storage", "init", "--config", path])
+        let output = try await airlock(["storage", "init", "--config", path])
         #expect(output.status == 2)
         #expect(output.stderrText.contains("overlap"))
         let empty = try config(
@@ -72,14 +72,14 @@ struct StorageCommandTests {
                   processed: {bucket: shared-bucket, prefix: "p/"}
                 """
         )
-        #expect(try airlock(["storage", "init", "--config", empty]).stderrText.contains("non-empty prefix"))
+        #expect(try await airlock(["storage", "init", "--config", empty]).stderrText.contains("non-empty prefix"))
     }
 
-    @Test func checkPassesOnTheTestStoreAndReportsItsGapsAsCompensated() throws {
+    @Test func checkPassesOnTheTestStoreAndReportsItsGapsAsCompensated() async throws {
         let name = S3TestServer.uniqueBucketName("check")
         let path = try config(buckets: "  incoming: {bucket: \(name)}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-q}")
-        #expect(try airlock(["storage", "init", "--config", path]).status == 0)
-        let output = try airlock(["storage", "check", "--config", path])
+        #expect(try await airlock(["storage", "init", "--config", path]).status == 0)
+        let output = try await airlock(["storage", "check", "--config", path])
         #expect(output.status == 0, "\(output.stdoutText)\(output.stderrText)")
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
         for name in [
@@ -104,13 +104,13 @@ struct StorageCommandTests {
             endpoint: try S3Endpoint(url: server.endpoint)
         )
         let list = try presigner.signRequest(method: "GET", bucket: name, key: nil, query: [("list-type", "2")], at: SigningTime(Date()))
-        let listing = try Curl.request("GET", list.url, headers: list.headers.map { ($0.name, $0.value) })
+        let listing = try await Curl.request("GET", list.url, headers: list.headers.map { ($0.name, $0.value) })
         #expect(listing.status == 200)
         #expect(listing.text.contains("<ListBucketResult"))
         #expect(!listing.text.contains("<Key>"), "storage check left objects behind: \(listing.text)")
         // A place that cannot be written fails the check, named.
         let missing = try config(buckets: "  incoming: {bucket: \(name)}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-gone}")
-        let broken = try airlock(["storage", "check", "--config", missing])
+        let broken = try await airlock(["storage", "check", "--config", missing])
         #expect(broken.status == 1)
         #expect(
             broken.stdoutText.contains("FAIL  required") && broken.stdoutText.contains("layout-quarantine")
@@ -119,31 +119,31 @@ struct StorageCommandTests {
         )
         // Nor did the check make it (SeaweedFS creates a bucket on the first PutObject).
         let head = try presigner.signRequest(method: "HEAD", bucket: "\(name)-gone", key: nil, at: SigningTime(Date()))
-        #expect(try Curl.request("HEAD", head.url, headers: head.headers.map { ($0.name, $0.value) }).status == 404)
+        #expect(try await Curl.request("HEAD", head.url, headers: head.headers.map { ($0.name, $0.value) }).status == 404)
     }
 
     /// SeaweedFS with `weed server`'s own volume defaults (8 slots, 7 volumes per bucket) creates three buckets but cannot
     /// write the third: `storage init` passes, and `storage check` fails, naming the place (a private SeaweedFS on the
     /// test store's port + 10).
     @Test(.enabled(if: S3TestServer.isOn(.seaweedfs)))
-    func checkFailsNamingTheBucketASeaweedFSWithoutVolumeSlotsCannotWrite() throws {
+    func checkFailsNamingTheBucketASeaweedFSWithoutVolumeSlotsCannotWrite() async throws {
         let port = (Int(server.endpoint.split(separator: ":").last ?? "") ?? 8333) + 10
         let environment = [
             "AIRLOCK_SEAWEEDFS_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("airlock-seaweedfs-slots-\(UUID().uuidString)")
                 .path,
             "AIRLOCK_SEAWEEDFS_PORT": String(port), "AIRLOCK_SEAWEEDFS_VOLUME_SLOTS": "8", "AIRLOCK_SEAWEEDFS_BUCKET_VOLUMES": "7",
         ]
-        let started = try TestProcess.run([Repository.path("scripts/seaweedfs/start.sh")], environment: environment)
+        let started = try await TestProcess.run([Repository.path("scripts/seaweedfs/start.sh")], environment: environment)
         try #require(started.status == 0, "\(started.stderrText)")
-        defer { _ = try? TestProcess.run([Repository.path("scripts/seaweedfs/stop.sh"), "--wipe"], environment: environment) }
+        defer { _ = try? TestProcess.runBlocking([Repository.path("scripts/seaweedfs/stop.sh"), "--wipe"], environment: environment) }
         let name = S3TestServer.uniqueBucketName("slots")
         let path = try config(
             endpoint: "http://127.0.0.1:\(port)",
             buckets: "  incoming: {bucket: \(name)-i}\n  processed: {bucket: \(name)-p}\n  quarantine: {bucket: \(name)-q}"
         )
-        let created = try airlock(["storage", "init", "--config", path])
+        let created = try await airlock(["storage", "init", "--config", path])
         #expect(created.status == 0, "\(created.stdoutText)\(created.stderrText)")
-        let output = try airlock(["storage", "check", "--config", path])
+        let output = try await airlock(["storage", "check", "--config", path])
         #expect(output.status == 1, "\(output.stdoutText)\(output.stderrText)")
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("PASS  required") && $0.contains("layout-processed") }, "\(output.stdoutText)")
@@ -156,14 +156,14 @@ struct StorageCommandTests {
         #expect(lines.last?.hasPrefix("storage check failed: ") == true && lines.last?.contains("layout-quarantine") == true)
     }
 
-    @Test func checkFailsOnAStoreThatAcceptsForgedSignatures() throws {
+    @Test func checkFailsOnAStoreThatAcceptsForgedSignatures() async throws {
         let emulator = try TestHTTPServer(script: "permissive_s3.py")
         let path = try config(
             endpoint: emulator.baseURL,
             buckets: "  incoming: {bucket: lax-incoming}\n  processed: {bucket: lax-processed}\n  quarantine: {bucket: lax-quarantine}"
         )
-        #expect(try airlock(["storage", "init", "--config", path]).status == 0)
-        let output = try airlock(["storage", "check", "--config", path])
+        #expect(try await airlock(["storage", "init", "--config", path]).status == 0)
+        let output = try await airlock(["storage", "check", "--config", path])
         #expect(output.status == 1)
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
         for name in [
@@ -176,9 +176,9 @@ struct StorageCommandTests {
         #expect(lines.last?.contains("presigned-url-signature") == true)
     }
 
-    @Test func checkNamesAnUnreachableStore() throws {
+    @Test func checkNamesAnUnreachableStore() async throws {
         let path = try config(endpoint: "http://127.0.0.1:9", buckets: "  incoming: {bucket: nowhere-incoming}")
-        let output = try airlock(["storage", "check", "--config", path])
+        let output = try await airlock(["storage", "check", "--config", path])
         #expect(output.status == 2)
         #expect(output.stderrText.contains("not reachable"))
     }

@@ -15,7 +15,7 @@ import Testing
     /// Written in chunks, read back by Info-ZIP's unzip and Python's zipfile with the password `infected` (and refused
     /// without it).
     @Test(arguments: [0, 1, 5, 70_000])
-    func realToolsOpenTheArchiveWithThePassword(size: Int) throws {
+    func realToolsOpenTheArchiveWithThePassword(size: Int) async throws {
         var generator = SystemRandomNumberGenerator()
         let plain = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let name = "quarantined sample é.bin"
@@ -35,11 +35,11 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-zip-\(UUID().uuidString).zip").path
         try Data(archive).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let unzip = try TestProcess.run(["unzip", "-p", "-P", "infected", path])
+        let unzip = try await TestProcess.run(["unzip", "-p", "-P", "infected", path])
         #expect(unzip.status == 0, "\(unzip.stderrText)")
         #expect(Array(unzip.stdout) == plain)
-        #expect(try TestProcess.run(["unzip", "-p", "-P", "wrong", path]).status != 0 || size == 0)
-        let python = try TestProcess.run([
+        #expect(try await TestProcess.run(["unzip", "-p", "-P", "wrong", path]).status != 0 || size == 0)
+        let python = try await TestProcess.run([
             "python3", "-c",
             "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); i = z.infolist()[0]; assert i.flag_bits & 1; sys.stdout.buffer.write(z.read(i, pwd=b'infected')); print(i.filename, i.date_time, file=sys.stderr)",
             path,

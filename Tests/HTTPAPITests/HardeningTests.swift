@@ -18,8 +18,8 @@ extension ServeFlowTests {
     // MARK: Helpers
 
     /// How many uploads are in `state`, as `/metrics` reports them (read at scrape time from the catalog).
-    func uploads(in state: String) throws -> Int {
-        let exposition = try Curl.request("GET", "http://127.0.0.1:\(port)/metrics").text
+    func uploads(in state: String) async throws -> Int {
+        let exposition = try await Curl.request("GET", "http://127.0.0.1:\(port)/metrics").text
         let line = exposition.split(separator: "\n").first { $0.hasPrefix("airlock_uploads{state=\"\(state)\"} ") }
         return try #require(line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) }, "\(state) in /metrics")
     }
@@ -58,12 +58,12 @@ extension ServeFlowTests {
         }
     }
 
-    func auditExport() throws -> String {
-        try TestProcess.run([binary, "audit", "export", "--config", config]).stdoutText
+    func auditExport() async throws -> String {
+        try await TestProcess.run([binary, "audit", "export", "--config", config]).stdoutText
     }
 
-    func auditVerify() throws -> TestProcess.Output {
-        try TestProcess.run([binary, "audit", "verify", "--config", config])
+    func auditVerify() async throws -> TestProcess.Output {
+        try await TestProcess.run([binary, "audit", "verify", "--config", config])
     }
 
     /// An HS256 token from the test IdP.
@@ -85,13 +85,13 @@ extension ServeFlowTests {
 
     // MARK: 8. No 500s on bad input
 
-    @Test func controlCharactersInContentTypeAreA400AndLeaveNoIntent() throws {
-        let app = try key("ctl-app")
-        let before = try uploads(in: "pending")
+    @Test func controlCharactersInContentTypeAreA400AndLeaveNoIntent() async throws {
+        let app = try await key("ctl-app")
+        let before = try await uploads(in: "pending")
         for contentType in [
             "text/plain\u{01}", "text/plain\r\nX-Injected: 1", "text/plain; charset=\u{7F}", "text/\u{00}plain", "tëxt/plain", "text", "/plain", "",
         ] {
-            let response = try call(
+            let response = try await call(
                 "POST",
                 "/v1/uploads",
                 key: app,
@@ -102,9 +102,9 @@ extension ServeFlowTests {
                 "\(contentType.debugDescription): \(response.status) \(response.body)"
             )
         }
-        #expect(try uploads(in: "pending") == before)
+        #expect(try await uploads(in: "pending") == before)
         // A well-formed type with parameters still passes.
-        let fine = try call(
+        let fine = try await call(
             "POST",
             "/v1/uploads",
             key: app,
@@ -116,28 +116,33 @@ extension ServeFlowTests {
     /// Second round, finding D: a NUL (or another control character) in a note would be sealed into the audit entry
     /// but not kept by the catalog, breaking `audit verify` for good. Refused with 400 before anything changes.
     @Test func controlCharactersInNotesAreA400AndChangeNothing() async throws {
-        let app = try key("note-app")
-        let reviewer = try key("note-reviewer", role: "reviewer")
+        let app = try await key("note-app")
+        let reviewer = try await key("note-reviewer", role: "reviewer")
         let infected = try await uploaded(Self.eicar, name: "note.txt", key: app)
-        let before = try auditExport().split(separator: "\n").count
+        let before = try await auditExport().split(separator: "\n").count
         for note in ["\u{0}", "ok\u{0}", "bell\u{07}", "esc\u{1B}[31m", "del\u{7F}", "c1\u{85}", "c1\u{9B}"] {
-            let release = try call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": note])
+            let release = try await call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": note])
             #expect(release.status == 400 && errorCode(release.body) == "note_invalid", "\(note.debugDescription): \(release.status) \(release.body)")
-            let purge = try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": note])
+            let purge = try await call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": note])
             #expect(purge.status == 400 && errorCode(purge.body) == "note_invalid", "\(note.debugDescription): \(purge.status) \(purge.body)")
-            let listed = try call("POST", "/v1/hashlists/deny", key: reviewer, json: ["sha256": String(repeating: "ab", count: 32), "note": note])
+            let listed = try await call(
+                "POST",
+                "/v1/hashlists/deny",
+                key: reviewer,
+                json: ["sha256": String(repeating: "ab", count: 32), "note": note]
+            )
             #expect(listed.status == 400 && errorCode(listed.body) == "note_invalid", "\(note.debugDescription): \(listed.status) \(listed.body)")
         }
-        #expect(try auditExport().split(separator: "\n").count == before)
-        #expect(try call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 200)
+        #expect(try await auditExport().split(separator: "\n").count == before)
+        #expect(try await call("GET", "/v1/quarantine/\(infected)", key: reviewer).status == 200)
         // Tabs and line breaks are a note's own; the log still verifies.
-        #expect(try call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": "line one\r\n\tline two"]).status == 200)
-        let verified = try auditVerify()
+        #expect(try await call("POST", "/v1/quarantine/\(infected)/release", key: reviewer, json: ["note": "line one\r\n\tline two"]).status == 200)
+        let verified = try await auditVerify()
         #expect(verified.stdoutText.contains("audit log verified"), "\(verified.stdoutText)\(verified.stderrText)")
     }
 
-    @Test func anOverflowingChunkSizeIsA400() throws {
-        let app = try key("chunk-app")
+    @Test func anOverflowingChunkSizeIsA400() async throws {
+        let app = try await key("chunk-app")
         let response = try RawHTTP.exchange(
             port: port,
             "POST /v1/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -145,16 +150,18 @@ extension ServeFlowTests {
         )
         #expect(response.statusCode.map { (400..<500).contains($0) } == true, "\(response.text)")
         #expect(response.text.contains(#""code":"malformed_request""#) || response.statusCode == 400, "\(response.text)")
-        #expect(try call("GET", "/health", key: nil).status == 200)
+        #expect(try await call("GET", "/health", key: nil).status == 200)
     }
 
     /// Malformed input of every kind the API takes (bodies, headers, paths, queries, raw HTTP): always a 4xx with a
     /// stable snake_case code, never a 5xx, and no intent left behind. Schemathesis explores the documented shapes; this
     /// corpus is what it does not generate.
-    @Test func aHostileInputCorpusGetsOnlyStable4xx() throws {
+    @Test func aHostileInputCorpusGetsOnlyStable4xx() async throws {
         // Several keys: the corpus is larger than one principal's rate-limit burst.
-        let apps = try (0..<4).map { try key("corpus-app-\($0)") }
-        let reviewers = try (0..<2).map { try key("corpus-reviewer-\($0)", role: "reviewer") }
+        var apps: [String] = []
+        for index in 0..<4 { apps.append(try await key("corpus-app-\(index)")) }
+        var reviewers: [String] = []
+        for index in 0..<2 { reviewers.append(try await key("corpus-reviewer-\(index)", role: "reviewer")) }
         var sent = 0
         var app: String {
             sent += 1
@@ -164,9 +171,9 @@ extension ServeFlowTests {
             sent += 1
             return reviewers[sent % reviewers.count]
         }
-        let before = try uploads(in: "pending")
+        let before = try await uploads(in: "pending")
         let valid: [String: Any] = ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"]
-        func with(_ key: String, _ value: Any) -> [String: Any] {
+        func with(_ key: String, _ value: Any) async -> [String: Any] {
             var body = valid
             body[key] = value
             return body
@@ -177,15 +184,15 @@ extension ServeFlowTests {
                 "\u{00}", "a\u{01}b", "\u{1B}[31m", "\u{202E}txt.exe", String(repeating: "x", count: 3000), "\u{FEFF}", 12, ["nested"],
                 [:] as [String: Any],
             ] {
-                jsonBodies.append(with(field, value))
+                await jsonBodies.append(with(field, value))
             }
             // null is a valid value of the optional fields only.
-            if !["sha256", "owner"].contains(field) { jsonBodies.append(with(field, NSNull())) }
+            if !["sha256", "owner"].contains(field) { await jsonBodies.append(with(field, NSNull())) }
         }
-        for size: Any in [-1, Int64.max, Double.greatestFiniteMagnitude, 1.5, "3", true, NSNull()] { jsonBodies.append(with("size", size)) }
-        jsonBodies.append(with("filename", "a.txt\u{00}.pdf"))
+        for size: Any in [-1, Int64.max, Double.greatestFiniteMagnitude, 1.5, "3", true, NSNull()] { await jsonBodies.append(with("size", size)) }
+        await jsonBodies.append(with("filename", "a.txt\u{00}.pdf"))
         for body in jsonBodies {
-            let response = try call("POST", "/v1/uploads", key: app, json: body)
+            let response = try await call("POST", "/v1/uploads", key: app, json: body)
             expectStable4xx(response, "\(body)")
         }
         let rawBodies: [String] = [
@@ -194,14 +201,17 @@ extension ServeFlowTests {
             "{\"profile\":\"documents\",\"profile\":\"bulk\"}", "{\"a\":\"\\ud800\"}", "\u{FEFF}{}",
         ]
         for raw in rawBodies {
-            expectStable4xx(try call("POST", "/v1/uploads", key: app, raw: Data(raw.utf8)), raw)
-            expectStable4xx(try call("POST", "/v1/uploads/01a20067-0000-7000-8000-000000000000/complete", key: app, raw: Data(raw.utf8)), raw)
-            expectStable4xx(try call("POST", "/v1/hashlists/deny", key: reviewer, raw: Data(raw.utf8)), raw)
-            expectStable4xx(try call("POST", "/v1/quarantine/01a20067-0000-7000-8000-000000000000/release", key: reviewer, raw: Data(raw.utf8)), raw)
+            expectStable4xx(try await call("POST", "/v1/uploads", key: app, raw: Data(raw.utf8)), raw)
+            expectStable4xx(try await call("POST", "/v1/uploads/01a20067-0000-7000-8000-000000000000/complete", key: app, raw: Data(raw.utf8)), raw)
+            expectStable4xx(try await call("POST", "/v1/hashlists/deny", key: reviewer, raw: Data(raw.utf8)), raw)
+            expectStable4xx(
+                try await call("POST", "/v1/quarantine/01a20067-0000-7000-8000-000000000000/release", key: reviewer, raw: Data(raw.utf8)),
+                raw
+            )
         }
-        expectStable4xx(try call("POST", "/v1/uploads", key: app, raw: Data([0xC0, 0xAF, 0xFF, 0xFE, 0x00])), "invalid UTF-8")
+        expectStable4xx(try await call("POST", "/v1/uploads", key: app, raw: Data([0xC0, 0xAF, 0xFF, 0xFE, 0x00])), "invalid UTF-8")
         for header in [("Idempotency-Key", String(repeating: "k", count: 500)), ("Idempotency-Key", ""), ("Content-Type", "text/plain")] {
-            expectStable4xx(try call("POST", "/v1/uploads", key: app, json: valid.merging(["size": 0]) { $1 }, headers: [header]), "\(header)")
+            expectStable4xx(try await call("POST", "/v1/uploads", key: app, json: valid.merging(["size": 0]) { $1 }, headers: [header]), "\(header)")
         }
         for path in [
             "/v1/files/..%2F..%2Fetc%2Fpasswd", "/v1/files/%00", "/v1/files/01a20067-0000-7000-8000-00000000000G",
@@ -210,10 +220,10 @@ extension ServeFlowTests {
             "/v1/quarantine?reason=%00", "/v1/audit?after=-5", "/v1/audit?limit=abc", "/v1/hashlists/maybe", "/v1/quarantine/not-an-id",
         ] {
             // Lenient list parameters (a limit clamped, an unknown cursor) may answer 200; never a 5xx.
-            expectNoServerError(try call("GET", path, key: path.hasPrefix("/v1/files") ? app : reviewer), path)
+            expectNoServerError(try await call("GET", path, key: path.hasPrefix("/v1/files") ? app : reviewer), path)
         }
         for path in ["/v1/hashlists/deny/zz", "/v1/hashlists/deny/" + String(repeating: "0", count: 65), "/v1/quarantine/%2e%2e"] {
-            expectNoServerError(try call("DELETE", path, key: reviewer, json: ["note": "x"]), path)
+            expectNoServerError(try await call("DELETE", path, key: reviewer, json: ["note": "x"]), path)
         }
         // Raw HTTP the client libraries would not send.
         for request in [
@@ -227,8 +237,8 @@ extension ServeFlowTests {
             // NIO refuses some of these before any handler runs (a 400 or a closed connection); never a 5xx.
             #expect(response.statusCode.map { $0 < 500 } ?? true, "\(request.debugDescription): \(response.text)")
         }
-        #expect(try uploads(in: "pending") == before)
-        #expect(try call("GET", "/health", key: nil).status == 200)
+        #expect(try await uploads(in: "pending") == before)
+        #expect(try await call("GET", "/health", key: nil).status == 200)
     }
 
     func expectNoServerError(
@@ -257,21 +267,21 @@ extension ServeFlowTests {
     // MARK: 9. Links from http.publicURL, never from Host
 
     @Test func analysisZipLinksIgnoreTheHostHeader() async throws {
-        let app = try key("host-app")
-        let reviewer = try key("host-reviewer", role: "reviewer")
+        let app = try await key("host-app")
+        let reviewer = try await key("host-reviewer", role: "reviewer")
         let infected = try await uploaded(Self.eicar, name: "sample.txt", key: app)
         for headers in [
             [("Host", "evil.example")], [("Host", "evil.example"), ("X-Forwarded-Proto", "https")], [("X-Forwarded-Host", "evil.example")],
         ] {
-            let link = try call("POST", "/v1/quarantine/\(infected)/download", key: reviewer, json: ["zip": true], headers: headers)
+            let link = try await call("POST", "/v1/quarantine/\(infected)/download", key: reviewer, json: ["zip": true], headers: headers)
             let url = try #require(link.body["url"] as? String, "\(link.body)")
             #expect(url.hasPrefix("http://127.0.0.1:\(port)/v1/quarantine/\(infected)/archive?"), "\(url)")
             #expect(!url.contains("evil"))
         }
-        let (cookie, _) = try signIn(reviewer, headers: [])
-        let detail = try page("/review/items/\(infected)", cookie: cookie)
+        let (cookie, _) = try await signIn(reviewer, headers: [])
+        let detail = try await page("/review/items/\(infected)", cookie: cookie)
         let token = try csrf(in: detail.text)
-        let posted = try post(
+        let posted = try await post(
             "/review/items/\(infected)/download",
             cookie: cookie,
             fields: [("csrf", token), ("zip", "yes")],
@@ -286,17 +296,17 @@ extension ServeFlowTests {
     // MARK: 5. Webhook URLs are secrets
 
     @Test func webhookURLsAreMaskedOnThePageInLogsAndInConfigCheck() async throws {
-        let app = try key("hook-app")
-        let reviewer = try key("hook-reviewer", role: "reviewer")
+        let app = try await key("hook-app")
+        let reviewer = try await key("hook-reviewer", role: "reviewer")
         let infected = try await uploaded(Self.eicar, name: "hooked.txt", key: app)
         // The receiver does not answer: deliveries fail, are retried and logged.
         try await Task.sleep(for: .seconds(2))
-        let (cookie, _) = try signIn(reviewer)
-        let detail = try page("/review/items/\(infected)", cookie: cookie)
+        let (cookie, _) = try await signIn(reviewer)
+        let detail = try await page("/review/items/\(infected)", cookie: cookie)
         #expect(detail.text.contains("http://127.0.0.1:9/…"), "\(detail.text)")
         let log = (try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? ""
         #expect(log.contains("event delivery failed"))
-        let check = try TestProcess.run([binary, "config", "check", "--config", config])
+        let check = try await TestProcess.run([binary, "config", "check", "--config", config])
         #expect(check.stdoutText.contains("events.webhooks.0.url = http://127.0.0.1:9/…"), "\(check.stdoutText)")
         for secret in Self.webhookSecrets {
             #expect(!detail.text.contains(secret), "page shows \(secret)")
@@ -307,12 +317,12 @@ extension ServeFlowTests {
 
     // MARK: 4. Key management is audited
 
-    @Test func revokedKeyUseIsAudited() throws {
-        let app = try key("revoked-app")
-        #expect(try call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: app).status == 404)
-        #expect(try TestProcess.run([binary, "keys", "revoke", "revoked-app", "--config", config]).status == 0)
-        try expectEventually { try self.call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: app).status == 401 }
-        let exported = try auditExport()
+    @Test func revokedKeyUseIsAudited() async throws {
+        let app = try await key("revoked-app")
+        #expect(try await call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: app).status == 404)
+        #expect(try await TestProcess.run([binary, "keys", "revoke", "revoked-app", "--config", config]).status == 0)
+        try await expectEventually { try await self.call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: app).status == 401 }
+        let exported = try await auditExport()
         #expect(exported.contains(#""actor":"key:revoked-app","action":"key.revoked_use""#), "\(exported.suffix(2000))")
         #expect(
             exported.contains(#""action":"key.create""#) && exported.contains(#""action":"key.revoke""#)
@@ -321,69 +331,69 @@ extension ServeFlowTests {
         #expect(!exported.contains(app))
     }
 
-    func expectEventually(seconds: Int = 10, _ condition: () throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectEventually(seconds: Int = 10, _ condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
+        repeat {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        } while ContinuousClock.now < deadline
         Issue.record("the condition did not hold within \(seconds) s", sourceLocation: sourceLocation)
     }
 
     // MARK: 3. Owner namespaces
 
     @Test func aJWTSubjectCannotReadAKeysFiles() async throws {
-        let alice = try key("alice-ns")
-        let created = try call(
+        let alice = try await key("alice-ns")
+        let created = try await call(
             "POST",
             "/v1/uploads",
             key: alice,
             json: ["profile": "documents", "filename": "a.txt", "size": 3, "contentType": "text/plain"]
         )
         let id = try #require(created.body["id"] as? String)
-        #expect(try call("GET", "/v1/files/\(id)", key: alice).status == 200)
+        #expect(try await call("GET", "/v1/files/\(id)", key: alice).status == 200)
         for subject in ["key:alice-ns", "alice-ns", "jwt:key:alice-ns"] {
             let token = try await signedJWT(sub: subject, expiresIn: 300, roles: ["uploader"])
-            #expect(try call("GET", "/v1/files/\(id)", key: token).status == 404, "sub \(subject)")
+            #expect(try await call("GET", "/v1/files/\(id)", key: token).status == 404, "sub \(subject)")
         }
         // A JWT user's own uploads are theirs, under the issuer's namespace.
         let token = try await signedJWT(sub: "key:alice-ns", expiresIn: 300, roles: ["uploader"])
-        let own = try call(
+        let own = try await call(
             "POST",
             "/v1/uploads",
             key: token,
             json: ["profile": "documents", "filename": "b.txt", "size": 3, "contentType": "text/plain"]
         )
         let ownID = try #require(own.body["id"] as? String)
-        #expect(try call("GET", "/v1/files/\(ownID)", key: token).status == 200)
-        #expect(try call("GET", "/v1/files/\(ownID)", key: alice).status == 404)
+        #expect(try await call("GET", "/v1/files/\(ownID)", key: token).status == 200)
+        #expect(try await call("GET", "/v1/files/\(ownID)", key: alice).status == 404)
     }
 
     // MARK: 2. Review sessions end with their JWT
 
     @Test func aReviewSessionEndsWhenItsJWTExpires() async throws {
         let token = try await signedJWT(sub: "reviewer-7", expiresIn: 4, roles: ["reviewer"])
-        let (cookie, response) = try signIn(token)
+        let (cookie, response) = try await signIn(token)
         let session = try #require(cookie, "\(response.status) \(response.text)")
         let setCookie = try #require(response.setCookies.first { $0.hasPrefix("airlock_review=") })
         let maxAge = setCookie.split(separator: ";").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Max-Age=") }
         #expect(maxAge.flatMap { Int($0.split(separator: "=")[1]) }.map { $0 <= 4 } == true, "\(setCookie)")
-        #expect(try page("/review/audit", cookie: session).status == 200)
+        #expect(try await page("/review/audit", cookie: session).status == 200)
         try await Task.sleep(for: .seconds(5))
-        #expect(try page("/review/audit", cookie: session).status == 401)
+        #expect(try await page("/review/audit", cookie: session).status == 401)
         // An expired token opens no session at all.
         let expired = try await signedJWT(sub: "reviewer-7", expiresIn: -10, roles: ["reviewer"])
-        #expect(try signIn(expired).cookie == nil)
+        #expect(try await signIn(expired).cookie == nil)
     }
 
     // MARK: 7. Failed authentication is throttled per client address
 
-    @Test func failedAuthenticationIsThrottledPerClientAddress() throws {
-        let victim = try key("victim-app")
+    @Test func failedAuthenticationIsThrottledPerClientAddress() async throws {
+        let victim = try await key("victim-app")
         var statuses: [Int] = []
         var retryAfter: String?
         for attempt in 0..<60 {
-            let response = try call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: "alk_guess\(attempt)")
+            let response = try await call("GET", "/v1/files/01a20067-0000-7000-8000-000000000000", key: "alk_guess\(attempt)")
             statuses.append(response.status)
             if response.status == 429 {
                 retryAfter = response.headers["retry-after"]
@@ -395,7 +405,7 @@ extension ServeFlowTests {
         #expect(statuses.last == 429, "\(statuses)")
         #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
         // The review page's sign-in counts against the same address.
-        #expect(try signIn("alk_more-guessing").response.status == 429)
+        #expect(try await signIn("alk_more-guessing").response.status == 429)
         // Another client address, holding the same victim's key, is not locked out.
         let elsewhere = try RawHTTP.exchange(
             port: port,
@@ -424,19 +434,19 @@ extension ServeFlowTests {
     }
 
     /// Second round, finding F: a 413 names the configured limit (4096 in the test configuration), not the default.
-    @Test func aTooLargeBodyNamesTheConfiguredLimit() throws {
-        let app = try key("limit-app")
-        let huge = try call("POST", "/v1/uploads", key: app, raw: Data(("{\"profile\":\"" + String(repeating: "a", count: 8000) + "\"}").utf8))
+    @Test func aTooLargeBodyNamesTheConfiguredLimit() async throws {
+        let app = try await key("limit-app")
+        let huge = try await call("POST", "/v1/uploads", key: app, raw: Data(("{\"profile\":\"" + String(repeating: "a", count: 8000) + "\"}").utf8))
         #expect(huge.status == 413 && errorCode(huge.body) == "body_too_large", "\(huge)")
         #expect((huge.body["error"] as? [String: Any])?["message"] as? String == "the request body is larger than 4096 bytes", "\(huge.body)")
     }
 
     /// Second round, finding F: a transfer coding other than exactly chunked is refused, not read as plain JSON.
-    @Test func transferCodingsOtherThanChunkedAreRefused() throws {
-        let app = try key("coding-app")
+    @Test func transferCodingsOtherThanChunkedAreRefused() async throws {
+        let app = try await key("coding-app")
         let body = #"{"profile":"documents","filename":"a.txt","size":3,"contentType":"text/plain"}"#
         let chunk = String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\n\r\n"
-        let before = try uploads(in: "pending")
+        let before = try await uploads(in: "pending")
         for coding in ["gzip, chunked", "deflate,chunked", "identity, chunked", "chunked, chunked"] {
             let response = try RawHTTP.exchange(
                 port: port,
@@ -445,7 +455,7 @@ extension ServeFlowTests {
             )
             #expect(response.statusCode.map { (400..<502).contains($0) && $0 != 500 } == true, "\(coding): \(response.text)")
         }
-        #expect(try uploads(in: "pending") == before)
+        #expect(try await uploads(in: "pending") == before)
         // Plain chunked still works.
         let plain = try RawHTTP.exchange(
             port: port,
@@ -457,7 +467,7 @@ extension ServeFlowTests {
 
     // MARK: 6. Timeouts and connections per client
 
-    @Test func aConnectionThatNeverFinishesItsHeadIsClosed() throws {
+    @Test func aConnectionThatNeverFinishesItsHeadIsClosed() async throws {
         let started = ContinuousClock.now
         let connection = try RawHTTP.Connection(port: port)
         try connection.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
@@ -466,7 +476,7 @@ extension ServeFlowTests {
         #expect(ContinuousClock.now - started < .seconds(8))
 
         // A body that stops arriving is closed too (http.timeouts.body), while the handler waits for it.
-        let app = try key("slow-app")
+        let app = try await key("slow-app")
         let slowBody = try RawHTTP.Connection(port: port)
         try slowBody.send(
             "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(app)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"profile\":"
@@ -476,37 +486,37 @@ extension ServeFlowTests {
         #expect(ContinuousClock.now - bodyStarted < .seconds(8))
     }
 
-    @Test func connectionsPerClientAddressAreBounded() throws {
+    @Test func connectionsPerClientAddressAreBounded() async throws {
         var held: [RawHTTP.Connection] = []
         for _ in 0..<Self.maxConnectionsPerClient { held.append(try RawHTTP.Connection(port: port)) }
         // Each is counted once the server accepted it; one more from the same address is closed at once.
-        Thread.sleep(forTimeInterval: 0.5)
+        try await Task.sleep(for: .milliseconds(500))
         let extra = try RawHTTP.Connection(port: port)
         #expect(extra.waitForClose(seconds: 2))
         // Another address is not affected.
         let other = try RawHTTP.exchange(port: port, from: "127.0.0.2", "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(other.statusCode == 200, "\(other.text)")
         for connection in held { connection.close() }
-        try expectEventually { try self.call("GET", "/health", key: nil).status == 200 }
+        try await expectEventually { try await self.call("GET", "/health", key: nil).status == 200 }
     }
 
     // MARK: 1. The audit chain is keyed and checkpointed
 
     @Test func auditVerifyDetectsARecomputedChainAndTruncation() async throws {
-        let app = try key("audited-app")
-        let reviewer = try key("audited-reviewer", role: "reviewer")
+        let app = try await key("audited-app")
+        let reviewer = try await key("audited-reviewer", role: "reviewer")
         let infected = try await uploaded(Self.eicar, name: "audited.txt", key: app)
-        #expect(try call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": "bad"]).status == 204)
+        #expect(try await call("DELETE", "/v1/quarantine/\(infected)", key: reviewer, json: ["note": "bad"]).status == 204)
         // A clean stop writes a checkpoint of the head.
         server.signal(SIGTERM)
         server.wait()
-        let verified = try auditVerify()
+        let verified = try await auditVerify()
         // One checkpoint "matches"; two (a periodic one came before the stop's) "match".
         #expect(
             verified.status == 0 && verified.stdoutText.contains("audit log verified") && verified.stdoutText.contains(" match"),
             "\(verified.stdoutText)\(verified.stderrText)"
         )
-        let exported = try auditExport()
+        let exported = try await auditExport()
         // Every entry is sealed with the configured key.
         #expect(exported.split(separator: "\n").allSatisfy { $0.contains(#""hash":"hmac-sha256:"#) }, "\(exported)")
 
@@ -531,7 +541,7 @@ extension ServeFlowTests {
                 previous = hash
             }
         }
-        let recomputed = try auditVerify()
+        let recomputed = try await auditVerify()
         #expect(recomputed.status != 0 && recomputed.stdoutText.contains("audit log broken"), "\(recomputed.stdoutText)")
 
         // Back as it was: verified again.
@@ -543,7 +553,7 @@ extension ServeFlowTests {
                 )
             }
         }
-        #expect(try auditVerify().status == 0)
+        #expect(try await auditVerify().status == 0)
 
         // Truncation: the last entry, then the last five, removed.
         for count in [1, 5] {
@@ -551,7 +561,7 @@ extension ServeFlowTests {
                 let last = try #require(try await catalog.latestAuditEntry())
                 _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence > $1", [.int(last.sequence - Int64(count))])
             }
-            let truncated = try auditVerify()
+            let truncated = try await auditVerify()
             #expect(truncated.status != 0 && truncated.stdoutText.contains("entries were removed"), "\(count): \(truncated.stdoutText)")
         }
     }

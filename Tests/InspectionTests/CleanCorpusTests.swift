@@ -51,7 +51,7 @@ struct CleanCorpusTests {
     func checkEveryFile(_ inspector: any FileInspector, exclusive: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-corpus-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let generated = try TestProcess.run(["python3", Repository.path("scripts/corpus/generate_clean.py"), directory])
+        let generated = try await TestProcess.run(["python3", Repository.path("scripts/corpus/generate_clean.py"), directory])
         try #require(generated.status == 0, "\(generated.stderrText)")
         let files = generated.stdoutText.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         #expect(files.count >= 25)

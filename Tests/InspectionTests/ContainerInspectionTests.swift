@@ -35,9 +35,9 @@ struct ContainerInspectionTests {
         """
 
     /// Runs a Python snippet with `zipfile` imported and `path` set, returns the file it wrote.
-    func build(_ script: String) throws -> String {
+    func build(_ script: String) async throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-zip-\(UUID().uuidString)").path
-        let output = try TestProcess.run(["python3", "-c", "import sys, zipfile\npath = sys.argv[1]\n" + script, path])
+        let output = try await TestProcess.run(["python3", "-c", "import sys, zipfile\npath = sys.argv[1]\n" + script, path])
         try #require(output.status == 0, "\(output.stderrText)")
         return path
     }
@@ -87,8 +87,8 @@ struct ContainerInspectionTests {
 
     /// Word fields outside the allow-list and hyperlinks to non-web schemes, through the whole inspection.
     @Test func activeFieldsAndLinksInADocxAreFound() async throws {
-        func docx(_ body: String, rels: String = "") throws -> String {
-            try build(
+        func docx(_ body: String, rels: String = "") async throws -> String {
+            try await build(
                 Self.docx.replacingOccurrences(
                     of: "z.writestr('word/document.xml', '<w:document>' + 'text ' * 200 + '</w:document>')",
                     with: """
@@ -130,8 +130,8 @@ struct ContainerInspectionTests {
         let types = "http://schemas.openxmlformats.org/package/2006/content-types"
         let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
         /// `content` is a Python bytes expression for the part, `defaults` extra `<Default>` elements.
-        func xlsx(_ content: String, defaults: String = "") throws -> String {
-            try build(
+        func xlsx(_ content: String, defaults: String = "") async throws -> String {
+            try await build(
                 """
                 main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
                 def sheet(formula): return '<worksheet xmlns="' + main + '"><sheetData><row r="1"><c r="A1"><f>' + formula + '</f></c></row></sheetData></worksheet>'
@@ -164,8 +164,8 @@ struct ContainerInspectionTests {
             #expect(verdict.outcome == .clean, "\(content) \(verdict.reasons)")
         }
         // A docx whose main document is renamed and starts with blanks.
-        func docx(_ instruction: String) throws -> String {
-            try build(
+        func docx(_ instruction: String) async throws -> String {
+            try await build(
                 """
                 w = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main'
                 with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
@@ -190,8 +190,8 @@ struct ContainerInspectionTests {
     @Test func externalDataConnectionsInAnXlsxAreFound() async throws {
         let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         let office = UploadProfile(name: "office", maxSize: 1 << 20, allow: [.init(extensions: ["xlsx"], types: [xlsxType])])
-        func xlsx(_ connection: String, part: String) throws -> String {
-            try build(
+        func xlsx(_ connection: String, part: String) async throws -> String {
+            try await build(
                 """
                 main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
                 rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
@@ -218,7 +218,7 @@ struct ContainerInspectionTests {
     }
 
     @Test func zipSlipNamesAreInvalidFilenames() async throws {
-        let path = try build(
+        let path = try await build(
             """
             with zipfile.ZipFile(path, 'w') as z:
                 z.writestr('notes.txt', 'fine')
@@ -233,7 +233,7 @@ struct ContainerInspectionTests {
     }
 
     @Test func disallowedMembersAndLimits() async throws {
-        let path = try build(
+        let path = try await build(
             """
             with zipfile.ZipFile(path, 'w') as z:
                 z.writestr('readme.txt', 'fine')
@@ -242,7 +242,7 @@ struct ContainerInspectionTests {
         )
         let verdict = try await inspect(path, name: "bundle.zip", profile: archives)
         #expect(verdict.reasons.contains(Reason(.archiveMemberNotAllowed, "'tools/setup.exe'")))
-        let many = try build(
+        let many = try await build(
             """
             with zipfile.ZipFile(path, 'w') as z:
                 for i in range(11): z.writestr(f'f{i}.txt', 'x')
@@ -256,8 +256,8 @@ struct ContainerInspectionTests {
     }
 
     @Test func concatenatedArchivesAndZip64AreUnscannable() async throws {
-        let first = try build("with zipfile.ZipFile(path, 'w') as z: z.writestr('a.txt', 'first archive')")
-        let second = try build("with zipfile.ZipFile(path, 'w') as z: z.writestr('b.txt', 'second archive')")
+        let first = try await build("with zipfile.ZipFile(path, 'w') as z: z.writestr('a.txt', 'first archive')")
+        let second = try await build("with zipfile.ZipFile(path, 'w') as z: z.writestr('b.txt', 'second archive')")
         let joined = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-zip-\(UUID().uuidString)").path
         try (try Data(contentsOf: URL(fileURLWithPath: first)) + Data(contentsOf: URL(fileURLWithPath: second))).write(
             to: URL(fileURLWithPath: joined)
@@ -265,7 +265,7 @@ struct ContainerInspectionTests {
         let concatenated = try await inspect(joined, name: "two.zip", profile: archives)
         #expect(concatenated.reasons.contains { $0.code == .unscannable && $0.detail.contains("several archives") }, "\(concatenated.reasons)")
 
-        let zip64 = try build(
+        let zip64 = try await build(
             """
             with zipfile.ZipFile(path, 'w') as z:
                 with z.open('big.txt', 'w', force_zip64=True) as member: member.write(b'hello')
@@ -276,7 +276,7 @@ struct ContainerInspectionTests {
     }
 
     @Test func brokenArchivesAreUnscannable() async throws {
-        let path = try build(Self.docx)
+        let path = try await build(Self.docx)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: path))
         let verdict = try await inspect(path, name: "report.docx", profile: profile)
@@ -284,7 +284,7 @@ struct ContainerInspectionTests {
     }
 
     @Test func membersAreExtractedAndInspectedLikeFiles() async throws {
-        let clean = try build(
+        let clean = try await build(
             Self.nest + """
                 inner = nest({'b.txt': 'inner text\\n' * 50})
                 open(path, 'wb').write(nest({'a.txt': 'outer text\\n', 'inner.zip': inner}))
@@ -295,7 +295,7 @@ struct ContainerInspectionTests {
 
         // EICAR two levels down, in a stored (uncompressed) inner archive and in a deflated one.
         for method in ["zipfile.ZIP_STORED", "zipfile.ZIP_DEFLATED"] {
-            let infected = try build(
+            let infected = try await build(
                 Self.nest + """
                     inner = nest({'readme.txt': \(Self.eicar)}, \(method))
                     open(path, 'wb').write(nest({'a.txt': 'fine', 'deeper/inner.zip': inner}))
@@ -307,7 +307,7 @@ struct ContainerInspectionTests {
         }
 
         // Active content and a spoofed type inside, each named by its path.
-        let active = try build(
+        let active = try await build(
             Self.nest + """
                 svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
                 pdf = b'%PDF-1.4\\n1 0 obj\\n<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\\nendobj\\ntrailer\\n<< /Root 1 0 R >>\\n%%EOF\\n'
@@ -329,7 +329,7 @@ struct ContainerInspectionTests {
 
     @Test func depthBombsAndDamagedMembersAreUnscannable() async throws {
         // maxDepth 2: a zip in a zip is walked, a third level is not.
-        let deep = try build(
+        let deep = try await build(
             Self.nest + """
                 open(path, 'wb').write(nest({'l1.zip': nest({'l2.zip': nest({'l3.txt': 'bottom'})})}))
                 """
@@ -338,7 +338,7 @@ struct ContainerInspectionTests {
         #expect(deepVerdict.reasons.contains { $0.code == .unscannable && $0.detail.contains("nested deeper than 2") }, "\(deepVerdict.reasons)")
 
         // More than maxTotalSize (1 MiB) once inflated, spread over nested archives so no one directory shows it.
-        let bomb = try build(
+        let bomb = try await build(
             Self.nest + """
                 part = nest({'zeros.txt': 'a' * (600 << 10)})
                 open(path, 'wb').write(nest({'one.zip': part, 'two.zip': part}))
@@ -351,7 +351,7 @@ struct ContainerInspectionTests {
         )
 
         // A stored member whose bytes were altered after the CRC was written.
-        let damaged = try build(
+        let damaged = try await build(
             Self.nest + """
                 data = bytearray(nest({'a.txt': 'original text ' * 20}, zipfile.ZIP_STORED))
                 data[40] ^= 0x20
@@ -364,7 +364,7 @@ struct ContainerInspectionTests {
     }
 
     @Test func eicarInZip64IsFoundByWalkingItsMembers() async throws {
-        let zip64 = try build(
+        let zip64 = try await build(
             """
             with zipfile.ZipFile(path, 'w') as z:
                 with z.open('big.txt', 'w', force_zip64=True) as member: member.write(\(Self.eicar))
@@ -384,8 +384,8 @@ struct ContainerInspectionTests {
             allow: [.init(extensions: ["zip"], types: ["application/zip"]), .init(extensions: ["txt"], types: ["text/plain"])]
         )
         #expect(!unwalked.archives.allowed && unwalked.admitsZipArchives)
-        func nested() throws -> String {
-            try build(
+        func nested() async throws -> String {
+            try await build(
                 Self.nest + """
                     inner = io.BytesIO()
                     with zipfile.ZipFile(inner, 'w') as z:
@@ -406,7 +406,7 @@ struct ContainerInspectionTests {
     /// Archive formats Airlock does not unpack are unscannable even where a profile (built in code) admits them.
     @Test func unwalkableArchiveFormatsAreUnscannable() async throws {
         let tarball = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-tgz-\(UUID().uuidString)").path
-        let made = try TestProcess.run([
+        let made = try await TestProcess.run([
             "python3", "-c", "import gzip, sys; open(sys.argv[1], 'wb').write(gzip.compress(b'plain words inside a gzip stream' * 20))", tarball,
         ])
         try #require(made.status == 0, "\(made.stderrText)")

@@ -21,7 +21,7 @@ struct InspectionBudgetTests {
     static let eicar = "('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-' + 'ANTIVIRUS-TEST-FILE!$H+H*').encode()"
 
     /// Runs a Python snippet with `zipfile`, `io` and `nest(members)` defined and `path` set; returns the file.
-    func build(_ script: String, in directory: String) throws -> String {
+    func build(_ script: String, in directory: String) async throws -> String {
         let path = directory + "/input-\(UUID().uuidString).zip"
         let prelude = """
             import io, sys, zipfile
@@ -33,7 +33,7 @@ struct InspectionBudgetTests {
                 return buffer.getvalue()
 
             """
-        let output = try TestProcess.run(["python3", "-c", prelude + script, path])
+        let output = try await TestProcess.run(["python3", "-c", prelude + script, path])
         try #require(output.status == 0, "\(output.stderrText)")
         return path
     }
@@ -52,7 +52,7 @@ struct InspectionBudgetTests {
     @Test func aRecursiveBombEndsUnscannableWithTheLimitNamedAndNoTempFilesLeft() async throws {
         try await withScratch { base, scratch, inspector in
             // Ten levels of eight copies: 8^10 leaves if every level were walked.
-            let bomb = try build(
+            let bomb = try await build(
                 """
                 level = nest({'core.txt': 'x' * 4096})
                 for depth in range(10):
@@ -71,7 +71,7 @@ struct InspectionBudgetTests {
     @Test func membersAreCountedAcrossEveryLevel() async throws {
         try await withScratch { base, _, inspector in
             // 3 inner archives of 4 members each: no single directory lists more than 4, all levels together 15.
-            let wide = try build(
+            let wide = try await build(
                 """
                 inner = nest({'%d.txt' % n: 'line %d\\n' % n for n in range(4)})
                 open(path, 'wb').write(nest({'a.zip': inner, 'b.zip': inner, 'c.zip': inner}))
@@ -88,7 +88,7 @@ struct InspectionBudgetTests {
 
     @Test func theWallTimeBudgetStopsTheWalk() async throws {
         try await withScratch { base, _, inspector in
-            let archive = try build("open(path, 'wb').write(nest({'a.txt': 'a\\n', 'b.txt': 'b\\n'}))", in: base)
+            let archive = try await build("open(path, 'wb').write(nest({'a.txt': 'a\\n', 'b.txt': 'b\\n'}))", in: base)
             let spent = await inspector.inspect(InspectionRequest(path: archive, filename: "a.zip", profile: Self.profile(time: .zero)))
             #expect(spent.outcome == .unscannable)
             #expect(spent.reasons.contains { $0.detail.contains("took longer than its") }, "\(spent.reasons)")
@@ -101,7 +101,7 @@ struct InspectionBudgetTests {
     /// once, where Airlock extracted it.
     @Test func walkedArchivesAreNotUnpackedAgainByTheScanner() async throws {
         try await withScratch { base, _, inspector in
-            let archive = try build("open(path, 'wb').write(nest({'docs/readme.txt': \(Self.eicar)}))", in: base)
+            let archive = try await build("open(path, 'wb').write(nest({'docs/readme.txt': \(Self.eicar)}))", in: base)
             let engine = try ClamAVEngine(database: Repository.path("fixtures/clamav"), limits: ScanLimits())
             let descriptor = open(archive, O_RDONLY)
             defer { close(descriptor) }
@@ -117,12 +117,12 @@ struct InspectionBudgetTests {
         }
     }
 
-    @Test func aStartRemovesWhatKilledProcessesLeftAndKeepsLiveOnes() throws {
+    @Test func aStartRemovesWhatKilledProcessesLeftAndKeepsLiveOnes() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-sweep-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: base) }
         // A process that has exited: its pid no longer exists.
-        let child = try TestProcess.run(["sh", "-c", "echo $$"])
+        let child = try await TestProcess.run(["sh", "-c", "echo $$"])
         let deadPID = try #require(Int32(child.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
         try #require(kill(deadPID, 0) == -1)
         let dead = base + "/airlock-scan.\(deadPID).abc123"

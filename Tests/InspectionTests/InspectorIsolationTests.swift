@@ -82,8 +82,8 @@ struct InspectorIsolationTests {
         var threadOwnFiles: String
     }
 
-    @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() throws {
-        let probe = try Self.probe()
+    @Test func aLockedDownInspectorCannotConnectExecOrReadOutsideItsScratch() async throws {
+        let probe = try await Self.probe()
         #expect(probe.connect == "EPERM", "connect() to 127.0.0.1: \(probe.connect)")
         #expect(probe.socket == "EPERM" && probe.unixSocket == "EPERM", "socket(): \(probe.socket), \(probe.unixSocket)")
         #expect(probe.execve == "EPERM", "execve(): \(probe.execve)")
@@ -100,11 +100,11 @@ struct InspectorIsolationTests {
         }
     }
 
-    static func probe() throws -> Probe {
+    static func probe() async throws -> Probe {
         let scratch = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         if geteuid() == 0 { chown(scratch, 65534, 65534) }
-        let output = try TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratch])
+        let output = try await TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratch])
         try #require(output.status == 0, "\(output.stderrText)")
         return try JSONDecoder().decode(Probe.self, from: Data(output.stdoutText.utf8))
     }
@@ -112,8 +112,8 @@ struct InspectorIsolationTests {
     /// Another process of the inspector's user (a sibling inspector, or the worker when it runs unprivileged) is out
     /// of reach by seccomp alone, Landlock or not: its limits, its priority, signals; no child process and no terminal
     /// input; it stays non-dumpable. Threads still work.
-    @Test func aLockedDownInspectorCannotReachOtherProcessesForkOrPushTerminalInput() throws {
-        let probe = try Self.probe()
+    @Test func aLockedDownInspectorCannotReachOtherProcessesForkOrPushTerminalInput() async throws {
+        let probe = try await Self.probe()
         #expect(probe.tiocsti == "EPERM", "ioctl(TIOCSTI) on a non-terminal is refused by the filter before ENOTTY: \(probe.tiocsti)")
         #expect(probe.prlimitSelf == "ok", "prlimit64 on itself: \(probe.prlimitSelf)")
         #expect(probe.prlimitOther == "EPERM", "prlimit64 on a process of its user: \(probe.prlimitOther)")
@@ -137,8 +137,8 @@ struct InspectorIsolationTests {
 
     /// The filter admits a list of calls and refuses the rest (docs/isolation.md, "System calls"): calls nothing in an
     /// inspector needs are refused even on its own files, among them the ones Landlock does not cover.
-    @Test func aLockedDownInspectorIsRefusedEveryCallOffTheAllowList() throws {
-        let probe = try Self.probe()
+    @Test func aLockedDownInspectorIsRefusedEveryCallOffTheAllowList() async throws {
+        let probe = try await Self.probe()
         #expect(probe.writeScratch == "ok", "what it needs still works: \(probe.writeScratch)")
         #expect(probe.chmodOwn == "EPERM", "chmod of its own file: \(probe.chmodOwn)")
         #expect(probe.inotify == "EPERM", "inotify_init1: \(probe.inotify)")
@@ -159,7 +159,7 @@ struct InspectorIsolationTests {
     /// Inspectors of an unprivileged worker share its user: the uid stands in no one's way. Inspector A, exploited (the
     /// probe, in A's directory), is handed B's directory: it can neither change B's mode or times nor watch B or the base
     /// (seccomp refuses the calls), and with Landlock it cannot list them.
-    @Test func anInspectorCannotChmodTouchOrWatchTheScratchOfASiblingOfTheSameUser() throws {
+    @Test func anInspectorCannotChmodTouchOrWatchTheScratchOfASiblingOfTheSameUser() async throws {
         let base = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: base) }
         let scratchA = base + "/a", scratchB = base + "/b"
@@ -167,7 +167,7 @@ struct InspectorIsolationTests {
             try #require(mkdir(directory, 0o700) == 0)
             if geteuid() == 0 { chown(directory, 65534, 65534) }
         }
-        let output = try TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratchA, "--sibling", scratchB])
+        let output = try await TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratchA, "--sibling", scratchB])
         try #require(output.status == 0, "\(output.stderrText)")
         let object = try JSONSerialization.jsonObject(with: Data(output.stdoutText.utf8)) as? [String: Any]
         let probe = try #require(object, "\(output.stdoutText)").compactMapValues { $0 as? String }
@@ -331,7 +331,7 @@ struct InspectorIsolationTests {
 
     @Test func aRecursiveZipBombEndsUnscannableWithinItsBudgetWithNoTempFilesLeft() async throws {
         try await SandboxHarness.with(size: 1) { inspector, base in
-            let bomb = try InspectionBudgetTests().build(
+            let bomb = try await InspectionBudgetTests().build(
                 """
                 level = nest({'core.txt': 'x' * 4096})
                 for depth in range(10):
@@ -376,7 +376,7 @@ struct InspectorIsolationTests {
         try await SandboxHarness.with(engine: .libclamav(database: database, limits: ScanLimits()), size: 1) { inspector, _ in
             let old = try #require(inspector.idlePIDs.first)
             #expect(await inspector.inspect(request).outcome == .clean)
-            let md5 = try TestProcess.run(["md5sum", sample]).stdoutText.prefix(32)
+            let md5 = try await TestProcess.run(["md5sum", sample]).stdoutText.prefix(32)
             try Data("\(md5):\(bytes.count):Airlock.Test.Reloaded\n".utf8).write(to: URL(fileURLWithPath: database + "/reloaded.hdb"))
             inspector.databaseChanged()
             #expect(kill(old, 0) == -1 && errno == ESRCH, "the old inspector still runs")

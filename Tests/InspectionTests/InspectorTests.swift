@@ -92,7 +92,7 @@ struct InspectorTests {
         #expect(verdict.reasons.isEmpty)
         #expect(verdict.detectedType == "text/plain")
         #expect(verdict.size == Int64(text.count))
-        #expect(verdict.sha256 == sha256(text))
+        #expect(await verdict.sha256 == sha256(text))
     }
 
     /// A snippet of Python or shell pasted into notes is text (checked as text); the same with a `#!` line is an
@@ -221,7 +221,7 @@ struct InspectorTests {
         var otherSize = handed
         otherSize.size += 1
         let hashed = await inspect(otherSize)
-        #expect(hashed.sha256 == sha256(text))
+        #expect(await hashed.sha256 == sha256(text))
         #expect(hashed.md5 != handed.md5)
     }
 
@@ -290,7 +290,7 @@ struct InspectorTests {
 
     @Test func hashListsAndChecksums() async throws {
         let text = Array("known bytes\n".utf8)
-        let hash = sha256(text)
+        let hash = await sha256(text)
         let denied = try await inspect(text, name: "a.txt", deny: [hash])
         #expect(denied.outcome == .infected)
         #expect(denied.reasons == [Reason(.malware, "deny-list")])
@@ -398,11 +398,11 @@ struct InspectorTests {
     }
 }
 
-func sha256(_ bytes: [UInt8]) -> String {
+func sha256(_ bytes: [UInt8]) async -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-sha-\(UUID().uuidString)").path
     #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let output = try? TestProcess.run(["sha256sum", path])
+    let output = try? await TestProcess.run(["sha256sum", path])
     return String(output?.stdoutText.prefix(64) ?? "")
 }
 

@@ -74,7 +74,9 @@ struct InspectorUsersTests {
             try Data("B's extracted member\n".utf8).write(to: URL(fileURLWithPath: member))
             chown(member, uidB, uidB)
             defer { unlink(member) }
-            let output = try TestProcess.run([SandboxHarness.binary, "inspector", "--probe", scratchA, "--uid", "\(uidA)", "--sibling", scratchB])
+            let output = try await TestProcess.run([
+                SandboxHarness.binary, "inspector", "--probe", scratchA, "--uid", "\(uidA)", "--sibling", scratchB,
+            ])
             try #require(output.status == 0, "\(output.stderrText)")
             let object = try JSONSerialization.jsonObject(with: Data(output.stdoutText.utf8)) as? [String: Any]
             let probe = try #require(object, "\(output.stdoutText)").compactMapValues { $0 as? String }

@@ -224,7 +224,7 @@ struct Round12PackageTests {
         let extra = """
                 z.writestr('xl/media/image9.png', bytes.fromhex('d0cf11e0a1b11ae1') + bytes(504))
             """
-        let path = try Round9Tests().xlsx(sheet: "b'<worksheet/>'", sheetName: "worksheets/sheet1.xml", extra: extra)
+        let path = try await Round9Tests().xlsx(sheet: "b'<worksheet/>'", sheetName: "worksheets/sheet1.xml", extra: extra)
         let verdict = try await containers.inspect(path, name: "book.xlsx", profile: office)
         #expect(verdict.reasons.contains { $0.code == .activeContent && $0.detail.contains("OLE compound file") }, "\(verdict.reasons)")
     }
@@ -233,7 +233,7 @@ struct Round12PackageTests {
     /// not by a walk over every entry (which took 85 s on 65,000 entries). Asserts the verdict; the test's time
     /// shows the rest.
     @Test func manyEntriesAndEndRecordsAreReadInOnePass() async throws {
-        let path = try containers.build(
+        let path = try await containers.build(
             """
             with zipfile.ZipFile(path, 'w', zipfile.ZIP_STORED) as z:
                 for i in range(20000):

@@ -77,7 +77,7 @@ struct Round17PictureTests {
 
     func reasons(part name: String, bytes: String) async throws -> [Reason] {
         let extra = Self.builders + "    z.writestr('xl/media/\(name)', \(bytes))"
-        let path = try Round9Tests().xlsx(sheet: "b'<worksheet/>'", sheetName: "worksheets/sheet1.xml", extra: extra)
+        let path = try await Round9Tests().xlsx(sheet: "b'<worksheet/>'", sheetName: "worksheets/sheet1.xml", extra: extra)
         return try await containers.inspect(path, name: "book.xlsx", profile: office).reasons
     }
 

@@ -14,8 +14,8 @@ struct Round9Tests {
 
     /// A workbook whose sheet part is `sheet` (a Python bytes expression) at `sheetName`, with `extra` more Python
     /// lines writing members to `z`.
-    func xlsx(sheet: String, sheetName: String = "worksheets/sheet1.dat", extra: String = "") throws -> String {
-        try containers.build(
+    func xlsx(sheet: String, sheetName: String = "worksheets/sheet1.dat", extra: String = "") async throws -> String {
+        try await containers.build(
             """
             with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
                 z.writestr('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')

@@ -60,7 +60,7 @@ struct ThreatCorpusTests {
     func checkEverySample(_ inspector: any FileInspector, exclusive: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-threats-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let generated = try TestProcess.run(["python3", Repository.path("scripts/corpus/generate_threats.py"), directory])
+        let generated = try await TestProcess.run(["python3", Repository.path("scripts/corpus/generate_threats.py"), directory])
         try #require(generated.status == 0, "\(generated.stderrText)")
         let samples = try JSONDecoder().decode([Sample].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json")))
 

@@ -49,9 +49,9 @@ struct WalkerRobustnessTests {
         return body(descriptor, Int64(bytes.count))
     }
 
-    @Test func mutatedZipsNeverCrashTheDirectoryWalker() throws {
+    @Test func mutatedZipsNeverCrashTheDirectoryWalker() async throws {
         let seedPath = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-fuzz-seed-\(UUID().uuidString)").path
-        let built = try TestProcess.run([
+        let built = try await TestProcess.run([
             "python3", "-c",
             "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n  z.writestr('[Content_Types].xml', '<T/>')\n  z.writestr('word/document.xml', 'x' * 300)\n  z.writestr('a/../b.txt', 'y')",
             seedPath,
@@ -72,9 +72,9 @@ struct WalkerRobustnessTests {
         #expect(malformed > 100)  // the mutations do break structure, and the walker says so
     }
 
-    @Test func mutatedArchivesNeverCrashMemberExtraction() throws {
+    @Test func mutatedArchivesNeverCrashMemberExtraction() async throws {
         let seedPath = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-fuzz-seed-\(UUID().uuidString)").path
-        let built = try TestProcess.run([
+        let built = try await TestProcess.run([
             "python3", "-c",
             "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n  z.writestr(zipfile.ZipInfo('a.txt'), 'stored ' * 40)\n  z.writestr('b.txt', 'deflated ' * 200, zipfile.ZIP_DEFLATED)",
             seedPath,

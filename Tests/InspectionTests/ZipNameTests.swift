@@ -39,7 +39,7 @@ extension ContainerInspectionTests {
 
     /// A member renamed onto another member's name: the two collide for unzip.
     @Test func aUnicodePathNameCollidingWithAnotherMemberIsAmbiguous() async throws {
-        let path = try build(
+        let path = try await build(
             Self.unicodePath("a.txt", "b.txt") + "\nwith zipfile.ZipFile(path, 'a') as z:\n    z.writestr('b.txt', 'the other one')\n"
         )
         let verdict = try await inspect(path, name: "bundle.zip", profile: archives)
@@ -62,7 +62,7 @@ extension ContainerInspectionTests {
             localMethod >= 0
             ? "data[8:10] = struct.pack('<H', \(localMethod))" : "data[6:8] = struct.pack('<H', struct.unpack('<H', data[6:8])[0] | 1)"
         let method = localMethod == 0 ? "zipfile.ZIP_DEFLATED" : "zipfile.ZIP_STORED"
-        let path = try build(
+        let path = try await build(
             """
             import struct
             with zipfile.ZipFile(path, 'w', \(method)) as z:

@@ -327,7 +327,7 @@ import Testing
         let configPath = harness.temporaryDirectory + "/airlock.yaml"
         try CrashSafetyTests.configuration(harness: harness, database: harness.databasePath, temporaryDirectory: harness.temporaryDirectory)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let release = try TestProcess.run([
+        let release = try await TestProcess.run([
             Repository.path(".build/debug/airlock"), "quarantine", "release", upload.id.rawValue, "--note", "n", "--config", configPath,
         ])
         #expect(release.status == 2 && release.stderrText.contains("not_placed"), "\(release.stderrText)")

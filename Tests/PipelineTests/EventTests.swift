@@ -93,13 +93,13 @@ import Transport
         #expect(received.filter { !$0.verified }.allSatisfy { $0.status == 401 })
         let pending = try await harness.catalog.events(uploadID: infected.id.rawValue).filter { $0.deliveredAt == nil }
         #expect(pending.count == 1 && pending.first?.lastError == "HTTP 401" && (pending.first?.attempts ?? 0) >= 3)
-        #expect(EventSigning.signature(secret: "k", timestamp: 1, body: "{}") == "t=1,v1=" + hmacHex(key: "k", message: "1.{}"))
+        #expect(await EventSigning.signature(secret: "k", timestamp: 1, body: "{}") == "t=1,v1=" + hmacHex(key: "k", message: "1.{}"))
     }
 }
 
 /// HMAC-SHA256 by Python's standard library, as an independent check of the signature format.
-func hmacHex(key: String, message: String) -> String {
-    let output = try? TestProcess.run([
+func hmacHex(key: String, message: String) async -> String {
+    let output = try? await TestProcess.run([
         "python3", "-c", "import hmac,hashlib,sys;print(hmac.new(sys.argv[1].encode(),sys.argv[2].encode(),hashlib.sha256).hexdigest())", key,
         message,
     ])

@@ -35,9 +35,9 @@ struct PipelineOutageTests {
             logPath: directory + "/worker.log"
         )
         try await Task.sleep(for: .milliseconds(400))
-        try harness.server.radosgw("stop")
+        try await harness.server.radosgw("stop")
         try await Task.sleep(for: .seconds(20))
-        try harness.server.radosgw("start")
+        try await harness.server.radosgw("start")
         try await Task.sleep(for: .seconds(2))  // the service groups are up before any SIGTERM
         let deadline = ContinuousClock.now + .seconds(240)
         while ContinuousClock.now < deadline {
@@ -79,15 +79,15 @@ struct PipelineOutageTests {
             let bytes = Array("document \(number) kept through an outage\n".utf8)
             expected[try await harness.upload(bytes, filename: "k\(number).txt", declaredType: "text/plain").id] = bytes
         }
-        try harness.server.radosgw("stop")
+        try await harness.server.radosgw("stop")
         var restarted = false
-        defer { if !restarted { try? harness.server.radosgw("start") } }
+        defer { if !restarted { try? harness.server.radosgwBlocking("start") } }
         let worker = try BackgroundProcess(
             [Repository.path(".build/debug/airlock"), "worker", "--config", configPath],
             environment: ProcessInfo.processInfo.environment,
             logPath: directory + "/worker.log"
         )
-        func ready() -> Int { (try? Curl.request("GET", "http://127.0.0.1:\(metricsPort)/ready").status) ?? 0 }
+        func ready() async -> Int { (try? await Curl.request("GET", "http://127.0.0.1:\(metricsPort)/ready").status) ?? 0 }
         // Bounded: one attempt, two tries to quarantine, the end (backoff 1-2 s, 2-4 s, 4-8 s).
         var deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
@@ -99,12 +99,12 @@ struct PipelineOutageTests {
             let record = try #require(try await harness.catalog.upload(id: id))
             #expect(record.destinationKey == nil && record.reasons.first?.detail.contains("not moved out of incoming") == true, "\(record)")
         }
-        #expect(ready() == 503)
-        try harness.server.radosgw("start")
+        #expect(await ready() == 503)
+        try await harness.server.radosgw("start")
         restarted = true
         deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline, ready() != 200 { try await Task.sleep(for: .milliseconds(250)) }
-        #expect(ready() == 200)
+        while ContinuousClock.now < deadline, await ready() != 200 { try await Task.sleep(for: .milliseconds(250)) }
+        #expect(await ready() == 200)
         for id in expected.keys { #expect(try await harness.catalog.requestRescan(id: id, now: SystemWallClock().now())) }
         deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {

@@ -160,11 +160,11 @@ import Glibc
             encoding: .utf8
         )
         let binary = Repository.path(".build/debug/airlock")
-        let first = try TestProcess.run([binary, "migrate", "--config", directory + "/airlock.yaml"])
+        let first = try await TestProcess.run([binary, "migrate", "--config", directory + "/airlock.yaml"])
         #expect(first.status == 0, "\(first.stderrText)")
         // Opening a SQLite catalog migrates it: by the time `migrate` runs, nothing is left to apply.
         #expect(first.stdoutText == "{\"applied\":0,\"version\":6}\n")
-        let bad = try TestProcess.run(
+        let bad = try await TestProcess.run(
             [binary, "migrate", "--config", directory + "/airlock.yaml"],
             environment: ["AIRLOCK_CATALOG_URL": "postgres://user:hunter2@/db"]
         )
@@ -174,22 +174,25 @@ import Glibc
     }
 
     /// The test server speaks no TLS: `prefer` falls back to plain, `require` fails with a clear error.
-    @Test func postgresTLSModesFollowLibpq() throws {
+    @Test func postgresTLSModesFollowLibpq() async throws {
         let url = ProcessInfo.processInfo.environment["AIRLOCK_TEST_POSTGRES_URL"] ?? "postgres://airlock:airlock@127.0.0.1:15432/airlock"
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-pgtls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "catalog: {url: \"sqlite://\(directory)/unused.sqlite\"}\n".write(toFile: directory + "/airlock.yaml", atomically: true, encoding: .utf8)
         let binary = Repository.path(".build/debug/airlock")
-        func migrate(_ query: String) throws -> TestProcess.Output {
-            try TestProcess.run([binary, "migrate", "--config", directory + "/airlock.yaml"], environment: ["AIRLOCK_CATALOG_URL": url + query])
+        func migrate(_ query: String) async throws -> TestProcess.Output {
+            try await TestProcess.run(
+                [binary, "migrate", "--config", directory + "/airlock.yaml"],
+                environment: ["AIRLOCK_CATALOG_URL": url + query]
+            )
         }
         for query in ["", "?sslmode=prefer", "?sslmode=disable"] {
-            let result = try migrate(query)
+            let result = try await migrate(query)
             #expect(result.status == 0, "\(query): \(result.stderrText)")
         }
         // Statements wait for the pool to run: no warning about a lease before `run()` on a plain command.
-        let key = try TestProcess.run(
+        let key = try await TestProcess.run(
             [
                 binary, "keys", "create", "--role", "uploader", "--name", "pg-\(UUID().uuidString.prefix(8).lowercased())", "--config",
                 directory + "/airlock.yaml",
@@ -197,7 +200,7 @@ import Glibc
             environment: ["AIRLOCK_CATALOG_URL": url]
         )
         #expect(key.status == 0 && key.stderrText.isEmpty, "\(key.stderrText)")
-        let required = try migrate("?sslmode=require")
+        let required = try await migrate("?sslmode=require")
         #expect(required.status == 2)
         #expect(
             required.stderrText.contains("the server does not offer TLS (sslmode=require)") && !required.stderrText.contains(":airlock@"),
@@ -225,10 +228,10 @@ import Glibc
             )
         }
         let binary = Repository.path(".build/debug/airlock")
-        let verified = try TestProcess.run([binary, "audit", "verify", "--config", config])
+        let verified = try await TestProcess.run([binary, "audit", "verify", "--config", config])
         #expect(verified.status == 0)
         #expect(verified.stdoutText.hasPrefix("audit log verified: 3 entries, head "))
-        let exported = try TestProcess.run([binary, "audit", "export", "--config", config])
+        let exported = try await TestProcess.run([binary, "audit", "export", "--config", config])
         let lines = exported.stdoutText.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(
@@ -238,11 +241,11 @@ import Glibc
         )
 
         _ = try await catalog.driver.query("UPDATE audit_log SET note = 'nothing to see' WHERE sequence = 2", [])
-        let altered = try TestProcess.run([binary, "audit", "verify", "--config", config])
+        let altered = try await TestProcess.run([binary, "audit", "verify", "--config", config])
         #expect(altered.status == 1)
         #expect(altered.stdoutText == "audit log broken: 1 problem in 3 entries\n  entry 2 was altered\n")
         _ = try await catalog.driver.query("DELETE FROM audit_log WHERE sequence = 2", [])
-        let removed = try TestProcess.run([binary, "audit", "verify", "--config", config])
+        let removed = try await TestProcess.run([binary, "audit", "verify", "--config", config])
         #expect(removed.status == 1)
         #expect(removed.stdoutText == "audit log broken: 1 problem in 2 entries\n  entry 2 is missing (next is 3)\n")
         await catalog.close()

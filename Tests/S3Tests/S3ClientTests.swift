@@ -156,7 +156,7 @@ struct S3ClientTests {
                 expires: 300,
                 at: SigningTime(Date())
             )
-            let response = try Curl.request("PUT", url.url, headers: url.headers.map { ($0.name, $0.value) }, body: Data(part))
+            let response = try await Curl.request("PUT", url.url, headers: url.headers.map { ($0.name, $0.value) }, body: Data(part))
             #expect(response.status == 200, "part \(number): \(response.text)")
             #expect(response.headers["etag"] != nil)
             offset += partSize
@@ -181,7 +181,7 @@ struct S3ClientTests {
             expires: 300,
             at: SigningTime(Date())
         )
-        #expect(try Curl.request("PUT", pinned.url, body: Data(repeating: 1, count: 11)).status == 403)
+        #expect(try await Curl.request("PUT", pinned.url, body: Data(repeating: 1, count: 11)).status == 403)
         try await s3.client.abortMultipartUpload(s3.location("multipart/other"), uploadId: other)
         do {
             _ = try await s3.client.listParts(s3.location("multipart/other"), uploadId: other)

@@ -29,10 +29,10 @@ struct S3OutageTests {
         logger.logLevel = .debug
         let s3 = try await S3TestContext(retry: patient, logger: logger)
         try await s3.client.putObject(s3.location("k"), body: .bytes(Array("survives".utf8)))
-        try s3.server.radosgw("stop")
+        try await s3.server.radosgw("stop")
         let pending = Task { try await s3.client.getObjectBytes(s3.location("k")) }
         try await Task.sleep(for: .seconds(1.5))
-        try s3.server.radosgw("start")
+        try await s3.server.radosgw("start")
         let (bytes, _) = try await pending.value
         #expect(bytes == Array("survives".utf8))
         let retries = logs.entries.filter { $0.message.description == "s3 request retried" }
@@ -43,8 +43,8 @@ struct S3OutageTests {
 
     @Test func withoutRetriesAnOutageIsAClearConnectError() async throws {
         let s3 = try await S3TestContext(retry: .none)
-        try s3.server.radosgw("stop")
-        defer { try? s3.server.radosgw("start") }
+        try await s3.server.radosgw("stop")
+        defer { try? s3.server.radosgwBlocking("start") }
         do {
             _ = try await s3.client.headObject(s3.location("k"))
             Issue.record("a request to a stopped store succeeded")
@@ -57,8 +57,8 @@ struct S3OutageTests {
 
     @Test func nonIdempotentCallsAreNotRetried() async throws {
         let s3 = try await S3TestContext(retry: patient)
-        try s3.server.radosgw("stop")
-        defer { try? s3.server.radosgw("start") }
+        try await s3.server.radosgw("stop")
+        defer { try? s3.server.radosgwBlocking("start") }
         let started = ContinuousClock.now
         do {
             _ = try await s3.client.createMultipartUpload(s3.location("mp"))

@@ -211,10 +211,10 @@ struct BotocoreDifferentialTests {
         return (expiration, set)
     }
 
-    @Test func airlockAndBotocoreAgreeOnGeneratedCases() throws {
+    @Test func airlockAndBotocoreAgreeOnGeneratedCases() async throws {
         let cases = try Self.makeCases(count: 1250)
         let input = try JSONSerialization.data(withJSONObject: cases.map(\.json))
-        let output = try TestProcess.run(["python3", Repository.path("scripts/oracle/botocore_sign.py")], stdin: input)
+        let output = try await TestProcess.run(["python3", Repository.path("scripts/oracle/botocore_sign.py")], stdin: input)
         try #require(output.status == 0, "botocore oracle failed (pip install boto3): \(output.stderrText)")
         let results = try #require(try JSONSerialization.jsonObject(with: output.stdout) as? [[String: Any]])
         try #require(results.count == cases.count)
