@@ -692,86 +692,192 @@ enum TextActiveContent {
         "ugc", "sponsored",
     ]
 
-    /// What a kramdown attribute list (`{: key="value" .class #id}`, inline or on the line before or after a block,
-    /// raw HTML elements included) or `{::options …}` sets that is not known to be inert (attack round 20: lists
-    /// added `rel="stylesheet"`, `http-equiv`, `srcdoc`, `src` and `href` to raw tags; an option's escaped quotes broke
-    /// out of the attribute kramdown writes it into). Keys outside ``inertListAttributes`` (`data-` and `aria-`
-    /// allowed), relations outside ``inertRelations``, style with CSS that fetches, and option values holding quotes,
-    /// angle brackets or backslashes are refused. Linear.
+    /// What a Markdown attribute list (kramdown's `{: key="value" .class #id}`, inline or on the line before or after a
+    /// block, raw HTML elements included; Python-Markdown's `{ key="value" }` with or without the `:`) or kramdown's
+    /// `{::options …}` sets that is not known to be inert (attack round 20: lists added `rel="stylesheet"`,
+    /// `http-equiv`, `srcdoc`, `src` and `href` to raw tags; an option's escaped quotes broke out of the attribute
+    /// kramdown writes it into).
+    ///
+    /// Not read as any one engine tokenises a list (attack round 21: a `\}` kramdown reads past, a name kramdown
+    /// skips before a quoted value holding the real pair, a definition's name glued to its first pair): kramdown scans
+    /// the list for `name="value"` anywhere, so every `=` in it counts, inside quoted values too, and the name before it
+    /// (the bytes up to a blank, brace or quote, and the word characters kramdown takes) must be in
+    /// ``inertListAttributes`` (or `data-`/`aria-` and word characters). A list runs to its first `}` no backslash
+    /// stands before, across lines after `{:` (kramdown), to the line's end without it (Python-Markdown). Relations
+    /// outside ``inertRelations`` and style with CSS that fetches are refused; an options extension must be plain
+    /// `name="value"` pairs whose values hold no quote, angle bracket, backslash or `&`. Linear.
     static func attributeListKeyProblem(_ text: [UInt8]) -> String? {
         let count = text.count
         var index = 0
-        while index + 1 < count {
-            guard text[index] == UInt8(ascii: "{"), text[index + 1] == UInt8(ascii: ":") else {
+        while index < count {
+            guard text[index] == UInt8(ascii: "{") else {
                 index = next(UInt8(ascii: "{"), in: text, from: index + 1)
                 continue
             }
+            let colon = index + 1 < count && text[index + 1] == UInt8(ascii: ":")
             let options = text[index...].starts(with: Array("{::options".utf8))
-            if index + 2 < count, text[index + 2] == UInt8(ascii: ":"), !options {
+            if colon, index + 2 < count, text[index + 2] == UInt8(ascii: ":"), !options {
                 index += 3  // another extension (`{::comment}`, `{::nomarkdown}`): judged by the other rules
                 continue
             }
-            var cursor = index + (options ? 10 : 2)
-            var first = true
-            while cursor < count {
-                let byte = text[cursor]
-                if byte == UInt8(ascii: "}") { break }
-                if [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "/")].contains(byte) {
-                    cursor += 1
-                    continue
-                }
-                // A token: a name, then `=` and a value, or a `.class`, `#id` or reference name.
-                let start = cursor
-                while cursor < count, ![0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "="), UInt8(ascii: "}")].contains(text[cursor]) {
-                    cursor += 1
-                }
-                let key = String(decoding: text[start..<cursor], as: UTF8.self).lowercased()
-                guard cursor < count, text[cursor] == UInt8(ascii: "=") else {
-                    if first, key.hasSuffix(":") { first = false }  // an attribute list definition's name
-                    continue
-                }
-                first = false
-                cursor += 1
-                // Not an attribute name (`{:=^30}` is a Python format spec): nothing kramdown sets.
-                guard let initial = key.unicodeScalars.first, ("a"..."z").contains(initial) || options else { continue }
-                var value: [UInt8] = []
-                if cursor < count, text[cursor] == UInt8(ascii: "\"") || text[cursor] == UInt8(ascii: "'") {
-                    let quote = text[cursor]
-                    cursor += 1
-                    while cursor < count, text[cursor] != quote {
-                        if text[cursor] == UInt8(ascii: "\\"), cursor + 1 < count { cursor += 1 }
-                        value.append(text[cursor])
-                        cursor += 1
-                    }
-                    cursor += 1
-                } else {
-                    while cursor < count, ![0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "}")].contains(text[cursor]) {
-                        value.append(text[cursor])
-                        cursor += 1
-                    }
-                }
-                let written = String(decoding: value, as: UTF8.self)
-                if options {
-                    if value.contains(where: {
-                        [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\")].contains($0)
-                    }) {
-                        return "a kramdown option value that breaks out of the attribute it is written into (\(key))"
-                    }
-                    continue
-                }
-                if !(inertListAttributes.contains(key) || key.hasPrefix("data-") || key.hasPrefix("aria-")) {
-                    return "a \(key) attribute a kramdown attribute list adds (not known to be inert)"
-                }
-                let decoded = MarkupActiveContent.decodeCharacterReferences(written).lowercased()
-                if key == "rel", decoded.split(whereSeparator: { $0 == " " || $0 == "\t" }).contains(where: { !inertRelations.contains(String($0)) })
-                {
-                    return "a rel=\"\(decoded.prefix(40))\" a kramdown attribute list adds"
-                }
-                if key == "style", let problem = MarkupActiveContent.cssProblems(decoded, context: .resource).first {
-                    return "\(problem) in a style a kramdown attribute list adds"
+            let start = index + (options ? 10 : colon ? 2 : 1)
+            var end = start
+            while end < count, !(text[end] == UInt8(ascii: "}") && text[end - 1] != UInt8(ascii: "\\")) {
+                if text[end] == 0x0A, !colon { break }
+                end += 1
+            }
+            if !colon, !(end < count && text[end] == UInt8(ascii: "}") && pythonMarkdownApplies(text, open: index, close: end)) {
+                index += 1
+                continue
+            }
+            let body = Array(text[start..<min(end, count)])
+            let problem = options ? optionsProblem(body) : listProblem(body, colon: colon)
+            if let problem { return problem }
+            index = max(start, min(end, count))
+        }
+        return nil
+    }
+
+    /// Whether Python-Markdown's attr_list reads the `{` at `open` to the `}` at `close` (one line) as a list: alone on
+    /// its line (the last line of a block, raw HTML blocks with `markdown="span"` included), at the end of a heading
+    /// or definition term after a blank, or right after an inline element Markdown writes (emphasis, a code span, a
+    /// link, an image, an autolink). Elsewhere (`{ x += 1 }` in code) it is text.
+    private static func pythonMarkdownApplies(_ text: [UInt8], open: Int, close: Int) -> Bool {
+        var lineStart = open
+        while lineStart > 0, text[lineStart - 1] != 0x0A { lineStart -= 1 }
+        var lineEnd = close + 1
+        while lineEnd < text.count, text[lineEnd] != 0x0A { lineEnd += 1 }
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        let endsLine = text[(close + 1)..<lineEnd].allSatisfy(blank)
+        let before = text[lineStart..<open]
+        // Alone on its line, or before the end tags of raw HTML (which the text of the element does not hold).
+        if before.allSatisfy(blank), endsLine || text[(close + 1)..<lineEnd].drop(while: blank).first == UInt8(ascii: "<") { return true }
+        if let last = before.last,
+            [
+                UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"), UInt8(ascii: "~"),
+                UInt8(ascii: "="),
+            ].contains(last)
+        {
+            return true
+        }
+        guard endsLine, let last = before.last, blank(last) else { return false }
+        // A heading: `#` first on its line, or a setext underline or a definition (`: `) on the next line.
+        if before.drop(while: blank).first == UInt8(ascii: "#") { return true }
+        guard lineEnd < text.count else { return false }
+        let nextLine = text[(lineEnd + 1)...].prefix { $0 != 0x0A }.drop(while: blank)
+        guard let first = nextLine.first else { return false }
+        if first == UInt8(ascii: ":") { return true }
+        return (first == UInt8(ascii: "=") || first == UInt8(ascii: "-")) && nextLine.allSatisfy { $0 == first || blank($0) }
+    }
+
+    /// Bytes that end the name before an `=` in an attribute list.
+    private static let nameStops: Set<UInt8> = [
+        0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "="), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\""),
+        UInt8(ascii: "'"), UInt8(ascii: "\\"),
+    ]
+
+    /// An ASCII letter, digit or `_` (a word character to kramdown's Ruby regular expressions).
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || byte == UInt8(ascii: "_")
+    }
+
+    /// Whether an attribute list may set `name` (lowercased).
+    static func isInertListAttribute(_ name: String) -> Bool {
+        if inertListAttributes.contains(name) { return true }
+        guard name.hasPrefix("data-") || name.hasPrefix("aria-"), name.count > 5 else { return false }
+        return name.utf8.allSatisfy { isWordByte($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// The first thing an attribute list's `body` (between `{:` or `{` and its `}`) sets that is not known to be inert.
+    private static func listProblem(_ body: [UInt8], colon: Bool) -> String? {
+        var index = 0
+        while index < body.count {
+            guard body[index] == UInt8(ascii: "=") else {
+                index += 1
+                continue
+            }
+            var nameStart = index
+            while nameStart > 0, !nameStops.contains(body[nameStart - 1]) { nameStart -= 1 }
+            index += 1
+            guard nameStart < index - 1 else { continue }  // no name (`{:=^30}` is a Python format spec)
+            let name = String(decoding: body[nameStart..<(index - 1)], as: UTF8.self).lowercased()
+            // The name, and the word characters before the `=` kramdown's scan takes as one (`data-x.y=` is `y=`). A
+            // name that does not start with a letter is none a browser acts on (`{1=>1}`, `{ x += 1 }`).
+            let word = String(name.reversed().prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }.reversed())
+            for candidate in colon ? [name, word] : [name] {
+                guard let initial = candidate.first, initial.isASCII, initial.isLetter else { continue }
+                guard isInertListAttribute(candidate) else {
+                    return "a \(candidate.prefix(40)) attribute a Markdown attribute list adds (not known to be inert)"
                 }
             }
-            index = max(cursor, index + 2)
+            guard name == "rel" || name == "style" else { continue }
+            for value in valueReadings(body, from: index) {
+                let decoded = MarkupActiveContent.decodeCharacterReferences(String(decoding: value, as: UTF8.self)).lowercased()
+                if name == "rel",
+                    decoded.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).contains(where: { !inertRelations.contains(String($0)) })
+                {
+                    return "a rel=\"\(decoded.prefix(40))\" a Markdown attribute list adds"
+                }
+                if name == "style", let problem = MarkupActiveContent.cssProblems(decoded, context: .resource).first {
+                    return "\(problem) in a style a Markdown attribute list adds"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The values an engine may read after the `=` before `start` in a list's `body`: unquoted, to a blank; quoted,
+    /// to the first quote (Python-Markdown), to the first quote a blank or the end follows (kramdown's pair), and to the
+    /// first such quote no backslash stands before (kramdown reading `\"` as an escaped quote).
+    private static func valueReadings(_ body: [UInt8], from start: Int) -> [[UInt8]] {
+        let blanks: [UInt8] = [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D]
+        guard start < body.count, body[start] == UInt8(ascii: "\"") || body[start] == UInt8(ascii: "'") else {
+            return [Array(body[start...].prefix { !blanks.contains($0) })]
+        }
+        let quote = body[start]
+        let rest = body[(start + 1)...]
+        let ends = rest.indices.filter { body[$0] == quote }
+        let beforeBlank = ends.filter { $0 + 1 == body.count || blanks.contains(body[$0 + 1]) }
+        let unescaped = beforeBlank.filter { !isEscaped(body, $0) }
+        return [ends.first, beforeBlank.first, unescaped.first].map { end in
+            Array(body[(start + 1)..<(end ?? body.count)])
+        }
+    }
+
+    /// Whether a `{::options …}` body is anything but blank-separated `name="value"` (or `'value'`, or a bare value)
+    /// pairs and a closing `/`, with values free of quotes, angle brackets, backslashes and `&` (kramdown writes some
+    /// values into attributes unescaped).
+    private static func optionsProblem(_ body: [UInt8]) -> String? {
+        let blanks: [UInt8] = [0x20, 0x09, 0x0A, 0x0D]
+        let unsafe: [UInt8] = [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"), UInt8(ascii: "&")]
+        let problem = "a kramdown options extension this scanner does not read as plain name=\"value\" pairs"
+        var cursor = 0
+        while cursor < body.count {
+            if blanks.contains(body[cursor]) || (body[cursor] == UInt8(ascii: "/") && body[(cursor + 1)...].allSatisfy { blanks.contains($0) }) {
+                cursor += 1
+                continue
+            }
+            let nameStart = cursor
+            while cursor < body.count, isWordByte(body[cursor]) { cursor += 1 }
+            guard cursor > nameStart, cursor < body.count, body[cursor] == UInt8(ascii: "=") else { return problem }
+            cursor += 1
+            if cursor < body.count, body[cursor] == UInt8(ascii: "\"") || body[cursor] == UInt8(ascii: "'") {
+                let quote = body[cursor]
+                cursor += 1
+                while cursor < body.count, body[cursor] != quote {
+                    if unsafe.contains(body[cursor]) { return problem }
+                    cursor += 1
+                }
+                guard cursor < body.count else { return problem }
+                cursor += 1
+                guard cursor == body.count || blanks.contains(body[cursor]) || body[cursor] == UInt8(ascii: "/") else { return problem }
+            } else {
+                while cursor < body.count, !blanks.contains(body[cursor]) {
+                    if unsafe.contains(body[cursor]) || body[cursor] == UInt8(ascii: "=") { return problem }
+                    cursor += 1
+                }
+            }
         }
         return nil
     }

@@ -40,12 +40,12 @@ struct KeysCommandTests {
         let service = try await airlock(["keys", "create", "--role", "uploader", "--name", "backend", "--service", "--owner", "team:payments"])
         #expect(service.status == 0)
         #expect(
-            await try airlock(["keys", "create", "--role", "uploader", "--name", "mobile-app"]).stderrText
+            try await airlock(["keys", "create", "--role", "uploader", "--name", "mobile-app"]).stderrText
                 == "airlock: a key named 'mobile-app' already exists\n"
         )
         #expect(try await airlock(["keys", "create", "--role", "root", "--name", "x"]).status == 2)
         #expect(
-            await try airlock(["keys", "create", "--role", "uploader", "--name", "x", "--profiles", "images"]).stderrText.contains(
+            try await airlock(["keys", "create", "--role", "uploader", "--name", "x", "--profiles", "images"]).stderrText.contains(
                 "no profile 'images'"
             )
         )

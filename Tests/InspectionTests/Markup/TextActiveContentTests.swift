@@ -281,7 +281,7 @@ struct TextActiveContentTests {
         for text in [
             "<?xml version=\"1.0\"?>", "<?xml\tversion=\"1.0\"?>", "add `<?xml` detection", "<?xml?>", "Class<?> type = obj.getClass();",
             "List<? extends Number> xs;",
-            "Comparator<? super T> c;", "Map<?,?> m;", "Settings {on=true} and {: data-once=yes}", "{one=1 only=2 online=yes}",
+            "Comparator<? super T> c;", "Map<?,?> m;", "Settings {on=true} and {: data-once=yes}", "Values {one=1 only=2 online=yes} here",
             "[x](javascript: alert(1))", "JavaScript:&#32;", "<!--#   not a directive -->",
         ] {
             #expect(plainText(text).isEmpty, "\(text) -> \(plainText(text))")
