@@ -524,6 +524,7 @@ public final class Inspector: FileInspector {
         let ordered = parts.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
         var xmlTypes: (parts: Set<String>, extensions: Set<String>) = ([], [])
         var externalLinks: [String: Set<String>] = [:]  // source part (lowercased) -> its external hyperlinks' Ids
+        var mediaTargets: Set<String> = []  // parts (lowercased) video, audio and media relationships lead to
         for part in ordered {
             let label = "'\(context.path)\(part.name)'"
             guard !context.budget.isSpent else { break }
@@ -560,6 +561,7 @@ public final class Inspector: FileInspector {
                 if lowered.hasSuffix(".rels"), let source = OOXMLParts.sourcePart(ofRelationships: lowered) {
                     externalLinks[source, default: []].formUnion(OOXMLParts.externalHyperlinkIDs(bytes))
                 }
+                if lowered.hasSuffix(".rels") { mediaTargets.formUnion(OOXMLParts.mediaTargets(bytes, relationshipsPart: lowered)) }
                 // Markup that is no Office XML part by name (a picture LibreOffice sniffs as SVG, attack round 16) is also
                 // judged as SVG and XML.
                 let asMarkup = lowered.hasSuffix(".svg") || sniffedSVG || !OOXMLParts.isXML(part.name)
@@ -578,9 +580,21 @@ public final class Inspector: FileInspector {
                     reasons += MarkupActiveContent.findings(in: Array(bytes[svgStart...])).map { Reason(.activeContent, $0) }
                 }
                 reasons += found.map { Reason(.activeContent, $0) }
+                reasons += OOXMLParts.certificateProblems(bytes, label: "part \(label)").map { Reason(.activeContent, $0) }
             }
             if PictureContent.isJudged(head) {
                 reasons += pictureReasons(descriptor: extracted.descriptor, size: size, label: label)
+            }
+            // What LibreOffice plays: a self-contained container; and no part anywhere a player reads as a playlist.
+            if let manifest = MediaContent.manifest(sniff) {
+                reasons.append(Reason(.activeContent, "part \(label) is \(manifest), which a media player follows to the network"))
+            } else if mediaTargets.contains(lowered) || fileExtension.map({ MediaContent.extensions.contains($0) }) == true
+                || MediaContent.container(head) == .isoMedia
+            {
+                let problem = MediaContent.problem(head: head, size: size) { offset, count in
+                    Self.read(descriptor: extracted.descriptor, count: count, at: offset)
+                }
+                if let problem { reasons.append(Reason(.activeContent, "part \(label) is \(problem)")) }
             }
             if head.starts(with: [0x1F, 0x8B]) {
                 reasons += compressedPictureReasons(descriptor: extracted.descriptor, size: size, label: label, budget: context.budget)

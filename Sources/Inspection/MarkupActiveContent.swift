@@ -200,23 +200,31 @@ enum MarkupActiveContent {
             index += 1
         }
         if base64 {
-            var decoded: [UInt8] = []
-            var accumulator: UInt32 = 0
-            var bits = 0
-            for byte in bytes {
-                if byte == UInt8(ascii: "=") { break }
-                guard let value = base64Value(byte) else { return false }
-                accumulator = accumulator << 6 | UInt32(value)
-                bits += 6
-                if bits >= 8 {
-                    bits -= 8
-                    decoded.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                }
-            }
+            guard let decoded = base64Decoded(bytes) else { return false }
             bytes = decoded
         }
         let wanted = type == "image/jpg" || type == "image/pjpeg" ? "image/jpeg" : type
         return PictureContent.rasterSignatures.contains { $0.type == wanted && PictureContent.starts(bytes, with: $0.signature, cutShort: true) }
+    }
+
+    /// Base64 (standard or URL alphabet) to its `=` or end, or nil at any other byte. `skippingBlanks` drops white space
+    /// first (XML text wraps its base64 over lines).
+    static func base64Decoded(_ bytes: [UInt8], skippingBlanks: Bool = false) -> [UInt8]? {
+        var decoded: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            if skippingBlanks, [0x20, 0x09, 0x0A, 0x0D].contains(byte) { continue }
+            if byte == UInt8(ascii: "=") { break }
+            guard let value = base64Value(byte) else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                decoded.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        return decoded
     }
 
     private static func base64Value(_ byte: UInt8) -> UInt8? {

@@ -1067,6 +1067,49 @@ enum OOXMLParts {
         return ids
     }
 
+    /// What the certificates in an XML part (a digital signature's `X509Certificate`, XAdES's
+    /// `EncapsulatedX509Certificate`) name that readers fetch when they check them (``CertificateContent``).
+    static func certificateProblems(_ raw: [UInt8], label: String) -> [String] {
+        var problems: [String] = []
+        var scanner = TagScanner(bytes: utf8(raw))
+        var certificate: String?
+        while let item = scanner.next(), problems.isEmpty {
+            switch item {
+            case .start(let name, _, let selfClosing) where name == "x509certificate" || name == "encapsulatedx509certificate":
+                certificate = selfClosing ? nil : ""
+            case .text(let text) where certificate != nil:
+                certificate? += text
+            case .end(let name) where name == "x509certificate" || name == "encapsulatedx509certificate":
+                if let text = certificate {
+                    let problem =
+                        MarkupActiveContent.base64Decoded(Array(text.utf8), skippingBlanks: true).map { CertificateContent.problem(der: $0) }
+                        ?? "a certificate Airlock cannot read"
+                    if let problem { problems.append("\(label) holds \(problem)") }
+                }
+                certificate = nil
+            default:
+                continue
+            }
+        }
+        return problems
+    }
+
+    /// The parts (lowercased names) that the video, audio and media relationships of a `.rels` part lead to: what
+    /// LibreOffice plays (``MediaContent``).
+    static func mediaTargets(_ raw: [UInt8], relationshipsPart: String) -> Set<String> {
+        var targets: Set<String> = []
+        var scanner = TagScanner(bytes: utf8(raw))
+        while let item = scanner.next() {
+            guard case .start("relationship", let attributes, _) = item else { continue }
+            let kind = (attributes["type"] ?? "").lowercased().split(separator: "/").last.map(String.init) ?? ""
+            guard MediaContent.relationships.contains(kind),
+                let target = resolvedTarget(attributes["target"] ?? "", relationshipsPart: relationshipsPart)
+            else { continue }
+            targets.insert(target.lowercased())
+        }
+        return targets
+    }
+
     /// The encoding of a part that is XML in an encoding LibreOffice's parser (libxml2) detects from its first four
     /// bytes and Airlock does not read, or nil: UCS-4 in any byte order, with or without a mark, and EBCDIC (`<?xm` in
     /// code page 37). Such a part is XML whatever it is named or typed (attack round 9: a worksheet named `.dat` in
