@@ -7,15 +7,22 @@
 /// and a certificate Airlock cannot read is refused. Pure.
 enum CertificateContent {
     /// The URIs a DER certificate names (every `uniformResourceIdentifier` general name, inside extension values
-    /// too), or nil when it is no DER Airlock can read.
+    /// too), or nil when it is no DER Airlock can read or goes past the walk's limits (32 levels, 100,000 elements).
+    /// A URI found stays found: an OCTET STRING that does not read as DER to its end is not walked further, but what
+    /// was found in it counts (attack round 22: a URI before an element nested past the limit).
     static func uris(inDER der: [UInt8]) -> [String]? {
         var found: [String] = []
         var elements = 0
+        var pastLimits = false
         func walk(_ start: Int, _ end: Int, depth: Int) -> Bool {
             var index = start
             while index < end {
                 elements += 1
-                guard depth <= 32, elements <= 100_000, index + 2 <= end else { return false }
+                guard depth <= 32, elements <= 100_000 else {
+                    pastLimits = true
+                    return false
+                }
+                guard index + 2 <= end else { return false }
                 let tag = der[index]
                 var length = Int(der[index + 1])
                 var offset = index + 2
@@ -32,17 +39,14 @@ enum CertificateContent {
                     guard walk(offset, offset + length, depth: depth + 1) else { return false }
                 } else if tag == 0x04 {
                     // An extension's value is DER inside an OCTET STRING: walked when it reads as DER.
-                    let saved = (found.count, elements)
-                    if !walk(offset, offset + length, depth: depth + 1) {
-                        found.removeLast(found.count - saved.0)
-                        elements = saved.1
-                    }
+                    _ = walk(offset, offset + length, depth: depth + 1)
+                    if pastLimits { return false }
                 }
                 index = offset + length
             }
             return index == end
         }
-        guard !der.isEmpty, der[0] == 0x30, walk(0, der.count, depth: 0) else { return nil }
+        guard !der.isEmpty, der[0] == 0x30, walk(0, der.count, depth: 0), !pastLimits else { return nil }
         return found
     }
 

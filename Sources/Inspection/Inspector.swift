@@ -525,6 +525,9 @@ public final class Inspector: FileInspector {
         var xmlTypes: (parts: Set<String>, extensions: Set<String>) = ([], [])
         var externalLinks: [String: Set<String>] = [:]  // source part (lowercased) -> its external hyperlinks' Ids
         var mediaTargets: Set<String> = []  // parts (lowercased) video, audio and media relationships lead to
+        var relationships: [String: [String: String]] = [:]  // source part -> Id -> target part (all lowercased)
+        var played: Set<String> = []  // parts (lowercased) that a playing element names, through any relationship
+        var mediaProblems: [String: String] = [:]  // why a part not judged as media is no self-contained container
         for part in ordered {
             let label = "'\(context.path)\(part.name)'"
             guard !context.budget.isSpent else { break }
@@ -561,7 +564,15 @@ public final class Inspector: FileInspector {
                 if lowered.hasSuffix(".rels"), let source = OOXMLParts.sourcePart(ofRelationships: lowered) {
                     externalLinks[source, default: []].formUnion(OOXMLParts.externalHyperlinkIDs(bytes))
                 }
-                if lowered.hasSuffix(".rels") { mediaTargets.formUnion(OOXMLParts.mediaTargets(bytes, relationshipsPart: lowered)) }
+                if lowered.hasSuffix(".rels"), let source = OOXMLParts.sourcePart(ofRelationships: lowered) {
+                    for relationship in OOXMLParts.internalRelationships(bytes, relationshipsPart: lowered) {
+                        relationships[source, default: [:]][relationship.id] = relationship.target
+                        if MediaContent.relationships.contains(relationship.kind) { mediaTargets.insert(relationship.target) }
+                    }
+                }
+                for id in OOXMLParts.playedRelationshipIDs(bytes) {
+                    if let target = relationships[lowered]?[id] { played.insert(target) }
+                }
                 // Markup that is no Office XML part by name (a picture LibreOffice sniffs as SVG, attack round 16) is also
                 // judged as SVG and XML.
                 let asMarkup = lowered.hasSuffix(".svg") || sniffedSVG || !OOXMLParts.isXML(part.name)
@@ -588,13 +599,21 @@ public final class Inspector: FileInspector {
             // What LibreOffice plays: a self-contained container; and no part anywhere a player reads as a playlist.
             if let manifest = MediaContent.manifest(sniff) {
                 reasons.append(Reason(.activeContent, "part \(label) is \(manifest), which a media player follows to the network"))
-            } else if mediaTargets.contains(lowered) || fileExtension.map({ MediaContent.extensions.contains($0) }) == true
-                || MediaContent.container(head) == .isoMedia
-            {
-                let problem = MediaContent.problem(head: head, size: size) { offset, count in
+            } else if let problem = MediaContent.problem(
+                head: head,
+                size: size,
+                read: { offset, count in
                     Self.read(descriptor: extracted.descriptor, count: count, at: offset)
                 }
-                if let problem { reasons.append(Reason(.activeContent, "part \(label) is \(problem)")) }
+            ) {
+                if mediaTargets.contains(lowered) || fileExtension.map({ MediaContent.extensions.contains($0) }) == true
+                    || MediaContent.container(head) == .isoMedia
+                {
+                    reasons.append(Reason(.activeContent, "part \(label) is \(problem)"))
+                } else {
+                    // Judged once the whole package is read, if a playing element names it (its slide may come later).
+                    mediaProblems[lowered] = "part \(label) is \(problem)"
+                }
             }
             if head.starts(with: [0x1F, 0x8B]) {
                 reasons += compressedPictureReasons(descriptor: extracted.descriptor, size: size, label: label, budget: context.budget)
@@ -633,6 +652,9 @@ public final class Inspector: FileInspector {
             let scan = malwareScan(descriptor: extracted.descriptor, name: part.name, exclusive: true, unpackArchives: !isPackage)
             reasons += scan.reasons.map { Reason($0.code, "part \(label): \($0.detail)") }
             signatures += scan.signatures.filter { !signatures.contains($0) }
+        }
+        for target in played.sorted() {
+            if let problem = mediaProblems[target] { reasons.append(Reason(.activeContent, "\(problem), and a slide plays it")) }
         }
         return (reasons, signatures)
     }

@@ -40,16 +40,42 @@ enum MediaContent {
         if ["ftyp", "moov", "mdat", "wide", "free", "skip", "pnot"].contains(where: { at(4, $0) }) { return .isoMedia }
         if at(0, "RIFF"), at(8, "WAVE") || at(8, "AVI ") { return .riff }
         if at(0, "ID3") { return .id3 }
-        if head.count >= 2, head[0] == 0xFF, head[1] & 0xE0 == 0xE0 { return .mpegAudio }
+        if mpegAudioFrameLength(head) != nil { return .mpegAudio }
         if at(0, "OggS") { return .ogg }
         if at(0, "fLaC") { return .flac }
         if head.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return .matroska }
         if head.starts(with: [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C]) { return .asf }
         if head.starts(with: [0x00, 0x00, 0x01, 0xBA]) { return .mpegProgram }
-        if head.first == 0x47, head.count < 189 || head[188] == 0x47 { return .mpegTransport }
+        if head.first == 0x47, head.count > 376, head[188] == 0x47, head[376] == 0x47 { return .mpegTransport }
         if at(0, "MThd") { return .midi }
         if at(0, "FORM"), at(8, "AIFF") || at(8, "AIFC") { return .aiff }
         return nil
+    }
+
+    /// The length of the MPEG audio frame whose header starts `bytes` (layers I to III, MPEG 1, 2 and 2.5), or nil
+    /// when the four bytes are no valid header (a sync word alone is `FF FE`, a UTF-16 byte-order mark, too).
+    static func mpegAudioFrameLength(_ bytes: some Collection<UInt8>) -> Int? {
+        let header = Array(bytes.prefix(4))
+        guard header.count == 4, header[0] == 0xFF, header[1] & 0xE0 == 0xE0 else { return nil }
+        let version = (header[1] >> 3) & 3  // 0: 2.5, 2: 2, 3: 1
+        let layer = (header[1] >> 1) & 3  // 1: III, 2: II, 3: I
+        let bitrateIndex = Int(header[2] >> 4)
+        let rateIndex = Int((header[2] >> 2) & 3)
+        guard version != 1, layer != 0, bitrateIndex != 0, bitrateIndex != 15, rateIndex != 3 else { return nil }
+        let rates = [[11_025, 12_000, 8_000], [], [22_050, 24_000, 16_000], [44_100, 48_000, 32_000]][Int(version)]
+        let bitrates: [Int] =
+            switch (version == 3, layer) {
+            case (true, 3): [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448]
+            case (true, 2): [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384]
+            case (true, _): [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+            case (false, 3): [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256]
+            case (false, _): [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
+            }
+        let bitrate = bitrates[bitrateIndex - 1] * 1000
+        let padding = Int((header[2] >> 1) & 1)
+        if layer == 3 { return (12 * bitrate / rates[rateIndex] + padding) * 4 }
+        let factor = layer == 1 && version != 3 ? 72 : 144
+        return factor * bitrate / rates[rateIndex] + padding
     }
 
     /// What a media part holds that a player would follow, or why it is no known container. `read(offset, count)`
@@ -60,11 +86,17 @@ enum MediaContent {
         }
         switch container {
         case .isoMedia: return isoMediaProblem(read: read, size: size)
+        case .mpegAudio:
+            // Two frames in a row, as a player's type finder wants them.
+            guard let length = mpegAudioFrameLength(head), Int64(length) >= size || read(Int64(length), 4).flatMap(mpegAudioFrameLength) != nil else {
+                return "MPEG audio whose second frame does not follow its first"
+            }
+            return nil
         case .id3:
             // A player strips the tag and finds a format in what follows: it must be MPEG audio.
             guard head.count >= 10, head[6...9].allSatisfy({ $0 < 0x80 }) else { return "an ID3 tag Airlock cannot read" }
             let length = head[6...9].reduce(Int64(0)) { $0 << 7 | Int64($1) } + 10 + (head[5] & 0x10 != 0 ? 10 : 0)
-            guard let after = read(length, 4), after.count >= 2, after[0] == 0xFF, after[1] & 0xE0 == 0xE0 else {
+            guard let after = read(length, 4), mpegAudioFrameLength(after) != nil else {
                 return "an ID3 tag followed by no MPEG audio (a player finds another format in what follows)"
             }
             return nil
@@ -72,8 +104,9 @@ enum MediaContent {
         }
     }
 
-    /// Boxes a QuickTime reference movie is made of: it names other movies, by URL too, for the player to open.
-    static let referenceBoxes: Set<String> = ["rmra", "rmda", "rdrf", "rmdr", "rmcs", "rmvc", "rmcd", "rmqu"]
+    /// Boxes a QuickTime reference movie is made of: it names other movies, by URL too, for the player to open; and a
+    /// compressed movie box (`cmov`, which a player inflates and reads as a movie box: it can hide all of these).
+    static let referenceBoxes: Set<String> = ["rmra", "rmda", "rdrf", "rmdr", "rmcs", "rmvc", "rmcd", "rmqu", "cmov", "cmvd"]
     /// Boxes that hold other boxes, walked for reference movies and data references.
     static let containerBoxes: Set<String> = ["moov", "trak", "mdia", "minf", "dinf", "stbl", "edts", "udta", "mvex", "moof", "traf", "mfra", "tref"]
 
@@ -98,11 +131,15 @@ enum MediaContent {
                 length = size - offset
             }
             guard length >= headerLength, length <= size - offset else { return "an ISO media file whose boxes Airlock cannot read" }
-            if referenceBoxes.contains(type) { return "a QuickTime reference movie (it names other movies a player opens)" }
+            if referenceBoxes.contains(type) { return "a QuickTime reference movie or compressed movie box ('\(type)')" }
             if containerBoxes.contains(type) || type == "meta" {
                 guard length <= 16 << 20 else { return "an ISO media file with a movie box larger than 16 MiB" }
                 guard let body = read(offset + headerLength, Int(length - headerLength)) else {
                     return "an ISO media file whose boxes Airlock cannot read"
+                }
+                // Also by name anywhere in it, inside boxes Airlock does not walk (attack round 22: `cmov`).
+                if let name = referenceBoxes.first(where: { ImageTrailer.contains(body, Array($0.utf8)) }) {
+                    return "a QuickTime reference movie or compressed movie box ('\(name)')"
                 }
                 if let problem = boxProblem(body, inside: type, depth: 1) { return problem }
             }
@@ -127,7 +164,7 @@ enum MediaContent {
             let type = String(decoding: body[(offset + 4)..<(offset + 8)], as: UTF8.self)
             guard length >= 8, length <= body.count - offset else { return "an ISO media box Airlock cannot read (\(type))" }
             let content = Array(body[(offset + 8)..<(offset + length)])
-            if referenceBoxes.contains(type) { return "a QuickTime reference movie (it names other movies a player opens)" }
+            if referenceBoxes.contains(type) { return "a QuickTime reference movie or compressed movie box ('\(type)')" }
             if parent == "dref" {
                 guard content.count >= 4, content[3] & 1 == 1 else { return "an external data reference (\(type)): the media lies elsewhere" }
             } else if type == "dref" || containerBoxes.contains(type) || type == "meta" {
@@ -142,17 +179,35 @@ enum MediaContent {
     /// to the network, whatever it is named or whatever leads to it (LibreOffice plays the target of any relationship
     /// a video or audio element names). Looks at the first bytes (`sniff`).
     static func manifest(_ sniff: [UInt8]) -> String? {
-        var text = sniff
-        if text.starts(with: [0xEF, 0xBB, 0xBF]) { text.removeFirst(3) }
+        // Read as UTF-8, and as UTF-16 in either byte order when NULs stand among the bytes (attack round 22: a
+        // Smooth Streaming manifest in UTF-16).
+        var readings = [sniff.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(sniff.dropFirst(3)) : sniff]
+        if sniff.contains(0) {
+            for bigEndian in [false, true] {
+                var units: [UInt16] = []
+                for offset in stride(from: 0, to: sniff.count - 1, by: 2) {
+                    let (high, low) = bigEndian ? (sniff[offset], sniff[offset + 1]) : (sniff[offset + 1], sniff[offset])
+                    units.append(UInt16(high) << 8 | UInt16(low))
+                }
+                let scalars = String(decoding: units, as: UTF16.self).unicodeScalars.filter { $0 != "\u{FEFF}" }
+                readings.append(scalars.map { UInt8(truncatingIfNeeded: $0.value) })
+            }
+        }
+        return readings.lazy.compactMap(manifest(reading:)).first
+    }
+
+    private static func manifest(reading text: [UInt8]) -> String? {
         let lowered = String(decoding: text.prefix(2048), as: UTF8.self).lowercased()
-        let start = lowered.drop { $0.isWhitespace }
+        let start = lowered.drop { $0.isWhitespace || $0 == "\u{0}" }
         for (opener, what) in [
             ("#extm3u", "an M3U or HLS playlist"), ("[playlist]", "a PLS playlist"), ("v=0", "an SDP session description"),
             ("rtsptext", "a QuickTime RTSP text"), ("[reference]", "a Windows Media reference"),
         ] where start.hasPrefix(opener) {
             return what
         }
-        if let scheme = start.firstIndex(of: ":"), start[..<scheme].allSatisfy({ $0.isLetter }), start[scheme...].hasPrefix("://") {
+        if let scheme = start.firstIndex(of: ":"), scheme > start.startIndex, start[..<scheme].allSatisfy({ $0.isLetter }),
+            start[scheme...].hasPrefix("://")
+        {
             return "a list of URLs (a RealMedia or plain playlist)"
         }
         // Elements and processing instructions by name, with any namespace prefix, in the first 2 KiB.

@@ -1094,20 +1094,35 @@ enum OOXMLParts {
         return problems
     }
 
-    /// The parts (lowercased names) that the video, audio and media relationships of a `.rels` part lead to: what
-    /// LibreOffice plays (``MediaContent``).
-    static func mediaTargets(_ raw: [UInt8], relationshipsPart: String) -> Set<String> {
-        var targets: Set<String> = []
+    /// The relationships of a `.rels` part that lead to parts of the package: Id, type (the last path segment of
+    /// `Type`, lowercased) and the part (lowercased name).
+    static func internalRelationships(_ raw: [UInt8], relationshipsPart: String) -> [(id: String, kind: String, target: String)] {
+        var found: [(id: String, kind: String, target: String)] = []
         var scanner = TagScanner(bytes: utf8(raw))
         while let item = scanner.next() {
-            guard case .start("relationship", let attributes, _) = item else { continue }
-            let kind = (attributes["type"] ?? "").lowercased().split(separator: "/").last.map(String.init) ?? ""
-            guard MediaContent.relationships.contains(kind),
+            guard case .start("relationship", let attributes, _) = item, !isExternalMode(attributes),
                 let target = resolvedTarget(attributes["target"] ?? "", relationshipsPart: relationshipsPart)
             else { continue }
-            targets.insert(target.lowercased())
+            let kind = (attributes["type"] ?? "").lowercased().split(separator: "/").last.map(String.init) ?? ""
+            found.append((attributes["id"] ?? "", kind, target.lowercased()))
         }
-        return targets
+        return found
+    }
+
+    /// Elements that name a part LibreOffice plays (a slide's video, audio, QuickTime and sound elements, PowerPoint
+    /// 2010's `p14:media`), and the Ids they name it by (`r:link`, `r:embed`): whatever type the relationship has,
+    /// LibreOffice plays its target (attack round 22).
+    static let playingElements: Set<String> = ["videofile", "audiofile", "quicktimefile", "wavaudiofile", "media", "snd", "sndtgt"]
+
+    /// The relationship Ids an XML part's playing elements (``playingElements``) name.
+    static func playedRelationshipIDs(_ raw: [UInt8]) -> Set<String> {
+        var ids: Set<String> = []
+        var scanner = TagScanner(bytes: utf8(raw))
+        while let item = scanner.next() {
+            guard case .start(let name, let attributes, _) = item, playingElements.contains(name) else { continue }
+            for key in ["link", "embed", "id"] { if let id = attributes[key], !id.isEmpty { ids.insert(id) } }
+        }
+        return ids
     }
 
     /// The encoding of a part that is XML in an encoding LibreOffice's parser (libxml2) detects from its first four

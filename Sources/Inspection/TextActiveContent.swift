@@ -708,66 +708,106 @@ enum TextActiveContent {
     /// `name="value"` pairs whose values hold no quote, angle bracket, backslash or `&`. Linear.
     static func attributeListKeyProblem(_ text: [UInt8]) -> String? {
         let count = text.count
-        var index = 0
-        while index < count {
-            guard text[index] == UInt8(ascii: "{") else {
-                index = next(UInt8(ascii: "{"), in: text, from: index + 1)
-                continue
-            }
-            let colon = index + 1 < count && text[index + 1] == UInt8(ascii: ":")
-            let options = text[index...].starts(with: Array("{::options".utf8))
-            if colon, index + 2 < count, text[index + 2] == UInt8(ascii: ":"), !options {
-                index += 3  // another extension (`{::comment}`, `{::nomarkdown}`): judged by the other rules
-                continue
-            }
-            let start = index + (options ? 10 : colon ? 2 : 1)
+        var lines = LineTable(text)
+        // Every list is judged from its start to its end (below); the stretch judged so far is not judged again, so
+        // that many lists on one long line cost one pass. A `}` kramdown closes at, kept for the `{:` after.
+        var judgedUpTo = 0
+        var close: (from: Int, at: Int) = (-1, -1)
+        func kramdownClose(from start: Int) -> Int {
+            if close.from <= start, start <= close.at { return close.at }
             var end = start
-            while end < count, !(text[end] == UInt8(ascii: "}") && text[end - 1] != UInt8(ascii: "\\")) {
-                if text[end] == 0x0A, !colon { break }
-                end += 1
-            }
-            if !colon, !(end < count && text[end] == UInt8(ascii: "}") && pythonMarkdownApplies(text, open: index, close: end)) {
-                index += 1
+            while end < count, !(text[end] == UInt8(ascii: "}") && text[end - 1] != UInt8(ascii: "\\")) { end += 1 }
+            close = (start, end)
+            return end
+        }
+        var index = next(UInt8(ascii: "{"), in: text, from: 0)
+        while index < count {
+            let colon = index + 1 < count && text[index + 1] == UInt8(ascii: ":")
+            let line = lines.line(containing: index)
+            if text[index...].starts(with: Array("{::options".utf8)) {
+                // kramdown's extension, to its first `}` no backslash stands before.
+                let end = kramdownClose(from: index + 10)
+                if let problem = optionsProblem(Array(text[(index + 10)..<end])) { return problem }
+                index = next(UInt8(ascii: "{"), in: text, from: end)
                 continue
             }
-            let body = Array(text[start..<min(end, count)])
-            let problem = options ? optionsProblem(body) : listProblem(body, colon: colon)
-            if let problem { return problem }
-            index = max(start, min(end, count))
+            // Engines end a list in different places (kramdown past `\}` and across lines; Python-Markdown at the first
+            // `}` or, since 3.6, the last on the line, after it set raw HTML, comments and escapes aside; `\\}`
+            // closes one and not the other): a list is judged to the end of its line, and a `{:` one (`{::` too, which
+            // both read as a list when no extension follows) on to kramdown's end when that is later. A list without
+            // `:` counts only where Python-Markdown reads one.
+            if colon || pythonMarkdownApplies(text, open: index, line: line, lines: &lines) {
+                let start = index + (colon ? 2 : 1)
+                let end = colon ? max(line.end, kramdownClose(from: start)) : line.end
+                if let problem = listProblem(text, body: start, judged: max(start, judgedUpTo)..<end) { return problem }
+                judgedUpTo = max(judgedUpTo, end)
+            }
+            index = next(UInt8(ascii: "{"), in: text, from: index + 1)
         }
         return nil
     }
 
-    /// Whether Python-Markdown's attr_list reads the `{` at `open` to the `}` at `close` (one line) as a list: alone on
-    /// its line (the last line of a block, raw HTML blocks with `markdown="span"` included), at the end of a heading
-    /// or definition term after a blank, or right after an inline element Markdown writes (emphasis, a code span, a
-    /// link, an image, an autolink). Elsewhere (`{ x += 1 }` in code) it is text.
-    private static func pythonMarkdownApplies(_ text: [UInt8], open: Int, close: Int) -> Bool {
-        var lineStart = open
-        while lineStart > 0, text[lineStart - 1] != 0x0A { lineStart -= 1 }
-        var lineEnd = close + 1
-        while lineEnd < text.count, text[lineEnd] != 0x0A { lineEnd += 1 }
-        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-        let endsLine = text[(close + 1)..<lineEnd].allSatisfy(blank)
-        let before = text[lineStart..<open]
-        // Alone on its line, or before the end tags of raw HTML (which the text of the element does not hold).
-        if before.allSatisfy(blank), endsLine || text[(close + 1)..<lineEnd].drop(while: blank).first == UInt8(ascii: "<") { return true }
-        if let last = before.last,
-            [
-                UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"), UInt8(ascii: "~"),
-                UInt8(ascii: "="),
-            ].contains(last)
-        {
-            return true
+    /// Where the lines of a text start and end, and what their first byte that is no blank is, found in one pass and
+    /// asked in increasing order.
+    struct LineTable {
+        struct Line {
+            var start: Int
+            /// The line feed that ends it, or the text's end.
+            var end: Int
+            /// The first byte that is no blank, or `end`.
+            var firstNonBlank: Int
+            /// The last byte that is no blank, or nil.
+            var lastNonBlank: UInt8?
         }
-        guard endsLine, let last = before.last, blank(last) else { return false }
+
+        let text: [UInt8]
+        var current = Line(start: 0, end: -1, firstNonBlank: 0, lastNonBlank: nil)
+
+        init(_ text: [UInt8]) { self.text = text }
+
+        static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+
+        /// The line holding `index`, at or after the last one asked for.
+        mutating func line(containing index: Int) -> Line {
+            while current.end < index {
+                let start = current.end + 1
+                var end = start
+                while end < text.count, text[end] != 0x0A { end += 1 }
+                var first = start
+                while first < end, Self.isBlank(text[first]) { first += 1 }
+                var last = end
+                while last > first, Self.isBlank(text[last - 1]) { last -= 1 }
+                current = Line(start: start, end: end, firstNonBlank: first, lastNonBlank: last > first ? text[last - 1] : nil)
+            }
+            return current
+        }
+
+        /// The line after `line`, read without moving on (a setext underline or a definition is looked for there).
+        func line(after line: Line) -> ArraySlice<UInt8> {
+            guard line.end < text.count else { return [] }
+            var end = line.end + 1
+            while end < text.count, text[end] != 0x0A { end += 1 }
+            return text[(line.end + 1)..<end]
+        }
+    }
+
+    /// Whether Python-Markdown's attr_list may read a list opened by the `{` at `open` and put it on a raw element or a
+    /// heading: first on a line that ends with `}` or `>` (alone there, the last line of a block, raw HTML blocks with
+    /// `markdown="span"` included, whatever raw HTML follows), or after a blank on a heading or a definition term that
+    /// ends so. Elsewhere (`{ x += 1 }` in code, `{ a: 'v=1' },` in JSON, `x_{i=1}` in math) it is text. A list right
+    /// after an inline element Markdown writes (emphasis, a link, an image) sets attributes on that element, where
+    /// nothing but handlers and style act (judged by the other rules). Which `}` ends a list is not asked: raw HTML,
+    /// comments and escapes that Python-Markdown sets aside first can hide any `}`.
+    private static func pythonMarkdownApplies(_ text: [UInt8], open: Int, line: LineTable.Line, lines: inout LineTable) -> Bool {
+        let endsLine = line.lastNonBlank == UInt8(ascii: "}") || line.lastNonBlank == UInt8(ascii: ">")
+        if open <= line.firstNonBlank { return endsLine }
+        guard endsLine, LineTable.isBlank(text[open - 1]) else { return false }
         // A heading: `#` first on its line, or a setext underline or a definition (`: `) on the next line.
-        if before.drop(while: blank).first == UInt8(ascii: "#") { return true }
-        guard lineEnd < text.count else { return false }
-        let nextLine = text[(lineEnd + 1)...].prefix { $0 != 0x0A }.drop(while: blank)
+        if text[line.firstNonBlank] == UInt8(ascii: "#") { return true }
+        let nextLine = lines.line(after: line).drop(while: LineTable.isBlank)
         guard let first = nextLine.first else { return false }
         if first == UInt8(ascii: ":") { return true }
-        return (first == UInt8(ascii: "=") || first == UInt8(ascii: "-")) && nextLine.allSatisfy { $0 == first || blank($0) }
+        return (first == UInt8(ascii: "=") || first == UInt8(ascii: "-")) && nextLine.allSatisfy { $0 == first || LineTable.isBlank($0) }
     }
 
     /// Bytes that end the name before an `=` in an attribute list.
@@ -790,29 +830,29 @@ enum TextActiveContent {
     }
 
     /// The first thing an attribute list's `body` (between `{:` or `{` and its `}`) sets that is not known to be inert.
-    private static func listProblem(_ body: [UInt8], colon: Bool) -> String? {
-        var index = 0
-        while index < body.count {
-            guard body[index] == UInt8(ascii: "=") else {
+    private static func listProblem(_ text: [UInt8], body start: Int, judged range: Range<Int>) -> String? {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            guard text[index] == UInt8(ascii: "=") else {
                 index += 1
                 continue
             }
             var nameStart = index
-            while nameStart > 0, !nameStops.contains(body[nameStart - 1]) { nameStart -= 1 }
+            while nameStart > start, !nameStops.contains(text[nameStart - 1]) { nameStart -= 1 }
             index += 1
             guard nameStart < index - 1 else { continue }  // no name (`{:=^30}` is a Python format spec)
-            let name = String(decoding: body[nameStart..<(index - 1)], as: UTF8.self).lowercased()
+            let name = String(decoding: text[nameStart..<(index - 1)], as: UTF8.self).lowercased()
             // The name, and the word characters before the `=` kramdown's scan takes as one (`data-x.y=` is `y=`). A
             // name that does not start with a letter is none a browser acts on (`{1=>1}`, `{ x += 1 }`).
             let word = String(name.reversed().prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }.reversed())
-            for candidate in colon ? [name, word] : [name] {
+            for candidate in [name, word] {
                 guard let initial = candidate.first, initial.isASCII, initial.isLetter else { continue }
                 guard isInertListAttribute(candidate) else {
                     return "a \(candidate.prefix(40)) attribute a Markdown attribute list adds (not known to be inert)"
                 }
             }
             guard name == "rel" || name == "style" else { continue }
-            for value in valueReadings(body, from: index) {
+            for value in valueReadings(text[index..<range.upperBound]) {
                 let decoded = MarkupActiveContent.decodeCharacterReferences(String(decoding: value, as: UTF8.self)).lowercased()
                 if name == "rel",
                     decoded.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).contains(where: { !inertRelations.contains(String($0)) })
@@ -827,22 +867,33 @@ enum TextActiveContent {
         return nil
     }
 
-    /// The values an engine may read after the `=` before `start` in a list's `body`: unquoted, to a blank; quoted,
-    /// to the first quote (Python-Markdown), to the first quote a blank or the end follows (kramdown's pair), and to the
-    /// first such quote no backslash stands before (kramdown reading `\"` as an escaped quote).
-    private static func valueReadings(_ body: [UInt8], from start: Int) -> [[UInt8]] {
+    /// The values an engine may read from the start of `rest` (after an `=` in a list, to the list's end):
+    /// unquoted, to a blank; quoted, to the first quote (Python-Markdown), to the first quote a blank, a `}` or the end
+    /// follows (kramdown's pair), and to the first such quote no backslash stands before (kramdown reading `\"` as an
+    /// escaped quote). At most 4 KiB each (what lies further is read as part of it).
+    private static func valueReadings(_ rest: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
         let blanks: [UInt8] = [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D]
-        guard start < body.count, body[start] == UInt8(ascii: "\"") || body[start] == UInt8(ascii: "'") else {
-            return [Array(body[start...].prefix { !blanks.contains($0) })]
+        let bounded = rest.prefix(4096)
+        guard let first = bounded.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") else {
+            return [bounded.prefix { !blanks.contains($0) }]
         }
-        let quote = body[start]
-        let rest = body[(start + 1)...]
-        let ends = rest.indices.filter { body[$0] == quote }
-        let beforeBlank = ends.filter { $0 + 1 == body.count || blanks.contains(body[$0 + 1]) }
-        let unescaped = beforeBlank.filter { !isEscaped(body, $0) }
-        return [ends.first, beforeBlank.first, unescaped.first].map { end in
-            Array(body[(start + 1)..<(end ?? body.count)])
+        let content = bounded.dropFirst()
+        var firstQuote: Int?
+        var beforeBlank: Int?
+        var unescaped: Int?
+        for position in content.indices where bounded[position] == first {
+            if firstQuote == nil { firstQuote = position }
+            // A list's `}` ends kramdown's reading of it as its end does.
+            guard position + 1 == rest.endIndex || position + 1 < rest.endIndex && (blanks + [UInt8(ascii: "}")]).contains(rest[position + 1]) else {
+                continue
+            }
+            if beforeBlank == nil { beforeBlank = position }
+            if rest[position - 1] != UInt8(ascii: "\\") {
+                unescaped = position
+                break
+            }
         }
+        return [firstQuote, beforeBlank, unescaped].map { content[content.startIndex..<($0 ?? content.endIndex)] }
     }
 
     /// Whether a `{::options …}` body is anything but blank-separated `name="value"` (or `'value'`, or a bare value)

@@ -26,7 +26,7 @@ struct Round21TextTests {
         "<object markdown=\"span\">x\n{ data=\"https://e.example/a.svg\" }</object>\n",
         "<div markdown=\"1\">\n<iframe markdown=\"span\">x\n{src=https://e.example/a.html}\n</iframe>\n</div>\n",
         "# Title { http-equiv=\"refresh\" }\n",
-        "Title { http-equiv=\"refresh\" }\n=====\n", "*x*{ rel=\"stylesheet\" }",
+        "Title { http-equiv=\"refresh\" }\n=====\n",
         // Options that are not plain pairs.
         "{::options footnote_prefix=\"a&quot;b\" /}\n", "{::options footnote_prefix=x\"y /}\n",
     ])
