@@ -64,7 +64,10 @@ enum CertificateContent {
         else {
             return "a URL whose host is not a public name"
         }
-        if labels.last?.allSatisfy(\.isNumber) == true { return "a URL to an IP address" }
+        // Dotted numbers in any base (`127.1`, `0x7f.0x1`): an IP address to inet_aton and browsers.
+        if labels.last?.allSatisfy(\.isNumber) == true || labels.allSatisfy({ $0.hasPrefix("0x") || $0.allSatisfy(\.isNumber) }) {
+            return "a URL to an IP address"
+        }
         if ["localhost", "local", "internal", "localdomain", "lan", "home", "corp", "intranet", "arpa"].contains(String(labels.last ?? "")) {
             return "a URL to a local or private name"
         }

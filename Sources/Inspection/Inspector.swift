@@ -525,7 +525,7 @@ public final class Inspector: FileInspector {
         var xmlTypes: (parts: Set<String>, extensions: Set<String>) = ([], [])
         var externalLinks: [String: Set<String>] = [:]  // source part (lowercased) -> its external hyperlinks' Ids
         var mediaTargets: Set<String> = []  // parts (lowercased) video, audio and media relationships lead to
-        var relationships: [String: [String: String]] = [:]  // source part -> Id -> target part (all lowercased)
+        var relationships: [String: [String: Set<String>]] = [:]  // source part -> Id -> every target it may be (lowercased)
         var played: Set<String> = []  // parts (lowercased) that a playing element names, through any relationship
         var mediaProblems: [String: String] = [:]  // why a part not judged as media is no self-contained container
         for part in ordered {
@@ -566,12 +566,12 @@ public final class Inspector: FileInspector {
                 }
                 if lowered.hasSuffix(".rels"), let source = OOXMLParts.sourcePart(ofRelationships: lowered) {
                     for relationship in OOXMLParts.internalRelationships(bytes, relationshipsPart: lowered) {
-                        relationships[source, default: [:]][relationship.id] = relationship.target
+                        relationships[source, default: [:]][relationship.id, default: []].insert(relationship.target)
                         if MediaContent.relationships.contains(relationship.kind) { mediaTargets.insert(relationship.target) }
                     }
                 }
                 for id in OOXMLParts.playedRelationshipIDs(bytes) {
-                    if let target = relationships[lowered]?[id] { played.insert(target) }
+                    played.formUnion(relationships[lowered]?[id] ?? [])
                 }
                 // Markup that is no Office XML part by name (a picture LibreOffice sniffs as SVG, attack round 16) is also
                 // judged as SVG and XML.

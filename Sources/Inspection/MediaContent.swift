@@ -37,7 +37,7 @@ enum MediaContent {
             let bytes = Array(text.utf8)
             return head.count >= offset + bytes.count && head[offset..<(offset + bytes.count)].elementsEqual(bytes)
         }
-        if ["ftyp", "moov", "mdat", "wide", "free", "skip", "pnot"].contains(where: { at(4, $0) }) { return .isoMedia }
+        if looksLikeISOMedia(head) { return .isoMedia }
         if at(0, "RIFF"), at(8, "WAVE") || at(8, "AVI ") { return .riff }
         if at(0, "ID3") { return .id3 }
         if mpegAudioFrameLength(head) != nil { return .mpegAudio }
@@ -76,6 +76,17 @@ enum MediaContent {
         if layer == 3 { return (12 * bitrate / rates[rateIndex] + padding) * 4 }
         let factor = layer == 1 && version != 3 ? 72 : 144
         return factor * bitrate / rates[rateIndex] + padding
+    }
+
+    /// Box types a player's QuickTime and ISO type finders take as the first box of a movie (at offset 4).
+    static let firstBoxes: Set<String> = [
+        "ftyp", "moov", "mdat", "wide", "free", "skip", "pnot", "uuid", "moof", "prfl", "PICT", "pict", "junk", "styp", "sidx", "mvhd",
+    ]
+
+    /// Whether bytes 4 to 8 name a first box: then the file is judged as ISO media whatever other signature its first
+    /// bytes also make (attack round 23: `00 00 01 BA`, an MPEG program stream's pack start, is also a box size).
+    static func looksLikeISOMedia(_ head: [UInt8]) -> Bool {
+        head.count >= 8 && firstBoxes.contains(String(decoding: head[4..<8], as: UTF8.self))
     }
 
     /// What a media part holds that a player would follow, or why it is no known container. `read(offset, count)`

@@ -117,12 +117,15 @@ enum OOXMLParts {
     /// to it: a reader that resolves it against the document's own location reaches the file system
     /// (`../../../etc/x.png`, `..//host/share/x.png`, attack round 12). `%2e`, `%2f` and `%5c` count as the characters
     /// they encode; a backslash separates like a slash.
-    static func resolvedTarget(_ target: String, relationshipsPart: String) -> String? {
+    /// - Parameter decodingEscapes: Whether `%2e`, `%2f` and `%5c` count as what they encode (true), or stay as they are
+    ///   (LibreOffice opens a part by its literal name too, attack round 23).
+    static func resolvedTarget(_ target: String, relationshipsPart: String, decodingEscapes: Bool = true) -> String? {
         let scalars = Array(target.trimmingSpaces(newlines: true).unicodeScalars)
         var path = ""
         var index = 0
         while index < scalars.count {
-            let escape = index + 2 < scalars.count && scalars[index] == "%" ? String(scalars[index + 1]) + String(scalars[index + 2]) : ""
+            let escape =
+                decodingEscapes && index + 2 < scalars.count && scalars[index] == "%" ? String(scalars[index + 1]) + String(scalars[index + 2]) : ""
             switch escape.lowercased() {
             case "2e": path += "."
             case "2f", "5c": path += "/"
@@ -1095,16 +1098,19 @@ enum OOXMLParts {
     }
 
     /// The relationships of a `.rels` part that lead to parts of the package: Id, type (the last path segment of
-    /// `Type`, lowercased) and the part (lowercased name).
+    /// `Type`, lowercased) and the part (lowercased name). Every reading counts, since readers differ (attack round
+    /// 23: LibreOffice keeps the first of two relationships with one Id and opens a target by its literal name, not
+    /// percent-decoded): every relationship element whatever its namespace, and a target with escapes both decoded
+    /// and as written.
     static func internalRelationships(_ raw: [UInt8], relationshipsPart: String) -> [(id: String, kind: String, target: String)] {
         var found: [(id: String, kind: String, target: String)] = []
         var scanner = TagScanner(bytes: utf8(raw))
         while let item = scanner.next() {
-            guard case .start("relationship", let attributes, _) = item, !isExternalMode(attributes),
-                let target = resolvedTarget(attributes["target"] ?? "", relationshipsPart: relationshipsPart)
-            else { continue }
+            guard case .start("relationship", let attributes, _) = item, !isExternalMode(attributes) else { continue }
             let kind = (attributes["type"] ?? "").lowercased().split(separator: "/").last.map(String.init) ?? ""
-            found.append((attributes["id"] ?? "", kind, target.lowercased()))
+            let written = attributes["target"] ?? ""
+            let targets = Set([true, false].compactMap { resolvedTarget(written, relationshipsPart: relationshipsPart, decodingEscapes: $0) })
+            for target in targets.sorted() { found.append((attributes["id"] ?? "", kind, target.lowercased())) }
         }
         return found
     }

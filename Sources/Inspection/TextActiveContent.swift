@@ -758,10 +758,13 @@ enum TextActiveContent {
             var firstNonBlank: Int
             /// The last byte that is no blank, or nil.
             var lastNonBlank: UInt8?
+            /// The first and the last `<` on it (a tag, a comment, an end tag), or nil.
+            var firstTag: Int?
+            var lastTag: Int?
         }
 
         let text: [UInt8]
-        var current = Line(start: 0, end: -1, firstNonBlank: 0, lastNonBlank: nil)
+        var current = Line(start: 0, end: -1, firstNonBlank: 0, lastNonBlank: nil, firstTag: nil, lastTag: nil)
 
         init(_ text: [UInt8]) { self.text = text }
 
@@ -777,7 +780,15 @@ enum TextActiveContent {
                 while first < end, Self.isBlank(text[first]) { first += 1 }
                 var last = end
                 while last > first, Self.isBlank(text[last - 1]) { last -= 1 }
-                current = Line(start: start, end: end, firstNonBlank: first, lastNonBlank: last > first ? text[last - 1] : nil)
+                let tags = text[start..<end].indices.filter { text[$0] == UInt8(ascii: "<") }
+                current = Line(
+                    start: start,
+                    end: end,
+                    firstNonBlank: first,
+                    lastNonBlank: last > first ? text[last - 1] : nil,
+                    firstTag: tags.first,
+                    lastTag: tags.last
+                )
             }
             return current
         }
@@ -792,16 +803,24 @@ enum TextActiveContent {
     }
 
     /// Whether Python-Markdown's attr_list may read a list opened by the `{` at `open` and put it on a raw element or a
-    /// heading: first on a line that ends with `}` or `>` (alone there, the last line of a block, raw HTML blocks with
-    /// `markdown="span"` included, whatever raw HTML follows), or after a blank on a heading or a definition term that
-    /// ends so. Elsewhere (`{ x += 1 }` in code, `{ a: 'v=1' },` in JSON, `x_{i=1}` in math) it is text. A list right
-    /// after an inline element Markdown writes (emphasis, a link, an image) sets attributes on that element, where
-    /// nothing but handlers and style act (judged by the other rules). Which `}` ends a list is not asked: raw HTML,
-    /// comments and escapes that Python-Markdown sets aside first can hide any `}`.
+    /// heading. md_in_html rewrites lines before attr_list reads them (an end tag ends an element's text, whatever
+    /// follows it on the line; a comment, declaration or `<hr>` becomes line breaks around a placeholder; attack round
+    /// 23), so this fails closed: the line must end with `}` or `>` or hold a `<` after the `{`, and the `{` must be
+    /// first on its line or after a `>`, or after a blank on a heading, a definition term or a line holding a raw
+    /// element before it (`<td markdown="span">x {…}`). Elsewhere (`{ x += 1 }` in code, `{ a: 'v=1' },` in JSON,
+    /// `x_{i=1}` in math, `start={0}` in JSX) it is text. A list right after an inline element Markdown writes
+    /// reaches only that element (emphasis, a link, an image), where handlers and style are judged by the other rules.
+    /// Which `}` ends a list is not asked: raw HTML, comments and escapes that Python-Markdown sets aside first can hide
+    /// any `}`.
     private static func pythonMarkdownApplies(_ text: [UInt8], open: Int, line: LineTable.Line, lines: inout LineTable) -> Bool {
-        let endsLine = line.lastNonBlank == UInt8(ascii: "}") || line.lastNonBlank == UInt8(ascii: ">")
-        if open <= line.firstNonBlank { return endsLine }
-        guard endsLine, LineTable.isBlank(text[open - 1]) else { return false }
+        let endsLine = line.lastNonBlank == UInt8(ascii: "}") || line.lastNonBlank == UInt8(ascii: ">") || (line.lastTag ?? -1) > open
+        guard endsLine else { return false }
+        if open <= line.firstNonBlank { return true }
+        var before = open - 1
+        while before > line.start, LineTable.isBlank(text[before]) { before -= 1 }
+        if text[before] == UInt8(ascii: ">") { return true }
+        guard LineTable.isBlank(text[open - 1]) else { return false }
+        if (line.firstTag ?? open) < open { return true }
         // A heading: `#` first on its line, or a setext underline or a definition (`: `) on the next line.
         if text[line.firstNonBlank] == UInt8(ascii: "#") { return true }
         let nextLine = lines.line(after: line).drop(while: LineTable.isBlank)
