@@ -1109,10 +1109,28 @@ enum OOXMLParts {
             guard case .start("relationship", let attributes, _) = item, !isExternalMode(attributes) else { continue }
             let kind = (attributes["type"] ?? "").lowercased().split(separator: "/").last.map(String.init) ?? ""
             let written = attributes["target"] ?? ""
-            let targets = Set([true, false].compactMap { resolvedTarget(written, relationshipsPart: relationshipsPart, decodingEscapes: $0) })
+            var targets = Set([true, false].compactMap { resolvedTarget(written, relationshipsPart: relationshipsPart, decodingEscapes: $0) })
+            if let verbatim = verbatimTarget(written, relationshipsPart: relationshipsPart) { targets.insert(verbatim) }
             for target in targets.sorted() { found.append((attributes["id"] ?? "", kind, target.lowercased())) }
         }
         return found
+    }
+
+    /// A target as LibreOffice's relationship reader takes it (attack round 24): as written, blanks, `.` and empty
+    /// segments kept, an absolute one from the package's root, a relative one after its part's folder with only `..`
+    /// climbing; nil when it climbs above the root.
+    static func verbatimTarget(_ target: String, relationshipsPart: String) -> String? {
+        if target.hasPrefix("/") { return String(target.dropFirst()) }
+        var stack = Array((sourcePart(ofRelationships: relationshipsPart.lowercased()) ?? "").split(separator: "/").dropLast())
+        for segment in target.split(separator: "/", omittingEmptySubsequences: false) {
+            if segment == ".." {
+                guard !stack.isEmpty else { return nil }
+                stack.removeLast()
+            } else {
+                stack.append(segment)
+            }
+        }
+        return stack.joined(separator: "/")
     }
 
     /// Elements that name a part LibreOffice plays (a slide's video, audio, QuickTime and sound elements, PowerPoint

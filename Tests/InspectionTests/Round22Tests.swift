@@ -94,10 +94,14 @@ struct Round22PackageTests {
     @Test func everyPartAPlayedIdMayLeadToIsJudged() async throws {
         let movie = "(lambda box: box(b'uuid', bytes(16)) + box(b'moov', box(b'rmra', b'')))(\(Round21PackageTests.box))"
         let reasons = try await workbook(
-            media: [("media1.dat", movie), ("x%2f..%2fmedia2.dat", movie)],
-            relationships: [("r1", "image", "media1.dat"), ("r1", "image", "none.png"), ("r2", "image", "x%2f..%2fmedia2.dat")],
-            elements: "<a:videoFile r:link=\"r1\"/><a:audioFile r:link=\"r2\"/>"
+            media: [("media1.dat", movie), ("x%2f..%2fmedia2.dat", movie), ("./media3.dat", movie)],
+            relationships: [
+                ("r1", "image", "media1.dat"), ("r1", "image", "none.png"), ("r2", "image", "x%2f..%2fmedia2.dat"), ("r3", "image", "./media3.dat"),
+            ],
+            elements: "<a:videoFile r:link=\"r1\"/><a:audioFile r:link=\"r2\"/><a:videoFile r:link=\"r3\"/>"
         )
+        // Attack round 24: LibreOffice keeps a target as written (`./`, blanks, empty segments).
+        #expect(reasons.contains { $0.detail.contains("'xl/media/./media3.dat'") }, "\(reasons)")
         #expect(reasons.contains { $0.detail.contains("'xl/media/media1.dat'") }, "\(reasons)")
         #expect(reasons.contains { $0.detail.contains("'xl/media/x%2f..%2fmedia2.dat'") }, "\(reasons)")
     }
