@@ -6,19 +6,31 @@
 enum MediaContent {
     /// Containers a media part may be: none of them names other files or URLs a player opens, once QuickTime's
     /// reference movies and external data references are refused (``isoMediaProblem(read:size:)``).
-    enum Container: String {
-        case isoMedia = "ISO base media (MP4, QuickTime, 3GP, M4A)"
-        case riff = "RIFF (WAV, AVI)"
-        case mpegAudio = "MPEG audio (MP3, AAC)"
-        case id3 = "MPEG audio behind an ID3 tag"
-        case ogg = "Ogg"
-        case flac = "FLAC"
-        case matroska = "Matroska or WebM"
-        case asf = "ASF (WMV, WMA)"
-        case mpegProgram = "MPEG program stream"
-        case mpegTransport = "MPEG transport stream"
-        case midi = "MIDI"
-        case aiff = "AIFF"
+    enum Container {
+        /// ISO base media (MP4, QuickTime, 3GP, M4A)
+        case isoMedia
+        /// RIFF (WAV, AVI)
+        case riff
+        /// MPEG audio (MP3, AAC)
+        case mpegAudio
+        /// MPEG audio behind an ID3 tag
+        case id3
+        /// Ogg
+        case ogg
+        /// FLAC
+        case flac
+        /// Matroska or WebM
+        case matroska
+        /// ASF (WMV, WMA)
+        case asf
+        /// MPEG program stream
+        case mpegProgram
+        /// MPEG transport stream
+        case mpegTransport
+        /// MIDI
+        case midi
+        /// AIFF
+        case aiff
     }
 
     /// Extensions Office and LibreOffice give audio, video and playlist parts: such a part is judged as media whatever

@@ -780,14 +780,14 @@ enum TextActiveContent {
                 while first < end, Self.isBlank(text[first]) { first += 1 }
                 var last = end
                 while last > first, Self.isBlank(text[last - 1]) { last -= 1 }
-                let tags = text[start..<end].indices.filter { text[$0] == UInt8(ascii: "<") }
+                let line = text[start..<end]
                 current = Line(
                     start: start,
                     end: end,
                     firstNonBlank: first,
                     lastNonBlank: last > first ? text[last - 1] : nil,
-                    firstTag: tags.first,
-                    lastTag: tags.last
+                    firstTag: line.firstIndex(of: UInt8(ascii: "<")),
+                    lastTag: line.lastIndex(of: UInt8(ascii: "<"))
                 )
             }
             return current
@@ -892,6 +892,7 @@ enum TextActiveContent {
     /// escaped quote). At most 4 KiB each (what lies further is read as part of it).
     private static func valueReadings(_ rest: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
         let blanks: [UInt8] = [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D]
+        let valueEnds = blanks + [UInt8(ascii: "}")]
         let bounded = rest.prefix(4096)
         guard let first = bounded.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") else {
             return [bounded.prefix { !blanks.contains($0) }]
@@ -903,7 +904,7 @@ enum TextActiveContent {
         for position in content.indices where bounded[position] == first {
             if firstQuote == nil { firstQuote = position }
             // A list's `}` ends kramdown's reading of it as its end does.
-            guard position + 1 == rest.endIndex || position + 1 < rest.endIndex && (blanks + [UInt8(ascii: "}")]).contains(rest[position + 1]) else {
+            guard position + 1 == rest.endIndex || position + 1 < rest.endIndex && valueEnds.contains(rest[position + 1]) else {
                 continue
             }
             if beforeBlank == nil { beforeBlank = position }
